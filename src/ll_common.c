@@ -1,0 +1,90 @@
+#include "ll_common.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+int ll_err_set(ll_err *err, int code, const char *fmt, ...)
+{
+	if (err) {
+		va_list ap;
+		va_start(ap, fmt);
+		vsnprintf(err->msg, sizeof err->msg, fmt, ap);
+		va_end(ap);
+		err->code = code;
+	}
+	return code;
+}
+
+int ll_err_prefix(ll_err *err, const char *fmt, ...)
+{
+	char pre[LL_ERRMSG_MAX], old[LL_ERRMSG_MAX];
+	va_list ap;
+
+	if (!err)
+		return LL_OK;
+	va_start(ap, fmt);
+	vsnprintf(pre, sizeof pre, fmt, ap);
+	va_end(ap);
+	memcpy(old, err->msg, sizeof old);
+	snprintf(err->msg, sizeof err->msg, "%s: %s", pre, old);
+	return err->code;
+}
+
+void ll_err_clear(ll_err *err)
+{
+	if (err) {
+		err->code = LL_OK;
+		err->msg[0] = '\0';
+	}
+}
+
+const char *ll_strerror(int code)
+{
+	switch (code) {
+	case LL_OK: return "success";
+	case LL_ENOMEM: return "out of memory";
+	case LL_EIO: return "input/output error";
+	case LL_EFORMAT: return "bad file format";
+	case LL_EINVAL: return "invalid argument";
+	case LL_ESHAPE: return "shape mismatch";
+	case LL_ENUMERIC: return "numerical problem";
+	case LL_ELAPACK: return "LAPACK failure";
+	case LL_ECANCELED: return "canceled";
+	case LL_ENOTSUP: return "not supported";
+	}
+	return "unknown error";
+}
+
+int ll_mul_ok(size_t a, size_t b, size_t *out)
+{
+	if (a && b > SIZE_MAX / a)
+		return 0;
+	*out = a * b;
+	return 1;
+}
+
+void *ll_malloc_array(size_t n, size_t size)
+{
+	size_t bytes;
+	if (!ll_mul_ok(n, size, &bytes))
+		return NULL;
+	return malloc(bytes ? bytes : 1);
+}
+
+void *ll_calloc_array(size_t n, size_t size)
+{
+	size_t bytes;
+	if (!ll_mul_ok(n, size, &bytes))
+		return NULL;
+	return calloc(n ? n : 1, size ? size : 1);
+}
+
+double ll_now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}

@@ -1,0 +1,76 @@
+/*
+ * ll_common.h - status codes, the error buffer, checked allocation and the
+ * progress callback shared by every latentlab module.
+ *
+ * Conventions (every module follows them):
+ *  - functions that can fail return int: LL_OK (0) or a negative ll_status,
+ *    and fill an optional ll_err (may be NULL) with a one-line message that
+ *    names the file or argument and the problem;
+ *  - objects use _init/_free (caller-owned struct) or _new/_free (heap);
+ *    _free on a zeroed or already-freed object is a no-op;
+ *  - the core keeps no global mutable state.
+ */
+#ifndef LL_COMMON_H
+#define LL_COMMON_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define LL_MAX_MODES 8 /* most modes a tensor may have */
+
+enum ll_status {
+	LL_OK = 0,
+	LL_ENOMEM = -1,    /* allocation failed or size overflows */
+	LL_EIO = -2,       /* open/read/write/rename failed */
+	LL_EFORMAT = -3,   /* file is truncated, garbled or unsupported */
+	LL_EINVAL = -4,    /* bad argument or option value */
+	LL_ESHAPE = -5,    /* shapes do not agree, or a mode is empty */
+	LL_ENUMERIC = -6,  /* NaN/Inf where not allowed, or breakdown */
+	LL_ELAPACK = -7,   /* LAPACK returned info != 0 and no fallback */
+	LL_ECANCELED = -8, /* the progress callback asked to stop */
+	LL_ENOTSUP = -9    /* valid input we deliberately do not handle */
+};
+
+#define LL_ERRMSG_MAX 512
+
+typedef struct ll_err {
+	int code;                /* last status set, LL_OK if none */
+	char msg[LL_ERRMSG_MAX]; /* one line, no trailing newline */
+} ll_err;
+
+/* Set *err (if non-NULL) and return code, so callers can write
+ * `return ll_err_set(err, LL_EINVAL, "rank %zu > ...", r);`. */
+int ll_err_set(ll_err *err, int code, const char *fmt, ...)
+#if defined(__GNUC__)
+	__attribute__((format(printf, 3, 4)))
+#endif
+	;
+/* Prefix the message already in err with "prefix: " (e.g. a file name). */
+int ll_err_prefix(ll_err *err, const char *fmt, ...)
+#if defined(__GNUC__)
+	__attribute__((format(printf, 2, 3)))
+#endif
+	;
+void ll_err_clear(ll_err *err);
+const char *ll_strerror(int code);
+
+/* Checked allocation: NULL on failure or when n*size overflows.
+ * Memory comes from malloc/calloc; release it with free(). */
+void *ll_malloc_array(size_t n, size_t size);
+void *ll_calloc_array(size_t n, size_t size);
+/* a*b into *out; returns 0 on overflow */
+int ll_mul_ok(size_t a, size_t b, size_t *out);
+
+/* Progress reporting for long work.  Return non-zero from the callback to
+ * cancel: the running routine then returns LL_ECANCELED. */
+typedef struct ll_progress {
+	const char *stage;  /* e.g. "tca rank 5" */
+	double frac;        /* 0..1, or negative if unknown */
+	const char *detail; /* optional one-line detail, may be NULL */
+} ll_progress;
+typedef int (*ll_progress_fn)(void *ud, const ll_progress *p);
+
+/* Monotonic wall-clock seconds. */
+double ll_now(void);
+
+#endif

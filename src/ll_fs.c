@@ -1,0 +1,121 @@
+#include "ll_fs.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+char *ll_path_join(const char *dir, const char *name)
+{
+	size_t a = strlen(dir), b = strlen(name);
+	char *p = malloc(a + b + 2);
+	if (!p)
+		return NULL;
+	memcpy(p, dir, a);
+	if (a && dir[a - 1] != '/')
+		p[a++] = '/';
+	memcpy(p + a, name, b + 1);
+	return p;
+}
+
+int ll_afile_open(ll_afile *af, const char *path, ll_err *err)
+{
+	size_t n = strlen(path);
+	int fd;
+
+	memset(af, 0, sizeof *af);
+	af->path = strdup(path);
+	af->tmp = malloc(n + 12);
+	if (!af->path || !af->tmp) {
+		ll_afile_abort(af);
+		return ll_err_set(err, LL_ENOMEM, "%s: out of memory", path);
+	}
+	memcpy(af->tmp, path, n);
+	memcpy(af->tmp + n, ".tmp.XXXXXX", 12);
+	fd = mkstemp(af->tmp);
+	if (fd < 0) {
+		int e = errno;
+		free(af->tmp);
+		af->tmp = NULL;
+		ll_afile_abort(af);
+		return ll_err_set(err, LL_EIO, "%s: cannot create: %s", path, strerror(e));
+	}
+	/* mkstemp makes 0600; outputs are ordinary files */
+	fchmod(fd, 0644);
+	af->fp = fdopen(fd, "wb");
+	if (!af->fp) {
+		int e = errno;
+		close(fd);
+		ll_afile_abort(af);
+		return ll_err_set(err, LL_EIO, "%s: %s", path, strerror(e));
+	}
+	return LL_OK;
+}
+
+int ll_afile_commit(ll_afile *af, ll_err *err)
+{
+	int bad = 0, e = 0;
+
+	if (ferror(af->fp))
+		bad = 1, e = EIO;
+	if (fflush(af->fp) != 0 && !bad)
+		bad = 1, e = errno;
+	if (!bad && fsync(fileno(af->fp)) != 0 && errno != EINVAL)
+		bad = 1, e = errno;
+	if (fclose(af->fp) != 0 && !bad)
+		bad = 1, e = errno;
+	af->fp = NULL;
+	if (!bad && rename(af->tmp, af->path) != 0)
+		bad = 1, e = errno;
+	if (bad) {
+		ll_err_set(err, LL_EIO, "%s: write failed: %s", af->path, strerror(e));
+		ll_afile_abort(af);
+		return LL_EIO;
+	}
+	free(af->tmp);
+	free(af->path);
+	af->tmp = af->path = NULL;
+	return LL_OK;
+}
+
+void ll_afile_abort(ll_afile *af)
+{
+	if (af->fp)
+		fclose(af->fp);
+	if (af->tmp)
+		unlink(af->tmp);
+	free(af->tmp);
+	free(af->path);
+	memset(af, 0, sizeof *af);
+}
+
+int ll_mkdirs(const char *path, ll_err *err)
+{
+	char *p = strdup(path);
+	struct stat st;
+
+	if (!p)
+		return ll_err_set(err, LL_ENOMEM, "out of memory");
+	for (char *s = p + 1;; s++) {
+		if (*s == '/' || *s == '\0') {
+			char c = *s;
+			*s = '\0';
+			if (mkdir(p, 0755) != 0 && errno != EEXIST) {
+				int e = errno;
+				ll_err_set(err, LL_EIO, "%s: cannot create directory: %s", p, strerror(e));
+				free(p);
+				return LL_EIO;
+			}
+			*s = c;
+			if (c == '\0')
+				break;
+		}
+	}
+	if (stat(path, &st) != 0 || !S_ISDIR(st.st_mode)) {
+		free(p);
+		return ll_err_set(err, LL_EIO, "%s: not a directory", path);
+	}
+	free(p);
+	return LL_OK;
+}

@@ -1,0 +1,31 @@
+/*
+ * ll_fs.h - files that never appear half-written.
+ *
+ * ll_afile_open() creates "<path>.tmp.XXXXXX" in the target's directory;
+ * ll_afile_commit() flushes, closes and renames it over <path>;
+ * ll_afile_abort() closes and removes it.  Exactly one of commit/abort must
+ * follow a successful open.  Every output latentlab writes goes through it.
+ */
+#ifndef LL_FS_H
+#define LL_FS_H
+
+#include <stdio.h>
+
+#include "ll_common.h"
+
+typedef struct ll_afile {
+	FILE *fp;         /* write here */
+	char *path;       /* final path (owned) */
+	char *tmp;        /* temporary path (owned) */
+} ll_afile;
+
+int ll_afile_open(ll_afile *af, const char *path, ll_err *err);
+int ll_afile_commit(ll_afile *af, ll_err *err);
+void ll_afile_abort(ll_afile *af);
+
+/* mkdir -p; an existing directory is fine. */
+int ll_mkdirs(const char *path, ll_err *err);
+/* Join dir and name into a newly malloc'd string (caller frees). */
+char *ll_path_join(const char *dir, const char *name);
+
+#endif

@@ -1,0 +1,26 @@
+/*
+ * cmd.h - latentlab's subcommands.  Each takes (argc, argv) with argv[0]
+ * the subcommand name and returns the process exit status: 0 on success,
+ * 1 on a runtime error (message already printed as one line on stderr),
+ * 2 on a usage error.
+ */
+#ifndef LL_CMD_H
+#define LL_CMD_H
+
+typedef struct ll_cmd {
+	const char *name;
+	int (*run)(int argc, char **argv);
+	const char *summary;
+} ll_cmd;
+
+int cmd_info(int argc, char **argv);
+int cmd_tca(int argc, char **argv);
+
+/* Print "latentlab: <msg>" on stderr (one line). */
+void cmd_error(const char *fmt, ...)
+#if defined(__GNUC__)
+	__attribute__((format(printf, 1, 2)))
+#endif
+	;
+
+#endif

@@ -1,0 +1,55 @@
+/* latentlab: the command dispatcher. */
+#include "config.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cmd.h"
+
+static const ll_cmd commands[] = {
+	{"info", cmd_info, "print shape, dtype and statistics of a .npy/.npz/IDX file"},
+	{"tca", cmd_tca, "fit a CP/TCA ensemble over ranks x replicates"},
+};
+#define NCOMMANDS (sizeof commands / sizeof commands[0])
+
+void cmd_error(const char *fmt, ...)
+{
+	va_list ap;
+	fputs("latentlab: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+static void usage(FILE *fp)
+{
+	fprintf(fp, "usage: latentlab COMMAND [OPTIONS]\n\n"
+		"Find and compare low-dimensional latent structure in neural data.\n\n"
+		"commands:\n");
+	for (size_t i = 0; i < NCOMMANDS; i++)
+		fprintf(fp, "  %-8s %s\n", commands[i].name, commands[i].summary);
+	fprintf(fp, "\n'latentlab COMMAND --help' describes each command.\n");
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		usage(stderr);
+		return 2;
+	}
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
+		usage(stdout);
+		return 0;
+	}
+	if (!strcmp(argv[1], "--version")) {
+		printf("latentlab %s\n", PACKAGE_VERSION);
+		return 0;
+	}
+	for (size_t i = 0; i < NCOMMANDS; i++)
+		if (!strcmp(argv[1], commands[i].name))
+			return commands[i].run(argc - 1, argv + 1);
+	cmd_error("unknown command '%s' (try 'latentlab --help')", argv[1]);
+	return 2;
+}
