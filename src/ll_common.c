@@ -20,16 +20,28 @@ int ll_err_set(ll_err *err, int code, const char *fmt, ...)
 
 int ll_err_prefix(ll_err *err, const char *fmt, ...)
 {
-	char pre[LL_ERRMSG_MAX], old[LL_ERRMSG_MAX];
+	char old[LL_ERRMSG_MAX];
 	va_list ap;
+	int n;
 
 	if (!err)
 		return LL_OK;
-	va_start(ap, fmt);
-	vsnprintf(pre, sizeof pre, fmt, ap);
-	va_end(ap);
 	memcpy(old, err->msg, sizeof old);
-	snprintf(err->msg, sizeof err->msg, "%s: %s", pre, old);
+	va_start(ap, fmt);
+	n = vsnprintf(err->msg, sizeof err->msg, fmt, ap);
+	va_end(ap);
+	/* append ": old", cut to fit */
+	if (n >= 0 && (size_t)n < sizeof err->msg - 2) {
+		size_t len = (size_t)n, room = sizeof err->msg - len - 1;
+		err->msg[len++] = ':';
+		err->msg[len++] = ' ';
+		room -= 2;
+		size_t ol = strlen(old);
+		if (ol > room)
+			ol = room;
+		memcpy(err->msg + len, old, ol);
+		err->msg[len + ol] = '\0';
+	}
 	return err->code;
 }
 
