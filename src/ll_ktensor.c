@@ -76,12 +76,25 @@ int ll_ktensor_permute(ll_ktensor *k, const size_t *perm, ll_err *err)
 {
 	size_t R = k->rank;
 	size_t maxd = 1;
+	if (!perm)
+		return ll_err_set(err, LL_EINVAL, "ktensor permute: no permutation given");
 	for (int n = 0; n < k->nmodes; n++)
 		if (k->dim[n] > maxd)
 			maxd = k->dim[n];
-	double *tmp = ll_malloc_array(maxd * R, sizeof(double));
+	double *tmp = ll_malloc_array(maxd * R, sizeof(double)); /* >= R bytes for seen */
 	if (!tmp)
-		return ll_err_set(err, LL_ENOMEM, "out of memory");
+		return ll_err_set(err, LL_ENOMEM, "ktensor permute: out of memory");
+	/* check perm before touching k: every index once, all below R */
+	unsigned char *seen = (unsigned char *)tmp;
+	memset(seen, 0, R);
+	for (size_t r = 0; r < R; r++) {
+		if (perm[r] >= R || seen[perm[r]]) {
+			free(tmp);
+			return ll_err_set(err, LL_EINVAL,
+					  "ktensor permute: perm is not a permutation of 0..%zu", R - 1);
+		}
+		seen[perm[r]] = 1;
+	}
 	for (size_t r = 0; r < R; r++)
 		tmp[r] = k->lambda[perm[r]];
 	memcpy(k->lambda, tmp, R * sizeof(double));

@@ -68,12 +68,25 @@ const char *ll_tensor_shape_str(const ll_tensor *t, char *buf, size_t n)
 
 double ll_tensor_norm(const ll_tensor *t)
 {
-	/* scaled sum of squares avoids overflow for huge entries */
+	/* a plain sum of squares is exact enough and fast; fall back to the
+	 * scaled one only when it overflowed, underflowed or met a NaN */
+	double s = 0.0;
+	for (size_t i = 0; i < t->size; i++)
+		s += t->data[i] * t->data[i];
+	if (isfinite(s) && s > 1e-280)
+		return sqrt(s);
 	double scale = 0.0, ssq = 1.0;
+	int inf = 0;
 	for (size_t i = 0; i < t->size; i++) {
 		double a = fabs(t->data[i]);
 		if (a == 0.0)
 			continue;
+		if (isnan(a))
+			return NAN;
+		if (isinf(a)) {
+			inf = 1;
+			continue;
+		}
 		if (scale < a) {
 			ssq = 1.0 + ssq * (scale / a) * (scale / a);
 			scale = a;
@@ -81,7 +94,7 @@ double ll_tensor_norm(const ll_tensor *t)
 			ssq += (a / scale) * (a / scale);
 		}
 	}
-	return scale * sqrt(ssq);
+	return inf ? INFINITY : scale * sqrt(ssq);
 }
 
 void ll_tensor_count_nonfinite(const ll_tensor *t, size_t *nnan, size_t *ninf)
@@ -99,43 +112,45 @@ void ll_tensor_count_nonfinite(const ll_tensor *t, size_t *nnan, size_t *ninf)
 		*ninf = b;
 }
 
-/* Column of the Kolda unfolding for a multi-index. */
-static void unfold_map(const ll_tensor *t, int mode, size_t lin, size_t *row, size_t *col)
+/* Walk t in memory order, keeping the (row, column) of the Kolda mode-n
+ * unfolding up to date with an odometer; to_matrix picks the direction. */
+static void unfold_walk(ll_tensor *t, int mode, double *mat, int to_matrix)
 {
-	size_t idx[LL_MAX_MODES];
-	for (int k = t->nmodes - 1; k >= 0; k--) {
-		idx[k] = lin % t->dim[k];
-		lin /= t->dim[k];
+	int N = t->nmodes;
+	size_t ncol = t->size / t->dim[mode];
+	size_t J[LL_MAX_MODES], idx[LL_MAX_MODES] = {0}, stride = 1;
+	for (int k = 0; k < N; k++) {
+		J[k] = k == mode ? ncol : stride; /* the mode itself steps rows */
+		if (k != mode)
+			stride *= t->dim[k];
 	}
-	size_t c = 0, J = 1;
-	for (int k = 0; k < t->nmodes; k++) {
-		if (k == mode)
-			continue;
-		c += idx[k] * J;
-		J *= t->dim[k];
+	size_t pos = 0; /* row * ncol + col */
+	for (size_t lin = 0; lin < t->size; lin++) {
+		if (to_matrix)
+			mat[pos] = t->data[lin];
+		else
+			t->data[lin] = mat[pos];
+		for (int n = N - 1; n >= 0; n--) {
+			if (++idx[n] < t->dim[n]) {
+				pos += J[n];
+				break;
+			}
+			pos -= (t->dim[n] - 1) * J[n];
+			idx[n] = 0;
+		}
 	}
-	*row = idx[mode];
-	*col = c;
 }
 
 void ll_tensor_unfold(const ll_tensor *t, int mode, double *out)
 {
-	size_t ncol = t->size / t->dim[mode];
-	for (size_t i = 0; i < t->size; i++) {
-		size_t r, c;
-		unfold_map(t, mode, i, &r, &c);
-		out[r * ncol + c] = t->data[i];
-	}
+	/* to_matrix only reads t */
+	unfold_walk((ll_tensor *)t, mode, out, 1);
 }
 
 void ll_tensor_fold(ll_tensor *t, int mode, const double *in)
 {
-	size_t ncol = t->size / t->dim[mode];
-	for (size_t i = 0; i < t->size; i++) {
-		size_t r, c;
-		unfold_map(t, mode, i, &r, &c);
-		t->data[i] = in[r * ncol + c];
-	}
+	/* from-matrix only reads in */
+	unfold_walk(t, mode, (double *)in, 0);
 }
 
 void ll_khatri_rao(const double *A, size_t nI, const double *B, size_t nJ,
