@@ -54,7 +54,8 @@ typedef struct ll_ens_opts {
 	ll_sim_kind sim;
 	int fused;                /* fit each rank's replicates together (default 1) */
 	int threads;              /* 0 = as many as cores */
-	ll_progress_fn progress;  /* optional; stage "rank R", frac overall */
+	ll_progress_fn progress;  /* optional; stage "rank R", frac overall;
+				   * called from worker threads, one call at a time */
 	void *progress_ud;
 } ll_ens_opts;
 
@@ -74,6 +75,13 @@ typedef struct ll_ensemble {
 	ll_sim_kind sim;
 	ll_cp_method method;
 	double seconds;
+	/* provenance, filled by ll_ens_fit (for ll_ens_write) */
+	ll_ens_opts opts;    /* as given, threads resolved (0 -> cores); the
+			      * pointers progress, cp.mask, cp.progress cleared */
+	int nmodes;
+	size_t dim[LL_MAX_MODES]; /* the data's shape */
+	double data_norm;    /* ||W.X||, the norm of the observed entries */
+	size_t nmissing;     /* entries missing (NaN or mask 0) */
 } ll_ensemble;
 
 /* Fit every rank and replicate, sort by objective, score every replicate
@@ -84,5 +92,40 @@ int ll_ens_fit(const ll_tensor *X, const ll_ens_opts *o, ll_ensemble *e, ll_err 
 void ll_ens_free(ll_ensemble *e);
 /* The entry for a rank, or NULL. */
 const ll_ens_rank *ll_ens_get(const ll_ensemble *e, size_t rank);
+
+/* One line saying how a similarity score is computed. */
+const char *ll_sim_describe(ll_sim_kind k);
+
+/* Summary of one rank.  Similarities are over the replicates other than the
+ * best (the best scores 1 against itself): NaN when there is only one. */
+typedef struct ll_ens_stats {
+	double best, median, worst; /* objectives */
+	double mean_sim, min_sim;
+	double median_iters;
+} ll_ens_stats;
+int ll_ens_rank_stats(const ll_ens_rank *r, ll_ens_stats *st, ll_err *err);
+
+/* What ll_ens_write records about where the ensemble came from; every
+ * field may be 0/NULL. */
+typedef struct ll_ens_meta {
+	const char *tool;        /* e.g. "latentlab tca" */
+	int argc;                /* command line, argv[0] first */
+	char *const *argv;
+	const char *data_file;
+	const char *data_dtype;  /* e.g. "<f4" */
+	const char *mask_file;
+} ll_ens_meta;
+
+/* Write e under dir (created if needed; same-named files are replaced):
+ *   dir/rank_RR/rep_KK/lambda.npy     weights (rank)
+ *   dir/rank_RR/rep_KK/factor_N.npy   mode-N factor (dim[N] x rank)
+ *   dir/rank_RR/rep_KK/hist.npy       objective per iteration
+ *   dir/summary.json                  settings, per-rank and per-fit numbers
+ * RR is the rank, KK the fit's place in its rank (00 = best), at least two
+ * digits each; all .npy are float64.  summary.json is written last, every
+ * file through a temporary name.  X (may be NULL) is the data the
+ * ensemble was fitted to: its shape is checked.  meta may be NULL. */
+int ll_ens_write(const ll_ensemble *e, const char *dir, const ll_tensor *X,
+		 const ll_ens_meta *meta, ll_err *err);
 
 #endif
