@@ -111,9 +111,14 @@ const char *ll_bundled_data_dir(void)
 	const char *env = getenv("LATENTLAB_DATA");
 	if (env && *env)
 		return env;
-	for (size_t i = 0; i < sizeof candidates / sizeof candidates[0]; i++)
-		if (stat(candidates[i], &st) == 0 && S_ISDIR(st.st_mode))
+	/* a directory that holds the bundled MNIST subset (a build tree may
+	 * have an examples/data of object files only) */
+	for (size_t i = 0; i < sizeof candidates / sizeof candidates[0]; i++) {
+		char probe[1024];
+		snprintf(probe, sizeof probe, "%s/mnist-train-images-idx3-ubyte.gz", candidates[i]);
+		if (stat(probe, &st) == 0 && S_ISREG(st.st_mode))
 			return candidates[i];
+	}
 	return "examples/data";
 }
 
@@ -964,9 +969,22 @@ static int fwd_progress(void *vud, const ll_progress *p)
 	return f->fn ? f->fn(f->ud, p) : 0;
 }
 
-/* The rank to show: the [tca] rank parameter, or the largest rank whose
- * replicates agree (mean similarity to the best fit >= 0.9); with one
- * replicate, the last rank that still lowered the error by 1 %. */
+/* Mean similarity of a rank's replicates to its best fit (1 if alone). */
+static double mean_sim(const ll_ens_rank *r)
+{
+	double m = 0;
+	if (r->nrep < 2)
+		return 1.0;
+	for (size_t k = 1; k < r->nrep; k++)
+		m += r->sim[k] / (double)(r->nrep - 1);
+	return m;
+}
+
+/* The rank to show: the [tca] rank parameter, or the elbow of the error
+ * curve -- the smallest rank after which one more component lowers the
+ * best error by less than a tenth of the largest drop seen -- among ranks
+ * whose replicates agree (mean similarity to the best >= 0.9).  With no
+ * elbow, the largest rank whose replicates agree. */
 static int choose_rank(ll_session *s, ll_err *err)
 {
 	const char *want = ll_session_get(s, LL_STEP_TCA, "rank");
@@ -980,30 +998,30 @@ static int choose_rank(ll_session *s, ll_err *err)
 		snprintf(s->rank_reason, sizeof s->rank_reason, "set in the session file (rank = %ld)", r);
 		return LL_OK;
 	}
-	size_t best = e->ranks[0].rank;
-	if (e->ranks[0].nrep > 1) {
-		double bsim = 0;
-		for (size_t i = 0; i < e->nranks; i++) {
-			const ll_ens_rank *r = &e->ranks[i];
-			double m = 0;
-			for (size_t k = 1; k < r->nrep; k++)
-				m += r->sim[k] / (double)(r->nrep - 1);
-			if (m >= 0.9) {
-				best = r->rank;
-				bsim = m;
-			}
+	double maxdrop = 0;
+	for (size_t i = 1; i < e->nranks; i++)
+		maxdrop = fmax(maxdrop, e->ranks[i - 1].fits[0].obj - e->ranks[i].fits[0].obj);
+	size_t stable = e->ranks[0].rank;
+	for (size_t i = 0; i < e->nranks; i++) {
+		const ll_ens_rank *r = &e->ranks[i];
+		if (mean_sim(r) < 0.9)
+			continue;
+		stable = r->rank;
+		if (i + 1 < e->nranks && maxdrop > 0 &&
+		    r->fits[0].obj - e->ranks[i + 1].fits[0].obj < 0.1 * maxdrop) {
+			s->chosen_rank = r->rank;
+			snprintf(s->rank_reason, sizeof s->rank_reason,
+				 "elbow: rank %zu lowers the error by only %.4f (the largest drop is %.4f), "
+				 "and rank %zu's replicates agree (mean similarity %.3f)",
+				 e->ranks[i + 1].rank, r->fits[0].obj - e->ranks[i + 1].fits[0].obj,
+				 maxdrop, r->rank, mean_sim(r));
+			return LL_OK;
 		}
-		snprintf(s->rank_reason, sizeof s->rank_reason,
-			 "largest rank whose replicates agree: mean similarity to the best fit %.3f >= 0.9",
-			 bsim);
-	} else {
-		for (size_t i = 1; i < e->nranks; i++)
-			if (e->ranks[i - 1].fits[0].obj - e->ranks[i].fits[0].obj >= 0.01)
-				best = e->ranks[i].rank;
-		snprintf(s->rank_reason, sizeof s->rank_reason,
-			 "one replicate per rank: the last rank that lowered the error by at least 0.01");
 	}
-	s->chosen_rank = best;
+	s->chosen_rank = stable;
+	snprintf(s->rank_reason, sizeof s->rank_reason,
+		 "no elbow in the error curve: the largest rank whose replicates agree "
+		 "(mean similarity %.3f >= 0.9)", mean_sim(ll_ens_get(e, stable)));
 	return LL_OK;
 }
 

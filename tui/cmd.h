@@ -15,6 +15,9 @@ typedef struct ll_cmd {
 
 int cmd_info(int argc, char **argv);
 int cmd_tca(int argc, char **argv);
+int cmd_run(int argc, char **argv);
+int cmd_demo(int argc, char **argv);
+int cmd_synth(int argc, char **argv);
 
 /* Print "latentlab: <msg>" on stderr (one line). */
 void cmd_error(const char *fmt, ...)

@@ -8,8 +8,11 @@
 #include "cmd.h"
 
 static const ll_cmd commands[] = {
-	{"info", cmd_info, "print shape, dtype and statistics of a .npy/.npz/IDX file"},
+	{"demo", cmd_demo, "run the built-in MNIST session on the bundled data"},
+	{"run", cmd_run, "replay a session file in batch, writing results and the report"},
 	{"tca", cmd_tca, "fit a CP/TCA ensemble over ranks x replicates"},
+	{"synth", cmd_synth, "simulate a neural population with planted latent factors"},
+	{"info", cmd_info, "print shape, dtype and statistics of a .npy/.npz/IDX file"},
 };
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
 
