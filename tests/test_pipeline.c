@@ -1,0 +1,166 @@
+/* The session pipeline end to end, in process: a small MNIST session (the
+ * logged tensor's shape and its snapshot-0 slice against activations
+ * recomputed from the saved initial weights), the simulated bio session
+ * (TCA finds the planted factors), step ordering and failure states. */
+#include "ll_mlp.h"
+#include "ll_mnist.h"
+#include "ll_npy.h"
+#include "ll_session.h"
+#include "ll_test.h"
+#include "ll_traj.h"
+
+#ifndef LL_MNIST_DIR
+#define LL_MNIST_DIR "examples/data"
+#endif
+
+static char g_dir[64];
+
+static const char *mnist_session =
+	"[session]\nname = t\nseed = 3\nthreads = 2\n"
+	"[data]\nkind = mnist\npath = " LL_MNIST_DIR "\n"
+	"[train]\nmodels = 3\nhidden = 16\nepochs = 1\ntrain_images = 1000\nlog_every = 10\n"
+	"probe_per_class = 10\ninit = independent\nmatch_units = yes\n"
+	"[tensor]\n[tca]\nranks = 1-3\nreplicates = 2\nmax_iter = 50\n[trajectory]\n";
+
+static void test_mnist_session(void)
+{
+	ll_session s;
+	ll_err e = {0, ""};
+	LL_CHECK_INT(ll_session_load_text(&s, mnist_session, "t.lab", &e), LL_OK);
+	int rc = ll_session_run_all(&s, g_dir, NULL, NULL, &e);
+	LL_CHECK_MSG(rc == LL_OK, "%s", e.msg);
+	if (rc != LL_OK) {
+		ll_session_free(&s);
+		return;
+	}
+	/* documented shape: models x digits x units x snapshots */
+	size_t T = 1 * ((1000 + 31) / 32); /* 1 epoch, batch 32 */
+	size_t S = ll_mlp_n_snapshots(T, 10);
+	LL_CHECK_INT(s.data.nmodes, 4);
+	LL_CHECK_INT(s.data.dim[0], 3);
+	LL_CHECK_INT(s.data.dim[1], 10);
+	LL_CHECK_INT(s.data.dim[2], 16);
+	LL_CHECK_INT(s.data.dim[3], S);
+	LL_CHECK_STR(s.modes[3].name, "snapshot");
+	LL_CHECK(s.train.step[0] == 0 && s.train.step[S - 1] == (int)T);
+
+	/* the file on disk is the same tensor */
+	char path[256];
+	ll_tensor act;
+	snprintf(path, sizeof path, "%s/train/activity.npy", g_dir);
+	LL_CHECK_INT(ll_npy_read(path, &act, NULL, &e), LL_OK);
+	LL_CHECK(ll_tensor_same_shape(&act, &s.data));
+
+	/* snapshot 0 of every model = class means of its saved initial
+	 * weights on the probe set (units already matched to model 0) */
+	ll_mnist test, probe;
+	LL_CHECK_INT(ll_mnist_load(&test, LL_MNIST_DIR, "test", &e), LL_OK);
+	LL_CHECK_INT(ll_mnist_probe(&probe, &test, 10, &e), LL_OK);
+	ll_mlp_config cfg;
+	ll_mlp_config_default(&cfg);
+	cfg.hidden[0] = 16;
+	double cm[10 * 16], worst = 0;
+	for (size_t m = 0; m < 3; m++) {
+		ll_mlp net;
+		LL_CHECK_INT(ll_mlp_init(&net, &cfg, &e), LL_OK);
+		snprintf(path, sizeof path, "%s/train/model_%02zu/init", g_dir, m);
+		LL_CHECK_INT(ll_mlp_load(&net, path, &e), LL_OK);
+		LL_CHECK_INT(ll_mlp_log_class_means(&net, &probe, 0, cm, &e), LL_OK);
+		for (size_t d = 0; d < 10; d++)
+			for (size_t u = 0; u < 16; u++) {
+				double v = act.data[((m * 10 + d) * 16 + u) * S + 0];
+				worst = fmax(worst, fabs(v - cm[d * 16 + u]));
+			}
+		ll_mlp_free(&net);
+	}
+	LL_CHECK_MSG(worst < 1e-6, "snapshot 0 differs from recomputed activations by %g", worst);
+	/* accuracy is logged and sensible after one epoch on 1000 images */
+	LL_CHECK(s.train.final_acc_mean > 0.5 && s.train.final_acc_mean <= 1.0);
+	/* the pipeline went through to the trajectories */
+	LL_CHECK(s.state[LL_STEP_TRAJ] == LL_STATE_DONE);
+	const ll_traj_set *ts = s.traj;
+	LL_CHECK(ts && ts->n_paths == 3 && ts->n_points == S);
+	ll_tensor_free(&act);
+	ll_mnist_free(&test);
+	ll_mnist_free(&probe);
+	ll_session_free(&s);
+}
+
+static void test_bio_session_recovers_truth(void)
+{
+	ll_session s;
+	ll_err e = {0, ""};
+	LL_CHECK_INT(ll_session_load_text(&s,
+		"[session]\nseed = 7\n[data]\nkind = synth\n[tca]\nranks = 1-5\nreplicates = 3\n"
+		"[trajectory]\n", "bio.lab", &e), LL_OK);
+	int rc = ll_session_run_all(&s, NULL, NULL, NULL, &e);
+	LL_CHECK_MSG(rc == LL_OK, "%s", e.msg);
+	if (rc == LL_OK) {
+		LL_CHECK_INT(s.chosen_rank, 3);
+		const ll_ens_rank *r = ll_ens_get(&s.ens, 3);
+		double fms = 0;
+		LL_CHECK_INT(ll_kt_similarity(&s.truth, &r->fits[0].K, LL_SIM_CONGRUENCE, &fms, NULL, &e), LL_OK);
+		LL_CHECK_MSG(fms >= 0.95, "FMS %g", fms);
+		/* two conditions -> two trial-averaged paths */
+		const ll_traj_set *ts = s.traj;
+		LL_CHECK(ts && ts->n_paths == 2 && ts->n_points == 60);
+	}
+	ll_session_free(&s);
+}
+
+static void test_order_and_failure(void)
+{
+	ll_session s;
+	ll_err e = {0, ""};
+	LL_CHECK_INT(ll_session_load_text(&s, "[data]\nkind = npy\npath = /nonexistent/x.npy\n[tca]\n",
+					  "t.lab", &e), LL_OK);
+	/* a later step refuses to run before its predecessors */
+	LL_CHECK_INT(ll_session_run_step(&s, LL_STEP_TCA, NULL, NULL, NULL, &e), LL_EINVAL);
+	LL_CHECK_CONTAINS(e.msg, "step data must run before tca");
+	/* a failing step is marked failed with the message as its status */
+	LL_CHECK(ll_session_run_all(&s, NULL, NULL, NULL, &e) != LL_OK);
+	LL_CHECK_CONTAINS(e.msg, "/nonexistent/x.npy");
+	LL_CHECK(s.state[LL_STEP_DATA] == LL_STATE_FAILED);
+	LL_CHECK_CONTAINS(s.status[LL_STEP_DATA], "/nonexistent/x.npy");
+	ll_session_free(&s);
+
+	/* rank larger than the data allows */
+	LL_CHECK_INT(ll_session_load_text(&s, "[data]\nkind = synth\nneurons = 3\ntime = 3\ntrials = 3\n"
+					  "[tca]\nranks = 1-12\n", "t.lab", &e), LL_OK);
+	LL_CHECK(ll_session_run_all(&s, NULL, NULL, NULL, &e) != LL_OK);
+	LL_CHECK_CONTAINS(e.msg, "rank 12 exceeds");
+	ll_session_free(&s);
+}
+
+static void test_edit_resets_downstream(void)
+{
+	ll_session s;
+	ll_err e = {0, ""};
+	LL_CHECK_INT(ll_session_load_text(&s, "[data]\nkind = synth\nneurons = 8\ntime = 6\ntrials = 10\n"
+					  "[tca]\nranks = 1-2\nreplicates = 2\n", "t.lab", &e), LL_OK);
+	LL_CHECK_INT(ll_session_run_all(&s, NULL, NULL, NULL, &e), LL_OK);
+	LL_CHECK(s.state[LL_STEP_TCA] == LL_STATE_DONE && s.ens.nranks == 2);
+	LL_CHECK_INT(ll_session_set(&s, LL_STEP_TCA, "ranks", "1-3", &e), LL_OK);
+	LL_CHECK(s.state[LL_STEP_TCA] == LL_STATE_PENDING);
+	LL_CHECK(s.state[LL_STEP_TENSOR] == LL_STATE_DONE);
+	LL_CHECK_INT(ll_session_next(&s), LL_STEP_TCA);
+	LL_CHECK_INT(ll_session_run_all(&s, NULL, NULL, NULL, &e), LL_OK);
+	LL_CHECK_INT(s.ens.nranks, 3);
+	ll_session_free(&s);
+}
+
+int main(void)
+{
+	snprintf(g_dir, sizeof g_dir, "/tmp/ll_pipe_XXXXXX");
+	if (!mkdtemp(g_dir))
+		return 1;
+	LL_RUN(test_mnist_session);
+	LL_RUN(test_bio_session_recovers_truth);
+	LL_RUN(test_order_and_failure);
+	LL_RUN(test_edit_resets_downstream);
+	char cmd[128];
+	snprintf(cmd, sizeof cmd, "rm -rf %s", g_dir);
+	if (system(cmd) != 0)
+		return 1;
+	return ll_test_done();
+}

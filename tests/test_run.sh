@@ -1,0 +1,95 @@
+#!/bin/sh
+# tests/test_run.sh - end-to-end tests of `latentlab run`, `demo` and
+# `synth` (TAP): the files each writes, and every bad session or data
+# input: one line on stderr naming the file (and line), exit 1 or 2.
+. "${top_srcdir:-.}/tests/tap.sh"
+
+T=$(mktemp -d "${TMPDIR:-/tmp}/ll_test_run.XXXXXX") || exit 1
+trap 'rm -rf "$T"' EXIT
+trap 'exit 1' INT TERM
+
+has() { # has NAME FILE...: every FILE exists and is non-empty
+	name=$1; shift
+	ok=0
+	for f in "$@"; do [ -s "$f" ] || { echo "# missing: $f"; ok=1; }; done
+	tap_result $ok "$name"
+}
+
+# ---- help ------------------------------------------------------------------
+for c in run demo synth; do
+	tap_ok "$c --help" "$LL" $c --help
+done
+
+# ---- synth -------------------------------------------------------------------
+tap_ok "synth writes a population" "$LL" synth -o "$T/syn" --neurons 20 --time 15 --trials 12 --seed 3
+has "synth files" "$T/syn/data.npy" "$T/syn/labels.npy" "$T/syn/truth_factor_0.npy" \
+	"$T/syn/truth_factor_1.npy" "$T/syn/truth_factor_2.npy" "$T/syn/truth_lambda.npy"
+out=$("$LL" info "$T/syn/data.npy" 2>&1)
+printf '%s' "$out" | grep -q "20 x 15 x 12\|20x15x12\|(20, 15, 12)"
+tap_result $? "synth data has the asked shape"
+tap_fails "synth: bad noise" "--noise must be" "$LL" synth -o "$T/x" --noise loud
+tap_fails "synth: bad count" "positive whole number" "$LL" synth -o "$T/x" --neurons -3
+
+# ---- run on the bio session --------------------------------------------------
+tap_ok "run examples/bio.lab" "$LL" run "$SRC/examples/bio.lab" -o "$T/bio" -q
+has "run writes every step's results" "$T/bio/session.lab" "$T/bio/results.json" \
+	"$T/bio/data/data.npy" "$T/bio/tensor/tensor.npy" "$T/bio/tca/summary.json" \
+	"$T/bio/tca/rank_03/rep_00/factor_0.npy" "$T/bio/trajectory/paths.npy" \
+	"$T/bio/trajectory/trajectory.json" "$T/bio/report.md"
+grep -q '"state": "done"' "$T/bio/results.json" && ! grep -q '"state": "failed"' "$T/bio/results.json"
+tap_result $? "results.json: every step done"
+# the saved session replays to the same numbers
+tap_ok "the written session.lab replays" "$LL" run "$T/bio/session.lab" -o "$T/bio2" -q
+cmp -s "$T/bio/tca/summary.json" "$T/bio2/tca/summary.json" || \
+	diff "$T/bio/tca/rank_03/rep_00/factor_0.npy" "$T/bio2/tca/rank_03/rep_00/factor_0.npy" >/dev/null
+tap_result $? "replay gives identical factors"
+
+# ---- demo, small ---------------------------------------------------------------
+tap_ok "demo with 3 models" "$LL" demo -o "$T/demo" --models 3 -q
+has "demo writes the training log" "$T/demo/train/activity.npy" "$T/demo/train/activity.json" \
+	"$T/demo/train/model_00/init/W1.npy" "$T/demo/train/test_accuracy.npy" "$T/demo/tca/summary.json"
+grep -q '"modes"' "$T/demo/train/activity.json" && grep -q '"snapshot"' "$T/demo/train/activity.json"
+tap_result $? "activity.json names the modes"
+
+# ---- bad sessions ------------------------------------------------------------
+printf '[session]\nname = x\n[tca]\nrnak = 3\n' > "$T/unknown.lab"
+tap_fails "unknown key names file and line" "unknown.lab:4: unknown key 'rnak' in \[tca\]" \
+	"$LL" run "$T/unknown.lab" -o "$T/o1"
+printf '[tca]\nranks = 1-2\n[data]\nkind = synth\n' > "$T/order.lab"
+tap_fails "step out of order names file and line" "order.lab:3: step \[data\] is out of order" \
+	"$LL" run "$T/order.lab" -o "$T/o2"
+tap_fails "missing session file" "nope.lab: cannot open" "$LL" run "$T/nope.lab" -o "$T/o3"
+tap_fails "run without a session" "no session file" "$LL" run
+tap_fails "run without -o" "no output directory" "$LL" run "$SRC/examples/bio.lab"
+tap_fails "unknown option" "unknown option" "$LL" run "$SRC/examples/bio.lab" -o "$T/o4" --frob
+tap_fails "--models with run" "unknown option" "$LL" run "$SRC/examples/bio.lab" -o "$T/o4" --models 3
+printf '[data]\nkind = npy\npath = %s/none.npy\n' "$T" > "$T/nodata.lab"
+tap_fails "missing data file" "none.npy: cannot open" "$LL" run "$T/nodata.lab" -o "$T/o5"
+
+# ---- bad MNIST directories ------------------------------------------------------
+mnist() { # mnist NAME DIR: a session that trains on DIR
+	printf '[data]\nkind = mnist\npath = %s\n[train]\nmodels = 1\nepochs = 1\n' "$2" > "$T/$1.lab"
+}
+mnist nodir "$T/no-such-dir"
+tap_fails "missing MNIST directory" "no-such-dir: no such directory" "$LL" run "$T/nodir.lab" -o "$T/o6"
+
+mkdir -p "$T/corrupt"
+printf 'this is not an IDX file at all' > "$T/corrupt/train-images-idx3-ubyte"
+cp "$SRC/examples/data/mnist-train-labels-idx1-ubyte.gz" "$T/corrupt/train-labels-idx1-ubyte.gz"
+mnist corrupt "$T/corrupt"
+tap_fails "corrupt IDX names the file" "corrupt/train-images-idx3-ubyte" "$LL" run "$T/corrupt.lab" -o "$T/o7"
+
+# 2 images of 28x28, 3 labels
+mkdir -p "$T/mismatch"
+{ printf '\000\000\010\003\000\000\000\002\000\000\000\034\000\000\000\034'
+  head -c 1568 /dev/zero; } > "$T/mismatch/train-images-idx3-ubyte"
+printf '\000\000\010\001\000\000\000\003\001\002\003' > "$T/mismatch/train-labels-idx1-ubyte"
+cp "$T/mismatch/train-images-idx3-ubyte" "$T/mismatch/t10k-images-idx3-ubyte"
+printf '\000\000\010\001\000\000\000\002\001\002' > "$T/mismatch/t10k-labels-idx1-ubyte"
+mnist mismatch "$T/mismatch"
+tap_fails "label/image count mismatch" "3 labels but 2 images" "$LL" run "$T/mismatch.lab" -o "$T/o8"
+
+# ---- unwritable output ---------------------------------------------------------
+tap_fails "unwritable OUTDIR" "/proc/nonexistent" "$LL" run "$SRC/examples/bio.lab" -o /proc/nonexistent/out
+
+tap_done
