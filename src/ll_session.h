@@ -110,6 +110,8 @@ struct ll_session {
 	char status[LL_NSTEPS][160];/* one-line result summary or error */
 	char *values[LL_NSTEPS][LL_SESSION_MAX_PARAMS]; /* owned strings */
 	int dirty;                  /* parameters edited since load/save */
+	long long started;          /* Unix time the data step last ran (0 = never);
+				     * the report's date, so re-rendering is stable */
 
 	/* results, filled by the steps (owned) */
 	ll_tensor data;             /* [data]: raw data tensor (not MNIST) */

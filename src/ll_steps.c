@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #ifdef _OPENMP
 #include <omp.h>
@@ -1114,6 +1115,8 @@ int ll_session_run_step(ll_session *s, ll_step_kind k, const char *outdir,
 	if (outdir && ll_mkdirs(outdir, err) != LL_OK)
 		return err ? err->code : LL_EIO;
 	s->state[k] = LL_STATE_RUNNING;
+	if (k == LL_STEP_DATA)
+		s->started = (long long)time(NULL);
 	ll_session_log(s, "%s: running", ll_step_name(k));
 	double t0 = ll_now();
 	int rc = fns[k](s, outdir, progress, ud, err);
