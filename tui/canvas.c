@@ -187,8 +187,9 @@ static int clip(double x0, double y0, double x1, double y1, double xmax, double 
 static void line_impl(ll_canvas *c, double x0, double y0, double z0, double x1, double y1,
 		      double z1, int color, int use_z)
 {
-	if (isnan(x0) || isnan(y0) || isnan(x1) || isnan(y1))
-		return;
+	if (!isfinite(x0) || !isfinite(y0) || !isfinite(x1) || !isfinite(y1) ||
+	    fabs(x0) > 1e15 || fabs(y0) > 1e15 || fabs(x1) > 1e15 || fabs(y1) > 1e15)
+		return; /* beyond any zoom we allow; keeps the clip arithmetic finite */
 	double xmax = 2.0 * c->w - 1, ymax = 4.0 * c->h - 1, t0, t1;
 	int in0 = x0 >= 0 && y0 >= 0 && x0 <= xmax && y0 <= ymax;
 	int in1 = x1 >= 0 && y1 >= 0 && x1 <= xmax && y1 <= ymax;
@@ -243,6 +244,11 @@ void ll_canvas_line(ll_canvas *c, int x0, int y0, int x1, int y1, int color)
 void ll_canvas_line_z(ll_canvas *c, int x0, int y0, double z0, int x1, int y1, double z1, int color)
 {
 	line_impl(c, x0, y0, z0, x1, y1, z1, color, 1);
+}
+
+void ll_canvas_line_d(ll_canvas *c, double x0, double y0, double x1, double y1, int color)
+{
+	line_impl(c, x0, y0, 0.0, x1, y1, 0.0, color, 0);
 }
 
 void ll_canvas_line_zd(ll_canvas *c, double x0, double y0, double z0, double x1, double y1,

@@ -108,8 +108,10 @@ int ll_canvas_get(const ll_canvas *c, int x, int y); /* 1 if set, 0 if not or ou
  * cost no more than the visible part. */
 void ll_canvas_line(ll_canvas *c, int x0, int y0, int x1, int y1, int color);
 void ll_canvas_line_z(ll_canvas *c, int x0, int y0, double z0, int x1, int y1, double z1, int color);
-/* The same with dot coordinates in double (rounded after clipping; a NaN
- * end draws nothing): for projected data. */
+/* Plain line with dot coordinates in double (rounded after clipping; a
+ * non-finite end, or one beyond 1e15, draws nothing). */
+void ll_canvas_line_d(ll_canvas *c, double x0, double y0, double x1, double y1, int color);
+/* The same with depth: for projected data. */
 void ll_canvas_line_zd(ll_canvas *c, double x0, double y0, double z0, double x1, double y1,
 		       double z1, int color);
 
