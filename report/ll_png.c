@@ -328,40 +328,14 @@ int ll_png_decode(const uint8_t *buf, size_t len, ll_png_image *img, ll_err *err
 
 int ll_png_read(const char *path, ll_png_image *img, ll_err *err)
 {
-	FILE *fp;
-	uint8_t *buf = NULL;
-	size_t len = 0, cap = 0;
+	char *buf;
+	size_t len;
 	int rc;
 
 	memset(img, 0, sizeof *img);
-	fp = fopen(path, "rb");
-	if (!fp)
-		return ll_err_set(err, LL_EIO, "%s: cannot open: %s", path, strerror(errno));
-	for (;;) {
-		if (len == cap) {
-			size_t ncap = cap ? 2 * cap : 65536;
-			uint8_t *p = ncap > cap ? realloc(buf, ncap) : NULL;
-			if (!p) {
-				free(buf);
-				fclose(fp);
-				return ll_err_set(err, LL_ENOMEM, "%s: out of memory", path);
-			}
-			buf = p;
-			cap = ncap;
-		}
-		size_t got = fread(buf + len, 1, cap - len, fp);
-		len += got;
-		if (got == 0)
-			break;
-	}
-	if (ferror(fp)) {
-		int e = errno;
-		free(buf);
-		fclose(fp);
-		return ll_err_set(err, LL_EIO, "%s: read failed: %s", path, strerror(e));
-	}
-	fclose(fp);
-	rc = ll_png_decode(buf, len, img, err);
+	if ((rc = ll_read_file(path, 0, &buf, &len, err)) != LL_OK)
+		return rc;
+	rc = ll_png_decode((const uint8_t *)buf, len, img, err);
 	free(buf);
 	if (rc != LL_OK)
 		ll_err_prefix(err, "%s", path);

@@ -1,5 +1,6 @@
 #include "ll_common.h"
 
+#include <ctype.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -92,6 +93,23 @@ void *ll_calloc_array(size_t n, size_t size)
 	if (!ll_mul_ok(n, size, &bytes))
 		return NULL;
 	return calloc(n ? n : 1, size ? size : 1);
+}
+
+int ll_name_lookup(const char *const *names, int n, const char *s)
+{
+	if (!s)
+		return -1;
+	for (int k = 0; k < n; k++) {
+		const char *a = names[k], *b = s;
+		while (*a && *b && (tolower((unsigned char)*b) == tolower((unsigned char)*a) ||
+				    (*b == '_' && *a == '-'))) {
+			a++;
+			b++;
+		}
+		if (!*a && !*b)
+			return k;
+	}
+	return -1;
 }
 
 double ll_now(void)

@@ -70,6 +70,10 @@ typedef struct ll_progress {
 } ll_progress;
 typedef int (*ll_progress_fn)(void *ud, const ll_progress *p);
 
+/* Index of s in names[0..n-1], or -1.  Case-insensitive, and '_' matches
+ * '-' ("CP_ALS" finds "cp-als"): option and session values share it. */
+int ll_name_lookup(const char *const *names, int n, const char *s);
+
 /* Monotonic wall-clock seconds. */
 double ll_now(void);
 

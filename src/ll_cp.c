@@ -88,20 +88,11 @@ const char *ll_cp_method_name(ll_cp_method m)
 /* Case-insensitive; '_' is accepted for '-' ("CP_ALS"). */
 int ll_cp_method_parse(const char *s, ll_cp_method *m)
 {
-	if (!s || !m)
+	int k = ll_name_lookup(method_names, N_METHODS, s);
+	if (k < 0 || !m)
 		return LL_EINVAL;
-	for (int k = 0; k < N_METHODS; k++) {
-		const char *a = method_names[k], *b = s;
-		while (*a && *b && (tolower((unsigned char)*b) == *a || (*b == '_' && *a == '-'))) {
-			a++;
-			b++;
-		}
-		if (!*a && !*b) {
-			*m = (ll_cp_method)k;
-			return LL_OK;
-		}
-	}
-	return LL_EINVAL;
+	*m = (ll_cp_method)k;
+	return LL_OK;
 }
 
 void ll_cp_result_free(ll_cp_result *r)

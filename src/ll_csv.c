@@ -5,6 +5,7 @@
  * long file costs one pass plus one scatter into the tensor.
  */
 #include "ll_csv.h"
+#include "ll_fs.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -679,40 +680,15 @@ int ll_csv_read_text(const char *text, const char *name, const ll_csv_opts *o,
 
 int ll_csv_read(const char *path, const ll_csv_opts *o, ll_csv_data *d, ll_err *err)
 {
-	char *buf = NULL;
-	size_t len = 0, cap = 0;
-	FILE *fp;
+	char *buf;
+	size_t len;
 	int rc;
 
 	memset(d, 0, sizeof *d);
 	if (!path)
 		return ll_err_set(err, LL_EINVAL, "csv: no file name");
-	if (!(fp = fopen(path, "rb")))
-		return ll_err_set(err, LL_EIO, "%s: cannot open: %s", path, strerror(errno));
-	for (;;) {
-		if (len == cap) {
-			size_t nc = cap ? 2 * cap : 65536;
-			char *nb = nc > cap ? realloc(buf, nc) : NULL;
-			if (!nb) {
-				free(buf);
-				fclose(fp);
-				return ll_err_set(err, LL_ENOMEM, "%s: out of memory after %zu bytes", path, len);
-			}
-			buf = nb;
-			cap = nc;
-		}
-		size_t got = fread(buf + len, 1, cap - len, fp);
-		len += got;
-		if (got == 0)
-			break;
-	}
-	if (ferror(fp)) {
-		int e = errno;
-		free(buf);
-		fclose(fp);
-		return ll_err_set(err, LL_EIO, "%s: read failed: %s", path, strerror(e));
-	}
-	fclose(fp);
+	if ((rc = ll_read_file(path, 0, &buf, &len, err)) != LL_OK)
+		return rc;
 	rc = parse(buf, len, path, o, d, err);
 	free(buf);
 	if (rc != LL_OK)

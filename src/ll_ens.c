@@ -54,20 +54,11 @@ const char *ll_sim_name(ll_sim_kind k)
 /* Case-insensitive; '_' is accepted for '-'. */
 int ll_sim_parse(const char *s, ll_sim_kind *k)
 {
-	if (!s || !k)
+	int q = ll_name_lookup(sim_names, N_SIMS, s);
+	if (q < 0 || !k)
 		return LL_EINVAL;
-	for (int q = 0; q < N_SIMS; q++) {
-		const char *a = sim_names[q], *b = s;
-		while (*a && *b && (tolower((unsigned char)*b) == *a || (*b == '_' && *a == '-'))) {
-			a++;
-			b++;
-		}
-		if (!*a && !*b) {
-			*k = (ll_sim_kind)q;
-			return LL_OK;
-		}
-	}
-	return LL_EINVAL;
+	*k = (ll_sim_kind)q;
+	return LL_OK;
 }
 
 /* ---- assignment ----------------------------------------------------------- */

@@ -90,6 +90,51 @@ void ll_afile_abort(ll_afile *af)
 	memset(af, 0, sizeof *af);
 }
 
+int ll_read_file(const char *path, size_t max, char **out, size_t *outlen, ll_err *err)
+{
+	char *buf = NULL;
+	size_t len = 0, cap = 0;
+	FILE *fp;
+
+	*out = NULL;
+	*outlen = 0;
+	if (!(fp = fopen(path, "rb")))
+		return ll_err_set(err, LL_EIO, "%s: cannot open: %s", path, strerror(errno));
+	for (;;) {
+		if (len + 1 >= cap) {
+			size_t nc = cap ? 2 * cap : 65536;
+			char *nb = nc > cap ? realloc(buf, nc) : NULL;
+			if (!nb) {
+				free(buf);
+				fclose(fp);
+				return ll_err_set(err, LL_ENOMEM, "%s: out of memory after %zu bytes", path, len);
+			}
+			buf = nb;
+			cap = nc;
+		}
+		size_t got = fread(buf + len, 1, cap - len - 1, fp);
+		len += got;
+		if (max && len > max) {
+			free(buf);
+			fclose(fp);
+			return ll_err_set(err, LL_EFORMAT, "%s: larger than %zu bytes", path, max);
+		}
+		if (got == 0)
+			break;
+	}
+	if (ferror(fp)) {
+		int e = errno;
+		free(buf);
+		fclose(fp);
+		return ll_err_set(err, LL_EIO, "%s: read failed: %s", path, strerror(e));
+	}
+	fclose(fp);
+	buf[len] = '\0';
+	*out = buf;
+	*outlen = len;
+	return LL_OK;
+}
+
 int ll_mkdirs(const char *path, ll_err *err)
 {
 	char *p = strdup(path);

@@ -23,6 +23,10 @@ int ll_afile_open(ll_afile *af, const char *path, ll_err *err);
 int ll_afile_commit(ll_afile *af, ll_err *err);
 void ll_afile_abort(ll_afile *af);
 
+/* Read a whole file into *buf (malloc'd, NUL-terminated after *len bytes;
+ * caller frees).  max > 0 refuses larger files with LL_EFORMAT. */
+int ll_read_file(const char *path, size_t max, char **buf, size_t *len, ll_err *err);
+
 /* mkdir -p; an existing directory is fine. */
 int ll_mkdirs(const char *path, ll_err *err);
 /* Join dir and name into a newly malloc'd string (caller frees). */

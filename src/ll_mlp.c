@@ -48,12 +48,11 @@ const char *ll_mlp_act_name(ll_mlp_act a)
 
 int ll_mlp_act_parse(const char *s, ll_mlp_act *a)
 {
-	for (int k = 0; k < 2; k++)
-		if (s && !strcmp(s, act_names[k])) {
-			*a = (ll_mlp_act)k;
-			return LL_OK;
-		}
-	return LL_EINVAL;
+	int k = ll_name_lookup(act_names, 2, s);
+	if (k < 0)
+		return LL_EINVAL;
+	*a = (ll_mlp_act)k;
+	return LL_OK;
 }
 
 const char *ll_mlp_opt_name(ll_mlp_opt o)
@@ -63,12 +62,11 @@ const char *ll_mlp_opt_name(ll_mlp_opt o)
 
 int ll_mlp_opt_parse(const char *s, ll_mlp_opt *o)
 {
-	for (int k = 0; k < 3; k++)
-		if (s && !strcmp(s, opt_names[k])) {
-			*o = (ll_mlp_opt)k;
-			return LL_OK;
-		}
-	return LL_EINVAL;
+	int k = ll_name_lookup(opt_names, 3, s);
+	if (k < 0)
+		return LL_EINVAL;
+	*o = (ll_mlp_opt)k;
+	return LL_OK;
 }
 
 void ll_mlp_config_default(ll_mlp_config *c)

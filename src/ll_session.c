@@ -391,47 +391,23 @@ int ll_session_load_text(ll_session *s, const char *text, const char *name, ll_e
 
 int ll_session_load(ll_session *s, const char *path, ll_err *err)
 {
-	FILE *fp = fopen(path, "rb");
-	if (!fp) {
-		ll_session_init(s);
-		return ll_err_set(err, LL_EIO, "%s: cannot open: %s", path, strerror(errno));
-	}
-	char *buf = NULL;
-	size_t len = 0, cap = 0;
-	for (;;) {
-		if (len + 4096 + 1 > cap) {
-			cap = cap ? 2 * cap : 8192;
-			if (cap > (16u << 20)) {
-				free(buf);
-				fclose(fp);
-				ll_session_init(s);
-				return ll_err_set(err, LL_EFORMAT, "%s: too large for a session file", path);
-			}
-			char *nb = realloc(buf, cap);
-			if (!nb) {
-				free(buf);
-				fclose(fp);
-				ll_session_init(s);
-				return ll_err_set(err, LL_ENOMEM, "out of memory");
-			}
-			buf = nb;
-		}
-		size_t got = fread(buf + len, 1, 4096, fp);
-		len += got;
-		if (got < 4096)
-			break;
-	}
-	fclose(fp);
-	buf[len] = '\0';
+	char *buf;
+	size_t len;
+	int rc;
+
+	ll_session_init(s);
+	if ((rc = ll_read_file(path, 16u << 20, &buf, &len, err)) != LL_OK)
+		return rc;
 	if (memchr(buf, '\0', len)) {
 		free(buf);
-		ll_session_init(s);
 		return ll_err_set(err, LL_EFORMAT, "%s: not a text file", path);
 	}
-	int rc = ll_session_load_text(s, buf, path, err);
+	rc = ll_session_load_text(s, buf, path, err);
 	free(buf);
-	if (rc == LL_OK)
-		s->path = strdup(path);
+	if (rc == LL_OK && !(s->path = strdup(path))) {
+		ll_session_free(s);
+		return ll_err_set(err, LL_ENOMEM, "out of memory");
+	}
 	return rc;
 }
 

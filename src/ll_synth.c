@@ -41,12 +41,11 @@ const char *ll_synth_noise_name(ll_synth_noise n)
 
 int ll_synth_noise_parse(const char *s, ll_synth_noise *n)
 {
-	for (int i = 0; s && i < 3; i++)
-		if (!strcasecmp(s, noise_names[i])) {
-			*n = (ll_synth_noise)i;
-			return LL_OK;
-		}
-	return LL_EINVAL;
+	int i = ll_name_lookup(noise_names, 3, s);
+	if (i < 0)
+		return LL_EINVAL;
+	*n = (ll_synth_noise)i;
+	return LL_OK;
 }
 
 int ll_synth_check(const ll_synth_opts *o, ll_err *err)
