@@ -9,8 +9,14 @@
 #include "ll_common.h"
 #include "ll_session.h"
 
-/* Write the report of s into outdir (an ll_report_fn: ud is unused).
- * Every file is written to a temporary name and renamed into place. */
+/* Write the report of s into outdir (an ll_report_fn: ud is unused):
+ * figures/NAME.png + NAME.csv first, then report.md and report.html, which
+ * are renamed into place only when both are complete.  Every file is
+ * written to a temporary name and renamed into place; on error (message
+ * names the file) no temporary, report.md or report.html is left changed.
+ * Steps that have not run get a note instead of their section's results.
+ * The only change to s: s->status[LL_STEP_REPORT] gets a one-line summary.
+ * The same session gives the same bytes (dated by s->started). */
 int ll_report_session(ll_session *s, const char *outdir, void *ud, ll_err *err);
 
 #endif
