@@ -15,7 +15,6 @@
 
 #include "cmd.h"
 #include "ll_fs.h"
-#include "ll_json.h"
 #include "ll_report.h"
 #include "ll_session.h"
 #include "ll_synth.h"
@@ -54,59 +53,6 @@ static void run_log(void *ud, const char *line)
 	}
 	if (u->verbose)
 		fprintf(stderr, "%s\n", line);
-}
-
-/* OUTDIR/results.json: what ran, how long, with what outcome. */
-static int write_results(const ll_session *s, const char *outdir, const char *cmdline,
-			 double seconds, ll_err *err)
-{
-	char *p = ll_path_join(outdir, "results.json");
-	ll_afile af;
-	int rc;
-	if (!p)
-		return ll_err_set(err, LL_ENOMEM, "out of memory");
-	rc = ll_afile_open(&af, p, err);
-	free(p);
-	if (rc != LL_OK)
-		return rc;
-	ll_json j;
-	ll_json_init(&j, af.fp, 1);
-	ll_json_obj_begin(&j);
-	ll_json_kv_str(&j, "tool", "latentlab " PACKAGE_VERSION);
-	ll_json_kv_str(&j, "command", cmdline);
-	ll_json_kv_str(&j, "session", s->path ? s->path : "(built-in demo)");
-	ll_json_kv_num(&j, "seconds", seconds);
-	ll_json_key(&j, "steps");
-	ll_json_arr_begin(&j);
-	ll_step_kind st[LL_NSTEPS];
-	size_t n = ll_session_steps(s, st);
-	for (size_t i = 0; i < n; i++) {
-		ll_json_obj_begin(&j);
-		ll_json_kv_str(&j, "step", ll_step_name(st[i]));
-		ll_json_kv_str(&j, "state", ll_step_state_name(s->state[st[i]]));
-		ll_json_kv_num(&j, "seconds", s->seconds[st[i]]);
-		ll_json_kv_str(&j, "summary", s->status[st[i]]);
-		ll_json_obj_end(&j);
-	}
-	ll_json_arr_end(&j);
-	ll_json_obj_end(&j);
-	return ll_afile_commit(&af, err);
-}
-
-static char *join_args(int argc, char **argv)
-{
-	size_t len = 16;
-	for (int i = 0; i < argc; i++)
-		len += strlen(argv[i]) + 1;
-	char *s = malloc(len);
-	if (!s)
-		return NULL;
-	strcpy(s, "latentlab");
-	for (int i = 0; i < argc; i++) {
-		strcat(s, " ");
-		strcat(s, argv[i]);
-	}
-	return s;
 }
 
 static void run_usage(FILE *fp, int demo)
@@ -220,19 +166,14 @@ static int run_common(int argc, char **argv, int demo)
 	s.log_ud = &ui;
 	s.dirty = 0;
 
-	char *cmdline = join_args(argc, argv);
-	if ((rc = ll_mkdirs(outdir, &err)) == LL_OK) {
-		/* the session as run, so the directory replays itself */
-		char *sp = ll_path_join(outdir, "session.lab");
-		rc = sp ? ll_session_save(&s, sp, &err) : ll_err_set(&err, LL_ENOMEM, "out of memory");
-		free(sp);
-	}
-	if (rc == LL_OK)
+	char *cmdline = cmd_join_args(argc, argv);
+	/* the session as run, so the directory replays itself */
+	if ((rc = cmd_write_session_copy(&s, outdir, &err)) == LL_OK)
 		rc = ll_session_run_all(&s, outdir, run_progress, &ui, &err);
 	run_log(&ui, "");
 	double secs = ll_now() - ui.t0;
 	if (rc == LL_OK)
-		rc = write_results(&s, outdir, cmdline ? cmdline : "latentlab", secs, &err);
+		rc = cmd_write_results(&s, outdir, cmdline ? cmdline : "latentlab", secs, &err);
 	if (rc != LL_OK) {
 		cmd_error("%s", err.msg);
 	} else if (!ui.quiet) {

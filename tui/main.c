@@ -4,10 +4,12 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cmd.h"
 
 static const ll_cmd commands[] = {
+	{"tui", cmd_tui, "open the terminal workbench (what 'latentlab' alone does on a terminal)"},
 	{"demo", cmd_demo, "run the built-in MNIST session on the bundled data"},
 	{"run", cmd_run, "replay a session file in batch, writing results and the report"},
 	{"tca", cmd_tca, "fit a CP/TCA ensemble over ranks x replicates"},
@@ -39,6 +41,12 @@ static void usage(FILE *fp)
 int main(int argc, char **argv)
 {
 	if (argc < 2) {
+		/* on a terminal: the workbench on the demo session */
+		if (isatty(0) && isatty(1)) {
+			static char name[] = "tui";
+			char *tui_argv[] = {name, NULL};
+			return cmd_tui(1, tui_argv);
+		}
 		usage(stderr);
 		return 2;
 	}

@@ -1,0 +1,82 @@
+/*
+ * cmd_out.c - what `latentlab run`/`demo` and the workbench both write
+ * beside a session's results: OUTDIR/session.lab (the session as run) and
+ * OUTDIR/results.json (what ran, how long, with what outcome), and the
+ * command line recorded in it.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmd.h"
+#include "ll_fs.h"
+#include "ll_json.h"
+#include "ll_session.h"
+
+int cmd_write_results(const ll_session *s, const char *outdir, const char *cmdline,
+		      double seconds, ll_err *err)
+{
+	char *p = ll_path_join(outdir, "results.json");
+	ll_afile af;
+	int rc;
+	if (!p)
+		return ll_err_set(err, LL_ENOMEM, "out of memory");
+	rc = ll_afile_open(&af, p, err);
+	free(p);
+	if (rc != LL_OK)
+		return rc;
+	ll_json j;
+	ll_json_init(&j, af.fp, 1);
+	ll_json_obj_begin(&j);
+	ll_json_kv_str(&j, "tool", "latentlab " PACKAGE_VERSION);
+	ll_json_kv_str(&j, "command", cmdline);
+	ll_json_kv_str(&j, "session", s->path ? s->path : "(built-in demo)");
+	ll_json_kv_num(&j, "seconds", seconds);
+	ll_json_key(&j, "steps");
+	ll_json_arr_begin(&j);
+	ll_step_kind st[LL_NSTEPS];
+	size_t n = ll_session_steps(s, st);
+	for (size_t i = 0; i < n; i++) {
+		ll_json_obj_begin(&j);
+		ll_json_kv_str(&j, "step", ll_step_name(st[i]));
+		ll_json_kv_str(&j, "state", ll_step_state_name(s->state[st[i]]));
+		ll_json_kv_num(&j, "seconds", s->seconds[st[i]]);
+		ll_json_kv_str(&j, "summary", s->status[st[i]]);
+		ll_json_obj_end(&j);
+	}
+	ll_json_arr_end(&j);
+	ll_json_obj_end(&j);
+	return ll_afile_commit(&af, err);
+}
+
+int cmd_write_session_copy(ll_session *s, const char *outdir, ll_err *err)
+{
+	char *p = ll_path_join(outdir, "session.lab");
+	int rc, dirty = s->dirty;
+	if (!p)
+		return ll_err_set(err, LL_ENOMEM, "out of memory");
+	if ((rc = ll_mkdirs(outdir, err)) == LL_OK)
+		rc = ll_session_save(s, p, err);
+	/* a copy in OUTDIR is not the session's own file: keep it unsaved */
+	s->dirty = dirty;
+	free(p);
+	return rc;
+}
+
+char *cmd_join_args(int argc, char **argv)
+{
+	size_t len = 16;
+	for (int i = 0; i < argc; i++)
+		len += strlen(argv[i]) + 1;
+	char *s = malloc(len);
+	if (!s)
+		return NULL;
+	strcpy(s, "latentlab");
+	for (int i = 0; i < argc; i++) {
+		strcat(s, " ");
+		strcat(s, argv[i]);
+	}
+	return s;
+}
