@@ -600,14 +600,19 @@ static void sec_training(doc *d, const char *id, int num)
 		return;
 	const ll_train_log *t = &s->train;
 	size_t M = t->models, S = t->snapshots;
-	putf(d, "Each model was trained with %s (learning rate %s, minibatches of %s) for %s epoch%s: "
+	putf(d, "Each model was trained with %s (learning rate%s %s%s, minibatches of %s) for %s epoch%s: "
 		"%d steps, with a snapshot every %s steps (%zu snapshots including the untrained start). "
 		"At every snapshot the model was tested on the held-out test images. Figure %d shows "
 		"each model as a thin line and the mean over models in bold; curves that flatten mean "
 		"training has converged, and the spread of the thin lines shows how much the models "
 		"differ. The dashed line is the mean training loss over the minibatches since the "
 		"previous snapshot; a test loss far above it would mean overfitting.\n\n",
-	     param(d, LL_STEP_TRAIN, "optimizer"), param(d, LL_STEP_TRAIN, "lr"), param(d, LL_STEP_TRAIN, "batch"),
+	     param(d, LL_STEP_TRAIN, "optimizer"), strchr(param(d, LL_STEP_TRAIN, "lr"), ',') ? "s" : "",
+	     param(d, LL_STEP_TRAIN, "lr"),
+	     strchr(param(d, LL_STEP_TRAIN, "lr"), ',')
+		     ? " given to the models in turn; a model's label is its rate's place in this list, from 0"
+		     : "",
+	     param(d, LL_STEP_TRAIN, "batch"),
 	     param(d, LL_STEP_TRAIN, "epochs"), strcmp(param(d, LL_STEP_TRAIN, "epochs"), "1") ? "s" : "",
 	     t->step[S - 1], param(d, LL_STEP_TRAIN, "log_every"), S, d->next_number + 1);
 	place_fig(d, "training", "test loss and accuracy over training",

@@ -19,6 +19,7 @@
 #define P_STR(k, d, h) {k, LL_PARAM_STR, d, NULL, 0, 0, h}
 #define P_ENUM(k, d, c, h) {k, LL_PARAM_ENUM, d, c, 0, 0, h}
 #define P_RANGE(k, d, lo, hi, h) {k, LL_PARAM_RANGE, d, NULL, lo, hi, h}
+#define P_REALS(k, d, lo, hi, h) {k, LL_PARAM_REALS, d, NULL, lo, hi, h}
 
 static const ll_param_def session_params[] = {
 	P_STR("name", "session", "a short name for the session (report title)"),
@@ -44,7 +45,7 @@ static const ll_param_def train_params[] = {
 	P_INT("hidden", "64", 2, 4096, "hidden units (the logged layer)"),
 	P_ENUM("activation", "relu", "relu|tanh", "hidden nonlinearity"),
 	P_ENUM("optimizer", "momentum", "sgd|momentum|adam", "optimizer"),
-	P_REAL("lr", "0.03", 1e-6, 10, "learning rate"),
+	P_REALS("lr", "0.03", 1e-6, 10, "learning rate, or a list (0.01,0.03,0.1) given to the models in turn"),
 	P_INT("batch", "32", 1, 4096, "minibatch size"),
 	P_INT("epochs", "3", 1, 1000, "passes over the training set"),
 	P_INT("log_every", "12", 1, 100000, "log a snapshot every this many steps"),
@@ -200,6 +201,24 @@ static int check_value(const ll_param_def *d, const char *v, char *msg, size_t n
 		}
 		return 1;
 	}
+	case LL_PARAM_REALS: {
+		const char *p = v;
+		for (;;) {
+			errno = 0;
+			double x = strtod(p, &end);
+			if (end == p || errno || !isfinite(x) || (*end && *end != ',')) {
+				snprintf(msg, n, "%s = '%s' is not a number or a list like 0.01,0.1", d->key, v);
+				return 0;
+			}
+			if (x < d->lo || x > d->hi) {
+				snprintf(msg, n, "%s = %g is out of range [%g, %g]", d->key, x, d->lo, d->hi);
+				return 0;
+			}
+			if (!*end)
+				return 1;
+			p = end + 1;
+		}
+	}
 	case LL_PARAM_STR:
 		return 1;
 	}
@@ -252,6 +271,27 @@ double ll_session_get_real(const ll_session *s, ll_step_kind k, const char *key)
 {
 	const char *v = ll_session_get(s, k, key);
 	return v ? strtod(v, NULL) : 0.0;
+}
+
+size_t ll_session_get_reals(const ll_session *s, ll_step_kind k, const char *key, double *out,
+			    size_t n)
+{
+	const char *p = ll_session_get(s, k, key);
+	size_t i = 0;
+	if (!p)
+		return 0;
+	for (;;) {
+		char *end;
+		double x = strtod(p, &end);
+		if (end == p)
+			return i;
+		if (i < n)
+			out[i] = x;
+		i++;
+		if (*end != ',')
+			return i;
+		p = end + 1;
+	}
 }
 
 /* Parsing state shared by the section scan and the inih callback. */

@@ -60,7 +60,8 @@ typedef enum ll_param_type {
 	LL_PARAM_REAL,  /* finite real in [lo, hi] */
 	LL_PARAM_STR,   /* free text (paths, names) */
 	LL_PARAM_ENUM,  /* one of choices "a|b|c" */
-	LL_PARAM_RANGE  /* "A-B" or "A" integers in [lo, hi] */
+	LL_PARAM_RANGE, /* "A-B" or "A" integers in [lo, hi] */
+	LL_PARAM_REALS  /* "x" or "x,y,..." finite reals in [lo, hi] */
 } ll_param_type;
 
 typedef struct ll_param_def {
@@ -158,6 +159,10 @@ char *ll_session_format(const ll_session *s);
 const char *ll_session_get(const ll_session *s, ll_step_kind k, const char *key);
 long ll_session_get_int(const ll_session *s, ll_step_kind k, const char *key);
 double ll_session_get_real(const ll_session *s, ll_step_kind k, const char *key);
+/* An LL_PARAM_REALS value: up to n values into out; returns how many the
+ * value holds (for a plain number, 1). */
+size_t ll_session_get_reals(const ll_session *s, ll_step_kind k, const char *key, double *out,
+			    size_t n);
 /* Set a parameter after validating it; marks the step and everything after
  * it pending again and sets dirty. */
 int ll_session_set(ll_session *s, ll_step_kind k, const char *key, const char *value, ll_err *err);

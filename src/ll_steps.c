@@ -406,10 +406,23 @@ static int train_config(const ll_session *s, ll_mlp_config *cfg, size_t n_in, ll
 	if (ll_mlp_act_parse(ll_session_get(s, LL_STEP_TRAIN, "activation"), &cfg->act) != LL_OK ||
 	    ll_mlp_opt_parse(ll_session_get(s, LL_STEP_TRAIN, "optimizer"), &cfg->opt) != LL_OK)
 		return ll_err_set(err, LL_EINVAL, "[train] bad activation or optimizer");
-	cfg->lr = ll_session_get_real(s, LL_STEP_TRAIN, "lr");
+	ll_session_get_reals(s, LL_STEP_TRAIN, "lr", &cfg->lr, 1); /* model 0's; see model_lr */
 	cfg->batch = (size_t)ll_session_get_int(s, LL_STEP_TRAIN, "batch");
 	cfg->epochs = (size_t)ll_session_get_int(s, LL_STEP_TRAIN, "epochs");
 	return ll_mlp_config_check(cfg, err);
+}
+
+/* Model m's learning rate: "lr = a,b,c" gives a, b, c to the models in turn,
+ * so a sweep sits inside one tensor (the model mode) and its factors. */
+static double model_lr(const ll_session *s, size_t m, size_t *nlr)
+{
+	double v[64];
+	size_t n = ll_session_get_reals(s, LL_STEP_TRAIN, "lr", v, 64);
+	if (n > 64)
+		n = 64;
+	if (nlr)
+		*nlr = n;
+	return n ? v[m % n] : 0.03;
 }
 
 /* Model m's seed: a pure function of the session seed and m. */
@@ -513,6 +526,11 @@ static int save_train(ll_session *s, const char *outdir, ll_mlp *init, ll_mlp *n
 			for (size_t m = 0; m < M; m++)
 				ll_json_u64(&j, model_seed(s, m));
 			ll_json_arr_end(&j);
+			ll_json_key(&j, "model_lr");
+			ll_json_arr_begin(&j);
+			for (size_t m = 0; m < M; m++)
+				ll_json_num(&j, model_lr(s, m, NULL));
+			ll_json_arr_end(&j);
 			ll_json_key(&j, "parameters");
 			ll_json_obj_begin(&j);
 			size_t np;
@@ -579,6 +597,7 @@ static int step_train(ll_session *s, const char *outdir, ll_progress_fn progress
 	/* initialise every model (and keep a copy of its starting weights) */
 	for (size_t m = 0; m < M && rc == LL_OK; m++) {
 		cfg.seed = model_seed(s, m);
+		cfg.lr = model_lr(s, m, NULL);
 		rc = ll_mlp_init(&nets[m], &cfg, err);
 		if (rc == LL_OK && shared && m > 0)
 			rc = ll_mlp_copy_weights(&nets[m], &nets[0], err);
@@ -669,6 +688,15 @@ static int step_train(ll_session *s, const char *outdir, ll_progress_fn progress
 	set_mode(s, 1, "digit", LL_MODE_CLASS);
 	set_mode(s, 2, "unit", LL_MODE_UNIT);
 	set_mode(s, 3, "snapshot", LL_MODE_TIME);
+	size_t nlr;
+	model_lr(s, 0, &nlr);
+	if (nlr > 1) {
+		/* a learning-rate sweep: label each model by its rate's place in the list */
+		s->modes[0].labels = ll_malloc_array(M, sizeof(int));
+		if (s->modes[0].labels)
+			for (size_t m = 0; m < M; m++)
+				s->modes[0].labels[m] = (int)(m % nlr);
+	}
 	s->modes[1].labels = ll_malloc_array(LL_MNIST_CLASSES, sizeof(int));
 	if (s->modes[1].labels)
 		for (int d = 0; d < LL_MNIST_CLASSES; d++)

@@ -86,6 +86,54 @@ static void test_mnist_session(void)
 	ll_session_free(&s);
 }
 
+/* "lr = 0.01,0.1" gives the models those rates in turn: model 1 of the
+ * sweep trains exactly as model 1 of a run at lr = 0.1, model 0 does not;
+ * the model mode is labelled by the rate's place in the list. */
+static ll_tensor *train_only(const char *lr, ll_session *s)
+{
+	char text[512];
+	ll_err e = {0, ""};
+	snprintf(text, sizeof text,
+		 "[session]\nseed = 5\nthreads = 1\n[data]\nkind = mnist\npath = %s\n"
+		 "[train]\nmodels = 3\nhidden = 8\nepochs = 1\ntrain_images = 300\nlog_every = 5\n"
+		 "probe_per_class = 5\ninit = independent\nmatch_units = no\nlr = %s\n[tensor]\n",
+		 LL_MNIST_DIR, lr);
+	if (ll_session_load_text(s, text, "lr.lab", &e) != LL_OK ||
+	    ll_session_run_all(s, NULL, NULL, NULL, &e) != LL_OK) {
+		LL_CHECK_MSG(0, "%s", e.msg);
+		return NULL;
+	}
+	return &s->data;
+}
+
+static void test_lr_sweep(void)
+{
+	ll_session a, b;
+	ll_tensor *ta = train_only("0.01, 0.1", &a), *tb = train_only("0.1", &b);
+	if (ta && tb && ll_tensor_same_shape(ta, tb)) {
+		size_t per = ta->size / 3;
+		double d0 = 0, d1 = 0;
+		for (size_t i = 0; i < per; i++) {
+			d0 = fmax(d0, fabs(ta->data[i] - tb->data[i]));
+			d1 = fmax(d1, fabs(ta->data[per + i] - tb->data[per + i]));
+		}
+		LL_CHECK_MSG(d1 == 0, "model 1 at lr 0.1 differs by %g", d1);
+		LL_CHECK_MSG(d0 > 1e-3, "model 0 at lr 0.01 equals lr 0.1 (%g)", d0);
+		LL_CHECK(a.modes[0].labels && a.modes[0].labels[0] == 0 && a.modes[0].labels[1] == 1 &&
+			 a.modes[0].labels[2] == 0);
+		LL_CHECK(b.modes[0].labels == NULL);
+	} else {
+		LL_CHECK(0);
+	}
+	ll_session_free(&a);
+	ll_session_free(&b);
+	ll_err e = {0, ""};
+	LL_CHECK_INT(ll_session_load_text(&a, "[train]\nlr = 0.1,x\n", "bad.lab", &e), LL_EINVAL);
+	LL_CHECK_CONTAINS(e.msg, "bad.lab:2");
+	LL_CHECK_INT(ll_session_load_text(&a, "[train]\nlr = 0.1,20\n", "bad.lab", &e), LL_EINVAL);
+	LL_CHECK_CONTAINS(e.msg, "out of range");
+}
+
 static void test_bio_session_recovers_truth(void)
 {
 	ll_session s;
@@ -155,6 +203,7 @@ int main(void)
 	if (!mkdtemp(g_dir))
 		return 1;
 	LL_RUN(test_mnist_session);
+	LL_RUN(test_lr_sweep);
 	LL_RUN(test_bio_session_recovers_truth);
 	LL_RUN(test_order_and_failure);
 	LL_RUN(test_edit_resets_downstream);
