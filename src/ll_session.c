@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <ini.h>
 
@@ -20,6 +21,8 @@
 #define P_ENUM(k, d, c, h) {k, LL_PARAM_ENUM, d, c, 0, 0, h}
 #define P_RANGE(k, d, lo, hi, h) {k, LL_PARAM_RANGE, d, NULL, lo, hi, h}
 #define P_REALS(k, d, lo, hi, h) {k, LL_PARAM_REALS, d, NULL, lo, hi, h}
+#define P_PATH(k, d, h) {k, LL_PARAM_PATH, d, NULL, 0, 0, h}
+#define P_AUTO_INT(k, d, lo, hi, h) {k, LL_PARAM_AUTO_INT, d, NULL, lo, hi, h}
 
 static const ll_param_def session_params[] = {
 	P_STR("name", "session", "a short name for the session (report title)"),
@@ -29,9 +32,9 @@ static const ll_param_def session_params[] = {
 
 static const ll_param_def data_params[] = {
 	P_ENUM("kind", "mnist", "mnist|npy|synth|csv", "where the data comes from"),
-	P_STR("path", "", "MNIST IDX directory, or the .npy/.npz/.csv file ('' = bundled)"),
-	P_STR("labels", "", "optional .npy of per-trial condition labels"),
-	P_STR("mask", "", "optional 0/1 .npy mask (1 = observed)"),
+	P_PATH("path", "", "MNIST IDX directory, or the .npy/.npz/.csv file ('' = bundled)"),
+	P_PATH("labels", "", "optional .npy of per-trial condition labels"),
+	P_PATH("mask", "", "optional 0/1 .npy mask (1 = observed)"),
 	P_STR("modes", "", "mode names, comma separated (default neuron,time,trial)"),
 	P_INT("neurons", "50", 1, 100000, "synth: number of neurons"),
 	P_INT("time", "60", 2, 100000, "synth: time bins per trial"),
@@ -67,7 +70,7 @@ static const ll_param_def tca_params[] = {
 	P_REAL("tol", "1e-6", 0, 1, "stop when the objective improves by less than this"),
 	P_INT("max_iter", "300", 1, 100000, "iteration limit per fit"),
 	P_ENUM("sim", "mean-cos", "mean-cos|tomasi-bro|congruence", "similarity score between fits"),
-	P_STR("rank", "auto", "the rank to show and project: a number, or auto"),
+	P_AUTO_INT("rank", "auto", 1, 64, "the rank to show and project: a number, or auto"),
 };
 
 static const ll_param_def traj_params[] = {
@@ -219,7 +222,19 @@ static int check_value(const ll_param_def *d, const char *v, char *msg, size_t n
 			p = end + 1;
 		}
 	}
+	case LL_PARAM_AUTO_INT: {
+		if (!strcmp(v, "auto"))
+			return 1;
+		long x = strtol(v, &end, 10);
+		if (end == v || *end || x < d->lo || x > d->hi) {
+			snprintf(msg, n, "%s must be auto or a whole number %.0f-%.0f, not '%s'", d->key, d->lo,
+				 d->hi, v);
+			return 0;
+		}
+		return 1;
+	}
 	case LL_PARAM_STR:
+	case LL_PARAM_PATH:
 		return 1;
 	}
 	return 0;
@@ -346,6 +361,9 @@ static int on_key(void *user, const char *section, const char *key, const char *
 		snprintf(c->msg, sizeof c->msg, "'%s' must be inside a [section]", key);
 	else if (i < 0)
 		snprintf(c->msg, sizeof c->msg, "unknown key '%s' in [%s]", key, section);
+	else if (c->s->values[k][i])
+		snprintf(c->msg, sizeof c->msg, "'%s' is set twice in [%s] (or an indented line continues it)",
+			 key, section);
 	else if (!check_value(&steps[k].params[i], value, why, sizeof why))
 		snprintf(c->msg, sizeof c->msg, "[%s] %s", section, why);
 	else if (!set_value(c->s, (ll_step_kind)k, i, value))
@@ -407,9 +425,22 @@ int ll_session_load_text(ll_session *s, const char *text, const char *name, ll_e
 		ll_session_free(s);
 		return LL_EINVAL;
 	}
+	/* checks across keys, before any step spends time */
 	const char *kind = ll_session_get(s, LL_STEP_DATA, "kind");
-	if (s->state[LL_STEP_TRAIN] != LL_STATE_ABSENT && strcmp(kind, "mnist") != 0) {
+	const char *rank = ll_session_get(s, LL_STEP_TCA, "rank");
+	long lo = 1, hi = 1;
+	int bad = 1;
+	parse_range(ll_session_get(s, LL_STEP_TCA, "ranks"), &lo, &hi);
+	if (s->state[LL_STEP_TRAIN] != LL_STATE_ABSENT && strcmp(kind, "mnist") != 0)
 		ll_err_set(err, LL_EINVAL, "%s: [train] needs [data] kind = mnist (kind is %s)", name, kind);
+	else if (strcmp(rank, "auto") && (atol(rank) < lo || atol(rank) > hi))
+		ll_err_set(err, LL_EINVAL, "%s: [tca] rank = %s is outside ranks = %ld-%ld", name, rank, lo, hi);
+	else if (s->state[LL_STEP_TRAJ] != LL_STATE_ABSENT && s->state[LL_STEP_TCA] == LL_STATE_ABSENT &&
+		 !strcmp(ll_session_get(s, LL_STEP_TRAJ, "source"), "tca"))
+		ll_err_set(err, LL_EINVAL, "%s: [trajectory] source = tca needs a [tca] step", name);
+	else
+		bad = 0;
+	if (bad) {
 		ll_session_free(s);
 		return LL_EINVAL;
 	}
@@ -451,7 +482,40 @@ int ll_session_load(ll_session *s, const char *path, ll_err *err)
 	return rc;
 }
 
-char *ll_session_format(const ll_session *s)
+/* Absolute form of a path value: relative ones are joined to the session
+ * file's directory, then to the working directory (malloc'd). */
+static char *resolve_path(const ll_session *s, const char *v, int absolute)
+{
+	if (!*v || v[0] == '/')
+		return strdup(v);
+	char *base = NULL, *out;
+	if (s->path && strchr(s->path, '/')) {
+		base = strdup(s->path);
+		if (!base)
+			return NULL;
+		*strrchr(base, '/') = '\0';
+		if (!*base)
+			strcpy(base, "/");
+	}
+	char *rel = base ? ll_path_join(base, v) : strdup(v);
+	free(base);
+	if (!rel || !absolute || rel[0] == '/')
+		return rel;
+	char cwd[4096];
+	if (!getcwd(cwd, sizeof cwd))
+		return rel; /* keep it relative rather than fail a save */
+	out = ll_path_join(cwd, rel);
+	free(rel);
+	return out;
+}
+
+char *ll_session_get_path(const ll_session *s, ll_step_kind k, const char *key)
+{
+	const char *v = ll_session_get(s, k, key);
+	return resolve_path(s, v ? v : "", 0);
+}
+
+static char *format(const ll_session *s, int copy)
 {
 	char *buf = NULL;
 	size_t len = 0;
@@ -463,12 +527,31 @@ char *ll_session_format(const ll_session *s)
 		if (s->state[k] == LL_STATE_ABSENT)
 			continue;
 		fprintf(fp, "\n[%s]\n", steps[k].name);
-		for (size_t i = 0; i < steps[k].n; i++)
-			if (s->values[k][i])
-				fprintf(fp, "%s = %s\n", steps[k].params[i].key, s->values[k][i]);
+		for (size_t i = 0; i < steps[k].n; i++) {
+			const char *v = s->values[k][i];
+			if (!v)
+				continue;
+			if (copy && steps[k].params[i].type == LL_PARAM_PATH && *v && v[0] != '/') {
+				char *a = resolve_path(s, v, 1);
+				fprintf(fp, "%s = %s\n", steps[k].params[i].key, a ? a : v);
+				free(a);
+			} else {
+				fprintf(fp, "%s = %s\n", steps[k].params[i].key, v);
+			}
+		}
 	}
 	fclose(fp);
 	return buf;
+}
+
+char *ll_session_format(const ll_session *s)
+{
+	return format(s, 0);
+}
+
+char *ll_session_format_copy(const ll_session *s)
+{
+	return format(s, 1);
 }
 
 int ll_session_save(ll_session *s, const char *path, ll_err *err)

@@ -61,7 +61,9 @@ typedef enum ll_param_type {
 	LL_PARAM_STR,   /* free text (paths, names) */
 	LL_PARAM_ENUM,  /* one of choices "a|b|c" */
 	LL_PARAM_RANGE, /* "A-B" or "A" integers in [lo, hi] */
-	LL_PARAM_REALS  /* "x" or "x,y,..." finite reals in [lo, hi] */
+	LL_PARAM_REALS, /* "x" or "x,y,..." finite reals in [lo, hi] */
+	LL_PARAM_PATH,  /* a file or directory; relative = to the session file */
+	LL_PARAM_AUTO_INT /* "auto" or an integer in [lo, hi] */
 } ll_param_type;
 
 typedef struct ll_param_def {
@@ -155,6 +157,14 @@ const char *ll_session_demo_text(void);
 int ll_session_save(ll_session *s, const char *path, ll_err *err);
 /* Render the canonical text into a malloc'd string (caller frees). */
 char *ll_session_format(const ll_session *s);
+/* The same, with every path parameter made absolute: for a copy of the
+ * session saved elsewhere (OUTDIR/session.lab) that must still replay. */
+char *ll_session_format_copy(const ll_session *s);
+/* A path parameter as the steps open it (malloc'd, caller frees; NULL when
+ * out of memory): a relative path is taken relative to the directory of
+ * the session file (s->path), as a user reading the file expects; with no
+ * session file, relative to the working directory.  "" stays "". */
+char *ll_session_get_path(const ll_session *s, ll_step_kind k, const char *key);
 
 const char *ll_session_get(const ll_session *s, ll_step_kind k, const char *key);
 long ll_session_get_int(const ll_session *s, ll_step_kind k, const char *key);

@@ -173,13 +173,16 @@ static void set_mode(ll_session *s, int n, const char *name, ll_mode_kind kind)
 
 static int data_mnist(ll_session *s, ll_err *err)
 {
-	const char *path = ll_session_get(s, LL_STEP_DATA, "path");
-	mnist_data *md = calloc(1, sizeof *md);
+	char *path = ll_session_get_path(s, LL_STEP_DATA, "path");
+	mnist_data *md = path ? calloc(1, sizeof *md) : NULL;
 	int rc;
 
-	if (!md)
+	if (!md) {
+		free(path);
 		return ll_err_set(err, LL_ENOMEM, "out of memory");
+	}
 	snprintf(md->dir, sizeof md->dir, "%s", *path ? path : ll_bundled_data_dir());
+	free(path);
 	if ((rc = ll_mnist_load(&md->train, md->dir, "train", err)) != LL_OK ||
 	    (rc = ll_mnist_load(&md->test, md->dir, "test", err)) != LL_OK) {
 		mnist_data_free(md);
@@ -210,9 +213,10 @@ static int load_labels(ll_session *s, const char *path, ll_err *err)
 		return rc;
 	size_t ntr = s->data.dim[s->data.nmodes - 1];
 	if (t.size != ntr) {
+		size_t got = t.size;
 		ll_tensor_free(&t);
 		return ll_err_set(err, LL_ESHAPE, "%s: %zu labels but the data has %zu trials (last mode)",
-				  path, t.size, ntr);
+				  path, got, ntr);
 	}
 	s->trial_labels = ll_malloc_array(ntr, sizeof(int));
 	if (!s->trial_labels) {
@@ -232,11 +236,9 @@ static int load_labels(ll_session *s, const char *path, ll_err *err)
 	return LL_OK;
 }
 
-static int data_file(ll_session *s, const char *kind, ll_err *err)
+static int data_file_at(ll_session *s, const char *kind, const char *path, const char *labels,
+			const char *mask, ll_err *err)
 {
-	const char *path = ll_session_get(s, LL_STEP_DATA, "path");
-	const char *labels = ll_session_get(s, LL_STEP_DATA, "labels");
-	const char *mask = ll_session_get(s, LL_STEP_DATA, "mask");
 	int rc;
 
 	if (!*path)
@@ -263,6 +265,20 @@ static int data_file(ll_session *s, const char *kind, ll_err *err)
 	set_status(s, LL_STEP_DATA, "%s: %s", path,
 		 ll_tensor_shape_str(&s->data, sh, sizeof sh));
 	return LL_OK;
+}
+
+/* The files named in [data], relative to the session file. */
+static int data_file(ll_session *s, const char *kind, ll_err *err)
+{
+	char *path = ll_session_get_path(s, LL_STEP_DATA, "path");
+	char *labels = ll_session_get_path(s, LL_STEP_DATA, "labels");
+	char *mask = ll_session_get_path(s, LL_STEP_DATA, "mask");
+	int rc = path && labels && mask ? data_file_at(s, kind, path, labels, mask, err)
+					: ll_err_set(err, LL_ENOMEM, "out of memory");
+	free(path);
+	free(labels);
+	free(mask);
+	return rc;
 }
 
 /* Mode names for array data: [data] modes, else neuron,time,trial. */

@@ -65,6 +65,24 @@ tap_fails "unknown option" "unknown option" "$LL" run "$SRC/examples/bio.lab" -o
 tap_fails "--models with run" "unknown option" "$LL" run "$SRC/examples/bio.lab" -o "$T/o4" --models 3
 printf '[data]\nkind = npy\npath = %s/none.npy\n' "$T" > "$T/nodata.lab"
 tap_fails "missing data file" "none.npy: cannot open" "$LL" run "$T/nodata.lab" -o "$T/o5"
+grep -q '"step": "data",' "$T/o5/results.json" && grep -q '"state": "failed"' "$T/o5/results.json"
+tap_result $? "a failed run records the failed step in results.json"
+
+# relative paths in a session are relative to the session file, and the
+# copy in OUTDIR replays from anywhere
+mkdir -p "$T/rel/sub" "$T/elsewhere"
+LLA=$(cd "$(dirname "$LL")" && pwd)/$(basename "$LL") # usable after cd
+cp "$T/syn/data.npy" "$T/syn/labels.npy" "$T/rel/sub/"
+printf '[data]\nkind = npy\npath = data.npy\nlabels = labels.npy\n[tensor]\n[tca]\nranks = 1-2\nreplicates = 2\n' \
+	> "$T/rel/sub/s.lab"
+(cd "$T/rel" && "$LLA" run sub/s.lab -o "$T/relout" -q)
+tap_result $? "relative data paths resolve against the session file"
+(cd "$T/elsewhere" && "$LLA" run "$T/relout/session.lab" -o "$T/relout2" -q) &&
+	grep -q "path = $T/rel/sub/data.npy" "$T/relout/session.lab"
+tap_result $? "OUTDIR/session.lab holds absolute paths and replays elsewhere"
+printf '[data]\nkind = npy\npath = data.npy\nlabels = %s/syn/truth_factor_0.npy\n' "$T" > "$T/rel/sub/badlab.lab"
+tap_fails "label count mismatch says how many" "60 labels but the data has 12 trials" \
+	"$LL" run "$T/rel/sub/badlab.lab" -o "$T/o5b"
 
 # ---- bad MNIST directories ------------------------------------------------------
 mnist() { # mnist NAME DIR: a session that trains on DIR

@@ -61,6 +61,10 @@ static void test_parse_errors(void)
 		{"[data]\nkind = npy\n[data]\n", "t.lab:3: step [data] appears twice"},
 		{"[data]\nthis line has no equals\n", "t.lab:2: syntax error"},
 		{"[data\n", "t.lab:1: bad section header"},
+		{"[tca]\nranks = 1-3\nranks = 2-4\n", "t.lab:3: 'ranks' is set twice in [tca]"},
+		{"[tca]\nrank = three\n", "t.lab:2: [tca] rank must be auto or a whole number 1-64, not 'three'"},
+		{"[tca]\nranks = 1-2\nrank = 5\n", "t.lab: [tca] rank = 5 is outside ranks = 1-2"},
+		{"[data]\nkind = synth\n[trajectory]\nsource = tca\n", "t.lab: [trajectory] source = tca needs a [tca] step"},
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		ll_session s;

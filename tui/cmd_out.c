@@ -53,14 +53,26 @@ int cmd_write_results(const ll_session *s, const char *outdir, const char *cmdli
 
 int cmd_write_session_copy(ll_session *s, const char *outdir, ll_err *err)
 {
-	char *p = ll_path_join(outdir, "session.lab");
-	int rc, dirty = s->dirty;
-	if (!p)
+	/* paths made absolute: the copy replays from wherever it is */
+	char *text = ll_session_format_copy(s), *p = ll_path_join(outdir, "session.lab");
+	ll_afile af;
+	int rc;
+	if (!text || !p) {
+		free(text);
+		free(p);
 		return ll_err_set(err, LL_ENOMEM, "out of memory");
-	if ((rc = ll_mkdirs(outdir, err)) == LL_OK)
-		rc = ll_session_save(s, p, err);
-	/* a copy in OUTDIR is not the session's own file: keep it unsaved */
-	s->dirty = dirty;
+	}
+	if ((rc = ll_mkdirs(outdir, err)) == LL_OK && (rc = ll_afile_open(&af, p, err)) == LL_OK) {
+		fputs(text, af.fp);
+		rc = ll_afile_commit(&af, err);
+	}
+	if (rc == LL_OK) {
+		/* the report quotes s->text: the text saved beside it */
+		free(s->text);
+		s->text = text;
+	} else {
+		free(text);
+	}
 	free(p);
 	return rc;
 }

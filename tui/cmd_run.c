@@ -168,12 +168,20 @@ static int run_common(int argc, char **argv, int demo)
 
 	char *cmdline = cmd_join_args(argc, argv);
 	/* the session as run, so the directory replays itself */
-	if ((rc = cmd_write_session_copy(&s, outdir, &err)) == LL_OK)
+	int have_dir = (rc = cmd_write_session_copy(&s, outdir, &err)) == LL_OK;
+	if (have_dir)
 		rc = ll_session_run_all(&s, outdir, run_progress, &ui, &err);
 	run_log(&ui, "");
 	double secs = ll_now() - ui.t0;
-	if (rc == LL_OK)
-		rc = cmd_write_results(&s, outdir, cmdline ? cmdline : "latentlab", secs, &err);
+	if (have_dir) {
+		/* also after a failure: the record must not say a stale "done" */
+		ll_err e2 = {0, ""};
+		int rc2 = cmd_write_results(&s, outdir, cmdline ? cmdline : "latentlab", secs, &e2);
+		if (rc == LL_OK && rc2 != LL_OK) {
+			rc = rc2;
+			err = e2;
+		}
+	}
 	if (rc != LL_OK) {
 		cmd_error("%s", err.msg);
 	} else if (!ui.quiet) {

@@ -90,6 +90,8 @@ static void param_type_text(const ll_param_def *d, char *buf, size_t n)
 	case LL_PARAM_ENUM: snprintf(buf, n, "one of %s (Space cycles)", d->choices); break;
 	case LL_PARAM_RANGE: snprintf(buf, n, "range A-B within %.0f-%.0f", d->lo, d->hi); break;
 	case LL_PARAM_REALS: snprintf(buf, n, "number(s) %g-%g, comma separated", d->lo, d->hi); break;
+	case LL_PARAM_PATH: snprintf(buf, n, "path (relative to the session file)"); break;
+	case LL_PARAM_AUTO_INT: snprintf(buf, n, "auto or %.0f-%.0f", d->lo, d->hi); break;
 	default: snprintf(buf, n, "text"); break;
 	}
 }
