@@ -756,10 +756,15 @@ static int step_tensor(ll_session *s, const char *outdir, ll_progress_fn progres
 	ll_tensor_count_nonfinite(X, &nnan, &ninf);
 	if (ninf)
 		return ll_err_set(err, LL_ENUMERIC, "[tensor] the data has %zu infinite entries", ninf);
+	/* masked entries become NaN in X, so normalisation, the value range,
+	 * trajectories and the fits all skip the same entries */
 	s->n_missing = 0;
-	for (size_t i = 0; i < X->size; i++)
-		if (isnan(X->data[i]) || (s->mask.data && s->mask.data[i] == 0.0))
+	for (size_t i = 0; i < X->size; i++) {
+		if (s->mask.data && s->mask.data[i] == 0.0)
+			X->data[i] = NAN;
+		if (isnan(X->data[i]))
 			s->n_missing++;
+	}
 	if (s->n_missing == X->size)
 		return ll_err_set(err, LL_ENUMERIC, "[tensor] every entry is missing (NaN or masked)");
 

@@ -134,6 +134,49 @@ static void test_lr_sweep(void)
 	LL_CHECK_CONTAINS(e.msg, "out of range");
 }
 
+/* A 0 in the mask means missing everywhere after the data step, not only
+ * in the fit: sentinel values under the mask must not reach the
+ * normalisation, the value range or the tensor the steps share. */
+static void test_mask_is_missing_everywhere(void)
+{
+	size_t dim[3] = {6, 5, 4};
+	ll_tensor X, M;
+	ll_err e = {0, ""};
+	char xp[128], mp[128], text[512];
+	LL_CHECK_INT(ll_tensor_init(&X, 3, dim, &e), LL_OK);
+	LL_CHECK_INT(ll_tensor_init(&M, 3, dim, &e), LL_OK);
+	size_t masked = 0;
+	for (size_t i = 0; i < X.size; i++) {
+		int miss = i % 7 == 3;
+		X.data[i] = miss ? -999.0 : 1.0 + (double)(i % 5);
+		M.data[i] = miss ? 0.0 : 1.0;
+		masked += (size_t)miss;
+	}
+	snprintf(xp, sizeof xp, "%s/masked_x.npy", g_dir);
+	snprintf(mp, sizeof mp, "%s/masked_m.npy", g_dir);
+	LL_CHECK_INT(ll_npy_write(xp, &X, 0, &e), LL_OK);
+	LL_CHECK_INT(ll_npy_write(mp, &M, 0, &e), LL_OK);
+	snprintf(text, sizeof text,
+		 "[data]\nkind = npy\npath = %s\nmask = %s\n[tensor]\nnormalize = max\n"
+		 "[tca]\nranks = 1-2\nreplicates = 2\nmax_iter = 30\n",
+		 xp, mp);
+	ll_session s;
+	LL_CHECK_INT(ll_session_load_text(&s, text, "mask.lab", &e), LL_OK);
+	int rc = ll_session_run_all(&s, NULL, NULL, NULL, &e);
+	LL_CHECK_MSG(rc == LL_OK, "%s", e.msg);
+	if (rc == LL_OK) {
+		LL_CHECK_INT(s.n_missing, masked);
+		LL_CHECK_MSG(s.x_min > 0 && s.x_max == 1.0, "range %g to %g", s.x_min, s.x_max);
+		size_t nan = 0;
+		for (size_t i = 0; i < s.X.size; i++)
+			nan += isnan(s.X.data[i]) && M.data[i] == 0.0;
+		LL_CHECK_INT(nan, masked);
+	}
+	ll_session_free(&s);
+	ll_tensor_free(&X);
+	ll_tensor_free(&M);
+}
+
 static void test_bio_session_recovers_truth(void)
 {
 	ll_session s;
@@ -204,6 +247,7 @@ int main(void)
 		return 1;
 	LL_RUN(test_mnist_session);
 	LL_RUN(test_lr_sweep);
+	LL_RUN(test_mask_is_missing_everywhere);
 	LL_RUN(test_bio_session_recovers_truth);
 	LL_RUN(test_order_and_failure);
 	LL_RUN(test_edit_resets_downstream);
