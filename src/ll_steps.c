@@ -851,7 +851,8 @@ static int ll_session_synth(ll_session *s, const char *outdir, ll_err *err)
 	o.rank = (size_t)ll_session_get_int(s, LL_STEP_DATA, "rank");
 	if (ll_synth_noise_parse(ll_session_get(s, LL_STEP_DATA, "noise"), &o.noise) != LL_OK)
 		return ll_err_set(err, LL_EINVAL, "[data] bad noise");
-	o.seed = ll_seed_derive((uint64_t)ll_session_get_int(s, LL_STEP_SESSION, "seed"), 0x73796e, 0);
+	/* the session seed as is: `latentlab synth -s SEED` makes the same population */
+	o.seed = (uint64_t)ll_session_get_int(s, LL_STEP_SESSION, "seed");
 	if ((rc = ll_synth_make(&o, &sy, err)) != LL_OK) {
 		ll_synth_free(&sy);
 		return rc;

@@ -29,6 +29,11 @@ printf '%s' "$out" | grep -q "20 x 15 x 12\|20x15x12\|(20, 15, 12)"
 tap_result $? "synth data has the asked shape"
 tap_fails "synth: bad noise" "--noise must be" "$LL" synth -o "$T/x" --noise loud
 tap_fails "synth: bad count" "positive whole number" "$LL" synth -o "$T/x" --neurons -3
+tap_fails "synth: the message names the option" "synth: --neurons needs a positive whole number, not '1e3'" \
+	"$LL" synth -o "$T/x" --neurons 1e3
+tap_fails "synth: rank out of range, said once" "latentlab: synth: rank 65" "$LL" synth -o "$T/x" --rank 65
+tap_fails "synth: a seed too large is refused" "--seed needs a non-negative 64-bit" \
+	"$LL" synth -o "$T/x" --seed 99999999999999999999999
 
 # ---- run on the bio session --------------------------------------------------
 tap_ok "run examples/bio.lab" "$LL" run "$SRC/examples/bio.lab" -o "$T/bio" -q
@@ -38,6 +43,8 @@ has "run writes every step's results" "$T/bio/session.lab" "$T/bio/results.json"
 	"$T/bio/trajectory/trajectory.json" "$T/bio/report.md"
 grep -q '"state": "done"' "$T/bio/results.json" && ! grep -q '"state": "failed"' "$T/bio/results.json"
 tap_result $? "results.json: every step done"
+"$LL" synth -s 7 -o "$T/syn7" > /dev/null && cmp -s "$T/syn7/data.npy" "$T/bio/data/data.npy"
+tap_result $? "latentlab synth -s 7 makes bio.lab's population (seed 7)"
 # the saved session replays to the same numbers
 tap_ok "the written session.lab replays" "$LL" run "$T/bio/session.lab" -o "$T/bio2" -q
 cmp -s "$T/bio/tca/summary.json" "$T/bio2/tca/summary.json" || \

@@ -6,8 +6,11 @@
  */
 #include "config.h"
 
+#include <ctype.h>
+#include <errno.h>
 #include <getopt.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -222,15 +225,18 @@ static void synth_usage(FILE *fp)
 	      "      --trials N        default 80\n"
 	      "      --rank R          planted factors, default 3\n"
 	      "      --noise KIND      poisson (default), gaussian or none\n"
-	      "  -s, --seed S          default 1\n"
+	      "  -s, --seed S          default 1; [session] seed = S in a session with\n"
+	      "                        [data] kind = synth makes the same population\n"
 	      "  -h, --help            show this help\n", fp);
 }
 
-static int parse_count(const char *s, size_t *out)
+/* A whole number >= min; refuses signs, exponents and overflow. */
+static int parse_count(const char *s, size_t *out, unsigned long long min)
 {
 	char *end;
+	errno = 0;
 	unsigned long long v = strtoull(s, &end, 10);
-	if (!*s || *end || s[0] == '-' || v == 0)
+	if (!isdigit((unsigned char)*s) || *end || errno == ERANGE || v < min || v > SIZE_MAX)
 		return 0;
 	*out = (size_t)v;
 	return 1;
@@ -256,12 +262,13 @@ int cmd_synth(int argc, char **argv)
 		switch (c) {
 		case 'o': outdir = optarg; break;
 		case 'N': case 'T': case 'K': case 'R': case 's':
-			if (!parse_count(optarg, &v) && !(c == 's' && !strcmp(optarg, "0"))) {
-				cmd_error("synth: %s needs a positive whole number, not '%s'", argv[optind - 1], optarg);
+			if (!parse_count(optarg, &v, c == 's' ? 0 : 1)) {
+				const char *name = c == 'N' ? "--neurons" : c == 'T' ? "--time" : c == 'K' ? "--trials"
+						 : c == 'R' ? "--rank" : "--seed";
+				cmd_error("synth: %s needs a %s whole number, not '%s'", name,
+					  c == 's' ? "non-negative 64-bit" : "positive", optarg);
 				return 2;
 			}
-			if (c == 's' && !strcmp(optarg, "0"))
-				v = 0;
 			if (c == 'N') o.neurons = v;
 			else if (c == 'T') o.time = v;
 			else if (c == 'K') o.trials = v;
@@ -304,7 +311,7 @@ int cmd_synth(int argc, char **argv)
 		printf("wrote %zu neurons x %zu time bins x %zu trials (%zu planted factors, %s noise) to %s\n",
 		       o.neurons, o.time, o.trials, o.rank, ll_synth_noise_name(o.noise), outdir);
 	else
-		cmd_error("synth: %s", err.msg);
+		cmd_error("%s", err.msg); /* ll_synth's messages start with "synth:" */
 	ll_synth_free(&sy);
 	return rc == LL_OK ? 0 : (rc == LL_EINVAL ? 2 : 1);
 }
