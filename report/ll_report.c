@@ -756,6 +756,12 @@ static void sec_tca(doc *d, const char *id, int num)
 	     nonneg ? "non-negative factors" : "unconstrained factors", param(d, LL_STEP_TCA, "init"),
 	     param(d, LL_STEP_TCA, "max_iter"), param(d, LL_STEP_TCA, "tol"), e->ranks[0].rank,
 	     e->ranks[e->nranks - 1].rank, cr->nrep);
+	if (nonneg && s->x_min < 0)
+		putf(d, "> **Warning:** the tensor has negative entries (down to %.3g), which a "
+			"non-negative fit cannot represent: its error is inflated and the factors describe "
+			"only the positive part. Use `method = cp-als`, or data that are non-negative "
+			"(`normalize = zscore` makes data negative).\n\n",
+		     s->x_min);
 
 	heading(d, 3, "rank", "Choosing the rank");
 	putf(d, "Figure %d shows the error of every fit against its rank (left) and how similar each "

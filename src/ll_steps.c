@@ -1118,9 +1118,10 @@ static int step_tca(ll_session *s, const char *outdir, ll_progress_fn progress, 
 	if ((rc = choose_rank(s, err)) != LL_OK)
 		return rc;
 	const ll_ens_rank *cr = ll_ens_get(&s->ens, s->chosen_rank);
-	set_status(s, LL_STEP_TCA, "ranks %ld-%ld x %zu replicates (%s): rank %zu chosen, error %.4f",
+	set_status(s, LL_STEP_TCA, "ranks %ld-%ld x %zu replicates (%s): rank %zu chosen, error %.4f%s",
 		 lo, hi, o.replicates, ll_cp_method_name(o.cp.method), s->chosen_rank,
-		 cr ? cr->fits[0].obj : NAN);
+		 cr ? cr->fits[0].obj : NAN,
+		 o.cp.method != LL_CP_ALS && s->x_min < 0 ? "; WARNING: negative data" : "");
 	if (outdir) {
 		char *dir = out_subdir(outdir, "tca", err);
 		if (!dir)

@@ -58,6 +58,13 @@ has "demo writes the training log" "$T/demo/train/activity.npy" "$T/demo/train/a
 grep -q '"modes"' "$T/demo/train/activity.json" && grep -q '"snapshot"' "$T/demo/train/activity.json"
 tap_result $? "activity.json names the modes"
 
+# a non-negative fit of negative data runs, but says so on stderr and in the report
+printf '[data]\nkind = synth\nneurons = 10\ntime = 8\ntrials = 6\n[tensor]\nnormalize = zscore\n[tca]\nranks = 1-2\nreplicates = 2\n[report]\n' \
+	> "$T/neg.lab"
+"$LL" run "$T/neg.lab" -o "$T/neg" 2>&1 >/dev/null | grep -q "warning: ncp-hals on data with negative entries" &&
+	grep -q '^> \*\*Warning:\*\* the tensor has negative entries' "$T/neg/report.md"
+tap_result $? "ncp on negative data warns on stderr and in the report"
+
 # ---- bad sessions ------------------------------------------------------------
 printf '[session]\nname = x\n[tca]\nrnak = 3\n' > "$T/unknown.lab"
 tap_fails "unknown key names file and line" "unknown.lab:4: unknown key 'rnak' in \[tca\]" \

@@ -54,7 +54,8 @@ static void run_log(void *ud, const char *line)
 		fputs("\r\033[K", stderr);
 		u->line_open = 0;
 	}
-	if (u->verbose)
+	/* warnings are shown even without -v */
+	if (u->verbose || strstr(line, "warning: "))
 		fprintf(stderr, "%s\n", line);
 }
 
