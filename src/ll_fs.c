@@ -1,5 +1,6 @@
 #include "ll_fs.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -162,5 +163,36 @@ int ll_mkdirs(const char *path, ll_err *err)
 		return ll_err_set(err, LL_EIO, "%s: not a directory", path);
 	}
 	free(p);
+	return LL_OK;
+}
+
+int ll_rmtree(const char *path, ll_err *err)
+{
+	struct stat st;
+	if (lstat(path, &st) != 0)
+		return errno == ENOENT ? LL_OK
+				       : ll_err_set(err, LL_EIO, "%s: cannot remove: %s", path, strerror(errno));
+	if (S_ISDIR(st.st_mode)) {
+		DIR *d = opendir(path);
+		if (!d)
+			return ll_err_set(err, LL_EIO, "%s: cannot remove: %s", path, strerror(errno));
+		struct dirent *de;
+		int rc = LL_OK;
+		while (rc == LL_OK && (de = readdir(d)) != NULL) {
+			if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+				continue;
+			char *sub = ll_path_join(path, de->d_name);
+			rc = sub ? ll_rmtree(sub, err) : ll_err_set(err, LL_ENOMEM, "out of memory");
+			free(sub);
+		}
+		closedir(d);
+		if (rc != LL_OK)
+			return rc;
+		if (rmdir(path) != 0)
+			return ll_err_set(err, LL_EIO, "%s: cannot remove: %s", path, strerror(errno));
+		return LL_OK;
+	}
+	if (unlink(path) != 0)
+		return ll_err_set(err, LL_EIO, "%s: cannot remove: %s", path, strerror(errno));
 	return LL_OK;
 }

@@ -29,6 +29,9 @@ int ll_read_file(const char *path, size_t max, char **buf, size_t *len, ll_err *
 
 /* mkdir -p; an existing directory is fine. */
 int ll_mkdirs(const char *path, ll_err *err);
+/* rm -r: remove path and everything below it (symlinks are removed, not
+ * followed).  A path that does not exist is fine. */
+int ll_rmtree(const char *path, ll_err *err);
 /* Join dir and name into a newly malloc'd string (caller frees). */
 char *ll_path_join(const char *dir, const char *name);
 

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <sys/stat.h>
 #include <time.h>
 
@@ -123,18 +124,34 @@ const char *ll_bundled_data_dir(void)
 	return "examples/data";
 }
 
-/* Make OUTDIR/sub and return the joined path (caller frees), or NULL. */
+/* Make OUTDIR/sub and return the joined path (caller frees), or NULL.
+ * OUTDIR/sub is emptied first: a rerun must not leave files of an earlier run
+ * (rank_07/ of a wider sweep, model_29/ of a larger one) beside its own.
+ * Only a directory latentlab made (it holds our marker file) is emptied:
+ * `-o .` must never delete a user's own data/ folder. */
+#define OUT_MARKER ".latentlab-step"
 static char *out_subdir(const char *outdir, const char *sub, ll_err *err)
 {
-	char *p = ll_path_join(outdir, sub);
-	if (!p) {
+	char *p = ll_path_join(outdir, sub), *m = p ? ll_path_join(p, OUT_MARKER) : NULL;
+	FILE *fp;
+	if (!p || !m) {
+		free(p);
+		free(m);
 		ll_err_set(err, LL_ENOMEM, "out of memory");
 		return NULL;
 	}
-	if (ll_mkdirs(p, err) != LL_OK) {
+	int ours = access(m, F_OK) == 0, fresh = access(p, F_OK) != 0;
+	if ((ours && ll_rmtree(p, err) != LL_OK) || ll_mkdirs(p, err) != LL_OK) {
+		free(m);
 		free(p);
 		return NULL;
 	}
+	/* mark only what we made: a folder that was there stays the user's */
+	if ((ours || fresh) && (fp = fopen(m, "w")) != NULL) {
+		fprintf(fp, "written by latentlab's %s step; the step empties this directory when it runs again\n", sub);
+		fclose(fp);
+	}
+	free(m);
 	return p;
 }
 
@@ -858,8 +875,8 @@ static int ll_session_synth(ll_session *s, const char *outdir, ll_err *err)
 		return rc;
 	}
 	if (outdir) {
-		char *dir = ll_path_join(outdir, "data");
-		rc = dir ? ll_synth_write(&sy, dir, err) : ll_err_set(err, LL_ENOMEM, "out of memory");
+		char *dir = out_subdir(outdir, "data", err);
+		rc = dir ? ll_synth_write(&sy, dir, err) : (err ? err->code : LL_EIO);
 		free(dir);
 		if (rc != LL_OK) {
 			ll_synth_free(&sy);

@@ -58,6 +58,16 @@ has "demo writes the training log" "$T/demo/train/activity.npy" "$T/demo/train/a
 grep -q '"modes"' "$T/demo/train/activity.json" && grep -q '"snapshot"' "$T/demo/train/activity.json"
 tap_result $? "activity.json names the modes"
 
+# a rerun empties the step directories it made, and only those
+mkdir -p "$T/rerun/data" && echo mine > "$T/rerun/data/keep.txt"
+printf '[data]\nkind = synth\nneurons = 10\ntime = 8\ntrials = 6\n[tca]\nranks = 1-3\nreplicates = 2\n' > "$T/r1.lab"
+printf '[data]\nkind = synth\nneurons = 10\ntime = 8\ntrials = 6\n[tca]\nranks = 1-2\nreplicates = 2\n' > "$T/r2.lab"
+"$LL" run "$T/r1.lab" -o "$T/rerun" -q && [ -d "$T/rerun/tca/rank_03" ] && [ -s "$T/rerun/data/keep.txt" ] &&
+	"$LL" run "$T/r2.lab" -o "$T/rerun" -q && [ ! -d "$T/rerun/tca/rank_03" ] && [ -d "$T/rerun/tca/rank_02" ]
+tap_result $? "a rerun leaves no rank directory of the earlier run"
+[ -s "$T/rerun/data/keep.txt" ]
+tap_result $? "a data/ directory latentlab did not make is never emptied"
+
 # a non-negative fit of negative data runs, but says so on stderr and in the report
 printf '[data]\nkind = synth\nneurons = 10\ntime = 8\ntrials = 6\n[tensor]\nnormalize = zscore\n[tca]\nranks = 1-2\nreplicates = 2\n[report]\n' \
 	> "$T/neg.lab"
