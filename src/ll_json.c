@@ -117,8 +117,9 @@ void ll_json_int(ll_json *j, long long v)
 
 void ll_json_u64(ll_json *j, uint64_t v)
 {
+	/* a string: JSON readers may hold numbers as doubles (53 bits) */
 	sep(j);
-	fprintf(j->fp, "%" PRIu64, v);
+	fprintf(j->fp, "\"%" PRIu64 "\"", v);
 }
 
 void ll_json_bool(ll_json *j, int v)

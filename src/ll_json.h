@@ -30,7 +30,7 @@ void ll_json_key(ll_json *j, const char *key);
 void ll_json_str(ll_json *j, const char *s);
 void ll_json_num(ll_json *j, double v);
 void ll_json_int(ll_json *j, long long v);
-void ll_json_u64(ll_json *j, uint64_t v);
+void ll_json_u64(ll_json *j, uint64_t v); /* as a decimal string: seeds exceed 2^53 */
 void ll_json_bool(ll_json *j, int v);
 void ll_json_null(ll_json *j);
 /* Convenience: "key": value inside an object. */

@@ -288,6 +288,17 @@ double ll_session_get_real(const ll_session *s, ll_step_kind k, const char *key)
 	return v ? strtod(v, NULL) : 0.0;
 }
 
+const char *ll_mode_kind_name(ll_mode_kind k)
+{
+	switch (k) {
+	case LL_MODE_UNIT: return "unit";
+	case LL_MODE_TIME: return "time";
+	case LL_MODE_TRIAL: return "trial";
+	case LL_MODE_CLASS: return "class";
+	}
+	return "?";
+}
+
 size_t ll_session_get_reals(const ll_session *s, ll_step_kind k, const char *key, double *out,
 			    size_t n)
 {

@@ -84,6 +84,7 @@ typedef enum ll_mode_kind {
 	LL_MODE_TRIAL,    /* trials / models: dots */
 	LL_MODE_CLASS     /* digits / conditions: dots */
 } ll_mode_kind;
+const char *ll_mode_kind_name(ll_mode_kind k); /* "unit", "time", "trial", "class" */
 
 typedef struct ll_mode_info {
 	char name[32];      /* "neuron", "time", "trial", "model", "digit", ... */

@@ -753,6 +753,54 @@ out:
 
 /* ---------------------------------------------------------------- tensor */
 
+/* tensor/tensor.json: what the axes of tensor.npy are and what was done */
+static int write_tensor_sidecar(const ll_session *s, const char *dir, ll_err *err)
+{
+	char *p = ll_path_join(dir, "tensor.json");
+	ll_afile af;
+	int rc;
+	if (!p)
+		return ll_err_set(err, LL_ENOMEM, "out of memory");
+	rc = ll_afile_open(&af, p, err);
+	free(p);
+	if (rc != LL_OK)
+		return rc;
+	const ll_tensor *X = &s->X;
+	ll_json j;
+	ll_json_init(&j, af.fp, 1);
+	ll_json_obj_begin(&j);
+	ll_json_kv_str(&j, "description", "the tensor every later step analyses; NaN marks a missing entry");
+	ll_json_kv_str(&j, "data", ll_session_get(s, LL_STEP_DATA, "kind"));
+	ll_json_kv_str(&j, "path", ll_session_get(s, LL_STEP_DATA, "path"));
+	ll_json_key(&j, "shape");
+	ll_json_arr_begin(&j);
+	for (int n = 0; n < X->nmodes; n++)
+		ll_json_int(&j, (long long)X->dim[n]);
+	ll_json_arr_end(&j);
+	ll_json_key(&j, "modes");
+	ll_json_arr_begin(&j);
+	for (int n = 0; n < X->nmodes; n++) {
+		ll_json_obj_begin(&j);
+		ll_json_kv_str(&j, "name", s->modes[n].name);
+		ll_json_kv_str(&j, "kind", ll_mode_kind_name(s->modes[n].kind));
+		if (s->modes[n].labels) {
+			ll_json_key(&j, "labels");
+			ll_json_arr_begin(&j);
+			for (size_t i = 0; i < X->dim[n]; i++)
+				ll_json_int(&j, s->modes[n].labels[i]);
+			ll_json_arr_end(&j);
+		}
+		ll_json_obj_end(&j);
+	}
+	ll_json_arr_end(&j);
+	ll_json_kv_str(&j, "normalize", ll_session_get(s, LL_STEP_TENSOR, "normalize"));
+	ll_json_kv_int(&j, "missing", (long long)s->n_missing);
+	ll_json_kv_num(&j, "min", s->x_min);
+	ll_json_kv_num(&j, "max", s->x_max);
+	ll_json_obj_end(&j);
+	return ll_afile_commit(&af, err);
+}
+
 static int step_tensor(ll_session *s, const char *outdir, ll_progress_fn progress, void *ud,
 		       ll_err *err)
 {
@@ -848,6 +896,8 @@ static int step_tensor(ll_session *s, const char *outdir, ll_progress_fn progres
 			rc = p ? ll_npy_write(p, &s->mask, 0, err) : ll_err_set(err, LL_ENOMEM, "out of memory");
 			free(p);
 		}
+		if (rc == LL_OK)
+			rc = write_tensor_sidecar(s, dir, err);
 		free(dir);
 	}
 	return rc;

@@ -11,6 +11,7 @@
 #include <strings.h>
 
 #include "ll_fs.h"
+#include "ll_json.h"
 #include "ll_npy.h"
 #include "ll_rng.h"
 
@@ -135,6 +136,7 @@ int ll_synth_make(const ll_synth_opts *o, ll_synth *out, ll_err *err)
 	memset(out, 0, sizeof *out);
 	if ((rc = ll_synth_check(o, err)) != LL_OK)
 		return rc;
+	out->opts = *o;
 	N = o->neurons;
 	T = o->time;
 	K = o->trials;
@@ -232,6 +234,60 @@ static int write_one(const char *dir, const char *name, const double *v, int ndi
 	return rc;
 }
 
+/* synth.json: what the arrays are and the options and seed that made them */
+static int write_sidecar(const ll_synth *s, const char *outdir, ll_err *err)
+{
+	const ll_synth_opts *o = &s->opts;
+	char *p = ll_path_join(outdir, "synth.json");
+	ll_afile af;
+	int rc;
+	if (!p)
+		return ll_err_set(err, LL_ENOMEM, "synth: out of memory");
+	rc = ll_afile_open(&af, p, err);
+	free(p);
+	if (rc != LL_OK)
+		return rc;
+	ll_json j;
+	ll_json_init(&j, af.fp, 1);
+	ll_json_obj_begin(&j);
+	ll_json_kv_str(&j, "description",
+		       "simulated spike counts neurons x time x trials with planted factors; "
+		       "truth_factor_N.npy (dim x rank) and truth_lambda.npy are the model of the expected counts");
+	ll_json_key(&j, "shape");
+	ll_json_arr_begin(&j);
+	for (int n = 0; n < s->data.nmodes; n++)
+		ll_json_int(&j, (long long)s->data.dim[n]);
+	ll_json_arr_end(&j);
+	ll_json_key(&j, "modes");
+	ll_json_arr_begin(&j);
+	ll_json_str(&j, "neuron");
+	ll_json_str(&j, "time");
+	ll_json_str(&j, "trial");
+	ll_json_arr_end(&j);
+	ll_json_key(&j, "components");
+	ll_json_arr_begin(&j);
+	for (size_t r = 0; r < s->truth.rank; r++)
+		ll_json_str(&j, s->names ? s->names[r] : "");
+	ll_json_arr_end(&j);
+	ll_json_kv_str(&j, "labels", "labels.npy: the condition (0/1) of each trial");
+	ll_json_key(&j, "options");
+	ll_json_obj_begin(&j);
+	ll_json_kv_int(&j, "neurons", (long long)o->neurons);
+	ll_json_kv_int(&j, "time", (long long)o->time);
+	ll_json_kv_int(&j, "trials", (long long)o->trials);
+	ll_json_kv_int(&j, "rank", (long long)o->rank);
+	ll_json_kv_num(&j, "peak_hz", o->peak);
+	ll_json_kv_num(&j, "baseline_hz", o->baseline);
+	ll_json_kv_num(&j, "dt_s", o->dt);
+	ll_json_kv_str(&j, "noise", ll_synth_noise_name(o->noise));
+	ll_json_kv_num(&j, "sigma", o->sigma);
+	ll_json_key(&j, "seed");
+	ll_json_u64(&j, o->seed);
+	ll_json_obj_end(&j);
+	ll_json_obj_end(&j);
+	return ll_afile_commit(&af, err);
+}
+
 int ll_synth_write(const ll_synth *s, const char *outdir, ll_err *err)
 {
 	size_t R, shape[2];
@@ -267,5 +323,7 @@ int ll_synth_write(const ll_synth *s, const char *outdir, ll_err *err)
 			return rc;
 	}
 	shape[0] = R;
-	return write_one(outdir, "truth_lambda.npy", s->truth.lambda, 1, shape, err);
+	if ((rc = write_one(outdir, "truth_lambda.npy", s->truth.lambda, 1, shape, err)) != LL_OK)
+		return rc;
+	return write_sidecar(s, outdir, err);
 }

@@ -71,6 +71,7 @@ typedef struct ll_synth {
 	char (*names)[32];   /* truth.rank component names (owned) */
 	int *labels;         /* per-trial condition 0/1 (owned) */
 	size_t ntrials;
+	ll_synth_opts opts;  /* what made it (for the synth.json sidecar) */
 } ll_synth;
 
 void ll_synth_opts_default(ll_synth_opts *o);

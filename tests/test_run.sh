@@ -43,6 +43,9 @@ has "run writes every step's results" "$T/bio/session.lab" "$T/bio/results.json"
 	"$T/bio/trajectory/trajectory.json" "$T/bio/report.md"
 grep -q '"state": "done"' "$T/bio/results.json" && ! grep -q '"state": "failed"' "$T/bio/results.json"
 tap_result $? "results.json: every step done"
+grep -q '"modes"' "$T/bio/tensor/tensor.json" && grep -q '"missing": 0' "$T/bio/tensor/tensor.json" &&
+	grep -q '"seed": "7"' "$T/bio/data/synth.json" && grep -q '"components"' "$T/bio/data/synth.json"
+tap_result $? "tensor.json and synth.json describe their arrays"
 "$LL" synth -s 7 -o "$T/syn7" > /dev/null && cmp -s "$T/syn7/data.npy" "$T/bio/data/data.npy"
 tap_result $? "latentlab synth -s 7 makes bio.lab's population (seed 7)"
 # the saved session replays to the same numbers
