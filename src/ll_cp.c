@@ -224,10 +224,19 @@ static int check_all(const ll_tensor *X, const ll_cp_opts *o, size_t *nobs, doub
 	if (*nobs == 0)
 		return ll_err_set(err, LL_EINVAL,
 				  "cp: no observed entries (every entry is NaN or masked out)");
-	if (!isfinite(*nx2))
-		return ll_err_set(err, LL_ENUMERIC, "cp: the norm of the data overflows");
-	if (*nx2 == 0.0)
-		return ll_err_set(err, LL_EINVAL, "cp: the observed data are all zero (||X|| = 0)");
+	if (!isfinite(*nx2) || *nx2 < 1e-280) {
+		/* all zero, or a scale the fit's sums of squares cannot hold */
+		double mx = 0.0;
+		for (size_t i = 0; i < X->size; i++)
+			if (!isnan(X->data[i]) && (!o->mask || o->mask->data[i] != 0.0))
+				mx = fmax(mx, fabs(X->data[i]));
+		if (mx == 0.0)
+			return ll_err_set(err, LL_EINVAL, "cp: the observed data are all zero (||X|| = 0)");
+		return ll_err_set(err, LL_ENUMERIC,
+				  "cp: the data are too %s to fit in double precision (largest |x| = %g): "
+				  "rescale them, e.g. to a maximum of 1",
+				  isfinite(*nx2) ? "small" : "large", mx);
+	}
 	return LL_OK;
 }
 

@@ -307,6 +307,15 @@ static void test_check_errors(void)
 		Y.data[i] = i % 2 ? NAN : 0.0;
 	LL_CHECK_INT(ll_cp_check(&Y, &o, &e), LL_EINVAL);
 	LL_CHECK_CONTAINS(e.msg, "all zero");
+	/* magnitudes a sum of squares cannot hold: said as such, not "all zero" */
+	for (size_t i = 0; i < Y.size; i++)
+		Y.data[i] = 1e-300 * (double)(i % 3 + 1);
+	LL_CHECK_INT(ll_cp_check(&Y, &o, &e), LL_ENUMERIC);
+	LL_CHECK_CONTAINS(e.msg, "too small to fit in double precision (largest |x| = 3e-300)");
+	for (size_t i = 0; i < Y.size; i++)
+		Y.data[i] = 1e300 * (double)(i % 3 + 1);
+	LL_CHECK_INT(ll_cp_check(&Y, &o, &e), LL_ENUMERIC);
+	LL_CHECK_CONTAINS(e.msg, "too large to fit in double precision (largest |x| = 3e+300)");
 	ll_tensor_free(&Y);
 
 	/* 1-mode tensor */
