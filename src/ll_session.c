@@ -46,6 +46,7 @@ static const ll_param_def data_params[] = {
 static const ll_param_def train_params[] = {
 	P_INT("models", "30", 1, 1000, "number of MLPs to train"),
 	P_INT("hidden", "64", 2, 4096, "hidden units (the logged layer)"),
+	P_INT("hidden2", "0", 0, 4096, "units of a second hidden layer (0 = none; the first is logged)"),
 	P_ENUM("activation", "relu", "relu|tanh", "hidden nonlinearity"),
 	P_ENUM("optimizer", "momentum", "sgd|momentum|adam", "optimizer"),
 	P_REALS("lr", "0.03", 1e-6, 10, "learning rate, or a list (0.01,0.03,0.1) given to the models in turn"),

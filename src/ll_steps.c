@@ -434,7 +434,7 @@ static int train_config(const ll_session *s, ll_mlp_config *cfg, size_t n_in, ll
 	ll_mlp_config_default(cfg);
 	cfg->n_in = n_in;
 	cfg->hidden[0] = (size_t)ll_session_get_int(s, LL_STEP_TRAIN, "hidden");
-	cfg->hidden[1] = 0;
+	cfg->hidden[1] = (size_t)ll_session_get_int(s, LL_STEP_TRAIN, "hidden2");
 	cfg->n_out = LL_MNIST_CLASSES;
 	if (ll_mlp_act_parse(ll_session_get(s, LL_STEP_TRAIN, "activation"), &cfg->act) != LL_OK ||
 	    ll_mlp_opt_parse(ll_session_get(s, LL_STEP_TRAIN, "optimizer"), &cfg->opt) != LL_OK)
