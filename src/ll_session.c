@@ -156,7 +156,8 @@ static int check_value(const ll_param_def *d, const char *v, char *msg, size_t n
 	case LL_PARAM_INT: {
 		errno = 0;
 		double x = strtod(v, &end);
-		if (end == v || *end || errno || x != floor(x)) {
+		/* strtod also reads 0x40 and 1e3: a count is written in decimal */
+		if (end == v || *end || errno || x != floor(x) || strspn(v, "+-0123456789") != strlen(v)) {
 			snprintf(msg, n, "'%s' is not an integer", v);
 			return 0;
 		}

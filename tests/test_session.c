@@ -55,6 +55,7 @@ static void test_parse_errors(void)
 		{"[data]\nkind = hdf5\n", "t.lab:2: [data] kind must be one of mnist|npy|synth|csv, not 'hdf5'"},
 		{"[tca]\nreplicates = 0\n", "t.lab:2: [tca] replicates = 0 is out of range"},
 		{"[tca]\nreplicates = 2.5\n", "t.lab:2: [tca] '2.5' is not an integer"},
+		{"[tca]\nreplicates = 0x4\n", "t.lab:2: [tca] '0x4' is not an integer"},
 		{"[tca]\nranks = 5-2\n", "t.lab:2: [tca] ranks = 5-2 must lie within"},
 		{"[tca]\ntol = abc\n", "t.lab:2: [tca] 'abc' is not a number"},
 		{"[data]\nkind = npy\n[train]\nmodels = 3\n", "t.lab: [train] needs [data] kind = mnist"},
