@@ -939,8 +939,8 @@ static void stack_factors(double *const *S, cp_rep *const *ar, size_t nact, cons
 		}
 }
 
-int ll_cp_fit_batch(const ll_tensor *X, const ll_cp_opts *o, size_t nrep,
-		    const uint64_t *seeds, ll_cp_result *res, ll_err *err)
+static int fit_batch(const ll_tensor *X, const ll_cp_opts *o, size_t nrep, const uint64_t *seeds,
+		     ll_cp_result *res, ll_err *err)
 {
 	if (!res)
 		return ll_err_set(err, LL_EINVAL, "cp: no result array");
@@ -1146,6 +1146,20 @@ out:
 	free(s.G);
 	free(s.w);
 	data_free(&D);
+	return rc;
+}
+
+int ll_cp_fit_batch(const ll_tensor *X, const ll_cp_opts *o, size_t nrep,
+		    const uint64_t *seeds, ll_cp_result *res, ll_err *err)
+{
+	/* The fit parallelises its MTTKRP with OpenMP; OpenBLAS threads on
+	 * the small Gram/solve GEMMs would only contend for the same cores */
+	int blas = openblas_get_num_threads();
+	if (blas > 1)
+		openblas_set_num_threads(1);
+	int rc = fit_batch(X, o, nrep, seeds, res, err);
+	if (blas > 1)
+		openblas_set_num_threads(blas);
 	return rc;
 }
 

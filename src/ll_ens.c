@@ -544,15 +544,18 @@ static void run_units(const ll_tensor *X, const ll_ens_opts *o, const uint64_t *
 		      ll_ensemble *e, ens_unit *units, const size_t *order, size_t nunits)
 {
 #ifdef _OPENMP
-	int nth = threads_resolved(o->threads);
+	int total = threads_resolved(o->threads), nth = total;
 	if ((size_t)nth > nunits)
 		nth = (int)nunits;
+	/* fewer units than threads (one fused rank): the spare threads go to
+	 * each unit's MTTKRP instead of idling */
+	int inner = total / nth > 1 ? total / nth : 1;
 	int blas = openblas_get_num_threads();
 	openblas_set_num_threads(1);
 #pragma omp parallel num_threads(nth)
 	{
-		/* this task's nested regions (the MTTKRP) get one thread */
-		omp_set_num_threads(1);
+		/* this task's nested regions (the MTTKRP) */
+		omp_set_num_threads(inner);
 #pragma omp for schedule(dynamic, 1)
 		for (size_t q = 0; q < nunits; q++)
 			run_unit(X, o, seeds, e, &units[order[q]]);
