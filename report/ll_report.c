@@ -1,9 +1,9 @@
 /*
- * The literate session report: OUTDIR/figures/ (a PNG and a CSV per figure)
- * first, then OUTDIR/report.md and OUTDIR/report.html.  Every file goes
- * through a temporary name (ll_afile); the two documents are renamed into
- * place only once both are written in full (report.html last), so a
- * failure never leaves a half-written or mismatched pair.
+ * The literate session report: OUTDIR/figures/ (a PNG and a CSV per figure),
+ * OUTDIR/report.md and OUTDIR/report.html.  Every file goes through a
+ * temporary name (ll_afile), and all are renamed into place only once every
+ * one is written in full (figures first, report.html last), so a failure
+ * never leaves a half-written report or figures that do not match it.
  *
  * report.md is CommonMark: prose paragraphs explain what each step did and
  * how to read its figure, followed by its numbers and figures.  Tables and
@@ -308,22 +308,9 @@ static int add_fig(doc *d, int (*build)(const ll_session *, ll_report_fig *, ll_
 	return rc;
 }
 
-static int write_bytes(const char *path, const void *p, size_t n, ll_err *err)
-{
-	ll_afile af;
-	int rc = ll_afile_open(&af, path, err);
-	if (rc != LL_OK)
-		return rc;
-	if (n && fwrite(p, 1, n, af.fp) != n) {
-		ll_afile_abort(&af);
-		return ll_err_set(err, LL_EIO, "%s: write failed: %s", path, strerror(errno));
-	}
-	return ll_afile_commit(&af, err);
-}
-
-/* Build every figure the session has results for, encode it, and write
- * figures/NAME.png and figures/NAME.csv. */
-static int make_figures(doc *d, const char *figdir, ll_err *err)
+/* Build every figure the session has results for and encode its PNG;
+ * write_all() writes them with the documents. */
+static int make_figures(doc *d, ll_err *err)
 {
 	ll_session *s = d->s;
 	int rc = LL_OK;
@@ -342,20 +329,7 @@ static int make_figures(doc *d, const char *figdir, ll_err *err)
 		ll_png_text meta[3] = {{"Title", fo->f.fig.title},
 				       {"Software", "latentlab " PACKAGE_VERSION},
 				       {"Session", d->name}};
-		char file[64];
-		if ((rc = ll_plot_encode_png(&fo->f.fig, meta, 3, &fo->png, &fo->png_len, err)) != LL_OK)
-			break;
-		snprintf(file, sizeof file, "%s.png", fo->f.name);
-		char *p = ll_path_join(figdir, file);
-		rc = p ? write_bytes(p, fo->png, fo->png_len, err) : ll_err_set(err, LL_ENOMEM, "out of memory");
-		free(p);
-		if (rc != LL_OK)
-			break;
-		snprintf(file, sizeof file, "%s.csv", fo->f.name);
-		p = ll_path_join(figdir, file);
-		rc = p ? write_bytes(p, fo->f.csv.s, fo->f.csv.len, err)
-		       : ll_err_set(err, LL_ENOMEM, "out of memory");
-		free(p);
+		rc = ll_plot_encode_png(&fo->f.fig, meta, 3, &fo->png, &fo->png_len, err);
 	}
 	return rc;
 }
@@ -1077,39 +1051,83 @@ static int embed(doc *d, ll_html_buf *out, ll_err *err)
 
 /* ---- entry point ---------------------------------------------------------- */
 
-/* Write report.md and report.html to temporary files and rename them into
- * place only when both were written in full, report.html last: a failure
- * leaves the previous pair (or none) untouched. */
-static int write_docs(const char *outdir, const ll_html_buf *md, const ll_html_buf *html, ll_err *err)
-{
-	const char *names[2] = {"report.md", "report.html"};
-	const ll_html_buf *bufs[2] = {md, html};
-	ll_afile af[2];
-	int opened[2] = {0, 0}, rc = LL_OK;
+/* Every figure a report may have: a rerun removes the ones this report
+ * does not draw, so figures/ holds exactly what report.md shows. */
+static const char *const all_figs[] = {"training", "tca_rank", "factors", "tca_convergence",
+				       "trajectories"};
 
-	for (int i = 0; i < 2 && rc == LL_OK; i++) {
-		char *p = ll_path_join(outdir, names[i]);
-		if (!p) {
+/* Write figures/NAME.png + .csv, report.md and report.html to temporary
+ * files, flushed and checked, and rename them into place only when every
+ * one was written in full (figures first, report.html last): a failure
+ * (full disk, quota) leaves the previous report and its figures, or none,
+ * untouched. */
+static int write_all(doc *d, const char *outdir, const char *figdir, const ll_html_buf *md,
+		     const ll_html_buf *html, ll_err *err)
+{
+	enum { MAXF = 2 * MAX_FIGS + 2 };
+	char *paths[MAXF] = {0};
+	const void *bytes[MAXF];
+	size_t lens[MAXF], n = 0;
+	ll_afile af[MAXF];
+	int opened[MAXF] = {0}, rc = LL_OK;
+
+	for (size_t i = 0; i < d->nfigs; i++) {
+		char file[64];
+		snprintf(file, sizeof file, "%s.png", d->figs[i].f.name);
+		paths[n] = ll_path_join(figdir, file);
+		bytes[n] = d->figs[i].png;
+		lens[n++] = d->figs[i].png_len;
+		snprintf(file, sizeof file, "%s.csv", d->figs[i].f.name);
+		paths[n] = ll_path_join(figdir, file);
+		bytes[n] = d->figs[i].f.csv.s;
+		lens[n++] = d->figs[i].f.csv.len;
+	}
+	paths[n] = ll_path_join(outdir, "report.md");
+	bytes[n] = md->s;
+	lens[n++] = md->len;
+	paths[n] = ll_path_join(outdir, "report.html");
+	bytes[n] = html->s;
+	lens[n++] = html->len;
+
+	for (size_t i = 0; i < n && rc == LL_OK; i++) {
+		if (!paths[i]) {
 			rc = ll_err_set(err, LL_ENOMEM, "out of memory");
 			break;
 		}
-		if ((rc = ll_afile_open(&af[i], p, err)) == LL_OK) {
-			opened[i] = 1;
-			if ((bufs[i]->len && fwrite(bufs[i]->s, 1, bufs[i]->len, af[i].fp) != bufs[i]->len) ||
-			    fflush(af[i].fp) != 0 || ferror(af[i].fp))
-				rc = ll_err_set(err, LL_EIO, "%s: write failed: %s", p, strerror(errno));
+		if ((rc = ll_afile_open(&af[i], paths[i], err)) != LL_OK)
+			break;
+		opened[i] = 1;
+		if ((lens[i] && fwrite(bytes[i], 1, lens[i], af[i].fp) != lens[i]) || fflush(af[i].fp) != 0 ||
+		    ferror(af[i].fp))
+			rc = ll_err_set(err, LL_EIO, "%s: write failed: %s", paths[i], strerror(errno));
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (opened[i]) {
+			if (rc == LL_OK)
+				rc = ll_afile_commit(&af[i], err);
+			else
+				ll_afile_abort(&af[i]);
 		}
-		free(p);
 	}
-	for (int i = 0; i < 2; i++) {
-		if (!opened[i])
-			continue;
-		if (rc == LL_OK)
-			rc = ll_afile_commit(&af[i], err);
-		else
-			ll_afile_abort(&af[i]);
+	for (size_t i = 0; i < n; i++)
+		free(paths[i]);
+	if (rc != LL_OK)
+		return rc;
+	/* figures of an earlier report that this one does not have */
+	for (size_t k = 0; k < sizeof all_figs / sizeof all_figs[0]; k++) {
+		int have = 0;
+		for (size_t i = 0; i < d->nfigs; i++)
+			have |= !strcmp(d->figs[i].f.name, all_figs[k]);
+		for (int ext = 0; ext < 2 && !have; ext++) {
+			char file[64];
+			snprintf(file, sizeof file, "%s.%s", all_figs[k], ext ? "csv" : "png");
+			char *p = ll_path_join(figdir, file);
+			if (p)
+				unlink(p);
+			free(p);
+		}
 	}
-	return rc;
+	return LL_OK;
 }
 
 int ll_report_session(ll_session *s, const char *outdir, void *ud, ll_err *err)
@@ -1136,7 +1154,7 @@ int ll_report_session(ll_session *s, const char *outdir, void *ud, ll_err *err)
 	if (rc == LL_OK)
 		rc = ll_mkdirs(figdir, err);
 	if (rc == LL_OK)
-		rc = make_figures(d, figdir, err);
+		rc = make_figures(d, err);
 
 	if (rc == LL_OK) {
 		toc_entry toc[8];
@@ -1177,7 +1195,7 @@ int ll_report_session(ll_session *s, const char *outdir, void *ud, ll_err *err)
 	if (rc == LL_OK)
 		rc = ll_html_page(&html, mdh.s, mdh.len, d->title, "latentlab " PACKAGE_VERSION, err);
 	if (rc == LL_OK)
-		rc = write_docs(outdir, &d->md, &html, err);
+		rc = write_all(d, outdir, figdir, &d->md, &html, err);
 	if (rc == LL_OK) /* the step's one-line result, as the other steps set theirs */
 		snprintf(s->status[LL_STEP_REPORT], sizeof s->status[LL_STEP_REPORT],
 			 "report.md, report.html (%zu KB), %zu figures with CSVs", html.len / 1024, d->nfigs);

@@ -10,10 +10,11 @@
 #include "ll_session.h"
 
 /* Write the report of s into outdir (an ll_report_fn: ud is unused):
- * figures/NAME.png + NAME.csv first, then report.md and report.html, which
- * are renamed into place only when both are complete.  Every file is
- * written to a temporary name and renamed into place; on error (message
- * names the file) no temporary, report.md or report.html is left changed.
+ * figures/NAME.png + NAME.csv, report.md and report.html.  Every file is
+ * written to a temporary name, and all are renamed into place only when
+ * all are complete; on error (message names the file) no temporary is
+ * left and no figure, report.md or report.html is changed.  Figures of an
+ * earlier report in outdir that this one does not draw are removed.
  * Steps that have not run get a note instead of their section's results.
  * The only change to s: s->status[LL_STEP_REPORT] gets a one-line summary.
  * The same session gives the same bytes (dated by s->started). */

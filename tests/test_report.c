@@ -660,8 +660,8 @@ static void test_full_disk(void)
 	LL_CHECK(!exists(dir, "report.html"));
 	check_no_temps(dir);
 
-	/* 2: every figure and report.md fit, report.html does not: report.md
-	 * is not replaced either */
+	/* 2: every figure and report.md fit, report.html does not: neither
+	 * report.md nor any figure is replaced (they belong together) */
 	size_t biggest = 0, hlen = 0, len = 0;
 	char *h = slurp(g_mnist_dir, "report.html", &hlen);
 	free(h);
@@ -691,18 +691,37 @@ static void test_full_disk(void)
 		fclose(fp);
 	}
 	free(p);
+	char figs2[240];
+	snprintf(figs2, sizeof figs2, "%s/figures", dir);
+	LL_CHECK_INT(ll_mkdirs(figs2, &e), LL_OK);
+	p = ll_path_join(figs2, "factors.png");
+	fp = fopen(p, "w");
+	if (fp) {
+		fputs("old figure", fp);
+		fclose(fp);
+	}
+	free(p);
 	LL_CHECK_INT(report_limited(&g_mnist, dir, (rlim_t)(biggest + 1024)), -LL_EIO);
 	md = slurp(dir, "report.md", NULL);
 	LL_CHECK_STR(md, old);
 	free(md);
 	LL_CHECK(!exists(dir, "report.html"));
-	LL_CHECK(exists(dir, "figures/factors.png")); /* the figures did fit */
+	md = slurp(figs2, "factors.png", NULL);
+	LL_CHECK_STR(md, "old figure"); /* the figures fitted, but wait for the documents */
+	free(md);
+	LL_CHECK(!exists(dir, "figures/training.png"));
 	check_no_temps(dir);
 
 	/* and with room for everything the same child succeeds */
 	snprintf(dir, sizeof dir, "%s/full3", g_root);
 	LL_CHECK_INT(report_limited(&g_mnist, dir, (rlim_t)(hlen + 1024)), 0);
 	LL_CHECK(exists(dir, "report.html"));
+	/* a report without training, written over it, removes the old
+	 * training figure: figures/ holds what report.md shows */
+	LL_CHECK(exists(dir, "figures/training.png") && exists(dir, "figures/training.csv"));
+	LL_CHECK_INT(ll_report_session(&g_synth, dir, NULL, &e), LL_OK);
+	LL_CHECK(!exists(dir, "figures/training.png") && !exists(dir, "figures/training.csv"));
+	LL_CHECK(exists(dir, "figures/factors.png"));
 }
 
 /* Escaping helpers: Markdown, HTML, base64 (RFC 4648 test vectors). */
