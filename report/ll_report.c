@@ -739,8 +739,8 @@ static void sec_tca(doc *d, const char *id, int num)
 
 	heading(d, 3, "rank", "Choosing the rank");
 	putf(d, "Figure %d shows the error of every fit against its rank (left) and how similar each "
-		"fit is to the best fit of its rank (right). The error always falls as components are "
-		"added. A good rank is where the curve flattens (an elbow) while the replicates still "
+		"fit is to the best fit of its rank (right). The best error falls as components are "
+		"added (unless a lower rank already fits exactly). A good rank is where the curve flattens (an elbow) while the replicates still "
 		"agree: beyond it, extra components mostly fit noise and come out differently from "
 		"each start.\n\n", d->next_number + 1);
 	place_fig(d, "tca_rank", "error and similarity against rank",

@@ -131,7 +131,7 @@ struct ll_session {
 	size_t n_missing;
 	ll_ensemble ens;            /* [tca] */
 	size_t chosen_rank;
-	char rank_reason[200];
+	char rank_reason[320];
 	void *traj;                 /* [trajectory]: ll_traj_set * */
 
 	/* hooks set by the front end; not owned */

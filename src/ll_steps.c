@@ -1116,6 +1116,15 @@ static int choose_rank(ll_session *s, ll_err *err)
 		snprintf(s->rank_reason, sizeof s->rank_reason, "set in the session file (rank = %ld)", r);
 		return LL_OK;
 	}
+	/* a rank that already fits exactly: more components cannot help */
+	for (size_t i = 0; i < e->nranks; i++)
+		if (e->ranks[i].fits[0].obj < 1e-4) {
+			s->chosen_rank = e->ranks[i].rank;
+			snprintf(s->rank_reason, sizeof s->rank_reason,
+				 "rank %zu already fits the tensor exactly (error %.1e): more components "
+				 "cannot improve it", e->ranks[i].rank, e->ranks[i].fits[0].obj);
+			return LL_OK;
+		}
 	double maxdrop = 0;
 	for (size_t i = 1; i < e->nranks; i++)
 		maxdrop = fmax(maxdrop, e->ranks[i - 1].fits[0].obj - e->ranks[i].fits[0].obj);
@@ -1139,7 +1148,10 @@ static int choose_rank(ll_session *s, ll_err *err)
 	s->chosen_rank = stable;
 	snprintf(s->rank_reason, sizeof s->rank_reason,
 		 "no elbow in the error curve: the largest rank whose replicates agree "
-		 "(mean similarity %.3f >= 0.9)", mean_sim(ll_ens_get(e, stable)));
+		 "(mean similarity %.3f >= 0.9)%s", mean_sim(ll_ens_get(e, stable)),
+		 stable == e->ranks[e->nranks - 1].rank && e->nranks > 1
+			 ? "; it is the top of the fitted range, so a wider range of ranks may show an elbow"
+			 : "");
 	return LL_OK;
 }
 

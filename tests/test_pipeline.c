@@ -137,6 +137,41 @@ static void test_lr_sweep(void)
 /* A 0 in the mask means missing everywhere after the data step, not only
  * in the fit: sentinel values under the mask must not reach the
  * normalisation, the value range or the tensor the steps share. */
+/* An exactly rank-1 tensor: rank 1 is chosen (the error curve has no
+ * drop at all); a noisy sweep that ends on its top rank says so. */
+static void test_rank_choice_edges(void)
+{
+	size_t dim[3] = {6, 5, 4};
+	ll_tensor X;
+	ll_err e = {0, ""};
+	char xp[128], text[400];
+	LL_CHECK_INT(ll_tensor_init(&X, 3, dim, &e), LL_OK);
+	for (size_t i = 0; i < X.size; i++)
+		X.data[i] = 1.0;
+	snprintf(xp, sizeof xp, "%s/ones.npy", g_dir);
+	LL_CHECK_INT(ll_npy_write(xp, &X, 0, &e), LL_OK);
+	ll_tensor_free(&X);
+	snprintf(text, sizeof text, "[data]\nkind = npy\npath = %s\n[tca]\nranks = 1-3\nreplicates = 2\n", xp);
+	ll_session s;
+	LL_CHECK_INT(ll_session_load_text(&s, text, "ones.lab", &e), LL_OK);
+	int rc = ll_session_run_all(&s, NULL, NULL, NULL, &e);
+	LL_CHECK_MSG(rc == LL_OK, "%s", e.msg);
+	LL_CHECK_INT(s.chosen_rank, 1);
+	LL_CHECK_CONTAINS(s.rank_reason, "rank 1 already fits the tensor exactly");
+	ll_session_free(&s);
+	/* synth has 3 planted factors: ranks 1-2 cannot show an elbow */
+	LL_CHECK_INT(ll_session_load_text(&s, "[session]\nseed = 7\n[data]\nkind = synth\nneurons = 20\n"
+					      "time = 20\ntrials = 20\n[tca]\nranks = 1-2\nreplicates = 2\n",
+					  "top.lab", &e), LL_OK);
+	rc = ll_session_run_all(&s, NULL, NULL, NULL, &e);
+	LL_CHECK_MSG(rc == LL_OK, "%s", e.msg);
+	if (s.chosen_rank == 2)
+		LL_CHECK_CONTAINS(s.rank_reason, "top of the fitted range");
+	else
+		LL_CHECK_MSG(0, "chose %zu: %s", s.chosen_rank, s.rank_reason);
+	ll_session_free(&s);
+}
+
 /* hidden2 adds a second hidden layer; the first is the one logged */
 static void test_two_hidden_layers(void)
 {
@@ -272,6 +307,7 @@ int main(void)
 	LL_RUN(test_lr_sweep);
 	LL_RUN(test_mask_is_missing_everywhere);
 	LL_RUN(test_two_hidden_layers);
+	LL_RUN(test_rank_choice_edges);
 	LL_RUN(test_bio_session_recovers_truth);
 	LL_RUN(test_order_and_failure);
 	LL_RUN(test_edit_resets_downstream);
