@@ -20,6 +20,7 @@
 #include "ll_ens.h"
 
 #include <ctype.h>
+#include <dirent.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -962,6 +963,28 @@ static void json_summary(ll_json *j, const ll_ensemble *e, const ll_ens_meta *me
 	fputc('\n', j->fp);
 }
 
+/* rank_RR/ directories of an earlier ensemble in dir: gone before this one
+ * is written, so dir holds exactly the fits summary.json lists.  Only
+ * names of our own form (rank_ and digits) are touched. */
+static int remove_old_fits(const char *dir, ll_err *err)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	int rc = LL_OK;
+	if (!d)
+		return LL_OK; /* nothing there yet */
+	while (rc == LL_OK && (de = readdir(d)) != NULL) {
+		const char *n = de->d_name;
+		if (strncmp(n, "rank_", 5) != 0 || !n[5] || strspn(n + 5, "0123456789") != strlen(n + 5))
+			continue;
+		char *p = ll_path_join(dir, n);
+		rc = p ? ll_rmtree(p, err) : ll_err_set(err, LL_ENOMEM, "out of memory");
+		free(p);
+	}
+	closedir(d);
+	return rc;
+}
+
 int ll_ens_write(const ll_ensemble *e, const char *dir, const ll_tensor *X,
 		 const ll_ens_meta *meta, ll_err *err)
 {
@@ -991,6 +1014,8 @@ int ll_ens_write(const ll_ensemble *e, const char *dir, const ll_tensor *X,
 		rc = ll_ens_rank_stats(&e->ranks[ri], &st[ri], err);
 	if (rc == LL_OK)
 		rc = ll_mkdirs(dir, err);
+	if (rc == LL_OK)
+		rc = remove_old_fits(dir, err);
 	for (size_t ri = 0; ri < e->nranks && rc == LL_OK; ri++)
 		for (size_t k = 0; k < e->ranks[ri].nrep && rc == LL_OK; k++)
 			rc = write_fit(dir, e->ranks[ri].rank, k, &e->ranks[ri].fits[k], err);

@@ -1176,6 +1176,9 @@ static int step_tca(ll_session *s, const char *outdir, ll_progress_fn progress, 
 		return ll_err_set(err, LL_EINVAL, "[tca] bad method or sim");
 	o.cp.init = strcmp(ll_session_get(s, LL_STEP_TCA, "init"), "svd") ? LL_CP_INIT_RANDOM
 									  : LL_CP_INIT_SVD;
+	if (o.cp.init == LL_CP_INIT_SVD && o.replicates > 1)
+		ll_session_log(s, "tca: warning: init = svd starts every replicate from the same point, "
+			       "so their similarity says nothing about stability; use init = random");
 	o.cp.tol = ll_session_get_real(s, LL_STEP_TCA, "tol");
 	if (o.cp.tol <= 0)
 		o.cp.tol = 1e-12;

@@ -114,6 +114,15 @@ S=$OUT/summary.json
 	grep -q '"missing": 0' "$S" && [ "$(grep -c '"iterations"' "$S")" -eq 12 ] &&
 	[ "$(grep -c '"rank":' "$S")" -eq 4 ] && grep -q '"converged": true' "$S"
 tap_result $? "summary.json has the run's settings and 12 fits"
+# a smaller run into the same directory leaves only its own fits (and the user's files)
+cp -r "$OUT" "$T/out2" && echo notes > "$T/out2/notes.txt" &&
+	"$LL" tca "$PLANTED" --ranks 2 --replicates 2 --seed 5 -o "$T/out2" > /dev/null 2>&1 &&
+	[ ! -e "$T/out2/rank_01" ] && [ ! -e "$T/out2/rank_03" ] && [ ! -e "$T/out2/rank_02/rep_02" ] &&
+	[ -s "$T/out2/rank_02/rep_01/lambda.npy" ] && [ -s "$T/out2/notes.txt" ]
+tap_result $? "tca into a used OUTDIR: no fits of the earlier run are left"
+"$LL" tca "$PLANTED" --ranks 2 --replicates 2 --init svd -o "$T/out3" 2>&1 >/dev/null |
+	grep -q 'warning: --init svd starts every replicate from the same point'
+tap_result $? "tca --init svd with replicates warns that similarity means nothing"
 if command -v python3 >/dev/null 2>&1; then
 	python3 -c 'import json, sys
 s = json.load(open(sys.argv[1]))

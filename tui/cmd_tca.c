@@ -371,6 +371,9 @@ int cmd_tca(int argc, char **argv)
 		ll_afile_abort(&af);
 	}
 
+	if (o.cp.init == LL_CP_INIT_SVD && o.replicates > 1)
+		fprintf(stderr, "latentlab: warning: --init svd starts every replicate from the same point, "
+				"so their similarity says nothing about stability; use --init random\n");
 	tca_prog tp = {ll_now(), 0.0, o.rank_hi, 0};
 	if (!quiet && isatty(STDERR_FILENO)) {
 		o.progress = tca_progress;
