@@ -484,7 +484,8 @@ int ll_report_fig_factors(const ll_session *s, ll_report_fig *f, ll_err *err)
 			}
 			switch (mi->kind) {
 			case LL_MODE_UNIT:
-				rc = ll_plot_bars(ax, x, y, nidx, NULL, &(ll_plot_style){.color = LL_RGB(0x45, 0x45, 0x45)},
+				/* coloured by label like the dots, so a legend is true */
+				rc = ll_plot_bars(ax, x, y, nidx, col, &(ll_plot_style){.color = LL_RGB(0x45, 0x45, 0x45)},
 						  err);
 				break;
 			case LL_MODE_TIME:
@@ -519,10 +520,17 @@ int ll_report_fig_factors(const ll_session *s, ll_report_fig *f, ll_err *err)
 		if (rc == LL_OK && dl && nd >= 2 && nd <= 6) {
 			ll_plot_axes *top = ll_plot_fig_axes(&f->fig, 0, n);
 			top->legend = LL_PLOT_LEGEND_BEST;
+			/* an MNIST learning-rate sweep labels models by their rate's place */
+			double lr[16];
+			size_t nlr = ll_report_has_training(s) && n == 0
+					     ? ll_session_get_reals(s, LL_STEP_TRAIN, "lr", lr, 16) : 0;
 			for (size_t j = 0; j < nd && rc == LL_OK; j++) {
 				char lab[48];
-				snprintf(lab, sizeof lab, "%s %d", n == s->X.nmodes - 1 && s->trial_labels
-					 ? "condition" : "label", dl[j]);
+				if (nlr > 1 && dl[j] >= 0 && (size_t)dl[j] < nlr && nlr <= 16)
+					snprintf(lab, sizeof lab, "lr %g", lr[dl[j]]);
+				else
+					snprintf(lab, sizeof lab, "%s %d", n == s->X.nmodes - 1 && s->trial_labels
+						 ? "condition" : "label", dl[j]);
 				rc = ll_plot_legend_add(top, &(ll_plot_style){.color = ll_report_label_color(j),
 									      .marker = LL_PLOT_MARKER_CIRCLE,
 									      .label = lab}, err);
