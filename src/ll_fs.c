@@ -58,9 +58,16 @@ int ll_afile_commit(ll_afile *af, ll_err *err)
 {
 	int bad = 0, e = 0;
 
-	if (ferror(af->fp))
-		bad = 1, e = EIO;
-	if (fflush(af->fp) != 0 && !bad)
+	if (ferror(af->fp)) {
+		/* an earlier fwrite failed and its errno is gone: one more byte
+		 * to the doomed temporary fails again with the real cause
+		 * (ENOSPC, EFBIG), which the message should name */
+		clearerr(af->fp);
+		errno = 0;
+		bad = 1;
+		e = (fputc(0, af->fp) == EOF || fflush(af->fp) != 0) && errno ? errno : EIO;
+	}
+	if (!bad && fflush(af->fp) != 0)
 		bad = 1, e = errno;
 	if (!bad && fsync(fileno(af->fp)) != 0 && errno != EINVAL)
 		bad = 1, e = errno;

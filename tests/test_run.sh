@@ -135,6 +135,11 @@ mnist mismatch "$T/mismatch"
 tap_fails "label/image count mismatch" "3 labels but 2 images" "$LL" run "$T/mismatch.lab" -o "$T/o8"
 
 # ---- unwritable output ---------------------------------------------------------
+# a file-size limit (like a full disk) is named as such, and leaves no data.npy
+tap_fails "a write failure names its cause" "data/data.npy: write failed: File too large" \
+	sh -c 'ulimit -f 60; trap "" XFSZ; exec "$0" run "$1" -o "$2"' "$LL" "$SRC/examples/bio.lab" "$T/fsz"
+[ ! -e "$T/fsz/data/data.npy" ]
+tap_result $? "... and leaves no half-written file"
 tap_fails "unwritable OUTDIR" "/proc/nonexistent" "$LL" run "$SRC/examples/bio.lab" -o /proc/nonexistent/out
 
 tap_done
