@@ -48,6 +48,8 @@ grep -q '"modes"' "$T/bio/tensor/tensor.json" && grep -q '"missing": 0' "$T/bio/
 tap_result $? "tensor.json and synth.json describe their arrays"
 "$LL" synth -s 7 -o "$T/syn7" > /dev/null && cmp -s "$T/syn7/data.npy" "$T/bio/data/data.npy"
 tap_result $? "latentlab synth -s 7 makes bio.lab's population (seed 7)"
+cmp -s "$SRC/examples/bio.lab" "$T/bio/session.lab"
+tap_result $? "an unedited session is copied as written, comments and all"
 # the saved session replays to the same numbers
 tap_ok "the written session.lab replays" "$LL" run "$T/bio/session.lab" -o "$T/bio2" -q
 cmp -s "$T/bio/tca/summary.json" "$T/bio2/tca/summary.json" || \

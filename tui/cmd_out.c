@@ -51,10 +51,35 @@ int cmd_write_results(const ll_session *s, const char *outdir, const char *cmdli
 	return ll_afile_commit(&af, err);
 }
 
+/* The session's own text, comments and all, when it still says exactly
+ * what will run: no edits or command-line overrides since it was read, and
+ * no relative path that would break when replayed from OUTDIR.  Else NULL. */
+static char *original_text(const ll_session *s)
+{
+	if (!s->text)
+		return NULL;
+	char *now = ll_session_format(s), *abs = ll_session_format_copy(s), *then = NULL, *out = NULL;
+	ll_session o;
+	if (now && abs && !strcmp(now, abs) && ll_session_load_text(&o, s->text, "copy", NULL) == LL_OK) {
+		then = ll_session_format(&o);
+		ll_session_free(&o);
+		if (then && !strcmp(then, now))
+			out = strdup(s->text);
+	}
+	free(now);
+	free(abs);
+	free(then);
+	return out;
+}
+
 int cmd_write_session_copy(ll_session *s, const char *outdir, ll_err *err)
 {
-	/* paths made absolute: the copy replays from wherever it is */
-	char *text = ll_session_format_copy(s), *p = ll_path_join(outdir, "session.lab");
+	/* as the user wrote it if that still holds; else canonical, with
+	 * paths made absolute so the copy replays from wherever it is */
+	char *text = original_text(s);
+	if (!text)
+		text = ll_session_format_copy(s);
+	char *p = ll_path_join(outdir, "session.lab");
 	ll_afile af;
 	int rc;
 	if (!text || !p) {
