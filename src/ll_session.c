@@ -599,13 +599,30 @@ int ll_session_set(ll_session *s, ll_step_kind k, const char *key, const char *v
 		return ll_err_set(err, LL_EINVAL, "unknown key '%s' in [%s]", key, steps[k].name);
 	if (!check_value(&steps[k].params[i], value, why, sizeof why))
 		return ll_err_set(err, LL_EINVAL, "[%s] %s", steps[k].name, why);
+	if (s->state[k] == LL_STATE_ABSENT)
+		return ll_err_set(err, LL_EINVAL, "[%s] is not a step of this session (add the section to the file)",
+				  steps[k].name);
+	const char *cur = ll_session_get(s, k, key);
+	if (cur && !strcmp(cur, value))
+		return LL_OK; /* the same value: nothing to redo */
 	if (!set_value(s, k, i, value))
 		return ll_err_set(err, LL_ENOMEM, "out of memory");
 	s->dirty = 1;
-	if (s->state[k] == LL_STATE_ABSENT)
-		s->state[k] = LL_STATE_PENDING;
-	ll_session_reset_results(s, k == LL_STEP_SESSION ? LL_STEP_DATA : k);
+	ll_step_kind from = ll_session_stale_from(k, key);
+	if (from < LL_NSTEPS)
+		ll_session_reset_results(s, from);
 	return LL_OK;
+}
+
+ll_step_kind ll_session_stale_from(ll_step_kind k, const char *key)
+{
+	if (k != LL_STEP_SESSION)
+		return k;
+	if (!strcmp(key, "seed"))
+		return LL_STEP_DATA;
+	if (!strcmp(key, "name"))
+		return LL_STEP_REPORT; /* only the report shows it */
+	return LL_NSTEPS;             /* threads: results stand */
 }
 
 size_t ll_session_steps(const ll_session *s, ll_step_kind *out)

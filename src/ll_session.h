@@ -177,6 +177,11 @@ size_t ll_session_get_reals(const ll_session *s, ll_step_kind k, const char *key
 /* Set a parameter after validating it; marks the step and everything after
  * it pending again and sets dirty. */
 int ll_session_set(ll_session *s, ll_step_kind k, const char *key, const char *value, ll_err *err);
+/* The first step whose results a change of [k] key makes stale (k itself
+ * for step parameters; for [session]: seed -> data, name -> report,
+ * threads -> none, LL_NSTEPS).  Setting a key to its current value changes
+ * nothing; setting a key of a step the session does not have is refused. */
+ll_step_kind ll_session_stale_from(ll_step_kind k, const char *key);
 
 /* Steps present in this session, in order; returns how many. */
 size_t ll_session_steps(const ll_session *s, ll_step_kind *out);

@@ -1199,6 +1199,7 @@ static int step_tca(ll_session *s, const char *outdir, ll_progress_fn progress, 
 		return rc;
 	if ((rc = choose_rank(s, err)) != LL_OK)
 		return rc;
+	ll_session_log(s, "tca: rank %zu chosen: %s", s->chosen_rank, s->rank_reason);
 	const ll_ens_rank *cr = ll_ens_get(&s->ens, s->chosen_rank);
 	set_status(s, LL_STEP_TCA, "ranks %ld-%ld x %zu replicates (%s): rank %zu chosen, error %.4f%s",
 		 lo, hi, o.replicates, ll_cp_method_name(o.cp.method), s->chosen_rank,

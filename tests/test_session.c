@@ -88,6 +88,20 @@ static void test_set_and_roundtrip(void)
 	LL_CHECK_CONTAINS(e.msg, "not a range");
 	LL_CHECK_INT(ll_session_set(&s, LL_STEP_TCA, "nope", "1", &e), LL_EINVAL);
 	LL_CHECK_STR(ll_session_get(&s, LL_STEP_TCA, "ranks"), "2-5");
+	/* the same value changes nothing; a step the session lacks is refused */
+	s.dirty = 0;
+	s.state[LL_STEP_TCA] = LL_STATE_DONE;
+	LL_CHECK_INT(ll_session_set(&s, LL_STEP_TCA, "ranks", "2-5", &e), LL_OK);
+	LL_CHECK_INT(ll_session_set(&s, LL_STEP_TENSOR, "normalize", "none", &e), LL_OK); /* the default */
+	LL_CHECK(!s.dirty && s.state[LL_STEP_TCA] == LL_STATE_DONE);
+	LL_CHECK_INT(ll_session_set(&s, LL_STEP_TRAIN, "models", "3", &e), LL_EINVAL);
+	LL_CHECK_CONTAINS(e.msg, "[train] is not a step of this session");
+	LL_CHECK(s.state[LL_STEP_TRAIN] == LL_STATE_ABSENT);
+	/* renaming the session keeps the results; a new seed does not */
+	LL_CHECK_INT(ll_session_set(&s, LL_STEP_SESSION, "name", "renamed", &e), LL_OK);
+	LL_CHECK(s.dirty && s.state[LL_STEP_TCA] == LL_STATE_DONE);
+	LL_CHECK_INT(ll_session_set(&s, LL_STEP_SESSION, "seed", "9", &e), LL_OK);
+	LL_CHECK(s.state[LL_STEP_TCA] == LL_STATE_PENDING);
 	char *text = ll_session_format(&s);
 	LL_CHECK(text != NULL);
 	LL_CHECK_INT(load(&t, text, &e), LL_OK);

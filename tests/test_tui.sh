@@ -116,6 +116,12 @@ wait_exit() { # the workbench has ended (at most 30 s)
 	exited "$1"
 }
 high_bytes() { LC_ALL=C tr -d '\000-\177' < "$1" | wc -c; }
+# the Trajectory canvas of a 120x40 capture: rows 3-38, the 90 columns left
+# of the 26-column legend (which has glyphs and separators of its own)
+canvas() { sed -n '3,38p' "$1" | perl -CSD -ne 'chomp; print substr($_, 0, 90), "\n"'; }
+# non-blank braille cells (U+2801-U+28FF) / ASCII line glyphs in the canvas
+braille_cells() { canvas "$1" | perl -CSD -ne '$n += () = /[\x{2801}-\x{28FF}]/g; END { print $n + 0 }'; }
+ascii_marks() { canvas "$1" | perl -ne '$n += () = m{[/\\|_.\x27`-]}g; END { print $n + 0 }'; }
 # SGR parameters that set a colour (30-38, 40-48, 90-97, 100-107; not
 # 39/49 = default colour) in a capture made with -e
 colour_sgr() {
@@ -181,9 +187,10 @@ tap_result $? "steps pending, key hints at the bottom"
 keys u j e C-u foo Enter
 until_ok u shows u "kind must be one of mnist\|npy\|synth\|csv, not 'foo'"
 tap_result $? "an invalid value typed in the editor: the error in the status bar"
-keys u Escape
+# a valid value typed but not accepted: Esc must throw it away
+keys u C-u npy Escape
 until_ok u shows u 'edit abandoned'
-! shows u 'tuitest \[\+\]'
+! shows u 'tuitest \[\+\]' && shows u '^ +kind += mnist' && ! shows u '^ +kind += npy'
 tap_result $? "Esc abandons the edit; the session is unchanged"
 
 keys u R
@@ -211,14 +218,17 @@ tap_result $? ":rank 2 shows rank 2"
 keys u 3
 until_ok u shows u 'az=45 el=30 zoom=1'
 r1=$?
-sed -n '3,38p' "$T/u.cap" > "$T/view1"
+canvas "$T/u.cap" > "$T/view1"
+nb=$(braille_cells "$T/u.cap")
 cap u -e
 cp "$T/u.cap" "$T/colour.cap"
 keys u l l l
 until_ok u shows u 'az=90 el=30'
 r2=$?
-sed -n '3,38p' "$T/u.cap" > "$T/view2"
-! cmp -s "$T/view1" "$T/view2" && [ "$(high_bytes "$T/view1")" -gt 0 ]
+canvas "$T/u.cap" > "$T/view2"
+echo "# braille cells in the canvas: $nb"
+# the axis triad alone is ~15 cells: the paths make many more
+! cmp -s "$T/view1" "$T/view2" && [ "$nb" -gt 45 ]
 tap_result $((r1 + r2 + $?)) "Trajectory: braille paths; l l l rotates the picture"
 [ "$(colour_sgr "$T/colour.cap")" -gt 0 ]
 tap_result $? "colour by default (the NO_COLOR check below can fail)"
@@ -231,6 +241,12 @@ back_again() { shows u '3 Trajectory.*4 Log' && shows u 'az=90 el=30' && ! shows
 # one condition, polled: the tab bar can be drawn a frame before the rest
 until_ok u back_again
 tap_result $? "back to 120x40: the screen again"
+keys u z
+until_ok u shows u 'az=0 el=90'
+r1=$?
+keys u 1
+until_ok u shows u '^ . data +done'
+tap_result $((r1 + $?)) "Trajectory: z looks along axis 3; 1 switches to Pipeline there too"
 
 rm -f "$T/u.out/report.md" "$T/u.out/report.html"
 keys u w
@@ -285,7 +301,9 @@ tap_result $((r1 + $?)) "LANG=C: ASCII sparklines, no blocks"
 keys a 3
 until_ok a shows a 'az=45'
 r1=$?
-[ "$(high_bytes "$T/a.cap")" -eq 0 ] && sed -n '3,38p' "$T/a.cap" | grep -q -E '[/\\|_-]'
+na=$(ascii_marks "$T/a.cap")
+echo "# ASCII line glyphs in the canvas: $na"
+[ "$(high_bytes "$T/a.cap")" -eq 0 ] && [ "$na" -gt 45 ]
 tap_result $((r1 + $?)) "LANG=C: ASCII trajectories, no braille"
 keys a q
 wait_exit a && grep -q '^EXIT=0$' "$T/a.exit"

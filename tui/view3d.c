@@ -110,7 +110,7 @@ int ll_view3d_parse(ll_view3d *v, const char *s, ll_err *err)
 	ll_view3d t;
 	ll_view3d_reset(&t);
 	if (!s)
-		return ll_err_set(err, LL_EINVAL, "view3d_parse: no view string");
+		return ll_err_set(err, LL_EINVAL, "view: no view string");
 	const char *p = s;
 	for (;;) {
 		while (*p == ' ' || *p == '\t' || *p == ',')
@@ -119,7 +119,7 @@ int ll_view3d_parse(ll_view3d *v, const char *s, ll_err *err)
 			break;
 		size_t klen = strcspn(p, "= \t,");
 		if (p[klen] != '=')
-			return ll_err_set(err, LL_EINVAL, "view3d_parse: \"%.*s\" is not key=value",
+			return ll_err_set(err, LL_EINVAL, "view: \"%.*s\" is not key=value",
 					  (int)klen, p);
 		const char *val = p + klen + 1;
 		size_t vlen = strcspn(val, " \t,");
@@ -130,7 +130,7 @@ int ll_view3d_parse(ll_view3d *v, const char *s, ll_err *err)
 				t.perspective = 1;
 			else
 				return ll_err_set(err, LL_EINVAL,
-						  "view3d_parse: proj=%.*s is not ortho or persp",
+						  "view: proj=%.*s is not ortho or persp",
 						  (int)vlen, val);
 		} else {
 			double *dst = NULL;
@@ -141,17 +141,17 @@ int ll_view3d_parse(ll_view3d *v, const char *s, ll_err *err)
 			else if (klen == 4 && strncmp(p, "zoom", 4) == 0)
 				dst = &t.zoom;
 			else
-				return ll_err_set(err, LL_EINVAL, "view3d_parse: unknown field \"%.*s\"",
+				return ll_err_set(err, LL_EINVAL, "view: unknown field \"%.*s\"",
 						  (int)klen, p);
 			char num[64], *end;
 			if (vlen == 0 || vlen >= sizeof num)
-				return ll_err_set(err, LL_EINVAL, "view3d_parse: bad value for %.*s",
+				return ll_err_set(err, LL_EINVAL, "view: bad value for %.*s",
 						  (int)klen, p);
 			memcpy(num, val, vlen);
 			num[vlen] = '\0';
 			double d = strtod(num, &end);
 			if (*end || !isfinite(d) || (dst == &t.zoom && !(d > 0.0)))
-				return ll_err_set(err, LL_EINVAL, "view3d_parse: bad value %.*s=%s",
+				return ll_err_set(err, LL_EINVAL, "view: bad value %.*s=%s",
 						  (int)klen, p, num);
 			*dst = d;
 		}

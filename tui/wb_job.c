@@ -228,8 +228,7 @@ void wb_job_poll(wb *w)
 	} else if (rc != LL_OK) {
 		wb_msg(w, 1, "%s failed: %s", ll_step_name((ll_step_kind)w->job.step), w->job.err.msg);
 	} else if (w->job.kind == WB_JOB_REPORT) {
-		wb_msg(w, 0, "report written: %s/report.md, report.html (%s)", w->outdir,
-		       s->status[LL_STEP_REPORT]);
+		wb_msg(w, 0, "report written to %s: %s", w->outdir, s->status[LL_STEP_REPORT]);
 	} else {
 		ll_step_kind next = ll_session_next(s);
 		if (next == LL_NSTEPS)

@@ -38,7 +38,6 @@ const wb_key wb_keys[] = {
 	{P, {'e'}, "e", WB_A_EDIT, 0, "edit", "edit the parameter in place (Enter accepts, Esc abandons)"},
 	{P, {' '}, "Space", WB_A_CYCLE, 0, NULL, "next value of a choice parameter"},
 	{P, {'d'}, "d", WB_A_DEFAULT, 0, NULL, "set the parameter to its default"},
-	{P, {'s'}, "s", WB_A_SAVE, 0, "save", "save the session (its file, or OUTDIR/session.lab)"},
 
 	/* factors */
 	{F, {ENTER_KEYS}, "Enter", WB_A_ZOOM, 0, "zoom", "zoom the component: one mode as a full-width plot"},
@@ -46,7 +45,7 @@ const wb_key wb_keys[] = {
 	{F | Z, {']'}, "]", WB_A_RANK_NEXT, 0, "rank", "higher rank"},
 	{F | Z, {'{'}, "{", WB_A_REP_PREV, 0, NULL, "previous replicate (better fit)"},
 	{F | Z, {'}'}, "}", WB_A_REP_NEXT, 0, "replicate", "next replicate (worse fit)"},
-	{F, {'s'}, "s", WB_A_SORT, 0, "sort", "order rows by weight / by component"},
+	{F, {'o'}, "o", WB_A_SORT, 0, "order", "order rows by weight / by component"},
 	{Z, {'h', KEY_LEFT}, "h Left", WB_A_MODE_PREV, 0, NULL, "previous mode"},
 	{Z, {'l', KEY_RIGHT}, "l Right", WB_A_MODE_NEXT, 0, "mode", "next mode"},
 	{Z, {ENTER_KEYS, 'q', KEY_BACKSPACE}, "Enter q", WB_A_BACK, 0, "back", "back to the factor table (also Esc)"},
@@ -65,9 +64,9 @@ const wb_key wb_keys[] = {
 	{T, {'p'}, "p", WB_A_VIEW, LL_VIEW3D_PERSPECTIVE, NULL, "orthographic / perspective"},
 	{T, {'r', '0'}, "r 0", WB_A_VIEW, LL_VIEW3D_RESET, "reset", "reset the view (azimuth 45, elevation 30)"},
 	{T, {'a'}, "a", WB_A_VIEW, LL_VIEW3D_AUTO, "spin", "auto-rotate on/off"},
-	{T, {'1'}, "1", WB_A_VIEW, LL_VIEW3D_SNAP_XY, NULL, "snap to the axis 1-2 plane (replaces screen 1 here)"},
-	{T, {'2'}, "2", WB_A_VIEW, LL_VIEW3D_SNAP_XZ, NULL, "snap to the axis 1-3 plane"},
-	{T, {'3'}, "3", WB_A_VIEW, LL_VIEW3D_SNAP_YZ, NULL, "snap to the axis 2-3 plane"},
+	{T, {'z'}, "z", WB_A_VIEW, LL_VIEW3D_SNAP_XY, NULL, "look along axis 3: the axis 1-2 plane"},
+	{T, {'y'}, "y", WB_A_VIEW, LL_VIEW3D_SNAP_XZ, NULL, "look along axis 2: the axis 1-3 plane"},
+	{T, {'x'}, "x", WB_A_VIEW, LL_VIEW3D_SNAP_YZ, NULL, "look along axis 1: the axis 2-3 plane"},
 	{T, {'n'}, "n", WB_A_PATH_NEXT, 0, "path", "select the next path (drawn on top)"},
 	{T, {'N'}, "N", WB_A_PATH_PREV, 0, NULL, "select the previous path"},
 	{T, {' '}, "Space", WB_A_PATH_TOGGLE, 0, "show/hide", "show / hide the selected path"},
@@ -76,6 +75,7 @@ const wb_key wb_keys[] = {
 
 	/* everywhere */
 	{G, {'\t'}, "Tab", WB_A_TAB_NEXT, 0, NULL, "next screen"},
+	{G, {'s'}, "s", WB_A_SAVE, 0, "save", "save the session (its file, or OUTDIR/session.lab)"},
 	{G, {KEY_BTAB}, "Shift-Tab", WB_A_TAB_PREV, 0, NULL, "previous screen"},
 	{G, {'1'}, "1", WB_A_TAB, WB_PIPE, NULL, "Pipeline screen"},
 	{G, {'2'}, "2", WB_A_TAB, WB_FACT, NULL, "Factors screen"},

@@ -145,7 +145,9 @@ void wb_traj_status(wb *w, char *buf, size_t n)
 	wb_traj *t = &w->traj;
 	const ll_traj_set *ts = cur_set(w);
 	char v[96];
-	ll_view3d_format(&t->view, v, sizeof v);
+	/* for reading (ll_view3d_format keeps full precision for :view) */
+	snprintf(v, sizeof v, "az=%.0f el=%.0f zoom=%.3g proj=%s", t->view.azimuth, t->view.elevation,
+		 t->view.zoom, t->view.perspective ? "persp" : "ortho");
 	if (ts && t->sel >= 0 && (size_t)t->sel < ts->n_paths)
 		snprintf(buf, n, "%s  |  %s (%s)", v, ts->labels[t->sel], t->hidden[t->sel] ? "hidden" : "shown");
 	else

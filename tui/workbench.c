@@ -3,7 +3,7 @@
  * screen, status line, key hints, overlays), the actions shared by keys
  * and `:` commands, and terminal start-up and restoration.
  *
- * Terminal safety: SIGINT, SIGTERM and SIGHUP handlers only set a flag;
+ * Terminal safety: SIGINT, SIGTERM, SIGHUP and SIGQUIT handlers only set a flag;
  * the loop polls the keyboard with a 100 ms timeout, so it notices the
  * flag, stops the worker, and restores the terminal (endwin) before
  * anything is printed or the signal is re-raised.  Resizes arrive as
@@ -236,16 +236,26 @@ int wb_do_set(wb *w, ll_step_kind k, const char *key, const char *value)
 	ll_err err = {0, ""};
 	if (wb_busy_refuse(w, "change parameters"))
 		return LL_EINVAL;
+	const char *cur = ll_session_get(w->s, k, key);
+	int same = cur && !strcmp(cur, value);
 	int rc = ll_session_set(w->s, k, key, value, &err);
 	if (rc != LL_OK) {
 		wb_msg(w, 1, "%s", err.msg);
 		return rc;
 	}
+	if (same) {
+		wb_msg(w, 0, "[%s] %s is already %s: nothing changes", ll_step_name(k), key, value);
+		return LL_OK;
+	}
 	w->gen++;
 	wb_view_sync(w);
 	wb_log(w, "> :set %s.%s %s", ll_step_name(k), key, value);
-	wb_msg(w, 0, "[%s] %s = %s; %s and later steps will run again", ll_step_name(k), key, value,
-	       k == LL_STEP_SESSION ? "every step" : ll_step_name(k));
+	ll_step_kind from = ll_session_stale_from(k, key);
+	if (from == LL_NSTEPS)
+		wb_msg(w, 0, "[%s] %s = %s; results stand", ll_step_name(k), key, value);
+	else
+		wb_msg(w, 0, "[%s] %s = %s; %s and later steps will run again", ll_step_name(k), key, value,
+		       ll_step_name(from));
 	return LL_OK;
 }
 
@@ -380,13 +390,16 @@ static void draw_status(wb *w, int y)
 
 static void draw(wb *w)
 {
+	/* a quit prompt whose reason went away (the step ended, nothing edited) */
+	if (w->mode == WB_MODE_CONFIRM && !w->s->dirty && !w->job.active)
+		w->mode = WB_MODE_NORMAL;
 	erase();
 	getmaxyx(stdscr, w->rows, w->cols);
 	if (w->rows < WB_MIN_ROWS || w->cols < WB_MIN_COLS) {
 		char now[64];
 		snprintf(now, sizeof now, "(need %dx%d, have %dx%d)", WB_MIN_COLS, WB_MIN_ROWS, w->cols, w->rows);
-		const char *lines[] = {"terminal too small", now};
-		wb_center(w, 0, w->rows, wb_attr(w, LL_ROLE_ERROR), lines, 2);
+		const char *lines[] = {"terminal too small", now, "enlarge it to go on"};
+		wb_center(w, 0, w->rows, wb_attr(w, LL_ROLE_ERROR), lines, 3);
 		curs_set(0);
 		refresh();
 		return;
@@ -512,6 +525,13 @@ static void handle_key(wb *w, int is_key, unsigned ch)
 	if (is_key && ch == KEY_RESIZE)
 		return; /* the next frame re-reads the size and lays out again */
 	int small = w->rows < WB_MIN_ROWS || w->cols < WB_MIN_COLS;
+	if (small) {
+		/* nothing is visible, prompts included: no key may act unseen;
+		 * only q, and only when it loses nothing */
+		if (w->mode == WB_MODE_NORMAL && !is_key && ch == 'q' && !w->s->dirty && !w->job.active)
+			w->quit = 1;
+		return;
+	}
 	switch (w->mode) {
 	case WB_MODE_CONFIRM:
 		if (!is_key && (ch == 'y' || ch == 'Y')) {
@@ -537,11 +557,6 @@ static void handle_key(wb *w, int is_key, unsigned ch)
 	unsigned ctx = context(w);
 	const wb_key *k = code >= 0 ? wb_key_find(ctx, code) : NULL;
 	w->msg[0] = '\0';
-	if (small) { /* nothing is visible: only quitting makes sense */
-		if (k && k->act == WB_A_QUIT)
-			wb_do_quit(w, 0);
-		return;
-	}
 	if (w->help) { /* list keys scroll it, whatever the screen binds them to */
 		const wb_key *lk = code >= 0 ? wb_key_find(WB_C_LOG, code) : NULL;
 		wb_help_key(w, lk ? lk->act : WB_A_NONE);
@@ -589,22 +604,24 @@ static void handle_signal(wb *w, int sig)
 
 /* ---------------------------------------------------------- lifecycle */
 
+/* the signals that would end the process with the terminal still raw */
+#define WB_NSIGS 4
 static void install_handlers(struct sigaction *old)
 {
-	static const int sigs[3] = {SIGINT, SIGTERM, SIGHUP};
+	static const int sigs[WB_NSIGS] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT};
 	struct sigaction sa;
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = on_signal;
 	sigemptyset(&sa.sa_mask);
 	sa.sa_flags = 0; /* no SA_RESTART: a pending read returns at once */
-	for (int i = 0; i < 3; i++)
+	for (int i = 0; i < WB_NSIGS; i++)
 		sigaction(sigs[i], &sa, &old[i]);
 }
 
 static void restore_handlers(const struct sigaction *old)
 {
-	static const int sigs[3] = {SIGINT, SIGTERM, SIGHUP};
-	for (int i = 0; i < 3; i++)
+	static const int sigs[WB_NSIGS] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT};
+	for (int i = 0; i < WB_NSIGS; i++)
 		sigaction(sigs[i], &old[i], NULL);
 }
 
@@ -659,16 +676,28 @@ int wb_run(ll_session *s, const wb_opts *o)
 	wb_log(&w, "workbench started on %s; results go to %s", s->path ? s->path : "the built-in demo session",
 	       w.outdir);
 
-	struct sigaction old[3];
+	struct sigaction old[WB_NSIGS];
 	got_signal = 0;
 	install_handlers(old); /* before newterm, so ncurses keeps its hands off them */
 	SCREEN *scr = newterm(NULL, stdout, stdin);
+	if (scr) {
+		/* a terminal that cannot place the cursor (TERM=dumb) would show
+		 * a blank, unusable screen */
+		set_term(scr);
+		const char *cup = tigetstr("cup");
+		if (!cup || cup == (char *)-1) {
+			endwin();
+			delscreen(scr);
+			scr = NULL;
+		}
+	}
 	if (!scr) {
 		restore_handlers(old);
 		s->log_fn = NULL;
 		s->cancel = NULL;
 		wb_free(&w);
-		cmd_error("tui: cannot start the terminal (TERM=%s)", getenv("TERM") ? getenv("TERM") : "");
+		cmd_error("tui: cannot use the terminal (TERM=%s): it needs one that can move the cursor, "
+			  "e.g. TERM=xterm-256color", getenv("TERM") ? getenv("TERM") : "");
 		return 1;
 	}
 	set_term(scr);
