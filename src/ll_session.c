@@ -569,7 +569,9 @@ char *ll_session_format_copy(const ll_session *s)
 
 int ll_session_save(ll_session *s, const char *path, ll_err *err)
 {
-	char *text = ll_session_format(s);
+	/* saved elsewhere, relative paths would now point elsewhere too */
+	int moved = !s->path || strcmp(path, s->path) != 0;
+	char *text = moved ? ll_session_format_copy(s) : ll_session_format(s);
 	ll_afile af;
 	int rc;
 	if (!text)

@@ -154,7 +154,8 @@ int ll_session_load(ll_session *s, const char *path, ll_err *err);
 int ll_session_load_text(ll_session *s, const char *text, const char *name, ll_err *err);
 /* The built-in demo session (MNIST, bundled data). */
 const char *ll_session_demo_text(void);
-/* Write the session in canonical form (temp + rename); clears dirty. */
+/* Write the session in canonical form (temp + rename); clears dirty.  To
+ * a path other than s->path, relative paths are written absolute. */
 int ll_session_save(ll_session *s, const char *path, ll_err *err);
 /* Render the canonical text into a malloc'd string (caller frees). */
 char *ll_session_format(const ll_session *s);

@@ -1,4 +1,5 @@
 /* Session files: parsing, validation with file:line messages, saving. */
+#include "ll_fs.h"
 #include "ll_session.h"
 #include "ll_test.h"
 
@@ -124,6 +125,45 @@ static void test_load_file_errors(void)
 	ll_session_free(&s);
 }
 
+/* Relative paths are relative to the session file: resolved for the
+ * steps, kept as written when saved in place, made absolute when saved
+ * anywhere else. */
+static void test_paths_follow_the_file(void)
+{
+	char dir[] = "/tmp/ll_sess_XXXXXX", p[128], q[128], *text = NULL;
+	ll_session s;
+	ll_err e = {0, ""};
+	size_t len;
+	if (!mkdtemp(dir)) {
+		LL_CHECK(0);
+		return;
+	}
+	snprintf(p, sizeof p, "%s/s.lab", dir);
+	FILE *fp = fopen(p, "w");
+	if (fp) {
+		fputs("# mine\n[data]\nkind = npy\npath = d/x.npy\n", fp);
+		fclose(fp);
+	}
+	LL_CHECK_INT(ll_session_load(&s, p, &e), LL_OK);
+	char *r = ll_session_get_path(&s, LL_STEP_DATA, "path");
+	snprintf(q, sizeof q, "%s/d/x.npy", dir);
+	LL_CHECK_STR(r, q);
+	free(r);
+	LL_CHECK_INT(ll_session_save(&s, p, &e), LL_OK);
+	LL_CHECK_INT(ll_read_file(p, 0, &text, &len, &e), LL_OK);
+	LL_CHECK(text && strstr(text, "path = d/x.npy\n"));
+	free(text);
+	snprintf(q, sizeof q, "%s/other.lab", dir);
+	LL_CHECK_INT(ll_session_save(&s, q, &e), LL_OK);
+	LL_CHECK_INT(ll_read_file(q, 0, &text, &len, &e), LL_OK);
+	snprintf(q, sizeof q, "path = %s/d/x.npy\n", dir);
+	LL_CHECK(text && strstr(text, q));
+	free(text);
+	ll_session_free(&s);
+	snprintf(q, sizeof q, "rm -rf %s", dir);
+	LL_CHECK_INT(system(q), 0);
+}
+
 int main(void)
 {
 	LL_RUN(test_parse_ok);
@@ -131,5 +171,6 @@ int main(void)
 	LL_RUN(test_parse_errors);
 	LL_RUN(test_set_and_roundtrip);
 	LL_RUN(test_load_file_errors);
+	LL_RUN(test_paths_follow_the_file);
 	return ll_test_done();
 }

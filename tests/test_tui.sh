@@ -247,6 +247,10 @@ r1=$?
 keys u 1
 until_ok u shows u '^ . data +done'
 tap_result $((r1 + $?)) "Trajectory: z looks along axis 3; 1 switches to Pipeline there too"
+keys u 2 s
+until_ok u shows u 'saved the session to .*s.lab'
+[ $? -eq 0 ] && [ -s "$T/s.lab~" ] && grep -q "^path = $SRC/examples/data" "$T/s.lab~"
+tap_result $? "s saves from the Factors screen, keeping the old text as s.lab~"
 
 rm -f "$T/u.out/report.md" "$T/u.out/report.html"
 keys u w

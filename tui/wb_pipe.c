@@ -352,7 +352,7 @@ void wb_pipe_action(wb *w, int act, int arg)
 	}
 	case WB_A_RUN_NEXT: wb_do_run(w, WB_JOB_NEXT); return;
 	case WB_A_RUN_ALL: wb_do_run(w, WB_JOB_ALL); return;
-	case WB_A_SAVE: wb_do_save(w, NULL); return;
+
 	default: return;
 	}
 	if (to < 0)

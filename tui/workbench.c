@@ -225,10 +225,31 @@ void wb_do_save(wb *w, const char *path)
 		return;
 	}
 	wb_log(w, "> :save %s", target);
-	if (ll_session_save(w->s, target, &err) != LL_OK)
+	/* the save is canonical (comments are not kept): a file that says
+	 * more than that is kept as TARGET~ first */
+	char *old = NULL, *canon = ll_session_format(w->s), *bak = NULL;
+	size_t len = 0;
+	int backed = 0;
+	if (canon && ll_read_file(target, 1 << 20, &old, &len, NULL) == LL_OK && strcmp(old, canon) != 0 &&
+	    (bak = malloc(strlen(target) + 2)) != NULL) {
+		ll_afile af;
+		sprintf(bak, "%s~", target);
+		if (ll_afile_open(&af, bak, &err) == LL_OK) {
+			fwrite(old, 1, len, af.fp);
+			backed = ll_afile_commit(&af, &err) == LL_OK;
+		}
+	}
+	if (bak && !backed)
+		wb_msg(w, 1, "not saved: cannot keep the old file as %s: %s", bak, err.msg);
+	else if (ll_session_save(w->s, target, &err) != LL_OK)
 		wb_msg(w, 1, "%s", err.msg);
+	else if (backed)
+		wb_msg(w, 0, "saved the session to %s (the previous text, comments and all, is in %s)", target, bak);
 	else
 		wb_msg(w, 0, "saved the session to %s", target);
+	free(old);
+	free(canon);
+	free(bak);
 }
 
 int wb_do_set(wb *w, ll_step_kind k, const char *key, const char *value)
@@ -492,6 +513,7 @@ static void global_action(wb *w, const wb_key *k)
 		wb_edit_start(&w->edit, "");
 		break;
 	case WB_A_REPORT: wb_do_report(w); break;
+	case WB_A_SAVE: wb_do_save(w, NULL); break;
 	case WB_A_QUIT: wb_do_quit(w, 0); break;
 	case WB_A_CANCEL:
 		if (w->job.active) {
