@@ -54,6 +54,18 @@ int ll_afile_open(ll_afile *af, const char *path, ll_err *err)
 	return LL_OK;
 }
 
+int ll_afile_open_in(ll_afile *af, const char *dir, const char *name, ll_err *err)
+{
+	char *p = ll_path_join(dir, name);
+	if (!p) {
+		memset(af, 0, sizeof *af);
+		return ll_err_set(err, LL_ENOMEM, "out of memory");
+	}
+	int rc = ll_afile_open(af, p, err);
+	free(p);
+	return rc;
+}
+
 int ll_afile_commit(ll_afile *af, ll_err *err)
 {
 	int bad = 0, e = 0;

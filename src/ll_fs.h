@@ -20,6 +20,8 @@ typedef struct ll_afile {
 } ll_afile;
 
 int ll_afile_open(ll_afile *af, const char *path, ll_err *err);
+/* ll_afile_open of dir/name. */
+int ll_afile_open_in(ll_afile *af, const char *dir, const char *name, ll_err *err);
 int ll_afile_commit(ll_afile *af, ll_err *err);
 void ll_afile_abort(ll_afile *af);
 

@@ -523,11 +523,8 @@ static int save_train(ll_session *s, const char *outdir, ll_mlp *init, ll_mlp *n
 	}
 	/* sidecar: what the axes of activity.npy mean */
 	if (rc == LL_OK) {
-		char *jp = ll_path_join(dir, "activity.json");
 		ll_afile af;
-		if (!jp)
-			rc = ll_err_set(err, LL_ENOMEM, "out of memory");
-		else if ((rc = ll_afile_open(&af, jp, err)) == LL_OK) {
+		if ((rc = ll_afile_open_in(&af, dir, "activity.json", err)) == LL_OK) {
 			ll_json j;
 			ll_json_init(&j, af.fp, 1);
 			ll_json_obj_begin(&j);
@@ -576,7 +573,6 @@ static int save_train(ll_session *s, const char *outdir, ll_mlp *init, ll_mlp *n
 			ll_json_obj_end(&j);
 			rc = ll_afile_commit(&af, err);
 		}
-		free(jp);
 	}
 	free(dir);
 	return rc;
@@ -756,13 +752,8 @@ out:
 /* tensor/tensor.json: what the axes of tensor.npy are and what was done */
 static int write_tensor_sidecar(const ll_session *s, const char *dir, ll_err *err)
 {
-	char *p = ll_path_join(dir, "tensor.json");
 	ll_afile af;
-	int rc;
-	if (!p)
-		return ll_err_set(err, LL_ENOMEM, "out of memory");
-	rc = ll_afile_open(&af, p, err);
-	free(p);
+	int rc = ll_afile_open_in(&af, dir, "tensor.json", err);
 	if (rc != LL_OK)
 		return rc;
 	const ll_tensor *X = &s->X;

@@ -238,13 +238,8 @@ static int write_one(const char *dir, const char *name, const double *v, int ndi
 static int write_sidecar(const ll_synth *s, const char *outdir, ll_err *err)
 {
 	const ll_synth_opts *o = &s->opts;
-	char *p = ll_path_join(outdir, "synth.json");
 	ll_afile af;
-	int rc;
-	if (!p)
-		return ll_err_set(err, LL_ENOMEM, "synth: out of memory");
-	rc = ll_afile_open(&af, p, err);
-	free(p);
+	int rc = ll_afile_open_in(&af, outdir, "synth.json", err);
 	if (rc != LL_OK)
 		return rc;
 	ll_json j;

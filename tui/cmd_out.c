@@ -18,13 +18,8 @@
 int cmd_write_results(const ll_session *s, const char *outdir, const char *cmdline,
 		      double seconds, ll_err *err)
 {
-	char *p = ll_path_join(outdir, "results.json");
 	ll_afile af;
-	int rc;
-	if (!p)
-		return ll_err_set(err, LL_ENOMEM, "out of memory");
-	rc = ll_afile_open(&af, p, err);
-	free(p);
+	int rc = ll_afile_open_in(&af, outdir, "results.json", err);
 	if (rc != LL_OK)
 		return rc;
 	ll_json j;
