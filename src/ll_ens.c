@@ -885,13 +885,10 @@ static void json_summary(ll_json *j, const ll_ensemble *e, const ll_ens_meta *me
 	if (meta && meta->data_dtype)
 		ll_json_kv_str(j, "dtype", meta->data_dtype);
 	ll_json_key(j, "shape");
-	ll_json_arr_begin(j);
+	ll_json_size_array(j, e->dim, (size_t)e->nmodes);
 	size_t size = 1;
-	for (int n = 0; n < e->nmodes; n++) {
-		ll_json_int(j, (long long)e->dim[n]);
+	for (int n = 0; n < e->nmodes; n++)
 		size *= e->dim[n];
-	}
-	ll_json_arr_end(j);
 	ll_json_kv_int(j, "elements", (long long)size);
 	ll_json_kv_num(j, "norm", e->data_norm);
 	ll_json_kv_int(j, "missing", (long long)e->nmissing);

@@ -152,6 +152,14 @@ void ll_json_kv_int(ll_json *j, const char *key, long long v)
 	ll_json_int(j, v);
 }
 
+void ll_json_size_array(ll_json *j, const size_t *v, size_t n)
+{
+	ll_json_arr_begin(j);
+	for (size_t i = 0; i < n; i++)
+		ll_json_int(j, (long long)v[i]);
+	ll_json_arr_end(j);
+}
+
 void ll_json_num_array(ll_json *j, const double *v, size_t n)
 {
 	int pretty = j->pretty;

@@ -38,6 +38,8 @@ void ll_json_kv_str(ll_json *j, const char *key, const char *s);
 void ll_json_kv_num(ll_json *j, const char *key, double v);
 void ll_json_kv_int(ll_json *j, const char *key, long long v);
 void ll_json_num_array(ll_json *j, const double *v, size_t n);
+/* An array of sizes (a shape), laid out like any other array. */
+void ll_json_size_array(ll_json *j, const size_t *v, size_t n);
 /* Write s escaped as a JSON string body (no quotes) to fp. */
 void ll_json_escape(FILE *fp, const char *s);
 

@@ -149,6 +149,21 @@ static int parse_range(const char *v, long *lo, long *hi)
 }
 
 /* Validate value against def; msg gets the reason. */
+/* One number of a comma list at *p: 1 with *x, *p moved past it (and its
+ * comma, *more set), or 0 when *p does not start with a finite number
+ * followed by a comma or the end. */
+static int next_real(const char **p, double *x, int *more)
+{
+	char *end;
+	errno = 0;
+	*x = strtod(*p, &end);
+	if (end == *p || errno || !isfinite(*x) || (*end && *end != ','))
+		return 0;
+	*more = *end == ',';
+	*p = *more ? end + 1 : end;
+	return 1;
+}
+
 static int check_value(const ll_param_def *d, const char *v, char *msg, size_t n)
 {
 	char *end;
@@ -208,10 +223,9 @@ static int check_value(const ll_param_def *d, const char *v, char *msg, size_t n
 	}
 	case LL_PARAM_REALS: {
 		const char *p = v;
-		for (;;) {
-			errno = 0;
-			double x = strtod(p, &end);
-			if (end == p || errno || !isfinite(x) || (*end && *end != ',')) {
+		for (int more = 1; more;) {
+			double x;
+			if (!next_real(&p, &x, &more)) {
 				snprintf(msg, n, "%s = '%s' is not a number or a list like 0.01,0.1", d->key, v);
 				return 0;
 			}
@@ -219,10 +233,8 @@ static int check_value(const ll_param_def *d, const char *v, char *msg, size_t n
 				snprintf(msg, n, "%s = %g is out of range [%g, %g]", d->key, x, d->lo, d->hi);
 				return 0;
 			}
-			if (!*end)
-				return 1;
-			p = end + 1;
 		}
+		return 1;
 	}
 	case LL_PARAM_AUTO_INT: {
 		if (!strcmp(v, "auto"))
@@ -306,20 +318,11 @@ size_t ll_session_get_reals(const ll_session *s, ll_step_kind k, const char *key
 {
 	const char *p = ll_session_get(s, k, key);
 	size_t i = 0;
-	if (!p)
-		return 0;
-	for (;;) {
-		char *end;
-		double x = strtod(p, &end);
-		if (end == p)
-			return i;
+	double x;
+	for (int more = p != NULL; more && next_real(&p, &x, &more); i++)
 		if (i < n)
 			out[i] = x;
-		i++;
-		if (*end != ',')
-			return i;
-		p = end + 1;
-	}
+	return i;
 }
 
 /* Parsing state shared by the section scan and the inih callback. */

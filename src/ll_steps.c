@@ -532,10 +532,7 @@ static int save_train(ll_session *s, const char *outdir, ll_mlp *init, ll_mlp *n
 				       "mean hidden activation of each unit for each digit on a fixed probe set, "
 				       "logged during training");
 			ll_json_key(&j, "shape");
-			ll_json_arr_begin(&j);
-			for (int n = 0; n < 4; n++)
-				ll_json_int(&j, (long long)s->data.dim[n]);
-			ll_json_arr_end(&j);
+			ll_json_size_array(&j, s->data.dim, 4);
 			ll_json_key(&j, "modes");
 			ll_json_arr_begin(&j);
 			for (int n = 0; n < 4; n++)
@@ -764,10 +761,7 @@ static int write_tensor_sidecar(const ll_session *s, const char *dir, ll_err *er
 	ll_json_kv_str(&j, "data", ll_session_get(s, LL_STEP_DATA, "kind"));
 	ll_json_kv_str(&j, "path", ll_session_get(s, LL_STEP_DATA, "path"));
 	ll_json_key(&j, "shape");
-	ll_json_arr_begin(&j);
-	for (int n = 0; n < X->nmodes; n++)
-		ll_json_int(&j, (long long)X->dim[n]);
-	ll_json_arr_end(&j);
+	ll_json_size_array(&j, X->dim, (size_t)X->nmodes);
 	ll_json_key(&j, "modes");
 	ll_json_arr_begin(&j);
 	for (int n = 0; n < X->nmodes; n++) {

@@ -249,10 +249,7 @@ static int write_sidecar(const ll_synth *s, const char *outdir, ll_err *err)
 		       "simulated spike counts neurons x time x trials with planted factors; "
 		       "truth_factor_N.npy (dim x rank) and truth_lambda.npy are the model of the expected counts");
 	ll_json_key(&j, "shape");
-	ll_json_arr_begin(&j);
-	for (int n = 0; n < s->data.nmodes; n++)
-		ll_json_int(&j, (long long)s->data.dim[n]);
-	ll_json_arr_end(&j);
+	ll_json_size_array(&j, s->data.dim, (size_t)s->data.nmodes);
 	ll_json_key(&j, "modes");
 	ll_json_arr_begin(&j);
 	ll_json_str(&j, "neuron");

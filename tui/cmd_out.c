@@ -74,15 +74,12 @@ int cmd_write_session_copy(ll_session *s, const char *outdir, ll_err *err)
 	char *text = original_text(s);
 	if (!text)
 		text = ll_session_format_copy(s);
-	char *p = ll_path_join(outdir, "session.lab");
 	ll_afile af;
 	int rc;
-	if (!text || !p) {
-		free(text);
-		free(p);
+	if (!text)
 		return ll_err_set(err, LL_ENOMEM, "out of memory");
-	}
-	if ((rc = ll_mkdirs(outdir, err)) == LL_OK && (rc = ll_afile_open(&af, p, err)) == LL_OK) {
+	if ((rc = ll_mkdirs(outdir, err)) == LL_OK &&
+	    (rc = ll_afile_open_in(&af, outdir, "session.lab", err)) == LL_OK) {
 		fputs(text, af.fp);
 		rc = ll_afile_commit(&af, err);
 	}
@@ -93,7 +90,6 @@ int cmd_write_session_copy(ll_session *s, const char *outdir, ll_err *err)
 	} else {
 		free(text);
 	}
-	free(p);
 	return rc;
 }
 

@@ -265,9 +265,11 @@ int cmd_synth(int argc, char **argv)
 		case 'o': outdir = optarg; break;
 		case 'N': case 'T': case 'K': case 'R': case 's':
 			if (!parse_count(optarg, &v, c == 's' ? 0 : 1)) {
-				const char *name = c == 'N' ? "--neurons" : c == 'T' ? "--time" : c == 'K' ? "--trials"
-						 : c == 'R' ? "--rank" : "--seed";
-				cmd_error("synth: %s needs a %s whole number, not '%s'", name,
+				const char *name = "?";
+				for (const struct option *op = opts; op->name; op++)
+					if (op->val == c)
+						name = op->name;
+				cmd_error("synth: --%s needs a %s whole number, not '%s'", name,
 					  c == 's' ? "non-negative 64-bit" : "positive", optarg);
 				return 2;
 			}
