@@ -400,12 +400,9 @@ static void sec_toc(doc *d, const toc_entry *toc, size_t n)
 	put(d, "\n</nav>\n\n");
 }
 
-static void sec_session(doc *d, const char *id, int num)
+static void sec_session(doc *d)
 {
 	ll_session *s = d->s;
-	char h[64];
-	snprintf(h, sizeof h, "%d. Session", num);
-	heading(d, 2, id, h);
 	put(d, "A *session* is a whole analysis written down as one small text file: each `[section]` "
 	       "is a step of the pipeline *data &rarr; (train) &rarr; tensor &rarr; tca &rarr; trajectory "
 	       "&rarr; report* with its parameters. latentlab ran the steps below in order and kept "
@@ -447,13 +444,11 @@ static void sec_session(doc *d, const char *id, int num)
 		"the same numbers as this report.\n\n", param(d, LL_STEP_SESSION, "seed"));
 }
 
-static void sec_data(doc *d, const char *id, int num)
+static void sec_data(doc *d)
 {
 	ll_session *s = d->s;
 	const char *kind = param(d, LL_STEP_DATA, "kind");
-	char h[64], sh[256];
-	snprintf(h, sizeof h, "%d. Data", num);
-	heading(d, 2, id, h);
+	char sh[256];
 	if (not_run(d, LL_STEP_DATA))
 		return;
 	if (!strcmp(kind, "mnist")) {
@@ -564,12 +559,9 @@ static void sec_data(doc *d, const char *id, int num)
 	     lo, hi, s->n_missing, s->X.size ? 100.0 * (double)s->n_missing / (double)s->X.size : 0.0);
 }
 
-static void sec_training(doc *d, const char *id, int num)
+static void sec_training(doc *d)
 {
 	ll_session *s = d->s;
-	char h[64];
-	snprintf(h, sizeof h, "%d. Training", num);
-	heading(d, 2, id, h);
 	if (not_run(d, LL_STEP_TRAIN) || !ll_report_has_training(s))
 		return;
 	const ll_train_log *t = &s->train;
@@ -701,12 +693,9 @@ static void truth_check(doc *d, const ll_ens_rank *chosen)
 	       "tomasi-bro also penalises a wrong weight.\n\n");
 }
 
-static void sec_tca(doc *d, const char *id, int num)
+static void sec_tca(doc *d)
 {
 	ll_session *s = d->s;
-	char h[96];
-	snprintf(h, sizeof h, "%d. Tensor components (TCA)", num);
-	heading(d, 2, id, h);
 	if (not_run(d, LL_STEP_TCA) || !ll_report_has_tca(s))
 		return;
 	const ll_ensemble *e = &s->ens;
@@ -820,12 +809,9 @@ static void sec_tca(doc *d, const char *id, int num)
 	put(d, "The seeds of every rank's fits are in `figures/tca_rank.csv`.\n\n");
 }
 
-static void sec_traj(doc *d, const char *id, int num)
+static void sec_traj(doc *d)
 {
 	ll_session *s = d->s;
-	char h[64];
-	snprintf(h, sizeof h, "%d. Trajectories", num);
-	heading(d, 2, id, h);
 	if (not_run(d, LL_STEP_TRAJ))
 		return;
 	const ll_traj_set *ts = s->traj;
@@ -925,12 +911,10 @@ static void session_file(doc *d)
 	put(d, "\n");
 }
 
-static void sec_provenance(doc *d, const char *id, int num)
+static void sec_provenance(doc *d)
 {
 	ll_session *s = d->s;
-	char h[64], date[40];
-	snprintf(h, sizeof h, "%d. Provenance", num);
-	heading(d, 2, id, h);
+	char date[40];
 	iso_date(s->started, date, sizeof date);
 	put(d, "What produced this report, so that it can be reproduced and its numbers compared.\n\n");
 	session_file(d);
@@ -1173,18 +1157,22 @@ int ll_report_session(ll_session *s, const char *outdir, void *ud, ll_err *err)
 		for (size_t i = 0; i < nt; i++) {
 			int num = (int)i + 1;
 			const char *id = toc[i].id;
+			/* every section's numbered heading, from the contents entry */
+			char h[96];
+			snprintf(h, sizeof h, "%d. %s", num, toc[i].text);
+			heading(d, 2, id, h);
 			if (!strcmp(id, "session"))
-				sec_session(d, id, num);
+				sec_session(d);
 			else if (!strcmp(id, "data"))
-				sec_data(d, id, num);
+				sec_data(d);
 			else if (!strcmp(id, "training"))
-				sec_training(d, id, num);
+				sec_training(d);
 			else if (!strcmp(id, "tca"))
-				sec_tca(d, id, num);
+				sec_tca(d);
 			else if (!strcmp(id, "trajectories"))
-				sec_traj(d, id, num);
+				sec_traj(d);
 			else
-				sec_provenance(d, id, num);
+				sec_provenance(d);
 		}
 		put(d, "\n---\n\n<p class=\"meta\">Written by latentlab " PACKAGE_VERSION
 		       " from the session's stored results.</p>\n");
