@@ -313,6 +313,12 @@ keys a q
 wait_exit a && grep -q '^EXIT=0$' "$T/a.exit"
 tap_result $? "LANG=C: q quits with status 0"
 
+# ---- a terminal that cannot move the cursor ------------------------------------------
+start t s.lab TERM=dumb
+wait_exit t && grep -q '^EXIT=1$' "$T/t.exit" && [ "$(grep -c . "$T/t.err")" -eq 1 ] &&
+	grep -q 'TERM=dumb.*needs one that can move the cursor' "$T/t.err"
+tap_result $? "TERM=dumb: a one-line error and exit 1, not a blank screen"
+
 # ---- NO_COLOR -----------------------------------------------------------------------
 start n s.lab LANG=C.UTF-8 NO_COLOR=1
 until_ok n shows n '1 Pipeline'
