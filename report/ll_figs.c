@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ll_traj.h"
+#include "pca/ll_traj.h"
 
 #define ALPHA(c, a) LL_RGBA_SET_ALPHA((c), (a))
 

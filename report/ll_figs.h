@@ -23,10 +23,10 @@
 #ifndef LL_FIGS_H
 #define LL_FIGS_H
 
-#include "ll_common.h"
+#include "base/ll_common.h"
 #include "ll_html.h"
-#include "ll_plot.h"
-#include "ll_session.h"
+#include "plot/ll_plot.h"
+#include "pipeline/ll_session.h"
 
 typedef struct ll_report_fig {
 	char name[32];     /* file stem: figures/<name>.png and figures/<name>.csv */

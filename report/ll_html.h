@@ -14,7 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "ll_common.h"
+#include "base/ll_common.h"
 
 typedef struct ll_html_buf {
 	char *s;    /* NUL-terminated after len bytes (NULL while empty) */

@@ -46,9 +46,9 @@
 #include <zlib.h>
 
 #include "ll_figs.h"
-#include "ll_fs.h"
+#include "base/ll_fs.h"
 #include "ll_html.h"
-#include "ll_traj.h"
+#include "pca/ll_traj.h"
 
 /* OpenBLAS extensions (cblas.h is not included: it defines a macro named I). */
 char *openblas_get_config(void);

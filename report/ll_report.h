@@ -6,8 +6,8 @@
 #ifndef LL_REPORT_H
 #define LL_REPORT_H
 
-#include "ll_common.h"
-#include "ll_session.h"
+#include "base/ll_common.h"
+#include "pipeline/ll_session.h"
 
 /* Write the report of s into outdir (an ll_report_fn: ud is unused):
  * figures/NAME.png + NAME.csv, report.md and report.html.  Every file is

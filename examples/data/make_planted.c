@@ -24,10 +24,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ll_ktensor.h"
-#include "ll_npy.h"
-#include "ll_rng.h"
-#include "ll_tensor.h"
+#include "tensor/ll_ktensor.h"
+#include "io/ll_npy.h"
+#include "base/ll_rng.h"
+#include "tensor/ll_tensor.h"
 
 #define NEURONS 30
 #define TIMES 40

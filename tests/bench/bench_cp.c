@@ -15,12 +15,12 @@
  * Usage: bench_cp [-q] (-q: a smaller tensor, for a quick check).
  * Runs in well under a minute on 2 cores.
  */
-#include "ll_common.h"
-#include "ll_cp.h"
-#include "ll_ktensor.h"
-#include "ll_mttkrp.h"
-#include "ll_rng.h"
-#include "ll_tensor.h"
+#include "base/ll_common.h"
+#include "tensor/ll_cp.h"
+#include "tensor/ll_ktensor.h"
+#include "tensor/ll_mttkrp.h"
+#include "base/ll_rng.h"
+#include "tensor/ll_tensor.h"
 
 #include <cblas.h>
 #include <math.h>

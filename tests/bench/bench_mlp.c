@@ -14,9 +14,9 @@
  * Usage: bench_mlp [-q] [-t THREADS]  (-q: one epoch of 10,000 images, one
  * run; -t: OpenBLAS threads, default OpenBLAS's own choice).
  */
-#include "ll_common.h"
-#include "ll_mlp.h"
-#include "ll_mnist.h"
+#include "base/ll_common.h"
+#include "nn/ll_mlp.h"
+#include "io/ll_mnist.h"
 
 #include <cblas.h>
 #include <math.h>

@@ -22,10 +22,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "canvas.h"
-#include "ll_common.h"
-#include "ll_rng.h"
-#include "view3d.h"
+#include "draw/ll_canvas.h"
+#include "base/ll_common.h"
+#include "base/ll_rng.h"
+#include "draw/ll_view3d.h"
 
 #define NPATHS 30
 #define NPOINTS 200

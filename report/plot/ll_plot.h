@@ -1,0 +1,236 @@
+/*
+ * ll_plot.h - figures of panels with linear axes, rendered to PNG.
+ *
+ *   ll_plot_fig fig;
+ *   ll_plot_fig_init(&fig, 800, 600, 1, 1, &err);
+ *   ll_plot_axes *ax = ll_plot_fig_axes(&fig, 0, 0);
+ *   ll_plot_line(ax, x, y, n, NULL, &err);        // NULL style: defaults
+ *   snprintf(ax->x.label, sizeof ax->x.label, "rank");
+ *   ll_plot_write_png(&fig, "fit.png", meta, 2, &err);
+ *   ll_plot_fig_free(&fig);
+ *
+ * Ownership: the caller owns the ll_plot_fig struct; ll_plot_fig_init
+ * allocates its panels, and every ll_plot_<series> call copies its data
+ * (and label), so the caller's arrays may be freed right after the call.
+ * ll_plot_fig_free releases everything.
+ *
+ * Panels ("axes") sit in a rows x cols grid, row-major.  Set options by
+ * writing the fields of ll_plot_axes / ll_plot_axis (zero = default).
+ * Within a grid column every panel gets the same left and right padding,
+ * and within a row the same top and bottom padding, so axes line up.
+ *
+ * Coordinates: pixel (i, j) covers [i, i+1) x [j, j+1).  A panel's data
+ * area is the pixel box [px0, px1) x [py0, py1) whose left column and
+ * bottom row hold the axis lines; the x range maps from the centre of
+ * column px0 to the centre of column px1-1, and the y range from the centre
+ * of row py1-1 (bottom) up to the centre of row py0 (see ll_plot_map).
+ *
+ * Colours are 0xAARRGGBB (LL_RGB from ll_raster.h; alpha 0xFF = opaque).
+ * LL_PLOT_AUTO (0) takes the next colour of the Okabe-Ito palette (Okabe &
+ * Ito 2008, colour-blind safe) in this order: blue #0072B2, vermillion
+ * #D55E00, bluish green #009E73, orange #E69F00, reddish purple #CC79A7,
+ * sky blue #56B4E9, yellow #F0E442, black #000000.  From the 9th
+ * auto-coloured series of a panel on, the colours repeat and series are
+ * told apart by style: lines get dashes (9th-16th: 6 px dashes, 17th-24th:
+ * 2 px dots, ...), scatter markers cycle circle, square, triangle, diamond,
+ * triangle-down.
+ *
+ * Text uses the embedded 6x13 bitmap font (ll_font.h), printable ASCII.
+ * Output is deterministic: the same figure gives the same PNG bytes.
+ */
+#ifndef LL_PLOT_H
+#define LL_PLOT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/ll_common.h"
+#include "plot/ll_png.h"
+#include "plot/ll_raster.h"
+
+#define LL_PLOT_TEXT_MAX 96   /* bytes kept of titles and labels (with NUL) */
+#define LL_PLOT_MAX_TICKS 32  /* ticks per axis */
+#define LL_PLOT_MAX_GRID 64   /* rows and cols per figure */
+#define LL_PLOT_MIN_DIM 32    /* smallest figure width or height */
+
+#define LL_PLOT_AUTO 0u /* colour: next palette colour (grey for reference lines) */
+#define LL_PLOT_BLACK LL_RGB(0, 0, 0)
+#define LL_PLOT_GREY LL_RGB(0x80, 0x80, 0x80)
+#define LL_PLOT_WHITE LL_RGB(0xFF, 0xFF, 0xFF)
+
+enum ll_plot_ticks {
+	LL_PLOT_TICKS_ALL = 0, /* 1-2-5 ticks, all labelled */
+	LL_PLOT_TICKS_MINMAX,  /* ticks and labels only at the two ends of the range */
+	LL_PLOT_TICKS_MARKS,   /* 1-2-5 tick marks without labels */
+	LL_PLOT_TICKS_NONE     /* no ticks, no labels */
+};
+
+enum ll_plot_marker {
+	LL_PLOT_MARKER_DEFAULT = 0, /* circle for scatter, none for lines */
+	LL_PLOT_MARKER_NONE,
+	LL_PLOT_MARKER_CIRCLE,
+	LL_PLOT_MARKER_SQUARE,
+	LL_PLOT_MARKER_TRIANGLE,
+	LL_PLOT_MARKER_DIAMOND,
+	LL_PLOT_MARKER_TRIANGLE_DOWN
+};
+
+enum ll_plot_legend {
+	LL_PLOT_LEGEND_BEST = 0, /* the corner covering the fewest data points */
+	LL_PLOT_LEGEND_NE,
+	LL_PLOT_LEGEND_NW,
+	LL_PLOT_LEGEND_SE,
+	LL_PLOT_LEGEND_SW,
+	LL_PLOT_LEGEND_OFF
+};
+
+enum ll_plot_kind {
+	LL_PLOT_LINE = 1,
+	LL_PLOT_SCATTER,
+	LL_PLOT_BARS,
+	LL_PLOT_HLINE,
+	LL_PLOT_VLINE,
+	LL_PLOT_TRAJ,
+	LL_PLOT_LEGEND_ONLY
+};
+
+/* How a series looks; a NULL style or zero fields mean the defaults. */
+typedef struct ll_plot_style {
+	uint32_t color;     /* LL_PLOT_AUTO or 0xAARRGGBB */
+	double width;       /* line width in px (lines 1.5, reference lines 1, trajectories 1.5);
+			       for bars: bar width in x units (0.8 of the smallest x step) */
+	int marker;         /* enum ll_plot_marker */
+	double marker_size; /* px across (6; trajectory start/end markers 9) */
+	double dash;        /* > 0: dashes and gaps of this many px */
+	const char *label;  /* legend text (copied); NULL or "": not in the legend */
+} ll_plot_style;
+
+/* One series, as stored (all owned by its panel). */
+typedef struct ll_plot_series {
+	int kind;         /* enum ll_plot_kind */
+	size_t n;
+	double *x, *y;    /* n points (x = 0..n-1 if the caller gave none) */
+	uint32_t *colors; /* n per-point colours (scatter, bars) or NULL */
+	uint32_t color;   /* resolved colour */
+	double width, marker_size, dash;
+	int marker;       /* enum ll_raster_shape, 0 = none */
+	char label[LL_PLOT_TEXT_MAX];
+} ll_plot_series;
+
+typedef struct ll_plot_axis {
+	/* options */
+	int fixed;      /* 1: use [lo, hi] as given (lo < hi) */
+	double lo, hi;
+	int tight;      /* auto range: exactly the data's min..max */
+	int zero;       /* auto range: include 0 (always on for bar heights) */
+	int ticks;      /* enum ll_plot_ticks */
+	int nticks;     /* aim for at most this many tick intervals (0: from the axis length) */
+	int share;      /* non-zero: panels whose same axis has this id share one range */
+	char label[LL_PLOT_TEXT_MAX];
+	/* filled by ll_plot_layout */
+	double vlo, vhi;  /* the range drawn */
+	double step;      /* spacing of the 1-2-5 ticks */
+	int ntick;
+	double tick[LL_PLOT_MAX_TICKS];
+	char tick_label[LL_PLOT_MAX_TICKS][24];
+} ll_plot_axis;
+
+typedef struct ll_plot_axes {
+	ll_plot_axis x, y;
+	char title[LL_PLOT_TEXT_MAX];
+	int legend; /* enum ll_plot_legend; drawn if some series has a label */
+	int grid;   /* light lines at the ticks */
+	int frame;  /* 1: axis lines on all four sides; 0: left and bottom */
+	int equal;  /* same data units per pixel on x and y (widens one range) */
+	int hidden; /* leave this cell empty */
+	/* series, in drawing order (owned) */
+	ll_plot_series *series;
+	size_t nseries, capseries;
+	size_t nauto; /* palette colours handed out */
+	/* filled by ll_plot_layout */
+	int laid_out;
+	int px0, py0, px1, py1;
+} ll_plot_axes;
+
+typedef struct ll_plot_fig {
+	int width, height, rows, cols;
+	char title[LL_PLOT_TEXT_MAX]; /* drawn bold, centred, above all panels */
+	uint32_t background;          /* default white */
+	ll_plot_axes *axes;           /* rows*cols, row-major (owned) */
+	double *row_weight;           /* rows: relative panel heights, default 1 (owned) */
+	double *col_weight;           /* cols: relative panel widths, default 1 (owned) */
+} ll_plot_fig;
+
+/* A width x height pixel figure with rows x cols panels.  LL_EINVAL unless
+ * LL_PLOT_MIN_DIM <= width, height <= LL_RASTER_MAX_DIM and
+ * 1 <= rows, cols <= LL_PLOT_MAX_GRID; LL_ENOMEM. */
+int ll_plot_fig_init(ll_plot_fig *fig, int width, int height, int rows, int cols, ll_err *err);
+void ll_plot_fig_free(ll_plot_fig *fig);
+/* Panel (row, col), or NULL if out of range. */
+ll_plot_axes *ll_plot_fig_axes(ll_plot_fig *fig, int row, int col);
+/* tensortools plot_factors conventions for rows row0..row0+nrows-1: each
+ * column shares its x and y ranges, y ticks only at the range ends, x tick
+ * labels only on the last of these rows (marks above).  Sets the share ids
+ * to values >= 0x1000000, so keep your own ids below that. */
+void ll_plot_fig_factor_style(ll_plot_fig *fig, int row0, int nrows);
+
+/* Series.  x may be NULL (then 0, 1, ..., n-1); points with a non-finite
+ * coordinate are skipped (a line breaks there).  n = 0 is allowed.
+ * LL_EINVAL for a NULL panel, NULL y with n > 0, or a bad style field. */
+int ll_plot_line(ll_plot_axes *ax, const double *x, const double *y, size_t n,
+		 const ll_plot_style *st, ll_err *err);
+/* colors: NULL or n per-point colours (LL_PLOT_AUTO entries: the series colour). */
+int ll_plot_scatter(ll_plot_axes *ax, const double *x, const double *y, size_t n,
+		    const uint32_t *colors, const ll_plot_style *st, ll_err *err);
+/* Vertical bars from 0 to y[i], centred on x[i]. */
+int ll_plot_bars(ll_plot_axes *ax, const double *x, const double *y, size_t n,
+		 const uint32_t *colors, const ll_plot_style *st, ll_err *err);
+/* Reference lines across the whole panel at y = v / x = v. */
+int ll_plot_hline(ll_plot_axes *ax, double v, const ll_plot_style *st, ll_err *err);
+int ll_plot_vline(ll_plot_axes *ax, double v, const ll_plot_style *st, ll_err *err);
+/* A 2-D trajectory: a line fading in from light to full colour, a circle at
+ * the first point and a triangle at the last pointing along the motion. */
+int ll_plot_traj(ll_plot_axes *ax, const double *x, const double *y, size_t n,
+		 const ll_plot_style *st, ll_err *err);
+/* A legend entry without data (e.g. for per-point colours): shows the
+ * marker if st->marker names one, else a line.  Needs st->label. */
+int ll_plot_legend_add(ll_plot_axes *ax, const ll_plot_style *st, ll_err *err);
+
+/* Resolve ranges, ticks and pixel boxes (ll_plot_render calls it).
+ * LL_EINVAL if a fixed range is not lo < hi or the figure is too small for
+ * its panels and text. */
+int ll_plot_layout(ll_plot_fig *fig, ll_err *err);
+/* Data (x, y) to pixel coordinates in a laid-out panel.  LL_EINVAL if the
+ * panel has not been laid out. */
+int ll_plot_map(const ll_plot_axes *ax, double x, double y, double *px, double *py);
+
+/* Draw the figure into *out (initialised here; free with ll_raster_free). */
+int ll_plot_render(ll_plot_fig *fig, ll_raster *out, ll_err *err);
+/* Render and encode as PNG into a malloc'd buffer (caller frees), e.g. for
+ * a data: URI. */
+int ll_plot_encode_png(ll_plot_fig *fig, const ll_png_text *meta, size_t nmeta,
+		       uint8_t **png, size_t *len, ll_err *err);
+/* Render and write a PNG through a temporary file and a rename: on failure
+ * (LL_EIO with path in the message) nothing is left behind. */
+int ll_plot_write_png(ll_plot_fig *fig, const char *path, const ll_png_text *meta, size_t nmeta,
+		      ll_err *err);
+
+/* ---- helpers, exposed for tests and callers ---- */
+
+/* Palette colour k (cycles every 8). */
+uint32_t ll_plot_palette(size_t k);
+/* 1-2-5 ticks: *step = the smallest 1, 2 or 5 times a power of ten with
+ * (hi - lo) / step <= target; writes the multiples of step inside [lo, hi]
+ * (at most max) to tick and returns their number.  0 (and *step = 0) if
+ * lo, hi are not finite with lo < hi or target < 1. */
+int ll_plot_ticks(double lo, double hi, int target, double *tick, int max, double *step);
+/* An axis range for data spanning [dmin, dmax] (dmin > dmax: no data -> [0, 1];
+ * dmin == dmax: widened by 10% of |v|, or 1 at 0).  Unless tight, the ends
+ * are rounded out to multiples of the tick step for target ticks, when that
+ * adds at most 1/8 of the range on that side (else 2% is added). */
+void ll_plot_nice_range(double dmin, double dmax, int target, int tight, double *lo, double *hi);
+/* Format a tick value for tick spacing step (step <= 0: 3 significant
+ * digits): "0", "0.25", "-3", "1.5e6", "2e-5". */
+void ll_plot_format(double v, double step, char *buf, size_t size);
+
+#endif

@@ -1,0 +1,120 @@
+#include "base/ll_common.h"
+
+#include <ctype.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+int ll_err_set(ll_err *err, int code, const char *fmt, ...)
+{
+	if (err) {
+		va_list ap;
+		va_start(ap, fmt);
+		vsnprintf(err->msg, sizeof err->msg, fmt, ap);
+		va_end(ap);
+		err->code = code;
+	}
+	return code;
+}
+
+int ll_err_prefix(ll_err *err, const char *fmt, ...)
+{
+	char old[LL_ERRMSG_MAX];
+	va_list ap;
+	int n;
+
+	if (!err)
+		return LL_OK;
+	memcpy(old, err->msg, sizeof old);
+	va_start(ap, fmt);
+	n = vsnprintf(err->msg, sizeof err->msg, fmt, ap);
+	va_end(ap);
+	/* append ": old", cut to fit */
+	if (n >= 0 && (size_t)n < sizeof err->msg - 2) {
+		size_t len = (size_t)n, room = sizeof err->msg - len - 1;
+		err->msg[len++] = ':';
+		err->msg[len++] = ' ';
+		room -= 2;
+		size_t ol = strlen(old);
+		if (ol > room)
+			ol = room;
+		memcpy(err->msg + len, old, ol);
+		err->msg[len + ol] = '\0';
+	}
+	return err->code;
+}
+
+void ll_err_clear(ll_err *err)
+{
+	if (err) {
+		err->code = LL_OK;
+		err->msg[0] = '\0';
+	}
+}
+
+const char *ll_strerror(int code)
+{
+	switch (code) {
+	case LL_OK: return "success";
+	case LL_ENOMEM: return "out of memory";
+	case LL_EIO: return "input/output error";
+	case LL_EFORMAT: return "bad file format";
+	case LL_EINVAL: return "invalid argument";
+	case LL_ESHAPE: return "shape mismatch";
+	case LL_ENUMERIC: return "numerical problem";
+	case LL_ELAPACK: return "LAPACK failure";
+	case LL_ECANCELED: return "canceled";
+	case LL_ENOTSUP: return "not supported";
+	}
+	return "unknown error";
+}
+
+int ll_mul_ok(size_t a, size_t b, size_t *out)
+{
+	if (a && b > SIZE_MAX / a)
+		return 0;
+	*out = a * b;
+	return 1;
+}
+
+void *ll_malloc_array(size_t n, size_t size)
+{
+	size_t bytes;
+	if (!ll_mul_ok(n, size, &bytes))
+		return NULL;
+	return malloc(bytes ? bytes : 1);
+}
+
+void *ll_calloc_array(size_t n, size_t size)
+{
+	size_t bytes;
+	if (!ll_mul_ok(n, size, &bytes))
+		return NULL;
+	return calloc(n ? n : 1, size ? size : 1);
+}
+
+int ll_name_lookup(const char *const *names, int n, const char *s)
+{
+	if (!s)
+		return -1;
+	for (int k = 0; k < n; k++) {
+		const char *a = names[k], *b = s;
+		while (*a && *b && (tolower((unsigned char)*b) == tolower((unsigned char)*a) ||
+				    (*b == '_' && *a == '-'))) {
+			a++;
+			b++;
+		}
+		if (!*a && !*b)
+			return k;
+	}
+	return -1;
+}
+
+double ll_now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}

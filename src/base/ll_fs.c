@@ -1,0 +1,217 @@
+#include "base/ll_fs.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+char *ll_path_join(const char *dir, const char *name)
+{
+	size_t a = strlen(dir), b = strlen(name);
+	char *p = malloc(a + b + 2);
+	if (!p)
+		return NULL;
+	memcpy(p, dir, a);
+	if (a && dir[a - 1] != '/')
+		p[a++] = '/';
+	memcpy(p + a, name, b + 1);
+	return p;
+}
+
+int ll_afile_open(ll_afile *af, const char *path, ll_err *err)
+{
+	size_t n = strlen(path);
+	int fd;
+
+	memset(af, 0, sizeof *af);
+	af->path = strdup(path);
+	af->tmp = malloc(n + 12);
+	if (!af->path || !af->tmp) {
+		ll_afile_abort(af);
+		return ll_err_set(err, LL_ENOMEM, "%s: out of memory", path);
+	}
+	memcpy(af->tmp, path, n);
+	memcpy(af->tmp + n, ".tmp.XXXXXX", 12);
+	fd = mkstemp(af->tmp);
+	if (fd < 0) {
+		int e = errno;
+		free(af->tmp);
+		af->tmp = NULL;
+		ll_afile_abort(af);
+		return ll_err_set(err, LL_EIO, "%s: cannot create: %s", path, strerror(e));
+	}
+	/* mkstemp makes 0600; outputs are ordinary files */
+	fchmod(fd, 0644);
+	af->fp = fdopen(fd, "wb");
+	if (!af->fp) {
+		int e = errno;
+		close(fd);
+		ll_afile_abort(af);
+		return ll_err_set(err, LL_EIO, "%s: %s", path, strerror(e));
+	}
+	return LL_OK;
+}
+
+int ll_afile_open_in(ll_afile *af, const char *dir, const char *name, ll_err *err)
+{
+	char *p = ll_path_join(dir, name);
+	if (!p) {
+		memset(af, 0, sizeof *af);
+		return ll_err_set(err, LL_ENOMEM, "out of memory");
+	}
+	int rc = ll_afile_open(af, p, err);
+	free(p);
+	return rc;
+}
+
+int ll_afile_commit(ll_afile *af, ll_err *err)
+{
+	int bad = 0, e = 0;
+
+	if (ferror(af->fp)) {
+		/* an earlier fwrite failed and its errno is gone: one more byte
+		 * to the doomed temporary fails again with the real cause
+		 * (ENOSPC, EFBIG), which the message should name */
+		clearerr(af->fp);
+		errno = 0;
+		bad = 1;
+		e = (fputc(0, af->fp) == EOF || fflush(af->fp) != 0) && errno ? errno : EIO;
+	}
+	if (!bad && fflush(af->fp) != 0)
+		bad = 1, e = errno;
+	if (!bad && fsync(fileno(af->fp)) != 0 && errno != EINVAL)
+		bad = 1, e = errno;
+	if (fclose(af->fp) != 0 && !bad)
+		bad = 1, e = errno;
+	af->fp = NULL;
+	if (!bad && rename(af->tmp, af->path) != 0)
+		bad = 1, e = errno;
+	if (bad) {
+		ll_err_set(err, LL_EIO, "%s: write failed: %s", af->path, strerror(e));
+		ll_afile_abort(af);
+		return LL_EIO;
+	}
+	free(af->tmp);
+	free(af->path);
+	af->tmp = af->path = NULL;
+	return LL_OK;
+}
+
+void ll_afile_abort(ll_afile *af)
+{
+	if (af->fp)
+		fclose(af->fp);
+	if (af->tmp)
+		unlink(af->tmp);
+	free(af->tmp);
+	free(af->path);
+	memset(af, 0, sizeof *af);
+}
+
+int ll_read_file(const char *path, size_t max, char **out, size_t *outlen, ll_err *err)
+{
+	char *buf = NULL;
+	size_t len = 0, cap = 0;
+	FILE *fp;
+
+	*out = NULL;
+	*outlen = 0;
+	if (!(fp = fopen(path, "rb")))
+		return ll_err_set(err, LL_EIO, "%s: cannot open: %s", path, strerror(errno));
+	for (;;) {
+		if (len + 1 >= cap) {
+			size_t nc = cap ? 2 * cap : 65536;
+			char *nb = nc > cap ? realloc(buf, nc) : NULL;
+			if (!nb) {
+				free(buf);
+				fclose(fp);
+				return ll_err_set(err, LL_ENOMEM, "%s: out of memory after %zu bytes", path, len);
+			}
+			buf = nb;
+			cap = nc;
+		}
+		size_t got = fread(buf + len, 1, cap - len - 1, fp);
+		len += got;
+		if (max && len > max) {
+			free(buf);
+			fclose(fp);
+			return ll_err_set(err, LL_EFORMAT, "%s: larger than %zu bytes", path, max);
+		}
+		if (got == 0)
+			break;
+	}
+	if (ferror(fp)) {
+		int e = errno;
+		free(buf);
+		fclose(fp);
+		return ll_err_set(err, LL_EIO, "%s: read failed: %s", path, strerror(e));
+	}
+	fclose(fp);
+	buf[len] = '\0';
+	*out = buf;
+	*outlen = len;
+	return LL_OK;
+}
+
+int ll_mkdirs(const char *path, ll_err *err)
+{
+	char *p = strdup(path);
+	struct stat st;
+
+	if (!p)
+		return ll_err_set(err, LL_ENOMEM, "out of memory");
+	for (char *s = p + 1;; s++) {
+		if (*s == '/' || *s == '\0') {
+			char c = *s;
+			*s = '\0';
+			if (mkdir(p, 0755) != 0 && errno != EEXIST) {
+				int e = errno;
+				ll_err_set(err, LL_EIO, "%s: cannot create directory: %s", p, strerror(e));
+				free(p);
+				return LL_EIO;
+			}
+			*s = c;
+			if (c == '\0')
+				break;
+		}
+	}
+	if (stat(path, &st) != 0 || !S_ISDIR(st.st_mode)) {
+		free(p);
+		return ll_err_set(err, LL_EIO, "%s: not a directory", path);
+	}
+	free(p);
+	return LL_OK;
+}
+
+int ll_rmtree(const char *path, ll_err *err)
+{
+	struct stat st;
+	if (lstat(path, &st) != 0)
+		return errno == ENOENT ? LL_OK
+				       : ll_err_set(err, LL_EIO, "%s: cannot remove: %s", path, strerror(errno));
+	if (S_ISDIR(st.st_mode)) {
+		DIR *d = opendir(path);
+		if (!d)
+			return ll_err_set(err, LL_EIO, "%s: cannot remove: %s", path, strerror(errno));
+		struct dirent *de;
+		int rc = LL_OK;
+		while (rc == LL_OK && (de = readdir(d)) != NULL) {
+			if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+				continue;
+			char *sub = ll_path_join(path, de->d_name);
+			rc = sub ? ll_rmtree(sub, err) : ll_err_set(err, LL_ENOMEM, "out of memory");
+			free(sub);
+		}
+		closedir(d);
+		if (rc != LL_OK)
+			return rc;
+		if (rmdir(path) != 0)
+			return ll_err_set(err, LL_EIO, "%s: cannot remove: %s", path, strerror(errno));
+		return LL_OK;
+	}
+	if (unlink(path) != 0)
+		return ll_err_set(err, LL_EIO, "%s: cannot remove: %s", path, strerror(errno));
+	return LL_OK;
+}

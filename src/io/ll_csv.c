@@ -1,0 +1,697 @@
+/*
+ * CSV input: the long (neuron,time,trial,value) and matrix layouts
+ * described in ll_csv.h.  The whole file is read into memory and parsed
+ * line by line; index texts are interned in a small hash table so that a
+ * long file costs one pass plus one scatter into the tensor.
+ */
+#include "io/ll_csv.h"
+#include "base/ll_fs.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#define NOPE ((size_t)-1)
+
+void ll_csv_opts_default(ll_csv_opts *o)
+{
+	memset(o, 0, sizeof *o);
+}
+
+void ll_csv_data_free(ll_csv_data *d)
+{
+	if (!d)
+		return;
+	ll_tensor_free(&d->X);
+	for (int m = 0; m < 3; m++) {
+		for (size_t i = 0; d->names[m] && d->names[m][i]; i++)
+			free(d->names[m][i]);
+		free(d->names[m]);
+	}
+	free(d->labels);
+	for (size_t i = 0; i < d->nlabel_names; i++)
+		free(d->label_names[i]);
+	free(d->label_names);
+	memset(d, 0, sizeof *d);
+}
+
+/* ------------------------------------------------------- string interning */
+
+typedef struct strtab {
+	char **s;      /* strings in order of first appearance (owned) */
+	size_t n, cap;
+	size_t *slot;  /* open addressing: index into s, or NOPE */
+	size_t nslot;  /* power of two */
+} strtab;
+
+static void strtab_free(strtab *t)
+{
+	for (size_t i = 0; i < t->n; i++)
+		free(t->s[i]);
+	free(t->s);
+	free(t->slot);
+	memset(t, 0, sizeof *t);
+}
+
+static size_t hash_str(const char *s)
+{
+	uint64_t h = 1469598103934665603ULL;
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+	return (size_t)h;
+}
+
+static int strtab_grow(strtab *t)
+{
+	size_t ns = t->nslot ? t->nslot * 2 : 64;
+	size_t *slot = ll_malloc_array(ns, sizeof(size_t));
+	if (!slot)
+		return LL_ENOMEM;
+	for (size_t i = 0; i < ns; i++)
+		slot[i] = NOPE;
+	for (size_t i = 0; i < t->n; i++) {
+		size_t h = hash_str(t->s[i]) & (ns - 1);
+		while (slot[h] != NOPE)
+			h = (h + 1) & (ns - 1);
+		slot[h] = i;
+	}
+	free(t->slot);
+	t->slot = slot;
+	t->nslot = ns;
+	return LL_OK;
+}
+
+/* The id of s (new ids in order of first appearance), or NOPE if out of
+ * memory. */
+static size_t strtab_intern(strtab *t, const char *s)
+{
+	if (2 * (t->n + 1) > t->nslot && strtab_grow(t) != LL_OK)
+		return NOPE;
+	size_t h = hash_str(s) & (t->nslot - 1);
+	while (t->slot[h] != NOPE) {
+		if (!strcmp(t->s[t->slot[h]], s))
+			return t->slot[h];
+		h = (h + 1) & (t->nslot - 1);
+	}
+	if (t->n == t->cap) {
+		size_t nc = t->cap ? 2 * t->cap : 16;
+		char **ns = ll_mul_ok(nc, sizeof *ns, &(size_t){0}) ? realloc(t->s, nc * sizeof *ns) : NULL;
+		if (!ns)
+			return NOPE;
+		t->s = ns;
+		t->cap = nc;
+	}
+	char *copy = strdup(s);
+	if (!copy)
+		return NOPE;
+	t->s[t->n] = copy;
+	t->slot[h] = t->n;
+	return t->n++;
+}
+
+/* --------------------------------------------------------- line splitting */
+
+typedef struct reader {
+	const char *name;   /* for messages */
+	const char *buf;
+	size_t len, pos;
+	size_t line;        /* number of the line last returned (1-based) */
+	char delim;         /* ',', '\t', ';' or ' ' (runs of blanks) */
+	char *scratch;      /* unquoted fields of the current line */
+	size_t scap;
+	char **f;           /* fields of the current line (into scratch) */
+	size_t nf, fcap;
+} reader;
+
+static void reader_free(reader *r)
+{
+	free(r->scratch);
+	free(r->f);
+}
+
+/* Next non-blank, non-comment line into [*s, *s + *n); 0 at end. */
+static int next_line(reader *r, const char **s, size_t *n)
+{
+	while (r->pos < r->len) {
+		const char *a = r->buf + r->pos;
+		const char *nl = memchr(a, '\n', r->len - r->pos);
+		size_t l = nl ? (size_t)(nl - a) : r->len - r->pos;
+		r->pos += l + (nl ? 1 : 0);
+		r->line++;
+		if (l > 0 && a[l - 1] == '\r')
+			l--;
+		size_t i = 0;
+		while (i < l && (a[i] == ' ' || a[i] == '\t'))
+			i++;
+		if (i == l || a[i] == '#')
+			continue;
+		*s = a;
+		*n = l;
+		return 1;
+	}
+	return 0;
+}
+
+static char sniff(const char *s, size_t n)
+{
+	size_t tabs = 0, commas = 0, semis = 0;
+	int q = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] == '"')
+			q = !q;
+		else if (!q && s[i] == '\t')
+			tabs++;
+		else if (!q && s[i] == ',')
+			commas++;
+		else if (!q && s[i] == ';')
+			semis++;
+	}
+	return tabs ? '\t' : commas ? ',' : semis ? ';' : ' ';
+}
+
+static int is_blank(char c)
+{
+	return c == ' ' || c == '\t';
+}
+
+/* Skip blanks from i; in whitespace mode they all separate fields, else a
+ * tab delimiter is not a blank. */
+static size_t skip_blanks(const reader *r, const char *s, size_t n, size_t i)
+{
+	while (i < n && is_blank(s[i]) && (r->delim == ' ' || s[i] != r->delim))
+		i++;
+	return i;
+}
+
+/* Split a line into r->f (trimmed, unquoted). */
+static int split(reader *r, const char *s, size_t n, ll_err *err)
+{
+	int ws = r->delim == ' ';
+
+	if (n + 1 > r->scap) {
+		char *ns = realloc(r->scratch, n + 1);
+		if (!ns)
+			return ll_err_set(err, LL_ENOMEM, "%s:%zu: out of memory", r->name, r->line);
+		r->scratch = ns;
+		r->scap = n + 1;
+	}
+	char *out = r->scratch;
+	size_t i = 0;
+	r->nf = 0;
+	for (;;) {
+		i = skip_blanks(r, s, n, i);
+		if (ws && i == n)
+			break;
+		if (r->nf == r->fcap) {
+			size_t nc = r->fcap ? 2 * r->fcap : 16;
+			char **nf = realloc(r->f, nc * sizeof *nf);
+			if (!nf)
+				return ll_err_set(err, LL_ENOMEM, "%s:%zu: out of memory", r->name, r->line);
+			r->f = nf;
+			r->fcap = nc;
+		}
+		char *start = out;
+		r->f[r->nf++] = start;
+		if (i < n && s[i] == '"') {
+			for (i++;; i++) {
+				if (i == n)
+					return ll_err_set(err, LL_EFORMAT, "%s:%zu: unterminated quote", r->name,
+							  r->line);
+				if (s[i] == '"') {
+					if (i + 1 < n && s[i + 1] == '"')
+						i++; /* "" is a literal quote */
+					else
+						break;
+				}
+				*out++ = s[i];
+			}
+			i = skip_blanks(r, s, n, i + 1);
+			if (i < n && !(ws ? is_blank(s[i]) : s[i] == r->delim))
+				return ll_err_set(err, LL_EFORMAT, "%s:%zu: unexpected '%c' after a closing quote",
+						  r->name, r->line, s[i]);
+		} else {
+			while (i < n && !(ws ? is_blank(s[i]) : s[i] == r->delim))
+				*out++ = s[i++];
+			while (out > start && is_blank(out[-1]))
+				out--;
+		}
+		*out++ = '\0';
+		if (i == n)
+			break;
+		if (!ws)
+			i++; /* the delimiter; in whitespace mode the loop skips it */
+	}
+	return LL_OK;
+}
+
+/* ------------------------------------------------------------------ cells */
+
+static int is_missing(const char *s)
+{
+	return !*s || !strcasecmp(s, "nan") || !strcasecmp(s, "na") || !strcasecmp(s, "n/a");
+}
+
+/* A finite number filling the whole of s. */
+static int parse_num(const char *s, double *v)
+{
+	char *end;
+	if (!*s)
+		return 0;
+	errno = 0;
+	*v = strtod(s, &end);
+	return *end == '\0' && end != s && isfinite(*v);
+}
+
+static int parse_value(reader *r, const char *s, double *v, ll_err *err)
+{
+	if (is_missing(s)) {
+		*v = NAN;
+		return LL_OK;
+	}
+	if (parse_num(s, v))
+		return LL_OK;
+	char *end;
+	double x = strtod(s, &end);
+	if (*end == '\0' && end != s && !isfinite(x))
+		return ll_err_set(err, LL_EFORMAT, "%s:%zu: '%.40s' is not a finite number", r->name,
+				  r->line, s);
+	return ll_err_set(err, LL_EFORMAT, "%s:%zu: '%.40s' is not a number", r->name, r->line, s);
+}
+
+/* --------------------------------------------------------------- matrix */
+
+static int read_matrix(reader *r, const char *first, size_t flen, ll_csv_data *d, ll_err *err)
+{
+	double *v = NULL;
+	size_t nv = 0, cap = 0, ncols, nrows = 0;
+	const char *s = first;
+	size_t n = flen;
+	int rc;
+
+	if ((rc = split(r, s, n, err)) != LL_OK)
+		return rc;
+	ncols = r->nf;
+	int header = 0;
+	for (size_t j = 0; j < r->nf; j++) {
+		double x;
+		if (!is_missing(r->f[j]) && !parse_num(r->f[j], &x))
+			header = 1;
+	}
+	if (header) {
+		d->names[1] = ll_calloc_array(ncols + 1, sizeof(char *));
+		if (!d->names[1])
+			return ll_err_set(err, LL_ENOMEM, "%s: out of memory", r->name);
+		for (size_t j = 0; j < ncols; j++)
+			if (!(d->names[1][j] = strdup(r->f[j])))
+				return ll_err_set(err, LL_ENOMEM, "%s: out of memory", r->name);
+	}
+	for (int have = !header; have || next_line(r, &s, &n); have = 0) {
+		if (!have && (rc = split(r, s, n, err)) != LL_OK)
+			goto fail;
+		if (r->nf != ncols) {
+			rc = ll_err_set(err, LL_EFORMAT, "%s:%zu: expected %zu fields, got %zu", r->name,
+					r->line, ncols, r->nf);
+			goto fail;
+		}
+		if (nv + ncols > cap) {
+			size_t nc = cap ? 2 * cap : 1024;
+			while (nc < nv + ncols)
+				nc *= 2;
+			double *nvp = ll_malloc_array(nc, sizeof(double));
+			if (!nvp) {
+				rc = ll_err_set(err, LL_ENOMEM, "%s: out of memory at line %zu", r->name, r->line);
+				goto fail;
+			}
+			if (nv)
+				memcpy(nvp, v, nv * sizeof(double));
+			free(v);
+			v = nvp;
+			cap = nc;
+		}
+		for (size_t j = 0; j < ncols; j++)
+			if ((rc = parse_value(r, r->f[j], &v[nv + j], err)) != LL_OK)
+				goto fail;
+		nv += ncols;
+		nrows++;
+	}
+	if (nrows == 0) {
+		rc = ll_err_set(err, LL_EFORMAT, "%s: no data rows", r->name);
+		goto fail;
+	}
+	size_t dim[2] = {nrows, ncols};
+	if ((rc = ll_tensor_init(&d->X, 2, dim, err)) != LL_OK) {
+		ll_err_prefix(err, "%s", r->name);
+		goto fail;
+	}
+	memcpy(d->X.data, v, nv * sizeof(double));
+	for (size_t i = 0; i < nv; i++)
+		d->n_missing += isnan(v[i]) ? 1 : 0;
+	d->n_rows = nrows;
+	d->layout = LL_CSV_MATRIX;
+	free(v);
+	return LL_OK;
+fail:
+	free(v);
+	return rc;
+}
+
+/* ----------------------------------------------------------------- long */
+
+typedef struct row {
+	size_t id[3];  /* interned index texts */
+	size_t cond;   /* interned condition text, NOPE if blank/absent */
+	size_t line;
+	double v;
+} row;
+
+typedef struct numkey {
+	double v;
+	size_t id;
+} numkey;
+
+static int cmp_numkey(const void *a, const void *b)
+{
+	const numkey *x = a, *y = b;
+	if (x->v != y->v)
+		return x->v < y->v ? -1 : 1;
+	return (x->id > y->id) - (x->id < y->id);
+}
+
+/* Map the ids of one index column to tensor indices (see ll_csv.h) and
+ * record each index's text; returns the mode size, or 0 (out of memory). */
+static size_t index_map(strtab *t, size_t *map, char ***names)
+{
+	numkey *k = ll_malloc_array(t->n, sizeof *k);
+	size_t nidx = 0;
+	int numeric = 1;
+
+	if (!k)
+		return 0;
+	for (size_t i = 0; i < t->n && numeric; i++) {
+		k[i].id = i;
+		numeric = parse_num(t->s[i], &k[i].v);
+	}
+	if (numeric) {
+		qsort(k, t->n, sizeof *k, cmp_numkey);
+		for (size_t i = 0; i < t->n; i++) {
+			if (i > 0 && k[i].v != k[i - 1].v)
+				nidx++;
+			map[k[i].id] = nidx;
+		}
+		nidx++;
+	} else {
+		for (size_t i = 0; i < t->n; i++)
+			map[i] = i;
+		nidx = t->n;
+	}
+	free(k);
+	*names = ll_calloc_array(nidx + 1, sizeof(char *));
+	if (!*names)
+		return 0;
+	/* the text of an index: its first appearance (the lowest id) */
+	for (size_t i = t->n; i-- > 0;) {
+		free((*names)[map[i]]);
+		if (!((*names)[map[i]] = strdup(t->s[i])))
+			return 0;
+	}
+	return nidx;
+}
+
+static int find_col(const reader *r, const char *want, size_t *col, int required,
+		    ll_err *err)
+{
+	*col = NOPE;
+	for (size_t j = 0; j < r->nf; j++) {
+		if (strcasecmp(r->f[j], want))
+			continue;
+		if (*col != NOPE)
+			return ll_err_set(err, LL_EFORMAT, "%s:%zu: column '%s' appears twice in the header",
+					  r->name, r->line, want);
+		*col = j;
+	}
+	if (*col == NOPE && required)
+		return ll_err_set(err, LL_EFORMAT, "%s:%zu: no '%s' column in the header", r->name,
+				  r->line, want);
+	return LL_OK;
+}
+
+static int read_long(reader *r, const char *s, size_t n, const ll_csv_opts *o,
+		     ll_csv_data *d, ll_err *err)
+{
+	static const char *const mode_word[3] = {"neuron", "time", "trial"};
+	const char *want[5] = {o->col_neuron ? o->col_neuron : "neuron",
+			       o->col_time ? o->col_time : "time",
+			       o->col_trial ? o->col_trial : "trial",
+			       o->col_value ? o->col_value : "value",
+			       o->col_condition ? o->col_condition : "condition"};
+	size_t col[5], nfields, nrows = 0, cap = 0, dim[3];
+	strtab tab[3], ctab;
+	row *rows = NULL;
+	size_t *map[3] = {NULL, NULL, NULL}, *seen = NULL, *tline = NULL;
+	int *cond_label = NULL, rc;
+
+	memset(tab, 0, sizeof tab);
+	memset(&ctab, 0, sizeof ctab);
+	if ((rc = split(r, s, n, err)) != LL_OK)
+		return rc;
+	for (int c = 0; c < 5; c++)
+		if ((rc = find_col(r, want[c], &col[c], c < 4, err)) != LL_OK)
+			return rc;
+	nfields = r->nf;
+
+	while (next_line(r, &s, &n)) {
+		if ((rc = split(r, s, n, err)) != LL_OK)
+			goto out;
+		if (r->nf != nfields) {
+			rc = ll_err_set(err, LL_EFORMAT, "%s:%zu: expected %zu fields, got %zu", r->name,
+					r->line, nfields, r->nf);
+			goto out;
+		}
+		if (nrows == cap) {
+			size_t nc = cap ? 2 * cap : 1024;
+			row *nr = ll_malloc_array(nc, sizeof *nr);
+			if (!nr) {
+				rc = ll_err_set(err, LL_ENOMEM, "%s: out of memory at line %zu", r->name, r->line);
+				goto out;
+			}
+			if (nrows)
+				memcpy(nr, rows, nrows * sizeof *nr);
+			free(rows);
+			rows = nr;
+			cap = nc;
+		}
+		row *w = &rows[nrows];
+		w->line = r->line;
+		for (int m = 0; m < 3; m++) {
+			const char *f = r->f[col[m]];
+			if (!*f) {
+				rc = ll_err_set(err, LL_EFORMAT, "%s:%zu: empty %s cell", r->name, r->line,
+						want[m]);
+				goto out;
+			}
+			if ((w->id[m] = strtab_intern(&tab[m], f)) == NOPE) {
+				rc = ll_err_set(err, LL_ENOMEM, "%s: out of memory at line %zu", r->name, r->line);
+				goto out;
+			}
+		}
+		if ((rc = parse_value(r, r->f[col[3]], &w->v, err)) != LL_OK)
+			goto out;
+		w->cond = NOPE;
+		if (col[4] != NOPE && *r->f[col[4]] &&
+		    (w->cond = strtab_intern(&ctab, r->f[col[4]])) == NOPE) {
+			rc = ll_err_set(err, LL_ENOMEM, "%s: out of memory at line %zu", r->name, r->line);
+			goto out;
+		}
+		nrows++;
+	}
+	if (nrows == 0) {
+		rc = ll_err_set(err, LL_EFORMAT, "%s: no data rows", r->name);
+		goto out;
+	}
+
+	for (int m = 0; m < 3; m++) {
+		map[m] = ll_malloc_array(tab[m].n, sizeof(size_t));
+		if (!map[m] || (dim[m] = index_map(&tab[m], map[m], &d->names[m])) == 0) {
+			rc = ll_err_set(err, LL_ENOMEM, "%s: out of memory", r->name);
+			goto out;
+		}
+	}
+	if ((rc = ll_tensor_init(&d->X, 3, dim, err)) != LL_OK) {
+		ll_err_prefix(err, "%s", r->name);
+		goto out;
+	}
+	seen = ll_calloc_array(d->X.size, sizeof(size_t));
+	if (!seen) {
+		rc = ll_err_set(err, LL_ENOMEM, "%s: out of memory for %zu entries", r->name, d->X.size);
+		goto out;
+	}
+	for (size_t i = 0; i < d->X.size; i++)
+		d->X.data[i] = NAN;
+	for (size_t i = 0; i < nrows; i++) {
+		size_t a = map[0][rows[i].id[0]], b = map[1][rows[i].id[1]], c = map[2][rows[i].id[2]];
+		size_t cell = (a * dim[1] + b) * dim[2] + c;
+		if (seen[cell]) {
+			rc = ll_err_set(err, LL_EFORMAT,
+					"%s:%zu: duplicate entry %s '%.40s', %s '%.40s', %s '%.40s' (first on line %zu)",
+					r->name, rows[i].line, mode_word[0], tab[0].s[rows[i].id[0]],
+					mode_word[1], tab[1].s[rows[i].id[1]], mode_word[2],
+					tab[2].s[rows[i].id[2]], seen[cell]);
+			goto out;
+		}
+		seen[cell] = rows[i].line;
+		d->X.data[cell] = rows[i].v;
+	}
+	for (size_t i = 0; i < d->X.size; i++)
+		d->n_missing += isnan(d->X.data[i]) ? 1 : 0;
+
+	if (col[4] != NOPE) {
+		/* condition texts -> labels: integers as they are, else numbered */
+		size_t K = dim[2];
+		int ints = 1;
+		cond_label = ll_malloc_array(ctab.n ? ctab.n : 1, sizeof(int));
+		d->labels = ll_malloc_array(K, sizeof(int));
+		tline = ll_calloc_array(K, sizeof(size_t));
+		if (!cond_label || !d->labels || !tline) {
+			rc = ll_err_set(err, LL_ENOMEM, "%s: out of memory", r->name);
+			goto out;
+		}
+		for (size_t i = 0; i < ctab.n && ints; i++) {
+			double v;
+			ints = parse_num(ctab.s[i], &v) && v == floor(v) && fabs(v) <= (double)INT_MAX;
+			cond_label[i] = ints ? (int)v : 0;
+		}
+		if (!ints) {
+			for (size_t i = 0; i < ctab.n; i++)
+				cond_label[i] = (int)i;
+			d->label_names = ll_calloc_array(ctab.n, sizeof(char *));
+			if (!d->label_names) {
+				rc = ll_err_set(err, LL_ENOMEM, "%s: out of memory", r->name);
+				goto out;
+			}
+			for (size_t i = 0; i < ctab.n; i++, d->nlabel_names++)
+				if (!(d->label_names[i] = strdup(ctab.s[i]))) {
+					rc = ll_err_set(err, LL_ENOMEM, "%s: out of memory", r->name);
+					goto out;
+				}
+		}
+		size_t *tcond = seen; /* reuse: the first condition id per trial */
+		for (size_t k = 0; k < K; k++)
+			tcond[k] = NOPE;
+		for (size_t i = 0; i < nrows; i++) {
+			size_t k = map[2][rows[i].id[2]], cid = rows[i].cond;
+			if (cid == NOPE)
+				continue;
+			if (tcond[k] == NOPE) {
+				tcond[k] = cid;
+				tline[k] = rows[i].line;
+				d->labels[k] = cond_label[cid];
+			} else if (cond_label[tcond[k]] != cond_label[cid]) {
+				rc = ll_err_set(err, LL_EFORMAT,
+						"%s:%zu: trial '%.40s' has condition '%.40s' but line %zu gave '%.40s'",
+						r->name, rows[i].line, tab[2].s[rows[i].id[2]], ctab.s[cid],
+						tline[k], ctab.s[tcond[k]]);
+				goto out;
+			}
+		}
+		for (size_t k = 0; k < K; k++)
+			if (tcond[k] == NOPE) {
+				rc = ll_err_set(err, LL_EFORMAT, "%s: trial '%.40s' has no condition", r->name,
+						d->names[2][k]);
+				goto out;
+			}
+		d->nlabels = K;
+	}
+	d->n_rows = nrows;
+	d->layout = LL_CSV_LONG;
+out:
+	for (int m = 0; m < 3; m++) {
+		strtab_free(&tab[m]);
+		free(map[m]);
+	}
+	strtab_free(&ctab);
+	free(rows);
+	free(seen);
+	free(tline);
+	free(cond_label);
+	return rc;
+}
+
+/* ------------------------------------------------------------------ entry */
+
+static int parse(const char *buf, size_t len, const char *name, const ll_csv_opts *o,
+		 ll_csv_data *d, ll_err *err)
+{
+	ll_csv_opts def;
+	reader r;
+	const char *s;
+	size_t n;
+	int rc;
+
+	if (!o) {
+		ll_csv_opts_default(&def);
+		o = &def;
+	}
+	memset(&r, 0, sizeof r);
+	r.name = name;
+	r.buf = buf;
+	r.len = len;
+	if (len >= 3 && !memcmp(buf, "\xEF\xBB\xBF", 3))
+		r.pos = 3;
+	if (!next_line(&r, &s, &n))
+		return ll_err_set(err, LL_EFORMAT, "%s: no data (empty file)", name);
+	r.delim = o->delim ? o->delim : sniff(s, n);
+	ll_csv_layout lay = o->layout;
+	if (lay == LL_CSV_AUTO) {
+		if ((rc = split(&r, s, n, err)) != LL_OK)
+			goto out;
+		const char *nc = o->col_neuron ? o->col_neuron : "neuron";
+		const char *vc = o->col_value ? o->col_value : "value";
+		lay = LL_CSV_MATRIX;
+		for (size_t j = 0; j < r.nf; j++)
+			if (!strcasecmp(r.f[j], nc) || !strcasecmp(r.f[j], vc))
+				lay = LL_CSV_LONG;
+	}
+	if (lay == LL_CSV_LONG)
+		rc = read_long(&r, s, n, o, d, err);
+	else if (lay == LL_CSV_MATRIX)
+		rc = read_matrix(&r, s, n, d, err);
+	else
+		rc = ll_err_set(err, LL_EINVAL, "%s: unknown layout %d", name, (int)lay);
+out:
+	reader_free(&r);
+	return rc;
+}
+
+int ll_csv_read_text(const char *text, const char *name, const ll_csv_opts *o,
+		     ll_csv_data *d, ll_err *err)
+{
+	memset(d, 0, sizeof *d);
+	if (!text)
+		return ll_err_set(err, LL_EINVAL, "csv: no text");
+	int rc = parse(text, strlen(text), name ? name : "csv", o, d, err);
+	if (rc != LL_OK)
+		ll_csv_data_free(d);
+	return rc;
+}
+
+int ll_csv_read(const char *path, const ll_csv_opts *o, ll_csv_data *d, ll_err *err)
+{
+	char *buf;
+	size_t len;
+	int rc;
+
+	memset(d, 0, sizeof *d);
+	if (!path)
+		return ll_err_set(err, LL_EINVAL, "csv: no file name");
+	if ((rc = ll_read_file(path, 0, &buf, &len, err)) != LL_OK)
+		return rc;
+	rc = parse(buf, len, path, o, d, err);
+	free(buf);
+	if (rc != LL_OK)
+		ll_csv_data_free(d);
+	return rc;
+}

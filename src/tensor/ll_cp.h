@@ -1,0 +1,88 @@
+/*
+ * ll_cp.h - CP / PARAFAC decompositions (tensor component analysis).
+ *
+ * Methods:
+ *   LL_CP_ALS       unconstrained alternating least squares; the R x R Gram
+ *                   system is solved by Cholesky (dpotrf/dpotrs), falling
+ *                   back to a least-squares solve (dgelsd) when it is not
+ *                   positive definite.  LAPACK info is always checked.
+ *   LL_CP_NCP_HALS  non-negative, hierarchical ALS (Cichocki & Phan 2009).
+ *   LL_CP_NCP_BCD   non-negative, block coordinate descent with
+ *                   extrapolation and restarts (Xu & Yin 2013).
+ * Missing data: pass a 0/1 mask of X's shape (1 = observed); NaN entries of
+ * X are treated as missing too.  Entries the mask marks missing are never
+ * read as data.
+ *
+ * Objective: ||W.(X - M)||_F / ||W.X||_F (W = mask, all ones by default),
+ * computed from inner products (no full reconstruction) when nothing is
+ * missing.  Convergence: stop after iteration k >= min_iter when
+ * |obj_{k-1} - obj_k| < tol (absolute improvement; a single rise does not
+ * stop the fit), or at max_iter.
+ */
+#ifndef LL_CP_H
+#define LL_CP_H
+
+#include <stdint.h>
+
+#include "base/ll_common.h"
+#include "tensor/ll_ktensor.h"
+#include "tensor/ll_tensor.h"
+
+typedef enum ll_cp_method {
+	LL_CP_ALS = 0,
+	LL_CP_NCP_HALS,
+	LL_CP_NCP_BCD
+} ll_cp_method;
+
+typedef enum ll_cp_init {
+	LL_CP_INIT_RANDOM = 0, /* randn (ALS) or rand (non-negative), scaled to ||X|| */
+	LL_CP_INIT_SVD         /* leading left singular vectors of each unfolding */
+} ll_cp_init;
+
+typedef struct ll_cp_opts {
+	ll_cp_method method;
+	size_t rank;
+	ll_cp_init init;
+	double tol;        /* default 1e-6 */
+	int max_iter;      /* default 500 */
+	int min_iter;      /* default 1 */
+	const ll_tensor *mask; /* NULL = all observed; not owned */
+	ll_progress_fn progress; /* optional; called once per iteration */
+	void *progress_ud;
+} ll_cp_opts;
+
+void ll_cp_opts_default(ll_cp_opts *o);
+const char *ll_cp_method_name(ll_cp_method m);    /* "cp-als", ... */
+int ll_cp_method_parse(const char *s, ll_cp_method *m); /* LL_OK or LL_EINVAL */
+
+typedef struct ll_cp_result {
+	ll_ktensor K;     /* normalized: unit columns, weights in lambda, sorted
+			   * by lambda (largest first), signs fixed */
+	uint64_t seed;    /* the seed this fit was started from */
+	double obj;       /* final objective */
+	double *hist;     /* objective after each iteration (owned), iters long */
+	int iters;
+	int converged;    /* 1 if the tol rule stopped it, 0 if max_iter */
+	double seconds;   /* wall time of this fit */
+} ll_cp_result;
+
+void ll_cp_result_free(ll_cp_result *r);
+
+/* Validate X, mask and options against each other (shapes, rank, NaN-only
+ * or Inf data, ...); every fit calls it first.  Messages name the problem
+ * ("rank 40 exceeds ...", "mask shape 3x4 does not match data 3x5"). */
+int ll_cp_check(const ll_tensor *X, const ll_cp_opts *o, ll_err *err);
+
+/* Fit one model from seed.  res is initialised here; free it with
+ * ll_cp_result_free, also after an error. */
+int ll_cp_fit(const ll_tensor *X, const ll_cp_opts *o, uint64_t seed,
+	      ll_cp_result *res, ll_err *err);
+
+/* Fit nrep replicates of the same rank together, sharing every pass over X
+ * (their factor columns are stacked into one MTTKRP).  res[i] is started
+ * from seeds[i] and equals what ll_cp_fit gives for that seed up to
+ * rounding.  A replicate that has converged stops updating. */
+int ll_cp_fit_batch(const ll_tensor *X, const ll_cp_opts *o, size_t nrep,
+		    const uint64_t *seeds, ll_cp_result *res, ll_err *err);
+
+#endif

@@ -1,0 +1,1035 @@
+/*
+ * Similarity of CP models, component alignment and rank x replicate
+ * ensembles.
+ *
+ * Assignment.  ll_hungarian is the shortest-augmenting-path form of the
+ * Kuhn-Munkres algorithm with row/column potentials (O(n^2 m) for n <= m
+ * rows; a wider-than-tall problem is solved transposed).
+ *
+ * Ensembles.  The unit of parallel work is a rank (fused: all its
+ * replicates in one ll_cp_fit_batch) or one replicate (not fused).  Units
+ * run concurrently under OpenMP, largest rank first; inside a unit every
+ * nested OpenMP region and OpenBLAS run on one thread, so each fit does the
+ * same arithmetic whatever the thread count: results are bitwise identical
+ * for any `threads`.  Results land in fixed slots, and errors are reported
+ * for the first failing unit in (rank, replicate) order, so the outcome does
+ * not depend on scheduling either.
+ */
+#include "config.h"
+
+#include "tensor/ll_ens.h"
+
+#include <ctype.h>
+#include <dirent.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+#include "base/ll_fs.h"
+#include "base/ll_json.h"
+#include "io/ll_npy.h"
+#include "base/ll_rng.h"
+
+/* OpenBLAS' thread control (declared here as ll_steps.c does, so no
+ * cblas.h with its macro I is needed). */
+void openblas_set_num_threads(int);
+int openblas_get_num_threads(void);
+
+/* ---- names ---------------------------------------------------------------- */
+
+static const char *const sim_names[] = {"mean-cos", "tomasi-bro", "congruence"};
+#define N_SIMS 3
+
+const char *ll_sim_name(ll_sim_kind k)
+{
+	if ((int)k < 0 || (int)k >= N_SIMS)
+		return "unknown";
+	return sim_names[k];
+}
+
+/* Case-insensitive; '_' is accepted for '-'. */
+int ll_sim_parse(const char *s, ll_sim_kind *k)
+{
+	int q = ll_name_lookup(sim_names, N_SIMS, s);
+	if (q < 0 || !k)
+		return LL_EINVAL;
+	*k = (ll_sim_kind)q;
+	return LL_OK;
+}
+
+/* ---- assignment ----------------------------------------------------------- */
+
+/* n <= m.  Potentials u (rows), v (columns); p[j] = row (1-based) holding
+ * column j, column 0 is the virtual start of each augmenting path. */
+static int hungarian_tall(const double *c, size_t n, size_t m, size_t *assign, ll_err *err)
+{
+	double *u = ll_calloc_array(n + 1, sizeof *u);
+	double *v = ll_calloc_array(m + 1, sizeof *v);
+	double *minv = ll_malloc_array(m + 1, sizeof *minv);
+	size_t *p = ll_calloc_array(m + 1, sizeof *p);
+	size_t *way = ll_calloc_array(m + 1, sizeof *way);
+	unsigned char *used = ll_malloc_array(m + 1, 1);
+	int rc = LL_OK;
+
+	if (!u || !v || !minv || !p || !way || !used) {
+		rc = ll_err_set(err, LL_ENOMEM, "hungarian: out of memory for %zu x %zu", n, m);
+		goto out;
+	}
+	for (size_t i = 1; i <= n; i++) {
+		size_t j0 = 0;
+		p[0] = i;
+		for (size_t j = 0; j <= m; j++) {
+			minv[j] = HUGE_VAL;
+			used[j] = 0;
+		}
+		do {
+			size_t i0 = p[j0], j1 = 0;
+			double delta = HUGE_VAL;
+			used[j0] = 1;
+			for (size_t j = 1; j <= m; j++) {
+				if (used[j])
+					continue;
+				double cur = c[(i0 - 1) * m + (j - 1)] - u[i0] - v[j];
+				if (cur < minv[j]) {
+					minv[j] = cur;
+					way[j] = j0;
+				}
+				if (minv[j] < delta || j1 == 0) {
+					delta = minv[j];
+					j1 = j;
+				}
+			}
+			for (size_t j = 0; j <= m; j++) {
+				if (used[j]) {
+					u[p[j]] += delta;
+					v[j] -= delta;
+				} else {
+					minv[j] -= delta;
+				}
+			}
+			j0 = j1;
+		} while (p[j0] != 0);
+		do { /* flip the augmenting path */
+			size_t j1 = way[j0];
+			p[j0] = p[j1];
+			j0 = j1;
+		} while (j0 != 0);
+	}
+	for (size_t i = 0; i < n; i++)
+		assign[i] = SIZE_MAX;
+	for (size_t j = 1; j <= m; j++)
+		if (p[j])
+			assign[p[j] - 1] = j - 1;
+out:
+	free(u);
+	free(v);
+	free(minv);
+	free(p);
+	free(way);
+	free(used);
+	return rc;
+}
+
+int ll_hungarian(const double *cost, size_t n, size_t m, size_t *assign, ll_err *err)
+{
+	size_t nm;
+	if (n == 0)
+		return LL_OK;
+	if (!cost || !assign)
+		return ll_err_set(err, LL_EINVAL, "hungarian: no cost matrix or output");
+	if (!ll_mul_ok(n, m, &nm))
+		return ll_err_set(err, LL_ENOMEM, "hungarian: %zu x %zu overflows", n, m);
+	for (size_t k = 0; k < nm; k++)
+		if (!isfinite(cost[k]))
+			return ll_err_set(err, LL_EINVAL, "hungarian: cost[%zu][%zu] is not finite",
+					  k / m, k % m);
+	if (m == 0) {
+		for (size_t i = 0; i < n; i++)
+			assign[i] = SIZE_MAX;
+		return LL_OK;
+	}
+	if (n <= m)
+		return hungarian_tall(cost, n, m, assign, err);
+	/* more rows than columns: assign the columns to rows, then invert */
+	double *ct = ll_malloc_array(nm, sizeof *ct);
+	size_t *colrow = ll_malloc_array(m, sizeof *colrow);
+	int rc;
+	if (!ct || !colrow) {
+		free(ct);
+		free(colrow);
+		return ll_err_set(err, LL_ENOMEM, "hungarian: out of memory for %zu x %zu", n, m);
+	}
+	for (size_t i = 0; i < n; i++)
+		for (size_t j = 0; j < m; j++)
+			ct[j * n + i] = cost[i * m + j];
+	rc = hungarian_tall(ct, m, n, colrow, err);
+	if (rc == LL_OK) {
+		for (size_t i = 0; i < n; i++)
+			assign[i] = SIZE_MAX;
+		for (size_t j = 0; j < m; j++)
+			assign[colrow[j]] = j;
+	}
+	free(ct);
+	free(colrow);
+	return rc;
+}
+
+/* ---- similarity ----------------------------------------------------------- */
+
+/* Pairwise comparison of A's and B's components. */
+typedef struct kt_cmp {
+	size_t ra, rb;
+	double *cos;   /* nmodes x ra x rb signed cosines */
+	double *score; /* ra x rb pair scores */
+	double *wb;    /* rb weights of B's components: |lambda| x column norms */
+	size_t *perm;  /* ra: matched component of B, or SIZE_MAX */
+	double sim;
+} kt_cmp;
+
+static void kt_cmp_free(kt_cmp *c)
+{
+	free(c->cos);
+	free(c->score);
+	free(c->wb);
+	free(c->perm);
+	memset(c, 0, sizeof *c);
+}
+
+/* Column 2-norms of U (d x R) into out (R). */
+static void col_norms(const double *U, size_t d, size_t R, double *out)
+{
+	for (size_t r = 0; r < R; r++)
+		out[r] = 0.0;
+	for (size_t i = 0; i < d; i++)
+		for (size_t r = 0; r < R; r++)
+			out[r] += U[i * R + r] * U[i * R + r];
+	for (size_t r = 0; r < R; r++)
+		out[r] = sqrt(out[r]);
+}
+
+static int kt_compare(const ll_ktensor *A, const ll_ktensor *B, ll_sim_kind kind, kt_cmp *c,
+		      ll_err *err)
+{
+	char sa[128], sb[128];
+	memset(c, 0, sizeof *c);
+	if (!A || !B || !A->lambda || !B->lambda)
+		return ll_err_set(err, LL_EINVAL, "similarity: no model given");
+	if ((int)kind < 0 || (int)kind >= N_SIMS)
+		return ll_err_set(err, LL_EINVAL, "similarity: unknown score %d", (int)kind);
+	int N = A->nmodes, same = A->nmodes == B->nmodes;
+	for (int n = 0; same && n < N; n++)
+		same = A->dim[n] == B->dim[n];
+	if (!same) {
+		ll_tensor ta = {0}, tb = {0};
+		ta.nmodes = A->nmodes;
+		tb.nmodes = B->nmodes;
+		memcpy(ta.dim, A->dim, sizeof ta.dim);
+		memcpy(tb.dim, B->dim, sizeof tb.dim);
+		return ll_err_set(err, LL_ESHAPE, "similarity: models have different shapes %s and %s",
+				  ll_tensor_shape_str(&ta, sa, sizeof sa),
+				  ll_tensor_shape_str(&tb, sb, sizeof sb));
+	}
+	for (int q = 0; q < 2; q++) {
+		const ll_ktensor *K = q ? B : A;
+		for (size_t r = 0; r < K->rank; r++)
+			if (!isfinite(K->lambda[r]))
+				return ll_err_set(err, LL_ENUMERIC, "similarity: model %c has a non-finite weight",
+						  q ? 'B' : 'A');
+		for (int n = 0; n < N; n++)
+			for (size_t i = 0; i < K->dim[n] * K->rank; i++)
+				if (!isfinite(K->U[n][i]))
+					return ll_err_set(err, LL_ENUMERIC,
+							  "similarity: model %c has a non-finite entry in mode %d",
+							  q ? 'B' : 'A', n);
+	}
+	size_t ra = A->rank, rb = B->rank, rab;
+	if (!ll_mul_ok(ra, rb, &rab) || !ll_mul_ok(rab, (size_t)N, &rab))
+		return ll_err_set(err, LL_ENOMEM, "similarity: ranks %zu and %zu overflow", ra, rb);
+	c->ra = ra;
+	c->rb = rb;
+	c->cos = ll_malloc_array((size_t)N * ra, rb * sizeof(double));
+	c->score = ll_malloc_array(ra, rb * sizeof(double));
+	c->wb = ll_malloc_array(rb, sizeof(double));
+	c->perm = ll_malloc_array(ra, sizeof(size_t));
+	double *na = ll_malloc_array(ra, sizeof(double)), *nb = ll_malloc_array(rb, sizeof(double));
+	double *wa = ll_malloc_array(ra, sizeof(double)), *cost = ll_malloc_array(ra, rb * sizeof(double));
+	int rc = LL_OK;
+	if (!c->cos || !c->score || !c->wb || !c->perm || !na || !nb || !wa || !cost) {
+		rc = ll_err_set(err, LL_ENOMEM, "similarity: out of memory for ranks %zu and %zu", ra, rb);
+		goto out;
+	}
+	for (size_t a = 0; a < ra; a++)
+		wa[a] = fabs(A->lambda[a]);
+	for (size_t b = 0; b < rb; b++)
+		c->wb[b] = fabs(B->lambda[b]);
+	for (int n = 0; n < N; n++) {
+		const double *UA = A->U[n], *UB = B->U[n];
+		double *C = c->cos + (size_t)n * ra * rb;
+		size_t d = A->dim[n];
+		col_norms(UA, d, ra, na);
+		col_norms(UB, d, rb, nb);
+		for (size_t a = 0; a < ra; a++)
+			wa[a] *= na[a];
+		for (size_t b = 0; b < rb; b++)
+			c->wb[b] *= nb[b];
+		for (size_t k = 0; k < ra * rb; k++)
+			C[k] = 0.0;
+		for (size_t i = 0; i < d; i++)
+			for (size_t a = 0; a < ra; a++) {
+				double x = UA[i * ra + a];
+				for (size_t b = 0; b < rb; b++)
+					C[a * rb + b] += x * UB[i * rb + b];
+			}
+		for (size_t a = 0; a < ra; a++)
+			for (size_t b = 0; b < rb; b++) {
+				double den = na[a] * nb[b], *x = &C[a * rb + b];
+				/* a zero column matches nothing */
+				*x = den > 0.0 ? *x / den : 0.0;
+				if (*x > 1.0)
+					*x = 1.0;
+				else if (*x < -1.0)
+					*x = -1.0;
+			}
+	}
+	for (size_t a = 0; a < ra; a++)
+		for (size_t b = 0; b < rb; b++) {
+			double s = kind == LL_SIM_MEANCOS ? 0.0 : 1.0;
+			for (int n = 0; n < N; n++) {
+				double x = fabs(c->cos[((size_t)n * ra + a) * rb + b]);
+				if (kind == LL_SIM_MEANCOS)
+					s += x;
+				else
+					s *= x;
+			}
+			if (kind == LL_SIM_MEANCOS) {
+				s /= N;
+			} else if (kind == LL_SIM_TOMASI_BRO) {
+				double mx = wa[a] > c->wb[b] ? wa[a] : c->wb[b];
+				/* two zero weights agree */
+				s *= mx > 0.0 ? 1.0 - fabs(wa[a] - c->wb[b]) / mx : 1.0;
+			}
+			if (!isfinite(s)) {
+				rc = ll_err_set(err, LL_ENUMERIC,
+						"similarity: component %zu vs %zu scores %g (NaN/Inf in a model?)",
+						a, b, s);
+				goto out;
+			}
+			c->score[a * rb + b] = s;
+			cost[a * rb + b] = -s; /* maximise the summed score */
+		}
+	rc = ll_hungarian(cost, ra, rb, c->perm, err);
+	if (rc != LL_OK)
+		goto out;
+	double sum = 0.0;
+	for (size_t a = 0; a < ra; a++)
+		if (c->perm[a] != SIZE_MAX)
+			sum += c->score[a * rb + c->perm[a]];
+	c->sim = sum / (double)(ra > rb ? ra : rb);
+out:
+	free(na);
+	free(nb);
+	free(wa);
+	free(cost);
+	if (rc != LL_OK)
+		kt_cmp_free(c);
+	return rc;
+}
+
+int ll_kt_similarity(const ll_ktensor *A, const ll_ktensor *B, ll_sim_kind kind, double *sim,
+		     size_t *perm, ll_err *err)
+{
+	kt_cmp c;
+	int rc = kt_compare(A, B, kind, &c, err);
+	if (rc != LL_OK)
+		return rc;
+	if (sim)
+		*sim = c.sim;
+	if (perm)
+		memcpy(perm, c.perm, c.ra * sizeof *perm);
+	kt_cmp_free(&c);
+	return LL_OK;
+}
+
+int ll_kt_align(const ll_ktensor *A, ll_ktensor *B, ll_sim_kind kind, ll_err *err)
+{
+	kt_cmp c;
+	int rc = kt_compare(A, B, kind, &c, err);
+	if (rc != LL_OK)
+		return rc;
+	size_t ra = c.ra, rb = c.rb, R = B->rank, nord = 0;
+	int N = B->nmodes;
+	size_t *order = ll_malloc_array(rb, sizeof *order);
+	unsigned char *matched = ll_calloc_array(rb, 1);
+	if (!order || !matched) {
+		rc = ll_err_set(err, LL_ENOMEM, "align: out of memory for rank %zu", rb);
+		goto out;
+	}
+	/* Sign flips: turn every negative cosine positive, but always an even
+	 * number per component so the model is unchanged; with an odd count
+	 * the mode that agrees least (smallest |cos|) keeps the odd sign. */
+	for (size_t a = 0; a < ra; a++) {
+		size_t b = c.perm[a];
+		if (b == SIZE_MAX)
+			continue;
+		int flip[LL_MAX_MODES], nflip = 0, weakest = 0;
+		for (int n = 0; n < N; n++) {
+			double x = c.cos[((size_t)n * ra + a) * rb + b];
+			flip[n] = x < 0.0;
+			nflip += flip[n];
+			if (fabs(x) < fabs(c.cos[((size_t)weakest * ra + a) * rb + b]))
+				weakest = n;
+		}
+		if (nflip % 2)
+			flip[weakest] = !flip[weakest];
+		for (int n = 0; n < N; n++)
+			if (flip[n])
+				for (size_t i = 0; i < B->dim[n]; i++)
+					B->U[n][i * R + b] = -B->U[n][i * R + b];
+		order[nord++] = b; /* matched: in A's component order */
+		matched[b] = 1;
+	}
+	/* the rest by weight, heaviest first (stable) */
+	size_t first_rest = nord;
+	for (size_t b = 0; b < rb; b++) {
+		if (matched[b])
+			continue;
+		size_t k = nord++;
+		while (k > first_rest && c.wb[order[k - 1]] < c.wb[b]) {
+			order[k] = order[k - 1];
+			k--;
+		}
+		order[k] = b;
+	}
+	rc = ll_ktensor_permute(B, order, err);
+out:
+	free(order);
+	free(matched);
+	kt_cmp_free(&c);
+	return rc;
+}
+
+/* ---- ensembles ------------------------------------------------------------ */
+
+void ll_ens_opts_default(ll_ens_opts *o)
+{
+	memset(o, 0, sizeof *o);
+	/* tensortools' documented example: ranks 1..8, 4 replicates */
+	o->rank_lo = 1;
+	o->rank_hi = 8;
+	o->replicates = 4;
+	o->seed = 0;
+	ll_cp_opts_default(&o->cp);
+	o->sim = LL_SIM_MEANCOS;
+	o->fused = 1;
+	o->threads = 0;
+}
+
+struct ens_shared;
+
+typedef struct ens_unit {
+	struct ens_shared *sh;
+	size_t ri;      /* index into e->ranks */
+	size_t rank;
+	size_t rep0;    /* first replicate slot */
+	size_t count;   /* replicates in this unit */
+	double weight;  /* relative cost, for the progress fraction */
+	double frac;    /* 0..1 done */
+	double seconds;
+	int rc;
+	ll_err err;
+} ens_unit;
+
+typedef struct ens_shared {
+	ens_unit *units;
+	size_t nunits;
+	double total_w;
+	int cancel;
+	int fused;
+	ll_progress_fn progress;
+	void *ud;
+} ens_shared;
+
+/* Call the user's callback with the overall fraction; sets sh->cancel when
+ * asked to stop.  Callers hold the ll_ens_progress critical section. */
+static void report(ens_shared *sh, const ens_unit *u, const char *detail)
+{
+	char stage[48];
+	double done = 0.0;
+	for (size_t q = 0; q < sh->nunits; q++)
+		done += sh->units[q].weight * sh->units[q].frac;
+	snprintf(stage, sizeof stage, "rank %zu", u->rank);
+	ll_progress p = {stage, sh->total_w > 0 ? done / sh->total_w : 0.0, detail};
+	if (sh->progress(sh->ud, &p) != 0)
+		sh->cancel = 1;
+}
+
+static int unit_progress(void *ud, const ll_progress *p)
+{
+	ens_unit *u = ud;
+	ens_shared *sh = u->sh;
+	int stop;
+#ifdef _OPENMP
+#pragma omp critical(ll_ens_progress)
+#endif
+	{
+		double f = p->frac;
+		u->frac = f > 1.0 ? 1.0 : f < 0.0 ? 0.0 : f;
+		if (!sh->cancel && sh->progress) {
+			char d[200];
+			if (!sh->fused)
+				snprintf(d, sizeof d, "replicate %zu: %s", u->rep0 + 1,
+					 p->detail ? p->detail : "");
+			else
+				snprintf(d, sizeof d, "%s", p->detail ? p->detail : "");
+			report(sh, u, d);
+		}
+		stop = sh->cancel;
+	}
+	return stop;
+}
+
+static void run_unit(const ll_tensor *X, const ll_ens_opts *o, const uint64_t *seeds,
+		     ll_ensemble *e, ens_unit *u)
+{
+	ens_shared *sh = u->sh;
+	int stop;
+#ifdef _OPENMP
+#pragma omp critical(ll_ens_progress)
+#endif
+	stop = sh->cancel;
+	if (stop) {
+		u->rc = LL_ECANCELED;
+		ll_err_set(&u->err, LL_ECANCELED, "canceled");
+		return;
+	}
+	ll_cp_opts co = o->cp;
+	co.rank = u->rank;
+	/* per-iteration reports only when someone listens */
+	co.progress = sh->progress ? unit_progress : NULL;
+	co.progress_ud = u;
+	ll_cp_result *res = e->ranks[u->ri].fits + u->rep0;
+	const uint64_t *sd = seeds + u->ri * o->replicates + u->rep0;
+	double t0 = ll_now();
+	if (u->count == 1)
+		u->rc = ll_cp_fit(X, &co, sd[0], res, &u->err);
+	else
+		u->rc = ll_cp_fit_batch(X, &co, u->count, sd, res, &u->err);
+	u->seconds = ll_now() - t0;
+#ifdef _OPENMP
+#pragma omp critical(ll_ens_progress)
+#endif
+	{
+		u->frac = 1.0;
+		if (u->rc == LL_OK && !sh->cancel && sh->progress)
+			report(sh, u, "done");
+	}
+}
+
+static int threads_resolved(int threads)
+{
+#ifdef _OPENMP
+	if (threads <= 0)
+		threads = omp_get_max_threads();
+#else
+	threads = 1;
+#endif
+	return threads < 1 ? 1 : threads;
+}
+
+static void run_units(const ll_tensor *X, const ll_ens_opts *o, const uint64_t *seeds,
+		      ll_ensemble *e, ens_unit *units, const size_t *order, size_t nunits)
+{
+#ifdef _OPENMP
+	int total = threads_resolved(o->threads), nth = total;
+	if ((size_t)nth > nunits)
+		nth = (int)nunits;
+	/* fewer units than threads (one fused rank): the spare threads go to
+	 * each unit's MTTKRP instead of idling */
+	int inner = total / nth > 1 ? total / nth : 1;
+	int blas = openblas_get_num_threads();
+	openblas_set_num_threads(1);
+#pragma omp parallel num_threads(nth)
+	{
+		/* this task's nested regions (the MTTKRP) */
+		omp_set_num_threads(inner);
+#pragma omp for schedule(dynamic, 1)
+		for (size_t q = 0; q < nunits; q++)
+			run_unit(X, o, seeds, e, &units[order[q]]);
+	}
+	openblas_set_num_threads(blas);
+#else
+	int blas = openblas_get_num_threads();
+	openblas_set_num_threads(1);
+	for (size_t q = 0; q < nunits; q++)
+		run_unit(X, o, seeds, e, &units[order[q]]);
+	openblas_set_num_threads(blas);
+#endif
+}
+
+/* Sort fits by objective, best first; ties keep replicate order. */
+static void sort_fits(ll_cp_result *f, size_t n)
+{
+	for (size_t a = 1; a < n; a++) {
+		ll_cp_result x = f[a];
+		size_t b = a;
+		while (b > 0 && f[b - 1].obj > x.obj) {
+			f[b] = f[b - 1];
+			b--;
+		}
+		f[b] = x;
+	}
+}
+
+int ll_ens_fit(const ll_tensor *X, const ll_ens_opts *o, ll_ensemble *e, ll_err *err)
+{
+	if (e)
+		memset(e, 0, sizeof *e);
+	if (!X || !o || !e)
+		return ll_err_set(err, LL_EINVAL, "ensemble: no data, options or output");
+	if (o->rank_lo < 1)
+		return ll_err_set(err, LL_EINVAL, "ensemble: the lowest rank must be at least 1");
+	if (o->rank_hi < o->rank_lo)
+		return ll_err_set(err, LL_EINVAL, "ensemble: rank range %zu-%zu is empty", o->rank_lo,
+				  o->rank_hi);
+	if (o->replicates < 1)
+		return ll_err_set(err, LL_EINVAL, "ensemble: replicates must be at least 1");
+	if ((int)o->sim < 0 || (int)o->sim >= N_SIMS)
+		return ll_err_set(err, LL_EINVAL, "ensemble: unknown similarity score %d", (int)o->sim);
+	if (o->threads < 0)
+		return ll_err_set(err, LL_EINVAL, "ensemble: threads must be 0 (all) or more (got %d)",
+				  o->threads);
+	/* the largest rank is the strictest check; everything else in it is
+	 * rank-independent */
+	ll_cp_opts co = o->cp;
+	co.rank = o->rank_hi;
+	int rc = ll_cp_check(X, &co, err);
+	if (rc != LL_OK)
+		return rc;
+
+	double t0 = ll_now();
+	size_t nranks = o->rank_hi - o->rank_lo + 1, nrep = o->replicates, nfits;
+	if (!ll_mul_ok(nranks, nrep, &nfits))
+		return ll_err_set(err, LL_ENOMEM, "ensemble: %zu ranks x %zu replicates overflow",
+				  nranks, nrep);
+	size_t nunits = o->fused ? nranks : nfits;
+	uint64_t *seeds = ll_malloc_array(nfits, sizeof *seeds);
+	ens_unit *units = ll_calloc_array(nunits, sizeof *units);
+	size_t *order = ll_malloc_array(nunits, sizeof *order);
+	e->ranks = ll_calloc_array(nranks, sizeof *e->ranks);
+	if (!seeds || !units || !order || !e->ranks) {
+		rc = ll_err_set(err, LL_ENOMEM, "ensemble: out of memory");
+		goto fail;
+	}
+	e->nranks = nranks;
+	e->sim = o->sim;
+	e->method = o->cp.method;
+	e->opts = *o;
+	e->opts.threads = threads_resolved(o->threads);
+	e->opts.progress = NULL;
+	e->opts.progress_ud = NULL;
+	e->opts.cp.mask = NULL;
+	e->opts.cp.progress = NULL;
+	e->opts.cp.progress_ud = NULL;
+	e->nmodes = X->nmodes;
+	memcpy(e->dim, X->dim, sizeof e->dim);
+	{
+		double nx2 = 0.0;
+		const ll_tensor *W = o->cp.mask;
+		for (size_t i = 0; i < X->size; i++) {
+			if (isnan(X->data[i]) || (W && W->data[i] == 0.0))
+				e->nmissing++;
+			else
+				nx2 += X->data[i] * X->data[i];
+		}
+		e->data_norm = sqrt(nx2);
+	}
+	for (size_t ri = 0; ri < nranks; ri++) {
+		ll_ens_rank *er = &e->ranks[ri];
+		er->rank = o->rank_lo + ri;
+		er->nrep = nrep;
+		er->fits = ll_calloc_array(nrep, sizeof *er->fits);
+		er->sim = ll_calloc_array(nrep, sizeof *er->sim);
+		if (!er->fits || !er->sim) {
+			rc = ll_err_set(err, LL_ENOMEM, "ensemble: out of memory");
+			goto fail;
+		}
+		for (size_t k = 0; k < nrep; k++)
+			seeds[ri * nrep + k] = ll_seed_derive(o->seed, er->rank, k);
+	}
+
+	ens_shared sh = {units, nunits, 0.0, 0, o->fused != 0, o->progress, o->progress_ud};
+	for (size_t q = 0; q < nunits; q++) {
+		ens_unit *u = &units[q];
+		u->sh = &sh;
+		u->ri = o->fused ? q : q / nrep;
+		u->rank = o->rank_lo + u->ri;
+		u->rep0 = o->fused ? 0 : q % nrep;
+		u->count = o->fused ? nrep : 1;
+		u->weight = (double)u->rank * (double)u->count;
+		sh.total_w += u->weight;
+		/* largest ranks first: they take longest */
+		order[q] = nunits - 1 - q;
+	}
+	run_units(X, o, seeds, e, units, order, nunits);
+
+	for (size_t q = 0; q < nunits; q++) {
+		ens_unit *u = &units[q];
+		if (u->rc == LL_OK)
+			continue;
+		if (sh.cancel) {
+			rc = ll_err_set(err, LL_ECANCELED, "ensemble: canceled");
+		} else {
+			rc = u->rc;
+			if (o->fused)
+				ll_err_set(err, rc, "rank %zu: %s", u->rank, u->err.msg);
+			else
+				ll_err_set(err, rc, "rank %zu replicate %zu: %s", u->rank, u->rep0 + 1,
+					   u->err.msg);
+		}
+		goto fail;
+	}
+	for (size_t q = 0; q < nunits; q++)
+		e->ranks[units[q].ri].seconds += units[q].seconds;
+
+	for (size_t ri = 0; ri < nranks; ri++) {
+		ll_ens_rank *er = &e->ranks[ri];
+		sort_fits(er->fits, nrep);
+		if (ri > 0) {
+			rc = ll_kt_align(&e->ranks[ri - 1].fits[0].K, &er->fits[0].K, o->sim, err);
+			if (rc != LL_OK)
+				goto fail;
+		}
+		er->sim[0] = 1.0;
+		for (size_t k = 1; k < nrep; k++) {
+			rc = ll_kt_similarity(&er->fits[0].K, &er->fits[k].K, o->sim, &er->sim[k], NULL,
+					      err);
+			if (rc == LL_OK)
+				rc = ll_kt_align(&er->fits[0].K, &er->fits[k].K, o->sim, err);
+			if (rc != LL_OK)
+				goto fail;
+		}
+	}
+	e->seconds = ll_now() - t0;
+	free(seeds);
+	free(units);
+	free(order);
+	return LL_OK;
+fail:
+	free(seeds);
+	free(units);
+	free(order);
+	ll_ens_free(e);
+	return rc;
+}
+
+void ll_ens_free(ll_ensemble *e)
+{
+	if (!e)
+		return;
+	if (e->ranks)
+		for (size_t ri = 0; ri < e->nranks; ri++) {
+			ll_ens_rank *er = &e->ranks[ri];
+			if (er->fits)
+				for (size_t k = 0; k < er->nrep; k++)
+					ll_cp_result_free(&er->fits[k]);
+			free(er->fits);
+			free(er->sim);
+		}
+	free(e->ranks);
+	memset(e, 0, sizeof *e);
+}
+
+const ll_ens_rank *ll_ens_get(const ll_ensemble *e, size_t rank)
+{
+	if (!e || !e->ranks)
+		return NULL;
+	for (size_t ri = 0; ri < e->nranks; ri++)
+		if (e->ranks[ri].rank == rank)
+			return &e->ranks[ri];
+	return NULL;
+}
+
+/* ---- summaries and files -------------------------------------------------- */
+
+const char *ll_sim_describe(ll_sim_kind k)
+{
+	switch (k) {
+	case LL_SIM_MEANCOS:
+		return "mean over modes of |cos| between matched components (tensortools kruskal_align); lambda ignored";
+	case LL_SIM_TOMASI_BRO:
+		return "product over modes of |cos| times 1-|la-lb|/max(la,lb) (Tensor Toolbox score)";
+	case LL_SIM_CONGRUENCE:
+		return "product over modes of |cos| (TensorLy congruence coefficient); lambda ignored";
+	}
+	return "unknown";
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return (x > y) - (x < y);
+}
+
+static double median_of(double *v, size_t n)
+{
+	qsort(v, n, sizeof *v, cmp_double);
+	return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
+
+int ll_ens_rank_stats(const ll_ens_rank *r, ll_ens_stats *st, ll_err *err)
+{
+	if (!r || !st || r->nrep == 0 || !r->fits || !r->sim)
+		return ll_err_set(err, LL_EINVAL, "ensemble stats: no fits");
+	size_t n = r->nrep;
+	double *v = ll_malloc_array(n, sizeof *v);
+	if (!v)
+		return ll_err_set(err, LL_ENOMEM, "ensemble stats: out of memory");
+	double best = INFINITY, worst = -INFINITY;
+	for (size_t k = 0; k < n; k++) {
+		v[k] = r->fits[k].obj;
+		best = fmin(best, v[k]);
+		worst = fmax(worst, v[k]);
+	}
+	st->best = best;
+	st->worst = worst;
+	st->median = median_of(v, n);
+	for (size_t k = 0; k < n; k++)
+		v[k] = r->fits[k].iters;
+	st->median_iters = median_of(v, n);
+	free(v);
+	st->mean_sim = st->min_sim = NAN;
+	if (n > 1) {
+		double s = 0.0, m = INFINITY;
+		for (size_t k = 1; k < n; k++) {
+			s += r->sim[k];
+			m = fmin(m, r->sim[k]);
+		}
+		st->mean_sim = s / (double)(n - 1);
+		st->min_sim = m;
+	}
+	return LL_OK;
+}
+
+static int write_fit(const char *dir, size_t rank, size_t k, const ll_cp_result *f, ll_err *err)
+{
+	char sub[64], name[32];
+	snprintf(sub, sizeof sub, "rank_%02zu/rep_%02zu", rank, k);
+	char *fdir = ll_path_join(dir, sub), *path = NULL;
+	int rc = fdir ? ll_mkdirs(fdir, err) : ll_err_set(err, LL_ENOMEM, "out of memory");
+	const ll_ktensor *K = &f->K;
+	for (int n = -2; rc == LL_OK && n < K->nmodes; n++) {
+		size_t shape[2];
+		if (n == -2)
+			snprintf(name, sizeof name, "lambda.npy");
+		else if (n == -1)
+			snprintf(name, sizeof name, "hist.npy");
+		else
+			snprintf(name, sizeof name, "factor_%d.npy", n);
+		free(path);
+		if (!(path = ll_path_join(fdir, name))) {
+			rc = ll_err_set(err, LL_ENOMEM, "out of memory");
+			break;
+		}
+		if (n == -2) {
+			shape[0] = K->rank;
+			rc = ll_npy_write_array(path, K->lambda, 1, shape, 0, err);
+		} else if (n == -1) {
+			static const double none = 0.0;
+			shape[0] = f->hist ? (size_t)f->iters : 0;
+			rc = ll_npy_write_array(path, f->hist ? f->hist : &none, 1, shape, 0, err);
+		} else {
+			shape[0] = K->dim[n];
+			shape[1] = K->rank;
+			rc = ll_npy_write_array(path, K->U[n], 2, shape, 0, err);
+		}
+	}
+	free(path);
+	free(fdir);
+	return rc;
+}
+
+static void json_seed(ll_json *j, const char *key, uint64_t seed)
+{
+	char buf[24];
+	/* a string: JSON readers may hold numbers as doubles (53 bits) */
+	snprintf(buf, sizeof buf, "%llu", (unsigned long long)seed);
+	ll_json_kv_str(j, key, buf);
+}
+
+static void json_summary(ll_json *j, const ll_ensemble *e, const ll_ens_meta *meta,
+			 const ll_ens_stats *st)
+{
+	const ll_ens_opts *o = &e->opts;
+	ll_json_obj_begin(j);
+	ll_json_kv_str(j, "tool", meta && meta->tool ? meta->tool : "latentlab");
+	ll_json_kv_str(j, "version", PACKAGE_VERSION);
+	if (meta && meta->argc > 0 && meta->argv) {
+		ll_json_key(j, "command_line");
+		ll_json_arr_begin(j);
+		for (int i = 0; i < meta->argc; i++)
+			ll_json_str(j, meta->argv[i] ? meta->argv[i] : "");
+		ll_json_arr_end(j);
+	}
+	ll_json_key(j, "data");
+	ll_json_obj_begin(j);
+	ll_json_key(j, "file");
+	if (meta && meta->data_file)
+		ll_json_str(j, meta->data_file);
+	else
+		ll_json_null(j);
+	if (meta && meta->data_dtype)
+		ll_json_kv_str(j, "dtype", meta->data_dtype);
+	ll_json_key(j, "shape");
+	ll_json_size_array(j, e->dim, (size_t)e->nmodes);
+	size_t size = 1;
+	for (int n = 0; n < e->nmodes; n++)
+		size *= e->dim[n];
+	ll_json_kv_int(j, "elements", (long long)size);
+	ll_json_kv_num(j, "norm", e->data_norm);
+	ll_json_kv_int(j, "missing", (long long)e->nmissing);
+	ll_json_key(j, "mask");
+	if (meta && meta->mask_file)
+		ll_json_str(j, meta->mask_file);
+	else
+		ll_json_null(j);
+	ll_json_obj_end(j);
+
+	ll_json_kv_str(j, "method", ll_cp_method_name(o->cp.method));
+	ll_json_kv_str(j, "init", o->cp.init == LL_CP_INIT_SVD ? "svd" : "random");
+	ll_json_kv_num(j, "tol", o->cp.tol);
+	ll_json_kv_int(j, "max_iter", o->cp.max_iter);
+	ll_json_kv_int(j, "min_iter", o->cp.min_iter);
+	ll_json_kv_int(j, "rank_lo", (long long)o->rank_lo);
+	ll_json_kv_int(j, "rank_hi", (long long)o->rank_hi);
+	ll_json_kv_int(j, "replicates", (long long)o->replicates);
+	json_seed(j, "seed", o->seed);
+	ll_json_kv_str(j, "seed_rule", "replicate k (0-based, before sorting) of rank R starts from ll_seed_derive(seed, R, k)");
+	ll_json_key(j, "similarity");
+	ll_json_obj_begin(j);
+	ll_json_kv_str(j, "kind", ll_sim_name(e->sim));
+	ll_json_kv_str(j, "definition", ll_sim_describe(e->sim));
+	ll_json_kv_str(j, "matching", "Hungarian; mean pair score over the larger rank");
+	ll_json_kv_str(j, "reference", "each fit against the best fit of its rank");
+	ll_json_obj_end(j);
+	ll_json_key(j, "fused");
+	ll_json_bool(j, o->fused);
+	ll_json_kv_int(j, "threads", o->threads);
+	ll_json_kv_str(j, "objective", "||W.(X - M)|| / ||W.X||, W = observed entries");
+
+	ll_json_key(j, "ranks");
+	ll_json_arr_begin(j);
+	for (size_t ri = 0; ri < e->nranks; ri++) {
+		const ll_ens_rank *er = &e->ranks[ri];
+		ll_json_obj_begin(j);
+		ll_json_kv_int(j, "rank", (long long)er->rank);
+		ll_json_kv_num(j, "best_objective", st[ri].best);
+		ll_json_kv_num(j, "median_objective", st[ri].median);
+		ll_json_kv_num(j, "worst_objective", st[ri].worst);
+		ll_json_kv_num(j, "mean_similarity", st[ri].mean_sim);
+		ll_json_kv_num(j, "min_similarity", st[ri].min_sim);
+		ll_json_kv_num(j, "median_iterations", st[ri].median_iters);
+		ll_json_kv_num(j, "seconds", er->seconds);
+		ll_json_key(j, "replicates");
+		ll_json_arr_begin(j);
+		for (size_t k = 0; k < er->nrep; k++) {
+			const ll_cp_result *f = &er->fits[k];
+			char sub[64];
+			snprintf(sub, sizeof sub, "rank_%02zu/rep_%02zu", er->rank, k);
+			ll_json_obj_begin(j);
+			ll_json_kv_str(j, "dir", sub);
+			json_seed(j, "seed", f->seed);
+			ll_json_kv_num(j, "objective", f->obj);
+			ll_json_kv_num(j, "similarity", er->sim[k]);
+			ll_json_kv_int(j, "iterations", f->iters);
+			ll_json_key(j, "converged");
+			ll_json_bool(j, f->converged);
+			ll_json_kv_num(j, "seconds", f->seconds);
+			ll_json_obj_end(j);
+		}
+		ll_json_arr_end(j);
+		ll_json_obj_end(j);
+	}
+	ll_json_arr_end(j);
+	ll_json_kv_num(j, "seconds", e->seconds);
+	ll_json_obj_end(j);
+	fputc('\n', j->fp);
+}
+
+/* rank_RR/ directories of an earlier ensemble in dir: gone before this one
+ * is written, so dir holds exactly the fits summary.json lists.  Only
+ * names of our own form (rank_ and digits) are touched. */
+static int remove_old_fits(const char *dir, ll_err *err)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	int rc = LL_OK;
+	if (!d)
+		return LL_OK; /* nothing there yet */
+	while (rc == LL_OK && (de = readdir(d)) != NULL) {
+		const char *n = de->d_name;
+		if (strncmp(n, "rank_", 5) != 0 || !n[5] || strspn(n + 5, "0123456789") != strlen(n + 5))
+			continue;
+		char *p = ll_path_join(dir, n);
+		rc = p ? ll_rmtree(p, err) : ll_err_set(err, LL_ENOMEM, "out of memory");
+		free(p);
+	}
+	closedir(d);
+	return rc;
+}
+
+int ll_ens_write(const ll_ensemble *e, const char *dir, const ll_tensor *X,
+		 const ll_ens_meta *meta, ll_err *err)
+{
+	char s1[128], s2[128];
+	if (!e || !e->ranks || e->nranks == 0)
+		return ll_err_set(err, LL_EINVAL, "ensemble write: nothing fitted");
+	if (!dir || !*dir)
+		return ll_err_set(err, LL_EINVAL, "ensemble write: no directory");
+	if (X) {
+		int same = X->nmodes == e->nmodes;
+		for (int n = 0; same && n < X->nmodes; n++)
+			same = X->dim[n] == e->dim[n];
+		if (!same) {
+			ll_tensor t = {0};
+			t.nmodes = e->nmodes;
+			memcpy(t.dim, e->dim, sizeof t.dim);
+			return ll_err_set(err, LL_ESHAPE, "%s: data shape %s is not the ensemble's %s",
+					  dir, ll_tensor_shape_str(X, s1, sizeof s1),
+					  ll_tensor_shape_str(&t, s2, sizeof s2));
+		}
+	}
+	ll_ens_stats *st = ll_malloc_array(e->nranks, sizeof *st);
+	if (!st)
+		return ll_err_set(err, LL_ENOMEM, "ensemble write: out of memory");
+	int rc = LL_OK;
+	for (size_t ri = 0; ri < e->nranks && rc == LL_OK; ri++)
+		rc = ll_ens_rank_stats(&e->ranks[ri], &st[ri], err);
+	if (rc == LL_OK)
+		rc = ll_mkdirs(dir, err);
+	if (rc == LL_OK)
+		rc = remove_old_fits(dir, err);
+	for (size_t ri = 0; ri < e->nranks && rc == LL_OK; ri++)
+		for (size_t k = 0; k < e->ranks[ri].nrep && rc == LL_OK; k++)
+			rc = write_fit(dir, e->ranks[ri].rank, k, &e->ranks[ri].fits[k], err);
+	char *path = NULL;
+	if (rc == LL_OK && !(path = ll_path_join(dir, "summary.json")))
+		rc = ll_err_set(err, LL_ENOMEM, "ensemble write: out of memory");
+	if (rc == LL_OK) {
+		ll_afile af;
+		rc = ll_afile_open(&af, path, err);
+		if (rc == LL_OK) {
+			ll_json j;
+			ll_json_init(&j, af.fp, 1);
+			json_summary(&j, e, meta, st);
+			rc = ll_afile_commit(&af, err);
+		}
+	}
+	free(path);
+	free(st);
+	return rc;
+}

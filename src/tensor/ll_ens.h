@@ -1,0 +1,131 @@
+/*
+ * ll_ens.h - similarity of CP models, component alignment, and ensembles
+ * of fits over ranks x replicates (as tensortools' Ensemble, reproducible).
+ *
+ * Similarity scores between two models A and B of the same shape (B may
+ * have a different rank; unmatched components score 0):
+ *   LL_SIM_MEANCOS     tensortools kruskal_align: per component pair,
+ *                      mean over modes of |cos|; lambda ignored.  Default.
+ *   LL_SIM_TOMASI_BRO  Tensor Toolbox score: (1 - |la-lb|/max(la,lb)) x
+ *                      product over modes of |cos| ("factor match score").
+ *   LL_SIM_CONGRUENCE  TensorLy congruence: product over modes of |cos|.
+ * Components are matched with the Hungarian algorithm maximising the
+ * summed pair scores; the model similarity is the mean pair score over
+ * max(rank A, rank B) components.
+ */
+#ifndef LL_ENS_H
+#define LL_ENS_H
+
+#include <stdint.h>
+
+#include "base/ll_common.h"
+#include "tensor/ll_cp.h"
+#include "tensor/ll_ktensor.h"
+#include "tensor/ll_tensor.h"
+
+typedef enum ll_sim_kind {
+	LL_SIM_MEANCOS = 0,
+	LL_SIM_TOMASI_BRO,
+	LL_SIM_CONGRUENCE
+} ll_sim_kind;
+
+const char *ll_sim_name(ll_sim_kind k);          /* "mean-cos", "tomasi-bro", "congruence" */
+int ll_sim_parse(const char *s, ll_sim_kind *k); /* LL_OK or LL_EINVAL */
+
+/* Minimum-cost assignment for an n x m cost matrix (row-major).  assign[i]
+ * is the column given to row i, or SIZE_MAX when n > m leaves row i
+ * unassigned.  O(max(n,m)^3). */
+int ll_hungarian(const double *cost, size_t n, size_t m, size_t *assign, ll_err *err);
+
+/* Similarity of A and B.  If perm is non-NULL (A->rank entries) it receives
+ * the matched component of B for each component of A (SIZE_MAX if none). */
+int ll_kt_similarity(const ll_ktensor *A, const ll_ktensor *B, ll_sim_kind kind,
+		     double *sim, size_t *perm, ll_err *err);
+
+/* Permute (and sign-flip) B's components to line up with A's: matched
+ * components take A's positions, unmatched ones follow by weight. */
+int ll_kt_align(const ll_ktensor *A, ll_ktensor *B, ll_sim_kind kind, ll_err *err);
+
+typedef struct ll_ens_opts {
+	size_t rank_lo, rank_hi;  /* inclusive */
+	size_t replicates;        /* per rank */
+	uint64_t seed;            /* base; replicate seeds derive from it */
+	ll_cp_opts cp;            /* method, tol, max_iter, init, mask ... (rank ignored) */
+	ll_sim_kind sim;
+	int fused;                /* fit each rank's replicates together (default 1) */
+	int threads;              /* 0 = as many as cores */
+	ll_progress_fn progress;  /* optional; stage "rank R", frac overall;
+				   * called from worker threads, one call at a time */
+	void *progress_ud;
+} ll_ens_opts;
+
+void ll_ens_opts_default(ll_ens_opts *o);
+
+typedef struct ll_ens_rank {
+	size_t rank;
+	size_t nrep;
+	ll_cp_result *fits;  /* nrep fits, sorted by objective, best first */
+	double *sim;         /* similarity of each fit to fits[0] (sim[0] = 1) */
+	double seconds;      /* wall time for this rank */
+} ll_ens_rank;
+
+typedef struct ll_ensemble {
+	size_t nranks;
+	ll_ens_rank *ranks;  /* rank_lo .. rank_hi */
+	ll_sim_kind sim;
+	ll_cp_method method;
+	double seconds;
+	/* provenance, filled by ll_ens_fit (for ll_ens_write) */
+	ll_ens_opts opts;    /* as given, threads resolved (0 -> cores); the
+			      * pointers progress, cp.mask, cp.progress cleared */
+	int nmodes;
+	size_t dim[LL_MAX_MODES]; /* the data's shape */
+	double data_norm;    /* ||W.X||, the norm of the observed entries */
+	size_t nmissing;     /* entries missing (NaN or mask 0) */
+} ll_ensemble;
+
+/* Fit every rank and replicate, sort by objective, score every replicate
+ * against its rank's best, and align each rank's best to the best of the
+ * rank below (so component order carries across ranks) and every replicate
+ * to its rank's best. */
+int ll_ens_fit(const ll_tensor *X, const ll_ens_opts *o, ll_ensemble *e, ll_err *err);
+void ll_ens_free(ll_ensemble *e);
+/* The entry for a rank, or NULL. */
+const ll_ens_rank *ll_ens_get(const ll_ensemble *e, size_t rank);
+
+/* One line saying how a similarity score is computed. */
+const char *ll_sim_describe(ll_sim_kind k);
+
+/* Summary of one rank.  Similarities are over the replicates other than the
+ * best (the best scores 1 against itself): NaN when there is only one. */
+typedef struct ll_ens_stats {
+	double best, median, worst; /* objectives */
+	double mean_sim, min_sim;
+	double median_iters;
+} ll_ens_stats;
+int ll_ens_rank_stats(const ll_ens_rank *r, ll_ens_stats *st, ll_err *err);
+
+/* What ll_ens_write records about where the ensemble came from; every
+ * field may be 0/NULL. */
+typedef struct ll_ens_meta {
+	const char *tool;        /* e.g. "latentlab tca" */
+	int argc;                /* command line, argv[0] first */
+	char *const *argv;
+	const char *data_file;
+	const char *data_dtype;  /* e.g. "<f4" */
+	const char *mask_file;
+} ll_ens_meta;
+
+/* Write e under dir (created if needed; same-named files are replaced):
+ *   dir/rank_RR/rep_KK/lambda.npy     weights (rank)
+ *   dir/rank_RR/rep_KK/factor_N.npy   mode-N factor (dim[N] x rank)
+ *   dir/rank_RR/rep_KK/hist.npy       objective per iteration
+ *   dir/summary.json                  settings, per-rank and per-fit numbers
+ * RR is the rank, KK the fit's place in its rank (00 = best), at least two
+ * digits each; all .npy are float64.  summary.json is written last, every
+ * file through a temporary name.  X (may be NULL) is the data the
+ * ensemble was fitted to: its shape is checked.  meta may be NULL. */
+int ll_ens_write(const ll_ensemble *e, const char *dir, const ll_tensor *X,
+		 const ll_ens_meta *meta, ll_err *err);
+
+#endif

@@ -1,0 +1,180 @@
+#include "tensor/ll_tensor.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int ll_tensor_init(ll_tensor *t, int nmodes, const size_t *dim, ll_err *err)
+{
+	size_t size = 1;
+
+	memset(t, 0, sizeof *t);
+	if (nmodes < 1 || nmodes > LL_MAX_MODES)
+		return ll_err_set(err, LL_ESHAPE, "tensor must have 1 to %d modes, not %d",
+				  LL_MAX_MODES, nmodes);
+	for (int n = 0; n < nmodes; n++) {
+		if (dim[n] == 0)
+			return ll_err_set(err, LL_ESHAPE, "mode %d has size 0", n);
+		if (!ll_mul_ok(size, dim[n], &size))
+			return ll_err_set(err, LL_ENOMEM, "tensor size overflows");
+	}
+	t->data = ll_calloc_array(size, sizeof(double));
+	if (!t->data)
+		return ll_err_set(err, LL_ENOMEM, "out of memory for a tensor of %zu entries", size);
+	t->nmodes = nmodes;
+	memcpy(t->dim, dim, (size_t)nmodes * sizeof dim[0]);
+	t->size = size;
+	return LL_OK;
+}
+
+void ll_tensor_free(ll_tensor *t)
+{
+	free(t->data);
+	memset(t, 0, sizeof *t);
+}
+
+int ll_tensor_copy(ll_tensor *dst, const ll_tensor *src, ll_err *err)
+{
+	int rc = ll_tensor_init(dst, src->nmodes, src->dim, err);
+	if (rc == LL_OK)
+		memcpy(dst->data, src->data, src->size * sizeof(double));
+	return rc;
+}
+
+int ll_tensor_same_shape(const ll_tensor *a, const ll_tensor *b)
+{
+	if (a->nmodes != b->nmodes)
+		return 0;
+	for (int n = 0; n < a->nmodes; n++)
+		if (a->dim[n] != b->dim[n])
+			return 0;
+	return 1;
+}
+
+const char *ll_tensor_shape_str(const ll_tensor *t, char *buf, size_t n)
+{
+	size_t off = 0;
+	if (n)
+		buf[0] = '\0';
+	for (int m = 0; m < t->nmodes && off < n; m++) {
+		int w = snprintf(buf + off, n - off, "%s%zu", m ? "x" : "", t->dim[m]);
+		if (w < 0)
+			break;
+		off += (size_t)w;
+	}
+	return buf;
+}
+
+double ll_tensor_norm(const ll_tensor *t)
+{
+	/* a plain sum of squares is exact enough and fast; fall back to the
+	 * scaled one only when it overflowed, underflowed or met a NaN */
+	double s = 0.0;
+	for (size_t i = 0; i < t->size; i++)
+		s += t->data[i] * t->data[i];
+	if (isfinite(s) && s > 1e-280)
+		return sqrt(s);
+	double scale = 0.0, ssq = 1.0;
+	int inf = 0;
+	for (size_t i = 0; i < t->size; i++) {
+		double a = fabs(t->data[i]);
+		if (a == 0.0)
+			continue;
+		if (isnan(a))
+			return NAN;
+		if (isinf(a)) {
+			inf = 1;
+			continue;
+		}
+		if (scale < a) {
+			ssq = 1.0 + ssq * (scale / a) * (scale / a);
+			scale = a;
+		} else {
+			ssq += (a / scale) * (a / scale);
+		}
+	}
+	return inf ? INFINITY : scale * sqrt(ssq);
+}
+
+void ll_tensor_count_nonfinite(const ll_tensor *t, size_t *nnan, size_t *ninf)
+{
+	size_t a = 0, b = 0;
+	for (size_t i = 0; i < t->size; i++) {
+		if (isnan(t->data[i]))
+			a++;
+		else if (isinf(t->data[i]))
+			b++;
+	}
+	if (nnan)
+		*nnan = a;
+	if (ninf)
+		*ninf = b;
+}
+
+/* Walk t in memory order, keeping the (row, column) of the Kolda mode-n
+ * unfolding up to date with an odometer; to_matrix picks the direction. */
+static void unfold_walk(ll_tensor *t, int mode, double *mat, int to_matrix)
+{
+	int N = t->nmodes;
+	size_t ncol = t->size / t->dim[mode];
+	size_t J[LL_MAX_MODES], idx[LL_MAX_MODES] = {0}, stride = 1;
+	for (int k = 0; k < N; k++) {
+		J[k] = k == mode ? ncol : stride; /* the mode itself steps rows */
+		if (k != mode)
+			stride *= t->dim[k];
+	}
+	size_t pos = 0; /* row * ncol + col */
+	for (size_t lin = 0; lin < t->size; lin++) {
+		if (to_matrix)
+			mat[pos] = t->data[lin];
+		else
+			t->data[lin] = mat[pos];
+		for (int n = N - 1; n >= 0; n--) {
+			if (++idx[n] < t->dim[n]) {
+				pos += J[n];
+				break;
+			}
+			pos -= (t->dim[n] - 1) * J[n];
+			idx[n] = 0;
+		}
+	}
+}
+
+void ll_tensor_unfold(const ll_tensor *t, int mode, double *out)
+{
+	/* to_matrix only reads t */
+	unfold_walk((ll_tensor *)t, mode, out, 1);
+}
+
+void ll_tensor_fold(ll_tensor *t, int mode, const double *in)
+{
+	/* from-matrix only reads in */
+	unfold_walk(t, mode, (double *)in, 0);
+}
+
+void ll_khatri_rao(const double *A, size_t nI, const double *B, size_t nJ,
+		   size_t R, double *out)
+{
+	for (size_t i = 0; i < nI; i++)
+		for (size_t j = 0; j < nJ; j++) {
+			double *o = out + (i * nJ + j) * R;
+			const double *a = A + i * R, *b = B + j * R;
+			for (size_t r = 0; r < R; r++)
+				o[r] = a[r] * b[r];
+		}
+}
+
+void ll_gram(const double *U, size_t n, size_t R, double *G)
+{
+	memset(G, 0, R * R * sizeof *G);
+	for (size_t i = 0; i < n; i++) {
+		const double *u = U + i * R;
+		for (size_t a = 0; a < R; a++)
+			for (size_t b = a; b < R; b++)
+				G[a * R + b] += u[a] * u[b];
+	}
+	for (size_t a = 0; a < R; a++)
+		for (size_t b = 0; b < a; b++)
+			G[a * R + b] = G[b * R + a];
+}

@@ -1,0 +1,364 @@
+#!/bin/sh
+# tests/e2e/test_tui.sh - the workbench (`latentlab tui`) driven through tmux
+# (TAP): the real binary in a 120x40 pane, keys sent with send-keys, the
+# screen read back with capture-pane.  Every wait polls the pane (up to
+# 30 s) instead of sleeping a fixed time.  Each tmux server has its own
+# socket and is killed on exit.  Skipped when tmux is missing.
+#
+# The report the workbench writes is compared with `latentlab run`'s for
+# the same session: every figure CSV byte for byte, report.md after
+# normalising what differs from run to run -- ISO dates (...T12:34:56Z)
+# and the cells of table columns headed "seconds" (wall times).
+. "${top_srcdir:-.}/tests/tap.sh"
+
+if ! command -v tmux >/dev/null 2>&1; then
+	echo "ok 1 # SKIP no tmux"
+	echo "1..1"
+	exit 0
+fi
+
+T=$(mktemp -d "${TMPDIR:-/tmp}/ll_test_tui.XXXXXX") || exit 1
+SOCKS=""
+cleanup() {
+	for s in $SOCKS; do tmux -L "$s" kill-server 2>/dev/null; done
+	rm -rf "$T"
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM
+
+case $LL in /*) ;; *) LL=$(pwd)/$LL ;; esac
+case $SRC in /*) ;; *) SRC=$(pwd)/$SRC ;; esac
+
+# A small MNIST session: runs in well under a second.
+cat > "$T/s.lab" <<EOF
+[session]
+name = tuitest
+seed = 1
+[data]
+kind = mnist
+path = $SRC/examples/data
+[train]
+models = 3
+hidden = 16
+epochs = 1
+train_images = 1000
+[tensor]
+[tca]
+ranks = 1-3
+replicates = 2
+[trajectory]
+[report]
+EOF
+# A session whose tca step runs for minutes unless canceled.
+cat > "$T/long.lab" <<EOF
+[session]
+name = long
+[data]
+kind = synth
+[tensor]
+[tca]
+ranks = 1-8
+replicates = 20
+tol = 0
+max_iter = 100000
+[trajectory]
+[report]
+EOF
+# run NAME CMD...: CMD with its pid in NAME.pid; then its exit status in
+# NAME.exit and the terminal's modes in NAME.stty
+# (it shares the workbench's process group, so it must outlive a Ctrl-C)
+cat > "$T/wrap.sh" <<'EOF'
+trap : INT
+name=$1; shift
+sh -c 'echo $$ > "$0"; exec "$@"' "$name.pid" "$@" 2> "$name.err"
+echo "EXIT=$?" > "$name.exit"
+stty -a > "$name.stty" 2>&1
+EOF
+
+# start NAME SESSION ENV...: a tmux server ll<pid><NAME> running the
+# workbench on SESSION with output in $T/NAME.out, in a clean locale
+start() {
+	name=$1 session=$2; shift 2
+	sock="ll$$$name"
+	SOCKS="$SOCKS $sock"
+	tmux -f /dev/null -L "$sock" new-session -d -x 120 -y 40 \
+		"env -u LC_ALL -u LC_CTYPE -u LC_MESSAGES -u NO_COLOR $* sh $T/wrap.sh $T/$name $LL tui $T/$session -o $T/$name.out"
+}
+keys() { # keys NAME KEY...
+	n=$1; shift
+	tmux -L "ll$$$n" send-keys "$@"
+}
+cap() { # cap NAME [-e]: the pane's text into $T/NAME.cap
+	tmux -L "ll$$$1" capture-pane -p $2 > "$T/$1.cap" 2>/dev/null
+}
+# until_ok NAME CMD...: run CMD (after a capture of NAME) until it
+# succeeds, at most 30 s; show the screen when it never does
+until_ok() {
+	n=$1; shift
+	i=0
+	while [ $i -lt 300 ]; do
+		cap "$n"
+		"$@" && return 0
+		sleep 0.1
+		i=$((i + 1))
+	done
+	echo "# timed out: $*"
+	sed 's/^/#   /' "$T/$n.cap"
+	return 1
+}
+shows() { grep -q -E -- "$2" "$T/$1.cap"; }               # shows NAME ERE
+shows_fixed() { n=$1; shift; grep -q -F "$@" "$T/$n.cap"; } # shows_fixed NAME -e STR...
+all_done() { [ "$(grep -c -E '^ . (data|train|tensor|tca|trajectory|report) +done' "$T/$1.cap")" -eq 6 ]; }
+exited() { [ -s "$T/$1.exit" ]; }
+wait_exit() { # the workbench has ended (at most 30 s)
+	i=0
+	while [ $i -lt 300 ] && ! exited "$1"; do sleep 0.1; i=$((i + 1)); done
+	exited "$1"
+}
+high_bytes() { LC_ALL=C tr -d '\000-\177' < "$1" | wc -c; }
+# the Trajectory canvas of a 120x40 capture: rows 3-38, the 90 columns left
+# of the 26-column legend (which has glyphs and separators of its own)
+canvas() { sed -n '3,38p' "$1" | perl -CSD -ne 'chomp; print substr($_, 0, 90), "\n"'; }
+# non-blank braille cells (U+2801-U+28FF) / ASCII line glyphs in the canvas
+braille_cells() { canvas "$1" | perl -CSD -ne '$n += () = /[\x{2801}-\x{28FF}]/g; END { print $n + 0 }'; }
+ascii_marks() { canvas "$1" | perl -ne '$n += () = m{[/\\|_.\x27`-]}g; END { print $n + 0 }'; }
+# SGR parameters that set a colour (30-38, 40-48, 90-97, 100-107; not
+# 39/49 = default colour) in a capture made with -e
+colour_sgr() {
+	grep -o "$(printf '\033')\[[0-9;]*m" "$1" | tr -d "$(printf '\033')[m" | tr ';' '\n' |
+		grep -c -E '^(3[0-8]|4[0-8]|9[0-7]|10[0-7])$'
+}
+tty_sane() { grep -q -w icanon "$1" && grep -q -w echo "$1" && ! grep -q -e '-icanon' -e '-echo ' "$1"; }
+# report.md without dates and without the cells of "seconds" columns
+normalise() {
+	sed -E 's/[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z/DATE/g' "$1" | awk '
+		/<thead>/ { col = 0; n = split($0, h, "</th>"); for (i = 1; i <= n; i++) if (h[i] ~ />seconds$/) col = i }
+		/<\/table>/ { col = 0 }
+		col && /^<tr/ && !/<th/ {
+			n = split($0, c, "</td>"); out = ""
+			for (i = 1; i <= n; i++) { if (i == col) sub(/>[^>]*$/, ">T", c[i]); out = out (i > 1 ? "</td>" : "") c[i] }
+			$0 = out
+		}
+		{ print }'
+}
+
+# ---- outside the screen --------------------------------------------------------
+tap_ok "tui --help" "$LL" tui --help
+tap_fails "tui: unknown option" "unknown option" "$LL" tui --frob
+tap_fails "tui: bad session file" "nope.lab: cannot open" "$LL" tui "$T/nope.lab"
+tap_fails "tui without a terminal" "needs a terminal" "$LL" tui "$T/s.lab" < /dev/null
+
+# every key and command in `tui --keys` (generated from the key table) is
+# documented in the man page
+"$LL" tui --keys > "$T/keys"
+ok=$?
+sed 's/\\-/-/g' "$SRC/doc/latentlab.1" > "$T/man"
+awk '/^Commands/ { c = 1; next }
+	/^  / { if (c) print "C " $1; else { l = substr($0, 3, 13); sub(/ +$/, "", l); print "K " l } }' "$T/keys" > "$T/keylist"
+[ -s "$T/keylist" ] || ok=1
+while IFS= read -r line; do
+	item=${line#??}
+	case $line in
+	K*) grep -q -x -F ".B $item" "$T/man" || { echo "# key '$item' is not in the man page"; ok=1; } ;;
+	C*) grep -q -F "$item" "$T/man" || { echo "# command '$item' is not in the man page"; ok=1; } ;;
+	esac
+done < "$T/keylist"
+tap_result $ok "every key and command of the key table is in the man page"
+
+# ---- no arguments on a terminal: the demo session ------------------------------
+SOCKS="$SOCKS ll$$d"
+tmux -f /dev/null -L "ll$$d" new-session -d -x 120 -y 40 -c "$T" \
+	"env -u LC_ALL -u LC_CTYPE LANG=C.UTF-8 sh $T/wrap.sh $T/d $LL"
+until_ok d shows d '1 Pipeline'
+r1=$?
+shows d 'mnist' && shows d 'built-in demo session' && shows d '^ . train +pending'
+tap_result $((r1 + $?)) "'latentlab' alone on a terminal opens the demo session"
+keys d q
+wait_exit d && grep -q '^EXIT=0$' "$T/d.exit" && [ ! -e "$T/latentlab-out" ]
+tap_result $? "q quits at once when nothing was edited or run; nothing written"
+
+# ---- UTF-8, colour ----------------------------------------------------------
+start u s.lab LANG=C.UTF-8
+until_ok u shows u '1 Pipeline.*2 Factors.*3 Trajectory.*4 Log'
+tap_result $? "starts on the Pipeline screen with a tab bar"
+shows u '^ . data +pending' && shows u 'R run all' && shows u '\? help'
+tap_result $? "steps pending, key hints at the bottom"
+
+keys u j e C-u foo Enter
+until_ok u shows u "kind must be one of mnist\|npy\|synth\|csv, not 'foo'"
+tap_result $? "an invalid value typed in the editor: the error in the status bar"
+# a valid value typed but not accepted: Esc must throw it away
+keys u C-u npy Escape
+until_ok u shows u 'edit abandoned'
+! shows u 'tuitest \[\+\]' && shows u '^ +kind += mnist' && ! shows u '^ +kind += npy'
+tap_result $? "Esc abandons the edit; the session is unchanged"
+
+keys u R
+until_ok u all_done u
+tap_result $? "R runs every step to done"
+[ -s "$T/u.out/results.json" ] && [ -s "$T/u.out/session.lab" ] && [ -s "$T/u.out/tca/summary.json" ] &&
+	! grep -q '"failed"' "$T/u.out/results.json"
+tap_result $? "results.json, session.lab and step results in OUTDIR"
+
+keys u 2
+until_ok u shows_fixed u -e '▁' -e '▂' -e '▃' -e '▄' -e '▅' -e '▆' -e '▇' -e '█'
+tap_result $? "Factors: block sparklines"
+shows u 'rank 3 chosen' && shows u 'C1 ' && shows u 'C3 '
+tap_result $? "Factors: one row per component of the chosen rank"
+keys u Enter
+until_ok u shows u 'mode 1 of 4: model'
+r1=$?
+keys u l
+until_ok u shows u 'mode 2 of 4: digit'
+tap_result $((r1 + $?)) "Enter zooms a factor; l goes to the next mode"
+keys u Enter : 'rank 2' Enter
+until_ok u shows u '^ rank 2 \(1-3\)'
+tap_result $? ":rank 2 shows rank 2"
+
+keys u 3
+until_ok u shows u 'az=45 el=30 zoom=1'
+r1=$?
+canvas "$T/u.cap" > "$T/view1"
+nb=$(braille_cells "$T/u.cap")
+cap u -e
+cp "$T/u.cap" "$T/colour.cap"
+keys u l l l
+until_ok u shows u 'az=90 el=30'
+r2=$?
+canvas "$T/u.cap" > "$T/view2"
+echo "# braille cells in the canvas: $nb"
+# the axis triad alone is ~15 cells: the paths make many more
+! cmp -s "$T/view1" "$T/view2" && [ "$nb" -gt 45 ]
+tap_result $((r1 + r2 + $?)) "Trajectory: braille paths; l l l rotates the picture"
+[ "$(colour_sgr "$T/colour.cap")" -gt 0 ]
+tap_result $? "colour by default (the NO_COLOR check below can fail)"
+
+tmux -L "ll$$u" resize-window -x 30 -y 10
+until_ok u shows u 'terminal too small'
+tap_result $? "30x10: 'terminal too small'"
+tmux -L "ll$$u" resize-window -x 120 -y 40
+back_again() { shows u '3 Trajectory.*4 Log' && shows u 'az=90 el=30' && ! shows u 'too small'; }
+# one condition, polled: the tab bar can be drawn a frame before the rest
+until_ok u back_again
+tap_result $? "back to 120x40: the screen again"
+keys u z
+until_ok u shows u 'az=0 el=90'
+r1=$?
+keys u 1
+until_ok u shows u '^ . data +done'
+tap_result $((r1 + $?)) "Trajectory: z looks along axis 3; 1 switches to Pipeline there too"
+keys u 2 s
+until_ok u shows u 'saved the session to .*s.lab'
+[ $? -eq 0 ] && [ -s "$T/s.lab~" ] && grep -q "^path = $SRC/examples/data" "$T/s.lab~"
+tap_result $? "s saves from the Factors screen, keeping the old text as s.lab~"
+
+rm -f "$T/u.out/report.md" "$T/u.out/report.html"
+keys u w
+until_ok u shows u 'report written'
+[ $? -eq 0 ] && [ -s "$T/u.out/report.md" ] && [ -s "$T/u.out/report.html" ]
+tap_result $? "w writes report.md and report.html"
+
+"$LL" run "$T/s.lab" -o "$T/run.out" -q
+ok=$?
+for f in "$T/run.out"/figures/*.csv; do
+	cmp "$f" "$T/u.out/figures/$(basename "$f")" || ok=1
+done
+cmp "$T/run.out/tca/rank_03/rep_00/factor_2.npy" "$T/u.out/tca/rank_03/rep_00/factor_2.npy" || ok=1
+tap_result $ok "figure CSVs and TCA factors equal latentlab run's"
+normalise "$T/run.out/report.md" > "$T/run.md"
+normalise "$T/u.out/report.md" > "$T/tui.md"
+diff "$T/run.md" "$T/tui.md" > "$T/md.diff"
+ok=$?
+[ $ok -eq 0 ] || sed 's/^/# /' "$T/md.diff" | head -20
+tap_result $ok "report.md equals latentlab run's (dates and seconds aside)"
+
+keys u 1 : 'set tca.replicates 3' Enter
+until_ok u shows u 'tuitest \[\+\]'
+tap_result $? ":set marks the session edited"
+keys u q
+until_ok u shows u 'Unsaved edits: quit anyway\? \(y/n\)'
+r1=$?
+keys u n
+until_ok u shows u 'not quitting'
+tap_result $((r1 + $?)) "q asks before discarding edits; n stays"
+keys u q y
+wait_exit u && grep -q '^EXIT=0$' "$T/u.exit"
+ok=$?
+[ $ok -eq 0 ] || sed 's/^/# /' "$T/u.exit" "$T/u.err" | head -20
+tap_result $ok "q y quits with exit status 0 (and no leak report under ASan)"
+tty_sane "$T/u.stty"
+tap_result $? "the terminal is restored (icanon, echo)"
+
+# ---- LANG=C: ASCII only ---------------------------------------------------------
+start a s.lab LANG=C
+until_ok a shows a '1 Pipeline'
+keys a R
+until_ok a all_done a
+r1=$?
+[ "$(high_bytes "$T/a.cap")" -eq 0 ]
+tap_result $((r1 + $?)) "LANG=C: the Pipeline screen is ASCII"
+keys a 2
+until_ok a shows a 'rank 3 chosen'
+r1=$?
+[ "$(high_bytes "$T/a.cap")" -eq 0 ] && grep -q -E '^.C1 +[0-9.]+ [_.:=+*#-]{5}' "$T/a.cap"
+tap_result $((r1 + $?)) "LANG=C: ASCII sparklines, no blocks"
+keys a 3
+until_ok a shows a 'az=45'
+r1=$?
+na=$(ascii_marks "$T/a.cap")
+echo "# ASCII line glyphs in the canvas: $na"
+[ "$(high_bytes "$T/a.cap")" -eq 0 ] && [ "$na" -gt 45 ]
+tap_result $((r1 + $?)) "LANG=C: ASCII trajectories, no braille"
+keys a q
+wait_exit a && grep -q '^EXIT=0$' "$T/a.exit"
+tap_result $? "LANG=C: q quits with status 0"
+
+# ---- a terminal that cannot move the cursor ------------------------------------------
+start t s.lab TERM=dumb
+wait_exit t && grep -q '^EXIT=1$' "$T/t.exit" && [ "$(grep -c . "$T/t.err")" -eq 1 ] &&
+	grep -q 'TERM=dumb.*needs one that can move the cursor' "$T/t.err"
+tap_result $? "TERM=dumb: a one-line error and exit 1, not a blank screen"
+
+# ---- NO_COLOR -----------------------------------------------------------------------
+start n s.lab LANG=C.UTF-8 NO_COLOR=1
+until_ok n shows n '1 Pipeline'
+keys n R
+until_ok n all_done n
+r1=$?
+keys n 3
+until_ok n shows n 'az=45'
+cap n -e
+[ $r1 -eq 0 ] && [ "$(colour_sgr "$T/n.cap")" -eq 0 ]
+tap_result $? "NO_COLOR=1: no colour escape sequences"
+keys n q
+wait_exit n && grep -q '^EXIT=0$' "$T/n.exit"
+tap_result $? "NO_COLOR=1: q quits with status 0"
+
+# ---- a long step: cancel, then SIGTERM while it runs -----------------------------------
+start l long.lab LANG=C.UTF-8
+until_ok l shows l '1 Pipeline'
+keys l R
+until_ok l shows l '^ . tca +running'
+r1=$?
+keys l Escape
+until_ok l shows l '^ . tca +pending +canceled after'
+tap_result $((r1 + $?)) "Esc cancels a running step; it is pending again"
+keys l 4
+until_ok l shows l 'tca: canceled; pending again'
+tap_result $? "the Log screen shows the core's lines and the cancel"
+keys l 1 R
+until_ok l shows l '^ . tca +running'
+r1=$?
+keys l C-c
+until_ok l shows l 'canceled: .*canceled'
+r2=$?
+shows l '^ . tca +pending'
+tap_result $((r1 + r2 + $?)) "Ctrl-C cancels the step, not the workbench"
+keys l R
+until_ok l shows l '^ . tca +running'
+r1=$?
+kill -TERM "$(cat "$T/l.pid")"
+wait_exit l && grep -q '^EXIT=143$' "$T/l.exit" && tty_sane "$T/l.stty"
+tap_result $((r1 + $?)) "SIGTERM during a step: the terminal is restored, status 143"
+
+tap_done

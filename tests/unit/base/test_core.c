@@ -1,0 +1,119 @@
+/* Unit tests for the core helpers: errors, rng, atomic files, json. */
+#include "base/ll_common.h"
+#include "base/ll_fs.h"
+#include "base/ll_json.h"
+#include "base/ll_rng.h"
+#include "ll_test.h"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+static void test_err(void)
+{
+	ll_err e;
+	ll_err_clear(&e);
+	LL_CHECK_INT(ll_err_set(&e, LL_EINVAL, "rank %d too big", 9), LL_EINVAL);
+	LL_CHECK_STR(e.msg, "rank 9 too big");
+	ll_err_prefix(&e, "%s", "x.npy");
+	LL_CHECK_STR(e.msg, "x.npy: rank 9 too big");
+	LL_CHECK_INT(ll_err_set(NULL, LL_EIO, "ignored"), LL_EIO);
+	LL_CHECK_STR(ll_strerror(LL_ECANCELED), "canceled");
+	size_t out;
+	LL_CHECK(!ll_mul_ok(SIZE_MAX / 2, 3, &out));
+	LL_CHECK(ll_malloc_array(SIZE_MAX / 2, 3) == NULL);
+}
+
+static void test_rng(void)
+{
+	ll_rng a, b;
+	ll_rng_init(&a, 42);
+	ll_rng_init(&b, 42);
+	for (int i = 0; i < 100; i++)
+		LL_CHECK(ll_rng_u64(&a) == ll_rng_u64(&b));
+	ll_rng_init(&b, 43);
+	LL_CHECK(ll_rng_u64(&a) != ll_rng_u64(&b));
+	/* moments of N(0,1) and U[0,1) over 200k draws: 5-sigma bounds */
+	double s = 0, s2 = 0, u = 0;
+	int n = 200000;
+	for (int i = 0; i < n; i++) {
+		double x = ll_rng_normal(&a);
+		s += x;
+		s2 += x * x;
+		u += ll_rng_uniform(&a);
+	}
+	LL_CHECK_NEAR(s / n, 0.0, 5.0 / sqrt(n));
+	LL_CHECK_NEAR(s2 / n, 1.0, 5.0 * sqrt(2.0 / n));
+	LL_CHECK_NEAR(u / n, 0.5, 5.0 * sqrt(1.0 / 12 / n));
+	double pm = 0;
+	for (int i = 0; i < n; i++)
+		pm += ll_rng_poisson(&a, 3.5);
+	LL_CHECK_NEAR(pm / n, 3.5, 5.0 * sqrt(3.5 / n));
+	for (int i = 0; i < 1000; i++)
+		LL_CHECK(ll_rng_below(&a, 7) < 7);
+	LL_CHECK(ll_seed_derive(1, 2, 3) == ll_seed_derive(1, 2, 3));
+	LL_CHECK(ll_seed_derive(1, 2, 3) != ll_seed_derive(1, 3, 2));
+	LL_CHECK(ll_seed_derive(1, 2, 3) != ll_seed_derive(2, 2, 3));
+}
+
+static void test_json(void)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *fp = open_memstream(&buf, &len);
+	ll_json j;
+	ll_json_init(&j, fp, 0);
+	ll_json_obj_begin(&j);
+	ll_json_kv_str(&j, "name", "a\"b\\c\n");
+	ll_json_kv_num(&j, "x", 0.5);
+	ll_json_kv_num(&j, "nan", NAN);
+	ll_json_key(&j, "v");
+	double v[3] = {1, 2.25, -3};
+	ll_json_num_array(&j, v, 3);
+	ll_json_key(&j, "e");
+	ll_json_arr_begin(&j);
+	ll_json_arr_end(&j);
+	ll_json_kv_int(&j, "n", -7);
+	ll_json_obj_end(&j);
+	fclose(fp);
+	LL_CHECK_STR(buf, "{\"name\":\"a\\\"b\\\\c\\n\",\"x\":0.5,\"nan\":null,\"v\":[1,2.25,-3],\"e\":[],\"n\":-7}");
+	free(buf);
+}
+
+static void test_afile(void)
+{
+	char dir[] = "/tmp/ll_test_XXXXXX";
+	LL_CHECK(mkdtemp(dir) != NULL);
+	char *sub = ll_path_join(dir, "a/b/c");
+	LL_CHECK_INT(ll_mkdirs(sub, NULL), LL_OK);
+	char *f = ll_path_join(sub, "out.txt");
+	ll_afile af;
+	struct stat st;
+	LL_CHECK_INT(ll_afile_open(&af, f, NULL), LL_OK);
+	fputs("hello", af.fp);
+	LL_CHECK(stat(f, &st) != 0); /* not visible before commit */
+	LL_CHECK_INT(ll_afile_commit(&af, NULL), LL_OK);
+	LL_CHECK(stat(f, &st) == 0 && st.st_size == 5);
+	/* abort leaves the old file alone and no temp behind */
+	LL_CHECK_INT(ll_afile_open(&af, f, NULL), LL_OK);
+	fputs("partial", af.fp);
+	ll_afile_abort(&af);
+	LL_CHECK(stat(f, &st) == 0 && st.st_size == 5);
+	/* unwritable location fails with a message naming it */
+	ll_err e;
+	LL_CHECK_INT(ll_afile_open(&af, "/proc/nonexistent/x", &e), LL_EIO);
+	LL_CHECK_CONTAINS(e.msg, "/proc/nonexistent/x");
+	char cmd[256];
+	snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+	LL_CHECK(system(cmd) == 0);
+	free(f);
+	free(sub);
+}
+
+int main(void)
+{
+	LL_RUN(test_err);
+	LL_RUN(test_rng);
+	LL_RUN(test_json);
+	LL_RUN(test_afile);
+	return ll_test_done();
+}

@@ -1,0 +1,1321 @@
+/* Tests for .npy/.npz/IDX reading and writing (src/io/ll_npy.c, ll_npz.c,
+ * ll_idx.c).  Fixtures in tests/data were written by NumPy
+ * (tests/data/make_fixtures.py); expect_val() repeats its value rules.
+ * Corrupt variants are made at run time in a mkdtemp directory. */
+#include "io/ll_npy.h"
+#include "ll_test.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#ifndef LL_TEST_DATA
+#define LL_TEST_DATA "tests/data"
+#endif
+
+static char tmpdir[64];
+
+/* Paths in a few rotating buffers, so several can be live at once. */
+static const char *fixture(const char *name)
+{
+	static char buf[64][512];
+	static int k;
+	k = (k + 1) % 64;
+	snprintf(buf[k], sizeof buf[k], "%s/%s", LL_TEST_DATA, name);
+	return buf[k];
+}
+
+static const char *tmp(const char *name)
+{
+	static char buf[64][512];
+	static int k;
+	k = (k + 1) % 64;
+	snprintf(buf[k], sizeof buf[k], "%s/%s", tmpdir, name);
+	return buf[k];
+}
+
+static unsigned char *slurp(const char *path, size_t *len)
+{
+	FILE *fp = fopen(path, "rb");
+	unsigned char *b = NULL;
+	long n;
+	*len = 0;
+	if (!fp)
+		return NULL;
+	fseek(fp, 0, SEEK_END);
+	n = ftell(fp);
+	fseek(fp, 0, SEEK_SET);
+	b = malloc(n > 0 ? (size_t)n : 1);
+	if (b && fread(b, 1, (size_t)n, fp) != (size_t)n) {
+		free(b);
+		b = NULL;
+	}
+	fclose(fp);
+	if (b)
+		*len = (size_t)n;
+	return b;
+}
+
+static void spit(const char *path, const void *buf, size_t len)
+{
+	FILE *fp = fopen(path, "wb");
+	if (!fp)
+		return;
+	if (len)
+		fwrite(buf, 1, len, fp);
+	fclose(fp);
+}
+
+/* A .npy with a verbatim header string and data bytes. */
+static void make_npy(const char *path, int major, int minor, const char *hdr, const void *data, size_t dlen)
+{
+	unsigned char pre[12] = {0x93, 'N', 'U', 'M', 'P', 'Y'};
+	size_t hl = strlen(hdr), pl = major == 1 ? 10 : 12;
+	FILE *fp = fopen(path, "wb");
+	if (!fp)
+		return;
+	pre[6] = (unsigned char)major;
+	pre[7] = (unsigned char)minor;
+	for (size_t b = 0; b < pl - 8; b++)
+		pre[8 + b] = (unsigned char)(hl >> (8 * b));
+	fwrite(pre, 1, pl, fp);
+	fwrite(hdr, 1, hl, fp);
+	if (dlen)
+		fwrite(data, 1, dlen, fp);
+	fclose(fp);
+}
+
+/* The values make_fixtures.py writes for shape (3, 4), flat index k. */
+static double expect_val(char kind, int size, int k)
+{
+	switch (kind) {
+	case 'f': {
+		double v = (k - 5) * 0.375;
+		if (k == 5)
+			v = -0.0;
+		if (k == 9)
+			v = 0.1;
+		if (k == 10)
+			v = INFINITY;
+		if (k == 11)
+			v = NAN;
+		return size == 4 ? (double)(float)v : v;
+	}
+	case 'i':
+		if (k == 0)
+			return -ldexp(1, 8 * size - 1);
+		if (k == 11)
+			return ldexp(1, 8 * size - 1) - 1; /* i8: rounds to 2^63, as (double)INT64_MAX */
+		return (double)(k * k) * (k % 2 ? -1 : 1);
+	case 'u':
+		if (k == 11)
+			return ldexp(1, 8 * size) - 1;
+		return k * k + k;
+	default:
+		return k % 3 == 0;
+	}
+}
+
+/* Exact equality, NaN == NaN, and the sign of zero. */
+static int same(double a, double b)
+{
+	if (isnan(a) || isnan(b))
+		return isnan(a) && isnan(b);
+	return a == b && signbit(a) == signbit(b);
+}
+
+#define CHECK_ERR(rc, code, e, path, sub) do { \
+	LL_CHECK_INT(rc, code); \
+	LL_CHECK_MSG(strncmp((e).msg, (path), strlen(path)) == 0 && (e).msg[strlen(path)] == ':', \
+		     "message \"%s\" does not start with \"%s:\"", (e).msg, (path)); \
+	LL_CHECK_CONTAINS((e).msg, sub); \
+	LL_CHECK(strchr((e).msg, '\n') == NULL); } while (0)
+
+static void check_vals_3x4(const ll_tensor *t, char kind, int size)
+{
+	LL_CHECK_INT(t->nmodes, 2);
+	LL_CHECK_INT(t->dim[0], 3);
+	LL_CHECK_INT(t->dim[1], 4);
+	if (t->size != 12 || !t->data)
+		return;
+	for (int k = 0; k < 12; k++)
+		LL_CHECK_MSG(same(t->data[k], expect_val(kind, size, k)), "%c%d [%d]: %.17g vs %.17g",
+			     kind, size, k, t->data[k], expect_val(kind, size, k));
+}
+
+/* ---------------- .npy ---------------- */
+
+static void test_npy_dtypes(void)
+{
+	static const struct { const char *file, *dtype; char kind; int size; } cases[] = {
+		{"f4_le.npy", "<f4", 'f', 4}, {"f4_be.npy", ">f4", 'f', 4},
+		{"f8_le.npy", "<f8", 'f', 8}, {"f8_be.npy", ">f8", 'f', 8},
+		{"i1.npy", "|i1", 'i', 1},
+		{"i2_le.npy", "<i2", 'i', 2}, {"i2_be.npy", ">i2", 'i', 2},
+		{"i4_le.npy", "<i4", 'i', 4}, {"i4_be.npy", ">i4", 'i', 4},
+		{"i8_le.npy", "<i8", 'i', 8}, {"i8_be.npy", ">i8", 'i', 8},
+		{"u1.npy", "|u1", 'u', 1},
+		{"u2_le.npy", "<u2", 'u', 2}, {"u2_be.npy", ">u2", 'u', 2},
+		{"u4_le.npy", "<u4", 'u', 4}, {"u4_be.npy", ">u4", 'u', 4},
+		{"u8_le.npy", "<u8", 'u', 8}, {"u8_be.npy", ">u8", 'u', 8},
+		{"b1.npy", "|b1", 'b', 1},
+	};
+	for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+		ll_tensor t;
+		ll_array_info info;
+		ll_err e = {0};
+		int rc = ll_npy_read(fixture(cases[c].file), &t, &info, &e);
+		LL_CHECK_MSG(rc == LL_OK, "%s: %s", cases[c].file, e.msg);
+		if (rc != LL_OK)
+			continue;
+		LL_CHECK_STR(info.dtype, cases[c].dtype);
+		LL_CHECK_INT(info.version_major, 1);
+		LL_CHECK_INT(info.fortran_order, 0);
+		LL_CHECK_INT(info.ndim, 2);
+		check_vals_3x4(&t, cases[c].kind, cases[c].size);
+		ll_tensor_free(&t);
+	}
+}
+
+static void test_npy_fortran(void)
+{
+	ll_tensor t;
+	ll_array_info info;
+	ll_err e = {0};
+	int rc = ll_npy_read(fixture("fortran_f8.npy"), &t, &info, &e);
+	LL_CHECK_MSG(rc == LL_OK, "%s", e.msg);
+	LL_CHECK_INT(info.fortran_order, 1);
+	if (rc == LL_OK)
+		check_vals_3x4(&t, 'f', 8);
+	ll_tensor_free(&t);
+
+	rc = ll_npy_read(fixture("fortran_i2_be_3d.npy"), &t, &info, &e);
+	LL_CHECK_MSG(rc == LL_OK, "%s", e.msg);
+	LL_CHECK_INT(info.fortran_order, 1);
+	LL_CHECK_STR(info.dtype, ">i2");
+	LL_CHECK_INT(t.nmodes, 3);
+	if (rc == LL_OK && t.nmodes == 3 && t.dim[0] == 2 && t.dim[1] == 3 && t.dim[2] == 4)
+		for (int i = 0; i < 2; i++)
+			for (int j = 0; j < 3; j++)
+				for (int k = 0; k < 4; k++) {
+					int c = (i * 3 + j) * 4 + k;
+					LL_CHECK_NEAR(t.data[c], c * 7 - 50, 0);
+				}
+	ll_tensor_free(&t);
+}
+
+static void test_npy_versions(void)
+{
+	const char *files[] = {"v2_f8.npy", "v3_f8.npy"};
+	for (int v = 0; v < 2; v++) {
+		ll_tensor t;
+		ll_array_info info;
+		ll_err e = {0};
+		int rc = ll_npy_read(fixture(files[v]), &t, &info, &e);
+		LL_CHECK_MSG(rc == LL_OK, "%s", e.msg);
+		LL_CHECK_INT(info.version_major, v + 2);
+		if (rc == LL_OK)
+			check_vals_3x4(&t, 'f', 8);
+		ll_tensor_free(&t);
+	}
+}
+
+static void test_npy_shapes(void)
+{
+	ll_tensor t;
+	ll_array_info info;
+	ll_err e = {0};
+	int rc = ll_npy_read(fixture("scalar_f8.npy"), &t, &info, &e);
+	LL_CHECK_MSG(rc == LL_OK, "%s", e.msg);
+	LL_CHECK_INT(info.ndim, 0);
+	LL_CHECK_INT(t.nmodes, 1);
+	LL_CHECK_INT(t.dim[0], 1);
+	if (rc == LL_OK)
+		LL_CHECK_NEAR(t.data[0], 2.5, 0);
+	ll_tensor_free(&t);
+
+	rc = ll_npy_read(fixture("vec_i8.npy"), &t, &info, &e);
+	LL_CHECK_MSG(rc == LL_OK, "%s", e.msg);
+	LL_CHECK_INT(info.ndim, 1);
+	LL_CHECK_INT(t.nmodes, 1);
+	LL_CHECK_INT(t.dim[0], 5);
+	LL_CHECK_STR(info.dtype, "<i8");
+	for (size_t k = 0; rc == LL_OK && k < 5; k++)
+		LL_CHECK_NEAR(t.data[k], 3.0 * (double)k - 4, 0);
+	ll_tensor_free(&t);
+
+	rc = ll_npy_read(fixture("d5_f8.npy"), &t, &info, &e);
+	LL_CHECK_MSG(rc == LL_OK, "%s", e.msg);
+	LL_CHECK_INT(t.nmodes, 5);
+	size_t want[5] = {2, 1, 3, 1, 2};
+	for (int m = 0; m < 5; m++) {
+		LL_CHECK_INT(t.dim[m], want[m]);
+		LL_CHECK_INT(info.shape[m], want[m]);
+	}
+	for (size_t k = 0; rc == LL_OK && k < 12; k++)
+		LL_CHECK_NEAR(t.data[k], 0.5 * (double)k, 0);
+	ll_tensor_free(&t);
+}
+
+static void test_npy_read_mem(void)
+{
+	size_t len;
+	unsigned char *buf = slurp(fixture("i4_be.npy"), &len);
+	ll_tensor t;
+	ll_array_info info;
+	ll_err e = {0};
+	LL_CHECK(buf != NULL);
+	if (!buf)
+		return;
+	int rc = ll_npy_read_mem(buf, len, "mem.npy", &t, &info, &e);
+	LL_CHECK_MSG(rc == LL_OK, "%s", e.msg);
+	if (rc == LL_OK)
+		check_vals_3x4(&t, 'i', 4);
+	ll_tensor_free(&t);
+	rc = ll_npy_read_mem(buf, len - 1, "mem.npy", &t, NULL, &e);
+	CHECK_ERR(rc, LL_EFORMAT, e, "mem.npy", "truncated: header says 48 bytes of data, file has 47");
+	LL_CHECK(t.data == NULL);
+	rc = ll_npy_read_mem(NULL, 0, "mem.npy", &t, NULL, &e);
+	CHECK_ERR(rc, LL_EFORMAT, e, "mem.npy", "empty");
+	free(buf);
+}
+
+/* Header length (prefix + dict) and that the dict ends in '\n'. */
+static void check_written_header(const char *path, size_t data_bytes)
+{
+	size_t len;
+	unsigned char *b = slurp(path, &len);
+	LL_CHECK(b != NULL);
+	if (!b)
+		return;
+	LL_CHECK(len > data_bytes + 10);
+	if (len > data_bytes + 10) {
+		size_t hl = b[8] | (size_t)b[9] << 8;
+		LL_CHECK_INT(10 + hl, len - data_bytes);
+		LL_CHECK_INT((10 + hl) % 64, 0);
+		LL_CHECK_INT(b[10 + hl - 1], '\n');
+		LL_CHECK_INT(b[6], 1);
+		LL_CHECK_INT(b[7], 0);
+	}
+	free(b);
+}
+
+static void test_npy_write_roundtrip(void)
+{
+	/* every rank 1..8, both precisions, values that stress rounding */
+	for (int nd = 1; nd <= LL_MAX_MODES; nd++) {
+		size_t dim[LL_MAX_MODES];
+		ll_tensor t, r;
+		ll_err e = {0};
+		for (int m = 0; m < nd; m++)
+			dim[m] = (size_t)(m % 3 + 1 + (nd < 4));
+		LL_CHECK_INT(ll_tensor_init(&t, nd, dim, &e), LL_OK);
+		for (size_t k = 0; k < t.size; k++)
+			t.data[k] = (k % 2 ? -1.0 : 1.0) * (double)k / 3.0 + 1e-300 * (double)k;
+		if (t.size > 2) {
+			t.data[1] = NAN;
+			t.data[2] = -INFINITY;
+		}
+		for (int f32 = 0; f32 < 2; f32++) {
+			ll_array_info info;
+			const char *p = tmp(f32 ? "rt32.npy" : "rt64.npy");
+			int rc = ll_npy_write(p, &t, f32, &e);
+			LL_CHECK_MSG(rc == LL_OK, "%s", e.msg);
+			check_written_header(p, t.size * (f32 ? 4 : 8));
+			rc = ll_npy_read(p, &r, &info, &e);
+			LL_CHECK_MSG(rc == LL_OK, "%s", e.msg);
+			LL_CHECK_STR(info.dtype, f32 ? "<f4" : "<f8");
+			LL_CHECK(ll_tensor_same_shape(&t, &r));
+			for (size_t k = 0; rc == LL_OK && k < t.size; k++) {
+				double want = f32 ? (double)(float)t.data[k] : t.data[k];
+				LL_CHECK_MSG(same(r.data[k], want), "nd %d f32 %d [%zu]: %.17g vs %.17g",
+					     nd, f32, k, r.data[k], want);
+			}
+			ll_tensor_free(&r);
+		}
+		ll_tensor_free(&t);
+	}
+	/* a 0-d array through ll_npy_write_array */
+	double one = 7.25;
+	ll_tensor r;
+	ll_array_info info;
+	ll_err e = {0};
+	LL_CHECK_INT(ll_npy_write_array(tmp("s.npy"), &one, 0, NULL, 0, &e), LL_OK);
+	LL_CHECK_INT(ll_npy_read(tmp("s.npy"), &r, &info, &e), LL_OK);
+	LL_CHECK_INT(info.ndim, 0);
+	LL_CHECK_INT(r.size, 1);
+	if (r.data)
+		LL_CHECK_NEAR(r.data[0], 7.25, 0);
+	ll_tensor_free(&r);
+}
+
+/* ll_npy_write_array must produce exactly what numpy.save writes. */
+static void test_npy_write_matches_numpy(void)
+{
+	static const struct { const char *file; int ndim; size_t shape[8]; int f32; } refs[] = {
+		{"ref_f8_3x4.npy", 2, {3, 4}, 0},
+		{"ref_f4_3x4.npy", 2, {3, 4}, 1},
+		{"ref_f8_5.npy", 1, {5}, 0},
+		{"ref_f8_scalar.npy", 0, {0}, 0},
+		{"ref_f8_2x1x3x1x2x1x1x2.npy", 8, {2, 1, 3, 1, 2, 1, 1, 2}, 0},
+	};
+	double v[24];
+	for (int k = 0; k < 24; k++)
+		v[k] = k * 0.5 - 1;
+	for (size_t c = 0; c < sizeof refs / sizeof refs[0]; c++) {
+		ll_err e = {0};
+		size_t la, lb;
+		int rc = ll_npy_write_array(tmp("ref.npy"), v, refs[c].ndim, refs[c].shape, refs[c].f32, &e);
+		LL_CHECK_MSG(rc == LL_OK, "%s", e.msg);
+		unsigned char *a = slurp(tmp("ref.npy"), &la), *b = slurp(fixture(refs[c].file), &lb);
+		LL_CHECK(a && b);
+		LL_CHECK_MSG(a && b && la == lb && memcmp(a, b, la) == 0, "%s differs from ours (%zu vs %zu bytes)",
+			     refs[c].file, lb, la);
+		free(a);
+		free(b);
+	}
+}
+
+static void test_npy_write_errors(void)
+{
+	ll_err e = {0};
+	double v[2] = {1, 2};
+	size_t shape[9] = {1, 1, 1, 1, 1, 1, 1, 1, 2};
+	ll_tensor t;
+	char p[512];
+	snprintf(p, sizeof p, "%s/no/such/dir/x.npy", tmpdir);
+	int rc = ll_npy_write_array(p, v, 1, shape + 8, 0, &e);
+	CHECK_ERR(rc, LL_EIO, e, p, "cannot create");
+	rc = ll_npy_write_array(tmp("w.npy"), v, 9, shape, 0, &e);
+	CHECK_ERR(rc, LL_EINVAL, e, tmp("w.npy"), "9 dimensions");
+	rc = ll_npy_write_array(tmp("w.npy"), NULL, 1, shape + 8, 0, &e);
+	CHECK_ERR(rc, LL_EINVAL, e, tmp("w.npy"), "no data");
+	memset(&t, 0, sizeof t);
+	rc = ll_npy_write(tmp("w.npy"), &t, 0, &e);
+	CHECK_ERR(rc, LL_EINVAL, e, tmp("w.npy"), "0 modes");
+	/* nothing half-written is left behind */
+	DIR *d = opendir(tmpdir);
+	struct dirent *de;
+	while (d && (de = readdir(d)))
+		LL_CHECK_MSG(strstr(de->d_name, ".tmp.") == NULL, "left over: %s", de->d_name);
+	if (d)
+		closedir(d);
+	LL_CHECK(access(tmp("w.npy"), F_OK) != 0);
+}
+
+static const char HDR34[] = "{'descr': '<f8', 'fortran_order': False, 'shape': (3, 4), }";
+
+static void test_npy_bad(void)
+{
+	static const struct { const char *hdr; int code; const char *msg; } hdrs[] = {
+		{"{'descr': '|O', 'fortran_order': False, 'shape': (3,), }", LL_ENOTSUP,
+		 "pickled object arrays are not supported"},
+		{"{'descr': [('a', '<f4'), ('b', '<i4')], 'fortran_order': False, 'shape': (3,), }", LL_ENOTSUP,
+		 "structured dtypes"},
+		{"{'descr': '<U5', 'fortran_order': False, 'shape': (3,), }", LL_ENOTSUP, "string arrays"},
+		{"{'descr': '|S3', 'fortran_order': False, 'shape': (3,), }", LL_ENOTSUP, "string arrays"},
+		{"{'descr': '<c16', 'fortran_order': False, 'shape': (3,), }", LL_ENOTSUP, "complex"},
+		{"{'descr': '<M8[ns]', 'fortran_order': False, 'shape': (3,), }", LL_ENOTSUP, "datetime"},
+		{"{'descr': '<m8[s]', 'fortran_order': False, 'shape': (3,), }", LL_ENOTSUP, "datetime"},
+		{"{'descr': '|V8', 'fortran_order': False, 'shape': (3,), }", LL_ENOTSUP, "void"},
+		{"{'descr': '<f2', 'fortran_order': False, 'shape': (3,), }", LL_ENOTSUP, "unsupported dtype '<f2'"},
+		{"{'descr': '<i3', 'fortran_order': False, 'shape': (3,), }", LL_ENOTSUP, "unsupported dtype"},
+		{"{'descr': '<f8x', 'fortran_order': False, 'shape': (3,), }", LL_ENOTSUP, "unsupported dtype"},
+		{"{'descr': 'float64', 'fortran_order': False, 'shape': (3,), }", LL_ENOTSUP, "unsupported dtype"},
+		{"{'descr': '<f8', 'fortran_order': False, 'shape': (1, 1, 1, 1, 1, 1, 1, 1, 1), }", LL_ENOTSUP,
+		 "9 dimensions; at most 8"},
+		{"{'descr': '<f8', 'fortran_order': False, 'shape': (4294967296, 4294967296, 16), }", LL_EFORMAT,
+		 "too many elements"},
+		{"{'descr': '<f8', 'fortran_order': False, 'shape': (99999999999999999999999,), }", LL_EFORMAT,
+		 "too large"},
+		{"{'descr': '<f8', 'fortran_order': False, 'shape': (1099511627776,), }", LL_EFORMAT,
+		 "truncated: header says 8796093022208 bytes of data, file has 96"},
+		{"hello world", LL_EFORMAT, "malformed"},
+		{"{'descr': '<f8', 'shape': (3,), }", LL_EFORMAT, "missing key 'fortran_order'"},
+		{"{'descr': '<f8', 'fortran_order': False, }", LL_EFORMAT, "missing key 'shape'"},
+		{"{'fortran_order': False, 'shape': (3,), }", LL_EFORMAT, "missing key 'descr'"},
+		{"{'descr': '<f8', 'descr': '<f8', 'fortran_order': False, 'shape': (3,), }", LL_EFORMAT, "duplicate"},
+		{"{'descr': '<f8', 'fortran_order': False, 'shape': (3,), 'extra': 1}", LL_EFORMAT, "unexpected key 'extra'"},
+		{"{'descr': '<f8', 'fortran_order': 1, 'shape': (3,), }", LL_EFORMAT, "True or False"},
+		{"{'descr': '<f8', 'fortran_order': False, 'shape': [3, 4], }", LL_EFORMAT, "not a tuple"},
+		{"{'descr': '<f8', 'fortran_order': False, 'shape': (-3,), }", LL_EFORMAT, "negative"},
+		{"{'descr': '<f8', 'fortran_order': False, 'shape': (,), }", LL_EFORMAT, "malformed"},
+		{"{'descr': '<f8', 'fortran_order': False, 'shape': (3 4), }", LL_EFORMAT, "malformed"},
+		{"{'descr': '<f8', 'fortran_order': False, 'shape': (3,), } x", LL_EFORMAT, "after '}'"},
+		{"{'descr': '<f8, 'fortran_order': False, 'shape': (3,), }", LL_EFORMAT, "malformed"},
+		{"{'descr': '<f8', 'fortran_order': False, 'shape': (3,)", LL_EFORMAT, "malformed"},
+		{"{'descr': 8, 'fortran_order': False, 'shape': (3,), }", LL_EFORMAT, "descr is not a string"},
+	};
+	double data[12] = {0};
+	ll_tensor t;
+	ll_array_info info;
+	ll_err e = {0};
+	char p[512];
+	snprintf(p, sizeof p, "%s/bad.npy", tmpdir);
+	int rc;
+
+	for (size_t c = 0; c < sizeof hdrs / sizeof hdrs[0]; c++) {
+		make_npy(p, 1, 0, hdrs[c].hdr, data, sizeof data);
+		rc = ll_npy_read(p, &t, NULL, &e);
+		LL_CHECK_MSG(rc == hdrs[c].code, "case %zu: rc %d, %s", c, rc, e.msg);
+		CHECK_ERR(rc, hdrs[c].code, e, p, hdrs[c].msg);
+		LL_CHECK(t.data == NULL);
+		/* ll_array_read says the same */
+		rc = ll_array_read(p, &t, NULL, &e);
+		CHECK_ERR(rc, hdrs[c].code, e, p, hdrs[c].msg);
+	}
+
+	/* bad magic: a NumPy file with its first byte changed */
+	size_t len;
+	unsigned char *good = slurp(fixture("f8_le.npy"), &len);
+	LL_CHECK(good != NULL);
+	if (!good)
+		return;
+	good[0] ^= 0x01;
+	spit(p, good, len);
+	rc = ll_npy_read(p, &t, NULL, &e);
+	LL_CHECK_INT(rc, LL_EFORMAT);
+	char want[600];
+	snprintf(want, sizeof want, "%s: not a .npy file (bad magic)", p);
+	LL_CHECK_STR(e.msg, want);
+	good[0] ^= 0x01;
+
+	/* versions */
+	good[6] = 4;
+	spit(p, good, len);
+	rc = ll_npy_read(p, &t, NULL, &e);
+	CHECK_ERR(rc, LL_EFORMAT, e, p, "unsupported .npy format version 4.0");
+	good[6] = 1;
+	good[7] = 1;
+	spit(p, good, len);
+	rc = ll_npy_read(p, &t, NULL, &e);
+	CHECK_ERR(rc, LL_EFORMAT, e, p, "version 1.1");
+	good[7] = 0;
+
+	/* truncated data: exact message */
+	spit(p, good, len - 56);
+	rc = ll_npy_read(p, &t, NULL, &e);
+	LL_CHECK_INT(rc, LL_EFORMAT);
+	snprintf(want, sizeof want, "%s: truncated: header says 96 bytes of data, file has 40", p);
+	LL_CHECK_STR(e.msg, want);
+
+	/* trailing bytes after the data are ignored (as numpy.load does) */
+	unsigned char *longer = malloc(len + 5);
+	memcpy(longer, good, len);
+	memcpy(longer + len, "junk!", 5);
+	spit(p, longer, len + 5);
+	rc = ll_npy_read(p, &t, NULL, &e);
+	LL_CHECK_MSG(rc == LL_OK, "%s", e.msg);
+	if (rc == LL_OK)
+		check_vals_3x4(&t, 'f', 8);
+	ll_tensor_free(&t);
+	free(longer);
+	free(good);
+
+	/* header length larger than the limit, and larger than the file */
+	make_npy(p, 2, 0, HDR34, data, sizeof data);
+	{
+		unsigned char *b = slurp(p, &len);
+		b[8] = b[9] = b[10] = 0xff;
+		b[11] = 0x7f;
+		spit(p, b, len);
+		rc = ll_npy_read(p, &t, NULL, &e);
+		CHECK_ERR(rc, LL_EFORMAT, e, p, "header length 2147483647 exceeds the 65536-byte limit");
+		b[8] = 0x00;
+		b[9] = 0x10; /* 4096 */
+		b[10] = b[11] = 0;
+		spit(p, b, len);
+		rc = ll_npy_read(p, &t, NULL, &e);
+		CHECK_ERR(rc, LL_EFORMAT, e, p, "truncated: header length is 4096 bytes");
+		b[8] = b[9] = 0;
+		spit(p, b, len);
+		rc = ll_npy_read(p, &t, NULL, &e);
+		CHECK_ERR(rc, LL_EFORMAT, e, p, "length is 0");
+		spit(p, b, 9);
+		rc = ll_npy_read(p, &t, NULL, &e);
+		CHECK_ERR(rc, LL_EFORMAT, e, p, "truncated .npy header");
+		spit(p, b, 3);
+		rc = ll_npy_read(p, &t, NULL, &e);
+		CHECK_ERR(rc, LL_EFORMAT, e, p, "truncated .npy header");
+		free(b);
+	}
+
+	/* zero-size mode: the header is readable, the tensor is not */
+	make_npy(p, 1, 0, "{'descr': '<f8', 'fortran_order': False, 'shape': (3, 0), }", NULL, 0);
+	memset(&info, 0, sizeof info);
+	rc = ll_npy_read(p, &t, &info, &e);
+	LL_CHECK_INT(rc, LL_ESHAPE);
+	snprintf(want, sizeof want, "%s: mode 1 has size 0", p);
+	LL_CHECK_STR(e.msg, want);
+	LL_CHECK_INT(info.ndim, 2);
+	LL_CHECK_INT(info.shape[0], 3);
+	LL_CHECK_INT(info.shape[1], 0);
+	LL_CHECK(t.data == NULL);
+
+	/* missing file, directory, empty file */
+	char missing[512];
+	snprintf(missing, sizeof missing, "%s/missing.npy", tmpdir);
+	rc = ll_npy_read(missing, &t, NULL, &e);
+	LL_CHECK_INT(rc, LL_EIO);
+	snprintf(want, sizeof want, "%s: cannot open: No such file or directory", missing);
+	LL_CHECK_STR(e.msg, want);
+	rc = ll_npy_read(tmpdir, &t, NULL, &e);
+	CHECK_ERR(rc, LL_EIO, e, tmpdir, "cannot read");
+	spit(p, "", 0);
+	rc = ll_npy_read(p, &t, NULL, &e);
+	CHECK_ERR(rc, LL_EFORMAT, e, p, "empty");
+}
+
+/* Headers NumPy never writes but other writers do, or older NumPy did. */
+static void test_npy_lenient_headers(void)
+{
+	static const char *hdrs[] = {
+		/* keys in another order, 16-byte-era padding, no trailing comma */
+		"{'shape': (3, 4), 'fortran_order': False, 'descr': '<f8'}    \n",
+		/* double quotes, Python 2 longs, tabs, no newline */
+		"{\"descr\": \"<f8\",\t\"fortran_order\": False, \"shape\": (3L, 4L)}",
+		/* trailing comma in the dict and lots of spare room */
+		"{'fortran_order': False,'descr':'<f8','shape':(3,4,),}                                  \n",
+	};
+	double data[12];
+	for (int k = 0; k < 12; k++)
+		data[k] = expect_val('f', 8, k);
+	for (size_t c = 0; c < sizeof hdrs / sizeof hdrs[0]; c++) {
+		ll_tensor t;
+		ll_err e = {0};
+		make_npy(tmp("ok.npy"), c == 2 ? 3 : 1, 0, hdrs[c], data, sizeof data);
+		int rc = ll_npy_read(tmp("ok.npy"), &t, NULL, &e);
+		LL_CHECK_MSG(rc == LL_OK, "case %zu: %s", c, e.msg);
+		if (rc == LL_OK)
+			check_vals_3x4(&t, 'f', 8);
+		ll_tensor_free(&t);
+	}
+}
+
+/* ---------------- .npz ---------------- */
+
+static void test_npz(void)
+{
+	const char *files[] = {"stored.npz", "compressed.npz"};
+	for (int f = 0; f < 2; f++) {
+		const char *p = fixture(files[f]);
+		char **names = NULL;
+		size_t n = 0;
+		ll_tensor t;
+		ll_array_info info;
+		ll_err e = {0};
+		int rc = ll_npz_list(p, &names, &n, &e);
+		LL_CHECK_MSG(rc == LL_OK, "%s", e.msg);
+		LL_CHECK_INT(n, 2);
+		if (n == 2) {
+			LL_CHECK_STR(names[0], "a");
+			LL_CHECK_STR(names[1], "b");
+		}
+		for (size_t k = 0; k < n; k++)
+			free(names[k]);
+		free(names);
+
+		const char *as_a[] = {NULL, "a", "a.npy"};
+		for (int w = 0; w < 3; w++) {
+			rc = ll_npz_read(p, as_a[w], &t, &info, &e);
+			LL_CHECK_MSG(rc == LL_OK, "%s", e.msg);
+			LL_CHECK_STR(info.dtype, "<f8");
+			if (rc == LL_OK)
+				check_vals_3x4(&t, 'f', 8);
+			ll_tensor_free(&t);
+		}
+		rc = ll_npz_read(p, "b", &t, &info, &e);
+		LL_CHECK_MSG(rc == LL_OK, "%s", e.msg);
+		LL_CHECK_STR(info.dtype, "<i4");
+		LL_CHECK_INT(t.nmodes, 1);
+		LL_CHECK_INT(t.dim[0], 5);
+		for (size_t k = 0; rc == LL_OK && k < 5; k++)
+			LL_CHECK_NEAR(t.data[k], 3.0 * (double)k - 4, 0);
+		ll_tensor_free(&t);
+
+		rc = ll_npz_read(p, "c", &t, &info, &e);
+		CHECK_ERR(rc, LL_EINVAL, e, p, "no member 'c' (members: a, b)");
+		LL_CHECK(t.data == NULL);
+	}
+}
+
+/* Offset of the first central directory entry. */
+static size_t find_cdir(const unsigned char *b, size_t len)
+{
+	for (size_t k = 0; k + 4 <= len; k++)
+		if (memcmp(b + k, "PK\x01\x02", 4) == 0)
+			return k;
+	return 0;
+}
+
+static void test_npz_bad(void)
+{
+	size_t len, cd;
+	unsigned char *b = slurp(fixture("stored.npz"), &len);
+	char p[512];
+	snprintf(p, sizeof p, "%s/bad.npz", tmpdir);
+	ll_tensor t;
+	ll_err e = {0};
+	char **names;
+	size_t n;
+	int rc;
+	char want[600];
+
+	LL_CHECK(b != NULL);
+	if (!b)
+		return;
+	cd = find_cdir(b, len);
+	LL_CHECK(cd > 0);
+
+	/* the end record cut off */
+	spit(p, b, len - 10);
+	rc = ll_npz_read(p, NULL, &t, NULL, &e);
+	CHECK_ERR(rc, LL_EFORMAT, e, p, "corrupt zip: end of central directory not found");
+	rc = ll_npz_list(p, &names, &n, &e);
+	CHECK_ERR(rc, LL_EFORMAT, e, p, "corrupt zip");
+	LL_CHECK(names == NULL && n == 0);
+
+	/* a zip magic followed by garbage */
+	{
+		unsigned char g[200];
+		for (size_t k = 0; k < sizeof g; k++)
+			g[k] = (unsigned char)(k * 37 + 11);
+		memcpy(g, "PK\x03\x04", 4);
+		spit(p, g, sizeof g);
+		rc = ll_npz_read(p, NULL, &t, NULL, &e);
+		CHECK_ERR(rc, LL_EFORMAT, e, p, "corrupt zip");
+	}
+
+	/* central directory offset pointing past the end */
+	{
+		unsigned char *c = malloc(len);
+		memcpy(c, b, len);
+		c[len - 22 + 16] = 0xff;
+		c[len - 22 + 17] = 0xff;
+		spit(p, c, len);
+		rc = ll_npz_read(p, NULL, &t, NULL, &e);
+		CHECK_ERR(rc, LL_EFORMAT, e, p, "central directory out of range");
+		free(c);
+	}
+
+	/* unsupported compression method (bzip2 = 12) */
+	b[cd + 10] = 12;
+	spit(p, b, len);
+	rc = ll_npz_read(p, "a", &t, NULL, &e);
+	CHECK_ERR(rc, LL_ENOTSUP, e, p, "member 'a' uses compression method 12");
+	b[cd + 10] = 0;
+
+	/* encrypted */
+	b[cd + 8] |= 1;
+	spit(p, b, len);
+	rc = ll_npz_read(p, "a", &t, NULL, &e);
+	CHECK_ERR(rc, LL_ENOTSUP, e, p, "encrypted");
+	b[cd + 8] &= (unsigned char)~1u;
+
+	/* CRC mismatch: one data byte of member a changed */
+	size_t data0 = 30 + (b[26] | (size_t)b[27] << 8) + (b[28] | (size_t)b[29] << 8);
+	b[data0 + 200] ^= 0x40;
+	spit(p, b, len);
+	rc = ll_npz_read(p, "a", &t, NULL, &e);
+	CHECK_ERR(rc, LL_EFORMAT, e, p, "CRC mismatch in member 'a'");
+	LL_CHECK(t.data == NULL);
+	b[data0 + 200] ^= 0x40;
+	/* member b is still fine */
+	rc = ll_npz_read(p, "b", &t, NULL, &e);
+	LL_CHECK_MSG(rc == LL_OK, "%s", e.msg);
+	ll_tensor_free(&t);
+
+	/* a member that is not a .npy (CRC fixed up): the message names it */
+	b[data0] ^= 0x01;
+	{
+		uint32_t crc = (uint32_t)crc32(0L, b + data0, 224);
+		for (int k = 0; k < 4; k++)
+			b[cd + 16 + k] = (unsigned char)(crc >> (8 * k));
+	}
+	spit(p, b, len);
+	rc = ll_npz_read(p, "a", &t, NULL, &e);
+	LL_CHECK_INT(rc, LL_EFORMAT);
+	snprintf(want, sizeof want, "%s:a: not a .npy file (bad magic)", p);
+	LL_CHECK_STR(e.msg, want);
+	free(b);
+
+	/* deflate data damaged */
+	b = slurp(fixture("compressed.npz"), &len);
+	LL_CHECK(b != NULL);
+	if (!b)
+		return;
+	data0 = 30 + (b[26] | (size_t)b[27] << 8) + (b[28] | (size_t)b[29] << 8);
+	for (size_t k = data0 + 20; k < data0 + 60; k++)
+		b[k] ^= 0x5a;
+	spit(p, b, len);
+	rc = ll_npz_read(p, "a", &t, NULL, &e);
+	CHECK_ERR(rc, LL_EFORMAT, e, p, "member 'a'");
+	LL_CHECK(t.data == NULL);
+	free(b);
+
+	/* not a zip; missing */
+	rc = ll_npz_read(fixture("f8_le.npy"), NULL, &t, NULL, &e);
+	CHECK_ERR(rc, LL_EFORMAT, e, fixture("f8_le.npy"), "not a .npz (zip) file (bad magic)");
+	rc = ll_npz_list(tmp("missing.npz"), &names, &n, &e);
+	CHECK_ERR(rc, LL_EIO, e, tmp("missing.npz"), "cannot open: No such file or directory");
+
+	/* an empty archive */
+	spit(p, "PK\x05\x06\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0", 22);
+	rc = ll_npz_read(p, NULL, &t, NULL, &e);
+	CHECK_ERR(rc, LL_EFORMAT, e, p, "no members");
+}
+
+static void put_le(unsigned char **p, uint64_t v, int n)
+{
+	for (int k = 0; k < n; k++, v >>= 8)
+		*(*p)++ = (unsigned char)(v & 0xff);
+}
+
+/* A one-member STORED zip written the zip64 way throughout: local and
+ * central headers with saturated sizes and a zip64 extra field, a zip64
+ * end record and locator, a saturated classic end record.  (numpy's small
+ * files only have zip64 local headers; big ones look like this.) */
+static size_t build_zip64(unsigned char *out, const char *name, const unsigned char *data, size_t len)
+{
+	unsigned char *p = out;
+	size_t nl = strlen(name), cd_off, cd_size, z64_off;
+	uint32_t crc = (uint32_t)crc32(0L, data, (uInt)len);
+
+	put_le(&p, 0x04034b50, 4);
+	put_le(&p, 45, 2);
+	put_le(&p, 0, 2);
+	put_le(&p, 0, 2);
+	put_le(&p, 0, 2);
+	put_le(&p, 0x21, 2);
+	put_le(&p, crc, 4);
+	put_le(&p, 0xffffffffu, 4);
+	put_le(&p, 0xffffffffu, 4);
+	put_le(&p, nl, 2);
+	put_le(&p, 20, 2);
+	memcpy(p, name, nl);
+	p += nl;
+	put_le(&p, 1, 2);
+	put_le(&p, 16, 2);
+	put_le(&p, len, 8);
+	put_le(&p, len, 8);
+	memcpy(p, data, len);
+	p += len;
+
+	cd_off = (size_t)(p - out);
+	put_le(&p, 0x02014b50, 4);
+	put_le(&p, 45, 2);
+	put_le(&p, 45, 2);
+	put_le(&p, 0, 2);
+	put_le(&p, 0, 2);
+	put_le(&p, 0, 2);
+	put_le(&p, 0x21, 2);
+	put_le(&p, crc, 4);
+	put_le(&p, 0xffffffffu, 4);
+	put_le(&p, 0xffffffffu, 4);
+	put_le(&p, nl, 2);
+	put_le(&p, 4 + 24, 2);
+	put_le(&p, 0, 2);
+	put_le(&p, 0, 2);
+	put_le(&p, 0, 2);
+	put_le(&p, 0, 4);
+	put_le(&p, 0xffffffffu, 4);
+	memcpy(p, name, nl);
+	p += nl;
+	put_le(&p, 1, 2);
+	put_le(&p, 24, 2);
+	put_le(&p, len, 8);
+	put_le(&p, len, 8);
+	put_le(&p, 0, 8);
+	cd_size = (size_t)(p - out) - cd_off;
+
+	z64_off = (size_t)(p - out);
+	put_le(&p, 0x06064b50, 4);
+	put_le(&p, 44, 8);
+	put_le(&p, 45, 2);
+	put_le(&p, 45, 2);
+	put_le(&p, 0, 4);
+	put_le(&p, 0, 4);
+	put_le(&p, 1, 8);
+	put_le(&p, 1, 8);
+	put_le(&p, cd_size, 8);
+	put_le(&p, cd_off, 8);
+
+	put_le(&p, 0x07064b50, 4);
+	put_le(&p, 0, 4);
+	put_le(&p, z64_off, 8);
+	put_le(&p, 1, 4);
+
+	put_le(&p, 0x06054b50, 4);
+	put_le(&p, 0, 2);
+	put_le(&p, 0, 2);
+	put_le(&p, 0xffff, 2);
+	put_le(&p, 0xffff, 2);
+	put_le(&p, 0xffffffffu, 4);
+	put_le(&p, 0xffffffffu, 4);
+	put_le(&p, 0, 2);
+	return (size_t)(p - out);
+}
+
+static void test_npz_zip64(void)
+{
+	size_t len, zl;
+	unsigned char *npy = slurp(fixture("u2_be.npy"), &len), *zip;
+	char p[512];
+	ll_tensor t;
+	ll_array_info info;
+	ll_err e = {0};
+	char **names = NULL;
+	size_t n = 0;
+	int rc;
+
+	snprintf(p, sizeof p, "%s/z64.npz", tmpdir);
+	LL_CHECK(npy != NULL);
+	if (!npy)
+		return;
+	zip = malloc(len + 400);
+	zl = build_zip64(zip, "x.npy", npy, len);
+	spit(p, zip, zl);
+	rc = ll_npz_list(p, &names, &n, &e);
+	LL_CHECK_MSG(rc == LL_OK, "%s", e.msg);
+	LL_CHECK_INT(n, 1);
+	if (n == 1)
+		LL_CHECK_STR(names[0], "x");
+	for (size_t k = 0; k < n; k++)
+		free(names[k]);
+	free(names);
+	rc = ll_array_read(p, &t, &info, &e);
+	LL_CHECK_MSG(rc == LL_OK, "%s", e.msg);
+	LL_CHECK_STR(info.dtype, ">u2");
+	if (rc == LL_OK)
+		check_vals_3x4(&t, 'u', 2);
+	ll_tensor_free(&t);
+
+	/* the central directory's zip64 extra too short for its three fields */
+	size_t cd = find_cdir(zip, zl);
+	zip[cd + 46 + 5 + 2] = 16;
+	spit(p, zip, zl);
+	rc = ll_npz_read(p, NULL, &t, NULL, &e);
+	CHECK_ERR(rc, LL_EFORMAT, e, p, "bad zip64 extra field");
+	zip[cd + 46 + 5 + 2] = 24;
+	/* the zip64 end record moved away */
+	zip[zl - 22 - 20 + 8] ^= 0x10;
+	spit(p, zip, zl);
+	rc = ll_npz_read(p, NULL, &t, NULL, &e);
+	CHECK_ERR(rc, LL_EFORMAT, e, p, "bad zip64 end record");
+	zip[zl - 22 - 20 + 8] ^= 0x10;
+
+	/* every prefix fails */
+	size_t fails = 0;
+	for (size_t cut = 0; cut < zl; cut++) {
+		spit(p, zip, cut);
+		rc = ll_array_read(p, &t, NULL, &e);
+		if (rc == LL_OK || t.data)
+			fails++, ll_tensor_free(&t);
+	}
+	LL_CHECK_INT(fails, 0);
+	free(zip);
+	free(npy);
+}
+
+/* ---------------- IDX ---------------- */
+
+static void test_idx(void)
+{
+	const char *img[] = {"images_u1.idx", "images_u1.idx.gz"};
+	for (int g = 0; g < 2; g++) {
+		const char *p = fixture(img[g]);
+		ll_tensor t;
+		ll_array_info info;
+		unsigned char *u8 = NULL;
+		ll_err e = {0};
+		int rc = ll_idx_read(p, &t, &info, &e);
+		LL_CHECK_MSG(rc == LL_OK, "%s", e.msg);
+		LL_CHECK_STR(info.dtype, "u1");
+		LL_CHECK_INT(info.version_major, 0);
+		LL_CHECK_INT(t.nmodes, 3);
+		LL_CHECK(t.dim[0] == 3 && t.dim[1] == 4 && t.dim[2] == 5);
+		for (size_t k = 0; rc == LL_OK && k < 60; k++)
+			LL_CHECK_NEAR(t.data[k], (double)(k * 13 % 256), 0);
+		ll_tensor_free(&t);
+
+		memset(&info, 0, sizeof info);
+		rc = ll_idx_read_u8(p, &u8, &info, &e);
+		LL_CHECK_MSG(rc == LL_OK, "%s", e.msg);
+		LL_CHECK_INT(info.ndim, 3);
+		LL_CHECK(info.shape[0] == 3 && info.shape[1] == 4 && info.shape[2] == 5);
+		for (size_t k = 0; u8 && k < 60; k++)
+			LL_CHECK_INT(u8[k], k * 13 % 256);
+		free(u8);
+	}
+	const char *lab[] = {"labels_u1.idx", "labels_u1.idx.gz"};
+	const int labels[6] = {5, 0, 4, 1, 9, 2};
+	for (int g = 0; g < 2; g++) {
+		ll_tensor t;
+		ll_err e = {0};
+		int rc = ll_idx_read(fixture(lab[g]), &t, NULL, &e);
+		LL_CHECK_MSG(rc == LL_OK, "%s", e.msg);
+		LL_CHECK_INT(t.nmodes, 1);
+		LL_CHECK_INT(t.dim[0], 6);
+		for (size_t k = 0; rc == LL_OK && k < 6; k++)
+			LL_CHECK_NEAR(t.data[k], labels[k], 0);
+		ll_tensor_free(&t);
+	}
+	static const struct { const char *file, *dtype; char kind; int size; } typed[] = {
+		{"idx_i1.idx", "i1", 'i', 1}, {"idx_i2.idx", ">i2", 'i', 2}, {"idx_i4.idx", ">i4", 'i', 4},
+		{"idx_f4.idx", ">f4", 'f', 4}, {"idx_f8.idx", ">f8", 'f', 8},
+	};
+	for (size_t c = 0; c < sizeof typed / sizeof typed[0]; c++) {
+		ll_tensor t;
+		ll_array_info info;
+		ll_err e = {0};
+		int rc = ll_idx_read(fixture(typed[c].file), &t, &info, &e);
+		LL_CHECK_MSG(rc == LL_OK, "%s: %s", typed[c].file, e.msg);
+		LL_CHECK_STR(info.dtype, typed[c].dtype);
+		if (rc == LL_OK)
+			check_vals_3x4(&t, typed[c].kind, typed[c].size);
+		ll_tensor_free(&t);
+	}
+	/* bytes wanted from a float file */
+	unsigned char *u8 = (unsigned char *)1;
+	ll_err e = {0};
+	int rc = ll_idx_read_u8(fixture("idx_f8.idx"), &u8, NULL, &e);
+	CHECK_ERR(rc, LL_EFORMAT, e, fixture("idx_f8.idx"), "IDX data type is >f8, not u1");
+	LL_CHECK(u8 == NULL);
+}
+
+static void test_idx_write(void)
+{
+	unsigned char img[60];
+	size_t shape[3] = {3, 4, 5}, la, lb;
+	ll_err e = {0};
+	for (int k = 0; k < 60; k++)
+		img[k] = (unsigned char)(k * 13 % 256);
+	int rc = ll_idx_write_u8(tmp("w.idx"), img, 3, shape, 0, &e);
+	LL_CHECK_MSG(rc == LL_OK, "%s", e.msg);
+	unsigned char *a = slurp(tmp("w.idx"), &la), *b = slurp(fixture("images_u1.idx"), &lb);
+	LL_CHECK_MSG(a && b && la == lb && memcmp(a, b, la) == 0, "raw IDX differs from the fixture");
+	free(a);
+	free(b);
+
+	rc = ll_idx_write_u8(tmp("w.idx.gz"), img, 3, shape, 1, &e);
+	LL_CHECK_MSG(rc == LL_OK, "%s", e.msg);
+	a = slurp(tmp("w.idx.gz"), &la);
+	LL_CHECK(a && la > 2 && a[0] == 0x1f && a[1] == 0x8b);
+	free(a);
+	unsigned char *u8 = NULL;
+	ll_array_info info;
+	rc = ll_idx_read_u8(tmp("w.idx.gz"), &u8, &info, &e);
+	LL_CHECK_MSG(rc == LL_OK, "%s", e.msg);
+	LL_CHECK(u8 && memcmp(u8, img, 60) == 0);
+	LL_CHECK(info.ndim == 3 && info.shape[2] == 5);
+	free(u8);
+
+	/* a larger one through gzip, to cross zlib's buffer sizes */
+	size_t big[2] = {1000, 784};
+	unsigned char *m = malloc(big[0] * big[1]);
+	for (size_t k = 0; k < big[0] * big[1]; k++)
+		m[k] = (unsigned char)((k * 2654435761u) >> 13);
+	rc = ll_idx_write_u8(tmp("big.idx.gz"), m, 2, big, 1, &e);
+	LL_CHECK_MSG(rc == LL_OK, "%s", e.msg);
+	rc = ll_idx_read_u8(tmp("big.idx.gz"), &u8, &info, &e);
+	LL_CHECK_MSG(rc == LL_OK, "%s", e.msg);
+	LL_CHECK(u8 && memcmp(u8, m, big[0] * big[1]) == 0);
+	free(u8);
+	free(m);
+
+	/* errors */
+	rc = ll_idx_write_u8(tmp("w.idx"), img, 0, shape, 0, &e);
+	CHECK_ERR(rc, LL_EINVAL, e, tmp("w.idx"), "dimensions");
+	size_t huge[2] = {(size_t)1 << 33, 1};
+	rc = ll_idx_write_u8(tmp("w.idx"), img, 2, huge, 0, &e);
+	CHECK_ERR(rc, LL_EINVAL, e, tmp("w.idx"), "32 bits");
+	rc = ll_idx_write_u8(tmp("no/dir/w.idx"), img, 3, shape, 1, &e);
+	CHECK_ERR(rc, LL_EIO, e, tmp("no/dir/w.idx"), "cannot create");
+}
+
+static void test_idx_bad(void)
+{
+	size_t len, glen;
+	unsigned char *b = slurp(fixture("images_u1.idx"), &len);
+	unsigned char *g = slurp(fixture("images_u1.idx.gz"), &glen);
+	char p[512];
+	snprintf(p, sizeof p, "%s/bad.idx", tmpdir);
+	ll_tensor t;
+	unsigned char *u8;
+	ll_err e = {0};
+	char want[600];
+	int rc;
+
+	LL_CHECK(b && g);
+	if (!b || !g) {
+		free(b);
+		free(g);
+		return;
+	}
+	b[0] = 1;
+	spit(p, b, len);
+	rc = ll_idx_read(p, &t, NULL, &e);
+	CHECK_ERR(rc, LL_EFORMAT, e, p, "not an IDX file (bad magic)");
+	b[0] = 0;
+	b[2] = 0x0A;
+	spit(p, b, len);
+	rc = ll_idx_read(p, &t, NULL, &e);
+	CHECK_ERR(rc, LL_EFORMAT, e, p, "unknown IDX data type 0x0A");
+	b[2] = 0x08;
+	b[3] = 9;
+	spit(p, b, len);
+	rc = ll_idx_read(p, &t, NULL, &e);
+	CHECK_ERR(rc, LL_ENOTSUP, e, p, "9 dimensions; at most 8");
+	b[3] = 0;
+	spit(p, b, len);
+	rc = ll_idx_read(p, &t, NULL, &e);
+	CHECK_ERR(rc, LL_EFORMAT, e, p, "0 dimensions");
+	b[3] = 3;
+
+	/* truncated raw data: exact message */
+	spit(p, b, len - 30);
+	rc = ll_idx_read(p, &t, NULL, &e);
+	LL_CHECK_INT(rc, LL_EFORMAT);
+	snprintf(want, sizeof want, "%s: truncated: header says 60 bytes of data, file has 30", p);
+	LL_CHECK_STR(e.msg, want);
+	rc = ll_idx_read_u8(p, &u8, NULL, &e);
+	LL_CHECK_STR(e.msg, want);
+	spit(p, b, 10);
+	rc = ll_idx_read(p, &t, NULL, &e);
+	CHECK_ERR(rc, LL_EFORMAT, e, p, "truncated IDX header");
+
+	/* a zero-size mode */
+	{
+		unsigned char z[16] = {0, 0, 8, 3, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0, 5};
+		ll_array_info info;
+		spit(p, z, sizeof z);
+		rc = ll_idx_read(p, &t, &info, &e);
+		LL_CHECK_INT(rc, LL_ESHAPE);
+		snprintf(want, sizeof want, "%s: mode 1 has size 0", p);
+		LL_CHECK_STR(e.msg, want);
+		LL_CHECK(info.ndim == 3 && info.shape[1] == 0);
+		u8 = NULL;
+		rc = ll_idx_read_u8(p, &u8, &info, &e);
+		LL_CHECK_INT(rc, LL_OK); /* bytes can be empty */
+		free(u8);
+	}
+
+	/* gzip: damaged deflate data, damaged CRC, cut trailer, cut data */
+	char pg[512];
+	snprintf(pg, sizeof pg, "%s/bad.idx.gz", tmpdir);
+	unsigned char *c = malloc(glen);
+	memcpy(c, g, glen);
+	for (size_t k = 12; k < 30; k++)
+		c[k] ^= 0xa5;
+	spit(pg, c, glen);
+	rc = ll_idx_read(pg, &t, NULL, &e);
+	LL_CHECK_INT(rc, LL_EFORMAT);
+	LL_CHECK(strncmp(e.msg, pg, strlen(pg)) == 0);
+	memcpy(c, g, glen);
+	c[glen - 8] ^= 0x01; /* the CRC-32 in the trailer */
+	spit(pg, c, glen);
+	rc = ll_idx_read(pg, &t, NULL, &e);
+	CHECK_ERR(rc, LL_EFORMAT, e, pg, "corrupt gzip data");
+	rc = ll_idx_read_u8(pg, &u8, NULL, &e);
+	CHECK_ERR(rc, LL_EFORMAT, e, pg, "corrupt gzip data");
+	spit(pg, g, glen - 4);
+	rc = ll_idx_read(pg, &t, NULL, &e);
+	CHECK_ERR(rc, LL_EFORMAT, e, pg, "truncated gzip stream");
+	spit(pg, g, glen - 30);
+	rc = ll_idx_read(pg, &t, NULL, &e);
+	CHECK_ERR(rc, LL_EFORMAT, e, pg, "truncated");
+	LL_CHECK(t.data == NULL);
+	free(c);
+
+	/* a gzip file whose header claims far more than it can hold */
+	{
+		unsigned char h[12] = {0, 0, 8, 2, 0xff, 0xff, 0xff, 0xff, 0x00, 0x10, 0, 0};
+		uLongf cl = compressBound(sizeof h) + 32;
+		unsigned char *out = malloc(cl);
+		z_stream zs;
+		memset(&zs, 0, sizeof zs);
+		deflateInit2(&zs, 6, Z_DEFLATED, 31, 8, Z_DEFAULT_STRATEGY);
+		zs.next_in = h;
+		zs.avail_in = sizeof h;
+		zs.next_out = out;
+		zs.avail_out = (uInt)cl;
+		deflate(&zs, Z_FINISH);
+		spit(pg, out, zs.total_out);
+		deflateEnd(&zs);
+		free(out);
+		rc = ll_idx_read_u8(pg, &u8, NULL, &e);
+		CHECK_ERR(rc, LL_EFORMAT, e, pg, "compressed bytes can hold");
+	}
+
+	rc = ll_idx_read(tmp("missing.idx"), &t, NULL, &e);
+	LL_CHECK_INT(rc, LL_EIO);
+	snprintf(want, sizeof want, "%s: cannot open: No such file or directory", tmp("missing.idx"));
+	LL_CHECK_STR(e.msg, want);
+	free(b);
+	free(g);
+}
+
+/* ---------------- dispatch ---------------- */
+
+static void test_array_read(void)
+{
+	static const struct { const char *file; const char *dtype; int nmodes; size_t d0; } ok[] = {
+		{"f8_be.npy", ">f8", 2, 3}, {"stored.npz", "<f8", 2, 3}, {"compressed.npz", "<f8", 2, 3},
+		{"stored.npz:b", "<i4", 1, 5}, {"compressed.npz:b.npy", "<i4", 1, 5},
+		{"images_u1.idx", "u1", 3, 3}, {"images_u1.idx.gz", "u1", 3, 3}, {"labels_u1.idx.gz", "u1", 1, 6},
+		{"idx_f8.idx", ">f8", 2, 3},
+	};
+	for (size_t c = 0; c < sizeof ok / sizeof ok[0]; c++) {
+		ll_tensor t;
+		ll_array_info info;
+		ll_err e = {0};
+		int rc = ll_array_read(fixture(ok[c].file), &t, &info, &e);
+		LL_CHECK_MSG(rc == LL_OK, "%s: %s", ok[c].file, e.msg);
+		LL_CHECK_STR(info.dtype, ok[c].dtype);
+		LL_CHECK_INT(t.nmodes, ok[c].nmodes);
+		LL_CHECK_INT(t.dim[0], ok[c].d0);
+		ll_tensor_free(&t);
+	}
+	ll_tensor t;
+	ll_err e = {0};
+	char want[600];
+	int rc;
+	const char *p = tmp("text.csv");
+	spit(p, "1,2,3\n", 6);
+	rc = ll_array_read(p, &t, NULL, &e);
+	CHECK_ERR(rc, LL_EFORMAT, e, p, "unrecognized format");
+	p = tmp("empty.npy");
+	spit(p, "", 0);
+	rc = ll_array_read(p, &t, NULL, &e);
+	CHECK_ERR(rc, LL_EFORMAT, e, p, "empty file");
+	p = tmp("missing.npy");
+	rc = ll_array_read(p, &t, NULL, &e);
+	LL_CHECK_INT(rc, LL_EIO);
+	snprintf(want, sizeof want, "%s: cannot open: No such file or directory", p);
+	LL_CHECK_STR(e.msg, want);
+	p = tmp("missing.npz:a");
+	rc = ll_array_read(p, &t, NULL, &e);
+	CHECK_ERR(rc, LL_EIO, e, p, "cannot open");
+	p = fixture("stored.npz:zz");
+	rc = ll_array_read(p, &t, NULL, &e);
+	CHECK_ERR(rc, LL_EINVAL, e, fixture("stored.npz"), "no member 'zz'");
+	/* a real file with ':' in its name wins over member syntax */
+	size_t len;
+	unsigned char *b = slurp(fixture("vec_i8.npy"), &len);
+	spit(tmp("we:ird.npy"), b, len);
+	free(b);
+	rc = ll_array_read(tmp("we:ird.npy"), &t, NULL, &e);
+	LL_CHECK_MSG(rc == LL_OK, "%s", e.msg);
+	LL_CHECK_INT(t.dim[0], 5);
+	ll_tensor_free(&t);
+}
+
+/* Every prefix of a valid file must fail cleanly; flipped bytes must not
+ * crash (ASan/UBSan builds check for leaks and overruns). */
+static void test_truncation_fuzz(void)
+{
+	static const char *files[] = {
+		"f8_le.npy", "fortran_i2_be_3d.npy", "v3_f8.npy", "scalar_f8.npy", "stored.npz",
+		"compressed.npz", "images_u1.idx", "images_u1.idx.gz", "labels_u1.idx.gz", "idx_f4.idx",
+	};
+	size_t fails = 0, runs = 0;
+	for (size_t f = 0; f < sizeof files / sizeof files[0]; f++) {
+		size_t len;
+		unsigned char *b = slurp(fixture(files[f]), &len);
+		char p[512];
+	snprintf(p, sizeof p, "%s/cut", tmpdir);
+		int is_idx = strstr(files[f], ".idx") != NULL;
+		LL_CHECK(b != NULL);
+		if (!b)
+			continue;
+		for (size_t cut = 0; cut < len; cut++) {
+			ll_tensor t;
+			ll_err e = {0};
+			int rc;
+			spit(p, b, cut);
+			rc = ll_array_read(p, &t, NULL, &e);
+			runs++;
+			if (rc == LL_OK || t.data != NULL || strncmp(e.msg, p, strlen(p)) != 0) {
+				fails++;
+				printf("# %s cut at %zu: rc %d, %s\n", files[f], cut, rc, e.msg);
+				ll_tensor_free(&t);
+			}
+			if (is_idx) {
+				unsigned char *u8 = NULL;
+				rc = ll_idx_read(p, &t, NULL, &e);
+				if (rc == LL_OK)
+					fails++, ll_tensor_free(&t);
+				rc = ll_idx_read_u8(p, &u8, NULL, &e);
+				if (rc == LL_OK || u8)
+					fails++, free(u8);
+			}
+			if (strstr(files[f], ".npy")) {
+				rc = ll_npy_read_mem(b, cut, "mem", &t, NULL, &e);
+				if (rc == LL_OK || t.data)
+					fails++, ll_tensor_free(&t);
+			}
+		}
+		/* flips: any outcome but a crash or a leak */
+		for (size_t k = 0; k < len; k++) {
+			ll_tensor t;
+			ll_err e = {0};
+			b[k] ^= 0xff;
+			spit(p, b, len);
+			b[k] ^= 0xff;
+			if (ll_array_read(p, &t, NULL, &e) == LL_OK)
+				ll_tensor_free(&t);
+			else if (strncmp(e.msg, p, strlen(p)) != 0 || strchr(e.msg, '\n'))
+				fails++, printf("# %s flip at %zu: %s\n", files[f], k, e.msg);
+		}
+		free(b);
+	}
+	LL_CHECK_INT(fails, 0);
+	LL_CHECK(runs > 2000);
+}
+
+static void rm_tmpdir(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	char path[600];
+	while (d && (de = readdir(d))) {
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+			continue;
+		snprintf(path, sizeof path, "%s/%s", dir, de->d_name);
+		unlink(path);
+	}
+	if (d)
+		closedir(d);
+	rmdir(dir);
+}
+
+int main(void)
+{
+	snprintf(tmpdir, sizeof tmpdir, "/tmp/ll_test_io.XXXXXX");
+	if (!mkdtemp(tmpdir)) {
+		printf("Bail out! mkdtemp: %s\n", strerror(errno));
+		return 1;
+	}
+	LL_RUN(test_npy_dtypes);
+	LL_RUN(test_npy_fortran);
+	LL_RUN(test_npy_versions);
+	LL_RUN(test_npy_shapes);
+	LL_RUN(test_npy_read_mem);
+	LL_RUN(test_npy_write_roundtrip);
+	LL_RUN(test_npy_write_matches_numpy);
+	LL_RUN(test_npy_write_errors);
+	LL_RUN(test_npy_bad);
+	LL_RUN(test_npy_lenient_headers);
+	LL_RUN(test_npz);
+	LL_RUN(test_npz_bad);
+	LL_RUN(test_npz_zip64);
+	LL_RUN(test_idx);
+	LL_RUN(test_idx_write);
+	LL_RUN(test_idx_bad);
+	LL_RUN(test_array_read);
+	LL_RUN(test_truncation_fuzz);
+	rm_tmpdir(tmpdir);
+	return ll_test_done();
+}

@@ -1,0 +1,319 @@
+/* The session pipeline end to end, in process: a small MNIST session (the
+ * logged tensor's shape and its snapshot-0 slice against activations
+ * recomputed from the saved initial weights), the simulated bio session
+ * (TCA finds the planted factors), step ordering and failure states. */
+#include "nn/ll_mlp.h"
+#include "io/ll_mnist.h"
+#include "io/ll_npy.h"
+#include "pipeline/ll_session.h"
+#include "ll_test.h"
+#include "pca/ll_traj.h"
+
+#ifndef LL_MNIST_DIR
+#define LL_MNIST_DIR "examples/data"
+#endif
+
+static char g_dir[64];
+
+static const char *mnist_session =
+	"[session]\nname = t\nseed = 3\nthreads = 2\n"
+	"[data]\nkind = mnist\npath = " LL_MNIST_DIR "\n"
+	"[train]\nmodels = 3\nhidden = 16\nepochs = 1\ntrain_images = 1000\nlog_every = 10\n"
+	"probe_per_class = 10\ninit = independent\nmatch_units = yes\n"
+	"[tensor]\n[tca]\nranks = 1-3\nreplicates = 2\nmax_iter = 50\n[trajectory]\n";
+
+static void test_mnist_session(void)
+{
+	ll_session s;
+	ll_err e = {0, ""};
+	LL_CHECK_INT(ll_session_load_text(&s, mnist_session, "t.lab", &e), LL_OK);
+	int rc = ll_session_run_all(&s, g_dir, NULL, NULL, &e);
+	LL_CHECK_MSG(rc == LL_OK, "%s", e.msg);
+	if (rc != LL_OK) {
+		ll_session_free(&s);
+		return;
+	}
+	/* documented shape: models x digits x units x snapshots */
+	size_t T = 1 * ((1000 + 31) / 32); /* 1 epoch, batch 32 */
+	size_t S = ll_mlp_n_snapshots(T, 10);
+	LL_CHECK_INT(s.data.nmodes, 4);
+	LL_CHECK_INT(s.data.dim[0], 3);
+	LL_CHECK_INT(s.data.dim[1], 10);
+	LL_CHECK_INT(s.data.dim[2], 16);
+	LL_CHECK_INT(s.data.dim[3], S);
+	LL_CHECK_STR(s.modes[3].name, "snapshot");
+	LL_CHECK(s.train.step[0] == 0 && s.train.step[S - 1] == (int)T);
+
+	/* the file on disk is the same tensor */
+	char path[256];
+	ll_tensor act;
+	snprintf(path, sizeof path, "%s/train/activity.npy", g_dir);
+	LL_CHECK_INT(ll_npy_read(path, &act, NULL, &e), LL_OK);
+	LL_CHECK(ll_tensor_same_shape(&act, &s.data));
+
+	/* snapshot 0 of every model = class means of its saved initial
+	 * weights on the probe set (units already matched to model 0) */
+	ll_mnist test, probe;
+	LL_CHECK_INT(ll_mnist_load(&test, LL_MNIST_DIR, "test", &e), LL_OK);
+	LL_CHECK_INT(ll_mnist_probe(&probe, &test, 10, &e), LL_OK);
+	ll_mlp_config cfg;
+	ll_mlp_config_default(&cfg);
+	cfg.hidden[0] = 16;
+	double cm[10 * 16], worst = 0;
+	for (size_t m = 0; m < 3; m++) {
+		ll_mlp net;
+		LL_CHECK_INT(ll_mlp_init(&net, &cfg, &e), LL_OK);
+		snprintf(path, sizeof path, "%s/train/model_%02zu/init", g_dir, m);
+		LL_CHECK_INT(ll_mlp_load(&net, path, &e), LL_OK);
+		LL_CHECK_INT(ll_mlp_log_class_means(&net, &probe, 0, cm, &e), LL_OK);
+		for (size_t d = 0; d < 10; d++)
+			for (size_t u = 0; u < 16; u++) {
+				double v = act.data[((m * 10 + d) * 16 + u) * S + 0];
+				worst = fmax(worst, fabs(v - cm[d * 16 + u]));
+			}
+		ll_mlp_free(&net);
+	}
+	LL_CHECK_MSG(worst < 1e-6, "snapshot 0 differs from recomputed activations by %g", worst);
+	/* accuracy is logged and sensible after one epoch on 1000 images */
+	LL_CHECK(s.train.final_acc_mean > 0.5 && s.train.final_acc_mean <= 1.0);
+	/* the pipeline went through to the trajectories */
+	LL_CHECK(s.state[LL_STEP_TRAJ] == LL_STATE_DONE);
+	const ll_traj_set *ts = s.traj;
+	LL_CHECK(ts && ts->n_paths == 3 && ts->n_points == S);
+	ll_tensor_free(&act);
+	ll_mnist_free(&test);
+	ll_mnist_free(&probe);
+	ll_session_free(&s);
+}
+
+/* "lr = 0.01,0.1" gives the models those rates in turn: model 1 of the
+ * sweep trains exactly as model 1 of a run at lr = 0.1, model 0 does not;
+ * the model mode is labelled by the rate's place in the list. */
+static ll_tensor *train_only(const char *lr, ll_session *s, const char *extra)
+{
+	char text[600];
+	ll_err e = {0, ""};
+	snprintf(text, sizeof text,
+		 "[session]\nseed = 5\nthreads = 1\n[data]\nkind = mnist\npath = %s\n"
+		 "[train]\nmodels = 3\nhidden = 8\nepochs = 1\ntrain_images = 300\nlog_every = 5\n"
+		 "probe_per_class = 5\ninit = independent\nmatch_units = no\nlr = %s\n%s[tensor]\n",
+		 LL_MNIST_DIR, lr, extra);
+	if (ll_session_load_text(s, text, "lr.lab", &e) != LL_OK ||
+	    ll_session_run_all(s, NULL, NULL, NULL, &e) != LL_OK) {
+		LL_CHECK_MSG(0, "%s", e.msg);
+		return NULL;
+	}
+	return &s->data;
+}
+
+static void test_lr_sweep(void)
+{
+	ll_session a, b;
+	ll_tensor *ta = train_only("0.01, 0.1", &a, ""), *tb = train_only("0.1", &b, "");
+	if (ta && tb && ll_tensor_same_shape(ta, tb)) {
+		size_t per = ta->size / 3;
+		double d0 = 0, d1 = 0;
+		for (size_t i = 0; i < per; i++) {
+			d0 = fmax(d0, fabs(ta->data[i] - tb->data[i]));
+			d1 = fmax(d1, fabs(ta->data[per + i] - tb->data[per + i]));
+		}
+		LL_CHECK_MSG(d1 == 0, "model 1 at lr 0.1 differs by %g", d1);
+		LL_CHECK_MSG(d0 > 1e-3, "model 0 at lr 0.01 equals lr 0.1 (%g)", d0);
+		LL_CHECK(a.modes[0].labels && a.modes[0].labels[0] == 0 && a.modes[0].labels[1] == 1 &&
+			 a.modes[0].labels[2] == 0);
+		LL_CHECK(b.modes[0].labels == NULL);
+	} else {
+		LL_CHECK(0);
+	}
+	ll_session_free(&a);
+	ll_session_free(&b);
+	ll_err e = {0, ""};
+	LL_CHECK_INT(ll_session_load_text(&a, "[train]\nlr = 0.1,x\n", "bad.lab", &e), LL_EINVAL);
+	LL_CHECK_CONTAINS(e.msg, "bad.lab:2");
+	LL_CHECK_INT(ll_session_load_text(&a, "[train]\nlr = 0.1,20\n", "bad.lab", &e), LL_EINVAL);
+	LL_CHECK_CONTAINS(e.msg, "out of range");
+}
+
+/* A 0 in the mask means missing everywhere after the data step, not only
+ * in the fit: sentinel values under the mask must not reach the
+ * normalisation, the value range or the tensor the steps share. */
+/* An exactly rank-1 tensor: rank 1 is chosen (the error curve has no
+ * drop at all); a noisy sweep that ends on its top rank says so. */
+static void test_rank_choice_edges(void)
+{
+	size_t dim[3] = {6, 5, 4};
+	ll_tensor X;
+	ll_err e = {0, ""};
+	char xp[128], text[400];
+	LL_CHECK_INT(ll_tensor_init(&X, 3, dim, &e), LL_OK);
+	for (size_t i = 0; i < X.size; i++)
+		X.data[i] = 1.0;
+	snprintf(xp, sizeof xp, "%s/ones.npy", g_dir);
+	LL_CHECK_INT(ll_npy_write(xp, &X, 0, &e), LL_OK);
+	ll_tensor_free(&X);
+	snprintf(text, sizeof text, "[data]\nkind = npy\npath = %s\n[tca]\nranks = 1-3\nreplicates = 2\n", xp);
+	ll_session s;
+	LL_CHECK_INT(ll_session_load_text(&s, text, "ones.lab", &e), LL_OK);
+	int rc = ll_session_run_all(&s, NULL, NULL, NULL, &e);
+	LL_CHECK_MSG(rc == LL_OK, "%s", e.msg);
+	LL_CHECK_INT(s.chosen_rank, 1);
+	LL_CHECK_CONTAINS(s.rank_reason, "rank 1 already fits the tensor exactly");
+	ll_session_free(&s);
+	/* synth has 3 planted factors: ranks 1-2 cannot show an elbow */
+	LL_CHECK_INT(ll_session_load_text(&s, "[session]\nseed = 7\n[data]\nkind = synth\nneurons = 20\n"
+					      "time = 20\ntrials = 20\n[tca]\nranks = 1-2\nreplicates = 2\n",
+					  "top.lab", &e), LL_OK);
+	rc = ll_session_run_all(&s, NULL, NULL, NULL, &e);
+	LL_CHECK_MSG(rc == LL_OK, "%s", e.msg);
+	if (s.chosen_rank == 2)
+		LL_CHECK_CONTAINS(s.rank_reason, "top of the fitted range");
+	else
+		LL_CHECK_MSG(0, "chose %zu: %s", s.chosen_rank, s.rank_reason);
+	ll_session_free(&s);
+}
+
+/* hidden2 adds a second hidden layer; the first is the one logged */
+static void test_two_hidden_layers(void)
+{
+	ll_session a, b;
+	ll_tensor *ta = train_only("0.1", &a, "hidden2 = 6\n"),
+		  *tb = train_only("0.1", &b, "");
+	LL_CHECK(ta && ta->nmodes == 4 && ta->dim[2] == 8);
+	LL_CHECK(a.train.final_acc_mean > 0.15); /* 10 steps; chance is 0.1 */
+	/* the first layer starts the same, then trains differently */
+	if (ta && tb && ll_tensor_same_shape(ta, tb)) {
+		size_t S = ta->dim[3];
+		double d = 0;
+		for (size_t i = 0; i < ta->size; i++)
+			if (i % S == S - 1)
+				d = fmax(d, fabs(ta->data[i] - tb->data[i]));
+		LL_CHECK_MSG(d > 1e-3, "a second layer changed nothing (%g)", d);
+	} else {
+		LL_CHECK(0);
+	}
+	ll_session_free(&a);
+	ll_session_free(&b);
+}
+
+static void test_mask_is_missing_everywhere(void)
+{
+	size_t dim[3] = {6, 5, 4};
+	ll_tensor X, M;
+	ll_err e = {0, ""};
+	char xp[128], mp[128], text[512];
+	LL_CHECK_INT(ll_tensor_init(&X, 3, dim, &e), LL_OK);
+	LL_CHECK_INT(ll_tensor_init(&M, 3, dim, &e), LL_OK);
+	size_t masked = 0;
+	for (size_t i = 0; i < X.size; i++) {
+		int miss = i % 7 == 3;
+		X.data[i] = miss ? -999.0 : 1.0 + (double)(i % 5);
+		M.data[i] = miss ? 0.0 : 1.0;
+		masked += (size_t)miss;
+	}
+	snprintf(xp, sizeof xp, "%s/masked_x.npy", g_dir);
+	snprintf(mp, sizeof mp, "%s/masked_m.npy", g_dir);
+	LL_CHECK_INT(ll_npy_write(xp, &X, 0, &e), LL_OK);
+	LL_CHECK_INT(ll_npy_write(mp, &M, 0, &e), LL_OK);
+	snprintf(text, sizeof text,
+		 "[data]\nkind = npy\npath = %s\nmask = %s\n[tensor]\nnormalize = max\n"
+		 "[tca]\nranks = 1-2\nreplicates = 2\nmax_iter = 30\n",
+		 xp, mp);
+	ll_session s;
+	LL_CHECK_INT(ll_session_load_text(&s, text, "mask.lab", &e), LL_OK);
+	int rc = ll_session_run_all(&s, NULL, NULL, NULL, &e);
+	LL_CHECK_MSG(rc == LL_OK, "%s", e.msg);
+	if (rc == LL_OK) {
+		LL_CHECK_INT(s.n_missing, masked);
+		LL_CHECK_MSG(s.x_min > 0 && s.x_max == 1.0, "range %g to %g", s.x_min, s.x_max);
+		size_t nan = 0;
+		for (size_t i = 0; i < s.X.size; i++)
+			nan += isnan(s.X.data[i]) && M.data[i] == 0.0;
+		LL_CHECK_INT(nan, masked);
+	}
+	ll_session_free(&s);
+	ll_tensor_free(&X);
+	ll_tensor_free(&M);
+}
+
+static void test_bio_session_recovers_truth(void)
+{
+	ll_session s;
+	ll_err e = {0, ""};
+	LL_CHECK_INT(ll_session_load_text(&s,
+		"[session]\nseed = 7\n[data]\nkind = synth\n[tca]\nranks = 1-5\nreplicates = 3\n"
+		"[trajectory]\n", "bio.lab", &e), LL_OK);
+	int rc = ll_session_run_all(&s, NULL, NULL, NULL, &e);
+	LL_CHECK_MSG(rc == LL_OK, "%s", e.msg);
+	if (rc == LL_OK) {
+		LL_CHECK_INT(s.chosen_rank, 3);
+		const ll_ens_rank *r = ll_ens_get(&s.ens, 3);
+		double fms = 0;
+		LL_CHECK_INT(ll_kt_similarity(&s.truth, &r->fits[0].K, LL_SIM_CONGRUENCE, &fms, NULL, &e), LL_OK);
+		LL_CHECK_MSG(fms >= 0.95, "FMS %g", fms);
+		/* two conditions -> two trial-averaged paths */
+		const ll_traj_set *ts = s.traj;
+		LL_CHECK(ts && ts->n_paths == 2 && ts->n_points == 60);
+	}
+	ll_session_free(&s);
+}
+
+static void test_order_and_failure(void)
+{
+	ll_session s;
+	ll_err e = {0, ""};
+	LL_CHECK_INT(ll_session_load_text(&s, "[data]\nkind = npy\npath = /nonexistent/x.npy\n[tca]\n",
+					  "t.lab", &e), LL_OK);
+	/* a later step refuses to run before its predecessors */
+	LL_CHECK_INT(ll_session_run_step(&s, LL_STEP_TCA, NULL, NULL, NULL, &e), LL_EINVAL);
+	LL_CHECK_CONTAINS(e.msg, "step data must run before tca");
+	/* a failing step is marked failed with the message as its status */
+	LL_CHECK(ll_session_run_all(&s, NULL, NULL, NULL, &e) != LL_OK);
+	LL_CHECK_CONTAINS(e.msg, "/nonexistent/x.npy");
+	LL_CHECK(s.state[LL_STEP_DATA] == LL_STATE_FAILED);
+	LL_CHECK_CONTAINS(s.status[LL_STEP_DATA], "/nonexistent/x.npy");
+	ll_session_free(&s);
+
+	/* rank larger than the data allows */
+	LL_CHECK_INT(ll_session_load_text(&s, "[data]\nkind = synth\nneurons = 3\ntime = 3\ntrials = 3\n"
+					  "[tca]\nranks = 1-12\n", "t.lab", &e), LL_OK);
+	LL_CHECK(ll_session_run_all(&s, NULL, NULL, NULL, &e) != LL_OK);
+	LL_CHECK_CONTAINS(e.msg, "rank 12 exceeds");
+	ll_session_free(&s);
+}
+
+static void test_edit_resets_downstream(void)
+{
+	ll_session s;
+	ll_err e = {0, ""};
+	LL_CHECK_INT(ll_session_load_text(&s, "[data]\nkind = synth\nneurons = 8\ntime = 6\ntrials = 10\n"
+					  "[tca]\nranks = 1-2\nreplicates = 2\n", "t.lab", &e), LL_OK);
+	LL_CHECK_INT(ll_session_run_all(&s, NULL, NULL, NULL, &e), LL_OK);
+	LL_CHECK(s.state[LL_STEP_TCA] == LL_STATE_DONE && s.ens.nranks == 2);
+	LL_CHECK_INT(ll_session_set(&s, LL_STEP_TCA, "ranks", "1-3", &e), LL_OK);
+	LL_CHECK(s.state[LL_STEP_TCA] == LL_STATE_PENDING);
+	LL_CHECK(s.state[LL_STEP_TENSOR] == LL_STATE_DONE);
+	LL_CHECK_INT(ll_session_next(&s), LL_STEP_TCA);
+	LL_CHECK_INT(ll_session_run_all(&s, NULL, NULL, NULL, &e), LL_OK);
+	LL_CHECK_INT(s.ens.nranks, 3);
+	ll_session_free(&s);
+}
+
+int main(void)
+{
+	snprintf(g_dir, sizeof g_dir, "/tmp/ll_pipe_XXXXXX");
+	if (!mkdtemp(g_dir))
+		return 1;
+	LL_RUN(test_mnist_session);
+	LL_RUN(test_lr_sweep);
+	LL_RUN(test_mask_is_missing_everywhere);
+	LL_RUN(test_two_hidden_layers);
+	LL_RUN(test_rank_choice_edges);
+	LL_RUN(test_bio_session_recovers_truth);
+	LL_RUN(test_order_and_failure);
+	LL_RUN(test_edit_resets_downstream);
+	char cmd[128];
+	snprintf(cmd, sizeof cmd, "rm -rf %s", g_dir);
+	if (system(cmd) != 0)
+		return 1;
+	return ll_test_done();
+}

@@ -1,0 +1,319 @@
+/*
+ * latentlab info: what is in a .npy/.npz/IDX file -- format, dtype, order,
+ * shape, element count, and statistics of the finite entries (min, max,
+ * mean, population std) with NaN/Inf counts.  A .npz gets one entry per
+ * member.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cmd.h"
+#include "base/ll_json.h"
+#include "io/ll_npy.h"
+
+static void info_usage(FILE *fp)
+{
+	fputs("usage: latentlab info FILE [--json]\n"
+	      "\n"
+	      "Print the format, dtype, memory order, shape and element count of an array\n"
+	      "file, and the min, max, mean and standard deviation of its finite entries\n"
+	      "with counts of NaN and Inf entries.  FILE is .npy, .npz (every member is\n"
+	      "listed; FILE.npz:MEMBER picks one) or IDX (MNIST's format, gzip or not);\n"
+	      "the format is recognised by content, not by name.\n"
+	      "\n"
+	      "options:\n"
+	      "  --json      print one JSON object instead of text\n"
+	      "  -h, --help  show this help\n",
+	      fp);
+}
+
+typedef struct arr_stats {
+	double min, max, mean, std;
+	size_t nfinite, nnan, ninf;
+} arr_stats;
+
+static void stats(const ll_tensor *t, arr_stats *s)
+{
+	double sum = 0.0, mn = INFINITY, mx = -INFINITY;
+	size_t n = 0;
+	s->nnan = s->ninf = 0;
+	for (size_t i = 0; i < t->size; i++) {
+		double x = t->data[i];
+		if (isnan(x)) {
+			s->nnan++;
+		} else if (isinf(x)) {
+			s->ninf++;
+		} else {
+			n++;
+			sum += x;
+			if (x < mn)
+				mn = x;
+			if (x > mx)
+				mx = x;
+		}
+	}
+	s->nfinite = n;
+	if (n == 0) {
+		s->min = s->max = s->mean = s->std = NAN;
+		return;
+	}
+	double mean = sum / (double)n, ss = 0.0;
+	for (size_t i = 0; i < t->size; i++)
+		if (isfinite(t->data[i]))
+			ss += (t->data[i] - mean) * (t->data[i] - mean);
+	s->min = mn;
+	s->max = mx;
+	s->mean = mean;
+	s->std = sqrt(ss / (double)n); /* population std, as NumPy's default */
+}
+
+typedef enum { FMT_NPY, FMT_NPZ, FMT_IDX, FMT_IDX_GZ, FMT_MEMBER, FMT_OTHER } file_fmt;
+
+/* By magic bytes, as ll_array_read. */
+static file_fmt sniff(const char *path)
+{
+	unsigned char m[8];
+	FILE *fp = fopen(path, "rb");
+	if (!fp)
+		return strrchr(path, ':') ? FMT_MEMBER : FMT_OTHER;
+	size_t got = fread(m, 1, sizeof m, fp);
+	fclose(fp);
+	if (got >= 6 && !memcmp(m, "\x93NUMPY", 6))
+		return FMT_NPY;
+	if (got >= 4 && m[0] == 'P' && m[1] == 'K')
+		return FMT_NPZ;
+	if (got >= 2 && m[0] == 0x1f && m[1] == 0x8b)
+		return FMT_IDX_GZ;
+	if (got >= 4 && m[0] == 0 && m[1] == 0)
+		return FMT_IDX;
+	return FMT_OTHER;
+}
+
+static const char *fmt_name(file_fmt f)
+{
+	switch (f) {
+	case FMT_NPY:
+		return "npy";
+	case FMT_NPZ:
+	case FMT_MEMBER:
+		return "npz";
+	case FMT_IDX:
+		return "idx";
+	case FMT_IDX_GZ:
+		return "idx.gz";
+	default:
+		return "unknown";
+	}
+}
+
+static void shape_text(const ll_array_info *in, char *buf, size_t n)
+{
+	size_t off = 0;
+	buf[0] = '\0';
+	if (in->ndim == 0) {
+		snprintf(buf, n, "() (a scalar, read as 1 element)");
+		return;
+	}
+	for (int k = 0; k < in->ndim && off < n; k++)
+		off += (size_t)snprintf(buf + off, n - off, "%s%zu", k ? " x " : "", in->shape[k]);
+}
+
+static void print_num(const char *label, double v)
+{
+	if (isnan(v))
+		printf("  %-9s n/a (no finite entries)\n", label);
+	else
+		printf("  %-9s %.17g\n", label, v);
+}
+
+static void print_text(const char *name, file_fmt f, const ll_array_info *in,
+		       const ll_tensor *t, const arr_stats *s)
+{
+	char shape[256];
+	shape_text(in, shape, sizeof shape);
+	if (f == FMT_IDX || f == FMT_IDX_GZ)
+		printf("%s: IDX%s, type %s\n", name, f == FMT_IDX_GZ ? " (gzip)" : "", in->dtype);
+	else
+		printf("%s: npy %d.0%s, dtype %s, %s order\n", name, in->version_major,
+		       f == FMT_NPZ || f == FMT_MEMBER ? " (npz member)" : "", in->dtype,
+		       in->fortran_order ? "Fortran" : "C");
+	if (in->ndim > 0)
+		printf("  %-9s %s (%d mode%s)\n", "shape", shape, in->ndim, in->ndim == 1 ? "" : "s");
+	else
+		printf("  %-9s %s\n", "shape", shape);
+	printf("  %-9s %zu\n", "elements", t->size);
+	print_num("min", s->min);
+	print_num("max", s->max);
+	print_num("mean", s->mean);
+	print_num("std", s->std);
+	printf("  %-9s %zu\n", "nan", s->nnan);
+	printf("  %-9s %zu\n", "inf", s->ninf);
+}
+
+static void print_json_body(ll_json *j, file_fmt f, const ll_array_info *in,
+			    const ll_tensor *t, const arr_stats *s)
+{
+	ll_json_kv_str(j, "format", f == FMT_MEMBER ? "npz" : fmt_name(f));
+	if (f != FMT_IDX && f != FMT_IDX_GZ)
+		ll_json_kv_int(j, "npy_version", in->version_major);
+	ll_json_kv_str(j, "dtype", in->dtype);
+	ll_json_kv_str(j, "order", in->fortran_order ? "F" : "C");
+	ll_json_key(j, "shape");
+	ll_json_arr_begin(j);
+	for (int k = 0; k < in->ndim; k++)
+		ll_json_int(j, (long long)in->shape[k]);
+	ll_json_arr_end(j);
+	ll_json_kv_int(j, "elements", (long long)t->size);
+	ll_json_kv_num(j, "min", s->min);
+	ll_json_kv_num(j, "max", s->max);
+	ll_json_kv_num(j, "mean", s->mean);
+	ll_json_kv_num(j, "std", s->std);
+	ll_json_kv_int(j, "finite", (long long)s->nfinite);
+	ll_json_kv_int(j, "nan", (long long)s->nnan);
+	ll_json_kv_int(j, "inf", (long long)s->ninf);
+}
+
+/* One array (a .npy, an IDX file, or one .npz member). */
+static int info_one(const char *path, file_fmt f, int json)
+{
+	ll_tensor t = {0};
+	ll_array_info in;
+	ll_err err;
+	ll_err_clear(&err);
+	memset(&in, 0, sizeof in);
+	if (ll_array_read(path, &t, &in, &err) != LL_OK) {
+		cmd_error("%s", err.msg);
+		return 1;
+	}
+	arr_stats s;
+	stats(&t, &s);
+	if (json) {
+		ll_json j;
+		ll_json_init(&j, stdout, 1);
+		ll_json_obj_begin(&j);
+		ll_json_kv_str(&j, "file", path);
+		print_json_body(&j, f, &in, &t, &s);
+		ll_json_obj_end(&j);
+		putchar('\n');
+	} else {
+		print_text(path, f, &in, &t, &s);
+	}
+	ll_tensor_free(&t);
+	return 0;
+}
+
+static int info_npz(const char *path, int json)
+{
+	char **names = NULL;
+	size_t n = 0;
+	ll_err err;
+	ll_err_clear(&err);
+	int status = 0;
+	if (ll_npz_list(path, &names, &n, &err) != LL_OK) {
+		cmd_error("%s", err.msg);
+		return 1;
+	}
+	/* read every member first, so an error prints nothing on stdout */
+	ll_tensor *ts = ll_calloc_array(n ? n : 1, sizeof *ts);
+	ll_array_info *ins = ll_calloc_array(n ? n : 1, sizeof *ins);
+	if (!ts || !ins) {
+		cmd_error("%s: out of memory", path);
+		status = 1;
+		goto out;
+	}
+	for (size_t k = 0; k < n; k++)
+		if (ll_npz_read(path, names[k], &ts[k], &ins[k], &err) != LL_OK) {
+			cmd_error("%s", err.msg);
+			status = 1;
+			goto out;
+		}
+	ll_json j;
+	if (json) {
+		ll_json_init(&j, stdout, 1);
+		ll_json_obj_begin(&j);
+		ll_json_kv_str(&j, "file", path);
+		ll_json_kv_str(&j, "format", "npz");
+		ll_json_key(&j, "members");
+		ll_json_arr_begin(&j);
+	} else {
+		printf("%s: npz, %zu member%s\n", path, n, n == 1 ? "" : "s");
+	}
+	for (size_t k = 0; k < n; k++) {
+		arr_stats s;
+		stats(&ts[k], &s);
+		if (json) {
+			ll_json_obj_begin(&j);
+			ll_json_kv_str(&j, "name", names[k]);
+			print_json_body(&j, FMT_NPY, &ins[k], &ts[k], &s);
+			ll_json_obj_end(&j);
+		} else {
+			char full[1024];
+			snprintf(full, sizeof full, "%s:%s", path, names[k]);
+			print_text(full, FMT_NPZ, &ins[k], &ts[k], &s);
+		}
+	}
+	if (json) {
+		ll_json_arr_end(&j);
+		ll_json_obj_end(&j);
+		putchar('\n');
+	}
+out:
+	for (size_t k = 0; k < n; k++) {
+		if (ts)
+			ll_tensor_free(&ts[k]);
+		free(names[k]);
+	}
+	free(names);
+	free(ts);
+	free(ins);
+	return status;
+}
+
+int cmd_info(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{"json", no_argument, NULL, 'J'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	int json = 0, c;
+	opterr = 0;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'J':
+			json = 1;
+			break;
+		case 'h':
+			info_usage(stdout);
+			return 0;
+		default:
+			if (optopt > 0 && optopt < 256)
+				fprintf(stderr, "latentlab: info: unknown option '-%c' (try 'latentlab info --help')\n",
+					optopt);
+			else
+				fprintf(stderr, "latentlab: info: unknown option '%s' (try 'latentlab info --help')\n",
+					argv[optind - 1]);
+			return 2;
+		}
+	}
+	if (argc - optind != 1) {
+		fprintf(stderr, "latentlab: info: %s (try 'latentlab info --help')\n",
+			optind >= argc ? "missing FILE" : "one FILE only");
+		return 2;
+	}
+	const char *path = argv[optind];
+	file_fmt f = sniff(path);
+	int status = f == FMT_NPZ ? info_npz(path, json) : info_one(path, f, json);
+	if (status == 0 && fflush(stdout) != 0) {
+		cmd_error("stdout: %s", strerror(errno));
+		status = 1;
+	}
+	return status;
+}

@@ -1,0 +1,421 @@
+/*
+ * latentlab tca: fit a CP ensemble (ranks x replicates) to an array file
+ * and write every fit, a summary.json and a table.
+ *
+ * Order of work: parse options (usage errors, exit 2), read and validate
+ * the data and the mask (exit 1, nothing written), create OUTDIR and check
+ * it takes files, fit, then write the fits and finally summary.json, so a
+ * summary.json on disk means the run finished.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cli/cmd.h"
+#include "tensor/ll_ens.h"
+#include "base/ll_fs.h"
+#include "io/ll_npy.h"
+
+static void tca_usage(FILE *fp)
+{
+	fputs("usage: latentlab tca DATA -o OUTDIR [OPTIONS]\n"
+	      "\n"
+	      "Tensor component analysis: fit CP (PARAFAC) models to DATA for a range of\n"
+	      "ranks, several replicates per rank from different random starts, and write\n"
+	      "every fit plus OUTDIR/summary.json.  DATA is a .npy, .npz (FILE.npz:MEMBER\n"
+	      "picks a member) or IDX file holding a 2- to 8-way array, e.g.\n"
+	      "neurons x time x trials.  NaN entries count as missing.\n"
+	      "\n"
+	      "options:\n"
+	      "  -o, --output OUTDIR   write the results here (created if needed; required)\n"
+	      "  -r, --ranks A-B|R     ranks to fit (default 1-8)\n"
+	      "  -n, --replicates N    fits per rank (default 4)\n"
+	      "  -m, --method M        cp-als (default), ncp-hals or ncp-bcd (non-negative)\n"
+	      "      --mask FILE       0/1 array shaped like DATA; 0 marks a missing entry\n"
+	      "      --tol T           stop when the objective improves by less than T\n"
+	      "                        (default 1e-6)\n"
+	      "      --max-iter N      iterations per fit at most (default 500)\n"
+	      "  -s, --seed S          base seed; replicate seeds derive from it (default 0)\n"
+	      "      --init I          random (default) or svd\n"
+	      "      --sim S           similarity to the best fit: mean-cos (default),\n"
+	      "                        tomasi-bro or congruence\n"
+	      "  -j, --threads N       fit ranks concurrently on N threads (0 = all cores)\n"
+	      "      --no-fuse         fit replicates one at a time, not in one batch\n"
+	      "  -q, --quiet           no progress line on stderr\n"
+	      "  -h, --help            show this help\n"
+	      "\n"
+	      "Writes OUTDIR/rank_RR/rep_KK/{lambda,factor_0..factor_N-1,hist}.npy (rep_00 is\n"
+	      "the best fit of its rank) and OUTDIR/summary.json.  Exit status: 0 success,\n"
+	      "1 error, 2 usage error.\n",
+	      fp);
+}
+
+#if defined(__GNUC__)
+__attribute__((format(printf, 1, 2)))
+#endif
+static int usage_error(const char *fmt, ...)
+{
+	va_list ap;
+	fputs("latentlab: tca: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputs(" (try 'latentlab tca --help')\n", stderr);
+	return 2;
+}
+
+/* Strict unsigned decimal: digits only, no sign, no overflow. */
+static int parse_u64(const char *s, uint64_t *out)
+{
+	if (!s || !*s)
+		return 0;
+	uint64_t v = 0;
+	for (const char *p = s; *p; p++) {
+		if (*p < '0' || *p > '9')
+			return 0;
+		unsigned d = (unsigned)(*p - '0');
+		if (v > (UINT64_MAX - d) / 10)
+			return 0;
+		v = v * 10 + d;
+	}
+	*out = v;
+	return 1;
+}
+
+static int parse_size(const char *s, size_t *out, size_t lo, size_t hi)
+{
+	uint64_t v;
+	if (!parse_u64(s, &v) || v < lo || v > hi)
+		return 0;
+	*out = (size_t)v;
+	return 1;
+}
+
+#define MAX_RANK 10000
+
+/* "R" or "A-B" with 1 <= A <= B */
+static int parse_ranks(const char *s, size_t *lo, size_t *hi)
+{
+	const char *dash = strchr(s, '-');
+	char a[32];
+	if (!dash)
+		return parse_size(s, lo, 1, MAX_RANK) && (*hi = *lo, 1);
+	if ((size_t)(dash - s) >= sizeof a)
+		return 0;
+	memcpy(a, s, (size_t)(dash - s));
+	a[dash - s] = '\0';
+	return parse_size(a, lo, 1, MAX_RANK) && parse_size(dash + 1, hi, 1, MAX_RANK) &&
+	       *lo <= *hi;
+}
+
+/* ---- progress line ---------------------------------------------------------- */
+
+typedef struct tca_prog {
+	double t0, last;
+	size_t rank_hi;
+	int shown;
+} tca_prog;
+
+static int tca_progress(void *ud, const ll_progress *p)
+{
+	tca_prog *tp = ud;
+	double now = ll_now();
+	if (tp->shown && now - tp->last < 0.1 && p->frac < 1.0)
+		return 0;
+	tp->last = now;
+	tp->shown = 1;
+	char detail[64];
+	snprintf(detail, sizeof detail, "%s", p->detail ? p->detail : "");
+	fprintf(stderr, "\r[%s/%zu] %s %3.0f%% %.1f s\033[K", p->stage ? p->stage : "", tp->rank_hi,
+		detail, 100.0 * (p->frac < 0 ? 0 : p->frac), now - tp->t0);
+	fflush(stderr);
+	return 0;
+}
+
+/* ---- helpers ---------------------------------------------------------------- */
+
+/* "(2, 0, 7)" for linear index lin of X */
+static void index_str(const ll_tensor *X, size_t lin, char *buf, size_t n)
+{
+	size_t idx[LL_MAX_MODES], off = 0;
+	for (int k = X->nmodes - 1; k >= 0; k--) {
+		idx[k] = lin % X->dim[k];
+		lin /= X->dim[k];
+	}
+	buf[0] = '\0';
+	for (int k = 0; k < X->nmodes && off < n; k++)
+		off += (size_t)snprintf(buf + off, n - off, "%s%zu", k ? ", " : "(", idx[k]);
+	if (off < n)
+		snprintf(buf + off, n - off, ")");
+}
+
+/* The message of err, without a leading "cp: " (the command names the
+ * file instead). */
+static const char *bare(const ll_err *err)
+{
+	return strncmp(err->msg, "cp: ", 4) ? err->msg : err->msg + 4;
+}
+
+static void print_table(const char *data, const char *outdir, const ll_ensemble *e)
+{
+	char shape[128];
+	const ll_ens_opts *o = &e->opts;
+	ll_tensor t = {0};
+	t.nmodes = e->nmodes;
+	memcpy(t.dim, e->dim, sizeof t.dim);
+	printf("%s: %s, %s, %zu replicate%s per rank, seed %llu\n", data,
+	       ll_tensor_shape_str(&t, shape, sizeof shape), ll_cp_method_name(o->cp.method),
+	       o->replicates, o->replicates == 1 ? "" : "s", (unsigned long long)o->seed);
+	printf("similarity: %s = %s;\n  mean/min sim: the other replicates against the best\n",
+	       ll_sim_name(e->sim), ll_sim_describe(e->sim));
+	printf("%4s  %12s  %12s  %8s  %8s  %6s  %9s\n", "rank", "best obj", "median obj",
+	       "mean sim", "min sim", "iters", "seconds");
+	for (size_t ri = 0; ri < e->nranks; ri++) {
+		const ll_ens_rank *er = &e->ranks[ri];
+		ll_ens_stats st;
+		if (ll_ens_rank_stats(er, &st, NULL) != LL_OK)
+			continue;
+		char ms[16], mn[16];
+		if (isnan(st.mean_sim)) {
+			snprintf(ms, sizeof ms, "-");
+			snprintf(mn, sizeof mn, "-");
+		} else {
+			snprintf(ms, sizeof ms, "%.4f", st.mean_sim);
+			snprintf(mn, sizeof mn, "%.4f", st.min_sim);
+		}
+		printf("%4zu  %12.6g  %12.6g  %8s  %8s  %6.0f  %9.2f\n", er->rank, st.best, st.median,
+		       ms, mn, st.median_iters, er->seconds);
+	}
+	printf("total %.2f s; results in %s\n", e->seconds, outdir);
+}
+
+/* ---- the command ------------------------------------------------------------ */
+
+enum { OPT_MASK = 256, OPT_TOL, OPT_MAXITER, OPT_INIT, OPT_SIM, OPT_NOFUSE };
+
+int cmd_tca(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{"output", required_argument, NULL, 'o'},
+		{"ranks", required_argument, NULL, 'r'},
+		{"replicates", required_argument, NULL, 'n'},
+		{"method", required_argument, NULL, 'm'},
+		{"mask", required_argument, NULL, OPT_MASK},
+		{"tol", required_argument, NULL, OPT_TOL},
+		{"max-iter", required_argument, NULL, OPT_MAXITER},
+		{"seed", required_argument, NULL, 's'},
+		{"init", required_argument, NULL, OPT_INIT},
+		{"sim", required_argument, NULL, OPT_SIM},
+		{"threads", required_argument, NULL, 'j'},
+		{"no-fuse", no_argument, NULL, OPT_NOFUSE},
+		{"quiet", no_argument, NULL, 'q'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	ll_ens_opts o;
+	ll_ens_opts_default(&o);
+	const char *outdir = NULL, *maskfile = NULL;
+	int quiet = 0, c;
+	size_t v;
+	uint64_t u;
+	char *end;
+
+	opterr = 0;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, ":o:r:n:m:s:j:qh", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'o':
+			outdir = optarg;
+			break;
+		case 'r':
+			if (!parse_ranks(optarg, &o.rank_lo, &o.rank_hi))
+				return usage_error("--ranks: expected R or A-B with 1 <= A <= B <= 10000, got '%s'",
+						   optarg);
+			break;
+		case 'n':
+			if (!parse_size(optarg, &o.replicates, 1, 100000))
+				return usage_error("--replicates: expected a count from 1 to 100000, got '%s'",
+						   optarg);
+			break;
+		case 'm':
+			if (ll_cp_method_parse(optarg, &o.cp.method) != LL_OK)
+				return usage_error("--method: expected cp-als, ncp-hals or ncp-bcd, got '%s'",
+						   optarg);
+			break;
+		case OPT_MASK:
+			maskfile = optarg;
+			break;
+		case OPT_TOL:
+			errno = 0;
+			o.cp.tol = strtod(optarg, &end);
+			if (end == optarg || *end || errno || !(o.cp.tol > 0) || !isfinite(o.cp.tol))
+				return usage_error("--tol: expected a positive number, got '%s'", optarg);
+			break;
+		case OPT_MAXITER:
+			if (!parse_size(optarg, &v, 1, INT_MAX))
+				return usage_error("--max-iter: expected a positive integer, got '%s'", optarg);
+			o.cp.max_iter = (int)v;
+			break;
+		case 's':
+			if (!parse_u64(optarg, &u))
+				return usage_error("--seed: expected an integer from 0 to 18446744073709551615, got '%s'",
+						   optarg);
+			o.seed = u;
+			break;
+		case OPT_INIT:
+			if (!strcmp(optarg, "random"))
+				o.cp.init = LL_CP_INIT_RANDOM;
+			else if (!strcmp(optarg, "svd"))
+				o.cp.init = LL_CP_INIT_SVD;
+			else
+				return usage_error("--init: expected random or svd, got '%s'", optarg);
+			break;
+		case OPT_SIM:
+			if (ll_sim_parse(optarg, &o.sim) != LL_OK)
+				return usage_error("--sim: expected mean-cos, tomasi-bro or congruence, got '%s'",
+						   optarg);
+			break;
+		case 'j':
+			if (!parse_size(optarg, &v, 0, 1024))
+				return usage_error("--threads: expected a count from 0 to 1024, got '%s'", optarg);
+			o.threads = (int)v;
+			break;
+		case OPT_NOFUSE:
+			o.fused = 0;
+			break;
+		case 'q':
+			quiet = 1;
+			break;
+		case 'h':
+			tca_usage(stdout);
+			return 0;
+		case ':':
+			return usage_error("option '%s' needs a value", argv[optind - 1]);
+		default:
+			if (optopt > 0 && optopt < 256)
+				return usage_error("unknown option '-%c'", optopt);
+			return usage_error("unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	if (optind >= argc)
+		return usage_error("%s", "missing DATA file");
+	if (argc - optind > 1)
+		return usage_error("unexpected argument '%s' (one DATA file only)", argv[optind + 1]);
+	if (!outdir || !*outdir)
+		return usage_error("%s", "missing -o OUTDIR");
+	const char *data = argv[optind];
+
+	/* read and check everything before writing anything */
+	ll_err err;
+	ll_err_clear(&err);
+	ll_tensor X = {0}, M = {0};
+	ll_array_info info, minfo;
+	ll_ensemble e = {0};
+	int rc, status = 1, made_outdir = 0;
+	char s1[128], s2[128];
+	if ((rc = ll_array_read(data, &X, &info, &err)) != LL_OK) {
+		cmd_error("%s", err.msg);
+		goto out;
+	}
+	if (maskfile) {
+		if ((rc = ll_array_read(maskfile, &M, &minfo, &err)) != LL_OK) {
+			cmd_error("%s", err.msg);
+			goto out;
+		}
+		if (!ll_tensor_same_shape(&M, &X)) {
+			cmd_error("%s: mask shape %s does not match data shape %s (%s)", maskfile,
+				  ll_tensor_shape_str(&M, s1, sizeof s1),
+				  ll_tensor_shape_str(&X, s2, sizeof s2), data);
+			goto out;
+		}
+		for (size_t i = 0; i < M.size; i++)
+			if (M.data[i] != 0.0 && M.data[i] != 1.0) {
+				index_str(&M, i, s1, sizeof s1);
+				cmd_error("%s: mask entry %s is %g; a mask holds only 0 (missing) or 1 (observed)",
+					  maskfile, s1, M.data[i]);
+				goto out;
+			}
+		o.cp.mask = &M;
+	}
+	ll_cp_opts co = o.cp;
+	co.rank = o.rank_hi;
+	if ((rc = ll_cp_check(&X, &co, &err)) != LL_OK) {
+		cmd_error("%s: %s", data, bare(&err));
+		goto out;
+	}
+	struct stat st;
+	made_outdir = stat(outdir, &st) != 0;
+	if ((rc = ll_mkdirs(outdir, &err)) != LL_OK) {
+		made_outdir = 0;
+		cmd_error("%s", err.msg);
+		goto out;
+	}
+	{ /* does it take files? (a read-only directory fails here, not after the fits) */
+		char *probe = ll_path_join(outdir, "summary.json");
+		ll_afile af;
+		rc = probe ? ll_afile_open(&af, probe, &err) : ll_err_set(&err, LL_ENOMEM, "out of memory");
+		free(probe);
+		if (rc != LL_OK) {
+			cmd_error("%s", err.msg);
+			goto out;
+		}
+		ll_afile_abort(&af);
+	}
+
+	if (o.cp.init == LL_CP_INIT_SVD && o.replicates > 1)
+		fprintf(stderr, "latentlab: warning: --init svd starts every replicate from the same point, "
+				"so their similarity says nothing about stability; use --init random\n");
+	tca_prog tp = {ll_now(), 0.0, o.rank_hi, 0};
+	if (!quiet && isatty(STDERR_FILENO)) {
+		o.progress = tca_progress;
+		o.progress_ud = &tp;
+	}
+	rc = ll_ens_fit(&X, &o, &e, &err);
+	if (tp.shown) {
+		fputs("\r\033[K", stderr);
+		fflush(stderr);
+	}
+	if (rc != LL_OK) {
+		cmd_error("%s: %s", data, bare(&err));
+		goto out;
+	}
+	/* the command line as typed: argv[0] here is the subcommand */
+	char **cl = ll_malloc_array((size_t)argc + 1, sizeof *cl);
+	if (!cl) {
+		cmd_error("out of memory");
+		goto out;
+	}
+	cl[0] = "latentlab";
+	memcpy(cl + 1, argv, (size_t)argc * sizeof *cl);
+	ll_ens_meta meta = {"latentlab tca", argc + 1, cl, data, info.dtype, maskfile};
+	rc = ll_ens_write(&e, outdir, &X, &meta, &err);
+	free(cl);
+	if (rc != LL_OK) {
+		cmd_error("%s", err.msg);
+		goto out;
+	}
+	made_outdir = 0;
+	print_table(data, outdir, &e);
+	if (fflush(stdout) != 0) {
+		cmd_error("stdout: %s", strerror(errno));
+		goto out;
+	}
+	status = 0;
+out:
+	/* an OUTDIR this run created and left empty is removed again */
+	if (made_outdir)
+		rmdir(outdir);
+	ll_ens_free(&e);
+	ll_tensor_free(&X);
+	ll_tensor_free(&M);
+	return status;
+}

@@ -1,0 +1,99 @@
+/*
+ * latentlab tui: open the workbench on a session file (default: the
+ * built-in demo session).  Step results and the report go to OUTDIR as
+ * `latentlab run SESSION -o OUTDIR` writes them.  Everything that can go
+ * wrong before the screen opens is reported here, on a normal terminal.
+ */
+#include "config.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli/cmd.h"
+#include "pipeline/ll_session.h"
+#include "wb/wb.h"
+
+static void tui_usage(FILE *fp)
+{
+	fputs("usage: latentlab tui [SESSION] [-o OUTDIR] [--ascii|--utf8] [--no-color]\n"
+	      "\n"
+	      "Open the workbench on SESSION (default: the built-in demo session): run its\n"
+	      "steps, edit their parameters, browse the TCA factors and the 3-D\n"
+	      "trajectories, and write the report.  Results and the report go to OUTDIR,\n"
+	      "exactly as 'latentlab run SESSION -o OUTDIR' writes them.  Press ? inside\n"
+	      "for every key.  'latentlab' with no arguments on a terminal does the same\n"
+	      "with the demo session.\n"
+	      "\noptions:\n"
+	      "  -o, --output OUTDIR   write results here (default: latentlab-out)\n"
+	      "      --ascii           ASCII glyphs only (default when the locale is not UTF-8)\n"
+	      "      --utf8            Unicode glyphs (braille, blocks) whatever the locale\n"
+	      "      --no-color        no colour (as the NO_COLOR variable)\n"
+	      "      --keys            print every key and : command, then exit\n"
+	      "  -h, --help            show this help\n"
+	      "\nExit status: 0 success, 1 error, 2 usage error.\n", fp);
+}
+
+int cmd_tui(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"output", required_argument, NULL, 'o'}, {"ascii", no_argument, NULL, 'A'},
+		{"utf8", no_argument, NULL, 'U'},         {"no-color", no_argument, NULL, 'C'},
+		{"keys", no_argument, NULL, 'K'},         {"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	wb_opts o;
+	int c;
+	memset(&o, 0, sizeof o);
+	o.outdir = "latentlab-out";
+	opterr = 0;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, ":o:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'o': o.outdir = optarg; break;
+		case 'A': o.ascii = 1; o.utf8 = 0; break;
+		case 'U': o.utf8 = 1; o.ascii = 0; break;
+		case 'C': o.no_color = 1; break;
+		case 'h': tui_usage(stdout); return 0;
+		case 'K': wb_keys_print(stdout); return 0;
+		case ':':
+			cmd_error("tui: option '%s' needs a value (try 'latentlab tui --help')", argv[optind - 1]);
+			return 2;
+		default:
+			cmd_error("tui: unknown option '%s' (try 'latentlab tui --help')", argv[optind - 1]);
+			return 2;
+		}
+	}
+	const char *path = optind < argc ? argv[optind++] : NULL;
+	if (optind < argc) {
+		cmd_error("tui: unexpected argument '%s'", argv[optind]);
+		return 2;
+	}
+	if (!*o.outdir) {
+		cmd_error("tui: -o needs a directory name");
+		return 2;
+	}
+	ll_session s;
+	ll_err err = {0, ""};
+	int rc = path ? ll_session_load(&s, path, &err)
+		      : ll_session_load_text(&s, ll_session_demo_text(), "(built-in demo)", &err);
+	if (rc != LL_OK) {
+		cmd_error("%s", err.msg);
+		return 1;
+	}
+	if (!isatty(0) || !isatty(1)) {
+		ll_session_free(&s);
+		cmd_error("tui: the workbench needs a terminal on stdin and stdout "
+			  "(use 'latentlab run' in scripts)");
+		return 2;
+	}
+	s.dirty = 0;
+	char *cmdline = cmd_join_args(argc, argv);
+	o.cmdline = cmdline;
+	int code = wb_run(&s, &o);
+	free(cmdline);
+	ll_session_free(&s);
+	return code;
+}

@@ -1,0 +1,66 @@
+/* latentlab: the command dispatcher. */
+#include "config.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli/cmd.h"
+
+static const ll_cmd commands[] = {
+	{"tui", cmd_tui, "open the terminal workbench (what 'latentlab' alone does on a terminal)"},
+	{"demo", cmd_demo, "run the built-in MNIST session on the bundled data"},
+	{"run", cmd_run, "replay a session file in batch, writing results and the report"},
+	{"tca", cmd_tca, "fit a CP/TCA ensemble over ranks x replicates"},
+	{"synth", cmd_synth, "simulate a neural population with planted latent factors"},
+	{"info", cmd_info, "print shape, dtype and statistics of a .npy/.npz/IDX file"},
+};
+#define NCOMMANDS (sizeof commands / sizeof commands[0])
+
+void cmd_error(const char *fmt, ...)
+{
+	va_list ap;
+	fputs("latentlab: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+static void usage(FILE *fp)
+{
+	fprintf(fp, "usage: latentlab COMMAND [OPTIONS]\n\n"
+		"Find and compare low-dimensional latent structure in neural data.\n\n"
+		"commands:\n");
+	for (size_t i = 0; i < NCOMMANDS; i++)
+		fprintf(fp, "  %-8s %s\n", commands[i].name, commands[i].summary);
+	fprintf(fp, "\n'latentlab COMMAND --help' describes each command.\n");
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		/* on a terminal: the workbench on the demo session */
+		if (isatty(0) && isatty(1)) {
+			static char name[] = "tui";
+			char *tui_argv[] = {name, NULL};
+			return cmd_tui(1, tui_argv);
+		}
+		usage(stderr);
+		return 2;
+	}
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
+		usage(stdout);
+		return 0;
+	}
+	if (!strcmp(argv[1], "--version")) {
+		printf("latentlab %s\n", PACKAGE_VERSION);
+		return 0;
+	}
+	for (size_t i = 0; i < NCOMMANDS; i++)
+		if (!strcmp(argv[1], commands[i].name))
+			return commands[i].run(argc - 1, argv + 1);
+	cmd_error("unknown command '%s' (try 'latentlab --help')", argv[1]);
+	return 2;
+}

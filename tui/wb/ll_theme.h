@@ -1,0 +1,115 @@
+/*
+ * ll_theme.h - colour roles and glyph sets for the workbench.
+ *
+ * Code names ROLES, never raw colours.  Every role is one row of
+ * LL_THEME_ROLES: its attributes without colour (monochrome, NO_COLOR),
+ * and its foreground/background/extra attributes on 8- and 256-colour
+ * terminals (-1 = the terminal's default colour).  The series colours
+ * follow Okabe-Ito (orange, sky blue, bluish green, yellow, blue,
+ * vermillion, reddish purple; its black becomes light grey so it shows on
+ * dark backgrounds); on 8 colours the two yellows differ by A_BOLD.
+ * Colour never carries meaning alone: paths also have labels and markers.
+ *
+ * Only ll_theme_start touches curses state (start_color, init_pair), and
+ * only after initscr/newterm; everything else is a table lookup that
+ * tests can call without a screen.
+ *
+ * Glyph sets: UTF-8 (box drawing, blocks, braille, arrows) or ASCII,
+ * chosen by ll_locale_is_utf8 (setlocale + nl_langinfo(CODESET)) unless
+ * a flag (--ascii / --utf8) forces one; the choice is separate from
+ * rendering, so tests can pick either.
+ */
+#ifndef LL_THEME_H
+#define LL_THEME_H
+
+#include <curses.h>
+
+/* X(name, mono, fg8, bg8, attr8, fg256, bg256, attr256) */
+#define LL_THEME_ROLES(X) \
+	X(DEFAULT,      A_NORMAL,           -1,            -1,          A_NORMAL,  -1,  -1,  A_NORMAL) \
+	X(TITLE,        A_BOLD,             COLOR_CYAN,    -1,          A_BOLD,    75,  -1,  A_BOLD) \
+	X(TAB_ACTIVE,   A_REVERSE | A_BOLD, COLOR_BLACK,   COLOR_CYAN,  A_BOLD,    16,  75,  A_BOLD) \
+	X(TAB,          A_NORMAL,           -1,            -1,          A_NORMAL,  250, -1,  A_NORMAL) \
+	X(STATUS,       A_REVERSE,          COLOR_BLACK,   COLOR_WHITE, A_NORMAL,  252, 236, A_NORMAL) \
+	X(KEYHINT,      A_BOLD,             COLOR_CYAN,    -1,          A_BOLD,    117, -1,  A_BOLD) \
+	X(BORDER,       A_NORMAL,           COLOR_BLUE,    -1,          A_NORMAL,  240, -1,  A_NORMAL) \
+	X(STEP_PENDING, A_DIM,              -1,            -1,          A_DIM,     245, -1,  A_NORMAL) \
+	X(STEP_RUNNING, A_BOLD,             COLOR_YELLOW,  -1,          A_BOLD,    221, -1,  A_BOLD) \
+	X(STEP_DONE,    A_NORMAL,           COLOR_GREEN,   -1,          A_NORMAL,  36,  -1,  A_NORMAL) \
+	X(STEP_FAILED,  A_BOLD | A_UNDERLINE, COLOR_RED,   -1,          A_BOLD,    166, -1,  A_BOLD) \
+	X(SELECTED,     A_REVERSE,          COLOR_BLACK,   COLOR_CYAN,  A_NORMAL,  16,  117, A_NORMAL) \
+	X(ERROR,        A_BOLD | A_REVERSE, COLOR_WHITE,   COLOR_RED,   A_BOLD,    231, 160, A_BOLD) \
+	X(SPARK,        A_NORMAL,           COLOR_CYAN,    -1,          A_NORMAL,  74,  -1,  A_NORMAL) \
+	X(AXIS,         A_DIM,              COLOR_WHITE,   -1,          A_DIM,     244, -1,  A_NORMAL) \
+	X(SERIES_0,     A_NORMAL,           COLOR_YELLOW,  -1,          A_NORMAL,  178, -1,  A_NORMAL) \
+	X(SERIES_1,     A_NORMAL,           COLOR_CYAN,    -1,          A_NORMAL,  74,  -1,  A_NORMAL) \
+	X(SERIES_2,     A_NORMAL,           COLOR_GREEN,   -1,          A_NORMAL,  36,  -1,  A_NORMAL) \
+	X(SERIES_3,     A_NORMAL,           COLOR_YELLOW,  -1,          A_BOLD,    221, -1,  A_NORMAL) \
+	X(SERIES_4,     A_NORMAL,           COLOR_BLUE,    -1,          A_BOLD,    25,  -1,  A_NORMAL) \
+	X(SERIES_5,     A_NORMAL,           COLOR_RED,     -1,          A_NORMAL,  166, -1,  A_NORMAL) \
+	X(SERIES_6,     A_NORMAL,           COLOR_MAGENTA, -1,          A_NORMAL,  175, -1,  A_NORMAL) \
+	X(SERIES_7,     A_NORMAL,           COLOR_WHITE,   -1,          A_NORMAL,  250, -1,  A_NORMAL) \
+	X(DEPTH_NEAR,   A_BOLD,             -1,            -1,          A_BOLD,    -1,  -1,  A_BOLD) \
+	X(DEPTH_FAR,    A_DIM,              -1,            -1,          A_DIM,     -1,  -1,  A_DIM)
+
+#define LL_THEME_ENUM_(name, mono, f8, b8, a8, f256, b256, a256) LL_ROLE_##name,
+enum ll_role { LL_THEME_ROLES(LL_THEME_ENUM_) LL_ROLE_COUNT };
+#undef LL_THEME_ENUM_
+
+#define LL_THEME_N_SERIES 8
+
+typedef struct ll_theme {
+	int colors;                   /* 0 = monochrome, 8 or 256 */
+	attr_t attr[LL_ROLE_COUNT];   /* what attrset() gets for each role */
+} ll_theme;
+
+/* Fill t for `colors` (0, 8 or 256; anything else is taken as 0) without
+ * touching curses: colour roles use COLOR_PAIR(role + 1), the pairs
+ * ll_theme_start creates. */
+void ll_theme_init(ll_theme *t, int colors);
+
+/* The colour depth to use: 0 if no_color_flag, if no_color_env (the
+ * NO_COLOR variable) is non-empty, if !has_colors, or if there are too
+ * few pairs for the roles; else 256 if ncolors >= 256, else 8. */
+int ll_theme_pick_colors(int no_color_flag, const char *no_color_env, int has_colors,
+			 int ncolors, int npairs);
+
+/* At run time, after initscr (or newterm): decide the colour depth from
+ * the flag, getenv("NO_COLOR") and the terminal, create the pairs, fill
+ * t.  Returns t->colors. */
+int ll_theme_start(ll_theme *t, int no_color_flag);
+
+/* The pair colours of a role at a depth (-1 = terminal default);
+ * 0 for a bad role or colors == 0. */
+int ll_theme_role_colors(int colors, int role, short *fg, short *bg);
+const char *ll_theme_role_name(int role);
+attr_t ll_theme_attr(const ll_theme *t, int role);
+/* Role of canvas colour index i: SERIES_(i mod 8); DEFAULT for i < 0. */
+int ll_theme_series_role(int color_index);
+/* Attributes for a canvas run: its series role plus depth shading
+ * (level 0 DEPTH_NEAR, 1-2 nothing, 3 DEPTH_FAR; no colour from these). */
+attr_t ll_theme_cell_attr(const ll_theme *t, int color_index, int level);
+
+/* Glyphs; every string is one terminal cell wide. */
+typedef struct ll_glyphs {
+	int utf8;
+	int canvas_mode;           /* LL_CANVAS_UTF8 or LL_CANVAS_ASCII (ll_canvas.h) */
+	const char *hline, *vline; /* ─ │   - |  */
+	const char *tl, *tr, *bl, *br; /* ┌ ┐ └ ┘   + + + + */
+	const char *ltee, *rtee;   /* ├ ┤   + + */
+	const char *arrow;         /* ▶   > */
+	const char *bullet;        /* ●   * */
+	const char *ellipsis;      /* …   ~ */
+	const char *step[4];       /* pending running done failed: · ▶ ✓ ✗   . > + ! */
+	const char *spark[8];      /* ▁..█   _.-:=+*# */
+} ll_glyphs;
+
+/* The UTF-8 set if utf8 != 0, else the ASCII set (static storage). */
+const ll_glyphs *ll_glyphs_get(int utf8);
+/* "UTF-8" / "utf8" in any case: 1. */
+int ll_codeset_is_utf8(const char *codeset);
+/* setlocale(LC_ALL, "") then nl_langinfo(CODESET); 1 if UTF-8.  Call once
+ * at start-up, before initscr (ncursesw needs the locale set anyway). */
+int ll_locale_is_utf8(void);
+
+#endif

@@ -1,0 +1,378 @@
+/*
+ * wb_fact.c - the Factors screen: the TCA components of one fit (default:
+ * the best fit at the chosen rank), one row per component with its weight
+ * (lambda) and one sparkline per mode; Enter zooms the selected component
+ * to a full-width braille plot of one mode (bars for unit modes, a line
+ * otherwise).  Every sparkline of a mode shares that mode's range, so rows
+ * compare; zero is always inside it.  Nothing is computed but the drawing.
+ */
+#include "config.h"
+
+#include <curses.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "draw/ll_spark.h"
+#include "wb/wb.h"
+
+#define MAX_ROWS 256 /* components listed */
+
+static const ll_ens_rank *cur_rank(wb *w)
+{
+	wb_fact *f = &w->fact;
+	ll_session *s = w->s;
+	if (!wb_results_ready(w, LL_STEP_TCA) || s->ens.nranks == 0) {
+		f->valid = 0;
+		f->zoom = 0;
+		return NULL;
+	}
+	if (!f->valid || f->gen != w->gen) {
+		f->rank_i = 0;
+		for (size_t i = 0; i < s->ens.nranks; i++)
+			if (s->ens.ranks[i].rank == s->chosen_rank)
+				f->rank_i = i;
+		f->rep = 0;
+		f->sel = f->top = 0;
+		f->zoom = 0;
+		f->valid = 1;
+		f->gen = w->gen;
+	}
+	const ll_ens_rank *r = &s->ens.ranks[f->rank_i];
+	if (f->rep >= r->nrep)
+		f->rep = r->nrep ? r->nrep - 1 : 0;
+	return r;
+}
+
+/* Display order of the components: as fitted, or by weight. */
+static size_t order(const wb *w, const ll_ktensor *K, size_t *ord)
+{
+	size_t n = K->rank < MAX_ROWS ? K->rank : MAX_ROWS;
+	for (size_t i = 0; i < n; i++)
+		ord[i] = i;
+	if (w->fact.sorted) /* insertion sort, largest weight first; stable */
+		for (size_t i = 1; i < n; i++) {
+			size_t v = ord[i], j = i;
+			while (j > 0 && K->lambda[ord[j - 1]] < K->lambda[v]) {
+				ord[j] = ord[j - 1];
+				j--;
+			}
+			ord[j] = v;
+		}
+	return n;
+}
+
+static void column(const ll_ktensor *K, int n, size_t c, double *out)
+{
+	for (size_t i = 0; i < K->dim[n]; i++)
+		out[i] = K->U[n][i * K->rank + c];
+}
+
+static void mode_range(const ll_ktensor *K, int n, double *lo, double *hi)
+{
+	size_t len = K->dim[n] * K->rank;
+	*lo = 0;
+	*hi = 0;
+	for (size_t i = 0; i < len; i++)
+		if (isfinite(K->U[n][i])) {
+			*lo = fmin(*lo, K->U[n][i]);
+			*hi = fmax(*hi, K->U[n][i]);
+		}
+	if (*hi <= *lo)
+		*hi = *lo + 1;
+}
+
+static attr_t spark_attr(const wb *w, int color, int level)
+{
+	(void)color;
+	(void)level;
+	return wb_attr(w, LL_ROLE_SPARK);
+}
+
+static void draw_empty(wb *w, int y0, int h)
+{
+	wb_view v;
+	wb_view_get(w, &v, NULL);
+	char l2[200];
+	const char *lines[3] = {"No TCA results yet.", l2, ""};
+	if (v.state[LL_STEP_TCA] == LL_STATE_RUNNING)
+		snprintf(l2, sizeof l2, "The tca step is running; its components appear here when it is done.");
+	else if (v.state[LL_STEP_TCA] == LL_STATE_FAILED)
+		snprintf(l2, sizeof l2, "The tca step failed: %.150s", v.status[LL_STEP_TCA]);
+	else if (v.state[LL_STEP_TCA] == LL_STATE_ABSENT)
+		snprintf(l2, sizeof l2, "This session has no [tca] step.");
+	else
+		snprintf(l2, sizeof l2, "On the Pipeline screen (1), R runs every step, n the next one.");
+	wb_center(w, y0, h, wb_attr(w, LL_ROLE_DEFAULT), lines, 2);
+}
+
+static void draw_zoom(wb *w, const ll_ens_rank *r, const ll_ktensor *K, size_t comp, int y0, int h)
+{
+	wb_fact *f = &w->fact;
+	const ll_session *s = w->s;
+	int n = f->zmode;
+	const ll_mode_info *mi = &s->modes[n];
+	const char *mname = mi->name[0] ? mi->name : "mode";
+	int bars = mi->kind == LL_MODE_UNIT;
+	char buf[300];
+	int lw = 9, cw = w->cols - lw - 1, ch = h - 3;
+	if (cw < 4 || ch < 2)
+		return;
+	if (f->canvas.w != cw || f->canvas.h != ch) {
+		ll_canvas_free(&f->canvas);
+		if (ll_canvas_init(&f->canvas, cw, ch, w->g->canvas_mode, NULL) != LL_OK)
+			return;
+	}
+	f->canvas.mode = w->g->canvas_mode;
+	ll_canvas_clear(&f->canvas);
+	double *v = ll_malloc_array(K->dim[n] ? K->dim[n] : 1, sizeof *v);
+	if (!v)
+		return;
+	column(K, n, comp, v);
+	ll_spark_opts o;
+	ll_spark_opts_init(&o);
+	o.zero_line = 1;
+	o.agg = bars ? LL_SPARK_MAX : LL_SPARK_MEAN;
+	ll_spark_range rg = {0, 0, 0};
+	if (bars)
+		ll_spark_bars(&f->canvas, v, K->dim[n], 0, &o, &rg, NULL);
+	else
+		ll_spark_plot(&f->canvas, v, K->dim[n], 0, &o, &rg, NULL);
+	free(v);
+	snprintf(buf, sizeof buf, "C%zu  weight %.4g  |  mode %d of %d: %s (%zu, %s)  |  rank %zu, replicate %zu",
+		 comp + 1, K->lambda[comp], n + 1, K->nmodes, mname, K->dim[n], bars ? "bars" : "line", r->rank,
+		 f->rep + 1);
+	wb_put(y0, 1, w->cols - 2, wb_attr(w, LL_ROLE_TITLE), buf);
+	if (ll_canvas_render(&f->canvas, &f->text, NULL) == LL_OK)
+		wb_draw_canvas(&f->text, y0 + 1, lw + 1, spark_attr, w);
+	attr_t ax = wb_attr(w, LL_ROLE_AXIS);
+	snprintf(buf, sizeof buf, "%8.3g", rg.hi);
+	wb_put(y0 + 1, 0, lw, ax, buf);
+	snprintf(buf, sizeof buf, "%8.3g", rg.lo);
+	wb_put(y0 + ch, 0, lw, ax, buf);
+	for (int y = 0; y < ch; y++)
+		wb_put(y0 + 1 + y, lw, 1, ax, w->g->vline);
+	/* x axis: first and last index, the mode's name in the middle */
+	int ya = y0 + 1 + ch;
+	wb_put(ya, lw + 1, cw, ax, "0");
+	snprintf(buf, sizeof buf, "%zu", K->dim[n] ? K->dim[n] - 1 : 0);
+	wb_put(ya, w->cols - 1 - (int)strlen(buf), (int)strlen(buf), ax, buf);
+	snprintf(buf, sizeof buf, cw >= 60 ? "%s index   (h/l: mode, j/k: component)" : "%s", mname);
+	int bl = (int)strlen(buf);
+	wb_put(ya, lw + 1 + (cw - bl) / 2 > lw + 3 ? lw + 1 + (cw - bl) / 2 : lw + 3, cw - 4, ax, buf);
+}
+
+void wb_fact_draw(wb *w, int y0, int h)
+{
+	wb_fact *f = &w->fact;
+	const ll_ens_rank *r = cur_rank(w);
+	if (!r || r->nrep == 0) {
+		draw_empty(w, y0, h);
+		return;
+	}
+	const ll_session *s = w->s;
+	const ll_cp_result *fit = &r->fits[f->rep];
+	const ll_ktensor *K = &fit->K;
+	size_t ord[MAX_ROWS];
+	size_t nrows = order(w, K, ord);
+	if (f->sel >= (int)nrows)
+		f->sel = nrows ? (int)nrows - 1 : 0;
+	if (f->zoom && nrows) {
+		if (f->zmode >= K->nmodes)
+			f->zmode = 0;
+		draw_zoom(w, r, K, ord[f->sel], y0, h);
+		return;
+	}
+	char buf[400];
+	snprintf(buf, sizeof buf, "rank %zu%s (%zu-%zu)  |  replicate %zu of %zu%s  |  error %.4f  similarity %.3f  |  %s",
+		 r->rank, r->rank == s->chosen_rank ? " chosen" : "", s->ens.ranks[0].rank,
+		 s->ens.ranks[s->ens.nranks - 1].rank, f->rep + 1, r->nrep, f->rep == 0 ? " (best)" : "",
+		 fit->obj, r->sim ? r->sim[f->rep] : NAN, f->sorted ? "by weight" : "by component");
+	wb_put(y0, 1, w->cols - 2, wb_attr(w, LL_ROLE_TITLE), buf);
+
+	/* columns: "C12 " + weight, then one sparkline per mode */
+	int pre = 14, M = K->nmodes;
+	int sw = M ? (w->cols - pre - 1) / M - 1 : 1;
+	if (sw < 1)
+		sw = 1;
+	attr_t ax = wb_attr(w, LL_ROLE_AXIS);
+	wb_put(y0 + 1, 1, pre - 1, ax, "comp  weight");
+	for (int n = 0; n < M; n++) {
+		snprintf(buf, sizeof buf, "%s (%zu)", s->modes[n].name[0] ? s->modes[n].name : "mode", K->dim[n]);
+		wb_put(y0 + 1, pre + n * (sw + 1), sw, ax, buf);
+	}
+	int lh = h - 2;
+	if (f->sel < f->top)
+		f->top = f->sel;
+	if (f->sel >= f->top + lh)
+		f->top = f->sel - lh + 1;
+	if (f->top < 0)
+		f->top = 0;
+	size_t maxdim = 1;
+	for (int n = 0; n < M; n++)
+		maxdim = K->dim[n] > maxdim ? K->dim[n] : maxdim;
+	double *v = ll_malloc_array(maxdim, sizeof *v);
+	char *sp = malloc(ll_spark_bufsize(sw));
+	if (!v || !sp) {
+		free(v);
+		free(sp);
+		return;
+	}
+	double lo[LL_MAX_MODES], hi[LL_MAX_MODES];
+	for (int n = 0; n < M; n++)
+		mode_range(K, n, &lo[n], &hi[n]);
+	for (int row = 0; row < lh && f->top + row < (int)nrows; row++) {
+		size_t c = ord[f->top + row];
+		int y = y0 + 2 + row, sel = f->top + row == f->sel;
+		attr_t al = wb_attr(w, sel ? LL_ROLE_SELECTED : LL_ROLE_DEFAULT);
+		snprintf(buf, sizeof buf, "%sC%-3zu%8.4g ", sel ? w->g->arrow : " ", c + 1, K->lambda[c]);
+		wb_fill(y, 0, pre, al);
+		wb_put(y, 0, pre, al, buf);
+		for (int n = 0; n < M; n++) {
+			ll_spark_opts o;
+			ll_spark_opts_init(&o);
+			o.ascii = !w->g->utf8;
+			o.agg = s->modes[n].kind == LL_MODE_UNIT ? LL_SPARK_MAX : LL_SPARK_MEAN;
+			o.lo = lo[n];
+			o.hi = hi[n];
+			column(K, n, c, v);
+			if (ll_spark(v, K->dim[n], sw, &o, sp, ll_spark_bufsize(sw), NULL, NULL, NULL) == LL_OK)
+				wb_put(y, pre + n * (sw + 1), sw, wb_attr(w, LL_ROLE_SPARK), sp);
+		}
+	}
+	free(v);
+	free(sp);
+}
+
+void wb_fact_status(wb *w, char *buf, size_t n)
+{
+	const ll_ens_rank *r = cur_rank(w);
+	if (!r) {
+		snprintf(buf, n, "no TCA results yet");
+		return;
+	}
+	ll_ens_stats st;
+	if (ll_ens_rank_stats(r, &st, NULL) != LL_OK) {
+		snprintf(buf, n, "rank %zu", r->rank);
+		return;
+	}
+	snprintf(buf, n, "rank %zu: %zu fits, error best %.4f median %.4f, mean similarity %.3f  |  chosen rank %zu: %s",
+		 r->rank, r->nrep, st.best, st.median, st.mean_sim, w->s->chosen_rank, w->s->rank_reason);
+}
+
+static void no_results(wb *w)
+{
+	wb_msg(w, 0, "no TCA results yet: run the pipeline first (1, then R)");
+}
+
+int wb_fact_set_rank(wb *w, long rank)
+{
+	const ll_ens_rank *r = cur_rank(w);
+	if (!r) {
+		no_results(w);
+		return 0;
+	}
+	for (size_t i = 0; i < w->s->ens.nranks; i++)
+		if ((long)w->s->ens.ranks[i].rank == rank) {
+			w->fact.rank_i = i;
+			w->fact.rep = 0;
+			wb_log(w, "> :rank %ld", rank);
+			return 1;
+		}
+	wb_msg(w, 1, "rank %ld was not fitted (ranks %zu-%zu)", rank, w->s->ens.ranks[0].rank,
+	       w->s->ens.ranks[w->s->ens.nranks - 1].rank);
+	return 0;
+}
+
+int wb_fact_set_rep(wb *w, long rep)
+{
+	const ll_ens_rank *r = cur_rank(w);
+	if (!r) {
+		no_results(w);
+		return 0;
+	}
+	if (rep < 1 || (size_t)rep > r->nrep) {
+		wb_msg(w, 1, "rank %zu has replicates 1-%zu", r->rank, r->nrep);
+		return 0;
+	}
+	w->fact.rep = (size_t)rep - 1;
+	return 1;
+}
+
+void wb_fact_action(wb *w, int act, int arg)
+{
+	(void)arg;
+	wb_fact *f = &w->fact;
+	const ll_ens_rank *r = cur_rank(w);
+	if (!r || r->nrep == 0) {
+		no_results(w);
+		return;
+	}
+	const ll_ktensor *K = &r->fits[f->rep].K;
+	int nrows = (int)(K->rank < MAX_ROWS ? K->rank : MAX_ROWS);
+	int page = (w->rows - 6) / 2 > 1 ? (w->rows - 6) / 2 : 1;
+	switch (act) {
+	case WB_A_DOWN: f->sel++; break;
+	case WB_A_UP: f->sel--; break;
+	case WB_A_TOP: f->sel = 0; break;
+	case WB_A_BOTTOM: f->sel = nrows - 1; break;
+	case WB_A_PGDN: f->sel += page; break;
+	case WB_A_PGUP: f->sel -= page; break;
+	case WB_A_ZOOM:
+		f->zoom = 1;
+		f->zmode = 0;
+		break;
+	case WB_A_BACK: f->zoom = 0; break;
+	case WB_A_MODE_PREV: f->zmode = (f->zmode + K->nmodes - 1) % K->nmodes; break;
+	case WB_A_MODE_NEXT: f->zmode = (f->zmode + 1) % K->nmodes; break;
+	case WB_A_RANK_PREV:
+	case WB_A_RANK_NEXT:
+		if (act == WB_A_RANK_PREV && f->rank_i > 0)
+			f->rank_i--;
+		else if (act == WB_A_RANK_NEXT && f->rank_i + 1 < w->s->ens.nranks)
+			f->rank_i++;
+		else
+			wb_msg(w, 0, "no %s rank was fitted", act == WB_A_RANK_PREV ? "lower" : "higher");
+		if (f->rep >= w->s->ens.ranks[f->rank_i].nrep)
+			f->rep = 0;
+		break;
+	case WB_A_REP_PREV:
+		if (f->rep > 0)
+			f->rep--;
+		else
+			wb_msg(w, 0, "replicate 1 is the best fit");
+		break;
+	case WB_A_REP_NEXT:
+		if (f->rep + 1 < r->nrep)
+			f->rep++;
+		else
+			wb_msg(w, 0, "rank %zu has %zu replicates", r->rank, r->nrep);
+		break;
+	case WB_A_SORT: {
+		/* keep the same component selected */
+		size_t ord[MAX_ROWS];
+		size_t n = order(w, K, ord);
+		size_t c = f->sel >= 0 && (size_t)f->sel < n ? ord[f->sel] : 0;
+		f->sorted = !f->sorted;
+		n = order(w, K, ord);
+		for (size_t i = 0; i < n; i++)
+			if (ord[i] == c)
+				f->sel = (int)i;
+		wb_msg(w, 0, "rows by %s", f->sorted ? "weight" : "component");
+		break;
+	}
+	default: break;
+	}
+	int nr = (int)(w->s->ens.ranks[f->rank_i].rank < MAX_ROWS ? w->s->ens.ranks[f->rank_i].rank : MAX_ROWS);
+	if (f->sel >= nr)
+		f->sel = nr - 1;
+	if (f->sel < 0)
+		f->sel = 0;
+}
+
+void wb_fact_free(wb *w)
+{
+	ll_canvas_free(&w->fact.canvas);
+	ll_canvas_text_free(&w->fact.text);
+}

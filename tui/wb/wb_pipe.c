@@ -1,0 +1,364 @@
+/*
+ * wb_pipe.c - the Pipeline screen: the session's steps with their state,
+ * time and one-line result; the selected step's parameters beneath it,
+ * edited in place and validated by ll_session_set; a detail area with the
+ * parameter's help or the step's full result.
+ *
+ * The cursor moves through every step and every parameter in order; only
+ * the step under the cursor shows its parameters.
+ */
+#include "config.h"
+
+#include <curses.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "wb/wb.h"
+
+typedef struct item {
+	int step, param; /* param -1: the step row */
+} item;
+
+#define MAX_ITEMS (LL_NSTEPS * (LL_SESSION_MAX_PARAMS + 1))
+
+static int step_shown(const wb_view *v, int k)
+{
+	return k == LL_STEP_SESSION || v->state[k] != LL_STATE_ABSENT;
+}
+
+/* Every row the cursor can visit (expanded = -2), or the rows shown
+ * (only step `expanded` shows its parameters). */
+static int list_items(const wb_view *v, int expanded, item *out)
+{
+	int n = 0;
+	for (int k = 0; k < LL_NSTEPS; k++) {
+		if (!step_shown(v, k))
+			continue;
+		out[n++] = (item){k, -1};
+		if (expanded != -2 && expanded != k)
+			continue;
+		size_t np;
+		ll_step_params((ll_step_kind)k, &np);
+		for (size_t i = 0; i < np; i++)
+			out[n++] = (item){k, (int)i};
+	}
+	return n;
+}
+
+static int find_item(const item *it, int n, int step, int param)
+{
+	for (int i = 0; i < n; i++)
+		if (it[i].step == step && it[i].param == param)
+			return i;
+	return 0;
+}
+
+static const ll_param_def *cur_param(wb *w)
+{
+	size_t np;
+	const ll_param_def *d = ll_step_params((ll_step_kind)w->pipe.step, &np);
+	if (w->pipe.param < 0 || (size_t)w->pipe.param >= np)
+		return NULL;
+	return &d[w->pipe.param];
+}
+
+static int state_role(ll_step_state st)
+{
+	switch (st) {
+	case LL_STATE_RUNNING: return LL_ROLE_STEP_RUNNING;
+	case LL_STATE_DONE: return LL_ROLE_STEP_DONE;
+	case LL_STATE_FAILED: return LL_ROLE_STEP_FAILED;
+	default: return LL_ROLE_STEP_PENDING;
+	}
+}
+
+static const char *state_glyph(const wb *w, ll_step_state st)
+{
+	switch (st) {
+	case LL_STATE_RUNNING: return w->g->step[1];
+	case LL_STATE_DONE: return w->g->step[2];
+	case LL_STATE_FAILED: return w->g->step[3];
+	default: return w->g->step[0];
+	}
+}
+
+static void param_type_text(const ll_param_def *d, char *buf, size_t n)
+{
+	switch (d->type) {
+	case LL_PARAM_INT: snprintf(buf, n, "integer %.0f-%.0f", d->lo, d->hi); break;
+	case LL_PARAM_REAL: snprintf(buf, n, "number %g-%g", d->lo, d->hi); break;
+	case LL_PARAM_ENUM: snprintf(buf, n, "one of %s (Space cycles)", d->choices); break;
+	case LL_PARAM_RANGE: snprintf(buf, n, "range A-B within %.0f-%.0f", d->lo, d->hi); break;
+	case LL_PARAM_REALS: snprintf(buf, n, "number(s) %g-%g, comma separated", d->lo, d->hi); break;
+	case LL_PARAM_PATH: snprintf(buf, n, "path (relative to the session file)"); break;
+	case LL_PARAM_AUTO_INT: snprintf(buf, n, "auto or %.0f-%.0f", d->lo, d->hi); break;
+	default: snprintf(buf, n, "text"); break;
+	}
+}
+
+static void draw_step_row(wb *w, const wb_view *v, const wb_job *j, int k, int y, int sel)
+{
+	char buf[320];
+	int x = 1, W = w->cols;
+	attr_t asel = wb_attr(w, LL_ROLE_SELECTED);
+	if (sel)
+		wb_fill(y, 0, W, asel);
+	if (k == LL_STEP_SESSION) {
+		x += wb_put(y, x, W - x, sel ? asel : wb_attr(w, LL_ROLE_TITLE), w->g->bullet);
+		snprintf(buf, sizeof buf, " %-11s %-8s", "session", "settings");
+		x += wb_put(y, x, W - x, sel ? asel : wb_attr(w, LL_ROLE_TITLE), buf);
+		snprintf(buf, sizeof buf, "  %s", w->s->path ? w->s->path : "built-in demo session");
+		wb_put(y, x, W - x - 1, sel ? asel : wb_attr(w, LL_ROLE_DEFAULT), buf);
+		return;
+	}
+	ll_step_state st = v->state[k];
+	attr_t a = sel ? asel : wb_attr(w, state_role(st));
+	x += wb_put(y, x, W - x, a, state_glyph(w, st));
+	snprintf(buf, sizeof buf, " %-11s %-8s", ll_step_name((ll_step_kind)k), ll_step_state_name(st));
+	x += wb_put(y, x, W - x, a, buf);
+	attr_t ad = sel ? asel : wb_attr(w, LL_ROLE_DEFAULT);
+	if (st == LL_STATE_RUNNING) {
+		double t = ll_now() - j->step_t0;
+		if (j->frac >= 0)
+			snprintf(buf, sizeof buf, " %6.1fs  %3.0f%%  %s", t, 100 * j->frac, j->detail);
+		else
+			snprintf(buf, sizeof buf, " %6.1fs  %s", t, j->detail);
+	} else if (st == LL_STATE_DONE || st == LL_STATE_FAILED) {
+		snprintf(buf, sizeof buf, " %6.2fs  %s", v->seconds[k], v->status[k]);
+	} else {
+		snprintf(buf, sizeof buf, "          %s", v->status[k]);
+	}
+	wb_put(y, x, W - x - 1, ad, buf);
+}
+
+static void draw_param_row(wb *w, int k, int i, int y, int sel)
+{
+	size_t np;
+	const ll_param_def *d = &ll_step_params((ll_step_kind)k, &np)[i];
+	const char *set = w->s->values[k][i];
+	char buf[320];
+	int W = w->cols, x = 5;
+	attr_t asel = wb_attr(w, LL_ROLE_SELECTED);
+	if (sel)
+		wb_fill(y, 0, W, asel);
+	snprintf(buf, sizeof buf, "%-16s = ", d->key);
+	x += wb_put(y, x, W - x, sel ? asel : wb_attr(w, LL_ROLE_KEYHINT), buf);
+	if (w->mode == WB_MODE_EDIT && w->edit_step == k && w->edit_param == i) {
+		wb_edit_draw(&w->edit, y, x, W - x - 1, wb_attr(w, LL_ROLE_STATUS));
+		return;
+	}
+	if (set) {
+		x += wb_put(y, x, W - x - 1, sel ? asel : wb_attr(w, LL_ROLE_DEFAULT), set[0] ? set : "''");
+	} else {
+		snprintf(buf, sizeof buf, "%s", d->def[0] ? d->def : "''");
+		x += wb_put(y, x, W - x - 1, sel ? asel : wb_attr(w, LL_ROLE_DEFAULT), buf);
+		wb_put(y, x, W - x - 1, sel ? asel : wb_attr(w, LL_ROLE_STEP_PENDING), "  (default)");
+	}
+}
+
+/* The detail area: the parameter's help, or the step's whole result. */
+static void draw_detail(wb *w, const wb_view *v, int y, int rows)
+{
+	char buf[600], type[160];
+	const ll_param_def *d = cur_param(w);
+	int k = w->pipe.step;
+	attr_t ab = wb_attr(w, LL_ROLE_BORDER);
+	for (int x = 0; x < w->cols; x++)
+		wb_put(y, x, 1, ab, w->g->hline);
+	if (d) {
+		param_type_text(d, type, sizeof type);
+		snprintf(buf, sizeof buf, "[%s] %s: %s.  %s, default '%s'.", ll_step_name((ll_step_kind)k), d->key,
+			 d->help, type, d->def);
+	} else if (k == LL_STEP_SESSION) {
+		snprintf(buf, sizeof buf, "Session settings: name, seed (every random choice derives from it), "
+			 "threads.  Results and the report go to %s.", w->outdir);
+	} else if (v->state[k] == LL_STATE_DONE || v->state[k] == LL_STATE_FAILED) {
+		snprintf(buf, sizeof buf, "%s %s in %.2f s: %s", ll_step_name((ll_step_kind)k),
+			 v->state[k] == LL_STATE_DONE ? "done" : "FAILED", v->seconds[k], v->status[k]);
+	} else {
+		snprintf(buf, sizeof buf, "%s: %s%s", ll_step_name((ll_step_kind)k), ll_step_state_name(v->state[k]),
+			 v->status[k][0] ? "; " : ".  n runs the next step, R every remaining one.");
+		if (v->status[k][0])
+			strncat(buf, v->status[k], sizeof buf - strlen(buf) - 1);
+	}
+	/* wrap over the rows, breaking at spaces */
+	attr_t a = wb_attr(w, d || v->state[k] != LL_STATE_FAILED ? LL_ROLE_DEFAULT : LL_ROLE_STEP_FAILED);
+	const char *p = buf;
+	int width = w->cols - 2;
+	for (int r = 1; r <= rows && *p; r++) {
+		int len = (int)strlen(p);
+		int take = len;
+		if (len > width && r < rows) {
+			take = width;
+			while (take > width / 2 && p[take] != ' ')
+				take--;
+			if (p[take] != ' ')
+				take = width;
+		}
+		char line[600];
+		snprintf(line, sizeof line, "%.*s", take, p);
+		wb_put(y + r, 1, width, a, line);
+		p += take;
+		while (*p == ' ')
+			p++;
+	}
+}
+
+void wb_pipe_draw(wb *w, int y0, int h)
+{
+	wb_view v;
+	wb_job j;
+	item shown[MAX_ITEMS];
+	wb_view_get(w, &v, &j);
+	int detail = h >= 8 ? 3 : 0;
+	int lh = h - detail - 1;
+	/* the column header */
+	char head[128];
+	snprintf(head, sizeof head, "  %-11s %-8s %7s  %s", "step", "state", "time", "result");
+	wb_put(y0, 1, w->cols - 1, wb_attr(w, LL_ROLE_AXIS), head);
+	int n = list_items(&v, w->pipe.step, shown);
+	int cur = find_item(shown, n, w->pipe.step, w->pipe.param);
+	if (cur < w->pipe.top)
+		w->pipe.top = cur;
+	if (cur >= w->pipe.top + lh)
+		w->pipe.top = cur - lh + 1;
+	if (w->pipe.top > n - lh)
+		w->pipe.top = n - lh > 0 ? n - lh : 0;
+	if (w->pipe.top < 0)
+		w->pipe.top = 0;
+	for (int r = 0; r < lh && w->pipe.top + r < n; r++) {
+		const item *it = &shown[w->pipe.top + r];
+		int sel = w->pipe.top + r == cur;
+		if (it->param < 0)
+			draw_step_row(w, &v, &j, it->step, y0 + 1 + r, sel);
+		else
+			draw_param_row(w, it->step, it->param, y0 + 1 + r, sel);
+	}
+	if (detail)
+		draw_detail(w, &v, y0 + h - detail, detail - 1);
+}
+
+void wb_pipe_status(wb *w, char *buf, size_t n)
+{
+	wb_view v;
+	wb_view_get(w, &v, NULL);
+	int total = 0, done = 0;
+	ll_step_kind next = LL_NSTEPS;
+	for (int k = LL_STEP_DATA; k < LL_NSTEPS; k++)
+		if (v.state[k] != LL_STATE_ABSENT) {
+			total++;
+			done += v.state[k] == LL_STATE_DONE;
+			if (v.state[k] != LL_STATE_DONE && next == LL_NSTEPS)
+				next = (ll_step_kind)k;
+		}
+	snprintf(buf, n, "%d of %d steps done%s%s  |  results: %s%s", done, total,
+		 next != LL_NSTEPS ? "; next: " : "", next != LL_NSTEPS ? ll_step_name(next) : "", w->outdir,
+		 w->s->dirty ? "  |  unsaved edits (s saves)" : "");
+}
+
+static void start_edit(wb *w)
+{
+	const ll_param_def *d = cur_param(w);
+	if (!d) {
+		wb_msg(w, 0, "select a parameter (j/k) to edit it");
+		return;
+	}
+	if (wb_busy_refuse(w, "change parameters"))
+		return;
+	w->mode = WB_MODE_EDIT;
+	w->edit_step = w->pipe.step;
+	w->edit_param = w->pipe.param;
+	wb_edit_start(&w->edit, ll_session_get(w->s, (ll_step_kind)w->pipe.step, d->key));
+}
+
+void wb_pipe_edit_done(wb *w, int accepted)
+{
+	size_t np;
+	const ll_param_def *d = &ll_step_params((ll_step_kind)w->edit_step, &np)[w->edit_param];
+	if (!accepted) {
+		w->mode = WB_MODE_NORMAL;
+		wb_msg(w, 0, "edit abandoned");
+		return;
+	}
+	if (!strcmp(w->edit.buf, ll_session_get(w->s, (ll_step_kind)w->edit_step, d->key))) {
+		w->mode = WB_MODE_NORMAL;
+		wb_msg(w, 0, "[%s] %s unchanged", ll_step_name((ll_step_kind)w->edit_step), d->key);
+		return;
+	}
+	/* a rejected value keeps the editor open so it can be fixed */
+	if (wb_do_set(w, (ll_step_kind)w->edit_step, d->key, w->edit.buf) == LL_OK)
+		w->mode = WB_MODE_NORMAL;
+}
+
+/* The next choice of an enum parameter. */
+static void cycle(wb *w)
+{
+	const ll_param_def *d = cur_param(w);
+	if (!d || d->type != LL_PARAM_ENUM) {
+		wb_msg(w, 0, "Space cycles the values of a choice parameter");
+		return;
+	}
+	const char *curv = ll_session_get(w->s, (ll_step_kind)w->pipe.step, d->key);
+	char choices[256], *save = NULL;
+	snprintf(choices, sizeof choices, "%s", d->choices);
+	const char *first = NULL, *next = NULL;
+	int hit = 0;
+	for (char *t = strtok_r(choices, "|", &save); t; t = strtok_r(NULL, "|", &save)) {
+		if (!first)
+			first = t;
+		if (hit && !next)
+			next = t;
+		if (!strcmp(t, curv))
+			hit = 1;
+	}
+	if (!next)
+		next = first;
+	if (next)
+		wb_do_set(w, (ll_step_kind)w->pipe.step, d->key, next);
+}
+
+void wb_pipe_action(wb *w, int act, int arg)
+{
+	(void)arg;
+	wb_view v;
+	item all[MAX_ITEMS];
+	wb_view_get(w, &v, NULL);
+	int n = list_items(&v, -2, all);
+	int cur = find_item(all, n, w->pipe.step, w->pipe.param);
+	int page = (w->rows - 6) / 2 > 1 ? (w->rows - 6) / 2 : 1;
+	int to = cur;
+	switch (act) {
+	case WB_A_DOWN: to = cur + 1; break;
+	case WB_A_UP: to = cur - 1; break;
+	case WB_A_TOP: to = 0; break;
+	case WB_A_BOTTOM: to = n - 1; break;
+	case WB_A_PGDN: to = cur + page; break;
+	case WB_A_PGUP: to = cur - page; break;
+	case WB_A_ENTER:
+		if (w->pipe.param >= 0)
+			start_edit(w);
+		else
+			wb_do_run(w, WB_JOB_NEXT);
+		return;
+	case WB_A_EDIT: start_edit(w); return;
+	case WB_A_CYCLE: cycle(w); return;
+	case WB_A_DEFAULT: {
+		const ll_param_def *d = cur_param(w);
+		if (d)
+			wb_do_set(w, (ll_step_kind)w->pipe.step, d->key, d->def);
+		else
+			wb_msg(w, 0, "select a parameter (j/k) first");
+		return;
+	}
+	case WB_A_RUN_NEXT: wb_do_run(w, WB_JOB_NEXT); return;
+	case WB_A_RUN_ALL: wb_do_run(w, WB_JOB_ALL); return;
+
+	default: return;
+	}
+	if (to < 0)
+		to = 0;
+	if (to >= n)
+		to = n - 1;
+	w->pipe.step = all[to].step;
+	w->pipe.param = all[to].param;
+}

@@ -1,0 +1,774 @@
+/*
+ * workbench.c - `latentlab tui`: the event loop, the frame (tab bar,
+ * screen, status line, key hints, overlays), the actions shared by keys
+ * and `:` commands, and terminal start-up and restoration.
+ *
+ * Terminal safety: SIGINT, SIGTERM, SIGHUP and SIGQUIT handlers only set a flag;
+ * the loop polls the keyboard with a 100 ms timeout, so it notices the
+ * flag, stops the worker, and restores the terminal (endwin) before
+ * anything is printed or the signal is re-raised.  Resizes arrive as
+ * KEY_RESIZE; below 40x12 only a "too small" notice is drawn.
+ */
+#include "config.h"
+
+#include <curses.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <wchar.h>
+
+#include "cli/cmd.h"
+#include "base/ll_fs.h"
+#include "ll_report.h"
+#include "wb/wb.h"
+
+#define WB_MIN_COLS 40
+#define WB_MIN_ROWS 12
+#define WB_TICK_MS 100
+
+/* Signal flag: the only state a handler touches. */
+static volatile sig_atomic_t got_signal;
+/* Non-UTF-8 output: wb_put replaces other characters by '?'. */
+static int put_ascii;
+
+static void on_signal(int sig)
+{
+	got_signal = sig;
+}
+
+/* ------------------------------------------------------------ helpers */
+
+attr_t wb_attr(const wb *w, int role)
+{
+	return ll_theme_attr(&w->theme, role);
+}
+
+void wb_msg(wb *w, int is_err, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(w->msg, sizeof w->msg, fmt, ap);
+	va_end(ap);
+	w->msg_err = is_err;
+	w->msg_t = ll_now();
+}
+
+void wb_log(wb *w, const char *fmt, ...)
+{
+	char line[600];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof line, fmt, ap);
+	va_end(ap);
+	wb_log_fn(w, line);
+}
+
+static int is_cont(unsigned char c)
+{
+	return (c & 0xC0) == 0x80;
+}
+
+int wb_put(int y, int x, int width, attr_t a, const char *text)
+{
+	char buf[1024];
+	size_t n = 0;
+	int cells = 0;
+	if (width <= 0 || !text)
+		return 0;
+	for (const unsigned char *p = (const unsigned char *)text; *p && cells < width;) {
+		size_t len = 1;
+		if (*p >= 0xC0) {
+			while (len < 4 && p[len] && is_cont(p[len]))
+				len++;
+		} else if (*p >= 0x80) { /* a stray continuation byte */
+			p++;
+			continue;
+		}
+		if (n + len + 1 > sizeof buf)
+			break;
+		if (*p < 32 || *p == 127)
+			buf[n++] = ' ';
+		else if (len > 1 && put_ascii)
+			buf[n++] = '?';
+		else {
+			memcpy(buf + n, p, len);
+			n += len;
+		}
+		p += len;
+		cells++;
+	}
+	buf[n] = '\0';
+	attrset(a);
+	mvaddnstr(y, x, buf, (int)n);
+	return cells;
+}
+
+void wb_fill(int y, int x, int width, attr_t a)
+{
+	attrset(a);
+	for (int i = 0; i < width; i++)
+		mvaddch(y, x + i, ' ');
+}
+
+void wb_draw_canvas(const ll_canvas_text *t, int y, int x,
+		    attr_t (*attr_of)(const wb *w, int color, int level), const wb *w)
+{
+	for (int r = 0; r < t->h; r++) {
+		const char *row = ll_canvas_text_row(t, r);
+		for (size_t i = t->row_run[r]; i < t->row_run[r + 1]; i++) {
+			const ll_canvas_run *run = &t->runs[i];
+			attrset(run->color < 0 ? wb_attr(w, LL_ROLE_DEFAULT) : attr_of(w, run->color, run->level));
+			mvaddnstr(y + r, x + run->x, row + run->off, (int)run->len);
+		}
+	}
+}
+
+static int text_cells(const char *s)
+{
+	int n = 0;
+	for (; *s; s++)
+		n += !is_cont((unsigned char)*s);
+	return n;
+}
+
+void wb_center(wb *w, int y0, int h, attr_t a, const char *const *lines, int n)
+{
+	/* word-wrap into at most 8 rows of cols - 2 cells */
+	char rows[8][256];
+	int nr = 0, width = w->cols - 2 < 255 ? w->cols - 2 : 255;
+	for (int i = 0; i < n && nr < 8; i++) {
+		const char *p = lines[i];
+		do {
+			int len = (int)strlen(p), take = len;
+			if (text_cells(p) > width) {
+				take = width;
+				while (take > 0 && p[take] != ' ')
+					take--;
+				if (take == 0)
+					take = width;
+			}
+			snprintf(rows[nr++], sizeof rows[0], "%.*s", take, p);
+			p += take;
+			while (*p == ' ')
+				p++;
+		} while (*p && nr < 8);
+	}
+	int y = y0 + (h - nr) / 2;
+	if (y < y0)
+		y = y0;
+	for (int i = 0; i < nr && y + i < y0 + h; i++) {
+		int len = text_cells(rows[i]);
+		int x = (w->cols - len) / 2;
+		wb_put(y + i, x < 0 ? 0 : x, w->cols, a, rows[i]);
+	}
+}
+
+int wb_results_ready(wb *w, ll_step_kind k)
+{
+	if (!w->job.active)
+		return w->s->state[k] == LL_STATE_DONE;
+	pthread_mutex_lock(&w->lock);
+	int ok = (int)k < w->job.step && w->view.state[k] == LL_STATE_DONE;
+	pthread_mutex_unlock(&w->lock);
+	return ok;
+}
+
+/* ------------------------------------------------------------ actions */
+
+int wb_busy_refuse(wb *w, const char *what)
+{
+	if (!w->job.active)
+		return 0;
+	wb_msg(w, 1, "cannot %s while a step runs (Esc cancels it)", what);
+	return 1;
+}
+
+void wb_set_screen(wb *w, int screen)
+{
+	if (screen >= 0 && screen < WB_NSCREENS)
+		w->screen = screen;
+}
+
+void wb_do_run(wb *w, int kind)
+{
+	if (w->job.active) {
+		wb_msg(w, 1, "a step is already running (Esc cancels it)");
+		return;
+	}
+	ll_step_kind next = ll_session_next(w->s); /* read before the worker starts */
+	wb_log(w, "> :run %s", kind == WB_JOB_ALL ? "all" : "next");
+	if (wb_job_start(w, kind) == LL_OK)
+		wb_msg(w, 0, kind == WB_JOB_ALL ? "running every remaining step..." : "running %s...",
+		       ll_step_name(next));
+}
+
+void wb_do_report(wb *w)
+{
+	if (wb_busy_refuse(w, "write the report"))
+		return;
+	wb_log(w, "> :write report");
+	if (wb_job_start(w, WB_JOB_REPORT) == LL_OK)
+		wb_msg(w, 0, "writing the report into %s...", w->outdir);
+}
+
+void wb_do_save(wb *w, const char *path)
+{
+	ll_err err = {0, ""};
+	if (wb_busy_refuse(w, "save"))
+		return;
+	const char *target = path ? path : w->save_path;
+	if (!path && !w->s->path && ll_mkdirs(w->outdir, &err) != LL_OK) {
+		wb_msg(w, 1, "%s", err.msg);
+		return;
+	}
+	wb_log(w, "> :save %s", target);
+	/* the save is canonical (comments are not kept): a file that says
+	 * more than that is kept as TARGET~ first */
+	char *old = NULL, *canon = ll_session_format(w->s), *bak = NULL;
+	size_t len = 0;
+	int backed = 0;
+	if (canon && ll_read_file(target, 1 << 20, &old, &len, NULL) == LL_OK && strcmp(old, canon) != 0 &&
+	    (bak = malloc(strlen(target) + 2)) != NULL) {
+		ll_afile af;
+		sprintf(bak, "%s~", target);
+		if (ll_afile_open(&af, bak, &err) == LL_OK) {
+			fwrite(old, 1, len, af.fp);
+			backed = ll_afile_commit(&af, &err) == LL_OK;
+		}
+	}
+	if (bak && !backed)
+		wb_msg(w, 1, "not saved: cannot keep the old file as %s: %s", bak, err.msg);
+	else if (ll_session_save(w->s, target, &err) != LL_OK)
+		wb_msg(w, 1, "%s", err.msg);
+	else if (backed)
+		wb_msg(w, 0, "saved the session to %s (the previous text, comments and all, is in %s)", target, bak);
+	else
+		wb_msg(w, 0, "saved the session to %s", target);
+	free(old);
+	free(canon);
+	free(bak);
+}
+
+int wb_do_set(wb *w, ll_step_kind k, const char *key, const char *value)
+{
+	ll_err err = {0, ""};
+	if (wb_busy_refuse(w, "change parameters"))
+		return LL_EINVAL;
+	const char *cur = ll_session_get(w->s, k, key);
+	int same = cur && !strcmp(cur, value);
+	int rc = ll_session_set(w->s, k, key, value, &err);
+	if (rc != LL_OK) {
+		wb_msg(w, 1, "%s", err.msg);
+		return rc;
+	}
+	if (same) {
+		wb_msg(w, 0, "[%s] %s is already %s: nothing changes", ll_step_name(k), key, value);
+		return LL_OK;
+	}
+	w->gen++;
+	wb_view_sync(w);
+	wb_log(w, "> :set %s.%s %s", ll_step_name(k), key, value);
+	ll_step_kind from = ll_session_stale_from(k, key);
+	if (from == LL_NSTEPS)
+		wb_msg(w, 0, "[%s] %s = %s; results stand", ll_step_name(k), key, value);
+	else
+		wb_msg(w, 0, "[%s] %s = %s; %s and later steps will run again", ll_step_name(k), key, value,
+		       ll_step_name(from));
+	return LL_OK;
+}
+
+void wb_do_quit(wb *w, int force)
+{
+	if (!force && (w->s->dirty || w->job.active)) {
+		w->mode = WB_MODE_CONFIRM;
+		return;
+	}
+	w->quit = 1;
+}
+
+/* -------------------------------------------------------------- frame */
+
+static unsigned context(const wb *w)
+{
+	if (w->screen == WB_FACT && w->fact.zoom)
+		return WB_C_ZOOM;
+	return 1u << w->screen;
+}
+
+static void draw_tabs(wb *w)
+{
+	static const char *const lname[WB_NSCREENS] = {"Pipeline", "Factors", "Trajectory", "Log"};
+	static const char *const sname[WB_NSCREENS] = {"Pipe", "Fact", "Traj", "Log"};
+	char right[160], name[64];
+	wb_view v;
+	wb_job j;
+	wb_view_get(w, &v, &j);
+	snprintf(name, sizeof name, "%s", ll_session_get(w->s, LL_STEP_SESSION, "name"));
+	if (w->job.active) {
+		int pct = j.frac >= 0 ? (int)(100 * j.frac + 0.5) : -1;
+		if (pct >= 0)
+			snprintf(right, sizeof right, "%s %s %d%%  %s%s ", w->g->arrow, ll_step_name(j.step), pct,
+				 name, w->s->dirty ? " [+]" : "");
+		else
+			snprintf(right, sizeof right, "%s %s  %s%s ", w->g->arrow, ll_step_name(j.step), name,
+				 w->s->dirty ? " [+]" : "");
+	} else {
+		snprintf(right, sizeof right, "%s%s ", name, w->s->dirty ? " [+]" : "");
+	}
+	int rw = text_cells(right);
+	int longw = 0, shortw = 0;
+	for (int i = 0; i < WB_NSCREENS; i++) {
+		longw += (int)strlen(lname[i]) + 5;
+		shortw += (int)strlen(sname[i]) + 4;
+	}
+	const char *title = " latentlab ";
+	int tw = (int)strlen(title);
+	int use_title = tw + longw + rw <= w->cols;
+	const char *const *names = longw + rw <= w->cols || use_title ? lname : sname;
+	int gap = names == lname ? 1 : 0;
+	wb_fill(0, 0, w->cols, wb_attr(w, LL_ROLE_TAB));
+	int x = 0;
+	if (use_title)
+		x += wb_put(0, x, w->cols, wb_attr(w, LL_ROLE_TITLE), title);
+	for (int i = 0; i < WB_NSCREENS && x < w->cols; i++) {
+		char tab[32];
+		snprintf(tab, sizeof tab, " %d %s ", i + 1, names[i]);
+		x += wb_put(0, x, w->cols - x, wb_attr(w, i == w->screen ? LL_ROLE_TAB_ACTIVE : LL_ROLE_TAB), tab);
+		if (gap && x < w->cols)
+			x += wb_put(0, x, w->cols - x, wb_attr(w, LL_ROLE_TAB), " ");
+	}
+	if (x + rw <= w->cols)
+		wb_put(0, w->cols - rw, rw, wb_attr(w, w->job.active ? LL_ROLE_STEP_RUNNING : LL_ROLE_TITLE), right);
+}
+
+static void draw_progress(wb *w, int y)
+{
+	wb_job j;
+	wb_view_get(w, NULL, &j);
+	char head[80], tail[240];
+	int x = 0;
+	attr_t a = wb_attr(w, LL_ROLE_STATUS);
+	wb_fill(y, 0, w->cols, a);
+	snprintf(head, sizeof head, " %s %s ", w->g->arrow, j.stage[0] ? j.stage : ll_step_name(j.step));
+	x += wb_put(y, x, w->cols, wb_attr(w, LL_ROLE_STEP_RUNNING), head);
+	int barw = w->cols >= 80 ? 20 : 10;
+	if (x + barw + 2 < w->cols) {
+		int fill = j.frac >= 0 ? (int)(j.frac * barw + 0.5) : 0;
+		x += wb_put(y, x, 1, a, "[");
+		for (int i = 0; i < barw; i++)
+			x += wb_put(y, x, 1, i < fill ? wb_attr(w, LL_ROLE_STEP_RUNNING) : a,
+				    i < fill ? w->g->spark[7] : w->g->step[0]);
+		x += wb_put(y, x, 1, a, "]");
+	}
+	double now = ll_now();
+	if (j.frac >= 0)
+		snprintf(tail, sizeof tail, " %3.0f%%  %.1f s  %s", 100 * j.frac, now - j.step_t0, j.detail);
+	else
+		snprintf(tail, sizeof tail, "  %.1f s  %s", now - j.step_t0, j.detail);
+	wb_put(y, x, w->cols - x, a, tail);
+}
+
+static void draw_status(wb *w, int y)
+{
+	attr_t a = wb_attr(w, LL_ROLE_STATUS);
+	if (w->mode == WB_MODE_CMD) {
+		wb_fill(y, 0, w->cols, a);
+		wb_put(y, 0, 1, wb_attr(w, LL_ROLE_KEYHINT), ":");
+		wb_edit_draw(&w->edit, y, 1, w->cols - 1, a);
+		return;
+	}
+	if (w->mode == WB_MODE_CONFIRM) {
+		wb_fill(y, 0, w->cols, wb_attr(w, LL_ROLE_ERROR));
+		wb_put(y, 1, w->cols - 1, wb_attr(w, LL_ROLE_ERROR),
+		       w->job.active ? "A step runs: cancel it and quit? (y/n)" : "Unsaved edits: quit anyway? (y/n)");
+		return;
+	}
+	if (w->msg[0] && (!w->job.active || w->msg_err || ll_now() - w->msg_t < 3.0)) {
+		attr_t am = wb_attr(w, w->msg_err ? LL_ROLE_ERROR : LL_ROLE_STATUS);
+		wb_fill(y, 0, w->cols, am);
+		wb_put(y, 1, w->cols - 1, am, w->msg);
+		return;
+	}
+	if (w->job.active) {
+		draw_progress(w, y);
+		return;
+	}
+	char buf[400];
+	buf[0] = '\0';
+	switch (w->screen) {
+	case WB_PIPE: wb_pipe_status(w, buf, sizeof buf); break;
+	case WB_FACT: wb_fact_status(w, buf, sizeof buf); break;
+	case WB_TRAJ: wb_traj_status(w, buf, sizeof buf); break;
+	case WB_LOG: wb_log_status(w, buf, sizeof buf); break;
+	default: break;
+	}
+	wb_fill(y, 0, w->cols, a);
+	wb_put(y, 1, w->cols - 1, a, buf);
+}
+
+static void draw(wb *w)
+{
+	/* a quit prompt whose reason went away (the step ended, nothing edited) */
+	if (w->mode == WB_MODE_CONFIRM && !w->s->dirty && !w->job.active)
+		w->mode = WB_MODE_NORMAL;
+	erase();
+	getmaxyx(stdscr, w->rows, w->cols);
+	if (w->rows < WB_MIN_ROWS || w->cols < WB_MIN_COLS) {
+		char now[64];
+		snprintf(now, sizeof now, "(need %dx%d, have %dx%d)", WB_MIN_COLS, WB_MIN_ROWS, w->cols, w->rows);
+		const char *lines[] = {"terminal too small", now, "enlarge it to go on"};
+		wb_center(w, 0, w->rows, wb_attr(w, LL_ROLE_ERROR), lines, 3);
+		curs_set(0);
+		refresh();
+		return;
+	}
+	draw_tabs(w);
+	int y0 = 1, h = w->rows - 3;
+	switch (w->screen) {
+	case WB_PIPE: wb_pipe_draw(w, y0, h); break;
+	case WB_FACT: wb_fact_draw(w, y0, h); break;
+	case WB_TRAJ: wb_traj_draw(w, y0, h); break;
+	case WB_LOG: wb_log_draw(w, y0, h); break;
+	default: break;
+	}
+	if (w->help)
+		wb_help_draw(w, context(w));
+	draw_status(w, w->rows - 2);
+	wb_hints_draw(w, context(w), w->rows - 1);
+	if (w->mode == WB_MODE_CMD || w->mode == WB_MODE_EDIT) {
+		curs_set(1);
+		move(w->edit.cy, w->edit.cx);
+	} else {
+		curs_set(0);
+	}
+	refresh();
+}
+
+/* -------------------------------------------------------------- input */
+
+static void hist_add(wb *w, const char *line)
+{
+	if (!*line || (w->nhist && !strcmp(w->hist[w->nhist - 1], line)))
+		return;
+	char *c = strdup(line);
+	if (!c)
+		return;
+	if (w->nhist == WB_HIST) {
+		free(w->hist[0]);
+		memmove(w->hist, w->hist + 1, (WB_HIST - 1) * sizeof *w->hist);
+		w->nhist--;
+	}
+	w->hist[w->nhist++] = c;
+}
+
+static void cmdline_key(wb *w, int is_key, unsigned ch)
+{
+	if (!is_key && ch == '\t') {
+		wb_command_complete(&w->edit);
+		return;
+	}
+	if (is_key && (ch == KEY_UP || ch == KEY_DOWN)) {
+		if (!w->nhist)
+			return;
+		w->hist_i += ch == KEY_UP ? -1 : 1;
+		if (w->hist_i < 0)
+			w->hist_i = 0;
+		if (w->hist_i >= w->nhist) {
+			w->hist_i = w->nhist;
+			wb_edit_start(&w->edit, "");
+		} else {
+			wb_edit_start(&w->edit, w->hist[w->hist_i]);
+		}
+		return;
+	}
+	if (is_key && ch == KEY_BACKSPACE && w->edit.len == 0) {
+		w->mode = WB_MODE_NORMAL;
+		return;
+	}
+	int r = wb_edit_key(&w->edit, is_key, ch);
+	if (r == 0)
+		return;
+	w->mode = WB_MODE_NORMAL;
+	if (r > 0) {
+		char line[sizeof w->edit.buf];
+		snprintf(line, sizeof line, "%s", w->edit.buf);
+		hist_add(w, line);
+		wb_command(w, line);
+	}
+}
+
+static void global_action(wb *w, const wb_key *k)
+{
+	switch (k->act) {
+	case WB_A_TAB_NEXT: w->screen = (w->screen + 1) % WB_NSCREENS; break;
+	case WB_A_TAB_PREV: w->screen = (w->screen + WB_NSCREENS - 1) % WB_NSCREENS; break;
+	case WB_A_TAB: wb_set_screen(w, k->arg); break;
+	case WB_A_HELP: w->help = 1; w->help_top = 0; break;
+	case WB_A_CMDLINE:
+		w->mode = WB_MODE_CMD;
+		w->hist_i = w->nhist;
+		wb_edit_start(&w->edit, "");
+		break;
+	case WB_A_REPORT: wb_do_report(w); break;
+	case WB_A_SAVE: wb_do_save(w, NULL); break;
+	case WB_A_QUIT: wb_do_quit(w, 0); break;
+	case WB_A_CANCEL:
+		if (w->job.active) {
+			w->cancel = 1;
+			wb_msg(w, 0, "canceling...");
+		} else if (w->screen == WB_FACT && w->fact.zoom) {
+			w->fact.zoom = 0;
+		} else {
+			wb_msg(w, 0, "no step is running");
+		}
+		break;
+	case WB_A_REDRAW: clearok(curscr, TRUE); break;
+	default: break;
+	}
+}
+
+static void describe_key(int is_key, unsigned ch, char *buf, size_t n)
+{
+	if (is_key)
+		snprintf(buf, n, "%s", keyname((int)ch) ? keyname((int)ch) : "?");
+	else if (ch < 32)
+		snprintf(buf, n, "Ctrl-%c", (char)(ch + '@'));
+	else if (ch < 127)
+		snprintf(buf, n, "%c", (char)ch);
+	else
+		snprintf(buf, n, "U+%04X", ch);
+}
+
+static void handle_key(wb *w, int is_key, unsigned ch)
+{
+	if (is_key && ch == KEY_RESIZE)
+		return; /* the next frame re-reads the size and lays out again */
+	int small = w->rows < WB_MIN_ROWS || w->cols < WB_MIN_COLS;
+	if (small) {
+		/* nothing is visible, prompts included: no key may act unseen;
+		 * only q, and only when it loses nothing */
+		if (w->mode == WB_MODE_NORMAL && !is_key && ch == 'q' && !w->s->dirty && !w->job.active)
+			w->quit = 1;
+		return;
+	}
+	switch (w->mode) {
+	case WB_MODE_CONFIRM:
+		if (!is_key && (ch == 'y' || ch == 'Y')) {
+			w->quit = 1;
+		} else if (!is_key && (ch == 'n' || ch == 'N' || ch == 27 || ch == 'q')) {
+			w->mode = WB_MODE_NORMAL;
+			wb_msg(w, 0, "not quitting");
+		}
+		return;
+	case WB_MODE_CMD:
+		cmdline_key(w, is_key, ch);
+		return;
+	case WB_MODE_EDIT: {
+		int r = wb_edit_key(&w->edit, is_key, ch);
+		if (r)
+			wb_pipe_edit_done(w, r > 0);
+		return;
+	}
+	default:
+		break;
+	}
+	int code = is_key ? (int)ch : ch < 128 ? (int)ch : -1;
+	unsigned ctx = context(w);
+	const wb_key *k = code >= 0 ? wb_key_find(ctx, code) : NULL;
+	w->msg[0] = '\0';
+	if (w->help) { /* list keys scroll it, whatever the screen binds them to */
+		const wb_key *lk = code >= 0 ? wb_key_find(WB_C_LOG, code) : NULL;
+		wb_help_key(w, lk ? lk->act : WB_A_NONE);
+		return;
+	}
+	if (!k) {
+		char name[32];
+		describe_key(is_key, ch, name, sizeof name);
+		wb_msg(w, 0, "%s: no action here (? lists the keys)", name);
+		return;
+	}
+	if (k->ctx & WB_C_GLOBAL && !(k->ctx & ctx)) {
+		global_action(w, k);
+		return;
+	}
+	switch (w->screen) {
+	case WB_PIPE: wb_pipe_action(w, k->act, k->arg); break;
+	case WB_FACT: wb_fact_action(w, k->act, k->arg); break;
+	case WB_TRAJ: wb_traj_action(w, k->act, k->arg); break;
+	case WB_LOG: wb_log_action(w, k->act, k->arg); break;
+	default: break;
+	}
+}
+
+static void handle_signal(wb *w, int sig)
+{
+	if (sig == SIGINT) {
+		/* Ctrl-C stops the job, not the workbench; with nothing
+		 * running it asks to quit like q, and a second one quits */
+		if (w->job.active) {
+			w->cancel = 1;
+			wb_msg(w, 0, "canceling (Ctrl-C)...");
+		} else if (w->mode == WB_MODE_CONFIRM) {
+			w->quit = 1;
+			w->exit_code = 130;
+		} else {
+			w->mode = WB_MODE_NORMAL;
+			wb_do_quit(w, 0);
+		}
+		return;
+	}
+	w->quit = 1;
+	w->exit_signal = sig;
+}
+
+/* ---------------------------------------------------------- lifecycle */
+
+/* the signals that would end the process with the terminal still raw */
+#define WB_NSIGS 4
+static void install_handlers(struct sigaction *old)
+{
+	static const int sigs[WB_NSIGS] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT};
+	struct sigaction sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sa.sa_flags = 0; /* no SA_RESTART: a pending read returns at once */
+	for (int i = 0; i < WB_NSIGS; i++)
+		sigaction(sigs[i], &sa, &old[i]);
+}
+
+static void restore_handlers(const struct sigaction *old)
+{
+	static const int sigs[WB_NSIGS] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT};
+	for (int i = 0; i < WB_NSIGS; i++)
+		sigaction(sigs[i], &old[i], NULL);
+}
+
+static void wb_free(wb *w)
+{
+	wb_fact_free(w);
+	wb_traj_free(w);
+	for (size_t i = 0; i < w->nlog; i++)
+		free(w->log[i].text);
+	free(w->log);
+	for (int i = 0; i < w->nhist; i++)
+		free(w->hist[i]);
+	free(w->save_path);
+	free(w->cmdline);
+	pthread_mutex_destroy(&w->lock);
+}
+
+int wb_run(ll_session *s, const wb_opts *o)
+{
+	wb w;
+	memset(&w, 0, sizeof w);
+	w.s = s;
+	w.outdir = o->outdir;
+	w.t0 = ll_now();
+	w.log_follow = 1;
+	w.pipe.step = LL_STEP_DATA;
+	w.pipe.param = -1;
+	w.fact.sel = 0;
+	ll_view3d_reset(&w.traj.view);
+	pthread_mutex_init(&w.lock, NULL);
+	w.cmdline = strdup(o->cmdline ? o->cmdline : "latentlab tui");
+	w.save_path = s->path ? strdup(s->path) : ll_path_join(o->outdir, "session.lab");
+	if (!w.cmdline || !w.save_path) {
+		wb_free(&w);
+		cmd_error("tui: out of memory");
+		return 1;
+	}
+
+	int utf8 = ll_locale_is_utf8(); /* also sets the locale ncursesw needs */
+	if (o->ascii)
+		utf8 = 0;
+	else if (o->utf8)
+		utf8 = 1;
+	w.g = ll_glyphs_get(utf8);
+	put_ascii = !utf8;
+
+	s->log_fn = wb_log_fn;
+	s->log_ud = &w;
+	s->report_fn = ll_report_session;
+	s->cancel = &w.cancel;
+	wb_view_sync(&w);
+	wb_log(&w, "workbench started on %s; results go to %s", s->path ? s->path : "the built-in demo session",
+	       w.outdir);
+
+	struct sigaction old[WB_NSIGS];
+	got_signal = 0;
+	install_handlers(old); /* before newterm, so ncurses keeps its hands off them */
+	SCREEN *scr = newterm(NULL, stdout, stdin);
+	if (scr) {
+		/* a terminal that cannot place the cursor (TERM=dumb) would show
+		 * a blank, unusable screen */
+		set_term(scr);
+		const char *cup = tigetstr("cup");
+		if (!cup || cup == (char *)-1) {
+			endwin();
+			delscreen(scr);
+			scr = NULL;
+		}
+	}
+	if (!scr) {
+		restore_handlers(old);
+		s->log_fn = NULL;
+		s->cancel = NULL;
+		wb_free(&w);
+		cmd_error("tui: cannot use the terminal (TERM=%s): it needs one that can move the cursor, "
+			  "e.g. TERM=xterm-256color", getenv("TERM") ? getenv("TERM") : "");
+		return 1;
+	}
+	set_term(scr);
+	cbreak();
+	noecho();
+	keypad(stdscr, TRUE);
+	set_escdelay(25);
+	timeout(WB_TICK_MS);
+	curs_set(0);
+	ll_theme_start(&w.theme, o->no_color);
+
+	while (!w.quit) {
+		if (got_signal) {
+			int sig = got_signal;
+			got_signal = 0;
+			handle_signal(&w, sig);
+			if (w.quit)
+				break;
+		}
+		wb_job_poll(&w);
+		if (w.screen == WB_TRAJ)
+			wb_traj_tick(&w);
+		draw(&w);
+		wint_t ch;
+		int r = get_wch(&ch);
+		if (r == ERR)
+			continue;
+		handle_key(&w, r == KEY_CODE_YES, (unsigned)ch);
+	}
+
+	if (w.job.active) {
+		wb_msg(&w, 0, "stopping the running step...");
+		draw(&w);
+	}
+	wb_job_stop(&w); /* cancel and wait, so nothing touches the session after this */
+	endwin();
+	delscreen(scr);
+	restore_handlers(old);
+	s->log_fn = NULL;
+	s->log_ud = NULL;
+	s->cancel = NULL;
+	int code = w.exit_code, sig = w.exit_signal;
+	wb_free(&w);
+	if (sig) {
+		/* die of the signal, as the caller expects, now that the
+		 * terminal is back to normal */
+		signal(sig, SIG_DFL);
+		raise(sig);
+		return 128 + sig;
+	}
+	return code;
+}
