@@ -1,5 +1,5 @@
 /* Session files: parameter tables, parsing (libinih), validation, saving.
- * The steps themselves are in ll_steps.c. */
+ * The steps themselves are in steps/, run by ll_pipeline.c. */
 #include "pipeline/ll_session.h"
 
 #include <ctype.h>
@@ -14,83 +14,25 @@
 #include <ini.h>
 
 #include "base/ll_fs.h"
+#include "pipeline/ll_step.h"
 
-#define P_INT(k, d, lo, hi, h) {k, LL_PARAM_INT, d, NULL, lo, hi, h}
-#define P_REAL(k, d, lo, hi, h) {k, LL_PARAM_REAL, d, NULL, lo, hi, h}
-#define P_STR(k, d, h) {k, LL_PARAM_STR, d, NULL, 0, 0, h}
-#define P_ENUM(k, d, c, h) {k, LL_PARAM_ENUM, d, c, 0, 0, h}
-#define P_RANGE(k, d, lo, hi, h) {k, LL_PARAM_RANGE, d, NULL, lo, hi, h}
-#define P_REALS(k, d, lo, hi, h) {k, LL_PARAM_REALS, d, NULL, lo, hi, h}
-#define P_PATH(k, d, h) {k, LL_PARAM_PATH, d, NULL, 0, 0, h}
-#define P_AUTO_INT(k, d, lo, hi, h) {k, LL_PARAM_AUTO_INT, d, NULL, lo, hi, h}
 
-static const ll_param_def session_params[] = {
-	P_STR("name", "session", "a short name for the session (report title)"),
-	P_INT("seed", "1", 0, 4294967295.0, "base seed: every random choice derives from it"),
-	P_INT("threads", "0", 0, 256, "worker threads (0 = all cores)"),
-};
 
-static const ll_param_def data_params[] = {
-	P_ENUM("kind", "mnist", "mnist|npy|synth|csv", "where the data comes from"),
-	P_PATH("path", "", "MNIST IDX directory, or the .npy/.npz/.csv file ('' = bundled)"),
-	P_PATH("labels", "", "optional .npy of per-trial condition labels"),
-	P_PATH("mask", "", "optional 0/1 .npy mask (1 = observed)"),
-	P_STR("modes", "", "mode names, comma separated (default neuron,time,trial)"),
-	P_INT("neurons", "50", 1, 100000, "synth: number of neurons"),
-	P_INT("time", "60", 2, 100000, "synth: time bins per trial"),
-	P_INT("trials", "80", 2, 100000, "synth: number of trials"),
-	P_INT("rank", "3", 1, 16, "synth: planted latent factors"),
-	P_ENUM("noise", "poisson", "poisson|gaussian|none", "synth: observation noise"),
-};
 
-static const ll_param_def train_params[] = {
-	P_INT("models", "30", 1, 1000, "number of MLPs to train"),
-	P_INT("hidden", "64", 2, 4096, "hidden units (the logged layer)"),
-	P_INT("hidden2", "0", 0, 4096, "units of a second hidden layer (0 = none; the first is logged)"),
-	P_ENUM("activation", "relu", "relu|tanh", "hidden nonlinearity"),
-	P_ENUM("optimizer", "momentum", "sgd|momentum|adam", "optimizer"),
-	P_REALS("lr", "0.03", 1e-6, 10, "learning rate, or a list (0.01,0.03,0.1) given to the models in turn"),
-	P_INT("batch", "32", 1, 4096, "minibatch size"),
-	P_INT("epochs", "3", 1, 1000, "passes over the training set"),
-	P_INT("log_every", "12", 1, 100000, "log a snapshot every this many steps"),
-	P_INT("probe_per_class", "50", 1, 1000, "probe images per digit for the class means"),
-	P_ENUM("init", "independent", "independent|shared", "models start from their own or one shared initialisation"),
-	P_ENUM("match_units", "yes", "yes|no", "match units across models by activation correlation (Hungarian)"),
-	P_INT("train_images", "0", 0, 1000000, "use the first N training images (0 = all)"),
-};
 
-static const ll_param_def tensor_params[] = {
-	P_ENUM("normalize", "none", "none|max|zscore", "scale each unit/neuron: none, to max 1, or z-score"),
-};
 
-static const ll_param_def tca_params[] = {
-	P_RANGE("ranks", "1-6", 1, 64, "ranks to fit, A-B"),
-	P_INT("replicates", "5", 1, 1000, "fits per rank, each from its own seed"),
-	P_ENUM("method", "ncp-hals", "cp-als|ncp-hals|ncp-bcd", "CP algorithm"),
-	P_ENUM("init", "random", "random|svd", "starting guess"),
-	P_REAL("tol", "1e-6", 0, 1, "stop when the objective improves by less than this"),
-	P_INT("max_iter", "300", 1, 100000, "iteration limit per fit"),
-	P_ENUM("sim", "mean-cos", "mean-cos|tomasi-bro|congruence", "similarity score between fits"),
-	P_AUTO_INT("rank", "auto", 1, 64, "the rank to show and project: a number, or auto"),
-};
 
-static const ll_param_def traj_params[] = {
-	P_ENUM("source", "pca", "pca|tca", "3-D paths from PCA of the states or from TCA factors"),
-};
 
-static const ll_param_def report_params[] = {
-	P_STR("title", "", "report title (default: the session name)"),
-};
 
 static const struct {
 	const char *name;
 	const ll_param_def *params;
 	size_t n;
 } steps[LL_NSTEPS] = {
-#define S(n, p) {n, p, sizeof p / sizeof p[0]}
-	S("session", session_params), S("data", data_params), S("train", train_params),
-	S("tensor", tensor_params), S("tca", tca_params), S("trajectory", traj_params),
-	S("report", report_params),
+#define S(n, p) {n, ll_step_##p##_params, LL_STEP_##p##_NPARAMS}
+	S("session", session), S("data", data), S("train", train),
+	S("tensor", tensor), S("tca", tca), S("trajectory", traj),
+	S("report", report),
 #undef S
 };
 
@@ -259,7 +201,6 @@ void ll_session_init(ll_session *s)
 	memset(s, 0, sizeof *s);
 }
 
-void ll_session_reset_results(ll_session *s, ll_step_kind from);
 
 void ll_session_free(ll_session *s)
 {

@@ -20,18 +20,6 @@ int cmd_demo(int argc, char **argv);
 int cmd_synth(int argc, char **argv);
 int cmd_tui(int argc, char **argv);
 
-/* Shared by run/demo and the workbench (cmd_out.c). */
-struct ll_session;
-struct ll_err;
-/* OUTDIR/results.json: every step's state, seconds and summary, the
- * command line and the total seconds. */
-int cmd_write_results(const struct ll_session *s, const char *outdir, const char *cmdline,
-		      double seconds, struct ll_err *err);
-/* OUTDIR/session.lab: the session as it runs (OUTDIR is created).  Like
- * ll_session_save, s->text becomes the text written (the report quotes
- * it), but the dirty flag is left alone: the session's own file is not
- * saved by this. */
-int cmd_write_session_copy(struct ll_session *s, const char *outdir, struct ll_err *err);
 /* "latentlab ARG..." (malloc'd, caller frees), or NULL when out of memory. */
 char *cmd_join_args(int argc, char **argv);
 

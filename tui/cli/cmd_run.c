@@ -19,6 +19,7 @@
 #include "cli/cmd.h"
 #include "base/ll_fs.h"
 #include "ll_report.h"
+#include "pipeline/ll_record.h"
 #include "pipeline/ll_session.h"
 #include "sim/ll_synth.h"
 
@@ -172,7 +173,7 @@ static int run_common(int argc, char **argv, int demo)
 
 	char *cmdline = cmd_join_args(argc, argv);
 	/* the session as run, so the directory replays itself */
-	int have_dir = (rc = cmd_write_session_copy(&s, outdir, &err)) == LL_OK;
+	int have_dir = (rc = ll_record_session_copy(&s, outdir, &err)) == LL_OK;
 	if (have_dir)
 		rc = ll_session_run_all(&s, outdir, run_progress, &ui, &err);
 	run_log(&ui, "");
@@ -180,7 +181,7 @@ static int run_common(int argc, char **argv, int demo)
 	if (have_dir) {
 		/* also after a failure: the record must not say a stale "done" */
 		ll_err e2 = {0, ""};
-		int rc2 = cmd_write_results(&s, outdir, cmdline ? cmdline : "latentlab", secs, &e2);
+		int rc2 = ll_record_results(&s, outdir, cmdline ? cmdline : "latentlab", secs, &e2);
 		if (rc == LL_OK && rc2 != LL_OK) {
 			rc = rc2;
 			err = e2;

@@ -17,7 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli/cmd.h"
+#include "pipeline/ll_record.h"
 #include "ll_report.h"
 #include "wb/wb.h"
 
@@ -169,7 +169,7 @@ int wb_job_start(wb *w, int kind)
 		return LL_EINVAL;
 	}
 	/* the session as run, beside its results (as `latentlab run` does) */
-	if (kind != WB_JOB_REPORT && cmd_write_session_copy(w->s, w->outdir, &err) != LL_OK) {
+	if (kind != WB_JOB_REPORT && ll_record_session_copy(w->s, w->outdir, &err) != LL_OK) {
 		wb_msg(w, 1, "%s", err.msg);
 		return err.code;
 	}
@@ -240,7 +240,7 @@ void wb_job_poll(wb *w)
 	wb_view_sync(w);
 	if (w->job.kind != WB_JOB_REPORT || s->state[LL_STEP_REPORT] == LL_STATE_DONE) {
 		ll_err err = {0, ""};
-		if (cmd_write_results(s, w->outdir, w->cmdline, w->run_seconds, &err) != LL_OK)
+		if (ll_record_results(s, w->outdir, w->cmdline, w->run_seconds, &err) != LL_OK)
 			wb_msg(w, 1, "%s", err.msg);
 	}
 }

@@ -1,8 +1,6 @@
 /*
- * cmd_out.c - what `latentlab run`/`demo` and the workbench both write
- * beside a session's results: OUTDIR/session.lab (the session as run) and
- * OUTDIR/results.json (what ran, how long, with what outcome), and the
- * command line recorded in it.
+ * ll_record.c - the run record that `latentlab run`/`demo` and the
+ * workbench both write beside a session's results (see ll_record.h).
  */
 #include "config.h"
 
@@ -10,12 +8,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli/cmd.h"
 #include "base/ll_fs.h"
 #include "base/ll_json.h"
-#include "pipeline/ll_session.h"
+#include "pipeline/ll_record.h"
 
-int cmd_write_results(const ll_session *s, const char *outdir, const char *cmdline,
+int ll_record_results(const ll_session *s, const char *outdir, const char *cmdline,
 		      double seconds, ll_err *err)
 {
 	ll_afile af;
@@ -67,7 +64,7 @@ static char *original_text(const ll_session *s)
 	return out;
 }
 
-int cmd_write_session_copy(ll_session *s, const char *outdir, ll_err *err)
+int ll_record_session_copy(ll_session *s, const char *outdir, ll_err *err)
 {
 	/* as the user wrote it if that still holds; else canonical, with
 	 * paths made absolute so the copy replays from wherever it is */
@@ -91,20 +88,4 @@ int cmd_write_session_copy(ll_session *s, const char *outdir, ll_err *err)
 		free(text);
 	}
 	return rc;
-}
-
-char *cmd_join_args(int argc, char **argv)
-{
-	size_t len = 16;
-	for (int i = 0; i < argc; i++)
-		len += strlen(argv[i]) + 1;
-	char *s = malloc(len);
-	if (!s)
-		return NULL;
-	strcpy(s, "latentlab");
-	for (int i = 0; i < argc; i++) {
-		strcat(s, " ");
-		strcat(s, argv[i]);
-	}
-	return s;
 }

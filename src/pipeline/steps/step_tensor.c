@@ -1,0 +1,162 @@
+/* [tensor]: the analysis tensor: missing entries, normalisation, range. */
+#include "config.h"
+
+#include "pipeline/ll_step.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/ll_fs.h"
+#include "base/ll_json.h"
+#include "io/ll_npy.h"
+
+const ll_param_def ll_step_tensor_params[LL_STEP_tensor_NPARAMS] = {
+	P_ENUM("normalize", "none", "none|max|zscore", "scale each unit/neuron: none, to max 1, or z-score"),
+};
+
+/* ---------------------------------------------------------------- tensor */
+
+/* tensor/tensor.json: what the axes of tensor.npy are and what was done */
+static int write_tensor_sidecar(const ll_session *s, const char *dir, ll_err *err)
+{
+	ll_afile af;
+	int rc = ll_afile_open_in(&af, dir, "tensor.json", err);
+	if (rc != LL_OK)
+		return rc;
+	const ll_tensor *X = &s->X;
+	ll_json j;
+	ll_json_init(&j, af.fp, 1);
+	ll_json_obj_begin(&j);
+	ll_json_kv_str(&j, "description", "the tensor every later step analyses; NaN marks a missing entry");
+	ll_json_kv_str(&j, "data", ll_session_get(s, LL_STEP_DATA, "kind"));
+	ll_json_kv_str(&j, "path", ll_session_get(s, LL_STEP_DATA, "path"));
+	ll_json_key(&j, "shape");
+	ll_json_size_array(&j, X->dim, (size_t)X->nmodes);
+	ll_json_key(&j, "modes");
+	ll_json_arr_begin(&j);
+	for (int n = 0; n < X->nmodes; n++) {
+		ll_json_obj_begin(&j);
+		ll_json_kv_str(&j, "name", s->modes[n].name);
+		ll_json_kv_str(&j, "kind", ll_mode_kind_name(s->modes[n].kind));
+		if (s->modes[n].labels) {
+			ll_json_key(&j, "labels");
+			ll_json_arr_begin(&j);
+			for (size_t i = 0; i < X->dim[n]; i++)
+				ll_json_int(&j, s->modes[n].labels[i]);
+			ll_json_arr_end(&j);
+		}
+		ll_json_obj_end(&j);
+	}
+	ll_json_arr_end(&j);
+	ll_json_kv_str(&j, "normalize", ll_session_get(s, LL_STEP_TENSOR, "normalize"));
+	ll_json_kv_int(&j, "missing", (long long)s->n_missing);
+	ll_json_kv_num(&j, "min", s->x_min);
+	ll_json_kv_num(&j, "max", s->x_max);
+	ll_json_obj_end(&j);
+	return ll_afile_commit(&af, err);
+}
+
+int ll_step_tensor(ll_session *s, const char *outdir, ll_progress_fn progress, void *ud,
+		       ll_err *err)
+{
+	const char *norm = ll_session_get(s, LL_STEP_TENSOR, "normalize");
+	int rc;
+
+	(void)progress;
+	(void)ud;
+	if (!s->data.data)
+		return ll_err_set(err, LL_EINVAL, "[tensor] has no data: run the earlier steps first");
+	ll_tensor_free(&s->X);
+	if ((rc = ll_tensor_copy(&s->X, &s->data, err)) != LL_OK)
+		return rc;
+	ll_tensor *X = &s->X;
+
+	/* NaN marks a missing entry; so does a 0 in the mask */
+	size_t nnan, ninf;
+	ll_tensor_count_nonfinite(X, &nnan, &ninf);
+	if (ninf)
+		return ll_err_set(err, LL_ENUMERIC, "[tensor] the data has %zu infinite entries", ninf);
+	/* masked entries become NaN in X, so normalisation, the value range,
+	 * trajectories and the fits all skip the same entries */
+	s->n_missing = 0;
+	for (size_t i = 0; i < X->size; i++) {
+		if (s->mask.data && s->mask.data[i] == 0.0)
+			X->data[i] = NAN;
+		if (isnan(X->data[i]))
+			s->n_missing++;
+	}
+	if (s->n_missing == X->size)
+		return ll_err_set(err, LL_ENUMERIC, "[tensor] every entry is missing (NaN or masked)");
+
+	/* normalise each unit (the mode of kind UNIT) */
+	int um = -1;
+	for (int n = 0; n < X->nmodes; n++)
+		if (s->modes[n].kind == LL_MODE_UNIT) {
+			um = n;
+			break;
+		}
+	if (strcmp(norm, "none") != 0 && um >= 0) {
+		size_t outer = 1, inner = 1, nu = X->dim[um];
+		for (int n = 0; n < um; n++)
+			outer *= X->dim[n];
+		for (int n = um + 1; n < X->nmodes; n++)
+			inner *= X->dim[n];
+		for (size_t u = 0; u < nu; u++) {
+			double mx = 0, sum = 0, sum2 = 0;
+			size_t cnt = 0;
+			for (size_t o = 0; o < outer; o++)
+				for (size_t i = 0; i < inner; i++) {
+					double v = X->data[(o * nu + u) * inner + i];
+					if (isnan(v))
+						continue;
+					mx = fmax(mx, fabs(v));
+					sum += v;
+					sum2 += v * v;
+					cnt++;
+				}
+			double mean = cnt ? sum / (double)cnt : 0;
+			double sd = cnt ? sqrt(fmax(sum2 / (double)cnt - mean * mean, 0)) : 0;
+			for (size_t o = 0; o < outer; o++)
+				for (size_t i = 0; i < inner; i++) {
+					double *v = &X->data[(o * nu + u) * inner + i];
+					if (!strcmp(norm, "max"))
+						*v = mx > 0 ? *v / mx : *v;
+					else
+						*v = sd > 0 ? (*v - mean) / sd : *v - mean;
+				}
+		}
+	}
+	s->x_min = INFINITY;
+	s->x_max = -INFINITY;
+	for (size_t i = 0; i < X->size; i++)
+		if (!isnan(X->data[i])) {
+			s->x_min = fmin(s->x_min, X->data[i]);
+			s->x_max = fmax(s->x_max, X->data[i]);
+		}
+	char sh[64], names[160] = "";
+	for (int n = 0; n < X->nmodes; n++)
+		snprintf(names + strlen(names), sizeof names - strlen(names), "%s%s", n ? " x " : "",
+			 s->modes[n].name);
+	ll_step_status(s, LL_STEP_TENSOR, "%s (%s), values %.3g to %.3g, %zu missing",
+		 ll_tensor_shape_str(X, sh, sizeof sh), names, s->x_min, s->x_max, s->n_missing);
+	if (outdir) {
+		char *dir = ll_step_outdir(outdir, "tensor", err);
+		if (!dir)
+			return err ? err->code : LL_EIO;
+		char *p = ll_path_join(dir, "tensor.npy");
+		rc = p ? ll_npy_write(p, X, 0, err) : ll_err_set(err, LL_ENOMEM, "out of memory");
+		free(p);
+		if (rc == LL_OK && s->mask.data) {
+			p = ll_path_join(dir, "mask.npy");
+			rc = p ? ll_npy_write(p, &s->mask, 0, err) : ll_err_set(err, LL_ENOMEM, "out of memory");
+			free(p);
+		}
+		if (rc == LL_OK)
+			rc = write_tensor_sidecar(s, dir, err);
+		free(dir);
+	}
+	return rc;
+}
+

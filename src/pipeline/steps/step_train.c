@@ -1,0 +1,411 @@
+/* [train]: train the MLPs on MNIST and log their hidden activity per digit
+ * over training: the tensor models x digits x units x snapshots. */
+#include "config.h"
+
+#include "pipeline/ll_step.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+#include "base/ll_fs.h"
+#include "base/ll_json.h"
+#include "base/ll_rng.h"
+#include "io/ll_mnist.h"
+#include "io/ll_npy.h"
+#include "nn/ll_mlp.h"
+
+void openblas_set_num_threads(int);
+int openblas_get_num_threads(void);
+
+const ll_param_def ll_step_train_params[LL_STEP_train_NPARAMS] = {
+	P_INT("models", "30", 1, 1000, "number of MLPs to train"),
+	P_INT("hidden", "64", 2, 4096, "hidden units (the logged layer)"),
+	P_INT("hidden2", "0", 0, 4096, "units of a second hidden layer (0 = none; the first is logged)"),
+	P_ENUM("activation", "relu", "relu|tanh", "hidden nonlinearity"),
+	P_ENUM("optimizer", "momentum", "sgd|momentum|adam", "optimizer"),
+	P_REALS("lr", "0.03", 1e-6, 10, "learning rate, or a list (0.01,0.03,0.1) given to the models in turn"),
+	P_INT("batch", "32", 1, 4096, "minibatch size"),
+	P_INT("epochs", "3", 1, 1000, "passes over the training set"),
+	P_INT("log_every", "12", 1, 100000, "log a snapshot every this many steps"),
+	P_INT("probe_per_class", "50", 1, 1000, "probe images per digit for the class means"),
+	P_ENUM("init", "independent", "independent|shared", "models start from their own or one shared initialisation"),
+	P_ENUM("match_units", "yes", "yes|no", "match units across models by activation correlation (Hungarian)"),
+	P_INT("train_images", "0", 0, 1000000, "use the first N training images (0 = all)"),
+};
+
+/* ----------------------------------------------------------------- train */
+
+/* What one model's training callback needs. */
+typedef struct train_ctx {
+	ll_session *s;
+	const ll_mnist_data *md;
+	size_t m, snap, units, S;
+	double *class_means; /* 10 x units scratch */
+	int *done_models;    /* shared counter for progress */
+	ll_progress_fn progress;
+	void *ud;
+	size_t M;
+	ll_err err;
+	int failed;
+} train_ctx;
+
+static int train_cb(void *vctx, ll_mlp *net, const ll_mlp_event *ev)
+{
+	train_ctx *c = vctx;
+	ll_session *s = c->s;
+	size_t U = c->units, S = c->S, j = c->snap;
+
+	if (s->cancel && *s->cancel)
+		return 1;
+	if (j >= S)
+		return 0;
+	if (ll_mlp_log_class_means(net, &c->md->probe, 0, c->class_means, &c->err) != LL_OK) {
+		c->failed = 1;
+		return 1;
+	}
+	/* tensor models x digits x units x snapshots */
+	double *X = s->data.data;
+	for (size_t d = 0; d < LL_MNIST_CLASSES; d++)
+		for (size_t u = 0; u < U; u++)
+			X[((c->m * LL_MNIST_CLASSES + d) * U + u) * S + j] = c->class_means[d * U + u];
+	double loss, acc;
+	if (ll_mlp_evaluate(net, &c->md->test, &loss, &acc, &c->err) != LL_OK) {
+		c->failed = 1;
+		return 1;
+	}
+	s->train.loss[c->m * S + j] = loss;
+	s->train.acc[c->m * S + j] = acc;
+	s->train.train_loss[c->m * S + j] = ev->train_loss;
+	if (c->m == 0)
+		s->train.step[j] = (int)ev->step;
+	c->snap++;
+	if (c->progress && ev->total_steps) {
+		int rc = 0;
+#ifdef _OPENMP
+#pragma omp critical(ll_train_progress)
+#endif
+		{
+			char detail[96];
+			double frac = ((double)*c->done_models +
+				       (double)ev->step / (double)ev->total_steps) / (double)c->M;
+			snprintf(detail, sizeof detail, "model %zu/%zu, step %zu/%zu, test accuracy %.1f%%",
+				 c->m + 1, c->M, ev->step, ev->total_steps, 100 * acc);
+			ll_progress p = {"train", frac > 1 ? 1 : frac, detail};
+			rc = c->progress(c->ud, &p);
+		}
+		if (rc)
+			return 1;
+	}
+	return 0;
+}
+
+static int train_config(const ll_session *s, ll_mlp_config *cfg, size_t n_in, ll_err *err)
+{
+	ll_mlp_config_default(cfg);
+	cfg->n_in = n_in;
+	cfg->hidden[0] = (size_t)ll_session_get_int(s, LL_STEP_TRAIN, "hidden");
+	cfg->hidden[1] = (size_t)ll_session_get_int(s, LL_STEP_TRAIN, "hidden2");
+	cfg->n_out = LL_MNIST_CLASSES;
+	if (ll_mlp_act_parse(ll_session_get(s, LL_STEP_TRAIN, "activation"), &cfg->act) != LL_OK ||
+	    ll_mlp_opt_parse(ll_session_get(s, LL_STEP_TRAIN, "optimizer"), &cfg->opt) != LL_OK)
+		return ll_err_set(err, LL_EINVAL, "[train] bad activation or optimizer");
+	ll_session_get_reals(s, LL_STEP_TRAIN, "lr", &cfg->lr, 1); /* model 0's; see model_lr */
+	cfg->batch = (size_t)ll_session_get_int(s, LL_STEP_TRAIN, "batch");
+	cfg->epochs = (size_t)ll_session_get_int(s, LL_STEP_TRAIN, "epochs");
+	return ll_mlp_config_check(cfg, err);
+}
+
+/* Model m's learning rate: "lr = a,b,c" gives a, b, c to the models in turn,
+ * so a sweep sits inside one tensor (the model mode) and its factors. */
+static double model_lr(const ll_session *s, size_t m, size_t *nlr)
+{
+	double v[64];
+	size_t n = ll_session_get_reals(s, LL_STEP_TRAIN, "lr", v, 64);
+	if (n > 64)
+		n = 64;
+	if (nlr)
+		*nlr = n;
+	return n ? v[m % n] : 0.03;
+}
+
+/* Model m's seed: a pure function of the session seed and m. */
+static uint64_t model_seed(const ll_session *s, size_t m)
+{
+	return ll_seed_derive((uint64_t)ll_session_get_int(s, LL_STEP_SESSION, "seed"), 0x6d6c70, m);
+}
+
+
+static int save_train(ll_session *s, const char *outdir, ll_mlp *init, ll_mlp *nets, ll_err *err)
+{
+	ll_train_log *t = &s->train;
+	size_t M = t->models, S = t->snapshots;
+	char *dir = ll_step_outdir(outdir, "train", err);
+	int rc = LL_OK;
+	if (!dir)
+		return err ? err->code : LL_EIO;
+	size_t sh2[2] = {M, S};
+	size_t sh1[1] = {S};
+	double *steps = ll_malloc_array(S, sizeof(double));
+	if (!steps) {
+		free(dir);
+		return ll_err_set(err, LL_ENOMEM, "out of memory");
+	}
+	for (size_t j = 0; j < S; j++)
+		steps[j] = t->step[j];
+	char *act = ll_path_join(dir, "activity.npy");
+	if (!act)
+		rc = ll_err_set(err, LL_ENOMEM, "out of memory");
+	if (rc == LL_OK)
+		rc = ll_npy_write(act, &s->data, 0, err);
+	free(act);
+	if (rc == LL_OK)
+		rc = ll_step_write_vec(dir, "test_loss.npy", t->loss, 2, sh2, err);
+	if (rc == LL_OK)
+		rc = ll_step_write_vec(dir, "test_accuracy.npy", t->acc, 2, sh2, err);
+	if (rc == LL_OK)
+		rc = ll_step_write_vec(dir, "train_loss.npy", t->train_loss, 2, sh2, err);
+	if (rc == LL_OK)
+		rc = ll_step_write_vec(dir, "steps.npy", steps, 1, sh1, err);
+	free(steps);
+	for (size_t m = 0; m < M && rc == LL_OK; m++) {
+		char name[64];
+		snprintf(name, sizeof name, "model_%02zu/init", m);
+		char *p = ll_path_join(dir, name);
+		rc = p ? ll_mlp_save(&init[m], p, err) : ll_err_set(err, LL_ENOMEM, "out of memory");
+		free(p);
+		if (rc != LL_OK)
+			break;
+		snprintf(name, sizeof name, "model_%02zu/final", m);
+		p = ll_path_join(dir, name);
+		rc = p ? ll_mlp_save(&nets[m], p, err) : ll_err_set(err, LL_ENOMEM, "out of memory");
+		free(p);
+	}
+	/* sidecar: what the axes of activity.npy mean */
+	if (rc == LL_OK) {
+		ll_afile af;
+		if ((rc = ll_afile_open_in(&af, dir, "activity.json", err)) == LL_OK) {
+			ll_json j;
+			ll_json_init(&j, af.fp, 1);
+			ll_json_obj_begin(&j);
+			ll_json_kv_str(&j, "description",
+				       "mean hidden activation of each unit for each digit on a fixed probe set, "
+				       "logged during training");
+			ll_json_key(&j, "shape");
+			ll_json_size_array(&j, s->data.dim, 4);
+			ll_json_key(&j, "modes");
+			ll_json_arr_begin(&j);
+			for (int n = 0; n < 4; n++)
+				ll_json_str(&j, s->modes[n].name);
+			ll_json_arr_end(&j);
+			ll_json_key(&j, "digits");
+			ll_json_arr_begin(&j);
+			for (int d = 0; d < 10; d++)
+				ll_json_int(&j, d);
+			ll_json_arr_end(&j);
+			ll_json_key(&j, "snapshot_steps");
+			ll_json_arr_begin(&j);
+			for (size_t k = 0; k < S; k++)
+				ll_json_int(&j, t->step[k]);
+			ll_json_arr_end(&j);
+			ll_json_key(&j, "model_seeds");
+			ll_json_arr_begin(&j);
+			for (size_t m = 0; m < M; m++)
+				ll_json_u64(&j, model_seed(s, m));
+			ll_json_arr_end(&j);
+			ll_json_key(&j, "model_lr");
+			ll_json_arr_begin(&j);
+			for (size_t m = 0; m < M; m++)
+				ll_json_num(&j, model_lr(s, m, NULL));
+			ll_json_arr_end(&j);
+			ll_json_key(&j, "parameters");
+			ll_json_obj_begin(&j);
+			size_t np;
+			const ll_param_def *pd = ll_step_params(LL_STEP_TRAIN, &np);
+			for (size_t i = 0; i < np; i++)
+				ll_json_kv_str(&j, pd[i].key, ll_session_get(s, LL_STEP_TRAIN, pd[i].key));
+			ll_json_obj_end(&j);
+			ll_json_kv_num(&j, "final_test_accuracy_mean", t->final_acc_mean);
+			ll_json_kv_num(&j, "final_test_accuracy_min", t->final_acc_min);
+			ll_json_obj_end(&j);
+			rc = ll_afile_commit(&af, err);
+		}
+	}
+	free(dir);
+	return rc;
+}
+
+int ll_step_train(ll_session *s, const char *outdir, ll_progress_fn progress, void *ud,
+		      ll_err *err)
+{
+	ll_mnist_data *md = s->mnist;
+	ll_mlp_config cfg;
+	int rc;
+
+	if (!md)
+		return ll_err_set(err, LL_EINVAL, "[train] needs MNIST data: run the data step first");
+	if ((rc = train_config(s, &cfg, md->train.dim, err)) != LL_OK)
+		return rc;
+	size_t M = (size_t)ll_session_get_int(s, LL_STEP_TRAIN, "models");
+	size_t U = cfg.hidden[0];
+	size_t log_every = (size_t)ll_session_get_int(s, LL_STEP_TRAIN, "log_every");
+	size_t per_class = (size_t)ll_session_get_int(s, LL_STEP_TRAIN, "probe_per_class");
+	int shared = !strcmp(ll_session_get(s, LL_STEP_TRAIN, "init"), "shared");
+	int match = !strcmp(ll_session_get(s, LL_STEP_TRAIN, "match_units"), "yes");
+
+	ll_mnist_free(&md->probe);
+	if ((rc = ll_mnist_probe(&md->probe, &md->test, per_class, err)) != LL_OK)
+		return ll_err_prefix(err, "[train] probe set from %s", md->dir);
+	size_t T = ll_mlp_total_steps(&cfg, md->train.n);
+	size_t S = ll_mlp_n_snapshots(T, log_every);
+
+	size_t dim[4] = {M, LL_MNIST_CLASSES, U, S};
+	ll_tensor_free(&s->data);
+	ll_train_log_free(&s->train);
+	if ((rc = ll_tensor_init(&s->data, 4, dim, err)) != LL_OK)
+		return rc;
+	ll_train_log *tl = &s->train;
+	tl->models = M;
+	tl->snapshots = S;
+	tl->units = U;
+	tl->step = ll_calloc_array(S, sizeof(int));
+	tl->loss = ll_calloc_array(M * S, sizeof(double));
+	tl->acc = ll_calloc_array(M * S, sizeof(double));
+	tl->train_loss = ll_calloc_array(M * S, sizeof(double));
+	ll_mlp *nets = ll_calloc_array(M, sizeof(ll_mlp));
+	ll_mlp *init = ll_calloc_array(M, sizeof(ll_mlp));
+	train_ctx *ctx = ll_calloc_array(M, sizeof(train_ctx));
+	double *cm = ll_calloc_array(M * LL_MNIST_CLASSES * U, sizeof(double));
+	if (!tl->step || !tl->loss || !tl->acc || !tl->train_loss || !nets || !init || !ctx || !cm) {
+		rc = ll_err_set(err, LL_ENOMEM, "out of memory for %zu models", M);
+		goto out;
+	}
+	/* initialise every model (and keep a copy of its starting weights) */
+	for (size_t m = 0; m < M && rc == LL_OK; m++) {
+		cfg.seed = model_seed(s, m);
+		cfg.lr = model_lr(s, m, NULL);
+		rc = ll_mlp_init(&nets[m], &cfg, err);
+		if (rc == LL_OK && shared && m > 0)
+			rc = ll_mlp_copy_weights(&nets[m], &nets[0], err);
+		if (rc == LL_OK)
+			rc = ll_mlp_init(&init[m], &cfg, err);
+		if (rc == LL_OK)
+			rc = ll_mlp_copy_weights(&init[m], &nets[m], err);
+	}
+	if (rc != LL_OK)
+		goto out;
+
+	int done = 0, nth = ll_step_threads(s);
+	int blas_threads = openblas_get_num_threads();
+	if (nth > 1)
+		openblas_set_num_threads(1); /* parallel over models, not in BLAS */
+	for (size_t m = 0; m < M; m++) {
+		ctx[m] = (train_ctx){.s = s, .md = md, .m = m, .units = U, .S = S,
+				     .class_means = cm + m * LL_MNIST_CLASSES * U,
+				     .done_models = &done, .progress = progress, .ud = ud, .M = M};
+	}
+#ifdef _OPENMP
+#pragma omp parallel for schedule(dynamic, 1) num_threads(nth)
+#endif
+	for (size_t m = 0; m < M; m++) {
+		train_ctx *c = &ctx[m];
+		int r = ll_mlp_train(&nets[m], &md->train, log_every, train_cb, c, &c->err);
+		if (r != LL_OK)
+			c->failed = r;
+#ifdef _OPENMP
+#pragma omp atomic
+#endif
+		done++;
+	}
+	if (nth > 1)
+		openblas_set_num_threads(blas_threads);
+	for (size_t m = 0; m < M; m++) {
+		if (ctx[m].failed) {
+			if (s->cancel && *s->cancel)
+				rc = ll_err_set(err, LL_ECANCELED, "training canceled");
+			else
+				rc = ll_err_set(err, ctx[m].err.code ? ctx[m].err.code : LL_ECANCELED,
+						"model %zu: %s", m, ctx[m].err.msg[0] ? ctx[m].err.msg : "canceled");
+			goto out;
+		}
+	}
+
+	/* unit identity: line every model's units up with model 0's */
+	if (match && !shared && M > 1) {
+		size_t *perm = ll_malloc_array(U, sizeof(size_t));
+		double *slice = ll_malloc_array(LL_MNIST_CLASSES * U * S, sizeof(double));
+		if (!perm || !slice) {
+			free(perm);
+			free(slice);
+			rc = ll_err_set(err, LL_ENOMEM, "out of memory");
+			goto out;
+		}
+		for (size_t m = 1; m < M && rc == LL_OK; m++) {
+			rc = ll_mlp_match_units(&nets[0], &nets[m], &md->probe, 0, perm, NULL, err);
+			if (rc == LL_OK)
+				rc = ll_mlp_permute_units(&nets[m], 0, perm, err);
+			if (rc == LL_OK)
+				rc = ll_mlp_permute_units(&init[m], 0, perm, err);
+			if (rc != LL_OK)
+				break;
+			double *X = s->data.data + m * LL_MNIST_CLASSES * U * S;
+			memcpy(slice, X, LL_MNIST_CLASSES * U * S * sizeof(double));
+			for (size_t d = 0; d < LL_MNIST_CLASSES; d++)
+				for (size_t u = 0; u < U; u++)
+					memcpy(X + (d * U + u) * S, slice + (d * U + perm[u]) * S,
+					       S * sizeof(double));
+		}
+		free(perm);
+		free(slice);
+		if (rc != LL_OK)
+			goto out;
+	}
+
+	tl->final_acc_mean = 0;
+	tl->final_acc_min = 1;
+	for (size_t m = 0; m < M; m++) {
+		double a = tl->acc[m * S + S - 1];
+		tl->final_acc_mean += a / (double)M;
+		if (a < tl->final_acc_min)
+			tl->final_acc_min = a;
+	}
+	ll_step_modes_free(s);
+	ll_step_set_mode(s, 0, "model", LL_MODE_TRIAL);
+	ll_step_set_mode(s, 1, "digit", LL_MODE_CLASS);
+	ll_step_set_mode(s, 2, "unit", LL_MODE_UNIT);
+	ll_step_set_mode(s, 3, "snapshot", LL_MODE_TIME);
+	size_t nlr;
+	model_lr(s, 0, &nlr);
+	if (nlr > 1) {
+		/* a learning-rate sweep: label each model by its rate's place in the list */
+		s->modes[0].labels = ll_malloc_array(M, sizeof(int));
+		if (s->modes[0].labels)
+			for (size_t m = 0; m < M; m++)
+				s->modes[0].labels[m] = (int)(m % nlr);
+	}
+	s->modes[1].labels = ll_malloc_array(LL_MNIST_CLASSES, sizeof(int));
+	if (s->modes[1].labels)
+		for (int d = 0; d < LL_MNIST_CLASSES; d++)
+			s->modes[1].labels[d] = d;
+	ll_step_status(s, LL_STEP_TRAIN, "%zu models x %zu steps, %zu snapshots; test accuracy mean %.1f%%, min %.1f%%",
+		 M, T, S, 100 * tl->final_acc_mean, 100 * tl->final_acc_min);
+	ll_session_log(s, "train: %s", s->status[LL_STEP_TRAIN]);
+	if (outdir)
+		rc = save_train(s, outdir, init, nets, err);
+out:
+	for (size_t m = 0; nets && init && m < M; m++) {
+		ll_mlp_free(&nets[m]);
+		ll_mlp_free(&init[m]);
+	}
+	free(nets);
+	free(init);
+	free(ctx);
+	free(cm);
+	return rc;
+}
+
