@@ -17,6 +17,9 @@
  *   trajectories  the 3-D paths in the planes of axes 1-2, 1-3 and 2-3
  *                 (only planes whose axes carry data), start and end marked
  *
+ * Each builder lives with the section that shows its figure, in
+ * sections/sec_<name>.c; this header declares them and what they share.
+ *
  * Ownership: an ll_report_fig owns its figure and CSV text; free it with
  * ll_report_fig_free (also after a failed build).
  */
@@ -43,7 +46,7 @@ int ll_report_has_training(const ll_session *s);
 int ll_report_has_tca(const ll_session *s);       /* an ensemble with the chosen rank */
 int ll_report_has_traj(const ll_session *s);      /* a set with >= 2 axes of data */
 
-/* Builders: f is initialised here.  LL_EINVAL if the session lacks the
+/* Builders (in sections/): f is initialised here.  LL_EINVAL if the session lacks the
  * results (see the predicates above), LL_ENOMEM, or a plotting error. */
 int ll_report_fig_training(const ll_session *s, ll_report_fig *f, ll_err *err);
 int ll_report_fig_rank(const ll_session *s, ll_report_fig *f, ll_err *err);
@@ -62,5 +65,26 @@ uint32_t ll_report_label_color(size_t j);
  * (*xlabel = fallback).  A malloc'd array (caller frees), or NULL. */
 double *ll_report_time_axis(const ll_session *s, size_t n, const char *fallback,
 			    const char **xlabel);
+/* How the figures draw a mode of this kind: "bars", "line" or "dots". */
+const char *ll_report_kind_plot(ll_mode_kind k);
+
+/* ---- for the builders ---- */
+
+/* Start figure f named name (its file stem): f initialised, its plot w x h
+ * pixels with rows x cols axes.  LL_OK, or the plotting library's error. */
+int ll_report_fig_start(ll_report_fig *f, const char *name, int w, int h, int rows, int cols,
+			ll_err *err);
+/* End a build that reached status rc: check the CSV buffer, lay the plot
+ * out, and prefix any error with "figure NAME".  Returns the status. */
+int ll_report_fig_finish(ll_report_fig *f, int rc, ll_err *err);
+/* snprintf(dst, LL_PLOT_TEXT_MAX, fmt, a): a title or label of a plot */
+void ll_report_set_text(char *dst, const char *fmt, const char *a);
+/* CSV cells: a number as the shortest of %.15g / %.17g that reads back
+ * exactly (empty for NaN), a string quoted when it must be, the comma, and
+ * the end of a data row (counted in f->csv_rows). */
+void ll_report_csv_num(ll_html_buf *b, double v);
+void ll_report_csv_str(ll_html_buf *b, const char *s);
+void ll_report_csv_sep(ll_html_buf *b);
+void ll_report_csv_end(ll_report_fig *f);
 
 #endif

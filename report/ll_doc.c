@@ -1,0 +1,204 @@
+/* The report being written and its writers (see ll_doc.h). */
+#include "ll_doc.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+void doc_put(doc *d, const char *s)
+{
+	ll_html_buf_puts(&d->md, s);
+}
+
+void doc_putf(doc *d, const char *fmt, ...)
+{
+	char buf[1024];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof buf, fmt, ap);
+	va_end(ap);
+	ll_html_buf_puts(&d->md, buf);
+}
+
+void doc_md_text(doc *d, const char *s)
+{
+	ll_html_md_text(&d->md, s);
+}
+
+void doc_html_text(doc *d, const char *s)
+{
+	ll_html_text(&d->md, s);
+}
+
+void doc_code(doc *d, const char *info, const char *text)
+{
+	ll_html_md_code(&d->md, info, text);
+}
+
+void doc_heading(doc *d, int level, const char *id, const char *text)
+{
+	for (int i = 0; i < level; i++)
+		doc_put(d, "#");
+	doc_putf(d, " <a id=\"%s\"></a>", id);
+	doc_md_text(d, text);
+	doc_put(d, "\n\n");
+}
+
+void doc_fmt_num(char *buf, size_t n, double v, const char *fmt)
+{
+	if (isfinite(v))
+		snprintf(buf, n, fmt, v);
+	else
+		snprintf(buf, n, "%s", DOC_NA);
+}
+
+/* ---- tables (raw HTML blocks: no blank line may occur inside) ------------- */
+
+void doc_tbl_begin(doc *d, const char *caption)
+{
+	doc_put(d, "<div class=\"tbl\"><table>\n");
+	if (caption) {
+		doc_put(d, "<caption>");
+		doc_html_text(d, caption);
+		doc_put(d, "</caption>\n");
+	}
+}
+
+void doc_tbl_head(doc *d, const char *cols)
+{
+	doc_put(d, "<thead><tr>");
+	const char *p = cols;
+	while (*p) {
+		const char *e = strchr(p, '|');
+		size_t n = e ? (size_t)(e - p) : strlen(p);
+		int num = *p == '#';
+		char cell[128];
+		snprintf(cell, sizeof cell, "%.*s", (int)(n - (size_t)num), p + num);
+		doc_put(d, num ? "<th class=\"num\">" : "<th>");
+		doc_html_text(d, cell);
+		doc_put(d, "</th>");
+		p += n + (e ? 1 : 0);
+	}
+	doc_put(d, "</tr></thead>\n<tbody>\n");
+}
+
+void doc_tr_begin(doc *d, int chosen)
+{
+	doc_put(d, chosen ? "<tr class=\"chosen\">" : "<tr>");
+}
+
+void doc_td(doc *d, const char *text)
+{
+	doc_put(d, "<td>");
+	doc_html_text(d, text);
+	doc_put(d, "</td>");
+}
+
+void doc_td_html(doc *d, const char *html)
+{
+	doc_putf(d, "<td>%s</td>", html);
+}
+
+void doc_td_num(doc *d, double v, const char *fmt)
+{
+	char b[64];
+	doc_fmt_num(b, sizeof b, v, fmt);
+	doc_putf(d, "<td class=\"num\">%s</td>", b);
+}
+
+void doc_td_size(doc *d, size_t v)
+{
+	doc_putf(d, "<td class=\"num\">%zu</td>", v);
+}
+
+void doc_tr_end(doc *d)
+{
+	doc_put(d, "</tr>\n");
+}
+
+void doc_tbl_end(doc *d)
+{
+	doc_put(d, "</tbody></table></div>\n\n");
+}
+
+/* ---- session facts -------------------------------------------------------- */
+
+const char *doc_param(const doc *d, ll_step_kind k, const char *key)
+{
+	const char *v = ll_session_get(d->s, k, key);
+	return v ? v : "";
+}
+
+int doc_step_done(const doc *d, ll_step_kind k)
+{
+	return d->s->state[k] == LL_STATE_DONE;
+}
+
+int doc_step_present(const doc *d, ll_step_kind k)
+{
+	return d->s->state[k] != LL_STATE_ABSENT;
+}
+
+void doc_shape_text(const ll_tensor *t, const ll_mode_info *modes, char *buf, size_t n)
+{
+	buf[0] = '\0';
+	for (int m = 0; m < t->nmodes; m++) {
+		size_t l = strlen(buf);
+		snprintf(buf + l, n - l, "%s%zu", m ? " x " : "", t->dim[m]);
+	}
+	for (int m = 0; m < t->nmodes; m++) {
+		size_t l = strlen(buf);
+		snprintf(buf + l, n - l, "%s%s", m ? " x " : " (", modes[m].name);
+	}
+	if (t->nmodes > 0 && strlen(buf) + 1 < n)
+		strcat(buf, ")");
+}
+
+void doc_iso_date(long long t, char *buf, size_t n)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+	if (t <= 0 || !gmtime_r(&tt, &tm) || !strftime(buf, n, "%Y-%m-%dT%H:%M:%SZ", &tm))
+		snprintf(buf, n, "(not run)");
+}
+
+int doc_not_run(doc *d, ll_step_kind k)
+{
+	if (doc_step_done(d, k))
+		return 0;
+	doc_putf(d, "<p class=\"note\">The %s step has not run (state: %s)", ll_step_name(k),
+		 ll_step_state_name(d->s->state[k]));
+	if (d->s->state[k] == LL_STATE_FAILED) {
+		doc_put(d, ": ");
+		doc_html_text(d, d->s->status[k]);
+	}
+	doc_put(d, ".</p>\n\n");
+	return 1;
+}
+
+/* ---- figures -------------------------------------------------------------- */
+
+doc_fig *doc_find_fig(doc *d, const char *name)
+{
+	for (size_t i = 0; i < d->nfigs; i++)
+		if (!strcmp(d->figs[i].f.name, name))
+			return &d->figs[i];
+	return NULL;
+}
+
+void doc_place_fig(doc *d, const char *name, const char *alt, const char *caption_html)
+{
+	doc_fig *fo = doc_find_fig(d, name);
+	if (!fo)
+		return;
+	fo->number = ++d->next_number;
+	doc_putf(d, "<figure id=\"fig-%s\">\n<img src=\"figures/%s.png\" width=\"%d\" height=\"%d\" alt=\"Figure %d: ",
+		 name, name, fo->f.fig.width, fo->f.fig.height, fo->number);
+	doc_html_text(d, alt);
+	doc_putf(d, " (%d x %d px)\">\n<figcaption><b>Figure %d.</b> %s ", fo->f.fig.width, fo->f.fig.height,
+		 fo->number, caption_html);
+	doc_putf(d, "Data: <a href=\"figures/%s.csv\" download=\"%s.csv\">%s.csv</a> (%zu rows).</figcaption>\n"
+		    "</figure>\n\n", name, name, name, fo->f.csv_rows);
+}

@@ -1,0 +1,96 @@
+/*
+ * ll_doc.h - the report being written: its Markdown text, its figures, and
+ * the small writers every section uses.
+ *
+ * Naming: everything here starts with doc_ (the type is doc); the writers
+ * take the doc first.  They are internal to libllreport (the sections and
+ * the dispatcher in ll_report.c), not an API for the rest of latentlab.
+ *
+ * Ownership: a doc owns its Markdown buffer and its figures (each figure
+ * with its PNG bytes); ll_report_session creates and frees it.  The session
+ * is borrowed and only read.
+ *
+ * Nothing here fails: text goes into an ll_html_buf whose oom flag is
+ * sticky, and the dispatcher checks it once, at the end (ll_html_buf_ok).
+ * User text (names, paths, labels) always goes through doc_md_text (prose)
+ * or doc_html_text (inside raw HTML: tables, figures), never doc_put.
+ */
+#ifndef LL_DOC_H
+#define LL_DOC_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ll_figs.h"
+#include "ll_html.h"
+#include "pipeline/ll_session.h"
+
+#define DOC_MAX_FIGS 8
+
+/* what a table cell shows for no number (NaN, infinite, not known) */
+#define DOC_NA "&ndash;"
+
+typedef struct doc_fig {
+	ll_report_fig f;
+	uint8_t *png;
+	size_t png_len;
+	int number; /* Figure N in the text, 0 until placed */
+} doc_fig;
+
+typedef struct doc {
+	ll_session *s;
+	ll_html_buf md;
+	doc_fig figs[DOC_MAX_FIGS];
+	size_t nfigs;
+	int next_number;  /* the number of the last figure placed */
+	char name[128];   /* session name */
+	char title[256];  /* report title */
+} doc;
+
+/* ---- text (trusted Markdown/HTML, or escaped user text) ---- */
+void doc_put(doc *d, const char *s);
+void doc_putf(doc *d, const char *fmt, ...) /* at most 1023 bytes per call */
+#if defined(__GNUC__)
+	__attribute__((format(printf, 2, 3)))
+#endif
+	;
+void doc_md_text(doc *d, const char *s);   /* user text in Markdown prose */
+void doc_html_text(doc *d, const char *s); /* user text in raw HTML */
+/* a fenced code block holding text verbatim */
+void doc_code(doc *d, const char *info, const char *text);
+/* "## <a id="ID"></a>TEXT" (level #'s), text escaped */
+void doc_heading(doc *d, int level, const char *id, const char *text);
+/* v with printf format fmt, or DOC_NA when not finite */
+void doc_fmt_num(char *buf, size_t n, double v, const char *fmt);
+/* "30 x 10 x 64 (model x digit x unit)" */
+void doc_shape_text(const ll_tensor *t, const ll_mode_info *modes, char *buf, size_t n);
+/* t (Unix time) as "2026-12-04T10:00:00Z", or "(not run)" for t <= 0 */
+void doc_iso_date(long long t, char *buf, size_t n);
+
+/* ---- tables: raw HTML blocks (no blank line may occur inside) ---- */
+void doc_tbl_begin(doc *d, const char *caption); /* caption may be NULL */
+/* header cells separated by '|'; a leading '#' marks a numeric column */
+void doc_tbl_head(doc *d, const char *cols);
+void doc_tr_begin(doc *d, int chosen); /* chosen: the row is highlighted */
+void doc_td(doc *d, const char *text);      /* escaped text */
+void doc_td_html(doc *d, const char *html); /* trusted HTML (entities, <code>) */
+void doc_td_num(doc *d, double v, const char *fmt);
+void doc_td_size(doc *d, size_t v);
+void doc_tr_end(doc *d);
+void doc_tbl_end(doc *d);
+
+/* ---- session facts ---- */
+const char *doc_param(const doc *d, ll_step_kind k, const char *key); /* "" if unset */
+int doc_step_done(const doc *d, ll_step_kind k);
+int doc_step_present(const doc *d, ll_step_kind k);
+/* If step k is not done, write a note saying so (with the error of a
+ * failed step) and return 1; else write nothing and return 0. */
+int doc_not_run(doc *d, ll_step_kind k);
+
+/* ---- figures ---- */
+doc_fig *doc_find_fig(doc *d, const char *name); /* NULL if not built */
+/* The <figure> of figure name: image, size, caption (trusted HTML) and
+ * CSV link; numbers it.  Nothing if the figure was not built. */
+void doc_place_fig(doc *d, const char *name, const char *alt, const char *caption_html);
+
+#endif

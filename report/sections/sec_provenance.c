@@ -1,0 +1,127 @@
+/* Section "Provenance": the session file, software and machine, seeds
+ * and the files beside the report. */
+#include "config.h"
+
+#include "ll_doc.h"
+#include "sections/sections.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include <cmark.h>
+#include <lapacke.h>
+#include <png.h>
+#include <zlib.h>
+
+/* OpenBLAS extensions (cblas.h is not included: it defines a macro named I). */
+char *openblas_get_config(void);
+int openblas_get_num_threads(void);
+
+/* The session file as it ran. */
+static void session_file(doc *d)
+{
+	ll_session *s = d->s;
+	doc_heading(d, 3, "session-file", "The session file");
+	char *text = NULL;
+	if (s->dirty || !s->text) {
+		text = ll_session_format(s);
+		doc_put(d, "The parameters were edited after the file was loaded; this is the session as it ran");
+	} else {
+		doc_put(d, "This is the session file as it ran");
+	}
+	if (s->path) {
+		doc_put(d, " (loaded from ");
+		doc_md_text(d, s->path);
+		doc_put(d, ")");
+	}
+	doc_put(d, ". Saved beside this report as `session.lab` by `latentlab run`.\n\n");
+	doc_code(d, "ini", text ? text : s->text ? s->text : "");
+	free(text);
+	doc_put(d, "\n");
+}
+
+void sec_provenance(doc *d)
+{
+	ll_session *s = d->s;
+	char date[40];
+	doc_iso_date(s->started, date, sizeof date);
+	doc_put(d, "What produced this report, so that it can be reproduced and its numbers compared.\n\n");
+	session_file(d);
+	doc_heading(d, 3, "software", "Software and machine");
+	doc_tbl_begin(d, "Software");
+	doc_tbl_head(d, "component|version");
+	doc_put(d, "<tr><td>latentlab</td><td>" PACKAGE_VERSION "</td></tr>\n");
+	const char *ob = openblas_get_config();
+	doc_put(d, "<tr><td>OpenBLAS</td><td>");
+	doc_html_text(d, ob ? ob : "unknown");
+	doc_put(d, "</td></tr>\n");
+	lapack_int ma = 0, mi = 0, pa = 0;
+	LAPACKE_ilaver(&ma, &mi, &pa);
+	doc_putf(d, "<tr><td>LAPACK</td><td>%d.%d.%d</td></tr>\n", (int)ma, (int)mi, (int)pa);
+	doc_put(d, "<tr><td>cmark</td><td>");
+	doc_html_text(d, cmark_version_string());
+	doc_put(d, "</td></tr>\n<tr><td>libpng</td><td>");
+	doc_html_text(d, png_get_libpng_ver(NULL));
+	doc_put(d, "</td></tr>\n<tr><td>zlib</td><td>");
+	doc_html_text(d, zlibVersion());
+	doc_put(d, "</td></tr>\n");
+#if defined(__VERSION__)
+	doc_put(d, "<tr><td>compiler</td><td>");
+#if defined(__clang__)
+	doc_put(d, "clang ");
+#elif defined(__GNUC__)
+	doc_put(d, "gcc ");
+#endif
+	doc_html_text(d, __VERSION__);
+	doc_put(d, "</td></tr>\n");
+#endif
+	doc_tbl_end(d);
+
+	struct utsname u;
+	char os[160] = "unknown";
+	if (uname(&u) == 0)
+		snprintf(os, sizeof os, "%s %s", u.sysname, u.machine);
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	doc_tbl_begin(d, "Machine and run");
+	doc_tbl_head(d, "item|value");
+	doc_tr_begin(d, 0);
+	doc_td(d, "system (uname -sm)");
+	doc_td(d, os);
+	doc_tr_end(d);
+	doc_putf(d, "<tr><td>CPUs online</td><td>%ld</td></tr>\n", ncpu);
+	doc_putf(d, "<tr><td>OpenBLAS threads</td><td>%d</td></tr>\n", openblas_get_num_threads());
+	doc_put(d, "<tr><td>session threads</td><td>");
+	doc_html_text(d, doc_param(d, LL_STEP_SESSION, "threads"));
+	doc_put(d, " (0 = all cores)</td></tr>\n");
+	if (ll_report_has_tca(s))
+		doc_putf(d, "<tr><td>TCA worker threads</td><td>%d</td></tr>\n", s->ens.opts.threads);
+	doc_putf(d, "<tr><td>run (data step started, UTC)</td><td>%s</td></tr>\n", date);
+	doc_put(d, "<tr><td>session seed</td><td><code>");
+	doc_html_text(d, doc_param(d, LL_STEP_SESSION, "seed"));
+	doc_put(d, "</code></td></tr>\n");
+	doc_tbl_end(d);
+	doc_put(d, "**Seeds.** Every random choice derives from the session seed: ");
+	if (doc_step_present(d, LL_STEP_TRAIN))
+		doc_put(d, "each model's initial weights and minibatch order, ");
+	if (!strcmp(doc_param(d, LL_STEP_DATA, "kind"), "synth"))
+		doc_put(d, "the simulated population and its noise, ");
+	doc_put(d, "and the starting point of every TCA fit (listed with the fits above).\n\n");
+	doc_put(d, "**Files.** Beside this report: `session.lab` (the session), ");
+	if (doc_step_done(d, LL_STEP_DATA) && !strcmp(doc_param(d, LL_STEP_DATA, "kind"), "synth"))
+		doc_put(d, "`data/` (the simulated data and planted factors), ");
+	if (doc_step_done(d, LL_STEP_TRAIN))
+		doc_put(d, "`train/` (logged activity, losses, model weights), ");
+	if (doc_step_done(d, LL_STEP_TENSOR))
+		doc_put(d, "`tensor/` (the analysis tensor), ");
+	if (doc_step_done(d, LL_STEP_TCA))
+		doc_put(d, "`tca/` (every fit, `summary.json`), ");
+	if (doc_step_done(d, LL_STEP_TRAJ))
+		doc_put(d, "`trajectory/` (paths), ");
+	doc_put(d, "and `figures/`: ");
+	for (size_t i = 0; i < d->nfigs; i++)
+		doc_putf(d, "%s`%s.png` + `.csv`", i ? ", " : "", d->figs[i].f.name);
+	doc_put(d, d->nfigs ? ".\n" : "none.\n");
+}

@@ -1,0 +1,47 @@
+/* Section "Session": the steps as run and how to replay them. */
+#include "ll_doc.h"
+#include "sections/sections.h"
+
+void sec_session(doc *d)
+{
+	ll_session *s = d->s;
+	doc_put(d, "A *session* is a whole analysis written down as one small text file: each `[section]` "
+		   "is a step of the pipeline *data &rarr; (train) &rarr; tensor &rarr; tca &rarr; trajectory "
+		   "&rarr; report* with its parameters. latentlab ran the steps below in order and kept "
+		   "their results; this report only reads them.\n\n");
+	doc_tbl_begin(d, "Steps as run: state, wall time, and the step's one-line result");
+	doc_tbl_head(d, "step|state|#seconds|result");
+	ll_step_kind st[LL_NSTEPS];
+	size_t n = ll_session_steps(s, st);
+	double total = 0;
+	for (size_t i = 0; i < n; i++) {
+		doc_tr_begin(d, 0);
+		doc_td(d, ll_step_name(st[i]));
+		if (st[i] == LL_STEP_REPORT) {
+			/* its own time is not known while it is written */
+			doc_td(d, "writing");
+			doc_td_html(d, DOC_NA);
+			doc_td(d, "this report (report.md, report.html, figures/)");
+		} else {
+			doc_td(d, ll_step_state_name(s->state[st[i]]));
+			doc_td_num(d, s->seconds[st[i]], "%.2f");
+			doc_td(d, s->status[st[i]]);
+			total += s->seconds[st[i]];
+		}
+		doc_tr_end(d);
+	}
+	doc_put(d, "<tr><td><b>total</b></td><td></td>");
+	doc_td_num(d, total, "%.2f");
+	doc_put(d, "<td>compute before the report</td></tr>\n");
+	doc_tbl_end(d);
+
+	doc_heading(d, 3, "replay", "Replay");
+	doc_put(d, "The session file is shown in full under [Provenance](#session-file); `latentlab run` "
+		   "saves it as `session.lab` beside this report. To repeat the whole analysis, run this in "
+		   "the directory that holds the report (`replay` is a new output directory; any name will "
+		   "do):\n\n");
+	doc_code(d, "sh", "latentlab run session.lab -o replay\n");
+	doc_putf(d, "\nEvery random choice derives from the session seed (%s), so the replay starts every "
+		    "model and every fit from the same seeds; with the same build and thread count it gives "
+		    "the same numbers as this report.\n\n", doc_param(d, LL_STEP_SESSION, "seed"));
+}

@@ -1,0 +1,526 @@
+/* Section "Tensor components (TCA)": the ensemble of CP fits, the chosen
+ * rank and its model, with the figures tca_rank (error and similarity
+ * against rank), factors (the chosen model) and tca_convergence. */
+#include "ll_doc.h"
+#include "sections/sections.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- error and similarity vs rank --------------------------------------- */
+
+int ll_report_fig_rank(const ll_session *s, ll_report_fig *f, ll_err *err)
+{
+	const ll_ensemble *e = &s->ens;
+	int rc;
+
+	ll_report_fig_init(f);
+	if (!ll_report_has_tca(s))
+		return ll_err_set(err, LL_EINVAL, "figure tca_rank: the session has no TCA ensemble");
+	if ((rc = ll_report_fig_start(f, "tca_rank", 1000, 400, 1, 2, err)) != LL_OK)
+		return rc;
+	size_t total = 0, nr = e->nranks;
+	for (size_t i = 0; i < nr; i++)
+		total += e->ranks[i].nrep;
+	double *ex = ll_malloc_array(total, sizeof *ex), *ey = ll_malloc_array(total, sizeof *ey);
+	double *sx = ll_malloc_array(total, sizeof *sx), *sy = ll_malloc_array(total, sizeof *sy);
+	double *rk = ll_malloc_array(nr, sizeof *rk), *best = ll_malloc_array(nr, sizeof *best);
+	double *mean = ll_malloc_array(nr, sizeof *mean);
+	if (!ex || !ey || !sx || !sy || !rk || !best || !mean) {
+		rc = ll_err_set(err, LL_ENOMEM, "out of memory");
+		goto out;
+	}
+	size_t ne = 0, ns = 0;
+	ll_html_buf_puts(&f->csv, "rank,replicate,seed,x,objective,similarity\n");
+	for (size_t i = 0; i < nr; i++) {
+		const ll_ens_rank *r = &e->ranks[i];
+		rk[i] = (double)r->rank;
+		best[i] = r->fits[0].obj;
+		mean[i] = 0;
+		for (size_t k = 0; k < r->nrep; k++) {
+			double jx = ll_report_rank_jitter(r->rank, k, r->nrep);
+			ex[ne] = jx;
+			ey[ne++] = r->fits[k].obj;
+			if (k > 0) {
+				sx[ns] = jx;
+				sy[ns++] = r->sim[k];
+				mean[i] += r->sim[k] / (double)(r->nrep - 1);
+			}
+			ll_html_buf_printf(&f->csv, "%zu,%zu,%llu,", r->rank, k,
+					   (unsigned long long)r->fits[k].seed);
+			ll_report_csv_num(&f->csv, jx);
+			ll_report_csv_sep(&f->csv);
+			ll_report_csv_num(&f->csv, r->fits[k].obj);
+			ll_report_csv_sep(&f->csv);
+			if (k > 0)
+				ll_report_csv_num(&f->csv, r->sim[k]); /* the best is not drawn (1 by definition) */
+			ll_report_csv_end(f);
+		}
+		if (r->nrep < 2)
+			mean[i] = NAN;
+	}
+	snprintf(f->fig.title, sizeof f->fig.title, "TCA (%s): model error and replicate similarity by rank",
+		 ll_cp_method_name(e->method));
+	ll_plot_axes *er = ll_plot_fig_axes(&f->fig, 0, 0), *sm = ll_plot_fig_axes(&f->fig, 0, 1);
+	ll_report_set_text(er->title, "%s", "model error");
+	ll_report_set_text(sm->title, "%s", "similarity to the best fit");
+	er->x.fixed = 1;
+	er->x.lo = rk[0] - 0.5;
+	er->x.hi = rk[nr - 1] + 0.5;
+	er->x.nticks = nr < 12 ? (int)nr : 12;
+	ll_report_set_text(er->x.label, "%s", "rank");
+	ll_report_set_text(er->y.label, "%s", "normalised error");
+	er->grid = 1;
+	sm->x = er->x;
+	ll_report_set_text(sm->y.label, "%s", "similarity");
+	sm->y.fixed = 1;
+	sm->y.lo = 0;
+	sm->y.hi = 1.1;
+	sm->grid = 1;
+	er->legend = LL_PLOT_LEGEND_NE;
+	sm->legend = LL_PLOT_LEGEND_SW;
+	char lab[48];
+	snprintf(lab, sizeof lab, "chosen rank %zu", s->chosen_rank);
+	ll_plot_style vst = {.color = LL_RGB(0x99, 0x99, 0x99), .dash = 4, .width = 1.5};
+	ll_plot_style dots = {.color = LL_RGBA_SET_ALPHA(LL_PLOT_BLACK, 0x80), .marker_size = 6, .label = "replicate"};
+	if ((rc = ll_plot_vline(er, (double)s->chosen_rank, &vst, err)) ||
+	    (rc = ll_plot_vline(sm, (double)s->chosen_rank, &vst, err)) ||
+	    (rc = ll_plot_scatter(er, ex, ey, ne, NULL, &dots, err)) ||
+	    (rc = ll_plot_line(er, rk, best, nr, &(ll_plot_style){.color = ll_plot_palette(1), .width = 2,
+								  .marker = LL_PLOT_MARKER_SQUARE,
+								  .marker_size = 7, .label = "best"}, err)) ||
+	    (rc = ll_plot_hline(sm, 1, &(ll_plot_style){.dash = 3}, err)) ||
+	    (rc = ll_plot_scatter(sm, sx, sy, ns, NULL, &dots, err)) ||
+	    (rc = ll_plot_line(sm, rk, mean, nr, &(ll_plot_style){.color = ll_plot_palette(0), .width = 2,
+								  .marker = LL_PLOT_MARKER_CIRCLE,
+								  .marker_size = 6, .label = "mean"}, err)) ||
+	    (rc = ll_plot_legend_add(er, &(ll_plot_style){.color = vst.color, .dash = 4, .label = lab}, err)))
+		goto out;
+out:
+	free(ex);
+	free(ey);
+	free(sx);
+	free(sy);
+	free(rk);
+	free(best);
+	free(mean);
+	return ll_report_fig_finish(f, rc, err);
+}
+
+/* ---- convergence at the chosen rank ------------------------------------- */
+
+int ll_report_fig_convergence(const ll_session *s, ll_report_fig *f, ll_err *err)
+{
+	int rc;
+
+	ll_report_fig_init(f);
+	if (!ll_report_has_tca(s))
+		return ll_err_set(err, LL_EINVAL, "figure tca_convergence: the session has no TCA ensemble");
+	const ll_ens_rank *r = ll_ens_get(&s->ens, s->chosen_rank);
+	if ((rc = ll_report_fig_start(f, "tca_convergence", 1000, 340, 1, 1, err)) != LL_OK)
+		return rc;
+	snprintf(f->fig.title, sizeof f->fig.title, "Convergence of the %zu fit%s at rank %zu", r->nrep,
+		 r->nrep == 1 ? "" : "s", r->rank);
+	ll_plot_axes *ax = ll_plot_fig_axes(&f->fig, 0, 0);
+	ll_report_set_text(ax->x.label, "%s", "iteration");
+	ll_report_set_text(ax->y.label, "%s", "normalised error");
+	ax->grid = 1;
+	ax->legend = LL_PLOT_LEGEND_NE;
+	int most = 1;
+	for (size_t k = 0; k < r->nrep; k++)
+		most = r->fits[k].iters > most ? r->fits[k].iters : most;
+	double *x = ll_malloc_array((size_t)most, sizeof *x);
+	if (!x)
+		return ll_report_fig_finish(f, ll_err_set(err, LL_ENOMEM, "out of memory"), err);
+	for (int i = 0; i < most; i++)
+		x[i] = i + 1;
+	ll_html_buf_puts(&f->csv, "replicate,seed,iteration,objective\n");
+	/* the best last, so it is drawn on top */
+	for (size_t kk = r->nrep; kk-- > 0 && rc == LL_OK;) {
+		const ll_cp_result *fit = &r->fits[kk];
+		ll_plot_style st = kk == 0 ? (ll_plot_style){.color = ll_plot_palette(1), .width = 2.2,
+							      .label = "best fit"}
+					   : (ll_plot_style){.color = LL_RGBA_SET_ALPHA(LL_PLOT_BLACK, 0x70), .width = 1.2,
+							     .label = kk == 1 ? "other replicates" : NULL};
+		if (fit->hist && fit->iters > 0)
+			rc = ll_plot_line(ax, x, fit->hist, (size_t)fit->iters, &st, err);
+	}
+	for (size_t k = 0; k < r->nrep; k++)
+		for (int i = 0; r->fits[k].hist && i < r->fits[k].iters; i++) {
+			ll_html_buf_printf(&f->csv, "%zu,%llu,%d,", k, (unsigned long long)r->fits[k].seed, i + 1);
+			ll_report_csv_num(&f->csv, r->fits[k].hist[i]);
+			ll_report_csv_end(f);
+		}
+	free(x);
+	return ll_report_fig_finish(f, rc, err);
+}
+
+/* ---- factors ------------------------------------------------------------ */
+
+static int cmp_int(const void *a, const void *b)
+{
+	int x = *(const int *)a, y = *(const int *)b;
+	return (x > y) - (x < y);
+}
+
+/* Distinct values of labels[0..n-1], sorted, into *out (malloc'd). */
+static size_t distinct_labels(const int *labels, size_t n, int **out)
+{
+	int *v = ll_malloc_array(n ? n : 1, sizeof *v);
+	size_t k = 0;
+	*out = v;
+	if (!v)
+		return 0;
+	memcpy(v, labels, n * sizeof *v);
+	qsort(v, n, sizeof *v, cmp_int);
+	for (size_t i = 0; i < n; i++)
+		if (i == 0 || v[i] != v[k - 1])
+			v[k++] = v[i];
+	return k;
+}
+
+static size_t label_index(const int *d, size_t nd, int v)
+{
+	for (size_t j = 0; j < nd; j++)
+		if (d[j] == v)
+			return j;
+	return 0;
+}
+
+int ll_report_fig_factors(const ll_session *s, ll_report_fig *f, ll_err *err)
+{
+	int rc;
+
+	ll_report_fig_init(f);
+	if (!ll_report_has_tca(s))
+		return ll_err_set(err, LL_EINVAL, "figure factors: the session has no TCA ensemble");
+	const ll_ktensor *K = &ll_ens_get(&s->ens, s->chosen_rank)->fits[0].K;
+	int N = K->nmodes, R = (int)K->rank;
+	int w = 80 + 240 * N, h = 110 + 100 * R;
+	if (w < 720)
+		w = 720;
+	if (R > LL_PLOT_MAX_GRID)
+		return ll_err_set(err, LL_ENOTSUP, "figure factors: rank %d has more rows than a figure holds", R);
+	if ((rc = ll_report_fig_start(f, "factors", w, h, R, N, err)) != LL_OK)
+		return rc;
+	snprintf(f->fig.title, sizeof f->fig.title, "Best rank-%d model: %d component%s x %d modes", R, R,
+		 R == 1 ? "" : "s", N);
+	ll_plot_fig_factor_style(&f->fig, 0, R);
+	ll_html_buf_puts(&f->csv, "component,weight,mode,index,x,value,label\n");
+	for (int n = 0; n < N && rc == LL_OK; n++) {
+		const ll_mode_info *mi = &s->modes[n];
+		size_t nidx = K->dim[n];
+		const char *xl = mi->name;
+		double *x = NULL, *y = ll_malloc_array(nidx, sizeof *y);
+		uint32_t *col = NULL;
+		int *dl = NULL;
+		size_t nd = 0;
+		if (mi->kind == LL_MODE_TIME)
+			x = ll_report_time_axis(s, nidx, mi->name, &xl);
+		else if ((x = ll_malloc_array(nidx, sizeof *x)))
+			for (size_t i = 0; i < nidx; i++)
+				x[i] = (double)i;
+		if (mi->labels && mi->kind != LL_MODE_TIME) {
+			nd = distinct_labels(mi->labels, nidx, &dl);
+			col = ll_malloc_array(nidx, sizeof *col);
+			for (size_t i = 0; col && dl && i < nidx; i++)
+				col[i] = ll_report_label_color(label_index(dl, nd, mi->labels[i]));
+		}
+		if (!x || !y || (mi->labels && mi->kind != LL_MODE_TIME && (!col || !dl))) {
+			rc = ll_err_set(err, LL_ENOMEM, "out of memory");
+		}
+		for (int c = 0; c < R && rc == LL_OK; c++) {
+			ll_plot_axes *ax = ll_plot_fig_axes(&f->fig, c, n);
+			for (size_t i = 0; i < nidx; i++)
+				y[i] = K->U[n][i * K->rank + (size_t)c];
+			if (n == 0)
+				snprintf(ax->y.label, sizeof ax->y.label, "C%d", c + 1);
+			if (c == 0)
+				snprintf(ax->title, sizeof ax->title, "%s (%zu, %s)", mi->name, nidx, ll_report_kind_plot(mi->kind));
+			if (c == R - 1)
+				ll_report_set_text(ax->x.label, "%s", xl);
+			ax->legend = LL_PLOT_LEGEND_OFF;
+			if (mi->kind != LL_MODE_TIME) {
+				/* index modes: room for the first and last dot or bar */
+				ax->x.fixed = 1;
+				ax->x.lo = -0.5;
+				ax->x.hi = (double)nidx - 0.5;
+			}
+			switch (mi->kind) {
+			case LL_MODE_UNIT:
+				/* coloured by label like the dots, so a legend is true */
+				rc = ll_plot_bars(ax, x, y, nidx, col, &(ll_plot_style){.color = LL_RGB(0x45, 0x45, 0x45)},
+						  err);
+				break;
+			case LL_MODE_TIME:
+				rc = ll_plot_line(ax, x, y, nidx, &(ll_plot_style){.color = ll_plot_palette(0), .width = 2},
+						  err);
+				ax->y.zero = 1;
+				break;
+			default:
+				rc = ll_plot_scatter(ax, x, y, nidx, col,
+						     &(ll_plot_style){.color = LL_RGB(0x45, 0x45, 0x45),
+								      .marker_size = nidx > 200 ? 4 : 6},
+						     err);
+				ax->y.zero = 1;
+				break;
+			}
+			for (size_t i = 0; i < nidx; i++) {
+				ll_html_buf_printf(&f->csv, "%d,", c + 1);
+				ll_report_csv_num(&f->csv, K->lambda[c]);
+				ll_report_csv_sep(&f->csv);
+				ll_report_csv_str(&f->csv, mi->name);
+				ll_html_buf_printf(&f->csv, ",%zu,", i);
+				ll_report_csv_num(&f->csv, x[i]);
+				ll_report_csv_sep(&f->csv);
+				ll_report_csv_num(&f->csv, y[i]);
+				ll_report_csv_sep(&f->csv);
+				if (mi->labels)
+					ll_html_buf_printf(&f->csv, "%d", mi->labels[i]);
+				ll_report_csv_end(f);
+			}
+		}
+		/* a legend for a few conditions, in the first row */
+		if (rc == LL_OK && dl && nd >= 2 && nd <= 6) {
+			ll_plot_axes *top = ll_plot_fig_axes(&f->fig, 0, n);
+			top->legend = LL_PLOT_LEGEND_BEST;
+			/* an MNIST learning-rate sweep labels models by their rate's place */
+			double lr[16];
+			size_t nlr = ll_report_has_training(s) && n == 0
+					     ? ll_session_get_reals(s, LL_STEP_TRAIN, "lr", lr, 16) : 0;
+			for (size_t j = 0; j < nd && rc == LL_OK; j++) {
+				char lab[48];
+				if (nlr > 1 && dl[j] >= 0 && (size_t)dl[j] < nlr && nlr <= 16)
+					snprintf(lab, sizeof lab, "lr %g", lr[dl[j]]);
+				else
+					snprintf(lab, sizeof lab, "%s %d", n == s->X.nmodes - 1 && s->trial_labels
+						 ? "condition" : "label", dl[j]);
+				rc = ll_plot_legend_add(top, &(ll_plot_style){.color = ll_report_label_color(j),
+									      .marker = LL_PLOT_MARKER_CIRCLE,
+									      .label = lab}, err);
+			}
+		}
+		free(x);
+		free(y);
+		free(col);
+		free(dl);
+	}
+	return ll_report_fig_finish(f, rc, err);
+}
+
+/* ---- the section ---------------------------------------------------------- */
+
+/* its bullet in the report's "at a glance" list */
+void sec_tca_glance(doc *d)
+{
+	ll_session *s = d->s;
+	if (ll_report_has_tca(s)) {
+		const ll_ens_rank *r = ll_ens_get(&s->ens, s->chosen_rank);
+		ll_ens_stats st;
+		if (ll_ens_rank_stats(r, &st, NULL) == LL_OK) {
+			doc_putf(d, "- **TCA:** %s, ranks %zu-%zu x %zu replicates; rank **%zu** chosen (error %.4f",
+				 ll_cp_method_name(s->ens.method), s->ens.ranks[0].rank,
+				 s->ens.ranks[s->ens.nranks - 1].rank, r->nrep, s->chosen_rank, st.best);
+			if (isfinite(st.mean_sim))
+				doc_putf(d, ", replicate similarity %.3f", st.mean_sim);
+			doc_put(d, ").\n");
+		}
+	}
+}
+
+static void weights_table(doc *d, const ll_ktensor *K)
+{
+	ll_session *s = d->s;
+	double tot = 0;
+	for (size_t c = 0; c < K->rank; c++)
+		tot += K->lambda[c] * K->lambda[c];
+	doc_tbl_begin(d, "Components of the best fit: weight, share of the squared weights, and where each "
+			 "factor peaks (index of its largest entry)");
+	char head[512] = "component|#weight|#share (%)";
+	for (int n = 0; n < K->nmodes; n++) {
+		size_t l = strlen(head);
+		snprintf(head + l, sizeof head - l, "|#peak %s", s->modes[n].name);
+	}
+	doc_tbl_head(d, head);
+	for (size_t c = 0; c < K->rank; c++) {
+		char nm[32];
+		snprintf(nm, sizeof nm, "C%zu", c + 1);
+		doc_tr_begin(d, 0);
+		doc_td(d, nm);
+		doc_td_num(d, K->lambda[c], "%.4g");
+		doc_td_num(d, tot > 0 ? 100 * K->lambda[c] * K->lambda[c] / tot : NAN, "%.1f");
+		for (int n = 0; n < K->nmodes; n++) {
+			size_t nidx = K->dim[n], arg = 0;
+			for (size_t i = 1; i < nidx; i++)
+				if (fabs(K->U[n][i * K->rank + c]) > fabs(K->U[n][arg * K->rank + c]))
+					arg = i;
+			if (s->modes[n].kind == LL_MODE_TIME && ll_report_has_training(s) &&
+			    s->train.snapshots == nidx)
+				doc_putf(d, "<td class=\"num\">step %d</td>", s->train.step[arg]);
+			else
+				doc_td_size(d, arg);
+		}
+		doc_tr_end(d);
+	}
+	doc_tbl_end(d);
+}
+
+static void truth_check(doc *d, const ll_ens_rank *chosen)
+{
+	ll_session *s = d->s;
+	const ll_ktensor *T = &s->truth;
+	doc_heading(d, 3, "truth", "Check against the planted factors");
+	int same = T->nmodes == chosen->fits[0].K.nmodes;
+	for (int n = 0; same && n < T->nmodes; n++)
+		same = T->dim[n] == chosen->fits[0].K.dim[n];
+	if (!same) {
+		doc_put(d, "<p class=\"note\">The planted model's shape differs from the analysis tensor's; no "
+			   "comparison.</p>\n\n");
+		return;
+	}
+	doc_putf(d, "The data were simulated from %zu planted components, so the fits can be scored against "
+		    "them. Each score matches fitted and planted components one to one (Hungarian "
+		    "algorithm) and averages over the larger of the two ranks, so a missing or extra "
+		    "component costs; 1 means the planted factors were found exactly (up to order and "
+		    "scale).\n\n", T->rank);
+	doc_tbl_begin(d, NULL);
+	doc_tbl_head(d, "best fit at rank|#mean-cos|#tomasi-bro|#congruence");
+	for (size_t i = 0; i < s->ens.nranks; i++) {
+		const ll_ens_rank *r = &s->ens.ranks[i];
+		char lab[64];
+		int ch = r->rank == chosen->rank, pl = r->rank == T->rank;
+		snprintf(lab, sizeof lab, "%zu%s", r->rank,
+			 ch && pl ? " (chosen; planted)" : ch ? " (chosen)" : pl ? " (planted)" : "");
+		doc_tr_begin(d, ch);
+		doc_td(d, lab);
+		static const ll_sim_kind kinds[3] = {LL_SIM_MEANCOS, LL_SIM_TOMASI_BRO, LL_SIM_CONGRUENCE};
+		for (int k = 0; k < 3; k++) {
+			double v = NAN;
+			if (ll_kt_similarity(T, &r->fits[0].K, kinds[k], &v, NULL, NULL) != LL_OK)
+				v = NAN;
+			doc_td_num(d, v, "%.3f");
+		}
+		doc_tr_end(d);
+	}
+	doc_tbl_end(d);
+	doc_put(d, "Mean-cos averages the |cosines| over modes; congruence multiplies them (stricter); "
+		   "tomasi-bro also penalises a wrong weight.\n\n");
+}
+
+void sec_tca(doc *d)
+{
+	ll_session *s = d->s;
+	if (doc_not_run(d, LL_STEP_TCA) || !ll_report_has_tca(s))
+		return;
+	const ll_ensemble *e = &s->ens;
+	const ll_ens_rank *cr = ll_ens_get(e, s->chosen_rank);
+	int nonneg = e->method != LL_CP_ALS;
+	char modes[200] = "";
+	for (int n = 0; n < s->X.nmodes; n++) {
+		size_t l = strlen(modes);
+		snprintf(modes + l, sizeof modes - l, "%s%s", n ? ", " : "", s->modes[n].name);
+	}
+	doc_put(d, "Tensor component analysis (a CP or PARAFAC decomposition) approximates the tensor by "
+		   "a sum of *R* components. Each component is the outer product of one vector per mode (");
+	doc_md_text(d, modes);
+	doc_putf(d, "): for example a group of units that are active together, one time course, and "
+		    "one gain per trial or model. The fits used **%s** (%s), from %s starting points, at "
+		    "most %s iterations, stopping when the error improved by less than %s. Every rank from %zu to %zu was fitted %zu "
+		    "times from different random seeds. The error of a fit is "
+		    "&#8214;W&#8728;(X &minus; M)&#8214; / &#8214;W&#8728;X&#8214; (W: the observed entries): "
+		    "0 is a perfect fit, 1 explains nothing.\n\n",
+		 ll_cp_method_name(e->method),
+		 nonneg ? "non-negative factors" : "unconstrained factors", doc_param(d, LL_STEP_TCA, "init"),
+		 doc_param(d, LL_STEP_TCA, "max_iter"), doc_param(d, LL_STEP_TCA, "tol"), e->ranks[0].rank,
+		 e->ranks[e->nranks - 1].rank, cr->nrep);
+	if (nonneg && s->x_min < 0)
+		doc_putf(d, "> **Warning:** the tensor has negative entries (down to %.3g), which a "
+			    "non-negative fit cannot represent: its error is inflated and the factors describe "
+			    "only the positive part. Use `method = cp-als`, or data that are non-negative "
+			    "(`normalize = zscore` makes data negative).\n\n",
+			 s->x_min);
+
+	doc_heading(d, 3, "rank", "Choosing the rank");
+	doc_putf(d, "Figure %d shows the error of every fit against its rank (left) and how similar each "
+		    "fit is to the best fit of its rank (right). The best error falls as components are "
+		    "added (unless a lower rank already fits exactly). A good rank is where the curve flattens (an elbow) while the replicates still "
+		    "agree: beyond it, extra components mostly fit noise and come out differently from "
+		    "each start.\n\n", d->next_number + 1);
+	doc_place_fig(d, "tca_rank", "error and similarity against rank",
+		      "Left: normalised error of every fit (dots, spread sideways around their rank; best "
+		      "first) and a line through the best fit of each rank. Right: similarity of every other "
+		      "fit to the best fit of its rank (dots) and their mean (line); 1 = the same components "
+		      "found again. Dashed: the chosen rank.");
+	doc_putf(d, "**Chosen rank: %zu.** Reason: ", s->chosen_rank);
+	doc_md_text(d, s->rank_reason);
+	doc_putf(d, ".\n\nSimilarity score: **%s**, ", ll_sim_name(e->sim));
+	doc_md_text(d, ll_sim_describe(e->sim));
+	doc_put(d, ". Each fit is compared with the best fit of its rank; components are matched one to "
+		   "one (Hungarian algorithm).\n\n");
+	doc_tbl_begin(d, "Per rank: error of the best and the median fit, similarity of the other fits to "
+			 "the best, median iterations, wall time");
+	doc_tbl_head(d, "#rank|#best error|#median error|#mean similarity|#min similarity|#median iterations|#seconds");
+	for (size_t i = 0; i < e->nranks; i++) {
+		const ll_ens_rank *r = &e->ranks[i];
+		ll_ens_stats st;
+		if (ll_ens_rank_stats(r, &st, NULL) != LL_OK)
+			continue;
+		doc_tr_begin(d, r->rank == s->chosen_rank);
+		doc_td_size(d, r->rank);
+		doc_td_num(d, st.best, "%.4f");
+		doc_td_num(d, st.median, "%.4f");
+		doc_td_num(d, st.mean_sim, "%.3f");
+		doc_td_num(d, st.min_sim, "%.3f");
+		doc_td_num(d, st.median_iters, "%.0f");
+		doc_td_num(d, r->seconds, "%.3f");
+		doc_tr_end(d);
+	}
+	doc_tbl_end(d);
+
+	const ll_ktensor *K = &cr->fits[0].K;
+	char hh[64];
+	snprintf(hh, sizeof hh, "The rank-%zu model", s->chosen_rank);
+	doc_heading(d, 3, "factors", hh);
+	doc_putf(d, "Figure %d shows the best fit at the chosen rank as tensortools draws it: one row per "
+		    "component, one column per mode. Unit modes are bars (which units take part), time "
+		    "modes are lines (when the component is active), trial, model and class modes are dots "
+		    "(how strongly each trial, model or digit expresses it), coloured by label where the mode "
+		    "has labels. Every factor vector has length 1; the component's overall size is its "
+		    "weight in the table below. Within a column all rows share one y range, labelled at its "
+		    "ends.%s\n\n",
+		 d->next_number + 1,
+		 nonneg ? " The fit is non-negative, so a component only adds activity." : "");
+	doc_place_fig(d, "factors", "factors of the best fit at the chosen rank",
+		      "Factors of the best fit at the chosen rank: rows are components (C1, C2, ...), "
+		      "columns are modes.");
+	weights_table(d, K);
+	if (s->truth.rank > 0)
+		truth_check(d, cr);
+
+	doc_heading(d, 3, "convergence", "Convergence and seeds");
+	doc_putf(d, "Figure %d follows the error of each fit at rank %zu through its iterations. Fits that "
+		    "end at the same level found equally good models; a fit stuck well above the others "
+		    "ended in a poorer local optimum. The table lists the seed each fit started from "
+		    "(derived from the session seed), so any single fit can be repeated.\n\n",
+		 d->next_number + 1, s->chosen_rank);
+	doc_place_fig(d, "tca_convergence", "error per iteration of every fit at the chosen rank",
+		      "Error after each iteration of every fit at the chosen rank; the best fit in colour.");
+	doc_tbl_begin(d, "Fits at the chosen rank, best first");
+	doc_tbl_head(d, "#replicate|#seed|#error|#similarity to best|#iterations|converged|#seconds");
+	for (size_t k = 0; k < cr->nrep; k++) {
+		const ll_cp_result *f = &cr->fits[k];
+		doc_tr_begin(d, k == 0);
+		doc_td_size(d, k);
+		doc_putf(d, "<td class=\"num\"><code>%llu</code></td>", (unsigned long long)f->seed);
+		doc_td_num(d, f->obj, "%.5f");
+		doc_td_num(d, cr->sim[k], "%.3f");
+		doc_td_size(d, (size_t)f->iters);
+		doc_td(d, f->converged ? "yes" : "no (max_iter)");
+		doc_td_num(d, f->seconds, "%.3f");
+		doc_tr_end(d);
+	}
+	doc_tbl_end(d);
+	doc_put(d, "The seeds of every rank's fits are in `figures/tca_rank.csv`.\n\n");
+}
