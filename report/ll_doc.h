@@ -23,9 +23,8 @@
 
 #include "ll_figs.h"
 #include "ll_html.h"
+#include "ll_section.h"
 #include "pipeline/ll_session.h"
-
-#define DOC_MAX_FIGS 8
 
 /* what a table cell shows for no number (NaN, infinite, not known) */
 #define DOC_NA "&ndash;"
@@ -40,7 +39,7 @@ typedef struct doc_fig {
 typedef struct doc {
 	ll_session *s;
 	ll_html_buf md;
-	doc_fig figs[DOC_MAX_FIGS];
+	doc_fig figs[LL_REPORT_MAX_FIGS]; /* in the order of ll_sections[] */
 	size_t nfigs;
 	int next_number;  /* the number of the last figure placed */
 	char name[128];   /* session name */

@@ -1,5 +1,5 @@
-/* What the report's figures share (see ll_figs.h); the builders are in
- * sections/.  Every builder reads stored results only; the few summaries
+/* What the report's figures share (see ll_figs.h); the builders are with
+ * their sections, in sections/.  Every builder reads stored results only; the few summaries
  * (means over models, over replicates) are what the figure draws and are
  * written to its CSV. */
 #include "ll_figs.h"

@@ -4,21 +4,9 @@
  * row per plotted point).  Nothing is fitted or projected here: the
  * figures read the session's stored results.
  *
- *   training      test loss and accuracy over training steps, one thin line
- *                 per model and the mean in bold (needs the train step)
- *   tca_rank      error vs rank (every replicate as a dot, a line through the
- *                 best) and similarity to the best vs rank (non-best
- *                 replicates, a line through the mean; y in [0, 1.1])
- *   tca_convergence  objective per iteration of every fit at the chosen rank
- *   factors       the best fit at the chosen rank, tensortools plot_factors
- *                 style: one row per component, one column per mode; bars
- *                 for unit modes, lines for time modes, dots for trial and
- *                 class modes, coloured by label where the mode has labels
- *   trajectories  the 3-D paths in the planes of axes 1-2, 1-3 and 2-3
- *                 (only planes whose axes carry data), start and end marked
- *
- * Each builder lives with the section that shows its figure, in
- * sections/sec_<name>.c; this header declares them and what they share.
+ * Each builder lives with the section that places its figure, in
+ * sections/sec_<name>.c, and is listed in that section's descriptor
+ * (ll_section.h); this header holds what the builders share.
  *
  * Ownership: an ll_report_fig owns its figure and CSV text; free it with
  * ll_report_fig_free (also after a failed build).
@@ -45,14 +33,6 @@ void ll_report_fig_free(ll_report_fig *f);
 int ll_report_has_training(const ll_session *s);
 int ll_report_has_tca(const ll_session *s);       /* an ensemble with the chosen rank */
 int ll_report_has_traj(const ll_session *s);      /* a set with >= 2 axes of data */
-
-/* Builders (in sections/): f is initialised here.  LL_EINVAL if the session lacks the
- * results (see the predicates above), LL_ENOMEM, or a plotting error. */
-int ll_report_fig_training(const ll_session *s, ll_report_fig *f, ll_err *err);
-int ll_report_fig_rank(const ll_session *s, ll_report_fig *f, ll_err *err);
-int ll_report_fig_convergence(const ll_session *s, ll_report_fig *f, ll_err *err);
-int ll_report_fig_factors(const ll_session *s, ll_report_fig *f, ll_err *err);
-int ll_report_fig_traj(const ll_session *s, ll_report_fig *f, ll_err *err);
 
 /* The x position at which the rank figure draws replicate k of n at rank
  * r: the replicates spread over [r - 0.18, r + 0.18] (best first). */

@@ -28,8 +28,10 @@
  *
  * This file is the dispatcher: it builds the figures, writes the header,
  * the contents and each section's numbered heading, and writes the files.
- * The sections, each with the figures it shows, are in sections/; the
- * document and its writers are in ll_doc.c, the figure helpers in ll_figs.c.
+ * It knows no section by name: they are descriptors (ll_section.h), each
+ * in its file in sections/ with the figures it places, listed in report
+ * order in sections/sections.def.  The document and its writers are in
+ * ll_doc.c, the figure helpers in ll_figs.c.
  */
 #include "config.h"
 
@@ -44,12 +46,33 @@
 #include "base/ll_fs.h"
 #include "ll_doc.h"
 #include "ll_html.h"
-#include "sections/sections.h"
+#include "ll_section.h"
+
+/* ---- the sections ---------------------------------------------------------- */
+
+/* Every section, in report order. */
+const ll_section *const ll_sections[LL_NSECTIONS] = {
+#define LL_SECTION(name) &ll_section_##name,
+#include "sections/sections.def"
+#undef LL_SECTION
+};
+
+/* The sections in this report, in order, into in[]; returns how many. */
+static size_t sections_in(const ll_session *s, const ll_section **in)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < LL_NSECTIONS; i++)
+		if (!ll_sections[i]->present || ll_sections[i]->present(s))
+			in[n++] = ll_sections[i];
+	return n;
+}
 
 /* ---- figures -------------------------------------------------------------- */
 
-static int add_fig(doc *d, int (*build)(const ll_session *, ll_report_fig *, ll_err *), ll_err *err)
+static int add_fig(doc *d, ll_section_fig_fn build, ll_err *err)
 {
+	if (d->nfigs == LL_REPORT_MAX_FIGS) /* LL_SECTION_FIGS bounds each section */
+		return ll_err_set(err, LL_ENOTSUP, "report: more than %d figures", LL_REPORT_MAX_FIGS);
 	doc_fig *fo = &d->figs[d->nfigs];
 	memset(fo, 0, sizeof *fo);
 	int rc = build(d->s, &fo->f, err);
@@ -57,22 +80,20 @@ static int add_fig(doc *d, int (*build)(const ll_session *, ll_report_fig *, ll_
 	return rc;
 }
 
-/* Build every figure the session has results for and encode its PNG;
- * write_all() writes them with the documents. */
+/* Build every figure the session has results for (each section's, in
+ * section order, when its drawn() holds) and encode its PNG; write_all()
+ * writes them with the documents. */
 static int make_figures(doc *d, ll_err *err)
 {
-	ll_session *s = d->s;
 	int rc = LL_OK;
 
-	if (ll_report_has_training(s))
-		rc = add_fig(d, ll_report_fig_training, err);
-	if (rc == LL_OK && ll_report_has_tca(s)) {
-		if ((rc = add_fig(d, ll_report_fig_rank, err)) == LL_OK &&
-		    (rc = add_fig(d, ll_report_fig_factors, err)) == LL_OK)
-			rc = add_fig(d, ll_report_fig_convergence, err);
+	for (size_t i = 0; i < LL_NSECTIONS && rc == LL_OK; i++) {
+		const ll_section *sec = ll_sections[i];
+		if (!sec->nfigs || !sec->drawn(d->s))
+			continue;
+		for (size_t k = 0; k < sec->nfigs && rc == LL_OK; k++)
+			rc = add_fig(d, sec->figs[k].build, err);
 	}
-	if (rc == LL_OK && ll_report_has_traj(s))
-		rc = add_fig(d, ll_report_fig_traj, err);
 	for (size_t i = 0; i < d->nfigs && rc == LL_OK; i++) {
 		doc_fig *fo = &d->figs[i];
 		ll_png_text meta[3] = {{"Title", fo->f.fig.title},
@@ -85,7 +106,7 @@ static int make_figures(doc *d, ll_err *err)
 
 /* ---- header and contents ------------------------------------------------ */
 
-static void write_header(doc *d)
+static void write_header(doc *d, const ll_section *const *in, size_t n)
 {
 	ll_session *s = d->s;
 	char date[40];
@@ -100,22 +121,17 @@ static void write_header(doc *d)
 	doc_put(d, "<p class=\"lead\">This report was written by latentlab from the results of one session. "
 		   "Each section explains what a step did and how to read its figures, then gives its "
 		   "numbers; the figures' data are in CSV files beside them. At a glance:</p>\n\n");
-	sec_data_glance(d);
-	sec_training_glance(d);
-	sec_tca_glance(d);
-	sec_traj_glance(d);
+	for (size_t i = 0; i < n; i++)
+		if (in[i]->glance)
+			in[i]->glance(d);
 	doc_put(d, "\n");
 }
 
-typedef struct toc_entry {
-	const char *id, *text;
-} toc_entry;
-
-static void write_contents(doc *d, const toc_entry *toc, size_t n)
+static void write_contents(doc *d, const ll_section *const *in, size_t n)
 {
 	doc_put(d, "<nav class=\"toc\">\n\n**Contents**\n\n");
 	for (size_t i = 0; i < n; i++)
-		doc_putf(d, "%zu. [%s](#%s)\n", i + 1, toc[i].text, toc[i].id);
+		doc_putf(d, "%zu. [%s](#%s)\n", i + 1, in[i]->title, in[i]->id);
 	doc_put(d, "\n</nav>\n\n");
 }
 
@@ -160,10 +176,28 @@ static int embed(doc *d, ll_html_buf *out, ll_err *err)
 
 /* ---- entry point ---------------------------------------------------------- */
 
-/* Every figure a report may have: a rerun removes the ones this report
- * does not draw, so figures/ holds exactly what report.md shows. */
-static const char *const all_figs[] = {"training", "tca_rank", "factors", "tca_convergence",
-				       "trajectories"};
+/* Every figure a report may have is named in the sections' descriptors: a
+ * rerun removes the ones this report does not draw, so figures/ holds
+ * exactly what report.md shows. */
+static void remove_stale_figs(const doc *d, const char *figdir)
+{
+	for (size_t i = 0; i < LL_NSECTIONS; i++) {
+		for (size_t k = 0; k < ll_sections[i]->nfigs; k++) {
+			const char *name = ll_sections[i]->figs[k].name;
+			int have = 0;
+			for (size_t j = 0; j < d->nfigs; j++)
+				have |= !strcmp(d->figs[j].f.name, name);
+			for (int ext = 0; ext < 2 && !have; ext++) {
+				char file[64];
+				snprintf(file, sizeof file, "%s.%s", name, ext ? "csv" : "png");
+				char *p = ll_path_join(figdir, file);
+				if (p)
+					unlink(p);
+				free(p);
+			}
+		}
+	}
+}
 
 /* Write figures/NAME.png + .csv, report.md and report.html to temporary
  * files, flushed and checked, and rename them into place only when every
@@ -173,7 +207,7 @@ static const char *const all_figs[] = {"training", "tca_rank", "factors", "tca_c
 static int write_all(doc *d, const char *outdir, const char *figdir, const ll_html_buf *md,
 		     const ll_html_buf *html, ll_err *err)
 {
-	enum { MAXF = 2 * DOC_MAX_FIGS + 2 };
+	enum { MAXF = 2 * LL_REPORT_MAX_FIGS + 2 };
 	char *paths[MAXF] = {0};
 	const void *bytes[MAXF];
 	size_t lens[MAXF], n = 0;
@@ -223,19 +257,7 @@ static int write_all(doc *d, const char *outdir, const char *figdir, const ll_ht
 	if (rc != LL_OK)
 		return rc;
 	/* figures of an earlier report that this one does not have */
-	for (size_t k = 0; k < sizeof all_figs / sizeof all_figs[0]; k++) {
-		int have = 0;
-		for (size_t i = 0; i < d->nfigs; i++)
-			have |= !strcmp(d->figs[i].f.name, all_figs[k]);
-		for (int ext = 0; ext < 2 && !have; ext++) {
-			char file[64];
-			snprintf(file, sizeof file, "%s.%s", all_figs[k], ext ? "csv" : "png");
-			char *p = ll_path_join(figdir, file);
-			if (p)
-				unlink(p);
-			free(p);
-		}
-	}
+	remove_stale_figs(d, figdir);
 	return LL_OK;
 }
 
@@ -266,38 +288,16 @@ int ll_report_session(ll_session *s, const char *outdir, void *ud, ll_err *err)
 		rc = make_figures(d, err);
 
 	if (rc == LL_OK) {
-		toc_entry toc[8];
-		size_t nt = 0;
-		toc[nt++] = (toc_entry){"session", "Session"};
-		toc[nt++] = (toc_entry){"data", "Data"};
-		if (doc_step_present(d, LL_STEP_TRAIN))
-			toc[nt++] = (toc_entry){"training", "Training"};
-		if (doc_step_present(d, LL_STEP_TCA))
-			toc[nt++] = (toc_entry){"tca", "Tensor components (TCA)"};
-		if (doc_step_present(d, LL_STEP_TRAJ))
-			toc[nt++] = (toc_entry){"trajectories", "Trajectories"};
-		toc[nt++] = (toc_entry){"provenance", "Provenance"};
-		write_header(d);
-		write_contents(d, toc, nt);
-		for (size_t i = 0; i < nt; i++) {
-			int num = (int)i + 1;
-			const char *id = toc[i].id;
-			/* every section's numbered heading, from the contents entry */
+		const ll_section *in[LL_NSECTIONS];
+		size_t n = sections_in(s, in);
+		write_header(d, in, n);
+		write_contents(d, in, n);
+		for (size_t i = 0; i < n; i++) {
+			/* every section's numbered heading, as in the contents */
 			char h[96];
-			snprintf(h, sizeof h, "%d. %s", num, toc[i].text);
-			doc_heading(d, 2, id, h);
-			if (!strcmp(id, "session"))
-				sec_session(d);
-			else if (!strcmp(id, "data"))
-				sec_data(d);
-			else if (!strcmp(id, "training"))
-				sec_training(d);
-			else if (!strcmp(id, "tca"))
-				sec_tca(d);
-			else if (!strcmp(id, "trajectories"))
-				sec_traj(d);
-			else
-				sec_provenance(d);
+			snprintf(h, sizeof h, "%zu. %s", i + 1, in[i]->title);
+			doc_heading(d, 2, in[i]->id, h);
+			in[i]->write(d);
 		}
 		doc_put(d, "\n---\n\n<p class=\"meta\">Written by latentlab " PACKAGE_VERSION
 			   " from the session's stored results.</p>\n");

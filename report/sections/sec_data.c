@@ -1,12 +1,11 @@
-/* Section "Data": where the data came from and the analysis tensor. */
+/* Section "Data": where the data came from and the analysis tensor.
+ * Always in the report. */
 #include "ll_doc.h"
-#include "sections/sections.h"
 
 #include <stdio.h>
 #include <string.h>
 
-/* its bullet in the report's "at a glance" list */
-void sec_data_glance(doc *d)
+static void sec_data_glance(doc *d)
 {
 	ll_session *s = d->s;
 	char sh[256];
@@ -20,7 +19,7 @@ void sec_data_glance(doc *d)
 	}
 }
 
-void sec_data(doc *d)
+static void sec_data(doc *d)
 {
 	ll_session *s = d->s;
 	const char *kind = doc_param(d, LL_STEP_DATA, "kind");
@@ -134,3 +133,10 @@ void sec_data(doc *d)
 	doc_putf(d, "; they range from %s to %s. Missing entries (NaN, or 0 in the mask): %zu (%.2f%%).\n\n",
 		 lo, hi, s->n_missing, s->X.size ? 100.0 * (double)s->n_missing / (double)s->X.size : 0.0);
 }
+
+const ll_section ll_section_data = {
+	.id = "data",
+	.title = "Data",
+	.glance = sec_data_glance,
+	.write = sec_data,
+};

@@ -1,9 +1,8 @@
 /* Section "Provenance": the session file, software and machine, seeds
- * and the files beside the report. */
+ * and the files beside the report.  Always in the report. */
 #include "config.h"
 
 #include "ll_doc.h"
-#include "sections/sections.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -43,7 +42,25 @@ static void session_file(doc *d)
 	doc_put(d, "\n");
 }
 
-void sec_provenance(doc *d)
+/* The output folders of the steps that ran, each as "`DIR/` (what), ".
+ * TODO(step registry): each step's descriptor will name its folder and
+ * describe it; then this list comes from there, as the figures come from
+ * the sections. */
+static void step_files(doc *d)
+{
+	if (doc_step_done(d, LL_STEP_DATA) && !strcmp(doc_param(d, LL_STEP_DATA, "kind"), "synth"))
+		doc_put(d, "`data/` (the simulated data and planted factors), ");
+	if (doc_step_done(d, LL_STEP_TRAIN))
+		doc_put(d, "`train/` (logged activity, losses, model weights), ");
+	if (doc_step_done(d, LL_STEP_TENSOR))
+		doc_put(d, "`tensor/` (the analysis tensor), ");
+	if (doc_step_done(d, LL_STEP_TCA))
+		doc_put(d, "`tca/` (every fit, `summary.json`), ");
+	if (doc_step_done(d, LL_STEP_TRAJ))
+		doc_put(d, "`trajectory/` (paths), ");
+}
+
+static void sec_provenance(doc *d)
 {
 	ll_session *s = d->s;
 	char date[40];
@@ -110,18 +127,16 @@ void sec_provenance(doc *d)
 		doc_put(d, "the simulated population and its noise, ");
 	doc_put(d, "and the starting point of every TCA fit (listed with the fits above).\n\n");
 	doc_put(d, "**Files.** Beside this report: `session.lab` (the session), ");
-	if (doc_step_done(d, LL_STEP_DATA) && !strcmp(doc_param(d, LL_STEP_DATA, "kind"), "synth"))
-		doc_put(d, "`data/` (the simulated data and planted factors), ");
-	if (doc_step_done(d, LL_STEP_TRAIN))
-		doc_put(d, "`train/` (logged activity, losses, model weights), ");
-	if (doc_step_done(d, LL_STEP_TENSOR))
-		doc_put(d, "`tensor/` (the analysis tensor), ");
-	if (doc_step_done(d, LL_STEP_TCA))
-		doc_put(d, "`tca/` (every fit, `summary.json`), ");
-	if (doc_step_done(d, LL_STEP_TRAJ))
-		doc_put(d, "`trajectory/` (paths), ");
+	step_files(d);
+	/* the figures built, from the sections' descriptors, in report order */
 	doc_put(d, "and `figures/`: ");
 	for (size_t i = 0; i < d->nfigs; i++)
 		doc_putf(d, "%s`%s.png` + `.csv`", i ? ", " : "", d->figs[i].f.name);
 	doc_put(d, d->nfigs ? ".\n" : "none.\n");
 }
+
+const ll_section ll_section_provenance = {
+	.id = "provenance",
+	.title = "Provenance",
+	.write = sec_provenance,
+};

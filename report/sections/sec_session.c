@@ -1,8 +1,8 @@
-/* Section "Session": the steps as run and how to replay them. */
+/* Section "Session": the steps as run and how to replay them.  Always in
+ * the report. */
 #include "ll_doc.h"
-#include "sections/sections.h"
 
-void sec_session(doc *d)
+static void sec_session(doc *d)
 {
 	ll_session *s = d->s;
 	doc_put(d, "A *session* is a whole analysis written down as one small text file: each `[section]` "
@@ -45,3 +45,9 @@ void sec_session(doc *d)
 		    "model and every fit from the same seeds; with the same build and thread count it gives "
 		    "the same numbers as this report.\n\n", doc_param(d, LL_STEP_SESSION, "seed"));
 }
+
+const ll_section ll_section_session = {
+	.id = "session",
+	.title = "Session",
+	.write = sec_session,
+};

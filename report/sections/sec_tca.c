@@ -1,8 +1,18 @@
 /* Section "Tensor components (TCA)": the ensemble of CP fits, the chosen
- * rank and its model, with the figures tca_rank (error and similarity
- * against rank), factors (the chosen model) and tca_convergence. */
+ * rank and its model, and its figures
+ *
+ *   tca_rank         error vs rank (every replicate as a dot, a line through
+ *                    the best) and similarity to the best vs rank (non-best
+ *                    replicates, a line through the mean; y in [0, 1.1])
+ *   factors          the best fit at the chosen rank, tensortools
+ *                    plot_factors style: one row per component, one column
+ *                    per mode; bars for unit modes, lines for time modes,
+ *                    dots for trial and class modes, coloured by label where
+ *                    the mode has labels
+ *   tca_convergence  objective per iteration of every fit at the chosen rank
+ *
+ * In the report when the session has a tca step. */
 #include "ll_doc.h"
-#include "sections/sections.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -11,7 +21,7 @@
 
 /* ---- error and similarity vs rank --------------------------------------- */
 
-int ll_report_fig_rank(const ll_session *s, ll_report_fig *f, ll_err *err)
+static int fig_rank(const ll_session *s, ll_report_fig *f, ll_err *err)
 {
 	const ll_ensemble *e = &s->ens;
 	int rc;
@@ -111,7 +121,7 @@ out:
 
 /* ---- convergence at the chosen rank ------------------------------------- */
 
-int ll_report_fig_convergence(const ll_session *s, ll_report_fig *f, ll_err *err)
+static int fig_convergence(const ll_session *s, ll_report_fig *f, ll_err *err)
 {
 	int rc;
 
@@ -189,7 +199,7 @@ static size_t label_index(const int *d, size_t nd, int v)
 	return 0;
 }
 
-int ll_report_fig_factors(const ll_session *s, ll_report_fig *f, ll_err *err)
+static int fig_factors(const ll_session *s, ll_report_fig *f, ll_err *err)
 {
 	int rc;
 
@@ -312,8 +322,7 @@ int ll_report_fig_factors(const ll_session *s, ll_report_fig *f, ll_err *err)
 
 /* ---- the section ---------------------------------------------------------- */
 
-/* its bullet in the report's "at a glance" list */
-void sec_tca_glance(doc *d)
+static void sec_tca_glance(doc *d)
 {
 	ll_session *s = d->s;
 	if (ll_report_has_tca(s)) {
@@ -409,7 +418,7 @@ static void truth_check(doc *d, const ll_ens_rank *chosen)
 		   "tomasi-bro also penalises a wrong weight.\n\n");
 }
 
-void sec_tca(doc *d)
+static void sec_tca(doc *d)
 {
 	ll_session *s = d->s;
 	if (doc_not_run(d, LL_STEP_TCA) || !ll_report_has_tca(s))
@@ -524,3 +533,24 @@ void sec_tca(doc *d)
 	doc_tbl_end(d);
 	doc_put(d, "The seeds of every rank's fits are in `figures/tca_rank.csv`.\n\n");
 }
+
+static int sec_tca_present(const ll_session *s)
+{
+	return s->state[LL_STEP_TCA] != LL_STATE_ABSENT;
+}
+
+static const ll_section_fig figs[] = {
+	{"tca_rank", fig_rank},
+	{"factors", fig_factors},
+	{"tca_convergence", fig_convergence},
+};
+
+const ll_section ll_section_tca = {
+	.id = "tca",
+	.title = "Tensor components (TCA)",
+	.present = sec_tca_present,
+	.drawn = ll_report_has_tca,
+	LL_SECTION_FIGS(figs),
+	.glance = sec_tca_glance,
+	.write = sec_tca,
+};

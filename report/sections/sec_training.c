@@ -1,16 +1,19 @@
-/* Section "Training": how the models were trained, with the training
- * figure (test loss and accuracy over training). */
+/* Section "Training": how the models were trained, and its figure
+ *
+ *   training  test loss and accuracy over training steps, one thin line per
+ *             model and the mean in bold
+ *
+ * In the report when the session has a train step. */
 #include "ll_doc.h"
-#include "sections/sections.h"
 
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* ---- training ----------------------------------------------------------- */
+/* ---- figure ------------------------------------------------------------- */
 
-int ll_report_fig_training(const ll_session *s, ll_report_fig *f, ll_err *err)
+static int fig_training(const ll_session *s, ll_report_fig *f, ll_err *err)
 {
 	const ll_train_log *t = &s->train;
 	size_t M = t->models, S = t->snapshots;
@@ -107,8 +110,7 @@ out:
 
 /* ---- the section ---------------------------------------------------------- */
 
-/* its bullet in the report's "at a glance" list */
-void sec_training_glance(doc *d)
+static void sec_training_glance(doc *d)
 {
 	ll_session *s = d->s;
 	if (ll_report_has_training(s))
@@ -116,7 +118,7 @@ void sec_training_glance(doc *d)
 			 s->train.models, 100 * s->train.final_acc_mean, 100 * s->train.final_acc_min);
 }
 
-void sec_training(doc *d)
+static void sec_training(doc *d)
 {
 	ll_session *s = d->s;
 	if (doc_not_run(d, LL_STEP_TRAIN) || !ll_report_has_training(s))
@@ -170,3 +172,22 @@ void sec_training(doc *d)
 	doc_putf(d, "<td class=\"num\">%s</td></tr>\n", b);
 	doc_tbl_end(d);
 }
+
+static int sec_training_present(const ll_session *s)
+{
+	return s->state[LL_STEP_TRAIN] != LL_STATE_ABSENT;
+}
+
+static const ll_section_fig figs[] = {
+	{"training", fig_training},
+};
+
+const ll_section ll_section_training = {
+	.id = "training",
+	.title = "Training",
+	.present = sec_training_present,
+	.drawn = ll_report_has_training,
+	LL_SECTION_FIGS(figs),
+	.glance = sec_training_glance,
+	.write = sec_training,
+};

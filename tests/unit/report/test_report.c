@@ -12,6 +12,7 @@
 #include "plot/ll_plot.h"
 #include "plot/ll_png.h"
 #include "ll_report.h"
+#include "ll_section.h"
 #include "pipeline/ll_session.h"
 #include "ll_test.h"
 #include "pca/ll_traj.h"
@@ -325,6 +326,17 @@ out:
 	return nf;
 }
 
+/* Build the figure a section's descriptor names name. */
+static int build_fig(const char *name, const ll_session *s, ll_report_fig *f, ll_err *err)
+{
+	for (size_t i = 0; i < LL_NSECTIONS; i++)
+		for (size_t k = 0; k < ll_sections[i]->nfigs; k++)
+			if (!strcmp(ll_sections[i]->figs[k].name, name))
+				return ll_sections[i]->figs[k].build(s, f, err);
+	ll_report_fig_init(f);
+	return ll_err_set(err, LL_EINVAL, "no section draws %s", name);
+}
+
 static const fig_ref *fig_named(const fig_ref *f, size_t n, const char *name)
 {
 	for (size_t i = 0; i < n; i++)
@@ -382,7 +394,7 @@ static void test_mnist_report(void)
 	/* the factor grid: one panel row per component, one column per mode */
 	ll_report_fig fig;
 	ll_err e = {0, ""};
-	LL_CHECK_INT(ll_report_fig_factors(s, &fig, &e), LL_OK);
+	LL_CHECK_INT(build_fig("factors", s, &fig, &e), LL_OK);
 	LL_CHECK_INT(fig.fig.rows, (int)s->chosen_rank);
 	LL_CHECK_INT(fig.fig.cols, 4);
 	LL_CHECK(fig.fig.axes[1].nseries == 1 && fig.fig.axes[1].series[0].kind == LL_PLOT_SCATTER &&
@@ -438,7 +450,7 @@ static void test_synth_report(void)
 	/* conditions: the trial column has a legend entry per condition */
 	ll_report_fig fig;
 	ll_err e = {0, ""};
-	LL_CHECK_INT(ll_report_fig_factors(s, &fig, &e), LL_OK);
+	LL_CHECK_INT(build_fig("factors", s, &fig, &e), LL_OK);
 	const ll_plot_axes *top = ll_plot_fig_axes(&fig.fig, 0, 2);
 	int legend = 0;
 	for (size_t i = 0; top && i < top->nseries; i++)
@@ -503,6 +515,52 @@ static int near_color(uint32_t c, uint32_t want, int tol)
 	return 1;
 }
 
+/* The section list: ids and figure names unique, every figure named as
+ * its descriptor says, and report.md has the present sections' headings
+ * and contents entries in list order, numbered. */
+static void test_sections(void)
+{
+	LL_CHECK(g_mnist_ok);
+	if (!g_mnist_ok)
+		return;
+	char *md = slurp(g_mnist_dir, "report.md", NULL);
+	const char *at = md;
+	size_t nfigs = 0;
+	for (size_t i = 0; i < LL_NSECTIONS; i++) {
+		const ll_section *sec = ll_sections[i];
+		LL_CHECK(sec->id && sec->title && sec->write);
+		LL_CHECK_MSG(!sec->nfigs || sec->drawn, "section %s has figures but no drawn()", sec->id);
+		LL_CHECK(sec->nfigs <= LL_SECTION_MAX_FIGS);
+		for (size_t j = 0; j < i; j++)
+			LL_CHECK_MSG(strcmp(sec->id, ll_sections[j]->id), "two sections are named %s", sec->id);
+		for (size_t k = 0; k < sec->nfigs; k++) {
+			const char *name = sec->figs[k].name;
+			ll_report_fig f;
+			ll_err e = {0, ""};
+			LL_CHECK(strlen(name) < sizeof f.name);
+			for (size_t j = 0; j <= i; j++)
+				for (size_t q = 0; q < (j < i ? ll_sections[j]->nfigs : k); q++)
+					LL_CHECK_MSG(strcmp(name, ll_sections[j]->figs[q].name), "two figures are named %s",
+						     name);
+			/* the MNIST session draws every figure */
+			LL_CHECK_MSG(sec->figs[k].build(&g_mnist, &f, &e) == LL_OK, "%s: %s", name, e.msg);
+			LL_CHECK_MSG(!strcmp(f.name, name), "figure %s is built as %s", name, f.name);
+			ll_report_fig_free(&f);
+			nfigs++;
+		}
+		/* "N. Title" after the anchor, in order (every section is present) */
+		char want[160], toc[160];
+		snprintf(want, sizeof want, "## <a id=\"%s\"></a>%zu. ", sec->id, i + 1);
+		snprintf(toc, sizeof toc, "%zu. [%s](#%s)\n", i + 1, sec->title, sec->id);
+		LL_CHECK_MSG(md && strstr(md, toc), "report.md lacks the contents entry %s", toc);
+		const char *h = at ? strstr(at, want) : NULL;
+		LL_CHECK_MSG(h != NULL, "report.md lacks %s in order", want);
+		at = h ? h : at;
+	}
+	LL_CHECK(nfigs <= LL_REPORT_MAX_FIGS);
+	free(md);
+}
+
 /* The best fit of every rank is drawn (square, vermillion) where the axes
  * map it, and the mean test accuracy ends where the training axes say. */
 static void test_pixels(void)
@@ -513,7 +571,7 @@ static void test_pixels(void)
 	ll_report_fig f;
 	ll_raster r;
 	ll_err e = {0, ""};
-	LL_CHECK_INT(ll_report_fig_rank(&g_mnist, &f, &e), LL_OK);
+	LL_CHECK_INT(build_fig("tca_rank", &g_mnist, &f, &e), LL_OK);
 	LL_CHECK_INT(ll_plot_render(&f.fig, &r, &e), LL_OK);
 	const ll_plot_axes *ax = ll_plot_fig_axes(&f.fig, 0, 0);
 	for (size_t i = 0; i < g_mnist.ens.nranks; i++) {
@@ -531,7 +589,7 @@ static void test_pixels(void)
 	ll_raster_free(&r);
 	ll_report_fig_free(&f);
 
-	LL_CHECK_INT(ll_report_fig_training(&g_mnist, &f, &e), LL_OK);
+	LL_CHECK_INT(build_fig("training", &g_mnist, &f, &e), LL_OK);
 	LL_CHECK_INT(ll_plot_render(&f.fig, &r, &e), LL_OK);
 	const ll_train_log *t = &g_mnist.train;
 	size_t S = t->snapshots, M = t->models;
@@ -795,6 +853,7 @@ int main(void)
 	LL_RUN(test_mnist_report);
 	LL_RUN(test_synth_report);
 	LL_RUN(test_deterministic);
+	LL_RUN(test_sections);
 	LL_RUN(test_pixels);
 	LL_RUN(test_partial);
 	LL_RUN(test_bad_outdir);

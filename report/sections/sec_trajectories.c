@@ -1,6 +1,10 @@
-/* Section "Trajectories": the 3-D paths, with the trajectories figure. */
+/* Section "Trajectories": the 3-D paths, and its figure
+ *
+ *   trajectories  the paths in the planes of axes 1-2, 1-3 and 2-3 (only
+ *                 planes whose axes carry data), start and end marked
+ *
+ * In the report when the session has a trajectory step. */
 #include "ll_doc.h"
-#include "sections/sections.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,9 +12,9 @@
 
 #include "pca/ll_traj.h"
 
-/* ---- trajectories ------------------------------------------------------- */
+/* ---- figure ------------------------------------------------------------- */
 
-int ll_report_fig_traj(const ll_session *s, ll_report_fig *f, ll_err *err)
+static int fig_trajectories(const ll_session *s, ll_report_fig *f, ll_err *err)
 {
 	static const int pairs[3][2] = {{0, 1}, {0, 2}, {1, 2}};
 	int rc;
@@ -111,8 +115,7 @@ out:
 
 /* ---- the section ---------------------------------------------------------- */
 
-/* its bullet in the report's "at a glance" list */
-void sec_traj_glance(doc *d)
+static void sec_trajectories_glance(doc *d)
 {
 	ll_session *s = d->s;
 	if (ll_report_has_traj(s)) {
@@ -127,7 +130,7 @@ void sec_traj_glance(doc *d)
 	}
 }
 
-void sec_traj(doc *d)
+static void sec_trajectories(doc *d)
 {
 	ll_session *s = d->s;
 	if (doc_not_run(d, LL_STEP_TRAJ))
@@ -205,3 +208,22 @@ void sec_traj(doc *d)
 		doc_putf(d, "%zu paths of %zu points each.\n\n", ts->n_paths, ts->n_points);
 	}
 }
+
+static int sec_trajectories_present(const ll_session *s)
+{
+	return s->state[LL_STEP_TRAJ] != LL_STATE_ABSENT;
+}
+
+static const ll_section_fig figs[] = {
+	{"trajectories", fig_trajectories},
+};
+
+const ll_section ll_section_trajectories = {
+	.id = "trajectories",
+	.title = "Trajectories",
+	.present = sec_trajectories_present,
+	.drawn = ll_report_has_traj,
+	LL_SECTION_FIGS(figs),
+	.glance = sec_trajectories_glance,
+	.write = sec_trajectories,
+};
