@@ -207,9 +207,12 @@ void wb_log(wb *w, const char *fmt, ...)
 #endif
 	;
 attr_t wb_attr(const wb *w, int role);
+/* Is c a UTF-8 continuation byte (10xxxxxx)? */
+int wb_utf8_cont(unsigned char c);
 /* Draw at most width cells of text (one cell per UTF-8 character) from
- * (y, x); returns the cells drawn. */
-int wb_put(int y, int x, int width, attr_t a, const char *text);
+ * (y, x); returns the cells drawn.  With ASCII glyphs (w->g), a non-ASCII
+ * character is drawn as '?'. */
+int wb_put(const wb *w, int y, int x, int width, attr_t a, const char *text);
 /* width cells of blanks. */
 void wb_fill(int y, int x, int width, attr_t a);
 /* Draw a rendered canvas at (y, x); attr_of maps a run's colour and
@@ -235,7 +238,7 @@ void wb_edit_start(wb_edit *e, const char *text);
  * Enter, -1 on Esc, 0 otherwise. */
 int wb_edit_key(wb_edit *e, int is_key, unsigned ch);
 /* Draw in width cells at (y, x); the cursor's place goes to e->cy, cx. */
-void wb_edit_draw(wb_edit *e, int y, int x, int width, attr_t a);
+void wb_edit_draw(const wb *w, wb_edit *e, int y, int x, int width, attr_t a);
 
 /* ---- wb_job.c ---- */
 int wb_job_start(wb *w, int kind);

@@ -19,17 +19,12 @@ void wb_edit_start(wb_edit *e, const char *text)
 	e->left = 0;
 }
 
-static int is_cont(unsigned char c)
-{
-	return (c & 0xC0) == 0x80;
-}
-
 static size_t prev_char(const wb_edit *e, size_t i)
 {
 	if (i == 0)
 		return 0;
 	i--;
-	while (i > 0 && is_cont((unsigned char)e->buf[i]))
+	while (i > 0 && wb_utf8_cont((unsigned char)e->buf[i]))
 		i--;
 	return i;
 }
@@ -39,7 +34,7 @@ static size_t next_char(const wb_edit *e, size_t i)
 	if (i >= e->len)
 		return e->len;
 	i++;
-	while (i < e->len && is_cont((unsigned char)e->buf[i]))
+	while (i < e->len && wb_utf8_cont((unsigned char)e->buf[i]))
 		i++;
 	return i;
 }
@@ -139,11 +134,11 @@ static int cells(const wb_edit *e, size_t a, size_t b)
 {
 	int n = 0;
 	for (size_t i = a; i < b; i++)
-		n += !is_cont((unsigned char)e->buf[i]);
+		n += !wb_utf8_cont((unsigned char)e->buf[i]);
 	return n;
 }
 
-void wb_edit_draw(wb_edit *e, int y, int x, int width, attr_t a)
+void wb_edit_draw(const wb *w, wb_edit *e, int y, int x, int width, attr_t a)
 {
 	if (width < 2)
 		return;
@@ -153,7 +148,7 @@ void wb_edit_draw(wb_edit *e, int y, int x, int width, attr_t a)
 	while (cells(e, e->left, e->cur) > width - 1)
 		e->left = next_char(e, e->left);
 	wb_fill(y, x, width, a);
-	wb_put(y, x, width, a, e->buf + e->left);
+	wb_put(w, y, x, width, a, e->buf + e->left);
 	e->cy = y;
 	e->cx = x + cells(e, e->left, e->cur);
 }

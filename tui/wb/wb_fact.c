@@ -143,24 +143,24 @@ static void draw_zoom(wb *w, const ll_ens_rank *r, const ll_ktensor *K, size_t c
 	snprintf(buf, sizeof buf, "C%zu  weight %.4g  |  mode %d of %d: %s (%zu, %s)  |  rank %zu, replicate %zu",
 		 comp + 1, K->lambda[comp], n + 1, K->nmodes, mname, K->dim[n], bars ? "bars" : "line", r->rank,
 		 f->rep + 1);
-	wb_put(y0, 1, w->cols - 2, wb_attr(w, LL_ROLE_TITLE), buf);
+	wb_put(w, y0, 1, w->cols - 2, wb_attr(w, LL_ROLE_TITLE), buf);
 	if (ll_canvas_render(&f->canvas, &f->text, NULL) == LL_OK)
 		wb_draw_canvas(&f->text, y0 + 1, lw + 1, spark_attr, w);
 	attr_t ax = wb_attr(w, LL_ROLE_AXIS);
 	snprintf(buf, sizeof buf, "%8.3g", rg.hi);
-	wb_put(y0 + 1, 0, lw, ax, buf);
+	wb_put(w, y0 + 1, 0, lw, ax, buf);
 	snprintf(buf, sizeof buf, "%8.3g", rg.lo);
-	wb_put(y0 + ch, 0, lw, ax, buf);
+	wb_put(w, y0 + ch, 0, lw, ax, buf);
 	for (int y = 0; y < ch; y++)
-		wb_put(y0 + 1 + y, lw, 1, ax, w->g->vline);
+		wb_put(w, y0 + 1 + y, lw, 1, ax, w->g->vline);
 	/* x axis: first and last index, the mode's name in the middle */
 	int ya = y0 + 1 + ch;
-	wb_put(ya, lw + 1, cw, ax, "0");
+	wb_put(w, ya, lw + 1, cw, ax, "0");
 	snprintf(buf, sizeof buf, "%zu", K->dim[n] ? K->dim[n] - 1 : 0);
-	wb_put(ya, w->cols - 1 - (int)strlen(buf), (int)strlen(buf), ax, buf);
+	wb_put(w, ya, w->cols - 1 - (int)strlen(buf), (int)strlen(buf), ax, buf);
 	snprintf(buf, sizeof buf, cw >= 60 ? "%s index   (h/l: mode, j/k: component)" : "%s", mname);
 	int bl = (int)strlen(buf);
-	wb_put(ya, lw + 1 + (cw - bl) / 2 > lw + 3 ? lw + 1 + (cw - bl) / 2 : lw + 3, cw - 4, ax, buf);
+	wb_put(w, ya, lw + 1 + (cw - bl) / 2 > lw + 3 ? lw + 1 + (cw - bl) / 2 : lw + 3, cw - 4, ax, buf);
 }
 
 void wb_fact_draw(wb *w, int y0, int h)
@@ -189,7 +189,7 @@ void wb_fact_draw(wb *w, int y0, int h)
 		 r->rank, r->rank == s->chosen_rank ? " chosen" : "", s->ens.ranks[0].rank,
 		 s->ens.ranks[s->ens.nranks - 1].rank, f->rep + 1, r->nrep, f->rep == 0 ? " (best)" : "",
 		 fit->obj, r->sim ? r->sim[f->rep] : NAN, f->sorted ? "by weight" : "by component");
-	wb_put(y0, 1, w->cols - 2, wb_attr(w, LL_ROLE_TITLE), buf);
+	wb_put(w, y0, 1, w->cols - 2, wb_attr(w, LL_ROLE_TITLE), buf);
 
 	/* columns: "C12 " + weight, then one sparkline per mode */
 	int pre = 14, M = K->nmodes;
@@ -197,10 +197,10 @@ void wb_fact_draw(wb *w, int y0, int h)
 	if (sw < 1)
 		sw = 1;
 	attr_t ax = wb_attr(w, LL_ROLE_AXIS);
-	wb_put(y0 + 1, 1, pre - 1, ax, "comp  weight");
+	wb_put(w, y0 + 1, 1, pre - 1, ax, "comp  weight");
 	for (int n = 0; n < M; n++) {
 		snprintf(buf, sizeof buf, "%s (%zu)", s->modes[n].name[0] ? s->modes[n].name : "mode", K->dim[n]);
-		wb_put(y0 + 1, pre + n * (sw + 1), sw, ax, buf);
+		wb_put(w, y0 + 1, pre + n * (sw + 1), sw, ax, buf);
 	}
 	int lh = h - 2;
 	if (f->sel < f->top)
@@ -228,7 +228,7 @@ void wb_fact_draw(wb *w, int y0, int h)
 		attr_t al = wb_attr(w, sel ? LL_ROLE_SELECTED : LL_ROLE_DEFAULT);
 		snprintf(buf, sizeof buf, "%sC%-3zu%8.4g ", sel ? w->g->arrow : " ", c + 1, K->lambda[c]);
 		wb_fill(y, 0, pre, al);
-		wb_put(y, 0, pre, al, buf);
+		wb_put(w, y, 0, pre, al, buf);
 		for (int n = 0; n < M; n++) {
 			ll_spark_opts o;
 			ll_spark_opts_init(&o);
@@ -238,7 +238,7 @@ void wb_fact_draw(wb *w, int y0, int h)
 			o.hi = hi[n];
 			column(K, n, c, v);
 			if (ll_spark(v, K->dim[n], sw, &o, sp, ll_spark_bufsize(sw), NULL, NULL, NULL) == LL_OK)
-				wb_put(y, pre + n * (sw + 1), sw, wb_attr(w, LL_ROLE_SPARK), sp);
+				wb_put(w, y, pre + n * (sw + 1), sw, wb_attr(w, LL_ROLE_SPARK), sp);
 		}
 	}
 	free(v);

@@ -209,28 +209,28 @@ void wb_help_draw(wb *w, unsigned ctx)
 	attr_t ab = wb_attr(w, LL_ROLE_BORDER);
 	const ll_glyphs *g = w->g;
 	/* frame */
-	wb_put(y0, x0, 1, ab, g->tl);
+	wb_put(w, y0, x0, 1, ab, g->tl);
 	for (int x = 1; x < bw - 1; x++)
-		wb_put(y0, x0 + x, 1, ab, g->hline);
-	wb_put(y0, x0 + bw - 1, 1, ab, g->tr);
-	wb_put(y0, x0 + 2, bw - 4, wb_attr(w, LL_ROLE_TITLE),
+		wb_put(w, y0, x0 + x, 1, ab, g->hline);
+	wb_put(w, y0, x0 + bw - 1, 1, ab, g->tr);
+	wb_put(w, y0, x0 + 2, bw - 4, wb_attr(w, LL_ROLE_TITLE),
 	       bw >= 60 ? " Help: this screen's keys, the others, the : commands " : " Help ");
 	for (int y = 1; y < bh - 1; y++) {
-		wb_put(y0 + y, x0, 1, ab, g->vline);
+		wb_put(w, y0 + y, x0, 1, ab, g->vline);
 		wb_fill(y0 + y, x0 + 1, bw - 2, wb_attr(w, LL_ROLE_DEFAULT));
-		wb_put(y0 + y, x0 + bw - 1, 1, ab, g->vline);
+		wb_put(w, y0 + y, x0 + bw - 1, 1, ab, g->vline);
 	}
-	wb_put(y0 + bh - 1, x0, 1, ab, g->bl);
+	wb_put(w, y0 + bh - 1, x0, 1, ab, g->bl);
 	for (int x = 1; x < bw - 1; x++)
-		wb_put(y0 + bh - 1, x0 + x, 1, ab, g->hline);
-	wb_put(y0 + bh - 1, x0 + bw - 1, 1, ab, g->br);
+		wb_put(w, y0 + bh - 1, x0 + x, 1, ab, g->hline);
+	wb_put(w, y0 + bh - 1, x0 + bw - 1, 1, ab, g->br);
 	char foot[64];
 	int last = (int)((size_t)(w->help_top + inner) < n ? (size_t)(w->help_top + inner) : n);
 	if (bw >= 60)
 		snprintf(foot, sizeof foot, " %d-%d of %zu; j/k scroll, any other key closes ", w->help_top + 1, last, n);
 	else
 		snprintf(foot, sizeof foot, " %d-%d/%zu ", w->help_top + 1, last, n);
-	wb_put(y0 + bh - 1, x0 + 2, bw - 4, ab, foot);
+	wb_put(w, y0 + bh - 1, x0 + 2, bw - 4, ab, foot);
 
 	int lw = 14, tw = bw - 4;
 	for (int r = 0; r < inner && (size_t)(w->help_top + r) < n; r++) {
@@ -239,12 +239,12 @@ void wb_help_draw(wb *w, unsigned ctx)
 		char buf[160];
 		switch (hl->kind) {
 		case -1:
-			wb_put(y, x, tw, wb_attr(w, LL_ROLE_TITLE), hl->text);
+			wb_put(w, y, x, tw, wb_attr(w, LL_ROLE_TITLE), hl->text);
 			break;
 		case 0: {
 			const wb_key *k = hl->p;
-			wb_put(y, x, lw, wb_attr(w, LL_ROLE_KEYHINT), k->label);
-			wb_put(y, x + lw, tw - lw, wb_attr(w, LL_ROLE_DEFAULT), k->help);
+			wb_put(w, y, x, lw, wb_attr(w, LL_ROLE_KEYHINT), k->label);
+			wb_put(w, y, x + lw, tw - lw, wb_attr(w, LL_ROLE_DEFAULT), k->help);
 			break;
 		}
 		case 1: {
@@ -253,10 +253,10 @@ void wb_help_draw(wb *w, unsigned ctx)
 				snprintf(buf, sizeof buf, ":%s (:%s) %s", c->name, c->alias, c->args);
 			else
 				snprintf(buf, sizeof buf, ":%s %s", c->name, c->args);
-			int used = wb_put(y, x, tw, wb_attr(w, LL_ROLE_KEYHINT), buf);
+			int used = wb_put(w, y, x, tw, wb_attr(w, LL_ROLE_KEYHINT), buf);
 			int col = used + 2 > 30 ? used + 2 : 30;
 			if (col < tw)
-				wb_put(y, x + col, tw - col, wb_attr(w, LL_ROLE_DEFAULT), c->help);
+				wb_put(w, y, x + col, tw - col, wb_attr(w, LL_ROLE_DEFAULT), c->help);
 			break;
 		}
 		default:
@@ -317,10 +317,10 @@ static int hint(wb *w, int y, int x, int right, const char *key, const char *wha
 	int need = (int)strlen(key) + 1 + (int)strlen(what) + 2;
 	if (x + need > right)
 		return x;
-	x += wb_put(y, x, right - x, wb_attr(w, LL_ROLE_KEYHINT), key);
-	x += wb_put(y, x, right - x, wb_attr(w, LL_ROLE_STATUS), " ");
-	x += wb_put(y, x, right - x, wb_attr(w, LL_ROLE_STATUS), what);
-	x += wb_put(y, x, right - x, wb_attr(w, LL_ROLE_STATUS), "  ");
+	x += wb_put(w, y, x, right - x, wb_attr(w, LL_ROLE_KEYHINT), key);
+	x += wb_put(w, y, x, right - x, wb_attr(w, LL_ROLE_STATUS), " ");
+	x += wb_put(w, y, x, right - x, wb_attr(w, LL_ROLE_STATUS), what);
+	x += wb_put(w, y, x, right - x, wb_attr(w, LL_ROLE_STATUS), "  ");
 	return x;
 }
 

@@ -30,7 +30,7 @@ void wb_log_draw(wb *w, int y0, int h)
 		const wb_logline *l = &w->log[w->log_top + (size_t)r];
 		char ts[32];
 		snprintf(ts, sizeof ts, "%9.3f ", l->t);
-		int x = wb_put(y0 + r, 0, w->cols, wb_attr(w, LL_ROLE_AXIS), ts);
+		int x = wb_put(w, y0 + r, 0, w->cols, wb_attr(w, LL_ROLE_AXIS), ts);
 		int role = LL_ROLE_DEFAULT;
 		if (strstr(l->text, "failed") || strstr(l->text, "warning"))
 			role = LL_ROLE_STEP_FAILED;
@@ -38,7 +38,7 @@ void wb_log_draw(wb *w, int y0, int h)
 			role = LL_ROLE_KEYHINT;
 		else if (strstr(l->text, ": done"))
 			role = LL_ROLE_STEP_DONE;
-		wb_put(y0 + r, x, w->cols - x, wb_attr(w, role), l->text);
+		wb_put(w, y0 + r, x, w->cols - x, wb_attr(w, role), l->text);
 	}
 	pthread_mutex_unlock(&w->lock);
 }

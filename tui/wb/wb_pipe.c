@@ -104,18 +104,18 @@ static void draw_step_row(wb *w, const wb_view *v, const wb_job *j, int k, int y
 	if (sel)
 		wb_fill(y, 0, W, asel);
 	if (k == LL_STEP_SESSION) {
-		x += wb_put(y, x, W - x, sel ? asel : wb_attr(w, LL_ROLE_TITLE), w->g->bullet);
+		x += wb_put(w, y, x, W - x, sel ? asel : wb_attr(w, LL_ROLE_TITLE), w->g->bullet);
 		snprintf(buf, sizeof buf, " %-11s %-8s", "session", "settings");
-		x += wb_put(y, x, W - x, sel ? asel : wb_attr(w, LL_ROLE_TITLE), buf);
+		x += wb_put(w, y, x, W - x, sel ? asel : wb_attr(w, LL_ROLE_TITLE), buf);
 		snprintf(buf, sizeof buf, "  %s", w->s->path ? w->s->path : "built-in demo session");
-		wb_put(y, x, W - x - 1, sel ? asel : wb_attr(w, LL_ROLE_DEFAULT), buf);
+		wb_put(w, y, x, W - x - 1, sel ? asel : wb_attr(w, LL_ROLE_DEFAULT), buf);
 		return;
 	}
 	ll_step_state st = v->state[k];
 	attr_t a = sel ? asel : wb_attr(w, state_role(st));
-	x += wb_put(y, x, W - x, a, state_glyph(w, st));
+	x += wb_put(w, y, x, W - x, a, state_glyph(w, st));
 	snprintf(buf, sizeof buf, " %-11s %-8s", ll_step_name((ll_step_kind)k), ll_step_state_name(st));
-	x += wb_put(y, x, W - x, a, buf);
+	x += wb_put(w, y, x, W - x, a, buf);
 	attr_t ad = sel ? asel : wb_attr(w, LL_ROLE_DEFAULT);
 	if (st == LL_STATE_RUNNING) {
 		double t = ll_now() - j->step_t0;
@@ -128,7 +128,7 @@ static void draw_step_row(wb *w, const wb_view *v, const wb_job *j, int k, int y
 	} else {
 		snprintf(buf, sizeof buf, "          %s", v->status[k]);
 	}
-	wb_put(y, x, W - x - 1, ad, buf);
+	wb_put(w, y, x, W - x - 1, ad, buf);
 }
 
 static void draw_param_row(wb *w, int k, int i, int y, int sel)
@@ -142,17 +142,17 @@ static void draw_param_row(wb *w, int k, int i, int y, int sel)
 	if (sel)
 		wb_fill(y, 0, W, asel);
 	snprintf(buf, sizeof buf, "%-16s = ", d->key);
-	x += wb_put(y, x, W - x, sel ? asel : wb_attr(w, LL_ROLE_KEYHINT), buf);
+	x += wb_put(w, y, x, W - x, sel ? asel : wb_attr(w, LL_ROLE_KEYHINT), buf);
 	if (w->mode == WB_MODE_EDIT && w->edit_step == k && w->edit_param == i) {
-		wb_edit_draw(&w->edit, y, x, W - x - 1, wb_attr(w, LL_ROLE_STATUS));
+		wb_edit_draw(w, &w->edit, y, x, W - x - 1, wb_attr(w, LL_ROLE_STATUS));
 		return;
 	}
 	if (set) {
-		x += wb_put(y, x, W - x - 1, sel ? asel : wb_attr(w, LL_ROLE_DEFAULT), set[0] ? set : "''");
+		x += wb_put(w, y, x, W - x - 1, sel ? asel : wb_attr(w, LL_ROLE_DEFAULT), set[0] ? set : "''");
 	} else {
 		snprintf(buf, sizeof buf, "%s", d->def[0] ? d->def : "''");
-		x += wb_put(y, x, W - x - 1, sel ? asel : wb_attr(w, LL_ROLE_DEFAULT), buf);
-		wb_put(y, x, W - x - 1, sel ? asel : wb_attr(w, LL_ROLE_STEP_PENDING), "  (default)");
+		x += wb_put(w, y, x, W - x - 1, sel ? asel : wb_attr(w, LL_ROLE_DEFAULT), buf);
+		wb_put(w, y, x, W - x - 1, sel ? asel : wb_attr(w, LL_ROLE_STEP_PENDING), "  (default)");
 	}
 }
 
@@ -164,7 +164,7 @@ static void draw_detail(wb *w, const wb_view *v, int y, int rows)
 	int k = w->pipe.step;
 	attr_t ab = wb_attr(w, LL_ROLE_BORDER);
 	for (int x = 0; x < w->cols; x++)
-		wb_put(y, x, 1, ab, w->g->hline);
+		wb_put(w, y, x, 1, ab, w->g->hline);
 	if (d) {
 		param_type_text(d, type, sizeof type);
 		snprintf(buf, sizeof buf, "[%s] %s: %s.  %s, default '%s'.", ll_step_name((ll_step_kind)k), d->key,
@@ -197,7 +197,7 @@ static void draw_detail(wb *w, const wb_view *v, int y, int rows)
 		}
 		char line[600];
 		snprintf(line, sizeof line, "%.*s", take, p);
-		wb_put(y + r, 1, width, a, line);
+		wb_put(w, y + r, 1, width, a, line);
 		p += take;
 		while (*p == ' ')
 			p++;
@@ -215,7 +215,7 @@ void wb_pipe_draw(wb *w, int y0, int h)
 	/* the column header */
 	char head[128];
 	snprintf(head, sizeof head, "  %-11s %-8s %7s  %s", "step", "state", "time", "result");
-	wb_put(y0, 1, w->cols - 1, wb_attr(w, LL_ROLE_AXIS), head);
+	wb_put(w, y0, 1, w->cols - 1, wb_attr(w, LL_ROLE_AXIS), head);
 	int n = list_items(&v, w->pipe.step, shown);
 	int cur = find_item(shown, n, w->pipe.step, w->pipe.param);
 	if (cur < w->pipe.top)

@@ -65,23 +65,23 @@ static void draw_legend(wb *w, const ll_traj_set *ts, int y0, int x0, int h)
 		if (sel)
 			wb_fill(y, x0, W, base);
 		int x = x0;
-		x += wb_put(y, x, W, base, t->hidden[i] ? "[ ] " : "[x] ");
-		x += wb_put(y, x, W - (x - x0), sel ? base : ll_theme_cell_attr(&w->theme, i, 0), w->g->bullet);
+		x += wb_put(w, y, x, W, base, t->hidden[i] ? "[ ] " : "[x] ");
+		x += wb_put(w, y, x, W - (x - x0), sel ? base : ll_theme_cell_attr(&w->theme, i, 0), w->g->bullet);
 		snprintf(buf, sizeof buf, " %s", ts->labels[i]);
-		wb_put(y, x, W - (x - x0), sel ? base : wb_attr(w, t->hidden[i] ? LL_ROLE_STEP_PENDING : LL_ROLE_DEFAULT), buf);
+		wb_put(w, y, x, W - (x - x0), sel ? base : wb_attr(w, t->hidden[i] ? LL_ROLE_STEP_PENDING : LL_ROLE_DEFAULT), buf);
 	}
 	if ((int)ts->n_paths > rows_paths && y < y0 + h) {
 		snprintf(buf, sizeof buf, "(%zu paths; n/N)", ts->n_paths);
-		wb_put(y++, x0, W, wb_attr(w, LL_ROLE_AXIS), buf);
+		wb_put(w, y++, x0, W, wb_attr(w, LL_ROLE_AXIS), buf);
 	}
 	y = y0 + h - naxes - 1;
-	wb_put(y++, x0, W, wb_attr(w, LL_ROLE_AXIS), "o start  x end");
+	wb_put(w, y++, x0, W, wb_attr(w, LL_ROLE_AXIS), "o start  x end");
 	for (int a = 0; a < naxes && y < y0 + h; a++, y++) {
 		if (a < ts->n_axes)
 			snprintf(buf, sizeof buf, "%d %s %.1f%%", a + 1, ts->axis_name[a], 100 * ts->explained[a]);
 		else
 			snprintf(buf, sizeof buf, "%d (no data)", a + 1);
-		wb_put(y, x0, W, wb_attr(w, LL_ROLE_AXIS), buf);
+		wb_put(w, y, x0, W, wb_attr(w, LL_ROLE_AXIS), buf);
 	}
 }
 
@@ -109,7 +109,7 @@ void wb_traj_draw(wb *w, int y0, int h)
 		shown += !t->hidden[i];
 	snprintf(buf, sizeof buf, "%zu paths x %zu points from %s  |  %zu shown%s", ts->n_paths, ts->n_points,
 		 ts->source, shown, t->view.auto_rotate ? "  |  auto-rotating (a stops)" : "");
-	wb_put(y0, 1, w->cols - 2, wb_attr(w, LL_ROLE_TITLE), buf);
+	wb_put(w, y0, 1, w->cols - 2, wb_attr(w, LL_ROLE_TITLE), buf);
 
 	int legend = w->cols >= 70;
 	int cw = w->cols - (legend ? LEGEND_W + 1 : 0), ch = h - 1;
@@ -135,7 +135,7 @@ void wb_traj_draw(wb *w, int y0, int h)
 		wb_draw_canvas(&t->text, y0 + 1, 0, traj_attr, w);
 	if (legend) {
 		for (int y = 0; y < ch; y++)
-			wb_put(y0 + 1 + y, cw, 1, wb_attr(w, LL_ROLE_BORDER), w->g->vline);
+			wb_put(w, y0 + 1 + y, cw, 1, wb_attr(w, LL_ROLE_BORDER), w->g->vline);
 		draw_legend(w, ts, y0 + 1, cw + 2, ch);
 	}
 }

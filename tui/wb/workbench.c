@@ -31,8 +31,6 @@
 
 /* Signal flag: the only state a handler touches. */
 static volatile sig_atomic_t got_signal;
-/* Non-UTF-8 output: wb_put replaces other characters by '?'. */
-static int put_ascii;
 
 static void on_signal(int sig)
 {
@@ -66,12 +64,12 @@ void wb_log(wb *w, const char *fmt, ...)
 	wb_log_fn(w, line);
 }
 
-static int is_cont(unsigned char c)
+int wb_utf8_cont(unsigned char c)
 {
 	return (c & 0xC0) == 0x80;
 }
 
-int wb_put(int y, int x, int width, attr_t a, const char *text)
+int wb_put(const wb *w, int y, int x, int width, attr_t a, const char *text)
 {
 	char buf[1024];
 	size_t n = 0;
@@ -81,7 +79,7 @@ int wb_put(int y, int x, int width, attr_t a, const char *text)
 	for (const unsigned char *p = (const unsigned char *)text; *p && cells < width;) {
 		size_t len = 1;
 		if (*p >= 0xC0) {
-			while (len < 4 && p[len] && is_cont(p[len]))
+			while (len < 4 && p[len] && wb_utf8_cont(p[len]))
 				len++;
 		} else if (*p >= 0x80) { /* a stray continuation byte */
 			p++;
@@ -91,7 +89,7 @@ int wb_put(int y, int x, int width, attr_t a, const char *text)
 			break;
 		if (*p < 32 || *p == 127)
 			buf[n++] = ' ';
-		else if (len > 1 && put_ascii)
+		else if (len > 1 && !w->g->utf8)
 			buf[n++] = '?';
 		else {
 			memcpy(buf + n, p, len);
@@ -130,7 +128,7 @@ static int text_cells(const char *s)
 {
 	int n = 0;
 	for (; *s; s++)
-		n += !is_cont((unsigned char)*s);
+		n += !wb_utf8_cont((unsigned char)*s);
 	return n;
 }
 
@@ -162,7 +160,7 @@ void wb_center(wb *w, int y0, int h, attr_t a, const char *const *lines, int n)
 	for (int i = 0; i < nr && y + i < y0 + h; i++) {
 		int len = text_cells(rows[i]);
 		int x = (w->cols - len) / 2;
-		wb_put(y + i, x < 0 ? 0 : x, w->cols, a, rows[i]);
+		wb_put(w, y + i, x < 0 ? 0 : x, w->cols, a, rows[i]);
 	}
 }
 
@@ -332,16 +330,16 @@ static void draw_tabs(wb *w)
 	wb_fill(0, 0, w->cols, wb_attr(w, LL_ROLE_TAB));
 	int x = 0;
 	if (use_title)
-		x += wb_put(0, x, w->cols, wb_attr(w, LL_ROLE_TITLE), title);
+		x += wb_put(w, 0, x, w->cols, wb_attr(w, LL_ROLE_TITLE), title);
 	for (int i = 0; i < WB_NSCREENS && x < w->cols; i++) {
 		char tab[32];
 		snprintf(tab, sizeof tab, " %d %s ", i + 1, names[i]);
-		x += wb_put(0, x, w->cols - x, wb_attr(w, i == w->screen ? LL_ROLE_TAB_ACTIVE : LL_ROLE_TAB), tab);
+		x += wb_put(w, 0, x, w->cols - x, wb_attr(w, i == w->screen ? LL_ROLE_TAB_ACTIVE : LL_ROLE_TAB), tab);
 		if (gap && x < w->cols)
-			x += wb_put(0, x, w->cols - x, wb_attr(w, LL_ROLE_TAB), " ");
+			x += wb_put(w, 0, x, w->cols - x, wb_attr(w, LL_ROLE_TAB), " ");
 	}
 	if (x + rw <= w->cols)
-		wb_put(0, w->cols - rw, rw, wb_attr(w, w->job.active ? LL_ROLE_STEP_RUNNING : LL_ROLE_TITLE), right);
+		wb_put(w, 0, w->cols - rw, rw, wb_attr(w, w->job.active ? LL_ROLE_STEP_RUNNING : LL_ROLE_TITLE), right);
 }
 
 static void draw_progress(wb *w, int y)
@@ -353,22 +351,22 @@ static void draw_progress(wb *w, int y)
 	attr_t a = wb_attr(w, LL_ROLE_STATUS);
 	wb_fill(y, 0, w->cols, a);
 	snprintf(head, sizeof head, " %s %s ", w->g->arrow, j.stage[0] ? j.stage : ll_step_name(j.step));
-	x += wb_put(y, x, w->cols, wb_attr(w, LL_ROLE_STEP_RUNNING), head);
+	x += wb_put(w, y, x, w->cols, wb_attr(w, LL_ROLE_STEP_RUNNING), head);
 	int barw = w->cols >= 80 ? 20 : 10;
 	if (x + barw + 2 < w->cols) {
 		int fill = j.frac >= 0 ? (int)(j.frac * barw + 0.5) : 0;
-		x += wb_put(y, x, 1, a, "[");
+		x += wb_put(w, y, x, 1, a, "[");
 		for (int i = 0; i < barw; i++)
-			x += wb_put(y, x, 1, i < fill ? wb_attr(w, LL_ROLE_STEP_RUNNING) : a,
+			x += wb_put(w, y, x, 1, i < fill ? wb_attr(w, LL_ROLE_STEP_RUNNING) : a,
 				    i < fill ? w->g->spark[7] : w->g->step[0]);
-		x += wb_put(y, x, 1, a, "]");
+		x += wb_put(w, y, x, 1, a, "]");
 	}
 	double now = ll_now();
 	if (j.frac >= 0)
 		snprintf(tail, sizeof tail, " %3.0f%%  %.1f s  %s", 100 * j.frac, now - j.step_t0, j.detail);
 	else
 		snprintf(tail, sizeof tail, "  %.1f s  %s", now - j.step_t0, j.detail);
-	wb_put(y, x, w->cols - x, a, tail);
+	wb_put(w, y, x, w->cols - x, a, tail);
 }
 
 static void draw_status(wb *w, int y)
@@ -376,20 +374,20 @@ static void draw_status(wb *w, int y)
 	attr_t a = wb_attr(w, LL_ROLE_STATUS);
 	if (w->mode == WB_MODE_CMD) {
 		wb_fill(y, 0, w->cols, a);
-		wb_put(y, 0, 1, wb_attr(w, LL_ROLE_KEYHINT), ":");
-		wb_edit_draw(&w->edit, y, 1, w->cols - 1, a);
+		wb_put(w, y, 0, 1, wb_attr(w, LL_ROLE_KEYHINT), ":");
+		wb_edit_draw(w, &w->edit, y, 1, w->cols - 1, a);
 		return;
 	}
 	if (w->mode == WB_MODE_CONFIRM) {
 		wb_fill(y, 0, w->cols, wb_attr(w, LL_ROLE_ERROR));
-		wb_put(y, 1, w->cols - 1, wb_attr(w, LL_ROLE_ERROR),
+		wb_put(w, y, 1, w->cols - 1, wb_attr(w, LL_ROLE_ERROR),
 		       w->job.active ? "A step runs: cancel it and quit? (y/n)" : "Unsaved edits: quit anyway? (y/n)");
 		return;
 	}
 	if (w->msg[0] && (!w->job.active || w->msg_err || ll_now() - w->msg_t < 3.0)) {
 		attr_t am = wb_attr(w, w->msg_err ? LL_ROLE_ERROR : LL_ROLE_STATUS);
 		wb_fill(y, 0, w->cols, am);
-		wb_put(y, 1, w->cols - 1, am, w->msg);
+		wb_put(w, y, 1, w->cols - 1, am, w->msg);
 		return;
 	}
 	if (w->job.active) {
@@ -406,7 +404,7 @@ static void draw_status(wb *w, int y)
 	default: break;
 	}
 	wb_fill(y, 0, w->cols, a);
-	wb_put(y, 1, w->cols - 1, a, buf);
+	wb_put(w, y, 1, w->cols - 1, a, buf);
 }
 
 static void draw(wb *w)
@@ -688,7 +686,6 @@ int wb_run(ll_session *s, const wb_opts *o)
 	else if (o->utf8)
 		utf8 = 1;
 	w.g = ll_glyphs_get(utf8);
-	put_ascii = !utf8;
 
 	s->log_fn = wb_log_fn;
 	s->log_ud = &w;
