@@ -1,8 +1,10 @@
 /*
  * wb.h - the workbench (`latentlab tui`): state shared by its screens.
- * Internal to tui/: workbench.c has the event loop, wb_job.c the worker
- * thread, wb_keys.c the key and command tables, and one file per screen
- * (wb_pipe.c, wb_fact.c, wb_traj.c, wb_log.c).
+ * Internal to tui/: workbench.c has the event loop and the frame, wb_job.c
+ * the worker thread, wb_keys.c the global keys and commands and what is
+ * generated from every key table, and each screen is one file with its
+ * own state, keys and commands (wb_pipe.c, wb_fact.c, wb_traj.c, wb_log.c;
+ * listed in screens.def).
  *
  * The workbench computes nothing: it runs session steps through
  * ll_session_run_step (as `latentlab run` does) and draws stored results.
@@ -25,58 +27,108 @@
 #include "draw/ll_canvas.h"
 #include "pipeline/ll_session.h"
 #include "wb/ll_theme.h"
-#include "draw/ll_view3d.h"
 
-enum wb_screen { WB_PIPE = 0, WB_FACT, WB_TRAJ, WB_LOG, WB_NSCREENS };
+typedef struct wb wb;
 
-/* Where a key binding applies (bit masks). */
-enum {
-	WB_C_PIPE = 1 << WB_PIPE,
-	WB_C_FACT = 1 << WB_FACT,   /* the factor table */
-	WB_C_TRAJ = 1 << WB_TRAJ,
-	WB_C_LOG = 1 << WB_LOG,
-	WB_C_ZOOM = 1 << 4,         /* Factors with one factor zoomed */
-	WB_C_GLOBAL = 1 << 5        /* every screen, unless the screen binds the key */
+/* ---- screens ----
+ * A screen is a descriptor (wb_screen_def, below) defined in its own file,
+ * wb_<name>.c, and listed once in screens.def, in tab order.  The enum, the
+ * table wb_screens[], the digit keys, the tab bar, `:screen`, the help and
+ * `latentlab tui --keys` are generated from that list.  A new screen is its
+ * file, a line in screens.def and a line in wb.am. */
+enum wb_screen {
+#define WB_SCREEN(name) WB_SCR_##name,
+#include "wb/screens.def"
+#undef WB_SCREEN
+	WB_NSCREENS
 };
 
+/* Key actions.  The global ones are the workbench's; the list actions
+ * (WB_LIST_KEYS) and WB_A_BACK go to the screen shown, which numbers its
+ * own actions from WB_A_SCREEN. */
 enum wb_action {
 	WB_A_NONE = 0,
 	/* global */
 	WB_A_TAB_NEXT, WB_A_TAB_PREV, WB_A_TAB, WB_A_HELP, WB_A_CMDLINE, WB_A_REPORT,
-	WB_A_QUIT, WB_A_CANCEL, WB_A_REDRAW,
+	WB_A_SAVE, WB_A_QUIT, WB_A_CANCEL, WB_A_REDRAW,
 	/* lists */
 	WB_A_DOWN, WB_A_UP, WB_A_TOP, WB_A_BOTTOM, WB_A_PGDN, WB_A_PGUP,
-	/* pipeline */
-	WB_A_ENTER, WB_A_EDIT, WB_A_CYCLE, WB_A_DEFAULT, WB_A_RUN_NEXT, WB_A_RUN_ALL, WB_A_SAVE,
-	/* factors */
-	WB_A_ZOOM, WB_A_RANK_PREV, WB_A_RANK_NEXT, WB_A_REP_PREV, WB_A_REP_NEXT, WB_A_SORT,
-	WB_A_MODE_PREV, WB_A_MODE_NEXT, WB_A_BACK,
-	/* trajectory: arg is an ll_view3d action */
-	WB_A_VIEW, WB_A_PATH_NEXT, WB_A_PATH_PREV, WB_A_PATH_TOGGLE, WB_A_PATH_SOLO, WB_A_PATH_ALL
+	/* leave the sub-mode (also sent on Esc when no step runs) */
+	WB_A_BACK,
+	WB_A_SCREEN /* a screen's own actions start here */
 };
 
+/* A binding applies in the sub-modes (below) whose WB_SUB bits it has. */
+#define WB_SUB(s) (1u << (s))
+
 typedef struct wb_key {
-	unsigned ctx;      /* WB_C_* mask */
+	unsigned sub;      /* WB_SUB(s) bits; 0: every sub-mode (and the global keys) */
 	int keys[6];       /* key codes (characters or KEY_*); 0 ends the list */
-	const char *label; /* the keys as help shows them */
+	const char *label; /* the keys as help shows them; NULL: the first key's character */
 	int act, arg;
 	const char *hint;  /* word for the bottom key-hint bar, or NULL */
-	const char *help;  /* one line for the ? overlay */
+	const char *help;  /* one line for the ? overlay; NULL for a digit key: "<screen> screen" */
 } wb_key;
 
+#define WB_ENTER_KEYS '\n', '\r', KEY_ENTER
+/* The list keys, first in the key table of a screen that shows a list:
+ * j/k move in every sub-mode, the others only in sub-mode 0. */
+#define WB_LIST_KEYS \
+	{0, {'j', KEY_DOWN}, "j Down", WB_A_DOWN, 0, NULL, "move down (Factors zoom: next component)"}, \
+	{0, {'k', KEY_UP}, "k Up", WB_A_UP, 0, NULL, "move up (Factors zoom: previous component)"}, \
+	{WB_SUB(0), {'g', KEY_HOME}, "g Home", WB_A_TOP, 0, NULL, "first row"}, \
+	{WB_SUB(0), {'G', KEY_END}, "G End", WB_A_BOTTOM, 0, NULL, "last row (Log: and follow new lines)"}, \
+	{WB_SUB(0), {4, KEY_NPAGE}, "Ctrl-D PgDn", WB_A_PGDN, 0, NULL, "half a page down"}, \
+	{WB_SUB(0), {21, KEY_PPAGE}, "Ctrl-U PgUp", WB_A_PGUP, 0, NULL, "half a page up"}
+
+/* A `:` command.  run gets the rest of the line, blanks trimmed (its own
+ * copy), and whether the name ended in '!' (refused unless bang). */
 typedef struct wb_cmd {
 	const char *name, *alias, *args, *help;
+	void (*run)(wb *w, char *args, int force);
+	int bang;
+	/* optional: writes args and help instead (they depend on the screen list) */
+	void (*text)(char *args, size_t nargs, char *help, size_t nhelp);
 } wb_cmd;
 
-/* The one key table and the one `:` command table (wb_keys.c): dispatch,
- * the help overlay and the hint bar are all generated from them. */
-extern const wb_key wb_keys[];
-extern const size_t wb_nkeys;
-extern const wb_cmd wb_cmds[];
-extern const size_t wb_ncmds;
-/* The binding of key in context ctx: the context's own first, then the
- * global ones; NULL if none. */
-const wb_key *wb_key_find(unsigned ctx, int key);
+typedef struct wb_screen_def {
+	const char *name;  /* tab and help title: "Factors" */
+	const char *tab;   /* tab title on a narrow terminal: "Fact" */
+	const char *id;    /* `:screen` name (a prefix will do): "factors" */
+	/* Its state: state_size bytes, zeroed, at w->state[WB_SCR_<name>],
+	 * owned by the workbench.  init sets it up and free releases what it
+	 * holds (both optional); the workbench frees the block. */
+	size_t state_size;
+	void (*init)(wb *w, void *state);
+	void (*free)(void *state);
+	/* Draw into rows [y0, y0 + h). */
+	void (*draw)(wb *w, int y0, int h);
+	/* Act on one of its bindings: a list action, WB_A_BACK, or its own. */
+	void (*action)(wb *w, int act, int arg);
+	/* The status line when nothing else is shown there. */
+	void (*status)(wb *w, char *buf, size_t n);
+	/* Optional: every turn of the event loop (about 10 Hz) while shown. */
+	void (*tick)(wb *w);
+	/* Optional: its in-place editor (WB_MODE_EDIT, started by the
+	 * screen) closed with Enter (accepted) or Esc. */
+	void (*edit_done)(wb *w, int accepted);
+	/* Optional sub-modes, e.g. a zoom: submode returns the one shown,
+	 * 0 .. n; sub_titles (NULL-ended) titles sub-modes 1 .. n in the help
+	 * (sub-mode 0 is titled name). */
+	int (*submode)(const wb *w);
+	const char *const *sub_titles;
+	/* Its bindings (they come before the global ones) and `:` commands. */
+	const wb_key *keys;
+	size_t nkeys;
+	const wb_cmd *cmds;
+	size_t ncmds;
+} wb_screen_def;
+
+#define WB_SCREEN(name) extern const wb_screen_def wb_screen_##name;
+#include "wb/screens.def"
+#undef WB_SCREEN
+/* In tab order (workbench.c). */
+extern const wb_screen_def *const wb_screens[WB_NSCREENS];
 
 /* One-line editor (parameter values and the `:` line). */
 typedef struct wb_edit {
@@ -113,43 +165,12 @@ typedef struct wb_logline {
 	char *text; /* owned */
 } wb_logline;
 
-typedef struct wb_pipe {
-	int step;  /* ll_step_kind under the cursor */
-	int param; /* its parameter, or -1 for the step row */
-	int top;   /* first list row shown */
-} wb_pipe;
-
-typedef struct wb_fact {
-	size_t rank_i;  /* index into s->ens.ranks */
-	size_t rep;     /* replicate (0 = best) */
-	int sel, top;   /* selected row / first row shown */
-	int sorted;     /* rows by weight instead of component order */
-	int zoom;       /* one factor full width */
-	int zmode;      /* the zoomed mode */
-	int valid;      /* the selection belongs to the results now shown */
-	unsigned gen;   /* results generation the selection belongs to */
-	ll_canvas canvas;
-	ll_canvas_text text;
-} wb_fact;
-
-typedef struct wb_traj {
-	ll_view3d view;
-	ll_canvas canvas;
-	ll_canvas_text text;
-	unsigned char *hidden; /* per path (owned) */
-	size_t npaths;
-	int sel;               /* selected path (highlighted, toggled by space) */
-	int valid;
-	unsigned gen;
-	double last_tick;
-} wb_traj;
-
 enum wb_mode { WB_MODE_NORMAL, WB_MODE_CMD, WB_MODE_EDIT, WB_MODE_CONFIRM };
 
 #define WB_HIST 32
 #define WB_LOG_MAX 20000 /* oldest lines are dropped beyond this */
 
-typedef struct wb {
+struct wb {
 	ll_session *s;
 	const char *outdir;
 	char *save_path;   /* where `s` saves (owned) */
@@ -157,7 +178,7 @@ typedef struct wb {
 	ll_theme theme;
 	const ll_glyphs *g;
 	int no_color;
-	int screen;        /* enum wb_screen */
+	int screen;        /* enum wb_screen: the one shown */
 	int rows, cols;
 	double t0;
 
@@ -175,24 +196,18 @@ typedef struct wb {
 	volatile int cancel;  /* s->cancel points here */
 	unsigned gen;         /* bumped whenever results may have changed */
 	double run_seconds;   /* step time spent in this workbench, for results.json */
-	size_t log_top;
-	int log_follow;
-
-	wb_pipe pipe;
-	wb_fact fact;
-	wb_traj traj;
+	void *state[WB_NSCREENS]; /* each screen's (wb_screen_def.state_size) */
 
 	int help, help_top;
 	int mode;             /* enum wb_mode */
 	wb_edit edit;
-	int edit_step, edit_param;
 	char *hist[WB_HIST];  /* `:` history, oldest first (owned) */
 	int nhist, hist_i;
 	int confirm_sigint;   /* the quit question came from Ctrl-C */
 	int quit;
 	int exit_signal;      /* SIGTERM/SIGHUP that ended the loop, or 0 */
 	int exit_code;
-} wb;
+};
 
 /* ---- workbench.c ---- */
 void wb_msg(wb *w, int is_err, const char *fmt, ...)
@@ -231,6 +246,8 @@ int wb_do_set(wb *w, ll_step_kind k, const char *key, const char *value);
 void wb_do_quit(wb *w, int force);
 int wb_busy_refuse(wb *w, const char *what);
 void wb_set_screen(wb *w, int screen);
+/* The sub-mode of the screen shown (0 if it has none). */
+int wb_submode(const wb *w);
 
 /* ---- wb_edit.c ---- */
 void wb_edit_start(wb_edit *e, const char *text);
@@ -251,41 +268,25 @@ void wb_view_sync(wb *w);
 void wb_view_get(wb *w, wb_view *v, wb_job *j);
 void wb_log_fn(void *ud, const char *line);
 
-/* ---- wb_keys.c ---- */
+/* ---- wb_keys.c: the global keys and commands; what is generated from
+ * them and every screen's (dispatch, help overlay, hint bar, --keys) ---- */
+/* The binding of key on the screen shown, in its sub-mode, or NULL. */
+const wb_key *wb_screen_key(const wb *w, int key);
+/* The global binding of key, or NULL. */
+const wb_key *wb_global_key(int key);
 /* Every binding and command as text (`latentlab tui --keys`). */
 void wb_keys_print(FILE *fp);
-void wb_help_draw(wb *w, unsigned ctx);
-void wb_help_key(wb *w, int act);
-/* The hint bar for a context, in one row. */
-void wb_hints_draw(wb *w, unsigned ctx, int y);
+void wb_help_draw(wb *w);
+/* A key while the help is open: list keys scroll it, others close it. */
+void wb_help_key(wb *w, int key);
+/* The hint bar of the screen shown, in row y. */
+void wb_hints_draw(wb *w, int y);
 /* Run one `:` command line (without the ':'). */
 void wb_command(wb *w, const char *line);
 /* Complete the command name in e (Tab). */
 void wb_command_complete(wb_edit *e);
-
-/* ---- screens: draw into rows [y0, y0 + h), act on a key, status text ---- */
-void wb_pipe_draw(wb *w, int y0, int h);
-void wb_pipe_action(wb *w, int act, int arg);
-void wb_pipe_status(wb *w, char *buf, size_t n);
-void wb_pipe_edit_done(wb *w, int accepted);
-
-void wb_fact_draw(wb *w, int y0, int h);
-void wb_fact_action(wb *w, int act, int arg);
-void wb_fact_status(wb *w, char *buf, size_t n);
-int wb_fact_set_rank(wb *w, long rank);
-int wb_fact_set_rep(wb *w, long rep);
-void wb_fact_free(wb *w);
-
-void wb_traj_draw(wb *w, int y0, int h);
-void wb_traj_action(wb *w, int act, int arg);
-void wb_traj_status(wb *w, char *buf, size_t n);
-/* Advance auto-rotation; 1 if the view changed. */
-int wb_traj_tick(wb *w);
-void wb_traj_free(wb *w);
-
-void wb_log_draw(wb *w, int y0, int h);
-void wb_log_action(wb *w, int act, int arg);
-void wb_log_status(wb *w, char *buf, size_t n);
+/* A whole decimal number: 1 and *v; else 0. */
+int wb_parse_long(const char *s, long *v);
 
 /* The entry point (workbench.c): s is loaded, outdir where results go. */
 typedef struct wb_opts {

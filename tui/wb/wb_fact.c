@@ -19,9 +19,35 @@
 
 #define MAX_ROWS 256 /* components listed */
 
+typedef struct wb_fact {
+	size_t rank_i;  /* index into s->ens.ranks */
+	size_t rep;     /* replicate (0 = best) */
+	int sel, top;   /* selected row / first row shown */
+	int sorted;     /* rows by weight instead of component order */
+	int zoom;       /* one factor full width: sub-mode ZOOMED */
+	int zmode;      /* the zoomed mode */
+	int valid;      /* the selection belongs to the results now shown */
+	unsigned gen;   /* results generation the selection belongs to */
+	ll_canvas canvas;
+	ll_canvas_text text;
+} wb_fact;
+
+static wb_fact *fact_state(const wb *w)
+{
+	return w->state[WB_SCR_fact];
+}
+
+/* Sub-modes: the factor table, one factor zoomed. */
+enum { TABLE, ZOOMED };
+
+enum {
+	A_ZOOM = WB_A_SCREEN, A_RANK_PREV, A_RANK_NEXT, A_REP_PREV, A_REP_NEXT, A_SORT,
+	A_MODE_PREV, A_MODE_NEXT
+};
+
 static const ll_ens_rank *cur_rank(wb *w)
 {
-	wb_fact *f = &w->fact;
+	wb_fact *f = fact_state(w);
 	ll_session *s = w->s;
 	if (!wb_results_ready(w, LL_STEP_TCA) || s->ens.nranks == 0) {
 		f->valid = 0;
@@ -51,7 +77,7 @@ static size_t order(const wb *w, const ll_ktensor *K, size_t *ord)
 	size_t n = K->rank < MAX_ROWS ? K->rank : MAX_ROWS;
 	for (size_t i = 0; i < n; i++)
 		ord[i] = i;
-	if (w->fact.sorted) /* insertion sort, largest weight first; stable */
+	if (fact_state(w)->sorted) /* insertion sort, largest weight first; stable */
 		for (size_t i = 1; i < n; i++) {
 			size_t v = ord[i], j = i;
 			while (j > 0 && K->lambda[ord[j - 1]] < K->lambda[v]) {
@@ -109,7 +135,7 @@ static void draw_empty(wb *w, int y0, int h)
 
 static void draw_zoom(wb *w, const ll_ens_rank *r, const ll_ktensor *K, size_t comp, int y0, int h)
 {
-	wb_fact *f = &w->fact;
+	wb_fact *f = fact_state(w);
 	const ll_session *s = w->s;
 	int n = f->zmode;
 	const ll_mode_info *mi = &s->modes[n];
@@ -163,9 +189,9 @@ static void draw_zoom(wb *w, const ll_ens_rank *r, const ll_ktensor *K, size_t c
 	wb_put(w, ya, lw + 1 + (cw - bl) / 2 > lw + 3 ? lw + 1 + (cw - bl) / 2 : lw + 3, cw - 4, ax, buf);
 }
 
-void wb_fact_draw(wb *w, int y0, int h)
+static void fact_draw(wb *w, int y0, int h)
 {
-	wb_fact *f = &w->fact;
+	wb_fact *f = fact_state(w);
 	const ll_ens_rank *r = cur_rank(w);
 	if (!r || r->nrep == 0) {
 		draw_empty(w, y0, h);
@@ -245,7 +271,7 @@ void wb_fact_draw(wb *w, int y0, int h)
 	free(sp);
 }
 
-void wb_fact_status(wb *w, char *buf, size_t n)
+static void fact_status(wb *w, char *buf, size_t n)
 {
 	const ll_ens_rank *r = cur_rank(w);
 	if (!r) {
@@ -266,7 +292,7 @@ static void no_results(wb *w)
 	wb_msg(w, 0, "no TCA results yet: run the pipeline first (1, then R)");
 }
 
-int wb_fact_set_rank(wb *w, long rank)
+static int set_rank(wb *w, long rank)
 {
 	const ll_ens_rank *r = cur_rank(w);
 	if (!r) {
@@ -275,8 +301,8 @@ int wb_fact_set_rank(wb *w, long rank)
 	}
 	for (size_t i = 0; i < w->s->ens.nranks; i++)
 		if ((long)w->s->ens.ranks[i].rank == rank) {
-			w->fact.rank_i = i;
-			w->fact.rep = 0;
+			fact_state(w)->rank_i = i;
+			fact_state(w)->rep = 0;
 			wb_log(w, "> :rank %ld", rank);
 			return 1;
 		}
@@ -285,7 +311,7 @@ int wb_fact_set_rank(wb *w, long rank)
 	return 0;
 }
 
-int wb_fact_set_rep(wb *w, long rep)
+static int set_rep(wb *w, long rep)
 {
 	const ll_ens_rank *r = cur_rank(w);
 	if (!r) {
@@ -296,14 +322,18 @@ int wb_fact_set_rep(wb *w, long rep)
 		wb_msg(w, 1, "rank %zu has replicates 1-%zu", r->rank, r->nrep);
 		return 0;
 	}
-	w->fact.rep = (size_t)rep - 1;
+	fact_state(w)->rep = (size_t)rep - 1;
 	return 1;
 }
 
-void wb_fact_action(wb *w, int act, int arg)
+static void fact_action(wb *w, int act, int arg)
 {
 	(void)arg;
-	wb_fact *f = &w->fact;
+	wb_fact *f = fact_state(w);
+	if (act == WB_A_BACK) {
+		f->zoom = 0;
+		return;
+	}
 	const ll_ens_rank *r = cur_rank(w);
 	if (!r || r->nrep == 0) {
 		no_results(w);
@@ -319,37 +349,36 @@ void wb_fact_action(wb *w, int act, int arg)
 	case WB_A_BOTTOM: f->sel = nrows - 1; break;
 	case WB_A_PGDN: f->sel += page; break;
 	case WB_A_PGUP: f->sel -= page; break;
-	case WB_A_ZOOM:
+	case A_ZOOM:
 		f->zoom = 1;
 		f->zmode = 0;
 		break;
-	case WB_A_BACK: f->zoom = 0; break;
-	case WB_A_MODE_PREV: f->zmode = (f->zmode + K->nmodes - 1) % K->nmodes; break;
-	case WB_A_MODE_NEXT: f->zmode = (f->zmode + 1) % K->nmodes; break;
-	case WB_A_RANK_PREV:
-	case WB_A_RANK_NEXT:
-		if (act == WB_A_RANK_PREV && f->rank_i > 0)
+	case A_MODE_PREV: f->zmode = (f->zmode + K->nmodes - 1) % K->nmodes; break;
+	case A_MODE_NEXT: f->zmode = (f->zmode + 1) % K->nmodes; break;
+	case A_RANK_PREV:
+	case A_RANK_NEXT:
+		if (act == A_RANK_PREV && f->rank_i > 0)
 			f->rank_i--;
-		else if (act == WB_A_RANK_NEXT && f->rank_i + 1 < w->s->ens.nranks)
+		else if (act == A_RANK_NEXT && f->rank_i + 1 < w->s->ens.nranks)
 			f->rank_i++;
 		else
-			wb_msg(w, 0, "no %s rank was fitted", act == WB_A_RANK_PREV ? "lower" : "higher");
+			wb_msg(w, 0, "no %s rank was fitted", act == A_RANK_PREV ? "lower" : "higher");
 		if (f->rep >= w->s->ens.ranks[f->rank_i].nrep)
 			f->rep = 0;
 		break;
-	case WB_A_REP_PREV:
+	case A_REP_PREV:
 		if (f->rep > 0)
 			f->rep--;
 		else
 			wb_msg(w, 0, "replicate 1 is the best fit");
 		break;
-	case WB_A_REP_NEXT:
+	case A_REP_NEXT:
 		if (f->rep + 1 < r->nrep)
 			f->rep++;
 		else
 			wb_msg(w, 0, "rank %zu has %zu replicates", r->rank, r->nrep);
 		break;
-	case WB_A_SORT: {
+	case A_SORT: {
 		/* keep the same component selected */
 		size_t ord[MAX_ROWS];
 		size_t n = order(w, K, ord);
@@ -371,8 +400,73 @@ void wb_fact_action(wb *w, int act, int arg)
 		f->sel = 0;
 }
 
-void wb_fact_free(wb *w)
+static int fact_submode(const wb *w)
 {
-	ll_canvas_free(&w->fact.canvas);
-	ll_canvas_text_free(&w->fact.text);
+	return fact_state(w)->zoom ? ZOOMED : TABLE;
 }
+
+static void fact_free(void *state)
+{
+	wb_fact *f = state;
+	ll_canvas_free(&f->canvas);
+	ll_canvas_text_free(&f->text);
+}
+
+static void colon_rank(wb *w, char *args, int force)
+{
+	long v;
+	if (!wb_parse_long(args, &v))
+		wb_msg(w, 1, ":rank needs a number");
+	else if (set_rank(w, v))
+		wb_set_screen(w, WB_SCR_fact);
+}
+
+static void colon_replicate(wb *w, char *args, int force)
+{
+	long v;
+	if (!wb_parse_long(args, &v))
+		wb_msg(w, 1, ":replicate needs a number");
+	else if (set_rep(w, v))
+		wb_set_screen(w, WB_SCR_fact);
+}
+
+#define T WB_SUB(TABLE)
+#define Z WB_SUB(ZOOMED)
+static const wb_key fact_keys[] = {
+	WB_LIST_KEYS,
+	{T, {WB_ENTER_KEYS}, "Enter", A_ZOOM, 0, "zoom", "zoom the component: one mode as a full-width plot"},
+	{0, {'['}, "[", A_RANK_PREV, 0, NULL, "lower rank"},
+	{0, {']'}, "]", A_RANK_NEXT, 0, "rank", "higher rank"},
+	{0, {'{'}, "{", A_REP_PREV, 0, NULL, "previous replicate (better fit)"},
+	{0, {'}'}, "}", A_REP_NEXT, 0, "replicate", "next replicate (worse fit)"},
+	{T, {'o'}, "o", A_SORT, 0, "order", "order rows by weight / by component"},
+	{Z, {'h', KEY_LEFT}, "h Left", A_MODE_PREV, 0, NULL, "previous mode"},
+	{Z, {'l', KEY_RIGHT}, "l Right", A_MODE_NEXT, 0, "mode", "next mode"},
+	{Z, {WB_ENTER_KEYS, 'q', KEY_BACKSPACE}, "Enter q", WB_A_BACK, 0, "back", "back to the factor table (also Esc)"},
+};
+#undef T
+#undef Z
+
+static const wb_cmd fact_cmds[] = {
+	{"rank", NULL, "N", "show rank N on the Factors screen", colon_rank, 0, NULL},
+	{"replicate", NULL, "N", "show replicate N on the Factors screen (1 = best fit)", colon_replicate, 0, NULL},
+};
+
+static const char *const fact_sub_titles[] = {"Factors (zoomed)", NULL};
+
+const wb_screen_def wb_screen_fact = {
+	.name = "Factors",
+	.tab = "Fact",
+	.id = "factors",
+	.state_size = sizeof(wb_fact),
+	.free = fact_free,
+	.draw = fact_draw,
+	.action = fact_action,
+	.status = fact_status,
+	.submode = fact_submode,
+	.sub_titles = fact_sub_titles,
+	.keys = fact_keys,
+	.nkeys = sizeof fact_keys / sizeof fact_keys[0],
+	.cmds = fact_cmds,
+	.ncmds = sizeof fact_cmds / sizeof fact_cmds[0],
+};

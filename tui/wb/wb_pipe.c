@@ -15,6 +15,20 @@
 
 #include "wb/wb.h"
 
+typedef struct wb_pipe {
+	int step;  /* ll_step_kind under the cursor */
+	int param; /* its parameter, or -1 for the step row */
+	int top;   /* first list row shown */
+	int edit_step, edit_param; /* the parameter in the editor (WB_MODE_EDIT) */
+} wb_pipe;
+
+static wb_pipe *pipe_state(const wb *w)
+{
+	return w->state[WB_SCR_pipe];
+}
+
+enum { A_ENTER = WB_A_SCREEN, A_EDIT, A_CYCLE, A_DEFAULT, A_RUN_NEXT, A_RUN_ALL };
+
 typedef struct item {
 	int step, param; /* param -1: the step row */
 } item;
@@ -55,11 +69,12 @@ static int find_item(const item *it, int n, int step, int param)
 
 static const ll_param_def *cur_param(wb *w)
 {
+	const wb_pipe *p = pipe_state(w);
 	size_t np;
-	const ll_param_def *d = ll_step_params((ll_step_kind)w->pipe.step, &np);
-	if (w->pipe.param < 0 || (size_t)w->pipe.param >= np)
+	const ll_param_def *d = ll_step_params((ll_step_kind)p->step, &np);
+	if (p->param < 0 || (size_t)p->param >= np)
 		return NULL;
-	return &d[w->pipe.param];
+	return &d[p->param];
 }
 
 static int state_role(ll_step_state st)
@@ -143,7 +158,8 @@ static void draw_param_row(wb *w, int k, int i, int y, int sel)
 		wb_fill(y, 0, W, asel);
 	snprintf(buf, sizeof buf, "%-16s = ", d->key);
 	x += wb_put(w, y, x, W - x, sel ? asel : wb_attr(w, LL_ROLE_KEYHINT), buf);
-	if (w->mode == WB_MODE_EDIT && w->edit_step == k && w->edit_param == i) {
+	const wb_pipe *p = pipe_state(w);
+	if (w->mode == WB_MODE_EDIT && p->edit_step == k && p->edit_param == i) {
 		wb_edit_draw(w, &w->edit, y, x, W - x - 1, wb_attr(w, LL_ROLE_STATUS));
 		return;
 	}
@@ -161,7 +177,7 @@ static void draw_detail(wb *w, const wb_view *v, int y, int rows)
 {
 	char buf[600], type[160];
 	const ll_param_def *d = cur_param(w);
-	int k = w->pipe.step;
+	int k = pipe_state(w)->step;
 	attr_t ab = wb_attr(w, LL_ROLE_BORDER);
 	for (int x = 0; x < w->cols; x++)
 		wb_put(w, y, x, 1, ab, w->g->hline);
@@ -204,8 +220,9 @@ static void draw_detail(wb *w, const wb_view *v, int y, int rows)
 	}
 }
 
-void wb_pipe_draw(wb *w, int y0, int h)
+static void pipe_draw(wb *w, int y0, int h)
 {
+	wb_pipe *p = pipe_state(w);
 	wb_view v;
 	wb_job j;
 	item shown[MAX_ITEMS];
@@ -216,19 +233,19 @@ void wb_pipe_draw(wb *w, int y0, int h)
 	char head[128];
 	snprintf(head, sizeof head, "  %-11s %-8s %7s  %s", "step", "state", "time", "result");
 	wb_put(w, y0, 1, w->cols - 1, wb_attr(w, LL_ROLE_AXIS), head);
-	int n = list_items(&v, w->pipe.step, shown);
-	int cur = find_item(shown, n, w->pipe.step, w->pipe.param);
-	if (cur < w->pipe.top)
-		w->pipe.top = cur;
-	if (cur >= w->pipe.top + lh)
-		w->pipe.top = cur - lh + 1;
-	if (w->pipe.top > n - lh)
-		w->pipe.top = n - lh > 0 ? n - lh : 0;
-	if (w->pipe.top < 0)
-		w->pipe.top = 0;
-	for (int r = 0; r < lh && w->pipe.top + r < n; r++) {
-		const item *it = &shown[w->pipe.top + r];
-		int sel = w->pipe.top + r == cur;
+	int n = list_items(&v, p->step, shown);
+	int cur = find_item(shown, n, p->step, p->param);
+	if (cur < p->top)
+		p->top = cur;
+	if (cur >= p->top + lh)
+		p->top = cur - lh + 1;
+	if (p->top > n - lh)
+		p->top = n - lh > 0 ? n - lh : 0;
+	if (p->top < 0)
+		p->top = 0;
+	for (int r = 0; r < lh && p->top + r < n; r++) {
+		const item *it = &shown[p->top + r];
+		int sel = p->top + r == cur;
 		if (it->param < 0)
 			draw_step_row(w, &v, &j, it->step, y0 + 1 + r, sel);
 		else
@@ -238,7 +255,7 @@ void wb_pipe_draw(wb *w, int y0, int h)
 		draw_detail(w, &v, y0 + h - detail, detail - 1);
 }
 
-void wb_pipe_status(wb *w, char *buf, size_t n)
+static void pipe_status(wb *w, char *buf, size_t n)
 {
 	wb_view v;
 	wb_view_get(w, &v, NULL);
@@ -265,28 +282,31 @@ static void start_edit(wb *w)
 	}
 	if (wb_busy_refuse(w, "change parameters"))
 		return;
+	wb_pipe *p = pipe_state(w);
 	w->mode = WB_MODE_EDIT;
-	w->edit_step = w->pipe.step;
-	w->edit_param = w->pipe.param;
-	wb_edit_start(&w->edit, ll_session_get(w->s, (ll_step_kind)w->pipe.step, d->key));
+	p->edit_step = p->step;
+	p->edit_param = p->param;
+	wb_edit_start(&w->edit, ll_session_get(w->s, (ll_step_kind)p->step, d->key));
 }
 
-void wb_pipe_edit_done(wb *w, int accepted)
+static void pipe_edit_done(wb *w, int accepted)
 {
+	const wb_pipe *p = pipe_state(w);
+	ll_step_kind k = (ll_step_kind)p->edit_step;
 	size_t np;
-	const ll_param_def *d = &ll_step_params((ll_step_kind)w->edit_step, &np)[w->edit_param];
+	const ll_param_def *d = &ll_step_params(k, &np)[p->edit_param];
 	if (!accepted) {
 		w->mode = WB_MODE_NORMAL;
 		wb_msg(w, 0, "edit abandoned");
 		return;
 	}
-	if (!strcmp(w->edit.buf, ll_session_get(w->s, (ll_step_kind)w->edit_step, d->key))) {
+	if (!strcmp(w->edit.buf, ll_session_get(w->s, k, d->key))) {
 		w->mode = WB_MODE_NORMAL;
-		wb_msg(w, 0, "[%s] %s unchanged", ll_step_name((ll_step_kind)w->edit_step), d->key);
+		wb_msg(w, 0, "[%s] %s unchanged", ll_step_name(k), d->key);
 		return;
 	}
 	/* a rejected value keeps the editor open so it can be fixed */
-	if (wb_do_set(w, (ll_step_kind)w->edit_step, d->key, w->edit.buf) == LL_OK)
+	if (wb_do_set(w, k, d->key, w->edit.buf) == LL_OK)
 		w->mode = WB_MODE_NORMAL;
 }
 
@@ -298,7 +318,8 @@ static void cycle(wb *w)
 		wb_msg(w, 0, "Space cycles the values of a choice parameter");
 		return;
 	}
-	const char *curv = ll_session_get(w->s, (ll_step_kind)w->pipe.step, d->key);
+	ll_step_kind k = (ll_step_kind)pipe_state(w)->step;
+	const char *curv = ll_session_get(w->s, k, d->key);
 	char choices[256], *save = NULL;
 	snprintf(choices, sizeof choices, "%s", d->choices);
 	const char *first = NULL, *next = NULL;
@@ -314,17 +335,18 @@ static void cycle(wb *w)
 	if (!next)
 		next = first;
 	if (next)
-		wb_do_set(w, (ll_step_kind)w->pipe.step, d->key, next);
+		wb_do_set(w, k, d->key, next);
 }
 
-void wb_pipe_action(wb *w, int act, int arg)
+static void pipe_action(wb *w, int act, int arg)
 {
 	(void)arg;
+	wb_pipe *p = pipe_state(w);
 	wb_view v;
 	item all[MAX_ITEMS];
 	wb_view_get(w, &v, NULL);
 	int n = list_items(&v, -2, all);
-	int cur = find_item(all, n, w->pipe.step, w->pipe.param);
+	int cur = find_item(all, n, p->step, p->param);
 	int page = (w->rows - 6) / 2 > 1 ? (w->rows - 6) / 2 : 1;
 	int to = cur;
 	switch (act) {
@@ -334,24 +356,24 @@ void wb_pipe_action(wb *w, int act, int arg)
 	case WB_A_BOTTOM: to = n - 1; break;
 	case WB_A_PGDN: to = cur + page; break;
 	case WB_A_PGUP: to = cur - page; break;
-	case WB_A_ENTER:
-		if (w->pipe.param >= 0)
+	case A_ENTER:
+		if (p->param >= 0)
 			start_edit(w);
 		else
 			wb_do_run(w, WB_JOB_NEXT);
 		return;
-	case WB_A_EDIT: start_edit(w); return;
-	case WB_A_CYCLE: cycle(w); return;
-	case WB_A_DEFAULT: {
+	case A_EDIT: start_edit(w); return;
+	case A_CYCLE: cycle(w); return;
+	case A_DEFAULT: {
 		const ll_param_def *d = cur_param(w);
 		if (d)
-			wb_do_set(w, (ll_step_kind)w->pipe.step, d->key, d->def);
+			wb_do_set(w, (ll_step_kind)p->step, d->key, d->def);
 		else
 			wb_msg(w, 0, "select a parameter (j/k) first");
 		return;
 	}
-	case WB_A_RUN_NEXT: wb_do_run(w, WB_JOB_NEXT); return;
-	case WB_A_RUN_ALL: wb_do_run(w, WB_JOB_ALL); return;
+	case A_RUN_NEXT: wb_do_run(w, WB_JOB_NEXT); return;
+	case A_RUN_ALL: wb_do_run(w, WB_JOB_ALL); return;
 
 	default: return;
 	}
@@ -359,6 +381,37 @@ void wb_pipe_action(wb *w, int act, int arg)
 		to = 0;
 	if (to >= n)
 		to = n - 1;
-	w->pipe.step = all[to].step;
-	w->pipe.param = all[to].param;
+	p->step = all[to].step;
+	p->param = all[to].param;
 }
+
+static void pipe_init(wb *w, void *state)
+{
+	wb_pipe *p = state;
+	p->step = LL_STEP_DATA;
+	p->param = -1;
+}
+
+static const wb_key pipe_keys[] = {
+	WB_LIST_KEYS,
+	{0, {'n'}, "n", A_RUN_NEXT, 0, "next", "run the next step (in the background)"},
+	{0, {'R'}, "R", A_RUN_ALL, 0, "run all", "run every remaining step"},
+	{0, {WB_ENTER_KEYS}, "Enter", A_ENTER, 0, NULL, "on a parameter: edit it; on a step: run the next step"},
+	{0, {'e'}, "e", A_EDIT, 0, "edit", "edit the parameter in place (Enter accepts, Esc abandons)"},
+	{0, {' '}, "Space", A_CYCLE, 0, NULL, "next value of a choice parameter"},
+	{0, {'d'}, "d", A_DEFAULT, 0, NULL, "set the parameter to its default"},
+};
+
+const wb_screen_def wb_screen_pipe = {
+	.name = "Pipeline",
+	.tab = "Pipe",
+	.id = "pipeline",
+	.state_size = sizeof(wb_pipe),
+	.init = pipe_init,
+	.draw = pipe_draw,
+	.action = pipe_action,
+	.status = pipe_status,
+	.edit_done = pipe_edit_done,
+	.keys = pipe_keys,
+	.nkeys = sizeof pipe_keys / sizeof pipe_keys[0],
+};

@@ -12,15 +12,36 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "draw/ll_view3d.h"
 #include "pca/ll_traj.h"
 #include "wb/wb.h"
 
 #define AXES_COLOR 254 /* canvas colour index of the axis triad */
 #define LEGEND_W 26
 
+typedef struct wb_traj {
+	ll_view3d view;
+	ll_canvas canvas;
+	ll_canvas_text text;
+	unsigned char *hidden; /* per path (owned) */
+	size_t npaths;
+	int sel;               /* selected path (highlighted, toggled by space) */
+	int valid;
+	unsigned gen;
+	double last_tick;
+} wb_traj;
+
+static wb_traj *traj_state(const wb *w)
+{
+	return w->state[WB_SCR_traj];
+}
+
+/* A_VIEW's arg is the ll_view3d action. */
+enum { A_VIEW = WB_A_SCREEN, A_PATH_NEXT, A_PATH_PREV, A_PATH_TOGGLE, A_PATH_SOLO, A_PATH_ALL };
+
 static const ll_traj_set *cur_set(wb *w)
 {
-	wb_traj *t = &w->traj;
+	wb_traj *t = traj_state(w);
 	const ll_traj_set *ts = wb_results_ready(w, LL_STEP_TRAJ) ? w->s->traj : NULL;
 	if (!ts || ts->n_paths == 0 || ts->n_points == 0) {
 		t->valid = 0;
@@ -49,7 +70,7 @@ static attr_t traj_attr(const wb *w, int color, int level)
 
 static void draw_legend(wb *w, const ll_traj_set *ts, int y0, int x0, int h)
 {
-	wb_traj *t = &w->traj;
+	wb_traj *t = traj_state(w);
 	char buf[96];
 	int W = LEGEND_W - 1;
 	int naxes = 3, rows_paths = h - naxes - 2;
@@ -85,9 +106,9 @@ static void draw_legend(wb *w, const ll_traj_set *ts, int y0, int x0, int h)
 	}
 }
 
-void wb_traj_draw(wb *w, int y0, int h)
+static void traj_draw(wb *w, int y0, int h)
 {
-	wb_traj *t = &w->traj;
+	wb_traj *t = traj_state(w);
 	const ll_traj_set *ts = cur_set(w);
 	if (!ts) {
 		wb_view v;
@@ -140,9 +161,9 @@ void wb_traj_draw(wb *w, int y0, int h)
 	}
 }
 
-void wb_traj_status(wb *w, char *buf, size_t n)
+static void traj_status(wb *w, char *buf, size_t n)
 {
-	wb_traj *t = &w->traj;
+	wb_traj *t = traj_state(w);
 	const ll_traj_set *ts = cur_set(w);
 	char v[96];
 	/* for reading (ll_view3d_format keeps full precision for :view) */
@@ -154,24 +175,24 @@ void wb_traj_status(wb *w, char *buf, size_t n)
 		snprintf(buf, n, "%s", v);
 }
 
-int wb_traj_tick(wb *w)
+/* Auto-rotation, with the loop's clock. */
+static void traj_tick(wb *w)
 {
-	wb_traj *t = &w->traj;
+	wb_traj *t = traj_state(w);
 	double now = ll_now();
 	double dt = now - t->last_tick;
 	t->last_tick = now;
 	if (!t->view.auto_rotate)
-		return 0;
+		return;
 	if (dt > 0.5) /* after a pause, do not jump */
 		dt = 0.5;
 	ll_view3d_tick(&t->view, dt);
-	return 1;
 }
 
-void wb_traj_action(wb *w, int act, int arg)
+static void traj_action(wb *w, int act, int arg)
 {
-	wb_traj *t = &w->traj;
-	if (act == WB_A_VIEW) {
+	wb_traj *t = traj_state(w);
+	if (act == A_VIEW) {
 		ll_view3d_apply(&t->view, arg);
 		if (arg == LL_VIEW3D_AUTO)
 			t->last_tick = ll_now();
@@ -184,15 +205,15 @@ void wb_traj_action(wb *w, int act, int arg)
 	}
 	int n = (int)ts->n_paths;
 	switch (act) {
-	case WB_A_PATH_NEXT: t->sel = t->sel + 1 >= n ? 0 : t->sel + 1; break;
-	case WB_A_PATH_PREV: t->sel = t->sel <= 0 ? n - 1 : t->sel - 1; break;
-	case WB_A_PATH_TOGGLE:
+	case A_PATH_NEXT: t->sel = t->sel + 1 >= n ? 0 : t->sel + 1; break;
+	case A_PATH_PREV: t->sel = t->sel <= 0 ? n - 1 : t->sel - 1; break;
+	case A_PATH_TOGGLE:
 		if (t->sel < 0)
 			wb_msg(w, 0, "n selects a path first");
 		else
 			t->hidden[t->sel] = !t->hidden[t->sel];
 		break;
-	case WB_A_PATH_SOLO:
+	case A_PATH_SOLO:
 		if (t->sel < 0) {
 			wb_msg(w, 0, "n selects a path first");
 			break;
@@ -200,15 +221,80 @@ void wb_traj_action(wb *w, int act, int arg)
 		for (int i = 0; i < n; i++)
 			t->hidden[i] = i != t->sel;
 		break;
-	case WB_A_PATH_ALL: memset(t->hidden, 0, (size_t)n); break;
+	case A_PATH_ALL: memset(t->hidden, 0, (size_t)n); break;
 	default: break;
 	}
 }
 
-void wb_traj_free(wb *w)
+static void traj_init(wb *w, void *state)
 {
-	ll_canvas_free(&w->traj.canvas);
-	ll_canvas_text_free(&w->traj.text);
-	free(w->traj.hidden);
-	w->traj.hidden = NULL;
+	wb_traj *t = state;
+	ll_view3d_reset(&t->view);
 }
+
+static void traj_free(void *state)
+{
+	wb_traj *t = state;
+	ll_canvas_free(&t->canvas);
+	ll_canvas_text_free(&t->text);
+	free(t->hidden);
+}
+
+static void colon_view(wb *w, char *args, int force)
+{
+	wb_traj *t = traj_state(w);
+	ll_view3d nv = t->view;
+	ll_err err = {0, ""};
+	if (ll_view3d_parse(&nv, args, &err) != LL_OK) {
+		wb_msg(w, 1, ":view: %s", err.msg);
+	} else {
+		nv.auto_rotate = 0;
+		t->view = nv;
+		wb_set_screen(w, WB_SCR_traj);
+	}
+}
+
+static const wb_key traj_keys[] = {
+	{0, {'h', KEY_LEFT}, "h Left", A_VIEW, LL_VIEW3D_AZ_MINUS, NULL, "turn left (azimuth -15)"},
+	{0, {'l', KEY_RIGHT}, "l Right", A_VIEW, LL_VIEW3D_AZ_PLUS, "rotate", "turn right (azimuth +15)"},
+	{0, {'j', KEY_DOWN}, "j Down", A_VIEW, LL_VIEW3D_EL_MINUS, NULL, "tilt down (elevation -15)"},
+	{0, {'k', KEY_UP}, "k Up", A_VIEW, LL_VIEW3D_EL_PLUS, NULL, "tilt up (elevation +15)"},
+	{0, {'H'}, "H", A_VIEW, LL_VIEW3D_AZ_MINUS_FINE, NULL, "azimuth -5"},
+	{0, {'L'}, "L", A_VIEW, LL_VIEW3D_AZ_PLUS_FINE, NULL, "azimuth +5"},
+	{0, {'J'}, "J", A_VIEW, LL_VIEW3D_EL_MINUS_FINE, NULL, "elevation -5"},
+	{0, {'K'}, "K", A_VIEW, LL_VIEW3D_EL_PLUS_FINE, NULL, "elevation +5"},
+	{0, {'+', '='}, "+ =", A_VIEW, LL_VIEW3D_ZOOM_IN, "zoom", "zoom in (x1.25)"},
+	{0, {'-', '_'}, "- _", A_VIEW, LL_VIEW3D_ZOOM_OUT, NULL, "zoom out"},
+	{0, {'p'}, "p", A_VIEW, LL_VIEW3D_PERSPECTIVE, NULL, "orthographic / perspective"},
+	{0, {'r', '0'}, "r 0", A_VIEW, LL_VIEW3D_RESET, "reset", "reset the view (azimuth 45, elevation 30)"},
+	{0, {'a'}, "a", A_VIEW, LL_VIEW3D_AUTO, "spin", "auto-rotate on/off"},
+	{0, {'z'}, "z", A_VIEW, LL_VIEW3D_SNAP_XY, NULL, "look along axis 3: the axis 1-2 plane"},
+	{0, {'y'}, "y", A_VIEW, LL_VIEW3D_SNAP_XZ, NULL, "look along axis 2: the axis 1-3 plane"},
+	{0, {'x'}, "x", A_VIEW, LL_VIEW3D_SNAP_YZ, NULL, "look along axis 1: the axis 2-3 plane"},
+	{0, {'n'}, "n", A_PATH_NEXT, 0, "path", "select the next path (drawn on top)"},
+	{0, {'N'}, "N", A_PATH_PREV, 0, NULL, "select the previous path"},
+	{0, {' '}, "Space", A_PATH_TOGGLE, 0, "show/hide", "show / hide the selected path"},
+	{0, {'o'}, "o", A_PATH_SOLO, 0, NULL, "show only the selected path"},
+	{0, {'*'}, "*", A_PATH_ALL, 0, NULL, "show every path"},
+};
+
+static const wb_cmd traj_cmds[] = {
+	{"view", NULL, "az=A el=E zoom=Z proj=ortho|persp", "set the 3-D view", colon_view, 0, NULL},
+};
+
+const wb_screen_def wb_screen_traj = {
+	.name = "Trajectory",
+	.tab = "Traj",
+	.id = "trajectory",
+	.state_size = sizeof(wb_traj),
+	.init = traj_init,
+	.free = traj_free,
+	.draw = traj_draw,
+	.action = traj_action,
+	.status = traj_status,
+	.tick = traj_tick,
+	.keys = traj_keys,
+	.nkeys = sizeof traj_keys / sizeof traj_keys[0],
+	.cmds = traj_cmds,
+	.ncmds = sizeof traj_cmds / sizeof traj_cmds[0],
+};

@@ -29,6 +29,12 @@
 #define WB_MIN_ROWS 12
 #define WB_TICK_MS 100
 
+const wb_screen_def *const wb_screens[WB_NSCREENS] = {
+#define WB_SCREEN(name) &wb_screen_##name,
+#include "wb/screens.def"
+#undef WB_SCREEN
+};
+
 /* Signal flag: the only state a handler touches. */
 static volatile sig_atomic_t got_signal;
 
@@ -190,6 +196,12 @@ void wb_set_screen(wb *w, int screen)
 		w->screen = screen;
 }
 
+int wb_submode(const wb *w)
+{
+	const wb_screen_def *d = wb_screens[w->screen];
+	return d->submode ? d->submode(w) : 0;
+}
+
 void wb_do_run(wb *w, int kind)
 {
 	if (w->job.active) {
@@ -289,17 +301,8 @@ void wb_do_quit(wb *w, int force)
 
 /* -------------------------------------------------------------- frame */
 
-static unsigned context(const wb *w)
-{
-	if (w->screen == WB_FACT && w->fact.zoom)
-		return WB_C_ZOOM;
-	return 1u << w->screen;
-}
-
 static void draw_tabs(wb *w)
 {
-	static const char *const lname[WB_NSCREENS] = {"Pipeline", "Factors", "Trajectory", "Log"};
-	static const char *const sname[WB_NSCREENS] = {"Pipe", "Fact", "Traj", "Log"};
 	char right[160], name[64];
 	wb_view v;
 	wb_job j;
@@ -317,25 +320,22 @@ static void draw_tabs(wb *w)
 		snprintf(right, sizeof right, "%s%s ", name, w->s->dirty ? " [+]" : "");
 	}
 	int rw = text_cells(right);
-	int longw = 0, shortw = 0;
-	for (int i = 0; i < WB_NSCREENS; i++) {
-		longw += (int)strlen(lname[i]) + 5;
-		shortw += (int)strlen(sname[i]) + 4;
-	}
+	int longw = 0;
+	for (int i = 0; i < WB_NSCREENS; i++)
+		longw += (int)strlen(wb_screens[i]->name) + 5;
 	const char *title = " latentlab ";
 	int tw = (int)strlen(title);
 	int use_title = tw + longw + rw <= w->cols;
-	const char *const *names = longw + rw <= w->cols || use_title ? lname : sname;
-	int gap = names == lname ? 1 : 0;
+	int long_names = longw + rw <= w->cols || use_title; /* and a blank between tabs */
 	wb_fill(0, 0, w->cols, wb_attr(w, LL_ROLE_TAB));
 	int x = 0;
 	if (use_title)
 		x += wb_put(w, 0, x, w->cols, wb_attr(w, LL_ROLE_TITLE), title);
 	for (int i = 0; i < WB_NSCREENS && x < w->cols; i++) {
 		char tab[32];
-		snprintf(tab, sizeof tab, " %d %s ", i + 1, names[i]);
+		snprintf(tab, sizeof tab, " %d %s ", i + 1, long_names ? wb_screens[i]->name : wb_screens[i]->tab);
 		x += wb_put(w, 0, x, w->cols - x, wb_attr(w, i == w->screen ? LL_ROLE_TAB_ACTIVE : LL_ROLE_TAB), tab);
-		if (gap && x < w->cols)
+		if (long_names && x < w->cols)
 			x += wb_put(w, 0, x, w->cols - x, wb_attr(w, LL_ROLE_TAB), " ");
 	}
 	if (x + rw <= w->cols)
@@ -396,13 +396,7 @@ static void draw_status(wb *w, int y)
 	}
 	char buf[400];
 	buf[0] = '\0';
-	switch (w->screen) {
-	case WB_PIPE: wb_pipe_status(w, buf, sizeof buf); break;
-	case WB_FACT: wb_fact_status(w, buf, sizeof buf); break;
-	case WB_TRAJ: wb_traj_status(w, buf, sizeof buf); break;
-	case WB_LOG: wb_log_status(w, buf, sizeof buf); break;
-	default: break;
-	}
+	wb_screens[w->screen]->status(w, buf, sizeof buf);
 	wb_fill(y, 0, w->cols, a);
 	wb_put(w, y, 1, w->cols - 1, a, buf);
 }
@@ -424,18 +418,11 @@ static void draw(wb *w)
 		return;
 	}
 	draw_tabs(w);
-	int y0 = 1, h = w->rows - 3;
-	switch (w->screen) {
-	case WB_PIPE: wb_pipe_draw(w, y0, h); break;
-	case WB_FACT: wb_fact_draw(w, y0, h); break;
-	case WB_TRAJ: wb_traj_draw(w, y0, h); break;
-	case WB_LOG: wb_log_draw(w, y0, h); break;
-	default: break;
-	}
+	wb_screens[w->screen]->draw(w, 1, w->rows - 3);
 	if (w->help)
-		wb_help_draw(w, context(w));
+		wb_help_draw(w);
 	draw_status(w, w->rows - 2);
-	wb_hints_draw(w, context(w), w->rows - 1);
+	wb_hints_draw(w, w->rows - 1);
 	if (w->mode == WB_MODE_CMD || w->mode == WB_MODE_EDIT) {
 		curs_set(1);
 		move(w->edit.cy, w->edit.cx);
@@ -517,8 +504,8 @@ static void global_action(wb *w, const wb_key *k)
 		if (w->job.active) {
 			w->cancel = 1;
 			wb_msg(w, 0, "canceling...");
-		} else if (w->screen == WB_FACT && w->fact.zoom) {
-			w->fact.zoom = 0;
+		} else if (wb_submode(w) != 0) {
+			wb_screens[w->screen]->action(w, WB_A_BACK, 0);
 		} else {
 			wb_msg(w, 0, "no step is running");
 		}
@@ -567,37 +554,27 @@ static void handle_key(wb *w, int is_key, unsigned ch)
 	case WB_MODE_EDIT: {
 		int r = wb_edit_key(&w->edit, is_key, ch);
 		if (r)
-			wb_pipe_edit_done(w, r > 0);
+			wb_screens[w->screen]->edit_done(w, r > 0);
 		return;
 	}
 	default:
 		break;
 	}
 	int code = is_key ? (int)ch : ch < 128 ? (int)ch : -1;
-	unsigned ctx = context(w);
-	const wb_key *k = code >= 0 ? wb_key_find(ctx, code) : NULL;
 	w->msg[0] = '\0';
-	if (w->help) { /* list keys scroll it, whatever the screen binds them to */
-		const wb_key *lk = code >= 0 ? wb_key_find(WB_C_LOG, code) : NULL;
-		wb_help_key(w, lk ? lk->act : WB_A_NONE);
+	if (w->help) {
+		wb_help_key(w, code);
 		return;
 	}
-	if (!k) {
+	const wb_key *k;
+	if (code >= 0 && (k = wb_screen_key(w, code)) != NULL) {
+		wb_screens[w->screen]->action(w, k->act, k->arg);
+	} else if (code >= 0 && (k = wb_global_key(code)) != NULL) {
+		global_action(w, k);
+	} else {
 		char name[32];
 		describe_key(is_key, ch, name, sizeof name);
 		wb_msg(w, 0, "%s: no action here (? lists the keys)", name);
-		return;
-	}
-	if (k->ctx & WB_C_GLOBAL && !(k->ctx & ctx)) {
-		global_action(w, k);
-		return;
-	}
-	switch (w->screen) {
-	case WB_PIPE: wb_pipe_action(w, k->act, k->arg); break;
-	case WB_FACT: wb_fact_action(w, k->act, k->arg); break;
-	case WB_TRAJ: wb_traj_action(w, k->act, k->arg); break;
-	case WB_LOG: wb_log_action(w, k->act, k->arg); break;
-	default: break;
 	}
 }
 
@@ -647,8 +624,11 @@ static void restore_handlers(const struct sigaction *old)
 
 static void wb_free(wb *w)
 {
-	wb_fact_free(w);
-	wb_traj_free(w);
+	for (int i = 0; i < WB_NSCREENS; i++) {
+		if (w->state[i] && wb_screens[i]->free)
+			wb_screens[i]->free(w->state[i]);
+		free(w->state[i]);
+	}
 	for (size_t i = 0; i < w->nlog; i++)
 		free(w->log[i].text);
 	free(w->log);
@@ -666,15 +646,17 @@ int wb_run(ll_session *s, const wb_opts *o)
 	w.s = s;
 	w.outdir = o->outdir;
 	w.t0 = ll_now();
-	w.log_follow = 1;
-	w.pipe.step = LL_STEP_DATA;
-	w.pipe.param = -1;
-	w.fact.sel = 0;
-	ll_view3d_reset(&w.traj.view);
 	pthread_mutex_init(&w.lock, NULL);
 	w.cmdline = strdup(o->cmdline ? o->cmdline : "latentlab tui");
 	w.save_path = s->path ? strdup(s->path) : ll_path_join(o->outdir, "session.lab");
-	if (!w.cmdline || !w.save_path) {
+	int oom = !w.cmdline || !w.save_path;
+	for (int i = 0; i < WB_NSCREENS && !oom; i++) {
+		const wb_screen_def *d = wb_screens[i];
+		oom = d->state_size && (w.state[i] = calloc(1, d->state_size)) == NULL;
+		if (!oom && d->init)
+			d->init(&w, w.state[i]);
+	}
+	if (oom) {
 		wb_free(&w);
 		cmd_error("tui: out of memory");
 		return 1;
@@ -737,8 +719,8 @@ int wb_run(ll_session *s, const wb_opts *o)
 				break;
 		}
 		wb_job_poll(&w);
-		if (w.screen == WB_TRAJ)
-			wb_traj_tick(&w);
+		if (wb_screens[w.screen]->tick)
+			wb_screens[w.screen]->tick(&w);
 		draw(&w);
 		wint_t ch;
 		int r = get_wch(&ch);
