@@ -64,15 +64,17 @@ max_iter = 100000
 [trajectory]
 [report]
 EOF
-# run NAME CMD...: CMD with its pid in NAME.pid; then its exit status in
-# NAME.exit and the terminal's modes in NAME.stty
+# run NAME CMD...: CMD with its pid in NAME.pid; then the terminal's modes
+# in NAME.stty and, last (wait_exit polls for it), its exit status in
+# NAME.exit
 # (it shares the workbench's process group, so it must outlive a Ctrl-C)
 cat > "$T/wrap.sh" <<'EOF'
 trap : INT
 name=$1; shift
 sh -c 'echo $$ > "$0"; exec "$@"' "$name.pid" "$@" 2> "$name.err"
-echo "EXIT=$?" > "$name.exit"
+rc=$?
 stty -a > "$name.stty" 2>&1
+echo "EXIT=$rc" > "$name.exit"
 EOF
 
 # start NAME SESSION ENV...: a tmux server ll<pid><NAME> running the
