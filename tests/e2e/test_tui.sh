@@ -166,6 +166,11 @@ while IFS= read -r line; do
 	esac
 done < "$T/keylist"
 tap_result $ok "every key and command of the key table is in the man page"
+# the digit keys and :screen are made from the list of screens (screens.def)
+nscr=$(grep -c '^WB_SCREEN(' "$SRC/tui/wb/screens.def")
+[ "$(grep -c -E '^  [1-9] +[A-Z][a-z]+ screen$' "$T/keys")" -eq "$nscr" ] &&
+	grep -q -E "^  :screen 1-$nscr\\|NAME +switch to a screen \\(pipeline, factors, trajectory, log[,)]" "$T/keys"
+tap_result $? "tui --keys: a digit key per screen; :screen 1-N|NAME names them"
 
 # ---- no arguments on a terminal: the demo session ------------------------------
 SOCKS="$SOCKS ll$$d"
@@ -216,6 +221,34 @@ tap_result $((r1 + $?)) "Enter zooms a factor; l goes to the next mode"
 keys u Enter : 'rank 2' Enter
 until_ok u shows u '^ rank 2 \(1-3\)'
 tap_result $? ":rank 2 shows rank 2"
+# the zoom is a sub-mode of Factors: its own help title and keys; Esc or q leaves it
+keys u Enter
+until_ok u shows u 'mode 1 of 4: model'
+r1=$?
+keys u '?'
+until_ok u eval "sed -n 3p '$T/u.cap' | grep -q 'Factors (zoomed)'"
+r2=$?
+keys u x Escape
+until_ok u shows u '^ rank 2 \(1-3\)'
+r3=$?
+keys u Enter
+until_ok u shows u 'mode 1 of 4: model'
+r4=$?
+keys u q
+until_ok u shows u '^ rank 2 \(1-3\)'
+tap_result $((r1 + r2 + r3 + r4 + $?)) "Factors zoom: help titled 'Factors (zoomed)'; Esc and q go back to the table"
+keys u : 'screen log' Enter
+until_ok u shows u 'lines  \|  following new lines'
+r1=$?
+keys u Tab
+until_ok u shows u '^ . data +done'
+r2=$?
+keys u BTab
+until_ok u shows u 'lines  \|  following new lines'
+r3=$?
+keys u : 'screen 0' Enter
+until_ok u shows u ':screen takes 1-[1-9] or pipeline, factors, trajectory, log'
+tap_result $((r1 + r2 + r3 + $?)) ":screen log; Tab and Shift-Tab wrap around; :screen 0 names the screens"
 
 keys u 3
 until_ok u shows u 'az=45 el=30 zoom=1'
