@@ -125,6 +125,25 @@ int wb_parse_long(const char *s, long *v)
 	return *end == '\0';
 }
 
+/* "a, b, c" from name(0) .. name(count - 1), for messages. */
+static void join_names(char *buf, size_t n, int count, const char *(*name)(int i))
+{
+	size_t len = 0;
+	buf[0] = '\0';
+	for (int i = 0; i < count && len < n; i++)
+		len += (size_t)snprintf(buf + len, n - len, "%s%s", i ? ", " : "", name(i));
+}
+
+static const char *step_name(int i)
+{
+	return ll_step_name((ll_step_kind)i);
+}
+
+static const char *screen_id(int i)
+{
+	return wb_screens[i]->id;
+}
+
 static void colon_run(wb *w, char *args, int force)
 {
 	if (!*args || !strcmp(args, "all"))
@@ -174,7 +193,9 @@ static void colon_set(wb *w, char *args, int force)
 		return;
 	}
 	if (k < 0) {
-		wb_msg(w, 1, ":set: no step '%s' (session, data, train, tensor, tca, trajectory, report)", step);
+		char steps[256];
+		join_names(steps, sizeof steps, LL_NSTEPS, step_name);
+		wb_msg(w, 1, ":set: no step '%s' (%s)", step, steps);
 		return;
 	}
 	wb_do_set(w, (ll_step_kind)k, key, value);
@@ -193,19 +214,10 @@ static void colon_write(wb *w, char *args, int force)
 		wb_do_report(w);
 }
 
-/* "pipeline, factors, trajectory, log" */
-static void screen_ids(char *buf, size_t n)
-{
-	size_t len = 0;
-	buf[0] = '\0';
-	for (int i = 0; i < WB_NSCREENS && len < n; i++)
-		len += (size_t)snprintf(buf + len, n - len, "%s%s", i ? ", " : "", wb_screens[i]->id);
-}
-
 static void screen_text(char *args, size_t na, char *help, size_t nh)
 {
 	char ids[256];
-	screen_ids(ids, sizeof ids);
+	join_names(ids, sizeof ids, WB_NSCREENS, screen_id);
 	snprintf(args, na, "1-%d|NAME", WB_NSCREENS);
 	snprintf(help, nh, "switch to a screen (%s)", ids);
 }
@@ -227,7 +239,7 @@ static void colon_screen(wb *w, char *args, int force)
 	int sc = screen_by_name(args);
 	if (sc < 0) {
 		char ids[256];
-		screen_ids(ids, sizeof ids);
+		join_names(ids, sizeof ids, WB_NSCREENS, screen_id);
 		wb_msg(w, 1, ":screen takes 1-%d or %s", WB_NSCREENS, ids);
 	} else {
 		wb_set_screen(w, sc);
