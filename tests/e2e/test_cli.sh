@@ -64,6 +64,16 @@ tap_ok "tca --help" "$LL" tca --help
 tap_result $? "tca --help lists the options on stdout"
 "$LL" --help 2>/dev/null | grep -q 'tca'
 tap_result $? "latentlab --help lists tca"
+# the command list is tui/cli/commands.def: --help lists it in that order,
+# and every command answers --help on stdout with status 0
+sed -n 's/^LL_CMD(\(.*\))$/\1/p' "$SRC/tui/cli/commands.def" > "$T/cmds"
+"$LL" --help 2>/dev/null | sed -n 's/^  \([a-z]*\) .*/\1/p' | cmp -s - "$T/cmds" && [ -s "$T/cmds" ]
+tap_result $? "latentlab --help lists the commands of commands.def, in order"
+ok=0
+while IFS= read -r c; do
+	"$LL" "$c" --help 2>/dev/null | grep -q "usage: latentlab $c" || { echo "# '$c --help' printed no usage"; ok=1; }
+done < "$T/cmds"
+tap_result $ok "every command prints its usage on --help"
 exit_is "no command: exit 2" 2 "$LL"
 tap_fails "unknown command" "unknown command 'frobnicate'" "$LL" frobnicate
 exit_is "unknown command: exit 2" 2 "$LL" frobnicate

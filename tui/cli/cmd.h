@@ -1,8 +1,9 @@
 /*
- * cmd.h - latentlab's subcommands.  Each takes (argc, argv) with argv[0]
- * the subcommand name and returns the process exit status: 0 on success,
- * 1 on a runtime error (message already printed as one line on stderr),
- * 2 on a usage error.
+ * cmd.h - latentlab's subcommands.  Each is a descriptor ll_cmd_<name>
+ * defined in its file and listed once in commands.def.  run takes
+ * (argc, argv) with argv[0] the subcommand name and returns the process
+ * exit status: 0 on success, 1 on a runtime error (message already
+ * printed as one line on stderr), 2 on a usage error.
  */
 #ifndef LL_CMD_H
 #define LL_CMD_H
@@ -10,15 +11,12 @@
 typedef struct ll_cmd {
 	const char *name;
 	int (*run)(int argc, char **argv);
-	const char *summary;
+	const char *summary; /* one line for `latentlab --help` */
 } ll_cmd;
 
-int cmd_info(int argc, char **argv);
-int cmd_tca(int argc, char **argv);
-int cmd_run(int argc, char **argv);
-int cmd_demo(int argc, char **argv);
-int cmd_synth(int argc, char **argv);
-int cmd_tui(int argc, char **argv);
+#define LL_CMD(name) extern const ll_cmd ll_cmd_##name;
+#include "cli/commands.def"
+#undef LL_CMD
 
 /* "latentlab ARG..." (malloc'd, caller frees), or NULL when out of memory. */
 char *cmd_join_args(int argc, char **argv);

@@ -275,7 +275,7 @@ out:
 	return status;
 }
 
-int cmd_info(int argc, char **argv)
+static int cmd_info(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{"json", no_argument, NULL, 'J'},
@@ -317,3 +317,5 @@ int cmd_info(int argc, char **argv)
 	}
 	return status;
 }
+
+const ll_cmd ll_cmd_info = {"info", cmd_info, "print shape, dtype and statistics of a .npy/.npz/IDX file"};

@@ -1,16 +1,11 @@
 /*
- * latentlab run / demo / synth: replay a session file in batch, run the
- * built-in demo session, or write a simulated population with planted
- * ground truth.  `run` and `demo` drive the same session code as the
+ * latentlab run / demo: replay a session file in batch, or run the
+ * built-in demo session.  Both drive the same session code as the
  * workbench (src/pipeline/ll_session.h); the report comes from report/.
  */
 #include "config.h"
 
-#include <ctype.h>
-#include <errno.h>
 #include <getopt.h>
-#include <stdarg.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,7 +16,6 @@
 #include "ll_report.h"
 #include "pipeline/ll_record.h"
 #include "pipeline/ll_session.h"
-#include "sim/ll_synth.h"
 
 typedef struct run_ui {
 	int tty;     /* stderr is a terminal: show a progress line */
@@ -201,122 +195,15 @@ static int run_common(int argc, char **argv, int demo)
 	return rc == LL_OK ? 0 : 1;
 }
 
-int cmd_run(int argc, char **argv)
+static int cmd_run(int argc, char **argv)
 {
 	return run_common(argc, argv, 0);
 }
 
-int cmd_demo(int argc, char **argv)
+static int cmd_demo(int argc, char **argv)
 {
 	return run_common(argc, argv, 1);
 }
 
-static void synth_usage(FILE *fp)
-{
-	fputs("usage: latentlab synth -o OUTDIR [OPTIONS]\n"
-	      "\n"
-	      "Simulate a population of Poisson-spiking neurons (neurons x time x trials)\n"
-	      "driven by planted latent factors: a slow learning factor across trials, a\n"
-	      "fast within-trial factor, and a condition factor (trials alternate between\n"
-	      "two conditions).  Writes OUTDIR/data.npy, labels.npy, truth_factor_0..2.npy,\n"
-	      "truth_lambda.npy and synth.json (component names, options, seed), so an\n"
-	      "analysis can be checked against the answer.\n"
-	      "\noptions:\n"
-	      "  -o, --output OUTDIR   write the files here (required)\n"
-	      "      --neurons N       default 50\n"
-	      "      --time N          time bins per trial, default 60\n"
-	      "      --trials N        default 80\n"
-	      "      --rank R          planted factors, default 3\n"
-	      "      --noise KIND      poisson (default), gaussian or none\n"
-	      "  -s, --seed S          default 1; [session] seed = S in a session with\n"
-	      "                        [data] kind = synth makes the same population\n"
-	      "  -h, --help            show this help\n", fp);
-}
-
-/* A whole number >= min; refuses signs, exponents and overflow. */
-static int parse_count(const char *s, size_t *out, unsigned long long min)
-{
-	char *end;
-	errno = 0;
-	unsigned long long v = strtoull(s, &end, 10);
-	if (!isdigit((unsigned char)*s) || *end || errno == ERANGE || v < min || v > SIZE_MAX)
-		return 0;
-	*out = (size_t)v;
-	return 1;
-}
-
-int cmd_synth(int argc, char **argv)
-{
-	static const struct option opts[] = {
-		{"output", required_argument, NULL, 'o'}, {"neurons", required_argument, NULL, 'N'},
-		{"time", required_argument, NULL, 'T'},   {"trials", required_argument, NULL, 'K'},
-		{"rank", required_argument, NULL, 'R'},   {"noise", required_argument, NULL, 'z'},
-		{"seed", required_argument, NULL, 's'},   {"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
-	};
-	ll_synth_opts o;
-	const char *outdir = NULL;
-	int c;
-	ll_synth_opts_default(&o);
-	opterr = 0;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, ":o:s:h", opts, NULL)) != -1) {
-		size_t v;
-		switch (c) {
-		case 'o': outdir = optarg; break;
-		case 'N': case 'T': case 'K': case 'R': case 's':
-			if (!parse_count(optarg, &v, c == 's' ? 0 : 1)) {
-				const char *name = "?";
-				for (const struct option *op = opts; op->name; op++)
-					if (op->val == c)
-						name = op->name;
-				cmd_error("synth: --%s needs a %s whole number, not '%s'", name,
-					  c == 's' ? "non-negative 64-bit" : "positive", optarg);
-				return 2;
-			}
-			if (c == 'N') o.neurons = v;
-			else if (c == 'T') o.time = v;
-			else if (c == 'K') o.trials = v;
-			else if (c == 'R') o.rank = v;
-			else o.seed = v;
-			break;
-		case 'z':
-			if (ll_synth_noise_parse(optarg, &o.noise) != LL_OK) {
-				cmd_error("synth: --noise must be poisson, gaussian or none, not '%s'", optarg);
-				return 2;
-			}
-			break;
-		case 'h': synth_usage(stdout); return 0;
-		case ':':
-			cmd_error("synth: option '%s' needs a value (try 'latentlab synth --help')", argv[optind - 1]);
-			return 2;
-		default:
-			cmd_error("synth: unknown option '%s' (try 'latentlab synth --help')", argv[optind - 1]);
-			return 2;
-		}
-	}
-	if (optind < argc) {
-		cmd_error("synth: unexpected argument '%s'", argv[optind]);
-		return 2;
-	}
-	if (!outdir) {
-		cmd_error("synth: no output directory: use -o OUTDIR");
-		return 2;
-	}
-	ll_err err = {0, ""};
-	ll_synth sy;
-	int rc = ll_synth_check(&o, &err);
-	if (rc == LL_OK)
-		rc = ll_synth_make(&o, &sy, &err);
-	else
-		memset(&sy, 0, sizeof sy);
-	if (rc == LL_OK)
-		rc = ll_synth_write(&sy, outdir, &err);
-	if (rc == LL_OK)
-		printf("wrote %zu neurons x %zu time bins x %zu trials (%zu planted factors, %s noise) to %s\n",
-		       o.neurons, o.time, o.trials, o.rank, ll_synth_noise_name(o.noise), outdir);
-	else
-		cmd_error("%s", err.msg); /* ll_synth's messages start with "synth:" */
-	ll_synth_free(&sy);
-	return rc == LL_OK ? 0 : (rc == LL_EINVAL ? 2 : 1);
-}
+const ll_cmd ll_cmd_run = {"run", cmd_run, "replay a session file in batch, writing results and the report"};
+const ll_cmd ll_cmd_demo = {"demo", cmd_demo, "run the built-in MNIST session on the bundled data"};

@@ -202,7 +202,7 @@ static void print_table(const char *data, const char *outdir, const ll_ensemble 
 
 enum { OPT_MASK = 256, OPT_TOL, OPT_MAXITER, OPT_INIT, OPT_SIM, OPT_NOFUSE };
 
-int cmd_tca(int argc, char **argv)
+static int cmd_tca(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{"output", required_argument, NULL, 'o'},
@@ -419,3 +419,5 @@ out:
 	ll_tensor_free(&M);
 	return status;
 }
+
+const ll_cmd ll_cmd_tca = {"tca", cmd_tca, "fit a CP/TCA ensemble over ranks x replicates"};

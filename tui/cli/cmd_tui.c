@@ -36,7 +36,7 @@ static void tui_usage(FILE *fp)
 	      "\nExit status: 0 success, 1 error, 2 usage error.\n", fp);
 }
 
-int cmd_tui(int argc, char **argv)
+static int cmd_tui(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{"output", required_argument, NULL, 'o'}, {"ascii", no_argument, NULL, 'A'},
@@ -97,3 +97,5 @@ int cmd_tui(int argc, char **argv)
 	ll_session_free(&s);
 	return code;
 }
+
+const ll_cmd ll_cmd_tui = {"tui", cmd_tui, "open the terminal workbench (what 'latentlab' alone does on a terminal)"};

@@ -9,13 +9,10 @@
 
 #include "cli/cmd.h"
 
-static const ll_cmd commands[] = {
-	{"tui", cmd_tui, "open the terminal workbench (what 'latentlab' alone does on a terminal)"},
-	{"demo", cmd_demo, "run the built-in MNIST session on the bundled data"},
-	{"run", cmd_run, "replay a session file in batch, writing results and the report"},
-	{"tca", cmd_tca, "fit a CP/TCA ensemble over ranks x replicates"},
-	{"synth", cmd_synth, "simulate a neural population with planted latent factors"},
-	{"info", cmd_info, "print shape, dtype and statistics of a .npy/.npz/IDX file"},
+static const ll_cmd *const commands[] = {
+#define LL_CMD(name) &ll_cmd_##name,
+#include "cli/commands.def"
+#undef LL_CMD
 };
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
 
@@ -51,7 +48,7 @@ static void usage(FILE *fp)
 		"Find and compare low-dimensional latent structure in neural data.\n\n"
 		"commands:\n");
 	for (size_t i = 0; i < NCOMMANDS; i++)
-		fprintf(fp, "  %-8s %s\n", commands[i].name, commands[i].summary);
+		fprintf(fp, "  %-8s %s\n", commands[i]->name, commands[i]->summary);
 	fprintf(fp, "\n'latentlab COMMAND --help' describes each command.\n");
 }
 
@@ -62,7 +59,7 @@ int main(int argc, char **argv)
 		if (isatty(0) && isatty(1)) {
 			static char name[] = "tui";
 			char *tui_argv[] = {name, NULL};
-			return cmd_tui(1, tui_argv);
+			return ll_cmd_tui.run(1, tui_argv);
 		}
 		usage(stderr);
 		return 2;
@@ -76,8 +73,8 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	for (size_t i = 0; i < NCOMMANDS; i++)
-		if (!strcmp(argv[1], commands[i].name))
-			return commands[i].run(argc - 1, argv + 1);
+		if (!strcmp(argv[1], commands[i]->name))
+			return commands[i]->run(argc - 1, argv + 1);
 	cmd_error("unknown command '%s' (try 'latentlab --help')", argv[1]);
 	return 2;
 }
