@@ -25,6 +25,7 @@
 #include "ll_html.h"
 #include "ll_section.h"
 #include "pipeline/ll_session.h"
+#include "tensor/ll_tensor.h"
 
 /* what a table cell shows for no number (NaN, infinite, not known) */
 #define DOC_NA "&ndash;"

@@ -26,21 +26,29 @@ void ll_report_fig_free(ll_report_fig *f)
 
 int ll_report_has_training(const ll_session *s)
 {
-	const ll_train_log *t = &s->train;
-	return s->state[LL_STEP_TRAIN] == LL_STATE_DONE && t->models > 0 && t->snapshots > 0 &&
+	const ll_train_log *t = s->res.train ? &s->res.train->log : NULL;
+	return s->state[LL_STEP_TRAIN] == LL_STATE_DONE && t && t->models > 0 && t->snapshots > 0 &&
 	       t->step && t->loss && t->acc;
 }
 
 int ll_report_has_tca(const ll_session *s)
 {
-	const ll_ens_rank *r = ll_ens_get(&s->ens, s->chosen_rank);
-	return s->state[LL_STEP_TCA] == LL_STATE_DONE && r && r->nrep > 0 && r->fits && s->X.data &&
-	       r->fits[0].K.nmodes == s->X.nmodes;
+	if (s->state[LL_STEP_TCA] != LL_STATE_DONE || !s->res.tca || !s->res.tensor)
+		return 0;
+	const ll_ens_rank *r = ll_ens_get(&s->res.tca->ens, s->res.tca->chosen_rank);
+	return r && r->nrep > 0 && r->fits && s->res.tensor->X.data &&
+	       r->fits[0].K.nmodes == s->res.tensor->X.nmodes;
+}
+
+int ll_report_has_conditions(const ll_session *s)
+{
+	const struct ll_res_data *d = s->res.data;
+	return d && d->X.nmodes > 0 && d->modes[d->X.nmodes - 1].labels;
 }
 
 int ll_report_has_traj(const ll_session *s)
 {
-	const ll_traj_set *ts = s->traj;
+	const ll_traj_set *ts = s->res.traj ? &s->res.traj->ts : NULL;
 	return s->state[LL_STEP_TRAJ] == LL_STATE_DONE && ts && ts->xyz && ts->n_paths > 0 &&
 	       ts->n_points > 0 && ts->n_axes >= 2;
 }
@@ -76,11 +84,11 @@ double *ll_report_time_axis(const ll_session *s, size_t n, const char *fallback,
 			    const char **xlabel)
 {
 	double *x = ll_malloc_array(n ? n : 1, sizeof *x);
-	int steps = ll_report_has_training(s) && s->train.snapshots == n;
+	int steps = ll_report_has_training(s) && s->res.train->log.snapshots == n;
 	if (!x)
 		return NULL;
 	for (size_t i = 0; i < n; i++)
-		x[i] = steps ? (double)s->train.step[i] : (double)i;
+		x[i] = steps ? (double)s->res.train->log.step[i] : (double)i;
 	*xlabel = steps ? "training step" : fallback;
 	return x;
 }

@@ -18,6 +18,11 @@
 #include "ll_html.h"
 #include "plot/ll_plot.h"
 #include "pipeline/ll_session.h"
+#include "pipeline/steps/step_data.h"
+#include "pipeline/steps/step_tca.h"
+#include "pipeline/steps/step_tensor.h"
+#include "pipeline/steps/step_train.h"
+#include "pipeline/steps/step_traj.h"
 
 typedef struct ll_report_fig {
 	char name[32];     /* file stem: figures/<name>.png and figures/<name>.csv */
@@ -33,6 +38,8 @@ void ll_report_fig_free(ll_report_fig *f);
 int ll_report_has_training(const ll_session *s);
 int ll_report_has_tca(const ll_session *s);       /* an ensemble with the chosen rank */
 int ll_report_has_traj(const ll_session *s);      /* a set with >= 2 axes of data */
+/* array data with per-trial condition labels (on its last mode) */
+int ll_report_has_conditions(const ll_session *s);
 
 /* The x position at which the rank figure draws replicate k of n at rank
  * r: the replicates spread over [r - 0.18, r + 0.18] (best first). */

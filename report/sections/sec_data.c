@@ -9,12 +9,12 @@ static void sec_data_glance(doc *d)
 {
 	ll_session *s = d->s;
 	char sh[256];
-	if (s->X.data) {
-		doc_shape_text(&s->X, s->modes, sh, sizeof sh);
+	if (s->res.tensor && s->res.tensor->X.data) {
+		doc_shape_text(&s->res.tensor->X, s->res.tensor->modes, sh, sizeof sh);
 		doc_put(d, "- **Data:** ");
 		doc_md_text(d, sh);
-		if (s->truth.rank > 0)
-			doc_putf(d, ", simulated with %zu planted factors", s->truth.rank);
+		if (s->res.data && s->res.data->truth.rank > 0)
+			doc_putf(d, ", simulated with %zu planted factors", s->res.data->truth.rank);
 		doc_put(d, ".\n");
 	}
 }
@@ -70,30 +70,30 @@ static void sec_data(doc *d)
 		doc_md_text(d, s->status[LL_STEP_DATA]);
 		doc_put(d, ".\n\n");
 	}
-	if (!s->X.data) {
+	if (!s->res.tensor || !s->res.tensor->X.data) {
 		doc_not_run(d, LL_STEP_TENSOR);
 		return;
 	}
 	const char *norm = doc_param(d, LL_STEP_TENSOR, "normalize");
-	doc_shape_text(&s->X, s->modes, sh, sizeof sh);
+	doc_shape_text(&s->res.tensor->X, s->res.tensor->modes, sh, sizeof sh);
 	doc_put(d, "The **analysis tensor** is ");
 	doc_md_text(d, sh);
-	doc_putf(d, " (%zu entries). Its modes, and how the figures draw them:\n\n", s->X.size);
+	doc_putf(d, " (%zu entries). Its modes, and how the figures draw them:\n\n", s->res.tensor->X.size);
 	doc_tbl_begin(d, NULL);
 	doc_tbl_head(d, "#mode|name|#size|kind|plotted as|labels");
-	for (int m = 0; m < s->X.nmodes; m++) {
-		const ll_mode_info *mi = &s->modes[m];
+	for (int m = 0; m < s->res.tensor->X.nmodes; m++) {
+		const ll_mode_info *mi = &s->res.tensor->modes[m];
 		doc_tr_begin(d, 0);
 		doc_td_size(d, (size_t)m);
 		doc_td(d, mi->name);
-		doc_td_size(d, s->X.dim[m]);
+		doc_td_size(d, s->res.tensor->X.dim[m]);
 		doc_td(d, ll_mode_kind_name(mi->kind));
 		doc_td(d, ll_report_kind_plot(mi->kind));
 		if (mi->labels) {
 			/* the distinct labels, in order of first appearance up to 12 */
 			char lab[256] = "";
 			int seen[12], nseen = 0, more = 0;
-			for (size_t i = 0; i < s->X.dim[m]; i++) {
+			for (size_t i = 0; i < s->res.tensor->X.dim[m]; i++) {
 				int dup = 0;
 				for (int j = 0; j < nseen; j++)
 					dup |= seen[j] == mi->labels[i];
@@ -128,10 +128,10 @@ static void sec_data(doc *d)
 	else
 		doc_put(d, ", not normalised (`normalize = none`)");
 	char lo[32], hi[32];
-	doc_fmt_num(lo, sizeof lo, s->x_min, "%.4g");
-	doc_fmt_num(hi, sizeof hi, s->x_max, "%.4g");
+	doc_fmt_num(lo, sizeof lo, s->res.tensor->x_min, "%.4g");
+	doc_fmt_num(hi, sizeof hi, s->res.tensor->x_max, "%.4g");
 	doc_putf(d, "; they range from %s to %s. Missing entries (NaN, or 0 in the mask): %zu (%.2f%%).\n\n",
-		 lo, hi, s->n_missing, s->X.size ? 100.0 * (double)s->n_missing / (double)s->X.size : 0.0);
+		 lo, hi, s->res.tensor->n_missing, s->res.tensor->X.size ? 100.0 * (double)s->res.tensor->n_missing / (double)s->res.tensor->X.size : 0.0);
 }
 
 const ll_section ll_section_data = {

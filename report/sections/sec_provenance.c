@@ -42,22 +42,12 @@ static void session_file(doc *d)
 	doc_put(d, "\n");
 }
 
-/* The output folders of the steps that ran, each as "`DIR/` (what), ".
- * TODO(step registry): each step's descriptor will name its folder and
- * describe it; then this list comes from there, as the figures come from
- * the sections. */
+/* The folders the steps wrote, from the step list: what each holds. */
 static void step_files(doc *d)
 {
-	if (doc_step_done(d, LL_STEP_DATA) && !strcmp(doc_param(d, LL_STEP_DATA, "kind"), "synth"))
-		doc_put(d, "`data/` (the simulated data and planted factors), ");
-	if (doc_step_done(d, LL_STEP_TRAIN))
-		doc_put(d, "`train/` (logged activity, losses, model weights), ");
-	if (doc_step_done(d, LL_STEP_TENSOR))
-		doc_put(d, "`tensor/` (the analysis tensor), ");
-	if (doc_step_done(d, LL_STEP_TCA))
-		doc_put(d, "`tca/` (every fit, `summary.json`), ");
-	if (doc_step_done(d, LL_STEP_TRAJ))
-		doc_put(d, "`trajectory/` (paths), ");
+	for (int k = 0; k < LL_NSTEPS; k++)
+		if (doc_step_done(d, (ll_step_kind)k) && d->s->wrote[k] && ll_step_outputs((ll_step_kind)k))
+			doc_putf(d, "`%s/` (%s), ", ll_step_name((ll_step_kind)k), ll_step_outputs((ll_step_kind)k));
 }
 
 static void sec_provenance(doc *d)
@@ -114,7 +104,7 @@ static void sec_provenance(doc *d)
 	doc_html_text(d, doc_param(d, LL_STEP_SESSION, "threads"));
 	doc_put(d, " (0 = all cores)</td></tr>\n");
 	if (ll_report_has_tca(s))
-		doc_putf(d, "<tr><td>TCA worker threads</td><td>%d</td></tr>\n", s->ens.opts.threads);
+		doc_putf(d, "<tr><td>TCA worker threads</td><td>%d</td></tr>\n", s->res.tca->ens.opts.threads);
 	doc_putf(d, "<tr><td>run (data step started, UTC)</td><td>%s</td></tr>\n", date);
 	doc_put(d, "<tr><td>session seed</td><td><code>");
 	doc_html_text(d, doc_param(d, LL_STEP_SESSION, "seed"));

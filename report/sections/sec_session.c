@@ -6,8 +6,17 @@ static void sec_session(doc *d)
 {
 	ll_session *s = d->s;
 	doc_put(d, "A *session* is a whole analysis written down as one small text file: each `[section]` "
-		   "is a step of the pipeline *data &rarr; (train) &rarr; tensor &rarr; tca &rarr; trajectory "
-		   "&rarr; report* with its parameters. latentlab ran the steps below in order and kept "
+		   "is a step of the pipeline *");
+	/* the steps that run, from the step list; a step only some data
+	 * have (train: MNIST) in parentheses */
+	for (int k = 0, first = 1; k < LL_NSTEPS; k++) {
+		if (!ll_step_runs((ll_step_kind)k))
+			continue;
+		doc_putf(d, ll_step_conditional((ll_step_kind)k) ? "%s(%s)" : "%s%s", first ? "" : " &rarr; ",
+			 ll_step_name((ll_step_kind)k));
+		first = 0;
+	}
+	doc_put(d, "* with its parameters. latentlab ran the steps below in order and kept "
 		   "their results; this report only reads them.\n\n");
 	doc_tbl_begin(d, "Steps as run: state, wall time, and the step's one-line result");
 	doc_tbl_head(d, "step|state|#seconds|result");

@@ -23,12 +23,12 @@
 
 static int fig_rank(const ll_session *s, ll_report_fig *f, ll_err *err)
 {
-	const ll_ensemble *e = &s->ens;
 	int rc;
 
 	ll_report_fig_init(f);
 	if (!ll_report_has_tca(s))
 		return ll_err_set(err, LL_EINVAL, "figure tca_rank: the session has no TCA ensemble");
+	const ll_ensemble *e = &s->res.tca->ens;
 	if ((rc = ll_report_fig_start(f, "tca_rank", 1000, 400, 1, 2, err)) != LL_OK)
 		return rc;
 	size_t total = 0, nr = e->nranks;
@@ -92,11 +92,11 @@ static int fig_rank(const ll_session *s, ll_report_fig *f, ll_err *err)
 	er->legend = LL_PLOT_LEGEND_NE;
 	sm->legend = LL_PLOT_LEGEND_SW;
 	char lab[48];
-	snprintf(lab, sizeof lab, "chosen rank %zu", s->chosen_rank);
+	snprintf(lab, sizeof lab, "chosen rank %zu", s->res.tca->chosen_rank);
 	ll_plot_style vst = {.color = LL_RGB(0x99, 0x99, 0x99), .dash = 4, .width = 1.5};
 	ll_plot_style dots = {.color = LL_RGBA_SET_ALPHA(LL_PLOT_BLACK, 0x80), .marker_size = 6, .label = "replicate"};
-	if ((rc = ll_plot_vline(er, (double)s->chosen_rank, &vst, err)) ||
-	    (rc = ll_plot_vline(sm, (double)s->chosen_rank, &vst, err)) ||
+	if ((rc = ll_plot_vline(er, (double)s->res.tca->chosen_rank, &vst, err)) ||
+	    (rc = ll_plot_vline(sm, (double)s->res.tca->chosen_rank, &vst, err)) ||
 	    (rc = ll_plot_scatter(er, ex, ey, ne, NULL, &dots, err)) ||
 	    (rc = ll_plot_line(er, rk, best, nr, &(ll_plot_style){.color = ll_plot_palette(1), .width = 2,
 								  .marker = LL_PLOT_MARKER_SQUARE,
@@ -128,7 +128,7 @@ static int fig_convergence(const ll_session *s, ll_report_fig *f, ll_err *err)
 	ll_report_fig_init(f);
 	if (!ll_report_has_tca(s))
 		return ll_err_set(err, LL_EINVAL, "figure tca_convergence: the session has no TCA ensemble");
-	const ll_ens_rank *r = ll_ens_get(&s->ens, s->chosen_rank);
+	const ll_ens_rank *r = ll_ens_get(&s->res.tca->ens, s->res.tca->chosen_rank);
 	if ((rc = ll_report_fig_start(f, "tca_convergence", 1000, 340, 1, 1, err)) != LL_OK)
 		return rc;
 	snprintf(f->fig.title, sizeof f->fig.title, "Convergence of the %zu fit%s at rank %zu", r->nrep,
@@ -206,7 +206,7 @@ static int fig_factors(const ll_session *s, ll_report_fig *f, ll_err *err)
 	ll_report_fig_init(f);
 	if (!ll_report_has_tca(s))
 		return ll_err_set(err, LL_EINVAL, "figure factors: the session has no TCA ensemble");
-	const ll_ktensor *K = &ll_ens_get(&s->ens, s->chosen_rank)->fits[0].K;
+	const ll_ktensor *K = &ll_ens_get(&s->res.tca->ens, s->res.tca->chosen_rank)->fits[0].K;
 	int N = K->nmodes, R = (int)K->rank;
 	int w = 80 + 240 * N, h = 110 + 100 * R;
 	if (w < 720)
@@ -220,7 +220,7 @@ static int fig_factors(const ll_session *s, ll_report_fig *f, ll_err *err)
 	ll_plot_fig_factor_style(&f->fig, 0, R);
 	ll_html_buf_puts(&f->csv, "component,weight,mode,index,x,value,label\n");
 	for (int n = 0; n < N && rc == LL_OK; n++) {
-		const ll_mode_info *mi = &s->modes[n];
+		const ll_mode_info *mi = &s->res.tensor->modes[n];
 		size_t nidx = K->dim[n];
 		const char *xl = mi->name;
 		double *x = NULL, *y = ll_malloc_array(nidx, sizeof *y);
@@ -305,7 +305,7 @@ static int fig_factors(const ll_session *s, ll_report_fig *f, ll_err *err)
 				if (nlr > 1 && dl[j] >= 0 && (size_t)dl[j] < nlr && nlr <= 16)
 					snprintf(lab, sizeof lab, "lr %g", lr[dl[j]]);
 				else
-					snprintf(lab, sizeof lab, "%s %d", n == s->X.nmodes - 1 && s->trial_labels
+					snprintf(lab, sizeof lab, "%s %d", n == s->res.tensor->X.nmodes - 1 && ll_report_has_conditions(s)
 						 ? "condition" : "label", dl[j]);
 				rc = ll_plot_legend_add(top, &(ll_plot_style){.color = ll_report_label_color(j),
 									      .marker = LL_PLOT_MARKER_CIRCLE,
@@ -326,12 +326,12 @@ static void sec_tca_glance(doc *d)
 {
 	ll_session *s = d->s;
 	if (ll_report_has_tca(s)) {
-		const ll_ens_rank *r = ll_ens_get(&s->ens, s->chosen_rank);
+		const ll_ens_rank *r = ll_ens_get(&s->res.tca->ens, s->res.tca->chosen_rank);
 		ll_ens_stats st;
 		if (ll_ens_rank_stats(r, &st, NULL) == LL_OK) {
 			doc_putf(d, "- **TCA:** %s, ranks %zu-%zu x %zu replicates; rank **%zu** chosen (error %.4f",
-				 ll_cp_method_name(s->ens.method), s->ens.ranks[0].rank,
-				 s->ens.ranks[s->ens.nranks - 1].rank, r->nrep, s->chosen_rank, st.best);
+				 ll_cp_method_name(s->res.tca->ens.method), s->res.tca->ens.ranks[0].rank,
+				 s->res.tca->ens.ranks[s->res.tca->ens.nranks - 1].rank, r->nrep, s->res.tca->chosen_rank, st.best);
 			if (isfinite(st.mean_sim))
 				doc_putf(d, ", replicate similarity %.3f", st.mean_sim);
 			doc_put(d, ").\n");
@@ -350,7 +350,7 @@ static void weights_table(doc *d, const ll_ktensor *K)
 	char head[512] = "component|#weight|#share (%)";
 	for (int n = 0; n < K->nmodes; n++) {
 		size_t l = strlen(head);
-		snprintf(head + l, sizeof head - l, "|#peak %s", s->modes[n].name);
+		snprintf(head + l, sizeof head - l, "|#peak %s", s->res.tensor->modes[n].name);
 	}
 	doc_tbl_head(d, head);
 	for (size_t c = 0; c < K->rank; c++) {
@@ -365,9 +365,9 @@ static void weights_table(doc *d, const ll_ktensor *K)
 			for (size_t i = 1; i < nidx; i++)
 				if (fabs(K->U[n][i * K->rank + c]) > fabs(K->U[n][arg * K->rank + c]))
 					arg = i;
-			if (s->modes[n].kind == LL_MODE_TIME && ll_report_has_training(s) &&
-			    s->train.snapshots == nidx)
-				doc_putf(d, "<td class=\"num\">step %d</td>", s->train.step[arg]);
+			if (s->res.tensor->modes[n].kind == LL_MODE_TIME && ll_report_has_training(s) &&
+			    s->res.train->log.snapshots == nidx)
+				doc_putf(d, "<td class=\"num\">step %d</td>", s->res.train->log.step[arg]);
 			else
 				doc_td_size(d, arg);
 		}
@@ -379,7 +379,7 @@ static void weights_table(doc *d, const ll_ktensor *K)
 static void truth_check(doc *d, const ll_ens_rank *chosen)
 {
 	ll_session *s = d->s;
-	const ll_ktensor *T = &s->truth;
+	const ll_ktensor *T = &s->res.data->truth;
 	doc_heading(d, 3, "truth", "Check against the planted factors");
 	int same = T->nmodes == chosen->fits[0].K.nmodes;
 	for (int n = 0; same && n < T->nmodes; n++)
@@ -396,8 +396,8 @@ static void truth_check(doc *d, const ll_ens_rank *chosen)
 		    "scale).\n\n", T->rank);
 	doc_tbl_begin(d, NULL);
 	doc_tbl_head(d, "best fit at rank|#mean-cos|#tomasi-bro|#congruence");
-	for (size_t i = 0; i < s->ens.nranks; i++) {
-		const ll_ens_rank *r = &s->ens.ranks[i];
+	for (size_t i = 0; i < s->res.tca->ens.nranks; i++) {
+		const ll_ens_rank *r = &s->res.tca->ens.ranks[i];
 		char lab[64];
 		int ch = r->rank == chosen->rank, pl = r->rank == T->rank;
 		snprintf(lab, sizeof lab, "%zu%s", r->rank,
@@ -423,13 +423,13 @@ static void sec_tca(doc *d)
 	ll_session *s = d->s;
 	if (doc_not_run(d, LL_STEP_TCA) || !ll_report_has_tca(s))
 		return;
-	const ll_ensemble *e = &s->ens;
-	const ll_ens_rank *cr = ll_ens_get(e, s->chosen_rank);
+	const ll_ensemble *e = &s->res.tca->ens;
+	const ll_ens_rank *cr = ll_ens_get(e, s->res.tca->chosen_rank);
 	int nonneg = e->method != LL_CP_ALS;
 	char modes[200] = "";
-	for (int n = 0; n < s->X.nmodes; n++) {
+	for (int n = 0; n < s->res.tensor->X.nmodes; n++) {
 		size_t l = strlen(modes);
-		snprintf(modes + l, sizeof modes - l, "%s%s", n ? ", " : "", s->modes[n].name);
+		snprintf(modes + l, sizeof modes - l, "%s%s", n ? ", " : "", s->res.tensor->modes[n].name);
 	}
 	doc_put(d, "Tensor component analysis (a CP or PARAFAC decomposition) approximates the tensor by "
 		   "a sum of *R* components. Each component is the outer product of one vector per mode (");
@@ -444,12 +444,12 @@ static void sec_tca(doc *d)
 		 nonneg ? "non-negative factors" : "unconstrained factors", doc_param(d, LL_STEP_TCA, "init"),
 		 doc_param(d, LL_STEP_TCA, "max_iter"), doc_param(d, LL_STEP_TCA, "tol"), e->ranks[0].rank,
 		 e->ranks[e->nranks - 1].rank, cr->nrep);
-	if (nonneg && s->x_min < 0)
+	if (nonneg && s->res.tensor->x_min < 0)
 		doc_putf(d, "> **Warning:** the tensor has negative entries (down to %.3g), which a "
 			    "non-negative fit cannot represent: its error is inflated and the factors describe "
 			    "only the positive part. Use `method = cp-als`, or data that are non-negative "
 			    "(`normalize = zscore` makes data negative).\n\n",
-			 s->x_min);
+			 s->res.tensor->x_min);
 
 	doc_heading(d, 3, "rank", "Choosing the rank");
 	doc_putf(d, "Figure %d shows the error of every fit against its rank (left) and how similar each "
@@ -462,8 +462,8 @@ static void sec_tca(doc *d)
 		      "first) and a line through the best fit of each rank. Right: similarity of every other "
 		      "fit to the best fit of its rank (dots) and their mean (line); 1 = the same components "
 		      "found again. Dashed: the chosen rank.");
-	doc_putf(d, "**Chosen rank: %zu.** Reason: ", s->chosen_rank);
-	doc_md_text(d, s->rank_reason);
+	doc_putf(d, "**Chosen rank: %zu.** Reason: ", s->res.tca->chosen_rank);
+	doc_md_text(d, s->res.tca->rank_reason);
 	doc_putf(d, ".\n\nSimilarity score: **%s**, ", ll_sim_name(e->sim));
 	doc_md_text(d, ll_sim_describe(e->sim));
 	doc_put(d, ". Each fit is compared with the best fit of its rank; components are matched one to "
@@ -476,7 +476,7 @@ static void sec_tca(doc *d)
 		ll_ens_stats st;
 		if (ll_ens_rank_stats(r, &st, NULL) != LL_OK)
 			continue;
-		doc_tr_begin(d, r->rank == s->chosen_rank);
+		doc_tr_begin(d, r->rank == s->res.tca->chosen_rank);
 		doc_td_size(d, r->rank);
 		doc_td_num(d, st.best, "%.4f");
 		doc_td_num(d, st.median, "%.4f");
@@ -490,7 +490,7 @@ static void sec_tca(doc *d)
 
 	const ll_ktensor *K = &cr->fits[0].K;
 	char hh[64];
-	snprintf(hh, sizeof hh, "The rank-%zu model", s->chosen_rank);
+	snprintf(hh, sizeof hh, "The rank-%zu model", s->res.tca->chosen_rank);
 	doc_heading(d, 3, "factors", hh);
 	doc_putf(d, "Figure %d shows the best fit at the chosen rank as tensortools draws it: one row per "
 		    "component, one column per mode. Unit modes are bars (which units take part), time "
@@ -505,7 +505,7 @@ static void sec_tca(doc *d)
 		      "Factors of the best fit at the chosen rank: rows are components (C1, C2, ...), "
 		      "columns are modes.");
 	weights_table(d, K);
-	if (s->truth.rank > 0)
+	if (s->res.data && s->res.data->truth.rank > 0)
 		truth_check(d, cr);
 
 	doc_heading(d, 3, "convergence", "Convergence and seeds");
@@ -513,7 +513,7 @@ static void sec_tca(doc *d)
 		    "end at the same level found equally good models; a fit stuck well above the others "
 		    "ended in a poorer local optimum. The table lists the seed each fit started from "
 		    "(derived from the session seed), so any single fit can be repeated.\n\n",
-		 d->next_number + 1, s->chosen_rank);
+		 d->next_number + 1, s->res.tca->chosen_rank);
 	doc_place_fig(d, "tca_convergence", "error per iteration of every fit at the chosen rank",
 		      "Error after each iteration of every fit at the chosen rank; the best fit in colour.");
 	doc_tbl_begin(d, "Fits at the chosen rank, best first");

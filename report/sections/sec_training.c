@@ -15,13 +15,13 @@
 
 static int fig_training(const ll_session *s, ll_report_fig *f, ll_err *err)
 {
-	const ll_train_log *t = &s->train;
-	size_t M = t->models, S = t->snapshots;
 	int rc;
 
 	ll_report_fig_init(f);
 	if (!ll_report_has_training(s))
 		return ll_err_set(err, LL_EINVAL, "figure training: the session has no training log");
+	const ll_train_log *t = &s->res.train->log;
+	size_t M = t->models, S = t->snapshots;
 	if ((rc = ll_report_fig_start(f, "training", 1000, 400, 1, 2, err)) != LL_OK)
 		return rc;
 	double *x = ll_malloc_array(S, sizeof *x), *y = ll_malloc_array(S, sizeof *y);
@@ -115,7 +115,7 @@ static void sec_training_glance(doc *d)
 	ll_session *s = d->s;
 	if (ll_report_has_training(s))
 		doc_putf(d, "- **Training:** %zu models; final test accuracy %.1f%% on average (lowest %.1f%%).\n",
-			 s->train.models, 100 * s->train.final_acc_mean, 100 * s->train.final_acc_min);
+			 s->res.train->log.models, 100 * s->res.train->log.final_acc_mean, 100 * s->res.train->log.final_acc_min);
 }
 
 static void sec_training(doc *d)
@@ -123,7 +123,7 @@ static void sec_training(doc *d)
 	ll_session *s = d->s;
 	if (doc_not_run(d, LL_STEP_TRAIN) || !ll_report_has_training(s))
 		return;
-	const ll_train_log *t = &s->train;
+	const ll_train_log *t = &s->res.train->log;
 	size_t M = t->models, S = t->snapshots;
 	doc_putf(d, "Each model was trained with %s (learning rate%s %s%s, minibatches of %s) for %s epoch%s: "
 		    "%d steps, with a snapshot every %s steps (%zu snapshots including the untrained start). "

@@ -22,7 +22,7 @@ static int fig_trajectories(const ll_session *s, ll_report_fig *f, ll_err *err)
 	ll_report_fig_init(f);
 	if (!ll_report_has_traj(s))
 		return ll_err_set(err, LL_EINVAL, "figure trajectories: the session has no trajectories");
-	const ll_traj_set *ts = s->traj;
+	const ll_traj_set *ts = s->res.traj ? &s->res.traj->ts : NULL;
 	size_t P = ts->n_paths, T = ts->n_points;
 	int np = ts->n_axes >= 3 ? 3 : 1;
 	if ((rc = ll_report_fig_start(f, "trajectories", np == 3 ? 1050 : 560, 430, 1, np, err)) != LL_OK)
@@ -119,7 +119,7 @@ static void sec_trajectories_glance(doc *d)
 {
 	ll_session *s = d->s;
 	if (ll_report_has_traj(s)) {
-		const ll_traj_set *ts = s->traj;
+		const ll_traj_set *ts = s->res.traj ? &s->res.traj->ts : NULL;
 		doc_putf(d, "- **Trajectories:** %zu paths x %zu points", ts->n_paths, ts->n_points);
 		for (int a = 0; a < ts->n_axes && a < 3; a++) {
 			doc_put(d, a ? ", " : "; ");
@@ -135,14 +135,14 @@ static void sec_trajectories(doc *d)
 	ll_session *s = d->s;
 	if (doc_not_run(d, LL_STEP_TRAJ))
 		return;
-	const ll_traj_set *ts = s->traj;
+	const ll_traj_set *ts = s->res.traj ? &s->res.traj->ts : NULL;
 	if (!ll_report_has_traj(s)) {
 		doc_put(d, "<p class=\"note\">The trajectories have fewer than two axes that carry data; "
 			   "there is nothing to draw.</p>\n\n");
 		return;
 	}
 	int tca = !strcmp(ts->source, "tca");
-	int bio = s->X.nmodes == 3 && s->modes[0].kind == LL_MODE_UNIT;
+	int bio = s->res.tensor->X.nmodes == 3 && s->res.tensor->modes[0].kind == LL_MODE_UNIT;
 	if (tca) {
 		doc_put(d, "The paths are read off the TCA model: the three components with the largest "
 			   "weights are the axes, and a path's coordinate on a component's axis is the "
@@ -157,9 +157,9 @@ static void sec_trajectories(doc *d)
 			   "fraction of the variance it explains.");
 	} else {
 		const char *path = "path";
-		for (int n = 0; n < s->X.nmodes; n++)
-			if (s->modes[n].kind == LL_MODE_TRIAL)
-				path = s->modes[n].name;
+		for (int n = 0; n < s->res.tensor->X.nmodes; n++)
+			if (s->res.tensor->modes[n].kind == LL_MODE_TRIAL)
+				path = s->res.tensor->modes[n].name;
 		doc_put(d, "The state of each ");
 		doc_md_text(d, path);
 		doc_put(d, " at each snapshot is its whole activity at that moment (every other mode "

@@ -1,5 +1,6 @@
-/* Session files: parameter tables, parsing (libinih), validation, saving.
- * The steps themselves are in steps/, run by ll_pipeline.c. */
+/* Session files: parsing (libinih), typed parameter values, validation,
+ * saving.  The steps are in steps/ (one descriptor each, listed in
+ * steps.def); running them and the graph are in ll_pipeline.c. */
 #include "pipeline/ll_session.h"
 
 #include <ctype.h>
@@ -16,57 +17,52 @@
 #include "base/ll_fs.h"
 #include "pipeline/ll_step.h"
 
-
-
-
-
-
-
-
-
-static const struct {
-	const char *name;
-	const ll_param_def *params;
-	size_t n;
-} steps[LL_NSTEPS] = {
-#define S(n, p) {n, ll_step_##p##_params, LL_STEP_##p##_NPARAMS}
-	S("session", session), S("data", data), S("train", train),
-	S("tensor", tensor), S("tca", tca), S("trajectory", traj),
-	S("report", report),
-#undef S
-};
-
-const char *ll_step_name(ll_step_kind k)
-{
-	return (unsigned)k < LL_NSTEPS ? steps[k].name : "?";
-}
-
-const ll_param_def *ll_step_params(ll_step_kind k, size_t *n)
-{
-	if ((unsigned)k >= LL_NSTEPS) {
-		*n = 0;
-		return NULL;
-	}
-	*n = steps[k].n;
-	return steps[k].params;
-}
-
 const char *ll_step_state_name(ll_step_state s)
 {
 	static const char *names[] = {"absent", "pending", "running", "done", "failed"};
 	return (unsigned)s < 5 ? names[s] : "?";
 }
 
-static int find_param(ll_step_kind k, const char *key)
+const char *ll_mode_kind_name(ll_mode_kind k)
 {
-	for (size_t i = 0; i < steps[k].n; i++)
-		if (!strcmp(steps[k].params[i].key, key))
-			return (int)i;
-	return -1;
+	switch (k) {
+	case LL_MODE_UNIT: return "unit";
+	case LL_MODE_TIME: return "time";
+	case LL_MODE_TRIAL: return "trial";
+	case LL_MODE_CLASS: return "class";
+	}
+	return "?";
 }
 
-/* Parse "A-B" or "A" into lo, hi. */
-static int parse_range(const char *v, long *lo, long *hi)
+void ll_modes_free(ll_mode_info *m, int n)
+{
+	for (int i = 0; i < n; i++) {
+		free(m[i].labels);
+		memset(&m[i], 0, sizeof m[i]);
+	}
+}
+
+int ll_modes_copy(ll_mode_info *dst, const ll_mode_info *src, int n, const size_t *dim, ll_err *err)
+{
+	memset(dst, 0, (size_t)n * sizeof *dst);
+	for (int i = 0; i < n; i++) {
+		dst[i] = src[i];
+		dst[i].labels = NULL;
+		if (!src[i].labels)
+			continue;
+		dst[i].labels = ll_malloc_array(dim[i], sizeof(int));
+		if (!dst[i].labels) {
+			ll_modes_free(dst, n);
+			return ll_err_set(err, LL_ENOMEM, "out of memory");
+		}
+		memcpy(dst[i].labels, src[i].labels, dim[i] * sizeof(int));
+	}
+	return LL_OK;
+}
+
+/* ---------------------------------------------------------------- values */
+
+int ll_parse_range(const char *v, long *lo, long *hi)
 {
 	char *end;
 	errno = 0;
@@ -90,7 +86,6 @@ static int parse_range(const char *v, long *lo, long *hi)
 	return *end == '\0';
 }
 
-/* Validate value against def; msg gets the reason. */
 /* One number of a comma list at *p: 1 with *x, *p moved past it (and its
  * comma, *more set), or 0 when *p does not start with a finite number
  * followed by a comma or the end. */
@@ -106,7 +101,28 @@ static int next_real(const char **p, double *x, int *more)
 	return 1;
 }
 
-static int check_value(const ll_param_def *d, const char *v, char *msg, size_t n)
+/* Index of v among d->choices ("a|b|c"), or -1. */
+static int choice_index(const ll_param_def *d, const char *v)
+{
+	size_t len = strlen(v);
+	int i = 0;
+	for (const char *c = d->choices; c && *c; i++) {
+		const char *bar = strchr(c, '|');
+		size_t cl = bar ? (size_t)(bar - c) : strlen(c);
+		if (cl == len && !strncmp(c, v, len))
+			return i;
+		if (!bar)
+			break;
+		c = bar + 1;
+	}
+	return -1;
+}
+
+/* Check v against d and parse it into *out (its text is not touched; reals
+ * go to out->reals, which must hold cap numbers; *nreals_out gets the
+ * count even beyond cap).  0 with the reason in msg if v is not valid. */
+static int parse_value(const ll_param_def *d, const char *v, ll_value *out, size_t cap, char *msg,
+		       size_t n)
 {
 	char *end;
 	switch (d->type) {
@@ -122,6 +138,7 @@ static int check_value(const ll_param_def *d, const char *v, char *msg, size_t n
 			snprintf(msg, n, "%s = %s is out of range [%.0f, %.0f]", d->key, v, d->lo, d->hi);
 			return 0;
 		}
+		out->i = (long)x;
 		return 1;
 	}
 	case LL_PARAM_REAL: {
@@ -135,25 +152,21 @@ static int check_value(const ll_param_def *d, const char *v, char *msg, size_t n
 			snprintf(msg, n, "%s = %s is out of range [%g, %g]", d->key, v, d->lo, d->hi);
 			return 0;
 		}
+		out->r = x;
 		return 1;
 	}
 	case LL_PARAM_ENUM: {
-		size_t len = strlen(v);
-		for (const char *c = d->choices; *c;) {
-			const char *bar = strchr(c, '|');
-			size_t cl = bar ? (size_t)(bar - c) : strlen(c);
-			if (cl == len && !strncmp(c, v, len))
-				return 1;
-			if (!bar)
-				break;
-			c = bar + 1;
+		int i = choice_index(d, v);
+		if (i < 0) {
+			snprintf(msg, n, "%s must be one of %s, not '%s'", d->key, d->choices, v);
+			return 0;
 		}
-		snprintf(msg, n, "%s must be one of %s, not '%s'", d->key, d->choices, v);
-		return 0;
+		out->i = i;
+		return 1;
 	}
 	case LL_PARAM_RANGE: {
 		long lo, hi;
-		if (!parse_range(v, &lo, &hi)) {
+		if (!ll_parse_range(v, &lo, &hi)) {
 			snprintf(msg, n, "%s = '%s' is not a range like 1-8", d->key, v);
 			return 0;
 		}
@@ -161,11 +174,14 @@ static int check_value(const ll_param_def *d, const char *v, char *msg, size_t n
 			snprintf(msg, n, "%s = %s must lie within %.0f-%.0f, low to high", d->key, v, d->lo, d->hi);
 			return 0;
 		}
+		out->i = lo;
+		out->hi = hi;
 		return 1;
 	}
 	case LL_PARAM_REALS: {
 		const char *p = v;
-		for (int more = 1; more;) {
+		size_t cnt = 0;
+		for (int more = 1; more; cnt++) {
 			double x;
 			if (!next_real(&p, &x, &more)) {
 				snprintf(msg, n, "%s = '%s' is not a number or a list like 0.01,0.1", d->key, v);
@@ -175,18 +191,24 @@ static int check_value(const ll_param_def *d, const char *v, char *msg, size_t n
 				snprintf(msg, n, "%s = %g is out of range [%g, %g]", d->key, x, d->lo, d->hi);
 				return 0;
 			}
+			if (cnt < cap)
+				out->reals[cnt] = x;
 		}
+		out->nreals = cnt;
 		return 1;
 	}
 	case LL_PARAM_AUTO_INT: {
-		if (!strcmp(v, "auto"))
+		if (!strcmp(v, "auto")) {
+			out->i = -1;
 			return 1;
+		}
 		long x = strtol(v, &end, 10);
 		if (end == v || *end || x < d->lo || x > d->hi) {
 			snprintf(msg, n, "%s must be auto or a whole number %.0f-%.0f, not '%s'", d->key, d->lo,
 				 d->hi, v);
 			return 0;
 		}
+		out->i = x;
 		return 1;
 	}
 	case LL_PARAM_STR:
@@ -196,75 +218,172 @@ static int check_value(const ll_param_def *d, const char *v, char *msg, size_t n
 	return 0;
 }
 
-void ll_session_init(ll_session *s)
+/* How many numbers a REALS value has (0 if it does not parse). */
+static size_t count_reals(const char *v)
 {
-	memset(s, 0, sizeof *s);
+	size_t n = 1;
+	for (; *v; v++)
+		n += *v == ',';
+	return n;
 }
 
-
-void ll_session_free(ll_session *s)
+static void value_clear(ll_value *v)
 {
-	ll_session_reset_results(s, LL_STEP_DATA);
-	for (int k = 0; k < LL_NSTEPS; k++)
-		for (int i = 0; i < LL_SESSION_MAX_PARAMS; i++)
-			free(s->values[k][i]);
-	free(s->path);
-	free(s->text);
-	memset(s, 0, sizeof *s);
+	free(v->text);
+	free(v->reals);
+	memset(v, 0, sizeof *v);
 }
 
-static int set_value(ll_session *s, ll_step_kind k, int i, const char *v)
+/* Validate text against d and make it the value of *v; on failure *v is
+ * unchanged.  Returns LL_OK, LL_EINVAL (why in msg) or LL_ENOMEM. */
+static int value_set(ll_value *v, const ll_param_def *d, const char *text, char *msg, size_t n)
 {
-	char *dup = strdup(v);
-	if (!dup)
-		return 0;
-	free(s->values[k][i]);
-	s->values[k][i] = dup;
-	return 1;
+	ll_value nv;
+	memset(&nv, 0, sizeof nv);
+	size_t cap = d->type == LL_PARAM_REALS ? count_reals(text) : 0;
+	if (cap && !(nv.reals = ll_malloc_array(cap, sizeof(double)))) {
+		snprintf(msg, n, "out of memory");
+		return LL_ENOMEM;
+	}
+	if (!parse_value(d, text, &nv, cap, msg, n)) {
+		free(nv.reals);
+		return LL_EINVAL;
+	}
+	if (!(nv.text = strdup(text))) {
+		free(nv.reals);
+		snprintf(msg, n, "out of memory");
+		return LL_ENOMEM;
+	}
+	nv.parsed = 1;
+	value_clear(v);
+	*v = nv;
+	return LL_OK;
+}
+
+/* ----------------------------------------------------------- parameters */
+
+static const ll_param_def *param_def(ll_step_kind k, int i)
+{
+	return &ll_step_def_of(k)->params[i];
+}
+
+int ll_step_param_index(ll_step_kind k, const char *key)
+{
+	const ll_step_def *d = ll_step_def_of(k);
+	for (size_t i = 0; d && key && i < d->nparams; i++)
+		if (!strcmp(d->params[i].key, key))
+			return (int)i;
+	return -1;
+}
+
+/* A lookup the code got wrong: fail loudly, never read a silent 0. */
+static void bad_lookup(ll_step_kind k, const char *key, const char *why)
+{
+	fprintf(stderr, "latentlab: internal error: [%s] %s: %s\n", ll_step_name(k), key ? key : "(null)", why);
+	abort();
+}
+
+/* The parameter's index, checked against the type the caller expects
+ * (-1: any type). */
+static int lookup(ll_step_kind k, const char *key, int type)
+{
+	int i = ll_step_param_index(k, key);
+	if (i < 0)
+		bad_lookup(k, key, "no such parameter in the step's table");
+	if (type >= 0 && (int)param_def(k, i)->type != type &&
+	    !(type == LL_PARAM_INT && param_def(k, i)->type == LL_PARAM_AUTO_INT))
+		bad_lookup(k, key, "read with the wrong type");
+	return i;
+}
+
+/* The parsed value of parameter i: the stored one, or the default parsed
+ * into *tmp (whose reals point at buf[cap]). */
+static const ll_value *value_of(const ll_session *s, ll_step_kind k, int i, ll_value *tmp,
+				double *buf, size_t cap)
+{
+	const ll_value *v = &s->values[k][i];
+	if (v->parsed)
+		return v;
+	char msg[256];
+	memset(tmp, 0, sizeof *tmp);
+	tmp->reals = buf;
+	if (!parse_value(param_def(k, i), param_def(k, i)->def, tmp, cap, msg, sizeof msg))
+		bad_lookup(k, param_def(k, i)->key, "its default does not parse");
+	return tmp;
 }
 
 const char *ll_session_get(const ll_session *s, ll_step_kind k, const char *key)
 {
-	int i = find_param(k, key);
-	if (i < 0)
-		return NULL;
-	return s->values[k][i] ? s->values[k][i] : steps[k].params[i].def;
+	int i = lookup(k, key, -1);
+	return s->values[k][i].text ? s->values[k][i].text : param_def(k, i)->def;
 }
 
 long ll_session_get_int(const ll_session *s, ll_step_kind k, const char *key)
 {
-	const char *v = ll_session_get(s, k, key);
-	return v ? (long)strtod(v, NULL) : 0;
+	ll_value tmp;
+	return value_of(s, k, lookup(k, key, LL_PARAM_INT), &tmp, NULL, 0)->i;
 }
 
 double ll_session_get_real(const ll_session *s, ll_step_kind k, const char *key)
 {
-	const char *v = ll_session_get(s, k, key);
-	return v ? strtod(v, NULL) : 0.0;
+	ll_value tmp;
+	return value_of(s, k, lookup(k, key, LL_PARAM_REAL), &tmp, NULL, 0)->r;
 }
 
-const char *ll_mode_kind_name(ll_mode_kind k)
+int ll_session_get_enum(const ll_session *s, ll_step_kind k, const char *key)
 {
-	switch (k) {
-	case LL_MODE_UNIT: return "unit";
-	case LL_MODE_TIME: return "time";
-	case LL_MODE_TRIAL: return "trial";
-	case LL_MODE_CLASS: return "class";
-	}
-	return "?";
+	ll_value tmp;
+	return (int)value_of(s, k, lookup(k, key, LL_PARAM_ENUM), &tmp, NULL, 0)->i;
+}
+
+int ll_session_is(const ll_session *s, ll_step_kind k, const char *key, const char *choice)
+{
+	int i = lookup(k, key, LL_PARAM_ENUM);
+	int want = choice_index(param_def(k, i), choice);
+	if (want < 0)
+		bad_lookup(k, key, "asked about a value that is not one of its choices");
+	return ll_session_get_enum(s, k, key) == want;
+}
+
+void ll_session_get_range(const ll_session *s, ll_step_kind k, const char *key, long *lo, long *hi)
+{
+	ll_value tmp;
+	const ll_value *v = value_of(s, k, lookup(k, key, LL_PARAM_RANGE), &tmp, NULL, 0);
+	*lo = v->i;
+	*hi = v->hi;
 }
 
 size_t ll_session_get_reals(const ll_session *s, ll_step_kind k, const char *key, double *out,
 			    size_t n)
 {
-	const char *p = ll_session_get(s, k, key);
-	size_t i = 0;
-	double x;
-	for (int more = p != NULL; more && next_real(&p, &x, &more); i++)
-		if (i < n)
-			out[i] = x;
-	return i;
+	ll_value tmp;
+	double buf[16];
+	int i = lookup(k, key, LL_PARAM_REALS);
+	const ll_value *v = value_of(s, k, i, &tmp, buf, sizeof buf / sizeof buf[0]);
+	for (size_t j = 0; j < v->nreals && j < n; j++)
+		out[j] = v->reals[j];
+	return v->nreals;
 }
+
+/* ------------------------------------------------------------- lifetime */
+
+void ll_session_init(ll_session *s)
+{
+	memset(s, 0, sizeof *s);
+}
+
+void ll_session_free(ll_session *s)
+{
+	ll_session_reset(s, LL_STEP_ALL);
+	for (int k = 0; k < LL_NSTEPS; k++)
+		for (int i = 0; i < LL_SESSION_MAX_PARAMS; i++)
+			value_clear(&s->values[k][i]);
+	free(s->path);
+	free(s->text);
+	memset(s, 0, sizeof *s);
+}
+
+/* --------------------------------------------------------------- parsing */
 
 /* Parsing state shared by the section scan and the inih callback. */
 struct parse_ctx {
@@ -272,22 +391,17 @@ struct parse_ctx {
 	int last;           /* last section seen (order check) */
 	char msg[LL_ERRMSG_MAX];
 	int failed;
+	int code;           /* LL_EINVAL, or LL_ENOMEM */
 };
-
-static int step_by_name(const char *name)
-{
-	for (int k = 0; k < LL_NSTEPS; k++)
-		if (!strcmp(name, steps[k].name))
-			return k;
-	return -1;
-}
 
 /* A [section] header: known, in pipeline order, at most once. */
 static int on_section(struct parse_ctx *c, const char *section)
 {
-	int k = step_by_name(section);
+	int k = ll_step_by_name(section);
 	if (k < 0) {
-		snprintf(c->msg, sizeof c->msg, "unknown section [%s] (expected session, data, train, tensor, tca, trajectory or report)", section);
+		char names[256];
+		snprintf(c->msg, sizeof c->msg, "unknown section [%s] (expected %s)", section,
+			 ll_step_names(names, sizeof names));
 		return 0;
 	}
 	if (c->s->state[k] != LL_STATE_ABSENT) {
@@ -296,7 +410,7 @@ static int on_section(struct parse_ctx *c, const char *section)
 	}
 	if (k < c->last) {
 		snprintf(c->msg, sizeof c->msg, "step [%s] is out of order: it must come before [%s]",
-			 section, steps[c->last].name);
+			 section, ll_step_name((ll_step_kind)c->last));
 		return 0;
 	}
 	c->last = k;
@@ -312,22 +426,25 @@ static int on_key(void *user, const char *section, const char *key, const char *
 
 	if (c->failed)
 		return 0;
-	int k = step_by_name(section);
-	int i = k < 0 ? -1 : find_param((ll_step_kind)k, key);
+	int k = ll_step_by_name(section);
+	int i = k < 0 ? -1 : ll_step_param_index((ll_step_kind)k, key);
+	int rc = LL_EINVAL;
 	if (k < 0)
 		snprintf(c->msg, sizeof c->msg, "'%s' must be inside a [section]", key);
 	else if (i < 0)
 		snprintf(c->msg, sizeof c->msg, "unknown key '%s' in [%s]", key, section);
-	else if (c->s->values[k][i])
+	else if (c->s->values[k][i].text)
 		snprintf(c->msg, sizeof c->msg, "'%s' is set twice in [%s] (or an indented line continues it)",
 			 key, section);
-	else if (!check_value(&steps[k].params[i], value, why, sizeof why))
-		snprintf(c->msg, sizeof c->msg, "[%s] %s", section, why);
-	else if (!set_value(c->s, (ll_step_kind)k, i, value))
+	else if ((rc = value_set(&c->s->values[k][i], param_def((ll_step_kind)k, i), value, why, sizeof why)) ==
+		 LL_OK)
+		return 1;
+	else if (rc == LL_ENOMEM)
 		snprintf(c->msg, sizeof c->msg, "out of memory");
 	else
-		return 1;
+		snprintf(c->msg, sizeof c->msg, "[%s] %s", section, why);
 	c->failed = 1;
+	c->code = rc;
 	return 0;
 }
 
@@ -366,7 +483,7 @@ static int scan_sections(struct parse_ctx *c, const char *text)
 
 int ll_session_load_text(ll_session *s, const char *text, const char *name, ll_err *err)
 {
-	struct parse_ctx c = {s, 0, "", 0};
+	struct parse_ctx c = {s, 0, "", 0, LL_EINVAL};
 	int line;
 
 	ll_session_init(s);
@@ -377,38 +494,28 @@ int ll_session_load_text(ll_session *s, const char *text, const char *name, ll_e
 	}
 	line = ini_parse_string(text, on_key, &c);
 	if (line != 0 || c.failed) {
-		ll_err_set(err, LL_EINVAL, "%s:%d: %s", name, line,
+		ll_err_set(err, c.code, "%s:%d: %s", name, line,
 			   c.failed ? c.msg : "syntax error (expected key = value or [section])");
 		ll_session_free(s);
-		return LL_EINVAL;
+		return c.code;
 	}
 	/* checks across keys, before any step spends time */
-	const char *kind = ll_session_get(s, LL_STEP_DATA, "kind");
-	const char *rank = ll_session_get(s, LL_STEP_TCA, "rank");
-	long lo = 1, hi = 1;
-	int bad = 1;
-	parse_range(ll_session_get(s, LL_STEP_TCA, "ranks"), &lo, &hi);
-	if (s->state[LL_STEP_TRAIN] != LL_STATE_ABSENT && strcmp(kind, "mnist") != 0)
-		ll_err_set(err, LL_EINVAL, "%s: [train] needs [data] kind = mnist (kind is %s)", name, kind);
-	else if (strcmp(rank, "auto") && (atol(rank) < lo || atol(rank) > hi))
-		ll_err_set(err, LL_EINVAL, "%s: [tca] rank = %s is outside ranks = %ld-%ld", name, rank, lo, hi);
-	else if (s->state[LL_STEP_TRAJ] != LL_STATE_ABSENT && s->state[LL_STEP_TCA] == LL_STATE_ABSENT &&
-		 !strcmp(ll_session_get(s, LL_STEP_TRAJ, "source"), "tca"))
-		ll_err_set(err, LL_EINVAL, "%s: [trajectory] source = tca needs a [tca] step", name);
-	else
-		bad = 0;
-	if (bad) {
-		ll_session_free(s);
-		return LL_EINVAL;
+	for (int k = 0; k < LL_NSTEPS; k++) {
+		const ll_step_def *d = ll_step_def_of((ll_step_kind)k);
+		int rc;
+		if (d->check && (rc = d->check(s, err)) != LL_OK) {
+			ll_err_prefix(err, "%s", name);
+			ll_session_free(s);
+			return rc;
+		}
 	}
-	/* implied steps: data and tensor always, train for MNIST */
+	/* steps every session has, and steps its data implies */
 	s->state[LL_STEP_SESSION] = LL_STATE_PENDING;
-	if (s->state[LL_STEP_DATA] == LL_STATE_ABSENT)
-		s->state[LL_STEP_DATA] = LL_STATE_PENDING;
-	if (s->state[LL_STEP_TENSOR] == LL_STATE_ABSENT)
-		s->state[LL_STEP_TENSOR] = LL_STATE_PENDING;
-	if (!strcmp(kind, "mnist") && s->state[LL_STEP_TRAIN] == LL_STATE_ABSENT)
-		s->state[LL_STEP_TRAIN] = LL_STATE_PENDING;
+	for (int k = 0; k < LL_NSTEPS; k++) {
+		const ll_step_def *d = ll_step_def_of((ll_step_kind)k);
+		if (s->state[k] == LL_STATE_ABSENT && (d->always || (d->implied && d->implied(s))))
+			s->state[k] = LL_STATE_PENDING;
+	}
 	s->text = strdup(text);
 	if (!s->text) {
 		ll_session_free(s);
@@ -439,6 +546,8 @@ int ll_session_load(ll_session *s, const char *path, ll_err *err)
 	return rc;
 }
 
+/* ----------------------------------------------------------------- paths */
+
 /* Absolute form of a path value: relative ones are joined to the session
  * file's directory, then to the working directory (malloc'd). */
 static char *resolve_path(const ll_session *s, const char *v, int absolute)
@@ -468,9 +577,12 @@ static char *resolve_path(const ll_session *s, const char *v, int absolute)
 
 char *ll_session_get_path(const ll_session *s, ll_step_kind k, const char *key)
 {
-	const char *v = ll_session_get(s, k, key);
-	return resolve_path(s, v ? v : "", 0);
+	int i = lookup(k, key, LL_PARAM_PATH);
+	const char *v = s->values[k][i].text ? s->values[k][i].text : param_def(k, i)->def;
+	return resolve_path(s, v, 0);
 }
+
+/* ---------------------------------------------------------------- saving */
 
 static char *format(const ll_session *s, int copy)
 {
@@ -483,17 +595,18 @@ static char *format(const ll_session *s, int copy)
 	for (int k = 0; k < LL_NSTEPS; k++) {
 		if (s->state[k] == LL_STATE_ABSENT)
 			continue;
-		fprintf(fp, "\n[%s]\n", steps[k].name);
-		for (size_t i = 0; i < steps[k].n; i++) {
-			const char *v = s->values[k][i];
+		const ll_step_def *d = ll_step_def_of((ll_step_kind)k);
+		fprintf(fp, "\n[%s]\n", d->name);
+		for (size_t i = 0; i < d->nparams; i++) {
+			const char *v = s->values[k][i].text;
 			if (!v)
 				continue;
-			if (copy && steps[k].params[i].type == LL_PARAM_PATH && *v && v[0] != '/') {
+			if (copy && d->params[i].type == LL_PARAM_PATH && *v && v[0] != '/') {
 				char *a = resolve_path(s, v, 1);
-				fprintf(fp, "%s = %s\n", steps[k].params[i].key, a ? a : v);
+				fprintf(fp, "%s = %s\n", d->params[i].key, a ? a : v);
 				free(a);
 			} else {
-				fprintf(fp, "%s = %s\n", steps[k].params[i].key, v);
+				fprintf(fp, "%s = %s\n", d->params[i].key, v);
 			}
 		}
 	}
@@ -535,57 +648,42 @@ int ll_session_save(ll_session *s, const char *path, ll_err *err)
 	return rc;
 }
 
+/* --------------------------------------------------------------- editing */
+
 int ll_session_set(ll_session *s, ll_step_kind k, const char *key, const char *value, ll_err *err)
 {
 	char why[256];
 	if ((unsigned)k >= LL_NSTEPS)
 		return ll_err_set(err, LL_EINVAL, "no such step");
-	int i = find_param(k, key);
+	int i = ll_step_param_index(k, key);
 	if (i < 0)
-		return ll_err_set(err, LL_EINVAL, "unknown key '%s' in [%s]", key, steps[k].name);
-	if (!check_value(&steps[k].params[i], value, why, sizeof why))
-		return ll_err_set(err, LL_EINVAL, "[%s] %s", steps[k].name, why);
+		return ll_err_set(err, LL_EINVAL, "unknown key '%s' in [%s]", key, ll_step_name(k));
+	ll_value nv;
+	memset(&nv, 0, sizeof nv);
+	int rc = value_set(&nv, param_def(k, i), value, why, sizeof why);
+	value_clear(&nv);
+	if (rc == LL_EINVAL)
+		return ll_err_set(err, LL_EINVAL, "[%s] %s", ll_step_name(k), why);
+	if (rc != LL_OK)
+		return ll_err_set(err, rc, "%s", why);
 	if (s->state[k] == LL_STATE_ABSENT)
 		return ll_err_set(err, LL_EINVAL, "[%s] is not a step of this session (add the section to the file)",
-				  steps[k].name);
-	const char *cur = ll_session_get(s, k, key);
-	if (cur && !strcmp(cur, value))
+				  ll_step_name(k));
+	if (!strcmp(ll_session_get(s, k, key), value))
 		return LL_OK; /* the same value: nothing to redo */
-	if (!set_value(s, k, i, value))
-		return ll_err_set(err, LL_ENOMEM, "out of memory");
+	if ((rc = value_set(&s->values[k][i], param_def(k, i), value, why, sizeof why)) != LL_OK)
+		return ll_err_set(err, rc, "%s", why);
 	s->dirty = 1;
-	ll_step_kind from = ll_session_stale_from(k, key);
-	if (from < LL_NSTEPS)
-		ll_session_reset_results(s, from);
+	ll_session_reset(s, ll_session_stale(k, key));
 	return LL_OK;
 }
 
-ll_step_kind ll_session_stale_from(ll_step_kind k, const char *key)
+unsigned ll_session_stale(ll_step_kind k, const char *key)
 {
-	if (k != LL_STEP_SESSION)
-		return k;
-	if (!strcmp(key, "seed"))
-		return LL_STEP_DATA;
-	if (!strcmp(key, "name"))
-		return LL_STEP_REPORT; /* only the report shows it */
-	return LL_NSTEPS;             /* threads: results stand */
-}
-
-size_t ll_session_steps(const ll_session *s, ll_step_kind *out)
-{
-	size_t n = 0;
-	for (int k = LL_STEP_DATA; k < LL_NSTEPS; k++)
-		if (s->state[k] != LL_STATE_ABSENT)
-			out[n++] = (ll_step_kind)k;
-	return n;
-}
-
-ll_step_kind ll_session_next(const ll_session *s)
-{
-	for (int k = LL_STEP_DATA; k < LL_NSTEPS; k++)
-		if (s->state[k] != LL_STATE_ABSENT && s->state[k] != LL_STATE_DONE)
-			return (ll_step_kind)k;
-	return LL_NSTEPS;
+	const ll_step_def *d = ll_step_def_of(k);
+	if (!d)
+		return 0;
+	return d->stale ? d->stale(key) : LL_STEP_BIT(k);
 }
 
 void ll_session_log(ll_session *s, const char *fmt, ...)

@@ -1,27 +1,38 @@
 /*
- * ll_session.h - a latentlab session: the pipeline of steps
+ * ll_session.h - a latentlab session: a graph of steps with their
+ * parameters, states and results.
  *
- *     data -> (train) -> tensor -> tca -> trajectory -> report
+ * The steps are listed once, in steps.def, in run order:
  *
- * with each step's parameters, status and results.  The batch CLI
- * (`latentlab run`, `latentlab demo`) and the workbench drive the same
+ *     session   name, seed, threads (never runs)
+ *     data      kind = mnist | npy | synth | csv, path, ...
+ *     train     only with kind = mnist          needs data
+ *     tensor                                    needs data (and train)
+ *     tca                                       needs tensor
+ *     trajectory                                needs tensor (and tca with source = tca)
+ *     report                                    needs every other step
+ *
+ * Each step declares which steps it needs; it may run once they are done,
+ * and changing one of its parameters makes it and the steps that depend on
+ * it stale (pending, results dropped), not everything after it.  Steps
+ * that need the same step (e.g. several analyses of one tensor) are
+ * independent of each other.
+ *
+ * The batch CLI (`latentlab run`, `demo`) and the workbench drive the same
  * functions here; nothing is computed anywhere else.
  *
  * Session files are INI-like (parsed with libinih), one [section] per step,
- * in pipeline order:
+ * in the order above.  Unknown sections or keys, bad values, and sections
+ * out of order are errors that name the file and line ("bio.lab:12:
+ * unknown key 'rnak' in [tca]").  Values are checked and parsed once, when
+ * they are read or set, into typed values; the text is kept too, so the
+ * workbench can show and save it.  Asking for a key that is not in the
+ * step's table, or with the wrong type, is a programming error: it aborts
+ * with a message (the tests call every getter on every key).
  *
- *     [session]            name, seed
- *     [data]               kind = mnist | npy | synth | csv, path, ...
- *     [train]              only with kind = mnist
- *     [tensor]
- *     [tca]
- *     [trajectory]
- *     [report]
- *
- * Unknown sections or keys, bad values, and sections out of order are
- * errors that name the file and line ("bio.lab:12: unknown key 'rnak' in
- * [tca]").  Parameters are kept as validated strings so the workbench can
- * edit and save them; ll_session_get_* convert on use.
+ * Results belong to their step: s->res.tca is the tca step's struct
+ * ll_res_tca (steps/step_tca.h), NULL until the step has run.  Front ends
+ * read them and never write them.
  *
  * The report step is not computed here (the core has no report code): the
  * front end sets report_fn, which the step calls with the finished session.
@@ -29,23 +40,21 @@
 #ifndef LL_SESSION_H
 #define LL_SESSION_H
 
+#include <stdatomic.h>
 #include <stdint.h>
 
 #include "base/ll_common.h"
-#include "tensor/ll_ens.h"
-#include "tensor/ll_ktensor.h"
-#include "tensor/ll_tensor.h"
 
 typedef enum ll_step_kind {
-	LL_STEP_SESSION = 0, /* [session]: global settings, never "runs" */
-	LL_STEP_DATA,
-	LL_STEP_TRAIN,
-	LL_STEP_TENSOR,
-	LL_STEP_TCA,
-	LL_STEP_TRAJ,
-	LL_STEP_REPORT,
+#define LL_STEP(ID, name) LL_STEP_##ID,
+#include "pipeline/steps.def"
+#undef LL_STEP
 	LL_NSTEPS
 } ll_step_kind;
+
+/* A set of steps. */
+#define LL_STEP_BIT(k) (1u << (unsigned)(k))
+#define LL_STEP_ALL ((1u << LL_NSTEPS) - 1u)
 
 typedef enum ll_step_state {
 	LL_STATE_ABSENT = 0, /* not part of this session */
@@ -58,7 +67,7 @@ typedef enum ll_step_state {
 typedef enum ll_param_type {
 	LL_PARAM_INT,   /* integer in [lo, hi] */
 	LL_PARAM_REAL,  /* finite real in [lo, hi] */
-	LL_PARAM_STR,   /* free text (paths, names) */
+	LL_PARAM_STR,   /* free text (names) */
 	LL_PARAM_ENUM,  /* one of choices "a|b|c" */
 	LL_PARAM_RANGE, /* "A-B" or "A" integers in [lo, hi] */
 	LL_PARAM_REALS, /* "x" or "x,y,..." finite reals in [lo, hi] */
@@ -77,6 +86,17 @@ typedef struct ll_param_def {
 
 #define LL_SESSION_MAX_PARAMS 24
 
+/* A parameter's value: its text and what it parses to. */
+typedef struct ll_value {
+	char *text;          /* as set, or NULL for the default (owned) */
+	int parsed;          /* the fields below hold the current value */
+	long i;              /* INT; AUTO_INT (-1 = auto); ENUM index; RANGE low end */
+	long hi;             /* RANGE high end */
+	double r;            /* REAL */
+	double *reals;       /* REALS: nreals values (owned) */
+	size_t nreals;
+} ll_value;
+
 /* Semantic kind of a tensor mode: decides how it is plotted. */
 typedef enum ll_mode_kind {
 	LL_MODE_UNIT = 0, /* neurons / hidden units: bars */
@@ -92,15 +112,20 @@ typedef struct ll_mode_info {
 	int *labels;        /* per index label (e.g. condition) or NULL; owned */
 } ll_mode_info;
 
-/* Training results (MNIST), per model. */
-typedef struct ll_train_log {
-	size_t models, snapshots;
-	size_t units;               /* hidden units logged */
-	int *step;                  /* snapshots: training step of each */
-	double *loss, *acc;         /* models x snapshots: test loss / accuracy */
-	double *train_loss;         /* models x snapshots: mean train loss since last */
-	double final_acc_mean, final_acc_min;
-} ll_train_log;
+/* Deep copy of n modes (labels of length dim[i]); on failure dst is
+ * zeroed and holds nothing to free. */
+int ll_modes_copy(ll_mode_info *dst, const ll_mode_info *src, int n, const size_t *dim, ll_err *err);
+void ll_modes_free(ll_mode_info *m, int n);
+
+/* Each step's results, declared in steps/step_<name>.h. */
+#define LL_STEP(ID, name) struct ll_res_##name;
+#include "pipeline/steps.def"
+#undef LL_STEP
+typedef struct ll_results {
+#define LL_STEP(ID, name) struct ll_res_##name *name;
+#include "pipeline/steps.def"
+#undef LL_STEP
+} ll_results;
 
 typedef struct ll_session ll_session;
 typedef int (*ll_report_fn)(ll_session *s, const char *outdir, void *ud, ll_err *err);
@@ -112,43 +137,57 @@ struct ll_session {
 	ll_step_state state[LL_NSTEPS];
 	double seconds[LL_NSTEPS];  /* wall time of the last run of each step */
 	char status[LL_NSTEPS][160];/* one-line result summary or error */
-	char *values[LL_NSTEPS][LL_SESSION_MAX_PARAMS]; /* owned strings */
+	unsigned char wrote[LL_NSTEPS]; /* the step wrote OUTDIR/<name>/ */
+	ll_value values[LL_NSTEPS][LL_SESSION_MAX_PARAMS];
 	int dirty;                  /* parameters edited since load/save */
 	long long started;          /* Unix time the data step last ran (0 = never);
 				     * the report's date, so re-rendering is stable */
-
-	/* results, filled by the steps (owned) */
-	ll_tensor data;             /* [data]: raw data tensor (not MNIST) */
-	int *trial_labels;          /* [data]: per-trial condition, or NULL */
-	size_t ntrial_labels;
-	ll_ktensor truth;           /* [data] synth: planted model (rank 0 if none) */
-	void *mnist;                /* [data]/[train]: datasets (ll_mnist internals) */
-	ll_train_log train;         /* [train] */
-	ll_tensor X;                /* [tensor]: the analysis tensor */
-	ll_tensor mask;             /* [tensor]: 0/1 mask (size 0 if none) */
-	ll_mode_info modes[LL_MAX_MODES];
-	double x_min, x_max;
-	size_t n_missing;
-	ll_ensemble ens;            /* [tca] */
-	size_t chosen_rank;
-	char rank_reason[320];
-	void *traj;                 /* [trajectory]: ll_traj_set * */
+	ll_results res;             /* owned by the steps; NULL until run */
 
 	/* hooks set by the front end; not owned */
 	ll_report_fn report_fn;
 	void *report_ud;
 	ll_log_fn log_fn;
 	void *log_ud;
-	volatile int *cancel;       /* non-zero asks a running step to stop */
+	atomic_int *cancel;         /* non-zero asks a running step to stop */
 };
 
-const char *ll_step_name(ll_step_kind k);             /* "data", "train", ... */
+/* ---- the steps (the list in steps.def) ---- */
+const char *ll_step_name(ll_step_kind k);             /* "data", "trajectory", ... */
+/* The step named name, or -1. */
+int ll_step_by_name(const char *name);
+/* "session, data, ... or report": every step, for messages; returns buf. */
+char *ll_step_names(char *buf, size_t n);
+const char *ll_step_summary(ll_step_kind k);          /* one line: what it does */
+/* The step computes something ([session] only holds keys). */
+int ll_step_runs(ll_step_kind k);
+/* The step is part of a session only when other steps' keys say so
+ * (train: for MNIST data). */
+int ll_step_conditional(ll_step_kind k);
+/* What OUTDIR/<name>/ holds, or NULL if the step writes no folder. */
+const char *ll_step_outputs(ll_step_kind k);
 const ll_param_def *ll_step_params(ll_step_kind k, size_t *n);
+/* Index of key in step k's table, or -1 (for text a user typed). */
+int ll_step_param_index(ll_step_kind k, const char *key);
 const char *ll_step_state_name(ll_step_state s);       /* "pending", ... */
 
+/* ---- the graph ---- */
+/* The present steps whose results k reads (its parameters may add some:
+ * trajectory from TCA factors needs tca). */
+unsigned ll_step_needs(const ll_session *s, ll_step_kind k);
+/* Every present step that depends on k, directly or not (k excluded). */
+unsigned ll_step_dependents(const ll_session *s, ll_step_kind k);
+/* Depth in the graph: 0 for a step that needs nothing, else one more than
+ * the deepest step it needs. */
+int ll_step_depth(const ll_session *s, ll_step_kind k);
+/* k is present, not running, and every step it needs is done. */
+int ll_step_ready(const ll_session *s, ll_step_kind k);
+
+/* ---- loading and saving ---- */
 void ll_session_init(ll_session *s);
 void ll_session_free(ll_session *s);
-/* Parse a session file.  On error the message reads "FILE:LINE: problem". */
+/* Parse a session file.  On error the message reads "FILE:LINE: problem"
+ * and s is left freed (nothing to free again). */
 int ll_session_load(ll_session *s, const char *path, ll_err *err);
 /* The same from text; name is used in messages. */
 int ll_session_load_text(ll_session *s, const char *text, const char *name, ll_err *err);
@@ -162,40 +201,57 @@ char *ll_session_format(const ll_session *s);
 /* The same, with every path parameter made absolute: for a copy of the
  * session saved elsewhere (OUTDIR/session.lab) that must still replay. */
 char *ll_session_format_copy(const ll_session *s);
+
+/* ---- parameters ---- */
+/* The text of a value (the default if unset). */
+const char *ll_session_get(const ll_session *s, ll_step_kind k, const char *key);
+/* Typed values, parsed when read or set.  INT and AUTO_INT (-1 = auto). */
+long ll_session_get_int(const ll_session *s, ll_step_kind k, const char *key);
+double ll_session_get_real(const ll_session *s, ll_step_kind k, const char *key);
+/* ENUM: the index of the value in choices. */
+int ll_session_get_enum(const ll_session *s, ll_step_kind k, const char *key);
+/* ENUM: is the value this one? */
+int ll_session_is(const ll_session *s, ll_step_kind k, const char *key, const char *choice);
+void ll_session_get_range(const ll_session *s, ll_step_kind k, const char *key, long *lo, long *hi);
+/* REALS: up to n values into out; returns how many the value holds. */
+size_t ll_session_get_reals(const ll_session *s, ll_step_kind k, const char *key, double *out,
+			    size_t n);
 /* A path parameter as the steps open it (malloc'd, caller frees; NULL when
  * out of memory): a relative path is taken relative to the directory of
  * the session file (s->path), as a user reading the file expects; with no
  * session file, relative to the working directory.  "" stays "". */
 char *ll_session_get_path(const ll_session *s, ll_step_kind k, const char *key);
-
-const char *ll_session_get(const ll_session *s, ll_step_kind k, const char *key);
-long ll_session_get_int(const ll_session *s, ll_step_kind k, const char *key);
-double ll_session_get_real(const ll_session *s, ll_step_kind k, const char *key);
-/* An LL_PARAM_REALS value: up to n values into out; returns how many the
- * value holds (for a plain number, 1). */
-size_t ll_session_get_reals(const ll_session *s, ll_step_kind k, const char *key, double *out,
-			    size_t n);
-/* Set a parameter after validating it; marks the step and everything after
- * it pending again and sets dirty. */
+/* Set a parameter after validating it; marks the step and the steps that
+ * depend on it pending again (see ll_session_stale) and sets dirty.
+ * Setting a key to its current value changes nothing; setting a key of a
+ * step the session does not have is refused. */
 int ll_session_set(ll_session *s, ll_step_kind k, const char *key, const char *value, ll_err *err);
-/* The first step whose results a change of [k] key makes stale (k itself
- * for step parameters; for [session]: seed -> data, name -> report,
- * threads -> none, LL_NSTEPS).  Setting a key to its current value changes
- * nothing; setting a key of a step the session does not have is refused. */
-ll_step_kind ll_session_stale_from(ll_step_kind k, const char *key);
+/* The steps whose results a change of [k] key makes stale, before their
+ * dependents are added: k itself for step parameters; for [session]: seed
+ * -> every step, name -> report, threads -> none. */
+unsigned ll_session_stale(ll_step_kind k, const char *key);
 
+/* "A-B" or "A" into lo, hi; 1 if it parses. */
+int ll_parse_range(const char *v, long *lo, long *hi);
+
+/* ---- running ---- */
 /* Steps present in this session, in order; returns how many. */
 size_t ll_session_steps(const ll_session *s, ll_step_kind *out);
 /* The next step that is present and not done (LL_NSTEPS if none). */
 ll_step_kind ll_session_next(const ll_session *s);
-/* Run one step (its predecessors must be done).  outdir receives the
- * step's result files (may be NULL: results stay in memory only, except
- * the report step, which needs it). */
+/* Drop the results of the steps in mask and of every step that depends
+ * on them, and mark them pending again. */
+void ll_session_reset(ll_session *s, unsigned mask);
+/* Run one step (the steps it needs must be done).  outdir receives the
+ * step's result files in OUTDIR/<name>/ (may be NULL: results stay in
+ * memory only, except the report step, which needs it). */
 int ll_session_run_step(ll_session *s, ll_step_kind k, const char *outdir,
 			ll_progress_fn progress, void *ud, ll_err *err);
 /* Run every remaining step in order. */
 int ll_session_run_all(ll_session *s, const char *outdir,
 		       ll_progress_fn progress, void *ud, ll_err *err);
+/* Has a cancel been asked for? */
+int ll_session_canceled(const ll_session *s);
 
 /* Log a line through log_fn (printf-style). */
 void ll_session_log(ll_session *s, const char *fmt, ...)

@@ -1,15 +1,65 @@
 /*
- * ll_step.h - what the pipeline steps share (internal to src/pipeline/).
+ * ll_step.h - how a pipeline step is written (internal to src/pipeline/).
  *
- * Each step lives in steps/step_<name>.c with its parameter table; this
- * header declares the tables, the step functions and the helpers they
- * have in common (ll_step.c).  Front ends use ll_session.h, not this.
+ * A step is one const descriptor, ll_step_<name>, in its own file
+ * steps/step_<name>.c, listed once in steps.def: its [section] name, its
+ * parameter table, the steps it needs, and what it does.  Everything that
+ * enumerates steps (the session parser, running, staleness, results.json,
+ * the report's file list, the workbench's Pipeline screen) reads these
+ * descriptors; none lists the steps again.
+ *
+ * A step's run() reads its parameters with ll_session_get_*, reads the
+ * results of the steps it needs (s->res.<name>), computes, and keeps its
+ * own results in a struct it allocates into s->res.<its name>; drop()
+ * frees them.  When c->outdir is set it writes its files into the folder
+ * ll_step_outdir() makes, OUTDIR/<its name>/.  Long work reports progress
+ * through c->progress and stops early with LL_ECANCELED when
+ * ll_session_canceled(c->s).  On failure run() returns the status with a
+ * one-line message in err; whatever results it had kept are dropped.
  */
 #ifndef LL_STEP_H
 #define LL_STEP_H
 
 #include "pipeline/ll_session.h"
-#include "io/ll_mnist.h"
+
+typedef struct ll_step_ctx {
+	ll_session *s;
+	ll_step_kind k;          /* the step running */
+	const char *outdir;      /* NULL: results stay in memory */
+	ll_progress_fn progress; /* may be NULL */
+	void *ud;
+} ll_step_ctx;
+
+typedef struct ll_step_def {
+	const char *name;            /* [section], OUTDIR/<name>/, log prefix */
+	const char *summary;         /* one line: what the step does */
+	const ll_param_def *params;
+	size_t nparams;
+	unsigned needs;              /* LL_STEP_BIT()s of the steps whose results it
+				      * reads, when they are part of the session */
+	/* more needs, set by parameters (NULL: none) */
+	unsigned (*needs_for)(const ll_session *s);
+	/* part of every session (the data and tensor steps) */
+	int always;
+	/* part of the session without its [section] when this says so (the
+	 * train step for MNIST data); NULL: only when written */
+	int (*implied)(const ll_session *s);
+	/* checks across keys when the session is read, before anything runs;
+	 * the message names the section, the caller adds the file (NULL: none) */
+	int (*check)(const ll_session *s, ll_err *err);
+	/* the steps a change of key makes stale (NULL: this step) */
+	unsigned (*stale)(const char *key);
+	int (*run)(ll_step_ctx *c, ll_err *err); /* NULL: never runs ([session]) */
+	void (*drop)(ll_session *s);             /* free its results (NULL: none) */
+	const char *outputs;         /* what OUTDIR/<name>/ holds (NULL: no folder) */
+} ll_step_def;
+
+#define LL_STEP(ID, name) extern const ll_step_def ll_step_##name;
+#include "pipeline/steps.def"
+#undef LL_STEP
+
+/* The descriptor of step k (NULL if out of range). */
+const ll_step_def *ll_step_def_of(ll_step_kind k);
 
 /* Parameter table rows. */
 #define P_INT(k, d, lo, hi, h) {k, LL_PARAM_INT, d, NULL, lo, hi, h}
@@ -20,62 +70,28 @@
 #define P_REALS(k, d, lo, hi, h) {k, LL_PARAM_REALS, d, NULL, lo, hi, h}
 #define P_PATH(k, d, h) {k, LL_PARAM_PATH, d, NULL, 0, 0, h}
 #define P_AUTO_INT(k, d, lo, hi, h) {k, LL_PARAM_AUTO_INT, d, NULL, lo, hi, h}
+#define LL_NPARAMS(t) (sizeof t / sizeof t[0])
 
-/* Each step's parameters (steps/step_<name>.c). */
-#define LL_STEP_session_NPARAMS 3
-#define LL_STEP_data_NPARAMS 10
-#define LL_STEP_train_NPARAMS 13
-#define LL_STEP_tensor_NPARAMS 1
-#define LL_STEP_tca_NPARAMS 8
-#define LL_STEP_traj_NPARAMS 1
-#define LL_STEP_report_NPARAMS 1
-extern const ll_param_def ll_step_session_params[LL_STEP_session_NPARAMS];
-extern const ll_param_def ll_step_data_params[LL_STEP_data_NPARAMS];
-extern const ll_param_def ll_step_train_params[LL_STEP_train_NPARAMS];
-extern const ll_param_def ll_step_tensor_params[LL_STEP_tensor_NPARAMS];
-extern const ll_param_def ll_step_tca_params[LL_STEP_tca_NPARAMS];
-extern const ll_param_def ll_step_traj_params[LL_STEP_traj_NPARAMS];
-extern const ll_param_def ll_step_report_params[LL_STEP_report_NPARAMS];
-
-/* A step: compute, keep results in s, write them under outdir if given. */
-typedef int (*ll_step_fn)(ll_session *s, const char *outdir, ll_progress_fn progress, void *ud,
-			  ll_err *err);
-int ll_step_data(ll_session *s, const char *outdir, ll_progress_fn progress, void *ud, ll_err *err);
-int ll_step_train(ll_session *s, const char *outdir, ll_progress_fn progress, void *ud, ll_err *err);
-int ll_step_tensor(ll_session *s, const char *outdir, ll_progress_fn progress, void *ud, ll_err *err);
-int ll_step_tca(ll_session *s, const char *outdir, ll_progress_fn progress, void *ud, ll_err *err);
-int ll_step_traj(ll_session *s, const char *outdir, ll_progress_fn progress, void *ud, ll_err *err);
-int ll_step_report(ll_session *s, const char *outdir, ll_progress_fn progress, void *ud, ll_err *err);
-
-/* MNIST datasets held by the session between the data and train steps. */
-typedef struct ll_mnist_data {
-	ll_mnist train, test, probe;
-	char dir[1024];
-} ll_mnist_data;
-void ll_mnist_data_free(ll_mnist_data *md);
-
-void ll_train_log_free(ll_train_log *t);
-void ll_step_modes_free(ll_session *s);
-void ll_step_traj_free(ll_session *s);
-/* Drop the results of step `from` and every step after it, and mark those
- * steps pending again. */
-void ll_session_reset_results(ll_session *s, ll_step_kind from);
+/* Make OUTDIR/<step name>/ for the running step and hand its path out in
+ * *dir (caller frees).  A folder the step made before (it holds our
+ * marker) is emptied first, so a rerun leaves no files of an earlier one;
+ * a folder latentlab did not make is kept as it is.  On failure *dir is
+ * NULL. */
+int ll_step_outdir(ll_step_ctx *c, char **dir, ll_err *err);
+/* dir/name as .npy of a C-order array of doubles. */
+int ll_step_write_vec(const char *dir, const char *name, const double *v, int ndim,
+		      const size_t *shape, ll_err *err);
+/* The step's one-line result summary (cut to fit). */
+void ll_step_status(ll_step_ctx *c, const char *fmt, ...)
+#if defined(__GNUC__)
+	__attribute__((format(printf, 2, 3)))
+#endif
+	;
+void ll_step_set_mode(ll_mode_info *m, const char *name, ll_mode_kind kind);
+/* Worker threads the session asks for (threads = 0: all cores). */
+int ll_step_threads(const ll_session *s);
 /* Where the bundled MNIST subset is: $LATENTLAB_DATA, ./examples/data, the
  * source tree's, or the installed copy. */
 const char *ll_bundled_data_dir(void);
-
-/* Make OUTDIR/sub and return the joined path (caller frees), or NULL. */
-char *ll_step_outdir(const char *outdir, const char *sub, ll_err *err);
-int ll_step_write_vec(const char *dir, const char *name, const double *v, int ndim,
-		      const size_t *shape, ll_err *err);
-/* One-line result summary of step k (cut to fit). */
-void ll_step_status(ll_session *s, int k, const char *fmt, ...)
-#if defined(__GNUC__)
-	__attribute__((format(printf, 3, 4)))
-#endif
-	;
-void ll_step_set_mode(ll_session *s, int n, const char *name, ll_mode_kind kind);
-/* Worker threads the session asks for (0 = all cores). */
-int ll_step_threads(const ll_session *s);
 
 #endif

@@ -49,6 +49,21 @@ replicates = 2
 [trajectory]
 [report]
 EOF
+# Two analyses of one tensor: tca and PCA trajectories need only the tensor.
+cat > "$T/graph.lab" <<EOF
+[session]
+name = graph
+seed = 2
+[data]
+kind = synth
+neurons = 12
+time = 10
+trials = 8
+[tca]
+ranks = 1-2
+replicates = 2
+[trajectory]
+EOF
 # A session whose tca step runs for minutes unless canceled.
 cat > "$T/long.lab" <<EOF
 [session]
@@ -110,7 +125,7 @@ until_ok() {
 }
 shows() { grep -q -E -- "$2" "$T/$1.cap"; }               # shows NAME ERE
 shows_fixed() { n=$1; shift; grep -q -F "$@" "$T/$n.cap"; } # shows_fixed NAME -e STR...
-all_done() { [ "$(grep -c -E '^ . (data|train|tensor|tca|trajectory|report) +done' "$T/$1.cap")" -eq 6 ]; }
+all_done() { [ "$(grep -c -E '^ . +(data|train|tensor|tca|trajectory|report) +done' "$T/$1.cap")" -eq 6 ]; }
 exited() { [ -s "$T/$1.exit" ]; }
 wait_exit() { # the workbench has ended (at most 30 s)
 	i=0
@@ -178,7 +193,7 @@ tmux -f /dev/null -L "ll$$d" new-session -d -x 120 -y 40 -c "$T" \
 	"env -u LC_ALL -u LC_CTYPE LANG=C.UTF-8 sh $T/wrap.sh $T/d $LL"
 until_ok d shows d '1 Pipeline'
 r1=$?
-shows d 'mnist' && shows d 'built-in demo session' && shows d '^ . train +pending'
+shows d 'mnist' && shows d 'built-in demo session' && shows d '^ . +train +pending'
 tap_result $((r1 + $?)) "'latentlab' alone on a terminal opens the demo session"
 keys d q
 wait_exit d && grep -q '^EXIT=0$' "$T/d.exit" && [ ! -e "$T/latentlab-out" ]
@@ -188,7 +203,7 @@ tap_result $? "q quits at once when nothing was edited or run; nothing written"
 start u s.lab LANG=C.UTF-8
 until_ok u shows u '1 Pipeline.*2 Factors.*3 Trajectory.*4 Log'
 tap_result $? "starts on the Pipeline screen with a tab bar"
-shows u '^ . data +pending' && shows u 'R run all' && shows u '\? help'
+shows u '^ . +data +pending' && shows u 'R run all' && shows u '\? help'
 tap_result $? "steps pending, key hints at the bottom"
 
 keys u j e C-u foo Enter
@@ -241,7 +256,7 @@ keys u : 'screen log' Enter
 until_ok u shows u 'lines  \|  following new lines'
 r1=$?
 keys u Tab
-until_ok u shows u '^ . data +done'
+until_ok u shows u '^ . +data +done'
 r2=$?
 keys u BTab
 until_ok u shows u 'lines  \|  following new lines'
@@ -283,7 +298,7 @@ keys u z
 until_ok u shows u 'az=0 el=90'
 r1=$?
 keys u 1
-until_ok u shows u '^ . data +done'
+until_ok u shows u '^ . +data +done'
 tap_result $((r1 + $?)) "Trajectory: z looks along axis 3; 1 switches to Pipeline there too"
 keys u 2 s
 until_ok u shows u 'saved the session to .*s.lab'
@@ -372,28 +387,59 @@ keys n q
 wait_exit n && grep -q '^EXIT=0$' "$T/n.exit"
 tap_result $? "NO_COLOR=1: q quits with status 0"
 
+# ---- the steps as a graph --------------------------------------------------------------
+start g graph.lab LANG=C.UTF-8
+until_ok g shows g '1 Pipeline'
+# tca and trajectory both hang off tensor: the same indentation, deeper than tensor's
+col() { sed -n "s/^ \(. \+\)$2 .*/\1/p" "$T/$1.cap" | head -1 | wc -c; }
+[ "$(col g tca)" -eq "$(col g trajectory)" ] && [ "$(col g tensor)" -lt "$(col g tca)" ] &&
+	[ "$(col g data)" -lt "$(col g tensor)" ]
+tap_result $? "Pipeline: steps indented by their depth in the graph"
+keys g : 'run trajectory' Enter
+until_ok g shows g 'trajectory needs tensor first'
+r1=$?
+keys g Enter
+until_ok g shows g '^ . +data +done'
+r2=$?
+keys g : 'run tensor' Enter
+until_ok g shows g '^ . +tensor +done'
+r3=$?
+keys g : 'run trajectory' Enter
+until_ok g shows g '^ . +trajectory +done'
+r4=$?
+shows g '^ . +tca +pending'
+tap_result $((r1 + r2 + r3 + r4 + $?)) "Enter and :run STEP run a ready step; trajectory runs before tca"
+keys g : 'set tca.replicates 3' Enter
+until_ok g shows g 'will run again: tca *$'
+r1=$?
+shows g '^ . +trajectory +done'
+tap_result $((r1 + $?)) "an edit of tca leaves the PCA trajectories done"
+keys g q y
+wait_exit g
+tap_result $? "graph session: q, y quits with unsaved edits"
+
 # ---- a long step: cancel, then SIGTERM while it runs -----------------------------------
 start l long.lab LANG=C.UTF-8
 until_ok l shows l '1 Pipeline'
 keys l R
-until_ok l shows l '^ . tca +running'
+until_ok l shows l '^ . +tca +running'
 r1=$?
 keys l Escape
-until_ok l shows l '^ . tca +pending +canceled after'
+until_ok l shows l '^ . +tca +pending +canceled after'
 tap_result $((r1 + $?)) "Esc cancels a running step; it is pending again"
 keys l 4
 until_ok l shows l 'tca: canceled; pending again'
 tap_result $? "the Log screen shows the core's lines and the cancel"
 keys l 1 R
-until_ok l shows l '^ . tca +running'
+until_ok l shows l '^ . +tca +running'
 r1=$?
 keys l C-c
 until_ok l shows l 'canceled: .*canceled'
 r2=$?
-shows l '^ . tca +pending'
+shows l '^ . +tca +pending'
 tap_result $((r1 + r2 + $?)) "Ctrl-C cancels the step, not the workbench"
 keys l R
-until_ok l shows l '^ . tca +running'
+until_ok l shows l '^ . +tca +running'
 r1=$?
 kill -TERM "$(cat "$T/l.pid")"
 wait_exit l && grep -q '^EXIT=143$' "$T/l.exit" && tty_sane "$T/l.stty"

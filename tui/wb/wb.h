@@ -21,6 +21,7 @@
 #define LL_WB_H
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdio.h>
 
@@ -143,9 +144,13 @@ typedef struct wb_view {
 	ll_step_state state[LL_NSTEPS];
 	char status[LL_NSTEPS][160];
 	double seconds[LL_NSTEPS];
+	int depth[LL_NSTEPS];       /* in the step graph (ll_step_depth) */
+	unsigned needs[LL_NSTEPS];  /* the steps each needs (ll_step_needs) */
 } wb_view;
 
-enum wb_job_kind { WB_JOB_NEXT, WB_JOB_ALL, WB_JOB_REPORT };
+/* next: the next step; all: every remaining one; step: job.step alone;
+ * report: the report of what has run */
+enum wb_job_kind { WB_JOB_NEXT, WB_JOB_ALL, WB_JOB_STEP, WB_JOB_REPORT };
 
 typedef struct wb_job {
 	pthread_t th;
@@ -193,7 +198,7 @@ struct wb {
 	wb_view view;
 	wb_job job;
 	/* UI thread only */
-	volatile int cancel;  /* s->cancel points here */
+	atomic_int cancel;    /* s->cancel points here; set by the UI, read by the worker */
 	unsigned gen;         /* bumped whenever results may have changed */
 	double run_seconds;   /* step time spent in this workbench, for results.json */
 	void *state[WB_NSCREENS]; /* each screen's (wb_screen_def.state_size) */
@@ -240,6 +245,8 @@ void wb_center(wb *w, int y0, int h, attr_t a, const char *const *lines, int n);
 int wb_results_ready(wb *w, ll_step_kind k);
 /* Actions shared by keys and `:` commands. */
 void wb_do_run(wb *w, int kind);
+/* Run step k alone (its needs must be done). */
+void wb_do_run_step(wb *w, ll_step_kind k);
 void wb_do_report(wb *w);
 void wb_do_save(wb *w, const char *path);
 int wb_do_set(wb *w, ll_step_kind k, const char *key, const char *value);
@@ -258,7 +265,8 @@ int wb_edit_key(wb_edit *e, int is_key, unsigned ch);
 void wb_edit_draw(const wb *w, wb_edit *e, int y, int x, int width, attr_t a);
 
 /* ---- wb_job.c ---- */
-int wb_job_start(wb *w, int kind);
+/* Start a job; for WB_JOB_STEP, step is the step to run. */
+int wb_job_start(wb *w, int kind, ll_step_kind step);
 /* If the worker has finished: join it, sync the view, report. */
 void wb_job_poll(wb *w);
 /* Cancel and wait (before quitting). */

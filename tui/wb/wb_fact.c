@@ -15,12 +15,14 @@
 #include <string.h>
 
 #include "draw/ll_spark.h"
+#include "pipeline/steps/step_tca.h"
+#include "pipeline/steps/step_tensor.h"
 #include "wb/wb.h"
 
 #define MAX_ROWS 256 /* components listed */
 
 typedef struct wb_fact {
-	size_t rank_i;  /* index into s->ens.ranks */
+	size_t rank_i;  /* index into s->res.tca->ens.ranks */
 	size_t rep;     /* replicate (0 = best) */
 	int sel, top;   /* selected row / first row shown */
 	int sorted;     /* rows by weight instead of component order */
@@ -49,15 +51,15 @@ static const ll_ens_rank *cur_rank(wb *w)
 {
 	wb_fact *f = fact_state(w);
 	ll_session *s = w->s;
-	if (!wb_results_ready(w, LL_STEP_TCA) || s->ens.nranks == 0) {
+	if (!wb_results_ready(w, LL_STEP_TCA) || !s->res.tca || !s->res.tensor || s->res.tca->ens.nranks == 0) {
 		f->valid = 0;
 		f->zoom = 0;
 		return NULL;
 	}
 	if (!f->valid || f->gen != w->gen) {
 		f->rank_i = 0;
-		for (size_t i = 0; i < s->ens.nranks; i++)
-			if (s->ens.ranks[i].rank == s->chosen_rank)
+		for (size_t i = 0; i < s->res.tca->ens.nranks; i++)
+			if (s->res.tca->ens.ranks[i].rank == s->res.tca->chosen_rank)
 				f->rank_i = i;
 		f->rep = 0;
 		f->sel = f->top = 0;
@@ -65,7 +67,7 @@ static const ll_ens_rank *cur_rank(wb *w)
 		f->valid = 1;
 		f->gen = w->gen;
 	}
-	const ll_ens_rank *r = &s->ens.ranks[f->rank_i];
+	const ll_ens_rank *r = &s->res.tca->ens.ranks[f->rank_i];
 	if (f->rep >= r->nrep)
 		f->rep = r->nrep ? r->nrep - 1 : 0;
 	return r;
@@ -138,7 +140,7 @@ static void draw_zoom(wb *w, const ll_ens_rank *r, const ll_ktensor *K, size_t c
 	wb_fact *f = fact_state(w);
 	const ll_session *s = w->s;
 	int n = f->zmode;
-	const ll_mode_info *mi = &s->modes[n];
+	const ll_mode_info *mi = &s->res.tensor->modes[n];
 	const char *mname = mi->name[0] ? mi->name : "mode";
 	int bars = mi->kind == LL_MODE_UNIT;
 	char buf[300];
@@ -212,8 +214,8 @@ static void fact_draw(wb *w, int y0, int h)
 	}
 	char buf[400];
 	snprintf(buf, sizeof buf, "rank %zu%s (%zu-%zu)  |  replicate %zu of %zu%s  |  error %.4f  similarity %.3f  |  %s",
-		 r->rank, r->rank == s->chosen_rank ? " chosen" : "", s->ens.ranks[0].rank,
-		 s->ens.ranks[s->ens.nranks - 1].rank, f->rep + 1, r->nrep, f->rep == 0 ? " (best)" : "",
+		 r->rank, r->rank == s->res.tca->chosen_rank ? " chosen" : "", s->res.tca->ens.ranks[0].rank,
+		 s->res.tca->ens.ranks[s->res.tca->ens.nranks - 1].rank, f->rep + 1, r->nrep, f->rep == 0 ? " (best)" : "",
 		 fit->obj, r->sim ? r->sim[f->rep] : NAN, f->sorted ? "by weight" : "by component");
 	wb_put(w, y0, 1, w->cols - 2, wb_attr(w, LL_ROLE_TITLE), buf);
 
@@ -225,7 +227,7 @@ static void fact_draw(wb *w, int y0, int h)
 	attr_t ax = wb_attr(w, LL_ROLE_AXIS);
 	wb_put(w, y0 + 1, 1, pre - 1, ax, "comp  weight");
 	for (int n = 0; n < M; n++) {
-		snprintf(buf, sizeof buf, "%s (%zu)", s->modes[n].name[0] ? s->modes[n].name : "mode", K->dim[n]);
+		snprintf(buf, sizeof buf, "%s (%zu)", s->res.tensor->modes[n].name[0] ? s->res.tensor->modes[n].name : "mode", K->dim[n]);
 		wb_put(w, y0 + 1, pre + n * (sw + 1), sw, ax, buf);
 	}
 	int lh = h - 2;
@@ -259,7 +261,7 @@ static void fact_draw(wb *w, int y0, int h)
 			ll_spark_opts o;
 			ll_spark_opts_init(&o);
 			o.ascii = !w->g->utf8;
-			o.agg = s->modes[n].kind == LL_MODE_UNIT ? LL_SPARK_MAX : LL_SPARK_MEAN;
+			o.agg = s->res.tensor->modes[n].kind == LL_MODE_UNIT ? LL_SPARK_MAX : LL_SPARK_MEAN;
 			o.lo = lo[n];
 			o.hi = hi[n];
 			column(K, n, c, v);
@@ -284,7 +286,7 @@ static void fact_status(wb *w, char *buf, size_t n)
 		return;
 	}
 	snprintf(buf, n, "rank %zu: %zu fits, error best %.4f median %.4f, mean similarity %.3f  |  chosen rank %zu: %s",
-		 r->rank, r->nrep, st.best, st.median, st.mean_sim, w->s->chosen_rank, w->s->rank_reason);
+		 r->rank, r->nrep, st.best, st.median, st.mean_sim, w->s->res.tca->chosen_rank, w->s->res.tca->rank_reason);
 }
 
 static void no_results(wb *w)
@@ -299,15 +301,15 @@ static int set_rank(wb *w, long rank)
 		no_results(w);
 		return 0;
 	}
-	for (size_t i = 0; i < w->s->ens.nranks; i++)
-		if ((long)w->s->ens.ranks[i].rank == rank) {
+	for (size_t i = 0; i < w->s->res.tca->ens.nranks; i++)
+		if ((long)w->s->res.tca->ens.ranks[i].rank == rank) {
 			fact_state(w)->rank_i = i;
 			fact_state(w)->rep = 0;
 			wb_log(w, "> :rank %ld", rank);
 			return 1;
 		}
-	wb_msg(w, 1, "rank %ld was not fitted (ranks %zu-%zu)", rank, w->s->ens.ranks[0].rank,
-	       w->s->ens.ranks[w->s->ens.nranks - 1].rank);
+	wb_msg(w, 1, "rank %ld was not fitted (ranks %zu-%zu)", rank, w->s->res.tca->ens.ranks[0].rank,
+	       w->s->res.tca->ens.ranks[w->s->res.tca->ens.nranks - 1].rank);
 	return 0;
 }
 
@@ -359,11 +361,11 @@ static void fact_action(wb *w, int act, int arg)
 	case A_RANK_NEXT:
 		if (act == A_RANK_PREV && f->rank_i > 0)
 			f->rank_i--;
-		else if (act == A_RANK_NEXT && f->rank_i + 1 < w->s->ens.nranks)
+		else if (act == A_RANK_NEXT && f->rank_i + 1 < w->s->res.tca->ens.nranks)
 			f->rank_i++;
 		else
 			wb_msg(w, 0, "no %s rank was fitted", act == A_RANK_PREV ? "lower" : "higher");
-		if (f->rep >= w->s->ens.ranks[f->rank_i].nrep)
+		if (f->rep >= w->s->res.tca->ens.ranks[f->rank_i].nrep)
 			f->rep = 0;
 		break;
 	case A_REP_PREV:
@@ -393,7 +395,7 @@ static void fact_action(wb *w, int act, int arg)
 	}
 	default: break;
 	}
-	int nr = (int)(w->s->ens.ranks[f->rank_i].rank < MAX_ROWS ? w->s->ens.ranks[f->rank_i].rank : MAX_ROWS);
+	int nr = (int)(w->s->res.tca->ens.ranks[f->rank_i].rank < MAX_ROWS ? w->s->res.tca->ens.ranks[f->rank_i].rank : MAX_ROWS);
 	if (f->sel >= nr)
 		f->sel = nr - 1;
 	if (f->sel < 0)

@@ -27,6 +27,10 @@ static void copy_view(wb *w)
 	memcpy(w->view.state, s->state, sizeof w->view.state);
 	memcpy(w->view.status, s->status, sizeof w->view.status);
 	memcpy(w->view.seconds, s->seconds, sizeof w->view.seconds);
+	for (int k = 0; k < LL_NSTEPS; k++) {
+		w->view.depth[k] = ll_step_depth(s, (ll_step_kind)k);
+		w->view.needs[k] = ll_step_needs(s, (ll_step_kind)k);
+	}
 }
 
 void wb_view_sync(wb *w)
@@ -99,22 +103,16 @@ static void job_begin_step(wb *w, ll_step_kind k)
 	snprintf(w->job.stage, sizeof w->job.stage, "%s", ll_step_name(k));
 	w->job.detail[0] = '\0';
 	w->job.frac = -1;
-	/* what ll_session_run_step is about to do to the states */
-	for (int i = k; i < LL_NSTEPS; i++)
-		if (w->view.state[i] != LL_STATE_ABSENT) {
+	/* what ll_session_run_step is about to do to the states: the step
+	 * runs, the steps that depend on it are pending again */
+	unsigned reset = ll_step_dependents(w->s, k) | LL_STEP_BIT(k);
+	for (int i = 0; i < LL_NSTEPS; i++)
+		if ((reset & LL_STEP_BIT(i)) && w->view.state[i] != LL_STATE_ABSENT) {
 			w->view.state[i] = i == (int)k ? LL_STATE_RUNNING : LL_STATE_PENDING;
 			w->view.status[i][0] = '\0';
 			w->view.seconds[i] = 0;
 		}
 	pthread_mutex_unlock(&w->lock);
-}
-
-static int all_before_done(const ll_session *s, ll_step_kind k)
-{
-	for (int i = LL_STEP_DATA; i < (int)k; i++)
-		if (s->state[i] != LL_STATE_ABSENT && s->state[i] != LL_STATE_DONE)
-			return 0;
-	return 1;
 }
 
 static void *worker(void *arg)
@@ -128,13 +126,17 @@ static void *worker(void *arg)
 		/* the report step when the pipeline has reached it (so its state
 		 * is kept as `run` keeps it), else the report of what has run */
 		job_begin_step(w, LL_STEP_REPORT);
-		if (s->state[LL_STEP_REPORT] != LL_STATE_ABSENT && all_before_done(s, LL_STEP_REPORT)) {
+		if (ll_step_ready(s, LL_STEP_REPORT)) {
 			rc = ll_session_run_step(s, LL_STEP_REPORT, w->outdir, job_progress, w, &err);
 		} else {
 			ll_step_state keep = s->state[LL_STEP_REPORT];
 			rc = ll_report_session(s, w->outdir, NULL, &err);
 			s->state[LL_STEP_REPORT] = keep;
 		}
+	} else if (w->job.kind == WB_JOB_STEP) {
+		ll_step_kind k = (ll_step_kind)w->job.step;
+		job_begin_step(w, k);
+		rc = ll_session_run_step(s, k, w->outdir, job_progress, w, &err);
 	} else {
 		for (ll_step_kind k; (k = ll_session_next(s)) != LL_NSTEPS;) {
 			if (w->cancel) {
@@ -159,12 +161,12 @@ static void *worker(void *arg)
 	return NULL;
 }
 
-int wb_job_start(wb *w, int kind)
+int wb_job_start(wb *w, int kind, ll_step_kind step)
 {
 	if (w->job.active)
 		return LL_EINVAL;
 	ll_err err = {0, ""};
-	if (kind != WB_JOB_REPORT && ll_session_next(w->s) == LL_NSTEPS) {
+	if ((kind == WB_JOB_NEXT || kind == WB_JOB_ALL) && ll_session_next(w->s) == LL_NSTEPS) {
 		wb_msg(w, 0, "every step is done: edit a parameter to run again, or w to rewrite the report");
 		return LL_EINVAL;
 	}
@@ -178,7 +180,7 @@ int wb_job_start(wb *w, int kind)
 	memset(&w->job, 0, sizeof w->job);
 	w->job.kind = kind;
 	w->job.t0 = w->job.step_t0 = ll_now();
-	w->job.step = ll_session_next(w->s);
+	w->job.step = kind == WB_JOB_STEP ? step : ll_session_next(w->s);
 	w->job.frac = -1;
 	pthread_mutex_unlock(&w->lock);
 

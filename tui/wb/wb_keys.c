@@ -146,12 +146,15 @@ static const char *screen_id(int i)
 
 static void colon_run(wb *w, char *args, int force)
 {
+	int k;
 	if (!*args || !strcmp(args, "all"))
 		wb_do_run(w, WB_JOB_ALL);
 	else if (!strcmp(args, "next"))
 		wb_do_run(w, WB_JOB_NEXT);
+	else if ((k = ll_step_by_name(args)) >= 0)
+		wb_do_run_step(w, (ll_step_kind)k);
 	else
-		wb_msg(w, 1, ":run takes 'all' or 'next', not '%s'", args);
+		wb_msg(w, 1, ":run takes 'all', 'next' or a step's name, not '%s'", args);
 }
 
 static void colon_cancel(wb *w, char *args, int force)
@@ -259,9 +262,9 @@ static void colon_quit(wb *w, char *args, int force)
 
 /* The commands on the session, listed before the screens' own... */
 static const wb_cmd session_cmds[] = {
-	{"run", NULL, "[all|next]", "run every remaining step, or only the next one", colon_run, 0, NULL},
+	{"run", NULL, "[all|next|STEP]", "run every remaining step, only the next one, or one step whose needs are done", colon_run, 0, NULL},
 	{"cancel", NULL, "", "cancel the running step", colon_cancel, 0, NULL},
-	{"set", NULL, "STEP.KEY VALUE", "set a parameter (validated; it and later steps become pending)", colon_set, 0, NULL},
+	{"set", NULL, "STEP.KEY VALUE", "set a parameter (validated; its step and the steps that depend on it become pending)", colon_set, 0, NULL},
 	{"save", NULL, "[PATH]", "save the session (default: its file, or OUTDIR/session.lab)", colon_save, 0, NULL},
 	{"write", "w", "[report]", "write the report into OUTDIR", colon_write, 0, NULL},
 };

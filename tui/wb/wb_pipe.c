@@ -4,8 +4,11 @@
  * edited in place and validated by ll_session_set; a detail area with the
  * parameter's help or the step's full result.
  *
- * The cursor moves through every step and every parameter in order; only
- * the step under the cursor shows its parameters.
+ * The steps are a graph (each needs some others): a step's name is indented
+ * by its depth in it, and the detail area says what the step needs and
+ * what depends on it.  Enter on a step runs it once the steps it needs are
+ * done.  The cursor moves through every step and every parameter in
+ * order; only the step under the cursor shows its parameters.
  */
 #include "config.h"
 
@@ -111,16 +114,28 @@ static void param_type_text(const ll_param_def *d, char *buf, size_t n)
 	}
 }
 
+/* The width of the step column: the names indented by their depth. */
+static int name_width(const wb_view *v)
+{
+	int wd = 11;
+	for (int k = 0; k < LL_NSTEPS; k++)
+		if (v->state[k] != LL_STATE_ABSENT) {
+			int n = 2 * v->depth[k] + (int)strlen(ll_step_name((ll_step_kind)k));
+			wd = n > wd ? n : wd;
+		}
+	return wd;
+}
+
 static void draw_step_row(wb *w, const wb_view *v, const wb_job *j, int k, int y, int sel)
 {
 	char buf[320];
-	int x = 1, W = w->cols;
+	int x = 1, W = w->cols, nw = name_width(v);
 	attr_t asel = wb_attr(w, LL_ROLE_SELECTED);
 	if (sel)
 		wb_fill(y, 0, W, asel);
 	if (k == LL_STEP_SESSION) {
 		x += wb_put(w, y, x, W - x, sel ? asel : wb_attr(w, LL_ROLE_TITLE), w->g->bullet);
-		snprintf(buf, sizeof buf, " %-11s %-8s", "session", "settings");
+		snprintf(buf, sizeof buf, " %-*s %-8s", nw, "session", "settings");
 		x += wb_put(w, y, x, W - x, sel ? asel : wb_attr(w, LL_ROLE_TITLE), buf);
 		snprintf(buf, sizeof buf, "  %s", w->s->path ? w->s->path : "built-in demo session");
 		wb_put(w, y, x, W - x - 1, sel ? asel : wb_attr(w, LL_ROLE_DEFAULT), buf);
@@ -129,7 +144,8 @@ static void draw_step_row(wb *w, const wb_view *v, const wb_job *j, int k, int y
 	ll_step_state st = v->state[k];
 	attr_t a = sel ? asel : wb_attr(w, state_role(st));
 	x += wb_put(w, y, x, W - x, a, state_glyph(w, st));
-	snprintf(buf, sizeof buf, " %-11s %-8s", ll_step_name((ll_step_kind)k), ll_step_state_name(st));
+	snprintf(buf, sizeof buf, " %*s%-*s %-8s", 2 * v->depth[k], "", nw - 2 * v->depth[k],
+		 ll_step_name((ll_step_kind)k), ll_step_state_name(st));
 	x += wb_put(w, y, x, W - x, a, buf);
 	attr_t ad = sel ? asel : wb_attr(w, LL_ROLE_DEFAULT);
 	if (st == LL_STATE_RUNNING) {
@@ -150,7 +166,7 @@ static void draw_param_row(wb *w, int k, int i, int y, int sel)
 {
 	size_t np;
 	const ll_param_def *d = &ll_step_params((ll_step_kind)k, &np)[i];
-	const char *set = w->s->values[k][i];
+	const char *set = w->s->values[k][i].text;
 	char buf[320];
 	int W = w->cols, x = 5;
 	attr_t asel = wb_attr(w, LL_ROLE_SELECTED);
@@ -193,9 +209,31 @@ static void draw_detail(wb *w, const wb_view *v, int y, int rows)
 			 v->state[k] == LL_STATE_DONE ? "done" : "FAILED", v->seconds[k], v->status[k]);
 	} else {
 		snprintf(buf, sizeof buf, "%s: %s%s", ll_step_name((ll_step_kind)k), ll_step_state_name(v->state[k]),
-			 v->status[k][0] ? "; " : ".  n runs the next step, R every remaining one.");
+			 v->status[k][0] ? "; " : ".  Enter runs it when the steps it needs are done; n the next "
+						 "step, R every remaining one.");
 		if (v->status[k][0])
 			strncat(buf, v->status[k], sizeof buf - strlen(buf) - 1);
+	}
+	if (!d && k != LL_STEP_SESSION) {
+		/* the step's place in the graph */
+		char g[200] = "  Needs: ";
+		int any = 0;
+		for (int j = 0; j < LL_NSTEPS; j++)
+			if (v->needs[k] & LL_STEP_BIT(j)) {
+				size_t l = strlen(g);
+				snprintf(g + l, sizeof g - l, "%s%s", any++ ? ", " : "", ll_step_name((ll_step_kind)j));
+			}
+		if (!any)
+			strncat(g, "nothing", sizeof g - strlen(g) - 1);
+		strncat(g, ".  Feeds: ", sizeof g - strlen(g) - 1);
+		any = 0;
+		for (int j = 0; j < LL_NSTEPS; j++)
+			if (v->needs[j] & LL_STEP_BIT(k)) {
+				size_t l = strlen(g);
+				snprintf(g + l, sizeof g - l, "%s%s", any++ ? ", " : "", ll_step_name((ll_step_kind)j));
+			}
+		strncat(g, any ? "." : "nothing.", sizeof g - strlen(g) - 1);
+		strncat(buf, g, sizeof buf - strlen(buf) - 1);
 	}
 	/* wrap over the rows, breaking at spaces */
 	attr_t a = wb_attr(w, d || v->state[k] != LL_STATE_FAILED ? LL_ROLE_DEFAULT : LL_ROLE_STEP_FAILED);
@@ -231,7 +269,7 @@ static void pipe_draw(wb *w, int y0, int h)
 	int lh = h - detail - 1;
 	/* the column header */
 	char head[128];
-	snprintf(head, sizeof head, "  %-11s %-8s %7s  %s", "step", "state", "time", "result");
+	snprintf(head, sizeof head, "  %-*s %-8s %7s  %s", name_width(&v), "step", "state", "time", "result");
 	wb_put(w, y0, 1, w->cols - 1, wb_attr(w, LL_ROLE_AXIS), head);
 	int n = list_items(&v, p->step, shown);
 	int cur = find_item(shown, n, p->step, p->param);
@@ -359,8 +397,10 @@ static void pipe_action(wb *w, int act, int arg)
 	case A_ENTER:
 		if (p->param >= 0)
 			start_edit(w);
-		else
+		else if (p->step == LL_STEP_SESSION)
 			wb_do_run(w, WB_JOB_NEXT);
+		else
+			wb_do_run_step(w, (ll_step_kind)p->step);
 		return;
 	case A_EDIT: start_edit(w); return;
 	case A_CYCLE: cycle(w); return;
@@ -396,7 +436,7 @@ static const wb_key pipe_keys[] = {
 	WB_LIST_KEYS,
 	{0, {'n'}, "n", A_RUN_NEXT, 0, "next", "run the next step (in the background)"},
 	{0, {'R'}, "R", A_RUN_ALL, 0, "run all", "run every remaining step"},
-	{0, {WB_ENTER_KEYS}, "Enter", A_ENTER, 0, NULL, "on a parameter: edit it; on a step: run the next step"},
+	{0, {WB_ENTER_KEYS}, "Enter", A_ENTER, 0, NULL, "on a parameter: edit it; on a step: run it (once the steps it needs are done)"},
 	{0, {'e'}, "e", A_EDIT, 0, "edit", "edit the parameter in place (Enter accepts, Esc abandons)"},
 	{0, {' '}, "Space", A_CYCLE, 0, NULL, "next value of a choice parameter"},
 	{0, {'d'}, "d", A_DEFAULT, 0, NULL, "set the parameter to its default"},

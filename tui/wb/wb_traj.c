@@ -1,5 +1,5 @@
 /*
- * wb_traj.c - the Trajectory screen: the session's 3-D paths (s->traj)
+ * wb_traj.c - the Trajectory screen: the session's 3-D paths (s->res.traj)
  * projected onto a braille canvas (ll_view3d.h), one series colour per path,
  * nearer cells brighter, 'o' at each start and 'x' at each end, an axis
  * triad labelled 1-2-3; a legend lists the paths (n/N select, Space shows
@@ -14,6 +14,7 @@
 
 #include "draw/ll_view3d.h"
 #include "pca/ll_traj.h"
+#include "pipeline/steps/step_traj.h"
 #include "wb/wb.h"
 
 #define AXES_COLOR 254 /* canvas colour index of the axis triad */
@@ -42,7 +43,7 @@ enum { A_VIEW = WB_A_SCREEN, A_PATH_NEXT, A_PATH_PREV, A_PATH_TOGGLE, A_PATH_SOL
 static const ll_traj_set *cur_set(wb *w)
 {
 	wb_traj *t = traj_state(w);
-	const ll_traj_set *ts = wb_results_ready(w, LL_STEP_TRAJ) ? w->s->traj : NULL;
+	const ll_traj_set *ts = wb_results_ready(w, LL_STEP_TRAJ) && w->s->res.traj ? &w->s->res.traj->ts : NULL;
 	if (!ts || ts->n_paths == 0 || ts->n_points == 0) {
 		t->valid = 0;
 		return NULL;

@@ -210,9 +210,31 @@ void wb_do_run(wb *w, int kind)
 	}
 	ll_step_kind next = ll_session_next(w->s); /* read before the worker starts */
 	wb_log(w, "> :run %s", kind == WB_JOB_ALL ? "all" : "next");
-	if (wb_job_start(w, kind) == LL_OK)
+	if (wb_job_start(w, kind, next) == LL_OK)
 		wb_msg(w, 0, kind == WB_JOB_ALL ? "running every remaining step..." : "running %s...",
 		       ll_step_name(next));
+}
+
+void wb_do_run_step(wb *w, ll_step_kind k)
+{
+	if (w->job.active) {
+		wb_msg(w, 1, "a step is already running (Esc cancels it)");
+		return;
+	}
+	if (!ll_step_runs(k) || w->s->state[k] == LL_STATE_ABSENT) {
+		wb_msg(w, 1, "%s is not a step this session runs", ll_step_name(k));
+		return;
+	}
+	unsigned m = ll_step_needs(w->s, k);
+	for (int j = 0; j < LL_NSTEPS; j++)
+		if ((m & LL_STEP_BIT(j)) && w->s->state[j] != LL_STATE_DONE) {
+			wb_msg(w, 1, "%s needs %s first (n runs the next step, R all of them)", ll_step_name(k),
+			       ll_step_name((ll_step_kind)j));
+			return;
+		}
+	wb_log(w, "> :run %s", ll_step_name(k));
+	if (wb_job_start(w, WB_JOB_STEP, k) == LL_OK)
+		wb_msg(w, 0, "running %s...", ll_step_name(k));
 }
 
 void wb_do_report(wb *w)
@@ -220,7 +242,7 @@ void wb_do_report(wb *w)
 	if (wb_busy_refuse(w, "write the report"))
 		return;
 	wb_log(w, "> :write report");
-	if (wb_job_start(w, WB_JOB_REPORT) == LL_OK)
+	if (wb_job_start(w, WB_JOB_REPORT, LL_STEP_REPORT) == LL_OK)
 		wb_msg(w, 0, "writing the report into %s...", w->outdir);
 }
 
@@ -267,7 +289,8 @@ int wb_do_set(wb *w, ll_step_kind k, const char *key, const char *value)
 	ll_err err = {0, ""};
 	if (wb_busy_refuse(w, "change parameters"))
 		return LL_EINVAL;
-	const char *cur = ll_session_get(w->s, k, key);
+	/* the key as typed: unknown keys are refused by ll_session_set */
+	const char *cur = ll_step_param_index(k, key) >= 0 ? ll_session_get(w->s, k, key) : NULL;
 	int same = cur && !strcmp(cur, value);
 	int rc = ll_session_set(w->s, k, key, value, &err);
 	if (rc != LL_OK) {
@@ -281,12 +304,21 @@ int wb_do_set(wb *w, ll_step_kind k, const char *key, const char *value)
 	w->gen++;
 	wb_view_sync(w);
 	wb_log(w, "> :set %s.%s %s", ll_step_name(k), key, value);
-	ll_step_kind from = ll_session_stale_from(k, key);
-	if (from == LL_NSTEPS)
+	/* the steps that will run again: what the key feeds, and what depends on it */
+	unsigned m = ll_session_stale(k, key);
+	char names[200] = "";
+	for (int j = 0; j < LL_NSTEPS; j++)
+		if (m & LL_STEP_BIT(j))
+			m |= ll_step_dependents(w->s, (ll_step_kind)j);
+	for (int j = 0; j < LL_NSTEPS; j++)
+		if ((m & LL_STEP_BIT(j)) && w->s->state[j] != LL_STATE_ABSENT && ll_step_runs((ll_step_kind)j)) {
+			size_t l = strlen(names);
+			snprintf(names + l, sizeof names - l, "%s%s", l ? ", " : "", ll_step_name((ll_step_kind)j));
+		}
+	if (!names[0])
 		wb_msg(w, 0, "[%s] %s = %s; results stand", ll_step_name(k), key, value);
 	else
-		wb_msg(w, 0, "[%s] %s = %s; %s and later steps will run again", ll_step_name(k), key, value,
-		       ll_step_name(from));
+		wb_msg(w, 0, "[%s] %s = %s; will run again: %s", ll_step_name(k), key, value, names);
 	return LL_OK;
 }
 

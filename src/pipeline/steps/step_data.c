@@ -1,25 +1,33 @@
-/* [data]: read or make the data (MNIST image sets, an array file, CSV, a
- * simulated population) and name its modes. */
+/* [data]: read or make the data through its kind (kinds.def: MNIST image
+ * sets, an array file, CSV, a simulated population), then, for arrays,
+ * per-trial labels, a mask, and the names of the modes. */
 #include "config.h"
-
-#include "pipeline/ll_step.h"
 
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
-#include "base/ll_fs.h"
-#include "io/ll_csv.h"
-#include "io/ll_mnist.h"
 #include "io/ll_npy.h"
-#include "sim/ll_synth.h"
+#include "pipeline/ll_kind.h"
+#include "pipeline/steps/step_data.h"
 
-static int data_synth(ll_session *s, const char *outdir, ll_err *err);
-static int data_csv(ll_session *s, const char *path, ll_err *err);
+/* The kinds, in the order of kinds.def, and their names as the choices of
+ * [data] kind (the same order, so the value's index picks the kind). */
+static const ll_kind_def *const kinds[] = {
+#define LL_KIND(name) &ll_kind_##name,
+#include "pipeline/kinds.def"
+#undef LL_KIND
+};
+static const char kind_choices[] = ""
+#define LL_KIND(name) "|" #name
+#include "pipeline/kinds.def"
+#undef LL_KIND
+	;
 
-const ll_param_def ll_step_data_params[LL_STEP_data_NPARAMS] = {
-	P_ENUM("kind", "mnist", "mnist|npy|synth|csv", "where the data comes from"),
+static const ll_param_def params[] = {
+	P_ENUM("kind", "mnist", kind_choices + 1, "where the data comes from"),
 	P_PATH("path", "", "MNIST IDX directory, or the .npy/.npz/.csv file ('' = bundled)"),
 	P_PATH("labels", "", "optional .npy of per-trial condition labels"),
 	P_PATH("mask", "", "optional 0/1 .npy mask (1 = observed)"),
@@ -31,57 +39,37 @@ const ll_param_def ll_step_data_params[LL_STEP_data_NPARAMS] = {
 	P_ENUM("noise", "poisson", "poisson|gaussian|none", "synth: observation noise"),
 };
 
-/* ------------------------------------------------------------------ data */
-
-static int data_mnist(ll_session *s, ll_err *err)
+static void drop(ll_session *s)
 {
-	char *path = ll_session_get_path(s, LL_STEP_DATA, "path");
-	ll_mnist_data *md = path ? calloc(1, sizeof *md) : NULL;
-	int rc;
-
-	if (!md) {
-		free(path);
-		return ll_err_set(err, LL_ENOMEM, "out of memory");
-	}
-	snprintf(md->dir, sizeof md->dir, "%s", *path ? path : ll_bundled_data_dir());
-	free(path);
-	if ((rc = ll_mnist_load(&md->train, md->dir, "train", err)) != LL_OK ||
-	    (rc = ll_mnist_load(&md->test, md->dir, "test", err)) != LL_OK) {
-		ll_mnist_data_free(md);
-		return rc;
-	}
-	long n = ll_session_get_int(s, LL_STEP_TRAIN, "train_images");
-	if (n > 0 && (size_t)n < md->train.n) {
-		ll_mnist sub;
-		if ((rc = ll_mnist_subset(&sub, &md->train, 0, (size_t)n, err)) != LL_OK) {
-			ll_mnist_data_free(md);
-			return rc;
-		}
-		ll_mnist_free(&md->train);
-		md->train = sub;
-	}
-	s->mnist = md;
-	ll_step_status(s, LL_STEP_DATA, "MNIST %zu train + %zu test images of %zux%zu from %s",
-		 md->train.n, md->test.n, md->train.rows, md->train.cols, md->dir);
-	return LL_OK;
+	struct ll_res_data *d = s->res.data;
+	if (!d)
+		return;
+	ll_tensor_free(&d->X);
+	ll_tensor_free(&d->mask);
+	ll_modes_free(d->modes, LL_MAX_MODES);
+	ll_ktensor_free(&d->truth);
+	ll_mnist_data_free(d->mnist);
+	free(d);
+	s->res.data = NULL;
 }
 
-/* Per-trial labels (a vector with one entry per index of the last mode). */
-static int load_labels(ll_session *s, const char *path, ll_err *err)
+/* Per-trial labels from a file (a vector with one entry per index of the
+ * last mode), into *out (malloc'd). */
+static int read_labels(const ll_tensor *X, const char *path, int **out, ll_err *err)
 {
 	ll_tensor t;
 	int rc = ll_array_read(path, &t, NULL, err);
 	if (rc != LL_OK)
 		return rc;
-	size_t ntr = s->data.dim[s->data.nmodes - 1];
+	size_t ntr = X->dim[X->nmodes - 1];
 	if (t.size != ntr) {
 		size_t got = t.size;
 		ll_tensor_free(&t);
 		return ll_err_set(err, LL_ESHAPE, "%s: %zu labels but the data has %zu trials (last mode)",
 				  path, got, ntr);
 	}
-	s->trial_labels = ll_malloc_array(ntr, sizeof(int));
-	if (!s->trial_labels) {
+	int *lab = ll_malloc_array(ntr, sizeof(int));
+	if (!lab) {
 		ll_tensor_free(&t);
 		return ll_err_set(err, LL_ENOMEM, "out of memory");
 	}
@@ -89,184 +77,121 @@ static int load_labels(ll_session *s, const char *path, ll_err *err)
 		double v = t.data[i];
 		if (!isfinite(v) || v != floor(v) || fabs(v) > 1e6) {
 			ll_tensor_free(&t);
+			free(lab);
 			return ll_err_set(err, LL_EFORMAT, "%s: label %zu is %g, not an integer", path, i, v);
 		}
-		s->trial_labels[i] = (int)v;
+		lab[i] = (int)v;
 	}
-	s->ntrial_labels = ntr;
 	ll_tensor_free(&t);
+	*out = lab;
 	return LL_OK;
-}
-
-static int data_file_at(ll_session *s, const char *kind, const char *path, const char *labels,
-			const char *mask, ll_err *err)
-{
-	int rc;
-
-	if (!*path)
-		return ll_err_set(err, LL_EINVAL, "[data] kind = %s needs path = FILE", kind);
-	if (!strcmp(kind, "csv"))
-		rc = data_csv(s, path, err);
-	else
-		rc = ll_array_read(path, &s->data, NULL, err);
-	if (rc != LL_OK)
-		return rc;
-	if (*labels && (rc = load_labels(s, labels, err)) != LL_OK)
-		return rc;
-	if (*mask) {
-		if ((rc = ll_array_read(mask, &s->mask, NULL, err)) != LL_OK)
-			return rc;
-		if (!ll_tensor_same_shape(&s->mask, &s->data)) {
-			char a[64], b[64];
-			return ll_err_set(err, LL_ESHAPE, "%s: mask shape %s does not match data %s",
-					  mask, ll_tensor_shape_str(&s->mask, a, sizeof a),
-					  ll_tensor_shape_str(&s->data, b, sizeof b));
-		}
-	}
-	char sh[64];
-	ll_step_status(s, LL_STEP_DATA, "%s: %s", path,
-		 ll_tensor_shape_str(&s->data, sh, sizeof sh));
-	return LL_OK;
-}
-
-/* The files named in [data], relative to the session file. */
-static int data_file(ll_session *s, const char *kind, ll_err *err)
-{
-	char *path = ll_session_get_path(s, LL_STEP_DATA, "path");
-	char *labels = ll_session_get_path(s, LL_STEP_DATA, "labels");
-	char *mask = ll_session_get_path(s, LL_STEP_DATA, "mask");
-	int rc = path && labels && mask ? data_file_at(s, kind, path, labels, mask, err)
-					: ll_err_set(err, LL_ENOMEM, "out of memory");
-	free(path);
-	free(labels);
-	free(mask);
-	return rc;
 }
 
 /* Mode names for array data: [data] modes, else neuron,time,trial. */
-static int name_modes(ll_session *s, ll_err *err)
+static int name_modes(const ll_session *s, struct ll_res_data *d, int *labels, ll_err *err)
 {
 	const char *names = ll_session_get(s, LL_STEP_DATA, "modes");
 	static const char *const defaults3[] = {"neuron", "time", "trial"};
-	int N = s->data.nmodes;
+	int N = d->X.nmodes;
 
-	ll_step_modes_free(s);
 	if (*names) {
 		char buf[256];
 		snprintf(buf, sizeof buf, "%s", names);
 		int n = 0;
 		for (char *tok = strtok(buf, ", "); tok; tok = strtok(NULL, ", "), n++)
 			if (n < N)
-				ll_step_set_mode(s, n, tok, LL_MODE_UNIT);
+				ll_step_set_mode(&d->modes[n], tok, LL_MODE_UNIT);
 		if (n != N)
 			return ll_err_set(err, LL_EINVAL, "[data] modes names %d modes but the data has %d", n, N);
 	} else {
 		for (int n = 0; n < N; n++) {
 			char nm[16];
 			snprintf(nm, sizeof nm, "mode%d", n);
-			ll_step_set_mode(s, n, N == 3 ? defaults3[n] : nm, LL_MODE_UNIT);
+			ll_step_set_mode(&d->modes[n], N == 3 ? defaults3[n] : nm, LL_MODE_UNIT);
 		}
 	}
 	/* plot kinds by name; by position for the usual neuron x time x trial */
 	for (int n = 0; n < N; n++) {
-		const char *nm = s->modes[n].name;
+		const char *nm = d->modes[n].name;
 		if (strstr(nm, "time") || strstr(nm, "snapshot") || strstr(nm, "bin"))
-			s->modes[n].kind = LL_MODE_TIME;
+			d->modes[n].kind = LL_MODE_TIME;
 		else if (strstr(nm, "trial") || strstr(nm, "model"))
-			s->modes[n].kind = LL_MODE_TRIAL;
+			d->modes[n].kind = LL_MODE_TRIAL;
 		else if (strstr(nm, "digit") || strstr(nm, "cond") || strstr(nm, "class"))
-			s->modes[n].kind = LL_MODE_CLASS;
+			d->modes[n].kind = LL_MODE_CLASS;
 		else
-			s->modes[n].kind = LL_MODE_UNIT;
+			d->modes[n].kind = LL_MODE_UNIT;
 	}
-	if (s->trial_labels) {
-		int last = N - 1;
-		s->modes[last].labels = ll_malloc_array(s->ntrial_labels, sizeof(int));
-		if (!s->modes[last].labels)
-			return ll_err_set(err, LL_ENOMEM, "out of memory");
-		memcpy(s->modes[last].labels, s->trial_labels, s->ntrial_labels * sizeof(int));
-	}
+	d->modes[N - 1].labels = labels; /* taken over */
 	return LL_OK;
 }
 
-int ll_step_data(ll_session *s, const char *outdir, ll_progress_fn progress, void *ud,
-		     ll_err *err)
+/* The array kinds: [data] labels and mask, mode names, the summary. */
+static int finish_array(ll_step_ctx *c, const char *path, struct ll_res_data *d, int **labels,
+			ll_err *err)
 {
-	const char *kind = ll_session_get(s, LL_STEP_DATA, "kind");
-	int rc;
-
-	(void)progress;
-	(void)ud;
-	if (!strcmp(kind, "mnist"))
-		return data_mnist(s, err);
-	if (!strcmp(kind, "synth"))
-		rc = data_synth(s, outdir, err);
-	else
-		rc = data_file(s, kind, err);
-	if (rc == LL_OK)
-		rc = name_modes(s, err);
+	ll_session *s = c->s;
+	char *lpath = ll_session_get_path(s, LL_STEP_DATA, "labels");
+	char *mpath = ll_session_get_path(s, LL_STEP_DATA, "mask");
+	int rc = lpath && mpath ? LL_OK : ll_err_set(err, LL_ENOMEM, "out of memory");
+	if (rc == LL_OK && *lpath) {
+		free(*labels);
+		*labels = NULL;
+		rc = read_labels(&d->X, lpath, labels, err);
+	}
+	if (rc == LL_OK && *mpath && (rc = ll_array_read(mpath, &d->mask, NULL, err)) == LL_OK &&
+	    !ll_tensor_same_shape(&d->mask, &d->X)) {
+		char a[64], b[64];
+		rc = ll_err_set(err, LL_ESHAPE, "%s: mask shape %s does not match data %s", mpath,
+				ll_tensor_shape_str(&d->mask, a, sizeof a), ll_tensor_shape_str(&d->X, b, sizeof b));
+	}
+	if (rc == LL_OK) {
+		rc = name_modes(s, d, *labels, err);
+		if (rc == LL_OK)
+			*labels = NULL;
+	}
+	if (rc == LL_OK && !s->status[c->k][0]) {
+		char sh[64];
+		ll_step_status(c, "%s: %s", path, ll_tensor_shape_str(&d->X, sh, sizeof sh));
+	}
+	free(lpath);
+	free(mpath);
 	return rc;
 }
 
-
-static int data_synth(ll_session *s, const char *outdir, ll_err *err)
+static int run(ll_step_ctx *c, ll_err *err)
 {
-	ll_synth_opts o;
-	ll_synth sy;
-	int rc;
+	ll_session *s = c->s;
+	const ll_kind_def *kind = kinds[ll_session_get_enum(s, LL_STEP_DATA, "kind")];
+	struct ll_res_data *d = calloc(1, sizeof *d);
+	char *path = ll_session_get_path(s, LL_STEP_DATA, "path");
+	int *labels = NULL, rc = LL_OK;
 
-	ll_synth_opts_default(&o);
-	o.neurons = (size_t)ll_session_get_int(s, LL_STEP_DATA, "neurons");
-	o.time = (size_t)ll_session_get_int(s, LL_STEP_DATA, "time");
-	o.trials = (size_t)ll_session_get_int(s, LL_STEP_DATA, "trials");
-	o.rank = (size_t)ll_session_get_int(s, LL_STEP_DATA, "rank");
-	if (ll_synth_noise_parse(ll_session_get(s, LL_STEP_DATA, "noise"), &o.noise) != LL_OK)
-		return ll_err_set(err, LL_EINVAL, "[data] bad noise");
-	/* the session seed as is: `latentlab synth -s SEED` makes the same population */
-	o.seed = (uint64_t)ll_session_get_int(s, LL_STEP_SESSION, "seed");
-	if ((rc = ll_synth_make(&o, &sy, err)) != LL_OK) {
-		ll_synth_free(&sy);
-		return rc;
+	s->started = (long long)time(NULL); /* the report's date */
+	if (!d || !path) {
+		free(d);
+		free(path);
+		return ll_err_set(err, LL_ENOMEM, "out of memory");
 	}
-	if (outdir) {
-		char *dir = ll_step_outdir(outdir, "data", err);
-		rc = dir ? ll_synth_write(&sy, dir, err) : (err ? err->code : LL_EIO);
-		free(dir);
-		if (rc != LL_OK) {
-			ll_synth_free(&sy);
-			return rc;
-		}
-	}
-	/* the session takes the arrays over */
-	s->data = sy.data;
-	memset(&sy.data, 0, sizeof sy.data);
-	s->truth = sy.truth;
-	memset(&sy.truth, 0, sizeof sy.truth);
-	s->trial_labels = sy.labels;
-	s->ntrial_labels = sy.ntrials;
-	sy.labels = NULL;
-	ll_synth_free(&sy);
-	ll_step_status(s, LL_STEP_DATA, "simulated %zu neurons x %zu time bins x %zu trials, %zu planted factors, %s noise",
-		 o.neurons, o.time, o.trials, o.rank, ll_synth_noise_name(o.noise));
-	return LL_OK;
+	s->res.data = d;
+	if (kind->needs_path && !*path)
+		rc = ll_err_set(err, LL_EINVAL, "[data] kind = %s needs path = FILE", kind->name);
+	if (rc == LL_OK)
+		rc = kind->load(c, path, d, &labels, err);
+	if (rc == LL_OK && kind->array)
+		rc = finish_array(c, path, d, &labels, err);
+	free(labels);
+	free(path);
+	return rc;
 }
 
-static int data_csv(ll_session *s, const char *path, ll_err *err)
-{
-	ll_csv_data d;
-	int rc = ll_csv_read(path, NULL, &d, err);
-	if (rc != LL_OK) {
-		ll_csv_data_free(&d);
-		return rc;
-	}
-	s->data = d.X;
-	memset(&d.X, 0, sizeof d.X);
-	if (d.labels) {
-		s->trial_labels = d.labels;
-		s->ntrial_labels = d.nlabels;
-		d.labels = NULL;
-	}
-	ll_csv_data_free(&d);
-	return LL_OK;
-}
-
+const ll_step_def ll_step_data = {
+	.name = "data",
+	.summary = "read or simulate the data",
+	.params = params,
+	.nparams = LL_NPARAMS(params),
+	.always = 1,
+	.run = run,
+	.drop = drop,
+	.outputs = "the simulated data and planted factors",
+};

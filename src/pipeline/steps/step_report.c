@@ -1,27 +1,28 @@
-/* [report]: the report is written by the front end's report_fn (the core
- * has no report code). */
+/* [report]: the literate report.  The core has no report code: the front
+ * end sets s->report_fn, which this step calls with the finished session. */
 #include "config.h"
 
 #include "pipeline/ll_step.h"
 
-#include <math.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-
-const ll_param_def ll_step_report_params[LL_STEP_report_NPARAMS] = {
+static const ll_param_def params[] = {
 	P_STR("title", "", "report title (default: the session name)"),
 };
 
-int ll_step_report(ll_session *s, const char *outdir, ll_progress_fn progress, void *ud,
-		       ll_err *err)
+static int run(ll_step_ctx *c, ll_err *err)
 {
-	(void)progress;
-	(void)ud;
-	if (!outdir)
+	ll_session *s = c->s;
+	if (!c->outdir)
 		return ll_err_set(err, LL_EINVAL, "[report] needs an output directory");
 	if (!s->report_fn)
 		return ll_err_set(err, LL_ENOTSUP, "[report] no report writer in this program");
-	return s->report_fn(s, outdir, s->report_ud, err);
+	return s->report_fn(s, c->outdir, s->report_ud, err);
 }
 
+const ll_step_def ll_step_report = {
+	.name = "report",
+	.summary = "write report.md, report.html and figures/ from the results",
+	.params = params,
+	.nparams = LL_NPARAMS(params),
+	.needs = LL_STEP_ALL, /* it reads every step's results */
+	.run = run,
+};

@@ -1,16 +1,18 @@
 /* [tca]: the CP ensemble over ranks x replicates, and the rank to show. */
 #include "config.h"
 
-#include "pipeline/ll_step.h"
-
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "base/ll_rng.h"
+#include "pipeline/ll_step.h"
+#include "pipeline/steps/step_data.h"
+#include "pipeline/steps/step_tca.h"
+#include "pipeline/steps/step_tensor.h"
 
-const ll_param_def ll_step_tca_params[LL_STEP_tca_NPARAMS] = {
+static const ll_param_def params[] = {
 	P_RANGE("ranks", "1-6", 1, 64, "ranks to fit, A-B"),
 	P_INT("replicates", "5", 1, 1000, "fits per rank, each from its own seed"),
 	P_ENUM("method", "ncp-hals", "cp-als|ncp-hals|ncp-bcd", "CP algorithm"),
@@ -20,8 +22,6 @@ const ll_param_def ll_step_tca_params[LL_STEP_tca_NPARAMS] = {
 	P_ENUM("sim", "mean-cos", "mean-cos|tomasi-bro|congruence", "similarity score between fits"),
 	P_AUTO_INT("rank", "auto", 1, 64, "the rank to show and project: a number, or auto"),
 };
-
-/* ------------------------------------------------------------------- tca */
 
 typedef struct progress_fwd {
 	ll_session *s;
@@ -33,7 +33,7 @@ typedef struct progress_fwd {
 static int fwd_progress(void *vud, const ll_progress *p)
 {
 	progress_fwd *f = vud;
-	if (f->s->cancel && *f->s->cancel)
+	if (ll_session_canceled(f->s))
 		return 1;
 	return f->fn ? f->fn(f->ud, p) : 0;
 }
@@ -54,24 +54,22 @@ static double mean_sim(const ll_ens_rank *r)
  * best error by less than a tenth of the largest drop seen -- among ranks
  * whose replicates agree (mean similarity to the best >= 0.9).  With no
  * elbow, the largest rank whose replicates agree. */
-static int choose_rank(ll_session *s, ll_err *err)
+static int choose_rank(const ll_session *s, struct ll_res_tca *t, ll_err *err)
 {
-	const char *want = ll_session_get(s, LL_STEP_TCA, "rank");
-	const ll_ensemble *e = &s->ens;
-	if (strcmp(want, "auto") != 0) {
-		char *end;
-		long r = strtol(want, &end, 10);
-		if (*end || r < 1 || !ll_ens_get(e, (size_t)r))
-			return ll_err_set(err, LL_EINVAL, "[tca] rank = %s is not one of the fitted ranks", want);
-		s->chosen_rank = (size_t)r;
-		snprintf(s->rank_reason, sizeof s->rank_reason, "set in the session file (rank = %ld)", r);
+	long want = ll_session_get_int(s, LL_STEP_TCA, "rank"); /* -1: auto */
+	const ll_ensemble *e = &t->ens;
+	if (want >= 0) {
+		if (!ll_ens_get(e, (size_t)want))
+			return ll_err_set(err, LL_EINVAL, "[tca] rank = %ld is not one of the fitted ranks", want);
+		t->chosen_rank = (size_t)want;
+		snprintf(t->rank_reason, sizeof t->rank_reason, "set in the session file (rank = %ld)", want);
 		return LL_OK;
 	}
 	/* a rank that already fits exactly: more components cannot help */
 	for (size_t i = 0; i < e->nranks; i++)
 		if (e->ranks[i].fits[0].obj < 1e-4) {
-			s->chosen_rank = e->ranks[i].rank;
-			snprintf(s->rank_reason, sizeof s->rank_reason,
+			t->chosen_rank = e->ranks[i].rank;
+			snprintf(t->rank_reason, sizeof t->rank_reason,
 				 "rank %zu already fits the tensor exactly (error %.1e): more components "
 				 "cannot improve it", e->ranks[i].rank, e->ranks[i].fits[0].obj);
 			return LL_OK;
@@ -87,8 +85,8 @@ static int choose_rank(ll_session *s, ll_err *err)
 		stable = r->rank;
 		if (i + 1 < e->nranks && maxdrop > 0 &&
 		    r->fits[0].obj - e->ranks[i + 1].fits[0].obj < 0.1 * maxdrop) {
-			s->chosen_rank = r->rank;
-			snprintf(s->rank_reason, sizeof s->rank_reason,
+			t->chosen_rank = r->rank;
+			snprintf(t->rank_reason, sizeof t->rank_reason,
 				 "elbow: rank %zu lowers the error by only %.4f (the largest drop is %.4f), "
 				 "and rank %zu's replicates agree (mean similarity %.3f)",
 				 e->ranks[i + 1].rank, r->fits[0].obj - e->ranks[i + 1].fits[0].obj,
@@ -96,8 +94,8 @@ static int choose_rank(ll_session *s, ll_err *err)
 			return LL_OK;
 		}
 	}
-	s->chosen_rank = stable;
-	snprintf(s->rank_reason, sizeof s->rank_reason,
+	t->chosen_rank = stable;
+	snprintf(t->rank_reason, sizeof t->rank_reason,
 		 "no elbow in the error curve: the largest rank whose replicates agree "
 		 "(mean similarity %.3f >= 0.9)%s", mean_sim(ll_ens_get(e, stable)),
 		 stable == e->ranks[e->nranks - 1].rank && e->nranks > 1
@@ -106,18 +104,33 @@ static int choose_rank(ll_session *s, ll_err *err)
 	return LL_OK;
 }
 
-int ll_step_tca(ll_session *s, const char *outdir, ll_progress_fn progress, void *ud,
-		    ll_err *err)
+static void drop(ll_session *s)
 {
+	struct ll_res_tca *t = s->res.tca;
+	if (!t)
+		return;
+	ll_ens_free(&t->ens);
+	free(t);
+	s->res.tca = NULL;
+}
+
+static int run(ll_step_ctx *c, ll_err *err)
+{
+	ll_session *s = c->s;
+	const struct ll_res_tensor *x = s->res.tensor;
+	const struct ll_res_data *d = s->res.data;
 	ll_ens_opts o;
 	long lo, hi;
 	int rc;
 
-	if (!s->X.data)
+	if (!x || !x->X.data)
 		return ll_err_set(err, LL_EINVAL, "[tca] has no tensor: run the tensor step first");
+	struct ll_res_tca *t = calloc(1, sizeof *t);
+	if (!t)
+		return ll_err_set(err, LL_ENOMEM, "out of memory");
+	s->res.tca = t;
 	ll_ens_opts_default(&o);
-	if (sscanf(ll_session_get(s, LL_STEP_TCA, "ranks"), "%ld-%ld", &lo, &hi) != 2)
-		hi = lo = ll_session_get_int(s, LL_STEP_TCA, "ranks");
+	ll_session_get_range(s, LL_STEP_TCA, "ranks", &lo, &hi);
 	o.rank_lo = (size_t)lo;
 	o.rank_hi = (size_t)hi;
 	o.replicates = (size_t)ll_session_get_int(s, LL_STEP_TCA, "replicates");
@@ -125,8 +138,7 @@ int ll_step_tca(ll_session *s, const char *outdir, ll_progress_fn progress, void
 	if (ll_cp_method_parse(ll_session_get(s, LL_STEP_TCA, "method"), &o.cp.method) != LL_OK ||
 	    ll_sim_parse(ll_session_get(s, LL_STEP_TCA, "sim"), &o.sim) != LL_OK)
 		return ll_err_set(err, LL_EINVAL, "[tca] bad method or sim");
-	o.cp.init = strcmp(ll_session_get(s, LL_STEP_TCA, "init"), "svd") ? LL_CP_INIT_RANDOM
-									  : LL_CP_INIT_SVD;
+	o.cp.init = ll_session_is(s, LL_STEP_TCA, "init", "svd") ? LL_CP_INIT_SVD : LL_CP_INIT_RANDOM;
 	if (o.cp.init == LL_CP_INIT_SVD && o.replicates > 1)
 		ll_session_log(s, "tca: warning: init = svd starts every replicate from the same point, "
 			       "so their similarity says nothing about stability; use init = random");
@@ -134,35 +146,55 @@ int ll_step_tca(ll_session *s, const char *outdir, ll_progress_fn progress, void
 	if (o.cp.tol <= 0)
 		o.cp.tol = 1e-12;
 	o.cp.max_iter = (int)ll_session_get_int(s, LL_STEP_TCA, "max_iter");
-	o.cp.mask = s->mask.data ? &s->mask : NULL;
+	o.cp.mask = d && d->mask.data ? &d->mask : NULL;
 	o.threads = ll_step_threads(s);
-	progress_fwd fwd = {s, progress, ud};
+	progress_fwd fwd = {s, c->progress, c->ud};
 	o.progress = fwd_progress;
 	o.progress_ud = &fwd;
-	if (o.cp.method != LL_CP_ALS && s->x_min < 0)
+	if (o.cp.method != LL_CP_ALS && x->x_min < 0)
 		ll_session_log(s, "tca: warning: %s on data with negative entries (min %g)",
-			       ll_cp_method_name(o.cp.method), s->x_min);
+			       ll_cp_method_name(o.cp.method), x->x_min);
 	o.cp.rank = o.rank_hi;
-	if ((rc = ll_cp_check(&s->X, &o.cp, err)) != LL_OK)
+	if ((rc = ll_cp_check(&x->X, &o.cp, err)) != LL_OK)
 		return rc;
-	ll_ens_free(&s->ens);
-	if ((rc = ll_ens_fit(&s->X, &o, &s->ens, err)) != LL_OK)
+	if ((rc = ll_ens_fit(&x->X, &o, &t->ens, err)) != LL_OK)
 		return rc;
-	if ((rc = choose_rank(s, err)) != LL_OK)
+	if ((rc = choose_rank(s, t, err)) != LL_OK)
 		return rc;
-	ll_session_log(s, "tca: rank %zu chosen: %s", s->chosen_rank, s->rank_reason);
-	const ll_ens_rank *cr = ll_ens_get(&s->ens, s->chosen_rank);
-	ll_step_status(s, LL_STEP_TCA, "ranks %ld-%ld x %zu replicates (%s): rank %zu chosen, error %.4f%s",
-		 lo, hi, o.replicates, ll_cp_method_name(o.cp.method), s->chosen_rank,
+	ll_session_log(s, "tca: rank %zu chosen: %s", t->chosen_rank, t->rank_reason);
+	const ll_ens_rank *cr = ll_ens_get(&t->ens, t->chosen_rank);
+	ll_step_status(c, "ranks %ld-%ld x %zu replicates (%s): rank %zu chosen, error %.4f%s",
+		 lo, hi, o.replicates, ll_cp_method_name(o.cp.method), t->chosen_rank,
 		 cr ? cr->fits[0].obj : NAN,
-		 o.cp.method != LL_CP_ALS && s->x_min < 0 ? "; WARNING: negative data" : "");
-	if (outdir) {
-		char *dir = ll_step_outdir(outdir, "tca", err);
-		if (!dir)
-			return err ? err->code : LL_EIO;
-		rc = ll_ens_write(&s->ens, dir, &s->X, NULL, err);
+		 o.cp.method != LL_CP_ALS && x->x_min < 0 ? "; WARNING: negative data" : "");
+	if (c->outdir) {
+		char *dir;
+		if ((rc = ll_step_outdir(c, &dir, err)) != LL_OK)
+			return rc;
+		rc = ll_ens_write(&t->ens, dir, &x->X, NULL, err);
 		free(dir);
 	}
 	return rc;
 }
 
+/* a rank to show must be one of the ranks fitted */
+static int check(const ll_session *s, ll_err *err)
+{
+	long lo, hi, r = ll_session_get_int(s, LL_STEP_TCA, "rank");
+	ll_session_get_range(s, LL_STEP_TCA, "ranks", &lo, &hi);
+	if (r >= 0 && (r < lo || r > hi))
+		return ll_err_set(err, LL_EINVAL, "[tca] rank = %ld is outside ranks = %ld-%ld", r, lo, hi);
+	return LL_OK;
+}
+
+const ll_step_def ll_step_tca = {
+	.name = "tca",
+	.summary = "fit CP models over ranks x replicates and choose a rank",
+	.params = params,
+	.nparams = LL_NPARAMS(params),
+	.needs = LL_STEP_BIT(LL_STEP_TENSOR),
+	.check = check,
+	.run = run,
+	.drop = drop,
+	.outputs = "every fit, `summary.json`",
+};

@@ -1,8 +1,6 @@
 /* [tensor]: the analysis tensor: missing entries, normalisation, range. */
 #include "config.h"
 
-#include "pipeline/ll_step.h"
-
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,21 +9,24 @@
 #include "base/ll_fs.h"
 #include "base/ll_json.h"
 #include "io/ll_npy.h"
+#include "pipeline/ll_step.h"
+#include "pipeline/steps/step_data.h"
+#include "pipeline/steps/step_tensor.h"
+#include "pipeline/steps/step_train.h"
 
-const ll_param_def ll_step_tensor_params[LL_STEP_tensor_NPARAMS] = {
+static const ll_param_def params[] = {
 	P_ENUM("normalize", "none", "none|max|zscore", "scale each unit/neuron: none, to max 1, or z-score"),
 };
 
-/* ---------------------------------------------------------------- tensor */
-
 /* tensor/tensor.json: what the axes of tensor.npy are and what was done */
-static int write_tensor_sidecar(const ll_session *s, const char *dir, ll_err *err)
+static int write_tensor_sidecar(const ll_session *s, const struct ll_res_tensor *t, const char *dir,
+				ll_err *err)
 {
 	ll_afile af;
 	int rc = ll_afile_open_in(&af, dir, "tensor.json", err);
 	if (rc != LL_OK)
 		return rc;
-	const ll_tensor *X = &s->X;
+	const ll_tensor *X = &t->X;
 	ll_json j;
 	ll_json_init(&j, af.fp, 1);
 	ll_json_obj_begin(&j);
@@ -38,40 +39,67 @@ static int write_tensor_sidecar(const ll_session *s, const char *dir, ll_err *er
 	ll_json_arr_begin(&j);
 	for (int n = 0; n < X->nmodes; n++) {
 		ll_json_obj_begin(&j);
-		ll_json_kv_str(&j, "name", s->modes[n].name);
-		ll_json_kv_str(&j, "kind", ll_mode_kind_name(s->modes[n].kind));
-		if (s->modes[n].labels) {
+		ll_json_kv_str(&j, "name", t->modes[n].name);
+		ll_json_kv_str(&j, "kind", ll_mode_kind_name(t->modes[n].kind));
+		if (t->modes[n].labels) {
 			ll_json_key(&j, "labels");
 			ll_json_arr_begin(&j);
 			for (size_t i = 0; i < X->dim[n]; i++)
-				ll_json_int(&j, s->modes[n].labels[i]);
+				ll_json_int(&j, t->modes[n].labels[i]);
 			ll_json_arr_end(&j);
 		}
 		ll_json_obj_end(&j);
 	}
 	ll_json_arr_end(&j);
 	ll_json_kv_str(&j, "normalize", ll_session_get(s, LL_STEP_TENSOR, "normalize"));
-	ll_json_kv_int(&j, "missing", (long long)s->n_missing);
-	ll_json_kv_num(&j, "min", s->x_min);
-	ll_json_kv_num(&j, "max", s->x_max);
+	ll_json_kv_int(&j, "missing", (long long)t->n_missing);
+	ll_json_kv_num(&j, "min", t->x_min);
+	ll_json_kv_num(&j, "max", t->x_max);
 	ll_json_obj_end(&j);
 	return ll_afile_commit(&af, err);
 }
 
-int ll_step_tensor(ll_session *s, const char *outdir, ll_progress_fn progress, void *ud,
-		       ll_err *err)
+static void drop(ll_session *s)
 {
+	struct ll_res_tensor *t = s->res.tensor;
+	if (!t)
+		return;
+	ll_tensor_free(&t->X);
+	ll_modes_free(t->modes, LL_MAX_MODES);
+	free(t);
+	s->res.tensor = NULL;
+}
+
+int ll_res_tensor_mode(const struct ll_res_tensor *t, ll_mode_kind kind)
+{
+	for (int n = 0; n < t->X.nmodes; n++)
+		if (t->modes[n].kind == kind)
+			return n;
+	return -1;
+}
+
+static int run(ll_step_ctx *c, ll_err *err)
+{
+	ll_session *s = c->s;
 	const char *norm = ll_session_get(s, LL_STEP_TENSOR, "normalize");
+	/* the data's array, or for MNIST the activity logged in training */
+	const struct ll_res_data *d = s->res.data;
+	const struct ll_res_train *tr = s->res.train;
+	const ll_tensor *src = tr ? &tr->activity : d ? &d->X : NULL;
+	const ll_mode_info *src_modes = tr ? tr->modes : d ? d->modes : NULL;
+	const ll_tensor *mask = d && d->mask.data ? &d->mask : NULL;
 	int rc;
 
-	(void)progress;
-	(void)ud;
-	if (!s->data.data)
+	if (!src || !src->data)
 		return ll_err_set(err, LL_EINVAL, "[tensor] has no data: run the earlier steps first");
-	ll_tensor_free(&s->X);
-	if ((rc = ll_tensor_copy(&s->X, &s->data, err)) != LL_OK)
+	struct ll_res_tensor *t = calloc(1, sizeof *t);
+	if (!t)
+		return ll_err_set(err, LL_ENOMEM, "out of memory");
+	s->res.tensor = t;
+	if ((rc = ll_tensor_copy(&t->X, src, err)) != LL_OK ||
+	    (rc = ll_modes_copy(t->modes, src_modes, src->nmodes, src->dim, err)) != LL_OK)
 		return rc;
-	ll_tensor *X = &s->X;
+	ll_tensor *X = &t->X;
 
 	/* NaN marks a missing entry; so does a 0 in the mask */
 	size_t nnan, ninf;
@@ -80,20 +108,20 @@ int ll_step_tensor(ll_session *s, const char *outdir, ll_progress_fn progress, v
 		return ll_err_set(err, LL_ENUMERIC, "[tensor] the data has %zu infinite entries", ninf);
 	/* masked entries become NaN in X, so normalisation, the value range,
 	 * trajectories and the fits all skip the same entries */
-	s->n_missing = 0;
+	t->n_missing = 0;
 	for (size_t i = 0; i < X->size; i++) {
-		if (s->mask.data && s->mask.data[i] == 0.0)
+		if (mask && mask->data[i] == 0.0)
 			X->data[i] = NAN;
 		if (isnan(X->data[i]))
-			s->n_missing++;
+			t->n_missing++;
 	}
-	if (s->n_missing == X->size)
+	if (t->n_missing == X->size)
 		return ll_err_set(err, LL_ENUMERIC, "[tensor] every entry is missing (NaN or masked)");
 
 	/* normalise each unit (the mode of kind UNIT) */
 	int um = -1;
 	for (int n = 0; n < X->nmodes; n++)
-		if (s->modes[n].kind == LL_MODE_UNIT) {
+		if (t->modes[n].kind == LL_MODE_UNIT) {
 			um = n;
 			break;
 		}
@@ -128,35 +156,46 @@ int ll_step_tensor(ll_session *s, const char *outdir, ll_progress_fn progress, v
 				}
 		}
 	}
-	s->x_min = INFINITY;
-	s->x_max = -INFINITY;
+	t->x_min = INFINITY;
+	t->x_max = -INFINITY;
 	for (size_t i = 0; i < X->size; i++)
 		if (!isnan(X->data[i])) {
-			s->x_min = fmin(s->x_min, X->data[i]);
-			s->x_max = fmax(s->x_max, X->data[i]);
+			t->x_min = fmin(t->x_min, X->data[i]);
+			t->x_max = fmax(t->x_max, X->data[i]);
 		}
 	char sh[64], names[160] = "";
 	for (int n = 0; n < X->nmodes; n++)
 		snprintf(names + strlen(names), sizeof names - strlen(names), "%s%s", n ? " x " : "",
-			 s->modes[n].name);
-	ll_step_status(s, LL_STEP_TENSOR, "%s (%s), values %.3g to %.3g, %zu missing",
-		 ll_tensor_shape_str(X, sh, sizeof sh), names, s->x_min, s->x_max, s->n_missing);
-	if (outdir) {
-		char *dir = ll_step_outdir(outdir, "tensor", err);
-		if (!dir)
-			return err ? err->code : LL_EIO;
+			 t->modes[n].name);
+	ll_step_status(c, "%s (%s), values %.3g to %.3g, %zu missing",
+		 ll_tensor_shape_str(X, sh, sizeof sh), names, t->x_min, t->x_max, t->n_missing);
+	if (c->outdir) {
+		char *dir;
+		if ((rc = ll_step_outdir(c, &dir, err)) != LL_OK)
+			return rc;
 		char *p = ll_path_join(dir, "tensor.npy");
 		rc = p ? ll_npy_write(p, X, 0, err) : ll_err_set(err, LL_ENOMEM, "out of memory");
 		free(p);
-		if (rc == LL_OK && s->mask.data) {
+		if (rc == LL_OK && mask) {
 			p = ll_path_join(dir, "mask.npy");
-			rc = p ? ll_npy_write(p, &s->mask, 0, err) : ll_err_set(err, LL_ENOMEM, "out of memory");
+			rc = p ? ll_npy_write(p, mask, 0, err) : ll_err_set(err, LL_ENOMEM, "out of memory");
 			free(p);
 		}
 		if (rc == LL_OK)
-			rc = write_tensor_sidecar(s, dir, err);
+			rc = write_tensor_sidecar(s, t, dir, err);
 		free(dir);
 	}
 	return rc;
 }
 
+const ll_step_def ll_step_tensor = {
+	.name = "tensor",
+	.summary = "make the analysis tensor: missing entries, normalisation",
+	.params = params,
+	.nparams = LL_NPARAMS(params),
+	.needs = LL_STEP_BIT(LL_STEP_DATA) | LL_STEP_BIT(LL_STEP_TRAIN),
+	.always = 1,
+	.run = run,
+	.drop = drop,
+	.outputs = "the analysis tensor",
+};

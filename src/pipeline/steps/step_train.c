@@ -2,8 +2,6 @@
  * over training: the tensor models x digits x units x snapshots. */
 #include "config.h"
 
-#include "pipeline/ll_step.h"
-
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,11 +17,14 @@
 #include "io/ll_mnist.h"
 #include "io/ll_npy.h"
 #include "nn/ll_mlp.h"
+#include "pipeline/ll_step.h"
+#include "pipeline/steps/step_data.h"
+#include "pipeline/steps/step_train.h"
 
 void openblas_set_num_threads(int);
 int openblas_get_num_threads(void);
 
-const ll_param_def ll_step_train_params[LL_STEP_train_NPARAMS] = {
+static const ll_param_def params[] = {
 	P_INT("models", "30", 1, 1000, "number of MLPs to train"),
 	P_INT("hidden", "64", 2, 4096, "hidden units (the logged layer)"),
 	P_INT("hidden2", "0", 0, 4096, "units of a second hidden layer (0 = none; the first is logged)"),
@@ -39,11 +40,10 @@ const ll_param_def ll_step_train_params[LL_STEP_train_NPARAMS] = {
 	P_INT("train_images", "0", 0, 1000000, "use the first N training images (0 = all)"),
 };
 
-/* ----------------------------------------------------------------- train */
-
 /* What one model's training callback needs. */
 typedef struct train_ctx {
 	ll_session *s;
+	struct ll_res_train *r;
 	const ll_mnist_data *md;
 	size_t m, snap, units, S;
 	double *class_means; /* 10 x units scratch */
@@ -58,10 +58,10 @@ typedef struct train_ctx {
 static int train_cb(void *vctx, ll_mlp *net, const ll_mlp_event *ev)
 {
 	train_ctx *c = vctx;
-	ll_session *s = c->s;
+	struct ll_res_train *r = c->r;
 	size_t U = c->units, S = c->S, j = c->snap;
 
-	if (s->cancel && *s->cancel)
+	if (ll_session_canceled(c->s))
 		return 1;
 	if (j >= S)
 		return 0;
@@ -70,7 +70,7 @@ static int train_cb(void *vctx, ll_mlp *net, const ll_mlp_event *ev)
 		return 1;
 	}
 	/* tensor models x digits x units x snapshots */
-	double *X = s->data.data;
+	double *X = r->activity.data;
 	for (size_t d = 0; d < LL_MNIST_CLASSES; d++)
 		for (size_t u = 0; u < U; u++)
 			X[((c->m * LL_MNIST_CLASSES + d) * U + u) * S + j] = c->class_means[d * U + u];
@@ -79,11 +79,11 @@ static int train_cb(void *vctx, ll_mlp *net, const ll_mlp_event *ev)
 		c->failed = 1;
 		return 1;
 	}
-	s->train.loss[c->m * S + j] = loss;
-	s->train.acc[c->m * S + j] = acc;
-	s->train.train_loss[c->m * S + j] = ev->train_loss;
+	r->log.loss[c->m * S + j] = loss;
+	r->log.acc[c->m * S + j] = acc;
+	r->log.train_loss[c->m * S + j] = ev->train_loss;
 	if (c->m == 0)
-		s->train.step[j] = (int)ev->step;
+		r->log.step[j] = (int)ev->step;
 	c->snap++;
 	if (c->progress && ev->total_steps) {
 		int rc = 0;
@@ -92,7 +92,12 @@ static int train_cb(void *vctx, ll_mlp *net, const ll_mlp_event *ev)
 #endif
 		{
 			char detail[96];
-			double frac = ((double)*c->done_models +
+			int done;
+#ifdef _OPENMP
+#pragma omp atomic read
+#endif
+			done = *c->done_models;
+			double frac = ((double)done +
 				       (double)ev->step / (double)ev->total_steps) / (double)c->M;
 			snprintf(detail, sizeof detail, "model %zu/%zu, step %zu/%zu, test accuracy %.1f%%",
 				 c->m + 1, c->M, ev->step, ev->total_steps, 100 * acc);
@@ -141,14 +146,16 @@ static uint64_t model_seed(const ll_session *s, size_t m)
 }
 
 
-static int save_train(ll_session *s, const char *outdir, ll_mlp *init, ll_mlp *nets, ll_err *err)
+static int save_train(ll_step_ctx *c, ll_mlp *init, ll_mlp *nets, ll_err *err)
 {
-	ll_train_log *t = &s->train;
+	ll_session *s = c->s;
+	struct ll_res_train *r = s->res.train;
+	ll_train_log *t = &r->log;
 	size_t M = t->models, S = t->snapshots;
-	char *dir = ll_step_outdir(outdir, "train", err);
-	int rc = LL_OK;
-	if (!dir)
-		return err ? err->code : LL_EIO;
+	char *dir;
+	int rc = ll_step_outdir(c, &dir, err);
+	if (rc != LL_OK)
+		return rc;
 	size_t sh2[2] = {M, S};
 	size_t sh1[1] = {S};
 	double *steps = ll_malloc_array(S, sizeof(double));
@@ -162,7 +169,7 @@ static int save_train(ll_session *s, const char *outdir, ll_mlp *init, ll_mlp *n
 	if (!act)
 		rc = ll_err_set(err, LL_ENOMEM, "out of memory");
 	if (rc == LL_OK)
-		rc = ll_npy_write(act, &s->data, 0, err);
+		rc = ll_npy_write(act, &r->activity, 0, err);
 	free(act);
 	if (rc == LL_OK)
 		rc = ll_step_write_vec(dir, "test_loss.npy", t->loss, 2, sh2, err);
@@ -197,11 +204,11 @@ static int save_train(ll_session *s, const char *outdir, ll_mlp *init, ll_mlp *n
 				       "mean hidden activation of each unit for each digit on a fixed probe set, "
 				       "logged during training");
 			ll_json_key(&j, "shape");
-			ll_json_size_array(&j, s->data.dim, 4);
+			ll_json_size_array(&j, r->activity.dim, 4);
 			ll_json_key(&j, "modes");
 			ll_json_arr_begin(&j);
 			for (int n = 0; n < 4; n++)
-				ll_json_str(&j, s->modes[n].name);
+				ll_json_str(&j, r->modes[n].name);
 			ll_json_arr_end(&j);
 			ll_json_key(&j, "digits");
 			ll_json_arr_begin(&j);
@@ -240,10 +247,25 @@ static int save_train(ll_session *s, const char *outdir, ll_mlp *init, ll_mlp *n
 	return rc;
 }
 
-int ll_step_train(ll_session *s, const char *outdir, ll_progress_fn progress, void *ud,
-		      ll_err *err)
+static void drop(ll_session *s)
 {
-	ll_mnist_data *md = s->mnist;
+	struct ll_res_train *r = s->res.train;
+	if (!r)
+		return;
+	free(r->log.step);
+	free(r->log.loss);
+	free(r->log.acc);
+	free(r->log.train_loss);
+	ll_tensor_free(&r->activity);
+	ll_modes_free(r->modes, 4);
+	free(r);
+	s->res.train = NULL;
+}
+
+static int run(ll_step_ctx *sc, ll_err *err)
+{
+	ll_session *s = sc->s;
+	ll_mnist_data *md = s->res.data ? s->res.data->mnist : NULL;
 	ll_mlp_config cfg;
 	int rc;
 
@@ -255,8 +277,8 @@ int ll_step_train(ll_session *s, const char *outdir, ll_progress_fn progress, vo
 	size_t U = cfg.hidden[0];
 	size_t log_every = (size_t)ll_session_get_int(s, LL_STEP_TRAIN, "log_every");
 	size_t per_class = (size_t)ll_session_get_int(s, LL_STEP_TRAIN, "probe_per_class");
-	int shared = !strcmp(ll_session_get(s, LL_STEP_TRAIN, "init"), "shared");
-	int match = !strcmp(ll_session_get(s, LL_STEP_TRAIN, "match_units"), "yes");
+	int shared = ll_session_is(s, LL_STEP_TRAIN, "init", "shared");
+	int match = ll_session_is(s, LL_STEP_TRAIN, "match_units", "yes");
 
 	ll_mnist_free(&md->probe);
 	if ((rc = ll_mnist_probe(&md->probe, &md->test, per_class, err)) != LL_OK)
@@ -265,11 +287,13 @@ int ll_step_train(ll_session *s, const char *outdir, ll_progress_fn progress, vo
 	size_t S = ll_mlp_n_snapshots(T, log_every);
 
 	size_t dim[4] = {M, LL_MNIST_CLASSES, U, S};
-	ll_tensor_free(&s->data);
-	ll_train_log_free(&s->train);
-	if ((rc = ll_tensor_init(&s->data, 4, dim, err)) != LL_OK)
+	struct ll_res_train *r = calloc(1, sizeof *r);
+	if (!r)
+		return ll_err_set(err, LL_ENOMEM, "out of memory");
+	s->res.train = r;
+	if ((rc = ll_tensor_init(&r->activity, 4, dim, err)) != LL_OK)
 		return rc;
-	ll_train_log *tl = &s->train;
+	ll_train_log *tl = &r->log;
 	tl->models = M;
 	tl->snapshots = S;
 	tl->units = U;
@@ -305,18 +329,18 @@ int ll_step_train(ll_session *s, const char *outdir, ll_progress_fn progress, vo
 	if (nth > 1)
 		openblas_set_num_threads(1); /* parallel over models, not in BLAS */
 	for (size_t m = 0; m < M; m++) {
-		ctx[m] = (train_ctx){.s = s, .md = md, .m = m, .units = U, .S = S,
+		ctx[m] = (train_ctx){.s = s, .r = r, .md = md, .m = m, .units = U, .S = S,
 				     .class_means = cm + m * LL_MNIST_CLASSES * U,
-				     .done_models = &done, .progress = progress, .ud = ud, .M = M};
+				     .done_models = &done, .progress = sc->progress, .ud = sc->ud, .M = M};
 	}
 #ifdef _OPENMP
 #pragma omp parallel for schedule(dynamic, 1) num_threads(nth)
 #endif
 	for (size_t m = 0; m < M; m++) {
 		train_ctx *c = &ctx[m];
-		int r = ll_mlp_train(&nets[m], &md->train, log_every, train_cb, c, &c->err);
-		if (r != LL_OK)
-			c->failed = r;
+		int trc = ll_mlp_train(&nets[m], &md->train, log_every, train_cb, c, &c->err);
+		if (trc != LL_OK)
+			c->failed = trc;
 #ifdef _OPENMP
 #pragma omp atomic
 #endif
@@ -326,7 +350,7 @@ int ll_step_train(ll_session *s, const char *outdir, ll_progress_fn progress, vo
 		openblas_set_num_threads(blas_threads);
 	for (size_t m = 0; m < M; m++) {
 		if (ctx[m].failed) {
-			if (s->cancel && *s->cancel)
+			if (ll_session_canceled(s))
 				rc = ll_err_set(err, LL_ECANCELED, "training canceled");
 			else
 				rc = ll_err_set(err, ctx[m].err.code ? ctx[m].err.code : LL_ECANCELED,
@@ -353,7 +377,7 @@ int ll_step_train(ll_session *s, const char *outdir, ll_progress_fn progress, vo
 				rc = ll_mlp_permute_units(&init[m], 0, perm, err);
 			if (rc != LL_OK)
 				break;
-			double *X = s->data.data + m * LL_MNIST_CLASSES * U * S;
+			double *X = r->activity.data + m * LL_MNIST_CLASSES * U * S;
 			memcpy(slice, X, LL_MNIST_CLASSES * U * S * sizeof(double));
 			for (size_t d = 0; d < LL_MNIST_CLASSES; d++)
 				for (size_t u = 0; u < U; u++)
@@ -374,29 +398,32 @@ int ll_step_train(ll_session *s, const char *outdir, ll_progress_fn progress, vo
 		if (a < tl->final_acc_min)
 			tl->final_acc_min = a;
 	}
-	ll_step_modes_free(s);
-	ll_step_set_mode(s, 0, "model", LL_MODE_TRIAL);
-	ll_step_set_mode(s, 1, "digit", LL_MODE_CLASS);
-	ll_step_set_mode(s, 2, "unit", LL_MODE_UNIT);
-	ll_step_set_mode(s, 3, "snapshot", LL_MODE_TIME);
+	ll_step_set_mode(&r->modes[0], "model", LL_MODE_TRIAL);
+	ll_step_set_mode(&r->modes[1], "digit", LL_MODE_CLASS);
+	ll_step_set_mode(&r->modes[2], "unit", LL_MODE_UNIT);
+	ll_step_set_mode(&r->modes[3], "snapshot", LL_MODE_TIME);
 	size_t nlr;
 	model_lr(s, 0, &nlr);
 	if (nlr > 1) {
 		/* a learning-rate sweep: label each model by its rate's place in the list */
-		s->modes[0].labels = ll_malloc_array(M, sizeof(int));
-		if (s->modes[0].labels)
-			for (size_t m = 0; m < M; m++)
-				s->modes[0].labels[m] = (int)(m % nlr);
+		if (!(r->modes[0].labels = ll_malloc_array(M, sizeof(int)))) {
+			rc = ll_err_set(err, LL_ENOMEM, "out of memory");
+			goto out;
+		}
+		for (size_t m = 0; m < M; m++)
+			r->modes[0].labels[m] = (int)(m % nlr);
 	}
-	s->modes[1].labels = ll_malloc_array(LL_MNIST_CLASSES, sizeof(int));
-	if (s->modes[1].labels)
-		for (int d = 0; d < LL_MNIST_CLASSES; d++)
-			s->modes[1].labels[d] = d;
-	ll_step_status(s, LL_STEP_TRAIN, "%zu models x %zu steps, %zu snapshots; test accuracy mean %.1f%%, min %.1f%%",
-		 M, T, S, 100 * tl->final_acc_mean, 100 * tl->final_acc_min);
-	ll_session_log(s, "train: %s", s->status[LL_STEP_TRAIN]);
-	if (outdir)
-		rc = save_train(s, outdir, init, nets, err);
+	if (!(r->modes[1].labels = ll_malloc_array(LL_MNIST_CLASSES, sizeof(int)))) {
+		rc = ll_err_set(err, LL_ENOMEM, "out of memory");
+		goto out;
+	}
+	for (int d = 0; d < LL_MNIST_CLASSES; d++)
+		r->modes[1].labels[d] = d;
+	ll_step_status(sc, "%zu models x %zu steps, %zu snapshots; test accuracy mean %.1f%%, min %.1f%%",
+		       M, T, S, 100 * tl->final_acc_mean, 100 * tl->final_acc_min);
+	ll_session_log(s, "train: %s", s->status[sc->k]);
+	if (sc->outdir)
+		rc = save_train(sc, init, nets, err);
 out:
 	for (size_t m = 0; nets && init && m < M; m++) {
 		ll_mlp_free(&nets[m]);
@@ -409,3 +436,29 @@ out:
 	return rc;
 }
 
+/* MNIST is trained on, so its sessions have this step without writing it */
+static int implied(const ll_session *s)
+{
+	return ll_session_is(s, LL_STEP_DATA, "kind", "mnist");
+}
+
+static int check(const ll_session *s, ll_err *err)
+{
+	if (s->state[LL_STEP_TRAIN] != LL_STATE_ABSENT && !implied(s))
+		return ll_err_set(err, LL_EINVAL, "[train] needs [data] kind = mnist (kind is %s)",
+				  ll_session_get(s, LL_STEP_DATA, "kind"));
+	return LL_OK;
+}
+
+const ll_step_def ll_step_train = {
+	.name = "train",
+	.summary = "train the MLPs on MNIST, logging hidden activity per digit",
+	.params = params,
+	.nparams = LL_NPARAMS(params),
+	.needs = LL_STEP_BIT(LL_STEP_DATA),
+	.implied = implied,
+	.check = check,
+	.run = run,
+	.drop = drop,
+	.outputs = "logged activity, losses, model weights",
+};

@@ -1,8 +1,6 @@
 /* [trajectory]: 3-D paths from PCA of the states or from TCA factors. */
 #include "config.h"
 
-#include "pipeline/ll_step.h"
-
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,34 +9,31 @@
 #include "base/ll_fs.h"
 #include "base/ll_json.h"
 #include "pca/ll_traj.h"
+#include "pipeline/ll_step.h"
+#include "pipeline/steps/step_tca.h"
+#include "pipeline/steps/step_tensor.h"
+#include "pipeline/steps/step_traj.h"
 
-const ll_param_def ll_step_traj_params[LL_STEP_traj_NPARAMS] = {
+static const ll_param_def params[] = {
 	P_ENUM("source", "pca", "pca|tca", "3-D paths from PCA of the states or from TCA factors"),
 };
 
-void ll_step_traj_free(ll_session *s)
+static void drop(ll_session *s)
 {
-	if (s->traj) {
-		ll_traj_set_free(s->traj);
-		free(s->traj);
-		s->traj = NULL;
-	}
+	struct ll_res_traj *t = s->res.traj;
+	if (!t)
+		return;
+	ll_traj_set_free(&t->ts);
+	free(t);
+	s->res.traj = NULL;
 }
 
-static int find_mode(const ll_session *s, ll_mode_kind kind)
+static int write_traj(ll_step_ctx *c, const ll_traj_set *ts, ll_err *err)
 {
-	for (int n = 0; n < s->X.nmodes; n++)
-		if (s->modes[n].kind == kind)
-			return n;
-	return -1;
-}
-
-static int write_traj(const ll_traj_set *ts, const char *outdir, ll_err *err)
-{
-	char *dir = ll_step_outdir(outdir, "trajectory", err);
-	int rc;
-	if (!dir)
-		return err ? err->code : LL_EIO;
+	char *dir;
+	int rc = ll_step_outdir(c, &dir, err);
+	if (rc != LL_OK)
+		return rc;
 	size_t sh[3] = {ts->n_paths, ts->n_points, 3};
 	size_t sh1[1] = {3};
 	rc = ll_step_write_vec(dir, "paths.npy", ts->xyz, 3, sh, err);
@@ -75,48 +70,74 @@ static int write_traj(const ll_traj_set *ts, const char *outdir, ll_err *err)
 	return rc;
 }
 
-int ll_step_traj(ll_session *s, const char *outdir, ll_progress_fn progress, void *ud,
-		     ll_err *err)
+static int run(ll_step_ctx *c, ll_err *err)
 {
-	const char *src = ll_session_get(s, LL_STEP_TRAJ, "source");
-	int tm = find_mode(s, LL_MODE_TIME);
-	int pm = find_mode(s, LL_MODE_TRIAL);
+	ll_session *s = c->s;
+	const struct ll_res_tensor *x = s->res.tensor;
 	int rc;
 
-	(void)progress;
-	(void)ud;
-	if (!s->X.data)
+	if (!x || !x->X.data)
 		return ll_err_set(err, LL_EINVAL, "[trajectory] has no tensor: run the tensor step first");
+	int tm = ll_res_tensor_mode(x, LL_MODE_TIME);
+	int pm = ll_res_tensor_mode(x, LL_MODE_TRIAL);
 	if (tm < 0 || pm < 0)
 		return ll_err_set(err, LL_EINVAL,
 				  "[trajectory] needs a time mode and a trial/model mode (set [data] modes)");
-	ll_traj_set *ts = calloc(1, sizeof *ts);
-	if (!ts)
+	struct ll_res_traj *t = calloc(1, sizeof *t);
+	if (!t)
 		return ll_err_set(err, LL_ENOMEM, "out of memory");
-	int bio = s->X.nmodes == 3 && s->modes[0].kind == LL_MODE_UNIT && tm == 1 && pm == 2;
-	const int *labels = s->modes[pm].labels;
-	size_t nlab = labels ? s->X.dim[pm] : 0;
-	if (!strcmp(src, "tca")) {
-		const ll_ens_rank *r = ll_ens_get(&s->ens, s->chosen_rank);
+	s->res.traj = t;
+	ll_traj_set *ts = &t->ts;
+	int bio = x->X.nmodes == 3 && x->modes[0].kind == LL_MODE_UNIT && tm == 1 && pm == 2;
+	const int *labels = x->modes[pm].labels;
+	size_t nlab = labels ? x->X.dim[pm] : 0;
+	if (ll_session_is(s, LL_STEP_TRAJ, "source", "tca")) {
+		const ll_ens_rank *r = s->res.tca ? ll_ens_get(&s->res.tca->ens, s->res.tca->chosen_rank) : NULL;
 		if (!r)
 			rc = ll_err_set(err, LL_EINVAL, "[trajectory] source = tca needs the tca step");
 		else
 			rc = ll_traj_from_factors(&r->fits[0].K, pm, tm, bio ? labels : NULL,
-						  bio ? nlab : 0, s->modes[pm].name, ts, err);
+						  bio ? nlab : 0, x->modes[pm].name, ts, err);
 	} else if (bio) {
-		rc = ll_traj_from_condition_means(&s->X, labels, nlab, ts, err);
+		rc = ll_traj_from_condition_means(&x->X, labels, nlab, ts, err);
 	} else {
-		rc = ll_traj_from_tensor_snapshots(&s->X, pm, tm, s->modes[pm].name, ts, err);
+		rc = ll_traj_from_tensor_snapshots(&x->X, pm, tm, x->modes[pm].name, ts, err);
 	}
-	if (rc != LL_OK) {
-		ll_traj_set_free(ts);
-		free(ts);
+	if (rc != LL_OK)
 		return rc;
-	}
-	s->traj = ts;
-	ll_step_status(s, LL_STEP_TRAJ, "%zu paths x %zu points from %s; %s %.1f%%, %s %.1f%%, %s %.1f%%", ts->n_paths,
+	ll_step_status(c, "%zu paths x %zu points from %s; %s %.1f%%, %s %.1f%%, %s %.1f%%", ts->n_paths,
 		 ts->n_points, ts->source, ts->axis_name[0], 100 * ts->explained[0],
 		 ts->axis_name[1], 100 * ts->explained[1], ts->axis_name[2], 100 * ts->explained[2]);
-	return outdir ? write_traj(ts, outdir, err) : LL_OK;
+	return c->outdir ? write_traj(c, ts, err) : LL_OK;
 }
 
+static int from_tca(const ll_session *s)
+{
+	return ll_session_is(s, LL_STEP_TRAJ, "source", "tca");
+}
+
+/* paths from TCA factors need the tca step */
+static unsigned needs_for(const ll_session *s)
+{
+	return from_tca(s) ? LL_STEP_BIT(LL_STEP_TCA) : 0;
+}
+
+static int check(const ll_session *s, ll_err *err)
+{
+	if (s->state[LL_STEP_TRAJ] != LL_STATE_ABSENT && s->state[LL_STEP_TCA] == LL_STATE_ABSENT && from_tca(s))
+		return ll_err_set(err, LL_EINVAL, "[trajectory] source = tca needs a [tca] step");
+	return LL_OK;
+}
+
+const ll_step_def ll_step_traj = {
+	.name = "trajectory",
+	.summary = "project the states to 3-D paths (PCA, or TCA factors)",
+	.params = params,
+	.nparams = LL_NPARAMS(params),
+	.needs = LL_STEP_BIT(LL_STEP_TENSOR),
+	.needs_for = needs_for,
+	.check = check,
+	.run = run,
+	.drop = drop,
+	.outputs = "paths",
+};

@@ -6,6 +6,11 @@
 #include "io/ll_mnist.h"
 #include "io/ll_npy.h"
 #include "pipeline/ll_session.h"
+#include "pipeline/steps/step_data.h"
+#include "pipeline/steps/step_tca.h"
+#include "pipeline/steps/step_tensor.h"
+#include "pipeline/steps/step_train.h"
+#include "pipeline/steps/step_traj.h"
 #include "ll_test.h"
 #include "pca/ll_traj.h"
 
@@ -36,20 +41,20 @@ static void test_mnist_session(void)
 	/* documented shape: models x digits x units x snapshots */
 	size_t T = 1 * ((1000 + 31) / 32); /* 1 epoch, batch 32 */
 	size_t S = ll_mlp_n_snapshots(T, 10);
-	LL_CHECK_INT(s.data.nmodes, 4);
-	LL_CHECK_INT(s.data.dim[0], 3);
-	LL_CHECK_INT(s.data.dim[1], 10);
-	LL_CHECK_INT(s.data.dim[2], 16);
-	LL_CHECK_INT(s.data.dim[3], S);
-	LL_CHECK_STR(s.modes[3].name, "snapshot");
-	LL_CHECK(s.train.step[0] == 0 && s.train.step[S - 1] == (int)T);
+	LL_CHECK_INT(s.res.train->activity.nmodes, 4);
+	LL_CHECK_INT(s.res.train->activity.dim[0], 3);
+	LL_CHECK_INT(s.res.train->activity.dim[1], 10);
+	LL_CHECK_INT(s.res.train->activity.dim[2], 16);
+	LL_CHECK_INT(s.res.train->activity.dim[3], S);
+	LL_CHECK_STR(s.res.train->modes[3].name, "snapshot");
+	LL_CHECK(s.res.train->log.step[0] == 0 && s.res.train->log.step[S - 1] == (int)T);
 
 	/* the file on disk is the same tensor */
 	char path[256];
 	ll_tensor act;
 	snprintf(path, sizeof path, "%s/train/activity.npy", g_dir);
 	LL_CHECK_INT(ll_npy_read(path, &act, NULL, &e), LL_OK);
-	LL_CHECK(ll_tensor_same_shape(&act, &s.data));
+	LL_CHECK(ll_tensor_same_shape(&act, &s.res.train->activity));
 
 	/* snapshot 0 of every model = class means of its saved initial
 	 * weights on the probe set (units already matched to model 0) */
@@ -75,10 +80,10 @@ static void test_mnist_session(void)
 	}
 	LL_CHECK_MSG(worst < 1e-6, "snapshot 0 differs from recomputed activations by %g", worst);
 	/* accuracy is logged and sensible after one epoch on 1000 images */
-	LL_CHECK(s.train.final_acc_mean > 0.5 && s.train.final_acc_mean <= 1.0);
+	LL_CHECK(s.res.train->log.final_acc_mean > 0.5 && s.res.train->log.final_acc_mean <= 1.0);
 	/* the pipeline went through to the trajectories */
 	LL_CHECK(s.state[LL_STEP_TRAJ] == LL_STATE_DONE);
-	const ll_traj_set *ts = s.traj;
+	const ll_traj_set *ts = s.res.traj ? &s.res.traj->ts : NULL;
 	LL_CHECK(ts && ts->n_paths == 3 && ts->n_points == S);
 	ll_tensor_free(&act);
 	ll_mnist_free(&test);
@@ -103,7 +108,7 @@ static ll_tensor *train_only(const char *lr, ll_session *s, const char *extra)
 		LL_CHECK_MSG(0, "%s", e.msg);
 		return NULL;
 	}
-	return &s->data;
+	return &s->res.train->activity;
 }
 
 static void test_lr_sweep(void)
@@ -119,9 +124,9 @@ static void test_lr_sweep(void)
 		}
 		LL_CHECK_MSG(d1 == 0, "model 1 at lr 0.1 differs by %g", d1);
 		LL_CHECK_MSG(d0 > 1e-3, "model 0 at lr 0.01 equals lr 0.1 (%g)", d0);
-		LL_CHECK(a.modes[0].labels && a.modes[0].labels[0] == 0 && a.modes[0].labels[1] == 1 &&
-			 a.modes[0].labels[2] == 0);
-		LL_CHECK(b.modes[0].labels == NULL);
+		LL_CHECK(a.res.train->modes[0].labels && a.res.train->modes[0].labels[0] == 0 && a.res.train->modes[0].labels[1] == 1 &&
+			 a.res.train->modes[0].labels[2] == 0);
+		LL_CHECK(b.res.train->modes[0].labels == NULL);
 	} else {
 		LL_CHECK(0);
 	}
@@ -156,8 +161,8 @@ static void test_rank_choice_edges(void)
 	LL_CHECK_INT(ll_session_load_text(&s, text, "ones.lab", &e), LL_OK);
 	int rc = ll_session_run_all(&s, NULL, NULL, NULL, &e);
 	LL_CHECK_MSG(rc == LL_OK, "%s", e.msg);
-	LL_CHECK_INT(s.chosen_rank, 1);
-	LL_CHECK_CONTAINS(s.rank_reason, "rank 1 already fits the tensor exactly");
+	LL_CHECK_INT(s.res.tca->chosen_rank, 1);
+	LL_CHECK_CONTAINS(s.res.tca->rank_reason, "rank 1 already fits the tensor exactly");
 	ll_session_free(&s);
 	/* synth has 3 planted factors: ranks 1-2 cannot show an elbow */
 	LL_CHECK_INT(ll_session_load_text(&s, "[session]\nseed = 7\n[data]\nkind = synth\nneurons = 20\n"
@@ -165,10 +170,10 @@ static void test_rank_choice_edges(void)
 					  "top.lab", &e), LL_OK);
 	rc = ll_session_run_all(&s, NULL, NULL, NULL, &e);
 	LL_CHECK_MSG(rc == LL_OK, "%s", e.msg);
-	if (s.chosen_rank == 2)
-		LL_CHECK_CONTAINS(s.rank_reason, "top of the fitted range");
+	if (s.res.tca->chosen_rank == 2)
+		LL_CHECK_CONTAINS(s.res.tca->rank_reason, "top of the fitted range");
 	else
-		LL_CHECK_MSG(0, "chose %zu: %s", s.chosen_rank, s.rank_reason);
+		LL_CHECK_MSG(0, "chose %zu: %s", s.res.tca->chosen_rank, s.res.tca->rank_reason);
 	ll_session_free(&s);
 }
 
@@ -179,7 +184,7 @@ static void test_two_hidden_layers(void)
 	ll_tensor *ta = train_only("0.1", &a, "hidden2 = 6\n"),
 		  *tb = train_only("0.1", &b, "");
 	LL_CHECK(ta && ta->nmodes == 4 && ta->dim[2] == 8);
-	LL_CHECK(a.train.final_acc_mean > 0.15); /* 10 steps; chance is 0.1 */
+	LL_CHECK(a.res.train->log.final_acc_mean > 0.15); /* 10 steps; chance is 0.1 */
 	/* the first layer starts the same, then trains differently */
 	if (ta && tb && ll_tensor_same_shape(ta, tb)) {
 		size_t S = ta->dim[3];
@@ -223,11 +228,11 @@ static void test_mask_is_missing_everywhere(void)
 	int rc = ll_session_run_all(&s, NULL, NULL, NULL, &e);
 	LL_CHECK_MSG(rc == LL_OK, "%s", e.msg);
 	if (rc == LL_OK) {
-		LL_CHECK_INT(s.n_missing, masked);
-		LL_CHECK_MSG(s.x_min > 0 && s.x_max == 1.0, "range %g to %g", s.x_min, s.x_max);
+		LL_CHECK_INT(s.res.tensor->n_missing, masked);
+		LL_CHECK_MSG(s.res.tensor->x_min > 0 && s.res.tensor->x_max == 1.0, "range %g to %g", s.res.tensor->x_min, s.res.tensor->x_max);
 		size_t nan = 0;
-		for (size_t i = 0; i < s.X.size; i++)
-			nan += isnan(s.X.data[i]) && M.data[i] == 0.0;
+		for (size_t i = 0; i < s.res.tensor->X.size; i++)
+			nan += isnan(s.res.tensor->X.data[i]) && M.data[i] == 0.0;
 		LL_CHECK_INT(nan, masked);
 	}
 	ll_session_free(&s);
@@ -245,13 +250,13 @@ static void test_bio_session_recovers_truth(void)
 	int rc = ll_session_run_all(&s, NULL, NULL, NULL, &e);
 	LL_CHECK_MSG(rc == LL_OK, "%s", e.msg);
 	if (rc == LL_OK) {
-		LL_CHECK_INT(s.chosen_rank, 3);
-		const ll_ens_rank *r = ll_ens_get(&s.ens, 3);
+		LL_CHECK_INT(s.res.tca->chosen_rank, 3);
+		const ll_ens_rank *r = ll_ens_get(&s.res.tca->ens, 3);
 		double fms = 0;
-		LL_CHECK_INT(ll_kt_similarity(&s.truth, &r->fits[0].K, LL_SIM_CONGRUENCE, &fms, NULL, &e), LL_OK);
+		LL_CHECK_INT(ll_kt_similarity(&s.res.data->truth, &r->fits[0].K, LL_SIM_CONGRUENCE, &fms, NULL, &e), LL_OK);
 		LL_CHECK_MSG(fms >= 0.95, "FMS %g", fms);
 		/* two conditions -> two trial-averaged paths */
-		const ll_traj_set *ts = s.traj;
+		const ll_traj_set *ts = s.res.traj ? &s.res.traj->ts : NULL;
 		LL_CHECK(ts && ts->n_paths == 2 && ts->n_points == 60);
 	}
 	ll_session_free(&s);
@@ -265,7 +270,7 @@ static void test_order_and_failure(void)
 					  "t.lab", &e), LL_OK);
 	/* a later step refuses to run before its predecessors */
 	LL_CHECK_INT(ll_session_run_step(&s, LL_STEP_TCA, NULL, NULL, NULL, &e), LL_EINVAL);
-	LL_CHECK_CONTAINS(e.msg, "step data must run before tca");
+	LL_CHECK_CONTAINS(e.msg, "step tensor must run before tca");
 	/* a failing step is marked failed with the message as its status */
 	LL_CHECK(ll_session_run_all(&s, NULL, NULL, NULL, &e) != LL_OK);
 	LL_CHECK_CONTAINS(e.msg, "/nonexistent/x.npy");
@@ -288,13 +293,78 @@ static void test_edit_resets_downstream(void)
 	LL_CHECK_INT(ll_session_load_text(&s, "[data]\nkind = synth\nneurons = 8\ntime = 6\ntrials = 10\n"
 					  "[tca]\nranks = 1-2\nreplicates = 2\n", "t.lab", &e), LL_OK);
 	LL_CHECK_INT(ll_session_run_all(&s, NULL, NULL, NULL, &e), LL_OK);
-	LL_CHECK(s.state[LL_STEP_TCA] == LL_STATE_DONE && s.ens.nranks == 2);
+	LL_CHECK(s.state[LL_STEP_TCA] == LL_STATE_DONE && s.res.tca->ens.nranks == 2);
 	LL_CHECK_INT(ll_session_set(&s, LL_STEP_TCA, "ranks", "1-3", &e), LL_OK);
 	LL_CHECK(s.state[LL_STEP_TCA] == LL_STATE_PENDING);
 	LL_CHECK(s.state[LL_STEP_TENSOR] == LL_STATE_DONE);
 	LL_CHECK_INT(ll_session_next(&s), LL_STEP_TCA);
 	LL_CHECK_INT(ll_session_run_all(&s, NULL, NULL, NULL, &e), LL_OK);
-	LL_CHECK_INT(s.ens.nranks, 3);
+	LL_CHECK_INT(s.res.tca->ens.nranks, 3);
+	ll_session_free(&s);
+}
+
+/* The steps form a graph: a step needs only what it reads, an edit makes
+ * stale only that step and what depends on it, and independent analyses
+ * of one tensor do not wait for or reset each other. */
+static void test_graph(void)
+{
+	ll_session s;
+	ll_err e = {0, ""};
+	const unsigned D = LL_STEP_BIT(LL_STEP_DATA), T = LL_STEP_BIT(LL_STEP_TENSOR),
+		       C = LL_STEP_BIT(LL_STEP_TCA), J = LL_STEP_BIT(LL_STEP_TRAJ),
+		       R = LL_STEP_BIT(LL_STEP_REPORT);
+	LL_CHECK_INT(ll_session_load_text(&s, "[session]\nseed = 4\n[data]\nkind = synth\nneurons = 10\n"
+					      "time = 12\ntrials = 10\n[tca]\nranks = 1-2\nreplicates = 2\n"
+					      "[trajectory]\n[report]\n", "g.lab", &e), LL_OK);
+	LL_CHECK_INT(ll_step_needs(&s, LL_STEP_DATA), 0);
+	LL_CHECK_INT(ll_step_needs(&s, LL_STEP_TENSOR), D); /* train is not part of it */
+	LL_CHECK_INT(ll_step_needs(&s, LL_STEP_TCA), T);
+	LL_CHECK_INT(ll_step_needs(&s, LL_STEP_TRAJ), T);   /* PCA paths: not tca */
+	LL_CHECK_INT(ll_step_needs(&s, LL_STEP_REPORT), D | T | C | J);
+	LL_CHECK_INT(ll_step_dependents(&s, LL_STEP_TENSOR), C | J | R);
+	LL_CHECK_INT(ll_step_dependents(&s, LL_STEP_TCA), R);
+	LL_CHECK_INT(ll_step_depth(&s, LL_STEP_DATA), 0);
+	LL_CHECK_INT(ll_step_depth(&s, LL_STEP_TCA), 2);
+	LL_CHECK_INT(ll_step_depth(&s, LL_STEP_TRAJ), 2);
+	LL_CHECK_INT(ll_step_depth(&s, LL_STEP_REPORT), 3);
+	LL_CHECK(ll_step_ready(&s, LL_STEP_DATA) && !ll_step_ready(&s, LL_STEP_TCA));
+	/* run the data, the tensor, then the trajectory before the tca step */
+	s.state[LL_STEP_REPORT] = LL_STATE_ABSENT; /* no report writer here */
+	LL_CHECK_INT(ll_session_run_step(&s, LL_STEP_DATA, NULL, NULL, NULL, &e), LL_OK);
+	LL_CHECK_INT(ll_session_run_step(&s, LL_STEP_TENSOR, NULL, NULL, NULL, &e), LL_OK);
+	LL_CHECK(ll_step_ready(&s, LL_STEP_TCA) && ll_step_ready(&s, LL_STEP_TRAJ));
+	LL_CHECK_INT(ll_session_run_step(&s, LL_STEP_TRAJ, NULL, NULL, NULL, &e), LL_OK);
+	LL_CHECK(s.state[LL_STEP_TCA] == LL_STATE_PENDING);
+	LL_CHECK_INT(ll_session_run_step(&s, LL_STEP_TCA, NULL, NULL, NULL, &e), LL_OK);
+	const struct ll_res_traj *paths = s.res.traj;
+	/* an edit of tca leaves the PCA paths alone */
+	LL_CHECK_INT(ll_session_set(&s, LL_STEP_TCA, "ranks", "1-3", &e), LL_OK);
+	LL_CHECK(s.state[LL_STEP_TCA] == LL_STATE_PENDING && !s.res.tca);
+	LL_CHECK(s.state[LL_STEP_TRAJ] == LL_STATE_DONE && s.res.traj == paths);
+	/* paths from TCA factors need tca: now a tca edit reaches them */
+	LL_CHECK_INT(ll_session_set(&s, LL_STEP_TRAJ, "source", "tca", &e), LL_OK);
+	LL_CHECK(s.state[LL_STEP_TRAJ] == LL_STATE_PENDING && !s.res.traj);
+	LL_CHECK_INT(ll_step_needs(&s, LL_STEP_TRAJ), T | C);
+	LL_CHECK_INT(ll_session_run_step(&s, LL_STEP_TRAJ, NULL, NULL, NULL, &e), LL_EINVAL);
+	LL_CHECK_CONTAINS(e.msg, "step tca must run before trajectory");
+	LL_CHECK_INT(ll_session_run_all(&s, NULL, NULL, NULL, &e), LL_OK);
+	LL_CHECK(s.state[LL_STEP_TRAJ] == LL_STATE_DONE && s.res.traj);
+	LL_CHECK_INT(ll_session_set(&s, LL_STEP_TCA, "replicates", "3", &e), LL_OK);
+	LL_CHECK(s.state[LL_STEP_TRAJ] == LL_STATE_PENDING && s.state[LL_STEP_TENSOR] == LL_STATE_DONE);
+	/* the name shows only in the report; the seed reaches every step */
+	LL_CHECK_INT(ll_session_run_all(&s, NULL, NULL, NULL, &e), LL_OK);
+	LL_CHECK_INT(ll_session_set(&s, LL_STEP_SESSION, "name", "renamed", &e), LL_OK);
+	LL_CHECK(s.state[LL_STEP_TCA] == LL_STATE_DONE && s.state[LL_STEP_DATA] == LL_STATE_DONE);
+	LL_CHECK_INT(ll_session_set(&s, LL_STEP_SESSION, "threads", "1", &e), LL_OK);
+	LL_CHECK(s.state[LL_STEP_TCA] == LL_STATE_DONE);
+	LL_CHECK_INT(ll_session_set(&s, LL_STEP_SESSION, "seed", "5", &e), LL_OK);
+	LL_CHECK(s.state[LL_STEP_DATA] == LL_STATE_PENDING && s.state[LL_STEP_TRAJ] == LL_STATE_PENDING &&
+		 !s.res.data && !s.res.tensor);
+	ll_session_free(&s);
+	/* MNIST: the tensor is made from the training log */
+	LL_CHECK_INT(ll_session_load_text(&s, mnist_session, "t.lab", &e), LL_OK);
+	LL_CHECK_INT(ll_step_needs(&s, LL_STEP_TENSOR), D | LL_STEP_BIT(LL_STEP_TRAIN));
+	LL_CHECK_INT(ll_step_depth(&s, LL_STEP_TCA), 3);
 	ll_session_free(&s);
 }
 
@@ -311,6 +381,7 @@ int main(void)
 	LL_RUN(test_bio_session_recovers_truth);
 	LL_RUN(test_order_and_failure);
 	LL_RUN(test_edit_resets_downstream);
+	LL_RUN(test_graph);
 	char cmd[128];
 	snprintf(cmd, sizeof cmd, "rm -rf %s", g_dir);
 	if (system(cmd) != 0)

@@ -1,4 +1,10 @@
 /* Session files: parsing, validation with file:line messages, saving. */
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include "base/ll_fs.h"
 #include "pipeline/ll_session.h"
 #include "ll_test.h"
@@ -164,6 +170,135 @@ static void test_paths_follow_the_file(void)
 	LL_CHECK_INT(system(q), 0);
 }
 
+/* Every parameter of every step reads through its typed getter from its
+ * default (defaults parse), and reads back what was set. */
+static void test_typed_getters(void)
+{
+	ll_session s;
+	ll_err e;
+	LL_CHECK_INT(load(&s, "[data]\nkind = synth\n[train]\n[tca]\n[trajectory]\n[report]\n", &e), LL_EINVAL);
+	LL_CHECK_INT(load(&s, "[data]\nkind = mnist\n[tca]\n[trajectory]\n[report]\n", &e), LL_OK);
+	size_t checked = 0;
+	for (int k = 0; k < LL_NSTEPS; k++) {
+		size_t n;
+		const ll_param_def *d = ll_step_params((ll_step_kind)k, &n);
+		for (size_t i = 0; i < n; i++, checked++) {
+			const char *key = d[i].key;
+			double buf[4];
+			long lo, hi;
+			char *p;
+			LL_CHECK_STR(ll_session_get(&s, (ll_step_kind)k, key), d[i].def);
+			switch (d[i].type) {
+			case LL_PARAM_INT:
+				LL_CHECK_INT(ll_session_get_int(&s, (ll_step_kind)k, key), atol(d[i].def));
+				break;
+			case LL_PARAM_AUTO_INT:
+				LL_CHECK_INT(ll_session_get_int(&s, (ll_step_kind)k, key),
+					     strcmp(d[i].def, "auto") ? atol(d[i].def) : -1);
+				break;
+			case LL_PARAM_REAL:
+				LL_CHECK_NEAR(ll_session_get_real(&s, (ll_step_kind)k, key), atof(d[i].def), 0);
+				break;
+			case LL_PARAM_ENUM:
+				LL_CHECK(ll_session_is(&s, (ll_step_kind)k, key, d[i].def));
+				break;
+			case LL_PARAM_RANGE:
+				ll_session_get_range(&s, (ll_step_kind)k, key, &lo, &hi);
+				LL_CHECK(lo >= 1 && lo <= hi);
+				break;
+			case LL_PARAM_REALS:
+				LL_CHECK(ll_session_get_reals(&s, (ll_step_kind)k, key, buf, 4) >= 1);
+				break;
+			case LL_PARAM_PATH:
+				p = ll_session_get_path(&s, (ll_step_kind)k, key);
+				LL_CHECK(p != NULL);
+				free(p);
+				break;
+			case LL_PARAM_STR:
+				break;
+			}
+		}
+	}
+	LL_CHECK_MSG(checked >= 30, "only %zu parameters", checked);
+	/* values set are parsed once and read back typed */
+	LL_CHECK_INT(ll_session_set(&s, LL_STEP_TCA, "ranks", "2-7", &e), LL_OK);
+	long lo, hi;
+	ll_session_get_range(&s, LL_STEP_TCA, "ranks", &lo, &hi);
+	LL_CHECK(lo == 2 && hi == 7);
+	LL_CHECK_INT(ll_session_set(&s, LL_STEP_TCA, "ranks", "4", &e), LL_OK);
+	ll_session_get_range(&s, LL_STEP_TCA, "ranks", &lo, &hi);
+	LL_CHECK(lo == 4 && hi == 4);
+	LL_CHECK_INT(ll_session_set(&s, LL_STEP_TCA, "rank", "4", &e), LL_OK);
+	LL_CHECK_INT(ll_session_get_int(&s, LL_STEP_TCA, "rank"), 4);
+	LL_CHECK_INT(ll_session_set(&s, LL_STEP_TCA, "method", "ncp-bcd", &e), LL_OK);
+	LL_CHECK_INT(ll_session_get_enum(&s, LL_STEP_TCA, "method"), 2);
+	double lr[4];
+	LL_CHECK_INT(ll_session_set(&s, LL_STEP_TRAIN, "lr", "0.5,0.25,1", &e), LL_OK);
+	LL_CHECK_INT(ll_session_get_reals(&s, LL_STEP_TRAIN, "lr", lr, 4), 3);
+	LL_CHECK(lr[0] == 0.5 && lr[1] == 0.25 && lr[2] == 1.0);
+	/* a refused value leaves the old one */
+	LL_CHECK_INT(ll_session_set(&s, LL_STEP_TCA, "ranks", "9-2", &e), LL_EINVAL);
+	ll_session_get_range(&s, LL_STEP_TCA, "ranks", &lo, &hi);
+	LL_CHECK(lo == 4 && hi == 4);
+	LL_CHECK(ll_parse_range(" 3 - 5 ", &lo, &hi) == 0 || (lo == 3 && hi == 5));
+	LL_CHECK(ll_parse_range("3-5", &lo, &hi) && lo == 3 && hi == 5);
+	LL_CHECK(ll_parse_range("6", &lo, &hi) && lo == 6 && hi == 6);
+	LL_CHECK(!ll_parse_range("3-", &lo, &hi) && !ll_parse_range("x", &lo, &hi));
+	ll_session_free(&s);
+}
+
+/* Does f(arg) die of SIGABRT (a programming error caught, not a silent 0)? */
+static int aborts(void (*f)(int), int arg)
+{
+	fflush(stdout);
+	pid_t pid = fork();
+	if (pid == 0) {
+		/* keep the child's message out of the TAP stream */
+		if (!freopen("/dev/null", "w", stderr))
+			_exit(3);
+		f(arg);
+		_exit(0);
+	}
+	int st = 0;
+	if (pid < 0 || waitpid(pid, &st, 0) != pid)
+		return 0;
+	return WIFSIGNALED(st) && WTERMSIG(st) == SIGABRT;
+}
+
+static void bad_lookup(int which)
+{
+	ll_session s;
+	ll_session_init(&s);
+	switch (which) {
+	case 0: (void)ll_session_get_int(&s, LL_STEP_TCA, "rnak"); break;      /* no such key */
+	case 1: (void)ll_session_get_real(&s, LL_STEP_TCA, "ranks"); break;    /* wrong type */
+	case 2: (void)ll_session_get(&s, LL_STEP_DATA, "train_images"); break; /* another step's key */
+	case 3: (void)ll_session_is(&s, LL_STEP_TCA, "method", "cp-alls"); break; /* not a choice */
+	default: (void)ll_session_get_int(&s, LL_STEP_TCA, "replicates"); break; /* fine */
+	}
+}
+
+static void test_bad_lookups_abort(void)
+{
+	for (int i = 0; i < 4; i++)
+		LL_CHECK_MSG(aborts(bad_lookup, i), "lookup %d did not abort", i);
+	LL_CHECK_MSG(!aborts(bad_lookup, 4), "a good lookup aborted");
+}
+
+/* The step list gives the names every message uses. */
+static void test_step_list(void)
+{
+	char names[256];
+	LL_CHECK_STR(ll_step_names(names, sizeof names), "session, data, train, tensor, tca, trajectory or report");
+	for (int k = 0; k < LL_NSTEPS; k++) {
+		LL_CHECK_INT(ll_step_by_name(ll_step_name((ll_step_kind)k)), k);
+		LL_CHECK(*ll_step_summary((ll_step_kind)k));
+	}
+	LL_CHECK_INT(ll_step_by_name("nope"), -1);
+	LL_CHECK_INT(ll_step_param_index(LL_STEP_TCA, "rnak"), -1);
+	LL_CHECK(ll_step_param_index(LL_STEP_TCA, "ranks") >= 0);
+}
+
 int main(void)
 {
 	LL_RUN(test_parse_ok);
@@ -172,5 +307,8 @@ int main(void)
 	LL_RUN(test_set_and_roundtrip);
 	LL_RUN(test_load_file_errors);
 	LL_RUN(test_paths_follow_the_file);
+	LL_RUN(test_typed_getters);
+	LL_RUN(test_bad_lookups_abort);
+	LL_RUN(test_step_list);
 	return ll_test_done();
 }

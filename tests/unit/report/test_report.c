@@ -14,6 +14,11 @@
 #include "ll_report.h"
 #include "ll_section.h"
 #include "pipeline/ll_session.h"
+#include "pipeline/steps/step_data.h"
+#include "pipeline/steps/step_tca.h"
+#include "pipeline/steps/step_tensor.h"
+#include "pipeline/steps/step_train.h"
+#include "pipeline/steps/step_traj.h"
 #include "ll_test.h"
 #include "pca/ll_traj.h"
 
@@ -294,12 +299,12 @@ static size_t check_report(const ll_session *s, const char *dir, fig_ref *figs, 
 	/* TCA: chosen rank, its reason (as Markdown text), the similarity used,
 	 * the seeds of the chosen rank's fits */
 	char buf[256];
-	snprintf(buf, sizeof buf, "**Chosen rank: %zu.** Reason: ", s->chosen_rank);
+	snprintf(buf, sizeof buf, "**Chosen rank: %zu.** Reason: ", s->res.tca->chosen_rank);
 	LL_CHECK_MSG(strstr(md, buf) != NULL, "report.md lacks '%s'", buf);
-	snprintf(buf, sizeof buf, "%.30s", s->rank_reason);
+	snprintf(buf, sizeof buf, "%.30s", s->res.tca->rank_reason);
 	LL_CHECK_MSG(strstr(md, buf) != NULL, "report.md lacks the reason '%s'", buf);
-	LL_CHECK(strstr(md, ll_sim_name(s->ens.sim)) != NULL);
-	const ll_ens_rank *cr = ll_ens_get(&s->ens, s->chosen_rank);
+	LL_CHECK(strstr(md, ll_sim_name(s->res.tca->ens.sim)) != NULL);
+	const ll_ens_rank *cr = ll_ens_get(&s->res.tca->ens, s->res.tca->chosen_rank);
 	for (size_t k = 0; cr && k < cr->nrep; k++) {
 		snprintf(buf, sizeof buf, "<code>%llu</code>", (unsigned long long)cr->fits[k].seed);
 		LL_CHECK_MSG(strstr(md, buf) != NULL, "seed of replicate %zu missing", k);
@@ -371,31 +376,31 @@ static void test_mnist_report(void)
 	LL_CHECK(strstr(md, "MNIST 1000 train + 1000 test images") != NULL); /* how many images */
 	char buf[160];
 	snprintf(buf, sizeof buf, "final test accuracy %.1f%% on average (lowest %.1f%%)",
-		 100 * s->train.final_acc_mean, 100 * s->train.final_acc_min);
+		 100 * s->res.train->log.final_acc_mean, 100 * s->res.train->log.final_acc_min);
 	LL_CHECK_MSG(strstr(md, buf) != NULL, "report.md lacks '%s'", buf);
 	LL_CHECK(strstr(md, "<a id=\"truth\"></a>") == NULL);
 	/* rows of each CSV, from the session's shapes */
-	const ll_train_log *t = &s->train;
-	const ll_traj_set *ts = s->traj;
-	const ll_ens_rank *cr = ll_ens_get(&s->ens, s->chosen_rank);
+	const ll_train_log *t = &s->res.train->log;
+	const ll_traj_set *ts = (s->res.traj ? &s->res.traj->ts : NULL);
+	const ll_ens_rank *cr = ll_ens_get(&s->res.tca->ens, s->res.tca->chosen_rank);
 	size_t reps = 0, iters = 0, dims = 0;
-	for (size_t i = 0; i < s->ens.nranks; i++)
-		reps += s->ens.ranks[i].nrep;
+	for (size_t i = 0; i < s->res.tca->ens.nranks; i++)
+		reps += s->res.tca->ens.ranks[i].nrep;
 	for (size_t k = 0; k < cr->nrep; k++)
 		iters += (size_t)cr->fits[k].iters;
-	for (int n = 0; n < s->X.nmodes; n++)
-		dims += s->X.dim[n];
+	for (int n = 0; n < s->res.tensor->X.nmodes; n++)
+		dims += s->res.tensor->X.dim[n];
 	const fig_ref *f;
 	LL_CHECK((f = fig_named(figs, nf, "training")) && f->rows == (long)((t->models + 1) * t->snapshots));
 	LL_CHECK((f = fig_named(figs, nf, "tca_rank")) && f->rows == (long)reps);
 	LL_CHECK((f = fig_named(figs, nf, "tca_convergence")) && f->rows == (long)iters);
-	LL_CHECK((f = fig_named(figs, nf, "factors")) && f->rows == (long)(s->chosen_rank * dims));
+	LL_CHECK((f = fig_named(figs, nf, "factors")) && f->rows == (long)(s->res.tca->chosen_rank * dims));
 	LL_CHECK((f = fig_named(figs, nf, "trajectories")) && f->rows == (long)(ts->n_paths * ts->n_points));
 	/* the factor grid: one panel row per component, one column per mode */
 	ll_report_fig fig;
 	ll_err e = {0, ""};
 	LL_CHECK_INT(build_fig("factors", s, &fig, &e), LL_OK);
-	LL_CHECK_INT(fig.fig.rows, (int)s->chosen_rank);
+	LL_CHECK_INT(fig.fig.rows, (int)s->res.tca->chosen_rank);
 	LL_CHECK_INT(fig.fig.cols, 4);
 	LL_CHECK(fig.fig.axes[1].nseries == 1 && fig.fig.axes[1].series[0].kind == LL_PLOT_SCATTER &&
 		 fig.fig.axes[1].series[0].colors != NULL); /* digits: dots coloured by label */
@@ -428,12 +433,12 @@ static void test_synth_report(void)
 	LL_CHECK(strstr(md, "**simulated**") != NULL);
 	LL_CHECK(strstr(md, "<a id=\"truth\"></a>") != NULL);
 	/* the truth comparison shows the stored fit's similarity to the planted model */
-	const ll_ens_rank *cr = ll_ens_get(&s->ens, s->chosen_rank);
+	const ll_ens_rank *cr = ll_ens_get(&s->res.tca->ens, s->res.tca->chosen_rank);
 	double sim = NAN;
-	LL_CHECK_INT(ll_kt_similarity(&s->truth, &cr->fits[0].K, LL_SIM_CONGRUENCE, &sim, NULL, NULL), LL_OK);
+	LL_CHECK_INT(ll_kt_similarity(&s->res.data->truth, &cr->fits[0].K, LL_SIM_CONGRUENCE, &sim, NULL, NULL), LL_OK);
 	char buf[64], row[64];
 	snprintf(buf, sizeof buf, "<td class=\"num\">%.3f</td></tr>", sim);
-	snprintf(row, sizeof row, "<tr class=\"chosen\"><td>%zu (chosen", s->chosen_rank);
+	snprintf(row, sizeof row, "<tr class=\"chosen\"><td>%zu (chosen", s->res.tca->chosen_rank);
 	const char *tr = strstr(md, "<a id=\"truth\"></a>");
 	tr = tr ? strstr(tr, row) : NULL;
 	const char *end = tr ? strstr(tr, "</tr>") : NULL;
@@ -445,7 +450,7 @@ static void test_synth_report(void)
 	size_t rows = 0;
 	for (const char *q = tr; q && (q = strstr(q, "<tr")) && q < end; q++)
 		rows++;
-	LL_CHECK_INT(rows, s->ens.nranks + 1); /* + the header row */
+	LL_CHECK_INT(rows, s->res.tca->ens.nranks + 1); /* + the header row */
 	LL_CHECK(sim > 0.9); /* the planted factors are found */
 	/* conditions: the trial column has a legend entry per condition */
 	ll_report_fig fig;
@@ -574,8 +579,8 @@ static void test_pixels(void)
 	LL_CHECK_INT(build_fig("tca_rank", &g_mnist, &f, &e), LL_OK);
 	LL_CHECK_INT(ll_plot_render(&f.fig, &r, &e), LL_OK);
 	const ll_plot_axes *ax = ll_plot_fig_axes(&f.fig, 0, 0);
-	for (size_t i = 0; i < g_mnist.ens.nranks; i++) {
-		const ll_ens_rank *rk = &g_mnist.ens.ranks[i];
+	for (size_t i = 0; i < g_mnist.res.tca->ens.nranks; i++) {
+		const ll_ens_rank *rk = &g_mnist.res.tca->ens.ranks[i];
 		double px, py;
 		LL_CHECK_INT(ll_plot_map(ax, (double)rk->rank, rk->fits[0].obj, &px, &py), LL_OK);
 		LL_CHECK(px >= ax->px0 && px < ax->px1 && py >= ax->py0 && py < ax->py1);
@@ -591,7 +596,7 @@ static void test_pixels(void)
 
 	LL_CHECK_INT(build_fig("training", &g_mnist, &f, &e), LL_OK);
 	LL_CHECK_INT(ll_plot_render(&f.fig, &r, &e), LL_OK);
-	const ll_train_log *t = &g_mnist.train;
+	const ll_train_log *t = &g_mnist.res.train->log;
 	size_t S = t->snapshots, M = t->models;
 	double mean = 0;
 	for (size_t m = 0; m < M; m++)
