@@ -1,4 +1,4 @@
-/* Session files: parsing (libinih), typed parameter values, validation,
+/* Session files: parsing (an INI dialect), typed parameter values, validation,
  * saving.  The steps are in steps/ (one descriptor each, listed in
  * steps.def); running them and the graph are in ll_pipeline.c. */
 #include "pipeline/ll_session.h"
@@ -11,8 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-
-#include <ini.h>
 
 #include "base/ll_fs.h"
 #include "pipeline/ll_step.h"
@@ -385,7 +383,7 @@ void ll_session_free(ll_session *s)
 
 /* --------------------------------------------------------------- parsing */
 
-/* Parsing state shared by the section scan and the inih callback. */
+/* Parsing state. */
 struct parse_ctx {
 	ll_session *s;
 	int last;           /* last section seen (order check) */
@@ -418,10 +416,9 @@ static int on_section(struct parse_ctx *c, const char *section)
 	return 1;
 }
 
-/* inih callback: one key = value (sections were checked already). */
-static int on_key(void *user, const char *section, const char *key, const char *value)
+/* One key = value in [section]. */
+static int on_key(struct parse_ctx *c, const char *section, const char *key, const char *value)
 {
-	struct parse_ctx *c = user;
 	char why[256];
 
 	if (c->failed)
@@ -448,37 +445,96 @@ static int on_key(void *user, const char *section, const char *key, const char *
 	return 0;
 }
 
-/* Find the [section] lines ourselves: inih does not report sections that
- * have no keys, and we want their line numbers for order errors.
- * Returns the line of the first problem, 0 if none. */
-static int scan_sections(struct parse_ctx *c, const char *text)
+/* The INI dialect libinih reads, for lines of any length (libinih cuts a
+ * line at its compile-time INI_MAX_LINE, 200 in Debian's build, and reads
+ * the rest as a new line).  Blank lines and lines starting with ; or # are
+ * comments; " ;" starts a comment inside a line; [name] opens a section;
+ * name = value (or name: value) sets a key, both sides trimmed; an
+ * indented line after a key continues it (and is refused here as a second
+ * value).  A UTF-8 byte-order mark is skipped.  Returns the line of the
+ * first problem (its message in c->msg), 0 if none. */
+static char *find_chars_or_comment(char *p, const char *chars)
 {
-	int line = 0;
-	for (const char *p = text; *p;) {
-		const char *e = strchr(p, '\n');
-		size_t len = e ? (size_t)(e - p) : strlen(p);
-		line++;
-		const char *q = p;
-		while (q < p + len && isspace((unsigned char)*q))
-			q++;
-		if (q < p + len && *q == '[') {
-			const char *r = memchr(q, ']', (size_t)(p + len - q));
-			char sec[64];
-			size_t sl = r ? (size_t)(r - q - 1) : 0;
-			if (!r || sl >= sizeof sec) {
-				snprintf(c->msg, sizeof c->msg, "bad section header");
-				return line;
-			}
-			memcpy(sec, q + 1, sl);
-			sec[sl] = '\0';
-			if (!on_section(c, sec))
-				return line;
-		}
-		if (!e)
-			break;
-		p = e + 1;
+	int was_space = 0;
+	while (*p && (!chars || !strchr(chars, *p)) && !(was_space && *p == ';')) {
+		was_space = isspace((unsigned char)*p);
+		p++;
 	}
-	return 0;
+	return p;
+}
+
+static char *rstrip(char *p)
+{
+	char *e = p + strlen(p);
+	while (e > p && isspace((unsigned char)e[-1]))
+		*--e = '\0';
+	return p;
+}
+
+static char *lskip(char *p)
+{
+	while (*p && isspace((unsigned char)*p))
+		p++;
+	return p;
+}
+
+static int parse_ini(struct parse_ctx *c, const char *text)
+{
+	char *buf = strdup(text), *section = NULL, *prev = NULL;
+	int lineno = 0, bad = 0;
+	if (!buf) {
+		snprintf(c->msg, sizeof c->msg, "out of memory");
+		c->code = LL_ENOMEM;
+		return 1;
+	}
+	char *line = buf;
+	if (!strncmp(line, "\xEF\xBB\xBF", 3))
+		line += 3;
+	while (line && !bad) {
+		char *next = strchr(line, '\n');
+		if (next)
+			*next++ = '\0';
+		lineno++;
+		char *start = lskip(rstrip(line)), *end;
+		if (*start == '\0' || *start == ';' || *start == '#') {
+			/* a comment or a blank line */
+		} else if (prev && start > line) {
+			end = find_chars_or_comment(start, NULL);
+			*end = '\0';
+			if (!on_key(c, section ? section : "", prev, rstrip(start)))
+				bad = lineno;
+		} else if (*start == '[') {
+			end = find_chars_or_comment(start + 1, "]");
+			if (*end != ']') {
+				snprintf(c->msg, sizeof c->msg, "bad section header");
+				bad = lineno;
+			} else {
+				*end = '\0';
+				section = start + 1;
+				prev = NULL;
+				if (!on_section(c, section))
+					bad = lineno;
+			}
+		} else {
+			end = find_chars_or_comment(start, "=:");
+			if (*end != '=' && *end != ':') {
+				snprintf(c->msg, sizeof c->msg, "syntax error (expected key = value or [section])");
+				bad = lineno;
+			} else {
+				*end = '\0';
+				char *name = rstrip(start), *value = end + 1;
+				end = find_chars_or_comment(value, NULL);
+				*end = '\0';
+				value = rstrip(lskip(value));
+				prev = name;
+				if (!on_key(c, section ? section : "", name, value))
+					bad = lineno;
+			}
+		}
+		line = next;
+	}
+	free(buf);
+	return bad;
 }
 
 int ll_session_load_text(ll_session *s, const char *text, const char *name, ll_err *err)
@@ -487,15 +543,8 @@ int ll_session_load_text(ll_session *s, const char *text, const char *name, ll_e
 	int line;
 
 	ll_session_init(s);
-	if ((line = scan_sections(&c, text)) != 0) {
-		ll_err_set(err, LL_EINVAL, "%s:%d: %s", name, line, c.msg);
-		ll_session_free(s);
-		return LL_EINVAL;
-	}
-	line = ini_parse_string(text, on_key, &c);
-	if (line != 0 || c.failed) {
-		ll_err_set(err, c.code, "%s:%d: %s", name, line,
-			   c.failed ? c.msg : "syntax error (expected key = value or [section])");
+	if ((line = parse_ini(&c, text)) != 0) {
+		ll_err_set(err, c.code, "%s:%d: %s", name, line, c.msg);
 		ll_session_free(s);
 		return c.code;
 	}

@@ -21,8 +21,8 @@
  * The batch CLI (`latentlab run`, `demo`) and the workbench drive the same
  * functions here; nothing is computed anywhere else.
  *
- * Session files are INI-like (parsed with libinih), one [section] per step,
- * in the order above.  Unknown sections or keys, bad values, and sections
+ * Session files are INI files (libinih's dialect, lines of any length), one
+ * [section] per step, in the order above.  Unknown sections or keys, bad values, and sections
  * out of order are errors that name the file and line ("bio.lab:12:
  * unknown key 'rnak' in [tca]").  Values are checked and parsed once, when
  * they are read or set, into typed values; the text is kept too, so the

@@ -299,6 +299,48 @@ static void test_step_list(void)
 	LL_CHECK(ll_step_param_index(LL_STEP_TCA, "ranks") >= 0);
 }
 
+/* Lines of any length: a 10,000-character path is read whole, the tail of
+ * a long line is never read as a line of its own (libinih's 200-byte line
+ * buffer made "...seed = 99" at its end take effect), and the line numbers
+ * in messages after it are right. */
+static void test_long_lines(void)
+{
+	size_t n = 10000;
+	char *text = malloc(n + 400), *path = malloc(n + 1);
+	ll_session s;
+	ll_err e;
+	if (!text || !path) {
+		LL_CHECK(0);
+		free(text);
+		free(path);
+		return;
+	}
+	path[0] = '/';
+	for (size_t i = 1; i < n - 4; i++)
+		path[i] = i % 50 == 0 ? '/' : (char)('a' + i % 26);
+	memcpy(path + n - 4, ".npy", 5);
+	snprintf(text, n + 400, "[session]\nname = %.190s seed = 99\n[data]\nkind = npy\npath = %s\n[tca]\n", path, path);
+	LL_CHECK_INT(load(&s, text, &e), LL_OK);
+	LL_CHECK_INT(strlen(ll_session_get(&s, LL_STEP_DATA, "path")), n);
+	LL_CHECK_STR(ll_session_get(&s, LL_STEP_DATA, "path"), path);
+	LL_CHECK_INT(ll_session_get_int(&s, LL_STEP_SESSION, "seed"), 1);
+	LL_CHECK_CONTAINS(ll_session_get(&s, LL_STEP_SESSION, "name"), "seed = 99");
+	/* the canonical text replays to the same session */
+	char *fmt = ll_session_format(&s);
+	ll_session t;
+	LL_CHECK(fmt && load(&t, fmt, &e) == LL_OK);
+	if (fmt)
+		LL_CHECK_STR(ll_session_get(&t, LL_STEP_DATA, "path"), path);
+	free(fmt);
+	ll_session_free(&t);
+	ll_session_free(&s);
+	snprintf(text, n + 400, "[data]\nkind = npy\npath = %s\n\n[tca]\nrnak = 2\n", path);
+	LL_CHECK_INT(load(&s, text, &e), LL_EINVAL);
+	LL_CHECK_CONTAINS(e.msg, "t.lab:6: unknown key 'rnak' in [tca]");
+	free(text);
+	free(path);
+}
+
 int main(void)
 {
 	LL_RUN(test_parse_ok);
@@ -310,5 +352,6 @@ int main(void)
 	LL_RUN(test_typed_getters);
 	LL_RUN(test_bad_lookups_abort);
 	LL_RUN(test_step_list);
+	LL_RUN(test_long_lines);
 	return ll_test_done();
 }
