@@ -20,7 +20,6 @@
 #include <string.h>
 #include <wchar.h>
 
-#include "cli/cmd.h"
 #include "base/ll_fs.h"
 #include "ll_report.h"
 #include "wb/wb.h"
@@ -36,6 +35,23 @@ const wb_screen_def *const wb_screens[WB_NSCREENS] = {
 };
 
 /* Signal flag: the only state a handler touches. */
+/* A one-line error on stderr, before the screen is up or after it is gone
+ * ("latentlab: tui: ..."), as the commands print theirs. */
+static void wb_error(const char *fmt, ...)
+#if defined(__GNUC__)
+	__attribute__((format(printf, 1, 2)))
+#endif
+	;
+static void wb_error(const char *fmt, ...)
+{
+	va_list ap;
+	fputs("latentlab: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
 static volatile sig_atomic_t got_signal;
 
 static void on_signal(int sig)
@@ -690,7 +706,7 @@ int wb_run(ll_session *s, const wb_opts *o)
 	}
 	if (oom) {
 		wb_free(&w);
-		cmd_error("tui: out of memory");
+		wb_error("tui: out of memory");
 		return 1;
 	}
 
@@ -729,7 +745,7 @@ int wb_run(ll_session *s, const wb_opts *o)
 		s->log_fn = NULL;
 		s->cancel = NULL;
 		wb_free(&w);
-		cmd_error("tui: cannot use the terminal (TERM=%s): it needs one that can move the cursor, "
+		wb_error("tui: cannot use the terminal (TERM=%s): it needs one that can move the cursor, "
 			  "e.g. TERM=xterm-256color", getenv("TERM") ? getenv("TERM") : "");
 		return 1;
 	}
