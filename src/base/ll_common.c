@@ -56,19 +56,18 @@ void ll_err_clear(ll_err *err)
 
 const char *ll_strerror(int code)
 {
-	switch (code) {
-	case LL_OK: return "success";
-	case LL_ENOMEM: return "out of memory";
-	case LL_EIO: return "input/output error";
-	case LL_EFORMAT: return "bad file format";
-	case LL_EINVAL: return "invalid argument";
-	case LL_ESHAPE: return "shape mismatch";
-	case LL_ENUMERIC: return "numerical problem";
-	case LL_ELAPACK: return "LAPACK failure";
-	case LL_ECANCELED: return "canceled";
-	case LL_ENOTSUP: return "not supported";
-	}
+#define LL_STATUS_MSG_(name, value, msg) case value: return msg;
+	switch (code) { LL_STATUS_MAP(LL_STATUS_MSG_) }
+#undef LL_STATUS_MSG_
 	return "unknown error";
+}
+
+const char *ll_status_name(int code)
+{
+#define LL_STATUS_NAME_(name, value, msg) case value: return #name;
+	switch (code) { LL_STATUS_MAP(LL_STATUS_NAME_) }
+#undef LL_STATUS_NAME_
+	return "LL_UNKNOWN";
 }
 
 int ll_mul_ok(size_t a, size_t b, size_t *out)

@@ -18,18 +18,24 @@
 
 #define LL_MAX_MODES 8 /* most modes a tensor may have */
 
-enum ll_status {
-	LL_OK = 0,
-	LL_ENOMEM = -1,    /* allocation failed or size overflows */
-	LL_EIO = -2,       /* open/read/write/rename failed */
-	LL_EFORMAT = -3,   /* file is truncated, garbled or unsupported */
-	LL_EINVAL = -4,    /* bad argument or option value */
-	LL_ESHAPE = -5,    /* shapes do not agree, or a mode is empty */
-	LL_ENUMERIC = -6,  /* NaN/Inf where not allowed, or breakdown */
-	LL_ELAPACK = -7,   /* LAPACK returned info != 0 and no fallback */
-	LL_ECANCELED = -8, /* the progress callback asked to stop */
-	LL_ENOTSUP = -9    /* valid input we deliberately do not handle */
-};
+/* Every status once: X(name, value, message).  The map generates enum
+ * ll_status, ll_strerror() (the message) and ll_status_name() (the name),
+ * as libuv's UV_ERRNO_MAP does; a new code is one line here. */
+#define LL_STATUS_MAP(X)                                                                        \
+	X(LL_OK, 0, "success")                                                                  \
+	X(LL_ENOMEM, -1, "out of memory")       /* allocation failed or size overflows */       \
+	X(LL_EIO, -2, "input/output error")     /* open/read/write/rename failed */             \
+	X(LL_EFORMAT, -3, "bad file format")    /* file is truncated, garbled or unsupported */ \
+	X(LL_EINVAL, -4, "invalid argument")    /* bad argument or option value */              \
+	X(LL_ESHAPE, -5, "shape mismatch")      /* shapes do not agree, or a mode is empty */   \
+	X(LL_ENUMERIC, -6, "numerical problem") /* NaN/Inf where not allowed, or breakdown */   \
+	X(LL_ELAPACK, -7, "LAPACK failure")     /* LAPACK returned info != 0 and no fallback */ \
+	X(LL_ECANCELED, -8, "canceled")         /* the progress callback asked to stop */       \
+	X(LL_ENOTSUP, -9, "not supported")      /* valid input we deliberately do not handle */
+
+#define LL_STATUS_ENUM_(name, value, msg) name = value,
+enum ll_status { LL_STATUS_MAP(LL_STATUS_ENUM_) };
+#undef LL_STATUS_ENUM_
 
 #define LL_ERRMSG_MAX 512
 
@@ -52,7 +58,10 @@ int ll_err_prefix(ll_err *err, const char *fmt, ...)
 #endif
 	;
 void ll_err_clear(ll_err *err);
+/* The message of a status ("out of memory"), or "unknown error". */
 const char *ll_strerror(int code);
+/* The name of a status ("LL_ENOMEM"), or "LL_UNKNOWN". */
+const char *ll_status_name(int code);
 
 /* Checked allocation: NULL on failure or when n*size overflows.
  * Memory comes from malloc/calloc; release it with free(). */
