@@ -57,6 +57,10 @@ int ll_err_prefix(ll_err *err, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)))
 #endif
 	;
+/* The one out-of-memory message: ll_err_set(err, LL_ENOMEM, "out of
+ * memory"), so `return ll_err_oom(err);`.  Where the size or the object
+ * helps, say it instead ("cp: out of memory for the SVD init"). */
+int ll_err_oom(ll_err *err);
 void ll_err_clear(ll_err *err);
 /* The message of a status ("out of memory"), or "unknown error". */
 const char *ll_strerror(int code);

@@ -59,7 +59,7 @@ int ll_afile_open_in(ll_afile *af, const char *dir, const char *name, ll_err *er
 	char *p = ll_path_join(dir, name);
 	if (!p) {
 		memset(af, 0, sizeof *af);
-		return ll_err_set(err, LL_ENOMEM, "out of memory");
+		return ll_err_oom(err);
 	}
 	int rc = ll_afile_open(af, p, err);
 	free(p);
@@ -161,7 +161,7 @@ int ll_mkdirs(const char *path, ll_err *err)
 	struct stat st;
 
 	if (!p)
-		return ll_err_set(err, LL_ENOMEM, "out of memory");
+		return ll_err_oom(err);
 	for (char *s = p + 1;; s++) {
 		if (*s == '/' || *s == '\0') {
 			char c = *s;
@@ -201,7 +201,7 @@ int ll_rmtree(const char *path, ll_err *err)
 			if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
 				continue;
 			char *sub = ll_path_join(path, de->d_name);
-			rc = sub ? ll_rmtree(sub, err) : ll_err_set(err, LL_ENOMEM, "out of memory");
+			rc = sub ? ll_rmtree(sub, err) : ll_err_oom(err);
 			free(sub);
 		}
 		closedir(d);

@@ -820,7 +820,7 @@ static int write_fit(const char *dir, size_t rank, size_t k, const ll_cp_result 
 	char sub[64], name[32];
 	snprintf(sub, sizeof sub, "rank_%02zu/rep_%02zu", rank, k);
 	char *fdir = ll_path_join(dir, sub), *path = NULL;
-	int rc = fdir ? ll_mkdirs(fdir, err) : ll_err_set(err, LL_ENOMEM, "out of memory");
+	int rc = fdir ? ll_mkdirs(fdir, err) : ll_err_oom(err);
 	const ll_ktensor *K = &f->K;
 	for (int n = -2; rc == LL_OK && n < K->nmodes; n++) {
 		size_t shape[2];
@@ -832,7 +832,7 @@ static int write_fit(const char *dir, size_t rank, size_t k, const ll_cp_result 
 			snprintf(name, sizeof name, "factor_%d.npy", n);
 		free(path);
 		if (!(path = ll_path_join(fdir, name))) {
-			rc = ll_err_set(err, LL_ENOMEM, "out of memory");
+			rc = ll_err_oom(err);
 			break;
 		}
 		if (n == -2) {
@@ -975,7 +975,7 @@ static int remove_old_fits(const char *dir, ll_err *err)
 		if (strncmp(n, "rank_", 5) != 0 || !n[5] || strspn(n + 5, "0123456789") != strlen(n + 5))
 			continue;
 		char *p = ll_path_join(dir, n);
-		rc = p ? ll_rmtree(p, err) : ll_err_set(err, LL_ENOMEM, "out of memory");
+		rc = p ? ll_rmtree(p, err) : ll_err_oom(err);
 		free(p);
 	}
 	closedir(d);

@@ -163,7 +163,7 @@ int ll_ktensor_full(const ll_ktensor *k, ll_tensor *t, ll_err *err)
 	double *w = ll_malloc_array(R, sizeof(double));
 	if (!w) {
 		ll_tensor_free(t);
-		return ll_err_set(err, LL_ENOMEM, "out of memory");
+		return ll_err_oom(err);
 	}
 	for (size_t lin = 0; lin < t->size; lin++) {
 		for (size_t r = 0; r < R; r++)

@@ -18,6 +18,10 @@ static void test_err(void)
 	LL_CHECK_STR(e.msg, "x.npy: rank 9 too big");
 	LL_CHECK_INT(ll_err_set(NULL, LL_EIO, "ignored"), LL_EIO);
 	LL_CHECK_STR(ll_strerror(LL_ECANCELED), "canceled");
+	LL_CHECK_INT(ll_err_oom(&e), LL_ENOMEM);
+	LL_CHECK_INT(e.code, LL_ENOMEM);
+	LL_CHECK_STR(e.msg, "out of memory");
+	LL_CHECK_INT(ll_err_oom(NULL), LL_ENOMEM);
 	size_t out;
 	LL_CHECK(!ll_mul_ok(SIZE_MAX / 2, 3, &out));
 	LL_CHECK(ll_malloc_array(SIZE_MAX / 2, 3) == NULL);
