@@ -226,11 +226,11 @@ int ll_report_fig_training(const ll_session *s, ll_report_fig *f, ll_err *err)
 			csv_end(f);
 		}
 out:
-	free(x);
-	free(y);
-	free(ml);
-	free(ma);
-	free(mt);
+	ll_free(x);
+	ll_free(y);
+	ll_free(ml);
+	ll_free(ma);
+	ll_free(mt);
 	return finish(f, rc, err);
 }
 
@@ -324,13 +324,13 @@ int ll_report_fig_rank(const ll_session *s, ll_report_fig *f, ll_err *err)
 	    (rc = ll_plot_legend_add(er, &(ll_plot_style){.color = vst.color, .dash = 4, .label = lab}, err)))
 		goto out;
 out:
-	free(ex);
-	free(ey);
-	free(sx);
-	free(sy);
-	free(rk);
-	free(best);
-	free(mean);
+	ll_free(ex);
+	ll_free(ey);
+	ll_free(sx);
+	ll_free(sy);
+	ll_free(rk);
+	ll_free(best);
+	ll_free(mean);
 	return finish(f, rc, err);
 }
 
@@ -378,7 +378,7 @@ int ll_report_fig_convergence(const ll_session *s, ll_report_fig *f, ll_err *err
 			csv_num(&f->csv, r->fits[k].hist[i]);
 			csv_end(f);
 		}
-	free(x);
+	ll_free(x);
 	return finish(f, rc, err);
 }
 
@@ -536,10 +536,10 @@ int ll_report_fig_factors(const ll_session *s, ll_report_fig *f, ll_err *err)
 									      .label = lab}, err);
 			}
 		}
-		free(x);
-		free(y);
-		free(col);
-		free(dl);
+		ll_free(x);
+		ll_free(y);
+		ll_free(col);
+		ll_free(dl);
 	}
 	return finish(f, rc, err);
 }
@@ -638,9 +638,9 @@ int ll_report_fig_traj(const ll_session *s, ll_report_fig *f, ll_err *err)
 		csv_end(f);
 	}
 out:
-	free(mean);
-	free(tx);
-	free(x);
-	free(y);
+	ll_free(mean);
+	ll_free(tx);
+	ll_free(x);
+	ll_free(y);
 	return finish(f, rc, err);
 }

@@ -1094,7 +1094,7 @@ static int write_all(doc *d, const char *outdir, const char *figdir, const ll_ht
 		}
 	}
 	for (size_t i = 0; i < n; i++)
-		free(paths[i]);
+		ll_free(paths[i]);
 	if (rc != LL_OK)
 		return rc;
 	/* figures of an earlier report that this one does not have */
@@ -1108,7 +1108,7 @@ static int write_all(doc *d, const char *outdir, const char *figdir, const ll_ht
 			char *p = ll_path_join(figdir, file);
 			if (p)
 				unlink(p);
-			free(p);
+			ll_free(p);
 		}
 	}
 	return LL_OK;
@@ -1195,7 +1195,7 @@ int ll_report_session(ll_session *s, const char *outdir, void *ud, ll_err *err)
 	ll_html_buf_free(&d->md);
 	ll_html_buf_free(&mdh);
 	ll_html_buf_free(&html);
-	free(figdir);
+	ll_free(figdir);
 	free(d);
 	return rc;
 }

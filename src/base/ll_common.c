@@ -75,30 +75,6 @@ const char *ll_status_name(int code)
 	return "LL_UNKNOWN";
 }
 
-int ll_mul_ok(size_t a, size_t b, size_t *out)
-{
-	if (a && b > SIZE_MAX / a)
-		return 0;
-	*out = a * b;
-	return 1;
-}
-
-void *ll_malloc_array(size_t n, size_t size)
-{
-	size_t bytes;
-	if (!ll_mul_ok(n, size, &bytes))
-		return NULL;
-	return malloc(bytes ? bytes : 1);
-}
-
-void *ll_calloc_array(size_t n, size_t size)
-{
-	size_t bytes;
-	if (!ll_mul_ok(n, size, &bytes))
-		return NULL;
-	return calloc(n ? n : 1, size ? size : 1);
-}
-
 int ll_name_lookup(const char *const *names, int n, const char *s)
 {
 	if (!s)

@@ -1,6 +1,7 @@
 /*
- * ll_common.h - status codes, the error buffer, checked allocation and the
- * progress callback shared by every latentlab module.
+ * ll_common.h - status codes, the error buffer and the progress callback
+ * shared by every latentlab module; it brings in the allocation hook
+ * (ll_alloc.h) too.
  *
  * Conventions (every module follows them):
  *  - functions that can fail return int: LL_OK (0) or a negative ll_status,
@@ -8,13 +9,20 @@
  *    names the file or argument and the problem;
  *  - objects use _init/_free (caller-owned struct) or _new/_free (heap);
  *    _free on a zeroed or already-freed object is a no-op;
- *  - the core keeps no global mutable state.
+ *  - every heap block comes from ll_alloc.h (ll_malloc, ll_malloc_array,
+ *    ...) and goes back with ll_free, including what a function hands to
+ *    its caller;
+ *  - the core keeps no global mutable state, except the allocator that
+ *    ll_alloc_set installs (for tests and embedders, set before anything
+ *    else).
  */
 #ifndef LL_COMMON_H
 #define LL_COMMON_H
 
 #include <stddef.h>
 #include <stdint.h>
+
+#include "base/ll_alloc.h"
 
 #define LL_MAX_MODES 8 /* most modes a tensor may have */
 
@@ -66,13 +74,6 @@ void ll_err_clear(ll_err *err);
 const char *ll_strerror(int code);
 /* The name of a status ("LL_ENOMEM"), or "LL_UNKNOWN". */
 const char *ll_status_name(int code);
-
-/* Checked allocation: NULL on failure or when n*size overflows.
- * Memory comes from malloc/calloc; release it with free(). */
-void *ll_malloc_array(size_t n, size_t size);
-void *ll_calloc_array(size_t n, size_t size);
-/* a*b into *out; returns 0 on overflow */
-int ll_mul_ok(size_t a, size_t b, size_t *out);
 
 /* Progress reporting for long work.  Return non-zero from the callback to
  * cancel: the running routine then returns LL_ECANCELED. */

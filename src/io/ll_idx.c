@@ -8,6 +8,7 @@
  */
 #include "io/ll_npy.h"
 #include "base/ll_fs.h"
+#include "io/ll_zlib.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -246,7 +247,7 @@ int ll_idx_read(const char *path, ll_tensor *t, ll_array_info *info, ll_err *err
 		ll_err_prefix(err, "%s", path);
 		goto out;
 	}
-	raw = malloc((size_t)IDX_CHUNK_ITEMS * (size_t)f.ty->size);
+	raw = ll_malloc((size_t)IDX_CHUNK_ITEMS * (size_t)f.ty->size);
 	if (!raw) {
 		rc = ll_err_set(err, LL_ENOMEM, "%s: out of memory", path);
 		goto out;
@@ -264,7 +265,7 @@ int ll_idx_read(const char *path, ll_tensor *t, ll_array_info *info, ll_err *err
 	}
 	rc = idx_finish(&f, err);
 out:
-	free(raw);
+	ll_free(raw);
 	idx_close(&f);
 	if (rc != LL_OK)
 		ll_tensor_free(t);
@@ -288,7 +289,7 @@ int ll_idx_read_u8(const char *path, unsigned char **data, ll_array_info *info, 
 		idx_close(&f);
 		return ll_err_set(err, LL_EFORMAT, "%s: IDX data type is %s, not u1", path, f.ty->dtype);
 	}
-	buf = malloc(f.nbytes ? f.nbytes : 1);
+	buf = ll_malloc(f.nbytes ? f.nbytes : 1);
 	if (!buf) {
 		idx_close(&f);
 		return ll_err_set(err, LL_ENOMEM, "%s: out of memory for %zu bytes", path, f.nbytes);
@@ -299,7 +300,7 @@ int ll_idx_read_u8(const char *path, unsigned char **data, ll_array_info *info, 
 		rc = idx_finish(&f, err);
 	idx_close(&f);
 	if (rc != LL_OK) {
-		free(buf);
+		ll_free(buf);
 		return rc;
 	}
 	*data = buf;
@@ -366,7 +367,7 @@ int ll_idx_write_u8(const char *path, const unsigned char *data, int ndim,
 			fwrite(data, 1, count, af.fp);
 	} else {
 		z_stream zs;
-		memset(&zs, 0, sizeof zs);
+		ll_zstream_init(&zs);
 		/* 15 + 16: a gzip wrapper rather than zlib's */
 		if (deflateInit2(&zs, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK) {
 			ll_afile_abort(&af);

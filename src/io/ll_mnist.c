@@ -13,8 +13,8 @@ void ll_mnist_free(ll_mnist *ds)
 {
 	if (!ds)
 		return;
-	free(ds->x);
-	free(ds->y);
+	ll_free(ds->x);
+	ll_free(ds->y);
 	memset(ds, 0, sizeof *ds);
 }
 
@@ -93,8 +93,8 @@ int ll_mnist_load_files(ll_mnist *ds, const char *images_path,
 		ds->x[i] = (float)img[i] / 255.0f;
 	memcpy(ds->y, lab, ds->n);
 out:
-	free(img);
-	free(lab);
+	ll_free(img);
+	ll_free(lab);
 	return rc;
 }
 
@@ -129,7 +129,7 @@ static char *find_file(const char *dir, const char *split, const char *kind,
 				return NULL;
 			if (file_exists(path))
 				return path;
-			free(path);
+			ll_free(path);
 		}
 		snprintf(tried + strlen(tried), ntried - strlen(tried), "%s%s-%s-ubyte[.gz]",
 			 p ? ", " : "", prefixes[p], kind);
@@ -157,12 +157,12 @@ int ll_mnist_load(ll_mnist *ds, const char *dir, const char *split, ll_err *err)
 		return ll_err_set(err, LL_EIO, "%s: no %s images (looked for %s)", dir, split, tried);
 	labels = find_file(dir, split, "labels-idx1", tried, sizeof tried);
 	if (!labels) {
-		free(images);
+		ll_free(images);
 		return ll_err_set(err, LL_EIO, "%s: no %s labels (looked for %s)", dir, split, tried);
 	}
 	rc = ll_mnist_load_files(ds, images, labels, err);
-	free(images);
-	free(labels);
+	ll_free(images);
+	ll_free(labels);
 	return rc;
 }
 

@@ -378,17 +378,17 @@ static int npy_load(npy_src *s, const char *name, ll_tensor *t, ll_array_info *i
 				  name, hlen, NPY_HEADER_MAX);
 	if (hlen == 0)
 		return ll_err_set(err, LL_EFORMAT, "%s: malformed .npy header: length is 0", name);
-	hdr = malloc(hlen);
+	hdr = ll_malloc(hlen);
 	if (!hdr)
 		return ll_err_set(err, LL_ENOMEM, "%s: out of memory", name);
 	got = src_read(s, hdr, hlen);
 	if (got != hlen) {
-		free(hdr);
+		ll_free(hdr);
 		return ll_err_set(err, LL_EFORMAT, "%s: truncated: header length is %zu bytes, file has %zu",
 				  name, hlen, got);
 	}
 	rc = parse_header(hdr, hlen, name, &info, &ty, err);
-	free(hdr);
+	ll_free(hdr);
 	if (rc != LL_OK)
 		return rc;
 	if (info_out)
@@ -413,9 +413,9 @@ static int npy_load(npy_src *s, const char *name, ll_tensor *t, ll_array_info *i
 		return rc;
 	}
 
-	raw = malloc((size_t)NPY_CHUNK_ITEMS * (size_t)ty.size);
+	raw = ll_malloc((size_t)NPY_CHUNK_ITEMS * (size_t)ty.size);
 	if (info.fortran_order && nmodes > 1)
-		tmp = malloc(NPY_CHUNK_ITEMS * sizeof *tmp);
+		tmp = ll_malloc(NPY_CHUNK_ITEMS * sizeof *tmp);
 	if (!raw || (info.fortran_order && nmodes > 1 && !tmp)) {
 		rc = ll_err_set(err, LL_ENOMEM, "%s: out of memory", name);
 		goto fail;
@@ -454,12 +454,12 @@ static int npy_load(npy_src *s, const char *name, ll_tensor *t, ll_array_info *i
 		}
 		done += n;
 	}
-	free(raw);
-	free(tmp);
+	ll_free(raw);
+	ll_free(tmp);
 	return LL_OK;
 fail:
-	free(raw);
-	free(tmp);
+	ll_free(raw);
+	ll_free(tmp);
 	ll_tensor_free(t);
 	return rc;
 }
@@ -529,12 +529,12 @@ int ll_npy_write_array(const char *path, const double *data, int ndim,
 		hdr[hl++] = ' ';
 	hdr[hl++] = '\n';
 
-	buf = malloc((size_t)NPY_CHUNK_ITEMS * 8);
+	buf = ll_malloc((size_t)NPY_CHUNK_ITEMS * 8);
 	if (!buf)
 		return ll_err_set(err, LL_ENOMEM, "%s: out of memory", path);
 	rc = ll_afile_open(&af, path, err);
 	if (rc != LL_OK) {
-		free(buf);
+		ll_free(buf);
 		return rc;
 	}
 	memcpy(buf, NPY_MAGIC "\x01\x00", 8);
@@ -559,7 +559,7 @@ int ll_npy_write_array(const char *path, const double *data, int ndim,
 			break; /* ll_afile_commit sees the error */
 		done += n;
 	}
-	free(buf);
+	ll_free(buf);
 	return ll_afile_commit(&af, err);
 }
 
@@ -586,15 +586,15 @@ int ll_array_read(const char *path, ll_tensor *t, ll_array_info *info, ll_err *e
 		struct stat st;
 		/* "file.npz:member", unless a file with that whole name exists */
 		if (e == ENOENT && colon && colon != path && colon[1]) {
-			char *file = strndup(path, (size_t)(colon - path));
+			char *file = ll_strndup(path, (size_t)(colon - path));
 			if (!file)
 				return ll_err_set(err, LL_ENOMEM, "%s: out of memory", path);
 			if (stat(file, &st) == 0) {
 				int rc = ll_npz_read(file, colon + 1, t, info, err);
-				free(file);
+				ll_free(file);
 				return rc;
 			}
-			free(file);
+			ll_free(file);
 		}
 		return ll_err_set(err, LL_EIO, "%s: cannot open: %s", path, strerror(e));
 	}

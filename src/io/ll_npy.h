@@ -40,8 +40,8 @@ int ll_npy_write_array(const char *path, const double *data, int ndim,
 		       const size_t *shape, int as_float32, ll_err *err);
 
 /* .npz (zip of .npy; STORED or DEFLATED; zip64 records as NumPy writes).
- * List members (names without ".npy"); caller frees each name and the
- * array with free(). */
+ * List members (names without ".npy"); the caller frees each name and
+ * the array with ll_free(). */
 int ll_npz_list(const char *path, char ***names, size_t *n, ll_err *err);
 /* Read member `name` (with or without ".npy"); NULL reads the first. */
 int ll_npz_read(const char *path, const char *name, ll_tensor *t,
@@ -52,7 +52,7 @@ int ll_npz_read(const char *path, const char *name, ll_tensor *t,
  * count x rows x cols, labels as count. */
 int ll_idx_read(const char *path, ll_tensor *t, ll_array_info *info, ll_err *err);
 /* IDX reading into bytes, for large uint8 image sets (no double copy):
- * *data is malloc'd (caller frees), shape in info. */
+ * *data is the caller's (free it with ll_free), shape in info. */
 int ll_idx_read_u8(const char *path, unsigned char **data, ll_array_info *info, ll_err *err);
 /* Write uint8 data as IDX (gzip-compressed when gz != 0). */
 int ll_idx_write_u8(const char *path, const unsigned char *data, int ndim,

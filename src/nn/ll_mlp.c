@@ -129,16 +129,16 @@ void ll_mlp_free(ll_mlp *net)
 {
 	if (!net)
 		return;
-	free(net->params);
-	free(net->grad);
-	free(net->opt_m);
-	free(net->opt_v);
+	ll_free(net->params);
+	ll_free(net->grad);
+	ll_free(net->opt_m);
+	ll_free(net->opt_v);
 	for (int l = 0; l < LL_MLP_MAX_HIDDEN + 2; l++)
-		free(net->act[l]);
-	free(net->delta[0]);
-	free(net->delta[1]);
-	free(net->xbatch);
-	free(net->ybatch);
+		ll_free(net->act[l]);
+	ll_free(net->delta[0]);
+	ll_free(net->delta[1]);
+	ll_free(net->xbatch);
+	ll_free(net->ybatch);
 	memset(net, 0, sizeof *net);
 }
 
@@ -585,7 +585,7 @@ int ll_mlp_train(ll_mlp *net, const ll_mnist *set, size_t log_every,
 		}
 	}
 out:
-	free(perm);
+	ll_free(perm);
 	return rc;
 }
 
@@ -692,7 +692,7 @@ int ll_mlp_log_class_means(ll_mlp *net, const ll_mnist *probe, int layer,
 		for (size_t k = 0; k < u; k++)
 			out[c * u + k] /= (double)count[c];
 	}
-	free(count);
+	ll_free(count);
 	return rc;
 }
 
@@ -708,7 +708,7 @@ static int standardized_acts(ll_mlp *net, const ll_mnist *probe, int layer, doub
 		return ll_err_set(err, LL_ENOMEM, "mlp match units: out of memory");
 	int rc = ll_mlp_forward_hidden(net, probe->x, n, layer, a, err);
 	if (rc != LL_OK) {
-		free(a);
+		ll_free(a);
 		return rc;
 	}
 	for (size_t k = 0; k < u; k++) {
@@ -726,7 +726,7 @@ static int standardized_acts(ll_mlp *net, const ll_mnist *probe, int layer, doub
 		for (size_t i = 0; i < n; i++)
 			z[i * u + k] *= inv;
 	}
-	free(a);
+	ll_free(a);
 	return LL_OK;
 }
 
@@ -776,9 +776,9 @@ int ll_mlp_match_units(ll_mlp *ref, ll_mlp *net, const ll_mnist *probe,
 		for (size_t i = 0; i < u; i++)
 			corr[i] = perm[i] < u ? -C[i * u + perm[i]] : 0.0;
 out:
-	free(za);
-	free(zb);
-	free(C);
+	ll_free(za);
+	ll_free(zb);
+	ll_free(C);
 	return rc;
 }
 
@@ -792,14 +792,14 @@ int ll_mlp_permute_units(ll_mlp *net, int layer, const size_t *perm, ll_err *err
 	size_t rowlen = fi > fo ? fi : fo;
 	float *tmp = ll_malloc_array(u * rowlen, sizeof *tmp);
 	if (!seen || !tmp) {
-		free(seen);
-		free(tmp);
+		ll_free(seen);
+		ll_free(tmp);
 		return ll_err_set(err, LL_ENOMEM, "mlp permute units: out of memory");
 	}
 	for (size_t i = 0; i < u; i++) {
 		if (perm[i] >= u || seen[perm[i]]) {
-			free(seen);
-			free(tmp);
+			ll_free(seen);
+			ll_free(tmp);
 			return ll_err_set(err, LL_EINVAL, "mlp permute units: perm[%zu] = %zu is %s",
 					  i, perm[i], perm[i] >= u ? "out of range" : "repeated");
 		}
@@ -828,8 +828,8 @@ int ll_mlp_permute_units(ll_mlp *net, int layer, const size_t *perm, ll_err *err
 			memcpy(W2 + r * u, tmp, u * sizeof *tmp);
 		}
 	}
-	free(seen);
-	free(tmp);
+	ll_free(seen);
+	ll_free(tmp);
 	return LL_OK;
 }
 
@@ -859,9 +859,9 @@ int ll_mlp_save(const ll_mlp *net, const char *dir, ll_err *err)
 				break;
 			}
 			rc = ll_npy_write_array(path, tmp, which ? 1 : 2, shape, 1, err);
-			free(path);
+			ll_free(path);
 		}
-		free(tmp);
+		ll_free(tmp);
 	}
 	return rc;
 }
@@ -903,7 +903,7 @@ int ll_mlp_load(ll_mlp *net, const char *dir, ll_err *err)
 				}
 			}
 			ll_tensor_free(&t);
-			free(path);
+			ll_free(path);
 		}
 	}
 	if (rc == LL_OK) {
@@ -914,6 +914,6 @@ int ll_mlp_load(ll_mlp *net, const char *dir, ll_err *err)
 			memset(net->opt_v, 0, net->nparams * sizeof(float));
 		net->step = 0;
 	}
-	free(staged);
+	ll_free(staged);
 	return rc;
 }

@@ -18,11 +18,11 @@ void ll_pca_free(ll_pca *p)
 {
 	if (!p)
 		return;
-	free(p->mean);
-	free(p->comp);
-	free(p->scores);
-	free(p->sv);
-	free(p->explained);
+	ll_free(p->mean);
+	ll_free(p->comp);
+	ll_free(p->scores);
+	ll_free(p->sv);
+	ll_free(p->explained);
 	memset(p, 0, sizeof *p);
 }
 
@@ -137,11 +137,11 @@ int ll_pca_fit(ll_pca *p, const double *X, size_t n, size_t d, size_t k, ll_err 
 		}
 	}
 out:
-	free(A);
-	free(s);
-	free(U);
-	free(VT);
-	free(superb);
+	ll_free(A);
+	ll_free(s);
+	ll_free(U);
+	ll_free(VT);
+	ll_free(superb);
 	if (rc != LL_OK)
 		ll_pca_free(p);
 	return rc;
@@ -182,9 +182,9 @@ void ll_traj_set_free(ll_traj_set *ts)
 {
 	if (!ts)
 		return;
-	free(ts->xyz);
-	free(ts->labels);
-	free(ts->key);
+	ll_free(ts->xyz);
+	ll_free(ts->labels);
+	ll_free(ts->key);
 	memset(ts, 0, sizeof *ts);
 }
 
@@ -273,7 +273,7 @@ int ll_traj_from_tensor_snapshots(const ll_tensor *X, int path_mode, int time_mo
 		}
 	}
 	rc = ll_pca_fit(&pca, M, rows, D, LL_TRAJ_DIMS, err);
-	free(M);
+	ll_free(M);
 	if (rc != LL_OK) {
 		ll_err_prefix(err, "trajectory");
 		return rc;
@@ -399,11 +399,11 @@ int ll_traj_from_condition_means(const ll_tensor *X, const int *labels, size_t n
 	}
 out:
 	if (conds != &zero)
-		free(conds);
-	free(cidx);
-	free(cnt);
-	free(sum);
-	free(S);
+		ll_free(conds);
+	ll_free(cidx);
+	ll_free(cnt);
+	ll_free(sum);
+	ll_free(S);
 	return rc;
 }
 
@@ -478,7 +478,7 @@ int ll_traj_from_factors(const ll_ktensor *K, int path_mode, int time_mode,
 		for (size_t p = 0; p < P; p++)
 			for (size_t a = 0; a < ntop; a++)
 				Ap[p * LL_TRAJ_DIMS + a] /= (double)cnt[p];
-		free(cnt);
+		ll_free(cnt);
 	} else {
 		for (size_t p = 0; p < P; p++)
 			for (size_t a = 0; a < ntop; a++)
@@ -507,8 +507,8 @@ int ll_traj_from_factors(const ll_ktensor *K, int path_mode, int time_mode,
 		}
 	}
 out:
-	free(conds);
-	free(Ap);
+	ll_free(conds);
+	ll_free(Ap);
 	ll_ktensor_free(&k);
 	return rc;
 }

@@ -53,17 +53,17 @@ static void ll_session_traj_free(ll_session *s);
 
 static void train_log_free(ll_train_log *t)
 {
-	free(t->step);
-	free(t->loss);
-	free(t->acc);
-	free(t->train_loss);
+	ll_free(t->step);
+	ll_free(t->loss);
+	ll_free(t->acc);
+	ll_free(t->train_loss);
 	memset(t, 0, sizeof *t);
 }
 
 static void modes_free(ll_session *s)
 {
 	for (int n = 0; n < LL_MAX_MODES; n++) {
-		free(s->modes[n].labels);
+		ll_free(s->modes[n].labels);
 		memset(&s->modes[n], 0, sizeof s->modes[n]);
 	}
 }
@@ -80,7 +80,7 @@ void ll_session_reset_results(ll_session *s, ll_step_kind from)
 		s->seconds[k] = 0.0;
 	}
 	if (from <= LL_STEP_DATA) {
-		free(s->trial_labels);
+		ll_free(s->trial_labels);
 		s->trial_labels = NULL;
 		s->ntrial_labels = 0;
 		ll_ktensor_free(&s->truth);
@@ -135,15 +135,15 @@ static char *out_subdir(const char *outdir, const char *sub, ll_err *err)
 	char *p = ll_path_join(outdir, sub), *m = p ? ll_path_join(p, OUT_MARKER) : NULL;
 	FILE *fp;
 	if (!p || !m) {
-		free(p);
-		free(m);
+		ll_free(p);
+		ll_free(m);
 		ll_err_set(err, LL_ENOMEM, "out of memory");
 		return NULL;
 	}
 	int ours = access(m, F_OK) == 0, fresh = access(p, F_OK) != 0;
 	if ((ours && ll_rmtree(p, err) != LL_OK) || ll_mkdirs(p, err) != LL_OK) {
-		free(m);
-		free(p);
+		ll_free(m);
+		ll_free(p);
 		return NULL;
 	}
 	/* mark only what we made: a folder that was there stays the user's */
@@ -151,7 +151,7 @@ static char *out_subdir(const char *outdir, const char *sub, ll_err *err)
 		fprintf(fp, "written by latentlab's %s step; the step empties this directory when it runs again\n", sub);
 		fclose(fp);
 	}
-	free(m);
+	ll_free(m);
 	return p;
 }
 
@@ -162,7 +162,7 @@ static int write_vec(const char *dir, const char *name, const double *v, int ndi
 	if (!p)
 		return ll_err_set(err, LL_ENOMEM, "out of memory");
 	int rc = ll_npy_write_array(p, v, ndim, shape, 0, err);
-	free(p);
+	ll_free(p);
 	return rc;
 }
 
@@ -195,11 +195,11 @@ static int data_mnist(ll_session *s, ll_err *err)
 	int rc;
 
 	if (!md) {
-		free(path);
+		ll_free(path);
 		return ll_err_set(err, LL_ENOMEM, "out of memory");
 	}
 	snprintf(md->dir, sizeof md->dir, "%s", *path ? path : ll_bundled_data_dir());
-	free(path);
+	ll_free(path);
 	if ((rc = ll_mnist_load(&md->train, md->dir, "train", err)) != LL_OK ||
 	    (rc = ll_mnist_load(&md->test, md->dir, "test", err)) != LL_OK) {
 		mnist_data_free(md);
@@ -292,9 +292,9 @@ static int data_file(ll_session *s, const char *kind, ll_err *err)
 	char *mask = ll_session_get_path(s, LL_STEP_DATA, "mask");
 	int rc = path && labels && mask ? data_file_at(s, kind, path, labels, mask, err)
 					: ll_err_set(err, LL_ENOMEM, "out of memory");
-	free(path);
-	free(labels);
-	free(mask);
+	ll_free(path);
+	ll_free(labels);
+	ll_free(mask);
 	return rc;
 }
 
@@ -488,7 +488,7 @@ static int save_train(ll_session *s, const char *outdir, ll_mlp *init, ll_mlp *n
 	size_t sh1[1] = {S};
 	double *steps = ll_malloc_array(S, sizeof(double));
 	if (!steps) {
-		free(dir);
+		ll_free(dir);
 		return ll_err_set(err, LL_ENOMEM, "out of memory");
 	}
 	for (size_t j = 0; j < S; j++)
@@ -498,7 +498,7 @@ static int save_train(ll_session *s, const char *outdir, ll_mlp *init, ll_mlp *n
 		rc = ll_err_set(err, LL_ENOMEM, "out of memory");
 	if (rc == LL_OK)
 		rc = ll_npy_write(act, &s->data, 0, err);
-	free(act);
+	ll_free(act);
 	if (rc == LL_OK)
 		rc = write_vec(dir, "test_loss.npy", t->loss, 2, sh2, err);
 	if (rc == LL_OK)
@@ -507,19 +507,19 @@ static int save_train(ll_session *s, const char *outdir, ll_mlp *init, ll_mlp *n
 		rc = write_vec(dir, "train_loss.npy", t->train_loss, 2, sh2, err);
 	if (rc == LL_OK)
 		rc = write_vec(dir, "steps.npy", steps, 1, sh1, err);
-	free(steps);
+	ll_free(steps);
 	for (size_t m = 0; m < M && rc == LL_OK; m++) {
 		char name[64];
 		snprintf(name, sizeof name, "model_%02zu/init", m);
 		char *p = ll_path_join(dir, name);
 		rc = p ? ll_mlp_save(&init[m], p, err) : ll_err_set(err, LL_ENOMEM, "out of memory");
-		free(p);
+		ll_free(p);
 		if (rc != LL_OK)
 			break;
 		snprintf(name, sizeof name, "model_%02zu/final", m);
 		p = ll_path_join(dir, name);
 		rc = p ? ll_mlp_save(&nets[m], p, err) : ll_err_set(err, LL_ENOMEM, "out of memory");
-		free(p);
+		ll_free(p);
 	}
 	/* sidecar: what the axes of activity.npy mean */
 	if (rc == LL_OK) {
@@ -571,7 +571,7 @@ static int save_train(ll_session *s, const char *outdir, ll_mlp *init, ll_mlp *n
 			rc = ll_afile_commit(&af, err);
 		}
 	}
-	free(dir);
+	ll_free(dir);
 	return rc;
 }
 
@@ -675,8 +675,8 @@ static int step_train(ll_session *s, const char *outdir, ll_progress_fn progress
 		size_t *perm = ll_malloc_array(U, sizeof(size_t));
 		double *slice = ll_malloc_array(LL_MNIST_CLASSES * U * S, sizeof(double));
 		if (!perm || !slice) {
-			free(perm);
-			free(slice);
+			ll_free(perm);
+			ll_free(slice);
 			rc = ll_err_set(err, LL_ENOMEM, "out of memory");
 			goto out;
 		}
@@ -695,8 +695,8 @@ static int step_train(ll_session *s, const char *outdir, ll_progress_fn progress
 					memcpy(X + (d * U + u) * S, slice + (d * U + perm[u]) * S,
 					       S * sizeof(double));
 		}
-		free(perm);
-		free(slice);
+		ll_free(perm);
+		ll_free(slice);
 		if (rc != LL_OK)
 			goto out;
 	}
@@ -737,10 +737,10 @@ out:
 		ll_mlp_free(&nets[m]);
 		ll_mlp_free(&init[m]);
 	}
-	free(nets);
-	free(init);
-	free(ctx);
-	free(cm);
+	ll_free(nets);
+	ll_free(init);
+	ll_free(ctx);
+	ll_free(cm);
 	return rc;
 }
 
@@ -875,15 +875,15 @@ static int step_tensor(ll_session *s, const char *outdir, ll_progress_fn progres
 			return err ? err->code : LL_EIO;
 		char *p = ll_path_join(dir, "tensor.npy");
 		rc = p ? ll_npy_write(p, X, 0, err) : ll_err_set(err, LL_ENOMEM, "out of memory");
-		free(p);
+		ll_free(p);
 		if (rc == LL_OK && s->mask.data) {
 			p = ll_path_join(dir, "mask.npy");
 			rc = p ? ll_npy_write(p, &s->mask, 0, err) : ll_err_set(err, LL_ENOMEM, "out of memory");
-			free(p);
+			ll_free(p);
 		}
 		if (rc == LL_OK)
 			rc = write_tensor_sidecar(s, dir, err);
-		free(dir);
+		ll_free(dir);
 	}
 	return rc;
 }
@@ -912,7 +912,7 @@ static int ll_session_synth(ll_session *s, const char *outdir, ll_err *err)
 	if (outdir) {
 		char *dir = out_subdir(outdir, "data", err);
 		rc = dir ? ll_synth_write(&sy, dir, err) : (err ? err->code : LL_EIO);
-		free(dir);
+		ll_free(dir);
 		if (rc != LL_OK) {
 			ll_synth_free(&sy);
 			return rc;
@@ -1005,8 +1005,8 @@ static int write_traj(const ll_traj_set *ts, const char *outdir, ll_err *err)
 		ll_json_obj_end(&j);
 		rc = ll_afile_commit(&af, err);
 	}
-	free(jp);
-	free(dir);
+	ll_free(jp);
+	ll_free(dir);
 	return rc;
 }
 
@@ -1195,7 +1195,7 @@ static int step_tca(ll_session *s, const char *outdir, ll_progress_fn progress, 
 		if (!dir)
 			return err ? err->code : LL_EIO;
 		rc = ll_ens_write(&s->ens, dir, &s->X, NULL, err);
-		free(dir);
+		ll_free(dir);
 	}
 	return rc;
 }

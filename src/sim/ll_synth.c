@@ -80,8 +80,8 @@ void ll_synth_free(ll_synth *s)
 		return;
 	ll_tensor_free(&s->data);
 	ll_ktensor_free(&s->truth);
-	free(s->names);
-	free(s->labels);
+	ll_free(s->names);
+	ll_free(s->labels);
 	memset(s, 0, sizeof *s);
 }
 
@@ -230,7 +230,7 @@ static int write_one(const char *dir, const char *name, const double *v, int ndi
 	if (!p)
 		return ll_err_set(err, LL_ENOMEM, "synth: out of memory");
 	int rc = ll_npy_write_array(p, v, ndim, shape, 0, err);
-	free(p);
+	ll_free(p);
 	return rc;
 }
 
@@ -302,7 +302,7 @@ int ll_synth_write(const ll_synth *s, const char *outdir, ll_err *err)
 		lab[k] = (double)s->labels[k];
 	shape[0] = s->ntrials;
 	rc = write_one(outdir, "labels.npy", lab, 1, shape, err);
-	free(lab);
+	ll_free(lab);
 	if (rc != LL_OK)
 		return rc;
 	R = s->truth.rank;

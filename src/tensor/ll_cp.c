@@ -100,7 +100,7 @@ void ll_cp_result_free(ll_cp_result *r)
 	if (!r)
 		return;
 	ll_ktensor_free(&r->K);
-	free(r->hist);
+	ll_free(r->hist);
 	memset(r, 0, sizeof *r);
 }
 
@@ -272,10 +272,10 @@ typedef struct cp_data {
 static void data_free(cp_data *D)
 {
 	ll_tensor_free(&D->Xw);
-	free(D->mlast);
-	free(D->rco);
-	free(D->run);
-	free(D->runk0);
+	ll_free(D->mlast);
+	ll_free(D->rco);
+	ll_free(D->run);
+	ll_free(D->runk0);
 	memset(D, 0, sizeof *D);
 }
 
@@ -341,7 +341,7 @@ static int data_prep(const ll_tensor *X, const ll_cp_opts *o, size_t nobs, doubl
 		}
 	}
 	D->run[D->nrun] = D->nmiss;
-	uint32_t *shrunk = realloc(D->rco, D->nrun * N * sizeof *D->rco);
+	uint32_t *shrunk = ll_realloc(D->rco, D->nrun * N * sizeof *D->rco);
 	if (shrunk)
 		D->rco = shrunk;
 	D->X = &D->Xw;
@@ -375,15 +375,15 @@ typedef struct cp_rep {
 static void rep_free(cp_rep *p)
 {
 	for (int n = 0; n < LL_MAX_MODES; n++) {
-		free(p->U[n]);
-		free(p->g[n]);
-		free(p->Um[n]);
-		free(p->Uo[n]);
+		ll_free(p->U[n]);
+		ll_free(p->g[n]);
+		ll_free(p->Um[n]);
+		ll_free(p->Uo[n]);
 	}
-	free(p->lambda);
-	free(p->mv);
-	free(p->mv2);
-	free(p->hist);
+	ll_free(p->lambda);
+	ll_free(p->mv);
+	ll_free(p->mv2);
+	ll_free(p->hist);
 	memset(p, 0, sizeof *p);
 }
 
@@ -418,7 +418,7 @@ static int hist_push(cp_rep *p, double v)
 {
 	if ((size_t)p->iters == p->hcap) {
 		size_t cap = p->hcap ? 2 * p->hcap : 64;
-		double *h = realloc(p->hist, cap * sizeof *h);
+		double *h = ll_realloc(p->hist, cap * sizeof *h);
 		if (!h)
 			return LL_ENOMEM;
 		p->hist = h;
@@ -600,7 +600,7 @@ static int svd_init_mode(const ll_tensor *X, int n, size_t kn, double *V, ll_err
 			for (size_t j = 0; j < i; j++)
 				C[i * Dn + j] = C[j * Dn + i];
 		rc = ll_linalg_sym_topeig(C, Dn, kn, V, NULL, err);
-		free(C);
+		ll_free(C);
 		return rc;
 	}
 	size_t k = kn + SVD_OVERSAMPLE < Dn ? kn + SVD_OVERSAMPLE : Dn;
@@ -638,11 +638,11 @@ static int svd_init_mode(const ll_tensor *X, int n, size_t kn, double *V, ll_err
 		cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)Dn, (int)kn, (int)k, 1.0,
 			    Q, (int)k, Wv, (int)kn, 0.0, V, (int)kn);
 out:
-	free(Q);
-	free(Y);
-	free(Z);
-	free(S);
-	free(Wv);
+	ll_free(Q);
+	ll_free(Y);
+	ll_free(Z);
+	ll_free(S);
+	ll_free(Wv);
 	return rc;
 }
 
@@ -968,7 +968,7 @@ static int fit_batch(const ll_tensor *X, const ll_cp_opts *o, size_t nrep, const
 	if (rc != LL_OK)
 		return rc;
 	int N = D.N;
-	cp_rep *reps = calloc(nrep, sizeof *reps);
+	cp_rep *reps = ll_calloc(nrep, sizeof *reps);
 	size_t *act = ll_malloc_array(nrep, sizeof *act);
 	double *S[LL_MAX_MODES] = {0}, *V[LL_MAX_MODES] = {0};
 	double *MT = ll_malloc_array(D.maxdim, RR * sizeof(double));
@@ -1130,21 +1130,21 @@ out:
 	if (reps)
 		for (size_t i = 0; i < nrep; i++)
 			rep_free(&reps[i]);
-	free(reps);
-	free(act);
-	free(ar);
-	free(summ2);
-	free(SP);
-	free(pp);
+	ll_free(reps);
+	ll_free(act);
+	ll_free(ar);
+	ll_free(summ2);
+	ll_free(SP);
+	ll_free(pp);
 	for (int n = 0; n < LL_MAX_MODES; n++) {
-		free(S[n]);
-		free(V[n]);
+		ll_free(S[n]);
+		ll_free(V[n]);
 	}
-	free(MT);
-	free(s.P);
-	free(s.T);
-	free(s.G);
-	free(s.w);
+	ll_free(MT);
+	ll_free(s.P);
+	ll_free(s.T);
+	ll_free(s.G);
+	ll_free(s.w);
 	data_free(&D);
 	return rc;
 }

@@ -126,12 +126,12 @@ static int hungarian_tall(const double *c, size_t n, size_t m, size_t *assign, l
 		if (p[j])
 			assign[p[j] - 1] = j - 1;
 out:
-	free(u);
-	free(v);
-	free(minv);
-	free(p);
-	free(way);
-	free(used);
+	ll_free(u);
+	ll_free(v);
+	ll_free(minv);
+	ll_free(p);
+	ll_free(way);
+	ll_free(used);
 	return rc;
 }
 
@@ -160,8 +160,8 @@ int ll_hungarian(const double *cost, size_t n, size_t m, size_t *assign, ll_err 
 	size_t *colrow = ll_malloc_array(m, sizeof *colrow);
 	int rc;
 	if (!ct || !colrow) {
-		free(ct);
-		free(colrow);
+		ll_free(ct);
+		ll_free(colrow);
 		return ll_err_set(err, LL_ENOMEM, "hungarian: out of memory for %zu x %zu", n, m);
 	}
 	for (size_t i = 0; i < n; i++)
@@ -174,8 +174,8 @@ int ll_hungarian(const double *cost, size_t n, size_t m, size_t *assign, ll_err 
 		for (size_t j = 0; j < m; j++)
 			assign[colrow[j]] = j;
 	}
-	free(ct);
-	free(colrow);
+	ll_free(ct);
+	ll_free(colrow);
 	return rc;
 }
 
@@ -193,10 +193,10 @@ typedef struct kt_cmp {
 
 static void kt_cmp_free(kt_cmp *c)
 {
-	free(c->cos);
-	free(c->score);
-	free(c->wb);
-	free(c->perm);
+	ll_free(c->cos);
+	ll_free(c->score);
+	ll_free(c->wb);
+	ll_free(c->perm);
 	memset(c, 0, sizeof *c);
 }
 
@@ -331,10 +331,10 @@ static int kt_compare(const ll_ktensor *A, const ll_ktensor *B, ll_sim_kind kind
 			sum += c->score[a * rb + c->perm[a]];
 	c->sim = sum / (double)(ra > rb ? ra : rb);
 out:
-	free(na);
-	free(nb);
-	free(wa);
-	free(cost);
+	ll_free(na);
+	ll_free(nb);
+	ll_free(wa);
+	ll_free(cost);
 	if (rc != LL_OK)
 		kt_cmp_free(c);
 	return rc;
@@ -407,8 +407,8 @@ int ll_kt_align(const ll_ktensor *A, ll_ktensor *B, ll_sim_kind kind, ll_err *er
 	}
 	rc = ll_ktensor_permute(B, order, err);
 out:
-	free(order);
-	free(matched);
+	ll_free(order);
+	ll_free(matched);
 	kt_cmp_free(&c);
 	return rc;
 }
@@ -715,14 +715,14 @@ int ll_ens_fit(const ll_tensor *X, const ll_ens_opts *o, ll_ensemble *e, ll_err 
 		}
 	}
 	e->seconds = ll_now() - t0;
-	free(seeds);
-	free(units);
-	free(order);
+	ll_free(seeds);
+	ll_free(units);
+	ll_free(order);
 	return LL_OK;
 fail:
-	free(seeds);
-	free(units);
-	free(order);
+	ll_free(seeds);
+	ll_free(units);
+	ll_free(order);
 	ll_ens_free(e);
 	return rc;
 }
@@ -737,10 +737,10 @@ void ll_ens_free(ll_ensemble *e)
 			if (er->fits)
 				for (size_t k = 0; k < er->nrep; k++)
 					ll_cp_result_free(&er->fits[k]);
-			free(er->fits);
-			free(er->sim);
+			ll_free(er->fits);
+			ll_free(er->sim);
 		}
-	free(e->ranks);
+	ll_free(e->ranks);
 	memset(e, 0, sizeof *e);
 }
 
@@ -801,7 +801,7 @@ int ll_ens_rank_stats(const ll_ens_rank *r, ll_ens_stats *st, ll_err *err)
 	for (size_t k = 0; k < n; k++)
 		v[k] = r->fits[k].iters;
 	st->median_iters = median_of(v, n);
-	free(v);
+	ll_free(v);
 	st->mean_sim = st->min_sim = NAN;
 	if (n > 1) {
 		double s = 0.0, m = INFINITY;
@@ -830,7 +830,7 @@ static int write_fit(const char *dir, size_t rank, size_t k, const ll_cp_result 
 			snprintf(name, sizeof name, "hist.npy");
 		else
 			snprintf(name, sizeof name, "factor_%d.npy", n);
-		free(path);
+		ll_free(path);
 		if (!(path = ll_path_join(fdir, name))) {
 			rc = ll_err_oom(err);
 			break;
@@ -848,8 +848,8 @@ static int write_fit(const char *dir, size_t rank, size_t k, const ll_cp_result 
 			rc = ll_npy_write_array(path, K->U[n], 2, shape, 0, err);
 		}
 	}
-	free(path);
-	free(fdir);
+	ll_free(path);
+	ll_free(fdir);
 	return rc;
 }
 
@@ -976,7 +976,7 @@ static int remove_old_fits(const char *dir, ll_err *err)
 			continue;
 		char *p = ll_path_join(dir, n);
 		rc = p ? ll_rmtree(p, err) : ll_err_oom(err);
-		free(p);
+		ll_free(p);
 	}
 	closedir(d);
 	return rc;
@@ -1029,7 +1029,7 @@ int ll_ens_write(const ll_ensemble *e, const char *dir, const ll_tensor *X,
 			rc = ll_afile_commit(&af, err);
 		}
 	}
-	free(path);
-	free(st);
+	ll_free(path);
+	ll_free(st);
 	return rc;
 }

@@ -36,9 +36,9 @@ oom:
 
 void ll_ktensor_free(ll_ktensor *k)
 {
-	free(k->lambda);
+	ll_free(k->lambda);
 	for (int n = 0; n < LL_MAX_MODES; n++)
-		free(k->U[n]);
+		ll_free(k->U[n]);
 	memset(k, 0, sizeof *k);
 }
 
@@ -89,7 +89,7 @@ int ll_ktensor_permute(ll_ktensor *k, const size_t *perm, ll_err *err)
 	memset(seen, 0, R);
 	for (size_t r = 0; r < R; r++) {
 		if (perm[r] >= R || seen[perm[r]]) {
-			free(tmp);
+			ll_free(tmp);
 			return ll_err_set(err, LL_EINVAL,
 					  "ktensor permute: perm is not a permutation of 0..%zu", R - 1);
 		}
@@ -105,7 +105,7 @@ int ll_ktensor_permute(ll_ktensor *k, const size_t *perm, ll_err *err)
 				tmp[i * R + r] = U[i * R + perm[r]];
 		memcpy(U, tmp, k->dim[n] * R * sizeof(double));
 	}
-	free(tmp);
+	ll_free(tmp);
 	return LL_OK;
 }
 
@@ -127,7 +127,7 @@ void ll_ktensor_arrange(ll_ktensor *k)
 		perm[b] = p;
 	}
 	ll_ktensor_permute(k, perm, NULL);
-	free(perm);
+	ll_free(perm);
 }
 
 void ll_ktensor_fix_signs(ll_ktensor *k)
@@ -183,7 +183,7 @@ int ll_ktensor_full(const ll_ktensor *k, ll_tensor *t, ll_err *err)
 			idx[n] = 0;
 		}
 	}
-	free(w);
+	ll_free(w);
 	return LL_OK;
 }
 
@@ -194,8 +194,8 @@ double ll_ktensor_norm2(const ll_ktensor *k)
 	double *H = ll_malloc_array(R * R, sizeof(double));
 	double s = 0.0;
 	if (!G || !H) {
-		free(G);
-		free(H);
+		ll_free(G);
+		ll_free(H);
 		return NAN;
 	}
 	for (size_t i = 0; i < R * R; i++)
@@ -208,7 +208,7 @@ double ll_ktensor_norm2(const ll_ktensor *k)
 	for (size_t a = 0; a < R; a++)
 		for (size_t b = 0; b < R; b++)
 			s += k->lambda[a] * k->lambda[b] * H[a * R + b];
-	free(G);
-	free(H);
+	ll_free(G);
+	ll_free(H);
 	return s;
 }

@@ -640,7 +640,7 @@ ll_mttkrp_ws *ll_mttkrp_ws_new(const ll_tensor *X, size_t R, ll_err *err)
 		ll_err_set(err, LL_EINVAL, "mttkrp workspace: R must be at least 1");
 		return NULL;
 	}
-	ll_mttkrp_ws *ws = calloc(1, sizeof *ws);
+	ll_mttkrp_ws *ws = ll_calloc(1, sizeof *ws);
 	if (!ws) {
 		ll_err_set(err, LL_ENOMEM, "mttkrp workspace: out of memory");
 		return NULL;
@@ -716,13 +716,13 @@ void ll_mttkrp_ws_free(ll_mttkrp_ws *ws)
 {
 	if (!ws)
 		return;
-	free(ws->TL);
-	free(ws->TR);
-	free(ws->K1);
-	free(ws->K2);
-	free(ws->scr);
-	free(ws->priv);
-	free(ws);
+	ll_free(ws->TL);
+	ll_free(ws->TR);
+	ll_free(ws->K1);
+	ll_free(ws->K2);
+	ll_free(ws->scr);
+	ll_free(ws->priv);
+	ll_free(ws);
 }
 
 void ll_mttkrp_ws_reset(ll_mttkrp_ws *ws)
@@ -790,7 +790,7 @@ void ll_mttkrp_naive(const ll_tensor *X, double *const *U, size_t R, int mode,
 {
 	size_t N = (size_t)X->nmodes;
 	size_t idx[LL_MAX_MODES] = {0};
-	double *w = malloc((R ? R : 1) * sizeof *w);
+	double *w = ll_malloc((R ? R : 1) * sizeof *w);
 	memset(out, 0, X->dim[mode] * R * sizeof *out);
 	if (!w)
 		return;
@@ -814,5 +814,5 @@ void ll_mttkrp_naive(const ll_tensor *X, double *const *U, size_t R, int mode,
 			idx[n] = 0;
 		}
 	}
-	free(w);
+	ll_free(w);
 }

@@ -30,7 +30,7 @@ int ll_tensor_init(ll_tensor *t, int nmodes, const size_t *dim, ll_err *err)
 
 void ll_tensor_free(ll_tensor *t)
 {
-	free(t->data);
+	ll_free(t->data);
 	memset(t, 0, sizeof *t);
 }
 

@@ -142,8 +142,8 @@ static void test_afile(void)
 	char cmd[256];
 	snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
 	LL_CHECK(system(cmd) == 0);
-	free(f);
-	free(sub);
+	ll_free(f);
+	ll_free(sub);
 }
 
 int main(void)

@@ -614,8 +614,8 @@ static void test_npz(void)
 			LL_CHECK_STR(names[1], "b");
 		}
 		for (size_t k = 0; k < n; k++)
-			free(names[k]);
-		free(names);
+			ll_free(names[k]);
+		ll_free(names);
 
 		const char *as_a[] = {NULL, "a", "a.npy"};
 		for (int w = 0; w < 3; w++) {
@@ -883,8 +883,8 @@ static void test_npz_zip64(void)
 	if (n == 1)
 		LL_CHECK_STR(names[0], "x");
 	for (size_t k = 0; k < n; k++)
-		free(names[k]);
-	free(names);
+		ll_free(names[k]);
+	ll_free(names);
 	rc = ll_array_read(p, &t, &info, &e);
 	LL_CHECK_MSG(rc == LL_OK, "%s", e.msg);
 	LL_CHECK_STR(info.dtype, ">u2");
@@ -947,7 +947,7 @@ static void test_idx(void)
 		LL_CHECK(info.shape[0] == 3 && info.shape[1] == 4 && info.shape[2] == 5);
 		for (size_t k = 0; u8 && k < 60; k++)
 			LL_CHECK_INT(u8[k], k * 13 % 256);
-		free(u8);
+		ll_free(u8);
 	}
 	const char *lab[] = {"labels_u1.idx", "labels_u1.idx.gz"};
 	const int labels[6] = {5, 0, 4, 1, 9, 2};
@@ -1010,7 +1010,7 @@ static void test_idx_write(void)
 	LL_CHECK_MSG(rc == LL_OK, "%s", e.msg);
 	LL_CHECK(u8 && memcmp(u8, img, 60) == 0);
 	LL_CHECK(info.ndim == 3 && info.shape[2] == 5);
-	free(u8);
+	ll_free(u8);
 
 	/* a larger one through gzip, to cross zlib's buffer sizes */
 	size_t big[2] = {1000, 784};
@@ -1022,7 +1022,7 @@ static void test_idx_write(void)
 	rc = ll_idx_read_u8(tmp("big.idx.gz"), &u8, &info, &e);
 	LL_CHECK_MSG(rc == LL_OK, "%s", e.msg);
 	LL_CHECK(u8 && memcmp(u8, m, big[0] * big[1]) == 0);
-	free(u8);
+	ll_free(u8);
 	free(m);
 
 	/* errors */
@@ -1099,7 +1099,7 @@ static void test_idx_bad(void)
 		u8 = NULL;
 		rc = ll_idx_read_u8(p, &u8, &info, &e);
 		LL_CHECK_INT(rc, LL_OK); /* bytes can be empty */
-		free(u8);
+		ll_free(u8);
 	}
 
 	/* gzip: damaged deflate data, damaged CRC, cut trailer, cut data */
@@ -1249,7 +1249,7 @@ static void test_truncation_fuzz(void)
 					fails++, ll_tensor_free(&t);
 				rc = ll_idx_read_u8(p, &u8, NULL, &e);
 				if (rc == LL_OK || u8)
-					fails++, free(u8);
+					fails++, ll_free(u8);
 			}
 			if (strstr(files[f], ".npy")) {
 				rc = ll_npy_read_mem(b, cut, "mem", &t, NULL, &e);
