@@ -1157,6 +1157,54 @@ static void test_idx_bad(void)
 	free(g);
 }
 
+/* gzip of n bytes into out (cap bytes); returns the length, 0 on failure */
+static size_t gz_member(const unsigned char *in, size_t n, unsigned char *out, size_t cap)
+{
+	z_stream zs;
+	size_t len;
+	memset(&zs, 0, sizeof zs);
+	if (deflateInit2(&zs, 6, Z_DEFLATED, 31, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+		return 0;
+	zs.next_in = (unsigned char *)(uintptr_t)in;
+	zs.avail_in = (uInt)n;
+	zs.next_out = out;
+	zs.avail_out = (uInt)cap;
+	len = deflate(&zs, Z_FINISH) == Z_STREAM_END ? zs.total_out : 0;
+	deflateEnd(&zs);
+	return len;
+}
+
+/* As zlib's gzread: gzip members one after another read as one stream
+ * (the header in one, the pixels in the next), and bytes after the last
+ * member are ignored. */
+static void test_idx_gz_members(void)
+{
+	size_t len;
+	unsigned char *raw = slurp(fixture("images_u1.idx"), &len), out[4096];
+	ll_tensor a, b;
+	ll_err e = {0};
+	LL_CHECK(raw && len > 20 && len < 1000);
+	if (!raw)
+		return;
+	size_t n1 = gz_member(raw, 9, out, sizeof out);
+	size_t n2 = n1 ? gz_member(raw + 9, len - 9, out + n1, sizeof out - n1) : 0;
+	LL_CHECK(n1 && n2);
+	memcpy(out + n1 + n2, "trailing junk", 13);
+	spit(tmp("two.idx.gz"), out, n1 + n2 + 13);
+	LL_CHECK_INT(ll_idx_read(fixture("images_u1.idx"), &a, NULL, &e), LL_OK);
+	int rc = ll_idx_read(tmp("two.idx.gz"), &b, NULL, &e);
+	LL_CHECK_MSG(rc == LL_OK, "%s", e.msg);
+	LL_CHECK(rc == LL_OK && ll_tensor_same_shape(&a, &b) &&
+		 memcmp(a.data, b.data, a.size * sizeof *a.data) == 0);
+	ll_tensor_free(&a);
+	ll_tensor_free(&b);
+	/* the second member cut short */
+	spit(tmp("two.idx.gz"), out, n1 + n2 - 6);
+	rc = ll_idx_read(tmp("two.idx.gz"), &b, NULL, &e);
+	CHECK_ERR(rc, LL_EFORMAT, e, tmp("two.idx.gz"), "truncated gzip stream");
+	free(raw);
+}
+
 /* ---------------- dispatch ---------------- */
 
 static void test_array_read(void)
@@ -1314,6 +1362,7 @@ int main(void)
 	LL_RUN(test_idx);
 	LL_RUN(test_idx_write);
 	LL_RUN(test_idx_bad);
+	LL_RUN(test_idx_gz_members);
 	LL_RUN(test_array_read);
 	LL_RUN(test_truncation_fuzz);
 	rm_tmpdir(tmpdir);
