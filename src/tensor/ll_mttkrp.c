@@ -788,31 +788,25 @@ int ll_mttkrp(ll_mttkrp_ws *ws, const ll_tensor *X, double *const *U,
 void ll_mttkrp_naive(const ll_tensor *X, double *const *U, size_t R, int mode,
 		     double *out)
 {
+	/* one column at a time, so nothing is allocated (a failed malloc used
+	 * to leave out zero) */
 	size_t N = (size_t)X->nmodes;
 	size_t idx[LL_MAX_MODES] = {0};
-	double *w = ll_malloc((R ? R : 1) * sizeof *w);
 	memset(out, 0, X->dim[mode] * R * sizeof *out);
-	if (!w)
-		return;
 	for (size_t lin = 0; lin < X->size; lin++) {
 		double x = X->data[lin];
-		for (size_t r = 0; r < R; r++)
-			w[r] = x;
-		for (size_t n = 0; n < N; n++) {
-			if ((int)n == mode)
-				continue;
-			const double *u = U[n] + idx[n] * R;
-			for (size_t r = 0; r < R; r++)
-				w[r] *= u[r];
-		}
 		double *o = out + idx[mode] * R;
-		for (size_t r = 0; r < R; r++)
-			o[r] += w[r];
+		for (size_t r = 0; r < R; r++) {
+			double w = x;
+			for (size_t n = 0; n < N; n++)
+				if ((int)n != mode)
+					w *= U[n][idx[n] * R + r];
+			o[r] += w;
+		}
 		for (int n = (int)N - 1; n >= 0; n--) {
 			if (++idx[n] < X->dim[n])
 				break;
 			idx[n] = 0;
 		}
 	}
-	ll_free(w);
 }
