@@ -304,11 +304,21 @@ static int data_prep(const ll_tensor *X, const ll_cp_opts *o, size_t nobs, doubl
 	int rc = ll_tensor_copy(&D->Xw, X, err);
 	if (rc != LL_OK)
 		return rc;
-	size_t N = (size_t)D->N, last = N - 1;
+	size_t N = (size_t)D->N, last = N - 1, dl = X->dim[last], nrun = 0, prev = SIZE_MAX;
+	/* count the runs first (missing entries with the same leading
+	 * coordinates, i.e. the same i / dim[last]), so every array is
+	 * allocated at its size: no shrinking realloc whose failure would be
+	 * shrugged off */
+	for (size_t i = 0; i < X->size; i++)
+		if (isnan(X->data[i]) || (o->mask && o->mask->data[i] == 0.0)) {
+			if (i / dl != prev)
+				nrun++;
+			prev = i / dl;
+		}
 	D->mlast = ll_malloc_array(D->nmiss, sizeof *D->mlast);
-	D->rco = ll_malloc_array(D->nmiss, N * sizeof *D->rco);
-	D->run = ll_malloc_array(D->nmiss + 1, sizeof *D->run);
-	D->runk0 = ll_malloc_array(D->nmiss, sizeof *D->runk0);
+	D->rco = ll_malloc_array(nrun, N * sizeof *D->rco);
+	D->run = ll_malloc_array(nrun + 1, sizeof *D->run);
+	D->runk0 = ll_malloc_array(nrun, sizeof *D->runk0);
 	if (!D->mlast || !D->rco || !D->run || !D->runk0) {
 		data_free(D);
 		return ll_err_set(err, LL_ENOMEM, "cp: out of memory for %zu missing entries", D->nmiss);
@@ -341,9 +351,6 @@ static int data_prep(const ll_tensor *X, const ll_cp_opts *o, size_t nobs, doubl
 		}
 	}
 	D->run[D->nrun] = D->nmiss;
-	uint32_t *shrunk = ll_realloc(D->rco, D->nrun * N * sizeof *D->rco);
-	if (shrunk)
-		D->rco = shrunk;
 	D->X = &D->Xw;
 	return LL_OK;
 }
