@@ -409,15 +409,22 @@ static size_t index_map(strtab *t, size_t *map, char ***names)
 		nidx = t->n;
 	}
 	ll_free(k);
-	*names = ll_calloc_array(nidx + 1, sizeof(char *));
-	if (!*names)
+	char **nm = ll_calloc_array(nidx + 1, sizeof(char *));
+	if (!nm)
 		return 0;
 	/* the text of an index: its first appearance (the lowest id) */
 	for (size_t i = t->n; i-- > 0;) {
-		ll_free((*names)[map[i]]);
-		if (!((*names)[map[i]] = ll_strdup(t->s[i])))
+		ll_free(nm[map[i]]);
+		if (!(nm[map[i]] = ll_strdup(t->s[i]))) {
+			/* filled from the end: free them all, not up to the
+			 * first NULL as ll_csv_data_free would */
+			for (size_t j = 0; j < nidx; j++)
+				ll_free(nm[j]);
+			ll_free(nm);
 			return 0;
+		}
 	}
+	*names = nm;
 	return nidx;
 }
 
