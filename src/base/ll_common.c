@@ -92,6 +92,12 @@ int ll_name_lookup(const char *const *names, int n, const char *s)
 	return -1;
 }
 
+int ll_cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return (x > y) - (x < y);
+}
+
 double ll_now(void)
 {
 	struct timespec ts;

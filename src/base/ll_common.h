@@ -88,6 +88,10 @@ typedef int (*ll_progress_fn)(void *ud, const ll_progress *p);
  * '-' ("CP_ALS" finds "cp-als"): option and session values share it. */
 int ll_name_lookup(const char *const *names, int n, const char *s);
 
+/* qsort comparator for doubles, ascending (a NaN compares equal to
+ * anything, as (x > y) - (x < y) gives). */
+int ll_cmp_double(const void *a, const void *b);
+
 /* Monotonic wall-clock seconds. */
 double ll_now(void);
 

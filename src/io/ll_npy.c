@@ -563,6 +563,17 @@ int ll_npy_write_array(const char *path, const double *data, int ndim,
 	return ll_afile_commit(&af, err);
 }
 
+int ll_npy_write_array_in(const char *dir, const char *name, const double *data, int ndim,
+			  const size_t *shape, int as_float32, ll_err *err)
+{
+	char *p = ll_path_join(dir, name);
+	if (!p)
+		return ll_err_oom(err);
+	int rc = ll_npy_write_array(p, data, ndim, shape, as_float32, err);
+	ll_free(p);
+	return rc;
+}
+
 int ll_npy_write(const char *path, const ll_tensor *t, int as_float32, ll_err *err)
 {
 	if (t->nmodes < 1 || t->nmodes > LL_MAX_MODES)

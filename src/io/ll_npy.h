@@ -38,6 +38,9 @@ int ll_npy_write(const char *path, const ll_tensor *t, int as_float32, ll_err *e
  * matrix dim x R, or a vector). */
 int ll_npy_write_array(const char *path, const double *data, int ndim,
 		       const size_t *shape, int as_float32, ll_err *err);
+/* ll_npy_write_array of dir/name (as ll_afile_open_in). */
+int ll_npy_write_array_in(const char *dir, const char *name, const double *data, int ndim,
+			  const size_t *shape, int as_float32, ll_err *err);
 
 /* .npz (zip of .npy; STORED or DEFLATED; zip64 records as NumPy writes).
  * List members (names without ".npy"); the caller frees each name and

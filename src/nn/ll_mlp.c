@@ -23,6 +23,7 @@
 #endif
 
 #include "tensor/ll_ens.h"
+#include "base/ll_blas.h"
 #include "base/ll_fs.h"
 #include "io/ll_npy.h"
 #include "tensor/ll_tensor.h"
@@ -31,12 +32,6 @@
 #define MAX_WIDTH ((size_t)1 << 24)
 /* Rows of scratch for forward passes when the minibatch is smaller. */
 #define MIN_WS_ROWS 256
-/* Elementwise loops: GCC at -O2 leaves them scalar unless told. */
-#ifdef _OPENMP
-#define SIMD _Pragma("omp simd")
-#else
-#define SIMD
-#endif
 
 static const char *const act_names[] = {"relu", "tanh"};
 static const char *const opt_names[] = {"sgd", "momentum", "adam"};
@@ -271,7 +266,7 @@ static void activate(float *z, size_t len, ll_mlp_act act)
 {
 	if (act == LL_MLP_RELU) {
 		/* written so that NaN passes through: divergence must show */
-		SIMD
+		LL_SIMD
 		for (size_t j = 0; j < len; j++)
 			z[j] = z[j] < 0.0f ? 0.0f : z[j];
 	} else {
@@ -347,7 +342,7 @@ static void backward(ll_mlp *net, const float *X, size_t n, float beta)
 			memset(db, 0, fo * sizeof *db);
 		for (size_t i = 0; i < n; i++) {
 			const float *r = dz + i * fo;
-			SIMD
+			LL_SIMD
 			for (size_t k = 0; k < fo; k++)
 				db[k] += r[k];
 		}
@@ -359,11 +354,11 @@ static void backward(ll_mlp *net, const float *X, size_t n, float beta)
 		const float *a = net->act[l];
 		size_t len = n * fi;
 		if (net->cfg.act == LL_MLP_RELU) {
-			SIMD
+			LL_SIMD
 			for (size_t j = 0; j < len; j++)
 				da[j] = a[j] > 0.0f ? da[j] : 0.0f;
 		} else {
-			SIMD
+			LL_SIMD
 			for (size_t j = 0; j < len; j++)
 				da[j] *= 1.0f - a[j] * a[j];
 		}
@@ -451,7 +446,7 @@ static void update(ll_mlp *net)
 		for (size_t l = 0; l < net->nlayers; l++) {
 			size_t len = net->size[l] * net->size[l + 1];
 			float *w = net->W[l], *dw = net->dW[l];
-			SIMD
+			LL_SIMD
 			for (size_t j = 0; j < len; j++)
 				dw[j] += wd * w[j];
 		}
@@ -459,13 +454,13 @@ static void update(ll_mlp *net)
 	net->step++;
 	switch (c->opt) {
 	case LL_MLP_SGD:
-		SIMD
+		LL_SIMD
 		for (size_t j = 0; j < np; j++)
 			p[j] -= lr * g[j];
 		break;
 	case LL_MLP_MOMENTUM: {
 		float mu = (float)c->momentum, *v = net->opt_m;
-		SIMD
+		LL_SIMD
 		for (size_t j = 0; j < np; j++) {
 			v[j] = mu * v[j] + g[j];
 			p[j] -= lr * v[j];
@@ -853,13 +848,7 @@ int ll_mlp_save(const ll_mlp *net, const char *dir, ll_err *err)
 			for (size_t j = 0; j < len; j++)
 				tmp[j] = src[j];
 			snprintf(name, sizeof name, "%c%zu.npy", which ? 'b' : 'W', l + 1);
-			char *path = ll_path_join(dir, name);
-			if (!path) {
-				rc = ll_err_set(err, LL_ENOMEM, "mlp save: out of memory");
-				break;
-			}
-			rc = ll_npy_write_array(path, tmp, which ? 1 : 2, shape, 1, err);
-			ll_free(path);
+			rc = ll_npy_write_array_in(dir, name, tmp, which ? 1 : 2, shape, 1, err);
 		}
 		ll_free(tmp);
 	}

@@ -43,6 +43,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/ll_blas.h"
 #include "linalg/ll_linalg.h"
 #include "tensor/ll_mttkrp.h"
 #include "base/ll_rng.h"
@@ -52,15 +53,6 @@
 #define SVD_OVERSAMPLE 8
 #define SVD_POWER_ITERS 6
 #define SVD_SEED 0x5bd1e995u  /* fixed: the SVD part of an init is seed-independent */
-
-/* Vectorise element-wise loops even at -O2.  Only loops whose elements are
- * independent get it (no reductions), so results do not depend on how a
- * loop is split into vectors. */
-#ifdef _OPENMP
-#define LL_SIMD _Pragma("omp simd")
-#else
-#define LL_SIMD
-#endif
 
 /* ---- options, names, results --------------------------------------------- */
 
@@ -106,23 +98,6 @@ void ll_cp_result_free(ll_cp_result *r)
 
 /* ---- validation ----------------------------------------------------------- */
 
-/* "(2, 0, 7)" for linear index lin of X */
-static const char *index_str(const ll_tensor *X, size_t lin, char *buf, size_t n)
-{
-	size_t idx[LL_MAX_MODES];
-	for (int k = X->nmodes - 1; k >= 0; k--) {
-		idx[k] = lin % X->dim[k];
-		lin /= X->dim[k];
-	}
-	size_t off = 0;
-	buf[0] = '\0';
-	for (int k = 0; k < X->nmodes && off < n; k++)
-		off += (size_t)snprintf(buf + off, n - off, "%s%zu", k ? ", " : "(", idx[k]);
-	if (off < n)
-		snprintf(buf + off, n - off, ")");
-	return buf;
-}
-
 /* Walk X (and the mask): count observed entries and their squared norm. */
 static int scan_data(const ll_tensor *X, const ll_tensor *mask, size_t *nobs, double *nx2,
 		     ll_err *err)
@@ -138,7 +113,7 @@ static int scan_data(const ll_tensor *X, const ll_tensor *mask, size_t *nobs, do
 			if (w != 1.0)
 				return ll_err_set(err, LL_EINVAL,
 						  "cp: mask entry %s is %g; a mask holds only 0 (missing) or 1 (observed)",
-						  index_str(X, i, ib, sizeof ib), w);
+						  ll_tensor_index_str(X, i, ib, sizeof ib), w);
 		}
 		double x = X->data[i];
 		if (isnan(x))
@@ -146,7 +121,7 @@ static int scan_data(const ll_tensor *X, const ll_tensor *mask, size_t *nobs, do
 		if (isinf(x))
 			return ll_err_set(err, LL_ENUMERIC,
 					  "cp: data entry %s is %s; Inf is not allowed (use NaN or the mask for missing entries)",
-					  index_str(X, i, ib, sizeof ib), x > 0 ? "+Inf" : "-Inf");
+					  ll_tensor_index_str(X, i, ib, sizeof ib), x > 0 ? "+Inf" : "-Inf");
 		cnt++;
 		s += x * x;
 	}

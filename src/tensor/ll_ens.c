@@ -30,15 +30,12 @@
 #include <omp.h>
 #endif
 
+#include "base/ll_blas.h"
 #include "base/ll_fs.h"
 #include "base/ll_json.h"
 #include "io/ll_npy.h"
 #include "base/ll_rng.h"
 
-/* OpenBLAS' thread control (declared here as ll_steps.c does, so no
- * cblas.h with its macro I is needed). */
-void openblas_set_num_threads(int);
-int openblas_get_num_threads(void);
 
 /* ---- names ---------------------------------------------------------------- */
 
@@ -769,15 +766,9 @@ const char *ll_sim_describe(ll_sim_kind k)
 	return "unknown";
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-	return (x > y) - (x < y);
-}
-
 static double median_of(double *v, size_t n)
 {
-	qsort(v, n, sizeof *v, cmp_double);
+	qsort(v, n, sizeof *v, ll_cmp_double);
 	return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
 }
 
@@ -819,36 +810,22 @@ static int write_fit(const char *dir, size_t rank, size_t k, const ll_cp_result 
 {
 	char sub[64], name[32];
 	snprintf(sub, sizeof sub, "rank_%02zu/rep_%02zu", rank, k);
-	char *fdir = ll_path_join(dir, sub), *path = NULL;
+	char *fdir = ll_path_join(dir, sub);
 	int rc = fdir ? ll_mkdirs(fdir, err) : ll_err_oom(err);
 	const ll_ktensor *K = &f->K;
-	for (int n = -2; rc == LL_OK && n < K->nmodes; n++) {
-		size_t shape[2];
-		if (n == -2)
-			snprintf(name, sizeof name, "lambda.npy");
-		else if (n == -1)
-			snprintf(name, sizeof name, "hist.npy");
-		else
-			snprintf(name, sizeof name, "factor_%d.npy", n);
-		ll_free(path);
-		if (!(path = ll_path_join(fdir, name))) {
-			rc = ll_err_oom(err);
-			break;
-		}
-		if (n == -2) {
-			shape[0] = K->rank;
-			rc = ll_npy_write_array(path, K->lambda, 1, shape, 0, err);
-		} else if (n == -1) {
-			static const double none = 0.0;
-			shape[0] = f->hist ? (size_t)f->iters : 0;
-			rc = ll_npy_write_array(path, f->hist ? f->hist : &none, 1, shape, 0, err);
-		} else {
-			shape[0] = K->dim[n];
-			shape[1] = K->rank;
-			rc = ll_npy_write_array(path, K->U[n], 2, shape, 0, err);
-		}
+	static const double none = 0.0;
+	size_t shape[2] = {K->rank, 0};
+	if (rc == LL_OK)
+		rc = ll_npy_write_array_in(fdir, "lambda.npy", K->lambda, 1, shape, 0, err);
+	shape[0] = f->hist ? (size_t)f->iters : 0;
+	if (rc == LL_OK)
+		rc = ll_npy_write_array_in(fdir, "hist.npy", f->hist ? f->hist : &none, 1, shape, 0, err);
+	for (int n = 0; rc == LL_OK && n < K->nmodes; n++) {
+		snprintf(name, sizeof name, "factor_%d.npy", n);
+		shape[0] = K->dim[n];
+		shape[1] = K->rank;
+		rc = ll_npy_write_array_in(fdir, name, K->U[n], 2, shape, 0, err);
 	}
-	ll_free(path);
 	ll_free(fdir);
 	return rc;
 }
