@@ -22,10 +22,10 @@
 #include <emmintrin.h>
 #endif
 
-#include "tensor/ll_ens.h"
 #include "base/ll_blas.h"
 #include "base/ll_fs.h"
 #include "io/ll_npy.h"
+#include "linalg/ll_hungarian.h"
 #include "tensor/ll_tensor.h"
 
 /* Widths and batch sizes must fit BLAS's int; this is far beyond MNIST. */

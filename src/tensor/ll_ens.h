@@ -32,11 +32,6 @@ typedef enum ll_sim_kind {
 const char *ll_sim_name(ll_sim_kind k);          /* "mean-cos", "tomasi-bro", "congruence" */
 int ll_sim_parse(const char *s, ll_sim_kind *k); /* LL_OK or LL_EINVAL */
 
-/* Minimum-cost assignment for an n x m cost matrix (row-major).  assign[i]
- * is the column given to row i, or SIZE_MAX when n > m leaves row i
- * unassigned.  O(max(n,m)^3). */
-int ll_hungarian(const double *cost, size_t n, size_t m, size_t *assign, ll_err *err);
-
 /* Similarity of A and B.  If perm is non-NULL (A->rank entries) it receives
  * the matched component of B for each component of A (SIZE_MAX if none). */
 int ll_kt_similarity(const ll_ktensor *A, const ll_ktensor *B, ll_sim_kind kind,

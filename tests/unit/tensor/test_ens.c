@@ -12,6 +12,7 @@
 #include "tensor/ll_ens.h"
 #include "tensor/ll_ktensor.h"
 #include "io/ll_npy.h"
+#include "linalg/ll_hungarian.h"
 #include "base/ll_rng.h"
 #include "tensor/ll_tensor.h"
 #include "ll_test.h"
