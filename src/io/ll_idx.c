@@ -9,7 +9,8 @@
  * the input buffer.  Like zlib's gzread, concatenated gzip members are
  * read as one stream and bytes after the last member are ignored.
  */
-#include "io/ll_npy.h"
+#include "io/ll_idx.h"
+
 #include "base/ll_fs.h"
 #include "io/ll_zlib.h"
 

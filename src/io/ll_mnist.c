@@ -7,7 +7,7 @@
 #include <sys/stat.h>
 
 #include "base/ll_fs.h"
-#include "io/ll_npy.h"
+#include "io/ll_idx.h"
 
 void ll_mnist_free(ll_mnist *ds)
 {

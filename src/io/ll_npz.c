@@ -7,6 +7,8 @@
  * find where the data starts.  Members are STORED or DEFLATED; each is
  * inflated into memory, CRC-checked and parsed by ll_npy_read_mem.
  */
+#include "io/ll_npz.h"
+
 #include "io/ll_npy.h"
 
 #include <errno.h>
