@@ -22,6 +22,7 @@
 #include "base/ll_json.h"
 #include "nn/ll_mlp.h"
 #include "io/ll_mnist.h"
+#include "io/ll_ens_io.h"
 #include "io/ll_npy.h"
 #include "base/ll_rng.h"
 #include "io/ll_csv.h"

@@ -70,7 +70,7 @@ typedef struct ll_ensemble {
 	ll_sim_kind sim;
 	ll_cp_method method;
 	double seconds;
-	/* provenance, filled by ll_ens_fit (for ll_ens_write) */
+	/* provenance, filled by ll_ens_fit (for ll_ens_write, io/ll_ens_io.h) */
 	ll_ens_opts opts;    /* as given, threads resolved (0 -> cores); the
 			      * pointers progress, cp.mask, cp.progress cleared */
 	int nmodes;
@@ -99,28 +99,5 @@ typedef struct ll_ens_stats {
 	double median_iters;
 } ll_ens_stats;
 int ll_ens_rank_stats(const ll_ens_rank *r, ll_ens_stats *st, ll_err *err);
-
-/* What ll_ens_write records about where the ensemble came from; every
- * field may be 0/NULL. */
-typedef struct ll_ens_meta {
-	const char *tool;        /* e.g. "latentlab tca" */
-	int argc;                /* command line, argv[0] first */
-	char *const *argv;
-	const char *data_file;
-	const char *data_dtype;  /* e.g. "<f4" */
-	const char *mask_file;
-} ll_ens_meta;
-
-/* Write e under dir (created if needed; same-named files are replaced):
- *   dir/rank_RR/rep_KK/lambda.npy     weights (rank)
- *   dir/rank_RR/rep_KK/factor_N.npy   mode-N factor (dim[N] x rank)
- *   dir/rank_RR/rep_KK/hist.npy       objective per iteration
- *   dir/summary.json                  settings, per-rank and per-fit numbers
- * RR is the rank, KK the fit's place in its rank (00 = best), at least two
- * digits each; all .npy are float64.  summary.json is written last, every
- * file through a temporary name.  X (may be NULL) is the data the
- * ensemble was fitted to: its shape is checked.  meta may be NULL. */
-int ll_ens_write(const ll_ensemble *e, const char *dir, const ll_tensor *X,
-		 const ll_ens_meta *meta, ll_err *err);
 
 #endif

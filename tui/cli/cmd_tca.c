@@ -22,6 +22,7 @@
 
 #include "cli/cmd.h"
 #include "tensor/ll_ens.h"
+#include "io/ll_ens_io.h"
 #include "base/ll_fs.h"
 #include "io/ll_npy.h"
 

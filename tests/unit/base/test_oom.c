@@ -39,6 +39,7 @@
 #include "io/ll_mnist.h"
 #include "io/ll_npy.h"
 #include "tensor/ll_ens.h"
+#include "io/ll_ens_io.h"
 #include "tensor/ll_tensor.h"
 #include "ll_failalloc.h"
 #include "ll_test.h"

@@ -10,6 +10,7 @@
 #include "base/ll_common.h"
 #include "tensor/ll_cp.h"
 #include "tensor/ll_ens.h"
+#include "io/ll_ens_io.h"
 #include "tensor/ll_ktensor.h"
 #include "io/ll_npy.h"
 #include "linalg/ll_hungarian.h"
