@@ -9,6 +9,12 @@
  *    names the file or argument and the problem;
  *  - objects use _init/_free (caller-owned struct) or _new/_free (heap);
  *    _free on a zeroed or already-freed object is a no-op;
+ *  - one rule for out-parameters after a failed read, load, make, fit or
+ *    init: on failure the output is zeroed and holds nothing to free (its
+ *    _free is harmless, not needed); a function returning a pointer
+ *    returns NULL.  Each such function's header says "On failure:".  Side
+ *    outputs that own nothing (an ll_array_info) may still describe what
+ *    was read, where the header says so;
  *  - every heap block comes from ll_alloc.h (ll_malloc, ll_malloc_array,
  *    ...) and goes back with ll_free, including what a function hands to
  *    its caller;

@@ -19,6 +19,7 @@ typedef struct ll_afile {
 	char *tmp;        /* temporary path (owned) */
 } ll_afile;
 
+/* On failure: *af is zeroed and no temporary file is left. */
 int ll_afile_open(ll_afile *af, const char *path, ll_err *err);
 /* ll_afile_open of dir/name. */
 int ll_afile_open_in(ll_afile *af, const char *dir, const char *name, ll_err *err);
@@ -27,7 +28,7 @@ void ll_afile_abort(ll_afile *af);
 
 /* Read a whole file into *buf (NUL-terminated after *len bytes; the
  * caller frees it with ll_free).  max > 0 refuses larger files with
- * LL_EFORMAT. */
+ * LL_EFORMAT.  On failure: *buf is NULL and *len 0. */
 int ll_read_file(const char *path, size_t max, char **buf, size_t *len, ll_err *err);
 
 /* mkdir -p; an existing directory is fine. */

@@ -20,7 +20,10 @@ typedef struct ll_array_info {
 } ll_array_info;
 
 /* Read a .npy, .npz (the first member, or "file.npz:member") or IDX (.gz
- * or raw) file, chosen by content (magic bytes), not by name. */
+ * or raw) file, chosen by content (magic bytes), not by name.  info may
+ * be NULL.  On failure: *t is zeroed and holds nothing to free; info may
+ * describe the header when the failure came after it (a size, a short
+ * file). */
 int ll_array_read(const char *path, ll_tensor *t, ll_array_info *info, ll_err *err);
 
 #endif

@@ -20,9 +20,12 @@
 /* .npy, versions 1.0/2.0/3.0; little or big endian; C or Fortran order;
  * dtypes f4 f8 i1 i2 i4 i8 u1 u2 u4 u8 b1.  Refuses pickled objects,
  * structured dtypes, strings, complex, more than LL_MAX_MODES dims.  A
- * 0-d array reads as a 1-mode tensor of one element.  info may be NULL. */
+ * 0-d array reads as a 1-mode tensor of one element.  info may be NULL.
+ * On failure: *t is zeroed and holds nothing to free (info as for
+ * ll_array_read). */
 int ll_npy_read(const char *path, ll_tensor *t, ll_array_info *info, ll_err *err);
-/* The same from memory (used for .npz members); name is used in messages. */
+/* The same from memory (used for .npz members); name is used in messages.
+ * On failure: as ll_npy_read. */
 int ll_npy_read_mem(const void *buf, size_t len, const char *name, ll_tensor *t,
 		    ll_array_info *info, ll_err *err);
 

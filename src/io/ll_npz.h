@@ -12,9 +12,10 @@
 #include "tensor/ll_tensor.h"
 
 /* List the members (names without ".npy"); the caller frees each name
- * and the array with ll_free(). */
+ * and the array with ll_free().  On failure: *names is NULL and *n 0. */
 int ll_npz_list(const char *path, char ***names, size_t *n, ll_err *err);
-/* Read member `name` (with or without ".npy"); NULL reads the first. */
+/* Read member `name` (with or without ".npy"); NULL reads the first.
+ * On failure: *t is zeroed and holds nothing to free. */
 int ll_npz_read(const char *path, const char *name, ll_tensor *t,
 		ll_array_info *info, ll_err *err);
 

@@ -39,8 +39,8 @@ typedef struct ll_pca {
 	int used_fallback;  /* 1 if dgesdd failed and dgesvd gave the result */
 } ll_pca;
 
-/* Fit; p is initialised here (free it with ll_pca_free, also after an
- * error).  X is not modified. */
+/* Fit into p (free it with ll_pca_free).  X is not modified.  On failure:
+ * *p is zeroed and holds nothing to free. */
 int ll_pca_fit(ll_pca *p, const double *X, size_t n, size_t d, size_t k, ll_err *err);
 void ll_pca_free(ll_pca *p);
 

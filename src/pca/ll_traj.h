@@ -32,7 +32,8 @@ typedef struct ll_traj_set {
 	char source[8];                /* "pca" or "tca" */
 } ll_traj_set;
 
-/* Allocate n_paths x n_points zero points; labels "path P", key P. */
+/* Allocate n_paths x n_points zero points; labels "path P", key P.  On
+ * failure: *ts is zeroed and holds nothing to free. */
 int ll_traj_set_init(ll_traj_set *ts, size_t n_paths, size_t n_points, ll_err *err);
 void ll_traj_set_free(ll_traj_set *ts);
 
@@ -44,7 +45,8 @@ void ll_traj_set_free(ll_traj_set *ts);
  * three scores.  For the MNIST tensor models x digits x units x snapshots:
  * path_mode 0, time_mode 3, states are digits*units vectors.
  * path_name labels the paths ("model" -> "model 0", ...; NULL = "path").
- * ts is initialised here (free with ll_traj_set_free, also after an error).
+ * ts is filled here (free with ll_traj_set_free).  On failure: *ts is
+ * zeroed and holds nothing to free.
  */
 int ll_traj_from_tensor_snapshots(const ll_tensor *X, int path_mode, int time_mode,
 				  const char *path_name, ll_traj_set *ts, ll_err *err);
@@ -56,7 +58,7 @@ int ll_traj_from_tensor_snapshots(const ll_tensor *X, int path_mode, int time_mo
  * no observed trial in a condition is an LL_ENUMERIC error) gives a
  * neurons-vector per time bin; all conditions share one PCA basis, one
  * path per condition, ordered by increasing label; key = the label,
- * label "condition L".
+ * label "condition L".  On failure: *ts is zeroed.
  */
 int ll_traj_from_condition_means(const ll_tensor *X, const int *labels, size_t nlabels,
 				 ll_traj_set *ts, ll_err *err);
@@ -73,6 +75,7 @@ int ll_traj_from_condition_means(const ll_tensor *X, const int *labels, size_t n
  * indices with that label (e.g. trials of one condition).  Axes beyond the
  * rank are 0.  explained[a] = lambda_c^2 / sum_r lambda_r^2 (a weight
  * share, not a variance fraction: CP components are not orthogonal).
+ * On failure: *ts is zeroed.
  */
 int ll_traj_from_factors(const ll_ktensor *K, int path_mode, int time_mode,
 			 const int *path_labels, size_t nlabels, const char *path_name,

@@ -82,7 +82,8 @@ typedef struct ll_ensemble {
 /* Fit every rank and replicate, sort by objective, score every replicate
  * against its rank's best, and align each rank's best to the best of the
  * rank below (so component order carries across ranks) and every replicate
- * to its rank's best. */
+ * to its rank's best.  On failure: *e is zeroed and holds nothing to
+ * free. */
 int ll_ens_fit(const ll_tensor *X, const ll_ens_opts *o, ll_ensemble *e, ll_err *err);
 void ll_ens_free(ll_ensemble *e);
 /* The entry for a rank, or NULL. */

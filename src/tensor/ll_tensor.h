@@ -28,9 +28,11 @@ typedef struct ll_tensor {
 } ll_tensor;
 
 /* Allocate a zero-filled tensor.  Refuses nmodes outside 1..LL_MAX_MODES,
- * zero dims (LL_ESHAPE) and sizes that overflow (LL_ENOMEM). */
+ * zero dims (LL_ESHAPE) and sizes that overflow (LL_ENOMEM).  On failure:
+ * *t is zeroed and holds nothing to free. */
 int ll_tensor_init(ll_tensor *t, int nmodes, const size_t *dim, ll_err *err);
 void ll_tensor_free(ll_tensor *t);
+/* A new tensor equal to src.  On failure: *dst is zeroed. */
 int ll_tensor_copy(ll_tensor *dst, const ll_tensor *src, ll_err *err);
 int ll_tensor_same_shape(const ll_tensor *a, const ll_tensor *b);
 /* "30x10x100" into buf */

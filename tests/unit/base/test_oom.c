@@ -20,7 +20,11 @@
  *    (stored and deflated, read and list), IDX (raw and gzip, as doubles
  *    and as bytes), CSV (long with text conditions, and matrix), MNIST
  *    (the bundled test split), ll_array_read's dispatch;
- *  - the writers: .npy, IDX (gzip), the atomic file.
+ *  - the writers: .npy, IDX (gzip), the atomic file;
+ *  - the simulated population: ll_synth_make (with a baseline component)
+ *    and ll_synth_write.
+ * A failed read, load, make or fit must also leave its output zeroed
+ * (the out-parameter rule of base/ll_common.h).
  * What the hook cannot reach (stdio, LAPACKE, OpenBLAS, OpenMP) is not
  * failed here; see base/ll_alloc.h.
  */
@@ -38,6 +42,7 @@
 #include "io/ll_csv.h"
 #include "io/ll_mnist.h"
 #include "io/ll_npy.h"
+#include "sim/ll_synth.h"
 #include "tensor/ll_ens.h"
 #include "io/ll_ens_io.h"
 #include "tensor/ll_tensor.h"
@@ -275,6 +280,56 @@ static void test_oom_tca_paths(void)
 	check_sweep(&s, ok);
 }
 
+/* ---- the simulated population ----------------------------------------- */
+
+typedef struct synth_ctx {
+	const char *outdir;
+	ll_err err;
+} synth_ctx;
+
+static const char *synth_message(void *ud)
+{
+	return ((synth_ctx *)ud)->err.msg;
+}
+
+static int synth_run(void *ud)
+{
+	synth_ctx *c = ud;
+	ll_synth_opts o;
+	ll_synth sy;
+	ll_synth_opts_default(&o);
+	o.neurons = 8;
+	o.time = 6;
+	o.trials = 5;
+	o.rank = 4;
+	o.baseline = 2.0;
+	ll_err_clear(&c->err);
+	int rc = zeroed(ll_synth_make(&o, &sy, &c->err), &sy, sizeof sy, "ll_synth_make");
+	if (rc == LL_OK)
+		rc = ll_synth_write(&sy, c->outdir, &c->err);
+	ll_synth_free(&sy);
+	return rc;
+}
+
+static int synth_check(void *ud, size_t k, int rc)
+{
+	synth_ctx *c = ud;
+	int bad = count_temps(c->outdir);
+	(void)k;
+	(void)rc;
+	ll_rmtree(c->outdir, NULL);
+	return bad;
+}
+
+static void test_oom_synth(void)
+{
+	synth_ctx c = {TMP("synth"), {0, ""}};
+	ll_failalloc_sweep s = {.name = "synth make and write", .run = synth_run, .check = synth_check,
+				.message = synth_message, .ud = &c};
+	int ok = ll_failalloc_sweep_run(&s);
+	check_sweep(&s, ok);
+}
+
 /* ---- loaders and writers ------------------------------------------------- */
 
 typedef struct io_ctx {
@@ -439,6 +494,7 @@ int main(void)
 	LL_RUN(test_oom_csv);
 	LL_RUN(test_oom_mnist);
 	LL_RUN(test_oom_writers);
+	LL_RUN(test_oom_synth);
 	ll_rmtree(tmpdir, NULL);
 	return ll_test_done();
 }
