@@ -253,7 +253,7 @@ static int write_all(doc *d, const char *outdir, const char *figdir, const ll_ht
 		}
 	}
 	for (size_t i = 0; i < n; i++)
-		free(paths[i]);
+		ll_free(paths[i]);
 	if (rc != LL_OK)
 		return rc;
 	/* figures of an earlier report that this one does not have */
@@ -320,7 +320,7 @@ int ll_report_session(ll_session *s, const char *outdir, void *ud, ll_err *err)
 	ll_html_buf_free(&d->md);
 	ll_html_buf_free(&mdh);
 	ll_html_buf_free(&html);
-	free(figdir);
+	ll_free(figdir);
 	free(d);
 	return rc;
 }

@@ -73,9 +73,9 @@ int ll_plot_fig_init(ll_plot_fig *fig, int width, int height, int rows, int cols
 
 static void series_free(ll_plot_series *s)
 {
-	free(s->x);
-	free(s->y);
-	free(s->colors);
+	ll_free(s->x);
+	ll_free(s->y);
+	ll_free(s->colors);
 }
 
 void ll_plot_fig_free(ll_plot_fig *fig)
@@ -87,12 +87,12 @@ void ll_plot_fig_free(ll_plot_fig *fig)
 			ll_plot_axes *ax = &fig->axes[p];
 			for (size_t i = 0; i < ax->nseries; i++)
 				series_free(&ax->series[i]);
-			free(ax->series);
+			ll_free(ax->series);
 		}
 	}
-	free(fig->axes);
-	free(fig->row_weight);
-	free(fig->col_weight);
+	ll_free(fig->axes);
+	ll_free(fig->row_weight);
+	ll_free(fig->col_weight);
 	memset(fig, 0, sizeof *fig);
 }
 
@@ -144,7 +144,7 @@ static double bar_width(const double *x, size_t n)
 	for (size_t i = 1; i < m; i++)
 		if (t[i] > t[i - 1] && t[i] - t[i - 1] < best)
 			best = t[i] - t[i - 1];
-	free(t);
+	ll_free(t);
 	return isfinite(best) ? 0.8 * best : 0.8;
 }
 
@@ -216,7 +216,7 @@ static int add_series(ll_plot_axes *ax, int kind, const double *x, const double 
 		}
 		if (ax->nseries)
 			memcpy(p, ax->series, ax->nseries * sizeof *p);
-		free(ax->series);
+		ll_free(ax->series);
 		ax->series = p;
 		ax->capseries = cap;
 	}
@@ -735,12 +735,12 @@ int ll_plot_layout(ll_plot_fig *fig, ll_err *err)
 	for (size_t p = 0; p < np; p++)
 		fig->axes[p].laid_out = 1;
 out:
-	free(ext);
-	free(len);
-	free(colL);
-	free(colR);
-	free(rowT);
-	free(rowB);
+	ll_free(ext);
+	ll_free(len);
+	ll_free(colL);
+	ll_free(colR);
+	ll_free(rowT);
+	ll_free(rowB);
 	return rc;
 }
 
@@ -1125,7 +1125,7 @@ int ll_plot_render(ll_plot_fig *fig, ll_raster *out, ll_err *err)
 		return ll_err_set(err, LL_ENOMEM, "plot: %zu points: out of memory", maxn);
 	rc = ll_raster_init(out, fig->width, fig->height, fig->background, err);
 	if (rc != LL_OK) {
-		free(scratch);
+		ll_free(scratch);
 		return rc;
 	}
 	if (fig->title[0]) {
@@ -1137,7 +1137,7 @@ int ll_plot_render(ll_plot_fig *fig, ll_raster *out, ll_err *err)
 	for (size_t p = 0; p < np; p++)
 		if (!fig->axes[p].hidden)
 			draw_panel(out, &fig->axes[p], scratch, scratch + maxn);
-	free(scratch);
+	ll_free(scratch);
 	return LL_OK;
 }
 

@@ -172,12 +172,12 @@ int ll_png_encode(const uint8_t *rgb, int w, int h, const ll_png_text *meta, siz
 	info = png ? png_create_info_struct(png) : NULL;
 	if (!png || !info) {
 		png_destroy_write_struct(&png, &info);
-		free(text);
+		ll_free(text);
 		return ll_err_set(err, LL_ENOMEM, "png: out of memory");
 	}
 	rc = encode_run(&ctx, png, info, rgb, w, h, text, (int)nmeta);
 	png_destroy_write_struct(&png, &info);
-	free(text);
+	ll_free(text);
 	if (rc != 0) {
 		free(ctx.buf);
 		if (ctx.oom)
@@ -315,7 +315,7 @@ int ll_png_decode(const uint8_t *buf, size_t len, ll_png_image *img, ll_err *err
 	}
 	rc = decode_run(&ctx, png, info);
 	png_destroy_read_struct(&png, &info, NULL);
-	free(ctx.rows);
+	ll_free(ctx.rows);
 	if (rc != 0) {
 		ll_png_image_free(&ctx.img);
 		if (ctx.oom)
@@ -336,7 +336,7 @@ int ll_png_read(const char *path, ll_png_image *img, ll_err *err)
 	if ((rc = ll_read_file(path, 0, &buf, &len, err)) != LL_OK)
 		return rc;
 	rc = ll_png_decode((const uint8_t *)buf, len, img, err);
-	free(buf);
+	ll_free(buf);
 	if (rc != LL_OK)
 		ll_err_prefix(err, "%s", path);
 	return rc;
@@ -352,9 +352,9 @@ void ll_png_image_free(ll_png_image *img)
 		if (img->values)
 			free(img->values[i]);
 	}
-	free(img->keys);
-	free(img->values);
-	free(img->rgb);
+	ll_free(img->keys);
+	ll_free(img->values);
+	ll_free(img->rgb);
 	memset(img, 0, sizeof *img);
 }
 

@@ -38,8 +38,8 @@ int ll_raster_init(ll_raster *r, int w, int h, uint32_t bg, ll_err *err)
 
 void ll_raster_free(ll_raster *r)
 {
-	free(r->rgb);
-	free(r->cov);
+	ll_free(r->rgb);
+	ll_free(r->cov);
 	memset(r, 0, sizeof *r);
 }
 

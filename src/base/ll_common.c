@@ -46,6 +46,11 @@ int ll_err_prefix(ll_err *err, const char *fmt, ...)
 	return err->code;
 }
 
+int ll_err_oom(ll_err *err)
+{
+	return ll_err_set(err, LL_ENOMEM, "out of memory");
+}
+
 void ll_err_clear(ll_err *err)
 {
 	if (err) {
@@ -56,43 +61,18 @@ void ll_err_clear(ll_err *err)
 
 const char *ll_strerror(int code)
 {
-	switch (code) {
-	case LL_OK: return "success";
-	case LL_ENOMEM: return "out of memory";
-	case LL_EIO: return "input/output error";
-	case LL_EFORMAT: return "bad file format";
-	case LL_EINVAL: return "invalid argument";
-	case LL_ESHAPE: return "shape mismatch";
-	case LL_ENUMERIC: return "numerical problem";
-	case LL_ELAPACK: return "LAPACK failure";
-	case LL_ECANCELED: return "canceled";
-	case LL_ENOTSUP: return "not supported";
-	}
+#define LL_STATUS_MSG_(name, value, msg) case value: return msg;
+	switch (code) { LL_STATUS_MAP(LL_STATUS_MSG_) }
+#undef LL_STATUS_MSG_
 	return "unknown error";
 }
 
-int ll_mul_ok(size_t a, size_t b, size_t *out)
+const char *ll_status_name(int code)
 {
-	if (a && b > SIZE_MAX / a)
-		return 0;
-	*out = a * b;
-	return 1;
-}
-
-void *ll_malloc_array(size_t n, size_t size)
-{
-	size_t bytes;
-	if (!ll_mul_ok(n, size, &bytes))
-		return NULL;
-	return malloc(bytes ? bytes : 1);
-}
-
-void *ll_calloc_array(size_t n, size_t size)
-{
-	size_t bytes;
-	if (!ll_mul_ok(n, size, &bytes))
-		return NULL;
-	return calloc(n ? n : 1, size ? size : 1);
+#define LL_STATUS_NAME_(name, value, msg) case value: return #name;
+	switch (code) { LL_STATUS_MAP(LL_STATUS_NAME_) }
+#undef LL_STATUS_NAME_
+	return "LL_UNKNOWN";
 }
 
 int ll_name_lookup(const char *const *names, int n, const char *s)
@@ -110,6 +90,12 @@ int ll_name_lookup(const char *const *names, int n, const char *s)
 			return k;
 	}
 	return -1;
+}
+
+int ll_cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return (x > y) - (x < y);
 }
 
 double ll_now(void)

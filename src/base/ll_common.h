@@ -1,6 +1,7 @@
 /*
- * ll_common.h - status codes, the error buffer, checked allocation and the
- * progress callback shared by every latentlab module.
+ * ll_common.h - status codes, the error buffer and the progress callback
+ * shared by every latentlab module; it brings in the allocation hook
+ * (ll_alloc.h) too.
  *
  * Conventions (every module follows them):
  *  - functions that can fail return int: LL_OK (0) or a negative ll_status,
@@ -8,7 +9,18 @@
  *    names the file or argument and the problem;
  *  - objects use _init/_free (caller-owned struct) or _new/_free (heap);
  *    _free on a zeroed or already-freed object is a no-op;
- *  - the core keeps no global mutable state.
+ *  - one rule for out-parameters after a failed read, load, make, fit or
+ *    init: on failure the output is zeroed and holds nothing to free (its
+ *    _free is harmless, not needed); a function returning a pointer
+ *    returns NULL.  Each such function's header says "On failure:".  Side
+ *    outputs that own nothing (an ll_array_info) may still describe what
+ *    was read, where the header says so;
+ *  - every heap block comes from ll_alloc.h (ll_malloc, ll_malloc_array,
+ *    ...) and goes back with ll_free, including what a function hands to
+ *    its caller;
+ *  - the core keeps no global mutable state, except the allocator that
+ *    ll_alloc_set installs (for tests and embedders, set before anything
+ *    else).
  */
 #ifndef LL_COMMON_H
 #define LL_COMMON_H
@@ -16,20 +28,28 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "base/ll_alloc.h"
+
 #define LL_MAX_MODES 8 /* most modes a tensor may have */
 
-enum ll_status {
-	LL_OK = 0,
-	LL_ENOMEM = -1,    /* allocation failed or size overflows */
-	LL_EIO = -2,       /* open/read/write/rename failed */
-	LL_EFORMAT = -3,   /* file is truncated, garbled or unsupported */
-	LL_EINVAL = -4,    /* bad argument or option value */
-	LL_ESHAPE = -5,    /* shapes do not agree, or a mode is empty */
-	LL_ENUMERIC = -6,  /* NaN/Inf where not allowed, or breakdown */
-	LL_ELAPACK = -7,   /* LAPACK returned info != 0 and no fallback */
-	LL_ECANCELED = -8, /* the progress callback asked to stop */
-	LL_ENOTSUP = -9    /* valid input we deliberately do not handle */
-};
+/* Every status once: X(name, value, message).  The map generates enum
+ * ll_status, ll_strerror() (the message) and ll_status_name() (the name),
+ * as libuv's UV_ERRNO_MAP does; a new code is one line here. */
+#define LL_STATUS_MAP(X)                                                                        \
+	X(LL_OK, 0, "success")                                                                  \
+	X(LL_ENOMEM, -1, "out of memory")       /* allocation failed or size overflows */       \
+	X(LL_EIO, -2, "input/output error")     /* open/read/write/rename failed */             \
+	X(LL_EFORMAT, -3, "bad file format")    /* file is truncated, garbled or unsupported */ \
+	X(LL_EINVAL, -4, "invalid argument")    /* bad argument or option value */              \
+	X(LL_ESHAPE, -5, "shape mismatch")      /* shapes do not agree, or a mode is empty */   \
+	X(LL_ENUMERIC, -6, "numerical problem") /* NaN/Inf where not allowed, or breakdown */   \
+	X(LL_ELAPACK, -7, "LAPACK failure")     /* LAPACK returned info != 0 and no fallback */ \
+	X(LL_ECANCELED, -8, "canceled")         /* the progress callback asked to stop */       \
+	X(LL_ENOTSUP, -9, "not supported")      /* valid input we deliberately do not handle */
+
+#define LL_STATUS_ENUM_(name, value, msg) name = value,
+enum ll_status { LL_STATUS_MAP(LL_STATUS_ENUM_) };
+#undef LL_STATUS_ENUM_
 
 #define LL_ERRMSG_MAX 512
 
@@ -51,15 +71,15 @@ int ll_err_prefix(ll_err *err, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)))
 #endif
 	;
+/* The one out-of-memory message: ll_err_set(err, LL_ENOMEM, "out of
+ * memory"), so `return ll_err_oom(err);`.  Where the size or the object
+ * helps, say it instead ("cp: out of memory for the SVD init"). */
+int ll_err_oom(ll_err *err);
 void ll_err_clear(ll_err *err);
+/* The message of a status ("out of memory"), or "unknown error". */
 const char *ll_strerror(int code);
-
-/* Checked allocation: NULL on failure or when n*size overflows.
- * Memory comes from malloc/calloc; release it with free(). */
-void *ll_malloc_array(size_t n, size_t size);
-void *ll_calloc_array(size_t n, size_t size);
-/* a*b into *out; returns 0 on overflow */
-int ll_mul_ok(size_t a, size_t b, size_t *out);
+/* The name of a status ("LL_ENOMEM"), or "LL_UNKNOWN". */
+const char *ll_status_name(int code);
 
 /* Progress reporting for long work.  Return non-zero from the callback to
  * cancel: the running routine then returns LL_ECANCELED. */
@@ -73,6 +93,10 @@ typedef int (*ll_progress_fn)(void *ud, const ll_progress *p);
 /* Index of s in names[0..n-1], or -1.  Case-insensitive, and '_' matches
  * '-' ("CP_ALS" finds "cp-als"): option and session values share it. */
 int ll_name_lookup(const char *const *names, int n, const char *s);
+
+/* qsort comparator for doubles, ascending (a NaN compares equal to
+ * anything, as (x > y) - (x < y) gives). */
+int ll_cmp_double(const void *a, const void *b);
 
 /* Monotonic wall-clock seconds. */
 double ll_now(void);

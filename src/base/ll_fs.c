@@ -10,7 +10,7 @@
 char *ll_path_join(const char *dir, const char *name)
 {
 	size_t a = strlen(dir), b = strlen(name);
-	char *p = malloc(a + b + 2);
+	char *p = ll_malloc(a + b + 2);
 	if (!p)
 		return NULL;
 	memcpy(p, dir, a);
@@ -26,8 +26,8 @@ int ll_afile_open(ll_afile *af, const char *path, ll_err *err)
 	int fd;
 
 	memset(af, 0, sizeof *af);
-	af->path = strdup(path);
-	af->tmp = malloc(n + 12);
+	af->path = ll_strdup(path);
+	af->tmp = ll_malloc(n + 12);
 	if (!af->path || !af->tmp) {
 		ll_afile_abort(af);
 		return ll_err_set(err, LL_ENOMEM, "%s: out of memory", path);
@@ -37,7 +37,7 @@ int ll_afile_open(ll_afile *af, const char *path, ll_err *err)
 	fd = mkstemp(af->tmp);
 	if (fd < 0) {
 		int e = errno;
-		free(af->tmp);
+		ll_free(af->tmp);
 		af->tmp = NULL;
 		ll_afile_abort(af);
 		return ll_err_set(err, LL_EIO, "%s: cannot create: %s", path, strerror(e));
@@ -59,10 +59,10 @@ int ll_afile_open_in(ll_afile *af, const char *dir, const char *name, ll_err *er
 	char *p = ll_path_join(dir, name);
 	if (!p) {
 		memset(af, 0, sizeof *af);
-		return ll_err_set(err, LL_ENOMEM, "out of memory");
+		return ll_err_oom(err);
 	}
 	int rc = ll_afile_open(af, p, err);
-	free(p);
+	ll_free(p);
 	return rc;
 }
 
@@ -93,8 +93,8 @@ int ll_afile_commit(ll_afile *af, ll_err *err)
 		ll_afile_abort(af);
 		return LL_EIO;
 	}
-	free(af->tmp);
-	free(af->path);
+	ll_free(af->tmp);
+	ll_free(af->path);
 	af->tmp = af->path = NULL;
 	return LL_OK;
 }
@@ -105,8 +105,8 @@ void ll_afile_abort(ll_afile *af)
 		fclose(af->fp);
 	if (af->tmp)
 		unlink(af->tmp);
-	free(af->tmp);
-	free(af->path);
+	ll_free(af->tmp);
+	ll_free(af->path);
 	memset(af, 0, sizeof *af);
 }
 
@@ -123,9 +123,9 @@ int ll_read_file(const char *path, size_t max, char **out, size_t *outlen, ll_er
 	for (;;) {
 		if (len + 1 >= cap) {
 			size_t nc = cap ? 2 * cap : 65536;
-			char *nb = nc > cap ? realloc(buf, nc) : NULL;
+			char *nb = nc > cap ? ll_realloc(buf, nc) : NULL;
 			if (!nb) {
-				free(buf);
+				ll_free(buf);
 				fclose(fp);
 				return ll_err_set(err, LL_ENOMEM, "%s: out of memory after %zu bytes", path, len);
 			}
@@ -135,7 +135,7 @@ int ll_read_file(const char *path, size_t max, char **out, size_t *outlen, ll_er
 		size_t got = fread(buf + len, 1, cap - len - 1, fp);
 		len += got;
 		if (max && len > max) {
-			free(buf);
+			ll_free(buf);
 			fclose(fp);
 			return ll_err_set(err, LL_EFORMAT, "%s: larger than %zu bytes", path, max);
 		}
@@ -144,7 +144,7 @@ int ll_read_file(const char *path, size_t max, char **out, size_t *outlen, ll_er
 	}
 	if (ferror(fp)) {
 		int e = errno;
-		free(buf);
+		ll_free(buf);
 		fclose(fp);
 		return ll_err_set(err, LL_EIO, "%s: read failed: %s", path, strerror(e));
 	}
@@ -157,11 +157,11 @@ int ll_read_file(const char *path, size_t max, char **out, size_t *outlen, ll_er
 
 int ll_mkdirs(const char *path, ll_err *err)
 {
-	char *p = strdup(path);
+	char *p = ll_strdup(path);
 	struct stat st;
 
 	if (!p)
-		return ll_err_set(err, LL_ENOMEM, "out of memory");
+		return ll_err_oom(err);
 	for (char *s = p + 1;; s++) {
 		if (*s == '/' || *s == '\0') {
 			char c = *s;
@@ -169,7 +169,7 @@ int ll_mkdirs(const char *path, ll_err *err)
 			if (mkdir(p, 0755) != 0 && errno != EEXIST) {
 				int e = errno;
 				ll_err_set(err, LL_EIO, "%s: cannot create directory: %s", p, strerror(e));
-				free(p);
+				ll_free(p);
 				return LL_EIO;
 			}
 			*s = c;
@@ -178,10 +178,10 @@ int ll_mkdirs(const char *path, ll_err *err)
 		}
 	}
 	if (stat(path, &st) != 0 || !S_ISDIR(st.st_mode)) {
-		free(p);
+		ll_free(p);
 		return ll_err_set(err, LL_EIO, "%s: not a directory", path);
 	}
-	free(p);
+	ll_free(p);
 	return LL_OK;
 }
 
@@ -201,8 +201,8 @@ int ll_rmtree(const char *path, ll_err *err)
 			if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
 				continue;
 			char *sub = ll_path_join(path, de->d_name);
-			rc = sub ? ll_rmtree(sub, err) : ll_err_set(err, LL_ENOMEM, "out of memory");
-			free(sub);
+			rc = sub ? ll_rmtree(sub, err) : ll_err_oom(err);
+			ll_free(sub);
 		}
 		closedir(d);
 		if (rc != LL_OK)

@@ -19,14 +19,16 @@ typedef struct ll_afile {
 	char *tmp;        /* temporary path (owned) */
 } ll_afile;
 
+/* On failure: *af is zeroed and no temporary file is left. */
 int ll_afile_open(ll_afile *af, const char *path, ll_err *err);
 /* ll_afile_open of dir/name. */
 int ll_afile_open_in(ll_afile *af, const char *dir, const char *name, ll_err *err);
 int ll_afile_commit(ll_afile *af, ll_err *err);
 void ll_afile_abort(ll_afile *af);
 
-/* Read a whole file into *buf (malloc'd, NUL-terminated after *len bytes;
- * caller frees).  max > 0 refuses larger files with LL_EFORMAT. */
+/* Read a whole file into *buf (NUL-terminated after *len bytes; the
+ * caller frees it with ll_free).  max > 0 refuses larger files with
+ * LL_EFORMAT.  On failure: *buf is NULL and *len 0. */
 int ll_read_file(const char *path, size_t max, char **buf, size_t *len, ll_err *err);
 
 /* mkdir -p; an existing directory is fine. */
@@ -34,7 +36,8 @@ int ll_mkdirs(const char *path, ll_err *err);
 /* rm -r: remove path and everything below it (symlinks are removed, not
  * followed).  A path that does not exist is fine. */
 int ll_rmtree(const char *path, ll_err *err);
-/* Join dir and name into a newly malloc'd string (caller frees). */
+/* Join dir and name into a new string (free it with ll_free), or NULL
+ * when out of memory. */
 char *ll_path_join(const char *dir, const char *name);
 
 #endif

@@ -29,13 +29,13 @@ void ll_csv_data_free(ll_csv_data *d)
 	ll_tensor_free(&d->X);
 	for (int m = 0; m < 3; m++) {
 		for (size_t i = 0; d->names[m] && d->names[m][i]; i++)
-			free(d->names[m][i]);
-		free(d->names[m]);
+			ll_free(d->names[m][i]);
+		ll_free(d->names[m]);
 	}
-	free(d->labels);
+	ll_free(d->labels);
 	for (size_t i = 0; i < d->nlabel_names; i++)
-		free(d->label_names[i]);
-	free(d->label_names);
+		ll_free(d->label_names[i]);
+	ll_free(d->label_names);
 	memset(d, 0, sizeof *d);
 }
 
@@ -51,9 +51,9 @@ typedef struct strtab {
 static void strtab_free(strtab *t)
 {
 	for (size_t i = 0; i < t->n; i++)
-		free(t->s[i]);
-	free(t->s);
-	free(t->slot);
+		ll_free(t->s[i]);
+	ll_free(t->s);
+	ll_free(t->slot);
 	memset(t, 0, sizeof *t);
 }
 
@@ -79,7 +79,7 @@ static int strtab_grow(strtab *t)
 			h = (h + 1) & (ns - 1);
 		slot[h] = i;
 	}
-	free(t->slot);
+	ll_free(t->slot);
 	t->slot = slot;
 	t->nslot = ns;
 	return LL_OK;
@@ -99,13 +99,13 @@ static size_t strtab_intern(strtab *t, const char *s)
 	}
 	if (t->n == t->cap) {
 		size_t nc = t->cap ? 2 * t->cap : 16;
-		char **ns = ll_mul_ok(nc, sizeof *ns, &(size_t){0}) ? realloc(t->s, nc * sizeof *ns) : NULL;
+		char **ns = ll_mul_ok(nc, sizeof *ns, &(size_t){0}) ? ll_realloc(t->s, nc * sizeof *ns) : NULL;
 		if (!ns)
 			return NOPE;
 		t->s = ns;
 		t->cap = nc;
 	}
-	char *copy = strdup(s);
+	char *copy = ll_strdup(s);
 	if (!copy)
 		return NOPE;
 	t->s[t->n] = copy;
@@ -129,8 +129,8 @@ typedef struct reader {
 
 static void reader_free(reader *r)
 {
-	free(r->scratch);
-	free(r->f);
+	ll_free(r->scratch);
+	ll_free(r->f);
 }
 
 /* Next non-blank, non-comment line into [*s, *s + *n); 0 at end. */
@@ -193,7 +193,7 @@ static int split(reader *r, const char *s, size_t n, ll_err *err)
 	int ws = r->delim == ' ';
 
 	if (n + 1 > r->scap) {
-		char *ns = realloc(r->scratch, n + 1);
+		char *ns = ll_realloc(r->scratch, n + 1);
 		if (!ns)
 			return ll_err_set(err, LL_ENOMEM, "%s:%zu: out of memory", r->name, r->line);
 		r->scratch = ns;
@@ -208,7 +208,7 @@ static int split(reader *r, const char *s, size_t n, ll_err *err)
 			break;
 		if (r->nf == r->fcap) {
 			size_t nc = r->fcap ? 2 * r->fcap : 16;
-			char **nf = realloc(r->f, nc * sizeof *nf);
+			char **nf = ll_realloc(r->f, nc * sizeof *nf);
 			if (!nf)
 				return ll_err_set(err, LL_ENOMEM, "%s:%zu: out of memory", r->name, r->line);
 			r->f = nf;
@@ -306,7 +306,7 @@ static int read_matrix(reader *r, const char *first, size_t flen, ll_csv_data *d
 		if (!d->names[1])
 			return ll_err_set(err, LL_ENOMEM, "%s: out of memory", r->name);
 		for (size_t j = 0; j < ncols; j++)
-			if (!(d->names[1][j] = strdup(r->f[j])))
+			if (!(d->names[1][j] = ll_strdup(r->f[j])))
 				return ll_err_set(err, LL_ENOMEM, "%s: out of memory", r->name);
 	}
 	for (int have = !header; have || next_line(r, &s, &n); have = 0) {
@@ -328,7 +328,7 @@ static int read_matrix(reader *r, const char *first, size_t flen, ll_csv_data *d
 			}
 			if (nv)
 				memcpy(nvp, v, nv * sizeof(double));
-			free(v);
+			ll_free(v);
 			v = nvp;
 			cap = nc;
 		}
@@ -352,10 +352,10 @@ static int read_matrix(reader *r, const char *first, size_t flen, ll_csv_data *d
 		d->n_missing += isnan(v[i]) ? 1 : 0;
 	d->n_rows = nrows;
 	d->layout = LL_CSV_MATRIX;
-	free(v);
+	ll_free(v);
 	return LL_OK;
 fail:
-	free(v);
+	ll_free(v);
 	return rc;
 }
 
@@ -408,16 +408,23 @@ static size_t index_map(strtab *t, size_t *map, char ***names)
 			map[i] = i;
 		nidx = t->n;
 	}
-	free(k);
-	*names = ll_calloc_array(nidx + 1, sizeof(char *));
-	if (!*names)
+	ll_free(k);
+	char **nm = ll_calloc_array(nidx + 1, sizeof(char *));
+	if (!nm)
 		return 0;
 	/* the text of an index: its first appearance (the lowest id) */
 	for (size_t i = t->n; i-- > 0;) {
-		free((*names)[map[i]]);
-		if (!((*names)[map[i]] = strdup(t->s[i])))
+		ll_free(nm[map[i]]);
+		if (!(nm[map[i]] = ll_strdup(t->s[i]))) {
+			/* filled from the end: free them all, not up to the
+			 * first NULL as ll_csv_data_free would */
+			for (size_t j = 0; j < nidx; j++)
+				ll_free(nm[j]);
+			ll_free(nm);
 			return 0;
+		}
 	}
+	*names = nm;
 	return nidx;
 }
 
@@ -480,7 +487,7 @@ static int read_long(reader *r, const char *s, size_t n, const ll_csv_opts *o,
 			}
 			if (nrows)
 				memcpy(nr, rows, nrows * sizeof *nr);
-			free(rows);
+			ll_free(rows);
 			rows = nr;
 			cap = nc;
 		}
@@ -573,7 +580,7 @@ static int read_long(reader *r, const char *s, size_t n, const ll_csv_opts *o,
 				goto out;
 			}
 			for (size_t i = 0; i < ctab.n; i++, d->nlabel_names++)
-				if (!(d->label_names[i] = strdup(ctab.s[i]))) {
+				if (!(d->label_names[i] = ll_strdup(ctab.s[i]))) {
 					rc = ll_err_set(err, LL_ENOMEM, "%s: out of memory", r->name);
 					goto out;
 				}
@@ -610,13 +617,13 @@ static int read_long(reader *r, const char *s, size_t n, const ll_csv_opts *o,
 out:
 	for (int m = 0; m < 3; m++) {
 		strtab_free(&tab[m]);
-		free(map[m]);
+		ll_free(map[m]);
 	}
 	strtab_free(&ctab);
-	free(rows);
-	free(seen);
-	free(tline);
-	free(cond_label);
+	ll_free(rows);
+	ll_free(seen);
+	ll_free(tline);
+	ll_free(cond_label);
 	return rc;
 }
 
@@ -690,7 +697,7 @@ int ll_csv_read(const char *path, const ll_csv_opts *o, ll_csv_data *d, ll_err *
 	if ((rc = ll_read_file(path, 0, &buf, &len, err)) != LL_OK)
 		return rc;
 	rc = parse(buf, len, path, o, d, err);
-	free(buf);
+	ll_free(buf);
 	if (rc != LL_OK)
 		ll_csv_data_free(d);
 	return rc;

@@ -73,10 +73,11 @@ typedef struct ll_csv_data {
 } ll_csv_data;
 
 void ll_csv_opts_default(ll_csv_opts *o);
-/* Read path; d is initialised here (free with ll_csv_data_free, also after
- * an error).  o may be NULL (defaults). */
+/* Read path into d (free it with ll_csv_data_free).  o may be NULL
+ * (defaults).  On failure: *d is zeroed and holds nothing to free. */
 int ll_csv_read(const char *path, const ll_csv_opts *o, ll_csv_data *d, ll_err *err);
-/* The same from a NUL-terminated string; name is used in messages. */
+/* The same from a NUL-terminated string; name is used in messages.
+ * On failure: as ll_csv_read. */
 int ll_csv_read_text(const char *text, const char *name, const ll_csv_opts *o,
 		     ll_csv_data *d, ll_err *err);
 void ll_csv_data_free(ll_csv_data *d);

@@ -2,15 +2,19 @@
  * ll_idx.c - IDX files (the MNIST format), raw or gzip-compressed.
  *
  * Layout: 0x00 0x00, a type byte, ndim, then ndim big-endian uint32 dims
- * and the big-endian data in C order.  zlib's gz* functions read gzip and
- * raw files alike ("transparent" mode), decompressing straight into the
- * caller's buffer, so ll_idx_read_u8 makes one allocation for MNIST.
+ * and the big-endian data in C order.  A gzip file (told by its magic
+ * bytes) is inflated through a z_stream whose allocations go through the
+ * hook (io/ll_zlib.h), straight into the caller's buffer, so
+ * ll_idx_read_u8 makes one allocation for MNIST besides zlib's window and
+ * the input buffer.  Like zlib's gzread, concatenated gzip members are
+ * read as one stream and bytes after the last member are ignored.
  */
-#include "io/ll_npy.h"
+#include "io/ll_idx.h"
+
 #include "base/ll_fs.h"
+#include "io/ll_zlib.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,7 +26,6 @@
 #define IDX_CHUNK_ITEMS 16384
 #define IDX_GZBUF (256 * 1024)
 #define IDX_MAX_RATIO 1032 /* deflate cannot expand more than this */
-#define IDX_READ_MAX (1u << 30)
 
 typedef struct idx_type {
 	unsigned char code;
@@ -45,9 +48,16 @@ static const idx_type *idx_type_of(unsigned code)
 }
 
 typedef struct idx_file {
-	gzFile gz;
+	FILE *fp;
 	const char *path;
 	int compressed;
+	z_stream zs;        /* compressed: the inflater (live if in != NULL) */
+	unsigned char *in;  /* compressed: IDX_GZBUF bytes of input */
+	int zend;           /* compressed: the last member has ended */
+	int zerr;           /* what stopped reading: Z_OK, Z_ERRNO (eno), Z_DATA_ERROR
+			     * (zmsg), Z_MEM_ERROR or Z_BUF_ERROR (input ended early) */
+	int eno;
+	char zmsg[64];
 	uint64_t fsize;
 	const idx_type *ty;
 	size_t count, nbytes, got;
@@ -84,16 +94,14 @@ static void convert_be(const unsigned char *src, size_t n, const idx_type *ty, d
 	}
 }
 
-/* A one-line message for a short or failed gzread. */
+/* A one-line message for a short or failed read. */
 static int idx_read_error(idx_file *f, const char *what, ll_err *err)
 {
-	int zerr = Z_OK;
-	const char *msg = gzerror(f->gz, &zerr);
-	if (zerr == Z_ERRNO)
-		return ll_err_set(err, LL_EIO, "%s: read failed: %s", f->path, strerror(errno));
-	if (zerr == Z_DATA_ERROR)
-		return ll_err_set(err, LL_EFORMAT, "%s: corrupt gzip data (%s)", f->path, msg);
-	if (zerr == Z_MEM_ERROR)
+	if (f->zerr == Z_ERRNO)
+		return ll_err_set(err, LL_EIO, "%s: read failed: %s", f->path, strerror(f->eno));
+	if (f->zerr == Z_DATA_ERROR)
+		return ll_err_set(err, LL_EFORMAT, "%s: corrupt gzip data (%s)", f->path, f->zmsg);
+	if (f->zerr == Z_MEM_ERROR)
 		return ll_err_set(err, LL_ENOMEM, "%s: out of memory", f->path);
 	if (what)
 		return ll_err_set(err, LL_EFORMAT, "%s: %s", f->path, what);
@@ -101,28 +109,94 @@ static int idx_read_error(idx_file *f, const char *what, ll_err *err)
 			  f->path, f->nbytes, f->got);
 }
 
-/* Read exactly n bytes (or fewer at end of data, reported by the caller). */
+/* Top the compressed input up to at least `need` bytes (fewer at the end
+ * of the file); -1 on a read error. */
+static int gz_fill(idx_file *f, size_t need)
+{
+	z_stream *zs = &f->zs;
+	if (zs->avail_in >= need)
+		return 0;
+	memmove(f->in, zs->next_in ? zs->next_in : f->in, zs->avail_in);
+	zs->next_in = f->in;
+	while (zs->avail_in < need) {
+		size_t got = fread(f->in + zs->avail_in, 1, IDX_GZBUF - zs->avail_in, f->fp);
+		if (got == 0) {
+			if (ferror(f->fp)) {
+				f->eno = errno;
+				f->zerr = Z_ERRNO;
+				return -1;
+			}
+			break;
+		}
+		zs->avail_in += (uInt)got;
+	}
+	return 0;
+}
+
+static int gz_read(idx_file *f, unsigned char *p, size_t n, size_t *got)
+{
+	z_stream *zs = &f->zs;
+	while (n && !f->zend) {
+		if (gz_fill(f, 1) != 0)
+			return -1;
+		if (zs->avail_in == 0) {
+			f->zerr = Z_BUF_ERROR; /* the file ends inside the stream */
+			return -1;
+		}
+		uInt want = n > UINT_MAX ? UINT_MAX : (uInt)n;
+		zs->next_out = p;
+		zs->avail_out = want;
+		int zr = inflate(zs, Z_NO_FLUSH);
+		size_t made = want - zs->avail_out;
+		*got += made;
+		p += made;
+		n -= made;
+		if (zr == Z_STREAM_END) {
+			/* another gzip member may follow, as gzread reads it */
+			if (gz_fill(f, 2) != 0)
+				return -1;
+			if (zs->avail_in >= 2 && zs->next_in[0] == 0x1f && zs->next_in[1] == 0x8b)
+				inflateReset(zs);
+			else
+				f->zend = 1;
+		} else if (zr == Z_MEM_ERROR) {
+			f->zerr = Z_MEM_ERROR;
+			return -1;
+		} else if (zr != Z_OK && zr != Z_BUF_ERROR) {
+			f->zerr = Z_DATA_ERROR;
+			snprintf(f->zmsg, sizeof f->zmsg, "%s", zs->msg ? zs->msg : "error");
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* Read n bytes; fewer at the end of the data (*got says how many).  -1
+ * on an error, which f->zerr names. */
 static int idx_read(idx_file *f, void *buf, size_t n, size_t *got)
 {
-	unsigned char *p = buf;
 	*got = 0;
-	while (n) {
-		unsigned want = n > IDX_READ_MAX ? IDX_READ_MAX : (unsigned)n;
-		int r = gzread(f->gz, p, want);
-		if (r <= 0)
-			return r < 0 ? -1 : 0;
-		*got += (size_t)r;
-		p += r;
-		n -= (size_t)r;
+	if (f->compressed)
+		return gz_read(f, buf, n, got);
+	*got = fread(buf, 1, n, f->fp);
+	if (*got < n && ferror(f->fp)) {
+		f->eno = errno;
+		f->zerr = Z_ERRNO;
+		return -1;
 	}
 	return 0;
 }
 
 static void idx_close(idx_file *f)
 {
-	if (f->gz)
-		gzclose(f->gz);
-	f->gz = NULL;
+	if (f->in) {
+		inflateEnd(&f->zs);
+		ll_free(f->in);
+		f->in = NULL;
+	}
+	if (f->fp)
+		fclose(f->fp);
+	f->fp = NULL;
 }
 
 /* Open, parse the header into info, check the claimed size is possible. */
@@ -131,30 +205,37 @@ static int idx_open(idx_file *f, const char *path, ll_array_info *info, ll_err *
 	unsigned char h[4 + 4 * 255], m[2];
 	struct stat st;
 	size_t got, hl;
-	int fd, ndim;
+	int ndim;
 
 	memset(f, 0, sizeof *f);
 	memset(info, 0, sizeof *info);
 	f->path = path;
-	fd = open(path, O_RDONLY);
-	if (fd < 0)
+	f->fp = fopen(path, "rb");
+	if (!f->fp)
 		return ll_err_set(err, LL_EIO, "%s: cannot open: %s", path, strerror(errno));
-	if (fstat(fd, &st) != 0 || S_ISDIR(st.st_mode)) {
+	if (fstat(fileno(f->fp), &st) != 0 || S_ISDIR(st.st_mode)) {
 		int e = S_ISDIR(st.st_mode) ? EISDIR : errno;
-		close(fd);
+		idx_close(f);
 		return ll_err_set(err, LL_EIO, "%s: cannot read: %s", path, strerror(e));
 	}
 	f->fsize = (uint64_t)st.st_size;
-	f->compressed = pread(fd, m, 2, 0) == 2 && m[0] == 0x1f && m[1] == 0x8b;
-	f->gz = gzdopen(fd, "rb");
-	if (!f->gz) {
-		close(fd);
-		return ll_err_set(err, LL_ENOMEM, "%s: out of memory", path);
+	/* pread leaves the stream where it is: nothing has been read yet */
+	f->compressed = pread(fileno(f->fp), m, 2, 0) == 2 && m[0] == 0x1f && m[1] == 0x8b;
+	if (f->compressed) {
+		ll_zstream_init(&f->zs);
+		f->in = ll_malloc(IDX_GZBUF);
+		/* 15 + 16: a gzip wrapper */
+		if (!f->in || inflateInit2(&f->zs, 15 + 16) != Z_OK) {
+			ll_free(f->in);
+			f->in = NULL;
+			idx_close(f);
+			return ll_err_set(err, LL_ENOMEM, "%s: out of memory", path);
+		}
 	}
-	gzbuffer(f->gz, IDX_GZBUF);
 	if (idx_read(f, h, 4, &got) != 0 || got < 4) {
-		int rc = got == 0 && !f->compressed ? ll_err_set(err, LL_EFORMAT, "%s: not an IDX file (empty)", path)
-						    : idx_read_error(f, "truncated IDX header", err);
+		int rc = got == 0 && !f->compressed && f->zerr == Z_OK
+				 ? ll_err_set(err, LL_EFORMAT, "%s: not an IDX file (empty)", path)
+				 : idx_read_error(f, "truncated IDX header", err);
 		idx_close(f);
 		return rc;
 	}
@@ -212,15 +293,15 @@ static int idx_open(idx_file *f, const char *path, ll_array_info *info, ll_err *
 	return LL_OK;
 }
 
-/* After the data: make zlib read to the end of the gzip member, so a cut
- * or corrupt trailer (CRC, length) is noticed.  Extra bytes are ignored,
- * as for .npy. */
+/* After the data: read on to the end of the gzip member, so a cut or
+ * corrupt trailer (CRC, length) is noticed.  Extra bytes are ignored, as
+ * for .npy. */
 static int idx_finish(idx_file *f, ll_err *err)
 {
 	unsigned char b;
-	int zerr = Z_OK;
-	if (gzread(f->gz, &b, 1) < 0 || (gzerror(f->gz, &zerr), zerr != Z_OK)) {
-		if (zerr == Z_BUF_ERROR)
+	size_t got;
+	if (f->compressed && idx_read(f, &b, 1, &got) != 0) {
+		if (f->zerr == Z_BUF_ERROR)
 			return ll_err_set(err, LL_EFORMAT, "%s: truncated gzip stream", f->path);
 		return idx_read_error(f, NULL, err);
 	}
@@ -246,7 +327,7 @@ int ll_idx_read(const char *path, ll_tensor *t, ll_array_info *info, ll_err *err
 		ll_err_prefix(err, "%s", path);
 		goto out;
 	}
-	raw = malloc((size_t)IDX_CHUNK_ITEMS * (size_t)f.ty->size);
+	raw = ll_malloc((size_t)IDX_CHUNK_ITEMS * (size_t)f.ty->size);
 	if (!raw) {
 		rc = ll_err_set(err, LL_ENOMEM, "%s: out of memory", path);
 		goto out;
@@ -264,7 +345,7 @@ int ll_idx_read(const char *path, ll_tensor *t, ll_array_info *info, ll_err *err
 	}
 	rc = idx_finish(&f, err);
 out:
-	free(raw);
+	ll_free(raw);
 	idx_close(&f);
 	if (rc != LL_OK)
 		ll_tensor_free(t);
@@ -288,7 +369,7 @@ int ll_idx_read_u8(const char *path, unsigned char **data, ll_array_info *info, 
 		idx_close(&f);
 		return ll_err_set(err, LL_EFORMAT, "%s: IDX data type is %s, not u1", path, f.ty->dtype);
 	}
-	buf = malloc(f.nbytes ? f.nbytes : 1);
+	buf = ll_malloc(f.nbytes ? f.nbytes : 1);
 	if (!buf) {
 		idx_close(&f);
 		return ll_err_set(err, LL_ENOMEM, "%s: out of memory for %zu bytes", path, f.nbytes);
@@ -299,7 +380,7 @@ int ll_idx_read_u8(const char *path, unsigned char **data, ll_array_info *info, 
 		rc = idx_finish(&f, err);
 	idx_close(&f);
 	if (rc != LL_OK) {
-		free(buf);
+		ll_free(buf);
 		return rc;
 	}
 	*data = buf;
@@ -366,7 +447,7 @@ int ll_idx_write_u8(const char *path, const unsigned char *data, int ndim,
 			fwrite(data, 1, count, af.fp);
 	} else {
 		z_stream zs;
-		memset(&zs, 0, sizeof zs);
+		ll_zstream_init(&zs);
 		/* 15 + 16: a gzip wrapper rather than zlib's */
 		if (deflateInit2(&zs, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK) {
 			ll_afile_abort(&af);

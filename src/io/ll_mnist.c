@@ -7,14 +7,14 @@
 #include <sys/stat.h>
 
 #include "base/ll_fs.h"
-#include "io/ll_npy.h"
+#include "io/ll_idx.h"
 
 void ll_mnist_free(ll_mnist *ds)
 {
 	if (!ds)
 		return;
-	free(ds->x);
-	free(ds->y);
+	ll_free(ds->x);
+	ll_free(ds->y);
 	memset(ds, 0, sizeof *ds);
 }
 
@@ -93,8 +93,8 @@ int ll_mnist_load_files(ll_mnist *ds, const char *images_path,
 		ds->x[i] = (float)img[i] / 255.0f;
 	memcpy(ds->y, lab, ds->n);
 out:
-	free(img);
-	free(lab);
+	ll_free(img);
+	ll_free(lab);
 	return rc;
 }
 
@@ -104,14 +104,15 @@ static int file_exists(const char *path)
 	return stat(path, &st) == 0 && S_ISREG(st.st_mode);
 }
 
-/* First existing file among the naming schemes, or NULL; *tried lists
- * what was looked for. */
-static char *find_file(const char *dir, const char *split, const char *kind,
-		       char *tried, size_t ntried)
+/* The first existing file among the naming schemes into *path (NULL if
+ * none; *tried then lists what was looked for).  LL_ENOMEM or LL_OK. */
+static int find_file(const char *dir, const char *split, const char *kind, char **path,
+		     char *tried, size_t ntried)
 {
 	const char *prefixes[3];
 	size_t np = 0;
 
+	*path = NULL;
 	if (!strcmp(split, "train")) {
 		prefixes[np++] = "train";
 	} else {
@@ -124,17 +125,19 @@ static char *find_file(const char *dir, const char *split, const char *kind,
 		for (int gz = 1; gz >= 0; gz--) {
 			char name[96];
 			snprintf(name, sizeof name, "%s-%s-ubyte%s", prefixes[p], kind, gz ? ".gz" : "");
-			char *path = ll_path_join(dir, name);
-			if (!path)
-				return NULL;
-			if (file_exists(path))
-				return path;
-			free(path);
+			char *cand = ll_path_join(dir, name);
+			if (!cand)
+				return LL_ENOMEM;
+			if (file_exists(cand)) {
+				*path = cand;
+				return LL_OK;
+			}
+			ll_free(cand);
 		}
 		snprintf(tried + strlen(tried), ntried - strlen(tried), "%s%s-%s-ubyte[.gz]",
 			 p ? ", " : "", prefixes[p], kind);
 	}
-	return NULL;
+	return LL_OK;
 }
 
 int ll_mnist_load(ll_mnist *ds, const char *dir, const char *split, ll_err *err)
@@ -152,17 +155,21 @@ int ll_mnist_load(ll_mnist *ds, const char *dir, const char *split, ll_err *err)
 		return ll_err_set(err, LL_EINVAL, "mnist: no data directory given");
 	if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode))
 		return ll_err_set(err, LL_EIO, "%s: no such directory", dir);
-	images = find_file(dir, split, "images-idx3", tried, sizeof tried);
+	if (find_file(dir, split, "images-idx3", &images, tried, sizeof tried) != LL_OK)
+		return ll_err_oom(err);
 	if (!images)
 		return ll_err_set(err, LL_EIO, "%s: no %s images (looked for %s)", dir, split, tried);
-	labels = find_file(dir, split, "labels-idx1", tried, sizeof tried);
+	if (find_file(dir, split, "labels-idx1", &labels, tried, sizeof tried) != LL_OK) {
+		ll_free(images);
+		return ll_err_oom(err);
+	}
 	if (!labels) {
-		free(images);
+		ll_free(images);
 		return ll_err_set(err, LL_EIO, "%s: no %s labels (looked for %s)", dir, split, tried);
 	}
 	rc = ll_mnist_load_files(ds, images, labels, err);
-	free(images);
-	free(labels);
+	ll_free(images);
+	ll_free(labels);
 	return rc;
 }
 

@@ -1,6 +1,5 @@
 /*
- * ll_npy.c - NumPy .npy reading and writing, and ll_array_read, which picks
- * the reader by the file's magic bytes.
+ * ll_npy.c - NumPy .npy reading and writing.
  *
  * The header is a Python dict literal; we parse exactly the subset NumPy
  * writes (and old writers wrote): string keys in any order, a dtype string,
@@ -378,17 +377,17 @@ static int npy_load(npy_src *s, const char *name, ll_tensor *t, ll_array_info *i
 				  name, hlen, NPY_HEADER_MAX);
 	if (hlen == 0)
 		return ll_err_set(err, LL_EFORMAT, "%s: malformed .npy header: length is 0", name);
-	hdr = malloc(hlen);
+	hdr = ll_malloc(hlen);
 	if (!hdr)
 		return ll_err_set(err, LL_ENOMEM, "%s: out of memory", name);
 	got = src_read(s, hdr, hlen);
 	if (got != hlen) {
-		free(hdr);
+		ll_free(hdr);
 		return ll_err_set(err, LL_EFORMAT, "%s: truncated: header length is %zu bytes, file has %zu",
 				  name, hlen, got);
 	}
 	rc = parse_header(hdr, hlen, name, &info, &ty, err);
-	free(hdr);
+	ll_free(hdr);
 	if (rc != LL_OK)
 		return rc;
 	if (info_out)
@@ -413,9 +412,9 @@ static int npy_load(npy_src *s, const char *name, ll_tensor *t, ll_array_info *i
 		return rc;
 	}
 
-	raw = malloc((size_t)NPY_CHUNK_ITEMS * (size_t)ty.size);
+	raw = ll_malloc((size_t)NPY_CHUNK_ITEMS * (size_t)ty.size);
 	if (info.fortran_order && nmodes > 1)
-		tmp = malloc(NPY_CHUNK_ITEMS * sizeof *tmp);
+		tmp = ll_malloc(NPY_CHUNK_ITEMS * sizeof *tmp);
 	if (!raw || (info.fortran_order && nmodes > 1 && !tmp)) {
 		rc = ll_err_set(err, LL_ENOMEM, "%s: out of memory", name);
 		goto fail;
@@ -454,12 +453,12 @@ static int npy_load(npy_src *s, const char *name, ll_tensor *t, ll_array_info *i
 		}
 		done += n;
 	}
-	free(raw);
-	free(tmp);
+	ll_free(raw);
+	ll_free(tmp);
 	return LL_OK;
 fail:
-	free(raw);
-	free(tmp);
+	ll_free(raw);
+	ll_free(tmp);
 	ll_tensor_free(t);
 	return rc;
 }
@@ -529,12 +528,12 @@ int ll_npy_write_array(const char *path, const double *data, int ndim,
 		hdr[hl++] = ' ';
 	hdr[hl++] = '\n';
 
-	buf = malloc((size_t)NPY_CHUNK_ITEMS * 8);
+	buf = ll_malloc((size_t)NPY_CHUNK_ITEMS * 8);
 	if (!buf)
 		return ll_err_set(err, LL_ENOMEM, "%s: out of memory", path);
 	rc = ll_afile_open(&af, path, err);
 	if (rc != LL_OK) {
-		free(buf);
+		ll_free(buf);
 		return rc;
 	}
 	memcpy(buf, NPY_MAGIC "\x01\x00", 8);
@@ -559,8 +558,19 @@ int ll_npy_write_array(const char *path, const double *data, int ndim,
 			break; /* ll_afile_commit sees the error */
 		done += n;
 	}
-	free(buf);
+	ll_free(buf);
 	return ll_afile_commit(&af, err);
+}
+
+int ll_npy_write_array_in(const char *dir, const char *name, const double *data, int ndim,
+			  const size_t *shape, int as_float32, ll_err *err)
+{
+	char *p = ll_path_join(dir, name);
+	if (!p)
+		return ll_err_oom(err);
+	int rc = ll_npy_write_array(p, data, ndim, shape, as_float32, err);
+	ll_free(p);
+	return rc;
 }
 
 int ll_npy_write(const char *path, const ll_tensor *t, int as_float32, ll_err *err)
@@ -568,53 +578,4 @@ int ll_npy_write(const char *path, const ll_tensor *t, int as_float32, ll_err *e
 	if (t->nmodes < 1 || t->nmodes > LL_MAX_MODES)
 		return ll_err_set(err, LL_EINVAL, "%s: tensor has %d modes", path, t->nmodes);
 	return ll_npy_write_array(path, t->data, t->nmodes, t->dim, as_float32, err);
-}
-
-/* ---- format detection ---- */
-
-int ll_array_read(const char *path, ll_tensor *t, ll_array_info *info, ll_err *err)
-{
-	unsigned char m[8];
-	size_t got;
-	FILE *fp;
-
-	memset(t, 0, sizeof *t);
-	fp = fopen(path, "rb");
-	if (!fp) {
-		int e = errno;
-		const char *colon = strrchr(path, ':');
-		struct stat st;
-		/* "file.npz:member", unless a file with that whole name exists */
-		if (e == ENOENT && colon && colon != path && colon[1]) {
-			char *file = strndup(path, (size_t)(colon - path));
-			if (!file)
-				return ll_err_set(err, LL_ENOMEM, "%s: out of memory", path);
-			if (stat(file, &st) == 0) {
-				int rc = ll_npz_read(file, colon + 1, t, info, err);
-				free(file);
-				return rc;
-			}
-			free(file);
-		}
-		return ll_err_set(err, LL_EIO, "%s: cannot open: %s", path, strerror(e));
-	}
-	got = fread(m, 1, sizeof m, fp);
-	if (got == 0 && ferror(fp)) {
-		int e = errno;
-		fclose(fp);
-		return ll_err_set(err, LL_EIO, "%s: cannot read: %s", path, strerror(e));
-	}
-	fclose(fp);
-	if (got == 0)
-		return ll_err_set(err, LL_EFORMAT, "%s: empty file", path);
-	if (got >= NPY_MAGIC_LEN && memcmp(m, NPY_MAGIC, NPY_MAGIC_LEN) == 0)
-		return ll_npy_read(path, t, info, err);
-	if (got >= 4 && m[0] == 'P' && m[1] == 'K' && ((m[2] == 3 && m[3] == 4) || (m[2] == 5 && m[3] == 6)))
-		return ll_npz_read(path, NULL, t, info, err);
-	if (got >= 2 && m[0] == 0x1f && m[1] == 0x8b)
-		return ll_idx_read(path, t, info, err);
-	if (got >= 4 && m[0] == 0 && m[1] == 0 && m[3] >= 1 &&
-	    (m[2] == 0x08 || m[2] == 0x09 || m[2] == 0x0B || m[2] == 0x0C || m[2] == 0x0D || m[2] == 0x0E))
-		return ll_idx_read(path, t, info, err);
-	return ll_err_set(err, LL_EFORMAT, "%s: unrecognized format (expected .npy, .npz or IDX)", path);
 }

@@ -7,6 +7,8 @@
  * find where the data starts.  Members are STORED or DEFLATED; each is
  * inflated into memory, CRC-checked and parsed by ll_npy_read_mem.
  */
+#include "io/ll_npz.h"
+
 #include "io/ll_npy.h"
 
 #include <errno.h>
@@ -15,6 +17,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <zlib.h>
+
+#include "io/ll_zlib.h"
 
 #define ZIP_EOCD_LEN 22
 #define ZIP_EOCD64_LEN 56
@@ -62,8 +66,8 @@ static void za_close(zarchive *z)
 	if (z->fp)
 		fclose(z->fp);
 	for (size_t k = 0; k < z->n; k++)
-		free(z->e[k].name);
-	free(z->e);
+		ll_free(z->e[k].name);
+	ll_free(z->e);
 	memset(z, 0, sizeof *z);
 }
 
@@ -145,7 +149,7 @@ static int za_open(zarchive *z, const char *path, ll_err *err)
 	}
 	/* The end record sits in the last 22 + 65535 bytes. */
 	tlen = z->size < ZIP_EOCD_LEN + ZIP_MAX_COMMENT ? (size_t)z->size : ZIP_EOCD_LEN + ZIP_MAX_COMMENT;
-	tail = malloc(tlen);
+	tail = ll_malloc(tlen);
 	if (!tail) {
 		rc = ll_err_set(err, LL_ENOMEM, "%s: out of memory", path);
 		goto out;
@@ -200,8 +204,8 @@ static int za_open(zarchive *z, const char *path, ll_err *err)
 		goto out;
 	}
 	z->cdoff = cdoff;
-	cd = malloc((size_t)cdsize);
-	z->e = calloc((size_t)ntotal, sizeof *z->e);
+	cd = ll_malloc((size_t)cdsize);
+	z->e = ll_calloc((size_t)ntotal, sizeof *z->e);
 	if (!cd || !z->e) {
 		rc = ll_err_set(err, LL_ENOMEM, "%s: out of memory", path);
 		goto out;
@@ -232,7 +236,7 @@ static int za_open(zarchive *z, const char *path, ll_err *err)
 		e->csize = rd32(c + 20);
 		e->usize = rd32(c + 24);
 		e->off = rd32(c + 42);
-		e->name = malloc(nlen + 1);
+		e->name = ll_malloc(nlen + 1);
 		if (!e->name) {
 			rc = ll_err_set(err, LL_ENOMEM, "%s: out of memory", path);
 			goto out;
@@ -252,8 +256,8 @@ static int za_open(zarchive *z, const char *path, ll_err *err)
 		pos += ZIP_CDIR_LEN + nlen + xlen + clen;
 	}
 out:
-	free(tail);
-	free(cd);
+	ll_free(tail);
+	ll_free(cd);
 	if (rc != LL_OK)
 		za_close(z);
 	return rc;
@@ -285,7 +289,7 @@ static int za_extract(zarchive *z, const zentry *e, const char *mname, unsigned 
 		return ll_err_set(err, LL_EFORMAT, "%s: corrupt zip: impossible sizes for member '%s'", z->path, mname);
 	if (e->usize >= SIZE_MAX || e->csize >= SIZE_MAX)
 		return ll_err_set(err, LL_ENOMEM, "%s: member '%s' is too large", z->path, mname);
-	in = malloc(e->csize ? (size_t)e->csize : 1);
+	in = ll_malloc(e->csize ? (size_t)e->csize : 1);
 	if (!in)
 		return ll_err_set(err, LL_ENOMEM, "%s: out of memory for member '%s'", z->path, mname);
 	if (read_at(z->fp, data_off, in, (size_t)e->csize) != 0) {
@@ -299,12 +303,12 @@ static int za_extract(zarchive *z, const zentry *e, const char *mname, unsigned 
 		z_stream zs;
 		size_t in_left = (size_t)e->csize, out_left = (size_t)e->usize;
 		int zr;
-		buf = malloc(e->usize ? (size_t)e->usize : 1);
+		buf = ll_malloc(e->usize ? (size_t)e->usize : 1);
 		if (!buf) {
 			rc = ll_err_set(err, LL_ENOMEM, "%s: out of memory for member '%s'", z->path, mname);
 			goto out;
 		}
-		memset(&zs, 0, sizeof zs);
+		ll_zstream_init(&zs);
 		if (inflateInit2(&zs, -MAX_WBITS) != Z_OK) {
 			rc = ll_err_set(err, LL_ENOMEM, "%s: cannot start inflate", z->path);
 			goto out;
@@ -354,9 +358,9 @@ static int za_extract(zarchive *z, const zentry *e, const char *mname, unsigned 
 	if ((uint32_t)crc != e->crc)
 		rc = ll_err_set(err, LL_EFORMAT, "%s: CRC mismatch in member '%s'", z->path, mname);
 out:
-	free(in);
+	ll_free(in);
 	if (rc != LL_OK)
-		free(buf);
+		ll_free(buf);
 	else
 		*out = buf;
 	return rc;
@@ -368,7 +372,7 @@ static char *short_name(const char *name)
 	size_t l = strlen(name);
 	if (l > 4 && strcmp(name + l - 4, ".npy") == 0)
 		l -= 4;
-	return strndup(name, l);
+	return ll_strndup(name, l);
 }
 
 int ll_npz_list(const char *path, char ***names, size_t *n, ll_err *err)
@@ -381,7 +385,7 @@ int ll_npz_list(const char *path, char ***names, size_t *n, ll_err *err)
 	rc = za_open(&z, path, err);
 	if (rc != LL_OK)
 		return rc;
-	*names = calloc(z.n, sizeof **names);
+	*names = ll_calloc(z.n, sizeof **names);
 	if (!*names) {
 		za_close(&z);
 		return ll_err_set(err, LL_ENOMEM, "%s: out of memory", path);
@@ -390,8 +394,8 @@ int ll_npz_list(const char *path, char ***names, size_t *n, ll_err *err)
 		(*names)[k] = short_name(z.e[k].name);
 		if (!(*names)[k]) {
 			for (size_t j = 0; j < k; j++)
-				free((*names)[j]);
-			free(*names);
+				ll_free((*names)[j]);
+			ll_free(*names);
 			*names = NULL;
 			za_close(&z);
 			return ll_err_set(err, LL_ENOMEM, "%s: out of memory", path);
@@ -432,7 +436,7 @@ int ll_npz_read(const char *path, const char *name, ll_tensor *t, ll_array_info 
 		for (size_t k = 0; k < z.n && off < sizeof list; k++) {
 			char *s = short_name(z.e[k].name);
 			off += (size_t)snprintf(list + off, sizeof list - off, "%s%s", k ? ", " : "", s ? s : "?");
-			free(s);
+			ll_free(s);
 		}
 		if (off >= sizeof list)
 			memcpy(list + sizeof list - 4, "...", 4);
@@ -441,9 +445,9 @@ int ll_npz_read(const char *path, const char *name, ll_tensor *t, ll_array_info 
 		return rc;
 	}
 	sname = short_name(e->name);
-	label = sname ? malloc(strlen(path) + strlen(sname) + 2) : NULL;
+	label = sname ? ll_malloc(strlen(path) + strlen(sname) + 2) : NULL;
 	if (!label) {
-		free(sname);
+		ll_free(sname);
 		za_close(&z);
 		return ll_err_set(err, LL_ENOMEM, "%s: out of memory", path);
 	}
@@ -453,9 +457,9 @@ int ll_npz_read(const char *path, const char *name, ll_tensor *t, ll_array_info 
 	za_close(&z);
 	if (rc == LL_OK) {
 		rc = ll_npy_read_mem(buf, usize, label, t, info, err);
-		free(buf);
+		ll_free(buf);
 	}
-	free(label);
-	free(sname);
+	ll_free(label);
+	ll_free(sname);
 	return rc;
 }

@@ -48,8 +48,8 @@ int ll_linalg_gram_solve(const double *G, size_t R, double *B, size_t nrhs,
 	double *A = ll_malloc_array(R * R, sizeof *A);
 	double *s = ll_malloc_array(R, sizeof *s);
 	if (!A || !s) {
-		free(A);
-		free(s);
+		ll_free(A);
+		ll_free(s);
 		return ll_err_set(err, LL_ENOMEM, "gram solve: out of memory");
 	}
 	int n = (int)R, m = (int)nrhs;
@@ -69,31 +69,31 @@ int ll_linalg_gram_solve(const double *G, size_t R, double *B, size_t nrhs,
 		}
 		info = LAPACKE_dpocon(LAPACK_COL_MAJOR, 'U', n, A, n, anorm, &rcond);
 		if (info != 0) {
-			free(A);
-			free(s);
+			ll_free(A);
+			ll_free(s);
 			return ll_err_set(err, LL_ELAPACK, "gram solve: dpocon failed (info %d)",
 					  (int)info);
 		}
 		if (rcond >= LL_LINALG_RCOND) {
 			info = LAPACKE_dpotrs(LAPACK_COL_MAJOR, 'U', n, m, A, n, B, n);
-			free(A);
-			free(s);
+			ll_free(A);
+			ll_free(s);
 			if (info != 0)
 				return ll_err_set(err, LL_ELAPACK, "gram solve: dpotrs failed (info %d)",
 						  (int)info);
 			return LL_OK;
 		}
 	} else if (info < 0) {
-		free(A);
-		free(s);
+		ll_free(A);
+		ll_free(s);
 		return ll_err_set(err, LL_ELAPACK, "gram solve: dpotrf failed (info %d)", (int)info);
 	}
 	/* not (numerically) positive definite: minimum-norm least squares */
 	memcpy(A, G, R * R * sizeof *A);
 	lapack_int rank = 0;
 	info = LAPACKE_dgelsd(LAPACK_COL_MAJOR, n, n, m, A, n, B, n, s, LL_LINALG_RCOND, &rank);
-	free(A);
-	free(s);
+	ll_free(A);
+	ll_free(s);
 	if (info != 0)
 		return ll_err_set(err, LL_ELAPACK, "gram solve: dgelsd failed (info %d)", (int)info);
 	if (fallback)
@@ -111,16 +111,16 @@ int ll_linalg_sym_maxeig(const double *A, size_t n, double *lmax, ll_err *err)
 	double *C = ll_malloc_array(n * n, sizeof *C);
 	double *w = ll_malloc_array(n, sizeof *w);
 	if (!C || !w) {
-		free(C);
-		free(w);
+		ll_free(C);
+		ll_free(w);
 		return ll_err_set(err, LL_ENOMEM, "eigenvalues: out of memory");
 	}
 	memcpy(C, A, n * n * sizeof *C);
 	lapack_int info = LAPACKE_dsyev(LAPACK_COL_MAJOR, 'N', 'U', (int)n, C, (int)n, w);
 	if (info == 0)
 		*lmax = w[n - 1];
-	free(C);
-	free(w);
+	ll_free(C);
+	ll_free(w);
 	if (info != 0)
 		return ll_err_set(err, info > 0 ? LL_ENUMERIC : LL_ELAPACK,
 				  "eigenvalues: dsyev failed (info %d)", (int)info);
@@ -140,10 +140,10 @@ int ll_linalg_sym_topeig(const double *A, size_t n, size_t k, double *V, double 
 	double *Z = ll_malloc_array(n * k, sizeof *Z);
 	lapack_int *isuppz = ll_malloc_array(2 * k, sizeof *isuppz);
 	if (!C || !ev || !Z || !isuppz) {
-		free(C);
-		free(ev);
-		free(Z);
-		free(isuppz);
+		ll_free(C);
+		ll_free(ev);
+		ll_free(Z);
+		ll_free(isuppz);
 		return ll_err_set(err, LL_ENOMEM, "eigenvectors: out of memory");
 	}
 	memcpy(C, A, n * n * sizeof *C);
@@ -161,10 +161,10 @@ int ll_linalg_sym_topeig(const double *A, size_t n, size_t k, double *V, double 
 				w[j] = ev[k - 1 - j];
 		}
 	}
-	free(C);
-	free(ev);
-	free(Z);
-	free(isuppz);
+	ll_free(C);
+	ll_free(ev);
+	ll_free(Z);
+	ll_free(isuppz);
 	if (info != 0)
 		return ll_err_set(err, info > 0 ? LL_ENUMERIC : LL_ELAPACK,
 				  "eigenvectors: dsyevr failed (info %d)", (int)info);
@@ -185,7 +185,7 @@ int ll_linalg_orth(double *Y, size_t m, size_t k, ll_err *err)
 	lapack_int info = LAPACKE_dgeqrf(LAPACK_ROW_MAJOR, (int)m, (int)k, Y, (int)k, tau);
 	if (info == 0)
 		info = LAPACKE_dorgqr(LAPACK_ROW_MAJOR, (int)m, (int)k, (int)k, Y, (int)k, tau);
-	free(tau);
+	ll_free(tau);
 	if (info != 0)
 		return ll_err_set(err, LL_ELAPACK, "orthonormalise: QR failed (info %d)", (int)info);
 	return LL_OK;

@@ -22,21 +22,16 @@
 #include <emmintrin.h>
 #endif
 
-#include "tensor/ll_ens.h"
+#include "base/ll_blas.h"
 #include "base/ll_fs.h"
 #include "io/ll_npy.h"
+#include "linalg/ll_hungarian.h"
 #include "tensor/ll_tensor.h"
 
 /* Widths and batch sizes must fit BLAS's int; this is far beyond MNIST. */
 #define MAX_WIDTH ((size_t)1 << 24)
 /* Rows of scratch for forward passes when the minibatch is smaller. */
 #define MIN_WS_ROWS 256
-/* Elementwise loops: GCC at -O2 leaves them scalar unless told. */
-#ifdef _OPENMP
-#define SIMD _Pragma("omp simd")
-#else
-#define SIMD
-#endif
 
 static const char *const act_names[] = {"relu", "tanh"};
 static const char *const opt_names[] = {"sgd", "momentum", "adam"};
@@ -129,16 +124,16 @@ void ll_mlp_free(ll_mlp *net)
 {
 	if (!net)
 		return;
-	free(net->params);
-	free(net->grad);
-	free(net->opt_m);
-	free(net->opt_v);
+	ll_free(net->params);
+	ll_free(net->grad);
+	ll_free(net->opt_m);
+	ll_free(net->opt_v);
 	for (int l = 0; l < LL_MLP_MAX_HIDDEN + 2; l++)
-		free(net->act[l]);
-	free(net->delta[0]);
-	free(net->delta[1]);
-	free(net->xbatch);
-	free(net->ybatch);
+		ll_free(net->act[l]);
+	ll_free(net->delta[0]);
+	ll_free(net->delta[1]);
+	ll_free(net->xbatch);
+	ll_free(net->ybatch);
 	memset(net, 0, sizeof *net);
 }
 
@@ -271,7 +266,7 @@ static void activate(float *z, size_t len, ll_mlp_act act)
 {
 	if (act == LL_MLP_RELU) {
 		/* written so that NaN passes through: divergence must show */
-		SIMD
+		LL_SIMD
 		for (size_t j = 0; j < len; j++)
 			z[j] = z[j] < 0.0f ? 0.0f : z[j];
 	} else {
@@ -347,7 +342,7 @@ static void backward(ll_mlp *net, const float *X, size_t n, float beta)
 			memset(db, 0, fo * sizeof *db);
 		for (size_t i = 0; i < n; i++) {
 			const float *r = dz + i * fo;
-			SIMD
+			LL_SIMD
 			for (size_t k = 0; k < fo; k++)
 				db[k] += r[k];
 		}
@@ -359,11 +354,11 @@ static void backward(ll_mlp *net, const float *X, size_t n, float beta)
 		const float *a = net->act[l];
 		size_t len = n * fi;
 		if (net->cfg.act == LL_MLP_RELU) {
-			SIMD
+			LL_SIMD
 			for (size_t j = 0; j < len; j++)
 				da[j] = a[j] > 0.0f ? da[j] : 0.0f;
 		} else {
-			SIMD
+			LL_SIMD
 			for (size_t j = 0; j < len; j++)
 				da[j] *= 1.0f - a[j] * a[j];
 		}
@@ -451,7 +446,7 @@ static void update(ll_mlp *net)
 		for (size_t l = 0; l < net->nlayers; l++) {
 			size_t len = net->size[l] * net->size[l + 1];
 			float *w = net->W[l], *dw = net->dW[l];
-			SIMD
+			LL_SIMD
 			for (size_t j = 0; j < len; j++)
 				dw[j] += wd * w[j];
 		}
@@ -459,13 +454,13 @@ static void update(ll_mlp *net)
 	net->step++;
 	switch (c->opt) {
 	case LL_MLP_SGD:
-		SIMD
+		LL_SIMD
 		for (size_t j = 0; j < np; j++)
 			p[j] -= lr * g[j];
 		break;
 	case LL_MLP_MOMENTUM: {
 		float mu = (float)c->momentum, *v = net->opt_m;
-		SIMD
+		LL_SIMD
 		for (size_t j = 0; j < np; j++) {
 			v[j] = mu * v[j] + g[j];
 			p[j] -= lr * v[j];
@@ -585,7 +580,7 @@ int ll_mlp_train(ll_mlp *net, const ll_mnist *set, size_t log_every,
 		}
 	}
 out:
-	free(perm);
+	ll_free(perm);
 	return rc;
 }
 
@@ -692,7 +687,7 @@ int ll_mlp_log_class_means(ll_mlp *net, const ll_mnist *probe, int layer,
 		for (size_t k = 0; k < u; k++)
 			out[c * u + k] /= (double)count[c];
 	}
-	free(count);
+	ll_free(count);
 	return rc;
 }
 
@@ -708,7 +703,7 @@ static int standardized_acts(ll_mlp *net, const ll_mnist *probe, int layer, doub
 		return ll_err_set(err, LL_ENOMEM, "mlp match units: out of memory");
 	int rc = ll_mlp_forward_hidden(net, probe->x, n, layer, a, err);
 	if (rc != LL_OK) {
-		free(a);
+		ll_free(a);
 		return rc;
 	}
 	for (size_t k = 0; k < u; k++) {
@@ -726,7 +721,7 @@ static int standardized_acts(ll_mlp *net, const ll_mnist *probe, int layer, doub
 		for (size_t i = 0; i < n; i++)
 			z[i * u + k] *= inv;
 	}
-	free(a);
+	ll_free(a);
 	return LL_OK;
 }
 
@@ -776,9 +771,9 @@ int ll_mlp_match_units(ll_mlp *ref, ll_mlp *net, const ll_mnist *probe,
 		for (size_t i = 0; i < u; i++)
 			corr[i] = perm[i] < u ? -C[i * u + perm[i]] : 0.0;
 out:
-	free(za);
-	free(zb);
-	free(C);
+	ll_free(za);
+	ll_free(zb);
+	ll_free(C);
 	return rc;
 }
 
@@ -792,14 +787,14 @@ int ll_mlp_permute_units(ll_mlp *net, int layer, const size_t *perm, ll_err *err
 	size_t rowlen = fi > fo ? fi : fo;
 	float *tmp = ll_malloc_array(u * rowlen, sizeof *tmp);
 	if (!seen || !tmp) {
-		free(seen);
-		free(tmp);
+		ll_free(seen);
+		ll_free(tmp);
 		return ll_err_set(err, LL_ENOMEM, "mlp permute units: out of memory");
 	}
 	for (size_t i = 0; i < u; i++) {
 		if (perm[i] >= u || seen[perm[i]]) {
-			free(seen);
-			free(tmp);
+			ll_free(seen);
+			ll_free(tmp);
 			return ll_err_set(err, LL_EINVAL, "mlp permute units: perm[%zu] = %zu is %s",
 					  i, perm[i], perm[i] >= u ? "out of range" : "repeated");
 		}
@@ -828,8 +823,8 @@ int ll_mlp_permute_units(ll_mlp *net, int layer, const size_t *perm, ll_err *err
 			memcpy(W2 + r * u, tmp, u * sizeof *tmp);
 		}
 	}
-	free(seen);
-	free(tmp);
+	ll_free(seen);
+	ll_free(tmp);
 	return LL_OK;
 }
 
@@ -853,15 +848,9 @@ int ll_mlp_save(const ll_mlp *net, const char *dir, ll_err *err)
 			for (size_t j = 0; j < len; j++)
 				tmp[j] = src[j];
 			snprintf(name, sizeof name, "%c%zu.npy", which ? 'b' : 'W', l + 1);
-			char *path = ll_path_join(dir, name);
-			if (!path) {
-				rc = ll_err_set(err, LL_ENOMEM, "mlp save: out of memory");
-				break;
-			}
-			rc = ll_npy_write_array(path, tmp, which ? 1 : 2, shape, 1, err);
-			free(path);
+			rc = ll_npy_write_array_in(dir, name, tmp, which ? 1 : 2, shape, 1, err);
 		}
-		free(tmp);
+		ll_free(tmp);
 	}
 	return rc;
 }
@@ -903,7 +892,7 @@ int ll_mlp_load(ll_mlp *net, const char *dir, ll_err *err)
 				}
 			}
 			ll_tensor_free(&t);
-			free(path);
+			ll_free(path);
 		}
 	}
 	if (rc == LL_OK) {
@@ -914,6 +903,6 @@ int ll_mlp_load(ll_mlp *net, const char *dir, ll_err *err)
 			memset(net->opt_v, 0, net->nparams * sizeof(float));
 		net->step = 0;
 	}
-	free(staged);
+	ll_free(staged);
 	return rc;
 }

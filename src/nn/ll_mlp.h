@@ -91,7 +91,7 @@ typedef struct ll_mlp {
 
 /* Validate cfg, allocate, initialise: He normal (ReLU) or Glorot uniform
  * (tanh) for hidden layers, Glorot uniform for the output layer, zero
- * biases. */
+ * biases.  On failure: *net is zeroed and holds nothing to free. */
 int ll_mlp_init(ll_mlp *net, const ll_mlp_config *cfg, ll_err *err);
 void ll_mlp_free(ll_mlp *net);
 
@@ -163,7 +163,8 @@ int ll_mlp_match_units(ll_mlp *ref, ll_mlp *net, const ll_mnist *probe,
 int ll_mlp_permute_units(ll_mlp *net, int layer, const size_t *perm, ll_err *err);
 
 /* Weights as float32 .npy files W1.npy b1.npy W2.npy ... in dir (created
- * if missing).  _load needs a net initialised with the same sizes. */
+ * if missing).  _load needs a net initialised with the same sizes; on
+ * failure it leaves the net unchanged (every file is read first). */
 int ll_mlp_save(const ll_mlp *net, const char *dir, ll_err *err);
 int ll_mlp_load(ll_mlp *net, const char *dir, ll_err *err);
 

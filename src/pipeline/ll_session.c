@@ -583,11 +583,11 @@ int ll_session_load(ll_session *s, const char *path, ll_err *err)
 	if ((rc = ll_read_file(path, 16u << 20, &buf, &len, err)) != LL_OK)
 		return rc;
 	if (memchr(buf, '\0', len)) {
-		free(buf);
+		ll_free(buf);
 		return ll_err_set(err, LL_EFORMAT, "%s: not a text file", path);
 	}
 	rc = ll_session_load_text(s, buf, path, err);
-	free(buf);
+	ll_free(buf);
 	if (rc == LL_OK && !(s->path = strdup(path))) {
 		ll_session_free(s);
 		return ll_err_set(err, LL_ENOMEM, "out of memory");
@@ -602,7 +602,7 @@ int ll_session_load(ll_session *s, const char *path, ll_err *err)
 static char *resolve_path(const ll_session *s, const char *v, int absolute)
 {
 	if (!*v || v[0] == '/')
-		return strdup(v);
+		return ll_strdup(v);
 	char *base = NULL, *out;
 	if (s->path && strchr(s->path, '/')) {
 		base = strdup(s->path);
@@ -612,7 +612,7 @@ static char *resolve_path(const ll_session *s, const char *v, int absolute)
 		if (!*base)
 			strcpy(base, "/");
 	}
-	char *rel = base ? ll_path_join(base, v) : strdup(v);
+	char *rel = base ? ll_path_join(base, v) : ll_strdup(v);
 	free(base);
 	if (!rel || !absolute || rel[0] == '/')
 		return rel;
@@ -620,7 +620,7 @@ static char *resolve_path(const ll_session *s, const char *v, int absolute)
 	if (!getcwd(cwd, sizeof cwd))
 		return rel; /* keep it relative rather than fail a save */
 	out = ll_path_join(cwd, rel);
-	free(rel);
+	ll_free(rel);
 	return out;
 }
 
@@ -653,7 +653,7 @@ static char *format(const ll_session *s, int copy)
 			if (copy && d->params[i].type == LL_PARAM_PATH && *v && v[0] != '/') {
 				char *a = resolve_path(s, v, 1);
 				fprintf(fp, "%s = %s\n", d->params[i].key, a ? a : v);
-				free(a);
+				ll_free(a);
 			} else {
 				fprintf(fp, "%s = %s\n", d->params[i].key, v);
 			}

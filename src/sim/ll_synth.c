@@ -80,8 +80,8 @@ void ll_synth_free(ll_synth *s)
 		return;
 	ll_tensor_free(&s->data);
 	ll_ktensor_free(&s->truth);
-	free(s->names);
-	free(s->labels);
+	ll_free(s->names);
+	ll_free(s->labels);
 	memset(s, 0, sizeof *s);
 }
 
@@ -223,17 +223,6 @@ fail:
 	return rc;
 }
 
-static int write_one(const char *dir, const char *name, const double *v, int ndim,
-		     const size_t *shape, ll_err *err)
-{
-	char *p = ll_path_join(dir, name);
-	if (!p)
-		return ll_err_set(err, LL_ENOMEM, "synth: out of memory");
-	int rc = ll_npy_write_array(p, v, ndim, shape, 0, err);
-	free(p);
-	return rc;
-}
-
 /* synth.json: what the arrays are and the options and seed that made them */
 static int write_sidecar(const ll_synth *s, const char *outdir, ll_err *err)
 {
@@ -292,7 +281,7 @@ int ll_synth_write(const ll_synth *s, const char *outdir, ll_err *err)
 		return ll_err_set(err, LL_EINVAL, "synth: no output directory");
 	if ((rc = ll_mkdirs(outdir, err)) != LL_OK)
 		return rc;
-	rc = write_one(outdir, "data.npy", s->data.data, s->data.nmodes, s->data.dim, err);
+	rc = ll_npy_write_array_in(outdir, "data.npy", s->data.data, s->data.nmodes, s->data.dim, 0, err);
 	if (rc != LL_OK)
 		return rc;
 	lab = ll_malloc_array(s->ntrials, sizeof(double));
@@ -301,8 +290,8 @@ int ll_synth_write(const ll_synth *s, const char *outdir, ll_err *err)
 	for (size_t k = 0; k < s->ntrials; k++)
 		lab[k] = (double)s->labels[k];
 	shape[0] = s->ntrials;
-	rc = write_one(outdir, "labels.npy", lab, 1, shape, err);
-	free(lab);
+	rc = ll_npy_write_array_in(outdir, "labels.npy", lab, 1, shape, 0, err);
+	ll_free(lab);
 	if (rc != LL_OK)
 		return rc;
 	R = s->truth.rank;
@@ -311,11 +300,11 @@ int ll_synth_write(const ll_synth *s, const char *outdir, ll_err *err)
 		snprintf(name, sizeof name, "truth_factor_%d.npy", n);
 		shape[0] = s->truth.dim[n];
 		shape[1] = R;
-		if ((rc = write_one(outdir, name, s->truth.U[n], 2, shape, err)) != LL_OK)
+		if ((rc = ll_npy_write_array_in(outdir, name, s->truth.U[n], 2, shape, 0, err)) != LL_OK)
 			return rc;
 	}
 	shape[0] = R;
-	if ((rc = write_one(outdir, "truth_lambda.npy", s->truth.lambda, 1, shape, err)) != LL_OK)
+	if ((rc = ll_npy_write_array_in(outdir, "truth_lambda.npy", s->truth.lambda, 1, shape, 0, err)) != LL_OK)
 		return rc;
 	return write_sidecar(s, outdir, err);
 }

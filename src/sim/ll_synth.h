@@ -80,8 +80,8 @@ int ll_synth_noise_parse(const char *s, ll_synth_noise *n); /* LL_OK or LL_EINVA
 
 /* Validate the options (sizes, finite non-negative rates, dt > 0, ...). */
 int ll_synth_check(const ll_synth_opts *o, ll_err *err);
-/* Generate; out is initialised here (free with ll_synth_free, also after an
- * error). */
+/* Generate into out (free it with ll_synth_free).  On failure: *out is
+ * zeroed and holds nothing to free (ll_synth_free on it is harmless). */
 int ll_synth_make(const ll_synth_opts *o, ll_synth *out, ll_err *err);
 void ll_synth_free(ll_synth *s);
 

@@ -43,6 +43,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/ll_blas.h"
 #include "linalg/ll_linalg.h"
 #include "tensor/ll_mttkrp.h"
 #include "base/ll_rng.h"
@@ -52,15 +53,6 @@
 #define SVD_OVERSAMPLE 8
 #define SVD_POWER_ITERS 6
 #define SVD_SEED 0x5bd1e995u  /* fixed: the SVD part of an init is seed-independent */
-
-/* Vectorise element-wise loops even at -O2.  Only loops whose elements are
- * independent get it (no reductions), so results do not depend on how a
- * loop is split into vectors. */
-#ifdef _OPENMP
-#define LL_SIMD _Pragma("omp simd")
-#else
-#define LL_SIMD
-#endif
 
 /* ---- options, names, results --------------------------------------------- */
 
@@ -100,28 +92,11 @@ void ll_cp_result_free(ll_cp_result *r)
 	if (!r)
 		return;
 	ll_ktensor_free(&r->K);
-	free(r->hist);
+	ll_free(r->hist);
 	memset(r, 0, sizeof *r);
 }
 
 /* ---- validation ----------------------------------------------------------- */
-
-/* "(2, 0, 7)" for linear index lin of X */
-static const char *index_str(const ll_tensor *X, size_t lin, char *buf, size_t n)
-{
-	size_t idx[LL_MAX_MODES];
-	for (int k = X->nmodes - 1; k >= 0; k--) {
-		idx[k] = lin % X->dim[k];
-		lin /= X->dim[k];
-	}
-	size_t off = 0;
-	buf[0] = '\0';
-	for (int k = 0; k < X->nmodes && off < n; k++)
-		off += (size_t)snprintf(buf + off, n - off, "%s%zu", k ? ", " : "(", idx[k]);
-	if (off < n)
-		snprintf(buf + off, n - off, ")");
-	return buf;
-}
 
 /* Walk X (and the mask): count observed entries and their squared norm. */
 static int scan_data(const ll_tensor *X, const ll_tensor *mask, size_t *nobs, double *nx2,
@@ -138,7 +113,7 @@ static int scan_data(const ll_tensor *X, const ll_tensor *mask, size_t *nobs, do
 			if (w != 1.0)
 				return ll_err_set(err, LL_EINVAL,
 						  "cp: mask entry %s is %g; a mask holds only 0 (missing) or 1 (observed)",
-						  index_str(X, i, ib, sizeof ib), w);
+						  ll_tensor_index_str(X, i, ib, sizeof ib), w);
 		}
 		double x = X->data[i];
 		if (isnan(x))
@@ -146,7 +121,7 @@ static int scan_data(const ll_tensor *X, const ll_tensor *mask, size_t *nobs, do
 		if (isinf(x))
 			return ll_err_set(err, LL_ENUMERIC,
 					  "cp: data entry %s is %s; Inf is not allowed (use NaN or the mask for missing entries)",
-					  index_str(X, i, ib, sizeof ib), x > 0 ? "+Inf" : "-Inf");
+					  ll_tensor_index_str(X, i, ib, sizeof ib), x > 0 ? "+Inf" : "-Inf");
 		cnt++;
 		s += x * x;
 	}
@@ -272,10 +247,10 @@ typedef struct cp_data {
 static void data_free(cp_data *D)
 {
 	ll_tensor_free(&D->Xw);
-	free(D->mlast);
-	free(D->rco);
-	free(D->run);
-	free(D->runk0);
+	ll_free(D->mlast);
+	ll_free(D->rco);
+	ll_free(D->run);
+	ll_free(D->runk0);
 	memset(D, 0, sizeof *D);
 }
 
@@ -304,11 +279,21 @@ static int data_prep(const ll_tensor *X, const ll_cp_opts *o, size_t nobs, doubl
 	int rc = ll_tensor_copy(&D->Xw, X, err);
 	if (rc != LL_OK)
 		return rc;
-	size_t N = (size_t)D->N, last = N - 1;
+	size_t N = (size_t)D->N, last = N - 1, dl = X->dim[last], nrun = 0, prev = SIZE_MAX;
+	/* count the runs first (missing entries with the same leading
+	 * coordinates, i.e. the same i / dim[last]), so every array is
+	 * allocated at its size: no shrinking realloc whose failure would be
+	 * shrugged off */
+	for (size_t i = 0; i < X->size; i++)
+		if (isnan(X->data[i]) || (o->mask && o->mask->data[i] == 0.0)) {
+			if (i / dl != prev)
+				nrun++;
+			prev = i / dl;
+		}
 	D->mlast = ll_malloc_array(D->nmiss, sizeof *D->mlast);
-	D->rco = ll_malloc_array(D->nmiss, N * sizeof *D->rco);
-	D->run = ll_malloc_array(D->nmiss + 1, sizeof *D->run);
-	D->runk0 = ll_malloc_array(D->nmiss, sizeof *D->runk0);
+	D->rco = ll_malloc_array(nrun, N * sizeof *D->rco);
+	D->run = ll_malloc_array(nrun + 1, sizeof *D->run);
+	D->runk0 = ll_malloc_array(nrun, sizeof *D->runk0);
 	if (!D->mlast || !D->rco || !D->run || !D->runk0) {
 		data_free(D);
 		return ll_err_set(err, LL_ENOMEM, "cp: out of memory for %zu missing entries", D->nmiss);
@@ -341,9 +326,6 @@ static int data_prep(const ll_tensor *X, const ll_cp_opts *o, size_t nobs, doubl
 		}
 	}
 	D->run[D->nrun] = D->nmiss;
-	uint32_t *shrunk = realloc(D->rco, D->nrun * N * sizeof *D->rco);
-	if (shrunk)
-		D->rco = shrunk;
 	D->X = &D->Xw;
 	return LL_OK;
 }
@@ -375,15 +357,15 @@ typedef struct cp_rep {
 static void rep_free(cp_rep *p)
 {
 	for (int n = 0; n < LL_MAX_MODES; n++) {
-		free(p->U[n]);
-		free(p->g[n]);
-		free(p->Um[n]);
-		free(p->Uo[n]);
+		ll_free(p->U[n]);
+		ll_free(p->g[n]);
+		ll_free(p->Um[n]);
+		ll_free(p->Uo[n]);
 	}
-	free(p->lambda);
-	free(p->mv);
-	free(p->mv2);
-	free(p->hist);
+	ll_free(p->lambda);
+	ll_free(p->mv);
+	ll_free(p->mv2);
+	ll_free(p->hist);
 	memset(p, 0, sizeof *p);
 }
 
@@ -418,7 +400,7 @@ static int hist_push(cp_rep *p, double v)
 {
 	if ((size_t)p->iters == p->hcap) {
 		size_t cap = p->hcap ? 2 * p->hcap : 64;
-		double *h = realloc(p->hist, cap * sizeof *h);
+		double *h = ll_realloc(p->hist, cap * sizeof *h);
 		if (!h)
 			return LL_ENOMEM;
 		p->hist = h;
@@ -600,7 +582,7 @@ static int svd_init_mode(const ll_tensor *X, int n, size_t kn, double *V, ll_err
 			for (size_t j = 0; j < i; j++)
 				C[i * Dn + j] = C[j * Dn + i];
 		rc = ll_linalg_sym_topeig(C, Dn, kn, V, NULL, err);
-		free(C);
+		ll_free(C);
 		return rc;
 	}
 	size_t k = kn + SVD_OVERSAMPLE < Dn ? kn + SVD_OVERSAMPLE : Dn;
@@ -638,11 +620,11 @@ static int svd_init_mode(const ll_tensor *X, int n, size_t kn, double *V, ll_err
 		cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)Dn, (int)kn, (int)k, 1.0,
 			    Q, (int)k, Wv, (int)kn, 0.0, V, (int)kn);
 out:
-	free(Q);
-	free(Y);
-	free(Z);
-	free(S);
-	free(Wv);
+	ll_free(Q);
+	ll_free(Y);
+	ll_free(Z);
+	ll_free(S);
+	ll_free(Wv);
 	return rc;
 }
 
@@ -968,7 +950,7 @@ static int fit_batch(const ll_tensor *X, const ll_cp_opts *o, size_t nrep, const
 	if (rc != LL_OK)
 		return rc;
 	int N = D.N;
-	cp_rep *reps = calloc(nrep, sizeof *reps);
+	cp_rep *reps = ll_calloc(nrep, sizeof *reps);
 	size_t *act = ll_malloc_array(nrep, sizeof *act);
 	double *S[LL_MAX_MODES] = {0}, *V[LL_MAX_MODES] = {0};
 	double *MT = ll_malloc_array(D.maxdim, RR * sizeof(double));
@@ -1130,21 +1112,21 @@ out:
 	if (reps)
 		for (size_t i = 0; i < nrep; i++)
 			rep_free(&reps[i]);
-	free(reps);
-	free(act);
-	free(ar);
-	free(summ2);
-	free(SP);
-	free(pp);
+	ll_free(reps);
+	ll_free(act);
+	ll_free(ar);
+	ll_free(summ2);
+	ll_free(SP);
+	ll_free(pp);
 	for (int n = 0; n < LL_MAX_MODES; n++) {
-		free(S[n]);
-		free(V[n]);
+		ll_free(S[n]);
+		ll_free(V[n]);
 	}
-	free(MT);
-	free(s.P);
-	free(s.T);
-	free(s.G);
-	free(s.w);
+	ll_free(MT);
+	ll_free(s.P);
+	ll_free(s.T);
+	ll_free(s.G);
+	ll_free(s.w);
 	data_free(&D);
 	return rc;
 }

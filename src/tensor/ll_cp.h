@@ -73,15 +73,16 @@ void ll_cp_result_free(ll_cp_result *r);
  * ("rank 40 exceeds ...", "mask shape 3x4 does not match data 3x5"). */
 int ll_cp_check(const ll_tensor *X, const ll_cp_opts *o, ll_err *err);
 
-/* Fit one model from seed.  res is initialised here; free it with
- * ll_cp_result_free, also after an error. */
+/* Fit one model from seed into res (free it with ll_cp_result_free).  On
+ * failure: *res is zeroed and holds nothing to free. */
 int ll_cp_fit(const ll_tensor *X, const ll_cp_opts *o, uint64_t seed,
 	      ll_cp_result *res, ll_err *err);
 
 /* Fit nrep replicates of the same rank together, sharing every pass over X
  * (their factor columns are stacked into one MTTKRP).  res[i] is started
  * from seeds[i] and equals what ll_cp_fit gives for that seed up to
- * rounding.  A replicate that has converged stops updating. */
+ * rounding.  A replicate that has converged stops updating.  On failure:
+ * every res[i] is zeroed and holds nothing to free. */
 int ll_cp_fit_batch(const ll_tensor *X, const ll_cp_opts *o, size_t nrep,
 		    const uint64_t *seeds, ll_cp_result *res, ll_err *err);
 

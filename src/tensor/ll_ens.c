@@ -2,9 +2,7 @@
  * Similarity of CP models, component alignment and rank x replicate
  * ensembles.
  *
- * Assignment.  ll_hungarian is the shortest-augmenting-path form of the
- * Kuhn-Munkres algorithm with row/column potentials (O(n^2 m) for n <= m
- * rows; a wider-than-tall problem is solved transposed).
+ * Components are matched with ll_hungarian (linalg/ll_hungarian.h).
  *
  * Ensembles.  The unit of parallel work is a rank (fused: all its
  * replicates in one ll_cp_fit_batch) or one replicate (not fused).  Units
@@ -15,12 +13,9 @@
  * for the first failing unit in (rank, replicate) order, so the outcome does
  * not depend on scheduling either.
  */
-#include "config.h"
-
 #include "tensor/ll_ens.h"
 
 #include <ctype.h>
-#include <dirent.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,15 +25,10 @@
 #include <omp.h>
 #endif
 
-#include "base/ll_fs.h"
-#include "base/ll_json.h"
-#include "io/ll_npy.h"
+#include "base/ll_blas.h"
 #include "base/ll_rng.h"
+#include "linalg/ll_hungarian.h"
 
-/* OpenBLAS' thread control (declared here as ll_steps.c does, so no
- * cblas.h with its macro I is needed). */
-void openblas_set_num_threads(int);
-int openblas_get_num_threads(void);
 
 /* ---- names ---------------------------------------------------------------- */
 
@@ -62,123 +52,6 @@ int ll_sim_parse(const char *s, ll_sim_kind *k)
 	return LL_OK;
 }
 
-/* ---- assignment ----------------------------------------------------------- */
-
-/* n <= m.  Potentials u (rows), v (columns); p[j] = row (1-based) holding
- * column j, column 0 is the virtual start of each augmenting path. */
-static int hungarian_tall(const double *c, size_t n, size_t m, size_t *assign, ll_err *err)
-{
-	double *u = ll_calloc_array(n + 1, sizeof *u);
-	double *v = ll_calloc_array(m + 1, sizeof *v);
-	double *minv = ll_malloc_array(m + 1, sizeof *minv);
-	size_t *p = ll_calloc_array(m + 1, sizeof *p);
-	size_t *way = ll_calloc_array(m + 1, sizeof *way);
-	unsigned char *used = ll_malloc_array(m + 1, 1);
-	int rc = LL_OK;
-
-	if (!u || !v || !minv || !p || !way || !used) {
-		rc = ll_err_set(err, LL_ENOMEM, "hungarian: out of memory for %zu x %zu", n, m);
-		goto out;
-	}
-	for (size_t i = 1; i <= n; i++) {
-		size_t j0 = 0;
-		p[0] = i;
-		for (size_t j = 0; j <= m; j++) {
-			minv[j] = HUGE_VAL;
-			used[j] = 0;
-		}
-		do {
-			size_t i0 = p[j0], j1 = 0;
-			double delta = HUGE_VAL;
-			used[j0] = 1;
-			for (size_t j = 1; j <= m; j++) {
-				if (used[j])
-					continue;
-				double cur = c[(i0 - 1) * m + (j - 1)] - u[i0] - v[j];
-				if (cur < minv[j]) {
-					minv[j] = cur;
-					way[j] = j0;
-				}
-				if (minv[j] < delta || j1 == 0) {
-					delta = minv[j];
-					j1 = j;
-				}
-			}
-			for (size_t j = 0; j <= m; j++) {
-				if (used[j]) {
-					u[p[j]] += delta;
-					v[j] -= delta;
-				} else {
-					minv[j] -= delta;
-				}
-			}
-			j0 = j1;
-		} while (p[j0] != 0);
-		do { /* flip the augmenting path */
-			size_t j1 = way[j0];
-			p[j0] = p[j1];
-			j0 = j1;
-		} while (j0 != 0);
-	}
-	for (size_t i = 0; i < n; i++)
-		assign[i] = SIZE_MAX;
-	for (size_t j = 1; j <= m; j++)
-		if (p[j])
-			assign[p[j] - 1] = j - 1;
-out:
-	free(u);
-	free(v);
-	free(minv);
-	free(p);
-	free(way);
-	free(used);
-	return rc;
-}
-
-int ll_hungarian(const double *cost, size_t n, size_t m, size_t *assign, ll_err *err)
-{
-	size_t nm;
-	if (n == 0)
-		return LL_OK;
-	if (!cost || !assign)
-		return ll_err_set(err, LL_EINVAL, "hungarian: no cost matrix or output");
-	if (!ll_mul_ok(n, m, &nm))
-		return ll_err_set(err, LL_ENOMEM, "hungarian: %zu x %zu overflows", n, m);
-	for (size_t k = 0; k < nm; k++)
-		if (!isfinite(cost[k]))
-			return ll_err_set(err, LL_EINVAL, "hungarian: cost[%zu][%zu] is not finite",
-					  k / m, k % m);
-	if (m == 0) {
-		for (size_t i = 0; i < n; i++)
-			assign[i] = SIZE_MAX;
-		return LL_OK;
-	}
-	if (n <= m)
-		return hungarian_tall(cost, n, m, assign, err);
-	/* more rows than columns: assign the columns to rows, then invert */
-	double *ct = ll_malloc_array(nm, sizeof *ct);
-	size_t *colrow = ll_malloc_array(m, sizeof *colrow);
-	int rc;
-	if (!ct || !colrow) {
-		free(ct);
-		free(colrow);
-		return ll_err_set(err, LL_ENOMEM, "hungarian: out of memory for %zu x %zu", n, m);
-	}
-	for (size_t i = 0; i < n; i++)
-		for (size_t j = 0; j < m; j++)
-			ct[j * n + i] = cost[i * m + j];
-	rc = hungarian_tall(ct, m, n, colrow, err);
-	if (rc == LL_OK) {
-		for (size_t i = 0; i < n; i++)
-			assign[i] = SIZE_MAX;
-		for (size_t j = 0; j < m; j++)
-			assign[colrow[j]] = j;
-	}
-	free(ct);
-	free(colrow);
-	return rc;
-}
-
 /* ---- similarity ----------------------------------------------------------- */
 
 /* Pairwise comparison of A's and B's components. */
@@ -193,10 +66,10 @@ typedef struct kt_cmp {
 
 static void kt_cmp_free(kt_cmp *c)
 {
-	free(c->cos);
-	free(c->score);
-	free(c->wb);
-	free(c->perm);
+	ll_free(c->cos);
+	ll_free(c->score);
+	ll_free(c->wb);
+	ll_free(c->perm);
 	memset(c, 0, sizeof *c);
 }
 
@@ -331,10 +204,10 @@ static int kt_compare(const ll_ktensor *A, const ll_ktensor *B, ll_sim_kind kind
 			sum += c->score[a * rb + c->perm[a]];
 	c->sim = sum / (double)(ra > rb ? ra : rb);
 out:
-	free(na);
-	free(nb);
-	free(wa);
-	free(cost);
+	ll_free(na);
+	ll_free(nb);
+	ll_free(wa);
+	ll_free(cost);
 	if (rc != LL_OK)
 		kt_cmp_free(c);
 	return rc;
@@ -407,8 +280,8 @@ int ll_kt_align(const ll_ktensor *A, ll_ktensor *B, ll_sim_kind kind, ll_err *er
 	}
 	rc = ll_ktensor_permute(B, order, err);
 out:
-	free(order);
-	free(matched);
+	ll_free(order);
+	ll_free(matched);
 	kt_cmp_free(&c);
 	return rc;
 }
@@ -715,14 +588,14 @@ int ll_ens_fit(const ll_tensor *X, const ll_ens_opts *o, ll_ensemble *e, ll_err 
 		}
 	}
 	e->seconds = ll_now() - t0;
-	free(seeds);
-	free(units);
-	free(order);
+	ll_free(seeds);
+	ll_free(units);
+	ll_free(order);
 	return LL_OK;
 fail:
-	free(seeds);
-	free(units);
-	free(order);
+	ll_free(seeds);
+	ll_free(units);
+	ll_free(order);
 	ll_ens_free(e);
 	return rc;
 }
@@ -737,10 +610,10 @@ void ll_ens_free(ll_ensemble *e)
 			if (er->fits)
 				for (size_t k = 0; k < er->nrep; k++)
 					ll_cp_result_free(&er->fits[k]);
-			free(er->fits);
-			free(er->sim);
+			ll_free(er->fits);
+			ll_free(er->sim);
 		}
-	free(e->ranks);
+	ll_free(e->ranks);
 	memset(e, 0, sizeof *e);
 }
 
@@ -754,7 +627,7 @@ const ll_ens_rank *ll_ens_get(const ll_ensemble *e, size_t rank)
 	return NULL;
 }
 
-/* ---- summaries and files -------------------------------------------------- */
+/* ---- summaries ------------------------------------------------------------ */
 
 const char *ll_sim_describe(ll_sim_kind k)
 {
@@ -769,15 +642,9 @@ const char *ll_sim_describe(ll_sim_kind k)
 	return "unknown";
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-	return (x > y) - (x < y);
-}
-
 static double median_of(double *v, size_t n)
 {
-	qsort(v, n, sizeof *v, cmp_double);
+	qsort(v, n, sizeof *v, ll_cmp_double);
 	return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
 }
 
@@ -801,7 +668,7 @@ int ll_ens_rank_stats(const ll_ens_rank *r, ll_ens_stats *st, ll_err *err)
 	for (size_t k = 0; k < n; k++)
 		v[k] = r->fits[k].iters;
 	st->median_iters = median_of(v, n);
-	free(v);
+	ll_free(v);
 	st->mean_sim = st->min_sim = NAN;
 	if (n > 1) {
 		double s = 0.0, m = INFINITY;
@@ -813,223 +680,4 @@ int ll_ens_rank_stats(const ll_ens_rank *r, ll_ens_stats *st, ll_err *err)
 		st->min_sim = m;
 	}
 	return LL_OK;
-}
-
-static int write_fit(const char *dir, size_t rank, size_t k, const ll_cp_result *f, ll_err *err)
-{
-	char sub[64], name[32];
-	snprintf(sub, sizeof sub, "rank_%02zu/rep_%02zu", rank, k);
-	char *fdir = ll_path_join(dir, sub), *path = NULL;
-	int rc = fdir ? ll_mkdirs(fdir, err) : ll_err_set(err, LL_ENOMEM, "out of memory");
-	const ll_ktensor *K = &f->K;
-	for (int n = -2; rc == LL_OK && n < K->nmodes; n++) {
-		size_t shape[2];
-		if (n == -2)
-			snprintf(name, sizeof name, "lambda.npy");
-		else if (n == -1)
-			snprintf(name, sizeof name, "hist.npy");
-		else
-			snprintf(name, sizeof name, "factor_%d.npy", n);
-		free(path);
-		if (!(path = ll_path_join(fdir, name))) {
-			rc = ll_err_set(err, LL_ENOMEM, "out of memory");
-			break;
-		}
-		if (n == -2) {
-			shape[0] = K->rank;
-			rc = ll_npy_write_array(path, K->lambda, 1, shape, 0, err);
-		} else if (n == -1) {
-			static const double none = 0.0;
-			shape[0] = f->hist ? (size_t)f->iters : 0;
-			rc = ll_npy_write_array(path, f->hist ? f->hist : &none, 1, shape, 0, err);
-		} else {
-			shape[0] = K->dim[n];
-			shape[1] = K->rank;
-			rc = ll_npy_write_array(path, K->U[n], 2, shape, 0, err);
-		}
-	}
-	free(path);
-	free(fdir);
-	return rc;
-}
-
-static void json_seed(ll_json *j, const char *key, uint64_t seed)
-{
-	char buf[24];
-	/* a string: JSON readers may hold numbers as doubles (53 bits) */
-	snprintf(buf, sizeof buf, "%llu", (unsigned long long)seed);
-	ll_json_kv_str(j, key, buf);
-}
-
-static void json_summary(ll_json *j, const ll_ensemble *e, const ll_ens_meta *meta,
-			 const ll_ens_stats *st)
-{
-	const ll_ens_opts *o = &e->opts;
-	ll_json_obj_begin(j);
-	ll_json_kv_str(j, "tool", meta && meta->tool ? meta->tool : "latentlab");
-	ll_json_kv_str(j, "version", PACKAGE_VERSION);
-	if (meta && meta->argc > 0 && meta->argv) {
-		ll_json_key(j, "command_line");
-		ll_json_arr_begin(j);
-		for (int i = 0; i < meta->argc; i++)
-			ll_json_str(j, meta->argv[i] ? meta->argv[i] : "");
-		ll_json_arr_end(j);
-	}
-	ll_json_key(j, "data");
-	ll_json_obj_begin(j);
-	ll_json_key(j, "file");
-	if (meta && meta->data_file)
-		ll_json_str(j, meta->data_file);
-	else
-		ll_json_null(j);
-	if (meta && meta->data_dtype)
-		ll_json_kv_str(j, "dtype", meta->data_dtype);
-	ll_json_key(j, "shape");
-	ll_json_size_array(j, e->dim, (size_t)e->nmodes);
-	size_t size = 1;
-	for (int n = 0; n < e->nmodes; n++)
-		size *= e->dim[n];
-	ll_json_kv_int(j, "elements", (long long)size);
-	ll_json_kv_num(j, "norm", e->data_norm);
-	ll_json_kv_int(j, "missing", (long long)e->nmissing);
-	ll_json_key(j, "mask");
-	if (meta && meta->mask_file)
-		ll_json_str(j, meta->mask_file);
-	else
-		ll_json_null(j);
-	ll_json_obj_end(j);
-
-	ll_json_kv_str(j, "method", ll_cp_method_name(o->cp.method));
-	ll_json_kv_str(j, "init", o->cp.init == LL_CP_INIT_SVD ? "svd" : "random");
-	ll_json_kv_num(j, "tol", o->cp.tol);
-	ll_json_kv_int(j, "max_iter", o->cp.max_iter);
-	ll_json_kv_int(j, "min_iter", o->cp.min_iter);
-	ll_json_kv_int(j, "rank_lo", (long long)o->rank_lo);
-	ll_json_kv_int(j, "rank_hi", (long long)o->rank_hi);
-	ll_json_kv_int(j, "replicates", (long long)o->replicates);
-	json_seed(j, "seed", o->seed);
-	ll_json_kv_str(j, "seed_rule", "replicate k (0-based, before sorting) of rank R starts from ll_seed_derive(seed, R, k)");
-	ll_json_key(j, "similarity");
-	ll_json_obj_begin(j);
-	ll_json_kv_str(j, "kind", ll_sim_name(e->sim));
-	ll_json_kv_str(j, "definition", ll_sim_describe(e->sim));
-	ll_json_kv_str(j, "matching", "Hungarian; mean pair score over the larger rank");
-	ll_json_kv_str(j, "reference", "each fit against the best fit of its rank");
-	ll_json_obj_end(j);
-	ll_json_key(j, "fused");
-	ll_json_bool(j, o->fused);
-	ll_json_kv_int(j, "threads", o->threads);
-	ll_json_kv_str(j, "objective", "||W.(X - M)|| / ||W.X||, W = observed entries");
-
-	ll_json_key(j, "ranks");
-	ll_json_arr_begin(j);
-	for (size_t ri = 0; ri < e->nranks; ri++) {
-		const ll_ens_rank *er = &e->ranks[ri];
-		ll_json_obj_begin(j);
-		ll_json_kv_int(j, "rank", (long long)er->rank);
-		ll_json_kv_num(j, "best_objective", st[ri].best);
-		ll_json_kv_num(j, "median_objective", st[ri].median);
-		ll_json_kv_num(j, "worst_objective", st[ri].worst);
-		ll_json_kv_num(j, "mean_similarity", st[ri].mean_sim);
-		ll_json_kv_num(j, "min_similarity", st[ri].min_sim);
-		ll_json_kv_num(j, "median_iterations", st[ri].median_iters);
-		ll_json_kv_num(j, "seconds", er->seconds);
-		ll_json_key(j, "replicates");
-		ll_json_arr_begin(j);
-		for (size_t k = 0; k < er->nrep; k++) {
-			const ll_cp_result *f = &er->fits[k];
-			char sub[64];
-			snprintf(sub, sizeof sub, "rank_%02zu/rep_%02zu", er->rank, k);
-			ll_json_obj_begin(j);
-			ll_json_kv_str(j, "dir", sub);
-			json_seed(j, "seed", f->seed);
-			ll_json_kv_num(j, "objective", f->obj);
-			ll_json_kv_num(j, "similarity", er->sim[k]);
-			ll_json_kv_int(j, "iterations", f->iters);
-			ll_json_key(j, "converged");
-			ll_json_bool(j, f->converged);
-			ll_json_kv_num(j, "seconds", f->seconds);
-			ll_json_obj_end(j);
-		}
-		ll_json_arr_end(j);
-		ll_json_obj_end(j);
-	}
-	ll_json_arr_end(j);
-	ll_json_kv_num(j, "seconds", e->seconds);
-	ll_json_obj_end(j);
-	fputc('\n', j->fp);
-}
-
-/* rank_RR/ directories of an earlier ensemble in dir: gone before this one
- * is written, so dir holds exactly the fits summary.json lists.  Only
- * names of our own form (rank_ and digits) are touched. */
-static int remove_old_fits(const char *dir, ll_err *err)
-{
-	DIR *d = opendir(dir);
-	struct dirent *de;
-	int rc = LL_OK;
-	if (!d)
-		return LL_OK; /* nothing there yet */
-	while (rc == LL_OK && (de = readdir(d)) != NULL) {
-		const char *n = de->d_name;
-		if (strncmp(n, "rank_", 5) != 0 || !n[5] || strspn(n + 5, "0123456789") != strlen(n + 5))
-			continue;
-		char *p = ll_path_join(dir, n);
-		rc = p ? ll_rmtree(p, err) : ll_err_set(err, LL_ENOMEM, "out of memory");
-		free(p);
-	}
-	closedir(d);
-	return rc;
-}
-
-int ll_ens_write(const ll_ensemble *e, const char *dir, const ll_tensor *X,
-		 const ll_ens_meta *meta, ll_err *err)
-{
-	char s1[128], s2[128];
-	if (!e || !e->ranks || e->nranks == 0)
-		return ll_err_set(err, LL_EINVAL, "ensemble write: nothing fitted");
-	if (!dir || !*dir)
-		return ll_err_set(err, LL_EINVAL, "ensemble write: no directory");
-	if (X) {
-		int same = X->nmodes == e->nmodes;
-		for (int n = 0; same && n < X->nmodes; n++)
-			same = X->dim[n] == e->dim[n];
-		if (!same) {
-			ll_tensor t = {0};
-			t.nmodes = e->nmodes;
-			memcpy(t.dim, e->dim, sizeof t.dim);
-			return ll_err_set(err, LL_ESHAPE, "%s: data shape %s is not the ensemble's %s",
-					  dir, ll_tensor_shape_str(X, s1, sizeof s1),
-					  ll_tensor_shape_str(&t, s2, sizeof s2));
-		}
-	}
-	ll_ens_stats *st = ll_malloc_array(e->nranks, sizeof *st);
-	if (!st)
-		return ll_err_set(err, LL_ENOMEM, "ensemble write: out of memory");
-	int rc = LL_OK;
-	for (size_t ri = 0; ri < e->nranks && rc == LL_OK; ri++)
-		rc = ll_ens_rank_stats(&e->ranks[ri], &st[ri], err);
-	if (rc == LL_OK)
-		rc = ll_mkdirs(dir, err);
-	if (rc == LL_OK)
-		rc = remove_old_fits(dir, err);
-	for (size_t ri = 0; ri < e->nranks && rc == LL_OK; ri++)
-		for (size_t k = 0; k < e->ranks[ri].nrep && rc == LL_OK; k++)
-			rc = write_fit(dir, e->ranks[ri].rank, k, &e->ranks[ri].fits[k], err);
-	char *path = NULL;
-	if (rc == LL_OK && !(path = ll_path_join(dir, "summary.json")))
-		rc = ll_err_set(err, LL_ENOMEM, "ensemble write: out of memory");
-	if (rc == LL_OK) {
-		ll_afile af;
-		rc = ll_afile_open(&af, path, err);
-		if (rc == LL_OK) {
-			ll_json j;
-			ll_json_init(&j, af.fp, 1);
-			json_summary(&j, e, meta, st);
-			rc = ll_afile_commit(&af, err);
-		}
-	}
-	free(path);
-	free(st);
-	return rc;
 }

@@ -32,11 +32,6 @@ typedef enum ll_sim_kind {
 const char *ll_sim_name(ll_sim_kind k);          /* "mean-cos", "tomasi-bro", "congruence" */
 int ll_sim_parse(const char *s, ll_sim_kind *k); /* LL_OK or LL_EINVAL */
 
-/* Minimum-cost assignment for an n x m cost matrix (row-major).  assign[i]
- * is the column given to row i, or SIZE_MAX when n > m leaves row i
- * unassigned.  O(max(n,m)^3). */
-int ll_hungarian(const double *cost, size_t n, size_t m, size_t *assign, ll_err *err);
-
 /* Similarity of A and B.  If perm is non-NULL (A->rank entries) it receives
  * the matched component of B for each component of A (SIZE_MAX if none). */
 int ll_kt_similarity(const ll_ktensor *A, const ll_ktensor *B, ll_sim_kind kind,
@@ -75,7 +70,7 @@ typedef struct ll_ensemble {
 	ll_sim_kind sim;
 	ll_cp_method method;
 	double seconds;
-	/* provenance, filled by ll_ens_fit (for ll_ens_write) */
+	/* provenance, filled by ll_ens_fit (for ll_ens_write, io/ll_ens_io.h) */
 	ll_ens_opts opts;    /* as given, threads resolved (0 -> cores); the
 			      * pointers progress, cp.mask, cp.progress cleared */
 	int nmodes;
@@ -87,7 +82,8 @@ typedef struct ll_ensemble {
 /* Fit every rank and replicate, sort by objective, score every replicate
  * against its rank's best, and align each rank's best to the best of the
  * rank below (so component order carries across ranks) and every replicate
- * to its rank's best. */
+ * to its rank's best.  On failure: *e is zeroed and holds nothing to
+ * free. */
 int ll_ens_fit(const ll_tensor *X, const ll_ens_opts *o, ll_ensemble *e, ll_err *err);
 void ll_ens_free(ll_ensemble *e);
 /* The entry for a rank, or NULL. */
@@ -104,28 +100,5 @@ typedef struct ll_ens_stats {
 	double median_iters;
 } ll_ens_stats;
 int ll_ens_rank_stats(const ll_ens_rank *r, ll_ens_stats *st, ll_err *err);
-
-/* What ll_ens_write records about where the ensemble came from; every
- * field may be 0/NULL. */
-typedef struct ll_ens_meta {
-	const char *tool;        /* e.g. "latentlab tca" */
-	int argc;                /* command line, argv[0] first */
-	char *const *argv;
-	const char *data_file;
-	const char *data_dtype;  /* e.g. "<f4" */
-	const char *mask_file;
-} ll_ens_meta;
-
-/* Write e under dir (created if needed; same-named files are replaced):
- *   dir/rank_RR/rep_KK/lambda.npy     weights (rank)
- *   dir/rank_RR/rep_KK/factor_N.npy   mode-N factor (dim[N] x rank)
- *   dir/rank_RR/rep_KK/hist.npy       objective per iteration
- *   dir/summary.json                  settings, per-rank and per-fit numbers
- * RR is the rank, KK the fit's place in its rank (00 = best), at least two
- * digits each; all .npy are float64.  summary.json is written last, every
- * file through a temporary name.  X (may be NULL) is the data the
- * ensemble was fitted to: its shape is checked.  meta may be NULL. */
-int ll_ens_write(const ll_ensemble *e, const char *dir, const ll_tensor *X,
-		 const ll_ens_meta *meta, ll_err *err);
 
 #endif

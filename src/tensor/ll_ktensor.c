@@ -36,9 +36,9 @@ oom:
 
 void ll_ktensor_free(ll_ktensor *k)
 {
-	free(k->lambda);
+	ll_free(k->lambda);
 	for (int n = 0; n < LL_MAX_MODES; n++)
-		free(k->U[n]);
+		ll_free(k->U[n]);
 	memset(k, 0, sizeof *k);
 }
 
@@ -89,7 +89,7 @@ int ll_ktensor_permute(ll_ktensor *k, const size_t *perm, ll_err *err)
 	memset(seen, 0, R);
 	for (size_t r = 0; r < R; r++) {
 		if (perm[r] >= R || seen[perm[r]]) {
-			free(tmp);
+			ll_free(tmp);
 			return ll_err_set(err, LL_EINVAL,
 					  "ktensor permute: perm is not a permutation of 0..%zu", R - 1);
 		}
@@ -105,29 +105,35 @@ int ll_ktensor_permute(ll_ktensor *k, const size_t *perm, ll_err *err)
 				tmp[i * R + r] = U[i * R + perm[r]];
 		memcpy(U, tmp, k->dim[n] * R * sizeof(double));
 	}
-	free(tmp);
+	ll_free(tmp);
 	return LL_OK;
+}
+
+/* Swap components i and j (weights and every factor column). */
+static void swap_components(ll_ktensor *k, size_t i, size_t j)
+{
+	size_t R = k->rank;
+	double t = k->lambda[i];
+	k->lambda[i] = k->lambda[j];
+	k->lambda[j] = t;
+	for (int n = 0; n < k->nmodes; n++) {
+		double *U = k->U[n];
+		for (size_t row = 0; row < k->dim[n]; row++) {
+			t = U[row * R + i];
+			U[row * R + i] = U[row * R + j];
+			U[row * R + j] = t;
+		}
+	}
 }
 
 void ll_ktensor_arrange(ll_ktensor *k)
 {
-	size_t R = k->rank;
-	size_t *perm = ll_malloc_array(R, sizeof(size_t));
-	if (!perm)
-		return;
-	for (size_t r = 0; r < R; r++)
-		perm[r] = r;
-	/* insertion sort: R is small, and it is stable */
-	for (size_t a = 1; a < R; a++) {
-		size_t p = perm[a], b = a;
-		while (b > 0 && k->lambda[perm[b - 1]] < k->lambda[p]) {
-			perm[b] = perm[b - 1];
-			b--;
-		}
-		perm[b] = p;
-	}
-	ll_ktensor_permute(k, perm, NULL);
-	free(perm);
+	/* stable insertion sort on the components in place: R is small, and
+	 * with no memory to ask for the sort cannot fail (it used to build a
+	 * permutation, and left the model unsorted when that malloc failed) */
+	for (size_t a = 1; a < k->rank; a++)
+		for (size_t b = a; b > 0 && k->lambda[b - 1] < k->lambda[b]; b--)
+			swap_components(k, b - 1, b);
 }
 
 void ll_ktensor_fix_signs(ll_ktensor *k)
@@ -163,7 +169,7 @@ int ll_ktensor_full(const ll_ktensor *k, ll_tensor *t, ll_err *err)
 	double *w = ll_malloc_array(R, sizeof(double));
 	if (!w) {
 		ll_tensor_free(t);
-		return ll_err_set(err, LL_ENOMEM, "out of memory");
+		return ll_err_oom(err);
 	}
 	for (size_t lin = 0; lin < t->size; lin++) {
 		for (size_t r = 0; r < R; r++)
@@ -183,32 +189,28 @@ int ll_ktensor_full(const ll_ktensor *k, ll_tensor *t, ll_err *err)
 			idx[n] = 0;
 		}
 	}
-	free(w);
+	ll_free(w);
 	return LL_OK;
 }
 
 double ll_ktensor_norm2(const ll_ktensor *k)
 {
+	/* sum over component pairs of lambda_a lambda_b prod_n <u_na, u_nb>,
+	 * the Gram matrices' Hadamard product, formed entry by entry so
+	 * nothing is allocated (it returned NaN when a malloc failed) */
 	size_t R = k->rank;
-	double *G = ll_malloc_array(R * R, sizeof(double));
-	double *H = ll_malloc_array(R * R, sizeof(double));
 	double s = 0.0;
-	if (!G || !H) {
-		free(G);
-		free(H);
-		return NAN;
-	}
-	for (size_t i = 0; i < R * R; i++)
-		H[i] = 1.0;
-	for (int n = 0; n < k->nmodes; n++) {
-		ll_gram(k->U[n], k->dim[n], R, G);
-		for (size_t i = 0; i < R * R; i++)
-			H[i] *= G[i];
-	}
 	for (size_t a = 0; a < R; a++)
-		for (size_t b = 0; b < R; b++)
-			s += k->lambda[a] * k->lambda[b] * H[a * R + b];
-	free(G);
-	free(H);
+		for (size_t b = 0; b < R; b++) {
+			double h = k->lambda[a] * k->lambda[b];
+			for (int n = 0; n < k->nmodes; n++) {
+				const double *U = k->U[n];
+				double g = 0.0;
+				for (size_t i = 0; i < k->dim[n]; i++)
+					g += U[i * R + a] * U[i * R + b];
+				h *= g;
+			}
+			s += h;
+		}
 	return s;
 }

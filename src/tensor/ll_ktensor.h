@@ -18,14 +18,17 @@ typedef struct ll_ktensor {
 	double *U[LL_MAX_MODES];  /* factor matrices (owned) */
 } ll_ktensor;
 
-/* Allocate; lambda = 1, factors zero. */
+/* Allocate; lambda = 1, factors zero.  On failure: *k is zeroed and holds
+ * nothing to free. */
 int ll_ktensor_init(ll_ktensor *k, int nmodes, const size_t *dim, size_t rank, ll_err *err);
 void ll_ktensor_free(ll_ktensor *k);
+/* A new model equal to src.  On failure: *dst is zeroed. */
 int ll_ktensor_copy(ll_ktensor *dst, const ll_ktensor *src, ll_err *err);
 /* Scale every column to unit 2-norm, multiplying lambda by the norms.
  * A zero column leaves lambda_r = 0 and the column zero. */
 void ll_ktensor_normalize(ll_ktensor *k);
-/* Sort components by lambda, largest first (Tensor Toolbox "arrange"). */
+/* Sort components by lambda, largest first (Tensor Toolbox "arrange");
+ * stable, in place, allocates nothing. */
 void ll_ktensor_arrange(ll_ktensor *k);
 /* Reorder components: new component r = old component perm[r]. */
 int ll_ktensor_permute(ll_ktensor *k, const size_t *perm, ll_err *err);
@@ -33,9 +36,10 @@ int ll_ktensor_permute(ll_ktensor *k, const size_t *perm, ll_err *err);
  * mode but the last, which absorbs the product of the flips. */
 void ll_ktensor_fix_signs(ll_ktensor *k);
 /* Reconstruct the full tensor into t (allocated here; free with
- * ll_tensor_free). */
+ * ll_tensor_free).  On failure: *t is zeroed. */
 int ll_ktensor_full(const ll_ktensor *k, ll_tensor *t, ll_err *err);
-/* ||k||_F^2 via Gram matrices, without forming the full tensor. */
+/* ||k||_F^2 via Gram matrices, without forming the full tensor (or
+ * allocating anything). */
 double ll_ktensor_norm2(const ll_ktensor *k);
 
 #endif

@@ -640,7 +640,7 @@ ll_mttkrp_ws *ll_mttkrp_ws_new(const ll_tensor *X, size_t R, ll_err *err)
 		ll_err_set(err, LL_EINVAL, "mttkrp workspace: R must be at least 1");
 		return NULL;
 	}
-	ll_mttkrp_ws *ws = calloc(1, sizeof *ws);
+	ll_mttkrp_ws *ws = ll_calloc(1, sizeof *ws);
 	if (!ws) {
 		ll_err_set(err, LL_ENOMEM, "mttkrp workspace: out of memory");
 		return NULL;
@@ -716,13 +716,13 @@ void ll_mttkrp_ws_free(ll_mttkrp_ws *ws)
 {
 	if (!ws)
 		return;
-	free(ws->TL);
-	free(ws->TR);
-	free(ws->K1);
-	free(ws->K2);
-	free(ws->scr);
-	free(ws->priv);
-	free(ws);
+	ll_free(ws->TL);
+	ll_free(ws->TR);
+	ll_free(ws->K1);
+	ll_free(ws->K2);
+	ll_free(ws->scr);
+	ll_free(ws->priv);
+	ll_free(ws);
 }
 
 void ll_mttkrp_ws_reset(ll_mttkrp_ws *ws)
@@ -788,31 +788,25 @@ int ll_mttkrp(ll_mttkrp_ws *ws, const ll_tensor *X, double *const *U,
 void ll_mttkrp_naive(const ll_tensor *X, double *const *U, size_t R, int mode,
 		     double *out)
 {
+	/* one column at a time, so nothing is allocated (a failed malloc used
+	 * to leave out zero) */
 	size_t N = (size_t)X->nmodes;
 	size_t idx[LL_MAX_MODES] = {0};
-	double *w = malloc((R ? R : 1) * sizeof *w);
 	memset(out, 0, X->dim[mode] * R * sizeof *out);
-	if (!w)
-		return;
 	for (size_t lin = 0; lin < X->size; lin++) {
 		double x = X->data[lin];
-		for (size_t r = 0; r < R; r++)
-			w[r] = x;
-		for (size_t n = 0; n < N; n++) {
-			if ((int)n == mode)
-				continue;
-			const double *u = U[n] + idx[n] * R;
-			for (size_t r = 0; r < R; r++)
-				w[r] *= u[r];
-		}
 		double *o = out + idx[mode] * R;
-		for (size_t r = 0; r < R; r++)
-			o[r] += w[r];
+		for (size_t r = 0; r < R; r++) {
+			double w = x;
+			for (size_t n = 0; n < N; n++)
+				if ((int)n != mode)
+					w *= U[n][idx[n] * R + r];
+			o[r] += w;
+		}
 		for (int n = (int)N - 1; n >= 0; n--) {
 			if (++idx[n] < X->dim[n])
 				break;
 			idx[n] = 0;
 		}
 	}
-	free(w);
 }

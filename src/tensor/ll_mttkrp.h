@@ -24,7 +24,8 @@
 
 typedef struct ll_mttkrp_ws ll_mttkrp_ws; /* opaque */
 
-/* A workspace for tensors shaped like X and up to R columns. */
+/* A workspace for tensors shaped like X and up to R columns.  On failure:
+ * NULL. */
 ll_mttkrp_ws *ll_mttkrp_ws_new(const ll_tensor *X, size_t R, ll_err *err);
 void ll_mttkrp_ws_free(ll_mttkrp_ws *ws);
 void ll_mttkrp_ws_reset(ll_mttkrp_ws *ws);

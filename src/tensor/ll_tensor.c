@@ -30,7 +30,7 @@ int ll_tensor_init(ll_tensor *t, int nmodes, const size_t *dim, ll_err *err)
 
 void ll_tensor_free(ll_tensor *t)
 {
-	free(t->data);
+	ll_free(t->data);
 	memset(t, 0, sizeof *t);
 }
 
@@ -63,6 +63,22 @@ const char *ll_tensor_shape_str(const ll_tensor *t, char *buf, size_t n)
 			break;
 		off += (size_t)w;
 	}
+	return buf;
+}
+
+const char *ll_tensor_index_str(const ll_tensor *t, size_t lin, char *buf, size_t n)
+{
+	size_t idx[LL_MAX_MODES], off = 0;
+	for (int k = t->nmodes - 1; k >= 0; k--) {
+		idx[k] = lin % t->dim[k];
+		lin /= t->dim[k];
+	}
+	if (n)
+		buf[0] = '\0';
+	for (int k = 0; k < t->nmodes && off < n; k++)
+		off += (size_t)snprintf(buf + off, n - off, "%s%zu", k ? ", " : "(", idx[k]);
+	if (off < n)
+		snprintf(buf + off, n - off, ")");
 	return buf;
 }
 
@@ -163,18 +179,4 @@ void ll_khatri_rao(const double *A, size_t nI, const double *B, size_t nJ,
 			for (size_t r = 0; r < R; r++)
 				o[r] = a[r] * b[r];
 		}
-}
-
-void ll_gram(const double *U, size_t n, size_t R, double *G)
-{
-	memset(G, 0, R * R * sizeof *G);
-	for (size_t i = 0; i < n; i++) {
-		const double *u = U + i * R;
-		for (size_t a = 0; a < R; a++)
-			for (size_t b = a; b < R; b++)
-				G[a * R + b] += u[a] * u[b];
-	}
-	for (size_t a = 0; a < R; a++)
-		for (size_t b = 0; b < a; b++)
-			G[a * R + b] = G[b * R + a];
 }

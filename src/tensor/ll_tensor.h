@@ -28,13 +28,17 @@ typedef struct ll_tensor {
 } ll_tensor;
 
 /* Allocate a zero-filled tensor.  Refuses nmodes outside 1..LL_MAX_MODES,
- * zero dims (LL_ESHAPE) and sizes that overflow (LL_ENOMEM). */
+ * zero dims (LL_ESHAPE) and sizes that overflow (LL_ENOMEM).  On failure:
+ * *t is zeroed and holds nothing to free. */
 int ll_tensor_init(ll_tensor *t, int nmodes, const size_t *dim, ll_err *err);
 void ll_tensor_free(ll_tensor *t);
+/* A new tensor equal to src.  On failure: *dst is zeroed. */
 int ll_tensor_copy(ll_tensor *dst, const ll_tensor *src, ll_err *err);
 int ll_tensor_same_shape(const ll_tensor *a, const ll_tensor *b);
 /* "30x10x100" into buf */
 const char *ll_tensor_shape_str(const ll_tensor *t, char *buf, size_t n);
+/* "(2, 0, 7)": the indices of linear (C-order) position lin, into buf */
+const char *ll_tensor_index_str(const ll_tensor *t, size_t lin, char *buf, size_t n);
 
 /* Frobenius norm (NaN entries included: check first). */
 double ll_tensor_norm(const ll_tensor *t);
@@ -50,8 +54,5 @@ void ll_tensor_fold(ll_tensor *t, int mode, const double *in);
  * both row-major: out is (I*J) x R with out[(i*J + j), r] = A[i,r]*B[j,r]. */
 void ll_khatri_rao(const double *A, size_t nI, const double *B, size_t nJ,
 		   size_t R, double *out);
-
-/* G = U^T U for U (n x R, row-major); G is R x R. */
-void ll_gram(const double *U, size_t n, size_t R, double *G);
 
 #endif

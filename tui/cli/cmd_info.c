@@ -267,11 +267,11 @@ out:
 	for (size_t k = 0; k < n; k++) {
 		if (ts)
 			ll_tensor_free(&ts[k]);
-		free(names[k]);
+		ll_free(names[k]);
 	}
-	free(names);
-	free(ts);
-	free(ins);
+	ll_free(names);
+	ll_free(ts);
+	ll_free(ins);
 	return status;
 }
 

@@ -22,6 +22,7 @@
 
 #include "cli/cmd.h"
 #include "tensor/ll_ens.h"
+#include "io/ll_ens_io.h"
 #include "base/ll_fs.h"
 #include "io/ll_npy.h"
 
@@ -363,7 +364,7 @@ static int cmd_tca(int argc, char **argv)
 		char *probe = ll_path_join(outdir, "summary.json");
 		ll_afile af;
 		rc = probe ? ll_afile_open(&af, probe, &err) : ll_err_set(&err, LL_ENOMEM, "out of memory");
-		free(probe);
+		ll_free(probe);
 		if (rc != LL_OK) {
 			cmd_error("%s", err.msg);
 			goto out;
@@ -398,7 +399,7 @@ static int cmd_tca(int argc, char **argv)
 	memcpy(cl + 1, argv, (size_t)argc * sizeof *cl);
 	ll_ens_meta meta = {"latentlab tca", argc + 1, cl, data, info.dtype, maskfile};
 	rc = ll_ens_write(&e, outdir, &X, &meta, &err);
-	free(cl);
+	ll_free(cl);
 	if (rc != LL_OK) {
 		cmd_error("%s", err.msg);
 		goto out;

@@ -54,11 +54,11 @@ void ll_canvas_free(ll_canvas *c)
 	free(c->dots);
 	free(c->color);
 	free(c->level);
-	free(c->z);
+	ll_free(c->z);
 	free(c->mark);
 	free(c->mark_color);
 	free(c->mark_level);
-	free(c->mark_z);
+	ll_free(c->mark_z);
 	memset(c, 0, sizeof *c);
 }
 
@@ -386,7 +386,7 @@ static int text_reserve(ll_canvas_text *t, int w, int h)
 		ll_canvas_run *r = ll_malloc_array(need_runs, sizeof *r);
 		if (!r)
 			return LL_ENOMEM;
-		free(t->runs);
+		ll_free(t->runs);
 		t->runs = r;
 		t->cap_runs = need_runs;
 	}
@@ -394,12 +394,12 @@ static int text_reserve(ll_canvas_text *t, int w, int h)
 		size_t *o = ll_malloc_array((size_t)h, sizeof *o);
 		size_t *rr = ll_malloc_array((size_t)h + 1, sizeof *rr);
 		if (!o || !rr) {
-			free(o);
-			free(rr);
+			ll_free(o);
+			ll_free(rr);
 			return LL_ENOMEM;
 		}
-		free(t->row_off);
-		free(t->row_run);
+		ll_free(t->row_off);
+		ll_free(t->row_run);
 		t->row_off = o;
 		t->row_run = rr;
 		t->cap_h = h;
@@ -481,8 +481,8 @@ void ll_canvas_text_free(ll_canvas_text *t)
 	if (!t)
 		return;
 	free(t->buf);
-	free(t->row_off);
-	free(t->runs);
-	free(t->row_run);
+	ll_free(t->row_off);
+	ll_free(t->runs);
+	ll_free(t->row_run);
 	memset(t, 0, sizeof *t);
 }

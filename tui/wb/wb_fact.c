@@ -167,7 +167,7 @@ static void draw_zoom(wb *w, const ll_ens_rank *r, const ll_ktensor *K, size_t c
 		ll_spark_bars(&f->canvas, v, K->dim[n], 0, &o, &rg, NULL);
 	else
 		ll_spark_plot(&f->canvas, v, K->dim[n], 0, &o, &rg, NULL);
-	free(v);
+	ll_free(v);
 	snprintf(buf, sizeof buf, "C%zu  weight %.4g  |  mode %d of %d: %s (%zu, %s)  |  rank %zu, replicate %zu",
 		 comp + 1, K->lambda[comp], n + 1, K->nmodes, mname, K->dim[n], bars ? "bars" : "line", r->rank,
 		 f->rep + 1);
@@ -243,7 +243,7 @@ static void fact_draw(wb *w, int y0, int h)
 	double *v = ll_malloc_array(maxdim, sizeof *v);
 	char *sp = malloc(ll_spark_bufsize(sw));
 	if (!v || !sp) {
-		free(v);
+		ll_free(v);
 		free(sp);
 		return;
 	}
@@ -269,7 +269,7 @@ static void fact_draw(wb *w, int y0, int h)
 				wb_put(w, y, pre + n * (sw + 1), sw, wb_attr(w, LL_ROLE_SPARK), sp);
 		}
 	}
-	free(v);
+	ll_free(v);
 	free(sp);
 }
 

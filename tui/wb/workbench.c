@@ -295,7 +295,7 @@ void wb_do_save(wb *w, const char *path)
 		wb_msg(w, 0, "saved the session to %s (the previous text, comments and all, is in %s)", target, bak);
 	else
 		wb_msg(w, 0, "saved the session to %s", target);
-	free(old);
+	ll_free(old);
 	free(canon);
 	free(bak);
 }
@@ -682,7 +682,7 @@ static void wb_free(wb *w)
 	free(w->log);
 	for (int i = 0; i < w->nhist; i++)
 		free(w->hist[i]);
-	free(w->save_path);
+	ll_free(w->save_path);
 	free(w->cmdline);
 	pthread_mutex_destroy(&w->lock);
 }
@@ -696,7 +696,7 @@ int wb_run(ll_session *s, const wb_opts *o)
 	w.t0 = ll_now();
 	pthread_mutex_init(&w.lock, NULL);
 	w.cmdline = strdup(o->cmdline ? o->cmdline : "latentlab tui");
-	w.save_path = s->path ? strdup(s->path) : ll_path_join(o->outdir, "session.lab");
+	w.save_path = s->path ? ll_strdup(s->path) : ll_path_join(o->outdir, "session.lab");
 	int oom = !w.cmdline || !w.save_path;
 	for (int i = 0; i < WB_NSCREENS && !oom; i++) {
 		const wb_screen_def *d = wb_screens[i];

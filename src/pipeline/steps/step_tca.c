@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "base/ll_rng.h"
+#include "io/ll_ens_io.h"
 #include "pipeline/ll_step.h"
 #include "pipeline/steps/step_data.h"
 #include "pipeline/steps/step_tca.h"

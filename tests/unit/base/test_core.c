@@ -18,9 +18,46 @@ static void test_err(void)
 	LL_CHECK_STR(e.msg, "x.npy: rank 9 too big");
 	LL_CHECK_INT(ll_err_set(NULL, LL_EIO, "ignored"), LL_EIO);
 	LL_CHECK_STR(ll_strerror(LL_ECANCELED), "canceled");
+	LL_CHECK_INT(ll_err_oom(&e), LL_ENOMEM);
+	LL_CHECK_INT(e.code, LL_ENOMEM);
+	LL_CHECK_STR(e.msg, "out of memory");
+	LL_CHECK_INT(ll_err_oom(NULL), LL_ENOMEM);
 	size_t out;
 	LL_CHECK(!ll_mul_ok(SIZE_MAX / 2, 3, &out));
 	LL_CHECK(ll_malloc_array(SIZE_MAX / 2, 3) == NULL);
+}
+
+/* The status map: every code, value, name and message, as they were
+ * before the map generated them. */
+static void test_status_map(void)
+{
+	static const struct {
+		int code, value;
+		const char *name, *msg;
+	} want[] = {
+		{LL_OK, 0, "LL_OK", "success"},
+		{LL_ENOMEM, -1, "LL_ENOMEM", "out of memory"},
+		{LL_EIO, -2, "LL_EIO", "input/output error"},
+		{LL_EFORMAT, -3, "LL_EFORMAT", "bad file format"},
+		{LL_EINVAL, -4, "LL_EINVAL", "invalid argument"},
+		{LL_ESHAPE, -5, "LL_ESHAPE", "shape mismatch"},
+		{LL_ENUMERIC, -6, "LL_ENUMERIC", "numerical problem"},
+		{LL_ELAPACK, -7, "LL_ELAPACK", "LAPACK failure"},
+		{LL_ECANCELED, -8, "LL_ECANCELED", "canceled"},
+		{LL_ENOTSUP, -9, "LL_ENOTSUP", "not supported"},
+	};
+	int n = 0;
+	for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
+		LL_CHECK_INT(want[i].code, want[i].value);
+		LL_CHECK_STR(ll_status_name(want[i].code), want[i].name);
+		LL_CHECK_STR(ll_strerror(want[i].code), want[i].msg);
+	}
+#define COUNT_(name, value, msg) n++;
+	LL_STATUS_MAP(COUNT_)
+#undef COUNT_
+	LL_CHECK_INT(n, (int)(sizeof want / sizeof want[0]));
+	LL_CHECK_STR(ll_status_name(-99), "LL_UNKNOWN");
+	LL_CHECK_STR(ll_strerror(7), "unknown error");
 }
 
 static void test_rng(void)
@@ -105,13 +142,14 @@ static void test_afile(void)
 	char cmd[256];
 	snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
 	LL_CHECK(system(cmd) == 0);
-	free(f);
-	free(sub);
+	ll_free(f);
+	ll_free(sub);
 }
 
 int main(void)
 {
 	LL_RUN(test_err);
+	LL_RUN(test_status_map);
 	LL_RUN(test_rng);
 	LL_RUN(test_json);
 	LL_RUN(test_afile);

@@ -614,8 +614,8 @@ static void test_npz(void)
 			LL_CHECK_STR(names[1], "b");
 		}
 		for (size_t k = 0; k < n; k++)
-			free(names[k]);
-		free(names);
+			ll_free(names[k]);
+		ll_free(names);
 
 		const char *as_a[] = {NULL, "a", "a.npy"};
 		for (int w = 0; w < 3; w++) {
@@ -883,8 +883,8 @@ static void test_npz_zip64(void)
 	if (n == 1)
 		LL_CHECK_STR(names[0], "x");
 	for (size_t k = 0; k < n; k++)
-		free(names[k]);
-	free(names);
+		ll_free(names[k]);
+	ll_free(names);
 	rc = ll_array_read(p, &t, &info, &e);
 	LL_CHECK_MSG(rc == LL_OK, "%s", e.msg);
 	LL_CHECK_STR(info.dtype, ">u2");
@@ -947,7 +947,7 @@ static void test_idx(void)
 		LL_CHECK(info.shape[0] == 3 && info.shape[1] == 4 && info.shape[2] == 5);
 		for (size_t k = 0; u8 && k < 60; k++)
 			LL_CHECK_INT(u8[k], k * 13 % 256);
-		free(u8);
+		ll_free(u8);
 	}
 	const char *lab[] = {"labels_u1.idx", "labels_u1.idx.gz"};
 	const int labels[6] = {5, 0, 4, 1, 9, 2};
@@ -1010,7 +1010,7 @@ static void test_idx_write(void)
 	LL_CHECK_MSG(rc == LL_OK, "%s", e.msg);
 	LL_CHECK(u8 && memcmp(u8, img, 60) == 0);
 	LL_CHECK(info.ndim == 3 && info.shape[2] == 5);
-	free(u8);
+	ll_free(u8);
 
 	/* a larger one through gzip, to cross zlib's buffer sizes */
 	size_t big[2] = {1000, 784};
@@ -1022,7 +1022,7 @@ static void test_idx_write(void)
 	rc = ll_idx_read_u8(tmp("big.idx.gz"), &u8, &info, &e);
 	LL_CHECK_MSG(rc == LL_OK, "%s", e.msg);
 	LL_CHECK(u8 && memcmp(u8, m, big[0] * big[1]) == 0);
-	free(u8);
+	ll_free(u8);
 	free(m);
 
 	/* errors */
@@ -1099,7 +1099,7 @@ static void test_idx_bad(void)
 		u8 = NULL;
 		rc = ll_idx_read_u8(p, &u8, &info, &e);
 		LL_CHECK_INT(rc, LL_OK); /* bytes can be empty */
-		free(u8);
+		ll_free(u8);
 	}
 
 	/* gzip: damaged deflate data, damaged CRC, cut trailer, cut data */
@@ -1155,6 +1155,54 @@ static void test_idx_bad(void)
 	LL_CHECK_STR(e.msg, want);
 	free(b);
 	free(g);
+}
+
+/* gzip of n bytes into out (cap bytes); returns the length, 0 on failure */
+static size_t gz_member(const unsigned char *in, size_t n, unsigned char *out, size_t cap)
+{
+	z_stream zs;
+	size_t len;
+	memset(&zs, 0, sizeof zs);
+	if (deflateInit2(&zs, 6, Z_DEFLATED, 31, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+		return 0;
+	zs.next_in = (unsigned char *)(uintptr_t)in;
+	zs.avail_in = (uInt)n;
+	zs.next_out = out;
+	zs.avail_out = (uInt)cap;
+	len = deflate(&zs, Z_FINISH) == Z_STREAM_END ? zs.total_out : 0;
+	deflateEnd(&zs);
+	return len;
+}
+
+/* As zlib's gzread: gzip members one after another read as one stream
+ * (the header in one, the pixels in the next), and bytes after the last
+ * member are ignored. */
+static void test_idx_gz_members(void)
+{
+	size_t len;
+	unsigned char *raw = slurp(fixture("images_u1.idx"), &len), out[4096];
+	ll_tensor a, b;
+	ll_err e = {0};
+	LL_CHECK(raw && len > 20 && len < 1000);
+	if (!raw)
+		return;
+	size_t n1 = gz_member(raw, 9, out, sizeof out);
+	size_t n2 = n1 ? gz_member(raw + 9, len - 9, out + n1, sizeof out - n1) : 0;
+	LL_CHECK(n1 && n2);
+	memcpy(out + n1 + n2, "trailing junk", 13);
+	spit(tmp("two.idx.gz"), out, n1 + n2 + 13);
+	LL_CHECK_INT(ll_idx_read(fixture("images_u1.idx"), &a, NULL, &e), LL_OK);
+	int rc = ll_idx_read(tmp("two.idx.gz"), &b, NULL, &e);
+	LL_CHECK_MSG(rc == LL_OK, "%s", e.msg);
+	LL_CHECK(rc == LL_OK && ll_tensor_same_shape(&a, &b) &&
+		 memcmp(a.data, b.data, a.size * sizeof *a.data) == 0);
+	ll_tensor_free(&a);
+	ll_tensor_free(&b);
+	/* the second member cut short */
+	spit(tmp("two.idx.gz"), out, n1 + n2 - 6);
+	rc = ll_idx_read(tmp("two.idx.gz"), &b, NULL, &e);
+	CHECK_ERR(rc, LL_EFORMAT, e, tmp("two.idx.gz"), "truncated gzip stream");
+	free(raw);
 }
 
 /* ---------------- dispatch ---------------- */
@@ -1249,7 +1297,7 @@ static void test_truncation_fuzz(void)
 					fails++, ll_tensor_free(&t);
 				rc = ll_idx_read_u8(p, &u8, NULL, &e);
 				if (rc == LL_OK || u8)
-					fails++, free(u8);
+					fails++, ll_free(u8);
 			}
 			if (strstr(files[f], ".npy")) {
 				rc = ll_npy_read_mem(b, cut, "mem", &t, NULL, &e);
@@ -1314,6 +1362,7 @@ int main(void)
 	LL_RUN(test_idx);
 	LL_RUN(test_idx_write);
 	LL_RUN(test_idx_bad);
+	LL_RUN(test_idx_gz_members);
 	LL_RUN(test_array_read);
 	LL_RUN(test_truncation_fuzz);
 	rm_tmpdir(tmpdir);

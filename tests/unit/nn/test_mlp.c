@@ -663,10 +663,10 @@ static void test_save_load(void)
 	char *sub2 = ll_path_join(dir, "none");
 	LL_CHECK_INT(ll_mlp_load(&b, sub2, &e), LL_EIO);
 	LL_CHECK_CONTAINS(e.msg, "W1.npy");
-	free(sub2);
+	ll_free(sub2);
 	ll_mlp_free(&a);
 	ll_mlp_free(&b);
-	free(sub);
+	ll_free(sub);
 	rm_rf(dir);
 }
 

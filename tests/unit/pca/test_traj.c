@@ -8,6 +8,7 @@
 #include "linalg/ll_linalg.h"
 #include "base/ll_rng.h"
 #include "ll_test.h"
+#include "pca/ll_pca.h"
 #include "pca/ll_traj.h"
 
 /* m x k (row-major) with orthonormal columns, each orthogonal to the

@@ -301,7 +301,7 @@ static void test_synth_write(void)
 			ll_tensor_free(&t);
 		}
 		unlink(p);
-		free(p);
+		ll_free(p);
 	}
 	rmdir(out);
 
@@ -315,9 +315,9 @@ static void test_synth_write(void)
 	LL_CHECK(ll_synth_write(&s, under, &e) != LL_OK);
 	LL_CHECK(strlen(e.msg) > 0);
 	unlink(bad);
-	free(under);
-	free(bad);
-	free(out);
+	ll_free(under);
+	ll_free(bad);
+	ll_free(out);
 	rmdir(dir);
 	ll_synth_free(&s);
 }

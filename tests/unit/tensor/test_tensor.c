@@ -4,6 +4,7 @@
 #include "tensor/ll_ktensor.h"
 #include "tensor/ll_mttkrp.h"
 #include "base/ll_rng.h"
+#include "linalg/ll_linalg.h"
 #include "tensor/ll_tensor.h"
 #include "ll_test.h"
 
@@ -117,6 +118,9 @@ static void test_tensor_basics(void)
 	LL_CHECK(rand_tensor(&a, 3, dim, 1));
 	LL_CHECK_STR(ll_tensor_shape_str(&a, buf, sizeof buf), "30x1x7");
 	LL_CHECK_STR(ll_tensor_shape_str(&a, buf, 4), "30x");
+	LL_CHECK_STR(ll_tensor_index_str(&a, 0, buf, sizeof buf), "(0, 0, 0)");
+	LL_CHECK_STR(ll_tensor_index_str(&a, 2 * 7 + 5, buf, sizeof buf), "(2, 0, 5)");
+	LL_CHECK_STR(ll_tensor_index_str(&a, 2 * 7 + 5, buf, 5), "(2, ");
 	LL_CHECK_INT(ll_tensor_copy(&b, &a, NULL), LL_OK);
 	LL_CHECK(ll_tensor_same_shape(&a, &b));
 	LL_CHECK(memcmp(a.data, b.data, a.size * sizeof(double)) == 0);
@@ -274,7 +278,7 @@ static void test_gram(void)
 	double U[17 * 6], G[36];
 	ll_rng_init(&g, 4);
 	fill_normal(U, n * R, &g);
-	ll_gram(U, n, R, G);
+	ll_linalg_gram(U, n, R, G); /* the one Gram function, in linalg */
 	for (size_t a = 0; a < R; a++)
 		for (size_t b = 0; b < R; b++) {
 			double s = 0;
