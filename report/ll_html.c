@@ -15,7 +15,7 @@ void ll_html_buf_init(ll_html_buf *b)
 
 void ll_html_buf_free(ll_html_buf *b)
 {
-	free(b->s);
+	ll_free(b->s);
 	memset(b, 0, sizeof *b);
 }
 
@@ -33,7 +33,7 @@ static int grow(ll_html_buf *b, size_t extra)
 	size_t cap = b->cap ? b->cap : 256;
 	while (cap < need)
 		cap *= 2;
-	char *p = realloc(b->s, cap);
+	char *p = ll_realloc(b->s, cap);
 	if (!p) {
 		b->oom = 1;
 		return 0;
@@ -246,6 +246,6 @@ int ll_html_page(ll_html_buf *out, const char *markdown, size_t len, const char 
 	ll_html_buf_puts(out, "</style>\n</head>\n<body>\n<main>\n");
 	ll_html_buf_puts(out, body);
 	ll_html_buf_puts(out, "</main>\n</body>\n</html>\n");
-	free(body);
+	free(body); /* cmark allocates with libc, never through our hook */
 	return ll_html_buf_ok(out, "report.html", err);
 }

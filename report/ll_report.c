@@ -193,7 +193,7 @@ static void remove_stale_figs(const doc *d, const char *figdir)
 				char *p = ll_path_join(figdir, file);
 				if (p)
 					unlink(p);
-				free(p);
+				ll_free(p);
 			}
 		}
 	}
@@ -234,7 +234,7 @@ static int write_all(doc *d, const char *outdir, const char *figdir, const ll_ht
 
 	for (size_t i = 0; i < n && rc == LL_OK; i++) {
 		if (!paths[i]) {
-			rc = ll_err_set(err, LL_ENOMEM, "out of memory");
+			rc = ll_err_oom(err);
 			break;
 		}
 		if ((rc = ll_afile_open(&af[i], paths[i], err)) != LL_OK)
@@ -266,7 +266,7 @@ int ll_report_session(ll_session *s, const char *outdir, void *ud, ll_err *err)
 	(void)ud;
 	if (!s || !outdir || !*outdir)
 		return ll_err_set(err, LL_EINVAL, "report: no session or no output directory");
-	doc *d = calloc(1, sizeof *d);
+	doc *d = ll_calloc(1, sizeof *d);
 	if (!d)
 		return ll_err_set(err, LL_ENOMEM, "report: out of memory");
 	d->s = s;
@@ -281,7 +281,7 @@ int ll_report_session(ll_session *s, const char *outdir, void *ud, ll_err *err)
 	int rc = LL_OK;
 	char *figdir = ll_path_join(outdir, "figures");
 	if (!figdir)
-		rc = ll_err_set(err, LL_ENOMEM, "out of memory");
+		rc = ll_err_oom(err);
 	if (rc == LL_OK)
 		rc = ll_mkdirs(figdir, err);
 	if (rc == LL_OK)
@@ -315,12 +315,12 @@ int ll_report_session(ll_session *s, const char *outdir, void *ud, ll_err *err)
 
 	for (size_t i = 0; i < d->nfigs; i++) {
 		ll_report_fig_free(&d->figs[i].f);
-		free(d->figs[i].png);
+		ll_free(d->figs[i].png);
 	}
 	ll_html_buf_free(&d->md);
 	ll_html_buf_free(&mdh);
 	ll_html_buf_free(&html);
 	ll_free(figdir);
-	free(d);
+	ll_free(d);
 	return rc;
 }

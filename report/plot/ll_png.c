@@ -59,7 +59,7 @@ static void mem_write(png_structp png, png_bytep data, size_t n)
 			}
 			cap *= 2;
 		}
-		uint8_t *p = realloc(ctx->buf, cap);
+		uint8_t *p = ll_realloc(ctx->buf, cap);
 		if (!p) {
 			ctx->oom = 1;
 			png_error(png, "out of memory");
@@ -179,7 +179,7 @@ int ll_png_encode(const uint8_t *rgb, int w, int h, const ll_png_text *meta, siz
 	png_destroy_write_struct(&png, &info);
 	ll_free(text);
 	if (rc != 0) {
-		free(ctx.buf);
+		ll_free(ctx.buf);
 		if (ctx.oom)
 			return ll_err_set(err, LL_ENOMEM, "png: %s", ctx.msg);
 		return ll_err_set(err, LL_EINVAL, "png: encoding failed: %s", ctx.msg);
@@ -204,16 +204,16 @@ int ll_png_write(const char *path, const uint8_t *rgb, int w, int h, const ll_pn
 	}
 	rc = ll_afile_open(&af, path, err);
 	if (rc != LL_OK) {
-		free(buf);
+		ll_free(buf);
 		return rc;
 	}
 	if (fwrite(buf, 1, len, af.fp) != len) {
 		int e = errno;
-		free(buf);
+		ll_free(buf);
 		ll_afile_abort(&af);
 		return ll_err_set(err, LL_EIO, "%s: write failed: %s", path, strerror(e));
 	}
-	free(buf);
+	ll_free(buf);
 	return ll_afile_commit(&af, err);
 }
 
@@ -231,7 +231,7 @@ static void mem_read(png_structp png, png_bytep data, size_t n)
 
 static char *dup_text(const char *s, size_t n)
 {
-	char *p = malloc(n + 1);
+	char *p = ll_malloc(n + 1);
 	if (p) {
 		memcpy(p, s, n);
 		p[n] = '\0';
@@ -348,9 +348,9 @@ void ll_png_image_free(ll_png_image *img)
 		return;
 	for (size_t i = 0; i < img->ntext; i++) {
 		if (img->keys)
-			free(img->keys[i]);
+			ll_free(img->keys[i]);
 		if (img->values)
-			free(img->values[i]);
+			ll_free(img->values[i]);
 	}
 	ll_free(img->keys);
 	ll_free(img->values);

@@ -38,7 +38,7 @@ static void session_file(doc *d)
 	}
 	doc_put(d, ". Saved beside this report as `session.lab` by `latentlab run`.\n\n");
 	doc_code(d, "ini", text ? text : s->text ? s->text : "");
-	free(text);
+	ll_free(text);
 	doc_put(d, "\n");
 }
 

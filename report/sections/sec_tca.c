@@ -39,7 +39,7 @@ static int fig_rank(const ll_session *s, ll_report_fig *f, ll_err *err)
 	double *rk = ll_malloc_array(nr, sizeof *rk), *best = ll_malloc_array(nr, sizeof *best);
 	double *mean = ll_malloc_array(nr, sizeof *mean);
 	if (!ex || !ey || !sx || !sy || !rk || !best || !mean) {
-		rc = ll_err_set(err, LL_ENOMEM, "out of memory");
+		rc = ll_err_oom(err);
 		goto out;
 	}
 	size_t ne = 0, ns = 0;
@@ -109,13 +109,13 @@ static int fig_rank(const ll_session *s, ll_report_fig *f, ll_err *err)
 	    (rc = ll_plot_legend_add(er, &(ll_plot_style){.color = vst.color, .dash = 4, .label = lab}, err)))
 		goto out;
 out:
-	free(ex);
-	free(ey);
-	free(sx);
-	free(sy);
-	free(rk);
-	free(best);
-	free(mean);
+	ll_free(ex);
+	ll_free(ey);
+	ll_free(sx);
+	ll_free(sy);
+	ll_free(rk);
+	ll_free(best);
+	ll_free(mean);
 	return ll_report_fig_finish(f, rc, err);
 }
 
@@ -143,7 +143,7 @@ static int fig_convergence(const ll_session *s, ll_report_fig *f, ll_err *err)
 		most = r->fits[k].iters > most ? r->fits[k].iters : most;
 	double *x = ll_malloc_array((size_t)most, sizeof *x);
 	if (!x)
-		return ll_report_fig_finish(f, ll_err_set(err, LL_ENOMEM, "out of memory"), err);
+		return ll_report_fig_finish(f, ll_err_oom(err), err);
 	for (int i = 0; i < most; i++)
 		x[i] = i + 1;
 	ll_html_buf_puts(&f->csv, "replicate,seed,iteration,objective\n");
@@ -163,7 +163,7 @@ static int fig_convergence(const ll_session *s, ll_report_fig *f, ll_err *err)
 			ll_report_csv_num(&f->csv, r->fits[k].hist[i]);
 			ll_report_csv_end(f);
 		}
-	free(x);
+	ll_free(x);
 	return ll_report_fig_finish(f, rc, err);
 }
 
@@ -239,7 +239,7 @@ static int fig_factors(const ll_session *s, ll_report_fig *f, ll_err *err)
 				col[i] = ll_report_label_color(label_index(dl, nd, mi->labels[i]));
 		}
 		if (!x || !y || (mi->labels && mi->kind != LL_MODE_TIME && (!col || !dl))) {
-			rc = ll_err_set(err, LL_ENOMEM, "out of memory");
+			rc = ll_err_oom(err);
 		}
 		for (int c = 0; c < R && rc == LL_OK; c++) {
 			ll_plot_axes *ax = ll_plot_fig_axes(&f->fig, c, n);
@@ -312,10 +312,10 @@ static int fig_factors(const ll_session *s, ll_report_fig *f, ll_err *err)
 									      .label = lab}, err);
 			}
 		}
-		free(x);
-		free(y);
-		free(col);
-		free(dl);
+		ll_free(x);
+		ll_free(y);
+		ll_free(col);
+		ll_free(dl);
 	}
 	return ll_report_fig_finish(f, rc, err);
 }

@@ -28,7 +28,7 @@ static int fig_training(const ll_session *s, ll_report_fig *f, ll_err *err)
 	double *ml = ll_calloc_array(S, sizeof *ml), *ma = ll_calloc_array(S, sizeof *ma);
 	double *mt = ll_calloc_array(S, sizeof *mt);
 	if (!x || !y || !ml || !ma || !mt) {
-		rc = ll_err_set(err, LL_ENOMEM, "out of memory");
+		rc = ll_err_oom(err);
 		goto out;
 	}
 	snprintf(f->fig.title, sizeof f->fig.title, "Training: test loss and accuracy of %zu model%s", M,
@@ -100,11 +100,11 @@ static int fig_training(const ll_session *s, ll_report_fig *f, ll_err *err)
 			ll_report_csv_end(f);
 		}
 out:
-	free(x);
-	free(y);
-	free(ml);
-	free(ma);
-	free(mt);
+	ll_free(x);
+	ll_free(y);
+	ll_free(ml);
+	ll_free(ma);
+	ll_free(mt);
 	return ll_report_fig_finish(f, rc, err);
 }
 

@@ -35,7 +35,7 @@ static int fig_trajectories(const ll_session *s, ll_report_fig *f, ll_err *err)
 	int many = P > 10;
 	double *mean = ll_calloc_array(T * 3, sizeof *mean);
 	if (!tx || !x || !y || !mean) {
-		rc = ll_err_set(err, LL_ENOMEM, "out of memory");
+		rc = ll_err_oom(err);
 		goto out;
 	}
 	for (size_t q = 0; q < P; q++)
@@ -106,10 +106,10 @@ static int fig_trajectories(const ll_session *s, ll_report_fig *f, ll_err *err)
 		ll_report_csv_end(f);
 	}
 out:
-	free(mean);
-	free(tx);
-	free(x);
-	free(y);
+	ll_free(mean);
+	ll_free(tx);
+	ll_free(x);
+	ll_free(y);
 	return ll_report_fig_finish(f, rc, err);
 }
 

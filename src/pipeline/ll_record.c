@@ -56,11 +56,11 @@ static char *original_text(const ll_session *s)
 		then = ll_session_format(&o);
 		ll_session_free(&o);
 		if (then && !strcmp(then, now))
-			out = strdup(s->text);
+			out = ll_strdup(s->text);
 	}
-	free(now);
-	free(abs);
-	free(then);
+	ll_free(now);
+	ll_free(abs);
+	ll_free(then);
 	return out;
 }
 
@@ -74,7 +74,7 @@ int ll_record_session_copy(ll_session *s, const char *outdir, ll_err *err)
 	ll_afile af;
 	int rc;
 	if (!text)
-		return ll_err_set(err, LL_ENOMEM, "out of memory");
+		return ll_err_oom(err);
 	if ((rc = ll_mkdirs(outdir, err)) == LL_OK &&
 	    (rc = ll_afile_open_in(&af, outdir, "session.lab", err)) == LL_OK) {
 		fputs(text, af.fp);
@@ -82,10 +82,10 @@ int ll_record_session_copy(ll_session *s, const char *outdir, ll_err *err)
 	}
 	if (rc == LL_OK) {
 		/* the report quotes s->text: the text saved beside it */
-		free(s->text);
+		ll_free(s->text);
 		s->text = text;
 	} else {
-		free(text);
+		ll_free(text);
 	}
 	return rc;
 }

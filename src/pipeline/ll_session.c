@@ -35,7 +35,7 @@ const char *ll_mode_kind_name(ll_mode_kind k)
 void ll_modes_free(ll_mode_info *m, int n)
 {
 	for (int i = 0; i < n; i++) {
-		free(m[i].labels);
+		ll_free(m[i].labels);
 		memset(&m[i], 0, sizeof m[i]);
 	}
 }
@@ -51,7 +51,7 @@ int ll_modes_copy(ll_mode_info *dst, const ll_mode_info *src, int n, const size_
 		dst[i].labels = ll_malloc_array(dim[i], sizeof(int));
 		if (!dst[i].labels) {
 			ll_modes_free(dst, n);
-			return ll_err_set(err, LL_ENOMEM, "out of memory");
+			return ll_err_oom(err);
 		}
 		memcpy(dst[i].labels, src[i].labels, dim[i] * sizeof(int));
 	}
@@ -227,8 +227,8 @@ static size_t count_reals(const char *v)
 
 static void value_clear(ll_value *v)
 {
-	free(v->text);
-	free(v->reals);
+	ll_free(v->text);
+	ll_free(v->reals);
 	memset(v, 0, sizeof *v);
 }
 
@@ -244,11 +244,11 @@ static int value_set(ll_value *v, const ll_param_def *d, const char *text, char 
 		return LL_ENOMEM;
 	}
 	if (!parse_value(d, text, &nv, cap, msg, n)) {
-		free(nv.reals);
+		ll_free(nv.reals);
 		return LL_EINVAL;
 	}
-	if (!(nv.text = strdup(text))) {
-		free(nv.reals);
+	if (!(nv.text = ll_strdup(text))) {
+		ll_free(nv.reals);
 		snprintf(msg, n, "out of memory");
 		return LL_ENOMEM;
 	}
@@ -376,8 +376,8 @@ void ll_session_free(ll_session *s)
 	for (int k = 0; k < LL_NSTEPS; k++)
 		for (int i = 0; i < LL_SESSION_MAX_PARAMS; i++)
 			value_clear(&s->values[k][i]);
-	free(s->path);
-	free(s->text);
+	ll_free(s->path);
+	ll_free(s->text);
 	memset(s, 0, sizeof *s);
 }
 
@@ -480,7 +480,7 @@ static char *lskip(char *p)
 
 static int parse_ini(struct parse_ctx *c, const char *text)
 {
-	char *buf = strdup(text), *section = NULL, *prev = NULL;
+	char *buf = ll_strdup(text), *section = NULL, *prev = NULL;
 	int lineno = 0, bad = 0;
 	if (!buf) {
 		snprintf(c->msg, sizeof c->msg, "out of memory");
@@ -533,7 +533,7 @@ static int parse_ini(struct parse_ctx *c, const char *text)
 		}
 		line = next;
 	}
-	free(buf);
+	ll_free(buf);
 	return bad;
 }
 
@@ -565,10 +565,10 @@ int ll_session_load_text(ll_session *s, const char *text, const char *name, ll_e
 		if (s->state[k] == LL_STATE_ABSENT && (d->always || (d->implied && d->implied(s))))
 			s->state[k] = LL_STATE_PENDING;
 	}
-	s->text = strdup(text);
+	s->text = ll_strdup(text);
 	if (!s->text) {
 		ll_session_free(s);
-		return ll_err_set(err, LL_ENOMEM, "out of memory");
+		return ll_err_oom(err);
 	}
 	return LL_OK;
 }
@@ -588,9 +588,9 @@ int ll_session_load(ll_session *s, const char *path, ll_err *err)
 	}
 	rc = ll_session_load_text(s, buf, path, err);
 	ll_free(buf);
-	if (rc == LL_OK && !(s->path = strdup(path))) {
+	if (rc == LL_OK && !(s->path = ll_strdup(path))) {
 		ll_session_free(s);
-		return ll_err_set(err, LL_ENOMEM, "out of memory");
+		return ll_err_oom(err);
 	}
 	return rc;
 }
@@ -605,7 +605,7 @@ static char *resolve_path(const ll_session *s, const char *v, int absolute)
 		return ll_strdup(v);
 	char *base = NULL, *out;
 	if (s->path && strchr(s->path, '/')) {
-		base = strdup(s->path);
+		base = ll_strdup(s->path);
 		if (!base)
 			return NULL;
 		*strrchr(base, '/') = '\0';
@@ -613,7 +613,7 @@ static char *resolve_path(const ll_session *s, const char *v, int absolute)
 			strcpy(base, "/");
 	}
 	char *rel = base ? ll_path_join(base, v) : ll_strdup(v);
-	free(base);
+	ll_free(base);
 	if (!rel || !absolute || rel[0] == '/')
 		return rel;
 	char cwd[4096];
@@ -633,25 +633,29 @@ char *ll_session_get_path(const ll_session *s, ll_step_kind k, const char *key)
 
 /* ---------------------------------------------------------------- saving */
 
+/* The canonical text, in our allocator (open_memstream's buffer is libc's);
+ * NULL when out of memory. */
 static char *format(const ll_session *s, int copy)
 {
-	char *buf = NULL;
+	char *buf = NULL, *out = NULL;
 	size_t len = 0;
+	int ok = 1;
 	FILE *fp = open_memstream(&buf, &len);
 	if (!fp)
 		return NULL;
 	fprintf(fp, "# latentlab session\n");
-	for (int k = 0; k < LL_NSTEPS; k++) {
+	for (int k = 0; k < LL_NSTEPS && ok; k++) {
 		if (s->state[k] == LL_STATE_ABSENT)
 			continue;
 		const ll_step_def *d = ll_step_def_of((ll_step_kind)k);
 		fprintf(fp, "\n[%s]\n", d->name);
-		for (size_t i = 0; i < d->nparams; i++) {
+		for (size_t i = 0; i < d->nparams && ok; i++) {
 			const char *v = s->values[k][i].text;
 			if (!v)
 				continue;
 			if (copy && d->params[i].type == LL_PARAM_PATH && *v && v[0] != '/') {
 				char *a = resolve_path(s, v, 1);
+				ok = a != NULL;
 				fprintf(fp, "%s = %s\n", d->params[i].key, a ? a : v);
 				ll_free(a);
 			} else {
@@ -659,8 +663,10 @@ static char *format(const ll_session *s, int copy)
 			}
 		}
 	}
-	fclose(fp);
-	return buf;
+	if (fclose(fp) == 0 && ok && buf)
+		out = ll_strdup(buf);
+	free(buf); /* libc's, from open_memstream */
+	return out;
 }
 
 char *ll_session_format(const ll_session *s)
@@ -681,18 +687,18 @@ int ll_session_save(ll_session *s, const char *path, ll_err *err)
 	ll_afile af;
 	int rc;
 	if (!text)
-		return ll_err_set(err, LL_ENOMEM, "out of memory");
+		return ll_err_oom(err);
 	rc = ll_afile_open(&af, path, err);
 	if (rc == LL_OK) {
 		fputs(text, af.fp);
 		rc = ll_afile_commit(&af, err);
 	}
 	if (rc == LL_OK) {
-		free(s->text);
+		ll_free(s->text);
 		s->text = text;
 		s->dirty = 0;
 	} else {
-		free(text);
+		ll_free(text);
 	}
 	return rc;
 }

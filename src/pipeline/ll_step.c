@@ -44,9 +44,9 @@ int ll_step_outdir(ll_step_ctx *c, char **dir, ll_err *err)
 	int rc = LL_OK;
 	*dir = NULL;
 	if (!p || !m) {
-		free(p);
-		free(m);
-		return ll_err_set(err, LL_ENOMEM, "out of memory");
+		ll_free(p);
+		ll_free(m);
+		return ll_err_oom(err);
 	}
 	/* Empty it first: a rerun must not leave files of an earlier run
 	 * (rank_07/ of a wider sweep, model_29/ of a larger one) beside its
@@ -54,8 +54,8 @@ int ll_step_outdir(ll_step_ctx *c, char **dir, ll_err *err)
 	 * emptied: `-o .` must never delete a user's own data/ folder. */
 	int ours = access(m, F_OK) == 0, fresh = access(p, F_OK) != 0;
 	if ((ours && (rc = ll_rmtree(p, err)) != LL_OK) || (rc = ll_mkdirs(p, err)) != LL_OK) {
-		free(m);
-		free(p);
+		ll_free(m);
+		ll_free(p);
 		return rc;
 	}
 	/* mark only what we made: a folder that was there stays the user's */
@@ -63,7 +63,7 @@ int ll_step_outdir(ll_step_ctx *c, char **dir, ll_err *err)
 		fprintf(fp, "written by latentlab's %s step; the step empties this directory when it runs again\n", sub);
 		fclose(fp);
 	}
-	free(m);
+	ll_free(m);
 	c->s->wrote[c->k] = 1;
 	*dir = p;
 	return LL_OK;
@@ -74,9 +74,9 @@ int ll_step_write_vec(const char *dir, const char *name, const double *v, int nd
 {
 	char *p = ll_path_join(dir, name);
 	if (!p)
-		return ll_err_set(err, LL_ENOMEM, "out of memory");
+		return ll_err_oom(err);
 	int rc = ll_npy_write_array(p, v, ndim, shape, 0, err);
-	free(p);
+	ll_free(p);
 	return rc;
 }
 

@@ -203,7 +203,8 @@ tap_result $? "q quits at once when nothing was edited or run; nothing written"
 start u s.lab LANG=C.UTF-8
 until_ok u shows u '1 Pipeline.*2 Factors.*3 Trajectory.*4 Log'
 tap_result $? "starts on the Pipeline screen with a tab bar"
-shows u '^ . +data +pending' && shows u 'R run all' && shows u '\? help'
+pending_and_hints() { shows u '^ . +data +pending' && shows u 'R run all' && shows u '\? help'; }
+until_ok u pending_and_hints
 tap_result $? "steps pending, key hints at the bottom"
 
 keys u j e C-u foo Enter

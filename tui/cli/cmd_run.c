@@ -190,7 +190,7 @@ static int run_common(int argc, char **argv, int demo)
 			printf("%-10s %6.2f s  %s\n", ll_step_name(st[i]), s.seconds[st[i]], s.status[st[i]]);
 		printf("results in %s (%.1f s)\n", outdir, secs);
 	}
-	free(cmdline);
+	ll_free(cmdline);
 	ll_session_free(&s);
 	return rc == LL_OK ? 0 : 1;
 }

@@ -363,7 +363,7 @@ static int cmd_tca(int argc, char **argv)
 	{ /* does it take files? (a read-only directory fails here, not after the fits) */
 		char *probe = ll_path_join(outdir, "summary.json");
 		ll_afile af;
-		rc = probe ? ll_afile_open(&af, probe, &err) : ll_err_set(&err, LL_ENOMEM, "out of memory");
+		rc = probe ? ll_afile_open(&af, probe, &err) : ll_err_oom(&err);
 		ll_free(probe);
 		if (rc != LL_OK) {
 			cmd_error("%s", err.msg);

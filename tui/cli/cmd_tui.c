@@ -93,7 +93,7 @@ static int cmd_tui(int argc, char **argv)
 	char *cmdline = cmd_join_args(argc, argv);
 	o.cmdline = cmdline;
 	int code = wb_run(&s, &o);
-	free(cmdline);
+	ll_free(cmdline);
 	ll_session_free(&s);
 	return code;
 }

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "base/ll_common.h"
 #include "cli/cmd.h"
 
 static const ll_cmd *const commands[] = {
@@ -31,7 +32,7 @@ char *cmd_join_args(int argc, char **argv)
 	size_t len = 16;
 	for (int i = 0; i < argc; i++)
 		len += strlen(argv[i]) + 1;
-	char *s = malloc(len);
+	char *s = ll_malloc(len);
 	if (!s)
 		return NULL;
 	strcpy(s, "latentlab");

@@ -30,13 +30,13 @@ int ll_canvas_init(ll_canvas *c, int w, int h, int mode, ll_err *err)
 	c->w = w;
 	c->h = h;
 	c->mode = mode;
-	c->dots = malloc(n);
-	c->color = malloc(n);
-	c->level = malloc(n);
+	c->dots = ll_malloc(n);
+	c->color = ll_malloc(n);
+	c->level = ll_malloc(n);
 	c->z = ll_malloc_array(n, sizeof *c->z);
-	c->mark = malloc(n);
-	c->mark_color = malloc(n);
-	c->mark_level = malloc(n);
+	c->mark = ll_malloc(n);
+	c->mark_color = ll_malloc(n);
+	c->mark_level = ll_malloc(n);
 	c->mark_z = ll_malloc_array(n, sizeof *c->mark_z);
 	if (!c->dots || !c->color || !c->level || !c->z || !c->mark || !c->mark_color ||
 	    !c->mark_level || !c->mark_z) {
@@ -51,13 +51,13 @@ void ll_canvas_free(ll_canvas *c)
 {
 	if (!c)
 		return;
-	free(c->dots);
-	free(c->color);
-	free(c->level);
+	ll_free(c->dots);
+	ll_free(c->color);
+	ll_free(c->level);
 	ll_free(c->z);
-	free(c->mark);
-	free(c->mark_color);
-	free(c->mark_level);
+	ll_free(c->mark);
+	ll_free(c->mark_color);
+	ll_free(c->mark_level);
 	ll_free(c->mark_z);
 	memset(c, 0, sizeof *c);
 }
@@ -376,7 +376,7 @@ static int text_reserve(ll_canvas_text *t, int w, int h)
 {
 	size_t need_buf = (size_t)h * (3 * (size_t)w + 1), need_runs = (size_t)h * (size_t)w;
 	if (need_buf > t->cap_buf) {
-		char *b = realloc(t->buf, need_buf);
+		char *b = ll_realloc(t->buf, need_buf);
 		if (!b)
 			return LL_ENOMEM;
 		t->buf = b;
@@ -480,7 +480,7 @@ void ll_canvas_text_free(ll_canvas_text *t)
 {
 	if (!t)
 		return;
-	free(t->buf);
+	ll_free(t->buf);
 	ll_free(t->row_off);
 	ll_free(t->runs);
 	ll_free(t->row_run);

@@ -241,10 +241,10 @@ static void fact_draw(wb *w, int y0, int h)
 	for (int n = 0; n < M; n++)
 		maxdim = K->dim[n] > maxdim ? K->dim[n] : maxdim;
 	double *v = ll_malloc_array(maxdim, sizeof *v);
-	char *sp = malloc(ll_spark_bufsize(sw));
+	char *sp = ll_malloc(ll_spark_bufsize(sw));
 	if (!v || !sp) {
 		ll_free(v);
-		free(sp);
+		ll_free(sp);
 		return;
 	}
 	double lo[LL_MAX_MODES], hi[LL_MAX_MODES];
@@ -270,7 +270,7 @@ static void fact_draw(wb *w, int y0, int h)
 		}
 	}
 	ll_free(v);
-	free(sp);
+	ll_free(sp);
 }
 
 static void fact_status(wb *w, char *buf, size_t n)

@@ -54,7 +54,7 @@ void wb_view_get(wb *w, wb_view *v, wb_job *j)
 void wb_log_fn(void *ud, const char *line)
 {
 	wb *w = ud;
-	char *text = strdup(line ? line : "");
+	char *text = ll_strdup(line ? line : "");
 	if (!text)
 		return;
 	pthread_mutex_lock(&w->lock);
@@ -62,16 +62,16 @@ void wb_log_fn(void *ud, const char *line)
 		/* drop the oldest tenth */
 		size_t drop = WB_LOG_MAX / 10;
 		for (size_t i = 0; i < drop; i++)
-			free(w->log[i].text);
+			ll_free(w->log[i].text);
 		memmove(w->log, w->log + drop, (w->nlog - drop) * sizeof *w->log);
 		w->nlog -= drop;
 	}
 	if (w->nlog == w->caplog) {
 		size_t cap = w->caplog ? 2 * w->caplog : 256;
-		wb_logline *nl = realloc(w->log, cap * sizeof *nl);
+		wb_logline *nl = ll_realloc(w->log, cap * sizeof *nl);
 		if (!nl) {
 			pthread_mutex_unlock(&w->lock);
-			free(text);
+			ll_free(text);
 			return;
 		}
 		w->log = nl;

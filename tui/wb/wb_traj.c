@@ -49,10 +49,10 @@ static const ll_traj_set *cur_set(wb *w)
 		return NULL;
 	}
 	if (!t->valid || t->gen != w->gen || t->npaths != ts->n_paths) {
-		unsigned char *h = calloc(ts->n_paths, 1);
+		unsigned char *h = ll_calloc(ts->n_paths, 1);
 		if (!h)
 			return NULL;
-		free(t->hidden);
+		ll_free(t->hidden);
 		t->hidden = h;
 		t->npaths = ts->n_paths;
 		t->sel = -1;
@@ -238,7 +238,7 @@ static void traj_free(void *state)
 	wb_traj *t = state;
 	ll_canvas_free(&t->canvas);
 	ll_canvas_text_free(&t->text);
-	free(t->hidden);
+	ll_free(t->hidden);
 }
 
 static void colon_view(wb *w, char *args, int force)

@@ -279,7 +279,7 @@ void wb_do_save(wb *w, const char *path)
 	size_t len = 0;
 	int backed = 0;
 	if (canon && ll_read_file(target, 1 << 20, &old, &len, NULL) == LL_OK && strcmp(old, canon) != 0 &&
-	    (bak = malloc(strlen(target) + 2)) != NULL) {
+	    (bak = ll_malloc(strlen(target) + 2)) != NULL) {
 		ll_afile af;
 		sprintf(bak, "%s~", target);
 		if (ll_afile_open(&af, bak, &err) == LL_OK) {
@@ -296,8 +296,8 @@ void wb_do_save(wb *w, const char *path)
 	else
 		wb_msg(w, 0, "saved the session to %s", target);
 	ll_free(old);
-	free(canon);
-	free(bak);
+	ll_free(canon);
+	ll_free(bak);
 }
 
 int wb_do_set(wb *w, ll_step_kind k, const char *key, const char *value)
@@ -486,11 +486,11 @@ static void hist_add(wb *w, const char *line)
 {
 	if (!*line || (w->nhist && !strcmp(w->hist[w->nhist - 1], line)))
 		return;
-	char *c = strdup(line);
+	char *c = ll_strdup(line);
 	if (!c)
 		return;
 	if (w->nhist == WB_HIST) {
-		free(w->hist[0]);
+		ll_free(w->hist[0]);
 		memmove(w->hist, w->hist + 1, (WB_HIST - 1) * sizeof *w->hist);
 		w->nhist--;
 	}
@@ -675,15 +675,15 @@ static void wb_free(wb *w)
 	for (int i = 0; i < WB_NSCREENS; i++) {
 		if (w->state[i] && wb_screens[i]->free)
 			wb_screens[i]->free(w->state[i]);
-		free(w->state[i]);
+		ll_free(w->state[i]);
 	}
 	for (size_t i = 0; i < w->nlog; i++)
-		free(w->log[i].text);
-	free(w->log);
+		ll_free(w->log[i].text);
+	ll_free(w->log);
 	for (int i = 0; i < w->nhist; i++)
-		free(w->hist[i]);
+		ll_free(w->hist[i]);
 	ll_free(w->save_path);
-	free(w->cmdline);
+	ll_free(w->cmdline);
 	pthread_mutex_destroy(&w->lock);
 }
 
@@ -695,12 +695,12 @@ int wb_run(ll_session *s, const wb_opts *o)
 	w.outdir = o->outdir;
 	w.t0 = ll_now();
 	pthread_mutex_init(&w.lock, NULL);
-	w.cmdline = strdup(o->cmdline ? o->cmdline : "latentlab tui");
+	w.cmdline = ll_strdup(o->cmdline ? o->cmdline : "latentlab tui");
 	w.save_path = s->path ? ll_strdup(s->path) : ll_path_join(o->outdir, "session.lab");
 	int oom = !w.cmdline || !w.save_path;
 	for (int i = 0; i < WB_NSCREENS && !oom; i++) {
 		const wb_screen_def *d = wb_screens[i];
-		oom = d->state_size && (w.state[i] = calloc(1, d->state_size)) == NULL;
+		oom = d->state_size && (w.state[i] = ll_calloc(1, d->state_size)) == NULL;
 		if (!oom && d->init)
 			d->init(&w, w.state[i]);
 	}

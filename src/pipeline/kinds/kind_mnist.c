@@ -15,18 +15,18 @@ void ll_mnist_data_free(ll_mnist_data *md)
 	ll_mnist_free(&md->train);
 	ll_mnist_free(&md->test);
 	ll_mnist_free(&md->probe);
-	free(md);
+	ll_free(md);
 }
 
 static int load(ll_step_ctx *c, const char *path, struct ll_res_data *d, int **labels, ll_err *err)
 {
 	ll_session *s = c->s;
-	ll_mnist_data *md = calloc(1, sizeof *md);
+	ll_mnist_data *md = ll_calloc(1, sizeof *md);
 	int rc;
 
 	(void)labels;
 	if (!md)
-		return ll_err_set(err, LL_ENOMEM, "out of memory");
+		return ll_err_oom(err);
 	snprintf(md->dir, sizeof md->dir, "%s", *path ? path : ll_bundled_data_dir());
 	if ((rc = ll_mnist_load(&md->train, md->dir, "train", err)) != LL_OK ||
 	    (rc = ll_mnist_load(&md->test, md->dir, "test", err)) != LL_OK) {

@@ -33,7 +33,7 @@ static int load(ll_step_ctx *c, const char *path, struct ll_res_data *d, int **l
 		char *dir;
 		if ((rc = ll_step_outdir(c, &dir, err)) == LL_OK)
 			rc = ll_synth_write(&sy, dir, err);
-		free(dir);
+		ll_free(dir);
 		if (rc != LL_OK) {
 			ll_synth_free(&sy);
 			return rc;

@@ -49,7 +49,7 @@ static void drop(ll_session *s)
 	ll_modes_free(d->modes, LL_MAX_MODES);
 	ll_ktensor_free(&d->truth);
 	ll_mnist_data_free(d->mnist);
-	free(d);
+	ll_free(d);
 	s->res.data = NULL;
 }
 
@@ -71,13 +71,13 @@ static int read_labels(const ll_tensor *X, const char *path, int **out, ll_err *
 	int *lab = ll_malloc_array(ntr, sizeof(int));
 	if (!lab) {
 		ll_tensor_free(&t);
-		return ll_err_set(err, LL_ENOMEM, "out of memory");
+		return ll_err_oom(err);
 	}
 	for (size_t i = 0; i < ntr; i++) {
 		double v = t.data[i];
 		if (!isfinite(v) || v != floor(v) || fabs(v) > 1e6) {
 			ll_tensor_free(&t);
-			free(lab);
+			ll_free(lab);
 			return ll_err_set(err, LL_EFORMAT, "%s: label %zu is %g, not an integer", path, i, v);
 		}
 		lab[i] = (int)v;
@@ -133,9 +133,9 @@ static int finish_array(ll_step_ctx *c, const char *path, struct ll_res_data *d,
 	ll_session *s = c->s;
 	char *lpath = ll_session_get_path(s, LL_STEP_DATA, "labels");
 	char *mpath = ll_session_get_path(s, LL_STEP_DATA, "mask");
-	int rc = lpath && mpath ? LL_OK : ll_err_set(err, LL_ENOMEM, "out of memory");
+	int rc = lpath && mpath ? LL_OK : ll_err_oom(err);
 	if (rc == LL_OK && *lpath) {
-		free(*labels);
+		ll_free(*labels);
 		*labels = NULL;
 		rc = read_labels(&d->X, lpath, labels, err);
 	}
@@ -154,8 +154,8 @@ static int finish_array(ll_step_ctx *c, const char *path, struct ll_res_data *d,
 		char sh[64];
 		ll_step_status(c, "%s: %s", path, ll_tensor_shape_str(&d->X, sh, sizeof sh));
 	}
-	free(lpath);
-	free(mpath);
+	ll_free(lpath);
+	ll_free(mpath);
 	return rc;
 }
 
@@ -163,15 +163,15 @@ static int run(ll_step_ctx *c, ll_err *err)
 {
 	ll_session *s = c->s;
 	const ll_kind_def *kind = kinds[ll_session_get_enum(s, LL_STEP_DATA, "kind")];
-	struct ll_res_data *d = calloc(1, sizeof *d);
+	struct ll_res_data *d = ll_calloc(1, sizeof *d);
 	char *path = ll_session_get_path(s, LL_STEP_DATA, "path");
 	int *labels = NULL, rc = LL_OK;
 
 	s->started = (long long)time(NULL); /* the report's date */
 	if (!d || !path) {
-		free(d);
-		free(path);
-		return ll_err_set(err, LL_ENOMEM, "out of memory");
+		ll_free(d);
+		ll_free(path);
+		return ll_err_oom(err);
 	}
 	s->res.data = d;
 	if (kind->needs_path && !*path)
@@ -180,8 +180,8 @@ static int run(ll_step_ctx *c, ll_err *err)
 		rc = kind->load(c, path, d, &labels, err);
 	if (rc == LL_OK && kind->array)
 		rc = finish_array(c, path, d, &labels, err);
-	free(labels);
-	free(path);
+	ll_free(labels);
+	ll_free(path);
 	return rc;
 }
 

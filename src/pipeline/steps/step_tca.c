@@ -111,7 +111,7 @@ static void drop(ll_session *s)
 	if (!t)
 		return;
 	ll_ens_free(&t->ens);
-	free(t);
+	ll_free(t);
 	s->res.tca = NULL;
 }
 
@@ -126,9 +126,9 @@ static int run(ll_step_ctx *c, ll_err *err)
 
 	if (!x || !x->X.data)
 		return ll_err_set(err, LL_EINVAL, "[tca] has no tensor: run the tensor step first");
-	struct ll_res_tca *t = calloc(1, sizeof *t);
+	struct ll_res_tca *t = ll_calloc(1, sizeof *t);
 	if (!t)
-		return ll_err_set(err, LL_ENOMEM, "out of memory");
+		return ll_err_oom(err);
 	s->res.tca = t;
 	ll_ens_opts_default(&o);
 	ll_session_get_range(s, LL_STEP_TCA, "ranks", &lo, &hi);
@@ -173,7 +173,7 @@ static int run(ll_step_ctx *c, ll_err *err)
 		if ((rc = ll_step_outdir(c, &dir, err)) != LL_OK)
 			return rc;
 		rc = ll_ens_write(&t->ens, dir, &x->X, NULL, err);
-		free(dir);
+		ll_free(dir);
 	}
 	return rc;
 }

@@ -66,7 +66,7 @@ static void drop(ll_session *s)
 		return;
 	ll_tensor_free(&t->X);
 	ll_modes_free(t->modes, LL_MAX_MODES);
-	free(t);
+	ll_free(t);
 	s->res.tensor = NULL;
 }
 
@@ -92,9 +92,9 @@ static int run(ll_step_ctx *c, ll_err *err)
 
 	if (!src || !src->data)
 		return ll_err_set(err, LL_EINVAL, "[tensor] has no data: run the earlier steps first");
-	struct ll_res_tensor *t = calloc(1, sizeof *t);
+	struct ll_res_tensor *t = ll_calloc(1, sizeof *t);
 	if (!t)
-		return ll_err_set(err, LL_ENOMEM, "out of memory");
+		return ll_err_oom(err);
 	s->res.tensor = t;
 	if ((rc = ll_tensor_copy(&t->X, src, err)) != LL_OK ||
 	    (rc = ll_modes_copy(t->modes, src_modes, src->nmodes, src->dim, err)) != LL_OK)
@@ -174,16 +174,16 @@ static int run(ll_step_ctx *c, ll_err *err)
 		if ((rc = ll_step_outdir(c, &dir, err)) != LL_OK)
 			return rc;
 		char *p = ll_path_join(dir, "tensor.npy");
-		rc = p ? ll_npy_write(p, X, 0, err) : ll_err_set(err, LL_ENOMEM, "out of memory");
-		free(p);
+		rc = p ? ll_npy_write(p, X, 0, err) : ll_err_oom(err);
+		ll_free(p);
 		if (rc == LL_OK && mask) {
 			p = ll_path_join(dir, "mask.npy");
-			rc = p ? ll_npy_write(p, mask, 0, err) : ll_err_set(err, LL_ENOMEM, "out of memory");
-			free(p);
+			rc = p ? ll_npy_write(p, mask, 0, err) : ll_err_oom(err);
+			ll_free(p);
 		}
 		if (rc == LL_OK)
 			rc = write_tensor_sidecar(s, t, dir, err);
-		free(dir);
+		ll_free(dir);
 	}
 	return rc;
 }

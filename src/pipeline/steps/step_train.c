@@ -160,17 +160,17 @@ static int save_train(ll_step_ctx *c, ll_mlp *init, ll_mlp *nets, ll_err *err)
 	size_t sh1[1] = {S};
 	double *steps = ll_malloc_array(S, sizeof(double));
 	if (!steps) {
-		free(dir);
-		return ll_err_set(err, LL_ENOMEM, "out of memory");
+		ll_free(dir);
+		return ll_err_oom(err);
 	}
 	for (size_t j = 0; j < S; j++)
 		steps[j] = t->step[j];
 	char *act = ll_path_join(dir, "activity.npy");
 	if (!act)
-		rc = ll_err_set(err, LL_ENOMEM, "out of memory");
+		rc = ll_err_oom(err);
 	if (rc == LL_OK)
 		rc = ll_npy_write(act, &r->activity, 0, err);
-	free(act);
+	ll_free(act);
 	if (rc == LL_OK)
 		rc = ll_step_write_vec(dir, "test_loss.npy", t->loss, 2, sh2, err);
 	if (rc == LL_OK)
@@ -179,19 +179,19 @@ static int save_train(ll_step_ctx *c, ll_mlp *init, ll_mlp *nets, ll_err *err)
 		rc = ll_step_write_vec(dir, "train_loss.npy", t->train_loss, 2, sh2, err);
 	if (rc == LL_OK)
 		rc = ll_step_write_vec(dir, "steps.npy", steps, 1, sh1, err);
-	free(steps);
+	ll_free(steps);
 	for (size_t m = 0; m < M && rc == LL_OK; m++) {
 		char name[64];
 		snprintf(name, sizeof name, "model_%02zu/init", m);
 		char *p = ll_path_join(dir, name);
-		rc = p ? ll_mlp_save(&init[m], p, err) : ll_err_set(err, LL_ENOMEM, "out of memory");
-		free(p);
+		rc = p ? ll_mlp_save(&init[m], p, err) : ll_err_oom(err);
+		ll_free(p);
 		if (rc != LL_OK)
 			break;
 		snprintf(name, sizeof name, "model_%02zu/final", m);
 		p = ll_path_join(dir, name);
-		rc = p ? ll_mlp_save(&nets[m], p, err) : ll_err_set(err, LL_ENOMEM, "out of memory");
-		free(p);
+		rc = p ? ll_mlp_save(&nets[m], p, err) : ll_err_oom(err);
+		ll_free(p);
 	}
 	/* sidecar: what the axes of activity.npy mean */
 	if (rc == LL_OK) {
@@ -243,7 +243,7 @@ static int save_train(ll_step_ctx *c, ll_mlp *init, ll_mlp *nets, ll_err *err)
 			rc = ll_afile_commit(&af, err);
 		}
 	}
-	free(dir);
+	ll_free(dir);
 	return rc;
 }
 
@@ -252,13 +252,13 @@ static void drop(ll_session *s)
 	struct ll_res_train *r = s->res.train;
 	if (!r)
 		return;
-	free(r->log.step);
-	free(r->log.loss);
-	free(r->log.acc);
-	free(r->log.train_loss);
+	ll_free(r->log.step);
+	ll_free(r->log.loss);
+	ll_free(r->log.acc);
+	ll_free(r->log.train_loss);
 	ll_tensor_free(&r->activity);
 	ll_modes_free(r->modes, 4);
-	free(r);
+	ll_free(r);
 	s->res.train = NULL;
 }
 
@@ -287,9 +287,9 @@ static int run(ll_step_ctx *sc, ll_err *err)
 	size_t S = ll_mlp_n_snapshots(T, log_every);
 
 	size_t dim[4] = {M, LL_MNIST_CLASSES, U, S};
-	struct ll_res_train *r = calloc(1, sizeof *r);
+	struct ll_res_train *r = ll_calloc(1, sizeof *r);
 	if (!r)
-		return ll_err_set(err, LL_ENOMEM, "out of memory");
+		return ll_err_oom(err);
 	s->res.train = r;
 	if ((rc = ll_tensor_init(&r->activity, 4, dim, err)) != LL_OK)
 		return rc;
@@ -364,9 +364,9 @@ static int run(ll_step_ctx *sc, ll_err *err)
 		size_t *perm = ll_malloc_array(U, sizeof(size_t));
 		double *slice = ll_malloc_array(LL_MNIST_CLASSES * U * S, sizeof(double));
 		if (!perm || !slice) {
-			free(perm);
-			free(slice);
-			rc = ll_err_set(err, LL_ENOMEM, "out of memory");
+			ll_free(perm);
+			ll_free(slice);
+			rc = ll_err_oom(err);
 			goto out;
 		}
 		for (size_t m = 1; m < M && rc == LL_OK; m++) {
@@ -384,8 +384,8 @@ static int run(ll_step_ctx *sc, ll_err *err)
 					memcpy(X + (d * U + u) * S, slice + (d * U + perm[u]) * S,
 					       S * sizeof(double));
 		}
-		free(perm);
-		free(slice);
+		ll_free(perm);
+		ll_free(slice);
 		if (rc != LL_OK)
 			goto out;
 	}
@@ -407,14 +407,14 @@ static int run(ll_step_ctx *sc, ll_err *err)
 	if (nlr > 1) {
 		/* a learning-rate sweep: label each model by its rate's place in the list */
 		if (!(r->modes[0].labels = ll_malloc_array(M, sizeof(int)))) {
-			rc = ll_err_set(err, LL_ENOMEM, "out of memory");
+			rc = ll_err_oom(err);
 			goto out;
 		}
 		for (size_t m = 0; m < M; m++)
 			r->modes[0].labels[m] = (int)(m % nlr);
 	}
 	if (!(r->modes[1].labels = ll_malloc_array(LL_MNIST_CLASSES, sizeof(int)))) {
-		rc = ll_err_set(err, LL_ENOMEM, "out of memory");
+		rc = ll_err_oom(err);
 		goto out;
 	}
 	for (int d = 0; d < LL_MNIST_CLASSES; d++)
@@ -429,10 +429,10 @@ out:
 		ll_mlp_free(&nets[m]);
 		ll_mlp_free(&init[m]);
 	}
-	free(nets);
-	free(init);
-	free(ctx);
-	free(cm);
+	ll_free(nets);
+	ll_free(init);
+	ll_free(ctx);
+	ll_free(cm);
 	return rc;
 }
 

@@ -24,7 +24,7 @@ static void drop(ll_session *s)
 	if (!t)
 		return;
 	ll_traj_set_free(&t->ts);
-	free(t);
+	ll_free(t);
 	s->res.traj = NULL;
 }
 
@@ -41,7 +41,7 @@ static int write_traj(ll_step_ctx *c, const ll_traj_set *ts, ll_err *err)
 		rc = ll_step_write_vec(dir, "explained.npy", ts->explained, 1, sh1, err);
 	char *jp = rc == LL_OK ? ll_path_join(dir, "trajectory.json") : NULL;
 	if (rc == LL_OK && !jp)
-		rc = ll_err_set(err, LL_ENOMEM, "out of memory");
+		rc = ll_err_oom(err);
 	ll_afile af;
 	if (rc == LL_OK && (rc = ll_afile_open(&af, jp, err)) == LL_OK) {
 		ll_json j;
@@ -65,8 +65,8 @@ static int write_traj(ll_step_ctx *c, const ll_traj_set *ts, ll_err *err)
 		ll_json_obj_end(&j);
 		rc = ll_afile_commit(&af, err);
 	}
-	free(jp);
-	free(dir);
+	ll_free(jp);
+	ll_free(dir);
 	return rc;
 }
 
@@ -83,9 +83,9 @@ static int run(ll_step_ctx *c, ll_err *err)
 	if (tm < 0 || pm < 0)
 		return ll_err_set(err, LL_EINVAL,
 				  "[trajectory] needs a time mode and a trial/model mode (set [data] modes)");
-	struct ll_res_traj *t = calloc(1, sizeof *t);
+	struct ll_res_traj *t = ll_calloc(1, sizeof *t);
 	if (!t)
-		return ll_err_set(err, LL_ENOMEM, "out of memory");
+		return ll_err_oom(err);
 	s->res.traj = t;
 	ll_traj_set *ts = &t->ts;
 	int bio = x->X.nmodes == 3 && x->modes[0].kind == LL_MODE_UNIT && tm == 1 && pm == 2;

@@ -116,8 +116,8 @@ static void test_set_and_roundtrip(void)
 	LL_CHECK_STR(ll_session_get(&t, LL_STEP_DATA, "kind"), "synth");
 	char *text2 = ll_session_format(&t);
 	LL_CHECK_STR(text, text2);
-	free(text);
-	free(text2);
+	ll_free(text);
+	ll_free(text2);
 	ll_session_free(&s);
 	ll_session_free(&t);
 }
@@ -154,17 +154,17 @@ static void test_paths_follow_the_file(void)
 	char *r = ll_session_get_path(&s, LL_STEP_DATA, "path");
 	snprintf(q, sizeof q, "%s/d/x.npy", dir);
 	LL_CHECK_STR(r, q);
-	free(r);
+	ll_free(r);
 	LL_CHECK_INT(ll_session_save(&s, p, &e), LL_OK);
 	LL_CHECK_INT(ll_read_file(p, 0, &text, &len, &e), LL_OK);
 	LL_CHECK(text && strstr(text, "path = d/x.npy\n"));
-	free(text);
+	ll_free(text);
 	snprintf(q, sizeof q, "%s/other.lab", dir);
 	LL_CHECK_INT(ll_session_save(&s, q, &e), LL_OK);
 	LL_CHECK_INT(ll_read_file(q, 0, &text, &len, &e), LL_OK);
 	snprintf(q, sizeof q, "path = %s/d/x.npy\n", dir);
 	LL_CHECK(text && strstr(text, q));
-	free(text);
+	ll_free(text);
 	ll_session_free(&s);
 	snprintf(q, sizeof q, "rm -rf %s", dir);
 	LL_CHECK_INT(system(q), 0);
@@ -212,7 +212,7 @@ static void test_typed_getters(void)
 			case LL_PARAM_PATH:
 				p = ll_session_get_path(&s, (ll_step_kind)k, key);
 				LL_CHECK(p != NULL);
-				free(p);
+				ll_free(p);
 				break;
 			case LL_PARAM_STR:
 				break;
@@ -306,13 +306,13 @@ static void test_step_list(void)
 static void test_long_lines(void)
 {
 	size_t n = 10000;
-	char *text = malloc(n + 400), *path = malloc(n + 1);
+	char *text = ll_malloc(n + 400), *path = ll_malloc(n + 1);
 	ll_session s;
 	ll_err e;
 	if (!text || !path) {
 		LL_CHECK(0);
-		free(text);
-		free(path);
+		ll_free(text);
+		ll_free(path);
 		return;
 	}
 	path[0] = '/';
@@ -331,14 +331,14 @@ static void test_long_lines(void)
 	LL_CHECK(fmt && load(&t, fmt, &e) == LL_OK);
 	if (fmt)
 		LL_CHECK_STR(ll_session_get(&t, LL_STEP_DATA, "path"), path);
-	free(fmt);
+	ll_free(fmt);
 	ll_session_free(&t);
 	ll_session_free(&s);
 	snprintf(text, n + 400, "[data]\nkind = npy\npath = %s\n\n[tca]\nrnak = 2\n", path);
 	LL_CHECK_INT(load(&s, text, &e), LL_EINVAL);
 	LL_CHECK_CONTAINS(e.msg, "t.lab:6: unknown key 'rnak' in [tca]");
-	free(text);
-	free(path);
+	ll_free(text);
+	ll_free(path);
 }
 
 int main(void)

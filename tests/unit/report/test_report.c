@@ -60,7 +60,7 @@ static char *slurp(const char *dir, const char *name, size_t *len)
 	size_t n = 0;
 	if (p && ll_read_file(p, 0, &buf, &n, NULL) != LL_OK)
 		buf = NULL;
-	free(p);
+	ll_free(p);
 	if (len)
 		*len = n;
 	return buf;
@@ -71,7 +71,7 @@ static int exists(const char *dir, const char *name)
 	struct stat st;
 	char *p = ll_path_join(dir, name);
 	int r = p && stat(p, &st) == 0;
-	free(p);
+	ll_free(p);
 	return r;
 }
 
@@ -156,7 +156,7 @@ static uint8_t *b64dec(const char *p, size_t *outlen)
 	size_t n = 0;
 	while (b64val((unsigned char)p[n]) >= 0 || p[n] == '=')
 		n++;
-	uint8_t *o = malloc(n / 4 * 3 + 3);
+	uint8_t *o = ll_malloc(n / 4 * 3 + 3);
 	size_t k = 0;
 	uint32_t acc = 0;
 	int bits = 0;
@@ -228,7 +228,7 @@ static size_t check_report(const ll_session *s, const char *dir, fig_ref *figs, 
 				bad |= k != fields;
 			}
 			LL_CHECK_MSG(!bad, "%s: a row with a different number of fields", file);
-			free(csv);
+			ll_free(csv);
 		}
 		/* its data: URI in the HTML carries exactly the file's bytes */
 		size_t plen = 0;
@@ -246,11 +246,11 @@ static size_t check_report(const ll_session *s, const char *dir, fig_ref *figs, 
 			uint8_t *dec = b64dec(u + strlen("src=\"data:image/png;base64,"), &dlen);
 			LL_CHECK_MSG(dec && dlen == plen && !memcmp(dec, png, plen), "%s: data URI differs from the file",
 				     figs[i].name);
-			free(dec);
+			ll_free(dec);
 			ndata++;
 		}
-		free(png);
-		free(path);
+		ll_free(png);
+		ll_free(path);
 	}
 	/* self-contained */
 	LL_CHECK(!strstr(html, "http://"));
@@ -326,8 +326,8 @@ static size_t check_report(const ll_session *s, const char *dir, fig_ref *figs, 
 			closedir(dd);
 	}
 out:
-	free(md);
-	free(html);
+	ll_free(md);
+	ll_free(html);
 	return nf;
 }
 
@@ -364,8 +364,8 @@ static void test_mnist_report(void)
 	char *md = slurp(g_mnist_dir, "report.md", NULL), *html = slurp(g_mnist_dir, "report.html", NULL);
 	if (!md || !html) {
 		LL_CHECK(0);
-		free(md);
-		free(html);
+		ll_free(md);
+		ll_free(html);
 		return;
 	}
 	/* the title is escaped for Markdown, and arrives in the HTML as entities */
@@ -408,8 +408,8 @@ static void test_mnist_report(void)
 	LL_CHECK(fig.fig.axes[3].series[0].kind == LL_PLOT_LINE);  /* snapshots */
 	LL_CHECK(fig.fig.axes[3].series[0].x[t->snapshots - 1] == t->step[t->snapshots - 1]);
 	ll_report_fig_free(&fig);
-	free(md);
-	free(html);
+	ll_free(md);
+	ll_free(html);
 }
 
 static void test_synth_report(void)
@@ -462,7 +462,7 @@ static void test_synth_report(void)
 		legend += top->series[i].kind == LL_PLOT_LEGEND_ONLY;
 	LL_CHECK_INT(legend, 2);
 	ll_report_fig_free(&fig);
-	free(md);
+	ll_free(md);
 }
 
 /* Rendering the same session again gives the same bytes in every file. */
@@ -483,8 +483,8 @@ static void compare_dirs(const char *a, const char *b, const char *sub)
 		size_t la = 0, lb = 0;
 		char *x = slurp(da, nm, &la), *y = slurp(db, nm, &lb);
 		LL_CHECK_MSG(x && y && la == lb && !memcmp(x, y, la), "%s/%s differs", sub, nm);
-		free(x);
-		free(y);
+		ll_free(x);
+		ll_free(y);
 		n++;
 	}
 	if (dd)
@@ -563,7 +563,7 @@ static void test_sections(void)
 		at = h ? h : at;
 	}
 	LL_CHECK(nfigs <= LL_REPORT_MAX_FIGS);
-	free(md);
+	ll_free(md);
 }
 
 /* The best fit of every rank is drawn (square, vermillion) where the axes
@@ -628,7 +628,7 @@ static void test_partial(void)
 	LL_CHECK(md && strstr(md, "The trajectory step has not run (state: pending)"));
 	LL_CHECK(md && !strstr(md, "<img "));
 	LL_CHECK(exists(dir, "report.html"));
-	free(md);
+	ll_free(md);
 	ll_session_free(&s);
 }
 
@@ -657,7 +657,7 @@ static void test_bad_outdir(void)
 	LL_CHECK_INT(ll_report_session(&g_synth, dir, NULL, &e), LL_EIO);
 	LL_CHECK_CONTAINS(e.msg, "figures");
 	LL_CHECK(!exists(dir, "report.md") && !exists(dir, "report.html"));
-	free(p);
+	ll_free(p);
 }
 
 /* Run the report in a child whose files may not exceed limit bytes;
@@ -715,11 +715,11 @@ static void test_full_disk(void)
 		fputs(old, fp);
 		fclose(fp);
 	}
-	free(p);
+	ll_free(p);
 	LL_CHECK_INT(report_limited(&g_mnist, dir, 4096), -LL_EIO);
 	char *md = slurp(dir, "report.md", NULL);
 	LL_CHECK_STR(md, old);
-	free(md);
+	ll_free(md);
 	LL_CHECK(!exists(dir, "report.html"));
 	check_no_temps(dir);
 
@@ -727,9 +727,9 @@ static void test_full_disk(void)
 	 * report.md nor any figure is replaced (they belong together) */
 	size_t biggest = 0, hlen = 0, len = 0;
 	char *h = slurp(g_mnist_dir, "report.html", &hlen);
-	free(h);
+	ll_free(h);
 	char *m = slurp(g_mnist_dir, "report.md", &len);
-	free(m);
+	ll_free(m);
 	biggest = len;
 	char figdir[200];
 	snprintf(figdir, sizeof figdir, "%s/figures", g_mnist_dir);
@@ -739,7 +739,7 @@ static void test_full_disk(void)
 		if (de->d_name[0] == '.')
 			continue;
 		char *f = slurp(figdir, de->d_name, &len);
-		free(f);
+		ll_free(f);
 		biggest = len > biggest ? len : biggest;
 	}
 	if (dd)
@@ -753,7 +753,7 @@ static void test_full_disk(void)
 		fputs(old, fp);
 		fclose(fp);
 	}
-	free(p);
+	ll_free(p);
 	char figs2[240];
 	snprintf(figs2, sizeof figs2, "%s/figures", dir);
 	LL_CHECK_INT(ll_mkdirs(figs2, &e), LL_OK);
@@ -763,15 +763,15 @@ static void test_full_disk(void)
 		fputs("old figure", fp);
 		fclose(fp);
 	}
-	free(p);
+	ll_free(p);
 	LL_CHECK_INT(report_limited(&g_mnist, dir, (rlim_t)(biggest + 1024)), -LL_EIO);
 	md = slurp(dir, "report.md", NULL);
 	LL_CHECK_STR(md, old);
-	free(md);
+	ll_free(md);
 	LL_CHECK(!exists(dir, "report.html"));
 	md = slurp(figs2, "factors.png", NULL);
 	LL_CHECK_STR(md, "old figure"); /* the figures fitted, but wait for the documents */
-	free(md);
+	ll_free(md);
 	LL_CHECK(!exists(dir, "figures/training.png"));
 	check_no_temps(dir);
 
@@ -832,7 +832,7 @@ static void rm_rf(const char *path)
 			char *p = ll_path_join(path, de->d_name);
 			if (p)
 				rm_rf(p);
-			free(p);
+			ll_free(p);
 		}
 		if (d)
 			closedir(d);
