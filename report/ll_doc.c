@@ -202,3 +202,9 @@ void doc_place_fig(doc *d, const char *name, const char *alt, const char *captio
 	doc_putf(d, "Data: <a href=\"figures/%s.csv\" download=\"%s.csv\">%s.csv</a> (%zu rows).</figcaption>\n"
 		    "</figure>\n\n", name, name, name, fo->f.csv_rows);
 }
+
+void doc_fail(doc *d, int code, const char *what)
+{
+	if (code != LL_OK && d->fail.code == LL_OK)
+		ll_err_set(&d->fail, code, "report: %s: %s", what, ll_strerror(code));
+}

@@ -45,7 +45,13 @@ typedef struct doc {
 	int next_number;  /* the number of the last figure placed */
 	char name[128];   /* session name */
 	char title[256];  /* report title */
+	ll_err fail;      /* the first failure of a computation in a section */
 } doc;
+
+/* A section's computation failed (e.g. out of memory while summarising):
+ * the report must not be written without it.  Keeps the first failure;
+ * the dispatcher returns it once the sections are written. */
+void doc_fail(doc *d, int code, const char *what);
 
 /* ---- text (trusted Markdown/HTML, or escaped user text) ---- */
 void doc_put(doc *d, const char *s);

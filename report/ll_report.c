@@ -179,7 +179,7 @@ static int embed(doc *d, ll_html_buf *out, ll_err *err)
 /* Every figure a report may have is named in the sections' descriptors: a
  * rerun removes the ones this report does not draw, so figures/ holds
  * exactly what report.md shows. */
-static void remove_stale_figs(const doc *d, const char *figdir)
+static int remove_stale_figs(const doc *d, const char *figdir, ll_err *err)
 {
 	for (size_t i = 0; i < LL_NSECTIONS; i++) {
 		for (size_t k = 0; k < ll_sections[i]->nfigs; k++) {
@@ -191,12 +191,14 @@ static void remove_stale_figs(const doc *d, const char *figdir)
 				char file[64];
 				snprintf(file, sizeof file, "%s.%s", name, ext ? "csv" : "png");
 				char *p = ll_path_join(figdir, file);
-				if (p)
-					unlink(p);
+				if (!p)
+					return ll_err_oom(err);
+				unlink(p);
 				ll_free(p);
 			}
 		}
 	}
+	return LL_OK;
 }
 
 /* Write figures/NAME.png + .csv, report.md and report.html to temporary
@@ -257,7 +259,7 @@ static int write_all(doc *d, const char *outdir, const char *figdir, const ll_ht
 	if (rc != LL_OK)
 		return rc;
 	/* figures of an earlier report that this one does not have */
-	remove_stale_figs(d, figdir);
+	return remove_stale_figs(d, figdir, err);
 	return LL_OK;
 }
 
@@ -301,7 +303,10 @@ int ll_report_session(ll_session *s, const char *outdir, void *ud, ll_err *err)
 		}
 		doc_put(d, "\n---\n\n<p class=\"meta\">Written by latentlab " PACKAGE_VERSION
 			   " from the session's stored results.</p>\n");
-		rc = ll_html_buf_ok(&d->md, "report.md", err);
+		if (d->fail.code != LL_OK)
+			rc = ll_err_set(err, d->fail.code, "%s", d->fail.msg);
+		else
+			rc = ll_html_buf_ok(&d->md, "report.md", err);
 	}
 	if (rc == LL_OK)
 		rc = embed(d, &mdh, err);

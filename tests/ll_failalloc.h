@@ -80,3 +80,43 @@ typedef struct ll_failalloc_sweep {
 int ll_failalloc_sweep_run(ll_failalloc_sweep *s);
 
 #endif
+
+/*
+ * The same check for long work, by forking at every allocation: the work
+ * runs once, with every allocation succeeding; at allocation k the process
+ * forks, and in the child allocation k fails and the work goes on from
+ * there to its end, so each k costs only the unwinding after the failure
+ * instead of a whole run up to k.  The parent waits for each child, so the
+ * children never run beside one another or beside the parent.
+ *
+ * Files: before the failing allocation returns, the child calls
+ * at_fork(ud) to send the rest of its output elsewhere (its own folder),
+ * and the temporary files the parent had open under watch_dir
+ * ("*.tmp.*", ll_afile's) are hard-linked aside and restored for the
+ * parent after the child: the child's failure path must remove them (it
+ * owns them too), and check() may look for any temporary file it left.
+ * The work must not start threads (fork keeps only the calling one).
+ * LL_FAILALLOC_TRACE=k prints where allocation k is made (addresses for
+ * addr2line -f -e PROGRAM); LL_FAILALLOC_TIMES=1 the milliseconds each
+ * child took, on stderr.
+ */
+typedef struct ll_failalloc_forksweep {
+	/* in */
+	const char *name;
+	int (*run)(void *ud);                     /* the whole work; frees all it allocates */
+	void (*at_fork)(void *ud);                /* in the child, before the failure returns */
+	int (*check)(void *ud, size_t k, int rc); /* in the child after the run: 0 = fine */
+	int (*accept)(void *ud, size_t k, int rc);/* as in ll_failalloc_sweep */
+	void *ud;
+	const char *watch_dir;                    /* the parent's output folder (or NULL) */
+	/* out */
+	size_t n;           /* allocations of the whole work */
+	int clean_rc;
+	size_t runs, wrong_rc, leaked, bad_check, kept_tmp, crashed;
+	double seconds;
+} ll_failalloc_forksweep;
+
+/* 0 if the work succeeded and every child returned LL_ENOMEM (or an
+ * accepted code) with no live block, no temporary file left and check()
+ * content.  Diagnostics on "# " lines, at most 20. */
+int ll_failalloc_forksweep_run(ll_failalloc_forksweep *s);

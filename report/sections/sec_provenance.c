@@ -26,7 +26,8 @@ static void session_file(doc *d)
 	doc_heading(d, 3, "session-file", "The session file");
 	char *text = NULL;
 	if (s->dirty || !s->text) {
-		text = ll_session_format(s);
+		if (!(text = ll_session_format(s)))
+			doc_fail(d, LL_ENOMEM, "the session file");
 		doc_put(d, "The parameters were edited after the file was loaded; this is the session as it ran");
 	} else {
 		doc_put(d, "This is the session file as it ran");

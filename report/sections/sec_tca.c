@@ -328,7 +328,9 @@ static void sec_tca_glance(doc *d)
 	if (ll_report_has_tca(s)) {
 		const ll_ens_rank *r = ll_ens_get(&s->res.tca->ens, s->res.tca->chosen_rank);
 		ll_ens_stats st;
-		if (ll_ens_rank_stats(r, &st, NULL) == LL_OK) {
+		int rc = ll_ens_rank_stats(r, &st, NULL);
+		doc_fail(d, rc, "the chosen rank's statistics");
+		if (rc == LL_OK) {
 			doc_putf(d, "- **TCA:** %s, ranks %zu-%zu x %zu replicates; rank **%zu** chosen (error %.4f",
 				 ll_cp_method_name(s->res.tca->ens.method), s->res.tca->ens.ranks[0].rank,
 				 s->res.tca->ens.ranks[s->res.tca->ens.nranks - 1].rank, r->nrep, s->res.tca->chosen_rank, st.best);
@@ -407,7 +409,10 @@ static void truth_check(doc *d, const ll_ens_rank *chosen)
 		static const ll_sim_kind kinds[3] = {LL_SIM_MEANCOS, LL_SIM_TOMASI_BRO, LL_SIM_CONGRUENCE};
 		for (int k = 0; k < 3; k++) {
 			double v = NAN;
-			if (ll_kt_similarity(T, &r->fits[0].K, kinds[k], &v, NULL, NULL) != LL_OK)
+			int rc = ll_kt_similarity(T, &r->fits[0].K, kinds[k], &v, NULL, NULL);
+			if (rc == LL_ENOMEM)
+				doc_fail(d, rc, "similarity to the planted factors");
+			if (rc != LL_OK)
 				v = NAN;
 			doc_td_num(d, v, "%.3f");
 		}
@@ -474,7 +479,9 @@ static void sec_tca(doc *d)
 	for (size_t i = 0; i < e->nranks; i++) {
 		const ll_ens_rank *r = &e->ranks[i];
 		ll_ens_stats st;
-		if (ll_ens_rank_stats(r, &st, NULL) != LL_OK)
+		int rc = ll_ens_rank_stats(r, &st, NULL);
+		doc_fail(d, rc, "per-rank statistics");
+		if (rc != LL_OK)
 			continue;
 		doc_tr_begin(d, r->rank == s->res.tca->chosen_rank);
 		doc_td_size(d, r->rank);

@@ -45,35 +45,47 @@ int ll_record_results(const ll_session *s, const char *outdir, const char *cmdli
 
 /* The session's own text, comments and all, when it still says exactly
  * what will run: no edits or command-line overrides since it was read, and
- * no relative path that would break when replayed from OUTDIR.  Else NULL. */
-static char *original_text(const ll_session *s)
+ * no relative path that would break when replayed from OUTDIR.  *out is
+ * that text (malloc'd) or NULL; the status is LL_ENOMEM when the
+ * comparison itself ran out of memory (a fallback would hide it). */
+static int original_text(const ll_session *s, char **out)
 {
+	*out = NULL;
 	if (!s->text)
-		return NULL;
-	char *now = ll_session_format(s), *abs = ll_session_format_copy(s), *then = NULL, *out = NULL;
+		return LL_OK;
+	char *now = ll_session_format(s), *abs = ll_session_format_copy(s), *then = NULL;
+	int rc = now && abs ? LL_OK : LL_ENOMEM;
 	ll_session o;
-	if (now && abs && !strcmp(now, abs) && ll_session_load_text(&o, s->text, "copy", NULL) == LL_OK) {
-		then = ll_session_format(&o);
-		ll_session_free(&o);
-		if (then && !strcmp(then, now))
-			out = ll_strdup(s->text);
+	if (rc == LL_OK && !strcmp(now, abs)) {
+		ll_err e = {0, ""};
+		rc = ll_session_load_text(&o, s->text, "copy", &e);
+		if (rc == LL_OK) {
+			then = ll_session_format(&o);
+			ll_session_free(&o);
+			if (!then)
+				rc = LL_ENOMEM;
+			else if (!strcmp(then, now) && !(*out = ll_strdup(s->text)))
+				rc = LL_ENOMEM;
+		} else if (rc != LL_ENOMEM) {
+			rc = LL_OK; /* the text no longer parses as it is: write the canonical form */
+		}
 	}
 	ll_free(now);
 	ll_free(abs);
 	ll_free(then);
-	return out;
+	return rc;
 }
 
 int ll_record_session_copy(ll_session *s, const char *outdir, ll_err *err)
 {
 	/* as the user wrote it if that still holds; else canonical, with
 	 * paths made absolute so the copy replays from wherever it is */
-	char *text = original_text(s);
-	if (!text)
-		text = ll_session_format_copy(s);
+	char *text;
 	ll_afile af;
-	int rc;
-	if (!text)
+	int rc = original_text(s, &text);
+	if (rc == LL_OK && !text && !(text = ll_session_format_copy(s)))
+		rc = LL_ENOMEM;
+	if (rc != LL_OK)
 		return ll_err_oom(err);
 	if ((rc = ll_mkdirs(outdir, err)) == LL_OK &&
 	    (rc = ll_afile_open_in(&af, outdir, "session.lab", err)) == LL_OK) {

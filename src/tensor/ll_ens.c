@@ -321,7 +321,8 @@ typedef struct ens_shared {
 	ens_unit *units;
 	size_t nunits;
 	double total_w;
-	int cancel;
+	int cancel;         /* the caller asked to stop */
+	int failed;         /* a fit failed: the others stop too, the whole fit fails */
 	int fused;
 	ll_progress_fn progress;
 	void *ud;
@@ -361,7 +362,7 @@ static int unit_progress(void *ud, const ll_progress *p)
 				snprintf(d, sizeof d, "%s", p->detail ? p->detail : "");
 			report(sh, u, d);
 		}
-		stop = sh->cancel;
+		stop = sh->cancel || sh->failed;
 	}
 	return stop;
 }
@@ -374,7 +375,7 @@ static void run_unit(const ll_tensor *X, const ll_ens_opts *o, const uint64_t *s
 #ifdef _OPENMP
 #pragma omp critical(ll_ens_progress)
 #endif
-	stop = sh->cancel;
+	stop = sh->cancel || sh->failed;
 	if (stop) {
 		u->rc = LL_ECANCELED;
 		ll_err_set(&u->err, LL_ECANCELED, "canceled");
@@ -398,6 +399,9 @@ static void run_unit(const ll_tensor *X, const ll_ens_opts *o, const uint64_t *s
 #endif
 	{
 		u->frac = 1.0;
+		/* one fit failing fails the ensemble: spare the others' time */
+		if (u->rc != LL_OK && u->rc != LL_ECANCELED)
+			sh->failed = 1;
 		if (u->rc == LL_OK && !sh->cancel && sh->progress)
 			report(sh, u, "done");
 	}
@@ -535,7 +539,8 @@ int ll_ens_fit(const ll_tensor *X, const ll_ens_opts *o, ll_ensemble *e, ll_err 
 			seeds[ri * nrep + k] = ll_seed_derive(o->seed, er->rank, k);
 	}
 
-	ens_shared sh = {units, nunits, 0.0, 0, o->fused != 0, o->progress, o->progress_ud};
+	ens_shared sh = {.units = units, .nunits = nunits, .fused = o->fused != 0, .progress = o->progress,
+			 .ud = o->progress_ud};
 	for (size_t q = 0; q < nunits; q++) {
 		ens_unit *u = &units[q];
 		u->sh = &sh;
@@ -550,10 +555,14 @@ int ll_ens_fit(const ll_tensor *X, const ll_ens_opts *o, ll_ensemble *e, ll_err 
 	}
 	run_units(X, o, seeds, e, units, order, nunits);
 
-	for (size_t q = 0; q < nunits; q++) {
-		ens_unit *u = &units[q];
-		if (u->rc == LL_OK)
-			continue;
+	/* the first real failure (the fits stopped because of it say
+	 * LL_ECANCELED), or the cancel */
+	ens_unit *bad = NULL;
+	for (size_t q = 0; q < nunits; q++)
+		if (units[q].rc != LL_OK && (!bad || (bad->rc == LL_ECANCELED && units[q].rc != LL_ECANCELED)))
+			bad = &units[q];
+	if (bad) {
+		ens_unit *u = bad;
 		if (sh.cancel) {
 			rc = ll_err_set(err, LL_ECANCELED, "ensemble: canceled");
 		} else {
