@@ -90,6 +90,22 @@ typedef struct ll_progress {
 } ll_progress;
 typedef int (*ll_progress_fn)(void *ud, const ll_progress *p);
 
+/* One list per enum, X(ID, "name") in value order, gives the enum, its
+ * names and the choices string a session parameter shows, so they cannot
+ * drift apart:
+ *
+ *   #define LL_CP_METHODS(X) X(LL_CP_ALS, "cp-als") X(LL_CP_NCP_HALS, "ncp-hals")
+ *   typedef enum ll_cp_method { LL_CP_METHODS(LL_ENUM_ID) } ll_cp_method;
+ *   static const char *const names[] = {LL_CP_METHODS(LL_ENUM_NAME)};
+ *   LL_ENUM_CHOICES(LL_CP_METHODS)   ->   "cp-als|ncp-hals" (a constant)
+ */
+#define LL_ENUM_ID(id, name) id,
+#define LL_ENUM_NAME(id, name) name,
+#define LL_ENUM_CHOICE_(id, name) "|" name
+#define LL_ENUM_COUNT_(id, name) +1
+#define LL_ENUM_CHOICES(list) (list(LL_ENUM_CHOICE_) + 1)
+#define LL_ENUM_N(list) (0 list(LL_ENUM_COUNT_))
+
 /* Index of s in names[0..n-1], or -1.  Case-insensitive, and '_' matches
  * '-' ("CP_ALS" finds "cp-als"): option and session values share it. */
 int ll_name_lookup(const char *const *names, int n, const char *s);

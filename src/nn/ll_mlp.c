@@ -33,17 +33,17 @@
 /* Rows of scratch for forward passes when the minibatch is smaller. */
 #define MIN_WS_ROWS 256
 
-static const char *const act_names[] = {"relu", "tanh"};
-static const char *const opt_names[] = {"sgd", "momentum", "adam"};
+static const char *const act_names[] = {LL_MLP_ACTS(LL_ENUM_NAME)};
+static const char *const opt_names[] = {LL_MLP_OPTS(LL_ENUM_NAME)};
 
 const char *ll_mlp_act_name(ll_mlp_act a)
 {
-	return (unsigned)a < 2 ? act_names[a] : "?";
+	return (unsigned)a < LL_ENUM_N(LL_MLP_ACTS) ? act_names[a] : "?";
 }
 
 int ll_mlp_act_parse(const char *s, ll_mlp_act *a)
 {
-	int k = ll_name_lookup(act_names, 2, s);
+	int k = ll_name_lookup(act_names, LL_ENUM_N(LL_MLP_ACTS), s);
 	if (k < 0)
 		return LL_EINVAL;
 	*a = (ll_mlp_act)k;
@@ -52,12 +52,12 @@ int ll_mlp_act_parse(const char *s, ll_mlp_act *a)
 
 const char *ll_mlp_opt_name(ll_mlp_opt o)
 {
-	return (unsigned)o < 3 ? opt_names[o] : "?";
+	return (unsigned)o < LL_ENUM_N(LL_MLP_OPTS) ? opt_names[o] : "?";
 }
 
 int ll_mlp_opt_parse(const char *s, ll_mlp_opt *o)
 {
-	int k = ll_name_lookup(opt_names, 3, s);
+	int k = ll_name_lookup(opt_names, LL_ENUM_N(LL_MLP_OPTS), s);
 	if (k < 0)
 		return LL_EINVAL;
 	*o = (ll_mlp_opt)k;

@@ -29,16 +29,13 @@
 #include "io/ll_mnist.h"
 #include "base/ll_rng.h"
 
-typedef enum ll_mlp_act {
-	LL_MLP_RELU = 0,
-	LL_MLP_TANH
-} ll_mlp_act;
+#define LL_MLP_ACTS(X) X(LL_MLP_RELU, "relu") X(LL_MLP_TANH, "tanh")
+typedef enum ll_mlp_act { LL_MLP_ACTS(LL_ENUM_ID) } ll_mlp_act;
 
-typedef enum ll_mlp_opt {
-	LL_MLP_SGD = 0,    /* p -= lr g */
-	LL_MLP_MOMENTUM,   /* v = momentum v + g; p -= lr v  (PyTorch's form) */
-	LL_MLP_ADAM        /* Kingma & Ba, bias-corrected */
-} ll_mlp_opt;
+/* sgd: p -= lr g; momentum: v = momentum v + g, p -= lr v (PyTorch's
+ * form); adam: Kingma & Ba, bias-corrected */
+#define LL_MLP_OPTS(X) X(LL_MLP_SGD, "sgd") X(LL_MLP_MOMENTUM, "momentum") X(LL_MLP_ADAM, "adam")
+typedef enum ll_mlp_opt { LL_MLP_OPTS(LL_ENUM_ID) } ll_mlp_opt;
 
 const char *ll_mlp_act_name(ll_mlp_act a);          /* "relu", "tanh" */
 int ll_mlp_act_parse(const char *s, ll_mlp_act *a); /* LL_OK or LL_EINVAL */

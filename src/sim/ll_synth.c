@@ -33,16 +33,16 @@ void ll_synth_opts_default(ll_synth_opts *o)
 	o->seed = 1;
 }
 
-static const char *const noise_names[] = {"poisson", "gaussian", "none"};
+static const char *const noise_names[] = {LL_SYNTH_NOISES(LL_ENUM_NAME)};
 
 const char *ll_synth_noise_name(ll_synth_noise n)
 {
-	return (unsigned)n < 3 ? noise_names[n] : "?";
+	return (unsigned)n < LL_ENUM_N(LL_SYNTH_NOISES) ? noise_names[n] : "?";
 }
 
 int ll_synth_noise_parse(const char *s, ll_synth_noise *n)
 {
-	int i = ll_name_lookup(noise_names, 3, s);
+	int i = ll_name_lookup(noise_names, LL_ENUM_N(LL_SYNTH_NOISES), s);
 	if (i < 0)
 		return LL_EINVAL;
 	*n = (ll_synth_noise)i;

@@ -46,11 +46,8 @@
 #include "tensor/ll_ktensor.h"
 #include "tensor/ll_tensor.h"
 
-typedef enum ll_synth_noise {
-	LL_SYNTH_POISSON = 0,
-	LL_SYNTH_GAUSSIAN,
-	LL_SYNTH_NONE
-} ll_synth_noise;
+#define LL_SYNTH_NOISES(X) X(LL_SYNTH_POISSON, "poisson") X(LL_SYNTH_GAUSSIAN, "gaussian") X(LL_SYNTH_NONE, "none")
+typedef enum ll_synth_noise { LL_SYNTH_NOISES(LL_ENUM_ID) } ll_synth_noise;
 
 typedef struct ll_synth_opts {
 	size_t neurons;      /* default 50 */

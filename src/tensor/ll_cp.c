@@ -67,8 +67,8 @@ void ll_cp_opts_default(ll_cp_opts *o)
 	o->min_iter = 1;
 }
 
-static const char *const method_names[] = {"cp-als", "ncp-hals", "ncp-bcd"};
-#define N_METHODS 3
+static const char *const method_names[] = {LL_CP_METHODS(LL_ENUM_NAME)};
+#define N_METHODS LL_ENUM_N(LL_CP_METHODS)
 
 const char *ll_cp_method_name(ll_cp_method m)
 {

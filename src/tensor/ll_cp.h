@@ -28,16 +28,14 @@
 #include "tensor/ll_ktensor.h"
 #include "tensor/ll_tensor.h"
 
-typedef enum ll_cp_method {
-	LL_CP_ALS = 0,
-	LL_CP_NCP_HALS,
-	LL_CP_NCP_BCD
-} ll_cp_method;
+/* CP algorithms: least squares, and non-negative by HALS or by BCD */
+#define LL_CP_METHODS(X) X(LL_CP_ALS, "cp-als") X(LL_CP_NCP_HALS, "ncp-hals") X(LL_CP_NCP_BCD, "ncp-bcd")
+typedef enum ll_cp_method { LL_CP_METHODS(LL_ENUM_ID) } ll_cp_method;
 
-typedef enum ll_cp_init {
-	LL_CP_INIT_RANDOM = 0, /* randn (ALS) or rand (non-negative), scaled to ||X|| */
-	LL_CP_INIT_SVD         /* leading left singular vectors of each unfolding */
-} ll_cp_init;
+/* starting points: randn (ALS) or rand (non-negative) scaled to ||X||;
+ * or the leading left singular vectors of each unfolding */
+#define LL_CP_INITS(X) X(LL_CP_INIT_RANDOM, "random") X(LL_CP_INIT_SVD, "svd")
+typedef enum ll_cp_init { LL_CP_INITS(LL_ENUM_ID) } ll_cp_init;
 
 typedef struct ll_cp_opts {
 	ll_cp_method method;

@@ -32,8 +32,8 @@
 
 /* ---- names ---------------------------------------------------------------- */
 
-static const char *const sim_names[] = {"mean-cos", "tomasi-bro", "congruence"};
-#define N_SIMS 3
+static const char *const sim_names[] = {LL_SIMS(LL_ENUM_NAME)};
+#define N_SIMS LL_ENUM_N(LL_SIMS)
 
 const char *ll_sim_name(ll_sim_kind k)
 {

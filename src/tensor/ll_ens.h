@@ -23,11 +23,9 @@
 #include "tensor/ll_ktensor.h"
 #include "tensor/ll_tensor.h"
 
-typedef enum ll_sim_kind {
-	LL_SIM_MEANCOS = 0,
-	LL_SIM_TOMASI_BRO,
-	LL_SIM_CONGRUENCE
-} ll_sim_kind;
+/* similarity scores between CP models (after matching components) */
+#define LL_SIMS(X) X(LL_SIM_MEANCOS, "mean-cos") X(LL_SIM_TOMASI_BRO, "tomasi-bro") X(LL_SIM_CONGRUENCE, "congruence")
+typedef enum ll_sim_kind { LL_SIMS(LL_ENUM_ID) } ll_sim_kind;
 
 const char *ll_sim_name(ll_sim_kind k);          /* "mean-cos", "tomasi-bro", "congruence" */
 int ll_sim_parse(const char *s, ll_sim_kind *k); /* LL_OK or LL_EINVAL */

@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "cli/cmd.h"
+#include "pipeline/ll_session.h"
 #include "tensor/ll_ens.h"
 #include "io/ll_ens_io.h"
 #include "base/ll_fs.h"
@@ -104,18 +105,15 @@ static int parse_size(const char *s, size_t *out, size_t lo, size_t hi)
 #define MAX_RANK 10000
 
 /* "R" or "A-B" with 1 <= A <= B */
+/* "R" or "A-B" (the one range parser the session files use too) */
 static int parse_ranks(const char *s, size_t *lo, size_t *hi)
 {
-	const char *dash = strchr(s, '-');
-	char a[32];
-	if (!dash)
-		return parse_size(s, lo, 1, MAX_RANK) && (*hi = *lo, 1);
-	if ((size_t)(dash - s) >= sizeof a)
+	long a, b;
+	if (!ll_parse_range(s, &a, &b) || a < 1 || b > MAX_RANK || a > b)
 		return 0;
-	memcpy(a, s, (size_t)(dash - s));
-	a[dash - s] = '\0';
-	return parse_size(a, lo, 1, MAX_RANK) && parse_size(dash + 1, hi, 1, MAX_RANK) &&
-	       *lo <= *hi;
+	*lo = (size_t)a;
+	*hi = (size_t)b;
+	return 1;
 }
 
 /* ---- progress line ---------------------------------------------------------- */

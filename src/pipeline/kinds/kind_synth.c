@@ -21,8 +21,7 @@ static int load(ll_step_ctx *c, const char *path, struct ll_res_data *d, int **l
 	o.time = (size_t)ll_session_get_int(s, LL_STEP_DATA, "time");
 	o.trials = (size_t)ll_session_get_int(s, LL_STEP_DATA, "trials");
 	o.rank = (size_t)ll_session_get_int(s, LL_STEP_DATA, "rank");
-	if (ll_synth_noise_parse(ll_session_get(s, LL_STEP_DATA, "noise"), &o.noise) != LL_OK)
-		return ll_err_set(err, LL_EINVAL, "[data] bad noise");
+	o.noise = (ll_synth_noise)ll_session_get_enum(s, LL_STEP_DATA, "noise");
 	/* the session seed as is: `latentlab synth -s SEED` makes the same population */
 	o.seed = (uint64_t)ll_session_get_int(s, LL_STEP_SESSION, "seed");
 	if ((rc = ll_synth_make(&o, &sy, err)) != LL_OK) {

@@ -11,6 +11,7 @@
 
 #include "io/ll_npy.h"
 #include "pipeline/ll_kind.h"
+#include "sim/ll_synth.h"
 #include "pipeline/steps/step_data.h"
 
 /* The kinds, in the order of kinds.def, and their names as the choices of
@@ -36,7 +37,7 @@ static const ll_param_def params[] = {
 	P_INT("time", "60", 2, 100000, "synth: time bins per trial"),
 	P_INT("trials", "80", 2, 100000, "synth: number of trials"),
 	P_INT("rank", "3", 1, 16, "synth: planted latent factors"),
-	P_ENUM("noise", "poisson", "poisson|gaussian|none", "synth: observation noise"),
+	P_ENUM("noise", "poisson", LL_ENUM_CHOICES(LL_SYNTH_NOISES), "synth: observation noise"),
 };
 
 static void drop(ll_session *s)

@@ -16,11 +16,11 @@
 static const ll_param_def params[] = {
 	P_RANGE("ranks", "1-6", 1, 64, "ranks to fit, A-B"),
 	P_INT("replicates", "5", 1, 1000, "fits per rank, each from its own seed"),
-	P_ENUM("method", "ncp-hals", "cp-als|ncp-hals|ncp-bcd", "CP algorithm"),
-	P_ENUM("init", "random", "random|svd", "starting guess"),
+	P_ENUM("method", "ncp-hals", LL_ENUM_CHOICES(LL_CP_METHODS), "CP algorithm"),
+	P_ENUM("init", "random", LL_ENUM_CHOICES(LL_CP_INITS), "starting guess"),
 	P_REAL("tol", "1e-6", 0, 1, "stop when the objective improves by less than this"),
 	P_INT("max_iter", "300", 1, 100000, "iteration limit per fit"),
-	P_ENUM("sim", "mean-cos", "mean-cos|tomasi-bro|congruence", "similarity score between fits"),
+	P_ENUM("sim", "mean-cos", LL_ENUM_CHOICES(LL_SIMS), "similarity score between fits"),
 	P_AUTO_INT("rank", "auto", 1, 64, "the rank to show and project: a number, or auto"),
 };
 
@@ -136,10 +136,10 @@ static int run(ll_step_ctx *c, ll_err *err)
 	o.rank_hi = (size_t)hi;
 	o.replicates = (size_t)ll_session_get_int(s, LL_STEP_TCA, "replicates");
 	o.seed = ll_seed_derive((uint64_t)ll_session_get_int(s, LL_STEP_SESSION, "seed"), 0x746361, 0);
-	if (ll_cp_method_parse(ll_session_get(s, LL_STEP_TCA, "method"), &o.cp.method) != LL_OK ||
-	    ll_sim_parse(ll_session_get(s, LL_STEP_TCA, "sim"), &o.sim) != LL_OK)
-		return ll_err_set(err, LL_EINVAL, "[tca] bad method or sim");
-	o.cp.init = ll_session_is(s, LL_STEP_TCA, "init", "svd") ? LL_CP_INIT_SVD : LL_CP_INIT_RANDOM;
+	/* the choices are the library's own names, in its enums' order */
+	o.cp.method = (ll_cp_method)ll_session_get_enum(s, LL_STEP_TCA, "method");
+	o.sim = (ll_sim_kind)ll_session_get_enum(s, LL_STEP_TCA, "sim");
+	o.cp.init = (ll_cp_init)ll_session_get_enum(s, LL_STEP_TCA, "init");
 	if (o.cp.init == LL_CP_INIT_SVD && o.replicates > 1)
 		ll_session_log(s, "tca: warning: init = svd starts every replicate from the same point, "
 			       "so their similarity says nothing about stability; use init = random");

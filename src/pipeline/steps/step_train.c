@@ -28,8 +28,8 @@ static const ll_param_def params[] = {
 	P_INT("models", "30", 1, 1000, "number of MLPs to train"),
 	P_INT("hidden", "64", 2, 4096, "hidden units (the logged layer)"),
 	P_INT("hidden2", "0", 0, 4096, "units of a second hidden layer (0 = none; the first is logged)"),
-	P_ENUM("activation", "relu", "relu|tanh", "hidden nonlinearity"),
-	P_ENUM("optimizer", "momentum", "sgd|momentum|adam", "optimizer"),
+	P_ENUM("activation", "relu", LL_ENUM_CHOICES(LL_MLP_ACTS), "hidden nonlinearity"),
+	P_ENUM("optimizer", "momentum", LL_ENUM_CHOICES(LL_MLP_OPTS), "optimizer"),
 	P_REALS("lr", "0.03", 1e-6, 10, "learning rate, or a list (0.01,0.03,0.1) given to the models in turn"),
 	P_INT("batch", "32", 1, 4096, "minibatch size"),
 	P_INT("epochs", "3", 1, 1000, "passes over the training set"),
@@ -117,9 +117,9 @@ static int train_config(const ll_session *s, ll_mlp_config *cfg, size_t n_in, ll
 	cfg->hidden[0] = (size_t)ll_session_get_int(s, LL_STEP_TRAIN, "hidden");
 	cfg->hidden[1] = (size_t)ll_session_get_int(s, LL_STEP_TRAIN, "hidden2");
 	cfg->n_out = LL_MNIST_CLASSES;
-	if (ll_mlp_act_parse(ll_session_get(s, LL_STEP_TRAIN, "activation"), &cfg->act) != LL_OK ||
-	    ll_mlp_opt_parse(ll_session_get(s, LL_STEP_TRAIN, "optimizer"), &cfg->opt) != LL_OK)
-		return ll_err_set(err, LL_EINVAL, "[train] bad activation or optimizer");
+	/* the choices are the engine's own names, in its enums' order */
+	cfg->act = (ll_mlp_act)ll_session_get_enum(s, LL_STEP_TRAIN, "activation");
+	cfg->opt = (ll_mlp_opt)ll_session_get_enum(s, LL_STEP_TRAIN, "optimizer");
 	ll_session_get_reals(s, LL_STEP_TRAIN, "lr", &cfg->lr, 1); /* model 0's; see model_lr */
 	cfg->batch = (size_t)ll_session_get_int(s, LL_STEP_TRAIN, "batch");
 	cfg->epochs = (size_t)ll_session_get_int(s, LL_STEP_TRAIN, "epochs");

@@ -6,7 +6,9 @@
 #include <unistd.h>
 
 #include "base/ll_fs.h"
+#include "nn/ll_mlp.h"
 #include "pipeline/ll_session.h"
+#include "tensor/ll_ens.h"
 #include "ll_test.h"
 
 static int load(ll_session *s, const char *text, ll_err *e)
@@ -236,6 +238,21 @@ static void test_typed_getters(void)
 	LL_CHECK_INT(ll_session_set(&s, LL_STEP_TRAIN, "lr", "0.5,0.25,1", &e), LL_OK);
 	LL_CHECK_INT(ll_session_get_reals(&s, LL_STEP_TRAIN, "lr", lr, 4), 3);
 	LL_CHECK(lr[0] == 0.5 && lr[1] == 0.25 && lr[2] == 1.0);
+	/* an enum's index is the library's own value: the choices come from
+	 * the same list as the names */
+	static const char *const methods[] = {"cp-als", "ncp-hals", "ncp-bcd"};
+	for (int m = 0; m < 3; m++) {
+		ll_cp_method want;
+		LL_CHECK_INT(ll_cp_method_parse(methods[m], &want), LL_OK);
+		LL_CHECK_INT(ll_session_set(&s, LL_STEP_TCA, "method", methods[m], &e), LL_OK);
+		LL_CHECK_INT(ll_session_get_enum(&s, LL_STEP_TCA, "method"), (int)want);
+	}
+	LL_CHECK_INT(ll_session_set(&s, LL_STEP_TRAIN, "optimizer", "adam", &e), LL_OK);
+	LL_CHECK_INT(ll_session_get_enum(&s, LL_STEP_TRAIN, "optimizer"), LL_MLP_ADAM);
+	LL_CHECK_INT(ll_session_set(&s, LL_STEP_TCA, "sim", "congruence", &e), LL_OK);
+	LL_CHECK_INT(ll_session_get_enum(&s, LL_STEP_TCA, "sim"), LL_SIM_CONGRUENCE);
+	LL_CHECK_INT(ll_session_set(&s, LL_STEP_TCA, "init", "svd", &e), LL_OK);
+	LL_CHECK_INT(ll_session_get_enum(&s, LL_STEP_TCA, "init"), LL_CP_INIT_SVD);
 	/* a refused value leaves the old one */
 	LL_CHECK_INT(ll_session_set(&s, LL_STEP_TCA, "ranks", "9-2", &e), LL_EINVAL);
 	ll_session_get_range(&s, LL_STEP_TCA, "ranks", &lo, &hi);
