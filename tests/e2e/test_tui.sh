@@ -266,7 +266,7 @@ keys u : 'screen 0' Enter
 until_ok u shows u ':screen takes 1-[1-9] or pipeline, factors, trajectory, log'
 tap_result $((r1 + r2 + r3 + $?)) ":screen log; Tab and Shift-Tab wrap around; :screen 0 names the screens"
 keys u : 'set frob.x 1' Enter
-until_ok u shows u ":set: no step 'frob' \(session, data, train, tensor, tca, trajectory, report\)"
+until_ok u shows u ":set: no step 'frob' \(session, data, train, tensor, tca, trajectory(, [a-z]+)*, report\)"
 tap_result $? ":set on an unknown step names the steps"
 
 keys u 3

@@ -306,7 +306,12 @@ static void test_bad_lookups_abort(void)
 static void test_step_list(void)
 {
 	char names[256];
-	LL_CHECK_STR(ll_step_names(names, sizeof names), "session, data, train, tensor, tca, trajectory or report");
+	/* every step, in list order (a test build has more) */
+	ll_step_names(names, sizeof names);
+	LL_CHECK(!strncmp(names, "session, data, train, tensor, tca, trajectory", 45));
+	LL_CHECK(strlen(names) > 10 && !strcmp(names + strlen(names) - 10, " or report"));
+	for (int k = 0; k < LL_NSTEPS; k++)
+		LL_CHECK(strstr(names, ll_step_name((ll_step_kind)k)) != NULL);
 	for (int k = 0; k < LL_NSTEPS; k++) {
 		LL_CHECK_INT(ll_step_by_name(ll_step_name((ll_step_kind)k)), k);
 		LL_CHECK(*ll_step_summary((ll_step_kind)k));

@@ -530,7 +530,7 @@ static void test_sections(void)
 		return;
 	char *md = slurp(g_mnist_dir, "report.md", NULL);
 	const char *at = md;
-	size_t nfigs = 0;
+	size_t nfigs = 0, num = 0;
 	for (size_t i = 0; i < LL_NSECTIONS; i++) {
 		const ll_section *sec = ll_sections[i];
 		LL_CHECK(sec->id && sec->title && sec->write);
@@ -553,10 +553,14 @@ static void test_sections(void)
 			ll_report_fig_free(&f);
 			nfigs++;
 		}
-		/* "N. Title" after the anchor, in order (every section is present) */
+		/* "N. Title" after the anchor, in order (every section of the
+		 * MNIST session is present; a test build has more) */
+		if (sec->present && !sec->present(&g_mnist))
+			continue;
+		num++;
 		char want[160], toc[160];
-		snprintf(want, sizeof want, "## <a id=\"%s\"></a>%zu. ", sec->id, i + 1);
-		snprintf(toc, sizeof toc, "%zu. [%s](#%s)\n", i + 1, sec->title, sec->id);
+		snprintf(want, sizeof want, "## <a id=\"%s\"></a>%zu. ", sec->id, num);
+		snprintf(toc, sizeof toc, "%zu. [%s](#%s)\n", num, sec->title, sec->id);
 		LL_CHECK_MSG(md && strstr(md, toc), "report.md lacks the contents entry %s", toc);
 		const char *h = at ? strstr(at, want) : NULL;
 		LL_CHECK_MSG(h != NULL, "report.md lacks %s in order", want);
