@@ -104,9 +104,9 @@ unsigned ll_step_needs(const ll_session *s, ll_step_kind k)
 unsigned ll_step_dependents(const ll_session *s, ll_step_kind k)
 {
 	/* the list is in a topological order: one pass forward closes it */
-	unsigned m = LL_STEP_BIT(k);
+	unsigned m = LL_STEP_BIT(k), in = present(s);
 	for (int j = 0; j < LL_NSTEPS; j++)
-		if (j != (int)k && (ll_step_needs(s, (ll_step_kind)j) & m))
+		if (j != (int)k && (in & LL_STEP_BIT(j)) && (ll_step_needs(s, (ll_step_kind)j) & m))
 			m |= LL_STEP_BIT(j);
 	return m & ~LL_STEP_BIT(k);
 }
