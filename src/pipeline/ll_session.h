@@ -196,7 +196,7 @@ const char *ll_session_demo_text(void);
 /* Write the session in canonical form (temp + rename); clears dirty.  To
  * a path other than s->path, relative paths are written absolute. */
 int ll_session_save(ll_session *s, const char *path, ll_err *err);
-/* Render the canonical text into a malloc'd string (caller frees). */
+/* Render the canonical text into a new string (caller frees with ll_free). */
 char *ll_session_format(const ll_session *s);
 /* The same, with every path parameter made absolute: for a copy of the
  * session saved elsewhere (OUTDIR/session.lab) that must still replay. */
@@ -216,7 +216,7 @@ void ll_session_get_range(const ll_session *s, ll_step_kind k, const char *key, 
 /* REALS: up to n values into out; returns how many the value holds. */
 size_t ll_session_get_reals(const ll_session *s, ll_step_kind k, const char *key, double *out,
 			    size_t n);
-/* A path parameter as the steps open it (malloc'd, caller frees; NULL when
+/* A path parameter as the steps open it (caller frees with ll_free; NULL when
  * out of memory): a relative path is taken relative to the directory of
  * the session file (s->path), as a user reading the file expects; with no
  * session file, relative to the working directory.  "" stays "". */

@@ -28,7 +28,9 @@ static int load(ll_step_ctx *c, const char *path, struct ll_res_data *d, int **l
 	if (!md)
 		return ll_err_oom(err);
 	snprintf(md->dir, sizeof md->dir, "%s", *path ? path : ll_bundled_data_dir());
+	/* a cancel (the workbench's Esc or q) is heard between the files */
 	if ((rc = ll_mnist_load(&md->train, md->dir, "train", err)) != LL_OK ||
+	    (ll_session_canceled(s) && (rc = ll_err_set(err, LL_ECANCELED, "canceled"))) ||
 	    (rc = ll_mnist_load(&md->test, md->dir, "test", err)) != LL_OK) {
 		ll_mnist_data_free(md);
 		return rc;

@@ -132,6 +132,8 @@ static int run(ll_step_ctx *c, ll_err *err)
 		for (int n = um + 1; n < X->nmodes; n++)
 			inner *= X->dim[n];
 		for (size_t u = 0; u < nu; u++) {
+			if (ll_session_canceled(s))
+				return ll_err_set(err, LL_ECANCELED, "[tensor] canceled");
 			double mx = 0, sum = 0, sum2 = 0;
 			size_t cnt = 0;
 			for (size_t o = 0; o < outer; o++)
