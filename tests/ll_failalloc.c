@@ -174,8 +174,10 @@ typedef struct forkstate {
 
 static forkstate g_fork;
 
-/* Every "*.tmp.*" file under dir (not our ".keep" links), into fn. */
-static void walk_tmp(const char *dir, void (*fn)(const char *path, void *ud), void *ud)
+/* Every file under dir whose name has `with` and not `without` (NULL:
+ * no exclusion), into fn. */
+static void walk_files(const char *dir, const char *with, const char *without,
+		       void (*fn)(const char *path, void *ud), void *ud)
 {
 	DIR *d = opendir(dir);
 	struct dirent *e;
@@ -190,11 +192,17 @@ static void walk_tmp(const char *dir, void (*fn)(const char *path, void *ud), vo
 		if (lstat(p, &st) != 0)
 			continue;
 		if (S_ISDIR(st.st_mode))
-			walk_tmp(p, fn, ud);
-		else if (strstr(e->d_name, ".tmp.") && !strstr(e->d_name, ".keep"))
+			walk_files(p, with, without, fn, ud);
+		else if (strstr(e->d_name, with) && !(without && strstr(e->d_name, without)))
 			fn(p, ud);
 	}
 	closedir(d);
+}
+
+/* ll_afile's temporaries ("*.tmp.*"), not our ".keep" links of them */
+static void walk_tmp(const char *dir, void (*fn)(const char *path, void *ud), void *ud)
+{
+	walk_files(dir, ".tmp.", ".keep", fn, ud);
 }
 
 static void keep_one(const char *path, void *ud)
@@ -209,30 +217,17 @@ static void keep_one(const char *path, void *ud)
 }
 
 /* the parent, after a child: put its open temporaries back */
+static void restore_one(const char *keep, void *ud)
+{
+	char orig[4096];
+	(void)ud;
+	snprintf(orig, sizeof orig, "%.*s", (int)(strlen(keep) - 5), keep);
+	rename(keep, orig);
+}
+
 static void restore_kept(const char *dir)
 {
-	DIR *d = opendir(dir);
-	struct dirent *e;
-	if (!d)
-		return;
-	while ((e = readdir(d)) != NULL) {
-		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
-			continue;
-		char p[4096];
-		snprintf(p, sizeof p, "%s/%s", dir, e->d_name);
-		struct stat st;
-		if (lstat(p, &st) != 0)
-			continue;
-		size_t l = strlen(p);
-		if (S_ISDIR(st.st_mode)) {
-			restore_kept(p);
-		} else if (l > 5 && !strcmp(p + l - 5, ".keep")) {
-			char orig[4096];
-			snprintf(orig, sizeof orig, "%.*s", (int)(l - 5), p);
-			rename(p, orig);
-		}
-	}
-	closedir(d);
+	walk_files(dir, ".keep", NULL, restore_one, NULL);
 }
 
 static void count_tmp(const char *path, void *ud)
