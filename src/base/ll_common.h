@@ -45,7 +45,8 @@
 	X(LL_ENUMERIC, -6, "numerical problem") /* NaN/Inf where not allowed, or breakdown */   \
 	X(LL_ELAPACK, -7, "LAPACK failure")     /* LAPACK returned info != 0 and no fallback */ \
 	X(LL_ECANCELED, -8, "canceled")         /* the progress callback asked to stop */       \
-	X(LL_ENOTSUP, -9, "not supported")      /* valid input we deliberately do not handle */
+	X(LL_ENOTSUP, -9, "not supported")      /* valid input we deliberately do not handle */ \
+	X(LL_EEXIST, -11, "in the way")         /* something latentlab did not make is where it writes */
 
 #define LL_STATUS_ENUM_(name, value, msg) name = value,
 enum ll_status { LL_STATUS_MAP(LL_STATUS_ENUM_) };

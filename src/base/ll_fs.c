@@ -215,3 +215,95 @@ int ll_rmtree(const char *path, ll_err *err)
 		return ll_err_set(err, LL_EIO, "%s: cannot remove: %s", path, strerror(errno));
 	return LL_OK;
 }
+
+int ll_dir_is_ours(const char *path, const char *marker)
+{
+	struct stat st;
+	if (lstat(path, &st) != 0 || !S_ISDIR(st.st_mode))
+		return 0;
+	char *m = ll_path_join(path, marker);
+	int ours = m && lstat(m, &st) == 0 && S_ISREG(st.st_mode);
+	ll_free(m);
+	return ours;
+}
+
+/* An empty folder has nothing to lose: latentlab may take it (a run killed
+ * between making a folder and marking it leaves one). */
+static int dir_empty(const char *path)
+{
+	DIR *d = opendir(path);
+	struct dirent *e;
+	int empty = d != NULL;
+	while (d && empty && (e = readdir(d)) != NULL)
+		empty = !strcmp(e->d_name, ".") || !strcmp(e->d_name, "..");
+	if (d)
+		closedir(d);
+	return empty;
+}
+
+/* Remove everything in the folder path but the file keep. */
+static int empty_but(const char *path, const char *keep, ll_err *err)
+{
+	DIR *d = opendir(path);
+	struct dirent *e;
+	int rc = LL_OK;
+	if (!d)
+		return ll_err_set(err, LL_EIO, "%s: %s", path, strerror(errno));
+	while (rc == LL_OK && (e = readdir(d)) != NULL) {
+		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..") || !strcmp(e->d_name, keep))
+			continue;
+		char *sub = ll_path_join(path, e->d_name);
+		rc = sub ? ll_rmtree(sub, err) : ll_err_oom(err);
+		ll_free(sub);
+	}
+	closedir(d);
+	return rc;
+}
+
+/* LL_OK if path is absent, ours or empty; else why not, as an error. */
+static int not_ours(const char *path, const char *marker, ll_err *err)
+{
+	struct stat st;
+	if (lstat(path, &st) != 0)
+		return errno == ENOENT ? LL_OK : ll_err_set(err, LL_EIO, "%s: %s", path, strerror(errno));
+	if (S_ISLNK(st.st_mode))
+		return ll_err_set(err, LL_EEXIST, "%s is a symbolic link: latentlab does not write or remove "
+				  "through links (remove it or choose another output folder)", path);
+	if (!S_ISDIR(st.st_mode))
+		return ll_err_set(err, LL_EEXIST, "%s exists and is not a folder latentlab made (move it away "
+				  "or choose another output folder)", path);
+	if (!ll_dir_is_ours(path, marker) && !dir_empty(path)) {
+		/* ll_path_join may fail for lack of memory: say that, not "not ours" */
+		char *m = ll_path_join(path, marker);
+		if (!m)
+			return ll_err_oom(err);
+		ll_free(m);
+		return ll_err_set(err, LL_EEXIST, "%s exists and was not made by latentlab (it has no %s): "
+				  "move it away or choose another output folder", path, marker);
+	}
+	return LL_OK;
+}
+
+int ll_rmtree_ours(const char *path, const char *marker, ll_err *err)
+{
+	int rc = not_ours(path, marker, err);
+	return rc == LL_OK ? ll_rmtree(path, err) : rc;
+}
+
+int ll_mkdir_ours(const char *path, const char *marker, const char *note, ll_err *err)
+{
+	/* emptied, not removed: the marker stays until the end, so a run
+	 * killed half way leaves a folder still provably ours */
+	int rc = not_ours(path, marker, err);
+	if (rc == LL_OK)
+		rc = ll_mkdirs(path, err);
+	if (rc == LL_OK)
+		rc = empty_but(path, marker, err);
+	if (rc != LL_OK)
+		return rc;
+	ll_afile af;
+	if ((rc = ll_afile_open_in(&af, path, marker, err)) != LL_OK)
+		return rc;
+	fprintf(af.fp, "%s\n", note);
+	return ll_afile_commit(&af, err);
+}

@@ -36,6 +36,23 @@ int ll_mkdirs(const char *path, ll_err *err);
 /* rm -r: remove path and everything below it (symlinks are removed, not
  * followed).  A path that does not exist is fine. */
 int ll_rmtree(const char *path, ll_err *err);
+/* Folders latentlab owns.  A folder holding the file `marker` (e.g.
+ * ".latentlab-step") was made by latentlab and may be emptied or removed
+ * by it; any other folder, and anything behind a symbolic link, is the
+ * user's and is never removed or written into by these.
+ *
+ * ll_mkdir_ours: make `path` a fresh, empty folder of ours: absent or
+ * empty -> made and marked (the marker holds `note`); ours -> emptied but
+ * for the marker, which stays throughout (so a run killed half way leaves
+ * a folder still provably ours); a symbolic link, a file, or a non-empty
+ * folder without the marker -> LL_EEXIST naming it, nothing touched. */
+int ll_mkdir_ours(const char *path, const char *marker, const char *note, ll_err *err);
+/* Remove `path` if it is a real folder holding `marker` or an empty one
+ * (LL_OK, also when it does not exist); else LL_EEXIST, nothing touched. */
+int ll_rmtree_ours(const char *path, const char *marker, ll_err *err);
+/* 1 if path is a real folder (not a link) holding the file marker. */
+int ll_dir_is_ours(const char *path, const char *marker);
+
 /* Join dir and name into a new string (free it with ll_free), or NULL
  * when out of memory. */
 char *ll_path_join(const char *dir, const char *name);

@@ -13,12 +13,25 @@
 #include "base/ll_json.h"
 #include "io/ll_npy.h"
 
+#define FIT_MARKER ".latentlab-fit"
+
 static int write_fit(const char *dir, size_t rank, size_t k, const ll_cp_result *f, ll_err *err)
 {
 	char sub[64], name[32];
+	int rc = LL_OK;
+	if (k == 0) {
+		/* the rank's folder, ours and empty */
+		snprintf(sub, sizeof sub, "rank_%02zu", rank);
+		char *rdir = ll_path_join(dir, sub);
+		rc = rdir ? ll_mkdir_ours(rdir, FIT_MARKER, "fits written by latentlab tca; a rerun replaces this folder", err)
+			  : ll_err_oom(err);
+		ll_free(rdir);
+		if (rc != LL_OK)
+			return rc;
+	}
 	snprintf(sub, sizeof sub, "rank_%02zu/rep_%02zu", rank, k);
 	char *fdir = ll_path_join(dir, sub);
-	int rc = fdir ? ll_mkdirs(fdir, err) : ll_err_oom(err);
+	rc = fdir ? ll_mkdirs(fdir, err) : ll_err_oom(err);
 	const ll_ktensor *K = &f->K;
 	static const double none = 0.0;
 	size_t shape[2] = {K->rank, 0};
@@ -144,9 +157,11 @@ static void json_summary(ll_json *j, const ll_ensemble *e, const ll_ens_meta *me
 	fputc('\n', j->fp);
 }
 
-/* rank_RR/ directories of an earlier ensemble in dir: gone before this one
- * is written, so dir holds exactly the fits summary.json lists.  Only
- * names of our own form (rank_ and digits) are touched. */
+/* rank_RR/ folders of an earlier ensemble in dir: gone before this one is
+ * written, so dir holds exactly the fits summary.json lists.  Only
+ * folders latentlab wrote (they hold FIT_MARKER; never through a link)
+ * are removed: a rank_7/ or rank_01/ of the user's stays, and writing
+ * over one of the same name is refused (ll_mkdir_ours). */
 static int remove_old_fits(const char *dir, ll_err *err)
 {
 	DIR *d = opendir(dir);
@@ -159,7 +174,10 @@ static int remove_old_fits(const char *dir, ll_err *err)
 		if (strncmp(n, "rank_", 5) != 0 || !n[5] || strspn(n + 5, "0123456789") != strlen(n + 5))
 			continue;
 		char *p = ll_path_join(dir, n);
-		rc = p ? ll_rmtree(p, err) : ll_err_oom(err);
+		if (!p)
+			rc = ll_err_oom(err);
+		else if (ll_dir_is_ours(p, FIT_MARKER))
+			rc = ll_rmtree(p, err);
 		ll_free(p);
 	}
 	closedir(d);

@@ -12,8 +12,18 @@
 #include "base/ll_json.h"
 #include "pipeline/ll_record.h"
 
+int ll_record_complete(const ll_session *s)
+{
+	ll_step_kind st[LL_NSTEPS];
+	size_t n = ll_session_steps(s, st);
+	for (size_t i = 0; i < n; i++)
+		if (s->state[st[i]] != LL_STATE_DONE)
+			return 0;
+	return 1;
+}
+
 int ll_record_results(const ll_session *s, const char *outdir, const char *cmdline,
-		      double seconds, ll_err *err)
+		      double seconds, int running, ll_err *err)
 {
 	ll_afile af;
 	int rc = ll_afile_open_in(&af, outdir, "results.json", err);
@@ -23,6 +33,7 @@ int ll_record_results(const ll_session *s, const char *outdir, const char *cmdli
 	ll_json_init(&j, af.fp, 1);
 	ll_json_obj_begin(&j);
 	ll_json_kv_str(&j, "tool", "latentlab " PACKAGE_VERSION);
+	ll_json_kv_str(&j, "status", running ? "running" : ll_record_complete(s) ? "complete" : "incomplete");
 	ll_json_kv_str(&j, "command", cmdline);
 	ll_json_kv_str(&j, "session", s->path ? s->path : "(built-in demo)");
 	ll_json_kv_num(&j, "seconds", seconds);
@@ -99,5 +110,46 @@ int ll_record_session_copy(ll_session *s, const char *outdir, ll_err *err)
 	} else {
 		ll_free(text);
 	}
+	return rc;
+}
+
+int ll_record_open(ll_outdir *o, const ll_session *s, const char *outdir, unsigned flags,
+		   const char *cmdline, ll_err *err)
+{
+	/* every top-level name a session run writes */
+	const char *names[LL_NSTEPS + 8];
+	size_t n = 0;
+	static const char *const files[] = {"session.lab", "results.json", "report.md", "report.html", "figures"};
+	memset(o, 0, sizeof *o);
+	o->lock_fd = -1;
+	for (size_t i = 0; i < sizeof files / sizeof files[0]; i++)
+		names[n++] = files[i];
+	for (int k = 0; k < LL_NSTEPS; k++)
+		if (ll_step_runs((ll_step_kind)k) && ll_step_outputs((ll_step_kind)k))
+			names[n++] = ll_step_name((ll_step_kind)k);
+	names[n] = NULL;
+	if (s->path && ll_outdir_is_session_copy(outdir, s->path))
+		return ll_err_set(err, LL_EEXIST, "%s is the session copy this run writes into %s: running it "
+				  "there would overwrite it; copy it elsewhere or choose another output folder",
+				  s->path, outdir);
+	return ll_outdir_open(o, outdir, names, flags, cmdline, err);
+}
+
+int ll_record_begin(ll_outdir *o, const ll_session *s, const char *cmdline, double seconds, ll_err *err)
+{
+	/* a report and a "complete" record must not outlive the results they
+	 * describe: both go before any result changes */
+	static const char *const finished[] = {"report.md", "report.html", NULL};
+	int rc = ll_record_results(s, o->path, cmdline, seconds, 1, err);
+	if (rc == LL_OK)
+		rc = ll_outdir_begin(o, finished, err);
+	return rc;
+}
+
+int ll_record_end(ll_outdir *o, const ll_session *s, const char *cmdline, double seconds, ll_err *err)
+{
+	int rc = ll_record_results(s, o->path, cmdline, seconds, 0, err);
+	if (rc == LL_OK)
+		rc = ll_outdir_end(o, ll_record_complete(s), err);
 	return rc;
 }

@@ -39,31 +39,22 @@ const char *ll_bundled_data_dir(void)
 int ll_step_outdir(ll_step_ctx *c, char **dir, ll_err *err)
 {
 	const char *sub = ll_step_name(c->k);
-	char *p = ll_path_join(c->outdir, sub), *m = p ? ll_path_join(p, OUT_MARKER) : NULL;
-	FILE *fp;
-	int rc = LL_OK;
+	char note[160];
 	*dir = NULL;
-	if (!p || !m) {
-		ll_free(p);
-		ll_free(m);
+	char *p = ll_path_join(c->outdir, sub);
+	if (!p)
 		return ll_err_oom(err);
-	}
-	/* Empty it first: a rerun must not leave files of an earlier run
-	 * (rank_07/ of a wider sweep, model_29/ of a larger one) beside its
-	 * own.  Only a folder latentlab made (it holds our marker) is
-	 * emptied: `-o .` must never delete a user's own data/ folder. */
-	int ours = access(m, F_OK) == 0, fresh = access(p, F_OK) != 0;
-	if ((ours && (rc = ll_rmtree(p, err)) != LL_OK) || (rc = ll_mkdirs(p, err)) != LL_OK) {
-		ll_free(m);
+	/* A rerun empties the folder first, so no file of an earlier run
+	 * (rank_07/ of a wider sweep, model_29/ of a larger one) stays beside
+	 * its own; a folder latentlab did not make (no marker, or a link) is
+	 * refused, never written into or emptied. */
+	snprintf(note, sizeof note, "written by latentlab's %s step; the step empties this folder when it runs again",
+		 sub);
+	int rc = ll_mkdir_ours(p, OUT_MARKER, note, err);
+	if (rc != LL_OK) {
 		ll_free(p);
 		return rc;
 	}
-	/* mark only what we made: a folder that was there stays the user's */
-	if ((ours || fresh) && (fp = fopen(m, "w")) != NULL) {
-		fprintf(fp, "written by latentlab's %s step; the step empties this directory when it runs again\n", sub);
-		fclose(fp);
-	}
-	ll_free(m);
 	c->s->wrote[c->k] = 1;
 	*dir = p;
 	return LL_OK;

@@ -75,8 +75,8 @@ const ll_step_def *ll_step_def_of(ll_step_kind k);
 /* Make OUTDIR/<step name>/ for the running step and hand its path out in
  * *dir (caller frees).  A folder the step made before (it holds our
  * marker) is emptied first, so a rerun leaves no files of an earlier one;
- * a folder latentlab did not make is kept as it is.  On failure *dir is
- * NULL. */
+ * a folder latentlab did not make, or a link, is refused (LL_EEXIST) and
+ * left as it is.  On failure *dir is NULL. */
 int ll_step_outdir(ll_step_ctx *c, char **dir, ll_err *err);
 /* dir/name as .npy of a C-order array of doubles. */
 int ll_step_write_vec(const char *dir, const char *name, const double *v, int ndim,

@@ -63,15 +63,20 @@ has "demo writes the training log" "$T/demo/train/activity.npy" "$T/demo/train/a
 grep -q '"modes"' "$T/demo/train/activity.json" && grep -q '"snapshot"' "$T/demo/train/activity.json"
 tap_result $? "activity.json names the modes"
 
-# a rerun empties the step directories it made, and only those
-mkdir -p "$T/rerun/data" && echo mine > "$T/rerun/data/keep.txt"
+# a rerun empties the step directories it made; a folder of the user's
+# where a step writes is refused, never written into (tests/e2e/test_outdir.sh
+# has the rest of the ownership rules)
 printf '[data]\nkind = synth\nneurons = 10\ntime = 8\ntrials = 6\n[tca]\nranks = 1-3\nreplicates = 2\n' > "$T/r1.lab"
 printf '[data]\nkind = synth\nneurons = 10\ntime = 8\ntrials = 6\n[tca]\nranks = 1-2\nreplicates = 2\n' > "$T/r2.lab"
-"$LL" run "$T/r1.lab" -o "$T/rerun" -q && [ -d "$T/rerun/tca/rank_03" ] && [ -s "$T/rerun/data/keep.txt" ] &&
+"$LL" run "$T/r1.lab" -o "$T/rerun" -q && [ -d "$T/rerun/tca/rank_03" ] &&
 	"$LL" run "$T/r2.lab" -o "$T/rerun" -q && [ ! -d "$T/rerun/tca/rank_03" ] && [ -d "$T/rerun/tca/rank_02" ]
 tap_result $? "a rerun leaves no rank directory of the earlier run"
-[ -s "$T/rerun/data/keep.txt" ]
-tap_result $? "a data/ directory latentlab did not make is never emptied"
+mkdir -p "$T/theirs/data" && echo mine > "$T/theirs/data/keep.txt"
+tap_fails "an OUTDIR of the user's is refused" "not made by latentlab" "$LL" run "$T/r1.lab" -o "$T/theirs" -q
+tap_fails "--force: a step folder of the user's is still refused" "theirs/data exists and was not made by latentlab" \
+	"$LL" run "$T/r1.lab" -o "$T/theirs" -q --force
+[ "$(cat "$T/theirs/data/keep.txt")" = mine ] && [ "$(ls "$T/theirs/data")" = keep.txt ]
+tap_result $? "the user's folder is untouched"
 
 # a non-negative fit of negative data runs, but says so on stderr and in the report
 printf '[data]\nkind = synth\nneurons = 10\ntime = 8\ntrials = 6\n[tensor]\nnormalize = zscore\n[tca]\nranks = 1-2\nreplicates = 2\n[report]\n' \

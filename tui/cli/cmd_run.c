@@ -76,6 +76,8 @@ static void run_usage(FILE *fp, int demo)
 		fputs("                        (default: latentlab-demo)\n"
 		      "      --models N        train N models instead of 30\n", fp);
 	fputs("  -j, --threads N       worker threads (default: the session's, 0 = all cores)\n"
+	      "      --force           write into a non-empty folder latentlab did not make\n"
+	      "                        (beside what is there; latentlab never removes it)\n"
 	      "      --no-report       skip the report step\n"
 	      "  -v, --verbose         log every step on stderr\n"
 	      "  -q, --quiet           no progress line\n"
@@ -89,10 +91,11 @@ static int run_common(int argc, char **argv, int demo)
 		{"output", required_argument, NULL, 'o'}, {"threads", required_argument, NULL, 'j'},
 		{"models", required_argument, NULL, 'M'}, {"no-report", no_argument, NULL, 'R'},
 		{"verbose", no_argument, NULL, 'v'},      {"quiet", no_argument, NULL, 'q'},
-		{"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0},
+		{"force", no_argument, NULL, 'F'},        {"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
 	};
 	const char *outdir = demo ? "latentlab-demo" : NULL, *threads = NULL, *models = NULL;
-	int no_report = 0, c;
+	int no_report = 0, force = 0, c;
 	run_ui ui = {isatty(2), 0, 0, ll_now(), 0};
 	const char *cmd = demo ? "demo" : "run";
 
@@ -110,6 +113,7 @@ static int run_common(int argc, char **argv, int demo)
 			models = optarg;
 			break;
 		case 'R': no_report = 1; break;
+		case 'F': force = 1; break;
 		case 'v': ui.verbose = 1; break;
 		case 'q': ui.quiet = 1; break;
 		case 'h': run_usage(stdout, demo); return 0;
@@ -166,21 +170,26 @@ static int run_common(int argc, char **argv, int demo)
 	s.dirty = 0;
 
 	char *cmdline = cmd_join_args(argc, argv);
-	/* the session as run, so the directory replays itself */
-	int have_dir = (rc = ll_record_session_copy(&s, outdir, &err)) == LL_OK;
-	if (have_dir)
+	const char *what = cmdline ? cmdline : "latentlab";
+	ll_outdir od;
+	/* OUTDIR: ours, one writer, marked as running before anything changes;
+	 * then the session as run, so the folder replays itself */
+	int have_dir = (rc = ll_record_open(&od, &s, outdir, force ? LL_OUTDIR_FORCE : 0, what, &err)) == LL_OK;
+	if (have_dir && (rc = ll_record_begin(&od, &s, what, 0.0, &err)) == LL_OK &&
+	    (rc = ll_record_session_copy(&s, outdir, &err)) == LL_OK)
 		rc = ll_session_run_all(&s, outdir, run_progress, &ui, &err);
 	run_log(&ui, "");
 	double secs = ll_now() - ui.t0;
 	if (have_dir) {
 		/* also after a failure: the record must not say a stale "done" */
 		ll_err e2 = {0, ""};
-		int rc2 = ll_record_results(&s, outdir, cmdline ? cmdline : "latentlab", secs, &e2);
+		int rc2 = ll_record_end(&od, &s, what, secs, &e2);
 		if (rc == LL_OK && rc2 != LL_OK) {
 			rc = rc2;
 			err = e2;
 		}
 	}
+	ll_outdir_close(&od);
 	if (rc != LL_OK) {
 		cmd_error("%s", err.msg);
 	} else if (!ui.quiet) {

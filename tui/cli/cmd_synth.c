@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "cli/cmd.h"
+#include "pipeline/ll_outdir.h"
 #include "sim/ll_synth.h"
 
 static void synth_usage(FILE *fp)
@@ -34,6 +35,7 @@ static void synth_usage(FILE *fp)
 	      "      --noise KIND      poisson (default), gaussian or none\n"
 	      "  -s, --seed S          default 1; [session] seed = S in a session with\n"
 	      "                        [data] kind = synth makes the same population\n"
+	      "      --force           write into a non-empty folder latentlab did not make\n"
 	      "  -h, --help            show this help\n", fp);
 }
 
@@ -56,11 +58,11 @@ static int cmd_synth(int argc, char **argv)
 		{"time", required_argument, NULL, 'T'},   {"trials", required_argument, NULL, 'K'},
 		{"rank", required_argument, NULL, 'R'},   {"noise", required_argument, NULL, 'z'},
 		{"seed", required_argument, NULL, 's'},   {"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
+		{"force", no_argument, NULL, 'F'},        {NULL, 0, NULL, 0},
 	};
 	ll_synth_opts o;
 	const char *outdir = NULL;
-	int c;
+	int c, force = 0;
 	ll_synth_opts_default(&o);
 	opterr = 0;
 	optind = 1;
@@ -91,6 +93,7 @@ static int cmd_synth(int argc, char **argv)
 			}
 			break;
 		case 'h': synth_usage(stdout); return 0;
+		case 'F': force = 1; break;
 		case ':':
 			cmd_error("synth: option '%s' needs a value (try 'latentlab synth --help')", argv[optind - 1]);
 			return 2;
@@ -114,8 +117,20 @@ static int cmd_synth(int argc, char **argv)
 		rc = ll_synth_make(&o, &sy, &err);
 	else
 		memset(&sy, 0, sizeof sy);
+	/* OUTDIR: ours, one writer; synth.json (written last) goes first */
+	static const char *const names[] = {"data.npy", "labels.npy", "truth_lambda.npy", "synth.json",
+					    "truth_factor_0.npy", "truth_factor_1.npy", "truth_factor_2.npy", NULL};
+	static const char *const finished[] = {"synth.json", NULL};
+	ll_outdir od = {NULL, NULL, -1, 0};
+	char *what = rc == LL_OK ? cmd_join_args(argc, argv) : NULL;
 	if (rc == LL_OK)
-		rc = ll_synth_write(&sy, outdir, &err);
+		rc = ll_outdir_open(&od, outdir, names, force ? LL_OUTDIR_FORCE : 0, what ? what : "latentlab synth",
+				    &err);
+	ll_free(what);
+	if (rc == LL_OK && (rc = ll_outdir_begin(&od, finished, &err)) == LL_OK &&
+	    (rc = ll_synth_write(&sy, outdir, &err)) == LL_OK)
+		rc = ll_outdir_end(&od, 1, &err);
+	ll_outdir_close(&od);
 	if (rc == LL_OK)
 		printf("wrote %zu neurons x %zu time bins x %zu trials (%zu planted factors, %s noise) to %s\n",
 		       o.neurons, o.time, o.trials, o.rank, ll_synth_noise_name(o.noise), outdir);

@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "cli/cmd.h"
+#include "pipeline/ll_outdir.h"
 #include "pipeline/ll_session.h"
 #include "tensor/ll_ens.h"
 #include "io/ll_ens_io.h"
@@ -53,11 +54,14 @@ static void tca_usage(FILE *fp)
 	      "  -j, --threads N       fit ranks concurrently on N threads (0 = all cores)\n"
 	      "      --no-fuse         fit replicates one at a time, not in one batch\n"
 	      "  -q, --quiet           no progress line on stderr\n"
+	      "      --force           write into a non-empty folder latentlab did not make\n"
+	      "                        (beside what is there; latentlab never removes it)\n"
 	      "  -h, --help            show this help\n"
 	      "\n"
 	      "Writes OUTDIR/rank_RR/rep_KK/{lambda,factor_0..factor_N-1,hist}.npy (rep_00 is\n"
-	      "the best fit of its rank) and OUTDIR/summary.json.  Exit status: 0 success,\n"
-	      "1 error, 2 usage error.\n",
+	      "the best fit of its rank) and OUTDIR/summary.json, written last.  A rerun\n"
+	      "replaces the rank_RR folders latentlab wrote, and no others.  Exit status:\n"
+	      "0 success, 1 error, 2 usage error.\n",
 	      fp);
 }
 
@@ -199,7 +203,7 @@ static void print_table(const char *data, const char *outdir, const ll_ensemble 
 
 /* ---- the command ------------------------------------------------------------ */
 
-enum { OPT_MASK = 256, OPT_TOL, OPT_MAXITER, OPT_INIT, OPT_SIM, OPT_NOFUSE };
+enum { OPT_MASK = 256, OPT_TOL, OPT_MAXITER, OPT_INIT, OPT_SIM, OPT_NOFUSE, OPT_FORCE };
 
 static int cmd_tca(int argc, char **argv)
 {
@@ -217,13 +221,14 @@ static int cmd_tca(int argc, char **argv)
 		{"threads", required_argument, NULL, 'j'},
 		{"no-fuse", no_argument, NULL, OPT_NOFUSE},
 		{"quiet", no_argument, NULL, 'q'},
+		{"force", no_argument, NULL, OPT_FORCE},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
 	ll_ens_opts o;
 	ll_ens_opts_default(&o);
 	const char *outdir = NULL, *maskfile = NULL;
-	int quiet = 0, c;
+	int quiet = 0, force = 0, c;
 	size_t v;
 	uint64_t u;
 	char *end;
@@ -294,6 +299,9 @@ static int cmd_tca(int argc, char **argv)
 		case 'q':
 			quiet = 1;
 			break;
+		case OPT_FORCE:
+			force = 1;
+			break;
 		case 'h':
 			tca_usage(stdout);
 			return 0;
@@ -319,7 +327,8 @@ static int cmd_tca(int argc, char **argv)
 	ll_tensor X = {0}, M = {0};
 	ll_array_info info, minfo;
 	ll_ensemble e = {0};
-	int rc, status = 1, made_outdir = 0;
+	int rc, status = 1, wrote = 0;
+	ll_outdir od = {NULL, NULL, -1, 0};
 	char s1[128], s2[128];
 	if ((rc = ll_array_read(data, &X, &info, &err)) != LL_OK) {
 		cmd_error("%s", err.msg);
@@ -351,14 +360,17 @@ static int cmd_tca(int argc, char **argv)
 		cmd_error("%s: %s", data, bare(&err));
 		goto out;
 	}
-	struct stat st;
-	made_outdir = stat(outdir, &st) != 0;
-	if ((rc = ll_mkdirs(outdir, &err)) != LL_OK) {
-		made_outdir = 0;
+	/* OUTDIR: ours (or forced beside the user's files), one writer; a
+	 * refusal or a read-only folder fails here, not after the fits */
+	static const char *const names[] = {"summary.json", NULL};
+	char *what = cmd_join_args(argc, argv);
+	rc = ll_outdir_open(&od, outdir, names, force ? LL_OUTDIR_FORCE : 0, what ? what : "latentlab tca", &err);
+	ll_free(what);
+	if (rc != LL_OK) {
 		cmd_error("%s", err.msg);
 		goto out;
 	}
-	{ /* does it take files? (a read-only directory fails here, not after the fits) */
+	{ /* does it take files? */
 		char *probe = ll_path_join(outdir, "summary.json");
 		ll_afile af;
 		rc = probe ? ll_afile_open(&af, probe, &err) : ll_err_oom(&err);
@@ -396,13 +408,20 @@ static int cmd_tca(int argc, char **argv)
 	cl[0] = "latentlab";
 	memcpy(cl + 1, argv, (size_t)argc * sizeof *cl);
 	ll_ens_meta meta = {"latentlab tca", argc + 1, cl, data, info.dtype, maskfile};
-	rc = ll_ens_write(&e, outdir, &X, &meta, &err);
+	/* summary.json goes first and comes back last: cut short, the folder
+	 * never shows an old summary beside new fits */
+	static const char *const finished[] = {"summary.json", NULL};
+	rc = ll_outdir_begin(&od, finished, &err);
+	if (rc == LL_OK)
+		rc = ll_ens_write(&e, outdir, &X, &meta, &err);
+	if (rc == LL_OK)
+		rc = ll_outdir_end(&od, 1, &err);
 	ll_free(cl);
+	wrote = 1;
 	if (rc != LL_OK) {
 		cmd_error("%s", err.msg);
 		goto out;
 	}
-	made_outdir = 0;
 	print_table(data, outdir, &e);
 	if (fflush(stdout) != 0) {
 		cmd_error("stdout: %s", strerror(errno));
@@ -410,9 +429,11 @@ static int cmd_tca(int argc, char **argv)
 	}
 	status = 0;
 out:
-	/* an OUTDIR this run created and left empty is removed again */
-	if (made_outdir)
-		rmdir(outdir);
+	/* an OUTDIR this run made and wrote nothing into goes again */
+	if (wrote)
+		ll_outdir_close(&od);
+	else
+		ll_outdir_abandon(&od);
 	ll_ens_free(&e);
 	ll_tensor_free(&X);
 	ll_tensor_free(&M);

@@ -32,6 +32,7 @@ static void tui_usage(FILE *fp)
 	      "      --utf8            Unicode glyphs (braille, blocks) whatever the locale\n"
 	      "      --no-color        no colour (as the NO_COLOR variable)\n"
 	      "      --keys            print every key and : command, then exit\n"
+	      "      --force           write into a non-empty folder latentlab did not make\n"
 	      "  -h, --help            show this help\n"
 	      "\nExit status: 0 success, 1 error, 2 usage error.\n", fp);
 }
@@ -42,7 +43,7 @@ static int cmd_tui(int argc, char **argv)
 		{"output", required_argument, NULL, 'o'}, {"ascii", no_argument, NULL, 'A'},
 		{"utf8", no_argument, NULL, 'U'},         {"no-color", no_argument, NULL, 'C'},
 		{"keys", no_argument, NULL, 'K'},         {"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
+		{"force", no_argument, NULL, 'F'},        {NULL, 0, NULL, 0},
 	};
 	wb_opts o;
 	int c;
@@ -56,6 +57,7 @@ static int cmd_tui(int argc, char **argv)
 		case 'A': o.ascii = 1; o.utf8 = 0; break;
 		case 'U': o.utf8 = 1; o.ascii = 0; break;
 		case 'C': o.no_color = 1; break;
+		case 'F': o.force = 1; break;
 		case 'h': tui_usage(stdout); return 0;
 		case 'K': wb_keys_print(stdout); return 0;
 		case ':':

@@ -26,6 +26,7 @@
 #include <stdio.h>
 
 #include "draw/ll_canvas.h"
+#include "pipeline/ll_outdir.h"
 #include "pipeline/ll_session.h"
 #include "wb/ll_theme.h"
 
@@ -178,6 +179,7 @@ enum wb_mode { WB_MODE_NORMAL, WB_MODE_CMD, WB_MODE_EDIT, WB_MODE_CONFIRM };
 struct wb {
 	ll_session *s;
 	const char *outdir;
+	ll_outdir od;      /* OUTDIR, held (locked) for the whole session */
 	char *save_path;   /* where `s` saves (owned) */
 	char *cmdline;     /* recorded in results.json (owned) */
 	ll_theme theme;
@@ -300,6 +302,7 @@ int wb_parse_long(const char *s, long *v);
 typedef struct wb_opts {
 	int ascii, utf8;   /* force a glyph set */
 	int no_color;      /* as NO_COLOR */
+	int force;         /* write into a non-empty folder latentlab did not make */
 	const char *outdir;
 	const char *cmdline;
 } wb_opts;

@@ -170,8 +170,11 @@ int wb_job_start(wb *w, int kind, ll_step_kind step)
 		wb_msg(w, 0, "every step is done: edit a parameter to run again, or w to rewrite the report");
 		return LL_EINVAL;
 	}
-	/* the session as run, beside its results (as `latentlab run` does) */
-	if (kind != WB_JOB_REPORT && ll_record_session_copy(w->s, w->outdir, &err) != LL_OK) {
+	/* as `latentlab run` does: OUTDIR marked as running before anything
+	 * changes (the old report goes), then the session as run beside its
+	 * results */
+	if (kind != WB_JOB_REPORT && (ll_record_begin(&w->od, w->s, w->cmdline, w->run_seconds, &err) != LL_OK ||
+				      ll_record_session_copy(w->s, w->outdir, &err) != LL_OK)) {
 		wb_msg(w, 1, "%s", err.msg);
 		return err.code;
 	}
@@ -242,7 +245,7 @@ void wb_job_poll(wb *w)
 	wb_view_sync(w);
 	if (w->job.kind != WB_JOB_REPORT || s->state[LL_STEP_REPORT] == LL_STATE_DONE) {
 		ll_err err = {0, ""};
-		if (ll_record_results(s, w->outdir, w->cmdline, w->run_seconds, &err) != LL_OK)
+		if (ll_record_end(&w->od, s, w->cmdline, w->run_seconds, &err) != LL_OK)
 			wb_msg(w, 1, "%s", err.msg);
 	}
 }

@@ -22,6 +22,7 @@
 
 #include "base/ll_fs.h"
 #include "ll_report.h"
+#include "pipeline/ll_record.h"
 #include "wb/wb.h"
 
 #define WB_MIN_COLS 40
@@ -684,6 +685,7 @@ static void wb_free(wb *w)
 		ll_free(w->hist[i]);
 	ll_free(w->save_path);
 	ll_free(w->cmdline);
+	ll_outdir_abandon(&w->od); /* a folder it made and wrote nothing into goes again */
 	pthread_mutex_destroy(&w->lock);
 }
 
@@ -707,6 +709,13 @@ int wb_run(ll_session *s, const wb_opts *o)
 	if (oom) {
 		wb_free(&w);
 		wb_error("tui: out of memory");
+		return 1;
+	}
+	/* OUTDIR is ours and ours alone while the workbench runs (as for run) */
+	ll_err oerr = {0, ""};
+	if (ll_record_open(&w.od, s, o->outdir, o->force ? LL_OUTDIR_FORCE : 0, w.cmdline, &oerr) != LL_OK) {
+		wb_free(&w);
+		wb_error("tui: %s", oerr.msg);
 		return 1;
 	}
 

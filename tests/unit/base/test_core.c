@@ -45,6 +45,7 @@ static void test_status_map(void)
 		{LL_ELAPACK, -7, "LL_ELAPACK", "LAPACK failure"},
 		{LL_ECANCELED, -8, "LL_ECANCELED", "canceled"},
 		{LL_ENOTSUP, -9, "LL_ENOTSUP", "not supported"},
+		{LL_EEXIST, -11, "LL_EEXIST", "in the way"},
 	};
 	int n = 0;
 	for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {

@@ -80,20 +80,26 @@ static int bio_run(void *ud)
 	int rc = ll_session_load(&s, LL_SRCDIR "/examples/bio.lab", &e);
 	if (rc == LL_OK)
 		rc = ll_session_set(&s, LL_STEP_SESSION, "threads", "1", &e); /* fork keeps one thread */
+	/* as `latentlab run` does it (tui/cli/cmd_run.c) */
+	ll_outdir od = {NULL, NULL, -1, 0};
+	const char *what = "latentlab run examples/bio.lab";
+	int have_dir = 0;
 	if (rc == LL_OK) {
 		s.report_fn = ll_report_session;
-		rc = ll_record_session_copy(&s, g_out, &e);
+		have_dir = (rc = ll_record_open(&od, &s, g_out, 0, what, &e)) == LL_OK;
 	}
-	if (rc == LL_OK)
+	if (have_dir && (rc = ll_record_begin(&od, &s, what, 0.0, &e)) == LL_OK &&
+	    (rc = ll_record_session_copy(&s, g_out, &e)) == LL_OK)
 		rc = ll_session_run_all(&s, g_out, NULL, NULL, &e);
-	if (s.text) {
+	if (have_dir) {
 		ll_err e2 = {0, ""};
-		int rc2 = ll_record_results(&s, g_out, "latentlab run examples/bio.lab", 0.0, &e2);
+		int rc2 = ll_record_end(&od, &s, what, 0.0, &e2);
 		if (rc == LL_OK && rc2 != LL_OK) {
 			rc = rc2;
 			e = e2;
 		}
 	}
+	ll_outdir_close(&od);
 	snprintf(g_msg, sizeof g_msg, "%s", e.msg);
 	ll_session_free(&s);
 	return rc;
