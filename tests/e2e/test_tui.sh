@@ -410,6 +410,9 @@ until_ok g shows g '^ . +trajectory +done'
 r4=$?
 shows g '^ . +tca +pending'
 tap_result $((r1 + r2 + r3 + r4 + $?)) "Enter and :run STEP run a ready step; trajectory runs before tca"
+# the workbench holds its OUTDIR: a second writer is refused, naming it
+tap_fails "a run into the workbench's OUTDIR is refused while it is open" \
+	"being written by another latentlab (pid $(cat "$T/g.pid")" "$LL" run "$T/graph.lab" -o "$T/g.out" -q
 keys g : 'set tca.replicates 3' Enter
 until_ok g shows g 'will run again: tca *$'
 r1=$?
