@@ -286,8 +286,23 @@ static int not_ours(const char *path, const char *marker, ll_err *err)
 
 int ll_rmtree_ours(const char *path, const char *marker, ll_err *err)
 {
+	struct stat st;
 	int rc = not_ours(path, marker, err);
-	return rc == LL_OK ? ll_rmtree(path, err) : rc;
+	if (rc != LL_OK || lstat(path, &st) != 0)
+		return rc;
+	/* the marker goes last: a removal cut short leaves a folder still
+	 * provably ours, which the next run finishes removing */
+	if ((rc = empty_but(path, marker, err)) != LL_OK)
+		return rc;
+	char *m = ll_path_join(path, marker);
+	if (!m)
+		return ll_err_oom(err);
+	if (unlink(m) != 0 && errno != ENOENT)
+		rc = ll_err_set(err, LL_EIO, "%s: cannot remove: %s", m, strerror(errno));
+	ll_free(m);
+	if (rc == LL_OK && rmdir(path) != 0)
+		rc = ll_err_set(err, LL_EIO, "%s: cannot remove: %s", path, strerror(errno));
+	return rc;
 }
 
 int ll_mkdir_ours(const char *path, const char *marker, const char *note, ll_err *err)

@@ -177,7 +177,7 @@ static int remove_old_fits(const char *dir, ll_err *err)
 		if (!p)
 			rc = ll_err_oom(err);
 		else if (ll_dir_is_ours(p, FIT_MARKER))
-			rc = ll_rmtree(p, err);
+			rc = ll_rmtree_ours(p, FIT_MARKER, err); /* marker last: safe to cut short */
 		ll_free(p);
 	}
 	closedir(d);

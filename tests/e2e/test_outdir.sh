@@ -103,15 +103,22 @@ replicates = 6
 [report]
 EOF
 sed 's/seed = 5/seed = 6/; s/replicates = 6/replicates = 12/' "$T/i1.lab" > "$T/i2.lab"
-# a folder that looks complete is complete: a report means results.json
-# says complete, and complete means every step done and the report there
+# a folder that looks complete is complete: a report is the report of
+# the session beside it (the two runs differ in their seed, which the
+# report quotes), and results.json says complete only when every step is
+# done and the report is there.  (A kill between the report's last rename
+# and results.json's last write leaves the new report with "running":
+# consistent, the record just not final.)
+seed_of() { sed -n 's/^seed = \([0-9]*\).*/\1/p' "$1" | head -1; }
 consistent_run() {
 	d=$1
 	if [ -e "$d/report.md" ] || [ -e "$d/report.html" ]; then
-		grep -q '"status": "complete"' "$d/results.json" 2>/dev/null || return 1
+		[ -s "$d/report.md" ] && [ -s "$d/report.html" ] || return 1
+		s=$(seed_of "$d/session.lab")
+		grep -q "derives from the session seed ($s)" "$d/report.md" || return 1
 	fi
 	if grep -q '"status": "complete"' "$d/results.json" 2>/dev/null; then
-		[ -s "$d/report.md" ] && [ -s "$d/report.html" ] && ! grep -q '"state": "pending"' "$d/results.json" || return 1
+		[ -s "$d/report.md" ] && ! grep -q '"state": "pending"' "$d/results.json" || return 1
 	fi
 	return 0
 }
