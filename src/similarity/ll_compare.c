@@ -338,6 +338,10 @@ static int prepare(const double *X, size_t n, size_t p, const char *name, size_t
 		   int drop, prepared *out, ll_err *err)
 {
 	memset(out, 0, sizeof *out);
+	if (n >= 3 && n < min_n)
+		return ll_err_set(err, LL_ESHAPE,
+				  "%s: %zu conditions (rows); cka-debiased needs at least %zu (leave it out with --metrics)",
+				  name, n, min_n);
 	int rc = ll_sim_check_shape(n, p, min_n, name, err);
 	if (rc == LL_OK)
 		rc = ll_sim_check_finite(X, n, p, name, err);
