@@ -147,7 +147,10 @@ typedef struct ll_metric_value {
 			      * for a similarity (<= for a distance); else NaN */
 	size_t nperm;
 	double ci_lo, ci_hi; /* with bootstrap: percentile interval at ci_level
-			      * (linear interpolation, NumPy's default); else NaN */
+			      * (linear interpolation, NumPy's default); else NaN.
+			      * Resampling repeats conditions, which biases some
+			      * measures (CKA rises with duplicated rows): the
+			      * interval need not be centred on value */
 	size_t nboot;        /* resamples that gave a value */
 	size_t boot_failed;  /* resamples where the metric was undefined (e.g. a
 			      * unit constant in the resample); left out */
