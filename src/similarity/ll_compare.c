@@ -573,17 +573,16 @@ int ll_compare_pair(const double *X, size_t nx, size_t p, const double *Y, size_
 			continue;
 		ll_metric_value *v = &res->v[m];
 		w.metric = metrics[m].name;
-		rc = metrics[m].fn(x.data, x.n, x.p, y.data, y.p, o, &v->value, err);
+		if (m == LL_M_SVCCA) /* the same, and the directions kept */
+			rc = ll_svcca(x.data, x.n, x.p, y.data, y.p, o->svcca_keep, o->svcca_k, &v->value,
+				      &res->svcca_kx, &res->svcca_ky, err);
+		else
+			rc = metrics[m].fn(x.data, x.n, x.p, y.data, y.p, o, &v->value, err);
 		if (rc == LL_OK && !isfinite(v->value))
 			rc = ll_err_set(err, LL_ENUMERIC, "the value is not finite");
 		if (rc != LL_OK) {
 			ll_err_prefix(err, "%s", metrics[m].name);
 			break;
-		}
-		if (m == LL_M_SVCCA) {
-			double tmp;
-			(void)ll_svcca(x.data, x.n, x.p, y.data, y.p, o->svcca_keep, o->svcca_k, &tmp,
-				       &res->svcca_kx, &res->svcca_ky, NULL);
 		}
 		if ((rc = step(&w, 1.0, err)) != LL_OK)
 			break;
