@@ -23,6 +23,10 @@
 #define Y_TICK_PX 34  /* aim for y ticks at least this far apart */
 #define X_TICK_PX 60  /* ... and x ticks, or the label width + 12 */
 #define MINMAX_TARGET 8
+#define CB_GAP 10     /* data area to colour bar */
+#define CB_W 14       /* colour bar width, with its frame */
+#define NAN_BOX 12    /* the NaN swatch under the colour bar */
+#define NAN_GAP 6     /* colour bar to NaN swatch */
 
 #define TEXT_COLOR LL_RGB(0x22, 0x22, 0x22)
 #define AXIS_COLOR LL_RGB(0x33, 0x33, 0x33)
@@ -38,6 +42,42 @@ static const uint32_t okabe_ito[8] = {
 uint32_t ll_plot_palette(size_t k)
 {
 	return okabe_ito[k % 8];
+}
+
+/* Viridis control points at t = k/32, k = 0..32.  The numbers: the colour
+ * map by Stefan van der Walt and Nathaniel Smith (matplotlib 2.0, 2015,
+ * released CC0), table _viridis_data (256 sRGB triples) in matplotlib's
+ * lib/matplotlib/_cm_listed.py, linearly interpolated at index 255 k / 32
+ * and rounded to 8 bits.  Lightness (CIE L*) rises at every step. */
+static const uint32_t viridis_cp[33] = {
+	0x440154, 0x470D60, 0x48186A, 0x482374, 0x472D7B, 0x453681, 0x424086, 0x3F4989,
+	0x3B528B, 0x375A8D, 0x33638D, 0x2F6A8E, 0x2C728E, 0x297A8E, 0x26818E, 0x23898E,
+	0x21908C, 0x1F988B, 0x1F9F88, 0x21A685, 0x28AE80, 0x31B57B, 0x3EBC74, 0x4CC26C,
+	0x5DC963, 0x6ECE58, 0x82D34C, 0x96D83F, 0xABDC32, 0xC0DF24, 0xD5E21A, 0xEAE51A,
+	0xFDE725,
+};
+
+uint32_t ll_plot_viridis(double t)
+{
+	uint32_t a, b, out = 0xFF000000u;
+	double x, f;
+	int i;
+
+	if (isnan(t))
+		return LL_PLOT_NAN_GREY;
+	t = t < 0 ? 0 : t > 1 ? 1 : t;
+	x = t * 32;
+	i = (int)x;
+	if (i > 31)
+		i = 31;
+	f = x - i;
+	a = viridis_cp[i];
+	b = viridis_cp[i + 1];
+	for (int k = 0; k < 3; k++) {
+		double ca = (double)((a >> (8 * k)) & 0xFF), cb = (double)((b >> (8 * k)) & 0xFF);
+		out |= (uint32_t)lround(ca + (cb - ca) * f) << (8 * k);
+	}
+	return out;
 }
 
 /* ---- figure --------------------------------------------------------- */
@@ -75,6 +115,7 @@ static void series_free(ll_plot_series *s)
 {
 	ll_free(s->x);
 	ll_free(s->y);
+	ll_free(s->y2);
 	ll_free(s->colors);
 }
 
@@ -157,12 +198,32 @@ static const char *kind_name(int kind)
 	case LL_PLOT_HLINE: return "hline";
 	case LL_PLOT_VLINE: return "vline";
 	case LL_PLOT_TRAJ: return "trajectory";
+	case LL_PLOT_HEATMAP: return "heatmap";
+	case LL_PLOT_BAND: return "band";
 	default: return "legend entry";
 	}
 }
 
-static int add_series(ll_plot_axes *ax, int kind, const double *x, const double *y, size_t n,
-		      const uint32_t *colors, const ll_plot_style *st, ll_err *err)
+/* Room for one more series in the panel. */
+static int reserve_series(ll_plot_axes *ax, const char *what, ll_err *err)
+{
+	if (ax->nseries == ax->capseries) {
+		size_t cap = ax->capseries ? 2 * ax->capseries : 4;
+		ll_plot_series *p = ll_malloc_array(cap, sizeof *p);
+		if (!p)
+			return ll_err_set(err, LL_ENOMEM, "plot %s: out of memory", what);
+		if (ax->nseries)
+			memcpy(p, ax->series, ax->nseries * sizeof *p);
+		ll_free(ax->series);
+		ax->series = p;
+		ax->capseries = cap;
+	}
+	return LL_OK;
+}
+
+/* y2: the band's upper curve (n values), NULL for other kinds. */
+static int add_series(ll_plot_axes *ax, int kind, const double *x, const double *y, const double *y2,
+		      size_t n, const uint32_t *colors, const ll_plot_style *st, ll_err *err)
 {
 	static const ll_plot_style defaults;
 	static const int cycle[5] = { LL_SHAPE_CIRCLE, LL_SHAPE_SQUARE, LL_SHAPE_TRIANGLE, LL_SHAPE_DIAMOND,
@@ -195,34 +256,34 @@ static int add_series(ll_plot_axes *ax, int kind, const double *x, const double 
 	if (n > 0) {
 		s.x = ll_malloc_array(n, sizeof *s.x);
 		s.y = ll_malloc_array(n, sizeof *s.y);
+		if (y2)
+			s.y2 = ll_malloc_array(n, sizeof *s.y2);
 		if (colors)
 			s.colors = ll_malloc_array(n, sizeof *s.colors);
-		if (!s.x || !s.y || (colors && !s.colors)) {
+		if (!s.x || !s.y || (y2 && !s.y2) || (colors && !s.colors)) {
 			series_free(&s);
 			return ll_err_set(err, LL_ENOMEM, "plot %s: %zu points: out of memory", what, n);
 		}
 		for (size_t i = 0; i < n; i++)
 			s.x[i] = x ? x[i] : (double)i;
 		memcpy(s.y, y, n * sizeof *s.y);
+		if (y2)
+			memcpy(s.y2, y2, n * sizeof *s.y2);
 		if (colors)
 			memcpy(s.colors, colors, n * sizeof *s.colors);
 	}
-	if (ax->nseries == ax->capseries) {
-		size_t cap = ax->capseries ? 2 * ax->capseries : 4;
-		ll_plot_series *p = ll_malloc_array(cap, sizeof *p);
-		if (!p) {
-			series_free(&s);
-			return ll_err_set(err, LL_ENOMEM, "plot %s: out of memory", what);
-		}
-		if (ax->nseries)
-			memcpy(p, ax->series, ax->nseries * sizeof *p);
-		ll_free(ax->series);
-		ax->series = p;
-		ax->capseries = cap;
+	if (reserve_series(ax, what, err) != LL_OK) {
+		series_free(&s);
+		return LL_ENOMEM;
 	}
 
 	/* colour, and the style cycle once the palette repeats */
-	if (st->color != LL_PLOT_AUTO) {
+	if (kind == LL_PLOT_BAND) {
+		/* the next automatic colour, not used up: the band's line gets it */
+		s.color = st->color != LL_PLOT_AUTO ? st->color : ll_plot_palette(ax->nauto);
+		if ((s.color >> 24) == 0xFF)
+			s.color = LL_RGBA_SET_ALPHA(s.color, LL_PLOT_BAND_ALPHA);
+	} else if (st->color != LL_PLOT_AUTO) {
 		s.color = st->color;
 	} else if (kind == LL_PLOT_HLINE || kind == LL_PLOT_VLINE) {
 		s.color = LL_PLOT_GREY;
@@ -264,31 +325,31 @@ static int add_series(ll_plot_axes *ax, int kind, const double *x, const double 
 int ll_plot_line(ll_plot_axes *ax, const double *x, const double *y, size_t n,
 		 const ll_plot_style *st, ll_err *err)
 {
-	return add_series(ax, LL_PLOT_LINE, x, y, n, NULL, st, err);
+	return add_series(ax, LL_PLOT_LINE, x, y, NULL, n, NULL, st, err);
 }
 
 int ll_plot_scatter(ll_plot_axes *ax, const double *x, const double *y, size_t n,
 		    const uint32_t *colors, const ll_plot_style *st, ll_err *err)
 {
-	return add_series(ax, LL_PLOT_SCATTER, x, y, n, colors, st, err);
+	return add_series(ax, LL_PLOT_SCATTER, x, y, NULL, n, colors, st, err);
 }
 
 int ll_plot_bars(ll_plot_axes *ax, const double *x, const double *y, size_t n,
 		 const uint32_t *colors, const ll_plot_style *st, ll_err *err)
 {
-	return add_series(ax, LL_PLOT_BARS, x, y, n, colors, st, err);
+	return add_series(ax, LL_PLOT_BARS, x, y, NULL, n, colors, st, err);
 }
 
 int ll_plot_hline(ll_plot_axes *ax, double v, const ll_plot_style *st, ll_err *err)
 {
 	double nan = NAN;
-	return add_series(ax, LL_PLOT_HLINE, &nan, &v, 1, NULL, st, err);
+	return add_series(ax, LL_PLOT_HLINE, &nan, &v, NULL, 1, NULL, st, err);
 }
 
 int ll_plot_vline(ll_plot_axes *ax, double v, const ll_plot_style *st, ll_err *err)
 {
 	double nan = NAN;
-	return add_series(ax, LL_PLOT_VLINE, &v, &nan, 1, NULL, st, err);
+	return add_series(ax, LL_PLOT_VLINE, &v, &nan, NULL, 1, NULL, st, err);
 }
 
 int ll_plot_traj(ll_plot_axes *ax, const double *x, const double *y, size_t n,
@@ -296,12 +357,130 @@ int ll_plot_traj(ll_plot_axes *ax, const double *x, const double *y, size_t n,
 {
 	if (n > 0 && !x)
 		return ll_err_set(err, LL_EINVAL, "plot trajectory: %zu points but x is NULL", n);
-	return add_series(ax, LL_PLOT_TRAJ, x, y, n, NULL, st, err);
+	return add_series(ax, LL_PLOT_TRAJ, x, y, NULL, n, NULL, st, err);
 }
 
 int ll_plot_legend_add(ll_plot_axes *ax, const ll_plot_style *st, ll_err *err)
 {
-	return add_series(ax, LL_PLOT_LEGEND_ONLY, NULL, NULL, 0, NULL, st, err);
+	return add_series(ax, LL_PLOT_LEGEND_ONLY, NULL, NULL, NULL, 0, NULL, st, err);
+}
+
+int ll_plot_band(ll_plot_axes *ax, const double *x, const double *lo, const double *hi, size_t n,
+		 const ll_plot_style *st, ll_err *err)
+{
+	if (ax && n > 0 && (!lo || !hi))
+		return ll_err_set(err, LL_EINVAL, "plot band: %zu points but %s is NULL", n, !lo ? "lo" : "hi");
+	return add_series(ax, LL_PLOT_BAND, x, lo, n > 0 ? hi : NULL, n, NULL, st, err);
+}
+
+int ll_plot_heatmap(ll_plot_axes *ax, const double *z, size_t rows, size_t cols,
+		    const ll_plot_heat_style *st, ll_err *err)
+{
+	static const ll_plot_heat_style defaults;
+	double mn = INFINITY, mx = -INFINITY;
+	ll_plot_series s;
+	size_t n;
+
+	if (!ax)
+		return ll_err_set(err, LL_EINVAL, "plot heatmap: no panel (NULL axes)");
+	if (!st)
+		st = &defaults;
+	if (rows == 0 || cols == 0)
+		return ll_err_set(err, LL_EINVAL, "plot heatmap: %zux%zu cells: needs at least one row and one column",
+				  rows, cols);
+	if (rows > SIZE_MAX / sizeof(double) / cols)
+		return ll_err_set(err, LL_EINVAL, "plot heatmap: %zux%zu cells: too many", rows, cols);
+	if (!z)
+		return ll_err_set(err, LL_EINVAL, "plot heatmap: %zux%zu cells but z is NULL", rows, cols);
+	if (st->fixed && !(isfinite(st->lo) && isfinite(st->hi) && st->lo < st->hi))
+		return ll_err_set(err, LL_EINVAL, "plot heatmap: fixed range [%g, %g]: needs finite lo < hi", st->lo,
+				  st->hi);
+	if (st->decimals < -1 || st->decimals > 6)
+		return ll_err_set(err, LL_EINVAL, "plot heatmap: decimals %d: must be in -1..6", st->decimals);
+	if (st->origin != LL_PLOT_ORIGIN_TOP && st->origin != LL_PLOT_ORIGIN_BOTTOM)
+		return ll_err_set(err, LL_EINVAL, "plot heatmap: origin %d: not an ll_plot_origin", st->origin);
+
+	n = rows * cols;
+	memset(&s, 0, sizeof s);
+	s.kind = LL_PLOT_HEATMAP;
+	s.n = n;
+	s.rows = rows;
+	s.cols = cols;
+	s.y = ll_malloc_array(n, sizeof *s.y);
+	if (!s.y)
+		return ll_err_set(err, LL_ENOMEM, "plot heatmap: %zux%zu cells: out of memory", rows, cols);
+	if (reserve_series(ax, "heatmap", err) != LL_OK) {
+		series_free(&s);
+		return LL_ENOMEM;
+	}
+	memcpy(s.y, z, n * sizeof *s.y);
+	for (size_t i = 0; i < n; i++) {
+		if (isnan(z[i]))
+			s.nnan++;
+		else if (isfinite(z[i]))
+			mn = fmin(mn, z[i]), mx = fmax(mx, z[i]);
+	}
+	if (st->fixed) {
+		s.zlo = st->lo, s.zhi = st->hi;
+	} else if (!(mn <= mx)) {
+		s.zlo = 0, s.zhi = 1; /* no finite value */
+	} else if (mn == mx) {
+		/* one value: widened around it, so it takes the middle colour */
+		double d = mn == 0 ? 1 : fabs(mn) * 0.1;
+		s.zlo = mn - d, s.zhi = mx + d;
+	} else {
+		s.zlo = mn, s.zhi = mx;
+	}
+	s.heat_values = st->values != 0;
+	s.heat_decimals = st->decimals == 0 ? 2 : st->decimals < 0 ? 0 : st->decimals;
+	s.colorbar = !st->no_colorbar;
+	s.color = LL_PLOT_NAN_GREY; /* the legend swatch of NaN cells */
+	if (!s.colorbar && s.nnan > 0)
+		snprintf(s.label, sizeof s.label, "NaN");
+	ax->series[ax->nseries++] = s;
+	if (st->origin == LL_PLOT_ORIGIN_TOP)
+		ax->y.invert = 1;
+	if (s.colorbar && st->label)
+		snprintf(ax->cbar.label, sizeof ax->cbar.label, "%s", st->label);
+	ax->laid_out = 0;
+	return LL_OK;
+}
+
+/* Copy s into a tick label, cut at a character boundary. */
+static void copy_tick_label(char *dst, const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n > LL_PLOT_TICK_TEXT - 1) {
+		n = LL_PLOT_TICK_TEXT - 1;
+		while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80)
+			n--;
+	}
+	memcpy(dst, s, n);
+	dst[n] = '\0';
+}
+
+int ll_plot_axis_ticks(ll_plot_axis *a, const double *pos, const char *const *labels, size_t n,
+		       ll_err *err)
+{
+	size_t k, m = 0;
+
+	if (!a)
+		return ll_err_set(err, LL_EINVAL, "plot axis ticks: NULL axis");
+	for (size_t i = 0; pos && i < n; i++)
+		if (!isfinite(pos[i]))
+			return ll_err_set(err, LL_EINVAL, "plot axis ticks: position %zu is %g: must be finite", i,
+					  pos[i]);
+	k = n > LL_PLOT_MAX_TICKS ? (n + LL_PLOT_MAX_TICKS - 1) / LL_PLOT_MAX_TICKS : 1;
+	for (size_t i = 0; i < n && m < LL_PLOT_MAX_TICKS; i += k, m++) {
+		a->user[m] = pos ? pos[i] : (double)i;
+		if (labels && labels[i])
+			copy_tick_label(a->user_label[m], labels[i]);
+		else
+			snprintf(a->user_label[m], sizeof a->user_label[m], "%.6g", a->user[m]);
+	}
+	a->nuser = (int)m;
+	return LL_OK;
 }
 
 /* ---- ticks and ranges ----------------------------------------------- */
@@ -453,6 +632,19 @@ static void data_extent(const ll_plot_axes *ax, int k, double *mn, double *mx)
 				}
 			}
 			break;
+		case LL_PLOT_HEATMAP:
+			lo = fmin(lo, -0.5);
+			hi = fmax(hi, (double)(k ? s->rows : s->cols) - 0.5);
+			break;
+		case LL_PLOT_BAND:
+			for (size_t j = 0; j < s->n; j++) {
+				double x = s->x[j], a = s->y[j], b = s->y2[j];
+				if (!isfinite(x) || !isfinite(a) || !isfinite(b))
+					continue;
+				lo = fmin(lo, k ? fmin(a, b) : x);
+				hi = fmax(hi, k ? fmax(a, b) : x);
+			}
+			break;
 		case LL_PLOT_HLINE:
 		case LL_PLOT_VLINE:
 			if ((s->kind == LL_PLOT_HLINE) == (k == 1)) {
@@ -476,14 +668,52 @@ static int tick_target(const ll_plot_axis *a, int k, double len)
 	return t < 1 ? 1 : t > LL_PLOT_MAX_TICKS - 1 ? LL_PLOT_MAX_TICKS - 1 : t;
 }
 
-/* Ticks and labels for an axis whose range is set; len = its pixel length. */
-static void axis_ticks(ll_plot_axis *a, int k, double len)
+static int widest_label(const ll_plot_axis *a);
+
+/* Ticks set by ll_plot_axis_ticks: those inside the range, thinned to
+ * every k-th where their labels would touch. */
+static void user_ticks(ll_plot_axis *a, int k, double len)
+{
+	double e = (a->vhi - a->vlo) * 1e-9, gap = INFINITY, need;
+	int n = 0, keep;
+
+	for (int i = 0; i < a->nuser; i++)
+		if (a->user[i] >= a->vlo - e && a->user[i] <= a->vhi + e) {
+			a->tick[n] = a->user[i];
+			memcpy(a->tick_label[n], a->user_label[i], sizeof a->tick_label[n]);
+			n++;
+		}
+	a->ntick = n;
+	a->step = 0;
+	if (n < 2 || !labels_shown(a->ticks))
+		return;
+	for (int i = 1; i < n; i++)
+		gap = fmin(gap, fabs(a->tick[i] - a->tick[i - 1]) / (a->vhi - a->vlo) * len);
+	need = k || a->rotate ? FH + 1 : widest_label(a) + 6;
+	if (!(gap < need))
+		return;
+	keep = gap > 0 ? (int)ceil(need / gap) : n;
+	n = 0;
+	for (int i = 0; i < a->ntick; i += keep, n++) {
+		a->tick[n] = a->tick[i];
+		memmove(a->tick_label[n], a->tick_label[i], sizeof a->tick_label[n]);
+	}
+	a->ntick = n;
+}
+
+/* Ticks and labels for an axis whose range is set; len = its pixel length.
+ * int_only: 1-2-5 ticks no closer than 1 (index axes of heatmaps). */
+static void axis_ticks(ll_plot_axis *a, int k, double len, int int_only)
 {
 	int target = tick_target(a, k, len);
 
 	a->ntick = 0;
 	if (a->ticks == LL_PLOT_TICKS_NONE)
 		return;
+	if (a->nuser > 0) {
+		user_ticks(a, k, len);
+		return;
+	}
 	if (a->ticks == LL_PLOT_TICKS_MINMAX) {
 		ll_plot_ticks(a->vlo, a->vhi, MINMAX_TARGET, NULL, 0, &a->step);
 		a->ntick = 2;
@@ -496,6 +726,12 @@ static void axis_ticks(ll_plot_axis *a, int k, double len)
 	for (;;) {
 		int widest = 0;
 		a->ntick = ll_plot_ticks(a->vlo, a->vhi, target, a->tick, LL_PLOT_MAX_TICKS, &a->step);
+		if (int_only && a->step > 0 && a->step < 1) {
+			a->step = 1;
+			a->ntick = 0;
+			for (double v = ceil(a->vlo - 1e-9); v <= a->vhi + 1e-9 && a->ntick < LL_PLOT_MAX_TICKS; v++)
+				a->tick[a->ntick++] = v == 0 ? 0 : v;
+		}
 		for (int i = 0; i < a->ntick; i++) {
 			int w;
 			ll_plot_format(a->tick[i], a->step, a->tick_label[i], sizeof a->tick_label[i]);
@@ -524,6 +760,56 @@ static int widest_label(const ll_plot_axis *a)
 	return w;
 }
 
+/* Height under the tick marks taken by the x tick labels (0 if none). */
+static int x_labels_h(const ll_plot_axes *ax)
+{
+	if (!labels_shown(ax->x.ticks) || !ax->x.ntick)
+		return 0;
+	return ax->x.rotate ? TICK_GAP + widest_label(&ax->x) : 2 + FH;
+}
+
+static int has_heat(const ll_plot_axes *ax)
+{
+	for (size_t i = 0; i < ax->nseries; i++)
+		if (ax->series[i].kind == LL_PLOT_HEATMAP)
+			return 1;
+	return 0;
+}
+
+/* The heatmap whose colour bar the panel shows (its last with one), or NULL. */
+static const ll_plot_series *cbar_series(const ll_plot_axes *ax)
+{
+	const ll_plot_series *hs = NULL;
+	for (size_t i = 0; i < ax->nseries; i++)
+		if (ax->series[i].kind == LL_PLOT_HEATMAP && ax->series[i].colorbar)
+			hs = &ax->series[i];
+	return hs;
+}
+
+/* Does the colour bar of a data area h px tall leave room for the NaN swatch? */
+static int cbar_nan_box(const ll_plot_series *hs, double h)
+{
+	return hs && hs->nnan > 0 && h >= 4 * NAN_BOX;
+}
+
+/* Room right of the last x tick label, before the colour bar. */
+static int cbar_gap(const ll_plot_axes *ax)
+{
+	int w = 0;
+	if (labels_shown(ax->x.ticks) && ax->x.ntick)
+		w = ax->x.rotate ? FH / 2 + 2 : ll_font_text_width(ax->x.tick_label[ax->x.ntick - 1], 1, 0) / 2 + 2;
+	return w + 2 > CB_GAP ? w + 2 : CB_GAP;
+}
+
+/* Width of the colour bar's tick labels (and of its "NaN"). */
+static int cbar_label_w(const ll_plot_axes *ax, const ll_plot_series *hs)
+{
+	int w = widest_label(&ax->cbar);
+	if (hs->nnan > 0 && ll_font_text_width("NaN", 1, 0) > w)
+		w = ll_font_text_width("NaN", 1, 0);
+	return w;
+}
+
 typedef struct pads {
 	int left, right, top, bottom;
 } pads;
@@ -532,17 +818,23 @@ static pads panel_pads(const ll_plot_axes *ax)
 {
 	pads p;
 	int yw = widest_label(&ax->y);
+	const ll_plot_series *hs = cbar_series(ax);
 
 	p.left = 2 + (ax->y.label[0] ? FH + LABEL_GAP : 0) + (yw ? yw + TICK_GAP : 0) +
 		 (ax->y.ticks != LL_PLOT_TICKS_NONE ? TICK_LEN : 0);
-	p.bottom = 2 + (ax->x.ticks != LL_PLOT_TICKS_NONE ? TICK_LEN : 0) +
-		   (labels_shown(ax->x.ticks) && ax->x.ntick ? 2 + FH : 0) + (ax->x.label[0] ? LABEL_GAP + FH : 0);
+	p.bottom = 2 + (ax->x.ticks != LL_PLOT_TICKS_NONE ? TICK_LEN : 0) + x_labels_h(ax) +
+		   (ax->x.label[0] ? LABEL_GAP + FH : 0);
 	p.top = ax->title[0] ? FH + TITLE_GAP : labels_shown(ax->y.ticks) ? FH / 2 + 5 : 4;
 	p.right = 8;
 	if (labels_shown(ax->x.ticks) && ax->x.ntick) {
-		int w = ll_font_text_width(ax->x.tick_label[ax->x.ntick - 1], 1, 0) / 2 + 2;
+		int w = ax->x.rotate ? FH / 2 + 2 : ll_font_text_width(ax->x.tick_label[ax->x.ntick - 1], 1, 0) / 2 + 2;
 		if (w > p.right)
 			p.right = w;
+	}
+	if (hs) {
+		int lw = cbar_label_w(ax, hs);
+		p.right = cbar_gap(ax) + CB_W + TICK_LEN + (lw ? TICK_GAP + lw : 0) +
+			  (ax->cbar.label[0] ? LABEL_GAP + FH : 0) + 4;
 	}
 	return p;
 }
@@ -640,7 +932,7 @@ int ll_plot_layout(ll_plot_fig *fig, ll_err *err)
 					mn = fmin(mn, 0), mx = fmax(mx, 0);
 				ll_plot_nice_range(mn, mx,
 						   a->ticks == LL_PLOT_TICKS_MINMAX ? MINMAX_TARGET : tick_target(a, k, l),
-						   a->tight, &a->vlo, &a->vhi);
+						   a->tight || has_heat(ax), &a->vlo, &a->vhi);
 			}
 			if (ax->equal) {
 				double ux = (ax->x.vhi - ax->x.vlo) / fmax(len[2 * p] - 1, 1);
@@ -650,8 +942,16 @@ int ll_plot_layout(ll_plot_fig *fig, ll_err *err)
 				else
 					widen(&ax->x.vlo, &ax->x.vhi, uy * fmax(len[2 * p] - 1, 1));
 			}
-			axis_ticks(&ax->x, 0, len[2 * p]);
-			axis_ticks(&ax->y, 1, len[2 * p + 1]);
+			axis_ticks(&ax->x, 0, len[2 * p], has_heat(ax));
+			axis_ticks(&ax->y, 1, len[2 * p + 1], has_heat(ax));
+			const ll_plot_series *hs = cbar_series(ax);
+			ax->cbar.ntick = 0;
+			if (hs) {
+				double bl = len[2 * p + 1] - (cbar_nan_box(hs, len[2 * p + 1]) ? NAN_BOX + NAN_GAP : 0);
+				ax->cbar.vlo = hs->zlo;
+				ax->cbar.vhi = hs->zhi;
+				axis_ticks(&ax->cbar, 1, bl - 2, 0);
+			}
 		}
 
 		/* paddings line up per grid column and row */
@@ -732,8 +1032,18 @@ int ll_plot_layout(ll_plot_fig *fig, ll_err *err)
 			}
 		}
 	}
-	for (size_t p = 0; p < np; p++)
-		fig->axes[p].laid_out = 1;
+	for (size_t p = 0; p < np; p++) {
+		ll_plot_axes *ax = &fig->axes[p];
+		const ll_plot_series *hs = cbar_series(ax);
+		ax->cbx0 = ax->cbx1 = ax->cby0 = ax->cby1 = 0;
+		if (hs) {
+			ax->cbx0 = ax->px1 + cbar_gap(ax);
+			ax->cbx1 = ax->cbx0 + CB_W;
+			ax->cby0 = ax->py0;
+			ax->cby1 = ax->py1 - (cbar_nan_box(hs, ax->py1 - ax->py0) ? NAN_BOX + NAN_GAP : 0);
+		}
+		ax->laid_out = 1;
+	}
 out:
 	ll_free(ext);
 	ll_free(len);
@@ -744,28 +1054,41 @@ out:
 	return rc;
 }
 
-int ll_plot_map(const ll_plot_axes *ax, double x, double y, double *px, double *py)
-{
-	if (!ax || !ax->laid_out)
-		return LL_EINVAL;
-	if (px)
-		*px = ax->px0 + 0.5 + (x - ax->x.vlo) / (ax->x.vhi - ax->x.vlo) * (ax->px1 - ax->px0 - 1);
-	if (py)
-		*py = ax->py1 - 0.5 - (y - ax->y.vlo) / (ax->y.vhi - ax->y.vlo) * (ax->py1 - ax->py0 - 1);
-	return LL_OK;
-}
-
-/* ---- rendering ------------------------------------------------------ */
-
 static double mapx(const ll_plot_axes *ax, double x)
 {
+	if (ax->x.invert)
+		return ax->px1 - 0.5 - (x - ax->x.vlo) / (ax->x.vhi - ax->x.vlo) * (ax->px1 - ax->px0 - 1);
 	return ax->px0 + 0.5 + (x - ax->x.vlo) / (ax->x.vhi - ax->x.vlo) * (ax->px1 - ax->px0 - 1);
 }
 
 static double mapy(const ll_plot_axes *ax, double y)
 {
+	if (ax->y.invert)
+		return ax->py0 + 0.5 + (y - ax->y.vlo) / (ax->y.vhi - ax->y.vlo) * (ax->py1 - ax->py0 - 1);
 	return ax->py1 - 0.5 - (y - ax->y.vlo) / (ax->y.vhi - ax->y.vlo) * (ax->py1 - ax->py0 - 1);
 }
+
+int ll_plot_map(const ll_plot_axes *ax, double x, double y, double *px, double *py)
+{
+	if (!ax || !ax->laid_out)
+		return LL_EINVAL;
+	if (px)
+		*px = mapx(ax, x);
+	if (py)
+		*py = mapy(ax, y);
+	return LL_OK;
+}
+
+int ll_plot_cbar_map(const ll_plot_axes *ax, double v, double *py)
+{
+	if (!ax || !ax->laid_out || ax->cbx1 <= ax->cbx0)
+		return LL_EINVAL;
+	if (py)
+		*py = ax->cby1 - 1.5 - (v - ax->cbar.vlo) / (ax->cbar.vhi - ax->cbar.vlo) * (ax->cby1 - ax->cby0 - 3);
+	return LL_OK;
+}
+
+/* ---- rendering ------------------------------------------------------ */
 
 static int in_range(const ll_plot_axis *a, double v)
 {
@@ -831,11 +1154,135 @@ static void clip_inside(ll_raster *r, const ll_plot_axes *ax)
 		       ax->py1 - 1);
 }
 
+/* Colour position of heatmap value v: 0..1, NaN for NaN. */
+static double heat_t(const ll_plot_series *s, double v)
+{
+	if (isnan(v))
+		return NAN;
+	if (v <= s->zlo)
+		return 0;
+	if (v >= s->zhi)
+		return 1;
+	return (v - s->zlo) / (s->zhi - s->zlo);
+}
+
+/* Pixel box of heatmap cell (i, j), edges on pixel boundaries so cells
+ * tile without seams. */
+static void heat_cell_box(const ll_plot_axes *ax, size_t i, size_t j, double *x0, double *y0, double *x1,
+			  double *y1)
+{
+	double a = round(mapx(ax, (double)j - 0.5)), b = round(mapx(ax, (double)j + 0.5));
+	double c = round(mapy(ax, (double)i - 0.5)), d = round(mapy(ax, (double)i + 0.5));
+	*x0 = fmin(a, b), *x1 = fmax(a, b);
+	*y0 = fmin(c, d), *y1 = fmax(c, d);
+}
+
+static void heat_value_text(double v, int decimals, char *buf, size_t size)
+{
+	snprintf(buf, size, "%.*f", decimals, v);
+	/* a value that rounds to zero prints without its sign */
+	if (buf[0] == '-' && strspn(buf + 1, "0.") == strlen(buf + 1))
+		memmove(buf, buf + 1, strlen(buf));
+}
+
+static void draw_heat(ll_raster *r, const ll_plot_axes *ax, const ll_plot_series *s)
+{
+	double x0, y0, x1, y1, minw = INFINITY, minh = INFINITY;
+	int tw = 0;
+	char buf[48];
+
+	clip_inside(r, ax);
+	for (size_t i = 0; i < s->rows; i++)
+		for (size_t j = 0; j < s->cols; j++) {
+			double v = s->y[i * s->cols + j];
+			heat_cell_box(ax, i, j, &x0, &y0, &x1, &y1);
+			ll_raster_fill_rect(r, x0, y0, x1, y1, ll_plot_viridis(heat_t(s, v)));
+			minw = fmin(minw, x1 - x0);
+			minh = fmin(minh, y1 - y0);
+			if (s->heat_values && isfinite(v)) {
+				int w;
+				heat_value_text(v, s->heat_decimals, buf, sizeof buf);
+				w = ll_font_text_width(buf, 1, 0);
+				if (w > tw)
+					tw = w;
+			}
+		}
+	/* values only if every one fits its cell */
+	if (!s->heat_values || tw == 0 || tw + 4 > minw || FH + 1 > minh) {
+		ll_raster_noclip(r);
+		return;
+	}
+	for (size_t i = 0; i < s->rows; i++)
+		for (size_t j = 0; j < s->cols; j++) {
+			double v = s->y[i * s->cols + j];
+			uint32_t c;
+			double lum;
+			int w;
+			if (!isfinite(v))
+				continue;
+			c = ll_plot_viridis(heat_t(s, v));
+			lum = (0.2126 * ((c >> 16) & 0xFF) + 0.7152 * ((c >> 8) & 0xFF) + 0.0722 * (c & 0xFF)) / 255;
+			heat_value_text(v, s->heat_decimals, buf, sizeof buf);
+			w = ll_font_text_width(buf, 1, 0);
+			heat_cell_box(ax, i, j, &x0, &y0, &x1, &y1);
+			/* digits have ink on rows 1..9: centre row 5 on the cell */
+			text_at(r, (int)floor((x0 + x1 - w) / 2), (int)floor((y0 + y1) / 2 - 5.5), buf,
+				lum > 0.5 ? TEXT_COLOR : LL_PLOT_WHITE, 0);
+		}
+	ll_raster_noclip(r);
+}
+
+/* The area between the band's curves, one pixel column at a time: each
+ * segment paints the columns whose centres it spans, from its first point
+ * (included) to its second (excluded unless the band ends there), so
+ * joints are painted once. */
+static void draw_band(ll_raster *r, const ll_plot_axes *ax, const ll_plot_series *s)
+{
+	clip_inside(r, ax);
+	for (size_t i = 0; i + 1 < s->n; i++) {
+		double xa, xb, la, lb, ha, hb, c0, c1;
+		int ends;
+		if (!isfinite(s->x[i]) || !isfinite(s->y[i]) || !isfinite(s->y2[i]) || !isfinite(s->x[i + 1]) ||
+		    !isfinite(s->y[i + 1]) || !isfinite(s->y2[i + 1]))
+			continue;
+		ends = i + 2 >= s->n || !isfinite(s->x[i + 2]) || !isfinite(s->y[i + 2]) || !isfinite(s->y2[i + 2]);
+		xa = mapx(ax, s->x[i]), xb = mapx(ax, s->x[i + 1]);
+		la = mapy(ax, s->y[i]), lb = mapy(ax, s->y[i + 1]);
+		ha = mapy(ax, s->y2[i]), hb = mapy(ax, s->y2[i + 1]);
+		if (xb < xa) { /* x decreasing: the segment starts at its right end */
+			double t;
+			t = xa, xa = xb, xb = t;
+			t = la, la = lb, lb = t;
+			t = ha, ha = hb, hb = t;
+			c0 = ends ? ceil(xa - 0.5) : floor(xa - 0.5) + 1;
+			c1 = floor(xb - 0.5) + 1;
+		} else {
+			c0 = ceil(xa - 0.5);
+			c1 = ends ? floor(xb - 0.5) + 1 : ceil(xb - 0.5);
+		}
+		c0 = fmax(c0, ax->px0 - 1.0);
+		c1 = fmin(c1, ax->px1 + 1.0);
+		for (double c = c0; c < c1; c++) {
+			double f = xb > xa ? (c + 0.5 - xa) / (xb - xa) : 0, lo, hi;
+			lo = la + (lb - la) * f;
+			hi = ha + (hb - ha) * f;
+			ll_raster_fill_rect(r, c, lo, c + 1, hi, s->color);
+		}
+	}
+	ll_raster_noclip(r);
+}
+
 static void draw_series(ll_raster *r, const ll_plot_axes *ax, const ll_plot_series *s, double *bx, double *by)
 {
 	int mext = (int)ceil(s->marker_size) + 2;
 
 	switch (s->kind) {
+	case LL_PLOT_HEATMAP:
+		draw_heat(r, ax, s);
+		break;
+	case LL_PLOT_BAND:
+		draw_band(r, ax, s);
+		break;
 	case LL_PLOT_LINE:
 	case LL_PLOT_TRAJ:
 		for (size_t i = 0; i < s->n; i++) {
@@ -932,7 +1379,12 @@ static void draw_swatch(ll_raster *r, const ll_plot_series *s, int sx, int sw, d
 
 	switch (s->kind) {
 	case LL_PLOT_BARS:
+	case LL_PLOT_BAND:
 		ll_raster_fill_rect(r, sx + 4, cy - 4.5, sx + sw - 4, cy + 4.5, s->color);
+		return;
+	case LL_PLOT_HEATMAP: /* the NaN cells' grey, framed */
+		ll_raster_fill_rect(r, sx + 4, cy - 4.5, sx + sw - 4, cy + 4.5, AXIS_COLOR);
+		ll_raster_fill_rect(r, sx + 5, cy - 3.5, sx + sw - 5, cy + 3.5, s->color);
 		return;
 	case LL_PLOT_SCATTER:
 		ll_raster_marker(r, s->marker ? s->marker : LL_SHAPE_CIRCLE, sx + sw / 2.0, cy, s->marker_size,
@@ -965,12 +1417,19 @@ static size_t points_in(const ll_plot_axes *ax, int x0, int y0, int x1, int y1)
 	for (size_t i = 0; i < ax->nseries; i++) {
 		const ll_plot_series *s = &ax->series[i];
 		if (s->kind != LL_PLOT_LINE && s->kind != LL_PLOT_SCATTER && s->kind != LL_PLOT_TRAJ &&
-		    s->kind != LL_PLOT_BARS)
+		    s->kind != LL_PLOT_BARS && s->kind != LL_PLOT_BAND)
 			continue;
 		for (size_t j = 0; j < s->n; j++) {
 			double px, py;
 			if (!isfinite(s->x[j]) || !isfinite(s->y[j]))
 				continue;
+			/* a band counts its upper curve's points too */
+			if (s->kind == LL_PLOT_BAND && isfinite(s->y2[j])) {
+				px = mapx(ax, s->x[j]);
+				py = mapy(ax, s->y2[j]);
+				if (px >= x0 && px < x1 && py >= y0 && py < y1)
+					n++;
+			}
 			px = mapx(ax, s->x[j]);
 			py = mapy(ax, s->y[j]);
 			if (px >= x0 && px < x1 && py >= y0 && py < y1)
@@ -1032,6 +1491,55 @@ static void draw_legend(ll_raster *r, const ll_plot_axes *ax)
 	}
 }
 
+static void draw_frame(ll_raster *r, int x0, int y0, int x1, int y1, uint32_t c)
+{
+	ll_raster_fill_rect(r, x0, y0, x1, y0 + 1, c);
+	ll_raster_fill_rect(r, x0, y1 - 1, x1, y1, c);
+	ll_raster_fill_rect(r, x0, y0 + 1, x0 + 1, y1 - 1, c);
+	ll_raster_fill_rect(r, x1 - 1, y0 + 1, x1, y1 - 1, c);
+}
+
+/* The colour bar: viridis from cbar.vlo (bottom) to cbar.vhi (top) inside
+ * a 1 px frame, ticks and labels on its right, the caption beyond them
+ * reading upwards, and the NaN swatch below it. */
+static void draw_cbar(ll_raster *r, const ll_plot_axes *ax)
+{
+	const ll_plot_series *hs = cbar_series(ax);
+	int x0 = ax->cbx0, x1 = ax->cbx1, y0 = ax->cby0, y1 = ax->cby1, lw, tx;
+	char buf[LL_PLOT_TEXT_MAX];
+
+	if (!hs || x1 <= x0 || y1 - y0 < 4)
+		return;
+	for (int row = y0 + 1; row < y1 - 1; row++) {
+		double t = y1 - y0 > 4 ? (double)(y1 - 2 - row) / (y1 - y0 - 3) : 0.5;
+		ll_raster_fill_rect(r, x0 + 1, row, x1 - 1, row + 1, ll_plot_viridis(t));
+	}
+	draw_frame(r, x0, y0, x1, y1, AXIS_COLOR);
+	tx = x1 + TICK_LEN + TICK_GAP;
+	for (int i = 0; i < ax->cbar.ntick; i++) {
+		double py;
+		int row;
+		ll_plot_cbar_map(ax, ax->cbar.tick[i], &py);
+		row = (int)floor(py);
+		row = row < y0 ? y0 : row > y1 - 1 ? y1 - 1 : row;
+		ll_raster_fill_rect(r, x1, row, x1 + TICK_LEN, row + 1, AXIS_COLOR);
+		if (labels_shown(ax->cbar.ticks))
+			text_at(r, tx, row - 5, ax->cbar.tick_label[i], TEXT_COLOR, 0);
+	}
+	if (cbar_nan_box(hs, ax->py1 - ax->py0)) {
+		int b0 = ax->py1 - NAN_BOX;
+		ll_raster_fill_rect(r, x0 + 1, b0 + 1, x1 - 1, ax->py1 - 1, LL_PLOT_NAN_GREY);
+		draw_frame(r, x0, b0, x1, ax->py1, AXIS_COLOR);
+		text_at(r, tx, b0 + NAN_BOX / 2 - 5, "NaN", TEXT_COLOR, 0);
+	}
+	if (ax->cbar.label[0]) {
+		lw = cbar_label_w(ax, hs);
+		fit_text(ax->cbar.label, y1 - y0 + 20, 0, buf, sizeof buf);
+		text_at(r, tx + (lw ? lw + LABEL_GAP : 0), (y0 + y1) / 2 - ll_font_text_width(buf, 1, 0) / 2, buf,
+			TEXT_COLOR, LL_TEXT_UP);
+	}
+}
+
 static void draw_panel(ll_raster *r, const ll_plot_axes *ax, double *bx, double *by)
 {
 	int x0 = ax->px0, x1 = ax->px1, y0 = ax->py0, y1 = ax->py1;
@@ -1057,15 +1565,24 @@ static void draw_panel(ll_raster *r, const ll_plot_axes *ax, double *bx, double 
 		ll_raster_fill_rect(r, x1 - 1, y0, x1, y1, AXIS_COLOR);
 		ll_raster_fill_rect(r, x0, y0, x1, y0 + 1, AXIS_COLOR);
 	}
-	for (size_t i = 0; i < ax->nseries; i++)
-		draw_series(r, ax, &ax->series[i], bx, by);
+	/* heatmaps, then bands, then the rest in order */
+	for (int pass = 0; pass < 3; pass++)
+		for (size_t i = 0; i < ax->nseries; i++) {
+			int k = ax->series[i].kind;
+			if (pass == (k == LL_PLOT_HEATMAP ? 0 : k == LL_PLOT_BAND ? 1 : 2))
+				draw_series(r, ax, &ax->series[i], bx, by);
+		}
 
 	/* x ticks and labels */
 	for (int i = 0; i < ax->x.ntick; i++) {
 		int col = (int)floor(mapx(ax, ax->x.tick[i]));
 		col = col < x0 ? x0 : col > x1 - 1 ? x1 - 1 : col;
 		ll_raster_fill_rect(r, col, y1, col + 1, y1 + TICK_LEN, AXIS_COLOR);
-		if (labels_shown(ax->x.ticks)) {
+		if (labels_shown(ax->x.ticks) && ax->x.rotate) {
+			/* reads upwards, its end under the tick */
+			const char *t = ax->x.tick_label[i];
+			text_at(r, col - 5, y1 + TICK_LEN + TICK_GAP, t, TEXT_COLOR, LL_TEXT_UP); /* ink columns 1..9 */
+		} else if (labels_shown(ax->x.ticks)) {
 			const char *t = ax->x.tick_label[i];
 			int w = ll_font_text_width(t, 1, 0), tx = col - (w - 1) / 2;
 			tx = tx + w > cw ? cw - w : tx;
@@ -1086,8 +1603,7 @@ static void draw_panel(ll_raster *r, const ll_plot_axes *ax, double *bx, double 
 	}
 	/* axis labels and title, cut to the panel's size */
 	if (ax->x.label[0]) {
-		int ty = y1 + (ax->x.ticks != LL_PLOT_TICKS_NONE ? TICK_LEN : 0) +
-			 (labels_shown(ax->x.ticks) && ax->x.ntick ? 2 + FH : 0) + LABEL_GAP - 1;
+		int ty = y1 + (ax->x.ticks != LL_PLOT_TICKS_NONE ? TICK_LEN : 0) + x_labels_h(ax) + LABEL_GAP - 1;
 		fit_text(ax->x.label, x1 - x0 + 40, 0, buf, sizeof buf);
 		text_at(r, (x0 + x1) / 2 - ll_font_text_width(buf, 1, 0) / 2, ty, buf, TEXT_COLOR, 0);
 	}
@@ -1102,6 +1618,7 @@ static void draw_panel(ll_raster *r, const ll_plot_axes *ax, double *bx, double 
 		text_at(r, (x0 + x1) / 2 - ll_font_text_width(buf, 1, 1) / 2, y0 - FH - TITLE_GAP + 1, buf,
 			TEXT_COLOR, LL_TEXT_BOLD);
 	}
+	draw_cbar(r, ax);
 	draw_legend(r, ax);
 }
 
@@ -1118,7 +1635,7 @@ int ll_plot_render(ll_plot_fig *fig, ll_raster *out, ll_err *err)
 	np = (size_t)fig->rows * (size_t)fig->cols;
 	for (size_t p = 0; p < np; p++)
 		for (size_t i = 0; i < fig->axes[p].nseries; i++)
-			if (fig->axes[p].series[i].n > maxn)
+			if (fig->axes[p].series[i].kind != LL_PLOT_HEATMAP && fig->axes[p].series[i].n > maxn)
 				maxn = fig->axes[p].series[i].n;
 	scratch = ll_malloc_array(maxn, 2 * sizeof(double));
 	if (!scratch)

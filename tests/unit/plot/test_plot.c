@@ -1,5 +1,6 @@
 /* Tests for the plotting layer: font, rasterizer, PNG writer, figures.
- * LL_PLOT_DEMO=path keeps the demo figure (test_demo) at path. */
+ * LL_PLOT_DEMO=path keeps the demo figure (test_demo) at path, and
+ * LL_PLOT_COMPARE=path the comparison example (test_compare_example). */
 #include "base/ll_common.h"
 #include "plot/ll_font.h"
 #include "plot/ll_plot.h"
@@ -791,6 +792,420 @@ static void test_bad_input(void)
 	free(png);
 }
 
+/* ---- heatmaps and bands ---- */
+
+/* Relative luminance Y (0..1) of an sRGB colour.  Along viridis it rises
+ * everywhere except where 8-bit rounding lowers red or blue by one step
+ * with green unchanged: LUMA_TOL allows for that. */
+#define LUMA_TOL 1e-3
+static double luma(uint32_t c)
+{
+	double y = 0;
+	const double w[3] = { 0.2126, 0.7152, 0.0722 };
+	for (int k = 0; k < 3; k++) {
+		double v = ((c >> (16 - 8 * k)) & 0xFF) / 255.0;
+		y += w[k] * (v <= 0.04045 ? v / 12.92 : pow((v + 0.055) / 1.055, 2.4));
+	}
+	return y;
+}
+
+/* c at alpha a over white, as ll_raster composites it */
+static uint32_t over_white(uint32_t c, unsigned a)
+{
+	unsigned av = 255 * a, out[3];
+	for (int k = 0; k < 3; k++) {
+		unsigned src = (c >> (16 - 8 * k)) & 0xFF;
+		out[k] = (255 * (65025u - av) + src * av + 32512u) / 65025u;
+	}
+	return LL_RGB(out[0], out[1], out[2]);
+}
+
+static void test_viridis(void)
+{
+	LL_CHECK(ll_plot_viridis(0) == LL_RGB(0x44, 0x01, 0x54));
+	LL_CHECK(ll_plot_viridis(0.5) == LL_RGB(0x21, 0x90, 0x8C));
+	LL_CHECK(ll_plot_viridis(1) == LL_RGB(0xFD, 0xE7, 0x25));
+	LL_CHECK(ll_plot_viridis(-3) == ll_plot_viridis(0));
+	LL_CHECK(ll_plot_viridis(7) == ll_plot_viridis(1));
+	LL_CHECK(ll_plot_viridis(NAN) == LL_PLOT_NAN_GREY);
+	/* lightness rises along the map (that is what makes it readable in grey) */
+	int bad = 0;
+	for (int i = 1; i <= 256; i++)
+		bad += !(luma(ll_plot_viridis(i / 256.0)) >= luma(ll_plot_viridis((i - 1) / 256.0)) - LUMA_TOL);
+	LL_CHECK_INT(bad, 0);
+	LL_CHECK(luma(ll_plot_viridis(1)) - luma(ll_plot_viridis(0)) > 0.7);
+}
+
+static void test_heatmap(void)
+{
+	ll_plot_fig fig;
+	ll_plot_axes *ax;
+	ll_raster r;
+	ll_err err;
+	/* 0.9 and the NaN sit off the diagonal so orientation mistakes show */
+	double z[9] = { 1.0, 0.9, 0.2, 0.5, 1.0, NAN, 0.1, 0.4, 1.0 };
+	const char *names[3] = { "model A", "model B", "model C" };
+
+	LL_CHECK_INT(ll_plot_fig_init(&fig, 360, 300, 1, 1, &err), LL_OK);
+	ax = ll_plot_fig_axes(&fig, 0, 0);
+	LL_CHECK_INT(ll_plot_heatmap(ax, z, 3, 3, &(ll_plot_heat_style){ .label = "similarity" }, &err), LL_OK);
+	LL_CHECK_INT(ll_plot_axis_ticks(&ax->x, NULL, names, 3, &err), LL_OK);
+	LL_CHECK_INT(ll_plot_axis_ticks(&ax->y, NULL, names, 3, &err), LL_OK);
+	LL_CHECK_STR(ax->cbar.label, "similarity");
+	LL_CHECK_INT(ll_plot_render(&fig, &r, &err), LL_OK);
+	/* tight ranges around the cells, row 0 at the top */
+	LL_CHECK(ax->x.vlo == -0.5 && ax->x.vhi == 2.5 && ax->y.vlo == -0.5 && ax->y.vhi == 2.5);
+	LL_CHECK(ax->y.invert == 1);
+	double px, py, qx, qy;
+	ll_plot_map(ax, 0, 0, &px, &py);
+	ll_plot_map(ax, 0, 2, &qx, &qy);
+	LL_CHECK(py < qy);
+	/* every cell centre has its value's colour; the NaN cell is grey */
+	for (int i = 0; i < 3; i++)
+		for (int j = 0; j < 3; j++) {
+			double v = z[3 * i + j];
+			uint32_t want = isnan(v) ? LL_PLOT_NAN_GREY : ll_plot_viridis((v - 0.1) / 0.9), got;
+			ll_plot_map(ax, j, i, &px, &py);
+			got = px_at(&r, px, py);
+			LL_CHECK_MSG(got == want, "cell (%d,%d): %06x, want %06x", i, j, (unsigned)got & 0xFFFFFF,
+				     (unsigned)want & 0xFFFFFF);
+			/* and a few pixels off the centre, still inside the cell */
+			LL_CHECK(px_at(&r, px + 10, py - 10) == want);
+		}
+	/* the named ticks, one per index */
+	LL_CHECK_INT(ax->x.ntick, 3);
+	LL_CHECK_STR(ax->x.tick_label[1], "model B");
+	LL_CHECK_INT(ax->y.ntick, 3);
+	LL_CHECK(ax->y.tick[2] == 2);
+
+	/* the colour bar: right of the data, top = max, bottom = min, monotone */
+	LL_CHECK(ax->cbx0 > ax->px1 && ax->cbx1 > ax->cbx0 && ax->cbx1 < 360);
+	LL_CHECK(ax->cby0 == ax->py0 && ax->cby1 < ax->py1); /* the NaN swatch is below */
+	LL_CHECK(ax->cbar.vlo == 0.1 && ax->cbar.vhi == 1.0);
+	int mid = (ax->cbx0 + ax->cbx1) / 2, bad = 0;
+	LL_CHECK(ll_raster_get(&r, mid, ax->cby1 - 2) == ll_plot_viridis(0));
+	LL_CHECK(ll_raster_get(&r, mid, ax->cby0 + 1) == ll_plot_viridis(1));
+	for (int row = ax->cby1 - 3; row > ax->cby0; row--)
+		bad += !(luma(ll_raster_get(&r, mid, row)) >= luma(ll_raster_get(&r, mid, row + 1)) - LUMA_TOL);
+	LL_CHECK_INT(bad, 0);
+	LL_CHECK(ll_plot_cbar_map(ax, 0.1, &py) == LL_OK && (int)floor(py) == ax->cby1 - 2);
+	LL_CHECK(ll_plot_cbar_map(ax, 1.0, &py) == LL_OK && (int)floor(py) == ax->cby0 + 1);
+	LL_CHECK(ax->cbar.ntick >= 2);
+	/* the NaN swatch: grey, under the bar */
+	LL_CHECK(ll_raster_get(&r, mid, ax->py1 - 6) == LL_PLOT_NAN_GREY);
+	/* the panel's right padding made room: the caption is inside the figure */
+	int ink = 0;
+	for (int x = ax->cbx1 + 1; x < 360; x++)
+		for (int y = ax->py0; y < ax->py1; y++)
+			ink += is_dark(ll_raster_get(&r, x, y));
+	LL_CHECK(ink > 50);
+	ll_raster_free(&r);
+	ll_plot_fig_free(&fig);
+
+	/* fixed range with clipping, origin at the bottom, values in the cells */
+	LL_CHECK_INT(ll_plot_fig_init(&fig, 360, 300, 1, 1, &err), LL_OK);
+	ax = ll_plot_fig_axes(&fig, 0, 0);
+	ll_plot_heat_style st = { .fixed = 1, .lo = 0.2, .hi = 0.6, .origin = LL_PLOT_ORIGIN_BOTTOM,
+				  .values = 1, .no_colorbar = 1 };
+	LL_CHECK_INT(ll_plot_heatmap(ax, z, 3, 3, &st, &err), LL_OK);
+	LL_CHECK_INT(ll_plot_render(&fig, &r, &err), LL_OK);
+	LL_CHECK(ax->y.invert == 0 && ax->cbx1 == 0);
+	ll_plot_map(ax, 0, 0, &px, &py);
+	ll_plot_map(ax, 0, 2, &qx, &qy);
+	LL_CHECK(py > qy);
+	/* value 1.0 clips to the top colour, 0.1 to the bottom one (cells' corners: no text there) */
+	ll_plot_map(ax, 0, 0, &px, &py);
+	LL_CHECK(px_at(&r, px - 20, py - 20) == ll_plot_viridis(1));
+	ll_plot_map(ax, 0, 2, &px, &py);
+	LL_CHECK(px_at(&r, px - 20, py - 20) == ll_plot_viridis(0));
+	/* the value is written at the centre: some pixels differ from the cell colour */
+	int text = 0;
+	ll_plot_map(ax, 1, 1, &px, &py);
+	for (int dy = -6; dy <= 6; dy++)
+		for (int dx = -12; dx <= 12; dx++)
+			text += px_at(&r, px + dx, py + dy) != ll_plot_viridis(1);
+	LL_CHECK_MSG(text > 10, "%d text pixels", text);
+	/* without a colour bar the NaN cells are in the legend */
+	LL_CHECK_STR(ax->series[0].label, "NaN");
+	ll_raster_free(&r);
+	ll_plot_fig_free(&fig);
+}
+
+static void test_band(void)
+{
+	ll_plot_fig fig;
+	ll_plot_axes *ax;
+	ll_raster r;
+	ll_err err;
+	double x[41], lo[41], hi[41], mean[41];
+
+	for (int i = 0; i <= 40; i++) {
+		x[i] = i * 0.25;
+		lo[i] = 1 + 0.5 * sin(x[i]);
+		hi[i] = lo[i] + 1;
+		mean[i] = lo[i] + 0.5;
+	}
+	LL_CHECK_INT(ll_plot_fig_init(&fig, 400, 300, 1, 1, &err), LL_OK);
+	ax = ll_plot_fig_axes(&fig, 0, 0);
+	ax->x.fixed = ax->y.fixed = 1;
+	ax->x.lo = 0, ax->x.hi = 10;
+	ax->y.lo = -1, ax->y.hi = 4;
+	/* the line first: the band still goes under it; both auto: same colour */
+	LL_CHECK_INT(ll_plot_band(ax, x, lo, hi, 41, &(ll_plot_style){ .label = "spread" }, &err), LL_OK);
+	LL_CHECK_INT(ll_plot_line(ax, x, mean, 41, &(ll_plot_style){ .width = 3, .label = "mean" }, &err), LL_OK);
+	LL_CHECK((ax->series[0].color & 0xFFFFFF) == (ax->series[1].color & 0xFFFFFF));
+	LL_CHECK((ax->series[0].color >> 24) == LL_PLOT_BAND_ALPHA);
+	LL_CHECK_INT(ll_plot_render(&fig, &r, &err), LL_OK);
+	uint32_t tint = over_white(ll_plot_palette(0), LL_PLOT_BAND_ALPHA);
+	int bad_in = 0, bad_out = 0, bad_line = 0;
+	for (int i = 1; i < 40; i++) {
+		double px, py;
+		/* inside the band, away from the mean line: tinted */
+		ll_plot_map(ax, x[i], lo[i] + 0.2, &px, &py);
+		bad_in += px_at(&r, px, py) != tint;
+		ll_plot_map(ax, x[i], hi[i] - 0.2, &px, &py);
+		bad_in += px_at(&r, px, py) != tint;
+		/* outside: paper */
+		ll_plot_map(ax, x[i], lo[i] - 0.2, &px, &py);
+		bad_out += !is_white(px_at(&r, px, py));
+		ll_plot_map(ax, x[i], hi[i] + 0.2, &px, &py);
+		bad_out += !is_white(px_at(&r, px, py));
+		/* the line is on top, in full colour */
+		ll_plot_map(ax, x[i], mean[i], &px, &py);
+		bad_line += px_at(&r, px, py) != ll_plot_palette(0);
+	}
+	LL_CHECK_INT(bad_in, 0);
+	LL_CHECK_INT(bad_out, 0);
+	LL_CHECK_INT(bad_line, 0);
+	ll_raster_free(&r);
+	ll_plot_fig_free(&fig);
+
+	/* a broken band (NaN) leaves a gap; a decreasing x fills the same */
+	LL_CHECK_INT(ll_plot_fig_init(&fig, 400, 300, 1, 1, &err), LL_OK);
+	ax = ll_plot_fig_axes(&fig, 0, 0);
+	ax->x.fixed = ax->y.fixed = 1;
+	ax->x.lo = 0, ax->x.hi = 10;
+	ax->y.lo = -1, ax->y.hi = 4;
+	double rx[41], rlo[41], rhi[41];
+	for (int i = 0; i <= 40; i++)
+		rx[i] = x[40 - i], rlo[i] = lo[40 - i], rhi[i] = hi[40 - i];
+	rlo[20] = NAN; /* x = 5 */
+	LL_CHECK_INT(ll_plot_band(ax, rx, rlo, rhi, 41, &(ll_plot_style){ .color = LL_RGB(200, 0, 0) }, &err), LL_OK);
+	LL_CHECK_INT(ll_plot_render(&fig, &r, &err), LL_OK);
+	double px, py;
+	tint = over_white(LL_RGB(200, 0, 0), LL_PLOT_BAND_ALPHA);
+	ll_plot_map(ax, 5, lo[20] + 0.5, &px, &py);
+	LL_CHECK(is_white(px_at(&r, px, py)));
+	ll_plot_map(ax, 2, lo[8] + 0.5, &px, &py);
+	LL_CHECK(px_at(&r, px, py) == tint);
+	ll_plot_map(ax, 8, lo[32] + 0.5, &px, &py);
+	LL_CHECK(px_at(&r, px, py) == tint);
+	/* no column is painted twice: the band is one even tint between joints */
+	int uneven = 0;
+	for (int i = 1; i < 19; i++) {
+		ll_plot_map(ax, x[i], lo[i] + 0.5, &px, &py);
+		for (int dx = -4; dx <= 4; dx++)
+			uneven += px_at(&r, px + dx, py) != tint;
+	}
+	LL_CHECK_INT(uneven, 0);
+	ll_raster_free(&r);
+	ll_plot_fig_free(&fig);
+}
+
+static void heat_fig(ll_plot_fig *fig)
+{
+	double z[20], x[10], lo[10], hi[10];
+	ll_err err;
+	for (int i = 0; i < 20; i++)
+		z[i] = i % 7 == 3 ? NAN : sin(i * 0.7);
+	for (int i = 0; i < 10; i++)
+		x[i] = i, lo[i] = cos(i * 0.5), hi[i] = lo[i] + 0.3 + 0.05 * i;
+	ll_plot_fig_init(fig, 420, 200, 1, 2, &err);
+	ll_plot_heatmap(ll_plot_fig_axes(fig, 0, 0), z, 4, 5,
+			&(ll_plot_heat_style){ .values = 1, .decimals = 1, .label = "sin" }, &err);
+	ll_plot_band(ll_plot_fig_axes(fig, 0, 1), x, lo, hi, 10, NULL, &err);
+	ll_plot_line(ll_plot_fig_axes(fig, 0, 1), x, lo, 10, NULL, &err);
+}
+
+static void test_heat_bytes(void)
+{
+	ll_plot_fig a, b;
+	uint8_t *pa, *pb;
+	size_t la, lb;
+	ll_err err;
+
+	heat_fig(&a);
+	heat_fig(&b);
+	LL_CHECK_INT(ll_plot_encode_png(&a, NULL, 0, &pa, &la, &err), LL_OK);
+	LL_CHECK_INT(ll_plot_encode_png(&b, NULL, 0, &pb, &lb, &err), LL_OK);
+	LL_CHECK(la == lb && memcmp(pa, pb, la) == 0);
+	/* rendering again (layout redone) gives the same bytes too */
+	free(pb);
+	LL_CHECK_INT(ll_plot_encode_png(&a, NULL, 0, &pb, &lb, &err), LL_OK);
+	LL_CHECK(la == lb && memcmp(pa, pb, la) == 0);
+	free(pa);
+	free(pb);
+	ll_plot_fig_free(&a);
+	ll_plot_fig_free(&b);
+}
+
+static void test_heat_bad_input(void)
+{
+	ll_plot_fig fig;
+	ll_plot_axes *ax;
+	ll_err err;
+	double z[4] = { 1, 2, 3, 4 }, nan = NAN;
+
+	LL_CHECK_INT(ll_plot_fig_init(&fig, 200, 200, 1, 1, &err), LL_OK);
+	ax = ll_plot_fig_axes(&fig, 0, 0);
+	LL_CHECK_INT(ll_plot_heatmap(ax, z, 0, 3, NULL, &err), LL_EINVAL);
+	LL_CHECK_CONTAINS(err.msg, "0x3 cells");
+	LL_CHECK_INT(ll_plot_heatmap(ax, z, 2, 0, NULL, &err), LL_EINVAL);
+	LL_CHECK_CONTAINS(err.msg, "2x0 cells");
+	LL_CHECK_INT(ll_plot_heatmap(ax, NULL, 2, 2, NULL, &err), LL_EINVAL);
+	LL_CHECK_CONTAINS(err.msg, "z is NULL");
+	LL_CHECK_INT(ll_plot_heatmap(NULL, z, 2, 2, NULL, &err), LL_EINVAL);
+	LL_CHECK_CONTAINS(err.msg, "NULL axes");
+	LL_CHECK_INT(ll_plot_heatmap(ax, z, SIZE_MAX / 2, 3, NULL, &err), LL_EINVAL);
+	LL_CHECK_CONTAINS(err.msg, "too many");
+	LL_CHECK_INT(ll_plot_heatmap(ax, z, 2, 2, &(ll_plot_heat_style){ .fixed = 1, .lo = 1, .hi = 1 }, &err),
+		     LL_EINVAL);
+	LL_CHECK_CONTAINS(err.msg, "fixed range [1, 1]");
+	LL_CHECK_INT(ll_plot_heatmap(ax, z, 2, 2, &(ll_plot_heat_style){ .decimals = 9 }, &err), LL_EINVAL);
+	LL_CHECK_CONTAINS(err.msg, "decimals 9");
+	LL_CHECK_INT(ll_plot_heatmap(ax, z, 2, 2, &(ll_plot_heat_style){ .origin = 5 }, &err), LL_EINVAL);
+	LL_CHECK_CONTAINS(err.msg, "origin 5");
+	LL_CHECK_INT(ll_plot_band(ax, NULL, NULL, z, 4, NULL, &err), LL_EINVAL);
+	LL_CHECK_CONTAINS(err.msg, "lo is NULL");
+	LL_CHECK_INT(ll_plot_band(ax, NULL, z, NULL, 4, NULL, &err), LL_EINVAL);
+	LL_CHECK_CONTAINS(err.msg, "hi is NULL");
+	LL_CHECK_INT(ll_plot_band(NULL, NULL, z, z, 4, NULL, &err), LL_EINVAL);
+	LL_CHECK_CONTAINS(err.msg, "NULL axes");
+	LL_CHECK_INT(ll_plot_band(ax, NULL, z, z, 4, &(ll_plot_style){ .width = -2 }, &err), LL_EINVAL);
+	LL_CHECK_INT(ll_plot_axis_ticks(NULL, NULL, NULL, 3, &err), LL_EINVAL);
+	LL_CHECK_CONTAINS(err.msg, "NULL axis");
+	LL_CHECK_INT(ll_plot_axis_ticks(&ax->x, &nan, NULL, 1, &err), LL_EINVAL);
+	LL_CHECK_CONTAINS(err.msg, "position 0 is nan");
+	LL_CHECK_INT((int)ax->nseries, 0); /* nothing was added */
+	LL_CHECK(ll_plot_cbar_map(ax, 0, NULL) == LL_EINVAL);
+	/* an empty band and an all-NaN heatmap are fine */
+	LL_CHECK_INT(ll_plot_band(ax, NULL, NULL, NULL, 0, NULL, &err), LL_OK);
+	double nz[2] = { NAN, NAN };
+	LL_CHECK_INT(ll_plot_heatmap(ax, nz, 1, 2, NULL, &err), LL_OK);
+	ll_raster r;
+	LL_CHECK_INT(ll_plot_render(&fig, &r, &err), LL_OK);
+	double px, py;
+	ll_plot_map(ax, 1, 0, &px, &py);
+	LL_CHECK(px_at(&r, px, py) == LL_PLOT_NAN_GREY);
+	ll_raster_free(&r);
+	/* ticks: long labels are cut at a character boundary; many are thinned */
+	const char *lab[1] = { "a rather long model name \xc3\xa9\xc3\xa9" };
+	LL_CHECK_INT(ll_plot_axis_ticks(&ax->x, NULL, lab, 1, &err), LL_OK);
+	LL_CHECK(strlen(ax->x.user_label[0]) <= LL_PLOT_TICK_TEXT - 1);
+	LL_CHECK_INT(ll_plot_axis_ticks(&ax->x, NULL, NULL, 100, &err), LL_OK);
+	LL_CHECK_INT(ax->x.nuser, 25);
+	LL_CHECK(ax->x.user[1] == 4);
+	LL_CHECK_STR(ax->x.user_label[1], "4");
+	LL_CHECK_INT(ll_plot_axis_ticks(&ax->x, NULL, NULL, 0, &err), LL_OK);
+	LL_CHECK_INT(ax->x.nuser, 0);
+	ll_plot_fig_free(&fig);
+}
+
+/* The kind of figure the report's comparison section draws: a similarity
+ * matrix between models, an MDS map of them, and similarity over training
+ * with the spread across pairs.  Written into the test's temporary folder. */
+static int build_compare(ll_plot_fig *fig, ll_err *err)
+{
+	enum { M = 6, T = 40 };
+	const char *names[M] = { "rnn-a", "rnn-b", "lstm-a", "lstm-b", "gru", "mlp" };
+	double sim[M * M], mx[M], my[M], t[T], mean[T], lo[T], hi[T];
+	uint32_t col[M];
+	int rc;
+
+	for (int i = 0; i < M; i++)
+		for (int j = 0; j < M; j++) {
+			int same = i / 2 == j / 2 && i < 4 && j < 4;
+			sim[i * M + j] = i == j ? 1 : same ? 0.86 - 0.02 * (i + j) : 0.35 + 0.05 * ((i * 3 + j * 5) % 7);
+		}
+	sim[5 * M + 4] = sim[4 * M + 5] = NAN; /* a pair that failed */
+	for (int i = 0; i < M; i++) {
+		mx[i] = cos(i * 1.1) * (1 + 0.3 * (i % 2));
+		my[i] = sin(i * 1.1) * 0.8;
+		col[i] = ll_plot_palette((size_t)i / 2);
+	}
+	for (int k = 0; k < T; k++) {
+		t[k] = k * 250;
+		mean[k] = 0.9 - 0.6 * exp(-k / 8.0);
+		lo[k] = mean[k] - 0.04 - 0.12 * exp(-k / 12.0);
+		hi[k] = fmin(1, mean[k] + 0.03 + 0.1 * exp(-k / 12.0));
+	}
+	if ((rc = ll_plot_fig_init(fig, 960, 340, 1, 3, err)) != LL_OK)
+		return rc;
+	snprintf(fig->title, sizeof fig->title, "Comparison: 6 models");
+	fig->col_weight[0] = 1.25;
+	ll_plot_axes *h = ll_plot_fig_axes(fig, 0, 0), *m = ll_plot_fig_axes(fig, 0, 1),
+		     *s = ll_plot_fig_axes(fig, 0, 2);
+	snprintf(h->title, sizeof h->title, "CKA similarity");
+	h->x.rotate = 1;
+	if ((rc = ll_plot_heatmap(h, sim, M, M, &(ll_plot_heat_style){ .fixed = 1, .lo = 0, .hi = 1, .values = 1,
+									  .label = "CKA" }, err)) != LL_OK ||
+	    (rc = ll_plot_axis_ticks(&h->x, NULL, names, M, err)) != LL_OK ||
+	    (rc = ll_plot_axis_ticks(&h->y, NULL, names, M, err)) != LL_OK)
+		return rc;
+	snprintf(m->title, sizeof m->title, "MDS of 1 - CKA");
+	snprintf(m->x.label, sizeof m->x.label, "MDS 1");
+	snprintf(m->y.label, sizeof m->y.label, "MDS 2");
+	m->equal = 1;
+	if ((rc = ll_plot_scatter(m, mx, my, M, col, &(ll_plot_style){ .marker_size = 9 }, err)) != LL_OK)
+		return rc;
+	for (int f = 0; f < 3; f++)
+		if ((rc = ll_plot_legend_add(m, &(ll_plot_style){ .color = ll_plot_palette((size_t)f),
+								  .marker = LL_PLOT_MARKER_CIRCLE,
+								  .label = f == 0 ? "rnn" : f == 1 ? "lstm" : "gru/mlp" },
+					     err)) != LL_OK)
+			return rc;
+	snprintf(s->title, sizeof s->title, "similarity over training");
+	snprintf(s->x.label, sizeof s->x.label, "step");
+	snprintf(s->y.label, sizeof s->y.label, "CKA to final");
+	s->y.fixed = 1, s->y.lo = 0, s->y.hi = 1;
+	s->grid = 1;
+	if ((rc = ll_plot_band(s, t, lo, hi, T, &(ll_plot_style){ .label = "range over pairs" }, err)) != LL_OK ||
+	    (rc = ll_plot_line(s, t, mean, T, &(ll_plot_style){ .width = 2, .label = "mean of 15 pairs" }, err)) != LL_OK)
+		return rc;
+	s->legend = LL_PLOT_LEGEND_SE;
+	return LL_OK;
+}
+
+static void test_compare_example(void)
+{
+	ll_plot_fig fig;
+	ll_png_image img;
+	ll_err err;
+	const char *keep = getenv("LL_PLOT_COMPARE");
+	char path[128];
+
+	if (keep && *keep)
+		snprintf(path, sizeof path, "%s", keep);
+	else
+		snprintf(path, sizeof path, "%s/compare.png", tmpdir);
+	int rc = build_compare(&fig, &err);
+	LL_CHECK_MSG(rc == LL_OK, "%s", err.msg);
+	rc = ll_plot_write_png(&fig, path, NULL, 0, &err);
+	LL_CHECK_MSG(rc == LL_OK, "%s", err.msg);
+	LL_CHECK_INT(ll_png_read(path, &img, &err), LL_OK);
+	LL_CHECK(img.w == 960 && img.h == 340);
+	/* the heatmap panel lines up with its neighbours: same data-area rows */
+	LL_CHECK(fig.axes[0].py0 == fig.axes[2].py0 && fig.axes[0].py1 == fig.axes[2].py1);
+	/* its colour bar sits between it and the next panel */
+	LL_CHECK(fig.axes[0].cbx1 > fig.axes[0].px1 && fig.axes[0].cbx1 < fig.axes[1].px0);
+	/* rotated names: bottom padding grew to hold "lstm-a" upright */
+	LL_CHECK(fig.axes[0].x.ntick == 6 && fig.axes[0].py1 < 340 - 40);
+	ll_png_image_free(&img);
+	if (!(keep && *keep))
+		unlink(path);
+	ll_plot_fig_free(&fig);
+}
+
 /* ---- the demo figure ---- */
 
 static int build_demo(ll_plot_fig *fig, ll_err *err)
@@ -973,6 +1388,12 @@ int main(void)
 	LL_RUN(test_png_roundtrip);
 	LL_RUN(test_png_files);
 	LL_RUN(test_bad_input);
+	LL_RUN(test_viridis);
+	LL_RUN(test_heatmap);
+	LL_RUN(test_band);
+	LL_RUN(test_heat_bytes);
+	LL_RUN(test_heat_bad_input);
+	LL_RUN(test_compare_example);
 	LL_RUN(test_demo);
 	char p[128];
 	snprintf(p, sizeof p, "%s/plot.png", tmpdir);
