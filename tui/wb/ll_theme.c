@@ -49,6 +49,7 @@ void ll_theme_init(ll_theme *t, int colors)
 	if (colors != 8 && colors != 256)
 		colors = 0;
 	t->colors = colors;
+	t->heat_pairs = 0;
 	for (int r = 0; r < LL_ROLE_COUNT; r++) {
 		const role_row *row = &roles[r];
 		if (colors == 0)
@@ -95,6 +96,17 @@ int ll_theme_start(ll_theme *t, int no_color_flag)
 		}
 	}
 	ll_theme_init(t, colors);
+	if (colors && COLOR_PAIRS >= LL_THEME_HEAT_PAIR0 + LL_THEME_N_HEAT * LL_THEME_N_HEAT) {
+		int ok = 1;
+		for (int u = 0; u < LL_THEME_N_HEAT && ok; u++)
+			for (int l = 0; l < LL_THEME_N_HEAT && ok; l++) {
+				short fu, fl, bg;
+				ll_theme_role_colors(colors, LL_ROLE_HEAT_0 + u, &fu, &bg);
+				ll_theme_role_colors(colors, LL_ROLE_HEAT_0 + l, &fl, &bg);
+				ok = init_pair((short)(LL_THEME_HEAT_PAIR0 + LL_THEME_N_HEAT * u + l), fu, fl) != ERR;
+			}
+		t->heat_pairs = ok;
+	}
 	return colors;
 }
 
@@ -121,6 +133,30 @@ attr_t ll_theme_cell_attr(const ll_theme *t, int color_index, int level)
 	else if (level >= 3)
 		a |= t->attr[LL_ROLE_DEPTH_FAR] & ~(attr_t)A_COLOR;
 	return a;
+}
+
+int ll_theme_heat_role(int level, int nlevels)
+{
+	if (nlevels < 2 || nlevels > 16 || level < 0 || level >= nlevels)
+		return LL_ROLE_DEFAULT;
+	return LL_ROLE_HEAT_0 + level * LL_THEME_N_HEAT / nlevels;
+}
+
+attr_t ll_theme_heat_attr(const ll_theme *t, int fg, int bg, int nlevels)
+{
+	int rf = ll_theme_heat_role(fg, nlevels), rb = ll_theme_heat_role(bg, nlevels);
+
+	if (rf == LL_ROLE_DEFAULT)
+		return t->attr[LL_ROLE_DEFAULT];
+	if (rb == LL_ROLE_DEFAULT || !t->colors || !t->heat_pairs)
+		return t->attr[rf];
+	return (t->attr[rf] & ~(attr_t)A_COLOR) |
+	       (attr_t)COLOR_PAIR(LL_THEME_HEAT_PAIR0 + LL_THEME_N_HEAT * (rf - LL_ROLE_HEAT_0) + (rb - LL_ROLE_HEAT_0));
+}
+
+int ll_theme_heat_halfblock(const ll_theme *t, int utf8)
+{
+	return utf8 && t->colors && t->heat_pairs;
 }
 
 static const ll_glyphs glyphs_utf8 = {

@@ -10,6 +10,17 @@
  * dark backgrounds); on 8 colours the two yellows differ by A_BOLD.
  * Colour never carries meaning alone: paths also have labels and markers.
  *
+ * HEAT_0..HEAT_7 are an ordered ramp for heat maps (draw/ll_heat.h),
+ * darkest to lightest.  256 colours: steps of viridis (the report's
+ * colour map) in the xterm cube, 53 55 24 30 36 78 148 226 (#5f005f
+ * #5f00af #005f87 #008787 #00af87 #5fd787 #afd700 #ffff00), CIE L* rising
+ * 21 28 38 51 64 78 81 97.  8 colours: the base colours ordered by
+ * luminance (xterm's default palette, bold taken as bright): blue, bold
+ * blue, magenta, green, cyan, yellow, bold yellow, bold white.
+ * Monochrome: dim, dim, normal x4, bold, bold; the value is then carried by
+ * the heat map's ASCII density ramp, so the workbench must render with it
+ * (ll_theme_heat_halfblock says when half blocks are fine).
+ *
  * Only ll_theme_start touches curses state (start_color, init_pair), and
  * only after initscr/newterm; everything else is a table lookup that
  * tests can call without a screen.
@@ -50,22 +61,36 @@
 	X(SERIES_6,     A_NORMAL,           COLOR_MAGENTA, -1,          A_NORMAL,  175, -1,  A_NORMAL) \
 	X(SERIES_7,     A_NORMAL,           COLOR_WHITE,   -1,          A_NORMAL,  250, -1,  A_NORMAL) \
 	X(DEPTH_NEAR,   A_BOLD,             -1,            -1,          A_BOLD,    -1,  -1,  A_BOLD) \
-	X(DEPTH_FAR,    A_DIM,              -1,            -1,          A_DIM,     -1,  -1,  A_DIM)
+	X(DEPTH_FAR,    A_DIM,              -1,            -1,          A_DIM,     -1,  -1,  A_DIM) \
+	X(HEAT_0,       A_DIM,              COLOR_BLUE,    -1,          A_NORMAL,  53,  -1,  A_NORMAL) \
+	X(HEAT_1,       A_DIM,              COLOR_BLUE,    -1,          A_BOLD,    55,  -1,  A_NORMAL) \
+	X(HEAT_2,       A_NORMAL,           COLOR_MAGENTA, -1,          A_NORMAL,  24,  -1,  A_NORMAL) \
+	X(HEAT_3,       A_NORMAL,           COLOR_GREEN,   -1,          A_NORMAL,  30,  -1,  A_NORMAL) \
+	X(HEAT_4,       A_NORMAL,           COLOR_CYAN,    -1,          A_NORMAL,  36,  -1,  A_NORMAL) \
+	X(HEAT_5,       A_NORMAL,           COLOR_YELLOW,  -1,          A_NORMAL,  78,  -1,  A_NORMAL) \
+	X(HEAT_6,       A_BOLD,             COLOR_YELLOW,  -1,          A_BOLD,    148, -1,  A_NORMAL) \
+	X(HEAT_7,       A_BOLD,             COLOR_WHITE,   -1,          A_BOLD,    226, -1,  A_NORMAL)
 
 #define LL_THEME_ENUM_(name, mono, f8, b8, a8, f256, b256, a256) LL_ROLE_##name,
 enum ll_role { LL_THEME_ROLES(LL_THEME_ENUM_) LL_ROLE_COUNT };
 #undef LL_THEME_ENUM_
 
 #define LL_THEME_N_SERIES 8
+#define LL_THEME_N_HEAT 8
+/* Colour pairs for half-block heat maps: foreground HEAT_u, background
+ * HEAT_l is pair LL_THEME_HEAT_PAIR0 + 8 u + l (ll_theme_start makes them
+ * when the terminal has the pairs). */
+#define LL_THEME_HEAT_PAIR0 (LL_ROLE_COUNT + 1)
 
 typedef struct ll_theme {
 	int colors;                   /* 0 = monochrome, 8 or 256 */
 	attr_t attr[LL_ROLE_COUNT];   /* what attrset() gets for each role */
+	int heat_pairs;               /* 1 if the 64 heat pairs exist (ll_theme_start) */
 } ll_theme;
 
 /* Fill t for `colors` (0, 8 or 256; anything else is taken as 0) without
  * touching curses: colour roles use COLOR_PAIR(role + 1), the pairs
- * ll_theme_start creates. */
+ * ll_theme_start creates.  heat_pairs is set to 0. */
 void ll_theme_init(ll_theme *t, int colors);
 
 /* The colour depth to use: 0 if no_color_flag, if no_color_env (the
@@ -76,7 +101,8 @@ int ll_theme_pick_colors(int no_color_flag, const char *no_color_env, int has_co
 
 /* At run time, after initscr (or newterm): decide the colour depth from
  * the flag, getenv("NO_COLOR") and the terminal, create the pairs, fill
- * t.  Returns t->colors. */
+ * t.  Also the 64 heat pairs if COLOR_PAIRS has room for them (then
+ * t->heat_pairs = 1).  Returns t->colors. */
 int ll_theme_start(ll_theme *t, int no_color_flag);
 
 /* The pair colours of a role at a depth (-1 = terminal default);
@@ -89,6 +115,18 @@ int ll_theme_series_role(int color_index);
 /* Attributes for a canvas run: its series role plus depth shading
  * (level 0 DEPTH_NEAR, 1-2 nothing, 3 DEPTH_FAR; no colour from these). */
 attr_t ll_theme_cell_attr(const ll_theme *t, int color_index, int level);
+/* Role of heat level `level` of nlevels (2..16): HEAT_(level * 8 / nlevels);
+ * DEFAULT for level < 0 (no value) or a bad level or nlevels. */
+int ll_theme_heat_role(int level, int nlevels);
+/* Attributes for a heat-map run (ll_heat_run: fg and bg levels of
+ * nlevels, -1 = none): both set and heat pairs made: the pair (fg, bg)
+ * plus the fg role's attributes; otherwise the fg role (its colour on the
+ * terminal's background); neither: DEFAULT. */
+attr_t ll_theme_heat_attr(const ll_theme *t, int fg, int bg, int nlevels);
+/* 1 if half-block heat maps show both halves: UTF-8 glyphs, colour and
+ * the heat pairs.  Otherwise render LL_HEAT_ASCII: its density ramp
+ * carries the value without colour. */
+int ll_theme_heat_halfblock(const ll_theme *t, int utf8);
 
 /* Glyphs; every string is one terminal cell wide. */
 typedef struct ll_glyphs {

@@ -1,6 +1,7 @@
 /* Workbench rendering primitives: braille bits, Bresenham lines, exact
  * UTF-8 and ASCII renderings, depth ordering, sparklines, factor plots,
- * 3-D projection math and rotations, hidden paths, theme roles, glyphs.
+ * 3-D projection math and rotations, hidden paths, theme roles (with the
+ * heat ramp), glyphs.
  * Nothing here needs a terminal (the one curses test uses newterm on
  * /dev/null and is skipped if that fails). */
 #include <locale.h>
@@ -1016,6 +1017,88 @@ static void test_theme(void)
 	LL_CHECK(ll_theme_attr(&t, 999) == t.attr[LL_ROLE_DEFAULT]);
 }
 
+/* xterm-256 colour n (16..231 cube, 232..255 grey) as sRGB luminance 0..1 */
+static double xterm_luma(int n)
+{
+	static const int lv[6] = { 0, 95, 135, 175, 215, 255 };
+	int rgb[3];
+	double y = 0;
+	const double w[3] = { 0.2126, 0.7152, 0.0722 };
+	if (n >= 232) {
+		rgb[0] = rgb[1] = rgb[2] = 8 + 10 * (n - 232);
+	} else {
+		n -= 16;
+		rgb[0] = lv[n / 36], rgb[1] = lv[(n / 6) % 6], rgb[2] = lv[n % 6];
+	}
+	for (int k = 0; k < 3; k++) {
+		double v = rgb[k] / 255.0;
+		y += w[k] * (v <= 0.04045 ? v / 12.92 : pow((v + 0.055) / 1.055, 2.4));
+	}
+	return y;
+}
+
+static void test_theme_heat(void)
+{
+	ll_theme t;
+	short fg, bg;
+	char name[16];
+
+	LL_CHECK_INT(LL_ROLE_HEAT_7 - LL_ROLE_HEAT_0, LL_THEME_N_HEAT - 1);
+	for (int k = 0; k < LL_THEME_N_HEAT; k++) {
+		snprintf(name, sizeof name, "HEAT_%d", k);
+		LL_CHECK_STR(ll_theme_role_name(LL_ROLE_HEAT_0 + k), name);
+	}
+	/* 256 colours: viridis-like steps, every one lighter than the last */
+	double prev = -1;
+	for (int k = 0; k < LL_THEME_N_HEAT; k++) {
+		LL_CHECK_INT(ll_theme_role_colors(256, LL_ROLE_HEAT_0 + k, &fg, &bg), 1);
+		LL_CHECK(fg >= 16 && fg <= 255 && bg == -1);
+		LL_CHECK_MSG(xterm_luma(fg) > prev, "HEAT_%d = %d", k, fg);
+		prev = xterm_luma(fg);
+	}
+	LL_CHECK(ll_theme_role_colors(256, LL_ROLE_HEAT_7, &fg, &bg) && fg == 226);
+	/* 8 colours: base colours (bold for the brighter steps), all distinct as (colour, bold) */
+	ll_theme_init(&t, 8);
+	for (int k = 0; k < LL_THEME_N_HEAT; k++) {
+		LL_CHECK_INT(ll_theme_role_colors(8, LL_ROLE_HEAT_0 + k, &fg, &bg), 1);
+		LL_CHECK(fg >= 0 && fg < 8 && bg == -1);
+		LL_CHECK((t.attr[LL_ROLE_HEAT_0 + k] & A_COLOR) == (attr_t)COLOR_PAIR(LL_ROLE_HEAT_0 + k + 1));
+		for (int m = 0; m < k; m++) {
+			short fm, bm;
+			ll_theme_role_colors(8, LL_ROLE_HEAT_0 + m, &fm, &bm);
+			LL_CHECK_MSG(fm != fg || ((t.attr[LL_ROLE_HEAT_0 + m] ^ t.attr[LL_ROLE_HEAT_0 + k]) & A_BOLD),
+				     "HEAT_%d and HEAT_%d look the same", m, k);
+		}
+	}
+	/* monochrome: no colour; dim at the bottom, bold at the top (the ASCII ramp carries the value) */
+	ll_theme_init(&t, 0);
+	for (int k = 0; k < LL_THEME_N_HEAT; k++)
+		LL_CHECK((t.attr[LL_ROLE_HEAT_0 + k] & A_COLOR) == 0);
+	LL_CHECK((t.attr[LL_ROLE_HEAT_0] & A_DIM) && (t.attr[LL_ROLE_HEAT_7] & A_BOLD));
+	LL_CHECK_INT(ll_theme_heat_halfblock(&t, 1), 0);
+	/* level -> role */
+	LL_CHECK_INT(ll_theme_heat_role(0, 8), LL_ROLE_HEAT_0);
+	LL_CHECK_INT(ll_theme_heat_role(7, 8), LL_ROLE_HEAT_7);
+	LL_CHECK_INT(ll_theme_heat_role(15, 16), LL_ROLE_HEAT_7);
+	LL_CHECK_INT(ll_theme_heat_role(8, 16), LL_ROLE_HEAT_4);
+	LL_CHECK_INT(ll_theme_heat_role(1, 2), LL_ROLE_HEAT_4);
+	LL_CHECK_INT(ll_theme_heat_role(-1, 8), LL_ROLE_DEFAULT);
+	LL_CHECK_INT(ll_theme_heat_role(8, 8), LL_ROLE_DEFAULT);
+	/* runs -> attributes: a half block needs the pair (fg, bg) */
+	ll_theme_init(&t, 256);
+	LL_CHECK_INT(t.heat_pairs, 0);
+	LL_CHECK(ll_theme_heat_attr(&t, 3, 5, 8) == t.attr[LL_ROLE_HEAT_3]); /* no pairs: fg only */
+	LL_CHECK_INT(ll_theme_heat_halfblock(&t, 1), 0);
+	t.heat_pairs = 1;
+	LL_CHECK((ll_theme_heat_attr(&t, 3, 5, 8) & A_COLOR) == (attr_t)COLOR_PAIR(LL_THEME_HEAT_PAIR0 + 8 * 3 + 5));
+	LL_CHECK(ll_theme_heat_attr(&t, 3, -1, 8) == t.attr[LL_ROLE_HEAT_3]);
+	LL_CHECK(ll_theme_heat_attr(&t, -1, -1, 8) == t.attr[LL_ROLE_DEFAULT]);
+	LL_CHECK_INT(ll_theme_heat_halfblock(&t, 1), 1);
+	LL_CHECK_INT(ll_theme_heat_halfblock(&t, 0), 0);
+	/* the highest pair number still fits COLOR_PAIR's field */
+	LL_CHECK(PAIR_NUMBER(COLOR_PAIR(LL_THEME_HEAT_PAIR0 + 63)) == LL_THEME_HEAT_PAIR0 + 63);
+}
+
 /* ll_theme_start against a real (if invisible) curses screen */
 static void test_theme_start(void)
 {
@@ -1040,6 +1123,14 @@ static void test_theme_start(void)
 	LL_CHECK_INT(bg, -1);
 	pair_content((short)(LL_ROLE_ERROR + 1), &fg, &bg);
 	LL_CHECK(fg == 231 && bg == 160);
+	if (COLOR_PAIRS >= LL_THEME_HEAT_PAIR0 + 64) {
+		LL_CHECK_INT(t.heat_pairs, 1);
+		pair_content((short)(LL_THEME_HEAT_PAIR0 + 8 * 7 + 0), &fg, &bg);
+		LL_CHECK(fg == 226 && bg == 53);
+	} else {
+		printf("# %d colour pairs: no heat pairs\n", COLOR_PAIRS);
+		LL_CHECK_INT(t.heat_pairs, 0);
+	}
 	LL_CHECK_INT(ll_theme_start(&t, 1), 0);
 	LL_CHECK((t.attr[LL_ROLE_SERIES_0] & A_COLOR) == 0);
 	setenv("NO_COLOR", "1", 1);
@@ -1142,6 +1233,7 @@ int main(void)
 	LL_RUN(test_hidden_paths);
 	LL_RUN(test_depth_paths);
 	LL_RUN(test_theme);
+	LL_RUN(test_theme_heat);
 	LL_RUN(test_theme_start);
 	LL_RUN(test_glyphs);
 	return ll_test_done();
