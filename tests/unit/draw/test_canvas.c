@@ -1,7 +1,7 @@
 /* Workbench rendering primitives: braille bits, Bresenham lines, exact
  * UTF-8 and ASCII renderings, depth ordering, sparklines, factor plots,
- * 3-D projection math and rotations, hidden paths, theme roles (with the
- * heat ramp), glyphs.
+ * 3-D projection math and rotations, hidden paths, heat maps, theme
+ * roles, glyphs.
  * Nothing here needs a terminal (the one curses test uses newterm on
  * /dev/null and is skipped if that fails). */
 #include <locale.h>
@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "draw/ll_canvas.h"
+#include "draw/ll_heat.h"
 #include "ll_test.h"
 #include "draw/ll_spark.h"
 #include "wb/ll_theme.h"
@@ -956,6 +957,339 @@ static void test_depth_paths(void)
 	ll_canvas_free(&c);
 }
 
+/* ---- heat maps ---- */
+
+#define UPPER "\xe2\x96\x80" /* U+2580 */
+#define LOWER "\xe2\x96\x84" /* U+2584 */
+
+/* the run covering cell x of row r */
+static const ll_heat_run *heat_run_at(const ll_heat_text *t, int r, int x)
+{
+	for (size_t k = t->row_run[r]; k < t->row_run[r + 1]; k++)
+		if (x >= t->runs[k].x && x < t->runs[k].x + t->runs[k].n)
+			return &t->runs[k];
+	return NULL;
+}
+
+/* the runs of every row tile the row's cells and bytes exactly */
+static int heat_runs_consistent(const ll_heat_text *t)
+{
+	for (int r = 0; r < t->h; r++) {
+		int x = 0;
+		size_t off = 0;
+		for (size_t k = t->row_run[r]; k < t->row_run[r + 1]; k++) {
+			if (t->runs[k].x != x || t->runs[k].off != off)
+				return 0;
+			x += t->runs[k].n;
+			off += t->runs[k].len;
+		}
+		if (x != t->w || off != strlen(ll_heat_text_row(t, r)))
+			return 0;
+	}
+	return 1;
+}
+
+static void test_heat_halfblock(void)
+{
+	/* 4 x 2, levels 0..7 over 0..7: column 0 rises 0 1 2 3, column 1 falls 7 6 5 4 */
+	double z[8] = { 0, 7, 1, 6, 2, 5, 3, 4 };
+	ll_heat_text t = { 0 };
+	ll_heat_info info;
+	ll_err e;
+
+	LL_CHECK_INT(ll_heat_render(z, 4, 2, 2, 2, NULL, &t, &info, &e), LL_OK);
+	LL_CHECK(t.w == 2 && t.h == 2);
+	LL_CHECK_STR(ll_heat_text_row(&t, 0), UPPER UPPER);
+	LL_CHECK_STR(ll_heat_text_row(&t, 1), UPPER UPPER);
+	LL_CHECK(info.lo == 0 && info.hi == 7 && info.levels == 8 && info.n_finite == 8 && info.n_nan == 0);
+	/* (fg, bg) = (upper row's level, lower row's level) */
+	const int want[2][2][2] = { { { 0, 1 }, { 7, 6 } }, { { 2, 3 }, { 5, 4 } } };
+	for (int r = 0; r < 2; r++)
+		for (int x = 0; x < 2; x++) {
+			const ll_heat_run *run = heat_run_at(&t, r, x);
+			LL_CHECK_MSG(run && run->fg == want[r][x][0] && run->bg == want[r][x][1] && run->sel == 0 &&
+					     !run->is_mark,
+				     "cell (%d,%d): fg %d bg %d", x, r, run ? run->fg : -9, run ? run->bg : -9);
+		}
+	LL_CHECK_INT((int)(t.row_run[1] - t.row_run[0]), 2);
+	LL_CHECK(heat_runs_consistent(&t));
+
+	/* NaN halves: only the valued half is drawn, on the default background */
+	double zn[8] = { NAN, 7, 1, NAN, NAN, NAN, 3, 3 };
+	LL_CHECK_INT(ll_heat_render(zn, 4, 2, 2, 2, NULL, &t, &info, &e), LL_OK);
+	LL_CHECK_STR(ll_heat_text_row(&t, 0), LOWER UPPER);
+	LL_CHECK_STR(ll_heat_text_row(&t, 1), LOWER LOWER);
+	LL_CHECK(info.lo == 1 && info.hi == 7 && info.n_nan == 4);
+	const ll_heat_run *a = heat_run_at(&t, 0, 0), *b = heat_run_at(&t, 0, 1);
+	LL_CHECK(a->fg == 0 && a->bg == -1); /* 1 is the minimum */
+	LL_CHECK(b->fg == 7 && b->bg == -1);
+	a = heat_run_at(&t, 1, 0);
+	LL_CHECK(a->n == 2 && a->fg == 2 && a->bg == -1); /* 3, 3: one run */
+	/* all NaN: blanks, no colours */
+	double all_nan[2] = { NAN, NAN };
+	LL_CHECK_INT(ll_heat_render(all_nan, 2, 1, 1, 1, NULL, &t, &info, &e), LL_OK);
+	LL_CHECK_STR(ll_heat_text_row(&t, 0), " ");
+	LL_CHECK(t.runs[0].fg == -1 && t.runs[0].bg == -1 && isnan(info.lo));
+	/* a constant matrix sits in the middle, not at the bottom */
+	double flat[4] = { 2, 2, 2, 2 };
+	LL_CHECK_INT(ll_heat_render(flat, 2, 2, 2, 1, NULL, &t, NULL, &e), LL_OK);
+	LL_CHECK(t.runs[0].fg == 3 && t.runs[0].bg == 3);
+	ll_heat_text_free(&t);
+	ll_heat_text_free(&t);
+}
+
+static void test_heat_ascii_ramp(void)
+{
+	/* levels go up the ramp: never down, and distinct while the ramp has room */
+	for (int L = 2; L <= LL_HEAT_MAX_LEVELS; L++) {
+		int prev = -1, bad = 0;
+		for (int k = 0; k < L; k++) {
+			const char *pos = strchr(LL_HEAT_RAMP, ll_heat_ramp_char(k, L));
+			int idx = pos ? (int)(pos - LL_HEAT_RAMP) : -1;
+			bad += idx < 0 || (L <= LL_HEAT_RAMP_LEN ? idx <= prev : idx < prev);
+			prev = idx;
+		}
+		LL_CHECK_MSG(bad == 0, "%d levels", L);
+		LL_CHECK(ll_heat_ramp_char(0, L) == '.' && ll_heat_ramp_char(L - 1, L) == '@');
+	}
+	LL_CHECK(ll_heat_ramp_char(-1, 8) == ' ' && ll_heat_ramp_char(8, 8) == ' ');
+	/* levels of values */
+	LL_CHECK_INT(ll_heat_level(0, 0, 1, 8), 0);
+	LL_CHECK_INT(ll_heat_level(1, 0, 1, 8), 7);
+	LL_CHECK_INT(ll_heat_level(0.5, 0, 1, 8), 4);
+	LL_CHECK_INT(ll_heat_level(-5, 0, 1, 8), 0);
+	LL_CHECK_INT(ll_heat_level(INFINITY, 0, 1, 8), 7);
+	LL_CHECK_INT(ll_heat_level(NAN, 0, 1, 8), -1);
+	LL_CHECK_INT(ll_heat_level(3, 3, 3, 8), 3);
+
+	/* one row of 0..7 in ASCII: the ramp itself, fg = level; then monochrome reads it */
+	double z[8] = { 0, 1, 2, 3, 4, 5, 6, 7 };
+	ll_heat_text t = { 0 };
+	ll_err e;
+	LL_CHECK_INT(ll_heat_render(z, 1, 8, 8, 1, &(ll_heat_opts){ .mode = LL_HEAT_ASCII }, &t, NULL, &e), LL_OK);
+	LL_CHECK_STR(ll_heat_text_row(&t, 0), ".:-=*#%@");
+	for (int x = 0; x < 8; x++)
+		LL_CHECK(heat_run_at(&t, 0, x)->fg == x && heat_run_at(&t, 0, x)->bg == -1);
+	/* fixed range clips: 0..3.5 puts 4..7 at the top */
+	LL_CHECK_INT(ll_heat_render(z, 1, 8, 8, 1, &(ll_heat_opts){ .mode = LL_HEAT_ASCII, .lo = 0, .hi = 3.5 }, &t,
+				    NULL, &e), LL_OK);
+	LL_CHECK_STR(ll_heat_text_row(&t, 0), ".-*%@@@@");
+	/* NaN is a blank: not mistaken for the lowest value */
+	z[2] = NAN;
+	LL_CHECK_INT(ll_heat_render(z, 1, 8, 8, 1, &(ll_heat_opts){ .mode = LL_HEAT_ASCII, .levels = 4 }, &t, NULL,
+				    &e), LL_OK);
+	LL_CHECK_STR(ll_heat_text_row(&t, 0), ".. =**@@"); /* 4 levels: . = * @ */
+	LL_CHECK(heat_run_at(&t, 0, 2)->fg == -1);
+	LL_CHECK(heat_runs_consistent(&t));
+	ll_heat_text_free(&t);
+}
+
+static void test_heat_scale(void)
+{
+	static double z[30 * 30], spikes[30 * 30];
+	ll_heat_text t = { 0 };
+	ll_heat_info info;
+	ll_err e;
+
+	for (int i = 0; i < 30; i++)
+		for (int j = 0; j < 30; j++) {
+			z[i * 30 + j] = i * 30 + j;
+			spikes[i * 30 + j] = i % 3 == 1 && j % 3 == 1 ? 9 : 0;
+		}
+	/* 10 x 5 half blocks: 10 x 10 pixels, each a 3 x 3 block */
+	LL_CHECK_INT(ll_heat_render(z, 30, 30, 10, 5, &(ll_heat_opts){ .sample = LL_HEAT_MEAN }, &t, &info, &e),
+		     LL_OK);
+	LL_CHECK(t.w == 10 && t.h == 5 && info.lo == 0 && info.hi == 899);
+	int bad = 0;
+	for (int y = 0; y < 5; y++)
+		for (int x = 0; x < 10; x++) {
+			const ll_heat_run *run = heat_run_at(&t, y, x);
+			double up = (3 * (2 * y) + 1) * 30 + 3 * x + 1, lo = (3 * (2 * y + 1) + 1) * 30 + 3 * x + 1;
+			bad += run->fg != ll_heat_level(up, 0, 899, 8) || run->bg != ll_heat_level(lo, 0, 899, 8);
+		}
+	LL_CHECK_INT(bad, 0);
+	LL_CHECK(heat_runs_consistent(&t));
+	/* nearest shows each block's middle (a spike: top level), mean its average (1: bottom) */
+	LL_CHECK_INT(ll_heat_render(spikes, 30, 30, 10, 5, NULL, &t, NULL, &e), LL_OK);
+	LL_CHECK(t.row_run[1] - t.row_run[0] == 1 && t.runs[0].fg == 7 && t.runs[0].bg == 7 && t.runs[0].n == 10);
+	LL_CHECK_INT(ll_heat_render(spikes, 30, 30, 10, 5, &(ll_heat_opts){ .sample = LL_HEAT_MEAN }, &t, NULL, &e),
+		     LL_OK);
+	LL_CHECK(t.runs[0].fg == 0 && t.runs[0].bg == 0 && t.runs[0].n == 10);
+	/* ASCII: 10 x 5 pixels, blocks of 6 rows x 3 columns; rows read top to bottom */
+	LL_CHECK_INT(ll_heat_render(z, 30, 30, 10, 5, &(ll_heat_opts){ .mode = LL_HEAT_ASCII, .sample = LL_HEAT_MEAN },
+				    &t, NULL, &e), LL_OK);
+	bad = 0;
+	for (int y = 0; y < 5; y++)
+		for (int x = 0; x < 10; x++)
+			bad += heat_run_at(&t, y, x)->fg != ll_heat_level((6 * y + 2.5) * 30 + 3 * x + 1, 0, 899, 8);
+	LL_CHECK_INT(bad, 0);
+	LL_CHECK(ll_heat_text_row(&t, 0)[0] == '.' && ll_heat_text_row(&t, 4)[9] == '@');
+	/* magnifying: 3 x 2 onto 6 x 3 cells (6 pixel rows): every matrix cell is 3 x 2 pixels */
+	double m[6] = { 0, 1, 2, 3, 4, 5 };
+	LL_CHECK_INT(ll_heat_render(m, 3, 2, 6, 3, &(ll_heat_opts){ .levels = 6 }, &t, NULL, &e), LL_OK);
+	for (int y = 0; y < 3; y++)
+		for (int x = 0; x < 6; x++) {
+			const ll_heat_run *run = heat_run_at(&t, y, x);
+			int i_up = (2 * y) / 2, i_lo = (2 * y + 1) / 2, j = x / 3;
+			LL_CHECK(run->fg == 2 * i_up + j && run->bg == 2 * i_lo + j);
+		}
+	ll_heat_text_free(&t);
+}
+
+static void test_heat_select(void)
+{
+	double z[16];
+	ll_heat_text t = { 0 };
+	ll_err e;
+
+	for (int k = 0; k < 16; k++)
+		z[k] = k;
+	/* 4 x 4 on 8 x 4 half blocks: each matrix cell is 2 columns x one text row */
+	ll_heat_opts o = { .select = 1, .sel_i = 2, .sel_j = 1 };
+	LL_CHECK_INT(ll_heat_render(z, 4, 4, 8, 4, &o, &t, NULL, &e), LL_OK);
+	const char *row = ll_heat_text_row(&t, 2);
+	LL_CHECK(row[0] == (char)0xE2 && row[3] == '['); /* x = 1 */
+	LL_CHECK(heat_run_at(&t, 2, 1)->is_mark && heat_run_at(&t, 2, 4)->is_mark);
+	LL_CHECK(strstr(row, "]") != NULL);
+	for (int x = 0; x < 8; x++) {
+		const ll_heat_run *run = heat_run_at(&t, 2, x);
+		LL_CHECK_MSG(run->sel == (x == 2 || x == 3 ? (LL_HEAT_SEL_UPPER | LL_HEAT_SEL_LOWER) : 0), "x %d", x);
+		LL_CHECK(run->is_mark == (x == 1 || x == 4));
+	}
+	/* other rows: no marks */
+	LL_CHECK(!strchr(ll_heat_text_row(&t, 1), '[') && !strchr(ll_heat_text_row(&t, 3), ']'));
+	LL_CHECK(heat_runs_consistent(&t));
+	/* at the left edge the bracket goes inside the block */
+	o.sel_j = 0;
+	LL_CHECK_INT(ll_heat_render(z, 4, 4, 8, 4, &o, &t, NULL, &e), LL_OK);
+	LL_CHECK(ll_heat_text_row(&t, 2)[0] == '[' && heat_run_at(&t, 2, 2)->is_mark);
+	/* sel bits only */
+	o.mark = LL_HEAT_MARK_SEL_ONLY;
+	LL_CHECK_INT(ll_heat_render(z, 4, 4, 8, 4, &o, &t, NULL, &e), LL_OK);
+	LL_CHECK(!strchr(ll_heat_text_row(&t, 2), '[') && heat_run_at(&t, 2, 0)->sel == 3);
+	/* one matrix row per half: the selected row is the lower half of text row 0 */
+	o = (ll_heat_opts){ .select = 1, .sel_i = 1, .sel_j = 2 };
+	LL_CHECK_INT(ll_heat_render(z, 4, 4, 4, 2, &o, &t, NULL, &e), LL_OK);
+	LL_CHECK(heat_run_at(&t, 0, 2)->sel == LL_HEAT_SEL_LOWER && heat_run_at(&t, 1, 2)->sel == 0);
+	LL_CHECK(heat_run_at(&t, 0, 1)->is_mark && heat_run_at(&t, 0, 3)->is_mark);
+	/* ASCII: the whole cell */
+	o.mode = LL_HEAT_ASCII;
+	LL_CHECK_INT(ll_heat_render(z, 4, 4, 4, 4, &o, &t, NULL, &e), LL_OK);
+	LL_CHECK_STR(ll_heat_text_row(&t, 1), "-[=]"); /* row 1 is 4 5 6 7 of 0..15 */
+	LL_CHECK(heat_run_at(&t, 1, 2)->sel == 3);
+	ll_heat_text_free(&t);
+}
+
+static void test_heat_positions(void)
+{
+	/* fits: (i, j) -> cell -> (i, j) */
+	const int fits[][5] = { { 4, 4, 8, 4, LL_HEAT_HALF }, { 3, 5, 7, 4, LL_HEAT_HALF },
+				{ 5, 3, 11, 9, LL_HEAT_ASCII }, { 7, 7, 7, 4, LL_HEAT_HALF } };
+	for (size_t f = 0; f < sizeof fits / sizeof fits[0]; f++) {
+		ll_heat_geom g;
+		int bad = 0;
+		LL_CHECK_INT(ll_heat_geom_init(&g, (size_t)fits[f][0], (size_t)fits[f][1], fits[f][2], fits[f][3],
+					       fits[f][4], NULL), LL_OK);
+		for (size_t i = 0; i < g.rows; i++)
+			for (size_t j = 0; j < g.cols; j++) {
+				int x, y, lower;
+				size_t bi, bj;
+				LL_CHECK_INT(ll_heat_pos_of(&g, i, j, &x, &y, &lower), LL_OK);
+				LL_CHECK_INT(ll_heat_cell_at(&g, x, y, lower, &bi, &bj), LL_OK);
+				bad += bi != i || bj != j;
+			}
+		LL_CHECK_MSG(bad == 0, "fit %zu", f);
+		/* hjkl moves one matrix cell and stops at the edges */
+		size_t i = 0, j = 0;
+		ll_heat_step(&g, &i, &j, 0, 1);
+		LL_CHECK(i == 0 && j == 1);
+		ll_heat_step(&g, &i, &j, 1, 0);
+		LL_CHECK(i == 1 && j == 1);
+		ll_heat_step(&g, &i, &j, -5, -5);
+		LL_CHECK(i == 0 && j == 0);
+		ll_heat_step(&g, &i, &j, 100, 100);
+		LL_CHECK(i == g.rows - 1 && j == g.cols - 1);
+	}
+	/* gathered: cell -> (i, j) -> the same cell */
+	const int gath[][5] = { { 30, 30, 10, 5, LL_HEAT_HALF }, { 31, 17, 7, 3, LL_HEAT_HALF },
+				{ 30, 30, 10, 5, LL_HEAT_ASCII } };
+	for (size_t f = 0; f < sizeof gath / sizeof gath[0]; f++) {
+		ll_heat_geom g;
+		int bad = 0, halves = gath[f][4] == LL_HEAT_HALF ? 2 : 1;
+		LL_CHECK_INT(ll_heat_geom_init(&g, (size_t)gath[f][0], (size_t)gath[f][1], gath[f][2], gath[f][3],
+					       gath[f][4], NULL), LL_OK);
+		for (int y = 0; y < g.h; y++)
+			for (int x = 0; x < g.w; x++)
+				for (int lower = 0; lower < halves; lower++) {
+					size_t i, j;
+					int bx, by, bl;
+					ll_heat_cell_at(&g, x, y, lower, &i, &j);
+					ll_heat_pos_of(&g, i, j, &bx, &by, &bl);
+					bad += bx != x || by != y || bl != lower;
+				}
+		LL_CHECK_MSG(bad == 0, "gathered %zu", f);
+		/* a step moves to the next shown cell */
+		size_t i, j, ni, nj;
+		ll_heat_cell_at(&g, 0, 0, 0, &i, &j);
+		ll_heat_cell_at(&g, 1, 0, 0, &ni, &nj);
+		ll_heat_step(&g, &i, &j, 0, 1);
+		LL_CHECK(i == ni && j == nj);
+	}
+	ll_heat_geom g;
+	ll_heat_geom_init(&g, 4, 4, 8, 4, LL_HEAT_HALF, NULL);
+	LL_CHECK_INT(ll_heat_cell_at(&g, 8, 0, 0, NULL, NULL), LL_EINVAL);
+	LL_CHECK_INT(ll_heat_cell_at(&g, 0, -1, 0, NULL, NULL), LL_EINVAL);
+	LL_CHECK_INT(ll_heat_pos_of(&g, 4, 0, NULL, NULL, NULL), LL_EINVAL);
+
+	/* fitting: whole pixels per matrix cell, square on screen */
+	int w, h;
+	ll_heat_fit(6, 6, 60, 20, LL_HEAT_HALF, &w, &h);
+	LL_CHECK(w == 36 && h == 18); /* 6 columns x 6 pixel rows each */
+	ll_heat_fit(6, 6, 60, 20, LL_HEAT_ASCII, &w, &h);
+	LL_CHECK(w == 36 && h == 18); /* 6 columns x 3 rows each */
+	ll_heat_fit(5, 5, 60, 20, LL_HEAT_HALF, &w, &h);
+	LL_CHECK(w == 40 && h == 20); /* 8 x 8: even pixel rows, no half-filled row */
+	ll_heat_fit(100, 100, 60, 20, LL_HEAT_HALF, &w, &h);
+	LL_CHECK(w == 60 && h == 20); /* gathered: all the room */
+	ll_heat_fit(3, 40, 60, 20, LL_HEAT_ASCII, &w, &h);
+	LL_CHECK(w == 40 && h == 3);
+}
+
+static void test_heat_errors(void)
+{
+	double z[4] = { 1, 2, 3, 4 };
+	ll_heat_text t = { 0 };
+	ll_heat_geom g;
+	ll_err e;
+
+	LL_CHECK_INT(ll_heat_render(z, 0, 2, 4, 4, NULL, &t, NULL, &e), LL_EINVAL);
+	LL_CHECK_CONTAINS(e.msg, "0 x 2 matrix");
+	LL_CHECK_INT(ll_heat_render(NULL, 2, 2, 4, 4, NULL, &t, NULL, &e), LL_EINVAL);
+	LL_CHECK_CONTAINS(e.msg, "z is NULL");
+	LL_CHECK_INT(ll_heat_render(z, 2, 2, 0, 4, NULL, &t, NULL, &e), LL_EINVAL);
+	LL_CHECK_CONTAINS(e.msg, "0 x 4 cells");
+	LL_CHECK_INT(ll_heat_render(z, 2, 2, 4, 4, &(ll_heat_opts){ .levels = 17 }, &t, NULL, &e), LL_EINVAL);
+	LL_CHECK_CONTAINS(e.msg, "17 levels");
+	LL_CHECK_INT(ll_heat_render(z, 2, 2, 4, 4, &(ll_heat_opts){ .levels = 1 }, &t, NULL, &e), LL_EINVAL);
+	LL_CHECK_INT(ll_heat_render(z, 2, 2, 4, 4, &(ll_heat_opts){ .mode = 7 }, &t, NULL, &e), LL_EINVAL);
+	LL_CHECK_CONTAINS(e.msg, "mode 7");
+	LL_CHECK_INT(ll_heat_render(z, 2, 2, 4, 4, &(ll_heat_opts){ .sample = 3 }, &t, NULL, &e), LL_EINVAL);
+	LL_CHECK_INT(ll_heat_render(z, 2, 2, 4, 4, &(ll_heat_opts){ .mark = 3 }, &t, NULL, &e), LL_EINVAL);
+	LL_CHECK_INT(ll_heat_render(z, 2, 2, 4, 4, &(ll_heat_opts){ .select = 1, .sel_i = 2 }, &t, NULL, &e),
+		     LL_EINVAL);
+	LL_CHECK_CONTAINS(e.msg, "(2, 0) outside");
+	LL_CHECK_INT(ll_heat_render(z, 2, 2, 4, 4, NULL, NULL, NULL, &e), LL_EINVAL);
+	LL_CHECK(t.h == 0 && ll_heat_text_row(&t, 0) == NULL);
+	LL_CHECK_INT(ll_heat_geom_init(&g, 2, 2, 4, 5000, LL_HEAT_HALF, &e), LL_EINVAL);
+	LL_CHECK_INT(ll_heat_geom_init(&g, (size_t)-1, 2, 4, 4, LL_HEAT_HALF, &e), LL_EINVAL);
+	LL_CHECK_CONTAINS(e.msg, "too large");
+	/* a failed render after a good one leaves no rows behind */
+	LL_CHECK_INT(ll_heat_render(z, 2, 2, 4, 4, NULL, &t, NULL, &e), LL_OK);
+	LL_CHECK_INT(ll_heat_render(z, 2, 2, 4, 4, &(ll_heat_opts){ .levels = 99 }, &t, NULL, &e), LL_EINVAL);
+	LL_CHECK(t.h == 0 && ll_heat_text_row(&t, 0) == NULL);
+	ll_heat_text_free(&t);
+}
+
 /* ---- theme and glyphs ---- */
 
 /* bytes of one UTF-8 sequence, 0 if s is not exactly one code point */
@@ -1232,6 +1566,12 @@ int main(void)
 	LL_RUN(test_render_rotation);
 	LL_RUN(test_hidden_paths);
 	LL_RUN(test_depth_paths);
+	LL_RUN(test_heat_halfblock);
+	LL_RUN(test_heat_ascii_ramp);
+	LL_RUN(test_heat_scale);
+	LL_RUN(test_heat_select);
+	LL_RUN(test_heat_positions);
+	LL_RUN(test_heat_errors);
 	LL_RUN(test_theme);
 	LL_RUN(test_theme_heat);
 	LL_RUN(test_theme_start);
