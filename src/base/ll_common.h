@@ -18,9 +18,10 @@
  *  - every heap block comes from ll_alloc.h (ll_malloc, ll_malloc_array,
  *    ...) and goes back with ll_free, including what a function hands to
  *    its caller;
- *  - the core keeps no global mutable state, except the allocator that
- *    ll_alloc_set installs (for tests and embedders, set before anything
- *    else).
+ *  - the core keeps no global mutable state, except process-wide
+ *    configuration set once at start-up, before anything else: the
+ *    allocator that ll_alloc_set installs (for tests and embedders) and
+ *    the input limit of ll_input_limit_set (base/ll_limits.h).
  */
 #ifndef LL_COMMON_H
 #define LL_COMMON_H
@@ -46,6 +47,7 @@
 	X(LL_ELAPACK, -7, "LAPACK failure")     /* LAPACK returned info != 0 and no fallback */ \
 	X(LL_ECANCELED, -8, "canceled")         /* the progress callback asked to stop */       \
 	X(LL_ENOTSUP, -9, "not supported")      /* valid input we deliberately do not handle */ \
+	X(LL_ELIMIT, -10, "input larger than the limit") /* decodes to more than ll_input_limit() */ \
 	X(LL_EEXIST, -11, "in the way")         /* something latentlab did not make is where it writes */
 
 #define LL_STATUS_ENUM_(name, value, msg) name = value,

@@ -1,7 +1,9 @@
-/* Unit tests for the core helpers: errors, rng, atomic files, json. */
+/* Unit tests for the core helpers: errors, the input limit, rng, atomic
+ * files, json. */
 #include "base/ll_common.h"
 #include "base/ll_fs.h"
 #include "base/ll_json.h"
+#include "base/ll_limits.h"
 #include "base/ll_rng.h"
 #include "ll_test.h"
 
@@ -45,6 +47,7 @@ static void test_status_map(void)
 		{LL_ELAPACK, -7, "LL_ELAPACK", "LAPACK failure"},
 		{LL_ECANCELED, -8, "LL_ECANCELED", "canceled"},
 		{LL_ENOTSUP, -9, "LL_ENOTSUP", "not supported"},
+		{LL_ELIMIT, -10, "LL_ELIMIT", "input larger than the limit"},
 		{LL_EEXIST, -11, "LL_EEXIST", "in the way"},
 	};
 	int n = 0;
@@ -59,6 +62,75 @@ static void test_status_map(void)
 	LL_CHECK_INT(n, (int)(sizeof want / sizeof want[0]));
 	LL_CHECK_STR(ll_status_name(-99), "LL_UNKNOWN");
 	LL_CHECK_STR(ll_strerror(7), "unknown error");
+}
+
+/* Sizes as --max-input-bytes and LATENTLAB_MAX_INPUT_BYTES take them. */
+static void test_parse_bytes(void)
+{
+	static const struct {
+		const char *s;
+		size_t v;
+	} good[] = {
+		{"1", 1}, {"65536", 65536}, {"100B", 100}, {"1K", 1024}, {"1k", 1024},
+		{"512M", (size_t)512 << 20}, {"512MiB", (size_t)512 << 20}, {"512MB", (size_t)512 << 20},
+		{"2G", (size_t)2 << 30}, {"2g", (size_t)2 << 30}, {"1T", (size_t)1 << 40},
+	};
+	static const char *const bad[] = {
+		"", "0", "0K", "-1", "+5", " 5", "5 ", "1.5G", "12Q", "M", "1KK", "1Ki", "1MiBs",
+		"99999999999999999999999", "20000000T",
+	};
+	for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
+		size_t v = 7;
+		LL_CHECK_MSG(ll_parse_bytes(good[i].s, &v) == 0 && v == good[i].v, "'%s' -> %zu", good[i].s, v);
+	}
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		size_t v = 7;
+		LL_CHECK_MSG(ll_parse_bytes(bad[i], &v) == -1 && v == 7, "'%s' was accepted", bad[i]);
+	}
+	LL_CHECK_INT(ll_parse_bytes(NULL, &(size_t){0}), -1);
+
+	char buf[32];
+	ll_bytes_text(0, buf, sizeof buf);
+	LL_CHECK_STR(buf, "0 B");
+	ll_bytes_text(1023, buf, sizeof buf);
+	LL_CHECK_STR(buf, "1023 B");
+	ll_bytes_text(1536, buf, sizeof buf);
+	LL_CHECK_STR(buf, "1.5 KiB");
+	ll_bytes_text(200000.0 * 10000 * 8, buf, sizeof buf);
+	LL_CHECK_STR(buf, "14.9 GiB");
+}
+
+/* The limit: set > environment > half of physical memory, at least 64 MiB. */
+static void test_input_limit(void)
+{
+	size_t phys = (size_t)sysconf(_SC_PHYS_PAGES) * (size_t)sysconf(_SC_PAGESIZE);
+	size_t def = phys / 2 > LL_INPUT_LIMIT_MIN ? phys / 2 : LL_INPUT_LIMIT_MIN;
+	ll_err e;
+
+	unsetenv(LL_INPUT_LIMIT_ENV);
+	ll_input_limit_set(0);
+	LL_CHECK_INT(ll_input_limit(), def);
+	LL_CHECK(ll_input_limit() >= LL_INPUT_LIMIT_MIN);
+	setenv(LL_INPUT_LIMIT_ENV, "3M", 1);
+	LL_CHECK_INT(ll_input_limit(), (size_t)3 << 20);
+	setenv(LL_INPUT_LIMIT_ENV, "lots", 1); /* not a size: the default */
+	LL_CHECK_INT(ll_input_limit(), def);
+	setenv(LL_INPUT_LIMIT_ENV, "3M", 1);
+	ll_input_limit_set(12345);
+	LL_CHECK_INT(ll_input_limit(), 12345);
+	ll_input_limit_set(0);
+	LL_CHECK_INT(ll_input_limit(), (size_t)3 << 20);
+	unsetenv(LL_INPUT_LIMIT_ENV);
+	LL_CHECK_INT(ll_input_limit(), def);
+
+	ll_err_clear(&e);
+	LL_CHECK_INT(ll_err_limit(&e, (size_t)12 << 30, "big.npz: the array is %d x %d float64 = %s decoded",
+				  200000, 10000, "14.9 GiB"),
+		     LL_ELIMIT);
+	LL_CHECK_INT(e.code, LL_ELIMIT);
+	LL_CHECK_STR(e.msg, "big.npz: the array is 200000 x 10000 float64 = 14.9 GiB decoded, more than the "
+			    "input limit of 12.0 GiB (--max-input-bytes or LATENTLAB_MAX_INPUT_BYTES)");
+	LL_CHECK_INT(ll_err_limit(NULL, 1, "x"), LL_ELIMIT);
 }
 
 static void test_rng(void)
@@ -151,6 +223,8 @@ int main(void)
 {
 	LL_RUN(test_err);
 	LL_RUN(test_status_map);
+	LL_RUN(test_parse_bytes);
+	LL_RUN(test_input_limit);
 	LL_RUN(test_rng);
 	LL_RUN(test_json);
 	LL_RUN(test_afile);
