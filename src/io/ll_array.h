@@ -2,6 +2,13 @@
  * ll_array.h - what a reader reports about a stored array, and the reader
  * that picks .npy, .npz or IDX by the file's content.  Errors name the
  * file and the problem in one line.
+ *
+ * Every reader opens its file once and reads it as a stream where it can,
+ * so a FIFO or /dev/stdin works too: .npy and IDX (raw or gzip) stream,
+ * an .npz that is not a regular file is read into memory first (a zip is
+ * read from its end).  Every reader refuses, before allocating for it,
+ * data that decodes to more than the input limit (base/ll_limits.h) with
+ * LL_ELIMIT.
  */
 #ifndef LL_ARRAY_H
 #define LL_ARRAY_H
@@ -25,5 +32,35 @@ typedef struct ll_array_info {
  * describe the header when the failure came after it (a size, a short
  * file). */
 int ll_array_read(const char *path, ll_tensor *t, ll_array_info *info, ll_err *err);
+/* The same from memory; name is used in messages. */
+int ll_array_read_mem(const void *buf, size_t len, const char *name, ll_tensor *t,
+		      ll_array_info *info, ll_err *err);
+
+typedef enum ll_array_format {
+	LL_ARRAY_NPY = 1,
+	LL_ARRAY_NPZ,
+	LL_ARRAY_IDX,
+	LL_ARRAY_IDX_GZ
+} ll_array_format;
+
+/* Every array of a file, read from one open: one for .npy and IDX, every
+ * member of an .npz (in the archive's order), or the one member
+ * "file.npz:member" names.  Owns what it holds; ll_array_set_free. */
+typedef struct ll_array_set {
+	ll_array_format format;
+	int member;           /* 1 when the path named one .npz member */
+	size_t n;             /* arrays */
+	char **names;         /* .npz: member names without ".npy"; else NULL */
+	ll_tensor *t;         /* n tensors */
+	ll_array_info *info;  /* n headers */
+} ll_array_set;
+
+/* Read every array of path into *set; the input limit covers them all
+ * together.  On failure: *set is zeroed and holds nothing to free. */
+int ll_array_read_all(const char *path, ll_array_set *set, ll_err *err);
+/* The same from memory; name is used in messages. */
+int ll_array_read_all_mem(const void *buf, size_t len, const char *name, ll_array_set *set,
+			  ll_err *err);
+void ll_array_set_free(ll_array_set *set);
 
 #endif

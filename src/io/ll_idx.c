@@ -3,15 +3,18 @@
  *
  * Layout: 0x00 0x00, a type byte, ndim, then ndim big-endian uint32 dims
  * and the big-endian data in C order.  A gzip file (told by its magic
- * bytes) is inflated through a z_stream whose allocations go through the
- * hook (io/ll_zlib.h), straight into the caller's buffer, so
- * ll_idx_read_u8 makes one allocation for MNIST besides zlib's window and
- * the input buffer.  Like zlib's gzread, concatenated gzip members are
- * read as one stream and bytes after the last member are ignored.
+ * bytes) is inflated as it is read (io/ll_src.h), straight into the
+ * caller's buffer, so ll_idx_read_u8 makes one allocation for MNIST
+ * besides zlib's window and the input buffer, and the header is checked
+ * against the input limit before anything is allocated for the data.
+ * Like zlib's gzread, concatenated gzip members are read as one stream
+ * and bytes after the last member are ignored.
  */
 #include "io/ll_idx.h"
 
 #include "base/ll_fs.h"
+#include "base/ll_limits.h"
+#include "io/ll_src.h"
 #include "io/ll_zlib.h"
 
 #include <errno.h>
@@ -20,11 +23,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <unistd.h>
 #include <zlib.h>
 
 #define IDX_CHUNK_ITEMS 16384
-#define IDX_GZBUF (256 * 1024)
 #define IDX_MAX_RATIO 1032 /* deflate cannot expand more than this */
 
 typedef struct idx_type {
@@ -48,17 +49,11 @@ static const idx_type *idx_type_of(unsigned code)
 }
 
 typedef struct idx_file {
-	FILE *fp;
 	const char *path;
+	ll_src *file;       /* the bytes as stored */
+	ll_src z;           /* compressed: the inflater over them */
+	ll_src *data;       /* file or &z */
 	int compressed;
-	z_stream zs;        /* compressed: the inflater (live if in != NULL) */
-	unsigned char *in;  /* compressed: IDX_GZBUF bytes of input */
-	int zend;           /* compressed: the last member has ended */
-	int zerr;           /* what stopped reading: Z_OK, Z_ERRNO (eno), Z_DATA_ERROR
-			     * (zmsg), Z_MEM_ERROR or Z_BUF_ERROR (input ended early) */
-	int eno;
-	char zmsg[64];
-	uint64_t fsize;
 	const idx_type *ty;
 	size_t count, nbytes, got;
 } idx_file;
@@ -94,148 +89,58 @@ static void convert_be(const unsigned char *src, size_t n, const idx_type *ty, d
 	}
 }
 
-/* A one-line message for a short or failed read. */
+/* A one-line message for a short or failed read; what: the message for a
+ * short read (NULL: the data was cut short). */
 static int idx_read_error(idx_file *f, const char *what, ll_err *err)
 {
-	if (f->zerr == Z_ERRNO)
-		return ll_err_set(err, LL_EIO, "%s: read failed: %s", f->path, strerror(f->eno));
-	if (f->zerr == Z_DATA_ERROR)
-		return ll_err_set(err, LL_EFORMAT, "%s: corrupt gzip data (%s)", f->path, f->zmsg);
-	if (f->zerr == Z_MEM_ERROR)
+	switch (f->data->fail) {
+	case LL_SRC_EIO:
+		return ll_err_set(err, LL_EIO, "%s: read failed: %s", f->path, strerror(f->data->eno));
+	case LL_SRC_EDATA:
+		return ll_err_set(err, LL_EFORMAT, "%s: corrupt gzip data (%s)", f->path, f->data->msg);
+	case LL_SRC_ENOMEM:
 		return ll_err_set(err, LL_ENOMEM, "%s: out of memory", f->path);
+	}
 	if (what)
 		return ll_err_set(err, LL_EFORMAT, "%s: %s", f->path, what);
 	return ll_err_set(err, LL_EFORMAT, "%s: truncated: header says %zu bytes of data, file has %zu",
 			  f->path, f->nbytes, f->got);
 }
 
-/* Top the compressed input up to at least `need` bytes (fewer at the end
- * of the file); -1 on a read error. */
-static int gz_fill(idx_file *f, size_t need)
-{
-	z_stream *zs = &f->zs;
-	if (zs->avail_in >= need)
-		return 0;
-	memmove(f->in, zs->next_in ? zs->next_in : f->in, zs->avail_in);
-	zs->next_in = f->in;
-	while (zs->avail_in < need) {
-		size_t got = fread(f->in + zs->avail_in, 1, IDX_GZBUF - zs->avail_in, f->fp);
-		if (got == 0) {
-			if (ferror(f->fp)) {
-				f->eno = errno;
-				f->zerr = Z_ERRNO;
-				return -1;
-			}
-			break;
-		}
-		zs->avail_in += (uInt)got;
-	}
-	return 0;
-}
-
-static int gz_read(idx_file *f, unsigned char *p, size_t n, size_t *got)
-{
-	z_stream *zs = &f->zs;
-	while (n && !f->zend) {
-		if (gz_fill(f, 1) != 0)
-			return -1;
-		if (zs->avail_in == 0) {
-			f->zerr = Z_BUF_ERROR; /* the file ends inside the stream */
-			return -1;
-		}
-		uInt want = n > UINT_MAX ? UINT_MAX : (uInt)n;
-		zs->next_out = p;
-		zs->avail_out = want;
-		int zr = inflate(zs, Z_NO_FLUSH);
-		size_t made = want - zs->avail_out;
-		*got += made;
-		p += made;
-		n -= made;
-		if (zr == Z_STREAM_END) {
-			/* another gzip member may follow, as gzread reads it */
-			if (gz_fill(f, 2) != 0)
-				return -1;
-			if (zs->avail_in >= 2 && zs->next_in[0] == 0x1f && zs->next_in[1] == 0x8b)
-				inflateReset(zs);
-			else
-				f->zend = 1;
-		} else if (zr == Z_MEM_ERROR) {
-			f->zerr = Z_MEM_ERROR;
-			return -1;
-		} else if (zr != Z_OK && zr != Z_BUF_ERROR) {
-			f->zerr = Z_DATA_ERROR;
-			snprintf(f->zmsg, sizeof f->zmsg, "%s", zs->msg ? zs->msg : "error");
-			return -1;
-		}
-	}
-	return 0;
-}
-
-/* Read n bytes; fewer at the end of the data (*got says how many).  -1
- * on an error, which f->zerr names. */
-static int idx_read(idx_file *f, void *buf, size_t n, size_t *got)
-{
-	*got = 0;
-	if (f->compressed)
-		return gz_read(f, buf, n, got);
-	*got = fread(buf, 1, n, f->fp);
-	if (*got < n && ferror(f->fp)) {
-		f->eno = errno;
-		f->zerr = Z_ERRNO;
-		return -1;
-	}
-	return 0;
-}
-
 static void idx_close(idx_file *f)
 {
-	if (f->in) {
-		inflateEnd(&f->zs);
-		ll_free(f->in);
-		f->in = NULL;
-	}
-	if (f->fp)
-		fclose(f->fp);
-	f->fp = NULL;
+	if (f->compressed)
+		ll_src_close(&f->z);
+	f->compressed = 0;
 }
 
-/* Open, parse the header into info, check the claimed size is possible. */
-static int idx_open(idx_file *f, const char *path, ll_array_info *info, ll_err *err)
+/* Parse the header from s into info, check that the claimed size is
+ * possible and that elem_size bytes per element (type) fit in limit. */
+static int idx_open(idx_file *f, ll_src *s, const char *path, size_t limit, size_t elem_size,
+		    const char *type, ll_array_info *info, ll_err *err)
 {
 	unsigned char h[4 + 4 * 255], m[2];
-	struct stat st;
+	uint64_t fsize = ll_src_left(s);
 	size_t got, hl;
-	int ndim;
+	int ndim, rc;
 
 	memset(f, 0, sizeof *f);
 	memset(info, 0, sizeof *info);
 	f->path = path;
-	f->fp = fopen(path, "rb");
-	if (!f->fp)
-		return ll_err_set(err, LL_EIO, "%s: cannot open: %s", path, strerror(errno));
-	if (fstat(fileno(f->fp), &st) != 0 || S_ISDIR(st.st_mode)) {
-		int e = S_ISDIR(st.st_mode) ? EISDIR : errno;
-		idx_close(f);
-		return ll_err_set(err, LL_EIO, "%s: cannot read: %s", path, strerror(e));
-	}
-	f->fsize = (uint64_t)st.st_size;
-	/* pread leaves the stream where it is: nothing has been read yet */
-	f->compressed = pread(fileno(f->fp), m, 2, 0) == 2 && m[0] == 0x1f && m[1] == 0x8b;
+	f->file = f->data = s;
+	f->compressed = ll_src_peek(s, m, 2) == 2 && m[0] == 0x1f && m[1] == 0x8b;
 	if (f->compressed) {
-		ll_zstream_init(&f->zs);
-		f->in = ll_malloc(IDX_GZBUF);
-		/* 15 + 16: a gzip wrapper */
-		if (!f->in || inflateInit2(&f->zs, 15 + 16) != Z_OK) {
-			ll_free(f->in);
-			f->in = NULL;
-			idx_close(f);
+		if (ll_src_inflate(&f->z, s, LL_SRC_UNKNOWN, 1, path) != LL_OK) {
+			f->compressed = 0;
 			return ll_err_set(err, LL_ENOMEM, "%s: out of memory", path);
 		}
+		f->data = &f->z;
 	}
-	if (idx_read(f, h, 4, &got) != 0 || got < 4) {
-		int rc = got == 0 && !f->compressed && f->zerr == Z_OK
-				 ? ll_err_set(err, LL_EFORMAT, "%s: not an IDX file (empty)", path)
-				 : idx_read_error(f, "truncated IDX header", err);
+	got = ll_src_read(f->data, h, 4);
+	if (got < 4) {
+		rc = got == 0 && !f->compressed && !s->fail
+			     ? ll_err_set(err, LL_EFORMAT, "%s: not an IDX file (empty)", path)
+			     : idx_read_error(f, "truncated IDX header", err);
 		idx_close(f);
 		return rc;
 	}
@@ -259,8 +164,8 @@ static int idx_open(idx_file *f, const char *path, ll_array_info *info, ll_err *
 				  path, ndim, LL_MAX_MODES);
 	}
 	hl = 4 + 4 * (size_t)ndim;
-	if (idx_read(f, h + 4, hl - 4, &got) != 0 || got < hl - 4) {
-		int rc = idx_read_error(f, "truncated IDX header", err);
+	if (ll_src_read(f->data, h + 4, hl - 4) < hl - 4) {
+		rc = idx_read_error(f, "truncated IDX header", err);
 		idx_close(f);
 		return rc;
 	}
@@ -278,19 +183,23 @@ static int idx_open(idx_file *f, const char *path, ll_array_info *info, ll_err *
 		idx_close(f);
 		return ll_err_set(err, LL_EFORMAT, "%s: shape has too many elements", path);
 	}
-	/* Refuse impossible sizes before allocating for them. */
-	if (!f->compressed && f->fsize - hl < f->nbytes) {
+	/* Refuse impossible sizes (when the file's is known), then sizes
+	 * over the limit, before allocating for them. */
+	if (fsize != LL_SRC_UNKNOWN && !f->compressed && fsize - hl < f->nbytes) {
 		idx_close(f);
 		return ll_err_set(err, LL_EFORMAT, "%s: truncated: header says %zu bytes of data, file has %llu",
-				  path, f->nbytes, (unsigned long long)(f->fsize - hl));
+				  path, f->nbytes, (unsigned long long)(fsize - hl));
 	}
-	if (f->compressed && f->nbytes / IDX_MAX_RATIO > f->fsize + 1) {
+	if (fsize != LL_SRC_UNKNOWN && f->compressed && f->nbytes / IDX_MAX_RATIO > fsize + 1) {
 		idx_close(f);
 		return ll_err_set(err, LL_EFORMAT,
 				  "%s: truncated: header says %zu bytes of data, more than %llu compressed bytes can hold",
-				  path, f->nbytes, (unsigned long long)f->fsize);
+				  path, f->nbytes, (unsigned long long)fsize);
 	}
-	return LL_OK;
+	rc = ll_array_limit(path, ndim, info->shape, elem_size, type, 0, limit, err);
+	if (rc != LL_OK)
+		idx_close(f);
+	return rc;
 }
 
 /* After the data: read on to the end of the gzip member, so a cut or
@@ -299,16 +208,13 @@ static int idx_open(idx_file *f, const char *path, ll_array_info *info, ll_err *
 static int idx_finish(idx_file *f, ll_err *err)
 {
 	unsigned char b;
-	size_t got;
-	if (f->compressed && idx_read(f, &b, 1, &got) != 0) {
-		if (f->zerr == Z_BUF_ERROR)
-			return ll_err_set(err, LL_EFORMAT, "%s: truncated gzip stream", f->path);
-		return idx_read_error(f, NULL, err);
-	}
+	if (f->compressed && ll_src_read(f->data, &b, 1) == 0 && f->data->fail)
+		return idx_read_error(f, f->data->fail == LL_SRC_ETRUNC ? "truncated gzip stream" : NULL, err);
 	return LL_OK;
 }
 
-int ll_idx_read(const char *path, ll_tensor *t, ll_array_info *info, ll_err *err)
+int ll_idx_load(ll_src *s, const char *path, size_t limit, ll_tensor *t, ll_array_info *info,
+		ll_err *err)
 {
 	ll_array_info inf;
 	idx_file f;
@@ -317,7 +223,7 @@ int ll_idx_read(const char *path, ll_tensor *t, ll_array_info *info, ll_err *err
 	int rc;
 
 	memset(t, 0, sizeof *t);
-	rc = idx_open(&f, path, &inf, err);
+	rc = idx_open(&f, s, path, limit, sizeof(double), "float64", &inf, err);
 	if (info)
 		*info = inf;
 	if (rc != LL_OK)
@@ -334,8 +240,8 @@ int ll_idx_read(const char *path, ll_tensor *t, ll_array_info *info, ll_err *err
 	}
 	while (done < f.count) {
 		size_t n = f.count - done < IDX_CHUNK_ITEMS ? f.count - done : IDX_CHUNK_ITEMS;
-		size_t want = n * (size_t)f.ty->size, got;
-		if (idx_read(&f, raw, want, &got) != 0 || got != want) {
+		size_t want = n * (size_t)f.ty->size, got = ll_src_read(f.data, raw, want);
+		if (got != want) {
 			f.got = done * (size_t)f.ty->size + got;
 			rc = idx_read_error(&f, NULL, err);
 			goto out;
@@ -352,7 +258,8 @@ out:
 	return rc;
 }
 
-int ll_idx_read_u8(const char *path, unsigned char **data, ll_array_info *info, ll_err *err)
+int ll_idx_load_u8(ll_src *s, const char *path, size_t limit, unsigned char **data,
+		   ll_array_info *info, ll_err *err)
 {
 	ll_array_info inf;
 	idx_file f;
@@ -360,7 +267,7 @@ int ll_idx_read_u8(const char *path, unsigned char **data, ll_array_info *info, 
 	int rc;
 
 	*data = NULL;
-	rc = idx_open(&f, path, &inf, err);
+	rc = idx_open(&f, s, path, limit, 1, "uint8", &inf, err);
 	if (info)
 		*info = inf;
 	if (rc != LL_OK)
@@ -374,7 +281,8 @@ int ll_idx_read_u8(const char *path, unsigned char **data, ll_array_info *info, 
 		idx_close(&f);
 		return ll_err_set(err, LL_ENOMEM, "%s: out of memory for %zu bytes", path, f.nbytes);
 	}
-	if (idx_read(&f, buf, f.nbytes, &f.got) != 0 || f.got != f.nbytes)
+	f.got = ll_src_read(f.data, buf, f.nbytes);
+	if (f.got != f.nbytes)
 		rc = idx_read_error(&f, NULL, err);
 	else
 		rc = idx_finish(&f, err);
@@ -385,6 +293,73 @@ int ll_idx_read_u8(const char *path, unsigned char **data, ll_array_info *info, 
 	}
 	*data = buf;
 	return LL_OK;
+}
+
+/* Open path as a source for the readers: LL_OK with *fp set, or LL_EIO
+ * (a directory is refused here, as fread's EISDIR would be later). */
+static int idx_fopen(const char *path, FILE **fp, ll_err *err)
+{
+	struct stat st;
+	*fp = fopen(path, "rb");
+	if (!*fp)
+		return ll_err_set(err, LL_EIO, "%s: cannot open: %s", path, strerror(errno));
+	if (fstat(fileno(*fp), &st) != 0 || S_ISDIR(st.st_mode)) {
+		int e = S_ISDIR(st.st_mode) ? EISDIR : errno;
+		fclose(*fp);
+		*fp = NULL;
+		return ll_err_set(err, LL_EIO, "%s: cannot read: %s", path, strerror(e));
+	}
+	return LL_OK;
+}
+
+int ll_idx_read(const char *path, ll_tensor *t, ll_array_info *info, ll_err *err)
+{
+	FILE *fp;
+	ll_src s;
+	int rc;
+
+	memset(t, 0, sizeof *t);
+	if (info)
+		memset(info, 0, sizeof *info);
+	if ((rc = idx_fopen(path, &fp, err)) != LL_OK)
+		return rc;
+	ll_src_file(&s, fp, path);
+	rc = ll_idx_load(&s, path, ll_input_limit(), t, info, err);
+	fclose(fp);
+	return rc;
+}
+
+int ll_idx_read_mem(const void *buf, size_t len, const char *name, ll_tensor *t,
+		    ll_array_info *info, ll_err *err)
+{
+	ll_src s;
+	ll_src_mem(&s, buf, len, name);
+	return ll_idx_load(&s, name, ll_input_limit(), t, info, err);
+}
+
+int ll_idx_read_u8(const char *path, unsigned char **data, ll_array_info *info, ll_err *err)
+{
+	FILE *fp;
+	ll_src s;
+	int rc;
+
+	*data = NULL;
+	if (info)
+		memset(info, 0, sizeof *info);
+	if ((rc = idx_fopen(path, &fp, err)) != LL_OK)
+		return rc;
+	ll_src_file(&s, fp, path);
+	rc = ll_idx_load_u8(&s, path, ll_input_limit(), data, info, err);
+	fclose(fp);
+	return rc;
+}
+
+int ll_idx_read_u8_mem(const void *buf, size_t len, const char *name, unsigned char **data,
+		       ll_array_info *info, ll_err *err)
+{
+	ll_src s;
+	ll_src_mem(&s, buf, len, name);
+	return ll_idx_load_u8(&s, name, ll_input_limit(), data, info, err);
 }
 
 /* ---- writing ---- */

@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 
 #include "base/ll_fs.h"
+#include "base/ll_limits.h"
 #include "io/ll_idx.h"
 
 void ll_mnist_free(ll_mnist *ds)
@@ -40,15 +41,29 @@ int ll_mnist_alloc(ll_mnist *ds, size_t n, size_t rows, size_t cols, ll_err *err
 	return LL_OK;
 }
 
-int ll_mnist_load_files(ll_mnist *ds, const char *images_path,
-			const char *labels_path, ll_err *err)
+/* One IDX file of a pair: a path, or bytes in memory named path. */
+typedef struct mnist_in {
+	const char *path;
+	const void *buf;
+	size_t len;
+} mnist_in;
+
+static int read_u8(const mnist_in *in, unsigned char **data, ll_array_info *info, ll_err *err)
+{
+	if (in->buf)
+		return ll_idx_read_u8_mem(in->buf, in->len, in->path, data, info, err);
+	return ll_idx_read_u8(in->path, data, info, err);
+}
+
+static int load_pair(ll_mnist *ds, const mnist_in *im, const mnist_in *lb, ll_err *err)
 {
 	unsigned char *img = NULL, *lab = NULL;
 	ll_array_info ii, li;
+	size_t limit = ll_input_limit();
 	int rc;
 
 	memset(ds, 0, sizeof *ds);
-	rc = ll_idx_read_u8(images_path, &img, &ii, err);
+	rc = read_u8(im, &img, &ii, err);
 	if (rc != LL_OK)
 		return rc;
 	if (ii.ndim != 3 || ii.shape[1] != 28 || ii.shape[2] != 28) {
@@ -57,36 +72,47 @@ int ll_mnist_load_files(ll_mnist *ds, const char *images_path,
 			snprintf(shape + strlen(shape), sizeof shape - strlen(shape), "%s%zu",
 				 k ? " x " : "", ii.shape[k]);
 		rc = ll_err_set(err, LL_ESHAPE, "%s: images are %s, expected N x 28 x 28",
-				images_path, ii.ndim ? shape : "a scalar");
+				im->path, ii.ndim ? shape : "a scalar");
 		goto out;
 	}
-	rc = ll_idx_read_u8(labels_path, &lab, &li, err);
+	/* the float32 copy too, before the labels are read */
+	{
+		size_t nbytes = ii.shape[0] * 28 * 28;
+		if (nbytes > limit / 5) {
+			char sz[32];
+			ll_bytes_text(5.0 * (double)nbytes, sz, sizeof sz);
+			rc = ll_err_limit(err, limit, "%s: %zu images of 28 x 28 as bytes and float32 = %s decoded",
+					  im->path, ii.shape[0], sz);
+			goto out;
+		}
+	}
+	rc = read_u8(lb, &lab, &li, err);
 	if (rc != LL_OK)
 		goto out;
 	if (li.ndim != 1) {
 		rc = ll_err_set(err, LL_ESHAPE, "%s: labels have %d dimensions, expected 1",
-				labels_path, li.ndim);
+				lb->path, li.ndim);
 		goto out;
 	}
 	if (li.shape[0] != ii.shape[0]) {
 		rc = ll_err_set(err, LL_ESHAPE, "%s: %zu labels but %zu images (%s)",
-				labels_path, li.shape[0], ii.shape[0], images_path);
+				lb->path, li.shape[0], ii.shape[0], im->path);
 		goto out;
 	}
 	if (ii.shape[0] == 0) {
-		rc = ll_err_set(err, LL_ESHAPE, "%s: no images", images_path);
+		rc = ll_err_set(err, LL_ESHAPE, "%s: no images", im->path);
 		goto out;
 	}
 	for (size_t i = 0; i < li.shape[0]; i++) {
 		if (lab[i] >= LL_MNIST_CLASSES) {
 			rc = ll_err_set(err, LL_EFORMAT, "%s: label %zu is %u, expected 0..%d",
-					labels_path, i, lab[i], LL_MNIST_CLASSES - 1);
+					lb->path, i, lab[i], LL_MNIST_CLASSES - 1);
 			goto out;
 		}
 	}
 	rc = ll_mnist_alloc(ds, ii.shape[0], ii.shape[1], ii.shape[2], err);
 	if (rc != LL_OK) {
-		ll_err_prefix(err, "%s", images_path);
+		ll_err_prefix(err, "%s", im->path);
 		goto out;
 	}
 	for (size_t i = 0; i < ds->n * ds->dim; i++)
@@ -96,6 +122,21 @@ out:
 	ll_free(img);
 	ll_free(lab);
 	return rc;
+}
+
+int ll_mnist_load_files(ll_mnist *ds, const char *images_path,
+			const char *labels_path, ll_err *err)
+{
+	mnist_in im = {images_path, NULL, 0}, lb = {labels_path, NULL, 0};
+	return load_pair(ds, &im, &lb, err);
+}
+
+int ll_mnist_load_mem(ll_mnist *ds, const void *images, size_t images_len, const char *images_name,
+		      const void *labels, size_t labels_len, const char *labels_name, ll_err *err)
+{
+	mnist_in im = {images_name, images ? images : "", images_len},
+		 lb = {labels_name, labels ? labels : "", labels_len};
+	return load_pair(ds, &im, &lb, err);
 }
 
 static int file_exists(const char *path)

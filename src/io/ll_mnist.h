@@ -6,6 +6,9 @@
  * (owning x and y), ll_mnist_free releases it; _free on a zeroed or freed
  * set is a no-op.  On failure each of them leaves the set zeroed, with
  * nothing to free (they clean up after themselves).  Pixels are scaled to [0, 1] (byte / 255).
+ * The loaders hold the images as bytes and as float32 at once: 5 bytes
+ * per pixel must fit in the input limit (base/ll_limits.h), checked from
+ * the images' header, before the float32 copy is allocated.
  *
  * A directory may hold either naming: the bundled subset
  * (examples/data/mnist-train-images-idx3-ubyte.gz, ...) or LeCun's originals
@@ -38,6 +41,10 @@ int ll_mnist_load(ll_mnist *ds, const char *dir, const char *split, ll_err *err)
 /* The same from two explicit IDX paths.  On failure: as ll_mnist_load. */
 int ll_mnist_load_files(ll_mnist *ds, const char *images_path,
 			const char *labels_path, ll_err *err);
+/* The same from two IDX files in memory (raw or gzip); the names are used
+ * in messages.  On failure: as ll_mnist_load. */
+int ll_mnist_load_mem(ll_mnist *ds, const void *images, size_t images_len, const char *images_name,
+		      const void *labels, size_t labels_len, const char *labels_name, ll_err *err);
 
 /* A zero-filled set of n images of rows x cols (labels 0), e.g. for
  * synthetic data.  On failure: *ds is zeroed. */

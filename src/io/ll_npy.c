@@ -5,16 +5,18 @@
  * writes (and old writers wrote): string keys in any order, a dtype string,
  * True/False, a tuple of ints (trailing comma, optional Python 2 'L').
  * Data is streamed in chunks straight into the tensor, so reading needs no
- * second copy of the file in memory.
+ * second copy of the file in memory; the bytes come from a source
+ * (io/ll_src.h): a file or pipe, memory, or an .npz member as it inflates.
  */
 #include "io/ll_npy.h"
 #include "base/ll_fs.h"
+#include "base/ll_limits.h"
+#include "io/ll_src.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #define NPY_MAGIC "\x93NUMPY"
 #define NPY_MAGIC_LEN 6
@@ -29,42 +31,6 @@ typedef struct npy_type {
 	int size;  /* bytes per item */
 	int big;   /* stored big-endian */
 } npy_type;
-
-/* Where the bytes come from: a FILE or a memory buffer. */
-typedef struct npy_src {
-	FILE *fp;
-	const unsigned char *mem;
-	size_t len, pos;
-} npy_src;
-
-static size_t src_read(npy_src *s, void *buf, size_t n)
-{
-	if (s->fp)
-		return fread(buf, 1, n, s->fp);
-	if (n > s->len - s->pos)
-		n = s->len - s->pos;
-	if (n == 0)
-		return 0;
-	memcpy(buf, s->mem + s->pos, n);
-	s->pos += n;
-	return n;
-}
-
-/* Bytes left, or SIZE_MAX when unknown (a pipe). */
-static size_t src_avail(npy_src *s)
-{
-	struct stat st;
-	off_t here;
-
-	if (!s->fp)
-		return s->len - s->pos;
-	if (fstat(fileno(s->fp), &st) != 0 || !S_ISREG(st.st_mode))
-		return SIZE_MAX;
-	here = ftello(s->fp);
-	if (here < 0 || st.st_size < here)
-		return SIZE_MAX;
-	return (size_t)(st.st_size - here);
-}
 
 static int host_little(void)
 {
@@ -341,12 +307,14 @@ static int parse_header(const char *hdr, size_t len, const char *name, ll_array_
 
 /* ---- reading ---- */
 
-static int npy_load(npy_src *s, const char *name, ll_tensor *t, ll_array_info *info_out, ll_err *err)
+int ll_npy_load(ll_src *s, const char *name, size_t limit, size_t used, ll_tensor *t,
+		ll_array_info *info_out, ll_err *err)
 {
 	unsigned char pre[12];
 	ll_array_info info;
 	npy_type ty;
-	size_t got, lenbytes, hlen, count = 1, nbytes, avail, done = 0;
+	size_t got, lenbytes, hlen, count = 1, nbytes, done = 0;
+	uint64_t avail;
 	char *hdr;
 	int rc, nmodes;
 	size_t dim[LL_MAX_MODES], cstride[LL_MAX_MODES], idx[LL_MAX_MODES] = {0}, off = 0;
@@ -355,9 +323,9 @@ static int npy_load(npy_src *s, const char *name, ll_tensor *t, ll_array_info *i
 
 	memset(t, 0, sizeof *t);
 	memset(&info, 0, sizeof info);
-	got = src_read(s, pre, 8);
-	if (got == 0 && s->fp && ferror(s->fp))
-		return ll_err_set(err, LL_EIO, "%s: cannot read: %s", name, strerror(errno));
+	got = ll_src_read(s, pre, 8);
+	if (got < 8 && s->fail)
+		return ll_src_error(s, err);
 	if (got == 0)
 		return ll_err_set(err, LL_EFORMAT, "%s: not a .npy file (empty)", name);
 	if (memcmp(pre, NPY_MAGIC, got < NPY_MAGIC_LEN ? got : NPY_MAGIC_LEN) != 0)
@@ -369,8 +337,8 @@ static int npy_load(npy_src *s, const char *name, ll_tensor *t, ll_array_info *i
 				  name, pre[6], pre[7]);
 	info.version_major = pre[6];
 	lenbytes = pre[6] == 1 ? 2 : 4;
-	if (src_read(s, pre + 8, lenbytes) != lenbytes)
-		return ll_err_set(err, LL_EFORMAT, "%s: truncated .npy header", name);
+	if (ll_src_read(s, pre + 8, lenbytes) != lenbytes)
+		return s->fail ? ll_src_error(s, err) : ll_err_set(err, LL_EFORMAT, "%s: truncated .npy header", name);
 	hlen = (size_t)load_uint(pre + 8, (int)lenbytes, 0);
 	if (hlen > NPY_HEADER_MAX)
 		return ll_err_set(err, LL_EFORMAT, "%s: header length %zu exceeds the %u-byte limit",
@@ -380,9 +348,11 @@ static int npy_load(npy_src *s, const char *name, ll_tensor *t, ll_array_info *i
 	hdr = ll_malloc(hlen);
 	if (!hdr)
 		return ll_err_set(err, LL_ENOMEM, "%s: out of memory", name);
-	got = src_read(s, hdr, hlen);
+	got = ll_src_read(s, hdr, hlen);
 	if (got != hlen) {
 		ll_free(hdr);
+		if (s->fail)
+			return ll_src_error(s, err);
 		return ll_err_set(err, LL_EFORMAT, "%s: truncated: header length is %zu bytes, file has %zu",
 				  name, hlen, got);
 	}
@@ -398,10 +368,16 @@ static int npy_load(npy_src *s, const char *name, ll_tensor *t, ll_array_info *i
 			return ll_err_set(err, LL_EFORMAT, "%s: shape has too many elements", name);
 	if (!ll_mul_ok(count, (size_t)ty.size, &nbytes))
 		return ll_err_set(err, LL_EFORMAT, "%s: shape has too many elements", name);
-	avail = src_avail(s);
-	if (avail < nbytes)
-		return ll_err_set(err, LL_EFORMAT, "%s: truncated: header says %zu bytes of data, file has %zu",
-				  name, nbytes, avail);
+	/* Before allocating: a file too short for its header says so; then
+	 * the tensor must fit in the input limit (a pipe's length is not
+	 * known, an .npz member's is only what the directory records). */
+	avail = ll_src_left(s);
+	if (avail != LL_SRC_UNKNOWN && avail < nbytes)
+		return ll_err_set(err, LL_EFORMAT, "%s: truncated: header says %zu bytes of data, file has %llu",
+				  name, nbytes, (unsigned long long)avail);
+	rc = ll_array_limit(name, info.ndim, info.shape, sizeof(double), "float64", used, limit, err);
+	if (rc != LL_OK)
+		return rc;
 
 	nmodes = info.ndim ? info.ndim : 1;
 	dim[0] = 1;
@@ -426,10 +402,10 @@ static int npy_load(npy_src *s, const char *name, ll_tensor *t, ll_array_info *i
 	while (done < count) {
 		size_t n = count - done < NPY_CHUNK_ITEMS ? count - done : NPY_CHUNK_ITEMS;
 		size_t want = n * (size_t)ty.size;
-		got = src_read(s, raw, want);
+		got = ll_src_read(s, raw, want);
 		if (got != want) {
-			if (s->fp && ferror(s->fp)) {
-				rc = ll_err_set(err, LL_EIO, "%s: read failed: %s", name, strerror(errno));
+			if (s->fail) {
+				rc = ll_src_error(s, err);
 				goto fail;
 			}
 			rc = ll_err_set(err, LL_EFORMAT, "%s: truncated: header says %zu bytes of data, file has %zu",
@@ -465,25 +441,26 @@ fail:
 
 int ll_npy_read(const char *path, ll_tensor *t, ll_array_info *info, ll_err *err)
 {
-	npy_src s = {0};
+	ll_src s;
+	FILE *fp;
 	int rc;
 
 	memset(t, 0, sizeof *t);
-	s.fp = fopen(path, "rb");
-	if (!s.fp)
+	fp = fopen(path, "rb");
+	if (!fp)
 		return ll_err_set(err, LL_EIO, "%s: cannot open: %s", path, strerror(errno));
-	rc = npy_load(&s, path, t, info, err);
-	fclose(s.fp);
+	ll_src_file(&s, fp, path);
+	rc = ll_npy_load(&s, path, ll_input_limit(), 0, t, info, err);
+	fclose(fp);
 	return rc;
 }
 
 int ll_npy_read_mem(const void *buf, size_t len, const char *name, ll_tensor *t,
 		    ll_array_info *info, ll_err *err)
 {
-	npy_src s = {0};
-	s.mem = buf;
-	s.len = buf ? len : 0;
-	return npy_load(&s, name, t, info, err);
+	ll_src s;
+	ll_src_mem(&s, buf, len, name);
+	return ll_npy_load(&s, name, ll_input_limit(), 0, t, info, err);
 }
 
 /* ---- writing ---- */

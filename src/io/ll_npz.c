@@ -5,20 +5,24 @@
  * zip64 local headers (sizes 0xffffffff there, real ones in the extra
  * field) and may use data descriptors, so the local header is only used to
  * find where the data starts.  Members are STORED or DEFLATED; each is
- * inflated into memory, CRC-checked and parsed by ll_npy_read_mem.
+ * parsed by the .npy reader as it is read or inflated (io/ll_src.h), so
+ * the member's .npy header is checked against the input limit before its
+ * data is inflated or allocated for; the rest of the member is then read
+ * on to check its recorded size and CRC.  A zip is read from its end: an
+ * archive that is not a regular file (a pipe) is read into memory first.
  */
 #include "io/ll_npz.h"
 
 #include "io/ll_npy.h"
 
 #include <errno.h>
-#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <zlib.h>
 
-#include "io/ll_zlib.h"
+#include "base/ll_limits.h"
+#include "io/ll_src.h"
 
 #define ZIP_EOCD_LEN 22
 #define ZIP_EOCD64_LEN 56
@@ -38,7 +42,10 @@ typedef struct zentry {
 } zentry;
 
 typedef struct zarchive {
-	FILE *fp;
+	ll_src *src;        /* seekable: the file, memory, or own */
+	ll_src own;         /* a stream's bytes, read into memory */
+	unsigned char *buf; /* ... (owned) */
+	size_t used;        /* bytes of the input limit they take */
 	const char *path;
 	uint64_t size;  /* file size */
 	uint64_t cdoff; /* where the central directory starts */
@@ -63,20 +70,11 @@ static uint64_t rd64(const unsigned char *p)
 
 static void za_close(zarchive *z)
 {
-	if (z->fp)
-		fclose(z->fp);
+	ll_free(z->buf);
 	for (size_t k = 0; k < z->n; k++)
 		ll_free(z->e[k].name);
 	ll_free(z->e);
 	memset(z, 0, sizeof *z);
-}
-
-/* Read exactly n bytes at off; 0 on success. */
-static int read_at(FILE *fp, uint64_t off, void *buf, size_t n)
-{
-	if (off > (uint64_t)INT64_MAX || fseeko(fp, (off_t)off, SEEK_SET) != 0)
-		return -1;
-	return fread(buf, 1, n, fp) == n ? 0 : -1;
 }
 
 static int corrupt(const zarchive *z, const char *what, ll_err *err)
@@ -119,30 +117,35 @@ static int zip64_extra(const unsigned char *x, size_t xlen, zentry *e, int need_
 	return need_u || need_c || need_o ? -1 : 0;
 }
 
-static int za_open(zarchive *z, const char *path, ll_err *err)
+/* Open the archive s holds (path names it in messages): check its magic,
+ * read the central directory.  A source that cannot seek is read into
+ * memory first, within limit.  On failure z holds nothing. */
+static int za_open(zarchive *z, ll_src *s, const char *path, size_t limit, ll_err *err)
 {
 	unsigned char head[4], *tail = NULL, *cd = NULL, *eocd = NULL;
 	uint64_t ntotal, cdsize, cdoff, eocd_pos, end_limit;
 	size_t tlen, pos;
-	off_t fsz;
 	int rc = LL_OK;
 
 	memset(z, 0, sizeof *z);
 	z->path = path;
-	z->fp = fopen(path, "rb");
-	if (!z->fp)
-		return ll_err_set(err, LL_EIO, "%s: cannot open: %s", path, strerror(errno));
-	if (fread(head, 1, 4, z->fp) != 4 || head[0] != 'P' || head[1] != 'K' ||
+	z->src = s;
+	if (!s->seekable) {
+		size_t len;
+		if ((rc = ll_src_slurp(s, limit, "the archive", &z->buf, &len, err)) != LL_OK)
+			return rc;
+		ll_src_mem(&z->own, z->buf, len, path);
+		z->src = &z->own;
+		z->used = len;
+	}
+	s = z->src;
+	if (ll_src_read_at(s, 0, head, 4) != 0 || head[0] != 'P' || head[1] != 'K' ||
 	    !((head[2] == 3 && head[3] == 4) || (head[2] == 5 && head[3] == 6))) {
-		rc = ferror(z->fp) ? ll_err_set(err, LL_EIO, "%s: cannot read: %s", path, strerror(errno))
-				   : ll_err_set(err, LL_EFORMAT, "%s: not a .npz (zip) file (bad magic)", path);
+		rc = s->fail ? ll_src_error(s, err)
+			     : ll_err_set(err, LL_EFORMAT, "%s: not a .npz (zip) file (bad magic)", path);
 		goto out;
 	}
-	if (fseeko(z->fp, 0, SEEK_END) != 0 || (fsz = ftello(z->fp)) < 0) {
-		rc = ll_err_set(err, LL_EIO, "%s: cannot seek: %s", path, strerror(errno));
-		goto out;
-	}
-	z->size = (uint64_t)fsz;
+	z->size = s->size;
 	if (z->size < ZIP_EOCD_LEN) {
 		rc = corrupt(z, "end of central directory not found", err);
 		goto out;
@@ -154,8 +157,8 @@ static int za_open(zarchive *z, const char *path, ll_err *err)
 		rc = ll_err_set(err, LL_ENOMEM, "%s: out of memory", path);
 		goto out;
 	}
-	if (read_at(z->fp, z->size - tlen, tail, tlen) != 0) {
-		rc = ll_err_set(err, LL_EIO, "%s: cannot read: %s", path, strerror(errno));
+	if (ll_src_read_at(s, z->size - tlen, tail, tlen) != 0) {
+		rc = s->fail ? ll_src_error(s, err) : corrupt(z, "cannot read the end record", err);
 		goto out;
 	}
 	for (pos = tlen - ZIP_EOCD_LEN;; pos--) {
@@ -182,7 +185,7 @@ static int za_open(zarchive *z, const char *path, ll_err *err)
 	if (pos >= ZIP_LOC64_LEN && memcmp(tail + pos - ZIP_LOC64_LEN, "PK\x06\x07", 4) == 0) {
 		unsigned char r[ZIP_EOCD64_LEN];
 		uint64_t off64 = rd64(tail + pos - ZIP_LOC64_LEN + 8);
-		if (off64 + ZIP_EOCD64_LEN > eocd_pos - ZIP_LOC64_LEN || read_at(z->fp, off64, r, sizeof r) != 0 ||
+		if (off64 + ZIP_EOCD64_LEN > eocd_pos - ZIP_LOC64_LEN || ll_src_read_at(s, off64, r, sizeof r) != 0 ||
 		    memcmp(r, "PK\x06\x06", 4) != 0) {
 			rc = corrupt(z, "bad zip64 end record", err);
 			goto out;
@@ -203,6 +206,12 @@ static int za_open(zarchive *z, const char *path, ll_err *err)
 		rc = ll_err_set(err, LL_EFORMAT, "%s: archive has no members", path);
 		goto out;
 	}
+	if (cdsize > limit) {
+		char sz[32];
+		ll_bytes_text((double)cdsize, sz, sizeof sz);
+		rc = ll_err_limit(err, limit, "%s: the zip directory is %s", path, sz);
+		goto out;
+	}
 	z->cdoff = cdoff;
 	cd = ll_malloc((size_t)cdsize);
 	z->e = ll_calloc((size_t)ntotal, sizeof *z->e);
@@ -210,7 +219,7 @@ static int za_open(zarchive *z, const char *path, ll_err *err)
 		rc = ll_err_set(err, LL_ENOMEM, "%s: out of memory", path);
 		goto out;
 	}
-	if (read_at(z->fp, cdoff, cd, (size_t)cdsize) != 0) {
+	if (ll_src_read_at(s, cdoff, cd, (size_t)cdsize) != 0) {
 		rc = corrupt(z, "cannot read the central directory", err);
 		goto out;
 	}
@@ -263,109 +272,6 @@ out:
 	return rc;
 }
 
-/* Inflate or copy member e into a new buffer of e->usize bytes. */
-static int za_extract(zarchive *z, const zentry *e, const char *mname, unsigned char **out, ll_err *err)
-{
-	unsigned char loc[ZIP_LOCAL_LEN], *in = NULL, *buf = NULL;
-	uint64_t data_off;
-	uLong crc;
-	int rc = LL_OK;
-
-	*out = NULL;
-	if (e->flags & 1)
-		return ll_err_set(err, LL_ENOTSUP, "%s: member '%s' is encrypted", z->path, mname);
-	if (e->method != 0 && e->method != 8)
-		return ll_err_set(err, LL_ENOTSUP,
-				  "%s: member '%s' uses compression method %u (only stored and deflated are supported)",
-				  z->path, mname, e->method);
-	if (e->off > z->cdoff || z->cdoff - e->off < ZIP_LOCAL_LEN ||
-	    read_at(z->fp, e->off, loc, sizeof loc) != 0 || memcmp(loc, "PK\x03\x04", 4) != 0)
-		return ll_err_set(err, LL_EFORMAT, "%s: corrupt zip: bad local header for member '%s'", z->path, mname);
-	data_off = e->off + ZIP_LOCAL_LEN + rd16(loc + 26) + rd16(loc + 28);
-	if (data_off > z->cdoff || e->csize > z->cdoff - data_off)
-		return ll_err_set(err, LL_EFORMAT, "%s: corrupt zip: member '%s' overruns the archive", z->path, mname);
-	if ((e->method == 0 && e->usize != e->csize) ||
-	    (e->method == 8 && e->usize / DEFLATE_MAX_RATIO > e->csize + 1))
-		return ll_err_set(err, LL_EFORMAT, "%s: corrupt zip: impossible sizes for member '%s'", z->path, mname);
-	if (e->usize >= SIZE_MAX || e->csize >= SIZE_MAX)
-		return ll_err_set(err, LL_ENOMEM, "%s: member '%s' is too large", z->path, mname);
-	in = ll_malloc(e->csize ? (size_t)e->csize : 1);
-	if (!in)
-		return ll_err_set(err, LL_ENOMEM, "%s: out of memory for member '%s'", z->path, mname);
-	if (read_at(z->fp, data_off, in, (size_t)e->csize) != 0) {
-		rc = ll_err_set(err, LL_EFORMAT, "%s: corrupt zip: cannot read member '%s'", z->path, mname);
-		goto out;
-	}
-	if (e->method == 0) {
-		buf = in;
-		in = NULL;
-	} else {
-		z_stream zs;
-		size_t in_left = (size_t)e->csize, out_left = (size_t)e->usize;
-		int zr;
-		buf = ll_malloc(e->usize ? (size_t)e->usize : 1);
-		if (!buf) {
-			rc = ll_err_set(err, LL_ENOMEM, "%s: out of memory for member '%s'", z->path, mname);
-			goto out;
-		}
-		ll_zstream_init(&zs);
-		if (inflateInit2(&zs, -MAX_WBITS) != Z_OK) {
-			rc = ll_err_set(err, LL_ENOMEM, "%s: cannot start inflate", z->path);
-			goto out;
-		}
-		zs.next_in = in;
-		zs.next_out = buf;
-		for (;;) {
-			uInt ai = in_left > UINT_MAX ? UINT_MAX : (uInt)in_left;
-			uInt ao = out_left > UINT_MAX ? UINT_MAX : (uInt)out_left;
-			zs.avail_in = ai;
-			zs.avail_out = ao;
-			zr = inflate(&zs, Z_NO_FLUSH);
-			in_left -= ai - zs.avail_in;
-			out_left -= ao - zs.avail_out;
-			if (zr == Z_STREAM_END)
-				break;
-			if (zr == Z_OK)
-				continue;
-			if (zr == Z_BUF_ERROR && out_left == 0)
-				rc = ll_err_set(err, LL_EFORMAT, "%s: corrupt zip: member '%s' inflates past its recorded size",
-						z->path, mname);
-			else if (zr == Z_BUF_ERROR)
-				rc = ll_err_set(err, LL_EFORMAT, "%s: corrupt zip: deflate data of member '%s' ends early",
-						z->path, mname);
-			else if (zr == Z_MEM_ERROR)
-				rc = ll_err_set(err, LL_ENOMEM, "%s: out of memory inflating '%s'", z->path, mname);
-			else
-				rc = ll_err_set(err, LL_EFORMAT, "%s: corrupt zip: bad deflate data in member '%s' (%s)",
-						z->path, mname, zs.msg ? zs.msg : "error");
-			break;
-		}
-		inflateEnd(&zs);
-		if (rc != LL_OK)
-			goto out;
-		if (out_left != 0) {
-			rc = ll_err_set(err, LL_EFORMAT, "%s: corrupt zip: member '%s' is shorter than its recorded size",
-					z->path, mname);
-			goto out;
-		}
-	}
-	crc = crc32(0L, Z_NULL, 0);
-	for (size_t done = 0; done < e->usize;) {
-		size_t n = e->usize - done > UINT_MAX ? UINT_MAX : (size_t)e->usize - done;
-		crc = crc32(crc, buf + done, (uInt)n);
-		done += n;
-	}
-	if ((uint32_t)crc != e->crc)
-		rc = ll_err_set(err, LL_EFORMAT, "%s: CRC mismatch in member '%s'", z->path, mname);
-out:
-	ll_free(in);
-	if (rc != LL_OK)
-		ll_free(buf);
-	else
-		*out = buf;
-	return rc;
-}
-
 /* The name without a trailing ".npy", newly allocated. */
 static char *short_name(const char *name)
 {
@@ -375,14 +281,125 @@ static char *short_name(const char *name)
 	return ll_strndup(name, l);
 }
 
-int ll_npz_list(const char *path, char ***names, size_t *n, ll_err *err)
+/* A member's failure to read, in the zip's words. */
+static int member_fail(const zarchive *z, const ll_src *m, const char *mname, ll_err *err)
+{
+	switch (m->fail) {
+	case LL_SRC_EDATA:
+		return ll_err_set(err, LL_EFORMAT, "%s: corrupt zip: bad deflate data in member '%s' (%s)",
+				  z->path, mname, m->msg);
+	case LL_SRC_ETRUNC:
+		return ll_err_set(err, LL_EFORMAT, "%s: corrupt zip: deflate data of member '%s' ends early",
+				  z->path, mname);
+	case LL_SRC_ENOMEM:
+		return ll_err_set(err, LL_ENOMEM, "%s: out of memory inflating '%s'", z->path, mname);
+	default:
+		return ll_src_error(m, err);
+	}
+}
+
+/* Read on to the end of member m (e), then check its size and CRC:
+ * LL_OK or the one-line error. */
+static int member_finish(const zarchive *z, ll_src *m, const zentry *e, const char *mname, ll_err *err)
+{
+	unsigned char scratch[4096];
+
+	while (ll_src_left(m) > 0 && ll_src_read(m, scratch, sizeof scratch) > 0)
+		;
+	if (m->fail)
+		return member_fail(z, m, mname, err);
+	if (m->pos != e->usize)
+		return ll_err_set(err, LL_EFORMAT, "%s: corrupt zip: member '%s' is shorter than its recorded size",
+				  z->path, mname);
+	if (m->inflating && !ll_src_ended(m)) {
+		/* the recorded size is read: the stream must end here */
+		m->size = LL_SRC_UNKNOWN;
+		size_t more = ll_src_read(m, scratch, 1);
+		if (m->fail)
+			return member_fail(z, m, mname, err);
+		if (more)
+			return ll_err_set(err, LL_EFORMAT, "%s: corrupt zip: member '%s' inflates past its recorded size",
+					  z->path, mname);
+	}
+	if ((uint32_t)m->crc != e->crc)
+		return ll_err_set(err, LL_EFORMAT, "%s: CRC mismatch in member '%s'", z->path, mname);
+	return LL_OK;
+}
+
+/* Read member e (short name mname, "path:mname" in messages) as a .npy,
+ * within limit of which `used` is taken. */
+static int za_member(zarchive *z, const zentry *e, const char *mname, const char *label, size_t limit,
+		     size_t used, ll_tensor *t, ll_array_info *info, ll_err *err)
+{
+	unsigned char loc[ZIP_LOCAL_LEN];
+	uint64_t data_off;
+	ll_src m;
+	int rc;
+
+	memset(t, 0, sizeof *t);
+	if (e->flags & 1)
+		return ll_err_set(err, LL_ENOTSUP, "%s: member '%s' is encrypted", z->path, mname);
+	if (e->method != 0 && e->method != 8)
+		return ll_err_set(err, LL_ENOTSUP,
+				  "%s: member '%s' uses compression method %u (only stored and deflated are supported)",
+				  z->path, mname, e->method);
+	if (e->off > z->cdoff || z->cdoff - e->off < ZIP_LOCAL_LEN ||
+	    ll_src_read_at(z->src, e->off, loc, sizeof loc) != 0 || memcmp(loc, "PK\x03\x04", 4) != 0)
+		return ll_err_set(err, LL_EFORMAT, "%s: corrupt zip: bad local header for member '%s'", z->path, mname);
+	data_off = e->off + ZIP_LOCAL_LEN + rd16(loc + 26) + rd16(loc + 28);
+	if (data_off > z->cdoff || e->csize > z->cdoff - data_off)
+		return ll_err_set(err, LL_EFORMAT, "%s: corrupt zip: member '%s' overruns the archive", z->path, mname);
+	if ((e->method == 0 && e->usize != e->csize) ||
+	    (e->method == 8 && e->usize / DEFLATE_MAX_RATIO > e->csize + 1))
+		return ll_err_set(err, LL_EFORMAT, "%s: corrupt zip: impossible sizes for member '%s'", z->path, mname);
+	if (ll_src_seek(z->src, data_off) != 0)
+		return z->src->fail ? ll_src_error(z->src, err)
+				    : ll_err_set(err, LL_EFORMAT, "%s: corrupt zip: cannot read member '%s'", z->path, mname);
+	if (e->method == 0) {
+		ll_src_window(&m, z->src, e->csize, label);
+	} else {
+		if (ll_src_inflate(&m, z->src, e->csize, 0, label) != LL_OK)
+			return ll_err_set(err, LL_ENOMEM, "%s: cannot start inflate", z->path);
+		m.size = e->usize;
+	}
+	rc = ll_npy_load(&m, label, limit, used, t, info, err);
+	if (rc == LL_OK) {
+		rc = member_finish(z, &m, e, mname, err);
+		if (rc != LL_OK)
+			ll_tensor_free(t);
+	} else if (m.fail) {
+		rc = member_fail(z, &m, mname, err);
+	} else if (m.inflating && ll_src_ended(&m) && m.pos < e->usize) {
+		rc = ll_err_set(err, LL_EFORMAT, "%s: corrupt zip: member '%s' is shorter than its recorded size",
+				z->path, mname);
+	} else if (rc == LL_EFORMAT) {
+		/* damage shows as a bad .npy; say so when the CRC agrees */
+		ll_err why;
+		if (member_finish(z, &m, e, mname, &why) != LL_OK && why.code == LL_EFORMAT &&
+		    strstr(why.msg, "CRC mismatch"))
+			rc = ll_err_set(err, LL_EFORMAT, "%s", why.msg);
+	}
+	ll_src_close(&m);
+	return rc;
+}
+
+/* "path:name" for messages, newly allocated (NULL: out of memory). */
+static char *member_label(const char *path, const char *sname)
+{
+	char *label = ll_malloc(strlen(path) + strlen(sname) + 2);
+	if (label)
+		sprintf(label, "%s:%s", path, sname);
+	return label;
+}
+
+static int npz_list(ll_src *s, const char *path, char ***names, size_t *n, ll_err *err)
 {
 	zarchive z;
 	int rc;
 
 	*names = NULL;
 	*n = 0;
-	rc = za_open(&z, path, err);
+	rc = za_open(&z, s, path, ll_input_limit(), err);
 	if (rc != LL_OK)
 		return rc;
 	*names = ll_calloc(z.n, sizeof **names);
@@ -406,17 +423,16 @@ int ll_npz_list(const char *path, char ***names, size_t *n, ll_err *err)
 	return LL_OK;
 }
 
-int ll_npz_read(const char *path, const char *name, ll_tensor *t, ll_array_info *info, ll_err *err)
+int ll_npz_load(ll_src *s, const char *path, const char *name, size_t limit, ll_tensor *t,
+		ll_array_info *info, ll_err *err)
 {
 	zarchive z;
 	const zentry *e = NULL;
-	unsigned char *buf;
 	char *sname, *label;
-	size_t usize;
 	int rc;
 
 	memset(t, 0, sizeof *t);
-	rc = za_open(&z, path, err);
+	rc = za_open(&z, s, path, limit, err);
 	if (rc != LL_OK)
 		return rc;
 	if (!name) {
@@ -434,9 +450,9 @@ int ll_npz_read(const char *path, const char *name, ll_tensor *t, ll_array_info 
 		size_t off = 0;
 		list[0] = '\0';
 		for (size_t k = 0; k < z.n && off < sizeof list; k++) {
-			char *s = short_name(z.e[k].name);
-			off += (size_t)snprintf(list + off, sizeof list - off, "%s%s", k ? ", " : "", s ? s : "?");
-			ll_free(s);
+			char *sn = short_name(z.e[k].name);
+			off += (size_t)snprintf(list + off, sizeof list - off, "%s%s", k ? ", " : "", sn ? sn : "?");
+			ll_free(sn);
 		}
 		if (off >= sizeof list)
 			memcpy(list + sizeof list - 4, "...", 4);
@@ -445,21 +461,102 @@ int ll_npz_read(const char *path, const char *name, ll_tensor *t, ll_array_info 
 		return rc;
 	}
 	sname = short_name(e->name);
-	label = sname ? ll_malloc(strlen(path) + strlen(sname) + 2) : NULL;
-	if (!label) {
-		ll_free(sname);
-		za_close(&z);
-		return ll_err_set(err, LL_ENOMEM, "%s: out of memory", path);
-	}
-	sprintf(label, "%s:%s", path, sname);
-	usize = (size_t)e->usize;
-	rc = za_extract(&z, e, sname, &buf, err);
+	label = sname ? member_label(path, sname) : NULL;
+	if (!label)
+		rc = ll_err_set(err, LL_ENOMEM, "%s: out of memory", path);
+	else
+		rc = za_member(&z, e, sname, label, limit, z.used, t, info, err);
 	za_close(&z);
-	if (rc == LL_OK) {
-		rc = ll_npy_read_mem(buf, usize, label, t, info, err);
-		ll_free(buf);
-	}
 	ll_free(label);
 	ll_free(sname);
 	return rc;
+}
+
+int ll_npz_load_all(ll_src *s, const char *path, size_t limit, ll_array_set *set, ll_err *err)
+{
+	zarchive z;
+	size_t used;
+	int rc;
+
+	memset(set, 0, sizeof *set);
+	rc = za_open(&z, s, path, limit, err);
+	if (rc != LL_OK)
+		return rc;
+	set->format = LL_ARRAY_NPZ;
+	set->names = ll_calloc_array(z.n, sizeof *set->names);
+	set->t = ll_calloc_array(z.n, sizeof *set->t);
+	set->info = ll_calloc_array(z.n, sizeof *set->info);
+	if (!set->names || !set->t || !set->info) {
+		rc = ll_err_set(err, LL_ENOMEM, "%s: out of memory", path);
+		goto out;
+	}
+	used = z.used;
+	for (size_t k = 0; k < z.n; k++) {
+		char *label;
+		set->names[k] = short_name(z.e[k].name);
+		label = set->names[k] ? member_label(path, set->names[k]) : NULL;
+		set->n = k + 1;
+		if (!label) {
+			rc = ll_err_set(err, LL_ENOMEM, "%s: out of memory", path);
+			goto out;
+		}
+		rc = za_member(&z, &z.e[k], set->names[k], label, limit, used, &set->t[k], &set->info[k], err);
+		ll_free(label);
+		if (rc != LL_OK)
+			goto out;
+		used += set->t[k].size * sizeof(double);
+	}
+out:
+	za_close(&z);
+	if (rc != LL_OK)
+		ll_array_set_free(set);
+	return rc;
+}
+
+/* Open path for the readers below: LL_OK with *fp set, or LL_EIO. */
+static int open_file(const char *path, FILE **fp, ll_err *err)
+{
+	*fp = fopen(path, "rb");
+	if (!*fp)
+		return ll_err_set(err, LL_EIO, "%s: cannot open: %s", path, strerror(errno));
+	return LL_OK;
+}
+
+int ll_npz_list(const char *path, char ***names, size_t *n, ll_err *err)
+{
+	FILE *fp;
+	ll_src s;
+	int rc;
+
+	*names = NULL;
+	*n = 0;
+	if ((rc = open_file(path, &fp, err)) != LL_OK)
+		return rc;
+	ll_src_file(&s, fp, path);
+	rc = npz_list(&s, path, names, n, err);
+	fclose(fp);
+	return rc;
+}
+
+int ll_npz_read(const char *path, const char *name, ll_tensor *t, ll_array_info *info, ll_err *err)
+{
+	FILE *fp;
+	ll_src s;
+	int rc;
+
+	memset(t, 0, sizeof *t);
+	if ((rc = open_file(path, &fp, err)) != LL_OK)
+		return rc;
+	ll_src_file(&s, fp, path);
+	rc = ll_npz_load(&s, path, name, ll_input_limit(), t, info, err);
+	fclose(fp);
+	return rc;
+}
+
+int ll_npz_read_mem(const void *buf, size_t len, const char *path, const char *name, ll_tensor *t,
+		    ll_array_info *info, ll_err *err)
+{
+	ll_src s;
+	ll_src_mem(&s, buf, len, path);
+	return ll_npz_load(&s, path, name, ll_input_limit(), t, info, err);
 }

@@ -1,13 +1,18 @@
 /* Tests for .npy/.npz/IDX reading and writing (src/io/ll_npy.c, ll_npz.c,
- * ll_idx.c).  Fixtures in tests/data were written by NumPy
+ * ll_idx.c), the input limit in each reader, reading pipes (one open) and
+ * from memory.  Fixtures in tests/data were written by NumPy
  * (tests/data/make_fixtures.py); expect_val() repeats its value rules.
  * Corrupt variants are made at run time in a mkdtemp directory. */
+#include "base/ll_limits.h"
+#include "io/ll_mnist.h"
 #include "io/ll_npy.h"
 #include "ll_test.h"
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <zlib.h>
 
@@ -1205,6 +1210,446 @@ static void test_idx_gz_members(void)
 	free(raw);
 }
 
+
+/* ---------------- the input limit ---------------- */
+
+/* An allocator (through the hook) that remembers the largest block asked
+ * for and counts live blocks. */
+static size_t rec_max, rec_live;
+
+static void *rec_malloc(void *ud, size_t n)
+{
+	(void)ud;
+	if (n > rec_max)
+		rec_max = n;
+	void *p = malloc(n);
+	rec_live += p != NULL;
+	return p;
+}
+
+static void *rec_realloc(void *ud, void *p, size_t n)
+{
+	(void)ud;
+	if (n > rec_max)
+		rec_max = n;
+	return realloc(p, n);
+}
+
+static void rec_free(void *ud, void *p)
+{
+	(void)ud;
+	rec_live--;
+	free(p);
+}
+
+static void rec_start(void)
+{
+	static const ll_allocator a = {rec_malloc, rec_realloc, rec_free, NULL};
+	rec_max = rec_live = 0;
+	ll_alloc_set(&a);
+}
+
+#define TEST_LIMIT ((size_t)1 << 20)
+
+/* After a read that should have been refused: LL_ELIMIT, a one-line
+ * message naming the input and the limit, no block asked for above the
+ * limit, none left live.  Puts libc's allocator back. */
+#define CHECK_LIMITED(rc, e, name, sub) do { \
+	ll_alloc_set(NULL); \
+	CHECK_ERR(rc, LL_ELIMIT, e, name, sub); \
+	LL_CHECK_CONTAINS((e).msg, "more than the input limit of 1.0 MiB (--max-input-bytes or LATENTLAB_MAX_INPUT_BYTES)"); \
+	LL_CHECK_MSG(rec_max <= TEST_LIMIT, "a block of %zu bytes was asked for", rec_max); \
+	LL_CHECK_INT(rec_live, 0); } while (0)
+
+/* A .npy header for descr and shape (text), data to follow. */
+static size_t npy_header(unsigned char *out, const char *descr, const char *shape)
+{
+	char h[256];
+	int n = snprintf(h, sizeof h, "{'descr': '%s', 'fortran_order': False, 'shape': %s, }", descr, shape);
+	size_t hl = (size_t)n + 1, pad = (64 - (10 + hl) % 64) % 64;
+	memcpy(out, "\x93NUMPY\x01\x00", 8);
+	out[8] = (unsigned char)((hl + pad) & 0xff);
+	out[9] = (unsigned char)((hl + pad) >> 8);
+	memcpy(out + 10, h, (size_t)n);
+	memset(out + 10 + n, ' ', pad);
+	out[10 + hl + pad - 1] = '\n';
+	return 10 + hl + pad;
+}
+
+/* A file of `head` then zeros up to `size` bytes, as a sparse file. */
+static void sparse_file(const char *path, const void *head, size_t hlen, off_t size)
+{
+	spit(path, head, hlen);
+	LL_CHECK(truncate(path, size) == 0);
+}
+
+/* A zip of one DEFLATED member (name) holding `head` then `zeros` zero
+ * bytes, or of two members with the same content ("a.npy", "b.npy") when
+ * two != 0; returns its length (out has cap bytes). */
+static size_t deflated_zip(unsigned char *out, size_t cap, const unsigned char *head, size_t hlen,
+			   size_t zeros, int two)
+{
+	size_t ulen = hlen + zeros, len = 0, offs[2], csizes[2];
+	unsigned char *u = calloc(ulen, 1), *c = malloc(cap), *p = out;
+	uint32_t crc;
+	z_stream zs;
+
+	memcpy(u, head, hlen);
+	crc = (uint32_t)crc32(0L, u, (uInt)ulen);
+	memset(&zs, 0, sizeof zs);
+	deflateInit2(&zs, 9, Z_DEFLATED, -15, 9, Z_DEFAULT_STRATEGY);
+	zs.next_in = u;
+	zs.avail_in = (uInt)ulen;
+	zs.next_out = c;
+	zs.avail_out = (uInt)cap;
+	deflate(&zs, Z_FINISH);
+	len = zs.total_out;
+	deflateEnd(&zs);
+	for (int m = 0; m <= two; m++) {
+		offs[m] = (size_t)(p - out);
+		put_le(&p, 0x04034b50, 4);
+		put_le(&p, 20, 2);
+		put_le(&p, 0, 2);
+		put_le(&p, 8, 2);
+		put_le(&p, 0, 4);
+		put_le(&p, crc, 4);
+		put_le(&p, len, 4);
+		put_le(&p, ulen, 4);
+		put_le(&p, 5, 2);
+		put_le(&p, 0, 2);
+		memcpy(p, m ? "b.npy" : "a.npy", 5);
+		p += 5;
+		memcpy(p, c, len);
+		p += len;
+		csizes[m] = len;
+	}
+	size_t cd = (size_t)(p - out);
+	for (int m = 0; m <= two; m++) {
+		put_le(&p, 0x02014b50, 4);
+		put_le(&p, 20, 2);
+		put_le(&p, 20, 2);
+		put_le(&p, 0, 2);
+		put_le(&p, 8, 2);
+		put_le(&p, 0, 4);
+		put_le(&p, crc, 4);
+		put_le(&p, csizes[m], 4);
+		put_le(&p, ulen, 4);
+		put_le(&p, 5, 2);
+		put_le(&p, 0, 2);
+		put_le(&p, 0, 2);
+		put_le(&p, 0, 2);
+		put_le(&p, 0, 2);
+		put_le(&p, 0, 4);
+		put_le(&p, offs[m], 4);
+		memcpy(p, m ? "b.npy" : "a.npy", 5);
+		p += 5;
+	}
+	size_t cdlen = (size_t)(p - out) - cd;
+	put_le(&p, 0x06054b50, 4);
+	put_le(&p, 0, 4);
+	put_le(&p, 1 + two, 2);
+	put_le(&p, 1 + two, 2);
+	put_le(&p, cdlen, 4);
+	put_le(&p, cd, 4);
+	put_le(&p, 0, 2);
+	free(u);
+	free(c);
+	return (size_t)(p - out);
+}
+
+/* gzip of `head` then `zeros` zero bytes into a new buffer (*len). */
+static unsigned char *gz_zeros(const unsigned char *head, size_t hlen, size_t zeros, size_t *len)
+{
+	size_t ulen = hlen + zeros, cap = ulen / 100 + 4096;
+	unsigned char *u = calloc(ulen, 1), *c = malloc(cap);
+	z_stream zs;
+	memcpy(u, head, hlen);
+	memset(&zs, 0, sizeof zs);
+	deflateInit2(&zs, 9, Z_DEFLATED, 31, 9, Z_DEFAULT_STRATEGY);
+	zs.next_in = u;
+	zs.avail_in = (uInt)ulen;
+	zs.next_out = c;
+	zs.avail_out = (uInt)cap;
+	deflate(&zs, Z_FINISH);
+	*len = zs.total_out;
+	deflateEnd(&zs);
+	free(u);
+	return c;
+}
+
+/* A pipe holding len bytes of buf (written by a child, so any length
+ * works), as a path the readers can open: "/dev/fd/N".  close_pipe
+ * after the read. */
+static int pipe_rd = -1;
+static pid_t pipe_pid;
+
+static const char *pipe_of(const void *buf, size_t len)
+{
+	static char path[64];
+	int fd[2];
+	if (pipe(fd) != 0)
+		return "/nonexistent";
+	pipe_pid = fork();
+	if (pipe_pid == 0) {
+		close(fd[0]);
+		const char *p = buf;
+		while (len) {
+			ssize_t w = write(fd[1], p, len);
+			if (w <= 0)
+				_exit(0); /* the reader stopped early: fine */
+			p += w;
+			len -= (size_t)w;
+		}
+		_exit(0);
+	}
+	close(fd[1]);
+	pipe_rd = fd[0];
+	snprintf(path, sizeof path, "/dev/fd/%d", fd[0]);
+	return path;
+}
+
+static void close_pipe(void)
+{
+	close(pipe_rd);
+	waitpid(pipe_pid, NULL, 0);
+}
+
+/* .npy: a header claiming more than the limit is refused before the
+ * tensor is allocated -- from a file that holds it all (sparse), from a
+ * pipe whose length is unknown, and when small stored items (u1) decode
+ * to 8 bytes each. */
+static void test_limit_npy(void)
+{
+	unsigned char h[256];
+	size_t hl;
+	ll_tensor t;
+	ll_array_info info;
+	ll_err e;
+	int rc;
+	const char *p = tmp("big.npy");
+
+	ll_input_limit_set(TEST_LIMIT);
+	hl = npy_header(h, "<f8", "(1024, 1024)");
+	sparse_file(p, h, hl, (off_t)hl + 8 * 1024 * 1024);
+	rec_start();
+	rc = ll_npy_read(p, &t, &info, &e);
+	CHECK_LIMITED(rc, e, p, "the array is 1024 x 1024 float64 = 8.0 MiB decoded");
+	LL_CHECK(t.data == NULL);
+	LL_CHECK_INT(info.shape[1], 1024);
+	rec_start();
+	rc = ll_array_read(p, &t, NULL, &e);
+	CHECK_LIMITED(rc, e, p, "8.0 MiB decoded");
+
+	/* a pipe: 80 GB claimed, 64 bytes there */
+	hl = npy_header(h, "<f8", "(100000, 100000)");
+	const char *pp = pipe_of(h, hl);
+	rec_start();
+	rc = ll_npy_read(pp, &t, NULL, &e);
+	CHECK_LIMITED(rc, e, pp, "the array is 100000 x 100000 float64 = 74.5 GiB decoded");
+	close_pipe();
+
+	/* 512 KiB of u1 is 4 MiB of doubles */
+	hl = npy_header(h, "|u1", "(512, 1024)");
+	sparse_file(p, h, hl, (off_t)hl + 512 * 1024);
+	rec_start();
+	rc = ll_npy_read(p, &t, NULL, &e);
+	CHECK_LIMITED(rc, e, p, "512 x 1024 float64 = 4.0 MiB decoded");
+
+	/* at the limit exactly: read */
+	hl = npy_header(h, "<f8", "(128, 1024)");
+	sparse_file(p, h, hl, (off_t)hl + 1024 * 1024);
+	rc = ll_npy_read(p, &t, NULL, &e);
+	LL_CHECK_MSG(rc == LL_OK, "%s", e.msg);
+	LL_CHECK_INT(t.size, 128 * 1024);
+	ll_tensor_free(&t);
+	ll_input_limit_set(0);
+}
+
+/* .npz: a 8 KB member that inflates to 8 MiB is refused after its .npy
+ * header, before it is inflated; and the members of one archive count
+ * together in ll_array_read_all. */
+static void test_limit_npz(void)
+{
+	unsigned char h[256], *zip = malloc(1 << 20);
+	size_t hl, zl;
+	ll_tensor t;
+	ll_array_set set;
+	ll_err e;
+	int rc;
+	const char *p = tmp("bomb.npz");
+
+	ll_input_limit_set(TEST_LIMIT);
+	hl = npy_header(h, "<f8", "(1024, 1024)");
+	zl = deflated_zip(zip, 1 << 20, h, hl, 8 << 20, 0);
+	LL_CHECK(zl < 16384);
+	spit(p, zip, zl);
+	rec_start();
+	rc = ll_npz_read(p, NULL, &t, NULL, &e);
+	CHECK_LIMITED(rc, e, p, ":a: the array is 1024 x 1024 float64 = 8.0 MiB decoded");
+	rec_start();
+	rc = ll_array_read(p, &t, NULL, &e);
+	CHECK_LIMITED(rc, e, p, "8.0 MiB decoded");
+	rec_start();
+	rc = ll_npz_read_mem(zip, zl, "mem.npz", "a", &t, NULL, &e);
+	CHECK_LIMITED(rc, e, "mem.npz", "8.0 MiB decoded");
+
+	/* two members of 640 KiB each: one fits, both do not */
+	hl = npy_header(h, "<f8", "(80, 1024)");
+	zl = deflated_zip(zip, 1 << 20, h, hl, 640 << 10, 1);
+	spit(p, zip, zl);
+	rc = ll_npz_read(p, "b", &t, NULL, &e);
+	LL_CHECK_MSG(rc == LL_OK, "%s", e.msg);
+	ll_tensor_free(&t);
+	rec_start();
+	rc = ll_array_read_all(p, &set, &e);
+	CHECK_LIMITED(rc, e, p, ":b: the array is 80 x 1024 float64 = 640.0 KiB decoded "
+				"(1.2 MiB with what was read before it)");
+	LL_CHECK(set.n == 0 && set.t == NULL);
+	ll_input_limit_set((size_t)2 << 20);
+	rc = ll_array_read_all(p, &set, &e);
+	LL_CHECK_MSG(rc == LL_OK, "%s", e.msg);
+	LL_CHECK_INT(set.format, LL_ARRAY_NPZ);
+	LL_CHECK_INT(set.n, 2);
+	if (set.n == 2) {
+		LL_CHECK_STR(set.names[1], "b");
+		LL_CHECK_INT(set.t[1].size, 80 * 1024);
+		LL_CHECK_INT(set.info[1].shape[0], 80);
+	}
+	ll_array_set_free(&set);
+	ll_array_set_free(&set);
+	ll_input_limit_set(0);
+	free(zip);
+}
+
+/* IDX: raw and gzip, as doubles and as bytes; MNIST counts its float32
+ * copy too. */
+static void test_limit_idx(void)
+{
+	unsigned char h[12] = {0, 0, 8, 2, 0, 0, 4, 0, 0, 0, 4, 1}; /* 1024 x 1025 u1 */
+	unsigned char *g, *u8;
+	size_t gl;
+	ll_tensor t;
+	ll_array_info info;
+	ll_err e;
+	int rc;
+	const char *p = tmp("big.idx"), *pg = tmp("big.idx.gz");
+
+	ll_input_limit_set(TEST_LIMIT);
+	sparse_file(p, h, 12, 12 + 1024 * 1025);
+	rec_start();
+	rc = ll_idx_read(p, &t, &info, &e);
+	CHECK_LIMITED(rc, e, p, "the array is 1024 x 1025 float64 = 8.0 MiB decoded");
+	LL_CHECK_INT(info.shape[1], 1025);
+	rec_start();
+	rc = ll_idx_read_u8(p, &u8, NULL, &e);
+	CHECK_LIMITED(rc, e, p, "the array is 1024 x 1025 uint8 = 1.0 MiB decoded");
+	LL_CHECK(u8 == NULL);
+
+	g = gz_zeros(h, 12, 1024 * 1025, &gl);
+	LL_CHECK(gl < 8192);
+	spit(pg, g, gl);
+	rec_start();
+	rc = ll_idx_read(pg, &t, NULL, &e);
+	CHECK_LIMITED(rc, e, pg, "8.0 MiB decoded");
+	rec_start();
+	rc = ll_array_read(pg, &t, NULL, &e);
+	CHECK_LIMITED(rc, e, pg, "8.0 MiB decoded");
+	rec_start();
+	rc = ll_idx_read_mem(g, gl, "mem.idx.gz", &t, NULL, &e);
+	CHECK_LIMITED(rc, e, "mem.idx.gz", "8.0 MiB decoded");
+	free(g);
+
+	/* MNIST: 400 images are 307 KiB as bytes, 1.5 MiB with the floats */
+	unsigned char hi[16] = {0, 0, 8, 3, 0, 0, 400 >> 8, 400 & 255, 0, 0, 0, 28, 0, 0, 0, 28};
+	unsigned char hlb[8] = {0, 0, 8, 1, 0, 0, 400 >> 8, 400 & 255};
+	size_t il, ll;
+	unsigned char *gi = gz_zeros(hi, 16, 400 * 784, &il), *glb = gz_zeros(hlb, 8, 400, &ll);
+	spit(tmp("i.gz"), gi, il);
+	spit(tmp("l.gz"), glb, ll);
+	ll_mnist m;
+	rec_start();
+	rc = ll_mnist_load_files(&m, tmp("i.gz"), tmp("l.gz"), &e);
+	CHECK_LIMITED(rc, e, tmp("i.gz"), "400 images of 28 x 28 as bytes and float32 = 1.5 MiB decoded");
+	LL_CHECK(m.x == NULL);
+	ll_input_limit_set((size_t)2 << 20);
+	rc = ll_mnist_load_mem(&m, gi, il, "i", glb, ll, "l", &e);
+	LL_CHECK_MSG(rc == LL_OK, "%s", e.msg);
+	LL_CHECK_INT(m.n, 400);
+	ll_mnist_free(&m);
+	free(gi);
+	free(glb);
+	ll_input_limit_set(0);
+}
+
+/* ---------------- one open: pipes and memory ---------------- */
+
+/* Every reader reads a pipe: it opens its file once (the bytes that pick
+ * the format are not read a second time from a fresh open, which on a
+ * pipe or FIFO would be lost or wait forever).  An .npz is read into
+ * memory first. */
+static void test_read_pipe(void)
+{
+	static const char *files[] = {"f8_be.npy", "fortran_f8.npy", "stored.npz", "compressed.npz",
+				      "idx_f8.idx", "images_u1.idx.gz"};
+	for (size_t f = 0; f < sizeof files / sizeof files[0]; f++) {
+		size_t len;
+		unsigned char *b = slurp(fixture(files[f]), &len);
+		ll_tensor want, got;
+		ll_array_info info;
+		ll_err e = {0};
+		int rc;
+		LL_CHECK(b != NULL);
+		if (!b)
+			continue;
+		LL_CHECK_INT(ll_array_read(fixture(files[f]), &want, NULL, &e), LL_OK);
+		rc = ll_array_read(pipe_of(b, len), &got, &info, &e);
+		close_pipe();
+		LL_CHECK_MSG(rc == LL_OK, "%s: %s", files[f], e.msg);
+		LL_CHECK(rc != LL_OK || (ll_tensor_same_shape(&want, &got) &&
+					 memcmp(want.data, got.data, want.size * sizeof(double)) == 0));
+		ll_tensor_free(&got);
+		/* ... and from memory, the same */
+		rc = ll_array_read_mem(b, len, files[f], &got, NULL, &e);
+		LL_CHECK_MSG(rc == LL_OK, "%s: %s", files[f], e.msg);
+		LL_CHECK(rc != LL_OK || memcmp(want.data, got.data, want.size * sizeof(double)) == 0);
+		ll_tensor_free(&got);
+		ll_tensor_free(&want);
+
+		ll_array_set set;
+		rc = ll_array_read_all(pipe_of(b, len), &set, &e);
+		close_pipe();
+		LL_CHECK_MSG(rc == LL_OK, "%s: %s", files[f], e.msg);
+		LL_CHECK_INT(set.n, strstr(files[f], ".npz") ? 2 : 1);
+		LL_CHECK_INT(set.format, strstr(files[f], ".npz") ? LL_ARRAY_NPZ
+					 : strstr(files[f], ".gz") ? LL_ARRAY_IDX_GZ
+					 : strstr(files[f], ".idx") ? LL_ARRAY_IDX : LL_ARRAY_NPY);
+		ll_array_set_free(&set);
+		free(b);
+	}
+	/* the one-member name and the IDX and .npz readers from memory */
+	ll_array_set set;
+	ll_err e = {0};
+	LL_CHECK_INT(ll_array_read_all(fixture("compressed.npz:b.npy"), &set, &e), LL_OK);
+	LL_CHECK(set.n == 1 && set.member == 1 && set.names && !strcmp(set.names[0], "b") &&
+		 set.t[0].size == 5);
+	ll_array_set_free(&set);
+	size_t len;
+	unsigned char *b = slurp(fixture("labels_u1.idx.gz"), &len), *u8 = NULL;
+	ll_array_info info;
+	LL_CHECK_INT(ll_idx_read_u8_mem(b, len, "labels", &u8, &info, &e), LL_OK);
+	LL_CHECK(u8 && info.ndim == 1 && info.shape[0] == 6);
+	ll_free(u8);
+	free(b);
+	b = slurp(fixture("stored.npz"), &len);
+	ll_tensor t;
+	LL_CHECK_INT(ll_npz_read_mem(b, len, "s.npz", "b", &t, NULL, &e), LL_OK);
+	LL_CHECK_INT(t.size, 5);
+	ll_tensor_free(&t);
+	LL_CHECK_INT(ll_npz_read_mem(b, len, "s.npz", "zz", &t, NULL, &e), LL_EINVAL);
+	LL_CHECK_STR(e.msg, "s.npz: no member 'zz' (members: a, b)");
+	free(b);
+}
+
 /* ---------------- dispatch ---------------- */
 
 static void test_array_read(void)
@@ -1365,6 +1810,10 @@ int main(void)
 	LL_RUN(test_idx_gz_members);
 	LL_RUN(test_array_read);
 	LL_RUN(test_truncation_fuzz);
+	LL_RUN(test_limit_npy);
+	LL_RUN(test_limit_npz);
+	LL_RUN(test_limit_idx);
+	LL_RUN(test_read_pipe);
 	rm_tmpdir(tmpdir);
 	return ll_test_done();
 }
