@@ -2,10 +2,13 @@
  * CSV input: the long (neuron,time,trial,value) and matrix layouts
  * described in ll_csv.h.  The whole file is read into memory and parsed
  * line by line; index texts are interned in a small hash table so that a
- * long file costs one pass plus one scatter into the tensor.
+ * long file costs one pass plus one scatter into the tensor.  The text,
+ * the rows kept while reading and the tensor are each checked against
+ * the input limit (base/ll_limits.h) before they are allocated.
  */
 #include "io/ll_csv.h"
-#include "base/ll_fs.h"
+#include "base/ll_limits.h"
+#include "io/ll_src.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -117,6 +120,7 @@ static size_t strtab_intern(strtab *t, const char *s)
 
 typedef struct reader {
 	const char *name;   /* for messages */
+	size_t limit;       /* the input limit */
 	const char *buf;
 	size_t len, pos;
 	size_t line;        /* number of the line last returned (1-based) */
@@ -284,10 +288,21 @@ static int parse_value(reader *r, const char *s, double *v, ll_err *err)
 
 /* --------------------------------------------------------------- matrix */
 
+/* Data lines left from where r is (r is left where it was). */
+static size_t count_lines(reader *r)
+{
+	size_t pos = r->pos, line = r->line, k = 0, n;
+	const char *s;
+	while (next_line(r, &s, &n))
+		k++;
+	r->pos = pos;
+	r->line = line;
+	return k;
+}
+
 static int read_matrix(reader *r, const char *first, size_t flen, ll_csv_data *d, ll_err *err)
 {
-	double *v = NULL;
-	size_t nv = 0, cap = 0, ncols, nrows = 0;
+	size_t ncols, nrows, row = 0;
 	const char *s = first;
 	size_t n = flen;
 	int rc;
@@ -309,54 +324,34 @@ static int read_matrix(reader *r, const char *first, size_t flen, ll_csv_data *d
 			if (!(d->names[1][j] = ll_strdup(r->f[j])))
 				return ll_err_set(err, LL_ENOMEM, "%s: out of memory", r->name);
 	}
-	for (int have = !header; have || next_line(r, &s, &n); have = 0) {
-		if (!have && (rc = split(r, s, n, err)) != LL_OK)
-			goto fail;
-		if (r->nf != ncols) {
-			rc = ll_err_set(err, LL_EFORMAT, "%s:%zu: expected %zu fields, got %zu", r->name,
-					r->line, ncols, r->nf);
-			goto fail;
-		}
-		if (nv + ncols > cap) {
-			size_t nc = cap ? 2 * cap : 1024;
-			while (nc < nv + ncols)
-				nc *= 2;
-			double *nvp = ll_malloc_array(nc, sizeof(double));
-			if (!nvp) {
-				rc = ll_err_set(err, LL_ENOMEM, "%s: out of memory at line %zu", r->name, r->line);
-				goto fail;
-			}
-			if (nv)
-				memcpy(nvp, v, nv * sizeof(double));
-			ll_free(v);
-			v = nvp;
-			cap = nc;
-		}
-		for (size_t j = 0; j < ncols; j++)
-			if ((rc = parse_value(r, r->f[j], &v[nv + j], err)) != LL_OK)
-				goto fail;
-		nv += ncols;
-		nrows++;
-	}
-	if (nrows == 0) {
-		rc = ll_err_set(err, LL_EFORMAT, "%s: no data rows", r->name);
-		goto fail;
-	}
+	/* the table's size is known before anything is allocated for it */
+	nrows = count_lines(r) + !header;
+	if (nrows == 0)
+		return ll_err_set(err, LL_EFORMAT, "%s: no data rows", r->name);
 	size_t dim[2] = {nrows, ncols};
+	if ((rc = ll_array_limit(r->name, 2, dim, sizeof(double), "float64", 0, r->limit, err)) != LL_OK)
+		return rc;
 	if ((rc = ll_tensor_init(&d->X, 2, dim, err)) != LL_OK) {
 		ll_err_prefix(err, "%s", r->name);
-		goto fail;
+		return rc;
 	}
-	memcpy(d->X.data, v, nv * sizeof(double));
-	for (size_t i = 0; i < nv; i++)
-		d->n_missing += isnan(v[i]) ? 1 : 0;
+	for (int have = !header; have || next_line(r, &s, &n); have = 0) {
+		if (!have && (rc = split(r, s, n, err)) != LL_OK)
+			return rc;
+		if (r->nf != ncols)
+			return ll_err_set(err, LL_EFORMAT, "%s:%zu: expected %zu fields, got %zu", r->name,
+					  r->line, ncols, r->nf);
+		double *v = d->X.data + row * ncols;
+		for (size_t j = 0; j < ncols; j++) {
+			if ((rc = parse_value(r, r->f[j], &v[j], err)) != LL_OK)
+				return rc;
+			d->n_missing += isnan(v[j]) ? 1 : 0;
+		}
+		row++;
+	}
 	d->n_rows = nrows;
 	d->layout = LL_CSV_MATRIX;
-	ll_free(v);
 	return LL_OK;
-fail:
-	ll_free(v);
-	return rc;
 }
 
 /* ----------------------------------------------------------------- long */
@@ -446,6 +441,28 @@ static int find_col(const reader *r, const char *want, size_t *col, int required
 	return LL_OK;
 }
 
+/* The cell of the tensor row w gives. */
+static size_t cell_of(const row *w, size_t *const map[3], const size_t dim[3])
+{
+	return (map[0][w->id[0]] * dim[1] + map[1][w->id[1]]) * dim[2] + map[2][w->id[2]];
+}
+
+/* The long layout's tensor, neurons x times x trials, against the limit. */
+static int implied_limit(const reader *r, const size_t dim[3], ll_err *err)
+{
+	size_t cells, bytes;
+	char sz[32];
+	double b = 8.0 * (double)dim[0] * (double)dim[1] * (double)dim[2];
+
+	if (ll_mul_ok(dim[0], dim[1], &cells) && ll_mul_ok(cells, dim[2], &cells) &&
+	    ll_mul_ok(cells, sizeof(double), &bytes) && bytes <= r->limit)
+		return LL_OK;
+	ll_bytes_text(b, sz, sizeof sz);
+	return ll_err_limit(err, r->limit,
+			    "%s: the rows imply a %zu x %zu x %zu (neurons x times x trials) float64 tensor = %s decoded",
+			    r->name, dim[0], dim[1], dim[2], sz);
+}
+
 static int read_long(reader *r, const char *s, size_t n, const ll_csv_opts *o,
 		     ll_csv_data *d, ll_err *err)
 {
@@ -458,7 +475,8 @@ static int read_long(reader *r, const char *s, size_t n, const ll_csv_opts *o,
 	size_t col[5], nfields, nrows = 0, cap = 0, dim[3];
 	strtab tab[3], ctab;
 	row *rows = NULL;
-	size_t *map[3] = {NULL, NULL, NULL}, *seen = NULL, *tline = NULL;
+	size_t *map[3] = {NULL, NULL, NULL}, *tline = NULL, *tcond = NULL;
+	uint64_t *seen = NULL;
 	int *cond_label = NULL, rc;
 
 	memset(tab, 0, sizeof tab);
@@ -479,7 +497,16 @@ static int read_long(reader *r, const char *s, size_t n, const ll_csv_opts *o,
 			goto out;
 		}
 		if (nrows == cap) {
-			size_t nc = cap ? 2 * cap : 1024;
+			size_t nc = cap ? 2 * cap : 1024, most = r->limit / sizeof *rows;
+			if (nrows >= most) {
+				char sz[32];
+				ll_bytes_text((double)(nrows + 1) * (double)sizeof *rows, sz, sizeof sz);
+				rc = ll_err_limit(err, r->limit, "%s:%zu: %zu rows take %s while reading", r->name,
+						  r->line, nrows + 1, sz);
+				goto out;
+			}
+			if (nc > most)
+				nc = most;
 			row *nr = ll_malloc_array(nc, sizeof *nr);
 			if (!nr) {
 				rc = ll_err_set(err, LL_ENOMEM, "%s: out of memory at line %zu", r->name, r->line);
@@ -527,11 +554,16 @@ static int read_long(reader *r, const char *s, size_t n, const ll_csv_opts *o,
 			goto out;
 		}
 	}
+	/* the tensor the rows imply, before allocating it: a few rows with
+	 * distinct indices each can imply a huge one */
+	if ((rc = implied_limit(r, dim, err)) != LL_OK)
+		goto out;
 	if ((rc = ll_tensor_init(&d->X, 3, dim, err)) != LL_OK) {
 		ll_err_prefix(err, "%s", r->name);
 		goto out;
 	}
-	seen = ll_calloc_array(d->X.size, sizeof(size_t));
+	/* one bit per cell: given by a row yet? */
+	seen = ll_calloc_array(d->X.size / 64 + 1, sizeof(uint64_t));
 	if (!seen) {
 		rc = ll_err_set(err, LL_ENOMEM, "%s: out of memory for %zu entries", r->name, d->X.size);
 		goto out;
@@ -539,17 +571,19 @@ static int read_long(reader *r, const char *s, size_t n, const ll_csv_opts *o,
 	for (size_t i = 0; i < d->X.size; i++)
 		d->X.data[i] = NAN;
 	for (size_t i = 0; i < nrows; i++) {
-		size_t a = map[0][rows[i].id[0]], b = map[1][rows[i].id[1]], c = map[2][rows[i].id[2]];
-		size_t cell = (a * dim[1] + b) * dim[2] + c;
-		if (seen[cell]) {
+		size_t cell = cell_of(&rows[i], map, dim);
+		if (seen[cell / 64] >> (cell % 64) & 1) {
+			size_t first = 0;
+			while (cell_of(&rows[first], map, dim) != cell)
+				first++;
 			rc = ll_err_set(err, LL_EFORMAT,
 					"%s:%zu: duplicate entry %s '%.40s', %s '%.40s', %s '%.40s' (first on line %zu)",
 					r->name, rows[i].line, mode_word[0], tab[0].s[rows[i].id[0]],
 					mode_word[1], tab[1].s[rows[i].id[1]], mode_word[2],
-					tab[2].s[rows[i].id[2]], seen[cell]);
+					tab[2].s[rows[i].id[2]], rows[first].line);
 			goto out;
 		}
-		seen[cell] = rows[i].line;
+		seen[cell / 64] |= UINT64_C(1) << (cell % 64);
 		d->X.data[cell] = rows[i].v;
 	}
 	for (size_t i = 0; i < d->X.size; i++)
@@ -562,7 +596,8 @@ static int read_long(reader *r, const char *s, size_t n, const ll_csv_opts *o,
 		cond_label = ll_malloc_array(ctab.n ? ctab.n : 1, sizeof(int));
 		d->labels = ll_malloc_array(K, sizeof(int));
 		tline = ll_calloc_array(K, sizeof(size_t));
-		if (!cond_label || !d->labels || !tline) {
+		tcond = ll_malloc_array(K, sizeof(size_t));
+		if (!cond_label || !d->labels || !tline || !tcond) {
 			rc = ll_err_set(err, LL_ENOMEM, "%s: out of memory", r->name);
 			goto out;
 		}
@@ -585,7 +620,7 @@ static int read_long(reader *r, const char *s, size_t n, const ll_csv_opts *o,
 					goto out;
 				}
 		}
-		size_t *tcond = seen; /* reuse: the first condition id per trial */
+		/* the first condition id per trial */
 		for (size_t k = 0; k < K; k++)
 			tcond[k] = NOPE;
 		for (size_t i = 0; i < nrows; i++) {
@@ -623,6 +658,7 @@ out:
 	ll_free(rows);
 	ll_free(seen);
 	ll_free(tline);
+	ll_free(tcond);
 	ll_free(cond_label);
 	return rc;
 }
@@ -630,11 +666,11 @@ out:
 /* ------------------------------------------------------------------ entry */
 
 static int parse(const char *buf, size_t len, const char *name, const ll_csv_opts *o,
-		 ll_csv_data *d, ll_err *err)
+		 size_t limit, ll_csv_data *d, ll_err *err)
 {
 	ll_csv_opts def;
 	reader r;
-	const char *s;
+	const char *s, *nul;
 	size_t n;
 	int rc;
 
@@ -642,8 +678,20 @@ static int parse(const char *buf, size_t len, const char *name, const ll_csv_opt
 		ll_csv_opts_default(&def);
 		o = &def;
 	}
+	if (len > limit) {
+		char sz[32];
+		ll_bytes_text((double)len, sz, sizeof sz);
+		return ll_err_limit(err, limit, "%s: the text is %s", name, sz);
+	}
+	if ((nul = memchr(buf, '\0', len)) != NULL) {
+		size_t line = 1;
+		for (const char *c = buf; c < nul; c++)
+			line += *c == '\n';
+		return ll_err_set(err, LL_EFORMAT, "%s:%zu: a NUL byte (not a text file)", name, line);
+	}
 	memset(&r, 0, sizeof r);
 	r.name = name;
+	r.limit = limit;
 	r.buf = buf;
 	r.len = len;
 	if (len >= 3 && !memcmp(buf, "\xEF\xBB\xBF", 3))
@@ -673,30 +721,46 @@ out:
 	return rc;
 }
 
+int ll_csv_read_mem(const void *buf, size_t len, const char *name, const ll_csv_opts *o,
+		    ll_csv_data *d, ll_err *err)
+{
+	memset(d, 0, sizeof *d);
+	if (!buf && len)
+		return ll_err_set(err, LL_EINVAL, "csv: no text");
+	int rc = parse(buf ? buf : "", len, name ? name : "csv", o, ll_input_limit(), d, err);
+	if (rc != LL_OK)
+		ll_csv_data_free(d);
+	return rc;
+}
+
 int ll_csv_read_text(const char *text, const char *name, const ll_csv_opts *o,
 		     ll_csv_data *d, ll_err *err)
 {
 	memset(d, 0, sizeof *d);
 	if (!text)
 		return ll_err_set(err, LL_EINVAL, "csv: no text");
-	int rc = parse(text, strlen(text), name ? name : "csv", o, d, err);
-	if (rc != LL_OK)
-		ll_csv_data_free(d);
-	return rc;
+	return ll_csv_read_mem(text, strlen(text), name, o, d, err);
 }
 
 int ll_csv_read(const char *path, const ll_csv_opts *o, ll_csv_data *d, ll_err *err)
 {
-	char *buf;
-	size_t len;
+	unsigned char *buf;
+	size_t len, limit = ll_input_limit();
+	FILE *fp;
+	ll_src src;
 	int rc;
 
 	memset(d, 0, sizeof *d);
 	if (!path)
 		return ll_err_set(err, LL_EINVAL, "csv: no file name");
-	if ((rc = ll_read_file(path, 0, &buf, &len, err)) != LL_OK)
+	if (!(fp = fopen(path, "rb")))
+		return ll_err_set(err, LL_EIO, "%s: cannot open: %s", path, strerror(errno));
+	ll_src_file(&src, fp, path);
+	rc = ll_src_slurp(&src, limit, "the text", &buf, &len, err);
+	fclose(fp);
+	if (rc != LL_OK)
 		return rc;
-	rc = parse(buf, len, path, o, d, err);
+	rc = parse((const char *)buf, len, path, o, limit, d, err);
 	ll_free(buf);
 	if (rc != LL_OK)
 		ll_csv_data_free(d);

@@ -25,7 +25,16 @@
  * comma, else semicolon, else runs of blanks.  Double-quoted fields
  * ("a,b", "say ""hi""") are understood within a line; a UTF-8 BOM, CRLF
  * line ends, blank lines and lines starting with '#' are skipped.
- * Numbers are C-locale decimals (strtod); Inf is refused.
+ * Numbers are C-locale decimals (strtod); Inf is refused; a NUL byte
+ * is refused (not a text file).
+ *
+ * Memory: the text, the rows kept while reading (about 48 bytes each, long
+ * layout) and the tensor must each fit in the input limit
+ * (base/ll_limits.h), checked before each is allocated: the long layout
+ * checks the tensor its rows imply (neurons x times x trials x 8 bytes),
+ * the matrix layout rows x columns x 8 bytes, else LL_ELIMIT:
+ *   data.csv: the rows imply a 500 x 500 x 500 (neurons x times x trials)
+ *   float64 tensor = 953.7 MiB decoded, more than the input limit of ...
  *
  * Errors are LL_EFORMAT (LL_EIO for open/read failures) with "FILE:LINE:"
  * in front, e.g.
@@ -76,8 +85,11 @@ void ll_csv_opts_default(ll_csv_opts *o);
 /* Read path into d (free it with ll_csv_data_free).  o may be NULL
  * (defaults).  On failure: *d is zeroed and holds nothing to free. */
 int ll_csv_read(const char *path, const ll_csv_opts *o, ll_csv_data *d, ll_err *err);
-/* The same from a NUL-terminated string; name is used in messages.
- * On failure: as ll_csv_read. */
+/* The same from len bytes of memory (no NUL needed); name is used in
+ * messages.  On failure: as ll_csv_read. */
+int ll_csv_read_mem(const void *buf, size_t len, const char *name, const ll_csv_opts *o,
+		    ll_csv_data *d, ll_err *err);
+/* The same from a NUL-terminated string. */
 int ll_csv_read_text(const char *text, const char *name, const ll_csv_opts *o,
 		     ll_csv_data *d, ll_err *err);
 void ll_csv_data_free(ll_csv_data *d);

@@ -1,11 +1,13 @@
 /* CSV input: both layouts, index mapping, conditions, missing cells,
- * delimiters and quoting, and every error with its file:line. */
+ * delimiters and quoting, every error with its file:line, the input
+ * limit, and reading from memory. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "base/ll_limits.h"
 #include "io/ll_csv.h"
 #include "ll_test.h"
 
@@ -252,6 +254,127 @@ static void test_csv_errors(void)
 	LL_CHECK_CONTAINS(e.msg, "unknown layout 9");
 }
 
+/* An allocator (through the hook) that remembers the largest block asked
+ * for and counts live blocks. */
+static size_t rec_max, rec_live;
+
+static void *rec_malloc(void *ud, size_t n)
+{
+	(void)ud;
+	if (n > rec_max)
+		rec_max = n;
+	void *p = malloc(n);
+	rec_live += p != NULL;
+	return p;
+}
+
+static void *rec_realloc(void *ud, void *p, size_t n)
+{
+	(void)ud;
+	if (n > rec_max)
+		rec_max = n;
+	return realloc(p, n);
+}
+
+static void rec_free(void *ud, void *p)
+{
+	(void)ud;
+	rec_live--;
+	free(p);
+}
+
+static const ll_allocator rec = {rec_malloc, rec_realloc, rec_free, NULL};
+
+#define LIMIT ((size_t)1 << 20)
+
+/* Read text (len bytes) with the recording allocator and a 1 MiB limit:
+ * LL_ELIMIT with a one-line message containing sub, nothing asked for
+ * above the limit, nothing left. */
+static void check_limited(const char *text, size_t len, const char *sub)
+{
+	ll_csv_data d;
+	ll_err e;
+	ll_input_limit_set(LIMIT);
+	rec_max = rec_live = 0;
+	ll_alloc_set(&rec);
+	int rc = ll_csv_read_mem(text, len, "big.csv", NULL, &d, &e);
+	ll_alloc_set(NULL);
+	ll_input_limit_set(0);
+	LL_CHECK_INT(rc, LL_ELIMIT);
+	LL_CHECK_CONTAINS(e.msg, sub);
+	LL_CHECK_CONTAINS(e.msg, ", more than the input limit of 1.0 MiB (--max-input-bytes or LATENTLAB_MAX_INPUT_BYTES)");
+	LL_CHECK(strchr(e.msg, '\n') == NULL);
+	LL_CHECK_MSG(rec_max <= LIMIT, "a block of %zu bytes was asked for", rec_max);
+	LL_CHECK_INT(rec_live, 0);
+	LL_CHECK(d.X.data == NULL);
+}
+
+/* The input limit (issue 10, M2): a short long-format file with distinct
+ * indices on every row implies a huge tensor, refused before it is
+ * allocated; likewise a matrix of short cells, the rows kept while
+ * reading, and the text itself. */
+static void test_csv_limit(void)
+{
+	size_t cap = (size_t)3 << 20, n;
+	char *t = malloc(cap);
+
+	/* 128 rows, 2.4 KB: a 128 x 128 x 128 tensor, 16 MiB */
+	n = (size_t)sprintf(t, "neuron,time,trial,value\n");
+	for (int i = 0; i < 128; i++)
+		n += (size_t)sprintf(t + n, "%d,%d,%d,1\n", i, i, i);
+	check_limited(t, n, "big.csv: the rows imply a 128 x 128 x 128 (neurons x times x trials) float64 tensor "
+			    "= 16.0 MiB decoded");
+
+	/* 400 x 400 cells of "0": 320 KB of text, 1.2 MiB of doubles */
+	n = 0;
+	for (int i = 0; i < 400; i++)
+		for (int j = 0; j < 400; j++) {
+			t[n++] = '0';
+			t[n++] = j < 399 ? ',' : '\n';
+		}
+	check_limited(t, n, "big.csv: the array is 400 x 400 float64 = 1.2 MiB decoded");
+
+	/* 40 x 40 x 40 = 64000 rows: a 500 KiB tensor, but 3 MiB of rows */
+	n = (size_t)sprintf(t, "neuron,time,trial,value\n");
+	for (int i = 0; i < 40; i++)
+		for (int j = 0; j < 40; j++)
+			for (int k = 0; k < 40; k++)
+				n += (size_t)sprintf(t + n, "%d,%d,%d,1\n", i, j, k);
+	check_limited(t, n, "rows take");
+
+	/* the text itself */
+	memset(t, '#', (size_t)3 << 20);
+	check_limited(t, (size_t)3 << 20, "big.csv: the text is 3.0 MiB");
+
+	/* the same within the limit: read */
+	ll_csv_data d;
+	ll_err e;
+	n = (size_t)sprintf(t, "neuron,time,trial,value\n");
+	for (int i = 0; i < 20; i++)
+		n += (size_t)sprintf(t + n, "%d,%d,%d,1\n", i, i, i);
+	ll_input_limit_set(LIMIT);
+	LL_CHECK_INT(ll_csv_read_mem(t, n, "ok.csv", NULL, &d, &e), LL_OK);
+	ll_input_limit_set(0);
+	LL_CHECK_INT(d.X.size, 8000);
+	ll_csv_data_free(&d);
+	free(t);
+}
+
+/* From memory: no NUL needed at the end; a NUL inside is refused. */
+static void test_csv_mem(void)
+{
+	ll_csv_data d;
+	ll_err e;
+	const char text[] = "1,2\n3,4\nGARBAGE";
+	LL_CHECK_INT(ll_csv_read_mem(text, 8, "m.csv", NULL, &d, &e), LL_OK);
+	LL_CHECK(d.X.size == 4 && d.X.data[3] == 4);
+	ll_csv_data_free(&d);
+	LL_CHECK_INT(ll_csv_read_mem("1,2\n3\0,4\n", 9, "m.csv", NULL, &d, &e), LL_EFORMAT);
+	LL_CHECK_STR(e.msg, "m.csv:2: a NUL byte (not a text file)");
+	LL_CHECK_INT(ll_csv_read_mem(NULL, 0, "m.csv", NULL, &d, &e), LL_EFORMAT);
+	LL_CHECK_STR(e.msg, "m.csv: no data (empty file)");
+}
+
 static void test_csv_files(void)
 {
 	char path[] = "/tmp/ll_test_csv.XXXXXX";
@@ -295,6 +418,8 @@ static void test_csv_files(void)
 int main(void)
 {
 	LL_RUN(test_csv_long_basic);
+	LL_RUN(test_csv_limit);
+	LL_RUN(test_csv_mem);
 	LL_RUN(test_csv_long_columns_and_indices);
 	LL_RUN(test_csv_missing_values);
 	LL_RUN(test_csv_conditions);
