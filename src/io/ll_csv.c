@@ -233,10 +233,20 @@ static int split(reader *r, const char *s, size_t n, ll_err *err)
 				}
 				*out++ = s[i];
 			}
-			i = skip_blanks(r, s, n, i + 1);
-			if (i < n && !(ws ? is_blank(s[i]) : s[i] == r->delim))
-				return ll_err_set(err, LL_EFORMAT, "%s:%zu: unexpected '%c' after a closing quote",
-						  r->name, r->line, s[i]);
+			/* then only blanks up to the delimiter; in whitespace mode
+			 * the blanks are the delimiter, so at least one must come
+			 * before another field */
+			i++;
+			if (ws) {
+				if (i < n && !is_blank(s[i]))
+					return ll_err_set(err, LL_EFORMAT, "%s:%zu: unexpected '%c' after a closing quote",
+							  r->name, r->line, s[i]);
+			} else {
+				i = skip_blanks(r, s, n, i);
+				if (i < n && s[i] != r->delim)
+					return ll_err_set(err, LL_EFORMAT, "%s:%zu: unexpected '%c' after a closing quote",
+							  r->name, r->line, s[i]);
+			}
 		} else {
 			while (i < n && !(ws ? is_blank(s[i]) : s[i] == r->delim))
 				*out++ = s[i++];

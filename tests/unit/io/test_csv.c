@@ -254,6 +254,35 @@ static void test_csv_errors(void)
 	LL_CHECK_CONTAINS(e.msg, "unknown layout 9");
 }
 
+/* Whitespace-delimited: a quoted field may hold blanks and be followed by
+ * another field (issue 10, L2: it was refused as "unexpected '1' after a
+ * closing quote"). */
+static void test_csv_whitespace_quotes(void)
+{
+	ll_csv_data d;
+	ll_err e;
+
+	LL_CHECK_INT(ll_csv_read_text("\"first col\" second \"third\"\n1 2 3\n4\t\"5\"  6\n", "ws.csv", NULL, &d, &e),
+		     LL_OK);
+	LL_CHECK_MSG(d.layout == LL_CSV_MATRIX, "%s", e.msg);
+	LL_CHECK(d.X.size == 6 && d.X.data[3] == 4 && d.X.data[4] == 5 && d.X.data[5] == 6);
+	LL_CHECK(d.names[1] && d.names[1][0] && !strcmp(d.names[1][0], "first col") &&
+		 !strcmp(d.names[1][2], "third"));
+	ll_csv_data_free(&d);
+
+	LL_CHECK_INT(ll_csv_read_text("neuron time trial value\n\"cell a\" 0 \"1\" 1.5\n\"cell b\"   0 1 \"2.5\"  \n",
+				      "ws.csv", NULL, &d, &e),
+		     LL_OK);
+	LL_CHECK_MSG(d.layout == LL_CSV_LONG, "%s", e.msg);
+	LL_CHECK(d.X.nmodes == 3 && d.X.dim[0] == 2 && d.X.data[0] == 1.5 && d.X.data[1] == 2.5);
+	LL_CHECK(d.names[0] && !strcmp(d.names[0][0], "cell a") && !strcmp(d.names[0][1], "cell b"));
+	ll_csv_data_free(&d);
+
+	/* a quote glued to the next field is still wrong */
+	LL_CHECK_INT(ll_csv_read_text("1 2\n3 \"4\"5\n", "ws.csv", NULL, &d, &e), LL_EFORMAT);
+	LL_CHECK_STR(e.msg, "ws.csv:2: unexpected '5' after a closing quote");
+}
+
 /* An allocator (through the hook) that remembers the largest block asked
  * for and counts live blocks. */
 static size_t rec_max, rec_live;
@@ -418,6 +447,7 @@ static void test_csv_files(void)
 int main(void)
 {
 	LL_RUN(test_csv_long_basic);
+	LL_RUN(test_csv_whitespace_quotes);
 	LL_RUN(test_csv_limit);
 	LL_RUN(test_csv_mem);
 	LL_RUN(test_csv_long_columns_and_indices);
