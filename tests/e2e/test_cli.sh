@@ -256,4 +256,62 @@ tap_result $? "info counts NaN entries"
 "$LL" info --json "$T/inf.npy" 2>/dev/null | grep -q '"inf": 1'
 tap_result $? "info --json counts Inf entries"
 
+# ---- info on a FIFO: the file is opened once (issue 10, L1) ----------------------
+
+# fifo_info NAME FILE PATTERN [OPTIONS]: a writer copies FILE into a FIFO,
+# `latentlab info` reads it within 10 s and prints PATTERN
+fifo_info() {
+	name=$1 file=$2 pat=$3
+	shift 3
+	rm -f "$T/fifo"
+	mkfifo "$T/fifo" || { tap_result 1 "$name (mkfifo)"; return; }
+	cat "$file" > "$T/fifo" 2>/dev/null &
+	wpid=$!
+	timeout 10 "$LL" info "$@" "$T/fifo" > "$T/fifo.out" 2>&1
+	rc=$?
+	kill $wpid 2>/dev/null
+	wait $wpid 2>/dev/null
+	[ $rc -eq 0 ] && grep -q -- "$pat" "$T/fifo.out"
+	ok=$?
+	[ $ok -eq 0 ] || { echo "# exit status $rc (124: timed out)"; sed 's/^/# /' "$T/fifo.out" | head -5; }
+	tap_result $ok "$name"
+}
+if command -v timeout >/dev/null 2>&1 && command -v mkfifo >/dev/null 2>&1; then
+	fifo_info "info on a FIFO (.npy) completes" "$PLANTED" '30 x 40 x 50'
+	fifo_info "info --json on a FIFO (.npz, every member)" "$SRC/tests/data/compressed.npz" '"name": "b"' --json
+	fifo_info "info on a FIFO (IDX, gzip)" "$SRC/tests/data/images_u1.idx.gz" 'IDX (gzip), type u1'
+else
+	tap_result 0 "info on a FIFO # SKIP no timeout or mkfifo"
+fi
+
+# ---- the input limit: --max-input-bytes and LATENTLAB_MAX_INPUT_BYTES (M1/M2) ----
+
+# planted.npy is 30 x 40 x 50 float32: 468.8 KiB as doubles
+tap_fails "info --max-input-bytes 100K refuses planted.npy in one line" \
+	"planted.npy: the array is 30 x 40 x 50 float64 = 468.8 KiB decoded, more than the input limit of 100.0 KiB (--max-input-bytes or LATENTLAB_MAX_INPUT_BYTES)" \
+	"$LL" info --max-input-bytes 100K "$PLANTED"
+exit_is "info over the limit: exit 1" 1 "$LL" info --max-input-bytes 100K "$PLANTED"
+[ -z "$("$LL" info --max-input-bytes 100K "$PLANTED" 2>/dev/null)" ]
+tap_result $? "info over the limit: nothing on stdout"
+tap_ok "info --max-input-bytes=512M reads planted.npy" "$LL" info --max-input-bytes=512M "$PLANTED"
+tap_ok "info --max-input-bytes 480000 (bytes) reads planted.npy" "$LL" info --max-input-bytes 480000 "$PLANTED"
+tap_fails "info --max-input-bytes 479999 refuses it" "more than the input limit of 468.7 KiB" \
+	"$LL" info --max-input-bytes 479999 "$PLANTED"
+for v in 12Q 0 -5 1.5G '' K; do
+	tap_fails "info --max-input-bytes '$v': usage error" "--max-input-bytes: expected a size such as 512M" \
+		"$LL" info --max-input-bytes "$v" "$PLANTED"
+	exit_is "info --max-input-bytes '$v': exit 2" 2 "$LL" info --max-input-bytes "$v" "$PLANTED"
+done
+tap_fails "info --max-input-bytes without a value" "needs a value" "$LL" info --max-input-bytes
+tap_fails "LATENTLAB_MAX_INPUT_BYTES=100K refuses planted.npy" "468.8 KiB decoded, more than the input limit of 100.0 KiB" \
+	env LATENTLAB_MAX_INPUT_BYTES=100K "$LL" info "$PLANTED"
+tap_ok "--max-input-bytes wins over LATENTLAB_MAX_INPUT_BYTES" \
+	env LATENTLAB_MAX_INPUT_BYTES=100K "$LL" info --max-input-bytes 1M "$PLANTED"
+tap_fails "a bad LATENTLAB_MAX_INPUT_BYTES is a usage error" "LATENTLAB_MAX_INPUT_BYTES: expected a size such as 512M" \
+	env LATENTLAB_MAX_INPUT_BYTES=lots "$LL" info "$PLANTED"
+exit_is "a bad LATENTLAB_MAX_INPUT_BYTES: exit 2" 2 env LATENTLAB_MAX_INPUT_BYTES=lots "$LL" info "$PLANTED"
+# an .npz whose members fit one by one but not together
+tap_fails "info: .npz members count together" "compressed.npz:b: the array is 5 float64 = 40 B decoded (136 B with what was read before it)" \
+	"$LL" info --max-input-bytes 120 "$SRC/tests/data/compressed.npz"
+
 tap_done

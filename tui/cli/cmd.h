@@ -8,6 +8,8 @@
 #ifndef LL_CMD_H
 #define LL_CMD_H
 
+#include <stddef.h>
+
 typedef struct ll_cmd {
 	const char *name;
 	int (*run)(int argc, char **argv);
@@ -27,5 +29,15 @@ void cmd_error(const char *fmt, ...)
 	__attribute__((format(printf, 1, 2)))
 #endif
 	;
+
+/* A size in bytes given to OPT of command CMD (--max-input-bytes):
+ * digits with an optional K, M, G or T (powers of 1024: "512M"), as
+ * ll_parse_bytes reads it.  0 with *out set; else prints the usage error
+ *   latentlab: CMD: OPT: expected a size such as 512M (K, M, G: powers of
+ *   1024), got 'ARG' (try 'latentlab CMD --help')
+ * and returns 2, the usage-error exit status, for `return` as is.  For
+ * --max-input-bytes, the command then calls ll_input_limit_set(*out)
+ * (base/ll_limits.h) before it reads anything. */
+int cmd_parse_bytes(const char *cmd, const char *opt, const char *arg, size_t *out);
 
 #endif

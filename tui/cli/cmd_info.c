@@ -2,7 +2,8 @@
  * latentlab info: what is in a .npy/.npz/IDX file -- format, dtype, order,
  * shape, element count, and statistics of the finite entries (min, max,
  * mean, population std) with NaN/Inf counts.  A .npz gets one entry per
- * member.
+ * member.  The file is opened once (ll_array_read_all), so a FIFO or a
+ * pipe works.
  */
 #include "config.h"
 
@@ -15,21 +16,29 @@
 
 #include "cli/cmd.h"
 #include "base/ll_json.h"
+#include "base/ll_limits.h"
 #include "io/ll_npy.h"
 
 static void info_usage(FILE *fp)
 {
-	fputs("usage: latentlab info FILE [--json]\n"
+	fputs("usage: latentlab info FILE [--json] [--max-input-bytes N]\n"
 	      "\n"
 	      "Print the format, dtype, memory order, shape and element count of an array\n"
 	      "file, and the min, max, mean and standard deviation of its finite entries\n"
 	      "with counts of NaN and Inf entries.  FILE is .npy, .npz (every member is\n"
 	      "listed; FILE.npz:MEMBER picks one) or IDX (MNIST's format, gzip or not);\n"
-	      "the format is recognised by content, not by name.\n"
+	      "the format is recognised by content, not by name.  FILE may be a pipe or\n"
+	      "a FIFO.\n"
 	      "\n"
 	      "options:\n"
-	      "  --json      print one JSON object instead of text\n"
-	      "  -h, --help  show this help\n",
+	      "  --json                 print one JSON object instead of text\n"
+	      "  --max-input-bytes N    refuse a FILE whose arrays decode to more than N\n"
+	      "                         bytes (8 per element; K, M, G: powers of 1024, e.g.\n"
+	      "                         512M); default $LATENTLAB_MAX_INPUT_BYTES, else half\n"
+	      "                         of physical memory\n"
+	      "  -h, --help             show this help\n"
+	      "\n"
+	      "exit status: 0 success, 1 error, 2 usage error.\n",
 	      fp);
 }
 
@@ -75,24 +84,21 @@ static void stats(const ll_tensor *t, arr_stats *s)
 
 typedef enum { FMT_NPY, FMT_NPZ, FMT_IDX, FMT_IDX_GZ, FMT_MEMBER, FMT_OTHER } file_fmt;
 
-/* By magic bytes, as ll_array_read. */
-static file_fmt sniff(const char *path)
+/* How to print what ll_array_read_all read. */
+static file_fmt fmt_of(const ll_array_set *set)
 {
-	unsigned char m[8];
-	FILE *fp = fopen(path, "rb");
-	if (!fp)
-		return strrchr(path, ':') ? FMT_MEMBER : FMT_OTHER;
-	size_t got = fread(m, 1, sizeof m, fp);
-	fclose(fp);
-	if (got >= 6 && !memcmp(m, "\x93NUMPY", 6))
+	switch (set->format) {
+	case LL_ARRAY_NPY:
 		return FMT_NPY;
-	if (got >= 4 && m[0] == 'P' && m[1] == 'K')
-		return FMT_NPZ;
-	if (got >= 2 && m[0] == 0x1f && m[1] == 0x8b)
-		return FMT_IDX_GZ;
-	if (got >= 4 && m[0] == 0 && m[1] == 0)
+	case LL_ARRAY_NPZ:
+		return set->member ? FMT_MEMBER : FMT_NPZ;
+	case LL_ARRAY_IDX:
 		return FMT_IDX;
-	return FMT_OTHER;
+	case LL_ARRAY_IDX_GZ:
+		return FMT_IDX_GZ;
+	default:
+		return FMT_OTHER;
+	}
 }
 
 static const char *fmt_name(file_fmt f)
@@ -180,60 +186,28 @@ static void print_json_body(ll_json *j, file_fmt f, const ll_array_info *in,
 }
 
 /* One array (a .npy, an IDX file, or one .npz member). */
-static int info_one(const char *path, file_fmt f, int json)
+static void info_one(const char *path, file_fmt f, const ll_array_info *in, const ll_tensor *t, int json)
 {
-	ll_tensor t = {0};
-	ll_array_info in;
-	ll_err err;
-	ll_err_clear(&err);
-	memset(&in, 0, sizeof in);
-	if (ll_array_read(path, &t, &in, &err) != LL_OK) {
-		cmd_error("%s", err.msg);
-		return 1;
-	}
 	arr_stats s;
-	stats(&t, &s);
+	stats(t, &s);
 	if (json) {
 		ll_json j;
 		ll_json_init(&j, stdout, 1);
 		ll_json_obj_begin(&j);
 		ll_json_kv_str(&j, "file", path);
-		print_json_body(&j, f, &in, &t, &s);
+		print_json_body(&j, f, in, t, &s);
 		ll_json_obj_end(&j);
 		putchar('\n');
 	} else {
-		print_text(path, f, &in, &t, &s);
+		print_text(path, f, in, t, &s);
 	}
-	ll_tensor_free(&t);
-	return 0;
 }
 
-static int info_npz(const char *path, int json)
+/* Every member of an .npz. */
+static void info_npz(const char *path, const ll_array_set *set, int json)
 {
-	char **names = NULL;
-	size_t n = 0;
-	ll_err err;
-	ll_err_clear(&err);
-	int status = 0;
-	if (ll_npz_list(path, &names, &n, &err) != LL_OK) {
-		cmd_error("%s", err.msg);
-		return 1;
-	}
-	/* read every member first, so an error prints nothing on stdout */
-	ll_tensor *ts = ll_calloc_array(n ? n : 1, sizeof *ts);
-	ll_array_info *ins = ll_calloc_array(n ? n : 1, sizeof *ins);
-	if (!ts || !ins) {
-		cmd_error("%s: out of memory", path);
-		status = 1;
-		goto out;
-	}
-	for (size_t k = 0; k < n; k++)
-		if (ll_npz_read(path, names[k], &ts[k], &ins[k], &err) != LL_OK) {
-			cmd_error("%s", err.msg);
-			status = 1;
-			goto out;
-		}
 	ll_json j;
+	size_t n = set->n;
 	if (json) {
 		ll_json_init(&j, stdout, 1);
 		ll_json_obj_begin(&j);
@@ -246,16 +220,16 @@ static int info_npz(const char *path, int json)
 	}
 	for (size_t k = 0; k < n; k++) {
 		arr_stats s;
-		stats(&ts[k], &s);
+		stats(&set->t[k], &s);
 		if (json) {
 			ll_json_obj_begin(&j);
-			ll_json_kv_str(&j, "name", names[k]);
-			print_json_body(&j, FMT_NPY, &ins[k], &ts[k], &s);
+			ll_json_kv_str(&j, "name", set->names[k]);
+			print_json_body(&j, FMT_NPY, &set->info[k], &set->t[k], &s);
 			ll_json_obj_end(&j);
 		} else {
 			char full[1024];
-			snprintf(full, sizeof full, "%s:%s", path, names[k]);
-			print_text(full, FMT_NPZ, &ins[k], &ts[k], &s);
+			snprintf(full, sizeof full, "%s:%s", path, set->names[k]);
+			print_text(full, FMT_NPZ, &set->info[k], &set->t[k], &s);
 		}
 	}
 	if (json) {
@@ -263,36 +237,36 @@ static int info_npz(const char *path, int json)
 		ll_json_obj_end(&j);
 		putchar('\n');
 	}
-out:
-	for (size_t k = 0; k < n; k++) {
-		if (ts)
-			ll_tensor_free(&ts[k]);
-		ll_free(names[k]);
-	}
-	ll_free(names);
-	ll_free(ts);
-	ll_free(ins);
-	return status;
 }
 
 static int cmd_info(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{"json", no_argument, NULL, 'J'},
+		{"max-input-bytes", required_argument, NULL, 'M'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
-	int json = 0, c;
+	int json = 0, c, status;
+	size_t limit = 0;
 	opterr = 0;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'J':
 			json = 1;
 			break;
+		case 'M':
+			if (cmd_parse_bytes("info", "--max-input-bytes", optarg, &limit) != 0)
+				return 2;
+			break;
 		case 'h':
 			info_usage(stdout);
 			return 0;
+		case ':':
+			fprintf(stderr, "latentlab: info: option '%s' needs a value (try 'latentlab info --help')\n",
+				argv[optind - 1]);
+			return 2;
 		default:
 			if (optopt > 0 && optopt < 256)
 				fprintf(stderr, "latentlab: info: unknown option '-%c' (try 'latentlab info --help')\n",
@@ -308,10 +282,27 @@ static int cmd_info(int argc, char **argv)
 			optind >= argc ? "missing FILE" : "one FILE only");
 		return 2;
 	}
+	if (limit)
+		ll_input_limit_set(limit);
+
+	/* read every array first, from one open, so an error prints nothing
+	 * on stdout */
 	const char *path = argv[optind];
-	file_fmt f = sniff(path);
-	int status = f == FMT_NPZ ? info_npz(path, json) : info_one(path, f, json);
-	if (status == 0 && fflush(stdout) != 0) {
+	ll_array_set set;
+	ll_err err;
+	ll_err_clear(&err);
+	if (ll_array_read_all(path, &set, &err) != LL_OK) {
+		cmd_error("%s", err.msg);
+		return 1;
+	}
+	file_fmt f = fmt_of(&set);
+	if (f == FMT_NPZ)
+		info_npz(path, &set, json);
+	else
+		info_one(path, f, &set.info[0], &set.t[0], json);
+	ll_array_set_free(&set);
+	status = 0;
+	if (fflush(stdout) != 0) {
 		cmd_error("stdout: %s", strerror(errno));
 		status = 1;
 	}

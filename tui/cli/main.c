@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "base/ll_common.h"
+#include "base/ll_limits.h"
 #include "cli/cmd.h"
 
 static const ll_cmd *const commands[] = {
@@ -43,6 +44,15 @@ char *cmd_join_args(int argc, char **argv)
 	return s;
 }
 
+int cmd_parse_bytes(const char *cmd, const char *opt, const char *arg, size_t *out)
+{
+	if (arg && ll_parse_bytes(arg, out) == 0)
+		return 0;
+	fprintf(stderr, "latentlab: %s: %s: expected a size such as 512M (K, M, G: powers of 1024), got '%s'"
+		" (try 'latentlab %s --help')\n", cmd, opt, arg ? arg : "", cmd);
+	return 2;
+}
+
 static void usage(FILE *fp)
 {
 	fprintf(fp, "usage: latentlab COMMAND [OPTIONS]\n\n"
@@ -55,6 +65,15 @@ static void usage(FILE *fp)
 
 int main(int argc, char **argv)
 {
+	/* the input limit's environment variable: a bad value is a usage
+	 * error rather than silently the default (base/ll_limits.h) */
+	const char *env = getenv(LL_INPUT_LIMIT_ENV);
+	size_t bytes;
+	if (env && ll_parse_bytes(env, &bytes) != 0) {
+		cmd_error("%s: expected a size such as 512M (K, M, G: powers of 1024), got '%s'",
+			  LL_INPUT_LIMIT_ENV, env);
+		return 2;
+	}
 	if (argc < 2) {
 		/* on a terminal: the workbench on the demo session */
 		if (isatty(0) && isatty(1)) {
