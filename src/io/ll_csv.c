@@ -191,6 +191,13 @@ static size_t skip_blanks(const reader *r, const char *s, size_t n, size_t i)
 	return i;
 }
 
+/* A character of the input as a message shows it (control characters as
+ * '?', see ll_quote). */
+static char shown(char c)
+{
+	return (unsigned char)c < 0x20 || c == 0x7f ? '?' : c;
+}
+
 /* Split a line into r->f (trimmed, unquoted). */
 static int split(reader *r, const char *s, size_t n, ll_err *err)
 {
@@ -240,12 +247,12 @@ static int split(reader *r, const char *s, size_t n, ll_err *err)
 			if (ws) {
 				if (i < n && !is_blank(s[i]))
 					return ll_err_set(err, LL_EFORMAT, "%s:%zu: unexpected '%c' after a closing quote",
-							  r->name, r->line, s[i]);
+							  r->name, r->line, shown(s[i]));
 			} else {
 				i = skip_blanks(r, s, n, i);
 				if (i < n && s[i] != r->delim)
 					return ll_err_set(err, LL_EFORMAT, "%s:%zu: unexpected '%c' after a closing quote",
-							  r->name, r->line, s[i]);
+							  r->name, r->line, shown(s[i]));
 			}
 		} else {
 			while (i < n && !(ws ? is_blank(s[i]) : s[i] == r->delim))
@@ -288,12 +295,12 @@ static int parse_value(reader *r, const char *s, double *v, ll_err *err)
 	}
 	if (parse_num(s, v))
 		return LL_OK;
-	char *end;
+	char *end, q[41];
 	double x = strtod(s, &end);
 	if (*end == '\0' && end != s && !isfinite(x))
-		return ll_err_set(err, LL_EFORMAT, "%s:%zu: '%.40s' is not a finite number", r->name,
-				  r->line, s);
-	return ll_err_set(err, LL_EFORMAT, "%s:%zu: '%.40s' is not a number", r->name, r->line, s);
+		return ll_err_set(err, LL_EFORMAT, "%s:%zu: '%s' is not a finite number", r->name,
+				  r->line, ll_quote(s, q, sizeof q));
+	return ll_err_set(err, LL_EFORMAT, "%s:%zu: '%s' is not a number", r->name, r->line, ll_quote(s, q, sizeof q));
 }
 
 /* --------------------------------------------------------------- matrix */
@@ -586,11 +593,12 @@ static int read_long(reader *r, const char *s, size_t n, const ll_csv_opts *o,
 			size_t first = 0;
 			while (cell_of(&rows[first], map, dim) != cell)
 				first++;
+			char q[3][41];
 			rc = ll_err_set(err, LL_EFORMAT,
-					"%s:%zu: duplicate entry %s '%.40s', %s '%.40s', %s '%.40s' (first on line %zu)",
-					r->name, rows[i].line, mode_word[0], tab[0].s[rows[i].id[0]],
-					mode_word[1], tab[1].s[rows[i].id[1]], mode_word[2],
-					tab[2].s[rows[i].id[2]], rows[first].line);
+					"%s:%zu: duplicate entry %s '%s', %s '%s', %s '%s' (first on line %zu)",
+					r->name, rows[i].line, mode_word[0], ll_quote(tab[0].s[rows[i].id[0]], q[0], 41),
+					mode_word[1], ll_quote(tab[1].s[rows[i].id[1]], q[1], 41), mode_word[2],
+					ll_quote(tab[2].s[rows[i].id[2]], q[2], 41), rows[first].line);
 			goto out;
 		}
 		seen[cell / 64] |= UINT64_C(1) << (cell % 64);
@@ -642,17 +650,18 @@ static int read_long(reader *r, const char *s, size_t n, const ll_csv_opts *o,
 				tline[k] = rows[i].line;
 				d->labels[k] = cond_label[cid];
 			} else if (cond_label[tcond[k]] != cond_label[cid]) {
-				rc = ll_err_set(err, LL_EFORMAT,
-						"%s:%zu: trial '%.40s' has condition '%.40s' but line %zu gave '%.40s'",
-						r->name, rows[i].line, tab[2].s[rows[i].id[2]], ctab.s[cid],
-						tline[k], ctab.s[tcond[k]]);
+				char q[3][41];
+				rc = ll_err_set(err, LL_EFORMAT, "%s:%zu: trial '%s' has condition '%s' but line %zu gave '%s'",
+						r->name, rows[i].line, ll_quote(tab[2].s[rows[i].id[2]], q[0], 41),
+						ll_quote(ctab.s[cid], q[1], 41), tline[k], ll_quote(ctab.s[tcond[k]], q[2], 41));
 				goto out;
 			}
 		}
 		for (size_t k = 0; k < K; k++)
 			if (tcond[k] == NOPE) {
-				rc = ll_err_set(err, LL_EFORMAT, "%s: trial '%.40s' has no condition", r->name,
-						d->names[2][k]);
+				char q[41];
+				rc = ll_err_set(err, LL_EFORMAT, "%s: trial '%s' has no condition", r->name,
+						ll_quote(d->names[2][k], q, sizeof q));
 				goto out;
 			}
 		d->nlabels = K;

@@ -164,37 +164,38 @@ static int hp_word(hparse *p, const char *w)
 /* Map a descr like "<f8" onto a type; fills a one-line reason on failure. */
 static int parse_descr(const char *d, npy_type *ty, const char *name, ll_err *err)
 {
-	char order = d[0], kind;
+	char order = d[0], kind, q[64];
 	char *end;
 	long size;
 
+	ll_quote(d, q, sizeof q); /* for messages */
 	if (order != '<' && order != '>' && order != '|' && order != '=')
-		return ll_err_set(err, LL_ENOTSUP, "%s: unsupported dtype '%s'", name, d);
+		return ll_err_set(err, LL_ENOTSUP, "%s: unsupported dtype '%s'", name, q);
 	kind = d[1];
 	switch (kind) {
 	case 'O':
 		return ll_err_set(err, LL_ENOTSUP, "%s: pickled object arrays are not supported", name);
 	case 'S': case 'U': case 'a':
-		return ll_err_set(err, LL_ENOTSUP, "%s: string arrays ('%s') are not supported", name, d);
+		return ll_err_set(err, LL_ENOTSUP, "%s: string arrays ('%s') are not supported", name, q);
 	case 'c':
-		return ll_err_set(err, LL_ENOTSUP, "%s: complex arrays ('%s') are not supported", name, d);
+		return ll_err_set(err, LL_ENOTSUP, "%s: complex arrays ('%s') are not supported", name, q);
 	case 'M': case 'm':
-		return ll_err_set(err, LL_ENOTSUP, "%s: datetime arrays ('%s') are not supported", name, d);
+		return ll_err_set(err, LL_ENOTSUP, "%s: datetime arrays ('%s') are not supported", name, q);
 	case 'V':
-		return ll_err_set(err, LL_ENOTSUP, "%s: structured/void dtypes ('%s') are not supported", name, d);
+		return ll_err_set(err, LL_ENOTSUP, "%s: structured/void dtypes ('%s') are not supported", name, q);
 	case 'f': case 'i': case 'u': case 'b':
 		break;
 	default:
-		return ll_err_set(err, LL_ENOTSUP, "%s: unsupported dtype '%s'", name, d);
+		return ll_err_set(err, LL_ENOTSUP, "%s: unsupported dtype '%s'", name, q);
 	}
 	if (d[2] < '1' || d[2] > '9')
-		return ll_err_set(err, LL_ENOTSUP, "%s: unsupported dtype '%s'", name, d);
+		return ll_err_set(err, LL_ENOTSUP, "%s: unsupported dtype '%s'", name, q);
 	size = strtol(d + 2, &end, 10);
 	if (*end || (kind == 'f' && size != 4 && size != 8) ||
 	    ((kind == 'i' || kind == 'u') && size != 1 && size != 2 && size != 4 && size != 8) ||
 	    (kind == 'b' && size != 1))
 		return ll_err_set(err, LL_ENOTSUP, "%s: unsupported dtype '%s' (supported: f4 f8 i1 i2 i4 i8 u1 u2 u4 u8 b1)",
-				  name, d);
+				  name, q);
 	ty->kind = kind;
 	ty->size = (int)size;
 	/* '|' and '=' mean native order, as NumPy reads them */
@@ -280,7 +281,8 @@ static int parse_header(const char *hdr, size_t len, const char *name, ll_array_
 			}
 			have_shape = 1;
 		} else {
-			return ll_err_set(err, LL_EFORMAT, "%s: malformed .npy header: unexpected key '%s'", name, key);
+			return ll_err_set(err, LL_EFORMAT, "%s: malformed .npy header: unexpected key '%s'", name,
+					  ll_quote(key, descr, sizeof descr));
 		}
 		if (!hp_eat(&p, ',')) {
 			if (!hp_eat(&p, '}'))

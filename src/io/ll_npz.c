@@ -383,12 +383,14 @@ static int za_member(zarchive *z, const zentry *e, const char *mname, const char
 	return rc;
 }
 
-/* "path:name" for messages, newly allocated (NULL: out of memory). */
+/* "path:name" for messages, the name quoted (ll_quote), newly allocated
+ * (NULL: out of memory). */
 static char *member_label(const char *path, const char *sname)
 {
-	char *label = ll_malloc(strlen(path) + strlen(sname) + 2);
+	char q[256];
+	char *label = ll_malloc(strlen(path) + sizeof q + 1);
 	if (label)
-		sprintf(label, "%s:%s", path, sname);
+		sprintf(label, "%s:%s", path, ll_quote(sname, q, sizeof q));
 	return label;
 }
 
@@ -450,13 +452,16 @@ int ll_npz_load(ll_src *s, const char *path, const char *name, size_t limit, ll_
 		size_t off = 0;
 		list[0] = '\0';
 		for (size_t k = 0; k < z.n && off < sizeof list; k++) {
-			char *sn = short_name(z.e[k].name);
-			off += (size_t)snprintf(list + off, sizeof list - off, "%s%s", k ? ", " : "", sn ? sn : "?");
+			char *sn = short_name(z.e[k].name), q[64];
+			off += (size_t)snprintf(list + off, sizeof list - off, "%s%s", k ? ", " : "",
+						sn ? ll_quote(sn, q, sizeof q) : "?");
 			ll_free(sn);
 		}
 		if (off >= sizeof list)
 			memcpy(list + sizeof list - 4, "...", 4);
-		rc = ll_err_set(err, LL_EINVAL, "%s: no member '%s' (members: %s)", path, name, list);
+		char qn[64];
+		rc = ll_err_set(err, LL_EINVAL, "%s: no member '%s' (members: %s)", path, ll_quote(name, qn, sizeof qn),
+				list);
 		za_close(&z);
 		return rc;
 	}
@@ -465,7 +470,7 @@ int ll_npz_load(ll_src *s, const char *path, const char *name, size_t limit, ll_
 	if (!label)
 		rc = ll_err_set(err, LL_ENOMEM, "%s: out of memory", path);
 	else
-		rc = za_member(&z, e, sname, label, limit, z.used, t, info, err);
+		rc = za_member(&z, e, label + strlen(path) + 1, label, limit, z.used, t, info, err);
 	za_close(&z);
 	ll_free(label);
 	ll_free(sname);
@@ -500,7 +505,8 @@ int ll_npz_load_all(ll_src *s, const char *path, size_t limit, ll_array_set *set
 			rc = ll_err_set(err, LL_ENOMEM, "%s: out of memory", path);
 			goto out;
 		}
-		rc = za_member(&z, &z.e[k], set->names[k], label, limit, used, &set->t[k], &set->info[k], err);
+		rc = za_member(&z, &z.e[k], label + strlen(path) + 1, label, limit, used, &set->t[k], &set->info[k],
+			       err);
 		ll_free(label);
 		if (rc != LL_OK)
 			goto out;

@@ -328,6 +328,15 @@ int ll_src_error(const ll_src *s, ll_err *err)
 	}
 }
 
+const char *ll_quote(const char *s, char *buf, size_t n)
+{
+	size_t k = 0;
+	for (; s[k] && k + 1 < n; k++)
+		buf[k] = (unsigned char)s[k] < 0x20 || s[k] == 0x7f ? '?' : s[k];
+	buf[k] = '\0';
+	return buf;
+}
+
 int ll_array_limit(const char *name, int ndim, const size_t *shape, size_t elem_size,
 		   const char *type, size_t used, size_t limit, ll_err *err)
 {

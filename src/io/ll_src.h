@@ -103,6 +103,12 @@ int ll_src_slurp(ll_src *s, size_t limit, const char *what, unsigned char **buf,
  * LL_EFORMAT). */
 int ll_src_error(const ll_src *s, ll_err *err);
 
+/* Input text quoted in a message (a member name, a CSV cell, a dtype):
+ * s copied into buf (n bytes, cut to n - 1) with control characters shown
+ * as '?', so the message stays one line whatever the file holds.
+ * Returns buf. */
+const char *ll_quote(const char *s, char *buf, size_t n);
+
 /* The limit check of every array reader: an array of ndim dims (shape)
  * decoding to elem_size bytes per element (type: "float64", "uint8"),
  * plus `used` bytes already taken by the same input.  LL_OK if it fits

@@ -244,6 +244,9 @@ static void test_csv_errors(void)
 	BAD("a,b\n1,2\n3,oops\n", LL_EFORMAT, "data.csv:3: 'oops' is not a number");
 	BAD("a,b\n", LL_EFORMAT, "data.csv: no data rows");
 	BAD("1 2\n3 \"4\"5\n", LL_EFORMAT, "data.csv:2: unexpected '5' after a closing quote");
+	/* input quoted in a message keeps it one line: control characters as '?' */
+	BAD("a,b\n1,\x1b[31mred\r\x7f\n", LL_EFORMAT, "data.csv:2: '?[31mred?" "?' is not a number"); /* (no trigraph) */
+	BAD("1,2\n3,\"4\"\x01\n", LL_EFORMAT, "data.csv:2: unexpected '?' after a closing quote");
 
 	ll_csv_data d;
 	LL_CHECK_INT(ll_csv_read_text(NULL, "n", NULL, &d, &e), LL_EINVAL);
