@@ -19,7 +19,8 @@
  *  - each loader on a small fixture: .npy (C and Fortran order), .npz
  *    (stored and deflated, read and list), IDX (raw and gzip, as doubles
  *    and as bytes), CSV (long with text conditions, and matrix), MNIST
- *    (the bundled test split), ll_array_read's dispatch;
+ *    (the bundled test split), ll_array_read's dispatch, and
+ *    ll_array_read_all (every member of an .npz, one member, a .npy);
  *  - the writers: .npy, IDX (gzip), the atomic file;
  *  - the simulated population: ll_synth_make (with a baseline component)
  *    and ll_synth_write.
@@ -338,7 +339,7 @@ typedef struct io_ctx {
 	ll_err err;
 } io_ctx;
 
-enum { IO_NPY, IO_ARRAY, IO_NPZ_LIST, IO_IDX, IO_IDX_U8, IO_CSV, IO_MNIST,
+enum { IO_NPY, IO_ARRAY, IO_ARRAY_ALL, IO_NPZ_LIST, IO_IDX, IO_IDX_U8, IO_CSV, IO_MNIST,
        IO_WRITE_NPY, IO_WRITE_IDX_GZ, IO_WRITE_AFILE };
 
 static const char *io_message(void *ud)
@@ -361,6 +362,12 @@ static int io_run(void *ud)
 		rc = zeroed(ll_array_read(c->path, &t, NULL, &c->err), &t, sizeof t, c->path);
 		ll_tensor_free(&t);
 		break;
+	case IO_ARRAY_ALL: {
+		ll_array_set set;
+		rc = zeroed(ll_array_read_all(c->path, &set, &c->err), &set, sizeof set, c->path);
+		ll_array_set_free(&set);
+		break;
+	}
 	case IO_NPZ_LIST: {
 		char **names;
 		size_t n;
@@ -446,6 +453,9 @@ static void test_oom_npz(void)
 	sweep_io("npz stored", IO_ARRAY, FIXTURE("stored.npz"));
 	sweep_io("npz deflated", IO_ARRAY, FIXTURE("compressed.npz"));
 	sweep_io("npz list", IO_NPZ_LIST, FIXTURE("compressed.npz"));
+	sweep_io("npz every member (ll_array_read_all)", IO_ARRAY_ALL, FIXTURE("compressed.npz"));
+	sweep_io("npz one member (ll_array_read_all)", IO_ARRAY_ALL, FIXTURE("stored.npz:b"));
+	sweep_io("npy through ll_array_read_all", IO_ARRAY_ALL, FIXTURE("fortran_f8.npy"));
 }
 
 static void test_oom_idx(void)
