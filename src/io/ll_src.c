@@ -32,7 +32,7 @@ void ll_src_mem(ll_src *s, const void *buf, size_t len, const char *name)
 {
 	memset(s, 0, sizeof *s);
 	s->name = name;
-	s->mem = buf;
+	s->mem = buf ? buf : (const void *)""; /* NULL: no bytes, still memory */
 	s->size = buf ? len : 0;
 	s->seekable = 1;
 }

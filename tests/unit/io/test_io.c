@@ -1648,6 +1648,16 @@ static void test_read_pipe(void)
 	LL_CHECK_INT(ll_npz_read_mem(b, len, "s.npz", "zz", &t, NULL, &e), LL_EINVAL);
 	LL_CHECK_STR(e.msg, "s.npz: no member 'zz' (members: a, b)");
 	free(b);
+
+	/* no bytes at all, NULL or not */
+	LL_CHECK_INT(ll_array_read_mem(NULL, 0, "m", &t, NULL, &e), LL_EFORMAT);
+	LL_CHECK_STR(e.msg, "m: empty file");
+	LL_CHECK_INT(ll_array_read_all_mem("", 0, "m", &set, &e), LL_EFORMAT);
+	LL_CHECK_INT(ll_npy_read_mem(NULL, 0, "m", &t, NULL, &e), LL_EFORMAT);
+	LL_CHECK_INT(ll_npz_read_mem(NULL, 0, "m", NULL, &t, NULL, &e), LL_EFORMAT);
+	LL_CHECK_INT(ll_idx_read_mem(NULL, 0, "m", &t, NULL, &e), LL_EFORMAT);
+	LL_CHECK_INT(ll_idx_read_u8_mem(NULL, 0, "m", &b, NULL, &e), LL_EFORMAT);
+	LL_CHECK(t.data == NULL && b == NULL);
 }
 
 /* ---------------- dispatch ---------------- */
