@@ -6,12 +6,15 @@ its input: fuzz_idx_gz and fuzz_csv take a control byte first, fuzz_mnist a
 two-byte length) and hand-made cases: truncated, garbled, huge shapes,
 inputs over the harnesses' 16 MiB input limit.  Python's standard library
 only; run from anywhere:  python3 tests/fuzz/make_corpus.py
-It writes seed-* and hand-* files and leaves every other file (crashes
-kept as regressions, regress-*; inputs merged from fuzzing) alone.
+It writes seed-* and hand-* files and leaves every other file alone:
+regress-* (a crash the fuzzer found, kept with its fix) and cov-* (inputs
+a fuzz run found that add coverage).
 
-To add what a fuzz run found to the committed corpus, keep only the inputs
-that add coverage:  tests/fuzz/build/fuzz_NAME -merge=1 tests/fuzz/corpus/NAME DIR/NAME
-(DIR from LL_FUZZ_WORK=DIR tests/fuzz/run.sh), and keep the corpus small.
+To add cov-* files: LL_FUZZ_WORK=DIR tests/fuzz/run.sh 600, then for each
+NAME  tests/fuzz/build/fuzz_NAME -merge=1 -max_len=1024 OUT tests/fuzz/corpus/NAME DIR/NAME
+and copy the files of OUT that are not in the corpus yet as
+cov-<first 12 hex digits of their SHA-1>.  Keep the whole corpus within a
+few hundred KB (it was 250 KB, 1083 files, after a 15-million-run pass).
 """
 import gzip
 import io
