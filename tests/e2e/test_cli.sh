@@ -314,4 +314,16 @@ exit_is "a bad LATENTLAB_MAX_INPUT_BYTES: exit 2" 2 env LATENTLAB_MAX_INPUT_BYTE
 tap_fails "info: .npz members count together" "compressed.npz:b: the array is 5 float64 = 40 B decoded (136 B with what was read before it)" \
 	"$LL" info --max-input-bytes 120 "$SRC/tests/data/compressed.npz"
 
+# the same option on every command that reads data
+tap_fails "tca --max-input-bytes 100K refuses planted.npy" "more than the input limit of 100.0 KiB" \
+	"$LL" tca "$PLANTED" -o "$T/maxin" --max-input-bytes 100K -q
+[ ! -e "$T/maxin" ]
+tap_result $? "tca over the limit makes no output folder"
+printf '[data]\nkind = npy\npath = %s\n[tca]\nranks = 1-2\n' "$(cd "$SRC" && pwd)/examples/data/planted.npy" > "$T/maxin.lab"
+tap_fails "run --max-input-bytes refuses the session's data" "planted.npy: the array is 30 x 40 x 50" \
+	"$LL" run "$T/maxin.lab" -o "$T/maxin2" --max-input-bytes 100K -q
+exit_is "run --max-input-bytes with a bad size: usage error" 2 "$LL" run "$T/maxin.lab" -o "$T/maxin3" --max-input-bytes 12x
+exit_is "tca --max-input-bytes with a bad size: usage error" 2 "$LL" tca "$PLANTED" -o "$T/maxin4" --max-input-bytes -3
+exit_is "LATENTLAB_MAX_INPUT_BYTES applies to tca too" 1 env LATENTLAB_MAX_INPUT_BYTES=100K "$LL" tca "$PLANTED" -o "$T/maxin5" -q
+
 tap_done

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "base/ll_limits.h"
 #include "cli/cmd.h"
 #include "base/ll_fs.h"
 #include "ll_report.h"
@@ -78,6 +79,8 @@ static void run_usage(FILE *fp, int demo)
 	fputs("  -j, --threads N       worker threads (default: the session's, 0 = all cores)\n"
 	      "      --force           write into a non-empty folder latentlab did not make\n"
 	      "                        (beside what is there; latentlab never removes it)\n"
+	      "      --max-input-bytes N  refuse inputs that decode to more than N bytes\n"
+	      "                        (K, M, G suffixes; default: half the memory)\n"
 	      "      --no-report       skip the report step\n"
 	      "  -v, --verbose         log every step on stderr\n"
 	      "  -q, --quiet           no progress line\n"
@@ -92,7 +95,7 @@ static int run_common(int argc, char **argv, int demo)
 		{"models", required_argument, NULL, 'M'}, {"no-report", no_argument, NULL, 'R'},
 		{"verbose", no_argument, NULL, 'v'},      {"quiet", no_argument, NULL, 'q'},
 		{"force", no_argument, NULL, 'F'},        {"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
+		{"max-input-bytes", required_argument, NULL, 'B'}, {NULL, 0, NULL, 0},
 	};
 	const char *outdir = demo ? "latentlab-demo" : NULL, *threads = NULL, *models = NULL;
 	int no_report = 0, force = 0, c;
@@ -114,6 +117,13 @@ static int run_common(int argc, char **argv, int demo)
 			break;
 		case 'R': no_report = 1; break;
 		case 'F': force = 1; break;
+		case 'B': {
+			size_t lim;
+			if (cmd_parse_bytes(cmd, "--max-input-bytes", optarg, &lim) != 0)
+				return 2;
+			ll_input_limit_set(lim);
+			break;
+		}
 		case 'v': ui.verbose = 1; break;
 		case 'q': ui.quiet = 1; break;
 		case 'h': run_usage(stdout, demo); return 0;

@@ -20,6 +20,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "base/ll_limits.h"
 #include "cli/cmd.h"
 #include "pipeline/ll_outdir.h"
 #include "pipeline/ll_session.h"
@@ -56,6 +57,8 @@ static void tca_usage(FILE *fp)
 	      "  -q, --quiet           no progress line on stderr\n"
 	      "      --force           write into a non-empty folder latentlab did not make\n"
 	      "                        (beside what is there; latentlab never removes it)\n"
+	      "      --max-input-bytes N  refuse DATA or --mask if they decode to more than N\n"
+	      "                        bytes (K, M, G suffixes; default: half the memory)\n"
 	      "  -h, --help            show this help\n"
 	      "\n"
 	      "Writes OUTDIR/rank_RR/rep_KK/{lambda,factor_0..factor_N-1,hist}.npy (rep_00 is\n"
@@ -203,7 +206,7 @@ static void print_table(const char *data, const char *outdir, const ll_ensemble 
 
 /* ---- the command ------------------------------------------------------------ */
 
-enum { OPT_MASK = 256, OPT_TOL, OPT_MAXITER, OPT_INIT, OPT_SIM, OPT_NOFUSE, OPT_FORCE };
+enum { OPT_MASK = 256, OPT_TOL, OPT_MAXITER, OPT_INIT, OPT_SIM, OPT_NOFUSE, OPT_FORCE, OPT_MAXIN };
 
 static int cmd_tca(int argc, char **argv)
 {
@@ -222,6 +225,7 @@ static int cmd_tca(int argc, char **argv)
 		{"no-fuse", no_argument, NULL, OPT_NOFUSE},
 		{"quiet", no_argument, NULL, 'q'},
 		{"force", no_argument, NULL, OPT_FORCE},
+		{"max-input-bytes", required_argument, NULL, OPT_MAXIN},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -301,6 +305,11 @@ static int cmd_tca(int argc, char **argv)
 			break;
 		case OPT_FORCE:
 			force = 1;
+			break;
+		case OPT_MAXIN:
+			if (cmd_parse_bytes("tca", "--max-input-bytes", optarg, &v) != 0)
+				return 2;
+			ll_input_limit_set(v);
 			break;
 		case 'h':
 			tca_usage(stdout);

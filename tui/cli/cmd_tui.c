@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "base/ll_limits.h"
 #include "cli/cmd.h"
 #include "pipeline/ll_session.h"
 #include "wb/wb.h"
@@ -33,6 +34,7 @@ static void tui_usage(FILE *fp)
 	      "      --no-color        no colour (as the NO_COLOR variable)\n"
 	      "      --keys            print every key and : command, then exit\n"
 	      "      --force           write into a non-empty folder latentlab did not make\n"
+	      "      --max-input-bytes N  refuse inputs that decode to more than N bytes\n"
 	      "  -h, --help            show this help\n"
 	      "\nExit status: 0 success, 1 error, 2 usage error.\n", fp);
 }
@@ -43,7 +45,8 @@ static int cmd_tui(int argc, char **argv)
 		{"output", required_argument, NULL, 'o'}, {"ascii", no_argument, NULL, 'A'},
 		{"utf8", no_argument, NULL, 'U'},         {"no-color", no_argument, NULL, 'C'},
 		{"keys", no_argument, NULL, 'K'},         {"help", no_argument, NULL, 'h'},
-		{"force", no_argument, NULL, 'F'},        {NULL, 0, NULL, 0},
+		{"force", no_argument, NULL, 'F'},        {"max-input-bytes", required_argument, NULL, 'B'},
+		{NULL, 0, NULL, 0},
 	};
 	wb_opts o;
 	int c;
@@ -58,6 +61,13 @@ static int cmd_tui(int argc, char **argv)
 		case 'U': o.utf8 = 1; o.ascii = 0; break;
 		case 'C': o.no_color = 1; break;
 		case 'F': o.force = 1; break;
+		case 'B': {
+			size_t lim;
+			if (cmd_parse_bytes("tui", "--max-input-bytes", optarg, &lim) != 0)
+				return 2;
+			ll_input_limit_set(lim);
+			break;
+		}
 		case 'h': tui_usage(stdout); return 0;
 		case 'K': wb_keys_print(stdout); return 0;
 		case ':':
