@@ -544,6 +544,10 @@ int ll_session_load_text(ll_session *s, const char *text, const char *name, ll_e
 
 	ll_session_init(s);
 	if ((line = parse_ini(&c, text)) != 0) {
+		/* the message quotes the file's text: keep it one line */
+		for (char *q = c.msg; *q; q++)
+			if ((unsigned char)*q < 0x20 || *q == 0x7f)
+				*q = '?';
 		ll_err_set(err, c.code, "%s:%d: %s", name, line, c.msg);
 		ll_session_free(s);
 		return c.code;

@@ -16,7 +16,7 @@ LL_FUZZ_TARGET(session)
 	text[size] = '\0';
 	ll_err_clear(&e);
 	int rc = ll_session_load_text(&s, text, "fuzz.lab", &e);
-	ll_fuzz_check_err_(rc, &e, "fuzz.lab", 0);
+	ll_fuzz_check_err(rc, &e, "fuzz.lab");
 	if (rc == LL_OK) {
 		char *canon = ll_session_format(&s);
 		if (canon) {
