@@ -161,13 +161,54 @@ int ll_outdir_open(ll_outdir *o, const char *path, const char *const *names, uns
 	}
 	o->lock_fd = fd;
 	o->made = made;
+	size_t nn = 0;
+	while (names && names[nn])
+		nn++;
+	if ((o->names = ll_malloc_array(nn + 1, sizeof *o->names)) != NULL) {
+		for (size_t i = 0; i < nn; i++)
+			o->names[i] = names[i];
+		o->names[nn] = NULL;
+	}
 	o->path = ll_strdup(path);
 	o->what = ll_strdup(what);
-	if (!o->path || !o->what) {
+	if (!o->path || !o->what || !o->names) {
 		ll_outdir_close(o);
 		return ll_err_oom(err);
 	}
 	return LL_OK;
+}
+
+/* name is "<one of ours>.tmp.XXXXXX" (ll_afile's temporaries) */
+static int our_temporary(const ll_outdir *o, const char *name)
+{
+	static const char *const ours[] = {LL_OUTDIR_MARKER, LL_OUTDIR_LOCK, NULL};
+	const char *t = strstr(name, ".tmp.");
+	if (!t || strlen(t + 5) != 6)
+		return 0;
+	size_t stem = (size_t)(t - name);
+	for (int pass = 0; pass < 2; pass++)
+		for (const char *const *p = pass ? ours : (const char *const *)o->names; p && *p; p++)
+			if (strlen(*p) == stem && !strncmp(name, *p, stem))
+				return 1;
+	return 0;
+}
+
+/* Temporaries a killed run left at the top of OUTDIR. */
+static void remove_temporaries(const ll_outdir *o)
+{
+	DIR *d = opendir(o->path);
+	struct dirent *e;
+	while (d && (e = readdir(d)) != NULL) {
+		if (!our_temporary(o, e->d_name))
+			continue;
+		char *p = ll_path_join(o->path, e->d_name);
+		struct stat st;
+		if (p && lstat(p, &st) == 0 && S_ISREG(st.st_mode))
+			unlink(p);
+		ll_free(p);
+	}
+	if (d)
+		closedir(d);
 }
 
 int ll_outdir_begin(ll_outdir *o, const char *const *finished, ll_err *err)
@@ -180,6 +221,8 @@ int ll_outdir_begin(ll_outdir *o, const char *const *finished, ll_err *err)
 	snprintf(state, sizeof state, "running (pid %ld, since %s); if no latentlab runs here now, the "
 		 "run was cut short and its results are incomplete", (long)getpid(), when);
 	int rc = write_marker(o->path, o->what, state, err);
+	if (rc == LL_OK)
+		remove_temporaries(o);
 	for (const char *const *p = finished; rc == LL_OK && p && *p; p++) {
 		char *f = ll_path_join(o->path, *p);
 		struct stat st;
@@ -208,6 +251,7 @@ void ll_outdir_close(ll_outdir *o)
 		close(o->lock_fd); /* releases the flock */
 	ll_free(o->path);
 	ll_free(o->what);
+	ll_free(o->names);
 	memset(o, 0, sizeof *o);
 	o->lock_fd = -1;
 }

@@ -41,7 +41,11 @@ typedef struct ll_outdir {
 	char *what;  /* the command that writes, for the marker (owned) */
 	int lock_fd; /* the held lock, or -1 */
 	int made;    /* open made the folder */
+	const char **names; /* the names it writes, NULL-terminated (the array
+			     * owned; the strings must be static) */
 } ll_outdir;
+/* A closed ll_outdir, safe to close again. */
+#define LL_OUTDIR_INIT {.lock_fd = -1}
 
 /* Make or take OUTDIR for the command `what` ("latentlab run bio.lab"):
  * the checks above, the marker, the lock.  `names` lists (NULL-terminated)
@@ -50,8 +54,10 @@ typedef struct ll_outdir {
  * did not exist may have been made, empty but for the marker). */
 int ll_outdir_open(ll_outdir *o, const char *path, const char *const *names, unsigned flags,
 		   const char *what, ll_err *err);
-/* A run starts: the marker says so, and every file in `finished`
- * (NULL-terminated top-level names) is removed. */
+/* A run starts: the marker says so, every file in `finished`
+ * (NULL-terminated top-level names) is removed, and so are the temporary
+ * files a run killed before left of the names latentlab writes
+ * ("results.json.tmp.AbC123", ll_afile's pattern). */
 int ll_outdir_begin(ll_outdir *o, const char *const *finished, ll_err *err);
 /* The run ended, complete or not (the marker says which). */
 int ll_outdir_end(ll_outdir *o, int complete, ll_err *err);

@@ -156,5 +156,9 @@ tap_result $? "kill -9 at several points of a rerun: never a mix that looks comp
 tap_result $? "after the kills, a rerun completes"
 grep -q '^state: complete' "$T/i/.latentlab"
 tap_result $? "the folder's marker says complete"
+touch "$T/it/summary.json.tmp.AbC123" "$T/it/mine.tmp.AbC123"
+"$LL" tca "$PLANTED" -o "$T/it" -r 1-2 -n 1 -q > /dev/null && [ -z "$(find "$T/i" "$T/it" -maxdepth 1 -name '*.tmp.??????' ! -name mine.tmp.AbC123)" ] &&
+	[ -e "$T/it/mine.tmp.AbC123" ]
+tap_result $? "a later run removes the temporaries killed runs left (of latentlab's names only)"
 
 tap_done

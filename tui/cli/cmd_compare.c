@@ -451,7 +451,7 @@ static int run_all(sysdata *s, size_t N, unsigned set, const ll_compare_opts *o,
 	ll_err err;
 	ll_err_clear(&err);
 	int status = 1, wrote = 0, rc = LL_OK;
-	ll_outdir od = {NULL, NULL, -1, 0};
+	ll_outdir od = LL_OUTDIR_INIT;
 	all_result *res = ll_calloc_array(LL_NMETRICS, sizeof *res);
 	ll_system *ss = ll_calloc_array(N, sizeof *ss);
 	double *D = ll_malloc_array(N * N, sizeof *D);

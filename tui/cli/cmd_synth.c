@@ -121,7 +121,7 @@ static int cmd_synth(int argc, char **argv)
 	static const char *const names[] = {"data.npy", "labels.npy", "truth_lambda.npy", "synth.json",
 					    "truth_factor_0.npy", "truth_factor_1.npy", "truth_factor_2.npy", NULL};
 	static const char *const finished[] = {"synth.json", NULL};
-	ll_outdir od = {NULL, NULL, -1, 0};
+	ll_outdir od = LL_OUTDIR_INIT;
 	char *what = rc == LL_OK ? cmd_join_args(argc, argv) : NULL;
 	if (rc == LL_OK)
 		rc = ll_outdir_open(&od, outdir, names, force ? LL_OUTDIR_FORCE : 0, what ? what : "latentlab synth",

@@ -337,7 +337,7 @@ static int cmd_tca(int argc, char **argv)
 	ll_array_info info, minfo;
 	ll_ensemble e = {0};
 	int rc, status = 1, wrote = 0;
-	ll_outdir od = {NULL, NULL, -1, 0};
+	ll_outdir od = LL_OUTDIR_INIT;
 	char s1[128], s2[128];
 	if ((rc = ll_array_read(data, &X, &info, &err)) != LL_OK) {
 		cmd_error("%s", err.msg);

@@ -81,7 +81,7 @@ static int bio_run(void *ud)
 	if (rc == LL_OK)
 		rc = ll_session_set(&s, LL_STEP_SESSION, "threads", "1", &e); /* fork keeps one thread */
 	/* as `latentlab run` does it (tui/cli/cmd_run.c) */
-	ll_outdir od = {NULL, NULL, -1, 0};
+	ll_outdir od = LL_OUTDIR_INIT;
 	const char *what = "latentlab run examples/bio.lab";
 	int have_dir = 0;
 	if (rc == LL_OK) {
