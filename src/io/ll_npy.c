@@ -473,7 +473,9 @@ static void store_le(unsigned char *p, uint64_t v, int size)
 		p[i] = (unsigned char)(v & 0xff);
 }
 
-int ll_npy_write_array(const char *path, const double *data, int ndim,
+/* The writer behind both: doubles (data) or floats (fdata), stored as
+ * '<f4' when as_float32. */
+static int write_array(const char *path, const double *data, const float *fdata, int ndim,
 		       const size_t *shape, int as_float32, ll_err *err)
 {
 	char hdr[512];
@@ -488,7 +490,7 @@ int ll_npy_write_array(const char *path, const double *data, int ndim,
 	for (int m = 0; m < ndim; m++)
 		if (!ll_mul_ok(count, shape[m], &count) || !ll_mul_ok(count, 8, &total))
 			return ll_err_set(err, LL_EINVAL, "%s: shape has too many elements", path);
-	if (count && !data)
+	if (count && !data && !fdata)
 		return ll_err_set(err, LL_EINVAL, "%s: no data to write", path);
 
 	/* The same bytes numpy.save writes: sorted keys, growth room, 64-byte
@@ -523,7 +525,7 @@ int ll_npy_write_array(const char *path, const double *data, int ndim,
 		size_t n = count - done < NPY_CHUNK_ITEMS ? count - done : NPY_CHUNK_ITEMS;
 		for (size_t k = 0; k < n; k++) {
 			if (as_float32) {
-				float f = (float)data[done + k];
+				float f = fdata ? fdata[done + k] : (float)data[done + k];
 				uint32_t u;
 				memcpy(&u, &f, 4);
 				store_le(buf + 4 * k, u, 4);
@@ -539,6 +541,18 @@ int ll_npy_write_array(const char *path, const double *data, int ndim,
 	}
 	ll_free(buf);
 	return ll_afile_commit(&af, err);
+}
+
+int ll_npy_write_array(const char *path, const double *data, int ndim,
+		       const size_t *shape, int as_float32, ll_err *err)
+{
+	return write_array(path, data, NULL, ndim, shape, as_float32, err);
+}
+
+int ll_npy_write_array_f32(const char *path, const float *data, int ndim, const size_t *shape,
+			   ll_err *err)
+{
+	return write_array(path, NULL, data, ndim, shape, 1, err);
 }
 
 int ll_npy_write_array_in(const char *dir, const char *name, const double *data, int ndim,

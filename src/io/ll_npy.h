@@ -36,6 +36,9 @@ int ll_npy_write(const char *path, const ll_tensor *t, int as_float32, ll_err *e
  * matrix dim x R, or a vector). */
 int ll_npy_write_array(const char *path, const double *data, int ndim,
 		       const size_t *shape, int as_float32, ll_err *err);
+/* The same from floats, stored as '<f4' (large logs kept in float). */
+int ll_npy_write_array_f32(const char *path, const float *data, int ndim, const size_t *shape,
+			   ll_err *err);
 /* ll_npy_write_array of dir/name (as ll_afile_open_in). */
 int ll_npy_write_array_in(const char *dir, const char *name, const double *data, int ndim,
 			  const size_t *shape, int as_float32, ll_err *err);

@@ -38,6 +38,9 @@ static const ll_param_def params[] = {
 	P_ENUM("init", "independent", "independent|shared", "models start from their own or one shared initialisation"),
 	P_ENUM("match_units", "yes", "yes|no", "match units across models by activation correlation (Hungarian)"),
 	P_INT("train_images", "0", 0, 1000000, "use the first N training images (0 = all)"),
+	P_INT("probe_activity", "0", 0, 1000,
+	      "also log every unit's activity on the first N probe images of each digit (0 = none; "
+	      "[compare] conditions = probe compares these)"),
 };
 
 /* What one model's training callback needs. */
@@ -47,6 +50,7 @@ typedef struct train_ctx {
 	const ll_mnist_data *md;
 	size_t m, snap, units, S;
 	double *class_means; /* 10 x units scratch */
+	const float *probe_x; /* probe_n images to log activity on, or NULL */
 	int *done_models;    /* shared counter for progress */
 	ll_progress_fn progress;
 	void *ud;
@@ -84,6 +88,12 @@ static int train_cb(void *vctx, ll_mlp *net, const ll_mlp_event *ev)
 	r->log.train_loss[c->m * S + j] = ev->train_loss;
 	if (c->m == 0)
 		r->log.step[j] = (int)ev->step;
+	/* every unit's activity on the logged probe images */
+	if (c->probe_x && ll_mlp_forward_hidden(net, c->probe_x, r->probe_n, 0,
+						 r->probe + (c->m * S + j) * r->probe_n * U, &c->err) != LL_OK) {
+		c->failed = 1;
+		return 1;
+	}
 	c->snap++;
 	if (c->progress && ev->total_steps) {
 		int rc = 0;
@@ -179,6 +189,13 @@ static int save_train(ll_step_ctx *c, ll_mlp *init, ll_mlp *nets, ll_err *err)
 		rc = ll_step_write_vec(dir, "train_loss.npy", t->train_loss, 2, sh2, err);
 	if (rc == LL_OK)
 		rc = ll_step_write_vec(dir, "steps.npy", steps, 1, sh1, err);
+	if (rc == LL_OK && r->probe) {
+		/* models x snapshots x images x units, float32 as logged */
+		size_t sh4[4] = {M, S, r->probe_n, t->units};
+		char *pp = ll_path_join(dir, "probe_activity.npy");
+		rc = pp ? ll_npy_write_array_f32(pp, r->probe, 4, sh4, err) : ll_err_oom(err);
+		ll_free(pp);
+	}
 	ll_free(steps);
 	for (size_t m = 0; m < M && rc == LL_OK; m++) {
 		char name[64];
@@ -225,6 +242,20 @@ static int save_train(ll_step_ctx *c, ll_mlp *init, ll_mlp *nets, ll_err *err)
 			for (size_t m = 0; m < M; m++)
 				ll_json_u64(&j, model_seed(s, m));
 			ll_json_arr_end(&j);
+			if (r->probe) {
+				ll_json_key(&j, "probe_activity");
+				ll_json_obj_begin(&j);
+				ll_json_kv_str(&j, "file", "probe_activity.npy");
+				ll_json_kv_str(&j, "description",
+					       "every hidden unit's activity on each logged probe image at each "
+					       "snapshot: models x snapshots x images x units, float32");
+				ll_json_key(&j, "labels");
+				ll_json_arr_begin(&j);
+				for (size_t i = 0; i < r->probe_n; i++)
+					ll_json_int(&j, r->probe_labels[i]);
+				ll_json_arr_end(&j);
+				ll_json_obj_end(&j);
+			}
 			ll_json_key(&j, "model_lr");
 			ll_json_arr_begin(&j);
 			for (size_t m = 0; m < M; m++)
@@ -256,6 +287,8 @@ static void drop(ll_session *s)
 	ll_free(r->log.loss);
 	ll_free(r->log.acc);
 	ll_free(r->log.train_loss);
+	ll_free(r->probe);
+	ll_free(r->probe_labels);
 	ll_tensor_free(&r->activity);
 	ll_modes_free(r->modes, 4);
 	ll_free(r);
@@ -277,12 +310,16 @@ static int run(ll_step_ctx *sc, ll_err *err)
 	size_t U = cfg.hidden[0];
 	size_t log_every = (size_t)ll_session_get_int(s, LL_STEP_TRAIN, "log_every");
 	size_t per_class = (size_t)ll_session_get_int(s, LL_STEP_TRAIN, "probe_per_class");
+	size_t per_log = (size_t)ll_session_get_int(s, LL_STEP_TRAIN, "probe_activity");
 	int shared = ll_session_is(s, LL_STEP_TRAIN, "init", "shared");
 	int match = ll_session_is(s, LL_STEP_TRAIN, "match_units", "yes");
 
 	ll_mnist_free(&md->probe);
 	if ((rc = ll_mnist_probe(&md->probe, &md->test, per_class, err)) != LL_OK)
 		return ll_err_prefix(err, "[train] probe set from %s", md->dir);
+	if (per_log > per_class)
+		return ll_err_set(err, LL_EINVAL, "[train] probe_activity = %zu is more than probe_per_class = %zu",
+				  per_log, per_class);
 	size_t T = ll_mlp_total_steps(&cfg, md->train.n);
 	size_t S = ll_mlp_n_snapshots(T, log_every);
 
@@ -305,6 +342,26 @@ static int run(ll_step_ctx *sc, ll_err *err)
 	ll_mlp *init = ll_calloc_array(M, sizeof(ll_mlp));
 	train_ctx *ctx = ll_calloc_array(M, sizeof(train_ctx));
 	double *cm = ll_calloc_array(M * LL_MNIST_CLASSES * U, sizeof(double));
+	/* the images whose activity is logged: the first per_log of each digit
+	 * of the probe set (which is grouped by digit) */
+	float *px = NULL;
+	if (per_log) {
+		size_t P = LL_MNIST_CLASSES * per_log, D = md->probe.dim, ps = 0;
+		r->probe_n = P;
+		if (ll_mul_ok(M * S, P * U, &ps))
+			r->probe = ll_malloc_array(ps, sizeof(float));
+		r->probe_labels = ll_malloc_array(P, sizeof(int));
+		px = ll_malloc_array(P * D, sizeof(float));
+		if (!r->probe || !r->probe_labels || !px) {
+			rc = ll_err_set(err, LL_ENOMEM, "out of memory for the probe activity of %zu models", M);
+			goto out;
+		}
+		for (size_t d = 0; d < LL_MNIST_CLASSES; d++)
+			for (size_t i = 0; i < per_log; i++) {
+				memcpy(px + (d * per_log + i) * D, md->probe.x + (d * per_class + i) * D, D * sizeof(float));
+				r->probe_labels[d * per_log + i] = md->probe.y[d * per_class + i];
+			}
+	}
 	if (!tl->step || !tl->loss || !tl->acc || !tl->train_loss || !nets || !init || !ctx || !cm) {
 		rc = ll_err_set(err, LL_ENOMEM, "out of memory for %zu models", M);
 		goto out;
@@ -330,7 +387,7 @@ static int run(ll_step_ctx *sc, ll_err *err)
 		openblas_set_num_threads(1); /* parallel over models, not in BLAS */
 	for (size_t m = 0; m < M; m++) {
 		ctx[m] = (train_ctx){.s = s, .r = r, .md = md, .m = m, .units = U, .S = S,
-				     .class_means = cm + m * LL_MNIST_CLASSES * U,
+				     .class_means = cm + m * LL_MNIST_CLASSES * U, .probe_x = px,
 				     .done_models = &done, .progress = sc->progress, .ud = sc->ud, .M = M};
 	}
 #ifdef _OPENMP
@@ -383,6 +440,13 @@ static int run(ll_step_ctx *sc, ll_err *err)
 				for (size_t u = 0; u < U; u++)
 					memcpy(X + (d * U + u) * S, slice + (d * U + perm[u]) * S,
 					       S * sizeof(double));
+			/* the probe activity's units too (a row of U floats per image) */
+			for (size_t q = 0; r->probe && q < S * r->probe_n; q++) {
+				float *row = r->probe + (m * S * r->probe_n + q) * U, tmp[4096];
+				memcpy(tmp, row, U * sizeof(float));
+				for (size_t u = 0; u < U; u++)
+					row[u] = tmp[perm[u]];
+			}
 		}
 		ll_free(perm);
 		ll_free(slice);
@@ -433,6 +497,7 @@ out:
 	ll_free(init);
 	ll_free(ctx);
 	ll_free(cm);
+	ll_free(px);
 	return rc;
 }
 

@@ -21,6 +21,17 @@ struct ll_res_train {
 	ll_train_log log;
 	ll_tensor activity;         /* models x digits x units x snapshots */
 	ll_mode_info modes[4];      /* model, digit, unit, snapshot */
+	/* with [train] probe_activity = N: every unit's activity on the first N
+	 * probe images of each digit, models x snapshots x images x units
+	 * (float; units matched like activity's), and each image's digit */
+	float *probe;               /* (owned) or NULL */
+	size_t probe_n;             /* images: 10 N */
+	int *probe_labels;          /* probe_n digits (owned) */
 };
+/* Model m's probe activity at snapshot j: probe_n x units. */
+static inline const float *ll_res_train_probe(const struct ll_res_train *r, size_t m, size_t j)
+{
+	return r->probe + (m * r->log.snapshots + j) * r->probe_n * r->log.units;
+}
 
 #endif

@@ -24,7 +24,7 @@ static const char *mnist_session =
 	"[session]\nname = t\nseed = 3\nthreads = 2\n"
 	"[data]\nkind = mnist\npath = " LL_MNIST_DIR "\n"
 	"[train]\nmodels = 3\nhidden = 16\nepochs = 1\ntrain_images = 1000\nlog_every = 10\n"
-	"probe_per_class = 10\ninit = independent\nmatch_units = yes\n"
+	"probe_per_class = 10\nprobe_activity = 4\ninit = independent\nmatch_units = yes\n"
 	"[tensor]\n[tca]\nranks = 1-3\nreplicates = 2\nmax_iter = 50\n[trajectory]\n";
 
 static void test_mnist_session(void)
@@ -79,6 +79,34 @@ static void test_mnist_session(void)
 		ll_mlp_free(&net);
 	}
 	LL_CHECK_MSG(worst < 1e-6, "snapshot 0 differs from recomputed activations by %g", worst);
+	/* the probe activity: snapshot 0 of every model is its saved initial
+	 * net's hidden layer on the first 4 probe images of each digit
+	 * (units matched to model 0's, as the saved weights are) */
+	const struct ll_res_train *tr = s.res.train;
+	LL_CHECK(tr->probe && tr->probe_n == 40 && tr->probe_labels[0] == 0 && tr->probe_labels[39] == 9);
+	float xs[40 * 784], h[40 * 16];
+	for (size_t d = 0; d < 10; d++)
+		for (size_t i = 0; i < 4; i++)
+			memcpy(xs + (d * 4 + i) * 784, probe.x + (d * 10 + i) * 784, 784 * sizeof(float));
+	double pworst = 0;
+	for (size_t m = 0; tr->probe && m < 3; m++) {
+		ll_mlp net;
+		LL_CHECK_INT(ll_mlp_init(&net, &cfg, &e), LL_OK);
+		snprintf(path, sizeof path, "%s/train/model_%02zu/init", g_dir, m);
+		LL_CHECK_INT(ll_mlp_load(&net, path, &e), LL_OK);
+		LL_CHECK_INT(ll_mlp_forward_hidden(&net, xs, 40, 0, h, &e), LL_OK);
+		const float *logged = ll_res_train_probe(tr, m, 0);
+		for (size_t k = 0; k < 40 * 16; k++)
+			pworst = fmax(pworst, fabs((double)logged[k] - (double)h[k]));
+		ll_mlp_free(&net);
+	}
+	LL_CHECK_MSG(pworst < 1e-5, "logged probe activity differs from recomputed by %g", pworst);
+	ll_tensor pa;
+	snprintf(path, sizeof path, "%s/train/probe_activity.npy", g_dir);
+	LL_CHECK_INT(ll_npy_read(path, &pa, NULL, &e), LL_OK);
+	LL_CHECK(pa.nmodes == 4 && pa.dim[0] == 3 && pa.dim[1] == S && pa.dim[2] == 40 && pa.dim[3] == 16);
+	LL_CHECK(pa.data && pa.data[5] == (double)tr->probe[5]);
+	ll_tensor_free(&pa);
 	/* accuracy is logged and sensible after one epoch on 1000 images */
 	LL_CHECK(s.res.train->log.final_acc_mean > 0.5 && s.res.train->log.final_acc_mean <= 1.0);
 	/* the pipeline went through to the trajectories */
