@@ -24,6 +24,7 @@ void ll_synth_opts_default(ll_synth_opts *o)
 	o->neurons = 50;
 	o->time = 60;
 	o->trials = 80;
+	o->conditions = 2;
 	o->rank = 3;
 	o->peak = 40.0;
 	o->baseline = 0.0;
@@ -59,6 +60,9 @@ int ll_synth_check(const ll_synth_opts *o, ll_err *err)
 		return ll_err_set(err, LL_EINVAL, "synth: time must be at least 2 bins, got %zu", o->time);
 	if (o->trials < 2)
 		return ll_err_set(err, LL_EINVAL, "synth: trials must be at least 2, got %zu", o->trials);
+	if (o->conditions == 1 || o->conditions > o->trials)
+		return ll_err_set(err, LL_EINVAL, "synth: conditions must be 2 to the %zu trials, got %zu",
+				  o->trials, o->conditions);
 	if (o->rank < 1 || o->rank > SYNTH_MAX_RANK)
 		return ll_err_set(err, LL_EINVAL, "synth: rank %zu outside 1..%d", o->rank, SYNTH_MAX_RANK);
 	if (!isfinite(o->peak) || !(o->peak > 0.0))
@@ -107,7 +111,7 @@ static double time_profile(size_t c, double t)
 	}
 }
 
-static double trial_profile(size_t c, double s, int lab)
+static double trial_profile(size_t c, double s, int lab, size_t nc)
 {
 	size_t g = c / 3;
 	switch (c % 3) {
@@ -120,8 +124,12 @@ static double trial_profile(size_t c, double s, int lab)
 		if (g == 0)
 			return 1.0;
 		return g % 2 ? 0.5 + 0.5 * s : 1.0 - 0.5 * s;
-	default: /* on in one condition */
-		return lab == (g % 2 ? 0 : 1) ? 1.0 : 0.0;
+	default: { /* tuned to one condition; with two, on in it only */
+		int pref = (int)((1 + g) % nc);
+		if (nc == 2)
+			return lab == pref ? 1.0 : 0.0;
+		return 0.5 * (1.0 + cos(2.0 * PI * (double)(lab - pref) / (double)nc));
+	}
 	}
 }
 
@@ -137,6 +145,9 @@ int ll_synth_make(const ll_synth_opts *o, ll_synth *out, ll_err *err)
 	if ((rc = ll_synth_check(o, err)) != LL_OK)
 		return rc;
 	out->opts = *o;
+	if (!out->opts.conditions) /* 0: the default, so older initialisers keep working */
+		out->opts.conditions = 2;
+	o = &out->opts;
 	N = o->neurons;
 	T = o->time;
 	K = o->trials;
@@ -156,7 +167,7 @@ int ll_synth_make(const ll_synth_opts *o, ll_synth *out, ll_err *err)
 	}
 	out->ntrials = K;
 	for (size_t k = 0; k < K; k++)
-		out->labels[k] = (int)(k % 2);
+		out->labels[k] = (int)(k % o->conditions);
 
 	double *W = out->truth.U[0], *Tm = out->truth.U[1], *Tr = out->truth.U[2];
 	/* neuron weights: a sparse non-negative membership */
@@ -186,7 +197,7 @@ int ll_synth_make(const ll_synth_opts *o, ll_synth *out, ll_err *err)
 			Tm[t * Rt + c] = time_profile(c, ((double)t + 0.5) / (double)T);
 	for (size_t k = 0; k < K; k++)
 		for (size_t c = 0; c < R; c++)
-			Tr[k * Rt + c] = trial_profile(c, (double)k / (double)(K - 1), out->labels[k]);
+			Tr[k * Rt + c] = trial_profile(c, (double)k / (double)(K - 1), out->labels[k], o->conditions);
 	for (size_t c = 0; c < R; c++) {
 		if (c < 3)
 			snprintf(out->names[c], sizeof out->names[c], "%s", family_names[c % 3]);
@@ -250,11 +261,14 @@ static int write_sidecar(const ll_synth *s, const char *outdir, ll_err *err)
 	for (size_t r = 0; r < s->truth.rank; r++)
 		ll_json_str(&j, s->names ? s->names[r] : "");
 	ll_json_arr_end(&j);
-	ll_json_kv_str(&j, "labels", "labels.npy: the condition (0/1) of each trial");
+	ll_json_kv_str(&j, "labels", o->conditions == 2 ? "labels.npy: the condition (0/1) of each trial"
+							 : "labels.npy: the condition (0 to conditions - 1) of each trial");
 	ll_json_key(&j, "options");
 	ll_json_obj_begin(&j);
 	ll_json_kv_int(&j, "neurons", (long long)o->neurons);
 	ll_json_kv_int(&j, "time", (long long)o->time);
+	if (o->conditions != 2)
+		ll_json_kv_int(&j, "conditions", (long long)o->conditions);
 	ll_json_kv_int(&j, "trials", (long long)o->trials);
 	ll_json_kv_int(&j, "rank", (long long)o->rank);
 	ll_json_kv_num(&j, "peak_hz", o->peak);

@@ -13,9 +13,12 @@
  *   c % 3 == 1  "oscillation": 0.5 (1 - cos(2 pi f t)) within the trial,
  *               f = 2 cycles per trial (+1 per cycle), constant across
  *               trials.
- *   c % 3 == 2  "condition":   a ramp rising over the trial, on only in the
- *               trials of one condition (condition 1, then 0, ...).
- * Trials alternate between two conditions: label[k] = k % 2.
+ *   c % 3 == 2  "condition":   a ramp rising over the trial, tuned to one
+ *               condition: with C conditions its size on a trial of
+ *               condition l is 0.5 (1 + cos(2 pi (l - pref) / C)), pref =
+ *               (1 + g) % C -- with two, on only in condition 1 (then 0).
+ * Trials cycle through the conditions: label[k] = k % C (C = conditions,
+ * default 2).
  * Neuron loadings: each neuron joins each component with probability 1/2
  * with a weight uniform in [0.5, 1.5] (else 0); every neuron joins at least
  * one component and every component has at least one neuron.
@@ -54,6 +57,7 @@ typedef struct ll_synth_opts {
 	size_t time;         /* bins per trial, default 60 (>= 2) */
 	size_t trials;       /* default 80 (>= 2) */
 	size_t rank;         /* planted task components, default 3 (1..64) */
+	size_t conditions;   /* trial conditions, default 2 (2..trials; 0 = 2) */
 	double peak;         /* spikes/s at a factor's peak for weight 1, default 40 */
 	double baseline;     /* spikes/s added everywhere, default 0 */
 	double dt;           /* bin width in s, default 0.05 */
@@ -66,7 +70,7 @@ typedef struct ll_synth {
 	ll_tensor data;      /* neurons x time x trials (owned) */
 	ll_ktensor truth;    /* planted model of E[data] (owned), see above */
 	char (*names)[32];   /* truth.rank component names (owned) */
-	int *labels;         /* per-trial condition 0/1 (owned) */
+	int *labels;         /* per-trial condition 0..conditions-1 (owned) */
 	size_t ntrials;
 	ll_synth_opts opts;  /* what made it (for the synth.json sidecar) */
 } ll_synth;

@@ -31,6 +31,8 @@ static void synth_usage(FILE *fp)
 	      "      --neurons N       default 50\n"
 	      "      --time N          time bins per trial, default 60\n"
 	      "      --trials N        default 80\n"
+	      "      --conditions C    trial conditions, labels 0..C-1 in turn (default 2);\n"
+	      "                        the condition factors are tuned to one each\n"
 	      "      --rank R          planted factors, default 3\n"
 	      "      --noise KIND      poisson (default), gaussian or none\n"
 	      "  -s, --seed S          default 1; [session] seed = S in a session with\n"
@@ -56,7 +58,8 @@ static int cmd_synth(int argc, char **argv)
 	static const struct option opts[] = {
 		{"output", required_argument, NULL, 'o'}, {"neurons", required_argument, NULL, 'N'},
 		{"time", required_argument, NULL, 'T'},   {"trials", required_argument, NULL, 'K'},
-		{"rank", required_argument, NULL, 'R'},   {"noise", required_argument, NULL, 'z'},
+		{"rank", required_argument, NULL, 'R'},   {"conditions", required_argument, NULL, 'C'},
+		   {"noise", required_argument, NULL, 'z'},
 		{"seed", required_argument, NULL, 's'},   {"help", no_argument, NULL, 'h'},
 		{"force", no_argument, NULL, 'F'},        {NULL, 0, NULL, 0},
 	};
@@ -70,7 +73,7 @@ static int cmd_synth(int argc, char **argv)
 		size_t v;
 		switch (c) {
 		case 'o': outdir = optarg; break;
-		case 'N': case 'T': case 'K': case 'R': case 's':
+		case 'N': case 'T': case 'K': case 'R': case 'C': case 's':
 			if (!parse_count(optarg, &v, c == 's' ? 0 : 1)) {
 				const char *name = "?";
 				for (const struct option *op = opts; op->name; op++)
@@ -84,6 +87,7 @@ static int cmd_synth(int argc, char **argv)
 			else if (c == 'T') o.time = v;
 			else if (c == 'K') o.trials = v;
 			else if (c == 'R') o.rank = v;
+			else if (c == 'C') o.conditions = v;
 			else o.seed = v;
 			break;
 		case 'z':

@@ -21,6 +21,7 @@ static int load(ll_step_ctx *c, const char *path, struct ll_res_data *d, int **l
 	o.time = (size_t)ll_session_get_int(s, LL_STEP_DATA, "time");
 	o.trials = (size_t)ll_session_get_int(s, LL_STEP_DATA, "trials");
 	o.rank = (size_t)ll_session_get_int(s, LL_STEP_DATA, "rank");
+	o.conditions = (size_t)ll_session_get_int(s, LL_STEP_DATA, "conditions");
 	o.noise = (ll_synth_noise)ll_session_get_enum(s, LL_STEP_DATA, "noise");
 	/* the session seed as is: `latentlab synth -s SEED` makes the same population */
 	o.seed = (uint64_t)ll_session_get_int(s, LL_STEP_SESSION, "seed");
@@ -53,7 +54,7 @@ static int load(ll_step_ctx *c, const char *path, struct ll_res_data *d, int **l
 
 const ll_kind_def ll_kind_synth = {
 	.name = "synth",
-	.help = "a simulated population with planted factors (neurons, time, trials, rank, noise)",
+	.help = "a simulated population with planted factors (neurons, time, trials, conditions, rank, noise)",
 	.array = 1,
 	.load = load,
 };

@@ -36,6 +36,7 @@ static const ll_param_def params[] = {
 	P_INT("neurons", "50", 1, 100000, "synth: number of neurons"),
 	P_INT("time", "60", 2, 100000, "synth: time bins per trial"),
 	P_INT("trials", "80", 2, 100000, "synth: number of trials"),
+	P_INT("conditions", "2", 2, 100000, "synth: trial conditions (labels 0..N-1, in turn)"),
 	P_INT("rank", "3", 1, 16, "synth: planted latent factors"),
 	P_ENUM("noise", "poisson", LL_ENUM_CHOICES(LL_SYNTH_NOISES), "synth: observation noise"),
 };

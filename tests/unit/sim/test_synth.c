@@ -68,6 +68,37 @@ static void test_synth_shape_and_labels(void)
 	ll_synth_free(&s);
 }
 
+/* --conditions 10: labels cycle 0..9 and the condition component is
+ * cosine-tuned to condition 1: 1 there, 0 opposite (6), cos(2 pi / 10)
+ * halfway up beside it (0 and 2), the same on both sides. */
+static void test_synth_conditions(void)
+{
+	ll_synth_opts o;
+	ll_synth s;
+	ll_synth_opts_default(&o);
+	o.conditions = 10;
+	o.trials = 40;
+	o.noise = LL_SYNTH_NONE;
+	LL_CHECK_INT(ll_synth_make(&o, &s, NULL), LL_OK);
+	for (size_t k = 0; k < 40; k++)
+		LL_CHECK_INT(s.labels[k], (int)(k % 10));
+	LL_CHECK_INT(s.opts.conditions, 10);
+	const double *tr = s.truth.U[2]; /* trials x rank, component 2 = condition */
+	double peak = tr[1 * 3 + 2], side = 0.5 * (1.0 + cos(2.0 * M_PI / 10.0));
+	LL_CHECK(peak > 0.0);
+	LL_CHECK_NEAR(tr[6 * 3 + 2] / peak, 0.0, 1e-12);
+	LL_CHECK_NEAR(tr[0 * 3 + 2] / peak, side, 1e-12);
+	LL_CHECK_NEAR(tr[2 * 3 + 2] / peak, side, 1e-12);
+	LL_CHECK_NEAR(tr[11 * 3 + 2] / peak, 1.0, 1e-12); /* the next cycle, same condition */
+	ll_synth_free(&s);
+	/* 0 is the default, two conditions */
+	o.conditions = 0;
+	LL_CHECK_INT(ll_synth_make(&o, &s, NULL), LL_OK);
+	LL_CHECK_INT(s.labels[3], 1);
+	LL_CHECK_INT(s.opts.conditions, 2);
+	ll_synth_free(&s);
+}
+
 static void test_synth_deterministic(void)
 {
 	ll_synth_opts o;
@@ -239,6 +270,8 @@ static void test_synth_errors(void)
 	BAD(dt, 0.0, LL_EINVAL, "dt must be positive");
 	BAD(dt, INFINITY, LL_EINVAL, "dt must be positive");
 	BAD(noise, (ll_synth_noise)7, LL_EINVAL, "unknown noise model 7");
+	BAD(conditions, 1, LL_EINVAL, "conditions must be 2 to the 80 trials, got 1");
+	BAD(conditions, 81, LL_EINVAL, "conditions must be 2 to the 80 trials, got 81");
 #undef BAD
 	ll_synth_opts_default(&o);
 	o.noise = LL_SYNTH_GAUSSIAN;
@@ -395,6 +428,7 @@ static void test_synth_tca_recovers_truth(void)
 int main(void)
 {
 	LL_RUN(test_synth_shape_and_labels);
+	LL_RUN(test_synth_conditions);
 	LL_RUN(test_synth_deterministic);
 	LL_RUN(test_synth_noiseless_is_truth);
 	LL_RUN(test_synth_noise_statistics);
