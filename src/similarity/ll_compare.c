@@ -423,17 +423,100 @@ static int step(work *w, double units, ll_err *err)
 	return LL_OK;
 }
 
+/* RSA by Pearson or Spearman under permuted conditions.  Permuting Y's
+ * conditions only rearranges the entries of its RDM (and so of their
+ * ranks, ties and all), leaving their mean and spread alone: both RDMs are
+ * built, ranked and centred once, and each permutation is one pass over
+ * the pairs instead of a new RDM and two sorts (about 50x at n = 500).
+ * Rank ordering of the RDM entries: see ll_rdm (i < j, row by row). */
+typedef struct rsa_fast {
+	double *a, *b; /* centred X and Y RDM triangles (or their ranks) */
+	double norm;   /* sqrt(sum a^2 sum b^2) */
+	size_t n, m;
+} rsa_fast;
+
+static void rsa_fast_free(rsa_fast *f)
+{
+	ll_free(f->a);
+	ll_free(f->b);
+	memset(f, 0, sizeof *f);
+}
+
+static int rsa_fast_init(rsa_fast *f, const prepared *x, const prepared *y, const ll_compare_opts *o,
+			 ll_err *err)
+{
+	size_t n = x->n, m = n * (n - 1) / 2;
+	memset(f, 0, sizeof *f);
+	f->n = n;
+	f->m = m;
+	f->a = ll_malloc_array(m, sizeof *f->a);
+	f->b = ll_malloc_array(m, sizeof *f->b);
+	double *t = ll_malloc_array(m, sizeof *t);
+	int rc = (!f->a || !f->b || !t) ? ll_err_oom(err) : LL_OK;
+	for (int side = 0; side < 2 && rc == LL_OK; side++) {
+		const prepared *z = side ? y : x;
+		double *out = side ? f->b : f->a;
+		rc = ll_rdm(z->data, n, z->p, o->rdm, side ? ny_(o) : nx_(o), o->rsa_by == LL_RSA_SPEARMAN ? t : out,
+			    err);
+		if (rc == LL_OK && o->rsa_by == LL_RSA_SPEARMAN)
+			rc = ll_rank_average(t, m, out, err);
+		if (rc != LL_OK)
+			break;
+		double mu = 0;
+		for (size_t k = 0; k < m; k++)
+			mu += out[k];
+		mu /= (double)m;
+		for (size_t k = 0; k < m; k++)
+			out[k] -= mu;
+	}
+	ll_free(t);
+	if (rc != LL_OK) {
+		rsa_fast_free(f);
+		return rc;
+	}
+	double saa = 0, sbb = 0;
+	for (size_t k = 0; k < m; k++) {
+		saa += f->a[k] * f->a[k];
+		sbb += f->b[k] * f->b[k];
+	}
+	f->norm = sqrt(saa * sbb);
+	return LL_OK;
+}
+
+/* The correlation with Y's conditions in order idx. */
+static double rsa_fast_value(const rsa_fast *f, const size_t *idx)
+{
+	size_t n = f->n, k = 0;
+	double s = 0;
+	for (size_t i = 0; i < n; i++)
+		for (size_t j = i + 1; j < n; j++) {
+			size_t u = idx[i], w = idx[j];
+			if (u > w) {
+				size_t t = u;
+				u = w;
+				w = t;
+			}
+			s += f->a[k++] * f->b[u * n - u * (u + 1) / 2 + (w - u - 1)];
+		}
+	double r = s / f->norm;
+	return r > 1.0 ? 1.0 : (r < -1.0 ? -1.0 : r);
+}
+
 static int permutation_test(ll_metric m, const prepared *x, const prepared *y,
 			    const ll_compare_opts *o, ll_metric_value *v, work *w, ll_err *err)
 {
 	size_t n = x->n, q = y->p, B = o->permutations;
 	size_t *idx = ll_malloc_array(n, sizeof *idx);
 	double *Yp = ll_malloc_array(n * q, sizeof *Yp);
+	rsa_fast fast = {0};
+	int use_fast = m == LL_M_RSA && o->rsa_by != LL_RSA_KENDALL;
 	int rc = LL_OK;
 	if (!idx || !Yp) {
 		rc = ll_err_oom(err);
 		goto out;
 	}
+	if (use_fast && (rc = rsa_fast_init(&fast, x, y, o, err)) != LL_OK)
+		goto out;
 	ll_rng g;
 	ll_rng_init(&g, ll_seed_derive(o->seed, (uint64_t)m, 1));
 	for (size_t i = 0; i < n; i++)
@@ -447,10 +530,14 @@ static int permutation_test(ll_metric m, const prepared *x, const prepared *y,
 			idx[i] = idx[j];
 			idx[j] = t;
 		}
-		for (size_t i = 0; i < n; i++)
-			memcpy(Yp + i * q, y->data + idx[i] * q, q * sizeof *Yp);
 		double s;
-		rc = metrics[m].fn(x->data, n, x->p, Yp, q, o, &s, err);
+		if (use_fast) {
+			s = rsa_fast_value(&fast, idx);
+		} else {
+			for (size_t i = 0; i < n; i++)
+				memcpy(Yp + i * q, y->data + idx[i] * q, q * sizeof *Yp);
+			rc = metrics[m].fn(x->data, n, x->p, Yp, q, o, &s, err);
+		}
 		if (rc != LL_OK) {
 			ll_err_prefix(err, "permutation %zu", b);
 			goto out;
@@ -463,6 +550,7 @@ static int permutation_test(ll_metric m, const prepared *x, const prepared *y,
 	v->nperm = B;
 	v->pvalue = (1.0 + (double)hits) / (1.0 + (double)B);
 out:
+	rsa_fast_free(&fast);
 	ll_free(idx);
 	ll_free(Yp);
 	return rc;

@@ -722,6 +722,58 @@ static void test_significance(void)
 	free(X), free(Y), free(Z);
 }
 
+/* RSA's permutation test takes a shortcut (both RDMs ranked once, each
+ * permutation a re-indexing); its p-value must be exactly the one of
+ * permuting Y's rows and recomputing ll_rsa, with the same shuffles:
+ * ll_compare.h draws them from ll_seed_derive(seed, metric, 1).  Weakly
+ * related inputs, with ties in the RDMs (rounded data), so the count is
+ * neither 0 nor B. */
+static void test_rsa_permutation_shortcut(void)
+{
+	ll_rng g;
+	ll_rng_init(&g, 5);
+	ll_err e;
+	size_t n = 25, p = 3, q = 4, B = 300;
+	double *X = malloc(n * p * sizeof *X), *Y = malloc(n * q * sizeof *Y), *Yp = malloc(n * q * sizeof *Yp);
+	randn(&g, X, n * p);
+	related(&g, X, n, p, q, 4.0, Y);
+	for (size_t i = 0; i < n * p; i++)
+		X[i] = round(X[i] * 2) / 2; /* ties */
+	for (int by = 0; by < 2; by++) {
+		ll_compare_opts o;
+		ll_compare_opts_default(&o);
+		o.rsa_by = by ? LL_RSA_PEARSON : LL_RSA_SPEARMAN;
+		o.rdm = by ? LL_RDM_EUCLIDEAN : LL_RDM_CORRELATION;
+		o.permutations = B;
+		o.seed = 77;
+		ll_compare_result r;
+		LL_CHECK_INT(ll_compare_pair(X, n, p, Y, n, q, LL_METRIC_BIT(LL_M_RSA), &o, &r, NULL, NULL, &e), LL_OK);
+		double obs;
+		LL_CHECK_INT(ll_rsa(X, n, p, Y, q, o.rdm, o.rsa_by, &obs, &e), LL_OK);
+		LL_CHECK(obs == r.v[LL_M_RSA].value);
+		ll_rng pg;
+		ll_rng_init(&pg, ll_seed_derive(o.seed, (uint64_t)LL_M_RSA, 1));
+		size_t idx[25], hits = 0;
+		for (size_t i = 0; i < n; i++)
+			idx[i] = i;
+		for (size_t b = 0; b < B; b++) {
+			for (size_t i = n - 1; i > 0; i--) {
+				size_t j = (size_t)ll_rng_below(&pg, i + 1), t = idx[i];
+				idx[i] = idx[j];
+				idx[j] = t;
+			}
+			for (size_t i = 0; i < n; i++)
+				memcpy(Yp + i * q, Y + idx[i] * q, q * sizeof *Yp);
+			double s;
+			LL_CHECK_INT(ll_rsa(X, n, p, Yp, q, o.rdm, o.rsa_by, &s, &e), LL_OK);
+			hits += s >= obs - 1e-12 * (1.0 + fabs(obs));
+		}
+		LL_CHECK_MSG(hits > 0 && hits < B, "the test is not discriminating: %zu of %zu", hits, B);
+		LL_CHECK_NEAR(r.v[LL_M_RSA].pvalue, (1.0 + (double)hits) / (1.0 + (double)B), 1e-15);
+	}
+	free(X), free(Y), free(Yp);
+}
+
 /* ---- bad inputs ----------------------------------------------------------------------------- */
 
 static int cancel_at_once(void *ud, const ll_progress *p)
@@ -855,6 +907,7 @@ int main(void)
 	LL_RUN(test_allpairs);
 	LL_RUN(test_mds);
 	LL_RUN(test_significance);
+	LL_RUN(test_rsa_permutation_shortcut);
 	LL_RUN(test_errors);
 	LL_RUN(test_registry);
 	return ll_test_done();
