@@ -29,6 +29,9 @@ typedef struct ll_cmp_population {
 	ll_compare_result *score;   /* models: every metric at the last snapshot, with
 				     * p-values and intervals (owned) */
 	double *over;               /* models x snapshots: the tracked metric (owned) */
+	unsigned skipped;           /* LL_METRIC_BITs not scored: CCA, SVCCA and PWCCA
+				     * when n <= units + 1 on either side (every
+				     * canonical correlation is then 1) */
 } ll_cmp_population;
 
 struct ll_res_compare {

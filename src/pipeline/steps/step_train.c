@@ -130,15 +130,15 @@ static int train_config(const ll_session *s, ll_mlp_config *cfg, size_t n_in, ll
 	/* the choices are the engine's own names, in its enums' order */
 	cfg->act = (ll_mlp_act)ll_session_get_enum(s, LL_STEP_TRAIN, "activation");
 	cfg->opt = (ll_mlp_opt)ll_session_get_enum(s, LL_STEP_TRAIN, "optimizer");
-	ll_session_get_reals(s, LL_STEP_TRAIN, "lr", &cfg->lr, 1); /* model 0's; see model_lr */
+	ll_session_get_reals(s, LL_STEP_TRAIN, "lr", &cfg->lr, 1); /* model 0's; see ll_train_model_lr */
 	cfg->batch = (size_t)ll_session_get_int(s, LL_STEP_TRAIN, "batch");
 	cfg->epochs = (size_t)ll_session_get_int(s, LL_STEP_TRAIN, "epochs");
 	return ll_mlp_config_check(cfg, err);
 }
 
-/* Model m's learning rate: "lr = a,b,c" gives a, b, c to the models in turn,
- * so a sweep sits inside one tensor (the model mode) and its factors. */
-static double model_lr(const ll_session *s, size_t m, size_t *nlr)
+/* "lr = a,b,c" gives a, b, c to the models in turn, so a sweep sits inside
+ * one tensor (the model mode) and its factors. */
+double ll_train_model_lr(const ll_session *s, size_t m, size_t *nlr)
 {
 	double v[64];
 	size_t n = ll_session_get_reals(s, LL_STEP_TRAIN, "lr", v, 64);
@@ -259,7 +259,7 @@ static int save_train(ll_step_ctx *c, ll_mlp *init, ll_mlp *nets, ll_err *err)
 			ll_json_key(&j, "model_lr");
 			ll_json_arr_begin(&j);
 			for (size_t m = 0; m < M; m++)
-				ll_json_num(&j, model_lr(s, m, NULL));
+				ll_json_num(&j, ll_train_model_lr(s, m, NULL));
 			ll_json_arr_end(&j);
 			ll_json_key(&j, "parameters");
 			ll_json_obj_begin(&j);
@@ -369,7 +369,7 @@ static int run(ll_step_ctx *sc, ll_err *err)
 	/* initialise every model (and keep a copy of its starting weights) */
 	for (size_t m = 0; m < M && rc == LL_OK; m++) {
 		cfg.seed = model_seed(s, m);
-		cfg.lr = model_lr(s, m, NULL);
+		cfg.lr = ll_train_model_lr(s, m, NULL);
 		rc = ll_mlp_init(&nets[m], &cfg, err);
 		if (rc == LL_OK && shared && m > 0)
 			rc = ll_mlp_copy_weights(&nets[m], &nets[0], err);
@@ -467,7 +467,7 @@ static int run(ll_step_ctx *sc, ll_err *err)
 	ll_step_set_mode(&r->modes[2], "unit", LL_MODE_UNIT);
 	ll_step_set_mode(&r->modes[3], "snapshot", LL_MODE_TIME);
 	size_t nlr;
-	model_lr(s, 0, &nlr);
+	ll_train_model_lr(s, 0, &nlr);
 	if (nlr > 1) {
 		/* a learning-rate sweep: label each model by its rate's place in the list */
 		if (!(r->modes[0].labels = ll_malloc_array(M, sizeof(int)))) {

@@ -34,4 +34,8 @@ static inline const float *ll_res_train_probe(const struct ll_res_train *r, size
 	return r->probe + (m * r->log.snapshots + j) * r->probe_n * r->log.units;
 }
 
+/* Model m's learning rate: [train] lr = a,b,c gives a, b, c to the models
+ * in turn; *nlr (may be NULL) receives how many the list holds. */
+double ll_train_model_lr(const ll_session *s, size_t m, size_t *nlr);
+
 #endif
