@@ -3,8 +3,8 @@
  * Internal to tui/: workbench.c has the event loop and the frame, wb_job.c
  * the worker thread, wb_keys.c the global keys and commands and what is
  * generated from every key table, and each screen is one file with its
- * own state, keys and commands (wb_pipe.c, wb_fact.c, wb_traj.c, wb_log.c;
- * listed in screens.def).
+ * own state, keys and commands (wb_pipe.c, wb_fact.c, wb_traj.c,
+ * wb_compare.c, wb_log.c; listed in screens.def).
  *
  * The workbench computes nothing: it runs session steps through
  * ll_session_run_step (as `latentlab run` does) and draws stored results.
