@@ -79,6 +79,25 @@ max_iter = 100000
 [trajectory]
 [report]
 EOF
+# Four small MLPs at two learning rates, compared by three metrics.
+cat > "$T/cmp.lab" <<EOF
+[session]
+name = cmptest
+seed = 3
+[data]
+kind = mnist
+path = $SRC/examples/data
+[train]
+models = 4
+hidden = 16
+epochs = 1
+train_images = 1000
+lr = 0.01,0.1
+[compare]
+metrics = cka,rsa,procrustes
+permutations = 0
+bootstrap = 0
+EOF
 # run NAME CMD...: CMD with its pid in NAME.pid; then the terminal's modes
 # in NAME.stty and, last (wait_exit polls for it), its exit status in
 # NAME.exit
@@ -145,6 +164,25 @@ colour_sgr() {
 	grep -o "$(printf '\033')\[[0-9;]*m" "$1" | tr -d "$(printf '\033')[m" | tr ';' '\n' |
 		grep -c -E '^(3[0-8]|4[0-8]|9[0-7]|10[0-7])$'
 }
+# The Compare screen of a 120x40 capture (rows 3-38): the heat map left of
+# the first column separator (U+2502 or '|'), the pair panel and the MDS map
+# right of it.
+left_of_bar() { sed -n '3,38p' "$T/$1.cap" | perl -CSD -ne 'chomp; ($l) = split /[\x{2502}|]/, $_, 2; print "$l\n"'; }
+right_of_bar() { sed -n '3,38p' "$T/$1.cap" | perl -CSD -ne 'chomp; (undef, $r) = split /[\x{2502}|]/, $_, 2; print +($r // ""), "\n"'; }
+# rows of the heat map: at least 8 half blocks (U+2580) left of the bar
+heat_rows() { left_of_bar "$1" | grep -c -E '▀{8}'; }
+# "ROW COL" (from 1 and 0) of the first '[' that marks the selected pair
+heat_sel() { left_of_bar "$1" | perl -CSD -ne 'if (!$d && ($c = index($_, "[")) >= 0) { print "$. $c\n"; $d = 1 }'; }
+# the value the pair panel gives for metric $2
+panel_value() { right_of_bar "$1" | perl -CSD -ne 'print "$2\n" if /^ (?:\x{25b6}|>| ) (\S+) +(\S+)/ && $1 eq "'"$2"'"'; }
+# element $2 (C order) of a .npy of little-endian doubles, as %.4f
+npy_at() {
+	perl -e 'open F, "<:raw", $ARGV[0] or exit 1; local $/; $d = <F>;
+		$v = ord(substr($d, 6, 1)); $hl = $v == 1 ? unpack("v", substr($d, 8, 2)) : unpack("V", substr($d, 8, 4));
+		printf "%.4f\n", unpack("d<", substr($d, ($v == 1 ? 10 : 12) + $hl + 8 * $ARGV[1], 8))' "$1" "$2"
+}
+# non-blank braille cells right of the bar (the MDS map)
+map_braille() { right_of_bar "$1" | perl -CSD -ne '$n += () = /[\x{2801}-\x{28FF}]/g; END { print $n + 0 }'; }
 tty_sane() { grep -q -w icanon "$1" && grep -q -w echo "$1" && ! grep -q -e '-icanon' -e '-echo ' "$1"; }
 # report.md without dates and without the cells of "seconds" columns
 normalise() {
@@ -387,6 +425,134 @@ tap_result $? "NO_COLOR=1: no colour escape sequences"
 keys n q
 wait_exit n && grep -q '^EXIT=0$' "$T/n.exit"
 tap_result $? "NO_COLOR=1: q quits with status 0"
+
+# ---- the Compare screen -------------------------------------------------------------
+start c cmp.lab LANG=C.UTF-8
+until_ok c shows c '1 Pipeline.*4 Compare'
+keys c 4
+until_ok c shows c 'No comparison results yet'
+r1=$?
+shows c 'Run the compare step'
+tap_result $((r1 + $?)) "Compare before the step has run: says to run the compare step"
+keys c 1 R
+until_ok c shows c '^ . +compare +done'
+r1=$?
+keys c 4
+until_ok c shows c 'Pair: model 0 \(row\) x model 1 \(column\)'
+r2=$?
+echo "# heat map rows: $(heat_rows c), selected pair at $(heat_sel c)"
+shows c '^ cka \(1 of 3\)  \|  pair \(0, 1\) ' && [ "$(heat_rows c)" -ge 8 ] &&
+	left_of_bar c | grep -q -E '^ +0▶▀+\[▀+\]▀' && shows c '[0-9.-]+ █{8,} [0-9.-]+'
+tap_result $((r1 + r2 + $?)) "Compare: the cka matrix as a half-block heat map with a colour scale, pair (0, 1) marked"
+ok=0
+for m in cka rsa procrustes; do
+	want=$(npy_at "$T/c.out/compare/$m.npy" 1) got=$(panel_value c $m)
+	[ -n "$want" ] && [ "$got" = "$want" ] || { echo "# $m: the panel says '$got', $m.npy[0, 1] is '$want'"; ok=1; }
+done
+right_of_bar c | grep -q -E '^ ▶ cka +[0-9.]+ +similarity' && right_of_bar c | grep -q -E '^   procrustes +[0-9.]+ +distance' &&
+	shows c 'learning rates 0.01 and 0.1' || ok=1
+tap_result $ok "Compare: the pair panel gives the pair's value of every metric, as in compare/METRIC.npy"
+shows c 'cka over training' && shows c 'this pair +[▁▂▃▄▅▆▇█]{8,} ' && shows c 'pair mean +[▁▂▃▄▅▆▇█]{8,} '
+tap_result $? "Compare: the tracked metric over training as sparklines (the pair, the mean)"
+nb=$(map_braille c)
+echo "# braille cells in the MDS map: $nb"
+shows c 'MDS of cka distances' && [ "$nb" -ge 4 ] && shows c 'lr 0.01 \(2\)' && shows c 'lr 0.1 \(2\)' &&
+	shows c 'a-b: the pair'
+tap_result $? "Compare: the MDS map in braille with a legend of the learning rates"
+s0=$(heat_sel c)
+keys c l
+until_ok c shows c 'Pair: model 0 \(row\) x model 2 \(column\)'
+r1=$?
+s1=$(heat_sel c)
+keys c j
+until_ok c shows c 'Pair: model 1 \(row\) x model 2 \(column\)'
+r2=$?
+s2=$(heat_sel c)
+echo "# selection (row col): $s0, after l: $s1, after j: $s2"
+# l moves the brackets right on the same rows, j down in the same columns
+[ -n "$s0" ] && [ "${s1% *}" -eq "${s0% *}" ] && [ "${s1#* }" -gt "${s0#* }" ] &&
+	[ "${s2% *}" -gt "${s1% *}" ] && [ "${s2#* }" -eq "${s1#* }" ] &&
+	shows c '^ cka \(1 of 3\)  \|  pair \(1, 2\) ' && [ "$(panel_value c cka)" = "$(npy_at "$T/c.out/compare/cka.npy" 6)" ]
+tap_result $((r1 + r2 + $?)) "Compare: l and j move the selected pair (and its brackets) to (1, 2)"
+keys c m
+until_ok c shows c '^ rsa \(2 of 3\)  \|  pair \(1, 2\) '
+r1=$?
+right_of_bar c | grep -q -E '^ ▶ rsa ' && shows c 'rsa, a similarity: 1 = the same'
+r2=$?
+keys c m
+until_ok c shows c '^ procrustes \(3 of 3\)'
+r3=$?
+shows c 'procrustes, a distance: 0 = the same'
+r4=$?
+keys c m
+until_ok c shows c '^ cka \(1 of 3\)'
+r5=$?
+keys c M
+until_ok c shows c '^ procrustes \(3 of 3\)'
+tap_result $((r1 + r2 + r3 + r4 + r5 + $?)) "Compare: m cycles the metrics computed (cka, rsa, procrustes, cka), M goes back"
+keys c : 'pair 3 0' Enter
+until_ok c shows c 'Pair: model 3 \(row\) x model 0 \(column\)'
+r1=$?
+[ "$(panel_value c procrustes)" = "$(npy_at "$T/c.out/compare/procrustes.npy" 12)" ]
+r2=$?
+# at the bottom-left corner h and j change nothing: l then goes to (3, 1)
+keys c h j l
+until_ok c shows c 'Pair: model 3 \(row\) x model 1 \(column\)'
+tap_result $((r1 + r2 + $?)) ":pair 3 0 selects a pair; the selection stops at the matrix's edges"
+keys c : 'metric match' Enter
+until_ok c shows c ':metric: match was not computed \(computed: cka, rsa, procrustes\)'
+tap_result $? ":metric refuses a metric the step did not compute"
+tmux -L "ll$$c" resize-window -x 40 -y 12
+until_ok c shows c '4 Cmp'
+r1=$?
+shows c '^ procrustes \(3 of 3\)' && [ "$(grep -c '▀' "$T/c.cap")" -ge 2 ] && ! exited c
+r2=$?
+tmux -L "ll$$c" resize-window -x 30 -y 10
+until_ok c shows c 'terminal too small'
+r3=$?
+tmux -L "ll$$c" resize-window -x 120 -y 40
+until_ok c shows c 'Pair: model 3 \(row\) x model 1 \(column\)'
+tap_result $((r1 + r2 + r3 + $?)) "Compare at 40x12 and 30x10, then back at 120x40"
+keys c q
+wait_exit c && grep -q '^EXIT=0$' "$T/c.exit"
+ok=$?
+[ $ok -eq 0 ] || sed 's/^/# /' "$T/c.exit" "$T/c.err" | head -20
+tap_result $ok "Compare: q quits with status 0"
+
+start ca cmp.lab LANG=C
+until_ok ca shows ca '1 Pipeline'
+keys ca R
+until_ok ca shows ca '^ . +compare +done'
+r1=$?
+keys ca 4
+until_ok ca shows ca 'Pair: model 0 \(row\) x model 1 \(column\)'
+r2=$?
+[ "$(high_bytes "$T/ca.cap")" -eq 0 ] && grep -q -E '^ +0>[.:=+*#%@-]+\[[.:=+*#%@-]+\]' "$T/ca.cap" &&
+	right_of_bar ca | grep -q -E '^ > cka +[0-9.]+ +similarity' && shows ca 'this pair +[_.:=+*#-]{8,} ' &&
+	shows ca 'o lr 0.01 \(2\)' && shows ca '\+ lr 0.1 \(2\)'
+tap_result $((r1 + r2 + $?)) "LANG=C: Compare in ASCII (density-ramp heat map, group characters on the map)"
+keys ca l m
+until_ok ca shows ca '^ rsa \(2 of 3\)  \|  pair \(0, 2\) '
+r1=$?
+keys ca q
+wait_exit ca && grep -q '^EXIT=0$' "$T/ca.exit"
+tap_result $((r1 + $?)) "LANG=C: l and m on Compare; q quits with status 0"
+
+start cn cmp.lab LANG=C.UTF-8 NO_COLOR=1
+until_ok cn shows cn '1 Pipeline'
+keys cn R
+until_ok cn shows cn '^ . +compare +done'
+r1=$?
+keys cn 4
+until_ok cn shows cn 'Pair: model 0 \(row\) x model 1 \(column\)'
+r2=$?
+! grep -q '▀' "$T/cn.cap" && grep -q -E '^ +0▶[.:=+*#%@-]+\[[.:=+*#%@-]+\]' "$T/cn.cap" && [ "$(map_braille cn)" -ge 4 ]
+r3=$?
+cap cn -e
+[ "$(colour_sgr "$T/cn.cap")" -eq 0 ]
+tap_result $((r1 + r2 + r3 + $?)) "NO_COLOR=1: Compare draws the heat map with the density ramp, the map in braille, no colour"
+keys cn q
+wait_exit cn
 
 # ---- the steps as a graph --------------------------------------------------------------
 start g graph.lab LANG=C.UTF-8
