@@ -79,7 +79,9 @@ max_iter = 100000
 [trajectory]
 [report]
 EOF
-# Four small MLPs at two learning rates, compared by three metrics.
+# Four small MLPs at two learning rates, compared by three metrics, and
+# each with a small simulated population on the ten digits.
+"$LL" synth --conditions 10 --trials 40 --neurons 20 --time 10 -o "$T/pop" > /dev/null
 cat > "$T/cmp.lab" <<EOF
 [session]
 name = cmptest
@@ -95,8 +97,9 @@ train_images = 1000
 lr = 0.01,0.1
 [compare]
 metrics = cka,rsa,procrustes
-permutations = 0
-bootstrap = 0
+with = $T/pop/data.npy
+permutations = 20
+bootstrap = 20
 EOF
 # run NAME CMD...: CMD with its pid in NAME.pid; then the terminal's modes
 # in NAME.stty and, last (wait_exit polls for it), its exit status in
@@ -180,6 +183,14 @@ npy_at() {
 	perl -e 'open F, "<:raw", $ARGV[0] or exit 1; local $/; $d = <F>;
 		$v = ord(substr($d, 6, 1)); $hl = $v == 1 ? unpack("v", substr($d, 8, 2)) : unpack("V", substr($d, 8, 4));
 		printf "%.4f\n", unpack("d<", substr($d, ($v == 1 ? 10 : 12) + $hl + 8 * $ARGV[1], 8))' "$1" "$2"
+}
+# the panel's line for model $2's population score of metric $3, as
+# compare.json gives it: "model I  VALUE  [LO, HI]  p P"
+pop_line() {
+	perl -MJSON::PP -e 'local $/; open F, "<", $ARGV[0] or exit 1; $j = decode_json(<F>);
+		$s = $j->{population}{scores}[$ARGV[1]]{$ARGV[2]} or exit 1;
+		printf "  model %-3d %9.4f  [%.3f, %.3f]  p %.3g\n", $ARGV[1], $s->{value}, @{$s->{ci}}, $s->{p}' \
+		"$T/$1.out/compare/compare.json" "$2" "$3"
 }
 # non-blank braille cells right of the bar (the MDS map)
 map_braille() { right_of_bar "$1" | perl -CSD -ne '$n += () = /[\x{2801}-\x{28FF}]/g; END { print $n + 0 }'; }
@@ -454,6 +465,13 @@ right_of_bar c | grep -q -E '^ ▶ cka +[0-9.]+ +similarity' && right_of_bar c |
 tap_result $ok "Compare: the pair panel gives the pair's value of every metric, as in compare/METRIC.npy"
 shows c 'cka over training' && shows c 'this pair +[▁▂▃▄▅▆▇█]{8,} ' && shows c 'pair mean +[▁▂▃▄▅▆▇█]{8,} '
 tap_result $? "Compare: the tracked metric over training as sparklines (the pair, the mean)"
+ok=0
+for i in 0 1; do
+	want=$(pop_line c $i cka)
+	[ -n "$want" ] && right_of_bar c | grep -q -x -F -e " $want" || { echo "# no line '$want' in the panel"; ok=1; }
+done
+shows c 'vs the population \(10 conditions\), cka:' || ok=1
+tap_result $ok "Compare: both models' population scores with interval and p-value, as in compare.json"
 nb=$(map_braille c)
 echo "# braille cells in the MDS map: $nb"
 shows c 'MDS of cka distances' && [ "$nb" -ge 4 ] && shows c 'lr 0.01 \(2\)' && shows c 'lr 0.1 \(2\)' &&

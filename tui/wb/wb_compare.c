@@ -16,7 +16,8 @@
  * value for every metric computed (the one shown marked), the tracked
  * metric over training as a sparkline for the pair beside the mean over
  * all pairs on one scale (a model against itself: against its own first
- * snapshot), and its score against the population when there is one.
+ * snapshot), and each model's score against the population, with its
+ * interval and p-value, when there is one.
  * Under it, the MDS map of the models in braille (draw/ll_canvas.h),
  * each model a small shape of dots whose form and colour give its group
  * (learning rate), the pair joined by a line and labelled 'a' and 'b'.
@@ -447,20 +448,27 @@ static int draw_panel(wb *w, const struct ll_res_compare *r, int y0, int x0, int
 		}
 		ll_free(pv);
 	}
-	/* against the population */
-	if (r->has_population && r->pop.score && y + 1 < end) {
-		const ll_compare_result *sa = &r->pop.score[a], *sb = &r->pop.score[b];
+	/* against the population: each model's score, interval and p-value */
+	if (r->has_population && r->pop.score && y + 2 < end) {
 		int m = c->metric;
 		y++;
-		char va[32], vb[32];
-		fmt_value(va, sizeof va, (sa->metrics & LL_METRIC_BIT(m)) ? sa->v[m].value : NAN);
-		fmt_value(vb, sizeof vb, (sb->metrics & LL_METRIC_BIT(m)) ? sb->v[m].value : NAN);
-		if (a == b)
-			snprintf(buf, sizeof buf, "vs population (%s): %s", ll_metric_name((ll_metric)m), va);
-		else
-			snprintf(buf, sizeof buf, "vs population (%s): model %zu %s, model %zu %s", ll_metric_name((ll_metric)m),
-				 a, va, b, vb);
-		wb_put(w, y++, x0, wd, ad, buf);
+		snprintf(buf, sizeof buf, "vs the population (%zu conditions), %s:", r->pop.n, ll_metric_name((ll_metric)m));
+		wb_put(w, y++, x0, wd, at, buf);
+		for (int t = 0; t < (a == b ? 1 : 2) && y < end; t++) {
+			size_t i = t ? b : a;
+			const ll_compare_result *sc = &r->pop.score[i];
+			int ok = (sc->metrics & LL_METRIC_BIT(m)) != 0;
+			const ll_metric_value *mv = &sc->v[m];
+			fmt_value(val, sizeof val, ok ? mv->value : NAN);
+			int n = snprintf(buf, sizeof buf, "  model %-3zu %9s", i, val);
+			if (ok && isfinite(mv->ci_lo) && isfinite(mv->ci_hi))
+				n += snprintf(buf + n, sizeof buf - (size_t)n, "  [%.3f, %.3f]", mv->ci_lo, mv->ci_hi);
+			if (ok && isfinite(mv->pvalue))
+				snprintf(buf + n, sizeof buf - (size_t)n, "  p %.3g", mv->pvalue);
+			else if (!ok && (r->pop.skipped & LL_METRIC_BIT(m)))
+				snprintf(buf + n, sizeof buf - (size_t)n, "  (not scored: too few conditions)");
+			wb_put(w, y++, x0, wd, ad, buf);
+		}
 	}
 	return y - y0;
 }
