@@ -14,6 +14,7 @@
 #include "ll_report.h"
 #include "ll_section.h"
 #include "pipeline/ll_session.h"
+#include "pipeline/steps/step_compare.h"
 #include "pipeline/steps/step_data.h"
 #include "pipeline/steps/step_tca.h"
 #include "pipeline/steps/step_tensor.h"
@@ -42,6 +43,7 @@ static const char *mnist_text =
 	"[train]\nmodels = 3\nhidden = 16\nepochs = 1\ntrain_images = 1000\nlog_every = 10\n"
 	"probe_per_class = 10\ninit = independent\nmatch_units = yes\n"
 	"[tensor]\n[tca]\nranks = 1-3\nreplicates = 2\nmax_iter = 50\n[trajectory]\n"
+	"[compare]\nmetrics = cka,rsa\n"
 	"[report]\ntitle = Small MNIST <&> \"test\"\n";
 
 static const char *synth_text =
@@ -360,7 +362,7 @@ static void test_mnist_report(void)
 	const ll_session *s = &g_mnist;
 	fig_ref figs[16];
 	size_t nf = check_report(s, g_mnist_dir, figs, 16);
-	LL_CHECK_INT(nf, 5);
+	LL_CHECK_INT(nf, 8);
 	char *md = slurp(g_mnist_dir, "report.md", NULL), *html = slurp(g_mnist_dir, "report.html", NULL);
 	if (!md || !html) {
 		LL_CHECK(0);
@@ -396,6 +398,17 @@ static void test_mnist_report(void)
 	LL_CHECK((f = fig_named(figs, nf, "tca_convergence")) && f->rows == (long)iters);
 	LL_CHECK((f = fig_named(figs, nf, "factors")) && f->rows == (long)(s->res.tca->chosen_rank * dims));
 	LL_CHECK((f = fig_named(figs, nf, "trajectories")) && f->rows == (long)(ts->n_paths * ts->n_points));
+	/* compare: every metric's models x models block, a row per model, a row per snapshot */
+	const struct ll_res_compare *cr2 = s->res.compare;
+	size_t nmet = 0;
+	for (int m = 0; m < LL_NMETRICS; m++)
+		nmet += (cr2->metrics & LL_METRIC_BIT(m)) != 0;
+	LL_CHECK_INT(nmet, 2);
+	LL_CHECK((f = fig_named(figs, nf, "compare_matrices")) && f->rows == (long)(nmet * t->models));
+	LL_CHECK((f = fig_named(figs, nf, "compare_mds")) && f->rows == (long)t->models);
+	LL_CHECK((f = fig_named(figs, nf, "compare_training")) && f->rows == (long)t->snapshots);
+	LL_CHECK(strstr(md, "<a id=\"compare\"></a>") && strstr(md, "](#compare)"));
+	LL_CHECK(strstr(md, "- **Comparison:** 3 models on 10 digit means x 16 units") != NULL);
 	/* the factor grid: one panel row per component, one column per mode */
 	ll_report_fig fig;
 	ll_err e = {0, ""};
