@@ -816,7 +816,7 @@ static void sec_compare(doc *d)
 		doc_put(d, "With one snapshot there is no course to follow.");
 	else if (r->converged >= 0 && (size_t)r->converged < S)
 		doc_putf(d, "The mean between models settled at step %d (snapshot %d of %zu; dashed line): from "
-			    "there on it stays within 5%% of its total change from its final value.",
+			    "there on it stays within 10%% of the curve's range (highest minus lowest) of its final value.",
 			 r->step[r->converged], r->converged + 1, S);
 	else
 		doc_put(d, "The mean between models did not change over training, so there is no point where "

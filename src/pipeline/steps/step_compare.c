@@ -429,10 +429,15 @@ static int pair_band(struct ll_res_compare *r, ll_err *err)
 	ll_free(v);
 	r->converged = -1;
 	if (np && S > 1) {
-		double fin = r->pair_mean[S - 1], change = fabs(fin - r->pair_mean[0]);
-		if (change > 1e-12) {
+		double fin = r->pair_mean[S - 1], lo = fin, hi = fin;
+		for (size_t j = 0; j < S; j++) {
+			lo = fmin(lo, r->pair_mean[j]);
+			hi = fmax(hi, r->pair_mean[j]);
+		}
+		double range = hi - lo;
+		if (range > 1e-12) {
 			size_t j = S - 1;
-			while (j > 0 && fabs(r->pair_mean[j - 1] - fin) <= 0.05 * change)
+			while (j > 0 && fabs(r->pair_mean[j - 1] - fin) <= 0.10 * range)
 				j--;
 			r->converged = (int)j;
 		}

@@ -51,8 +51,10 @@ struct ll_res_compare {
 	double *self;               /* models x snapshots: model vs its own snapshot 0 (owned) */
 	double *pair_mean;          /* snapshots: mean over the M (M - 1) / 2 pairs (owned) */
 	double *pair_lo, *pair_hi;  /* snapshots: 10th and 90th percentile over pairs (owned) */
-	/* first snapshot from which the pair mean stays within 5% of its total
-	 * change of the final value (-1: one snapshot, or no change) */
+	/* first snapshot from which the pair mean stays within 10% of its range
+	 * (highest minus lowest over snapshots) of its final value; a range, not
+	 * first-to-last change, so a dip and recovery does not hide when the
+	 * pairs settled (-1: one snapshot, or no change) */
 	int converged;
 	/* the systems at the last snapshot drawn in 2-D: classical/metric MDS
 	 * of final[mds_metric] as a dissimilarity (ll_metric_to_distance) */

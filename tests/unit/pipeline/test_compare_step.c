@@ -132,6 +132,24 @@ static void test_matrices(void)
 		for (size_t b = a + 1; b < M; b++)
 			sum += ll_res_compare_over(r, a, b, 1);
 	LL_CHECK_NEAR(r->pair_mean[1], sum / 6.0, 1e-12);
+	/* settled: the documented rule, by brute force over candidate snapshots */
+	{
+		double lo = r->pair_mean[0], hi = lo, fin = r->pair_mean[S - 1];
+		for (size_t j = 0; j < S; j++) {
+			lo = fmin(lo, r->pair_mean[j]);
+			hi = fmax(hi, r->pair_mean[j]);
+		}
+		int want = -1;
+		for (size_t j = 0; j < S && want < 0 && hi > lo; j++) {
+			int stays = 1;
+			for (size_t k = j; k < S; k++)
+				stays &= fabs(r->pair_mean[k] - fin) <= 0.10 * (hi - lo);
+			if (stays)
+				want = (int)j;
+		}
+		LL_CHECK_INT(r->converged, want);
+		LL_CHECK(want > 0); /* they start identical and move apart */
+	}
 	/* lr = 0.02,0.1 in turn: two groups */
 	LL_CHECK_INT(r->ngroups, 2);
 	LL_CHECK(r->group[0] == 0 && r->group[1] == 1 && r->group[2] == 0 && r->group[3] == 1);
