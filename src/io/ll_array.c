@@ -7,9 +7,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 
 #include "base/ll_limits.h"
+#include "io/ll_csv.h"
 #include "io/ll_idx.h"
 #include "io/ll_npy.h"
 #include "io/ll_npz.h"
@@ -228,4 +230,28 @@ void ll_array_set_free(ll_array_set *set)
 	ll_free(set->t);
 	ll_free(set->info);
 	memset(set, 0, sizeof *set);
+}
+
+static int has_suffix_ci(const char *s, const char *suf)
+{
+	size_t a = strlen(s), b = strlen(suf);
+	return a >= b && strcasecmp(s + a - b, suf) == 0;
+}
+
+int ll_array_read_table(const char *path, ll_tensor *t, ll_err *err)
+{
+	if (!(has_suffix_ci(path, ".csv") || has_suffix_ci(path, ".tsv") || has_suffix_ci(path, ".txt")))
+		return ll_array_read(path, t, NULL, err);
+	ll_csv_opts co;
+	ll_csv_opts_default(&co);
+	co.layout = LL_CSV_MATRIX;
+	ll_csv_data d;
+	memset(t, 0, sizeof *t);
+	int rc = ll_csv_read(path, &co, &d, err);
+	if (rc != LL_OK)
+		return rc;
+	*t = d.X;
+	memset(&d.X, 0, sizeof d.X);
+	ll_csv_data_free(&d);
+	return LL_OK;
 }

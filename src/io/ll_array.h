@@ -32,6 +32,11 @@ typedef struct ll_array_info {
  * describe the header when the failure came after it (a size, a short
  * file). */
 int ll_array_read(const char *path, ll_tensor *t, ll_array_info *info, ll_err *err);
+/* A matrix of numbers from any file a user hands in: a name ending in
+ * .csv, .tsv or .txt (any case) is read as a plain numeric table (ll_csv,
+ * LL_CSV_MATRIX: rows x columns), anything else by ll_array_read.  For
+ * inputs given by name (compare's X and Y, a session's population). */
+int ll_array_read_table(const char *path, ll_tensor *t, ll_err *err);
 /* The same from memory; name is used in messages. */
 int ll_array_read_mem(const void *buf, size_t len, const char *name, ll_tensor *t,
 		      ll_array_info *info, ll_err *err);

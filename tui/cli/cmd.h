@@ -30,6 +30,14 @@ void cmd_error(const char *fmt, ...)
 #endif
 	;
 
+/* Print "latentlab: CMD: <msg> (try 'latentlab CMD --help')" on stderr (one
+ * line) and return 2, the usage-error exit status, for `return` as is. */
+int cmd_usage_error(const char *cmd, const char *fmt, ...)
+#if defined(__GNUC__)
+	__attribute__((format(printf, 2, 3)))
+#endif
+	;
+
 /* A size in bytes given to OPT of command CMD (--max-input-bytes):
  * digits with an optional K, M, G or T (powers of 1024: "512M"), as
  * ll_parse_bytes reads it.  0 with *out set; else prints the usage error

@@ -26,7 +26,7 @@
 #include "base/ll_fs.h"
 #include "base/ll_json.h"
 #include "cli/cmd.h"
-#include "io/ll_csv.h"
+#include "io/ll_array.h"
 #include "io/ll_npy.h"
 #include "pipeline/ll_outdir.h"
 #include "similarity/ll_compare.h"
@@ -99,20 +99,6 @@ static void compare_usage(FILE *fp)
 	      fp);
 }
 
-#if defined(__GNUC__)
-__attribute__((format(printf, 1, 2)))
-#endif
-static int usage_error(const char *fmt, ...)
-{
-	va_list ap;
-	fputs("latentlab: compare: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputs(" (try 'latentlab compare --help')\n", stderr);
-	return 2;
-}
-
 static int parse_count(const char *s, size_t *out, size_t hi)
 {
 	if (!s || !*s)
@@ -175,11 +161,6 @@ static int has_suffix(const char *s, const char *suf)
 	return 1;
 }
 
-static int is_csv(const char *path)
-{
-	return has_suffix(path, ".csv") || has_suffix(path, ".tsv") || has_suffix(path, ".txt");
-}
-
 /* Read one array and shape it conditions x units. */
 static int load(const char *path, int flatten, sysdata *s, ll_err *err)
 {
@@ -187,23 +168,9 @@ static int load(const char *path, int flatten, sysdata *s, ll_err *err)
 	s->name = ll_strdup(path);
 	if (!s->name)
 		return ll_err_oom(err);
-	int rc;
-	if (is_csv(path)) {
-		ll_csv_opts co;
-		ll_csv_opts_default(&co);
-		co.layout = LL_CSV_MATRIX;
-		ll_csv_data d;
-		rc = ll_csv_read(path, &co, &d, err);
-		if (rc != LL_OK)
-			return rc;
-		s->T = d.X;
-		memset(&d.X, 0, sizeof d.X);
-		ll_csv_data_free(&d);
-	} else {
-		rc = ll_array_read(path, &s->T, NULL, err);
-		if (rc != LL_OK)
-			return rc;
-	}
+	int rc = ll_array_read_table(path, &s->T, err);
+	if (rc != LL_OK)
+		return rc;
 	const ll_tensor *T = &s->T;
 	char shape[128];
 	switch (T->nmodes) {
@@ -671,58 +638,58 @@ static int cmd_compare(int argc, char **argv)
 		switch (c) {
 		case 'm':
 			if (ll_metric_parse_list(optarg, &set, &err) != LL_OK)
-				return usage_error("--metrics: %s", err.msg);
+				return cmd_usage_error("compare", "--metrics: %s", err.msg);
 			break;
 		case OPT_ALPHA:
 			if (!parse_num(optarg, &d) || d < 0 || d > 1)
-				return usage_error("--alpha: expected a number in [0, 1], got '%s'", optarg);
+				return cmd_usage_error("compare", "--alpha: expected a number in [0, 1], got '%s'", optarg);
 			o.alpha = d;
 			break;
 		case OPT_SVCCA:
 			if (!parse_num(optarg, &d) || !(d > 0))
-				return usage_error("--svcca-keep: expected a fraction in (0, 1] or a count > 1, got '%s'", optarg);
+				return cmd_usage_error("compare", "--svcca-keep: expected a fraction in (0, 1] or a count > 1, got '%s'", optarg);
 			if (d <= 1) {
 				o.svcca_keep = d;
 				o.svcca_k = 0;
 			} else if (d == floor(d) && d <= 1e9) {
 				o.svcca_k = (size_t)d;
 			} else {
-				return usage_error("--svcca-keep: expected a fraction in (0, 1] or a count > 1, got '%s'", optarg);
+				return cmd_usage_error("compare", "--svcca-keep: expected a fraction in (0, 1] or a count > 1, got '%s'", optarg);
 			}
 			break;
 		case OPT_RDM:
 			if ((k = ll_rdm_kind_parse(optarg)) < 0)
-				return usage_error("--rdm: expected correlation, euclidean or cosine, got '%s'", optarg);
+				return cmd_usage_error("compare", "--rdm: expected correlation, euclidean or cosine, got '%s'", optarg);
 			o.rdm = (ll_rdm_kind)k;
 			break;
 		case OPT_RSABY:
 			if ((k = ll_rsa_by_parse(optarg)) < 0)
-				return usage_error("--rsa-by: expected spearman, pearson or kendall, got '%s'", optarg);
+				return cmd_usage_error("compare", "--rsa-by: expected spearman, pearson or kendall, got '%s'", optarg);
 			o.rsa_by = (ll_rsa_by)k;
 			break;
 		case OPT_SIGMA:
 			if (!parse_num(optarg, &d) || !(d > 0))
-				return usage_error("--rbf-sigma: expected a positive number, got '%s'", optarg);
+				return cmd_usage_error("compare", "--rbf-sigma: expected a positive number, got '%s'", optarg);
 			o.rbf_frac = d;
 			break;
 		case 'p':
 			if (!parse_count(optarg, &v, 1000000))
-				return usage_error("--permutations: expected a count from 0 to 1000000, got '%s'", optarg);
+				return cmd_usage_error("compare", "--permutations: expected a count from 0 to 1000000, got '%s'", optarg);
 			o.permutations = v;
 			break;
 		case 'b':
 			if (!parse_count(optarg, &v, 1000000))
-				return usage_error("--bootstrap: expected a count from 0 to 1000000, got '%s'", optarg);
+				return cmd_usage_error("compare", "--bootstrap: expected a count from 0 to 1000000, got '%s'", optarg);
 			o.bootstrap = v;
 			break;
 		case 's': {
 			uint64_t u = 0;
 			const char *q = optarg;
 			if (!*q)
-				return usage_error("--seed: expected an integer, got '%s'", optarg);
+				return cmd_usage_error("compare", "--seed: expected an integer, got '%s'", optarg);
 			for (; *q; q++) {
 				if (*q < '0' || *q > '9' || u > (UINT64_MAX - (uint64_t)(*q - '0')) / 10)
-					return usage_error("--seed: expected an integer from 0 to 18446744073709551615, got '%s'", optarg);
+					return cmd_usage_error("compare", "--seed: expected an integer from 0 to 18446744073709551615, got '%s'", optarg);
 				u = u * 10 + (uint64_t)(*q - '0');
 			}
 			o.seed = u;
@@ -736,7 +703,7 @@ static int cmd_compare(int argc, char **argv)
 			else if (!strcmp(optarg, "wide"))
 				flatten = FLAT_WIDE;
 			else
-				return usage_error("--flatten: expected stack, mean or wide, got '%s'", optarg);
+				return cmd_usage_error("compare", "--flatten: expected stack, mean or wide, got '%s'", optarg);
 			break;
 		case OPT_DROP:
 			o.drop_constant = 1;
@@ -757,30 +724,30 @@ static int cmd_compare(int argc, char **argv)
 			compare_usage(stdout);
 			return 0;
 		case ':':
-			return usage_error("option '%s' needs a value", argv[optind - 1]);
+			return cmd_usage_error("compare", "option '%s' needs a value", argv[optind - 1]);
 		default:
 			if (optopt > 0 && optopt < 256)
-				return usage_error("unknown option '-%c'", optopt);
-			return usage_error("unknown option '%s'", argv[optind - 1]);
+				return cmd_usage_error("compare", "unknown option '-%c'", optopt);
+			return cmd_usage_error("compare", "unknown option '%s'", argv[optind - 1]);
 		}
 	}
 	int npos = argc - optind;
 	if (all) {
 		if (!outdir || !*outdir)
-			return usage_error("%s", "--all needs -o OUTDIR");
+			return cmd_usage_error("compare", "%s", "--all needs -o OUTDIR");
 		if (json)
-			return usage_error("%s", "--json compares one pair; --all writes OUTDIR/summary.json");
+			return cmd_usage_error("compare", "%s", "--json compares one pair; --all writes OUTDIR/summary.json");
 		if (o.permutations || o.bootstrap)
-			return usage_error("%s", "--permutations and --bootstrap compare one pair, not --all");
+			return cmd_usage_error("compare", "%s", "--permutations and --bootstrap compare one pair, not --all");
 		if (npos < 1)
-			return usage_error("%s", "--all needs arrays or a directory");
+			return cmd_usage_error("compare", "%s", "--all needs arrays or a directory");
 	} else {
 		if (outdir)
-			return usage_error("%s", "-o OUTDIR goes with --all");
+			return cmd_usage_error("compare", "%s", "-o OUTDIR goes with --all");
 		if (npos < 2)
-			return usage_error("%s", npos ? "missing Y" : "missing X and Y");
+			return cmd_usage_error("compare", "%s", npos ? "missing Y" : "missing X and Y");
 		if (npos > 2)
-			return usage_error("unexpected argument '%s' (two arrays, or --all)", argv[optind + 2]);
+			return cmd_usage_error("compare", "unexpected argument '%s' (two arrays, or --all)", argv[optind + 2]);
 	}
 
 	/* the inputs */

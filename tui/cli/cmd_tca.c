@@ -68,20 +68,6 @@ static void tca_usage(FILE *fp)
 	      fp);
 }
 
-#if defined(__GNUC__)
-__attribute__((format(printf, 1, 2)))
-#endif
-static int usage_error(const char *fmt, ...)
-{
-	va_list ap;
-	fputs("latentlab: tca: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputs(" (try 'latentlab tca --help')\n", stderr);
-	return 2;
-}
-
 /* Strict unsigned decimal: digits only, no sign, no overflow. */
 static int parse_u64(const char *s, uint64_t *out)
 {
@@ -246,17 +232,17 @@ static int cmd_tca(int argc, char **argv)
 			break;
 		case 'r':
 			if (!parse_ranks(optarg, &o.rank_lo, &o.rank_hi))
-				return usage_error("--ranks: expected R or A-B with 1 <= A <= B <= 10000, got '%s'",
+				return cmd_usage_error("tca", "--ranks: expected R or A-B with 1 <= A <= B <= 10000, got '%s'",
 						   optarg);
 			break;
 		case 'n':
 			if (!parse_size(optarg, &o.replicates, 1, 100000))
-				return usage_error("--replicates: expected a count from 1 to 100000, got '%s'",
+				return cmd_usage_error("tca", "--replicates: expected a count from 1 to 100000, got '%s'",
 						   optarg);
 			break;
 		case 'm':
 			if (ll_cp_method_parse(optarg, &o.cp.method) != LL_OK)
-				return usage_error("--method: expected cp-als, ncp-hals or ncp-bcd, got '%s'",
+				return cmd_usage_error("tca", "--method: expected cp-als, ncp-hals or ncp-bcd, got '%s'",
 						   optarg);
 			break;
 		case OPT_MASK:
@@ -266,16 +252,16 @@ static int cmd_tca(int argc, char **argv)
 			errno = 0;
 			o.cp.tol = strtod(optarg, &end);
 			if (end == optarg || *end || errno || !(o.cp.tol > 0) || !isfinite(o.cp.tol))
-				return usage_error("--tol: expected a positive number, got '%s'", optarg);
+				return cmd_usage_error("tca", "--tol: expected a positive number, got '%s'", optarg);
 			break;
 		case OPT_MAXITER:
 			if (!parse_size(optarg, &v, 1, INT_MAX))
-				return usage_error("--max-iter: expected a positive integer, got '%s'", optarg);
+				return cmd_usage_error("tca", "--max-iter: expected a positive integer, got '%s'", optarg);
 			o.cp.max_iter = (int)v;
 			break;
 		case 's':
 			if (!parse_u64(optarg, &u))
-				return usage_error("--seed: expected an integer from 0 to 18446744073709551615, got '%s'",
+				return cmd_usage_error("tca", "--seed: expected an integer from 0 to 18446744073709551615, got '%s'",
 						   optarg);
 			o.seed = u;
 			break;
@@ -285,16 +271,16 @@ static int cmd_tca(int argc, char **argv)
 			else if (!strcmp(optarg, "svd"))
 				o.cp.init = LL_CP_INIT_SVD;
 			else
-				return usage_error("--init: expected random or svd, got '%s'", optarg);
+				return cmd_usage_error("tca", "--init: expected random or svd, got '%s'", optarg);
 			break;
 		case OPT_SIM:
 			if (ll_sim_parse(optarg, &o.sim) != LL_OK)
-				return usage_error("--sim: expected mean-cos, tomasi-bro or congruence, got '%s'",
+				return cmd_usage_error("tca", "--sim: expected mean-cos, tomasi-bro or congruence, got '%s'",
 						   optarg);
 			break;
 		case 'j':
 			if (!parse_size(optarg, &v, 0, 1024))
-				return usage_error("--threads: expected a count from 0 to 1024, got '%s'", optarg);
+				return cmd_usage_error("tca", "--threads: expected a count from 0 to 1024, got '%s'", optarg);
 			o.threads = (int)v;
 			break;
 		case OPT_NOFUSE:
@@ -315,19 +301,19 @@ static int cmd_tca(int argc, char **argv)
 			tca_usage(stdout);
 			return 0;
 		case ':':
-			return usage_error("option '%s' needs a value", argv[optind - 1]);
+			return cmd_usage_error("tca", "option '%s' needs a value", argv[optind - 1]);
 		default:
 			if (optopt > 0 && optopt < 256)
-				return usage_error("unknown option '-%c'", optopt);
-			return usage_error("unknown option '%s'", argv[optind - 1]);
+				return cmd_usage_error("tca", "unknown option '-%c'", optopt);
+			return cmd_usage_error("tca", "unknown option '%s'", argv[optind - 1]);
 		}
 	}
 	if (optind >= argc)
-		return usage_error("%s", "missing DATA file");
+		return cmd_usage_error("tca", "%s", "missing DATA file");
 	if (argc - optind > 1)
-		return usage_error("unexpected argument '%s' (one DATA file only)", argv[optind + 1]);
+		return cmd_usage_error("tca", "unexpected argument '%s' (one DATA file only)", argv[optind + 1]);
 	if (!outdir || !*outdir)
-		return usage_error("%s", "missing -o OUTDIR");
+		return cmd_usage_error("tca", "%s", "missing -o OUTDIR");
 	const char *data = argv[optind];
 
 	/* read and check everything before writing anything */

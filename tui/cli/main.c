@@ -28,6 +28,17 @@ void cmd_error(const char *fmt, ...)
 	fputc('\n', stderr);
 }
 
+int cmd_usage_error(const char *cmd, const char *fmt, ...)
+{
+	va_list ap;
+	fprintf(stderr, "latentlab: %s: ", cmd);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, " (try 'latentlab %s --help')\n", cmd);
+	return 2;
+}
+
 char *cmd_join_args(int argc, char **argv)
 {
 	size_t len = 16;

@@ -21,7 +21,6 @@
 #include "base/ll_json.h"
 #include "base/ll_rng.h"
 #include "io/ll_array.h"
-#include "io/ll_csv.h"
 #include "pipeline/ll_step.h"
 #include "pipeline/steps/step_compare.h"
 #include "pipeline/steps/step_train.h"
@@ -165,34 +164,10 @@ static void population_free(population *p)
 	memset(p, 0, sizeof *p);
 }
 
-static int has_suffix(const char *s, const char *suf)
-{
-	size_t a = strlen(s), b = strlen(suf);
-	return a >= b && strcasecmp(s + a - b, suf) == 0;
-}
-
-static int read_any(const char *path, ll_tensor *T, ll_err *err)
-{
-	if (has_suffix(path, ".csv") || has_suffix(path, ".tsv") || has_suffix(path, ".txt")) {
-		ll_csv_opts co;
-		ll_csv_opts_default(&co);
-		co.layout = LL_CSV_MATRIX;
-		ll_csv_data d;
-		int rc = ll_csv_read(path, &co, &d, err);
-		if (rc != LL_OK)
-			return rc;
-		*T = d.X;
-		memset(&d.X, 0, sizeof d.X);
-		ll_csv_data_free(&d);
-		return LL_OK;
-	}
-	return ll_array_read(path, T, NULL, err);
-}
-
 /* Read the population and shape it samples x units. */
 static int population_read(const ll_session *s, const char *path, population *p, ll_err *err)
 {
-	int rc = read_any(path, &p->T, err);
+	int rc = ll_array_read_table(path, &p->T, err);
 	if (rc != LL_OK)
 		return rc;
 	const ll_tensor *T = &p->T;
@@ -240,7 +215,7 @@ static int population_read(const ll_session *s, const char *path, population *p,
 static int population_labels(const char *path, population *p, ll_err *err)
 {
 	ll_tensor L = {0};
-	int rc = read_any(path, &L, err);
+	int rc = ll_array_read_table(path, &L, err);
 	if (rc != LL_OK)
 		return rc;
 	size_t len = L.nmodes == 1 ? L.dim[0] : L.nmodes == 2 && (L.dim[0] == 1 || L.dim[1] == 1) ? L.size : 0;

@@ -1662,6 +1662,27 @@ static void test_read_pipe(void)
 
 /* ---------------- dispatch ---------------- */
 
+/* ll_array_read_table: .csv/.tsv/.txt (any case) as a numeric table,
+ * anything else by content; a .csv that is not numbers names the file. */
+static void test_array_read_table(void)
+{
+	ll_tensor t;
+	ll_err e = {0};
+	const char *p = tmp("table.CSV");
+	spit(p, "1,2,3\n4,5,6\n", 12);
+	LL_CHECK_INT(ll_array_read_table(p, &t, &e), LL_OK);
+	LL_CHECK(t.nmodes == 2 && t.dim[0] == 2 && t.dim[1] == 3 && t.data[5] == 6.0);
+	ll_tensor_free(&t);
+	LL_CHECK_INT(ll_array_read_table(fixture("f8_be.npy"), &t, &e), LL_OK);
+	LL_CHECK(t.nmodes == 2 && t.dim[0] == 3);
+	ll_tensor_free(&t);
+	p = tmp("words.tsv");
+	spit(p, "a\tb\n", 4);
+	LL_CHECK(ll_array_read_table(p, &t, &e) != LL_OK);
+	LL_CHECK_CONTAINS(e.msg, "words.tsv");
+	LL_CHECK(t.data == NULL);
+}
+
 static void test_array_read(void)
 {
 	static const struct { const char *file; const char *dtype; int nmodes; size_t d0; } ok[] = {
@@ -1819,6 +1840,7 @@ int main(void)
 	LL_RUN(test_idx_bad);
 	LL_RUN(test_idx_gz_members);
 	LL_RUN(test_array_read);
+	LL_RUN(test_array_read_table);
 	LL_RUN(test_truncation_fuzz);
 	LL_RUN(test_limit_npy);
 	LL_RUN(test_limit_npz);
