@@ -116,6 +116,9 @@ int ll_name_lookup(const char *const *names, int n, const char *s);
 /* qsort comparator for doubles, ascending (a NaN compares equal to
  * anything, as (x > y) - (x < y) gives). */
 int ll_cmp_double(const void *a, const void *b);
+/* The q-quantile (0..1) of v[0..n-1] sorted ascending, n >= 1, with
+ * linear interpolation between order statistics (NumPy's default). */
+double ll_quantile_sorted(const double *v, size_t n, double q);
 
 /* Monotonic wall-clock seconds. */
 double ll_now(void);

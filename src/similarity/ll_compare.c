@@ -395,16 +395,6 @@ static int prepare(const double *X, size_t n, size_t p, const char *name, size_t
 
 /* ---- one pair ------------------------------------------------------------------ */
 
-static double quantile_sorted(const double *v, size_t m, double qq)
-{
-	double pos = qq * (double)(m - 1);
-	size_t lo = (size_t)floor(pos);
-	if (lo + 1 >= m)
-		return v[m - 1];
-	double f = pos - (double)lo;
-	return v[lo] + f * (v[lo + 1] - v[lo]);
-}
-
 typedef struct work {
 	ll_progress_fn fn;
 	void *ud;
@@ -604,8 +594,8 @@ static int bootstrap_ci(ll_metric m, const prepared *x, const prepared *y,
 	} else {
 		qsort(vals, ok, sizeof *vals, ll_cmp_double);
 		double a = (1.0 - o->ci_level) / 2.0;
-		v->ci_lo = quantile_sorted(vals, ok, a);
-		v->ci_hi = quantile_sorted(vals, ok, 1.0 - a);
+		v->ci_lo = ll_quantile_sorted(vals, ok, a);
+		v->ci_hi = ll_quantile_sorted(vals, ok, 1.0 - a);
 		if (failed)
 			snprintf(v->note, sizeof v->note,
 				 "%zu of %zu resamples left out (%.120s)", failed, B, e1.msg);

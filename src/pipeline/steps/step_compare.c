@@ -356,22 +356,6 @@ out:
 
 /* ---- the comparisons ------------------------------------------------------------ */
 
-static int cmp_dbl(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-	return (x > y) - (x < y);
-}
-
-/* Linear-interpolated quantile of sorted v (NumPy's default). */
-static double quantile(const double *v, size_t n, double q)
-{
-	double h = q * (double)(n - 1);
-	size_t i = (size_t)floor(h);
-	if (i + 1 >= n)
-		return v[n - 1];
-	return v[i] + (h - (double)i) * (v[i + 1] - v[i]);
-}
-
 /* The pair mean and band over snapshots, and when the mean settled. */
 static int pair_band(struct ll_res_compare *r, ll_err *err)
 {
@@ -396,10 +380,10 @@ static int pair_band(struct ll_res_compare *r, ll_err *err)
 			r->pair_mean[j] = r->pair_lo[j] = r->pair_hi[j] = NAN;
 			continue;
 		}
-		qsort(v, np, sizeof *v, cmp_dbl);
+		qsort(v, np, sizeof *v, ll_cmp_double);
 		r->pair_mean[j] = sum / (double)np;
-		r->pair_lo[j] = quantile(v, np, 0.10);
-		r->pair_hi[j] = quantile(v, np, 0.90);
+		r->pair_lo[j] = ll_quantile_sorted(v, np, 0.10);
+		r->pair_hi[j] = ll_quantile_sorted(v, np, 0.90);
 	}
 	ll_free(v);
 	r->converged = -1;

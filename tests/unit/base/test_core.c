@@ -219,9 +219,21 @@ static void test_afile(void)
 	ll_free(sub);
 }
 
+/* numpy.quantile([1, 2, 3, 4], q) (linear): 0.1 -> 1.3, 0.9 -> 3.7 */
+static void test_quantile(void)
+{
+	const double v[4] = {1, 2, 3, 4}, one[1] = {7};
+	LL_CHECK_NEAR(ll_quantile_sorted(v, 4, 0.1), 1.3, 1e-15);
+	LL_CHECK_NEAR(ll_quantile_sorted(v, 4, 0.9), 3.7, 1e-15);
+	LL_CHECK_NEAR(ll_quantile_sorted(v, 4, 0.5), 2.5, 1e-15);
+	LL_CHECK(ll_quantile_sorted(v, 4, 0.0) == 1.0 && ll_quantile_sorted(v, 4, 1.0) == 4.0);
+	LL_CHECK(ll_quantile_sorted(one, 1, 0.3) == 7.0);
+}
+
 int main(void)
 {
 	LL_RUN(test_err);
+	LL_RUN(test_quantile);
 	LL_RUN(test_status_map);
 	LL_RUN(test_parse_bytes);
 	LL_RUN(test_input_limit);
