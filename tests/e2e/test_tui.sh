@@ -131,13 +131,27 @@ cap() { # cap NAME [-e]: the pane's text into $T/NAME.cap
 	tmux -L "ll$$$1" capture-pane -p $2 > "$T/$1.cap" 2>/dev/null
 }
 # until_ok NAME CMD...: run CMD (after a capture of NAME) until it
-# succeeds, at most 30 s; show the screen when it never does
+# succeeds, at most 30 s; show the screen when it never does.  A match
+# counts once the screen has also stopped changing (two captures 0.1 s
+# apart agree, for at most 2 s): ncurses writes a frame in several
+# chunks, and a slow build (ThreadSanitizer) can be caught between them,
+# with the line matched drawn and the lines the caller checks next not.
 until_ok() {
 	n=$1; shift
-	i=0
+	i=0 still=0
 	while [ $i -lt 300 ]; do
 		cap "$n"
-		"$@" && return 0
+		if "$@"; then
+			cp "$T/$n.cap" "$T/$n.prev"
+			while [ $still -lt 20 ]; do
+				sleep 0.1
+				still=$((still + 1))
+				cap "$n"
+				cmp -s "$T/$n.cap" "$T/$n.prev" && break
+				cp "$T/$n.cap" "$T/$n.prev"
+			done
+			"$@" && return 0
+		fi
 		sleep 0.1
 		i=$((i + 1))
 	done
