@@ -218,6 +218,13 @@ static void test_csv_errors(void)
 		sprintf(big + strlen(big), "%d,0,0,1\n", i);
 	strcat(big, "\n# comment\n12,0,0,1\n13,0,0\n");
 	BAD(big, LL_EFORMAT, "data.csv:17: expected 4 fields, got 3");
+	/* too many fields: not read as the first four (a thousands
+	 * separator made "1,000" two fields) */
+	BAD("neuron,time,trial,value\n1,1,0,1,000\n", LL_EFORMAT, "data.csv:2: expected 4 fields, got 5");
+	BAD("neuron,time,trial,value\n0,0,0,1\n0,1,0,2,\n", LL_EFORMAT,
+	    "data.csv:3: expected 4 fields, got 5");
+	BAD("neuron time trial value\n0 0 0 1\n0 1 0 2 3\n", LL_EFORMAT,
+	    "data.csv:3: expected 4 fields, got 5");
 	BAD("neuron,time,trial,value\n0,0,0,1\n0,1,0,abc\n", LL_EFORMAT,
 	    "data.csv:3: 'abc' is not a number");
 	BAD("neuron,time,trial,value\n0,0,0,1\n0,1,0,2x\n", LL_EFORMAT,
@@ -241,6 +248,9 @@ static void test_csv_errors(void)
 	BAD("\n  \n# only comments\n", LL_EFORMAT, "data.csv: no data (empty file)");
 	/* matrix */
 	BAD("1,2,3\n4,5\n", LL_EFORMAT, "data.csv:2: expected 3 fields, got 2");
+	BAD("1,2\n3,4,5\n", LL_EFORMAT, "data.csv:2: expected 2 fields, got 3");
+	BAD("a,b\n1,2\n3,4,\n", LL_EFORMAT, "data.csv:3: expected 2 fields, got 3");
+	BAD("1 2\n3 4 5\n", LL_EFORMAT, "data.csv:2: expected 2 fields, got 3");
 	BAD("a,b\n1,2\n3,oops\n", LL_EFORMAT, "data.csv:3: 'oops' is not a number");
 	BAD("a,b\n", LL_EFORMAT, "data.csv: no data rows");
 	BAD("1 2\n3 \"4\"5\n", LL_EFORMAT, "data.csv:2: unexpected '5' after a closing quote");
