@@ -43,6 +43,12 @@ static int ll_t_count, ll_t_failed_points, ll_t_cur_failed;
 	if (!ll_h_ || !strstr(ll_h_, ll_n_)) { ll_t_cur_failed = 1; \
 	printf("# %s:%d: \"%s\" does not contain \"%s\"\n", __FILE__, __LINE__, ll_h_ ? ll_h_ : "(null)", ll_n_); } } while (0)
 
+/* call must return LL_OK, or the test fails and returns at once (with
+ * err's message): what follows would read a result that is not there */
+#define LL_REQUIRE_OK(call, err) do { int ll_rc_ = (call); if (ll_rc_ != LL_OK) { \
+	ll_t_cur_failed = 1; printf("# %s:%d: %s returned %d: %s\n", __FILE__, __LINE__, #call, ll_rc_, \
+	(err).msg); return; } } while (0)
+
 #define LL_RUN(fn) do { ll_t_cur_failed = 0; fn(); ll_t_count++; \
 	if (ll_t_cur_failed) ll_t_failed_points++; \
 	printf("%s %d - %s\n", ll_t_cur_failed ? "not ok" : "ok", ll_t_count, #fn); fflush(stdout); } while (0)

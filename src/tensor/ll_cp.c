@@ -349,6 +349,7 @@ typedef struct cp_rep {
 	/* sweep results */
 	double ip, nm2;
 	double obj;                  /* objective of the current model */
+	double best;                 /* the lowest objective so far */
 	double *hist;
 	size_t hcap;
 	int iters, converged, done;
@@ -812,14 +813,25 @@ static void rebalance(cp_rep *p, const cp_data *D, size_t R)
 
 /* ---- end of an iteration ------------------------------------------------------ */
 
-/* Objective, acceptance (BCD), history and the stopping rule. */
-static int finish_iter(cp_rep *p, const cp_data *D, const ll_cp_opts *o, int iter, double summ2)
+/* Objective, acceptance (BCD), history and the stopping rule.  A fit
+ * whose objective is not finite, or has climbed above both 1 (worse than
+ * the zero model) and twice its best, has diverged: every method here
+ * descends (ALS and HALS monotonically, BCD with its restart), so only a
+ * broken step or overflowing data gets there.  who names the fit. */
+static int finish_iter(cp_rep *p, const cp_data *D, const ll_cp_opts *o, int iter, double summ2,
+		       const char *who, ll_err *err)
 {
 	size_t R = o->rank;
 	double r2 = D->nx2 - 2.0 * p->ip + p->nm2 - summ2;
 	double obj = sqrt((r2 > 0.0 ? r2 : 0.0) / D->nx2);
-	if (!isfinite(obj))
-		return LL_ENUMERIC;
+	if (!isfinite(obj) || !isfinite(p->nm2) || !isfinite(p->ip))
+		return ll_err_set(err, LL_ENUMERIC,
+				  "%s: the fit diverged at iteration %d: the model is no longer finite",
+				  who, iter);
+	if (obj > 1.0 && obj > 2.0 * p->best)
+		return ll_err_set(err, LL_ENUMERIC,
+				  "%s: the fit diverged at iteration %d: the objective rose to %.3g "
+				  "(best %.3g)", who, iter, obj, p->best);
 	int judge = 1; /* may this iteration stop the fit */
 	if (o->method == LL_CP_NCP_BCD) {
 		if (p->extrap && obj >= p->obj) {
@@ -870,8 +882,10 @@ static int finish_iter(cp_rep *p, const cp_data *D, const ll_cp_opts *o, int ite
 	}
 	double prev = p->obj;
 	p->obj = obj;
+	if (obj < p->best)
+		p->best = obj;
 	if (hist_push(p, obj) != LL_OK)
-		return LL_ENOMEM;
+		return ll_err_set(err, LL_ENOMEM, "%s: out of memory", who);
 	if (judge && iter >= o->min_iter && fabs(prev - obj) < o->tol) {
 		p->converged = 1;
 		p->done = 1;
@@ -921,6 +935,24 @@ static void stack_factors(double *const *S, cp_rep *const *ar, size_t nact, cons
 		}
 }
 
+static int all_finite(const double *a, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!isfinite(a[i]))
+			return 0;
+	return 1;
+}
+
+/* "ncp-bcd rank 3 replicate 2 (seed 123)": a fit, as a user would look
+ * for it in the ensemble's output */
+static const char *rep_name(char *buf, size_t len, const char *stage, const ll_cp_opts *o,
+			    const cp_rep *p, const uint64_t *seeds)
+{
+	snprintf(buf, len, "%s replicate %zu (seed %llu)", stage, o->rep_first + p->slot + 1,
+		 (unsigned long long)seeds[p->slot]);
+	return buf;
+}
+
 static int fit_batch(const ll_tensor *X, const ll_cp_opts *o, size_t nrep, const uint64_t *seeds,
 		     ll_cp_result *res, ll_err *err)
 {
@@ -942,7 +974,7 @@ static int fit_batch(const ll_tensor *X, const ll_cp_opts *o, size_t nrep, const
 	size_t R = o->rank, RR;
 	if (!ll_mul_ok(nrep, R, &RR))
 		return ll_err_set(err, LL_ENOMEM, "cp: %zu replicates of rank %zu overflow", nrep, R);
-	char stage[64], detail[128];
+	char stage[64], detail[128], who[128];
 	snprintf(stage, sizeof stage, "%s rank %zu", ll_cp_method_name(o->method), R);
 
 	cp_data D;
@@ -976,10 +1008,11 @@ static int fit_batch(const ll_tensor *X, const ll_cp_opts *o, size_t nrep, const
 			rc = LL_ENOMEM;
 	for (size_t i = 0; i < nrep && rc == LL_OK; i++) {
 		reps[i].slot = i;
+		reps[i].best = INFINITY;
 		rc = rep_alloc(&reps[i], &D, R, o->method);
 	}
 	if (rc != LL_OK) {
-		ll_err_set(err, rc, "cp: out of memory for %zu replicates of rank %zu", nrep, R);
+		ll_err_set(err, rc, "%s: out of memory for %zu replicates", stage, nrep);
 		goto fail;
 	}
 
@@ -991,8 +1024,10 @@ static int fit_batch(const ll_tensor *X, const ll_cp_opts *o, size_t nrep, const
 			else
 				rc = svd_init_mode(D.X, n, kn, V[n], err);
 		}
-		if (rc != LL_OK)
+		if (rc != LL_OK) {
+			ll_err_prefix(err, "%s", stage);
 			goto fail;
+		}
 	}
 	for (size_t i = 0; i < nrep; i++)
 		rep_init(&reps[i], &D, R, o->method, seeds[i], o->init == LL_CP_INIT_SVD ? V : NULL,
@@ -1031,8 +1066,10 @@ static int fit_batch(const ll_tensor *X, const ll_cp_opts *o, size_t nrep, const
 		ll_mttkrp_ws_reset(ws);
 		for (int n = 0; n < N; n++) {
 			rc = ll_mttkrp(ws, D.X, S, RA, n, MT, err);
-			if (rc != LL_OK)
+			if (rc != LL_OK) {
+				ll_err_prefix(err, "%s", stage);
 				goto fail;
+			}
 			if (D.nmiss)
 				miss_pass(&D, S, R, ar, nact, n, SP, pp, NULL);
 			for (size_t j = 0; j < nact; j++) {
@@ -1044,6 +1081,14 @@ static int fit_batch(const ll_tensor *X, const ll_cp_opts *o, size_t nrep, const
 					for (size_t i = 0; i < D.dim[n]; i++)
 						for (size_t r = 0; r < R; r++)
 							s.P[i * R + r] += SP[i * RA + j * R + r];
+				if (o->tamper)
+					o->tamper(o->tamper_ud, o->rep_first + p->slot, iter, n, s.P, D.dim[n], R);
+				if (!all_finite(s.P, D.dim[n] * R)) {
+					rc = ll_err_set(err, LL_ENUMERIC, "%s: the fit diverged at iteration %d: "
+							"the update of mode %d is not finite",
+							rep_name(who, sizeof who, stage, o, p, seeds), iter, n + 1);
+					goto fail;
+				}
 				if (o->method == LL_CP_ALS)
 					rc = update_als(p, &D, n, R, &s, P0, RA, err);
 				else if (o->method == LL_CP_NCP_HALS)
@@ -1051,8 +1096,13 @@ static int fit_batch(const ll_tensor *X, const ll_cp_opts *o, size_t nrep, const
 				else
 					rc = update_bcd(p, &D, n, R, &s, P0, RA, err);
 				if (rc != LL_OK) {
-					ll_err_prefix(err, "%s (seed %llu, iteration %d)", stage,
-						      (unsigned long long)seeds[p->slot], iter);
+					ll_err_prefix(err, "%s, iteration %d", rep_name(who, sizeof who, stage, o, p, seeds), iter);
+					goto fail;
+				}
+				if (!all_finite(p->U[n], D.dim[n] * R)) {
+					rc = ll_err_set(err, LL_ENUMERIC, "%s: the fit diverged at iteration %d: "
+							"mode %d is no longer finite",
+							rep_name(who, sizeof who, stage, o, p, seeds), iter, n + 1);
 					goto fail;
 				}
 				for (size_t i = 0; i < D.dim[n]; i++)
@@ -1065,15 +1115,10 @@ static int fit_batch(const ll_tensor *X, const ll_cp_opts *o, size_t nrep, const
 		double best = INFINITY;
 		for (size_t j = 0; j < nact; j++) {
 			cp_rep *p = ar[j];
-			rc = finish_iter(p, &D, o, iter, D.nmiss ? summ2[j] : 0.0);
-			if (rc == LL_ENUMERIC) {
-				ll_err_set(err, rc, "%s: the objective is not finite at iteration %d (seed %llu)",
-					   stage, iter, (unsigned long long)seeds[p->slot]);
+			rc = finish_iter(p, &D, o, iter, D.nmiss ? summ2[j] : 0.0,
+					 rep_name(who, sizeof who, stage, o, p, seeds), err);
+			if (rc != LL_OK)
 				goto fail;
-			} else if (rc != LL_OK) {
-				ll_err_set(err, rc, "%s: out of memory", stage);
-				goto fail;
-			}
 			if (p->obj < best)
 				best = p->obj;
 		}

@@ -47,6 +47,14 @@ typedef struct ll_cp_opts {
 	const ll_tensor *mask; /* NULL = all observed; not owned */
 	ll_progress_fn progress; /* optional; called once per iteration */
 	void *progress_ud;
+	size_t rep_first;  /* the number (0-based) of the batch's first
+			    * replicate in its ensemble, for messages only */
+	/* Test seam (NULL in use): called before every factor update with
+	 * the data term of that update (the MTTKRP, d x R, row-major) of
+	 * replicate rep, so a test can corrupt a step and see the
+	 * divergence caught. */
+	void (*tamper)(void *ud, size_t rep, int iter, int mode, double *P, size_t d, size_t R);
+	void *tamper_ud;
 } ll_cp_opts;
 
 void ll_cp_opts_default(ll_cp_opts *o);

@@ -383,6 +383,7 @@ static void run_unit(const ll_tensor *X, const ll_ens_opts *o, const uint64_t *s
 	}
 	ll_cp_opts co = o->cp;
 	co.rank = u->rank;
+	co.rep_first = u->rep0;
 	/* per-iteration reports only when someone listens */
 	co.progress = sh->progress ? unit_progress : NULL;
 	co.progress_ud = u;
@@ -512,6 +513,8 @@ int ll_ens_fit(const ll_tensor *X, const ll_ens_opts *o, ll_ensemble *e, ll_err 
 	e->opts.cp.mask = NULL;
 	e->opts.cp.progress = NULL;
 	e->opts.cp.progress_ud = NULL;
+	e->opts.cp.tamper = NULL;
+	e->opts.cp.tamper_ud = NULL;
 	e->nmodes = X->nmodes;
 	memcpy(e->dim, X->dim, sizeof e->dim);
 	{
@@ -566,12 +569,8 @@ int ll_ens_fit(const ll_tensor *X, const ll_ens_opts *o, ll_ensemble *e, ll_err 
 		if (sh.cancel) {
 			rc = ll_err_set(err, LL_ECANCELED, "ensemble: canceled");
 		} else {
-			rc = u->rc;
-			if (o->fused)
-				ll_err_set(err, rc, "rank %zu: %s", u->rank, u->err.msg);
-			else
-				ll_err_set(err, rc, "rank %zu replicate %zu: %s", u->rank, u->rep0 + 1,
-					   u->err.msg);
+			/* the fit's message names its method, rank and replicate */
+			rc = ll_err_set(err, u->rc, "%s", u->err.msg);
 		}
 		goto fail;
 	}

@@ -70,7 +70,8 @@ typedef struct ll_ensemble {
 	double seconds;
 	/* provenance, filled by ll_ens_fit (for ll_ens_write, io/ll_ens_io.h) */
 	ll_ens_opts opts;    /* as given, threads resolved (0 -> cores); the
-			      * pointers progress, cp.mask, cp.progress cleared */
+			      * pointers progress, cp.mask, cp.progress, cp.tamper
+			      * and their user data cleared */
 	int nmodes;
 	size_t dim[LL_MAX_MODES]; /* the data's shape */
 	double data_norm;    /* ||W.X||, the norm of the observed entries */

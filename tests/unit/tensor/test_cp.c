@@ -355,7 +355,7 @@ static void test_als_exact(void)
 	o.tol = 1e-10;
 	ll_cp_result r;
 	ll_err e;
-	LL_CHECK_INT(ll_cp_fit(&X, &o, 5, &r, &e), LL_OK);
+	LL_REQUIRE_OK(ll_cp_fit(&X, &o, 5, &r, &e), e);
 	double le;
 	double s = fms(&K, &r.K, &le);
 	LL_CHECK_MSG(s >= 0.99, "fms %.6f", s);
@@ -391,7 +391,7 @@ static void test_als_noisy_4way(void)
 	o.rank = 4;
 	ll_cp_result r;
 	ll_err e;
-	LL_CHECK_INT(ll_cp_fit(&X, &o, 3, &r, &e), LL_OK);
+	LL_REQUIRE_OK(ll_cp_fit(&X, &o, 3, &r, &e), e);
 	double s = fms(&K, &r.K, NULL);
 	LL_CHECK_MSG(s >= 0.99, "fms %.6f", s);
 	/* the residual is the noise, less what the model absorbs */
@@ -419,7 +419,7 @@ static void test_noisy_3way_all_methods(void)
 		o.max_iter = 2000;
 		ll_cp_result r;
 		ll_err e;
-		LL_CHECK_INT(ll_cp_fit(&X, &o, 21, &r, &e), LL_OK);
+		LL_REQUIRE_OK(ll_cp_fit(&X, &o, 21, &r, &e), e);
 		double s = fms(&K, &r.K, NULL);
 		LL_CHECK_MSG(s >= 0.99, "%s: fms %.6f", ll_cp_method_name(o.method), s);
 		double ex = explicit_obj(&X, NULL, &r.K);
@@ -451,7 +451,7 @@ static void test_nonneg_recovery(void)
 		o.max_iter = 3000;
 		ll_cp_result r;
 		ll_err e;
-		LL_CHECK_INT(ll_cp_fit(&X, &o, 8, &r, &e), LL_OK);
+		LL_REQUIRE_OK(ll_cp_fit(&X, &o, 8, &r, &e), e);
 		double s = fms(&K, &r.K, NULL);
 		LL_CHECK_MSG(s >= 0.99, "%s: fms %.6f", ll_cp_method_name(o.method), s);
 		LL_CHECK(all_nonneg(&r.K));
@@ -483,9 +483,9 @@ static void test_missing(void)
 	o.mask = &M;
 	ll_cp_result r1, r2;
 	ll_err e;
-	LL_CHECK_INT(ll_cp_fit(&X, &o, 4, &r1, &e), LL_OK);
+	LL_REQUIRE_OK(ll_cp_fit(&X, &o, 4, &r1, &e), e);
 	o.mask = NULL;
-	LL_CHECK_INT(ll_cp_fit(&Xn, &o, 4, &r2, &e), LL_OK);
+	LL_REQUIRE_OK(ll_cp_fit(&Xn, &o, 4, &r2, &e), e);
 	double s = fms(&K, &r1.K, NULL);
 	LL_CHECK_MSG(s >= 0.99, "fms %.6f", s);
 	LL_CHECK(identical(&r1, &r2));
@@ -523,7 +523,7 @@ static void test_missing_4way(void)
 		for (uint64_t seed = 1; seed <= 3; seed++) {
 			ll_cp_result r;
 			ll_err e;
-			LL_CHECK_INT(ll_cp_fit(&X, &o, seed, &r, &e), LL_OK);
+			LL_REQUIRE_OK(ll_cp_fit(&X, &o, seed, &r, &e), e);
 			LL_CHECK(hist_nonincreasing(&r, 1e-12));
 			if (r.obj < best_obj) {
 				best_obj = r.obj;
@@ -562,8 +562,8 @@ static void test_mask_ignored(void)
 		o.max_iter = 2000;
 		ll_cp_result r1, r2;
 		ll_err e;
-		LL_CHECK_INT(ll_cp_fit(&X, &o, 31, &r1, &e), LL_OK);
-		LL_CHECK_INT(ll_cp_fit(&X9, &o, 31, &r2, &e), LL_OK);
+		LL_REQUIRE_OK(ll_cp_fit(&X, &o, 31, &r1, &e), e);
+		LL_REQUIRE_OK(ll_cp_fit(&X9, &o, 31, &r2, &e), e);
 		LL_CHECK_MSG(identical(&r1, &r2), "%s", ll_cp_method_name(o.method));
 		double s = fms(&K, &r1.K, NULL);
 		LL_CHECK_MSG(s >= 0.99, "%s: fms %.6f", ll_cp_method_name(o.method), s);
@@ -595,9 +595,9 @@ static void test_seed_determinism(void)
 		o.max_iter = 30;
 		ll_cp_result a, b, c;
 		ll_err e;
-		LL_CHECK_INT(ll_cp_fit(&X, &o, 77, &a, &e), LL_OK);
-		LL_CHECK_INT(ll_cp_fit(&X, &o, 77, &b, &e), LL_OK);
-		LL_CHECK_INT(ll_cp_fit(&X, &o, 78, &c, &e), LL_OK);
+		LL_REQUIRE_OK(ll_cp_fit(&X, &o, 77, &a, &e), e);
+		LL_REQUIRE_OK(ll_cp_fit(&X, &o, 77, &b, &e), e);
+		LL_REQUIRE_OK(ll_cp_fit(&X, &o, 78, &c, &e), e);
 		LL_CHECK(identical(&a, &b));
 		LL_CHECK(a.hist[0] != c.hist[0]);
 		ll_cp_result_free(&a);
@@ -627,11 +627,11 @@ static void test_batch_equals_solo(void)
 			o.mask = &M; /* ALS with missing data */
 		ll_cp_result rb[4];
 		ll_err e;
-		LL_CHECK_INT(ll_cp_fit_batch(&X, &o, 4, seeds, rb, &e), LL_OK);
+		LL_REQUIRE_OK(ll_cp_fit_batch(&X, &o, 4, seeds, rb, &e), e);
 		int iters_differ = 0;
 		for (int i = 0; i < 4; i++) {
 			ll_cp_result r1;
-			LL_CHECK_INT(ll_cp_fit(&X, &o, seeds[i], &r1, &e), LL_OK);
+			LL_REQUIRE_OK(ll_cp_fit(&X, &o, seeds[i], &r1, &e), e);
 			LL_CHECK_INT(rb[i].seed, seeds[i]);
 			LL_CHECK_INT(rb[i].iters, r1.iters);
 			LL_CHECK_INT(rb[i].converged, r1.converged);
@@ -666,8 +666,8 @@ static void test_svd_init(void)
 	o.init = LL_CP_INIT_SVD;
 	ll_cp_result a, b;
 	ll_err e;
-	LL_CHECK_INT(ll_cp_fit(&X, &o, 1, &a, &e), LL_OK);
-	LL_CHECK_INT(ll_cp_fit(&X, &o, 2, &b, &e), LL_OK);
+	LL_REQUIRE_OK(ll_cp_fit(&X, &o, 1, &a, &e), e);
+	LL_REQUIRE_OK(ll_cp_fit(&X, &o, 2, &b, &e), e);
 	LL_CHECK(identical(&a, &b)); /* rank <= every dim: nothing random */
 	LL_CHECK_MSG(fms(&K, &a.K, NULL) >= 0.99, "fms %.6f", fms(&K, &a.K, NULL));
 	ll_cp_result_free(&a);
@@ -677,7 +677,7 @@ static void test_svd_init(void)
 	/* non-negative: absolute values of the singular vectors */
 	planted(3, dim3, 3, 24, 1, 0.05, &X, &K);
 	o.method = LL_CP_NCP_HALS;
-	LL_CHECK_INT(ll_cp_fit(&X, &o, 1, &a, &e), LL_OK);
+	LL_REQUIRE_OK(ll_cp_fit(&X, &o, 1, &a, &e), e);
 	LL_CHECK(all_nonneg(&a.K));
 	LL_CHECK_MSG(fms(&K, &a.K, NULL) >= 0.99, "fms %.6f", fms(&K, &a.K, NULL));
 	ll_cp_result_free(&a);
@@ -690,8 +690,8 @@ static void test_svd_init(void)
 	o.method = LL_CP_ALS;
 	o.rank = 4;
 	o.max_iter = 20;
-	LL_CHECK_INT(ll_cp_fit(&X, &o, 1, &a, &e), LL_OK);
-	LL_CHECK_INT(ll_cp_fit(&X, &o, 2, &b, &e), LL_OK);
+	LL_REQUIRE_OK(ll_cp_fit(&X, &o, 1, &a, &e), e);
+	LL_REQUIRE_OK(ll_cp_fit(&X, &o, 2, &b, &e), e);
 	LL_CHECK(a.hist[0] != b.hist[0]);
 	ll_cp_result_free(&a);
 	ll_cp_result_free(&b);
@@ -704,7 +704,7 @@ static void test_svd_init(void)
 	o.rank = 2;
 	o.max_iter = 500;
 	o.tol = 1e-10;
-	LL_CHECK_INT(ll_cp_fit(&X, &o, 1, &a, &e), LL_OK);
+	LL_REQUIRE_OK(ll_cp_fit(&X, &o, 1, &a, &e), e);
 	LL_CHECK_MSG(fms(&K, &a.K, NULL) >= 0.99, "fms %.6f", fms(&K, &a.K, NULL));
 	LL_CHECK_MSG(a.obj < 1e-5, "obj %.3g", a.obj);
 	printf("# svd init, 600x4x3 rank 2: %d iterations, obj %.2e, first %.3g\n", a.iters, a.obj,
@@ -783,7 +783,7 @@ static void test_gram_fallback(void)
 	o.rank = 4;
 	o.max_iter = 200;
 	ll_cp_result r;
-	LL_CHECK_INT(ll_cp_fit(&X, &o, 9, &r, &e), LL_OK);
+	LL_REQUIRE_OK(ll_cp_fit(&X, &o, 9, &r, &e), e);
 	LL_CHECK_MSG(isfinite(r.obj) && r.obj < 1e-3, "obj %.3g", r.obj);
 	ll_cp_result_free(&r);
 	ll_tensor_free(&X);
@@ -814,7 +814,7 @@ static void test_two_and_five_modes(void)
 				o.max_iter = 3000;
 				ll_cp_result r;
 				ll_err e;
-				LL_CHECK_INT(ll_cp_fit(&X, &o, 2, &r, &e), LL_OK);
+				LL_REQUIRE_OK(ll_cp_fit(&X, &o, 2, &r, &e), e);
 				LL_CHECK_MSG(r.obj < 1e-4, "%d modes, %s%s: obj %.3g", X.nmodes,
 					     ll_cp_method_name(o.method), masked ? " masked" : "", r.obj);
 				LL_CHECK_NEAR(r.obj, explicit_obj(&X, o.mask, &r.K), 1e-6);
@@ -862,7 +862,7 @@ static void test_progress_cancel(void)
 	o.progress_ud = &lg;
 	ll_cp_result r;
 	ll_err e;
-	LL_CHECK_INT(ll_cp_fit(&X, &o, 1, &r, &e), LL_OK);
+	LL_REQUIRE_OK(ll_cp_fit(&X, &o, 1, &r, &e), e);
 	LL_CHECK_INT(lg.calls, 12);
 	LL_CHECK_INT(r.iters, 12);
 	LL_CHECK_INT(r.converged, 0);
@@ -889,10 +889,116 @@ static void test_progress_cancel(void)
 	o.method = LL_CP_ALS;
 	o.tol = 1.0;
 	o.min_iter = 7;
-	LL_CHECK_INT(ll_cp_fit(&X, &o, 1, &r, &e), LL_OK);
+	LL_REQUIRE_OK(ll_cp_fit(&X, &o, 1, &r, &e), e);
 	LL_CHECK_INT(r.iters, 7);
 	LL_CHECK_INT(r.converged, 1);
 	ll_cp_result_free(&r);
+	ll_tensor_free(&X);
+	ll_ktensor_free(&K);
+}
+
+/* Mixed-sign data, where the non-negativity clamps act on every sweep:
+ * both non-negative methods still return factors and weights >= 0 (on
+ * non-negative data the clamp never acts, so only this catches a lost
+ * clamp), for several ranks and seeds, and with missing entries. */
+static void test_nonneg_on_mixed_sign(void)
+{
+	ll_tensor X, M;
+	ll_ktensor K;
+	planted(3, dim3, 4, 41, 0, 0.3, &X, &K);
+	make_mask(&X, 0.1, 42, &M);
+	for (int m = 1; m < 3; m++)
+		for (size_t R = 2; R <= 4; R++)
+			for (int masked = 0; masked < 2; masked++) {
+				ll_cp_opts o;
+				ll_cp_opts_default(&o);
+				o.rank = R;
+				o.method = (ll_cp_method)m;
+				o.max_iter = 60;
+				o.mask = masked ? &M : NULL;
+				uint64_t seeds[3] = {R, 10 + R, 20 + R};
+				ll_cp_result rb[3];
+				ll_err e;
+				LL_REQUIRE_OK(ll_cp_fit_batch(&X, &o, 3, seeds, rb, &e), e);
+				for (int k = 0; k < 3; k++) {
+					LL_CHECK_MSG(all_nonneg(&rb[k].K), "%s rank %zu replicate %d%s: a negative entry",
+						     ll_cp_method_name(o.method), R, k + 1, masked ? " (masked)" : "");
+					LL_CHECK_MSG(rb[k].obj < 1.0, "%s rank %zu: obj %g",
+						     ll_cp_method_name(o.method), R, rb[k].obj);
+					ll_cp_result_free(&rb[k]);
+				}
+			}
+	ll_tensor_free(&X);
+	ll_tensor_free(&M);
+	ll_ktensor_free(&K);
+}
+
+/* The test seam: from iteration `from` on, the last mode's update of
+ * replicate `rep` solves for the data scaled by `scale` (a step that
+ * overshoots) or, with scale 0, gets a NaN (overflow mid-fit). */
+typedef struct tamper_spec {
+	size_t rep;
+	int from;
+	double scale;
+	int calls;
+} tamper_spec;
+
+static void tamper_cb(void *ud, size_t rep, int iter, int mode, double *P, size_t d, size_t R)
+{
+	tamper_spec *t = ud;
+	if (rep != t->rep || iter < t->from || mode != 2)
+		return;
+	t->calls++;
+	if (t->scale == 0.0)
+		P[d * R / 2] = NAN;
+	else
+		for (size_t i = 0; i < d * R; i++)
+			P[i] *= t->scale;
+}
+
+/* A fit that diverges (a factor blown up every sweep, or NaN appearing
+ * mid-fit) stops with LL_ENUMERIC naming the method, rank, replicate and
+ * iteration, and returns no results, in a batch and alone. */
+static void test_divergence_is_an_error(void)
+{
+	ll_tensor X;
+	ll_ktensor K;
+	planted(3, dim3, 3, 43, 1, 0.05, &X, &K);
+	for (int m = 0; m < 3; m++)
+		for (int nan = 0; nan < 2; nan++) {
+			ll_cp_opts o;
+			ll_cp_opts_default(&o);
+			o.rank = 3;
+			o.method = (ll_cp_method)m;
+			o.tol = 1e-300; /* no convergence before the damage */
+			o.max_iter = 200;
+			o.rep_first = 4; /* the batch holds replicates 5 and 6 */
+			tamper_spec t = {5, 7, nan ? 0.0 : 1e3, 0};
+			o.tamper = tamper_cb;
+			o.tamper_ud = &t;
+			uint64_t seeds[2] = {3, 4};
+			ll_cp_result rb[2];
+			ll_err e;
+			ll_err_clear(&e);
+			int rc = ll_cp_fit_batch(&X, &o, 2, seeds, rb, &e);
+			const char *name = ll_cp_method_name(o.method);
+			LL_CHECK_MSG(rc == LL_ENUMERIC, "%s %s: rc %d (%s)", name, nan ? "NaN" : "scaled", rc,
+				     e.msg);
+			LL_CHECK(t.calls > 0);
+			char want[64];
+			snprintf(want, sizeof want, "%s rank 3 replicate 6 (seed 4)", name);
+			LL_CHECK_CONTAINS(e.msg, want);
+			LL_CHECK_CONTAINS(e.msg, "diverged at iteration");
+			int it = -1;
+			const char *at = strstr(e.msg, "iteration ");
+			if (at)
+				it = atoi(at + 10);
+			LL_CHECK_MSG(it == 7, "%s: stopped at iteration %d: %s", name, it, e.msg);
+			LL_CHECK(!strchr(e.msg, '\n'));
+			LL_CHECK(rb[0].hist == NULL && rb[0].K.U[0] == NULL && rb[1].hist == NULL &&
+				 rb[1].K.U[0] == NULL);
+			printf("# %s\n", e.msg);
+		}
 	ll_tensor_free(&X);
 	ll_ktensor_free(&K);
 }
@@ -914,5 +1020,7 @@ int main(void)
 	LL_RUN(test_gram_fallback);
 	LL_RUN(test_two_and_five_modes);
 	LL_RUN(test_progress_cancel);
+	LL_RUN(test_nonneg_on_mixed_sign);
+	LL_RUN(test_divergence_is_an_error);
 	return ll_test_done();
 }

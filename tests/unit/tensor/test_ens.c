@@ -644,6 +644,48 @@ static void test_ens_threads_flat(void)
 	ll_tensor_free(&X);
 }
 
+/* The test seam of ll_cp_opts: replicate 3 of rank 2 solves its last
+ * mode for the data scaled 1000-fold from iteration 4, a step that
+ * overshoots. */
+static void overshoot(void *ud, size_t rep, int iter, int mode, double *P, size_t d, size_t R)
+{
+	const size_t *rank = ud;
+	if (*rank == R && rep == 2 && iter >= 4 && mode == 2)
+		for (size_t i = 0; i < d * R; i++)
+			P[i] *= 1e3;
+}
+
+/* A diverging replicate fails the whole ensemble with one line naming
+ * its rank, replicate and iteration, fused or fitted one at a time, and
+ * leaves nothing behind that could be mistaken for a result. */
+static void test_ens_divergence(void)
+{
+	ll_tensor X;
+	planted(&X, 0.05, 9);
+	size_t rank = 2;
+	for (int fused = 1; fused >= 0; fused--) {
+		ll_ens_opts o;
+		ens_opts(&o);
+		o.rank_hi = 3;
+		o.replicates = 4;
+		o.fused = fused;
+		o.cp.tol = 1e-300;
+		o.cp.max_iter = 40;
+		o.cp.tamper = overshoot;
+		o.cp.tamper_ud = &rank;
+		ll_ensemble e;
+		ll_err err;
+		ll_err_clear(&err);
+		LL_CHECK_INT(ll_ens_fit(&X, &o, &e, &err), LL_ENUMERIC);
+		LL_CHECK_CONTAINS(err.msg, "cp-als rank 2 replicate 3 (seed ");
+		LL_CHECK_CONTAINS(err.msg, "the fit diverged at iteration 4: the objective rose to");
+		LL_CHECK_MSG(e.ranks == NULL && e.nranks == 0, "fused %d: the failed ensemble holds %zu ranks",
+			     fused, e.nranks);
+		printf("# fused %d: %s\n", fused, err.msg);
+	}
+	ll_tensor_free(&X);
+}
+
 /* Fused (one batch per rank) and separate fits agree to rounding; the
  * separate path is also thread-count invariant. */
 static void test_ens_fused(void)
@@ -933,6 +975,7 @@ int main(void)
 	LL_RUN(test_ens_reproducible);
 	LL_RUN(test_ens_threads_flat);
 	LL_RUN(test_ens_fused);
+	LL_RUN(test_ens_divergence);
 	LL_RUN(test_ens_errors);
 	return ll_test_done();
 }
