@@ -473,13 +473,38 @@ static void store_le(unsigned char *p, uint64_t v, int size)
 		p[i] = (unsigned char)(v & 0xff);
 }
 
+size_t ll_npy_preamble(unsigned char *out, int as_float32, int ndim, const size_t *shape)
+{
+	char *hdr = (char *)out + 10;
+	size_t cap = LL_NPY_PREAMBLE_MAX - 10, hl;
+
+	/* The same bytes numpy.save writes: sorted keys, growth room, 64-byte
+	 * alignment, '\n' last. */
+	hl = (size_t)snprintf(hdr, cap, "{'descr': '%s', 'fortran_order': False, 'shape': (",
+			      as_float32 ? "<f4" : "<f8");
+	for (int m = 0; m < ndim; m++)
+		hl += (size_t)snprintf(hdr + hl, cap - hl, m ? ", %zu" : "%zu", shape[m]);
+	hl += (size_t)snprintf(hdr + hl, cap - hl, "%s}", ndim == 1 ? ",), " : "), ");
+	if (ndim > 0) {
+		int digits = snprintf(NULL, 0, "%zu", shape[0]);
+		for (int k = digits; k < NPY_GROWTH_DIGITS; k++)
+			hdr[hl++] = ' ';
+	}
+	while ((10 + hl + 1) % NPY_ALIGN)
+		hdr[hl++] = ' ';
+	hdr[hl++] = '\n';
+	memcpy(out, NPY_MAGIC "\x01\x00", 8);
+	store_le(out + 8, hl, 2);
+	return 10 + hl;
+}
+
 /* The writer behind both: doubles (data) or floats (fdata), stored as
  * '<f4' when as_float32. */
 static int write_array(const char *path, const double *data, const float *fdata, int ndim,
 		       const size_t *shape, int as_float32, ll_err *err)
 {
-	char hdr[512];
-	size_t hl, count = 1, done = 0, total;
+	unsigned char pre[LL_NPY_PREAMBLE_MAX];
+	size_t pl, count = 1, done = 0, total;
 	int sz = as_float32 ? 4 : 8;
 	unsigned char *buf;
 	ll_afile af;
@@ -492,22 +517,7 @@ static int write_array(const char *path, const double *data, const float *fdata,
 			return ll_err_set(err, LL_EINVAL, "%s: shape has too many elements", path);
 	if (count && !data && !fdata)
 		return ll_err_set(err, LL_EINVAL, "%s: no data to write", path);
-
-	/* The same bytes numpy.save writes: sorted keys, growth room, 64-byte
-	 * alignment, '\n' last. */
-	hl = (size_t)snprintf(hdr, sizeof hdr, "{'descr': '%s', 'fortran_order': False, 'shape': (",
-			      as_float32 ? "<f4" : "<f8");
-	for (int m = 0; m < ndim; m++)
-		hl += (size_t)snprintf(hdr + hl, sizeof hdr - hl, m ? ", %zu" : "%zu", shape[m]);
-	hl += (size_t)snprintf(hdr + hl, sizeof hdr - hl, "%s}", ndim == 1 ? ",), " : "), ");
-	if (ndim > 0) {
-		int digits = snprintf(NULL, 0, "%zu", shape[0]);
-		for (int k = digits; k < NPY_GROWTH_DIGITS; k++)
-			hdr[hl++] = ' ';
-	}
-	while ((10 + hl + 1) % NPY_ALIGN)
-		hdr[hl++] = ' ';
-	hdr[hl++] = '\n';
+	pl = ll_npy_preamble(pre, as_float32, ndim, shape);
 
 	buf = ll_malloc((size_t)NPY_CHUNK_ITEMS * 8);
 	if (!buf)
@@ -517,10 +527,7 @@ static int write_array(const char *path, const double *data, const float *fdata,
 		ll_free(buf);
 		return rc;
 	}
-	memcpy(buf, NPY_MAGIC "\x01\x00", 8);
-	store_le(buf + 8, hl, 2);
-	fwrite(buf, 1, 10, af.fp);
-	fwrite(hdr, 1, hl, af.fp);
+	fwrite(pre, 1, pl, af.fp);
 	while (done < count) {
 		size_t n = count - done < NPY_CHUNK_ITEMS ? count - done : NPY_CHUNK_ITEMS;
 		for (size_t k = 0; k < n; k++) {

@@ -10,6 +10,11 @@
  * data is inflated or allocated for; the rest of the member is then read
  * on to check its recorded size and CRC.  A zip is read from its end: an
  * archive that is not a regular file (a pipe) is read into memory first.
+ *
+ * The writer (ll_npz_write) makes a plain zip of STORED members: local
+ * header, the .npy bytes, ..., central directory, end record; each
+ * member's bytes are made twice in chunks, once for the CRC-32 that the
+ * local header holds, once to write, so no copy of an array is kept.
  */
 #include "io/ll_npz.h"
 
@@ -21,6 +26,7 @@
 #include <string.h>
 #include <zlib.h>
 
+#include "base/ll_fs.h"
 #include "base/ll_limits.h"
 #include "io/ll_src.h"
 
@@ -565,4 +571,201 @@ int ll_npz_read_mem(const void *buf, size_t len, const char *path, const char *n
 	ll_src s;
 	ll_src_mem(&s, buf, len, path);
 	return ll_npz_load(&s, path, name, ll_input_limit(), t, info, err);
+}
+
+/* ---- writing ---- */
+
+#define NPZ_NAME_MAX 200
+#define NPZ_CHUNK_ITEMS 8192
+#define ZIP_DOS_DATE 0x0021 /* 1980-01-01 */
+#define ZIP_VERSION 20      /* 2.0: what a stored member needs */
+
+static void wr16(unsigned char *p, unsigned v)
+{
+	p[0] = (unsigned char)(v & 0xff);
+	p[1] = (unsigned char)(v >> 8 & 0xff);
+}
+
+static void wr32(unsigned char *p, uint32_t v)
+{
+	for (int i = 0; i < 4; i++, v >>= 8)
+		p[i] = (unsigned char)(v & 0xff);
+}
+
+/* Elements of m, or SIZE_MAX if they overflow. */
+static size_t member_count(const ll_npz_member *m)
+{
+	size_t count = 1;
+	for (int k = 0; k < m->ndim; k++)
+		if (!ll_mul_ok(count, m->shape[k], &count))
+			return SIZE_MAX;
+	return count;
+}
+
+/* Little-endian bytes of elements [at, at + n) of m into buf. */
+static void encode_items(const ll_npz_member *m, size_t at, size_t n, unsigned char *buf)
+{
+	for (size_t k = 0; k < n; k++) {
+		if (m->f32) {
+			uint32_t u;
+			memcpy(&u, &m->f32[at + k], 4);
+			wr32(buf + 4 * k, u);
+		} else {
+			uint64_t u;
+			memcpy(&u, &m->f64[at + k], 8);
+			wr32(buf + 8 * k, (uint32_t)u);
+			wr32(buf + 8 * k + 4, (uint32_t)(u >> 32));
+		}
+	}
+}
+
+/* The .npy bytes of m after its preamble: into the CRC (fp NULL) or fp. */
+static uint32_t member_data(const ll_npz_member *m, size_t count, unsigned char *buf, uint32_t crc, FILE *fp)
+{
+	size_t sz = m->f32 ? 4 : 8;
+	for (size_t done = 0; done < count;) {
+		size_t n = count - done < NPZ_CHUNK_ITEMS ? count - done : NPZ_CHUNK_ITEMS;
+		encode_items(m, done, n, buf);
+		if (fp)
+			fwrite(buf, sz, n, fp); /* ll_afile_commit sees a failure */
+		else
+			crc = (uint32_t)crc32(crc, buf, (uInt)(n * sz));
+		done += n;
+	}
+	return crc;
+}
+
+/* Check the members and size the archive: LL_OK or the one-line error. */
+static int npz_plan(const char *path, const ll_npz_member *m, size_t n, size_t *count, uint64_t *usize,
+		    ll_err *err)
+{
+	uint64_t total = ZIP_EOCD_LEN;
+	if (n == 0)
+		return ll_err_set(err, LL_EINVAL, "%s: no arrays to write", path);
+	if (n >= ZIP_SAT16)
+		return ll_err_set(err, LL_ENOTSUP, "%s: %zu arrays are too many for a zip without zip64 (at most %u)",
+				  path, n, ZIP_SAT16 - 1);
+	for (size_t k = 0; k < n; k++) {
+		const char *name = m[k].name;
+		size_t len = name ? strlen(name) : 0;
+		char q[64];
+		if (len == 0 || len > NPZ_NAME_MAX || strchr(name, '/'))
+			return ll_err_set(err, LL_EINVAL, "%s: array %zu has a bad name '%s' (1 to %d bytes, no '/')",
+					  path, k, name ? ll_quote(name, q, sizeof q) : "", NPZ_NAME_MAX);
+		for (size_t j = 0; j < k; j++)
+			if (strcmp(m[j].name, name) == 0)
+				return ll_err_set(err, LL_EINVAL, "%s: two arrays are named '%s'", path,
+						  ll_quote(name, q, sizeof q));
+		if (m[k].ndim < 0 || m[k].ndim > LL_MAX_MODES)
+			return ll_err_set(err, LL_EINVAL, "%s: array '%s' has %d dimensions (0 to %d)", path,
+					  ll_quote(name, q, sizeof q), m[k].ndim, LL_MAX_MODES);
+		if (m[k].f32 && m[k].f64)
+			return ll_err_set(err, LL_EINVAL, "%s: array '%s' gives both float and double data", path,
+					  ll_quote(name, q, sizeof q));
+		count[k] = member_count(&m[k]);
+		if (count[k] && !m[k].f32 && !m[k].f64)
+			return ll_err_set(err, LL_EINVAL, "%s: array '%s' has no data", path, ll_quote(name, q, sizeof q));
+		if (count[k] > (uint64_t)ZIP_SAT32 / (m[k].f32 ? 4 : 8)) {
+			usize[k] = UINT64_MAX;
+		} else {
+			unsigned char pre[LL_NPY_PREAMBLE_MAX];
+			usize[k] = ll_npy_preamble(pre, m[k].f32 != NULL, m[k].ndim, m[k].shape) +
+				   (uint64_t)count[k] * (m[k].f32 ? 4 : 8);
+		}
+		if (usize[k] >= ZIP_SAT32 || total + usize[k] + 2 * (len + 4) + ZIP_LOCAL_LEN + ZIP_CDIR_LEN >= ZIP_SAT32)
+			return ll_err_set(err, LL_ENOTSUP, "%s: the archive would reach 4 GiB (zip64 is not supported)",
+					  path);
+		total += usize[k] + 2 * (len + 4) + ZIP_LOCAL_LEN + ZIP_CDIR_LEN;
+	}
+	return LL_OK;
+}
+
+int ll_npz_write(const char *path, const ll_npz_member *m, size_t n, ll_err *err)
+{
+	size_t *count = NULL;
+	uint64_t *usize = NULL;
+	uint32_t *crc = NULL;
+	unsigned char *buf = NULL, hdr[ZIP_CDIR_LEN], pre[LL_NPY_PREAMBLE_MAX];
+	uint32_t off = 0, cdsize = 0;
+	ll_afile af;
+	int rc;
+
+	if (n > 0 && n < ZIP_SAT16) {
+		count = ll_malloc_array(n, sizeof *count);
+		usize = ll_malloc_array(n, sizeof *usize);
+		crc = ll_malloc_array(n, sizeof *crc);
+		buf = ll_malloc((size_t)NPZ_CHUNK_ITEMS * 8);
+		if (!count || !usize || !crc || !buf) {
+			rc = ll_err_set(err, LL_ENOMEM, "%s: out of memory", path);
+			goto out;
+		}
+	}
+	rc = npz_plan(path, m, n, count, usize, err);
+	if (rc != LL_OK)
+		goto out;
+	for (size_t k = 0; k < n; k++) {
+		size_t pl = ll_npy_preamble(pre, m[k].f32 != NULL, m[k].ndim, m[k].shape);
+		crc[k] = (uint32_t)crc32(0L, pre, (uInt)pl);
+		crc[k] = member_data(&m[k], count[k], buf, crc[k], NULL);
+	}
+	rc = ll_afile_open(&af, path, err);
+	if (rc != LL_OK)
+		goto out;
+	/* local headers and data; then the directory, whose entries are the
+	 * local headers' fields again plus the offset of each */
+	for (int pass = 0; pass < 2; pass++) {
+		uint32_t at = 0;
+		for (size_t k = 0; k < n; k++) {
+			size_t len = strlen(m[k].name) + 4;
+			unsigned char *h = hdr;
+			memset(hdr, 0, sizeof hdr);
+			if (pass == 0) {
+				wr32(h, 0x04034b50);
+				h += 4;
+			} else {
+				wr32(h, 0x02014b50);
+				wr16(h + 4, ZIP_VERSION); /* made by: MS-DOS, 2.0 */
+				h += 6;
+			}
+			wr16(h, ZIP_VERSION); /* needed to extract */
+			/* flags 0, method 0 (stored), time 00:00 */
+			wr16(h + 8, ZIP_DOS_DATE);
+			wr32(h + 10, crc[k]);
+			wr32(h + 14, (uint32_t)usize[k]);
+			wr32(h + 18, (uint32_t)usize[k]);
+			wr16(h + 22, (unsigned)len);
+			/* extra 0; in the directory: comment 0, disk 0, attributes 0 */
+			if (pass == 1)
+				wr32(hdr + 42, at);
+			fwrite(hdr, 1, pass ? ZIP_CDIR_LEN : ZIP_LOCAL_LEN, af.fp);
+			fputs(m[k].name, af.fp);
+			fputs(".npy", af.fp);
+			if (pass == 0) {
+				size_t pl = ll_npy_preamble(pre, m[k].f32 != NULL, m[k].ndim, m[k].shape);
+				fwrite(pre, 1, pl, af.fp);
+				member_data(&m[k], count[k], buf, 0, af.fp);
+			} else {
+				cdsize += (uint32_t)(ZIP_CDIR_LEN + len);
+			}
+			at += (uint32_t)(ZIP_LOCAL_LEN + len + usize[k]);
+		}
+		if (pass == 0)
+			off = at;
+	}
+	memset(hdr, 0, ZIP_EOCD_LEN);
+	wr32(hdr, 0x06054b50);
+	/* disk 0, directory's disk 0 */
+	wr16(hdr + 8, (unsigned)n);
+	wr16(hdr + 10, (unsigned)n);
+	wr32(hdr + 12, cdsize);
+	wr32(hdr + 16, off);
+	/* comment length 0 */
+	fwrite(hdr, 1, ZIP_EOCD_LEN, af.fp);
+	rc = ll_afile_commit(&af, err);
+out:
+	ll_free(count);
+	ll_free(usize);
+	ll_free(crc);
+	ll_free(buf);
+	return rc;
 }

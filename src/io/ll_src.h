@@ -126,6 +126,12 @@ int ll_npy_load(ll_src *s, const char *name, size_t limit, size_t used, ll_tenso
 int ll_npz_load(ll_src *s, const char *path, const char *name, size_t limit, ll_tensor *t,
 		ll_array_info *info, ll_err *err);
 int ll_npz_load_all(ll_src *s, const char *path, size_t limit, ll_array_set *set, ll_err *err);
+/* The .npy preamble numpy.save writes for a C-order '<f4' or '<f8' array
+ * of ndim (0..LL_MAX_MODES) dims: magic, version 1.0, header length and
+ * the padded header.  Writes at most LL_NPY_PREAMBLE_MAX bytes to out and
+ * returns how many (a multiple of 64).  For the .npy and .npz writers. */
+#define LL_NPY_PREAMBLE_MAX 512
+size_t ll_npy_preamble(unsigned char *out, int as_float32, int ndim, const size_t *shape);
 /* IDX, raw or gzip (told by the first bytes): as doubles, as bytes. */
 int ll_idx_load(ll_src *s, const char *path, size_t limit, ll_tensor *t, ll_array_info *info,
 		ll_err *err);
