@@ -2,10 +2,12 @@
  * closed form: a linear map (one point, A's eigenvalues), a 2-D map with a
  * saddle between two attractors, an ideal 3-bit flip-flop (27 points,
  * 8/12/6/1 by unstable dimension), a ghost (a slow point), bad inputs,
- * determinism across thread counts and the graph distance. */
+ * determinism across thread counts, the graph distance, and out of memory
+ * at every allocation. */
 #include "base/ll_common.h"
 #include "base/ll_rng.h"
 #include "dynamics/ll_fixedpoint.h"
+#include "ll_failalloc.h"
 #include "ll_test.h"
 
 #include <lapacke.h>
@@ -578,6 +580,58 @@ static void test_graph_distance(void)
 	ll_fp_result_free(&bi);
 }
 
+/* ---- out of memory at every allocation: LL_ENOMEM, nothing left live ------------- */
+
+typedef struct oom_ctx {
+	double *starts;
+	ll_err err;
+} oom_ctx;
+
+static int oom_run(void *ud)
+{
+	oom_ctx *c = ud;
+	ll_fp_map map = {2, bi_F, bi_J, NULL};
+	ll_fp_opts o;
+	ll_fp_opts_default(&o);
+	o.threads = 1; /* the k-th allocation is the same call every run */
+	ll_fp_result r, r2;
+	int rc = ll_fp_find(&map, c->starts, 40, &o, &r, &c->err);
+	if (rc != LL_OK)
+		return rc;
+	/* the linear map too: complex eigenvalues, a trace that leaves */
+	lin m;
+	lin_make(&m);
+	ll_fp_map lm = {4, lin_F, lin_J, &m};
+	rc = ll_fp_find(&lm, c->starts, 10, &o, &r2, &c->err);
+	if (rc == LL_OK) {
+		ll_fp_graph_dist d;
+		rc = ll_fp_graph_distance(&r, &r2, &d, &c->err);
+		if (rc == LL_OK && r.n != 3)
+			rc = LL_ENUMERIC;
+	}
+	ll_fp_result_free(&r);
+	ll_fp_result_free(&r2);
+	return rc;
+}
+
+static const char *oom_message(void *ud)
+{
+	return ((oom_ctx *)ud)->err.msg;
+}
+
+static void test_oom(void)
+{
+	oom_ctx c;
+	c.starts = uniform_starts(40, 2, -2.0, 2.0, 9);
+	ll_failalloc_sweep sw = {.name = "fixed points", .run = oom_run, .message = oom_message, .ud = &c};
+	int ok = ll_failalloc_sweep_run(&sw);
+	printf("# %s: %zu allocations, %zu failing runs, %.2f s\n", sw.name, sw.n, sw.runs, sw.seconds);
+	LL_CHECK_INT(sw.clean_rc, 0);
+	LL_CHECK(sw.n > 50);
+	LL_CHECK_INT(ok, 0);
+	free(c.starts);
+}
+
 int main(void)
 {
 	LL_RUN(test_linear);
@@ -587,5 +641,6 @@ int main(void)
 	LL_RUN(test_errors);
 	LL_RUN(test_sample);
 	LL_RUN(test_graph_distance);
+	LL_RUN(test_oom);
 	return ll_test_done();
 }
