@@ -5,8 +5,10 @@
  *
  *  flipflop  K-bit flip-flop (K = cfg.bits, default 3).  K inputs, K
  *      outputs.  At each step each input channel independently receives a
- *      pulse with probability p_pulse (default 0.05, Sussillo & Barak's
- *      sparse pulses), of sign +1 or -1 with probability 1/2; otherwise 0.
+ *      pulse with probability p_pulse (default 0.05: Sussillo & Barak's
+ *      sparse pulses, so a bit is held for ~20 steps on average;
+ *      fixed-point-finder's FlipFlopData uses p = 0.5 over 64 steps), of
+ *      sign +1 or -1 with probability 1/2; otherwise 0.
  *      Output k at step t is the sign of the last pulse of channel k at or
  *      before t (a pulse at t already shows at t).  With pulse_at_start
  *      (the default, as fixed-point-finder's FlipFlopData does) every
