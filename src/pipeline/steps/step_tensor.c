@@ -12,6 +12,7 @@
 #include "pipeline/ll_step.h"
 #include "pipeline/steps/step_data.h"
 #include "pipeline/steps/step_tensor.h"
+#include "pipeline/steps/step_rnn.h"
 #include "pipeline/steps/step_train.h"
 
 static const ll_param_def params[] = {
@@ -82,11 +83,12 @@ static int run(ll_step_ctx *c, ll_err *err)
 {
 	ll_session *s = c->s;
 	const char *norm = ll_session_get(s, LL_STEP_TENSOR, "normalize");
-	/* the data's array, or for MNIST the activity logged in training */
+	/* the data's array, or the activity logged in training (MNIST, RNNs) */
 	const struct ll_res_data *d = s->res.data;
 	const struct ll_res_train *tr = s->res.train;
-	const ll_tensor *src = tr ? &tr->activity : d ? &d->X : NULL;
-	const ll_mode_info *src_modes = tr ? tr->modes : d ? d->modes : NULL;
+	const struct ll_res_rnn *rn = s->res.rnn;
+	const ll_tensor *src = tr ? &tr->activity : rn ? &rn->activity : d ? &d->X : NULL;
+	const ll_mode_info *src_modes = tr ? tr->modes : rn ? rn->modes : d ? d->modes : NULL;
 	const ll_tensor *mask = d && d->mask.data ? &d->mask : NULL;
 	int rc;
 
@@ -195,7 +197,7 @@ const ll_step_def ll_step_tensor = {
 	.summary = "make the analysis tensor: missing entries, normalisation",
 	.params = params,
 	.nparams = LL_NPARAMS(params),
-	.needs = LL_STEP_BIT(LL_STEP_DATA) | LL_STEP_BIT(LL_STEP_TRAIN),
+	.needs = LL_STEP_BIT(LL_STEP_DATA) | LL_STEP_BIT(LL_STEP_TRAIN) | LL_STEP_BIT(LL_STEP_RNN),
 	.always = 1,
 	.run = run,
 	.drop = drop,
