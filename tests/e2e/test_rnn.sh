@@ -134,6 +134,17 @@ tap_result $? "run: [data] kind = task, [rnn] 2 cells x 2 seeds, [dynamics]: net
 "$LL" fixedpoints "$T/pop/rnn/net_003.npz" --task flipflop --json > "$T/n3.json" &&
 	[ "$(json_num "$T/n3.json" n_fixed)" -ge 1 ]
 tap_result $? "a population's net_003.npz loads in fixedpoints"
+# the bundled examples, scaled down (1 seed, 40 steps, 8 units): they parse and run
+for ex in flipflop sine; do
+	sed -e 's/^seeds = .*/seeds = 1/' -e 's/^iters = .*/iters = 40/' -e 's/^hidden = .*/hidden = 8/' \
+		-e 's/^probes = .*/probes = 3/' -e 's/^inits = .*/inits = 16/' -e 's/^levels = .*/levels = 2/' \
+		"$SRC/examples/$ex.lab" > "$T/$ex.lab"
+	"$LL" run "$T/$ex.lab" -o "$T/$ex" -q --no-report && [ "$(wc -l < "$T/$ex/rnn/networks.csv")" -eq 4 ] &&
+		[ -s "$T/$ex/dynamics/fixedpoints.csv" ]
+	tap_result $? "examples/$ex.lab runs (scaled down): 3 architectures, their fixed points"
+done
+[ -s "$T/sine/dynamics/frequencies.csv" ] && [ "$(wc -l < "$T/sine/dynamics/frequencies.csv")" -eq 7 ]
+tap_result $? "sine: the linearisation's frequency at 2 input levels for each network"
 printf '[data]\nkind = mnist\n[rnn]\n' > "$T/bad.lab"
 tap_fails "[rnn] without [data] kind = task is refused" "needs \[data\] kind = task" "$LL" run "$T/bad.lab" -o "$T/bad"
 printf '[data]\nkind = task\n[rnn]\ncells = gru,transformer\n' > "$T/bad2.lab"
