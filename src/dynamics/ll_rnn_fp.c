@@ -12,7 +12,7 @@ void ll_rnn_fp_opts_default(ll_rnn_fp_opts *o)
 {
 	memset(o, 0, sizeof *o);
 	o->inits = 1024;
-	o->noise = 0.1;
+	o->noise = 0.5;
 	o->probes = 64;
 	o->probe_seed = 12345;
 	ll_fp_opts_default(&o->fp);

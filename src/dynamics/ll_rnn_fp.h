@@ -27,7 +27,7 @@
 
 typedef struct ll_rnn_fp_opts {
 	size_t inits;         /* initial states (1024) */
-	double noise;         /* sd of the noise added to each (0.1) */
+	double noise;         /* sd of the noise added to each (0.5, as fixed-point-finder's example) */
 	const double *input;  /* u*: n_in values (borrowed); NULL = zero input */
 	size_t probes;        /* probe sequences the starts are drawn from (64) */
 	uint64_t probe_seed;  /* (12345, as ll_rnn_train_opts) */

@@ -48,7 +48,7 @@ static void fp_usage(FILE *fp)
 	      "                        (default 0; for sine, a level such as 0.5 sets a\n"
 	      "                        frequency)\n"
 	      "      --inits N         initial states (default 1024)\n"
-	      "      --noise SD        noise added to each initial state (default 0.1)\n"
+	      "      --noise SD        noise added to each initial state (default 0.5)\n"
 	      "      --max-iter N      Levenberg-Marquardt iterations per start (default 200)\n"
 	      "  -s, --seed S          draw of the initial states and their noise (default 0)\n"
 	      "  -j, --threads N       threads (default 0: all cores)\n"

@@ -27,7 +27,7 @@
 
 static const ll_param_def params[] = {
 	P_INT("inits", "256", 1, 1000000, "initial states per network, drawn from the probe trajectories"),
-	P_REAL("noise", "0.1", 0, 100, "sd of the noise added to each initial state"),
+	P_REAL("noise", "0.5", 0, 100, "sd of the noise added to each initial state (larger finds more saddles)"),
 	P_REALS("input", "0", -1e6, 1e6, "the constant input u*: one value for every channel, or one each"),
 	P_INT("max_iter", "200", 1, 100000, "Levenberg-Marquardt iterations per start"),
 	P_ENUM("geometry", "svcca", METRIC_CHOICES,
