@@ -208,6 +208,21 @@ pop_line() {
 }
 # non-blank braille cells right of the bar (the MDS map)
 map_braille() { right_of_bar "$1" | perl -CSD -ne '$n += () = /[\x{2801}-\x{28FF}]/g; END { print $n + 0 }'; }
+# the Trajectory view in the status line ("az=45 el=30 zoom=1 proj=ortho"),
+# not the same words typed on the command line (":view az=...")
+view_of() { sed -n -E 's/^ (az=-?[0-9]+ el=-?[0-9]+ zoom=[0-9.]+ proj=[a-z]+).*/\1/p' "$T/$1.cap" | head -1; }
+view_is() { [ "$(view_of "$1")" = "$2" ]; }
+# view_key NAME FROM KEY WANT: on the Trajectory screen, from view FROM (set
+# with :view, whatever the keys do) KEY once gives view WANT
+view_key() {
+	keys "$1" : "view $2" Enter
+	until_ok "$1" view_is "$1" "$2" || return 1
+	keys "$1" "$3"
+	until_ok "$1" view_is "$1" "$4" && return 0
+	got=$(view_of "$1")
+	echo "# key $3 from '$2': ${got:-no view in the status line}, not '$4'"
+	return 1
+}
 tty_sane() { grep -q -w icanon "$1" && grep -q -w echo "$1" && ! grep -q -e '-icanon' -e '-echo ' "$1"; }
 # report.md without dates and without the cells of "seconds" columns
 normalise() {
@@ -364,6 +379,62 @@ r1=$?
 keys u 1
 until_ok u shows u '^ . +data +done'
 tap_result $((r1 + $?)) "Trajectory: z looks along axis 3; 1 switches to Pipeline there too"
+# every view key once against the step its help (tui --keys, the man page)
+# gives, each from a view set with :view: the reset view az=45 el=30 zoom=1
+# ortho, or for r and 0 one that differs in all four.  A key bound to the
+# wrong action (k tilting down: el=15, not 45) gives another view.
+keys u 3
+until_ok u view_is u 'az=0 el=90 zoom=1 proj=ortho'
+ok=$?
+reset='az=45 el=30 zoom=1 proj=ortho' turned='az=60 el=45 zoom=1.25 proj=persp'
+while read -r key want <&3; do
+	case $key in r | 0) from=$turned ;; *) from=$reset ;; esac
+	view_key u "$from" "$key" "$want" || ok=1
+done 3<<EOF
+h     az=30 el=30 zoom=1 proj=ortho
+Left  az=30 el=30 zoom=1 proj=ortho
+l     az=60 el=30 zoom=1 proj=ortho
+Right az=60 el=30 zoom=1 proj=ortho
+j     az=45 el=15 zoom=1 proj=ortho
+Down  az=45 el=15 zoom=1 proj=ortho
+k     az=45 el=45 zoom=1 proj=ortho
+Up    az=45 el=45 zoom=1 proj=ortho
+H     az=40 el=30 zoom=1 proj=ortho
+L     az=50 el=30 zoom=1 proj=ortho
+J     az=45 el=25 zoom=1 proj=ortho
+K     az=45 el=35 zoom=1 proj=ortho
++     az=45 el=30 zoom=1.25 proj=ortho
+=     az=45 el=30 zoom=1.25 proj=ortho
+-     az=45 el=30 zoom=0.8 proj=ortho
+_     az=45 el=30 zoom=0.8 proj=ortho
+p     az=45 el=30 zoom=1 proj=persp
+z     az=0 el=90 zoom=1 proj=ortho
+y     az=0 el=0 zoom=1 proj=ortho
+x     az=-90 el=0 zoom=1 proj=ortho
+r     $reset
+0     $reset
+EOF
+tap_result $ok "Trajectory: each view key once turns, tilts, zooms, snaps or resets the view by its documented step"
+# a spins the view about axis 3 (only the azimuth moves) until a again
+spinning() {
+	shows u 'auto-rotating \(a stops\)' && view_of u | grep -q -x -E 'az=-?[0-9]+ el=30 zoom=1 proj=ortho' &&
+		! view_is u "$reset"
+}
+keys u : "view $reset" Enter
+until_ok u view_is u "$reset"
+r1=$?
+keys u a
+until_ok u spinning
+r2=$?
+keys u a
+until_ok u eval "! shows u 'auto-rotating' && view_of u | grep -q -x -E 'az=-?[0-9]+ el=30 zoom=1 proj=ortho'"
+r3=$?
+# stopped: half a second later (15 degrees of spin) the view is the same
+v1=$(view_of u)
+sleep 0.5
+cap u
+[ "$(view_of u)" = "$v1" ]
+tap_result $((r1 + r2 + r3 + $?)) "Trajectory: a starts the auto-rotation (the azimuth alone turns), a again stops it"
 keys u 2 s
 until_ok u shows u 'saved the session to .*s.lab'
 [ $? -eq 0 ] && [ -s "$T/s.lab~" ] && grep -q "^path = $SRC/examples/data" "$T/s.lab~"
