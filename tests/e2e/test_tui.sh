@@ -168,6 +168,14 @@ wait_exit() { # the workbench has ended (at most 30 s)
 	while [ $i -lt 300 ] && ! exited "$1"; do sleep 0.1; i=$((i + 1)); done
 	exited "$1"
 }
+# typed NAME: the workbench has read every key sent to it (FIONREAD on the
+# pane's terminal: nothing waits in its input queue), so none is left over
+# to act after a resize; where the queue cannot be read, after a second
+typed() {
+	perl -MFcntl -e 'eval { require "sys/ioctl.ph" }; $f = defined &FIONREAD ? &FIONREAD() : 0x541B; $n = pack "L", 0;
+		sysopen(T, $ARGV[0], O_RDONLY | O_NOCTTY | O_NONBLOCK) && ioctl(T, $f, $n) or do { sleep 1; exit 0 };
+		exit(unpack("L", $n) != 0)' "$(tmux -L "ll$$$1" display -p '#{pane_tty}')"
+}
 high_bytes() { LC_ALL=C tr -d '\000-\177' < "$1" | wc -c; }
 # the Trajectory canvas of a 120x40 capture: rows 3-38, the 90 columns left
 # of the 26-column legend (which has glyphs and separators of its own)
@@ -690,6 +698,85 @@ tap_result $((r1 + $?)) "an edit of tca leaves the PCA trajectories done"
 keys g q y
 wait_exit g
 tap_result $? "graph session: q, y quits with unsaved edits"
+
+# ---- keys while the terminal is too small ------------------------------------------------
+# Below 40x12 only the "terminal too small" notice is drawn, so no key may act
+# unseen: keys that would move the selection, run steps, edit, switch
+# screens, type commands or turn the view are sent at 30x10, and back at
+# 120x40 nothing has changed.  Only quitting works there: q when it loses
+# nothing, Ctrl-C (a signal) as at any size.
+start k graph.lab LANG=C.UTF-8
+until_ok k shows k '^ . +trajectory +pending'
+keys k j j
+pipe_as_left() {
+	shows k '^ +step +state +time +result' && shows k '^ \[data\] path: ' && shows k '^ 0 of 4 steps done; next: data ' &&
+		shows k '^ n next  R run all  e edit' && ! shows k 'graph \[\+\]'
+}
+until_ok k pipe_as_left
+r1=$?
+tmux -L "ll$$k" resize-window -x 30 -y 10
+until_ok k shows k 'terminal too small'
+r2=$?
+keys k j n R e Enter 3 Tab '?' : 'run all' Enter : 'set tca.replicates 3' Enter : 'screen 5' Enter w
+until_ok k eval 'typed k && shows k "terminal too small"'
+r3=$?
+tmux -L "ll$$k" resize-window -x 120 -y 40
+until_ok k pipe_as_left
+tap_result $((r1 + r2 + r3 + $?)) "30x10 on Pipeline: j n R e Enter 3 Tab ? :run :set :screen w do nothing (same screen, same selection)"
+keys k 3 l K +
+traj_as_left() {
+	shows k 'No trajectories yet' && view_is k 'az=60 el=35 zoom=1.25 proj=ortho' && ! shows k 'auto-rotating' &&
+		shows k '^ l rotate  \+ zoom  r reset'
+}
+until_ok k traj_as_left
+r1=$?
+tmux -L "ll$$k" resize-window -x 30 -y 10
+until_ok k shows k 'terminal too small'
+r2=$?
+keys k h J - p z a n Space 1 Tab : 'view az=0' Enter r
+until_ok k eval 'typed k && shows k "terminal too small"'
+r3=$?
+tmux -L "ll$$k" resize-window -x 120 -y 40
+until_ok k traj_as_left
+tap_result $((r1 + r2 + r3 + $?)) "30x10 on Trajectory: h J - p z a n Space 1 Tab :view r do nothing (same screen, same view)"
+keys k 5
+until_ok k shows k 'workbench started on'
+! shows k '> :' && [ ! -e "$T/k.out/results.json" ]
+tap_result $? "30x10: no step ran, nothing was set or written (the Log has no '> :' line)"
+# with an edit to lose, q at 30x10 does nothing (its question would not be
+# seen); Ctrl-C asks, and the question is there once the terminal is back
+keys k : 'set tca.replicates 3' Enter
+until_ok k shows k 'graph \[\+\]'
+r1=$?
+tmux -L "ll$$k" resize-window -x 30 -y 10
+until_ok k shows k 'terminal too small'
+r2=$?
+keys k q
+until_ok k eval 'typed k && shows k "terminal too small"'
+r3=$?
+tmux -L "ll$$k" resize-window -x 120 -y 40
+until_ok k shows k 'graph \[\+\]'
+r4=$?
+! shows k 'quit anyway' && ! exited k
+tap_result $((r1 + r2 + r3 + r4 + $?)) "30x10 with unsaved edits: q does nothing"
+tmux -L "ll$$k" resize-window -x 30 -y 10
+until_ok k shows k 'terminal too small'
+r1=$?
+keys k C-c
+tmux -L "ll$$k" resize-window -x 120 -y 40
+until_ok k shows k 'Unsaved edits: quit anyway\? \(y/n\)'
+r2=$?
+keys k y
+wait_exit k && grep -q '^EXIT=0$' "$T/k.exit"
+tap_result $((r1 + r2 + $?)) "30x10 with unsaved edits: Ctrl-C asks to quit; y quits"
+start k2 graph.lab LANG=C.UTF-8
+until_ok k2 shows k2 '^ . +trajectory +pending'
+tmux -L "ll$$k2" resize-window -x 30 -y 10
+until_ok k2 shows k2 'terminal too small'
+r1=$?
+keys k2 q
+wait_exit k2 && grep -q '^EXIT=0$' "$T/k2.exit"
+tap_result $((r1 + $?)) "30x10 with nothing to lose: q quits"
 
 # ---- a long step: cancel, then SIGTERM while it runs -----------------------------------
 start l long.lab LANG=C.UTF-8
