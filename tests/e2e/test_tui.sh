@@ -769,14 +769,16 @@ r2=$?
 keys k y
 wait_exit k && grep -q '^EXIT=0$' "$T/k.exit"
 tap_result $((r1 + r2 + $?)) "30x10 with unsaved edits: Ctrl-C asks to quit; y quits"
-start k2 graph.lab LANG=C.UTF-8
-until_ok k2 shows k2 '^ . +trajectory +pending'
-tmux -L "ll$$k2" resize-window -x 30 -y 10
-until_ok k2 shows k2 'terminal too small'
-r1=$?
-keys k2 q
-wait_exit k2 && grep -q '^EXIT=0$' "$T/k2.exit"
-tap_result $((r1 + $?)) "30x10 with nothing to lose: q quits"
+for key in q Q; do
+	start "k$key" graph.lab LANG=C.UTF-8
+	until_ok "k$key" shows "k$key" '^ . +trajectory +pending'
+	tmux -L "ll$$k$key" resize-window -x 30 -y 10
+	until_ok "k$key" shows "k$key" 'terminal too small'
+	r1=$?
+	keys "k$key" "$key"
+	wait_exit "k$key" && grep -q '^EXIT=0$' "$T/k$key.exit"
+	tap_result $((r1 + $?)) "30x10 with nothing to lose: $key quits"
+done
 
 # ---- a long step: cancel, then SIGTERM while it runs -----------------------------------
 start l long.lab LANG=C.UTF-8
