@@ -610,6 +610,15 @@ r2=$?
 keys c h j l
 until_ok c shows c 'Pair: model 3 \(row\) x model 1 \(column\)'
 tap_result $((r1 + r2 + $?)) ":pair 3 0 selects a pair; the selection stops at the matrix's edges"
+# t swaps the pair's models (row and column): (1, 3), its own value; t again goes back
+keys c t
+until_ok c shows c 'Pair: model 1 \(row\) x model 3 \(column\)'
+r1=$?
+shows c '^ procrustes \(3 of 3\)  \|  pair \(1, 3\) ' && [ "$(panel_value c procrustes)" = "$(npy_at "$T/c.out/compare/procrustes.npy" 7)" ]
+r2=$?
+keys c t
+until_ok c shows c 'Pair: model 3 \(row\) x model 1 \(column\)'
+tap_result $((r1 + r2 + $?)) "Compare: t swaps the pair's models, (3, 1) to (1, 3) and back"
 keys c : 'metric match' Enter
 until_ok c shows c ':metric: match was not computed \(computed: cka, rsa, procrustes\)'
 tap_result $? ":metric refuses a metric the step did not compute"
