@@ -48,6 +48,14 @@ replicates = 2
 EOF
 "$LL" run "$T/s.lab" -o "$T/d2" -q > /dev/null
 tap_result $? "run into a new folder"
+mkdir "$T/d2e"
+"$LL" run "$T/s.lab" -o "$T/d2e" -q > /dev/null && [ -f "$T/d2e/.latentlab" ] && [ -f "$T/d2e/results.json" ]
+tap_result $? "run into an empty folder the user made"
+# a run killed between making a step's folder and marking it leaves the
+# folder empty, which has nothing to lose: the next run takes it
+rm -rf "$T/d2e/tca" && mkdir "$T/d2e/tca" &&
+	"$LL" run "$T/s.lab" -o "$T/d2e" -q > /dev/null && [ -f "$T/d2e/tca/.latentlab-step" ]
+tap_result $? "run: an empty tca/ (a run killed before marking it) is taken"
 rm -rf "$T/d2/tca" && mkdir -p "$T/d2/tca/rank_01" && echo keep > "$T/d2/tca/rank_01/keep.txt"
 tap_fails "run: a tca/ latentlab did not make is refused" "d2/tca exists and was not made by latentlab" \
 	"$LL" run "$T/s.lab" -o "$T/d2" -q

@@ -168,6 +168,14 @@ wait_exit() { # the workbench has ended (at most 30 s)
 	while [ $i -lt 300 ] && ! exited "$1"; do sleep 0.1; i=$((i + 1)); done
 	exited "$1"
 }
+# typed NAME: the workbench has read every key sent to it (FIONREAD on the
+# pane's terminal: nothing waits in its input queue), so none is left over
+# to act after a resize; where the queue cannot be read, after a second
+typed() {
+	perl -MFcntl -e 'eval { require "sys/ioctl.ph" }; $f = defined &FIONREAD ? &FIONREAD() : 0x541B; $n = pack "L", 0;
+		sysopen(T, $ARGV[0], O_RDONLY | O_NOCTTY | O_NONBLOCK) && ioctl(T, $f, $n) or do { sleep 1; exit 0 };
+		exit(unpack("L", $n) != 0)' "$(tmux -L "ll$$$1" display -p '#{pane_tty}')"
+}
 high_bytes() { LC_ALL=C tr -d '\000-\177' < "$1" | wc -c; }
 # the Trajectory canvas of a 120x40 capture: rows 3-38, the 90 columns left
 # of the 26-column legend (which has glyphs and separators of its own)
@@ -208,6 +216,21 @@ pop_line() {
 }
 # non-blank braille cells right of the bar (the MDS map)
 map_braille() { right_of_bar "$1" | perl -CSD -ne '$n += () = /[\x{2801}-\x{28FF}]/g; END { print $n + 0 }'; }
+# the Trajectory view in the status line ("az=45 el=30 zoom=1 proj=ortho"),
+# not the same words typed on the command line (":view az=...")
+view_of() { sed -n -E 's/^ (az=-?[0-9]+ el=-?[0-9]+ zoom=[0-9.]+ proj=[a-z]+).*/\1/p' "$T/$1.cap" | head -1; }
+view_is() { [ "$(view_of "$1")" = "$2" ]; }
+# view_key NAME FROM KEY WANT: on the Trajectory screen, from view FROM (set
+# with :view, whatever the keys do) KEY once gives view WANT
+view_key() {
+	keys "$1" : "view $2" Enter
+	until_ok "$1" view_is "$1" "$2" || return 1
+	keys "$1" "$3"
+	until_ok "$1" view_is "$1" "$4" && return 0
+	got=$(view_of "$1")
+	echo "# key $3 from '$2': ${got:-no view in the status line}, not '$4'"
+	return 1
+}
 tty_sane() { grep -q -w icanon "$1" && grep -q -w echo "$1" && ! grep -q -e '-icanon' -e '-echo ' "$1"; }
 # report.md without dates and without the cells of "seconds" columns
 normalise() {
@@ -364,6 +387,62 @@ r1=$?
 keys u 1
 until_ok u shows u '^ . +data +done'
 tap_result $((r1 + $?)) "Trajectory: z looks along axis 3; 1 switches to Pipeline there too"
+# every view key once against the step its help (tui --keys, the man page)
+# gives, each from a view set with :view: the reset view az=45 el=30 zoom=1
+# ortho, or for r and 0 one that differs in all four.  A key bound to the
+# wrong action (k tilting down: el=15, not 45) gives another view.
+keys u 3
+until_ok u view_is u 'az=0 el=90 zoom=1 proj=ortho'
+ok=$?
+reset='az=45 el=30 zoom=1 proj=ortho' turned='az=60 el=45 zoom=1.25 proj=persp'
+while read -r key want <&3; do
+	case $key in r | 0) from=$turned ;; *) from=$reset ;; esac
+	view_key u "$from" "$key" "$want" || ok=1
+done 3<<EOF
+h     az=30 el=30 zoom=1 proj=ortho
+Left  az=30 el=30 zoom=1 proj=ortho
+l     az=60 el=30 zoom=1 proj=ortho
+Right az=60 el=30 zoom=1 proj=ortho
+j     az=45 el=15 zoom=1 proj=ortho
+Down  az=45 el=15 zoom=1 proj=ortho
+k     az=45 el=45 zoom=1 proj=ortho
+Up    az=45 el=45 zoom=1 proj=ortho
+H     az=40 el=30 zoom=1 proj=ortho
+L     az=50 el=30 zoom=1 proj=ortho
+J     az=45 el=25 zoom=1 proj=ortho
+K     az=45 el=35 zoom=1 proj=ortho
++     az=45 el=30 zoom=1.25 proj=ortho
+=     az=45 el=30 zoom=1.25 proj=ortho
+-     az=45 el=30 zoom=0.8 proj=ortho
+_     az=45 el=30 zoom=0.8 proj=ortho
+p     az=45 el=30 zoom=1 proj=persp
+z     az=0 el=90 zoom=1 proj=ortho
+y     az=0 el=0 zoom=1 proj=ortho
+x     az=-90 el=0 zoom=1 proj=ortho
+r     $reset
+0     $reset
+EOF
+tap_result $ok "Trajectory: each view key once turns, tilts, zooms, snaps or resets the view by its documented step"
+# a spins the view about axis 3 (only the azimuth moves) until a again
+spinning() {
+	shows u 'auto-rotating \(a stops\)' && view_of u | grep -q -x -E 'az=-?[0-9]+ el=30 zoom=1 proj=ortho' &&
+		! view_is u "$reset"
+}
+keys u : "view $reset" Enter
+until_ok u view_is u "$reset"
+r1=$?
+keys u a
+until_ok u spinning
+r2=$?
+keys u a
+until_ok u eval "! shows u 'auto-rotating' && view_of u | grep -q -x -E 'az=-?[0-9]+ el=30 zoom=1 proj=ortho'"
+r3=$?
+# stopped: half a second later (15 degrees of spin) the view is the same
+v1=$(view_of u)
+sleep 0.5
+cap u
+[ "$(view_of u)" = "$v1" ]
+tap_result $((r1 + r2 + r3 + $?)) "Trajectory: a starts the auto-rotation (the azimuth alone turns), a again stops it"
 keys u 2 s
 until_ok u shows u 'saved the session to .*s.lab'
 [ $? -eq 0 ] && [ -s "$T/s.lab~" ] && grep -q "^path = $SRC/examples/data" "$T/s.lab~"
@@ -531,6 +610,15 @@ r2=$?
 keys c h j l
 until_ok c shows c 'Pair: model 3 \(row\) x model 1 \(column\)'
 tap_result $((r1 + r2 + $?)) ":pair 3 0 selects a pair; the selection stops at the matrix's edges"
+# t swaps the pair's models (row and column): (1, 3), its own value; t again goes back
+keys c t
+until_ok c shows c 'Pair: model 1 \(row\) x model 3 \(column\)'
+r1=$?
+shows c '^ procrustes \(3 of 3\)  \|  pair \(1, 3\) ' && [ "$(panel_value c procrustes)" = "$(npy_at "$T/c.out/compare/procrustes.npy" 7)" ]
+r2=$?
+keys c t
+until_ok c shows c 'Pair: model 3 \(row\) x model 1 \(column\)'
+tap_result $((r1 + r2 + $?)) "Compare: t swaps the pair's models, (3, 1) to (1, 3) and back"
 keys c : 'metric match' Enter
 until_ok c shows c ':metric: match was not computed \(computed: cka, rsa, procrustes\)'
 tap_result $? ":metric refuses a metric the step did not compute"
@@ -619,6 +707,87 @@ tap_result $((r1 + $?)) "an edit of tca leaves the PCA trajectories done"
 keys g q y
 wait_exit g
 tap_result $? "graph session: q, y quits with unsaved edits"
+
+# ---- keys while the terminal is too small ------------------------------------------------
+# Below 40x12 only the "terminal too small" notice is drawn, so no key may act
+# unseen: keys that would move the selection, run steps, edit, switch
+# screens, type commands or turn the view are sent at 30x10, and back at
+# 120x40 nothing has changed.  Only quitting works there: q when it loses
+# nothing, Ctrl-C (a signal) as at any size.
+start k graph.lab LANG=C.UTF-8
+until_ok k shows k '^ . +trajectory +pending'
+keys k j j
+pipe_as_left() {
+	shows k '^ +step +state +time +result' && shows k '^ \[data\] path: ' && shows k '^ 0 of 4 steps done; next: data ' &&
+		shows k '^ n next  R run all  e edit' && ! shows k 'graph \[\+\]'
+}
+until_ok k pipe_as_left
+r1=$?
+tmux -L "ll$$k" resize-window -x 30 -y 10
+until_ok k shows k 'terminal too small'
+r2=$?
+keys k j n R e Enter 3 Tab '?' : 'run all' Enter : 'set tca.replicates 3' Enter : 'screen 5' Enter w
+until_ok k eval 'typed k && shows k "terminal too small"'
+r3=$?
+tmux -L "ll$$k" resize-window -x 120 -y 40
+until_ok k pipe_as_left
+tap_result $((r1 + r2 + r3 + $?)) "30x10 on Pipeline: j n R e Enter 3 Tab ? :run :set :screen w do nothing (same screen, same selection)"
+keys k 3 l K +
+traj_as_left() {
+	shows k 'No trajectories yet' && view_is k 'az=60 el=35 zoom=1.25 proj=ortho' && ! shows k 'auto-rotating' &&
+		shows k '^ l rotate  \+ zoom  r reset'
+}
+until_ok k traj_as_left
+r1=$?
+tmux -L "ll$$k" resize-window -x 30 -y 10
+until_ok k shows k 'terminal too small'
+r2=$?
+keys k h J - p z a n Space 1 Tab : 'view az=0' Enter r
+until_ok k eval 'typed k && shows k "terminal too small"'
+r3=$?
+tmux -L "ll$$k" resize-window -x 120 -y 40
+until_ok k traj_as_left
+tap_result $((r1 + r2 + r3 + $?)) "30x10 on Trajectory: h J - p z a n Space 1 Tab :view r do nothing (same screen, same view)"
+keys k 5
+until_ok k shows k 'workbench started on'
+! shows k '> :' && [ ! -e "$T/k.out/results.json" ]
+tap_result $? "30x10: no step ran, nothing was set or written (the Log has no '> :' line)"
+# with an edit to lose, q at 30x10 does nothing (its question would not be
+# seen); Ctrl-C asks, and the question is there once the terminal is back
+keys k : 'set tca.replicates 3' Enter
+until_ok k shows k 'graph \[\+\]'
+r1=$?
+tmux -L "ll$$k" resize-window -x 30 -y 10
+until_ok k shows k 'terminal too small'
+r2=$?
+keys k q
+until_ok k eval 'typed k && shows k "terminal too small"'
+r3=$?
+tmux -L "ll$$k" resize-window -x 120 -y 40
+until_ok k shows k 'graph \[\+\]'
+r4=$?
+! shows k 'quit anyway' && ! exited k
+tap_result $((r1 + r2 + r3 + r4 + $?)) "30x10 with unsaved edits: q does nothing"
+tmux -L "ll$$k" resize-window -x 30 -y 10
+until_ok k shows k 'terminal too small'
+r1=$?
+keys k C-c
+tmux -L "ll$$k" resize-window -x 120 -y 40
+until_ok k shows k 'Unsaved edits: quit anyway\? \(y/n\)'
+r2=$?
+keys k y
+wait_exit k && grep -q '^EXIT=0$' "$T/k.exit"
+tap_result $((r1 + r2 + $?)) "30x10 with unsaved edits: Ctrl-C asks to quit; y quits"
+for key in q Q; do
+	start "k$key" graph.lab LANG=C.UTF-8
+	until_ok "k$key" shows "k$key" '^ . +trajectory +pending'
+	tmux -L "ll$$k$key" resize-window -x 30 -y 10
+	until_ok "k$key" shows "k$key" 'terminal too small'
+	r1=$?
+	keys "k$key" "$key"
+	wait_exit "k$key" && grep -q '^EXIT=0$' "$T/k$key.exit"
+	tap_result $((r1 + $?)) "30x10 with nothing to lose: $key quits"
+done
 
 # ---- a long step: cancel, then SIGTERM while it runs -----------------------------------
 start l long.lab LANG=C.UTF-8

@@ -7,7 +7,8 @@
  * the loop polls the keyboard with a 100 ms timeout, so it notices the
  * flag, stops the worker, and restores the terminal (endwin) before
  * anything is printed or the signal is re-raised.  Resizes arrive as
- * KEY_RESIZE; below 40x12 only a "too small" notice is drawn.
+ * KEY_RESIZE; below 40x12 only a "too small" notice is drawn and no key
+ * acts but the quit key, when quitting loses nothing (handle_key).
  */
 #include "config.h"
 
@@ -582,9 +583,18 @@ static void handle_key(wb *w, int is_key, unsigned ch)
 		return; /* the next frame re-reads the size and lays out again */
 	int small = w->rows < WB_MIN_ROWS || w->cols < WB_MIN_COLS;
 	if (small) {
-		/* nothing is visible, prompts included: no key may act unseen;
-		 * only q, and only when it loses nothing */
-		if (w->mode == WB_MODE_NORMAL && !is_key && ch == 'q' && !w->s->dirty && !w->job.active)
+		/* Only the "too small" notice is drawn: nothing else is
+		 * visible, prompts included, so no key may act unseen.  The
+		 * exception is quitting.  The quit key (q Q in the global
+		 * table, whatever the screen binds it to) quits when that
+		 * loses nothing, as at any size; with unsaved edits or a
+		 * running step it does nothing, as its question could not be
+		 * seen.  Ctrl-C is a signal (handle_signal) and works at any
+		 * size: it cancels a running step or asks to quit (the
+		 * question shows once the terminal is large enough), and a
+		 * second one quits. */
+		const wb_key *q = !is_key && ch < 128 ? wb_global_key((int)ch) : NULL;
+		if (w->mode == WB_MODE_NORMAL && q && q->act == WB_A_QUIT && !w->s->dirty && !w->job.active)
 			w->quit = 1;
 		return;
 	}

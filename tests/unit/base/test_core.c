@@ -7,7 +7,11 @@
 #include "base/ll_rng.h"
 #include "ll_test.h"
 
+#include <dirent.h>
+#include <signal.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 static void test_err(void)
@@ -219,6 +223,62 @@ static void test_afile(void)
 	ll_free(sub);
 }
 
+/* A write that fails half way (the file size limit here, as a full disk
+ * would) is an error naming the cause, and leaves the old file as it was
+ * and no temporary beside it: only a completely written file is renamed
+ * over the old one. */
+static void test_afile_failed_write(void)
+{
+	char dir[] = "/tmp/ll_test_XXXXXX";
+	LL_CHECK(mkdtemp(dir) != NULL);
+	char *f = ll_path_join(dir, "out.txt");
+	FILE *fp = fopen(f, "w");
+	LL_CHECK(fp != NULL);
+	if (fp) {
+		fputs("hello", fp);
+		fclose(fp);
+	}
+	fflush(stdout);
+	pid_t pid = fork();
+	if (pid == 0) {
+		struct rlimit rl = {4096, 4096};
+		signal(SIGXFSZ, SIG_IGN);
+		setrlimit(RLIMIT_FSIZE, &rl);
+		ll_afile af;
+		ll_err e = {0, ""};
+		int rc = ll_afile_open(&af, f, &e);
+		if (rc == LL_OK) {
+			static char big[65536];
+			memset(big, 'x', sizeof big);
+			fwrite(big, 1, sizeof big, af.fp);
+			rc = ll_afile_commit(&af, &e);
+		}
+		int ok = rc == LL_EIO && strstr(e.msg, "out.txt: write failed: File too large");
+		if (!ok)
+			printf("# commit over the size limit returned %d: %s\n", rc, e.msg);
+		fflush(stdout);
+		_exit(ok ? 0 : 1);
+	}
+	int status = -1;
+	LL_CHECK(pid > 0 && waitpid(pid, &status, 0) == pid);
+	LL_CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	struct stat st;
+	memset(&st, 0, sizeof st);
+	LL_CHECK_MSG(stat(f, &st) == 0 && st.st_size == 5, "the old file is %lld bytes, not 5",
+		     (long long)st.st_size);
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	while (d && (de = readdir(d)))
+		LL_CHECK_MSG(!strcmp(de->d_name, ".") || !strcmp(de->d_name, "..") ||
+			     !strcmp(de->d_name, "out.txt"), "%s left in the folder", de->d_name);
+	if (d)
+		closedir(d);
+	char cmd[256];
+	snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+	LL_CHECK(system(cmd) == 0);
+	ll_free(f);
+}
+
 /* numpy.quantile([1, 2, 3, 4], q) (linear): 0.1 -> 1.3, 0.9 -> 3.7 */
 static void test_quantile(void)
 {
@@ -240,5 +300,6 @@ int main(void)
 	LL_RUN(test_rng);
 	LL_RUN(test_json);
 	LL_RUN(test_afile);
+	LL_RUN(test_afile_failed_write);
 	return ll_test_done();
 }

@@ -924,6 +924,41 @@ static void test_npz_zip64(void)
 	free(npy);
 }
 
+/* A member is asked for by its whole name, with or without ".npy": "x"
+ * is not the member "xy.npy" whose name it begins. */
+static void test_npz_member_name(void)
+{
+	size_t len, zl;
+	unsigned char *npy = slurp(fixture("u2_be.npy"), &len), *zip;
+	const char *p = tmp("names.npz");
+	ll_tensor t;
+	ll_err e = {0};
+	int rc;
+
+	LL_CHECK(npy != NULL);
+	if (!npy)
+		return;
+	zip = malloc(len + 400);
+	zl = build_zip64(zip, "xy.npy", npy, len);
+	spit(p, zip, zl);
+	const char *whole[] = {"xy", "xy.npy"};
+	for (int w = 0; w < 2; w++) {
+		rc = ll_npz_read(p, whole[w], &t, NULL, &e);
+		LL_CHECK_MSG(rc == LL_OK, "%s", e.msg);
+		if (rc == LL_OK)
+			check_vals_3x4(&t, 'u', 2);
+		ll_tensor_free(&t);
+	}
+	const char *part[] = {"x", "x.npy", "xy.np", "y"};
+	for (int w = 0; w < 4; w++) {
+		rc = ll_npz_read(p, part[w], &t, NULL, &e);
+		CHECK_ERR(rc, LL_EINVAL, e, p, "(members: xy)");
+		LL_CHECK(t.data == NULL);
+	}
+	free(zip);
+	free(npy);
+}
+
 /* ---------------- IDX ---------------- */
 
 static void test_idx(void)
@@ -1983,6 +2018,7 @@ int main(void)
 	LL_RUN(test_npz_zip64);
 	LL_RUN(test_npz_write);
 	LL_RUN(test_npz_write_errors);
+	LL_RUN(test_npz_member_name);
 	LL_RUN(test_idx);
 	LL_RUN(test_idx_write);
 	LL_RUN(test_idx_bad);

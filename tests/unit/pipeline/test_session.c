@@ -42,6 +42,28 @@ static void test_parse_ok(void)
 	ll_session_free(&s);
 }
 
+/* A file saved with a UTF-8 byte-order mark (as some Windows editors do)
+ * reads like the same file without it: the mark is not part of the first
+ * line.  Only at the very start: elsewhere the bytes are text. */
+static void test_bom(void)
+{
+	ll_session s;
+	ll_err e = {0, ""};
+	int rc = load(&s, "\xEF\xBB\xBF[session]\nname = bom\n[data]\nkind = synth\n", &e);
+	LL_CHECK_MSG(rc == LL_OK, "%s", e.msg);
+	if (rc == LL_OK) {
+		LL_CHECK_STR(ll_session_get(&s, LL_STEP_SESSION, "name"), "bom");
+		ll_session_free(&s);
+	}
+	rc = load(&s, "\xEF\xBB\xBF# a comment first\n[data]\nkind = synth\n", &e);
+	LL_CHECK_MSG(rc == LL_OK, "%s", e.msg);
+	if (rc == LL_OK)
+		ll_session_free(&s);
+	rc = load(&s, "[data]\n\xEF\xBB\xBFkind = synth\n", &e);
+	LL_CHECK_INT(rc, LL_EINVAL);
+	LL_CHECK_CONTAINS(e.msg, "t.lab:2: unknown key");
+}
+
 static void test_demo_parses(void)
 {
 	ll_session s;
@@ -371,6 +393,7 @@ static void test_long_lines(void)
 int main(void)
 {
 	LL_RUN(test_parse_ok);
+	LL_RUN(test_bom);
 	LL_RUN(test_demo_parses);
 	LL_RUN(test_parse_errors);
 	LL_RUN(test_set_and_roundtrip);

@@ -465,6 +465,21 @@ static void test_synth_report(void)
 		rows++;
 	LL_CHECK_INT(rows, s->res.tca->ens.nranks + 1); /* + the header row */
 	LL_CHECK(sim > 0.9); /* the planted factors are found */
+	/* the weights table: a row per component of the best fit, its weight
+	 * and its share of the squared weights */
+	const ll_ktensor *K = &cr->fits[0].K;
+	double tot = 0.0;
+	for (size_t c = 0; c < K->rank; c++)
+		tot += K->lambda[c] * K->lambda[c];
+	const char *wt = strstr(md, "<caption>Components of the best fit");
+	LL_CHECK(wt != NULL);
+	for (size_t c = 0; wt && c < K->rank; c++) {
+		char want[160];
+		double share = 100.0 * K->lambda[c] * K->lambda[c] / tot;
+		snprintf(want, sizeof want, "<tr><td>C%zu</td><td class=\"num\">%.4g</td><td class=\"num\">%.1f</td>",
+			 c + 1, K->lambda[c], share);
+		LL_CHECK_MSG(strstr(wt, want) != NULL, "the weights table lacks %s", want);
+	}
 	/* conditions: the trial column has a legend entry per condition */
 	ll_report_fig fig;
 	ll_err e = {0, ""};
