@@ -22,7 +22,7 @@ allowed() {
 	src/pca) echo "src/base src/linalg src/tensor" ;;
 	src/sim) echo "src/base src/linalg src/tensor src/io" ;;
 	src/similarity) echo "src/base src/linalg src/tensor" ;;
-	src/dynamics) echo "src/base src/linalg src/tensor src/similarity" ;;
+	src/dynamics) echo "src/base src/linalg src/tensor src/io src/nn src/similarity" ;;
 	src/cluster) echo "src/base src/linalg src/tensor src/io" ;;
 	src/pipeline) echo "src/*" ;;
 	report/plot) echo "src/base" ;;

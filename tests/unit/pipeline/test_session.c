@@ -83,7 +83,7 @@ static void test_parse_errors(void)
 		{"[session]\nname = a\n[tca]\nrnak = 3\n", "t.lab:4: unknown key 'rnak' in [tca]"},
 		{"[tca]\nranks = 1-3\n[data]\nkind = npy\n", "t.lab:3: step [data] is out of order: it must come before [tca]"},
 		{"[data]\n[foo]\n", "t.lab:2: unknown section [foo]"},
-		{"[data]\nkind = hdf5\n", "t.lab:2: [data] kind must be one of mnist|npy|synth|csv, not 'hdf5'"},
+		{"[data]\nkind = hdf5\n", "t.lab:2: [data] kind must be one of mnist|npy|synth|csv|task, not 'hdf5'"},
 		{"[tca]\nreplicates = 0\n", "t.lab:2: [tca] replicates = 0 is out of range"},
 		{"[tca]\nreplicates = 2.5\n", "t.lab:2: [tca] '2.5' is not an integer"},
 		{"[tca]\nreplicates = 0x4\n", "t.lab:2: [tca] '0x4' is not an integer"},
@@ -330,7 +330,7 @@ static void test_step_list(void)
 	char names[256];
 	/* every step, in list order (a test build has more) */
 	ll_step_names(names, sizeof names);
-	LL_CHECK(!strncmp(names, "session, data, train, tensor, tca, trajectory", 45));
+	LL_CHECK(!strncmp(names, "session, data, train, rnn, tensor, tca, trajectory", 50));
 	LL_CHECK(strlen(names) > 10 && !strcmp(names + strlen(names) - 10, " or report"));
 	for (int k = 0; k < LL_NSTEPS; k++)
 		LL_CHECK(strstr(names, ll_step_name((ll_step_kind)k)) != NULL);
