@@ -1,8 +1,10 @@
 /*
  * ll_figs.h - the report's figures, each built from a finished session
  * together with a CSV of exactly the data it plots (a header row, then one
- * row per plotted point).  Nothing is fitted or projected here: the
- * figures read the session's stored results.
+ * row per plotted point).  Nothing is fitted here: the figures read the
+ * session's stored results.  One projection is the report's own: the
+ * Dynamics section draws a network's states on their principal components
+ * (ll_pca, deterministic), a view the dynamics step does not store.
  *
  * Each builder lives with the section that places its figure, in
  * sections/sec_<name>.c, and is listed in that section's descriptor

@@ -81,7 +81,8 @@ static int add_fig(doc *d, ll_section_fig_fn build, ll_err *err)
 }
 
 /* Build every figure the session has results for (each section's, in
- * section order, when its drawn() holds) and encode its PNG; write_all()
+ * section order, when its drawn() holds and the figure's own, if any) and
+ * encode its PNG; write_all()
  * writes them with the documents. */
 static int make_figures(doc *d, ll_err *err)
 {
@@ -92,7 +93,8 @@ static int make_figures(doc *d, ll_err *err)
 		if (!sec->nfigs || !sec->drawn(d->s))
 			continue;
 		for (size_t k = 0; k < sec->nfigs && rc == LL_OK; k++)
-			rc = add_fig(d, sec->figs[k].build, err);
+			if (!sec->figs[k].drawn || sec->figs[k].drawn(d->s))
+				rc = add_fig(d, sec->figs[k].build, err);
 	}
 	for (size_t i = 0; i < d->nfigs && rc == LL_OK; i++) {
 		doc_fig *fo = &d->figs[i];

@@ -40,6 +40,10 @@ typedef struct ll_section_fig {
 	const char *name;        /* fixed file stem: figures/<name>.png + .csv
 				  * (under sizeof ll_report_fig.name) */
 	ll_section_fig_fn build; /* must name the figure <name> */
+	/* whether the session has what this figure needs beyond the
+	 * section's drawn(), for a section whose results come in parts
+	 * (NULL: nothing more; the figure is built whenever drawn() holds) */
+	int (*drawn)(const ll_session *s);
 } ll_section_fig;
 
 typedef struct ll_section {
@@ -48,7 +52,8 @@ typedef struct ll_section {
 	/* whether the section is in this report (NULL: always) */
 	int (*present)(const ll_session *s);
 	/* whether the session has what the figures need: all of figs are
-	 * built, in order, or none (NULL when there are no figures) */
+	 * built, in order, or none (NULL when there are no figures) -- but
+	 * for those with a drawn() of their own that says no */
 	int (*drawn)(const ll_session *s);
 	const ll_section_fig *figs; /* the figures it places, in order */
 	size_t nfigs;

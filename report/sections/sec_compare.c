@@ -840,9 +840,9 @@ static int sec_compare_present(const ll_session *s)
 }
 
 static const ll_section_fig figs[] = {
-	{"compare_matrices", fig_matrices},
-	{"compare_mds", fig_mds},
-	{"compare_training", fig_training},
+	{"compare_matrices", fig_matrices, NULL},
+	{"compare_mds", fig_mds, NULL},
+	{"compare_training", fig_training, NULL},
 };
 
 const ll_section ll_section_compare = {

@@ -547,9 +547,9 @@ static int sec_tca_present(const ll_session *s)
 }
 
 static const ll_section_fig figs[] = {
-	{"tca_rank", fig_rank},
-	{"factors", fig_factors},
-	{"tca_convergence", fig_convergence},
+	{"tca_rank", fig_rank, NULL},
+	{"factors", fig_factors, NULL},
+	{"tca_convergence", fig_convergence, NULL},
 };
 
 const ll_section ll_section_tca = {

@@ -179,7 +179,7 @@ static int sec_training_present(const ll_session *s)
 }
 
 static const ll_section_fig figs[] = {
-	{"training", fig_training},
+	{"training", fig_training, NULL},
 };
 
 const ll_section ll_section_training = {

@@ -215,7 +215,7 @@ static int sec_trajectories_present(const ll_session *s)
 }
 
 static const ll_section_fig figs[] = {
-	{"trajectories", fig_trajectories},
+	{"trajectories", fig_trajectories, NULL},
 };
 
 const ll_section ll_section_trajectories = {
