@@ -43,6 +43,13 @@ static void sec_data(doc *d)
 		doc_put(d, ".\n\nThe data step read: ");
 		doc_md_text(d, s->status[LL_STEP_DATA]);
 		doc_put(d, ".\n\n");
+	} else if (!strcmp(kind, "task")) {
+		doc_putf(d, "The data are the networks' own activity: recurrent networks were trained on the "
+			    "**%s** task, each step on a fresh batch of generated sequences of %s steps, and their "
+			    "states were recorded on a fixed set of %s probe sequences (section "
+			    "[Dynamics](#dynamics) describes the networks and what they learned).\n\n",
+			 doc_param(d, LL_STEP_RNN, "task"), doc_param(d, LL_STEP_RNN, "steps"),
+			 doc_param(d, LL_STEP_RNN, "probes"));
 	} else if (!strcmp(kind, "synth")) {
 		doc_putf(d, "The data are **simulated**: a population of %s neurons recorded for %s time bins "
 			    "in each of %s trials, whose expected spike counts are an exactly low-rank, "
