@@ -30,13 +30,17 @@
  *
  * Sequences are row-major B x T x n_in (batch first, as PyTorch's
  * batch_first=True); outputs B x T x n_out, states B x T x S.  Every
- * time step is one cblas_sgemm over the whole batch; the input
- * projection of all steps, the readout and the weight gradients are one
- * sgemm each.
+ * time step is one cblas_sgemm over the batch; the input projection of
+ * all steps, the readout and the weight gradients are one sgemm each.
+ * Threads: with OpenMP's thread count above 1 (omp_set_num_threads,
+ * OMP_NUM_THREADS) the batch is split between threads, at least 8
+ * sequences each, and BLAS runs single-threaded inside; with one OpenMP
+ * thread, BLAS threads as configured.  Inside another parallel region
+ * (nets trained in parallel) a net uses one thread.
  *
  * Determinism: initialisation comes from an ll_rng stream derived from
  * cfg.seed; equal configs and data give bitwise-equal nets (with the same
- * BLAS and thread count).
+ * BLAS and thread counts).
  *
  * Ownership: ll_rnn is caller-owned; ll_rnn_init / ll_rnn_load_npz
  * allocate its buffers, ll_rnn_free releases them (a no-op on a zeroed or

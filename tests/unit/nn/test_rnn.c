@@ -25,6 +25,9 @@
 #include <errno.h>
 #include <stdint.h>
 #include <unistd.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
 
 static char tmpdir[64];
 
@@ -309,8 +312,8 @@ static void test_forward_reference(void)
 		LL_REQUIRE_OK(ll_rnn_load_npz(tmp("fwd.npz"), NULL, &net, &e), e);
 		LL_CHECK_INT(net.cfg.cell, cell);
 		ref m = ref_of(cell, n_in, H, n_out, p);
-		size_t shapes[2][2] = {{5, 30}, {2, 600}};
-		for (int si = 0; si < 2; si++) {
+		size_t shapes[3][2] = {{5, 30}, {2, 600}, {40, 12}}; /* 40: a team of threads when there are several */
+		for (int si = 0; si < 3; si++) {
 			size_t B = shapes[si][0], T = shapes[si][1];
 			float *x = malloc(B * T * n_in * sizeof *x), *s0 = malloc(B * S * sizeof *s0);
 			float *st = malloc(B * T * S * sizeof *st), *y = malloc(B * T * n_out * sizeof *y);
@@ -402,6 +405,45 @@ static void test_gradient_check(void)
 {
 	for (int ci = 0; ci < 3; ci++)
 		gradcheck(cells[ci]);
+}
+
+/* A team of threads (the batch cut into chunks) and one thread give the
+ * same loss and gradient, up to the order of the loss's partial sums. */
+static void test_threads_agree(void)
+{
+#ifdef _OPENMP
+	size_t B = 48, T = 15;
+	float *x = malloc(B * T * 2 * sizeof *x), *tg = malloc(B * T * 3 * sizeof *tg);
+	fill_uniform(x, B * T * 2, -1, 1, 81);
+	fill_uniform(tg, B * T * 3, -1, 1, 82);
+	int keep = omp_get_max_threads();
+	for (int ci = 0; ci < 3; ci++) {
+		ll_rnn_config c;
+		ll_rnn net;
+		ll_err e = {0};
+		double l1, l3;
+		config(&c, cells[ci], 2, 9, 3);
+		LL_REQUIRE_OK(ll_rnn_init(&net, &c, &e), e);
+		omp_set_num_threads(1);
+		LL_REQUIRE_OK(ll_rnn_gradient(&net, x, tg, B, T, &l1, &e), e);
+		float *g1 = malloc(net.nparams * sizeof *g1);
+		memcpy(g1, net.grad, net.nparams * sizeof *g1);
+		omp_set_num_threads(3);
+		LL_REQUIRE_OK(ll_rnn_gradient(&net, x, tg, B, T, &l3, &e), e);
+		omp_set_num_threads(keep);
+		LL_CHECK_NEAR(l1, l3, 1e-12 * l1);
+		double worst = 0, mx = 0;
+		for (size_t j = 0; j < net.nparams; j++) {
+			worst = fmax(worst, fabs(g1[j] - net.grad[j]));
+			mx = fmax(mx, fabs(g1[j]));
+		}
+		LL_CHECK_MSG(worst <= 1e-6 * mx, "%s: 1 vs 3 threads differ by %g", ll_rnn_cell_name(cells[ci]), worst);
+		free(g1);
+		ll_rnn_free(&net);
+	}
+	free(x);
+	free(tg);
+#endif
 }
 
 /* ll_rnn_map is one engine step; ll_rnn_readout the engine's output. */
@@ -902,6 +944,7 @@ int main(void)
 	LL_RUN(test_init);
 	LL_RUN(test_forward_reference);
 	LL_RUN(test_gradient_check);
+	LL_RUN(test_threads_agree);
 	LL_RUN(test_map_is_one_step);
 	LL_RUN(test_jacobians);
 	LL_RUN(test_save_load_roundtrip);
