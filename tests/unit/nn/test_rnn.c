@@ -19,6 +19,7 @@
 #include "base/ll_rng.h"
 #include "io/ll_npy.h"
 #include "nn/ll_rnn.h"
+#include "ll_failalloc.h"
 #include "ll_test.h"
 
 #include <dirent.h>
@@ -917,6 +918,98 @@ static void test_divergence(void)
 	free(tg);
 }
 
+/* ---- allocation failures ---- */
+
+typedef struct oom_ctx {
+	ll_rnn_cell cell;
+	float x[20 * 5 * 2], tg[20 * 5 * 1];
+	ll_err err;
+} oom_ctx;
+
+static const char *oom_message(void *ud)
+{
+	return ((oom_ctx *)ud)->err.msg;
+}
+
+/* A net's life: init, two train steps (the scratch grows once), a
+ * forward with states, save, load, a train step on the loaded net.
+ * Every failure must be LL_ENOMEM, free everything and leave the nets'
+ * out-parameters zeroed. */
+static int oom_run(void *ud)
+{
+	oom_ctx *o = ud;
+	ll_rnn_config c;
+	ll_rnn a, b;
+	float st[20 * 5 * 8];
+	config(&c, o->cell, 2, 4, 1);
+	int rc = ll_rnn_init(&a, &c, &o->err);
+	if (rc != LL_OK)
+		return a.params == NULL && a.ws == NULL ? rc : LL_EINVAL;
+	for (int k = 0; k < 2 && rc == LL_OK; k++)
+		rc = ll_rnn_train_step(&a, o->x, o->tg, 20, 5, NULL, &o->err);
+	if (rc == LL_OK)
+		rc = ll_rnn_forward(&a, o->x, 20, 5, NULL, st, NULL, &o->err);
+	if (rc == LL_OK)
+		rc = ll_rnn_save_npz(&a, tmp("oom.npz"), &o->err);
+	if (rc == LL_OK) {
+		rc = ll_rnn_load_npz(tmp("oom.npz"), NULL, &b, &o->err);
+		if (rc != LL_OK && (b.params || b.ws))
+			rc = LL_EINVAL;
+		if (rc == LL_OK) {
+			rc = ll_rnn_train_step(&b, o->x, o->tg, 20, 5, NULL, &o->err);
+			ll_rnn_free(&b);
+		}
+	}
+	ll_rnn_free(&a);
+	return rc;
+}
+
+/* no half-written file left behind */
+static int oom_check(void *ud, size_t k, int rc)
+{
+	(void)ud, (void)k, (void)rc;
+	DIR *d = opendir(tmpdir);
+	struct dirent *de;
+	int bad = 0;
+	while (d && (de = readdir(d)))
+		if (strstr(de->d_name, ".tmp.")) {
+			printf("# left over: %s\n", de->d_name);
+			bad = 1;
+		}
+	if (d)
+		closedir(d);
+	unlink(tmp("oom.npz"));
+	return bad;
+}
+
+static void test_out_of_memory(void)
+{
+	oom_ctx o;
+	memset(&o, 0, sizeof o);
+	fill_uniform(o.x, sizeof o.x / sizeof o.x[0], -1, 1, 91);
+	fill_uniform(o.tg, sizeof o.tg / sizeof o.tg[0], -1, 1, 92);
+#ifdef _OPENMP
+	int keep = omp_get_max_threads();
+	omp_set_num_threads(1); /* allocations in a fixed order */
+#endif
+	for (int ci = 0; ci < 3; ci++) {
+		o.cell = cells[ci];
+		ll_failalloc_sweep s = {.name = ll_rnn_cell_name(cells[ci]), .run = oom_run, .check = oom_check,
+					.message = oom_message, .ud = &o};
+		int ok = ll_failalloc_sweep_run(&s);
+		printf("# %s: %zu allocations, %zu failing runs\n", s.name, s.n, s.runs);
+		LL_CHECK_INT(s.clean_rc, LL_OK);
+		LL_CHECK(s.n > 10);
+		LL_CHECK_INT(s.wrong_rc, 0);
+		LL_CHECK_INT(s.leaked, 0);
+		LL_CHECK_INT(s.bad_check, 0);
+		LL_CHECK_INT(ok, 0);
+	}
+#ifdef _OPENMP
+	omp_set_num_threads(keep);
+#endif
+}
+
 static void rm_tmpdir(const char *dir)
 {
 	DIR *d = opendir(dir);
@@ -953,6 +1046,7 @@ int main(void)
 	LL_RUN(test_optimizer_steps);
 	LL_RUN(test_train_flipflop);
 	LL_RUN(test_divergence);
+	LL_RUN(test_out_of_memory);
 	rm_tmpdir(tmpdir);
 	return ll_test_done();
 }
