@@ -140,11 +140,14 @@ int ll_rnn_gradient(ll_rnn *net, const float *x, const float *target, size_t B, 
 /* One optimizer step: gradient, global-norm clipping (the gradient is
  * scaled by clip / norm when its 2-norm exceeds clip, as
  * torch.nn.utils.clip_grad_norm_), weight decay, update.  *loss (may be
- * NULL) gets the loss before the update.  A non-finite loss or gradient
- * is LL_ENUMERIC naming the step (net->step, 0-based) and leaves the
- * parameters unchanged, e.g. "rnn train: loss is nan at step 12
- * (learning rate 0.5 too high?)", or naming the parameter that already
- * was not finite. */
+ * NULL) gets the loss before the update.  Divergence is checked every
+ * step: a non-finite loss or gradient norm is LL_ENUMERIC naming the step
+ * (net->step, 0-based) and leaves the parameters unchanged, e.g. "rnn
+ * train: loss is nan at step 12 (learning rate 0.5 too high?)", or
+ * "rnn train: parameter rnn.weight_hh_l0[2, 4] is nan at step 1" when a
+ * parameter already was not finite; an update that makes a parameter
+ * non-finite is reported the same way (the parameters are then as
+ * updated). */
 int ll_rnn_train_step(ll_rnn *net, const float *x, const float *target, size_t B, size_t T,
 		      double *loss, ll_err *err);
 
