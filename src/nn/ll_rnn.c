@@ -270,7 +270,11 @@ int ll_rnn_check_widths(const ll_rnn *net, size_t n_in, size_t n_out, const char
  * of SSE2's 4.  Both builds do the same IEEE operations in the same order
  * (ISO C mode contracts nothing into FMAs), so results do not depend on
  * which one runs. */
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__ELF__) && defined(__linux__)
+/* Not under ThreadSanitizer or AddressSanitizer: the ifunc resolver runs
+ * while the program is being linked, before the sanitizer's runtime is
+ * up, and its instrumentation crashes there. */
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__ELF__) && defined(__linux__) && \
+	!defined(__SANITIZE_THREAD__) && !defined(__SANITIZE_ADDRESS__)
 #define LL_CLONES __attribute__((target_clones("avx2", "default")))
 #else
 #define LL_CLONES
