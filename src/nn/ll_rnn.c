@@ -25,6 +25,14 @@
  * over all R rows: dW_ih = dA_x^T X, dW_hh = dA_h^T H_prev,
  * dW_out = dY^T H.
  *
+ * Threads (run, run_job): with several OpenMP threads the batch is cut
+ * into chunks of sequences, and each thread takes its chunk through all
+ * T steps with single-threaded sgemms on the chunk's rows: sequences are
+ * independent, so the steps need no synchronisation.  The all-rows
+ * sgemms are split by rows or by output blocks between barriers.  BLAS
+ * runs single-threaded meanwhile: its own spinning threads and OpenMP's
+ * on the same cores slow each other down.
+ *
  * sigmoid and tanh are computed by branch-free float code (fexp, ftanh
  * below) so the elementwise loops vectorise; both are within a few ulp
  * of the exact values, and let NaN through (divergence must show).
@@ -44,11 +52,18 @@
 #include "io/ll_array.h"
 #include "io/ll_npz.h"
 
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
 /* Widths must fit BLAS's int with room for 4 gates. */
 #define MAX_WIDTH ((size_t)1 << 24)
 /* ll_rnn_forward runs long sequences in pieces of this many steps, so its
  * scratch stays small. */
 #define FWD_CHUNK 256
+/* Fewest sequences a thread takes, and the most threads (see run). */
+#define MIN_CHUNK 8
+#define MAX_TEAM 64
 
 static const char *const cell_names[] = {LL_RNN_CELLS(LL_ENUM_NAME)};
 static const char *const opt_names[] = {LL_RNN_OPTS(LL_ENUM_NAME)};
@@ -250,6 +265,21 @@ int ll_rnn_check_widths(const ll_rnn *net, size_t n_in, size_t n_out, const char
 
 /* ---- vectorisable sigmoid and tanh ---- */
 
+/* The elementwise passes are also built for AVX2 and picked when the
+ * program loads (GCC's target_clones, an ifunc): 8 floats a step instead
+ * of SSE2's 4.  Both builds do the same IEEE operations in the same order
+ * (ISO C mode contracts nothing into FMAs), so results do not depend on
+ * which one runs. */
+/* Not under ThreadSanitizer or AddressSanitizer: the ifunc resolver runs
+ * while the program is being linked, before the sanitizer's runtime is
+ * up, and its instrumentation crashes there. */
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__ELF__) && defined(__linux__) && \
+	!defined(__SANITIZE_THREAD__) && !defined(__SANITIZE_ADDRESS__)
+#define LL_CLONES __attribute__((target_clones("avx2", "default")))
+#else
+#define LL_CLONES
+#endif
+
 /* c ? a : b by bit masks.  A plain ?: lets the compiler move the
  * arithmetic of the unused side under a branch, and with trapping math
  * (the default) a branch holding a division keeps the loop scalar. */
@@ -405,6 +435,7 @@ static void sgemm_nt(size_t m, size_t n, size_t k, const float *A, size_t lda, c
  * hidden projections (B x G, no biases), h/c the state before, the
  * results go to hn (h after), cn (c after), act, hnb (GRU's W_hn h +
  * b_hn), tc (LSTM's tanh(c')). */
+LL_CLONES
 static void step_vanilla(size_t B, size_t H, const float *xp, const float *hp, const float *bsum, float *hnext)
 {
 	for (size_t b = 0; b < B; b++) {
@@ -416,6 +447,7 @@ static void step_vanilla(size_t B, size_t H, const float *xp, const float *hp, c
 	}
 }
 
+LL_CLONES
 static void step_gru(size_t B, size_t H, const float *xp, const float *hp, const float *bsum, const float *b_in,
 		     const float *b_hn, const float *h, float *hnext, float *act, float *hnb)
 {
@@ -438,6 +470,7 @@ static void step_gru(size_t B, size_t H, const float *xp, const float *hp, const
 	}
 }
 
+LL_CLONES
 static void step_lstm(size_t B, size_t H, const float *xp, const float *hp, const float *bsum, const float *c,
 		      float *hnext, float *cnext, float *act, float *tc)
 {
@@ -464,46 +497,290 @@ static void step_lstm(size_t B, size_t H, const float *xp, const float *hp, cons
 	}
 }
 
-/* Run T steps of B sequences: the time-major input is in w->xt, the state
- * before step 0 in the first B rows of w->hs (and w->cs).  Fills xp and
- * the rest of hs, cs, act, hn, tc; with outputs, w->y too. */
-static void forward(ll_rnn *net, const rnn_ws *w, size_t B, size_t T, int outputs)
+/* Backward elementwise passes of step t over rows [0, B): dh is dL/dh
+ * from the readout, dprev the gradient carried from step t + 1 (read,
+ * then overwritten by the direct part for step t - 1). */
+LL_CLONES
+static void back_vanilla(size_t B, size_t H, const float *hnext, const float *dh, const float *dprev, float *da)
 {
-	size_t H = net->H, G = net->gates * H, R = B * T, n_in = net->cfg.n_in;
-	ll_rnn_cell cell = net->cfg.cell;
+	for (size_t b = 0; b < B; b++) {
+		const float *h = hnext + b * H, *d = dh + b * H, *p = dprev + b * H;
+		float *o = da + b * H;
+		LL_SIMD
+		for (size_t k = 0; k < H; k++)
+			o[k] = (d[k] + p[k]) * (1.0f - h[k] * h[k]);
+	}
+}
 
-	for (size_t k = 0; k < G; k++)
-		w->bsum[k] = net->b_ih[k] + net->b_hh[k];
-	/* the input projection of every step at once */
-	sgemm_nt(R, G, n_in, w->xt, n_in, net->w_ih, n_in, 0.0f, w->xp, G);
+LL_CLONES
+static void back_gru(size_t B, size_t H, const float *act, const float *hnb, const float *h, const float *dh,
+		     float *dprev, float *dax, float *dah)
+{
+	size_t G = 3 * H;
+	for (size_t b = 0; b < B; b++) {
+		const float *a = act + b * G, *q = hnb + b * H, *hb = h + b * H, *d = dh + b * H;
+		float *p = dprev + b * H, *ax = dax + b * G, *ah = dah + b * G;
+		LL_SIMD
+		for (size_t k = 0; k < H; k++) {
+			float r = a[k], z = a[H + k], n = a[2 * H + k];
+			float g = d[k] + p[k];
+			float dan = g * (1.0f - z) * (1.0f - n * n);
+			float dar = dan * q[k] * r * (1.0f - r);
+			float daz = g * (hb[k] - n) * z * (1.0f - z);
+			ax[k] = dar;
+			ax[H + k] = daz;
+			ax[2 * H + k] = dan;
+			ah[k] = dar;
+			ah[H + k] = daz;
+			ah[2 * H + k] = dan * r;
+			p[k] = g * z;
+		}
+	}
+}
+
+LL_CLONES
+static void back_lstm(size_t B, size_t H, const float *act, const float *tc, const float *c, const float *dh,
+		      const float *dprev, float *dc, float *da)
+{
+	size_t G = 4 * H;
+	for (size_t b = 0; b < B; b++) {
+		const float *a = act + b * G, *t = tc + b * H, *cb = c + b * H, *d = dh + b * H, *p = dprev + b * H;
+		float *dcb = dc + b * H, *o = da + b * G;
+		LL_SIMD
+		for (size_t k = 0; k < H; k++) {
+			float i = a[k], f = a[H + k], g = a[2 * H + k], og = a[3 * H + k];
+			float gh = d[k] + p[k];
+			float dcc = dcb[k] + gh * og * (1.0f - t[k] * t[k]);
+			o[k] = dcc * g * i * (1.0f - i);
+			o[H + k] = dcc * cb[k] * f * (1.0f - f);
+			o[2 * H + k] = dcc * i * (1.0f - g * g);
+			o[3 * H + k] = gh * t[k] * og * (1.0f - og);
+			dcb[k] = dcc * f;
+		}
+	}
+}
+
+/* Steps [0, T) for sequences [b0, b1) of B: the rows of each step that
+ * belong to them, in w->xp (projections done), w->hs / w->cs (the state
+ * before step 0 set), w->hp and the other per-step blocks. */
+static void forward_steps(const ll_rnn *net, const rnn_ws *w, size_t B, size_t T, size_t b0, size_t b1)
+{
+	size_t H = net->H, G = net->gates * H, n = b1 - b0;
+	float *hp = w->hp + b0 * G;
 	for (size_t t = 0; t < T; t++) {
-		const float *xp = w->xp + t * B * G, *h = w->hs + t * B * H;
-		float *hnext = w->hs + (t + 1) * B * H;
-		sgemm_nt(B, G, H, h, H, net->w_hh, H, 0.0f, w->hp, G);
-		switch (cell) {
+		size_t o = t * B + b0; /* first row of the chunk at step t */
+		const float *xp = w->xp + o * G, *h = w->hs + o * H;
+		float *hnext = w->hs + (o + B) * H;
+		sgemm_nt(n, G, H, h, H, net->w_hh, H, 0.0f, hp, G);
+		switch (net->cfg.cell) {
 		case LL_RNN_VANILLA:
-			step_vanilla(B, H, xp, w->hp, w->bsum, hnext);
+			step_vanilla(n, H, xp, hp, w->bsum, hnext);
 			break;
 		case LL_RNN_GRU:
-			step_gru(B, H, xp, w->hp, w->bsum, net->b_ih + 2 * H, net->b_hh + 2 * H, h, hnext,
-				 w->act + t * B * G, w->hn + t * B * H);
+			step_gru(n, H, xp, hp, w->bsum, net->b_ih + 2 * H, net->b_hh + 2 * H, h, hnext, w->act + o * G,
+				 w->hn + o * H);
 			break;
 		case LL_RNN_LSTM:
-			step_lstm(B, H, xp, w->hp, w->bsum, w->cs + t * B * H, hnext, w->cs + (t + 1) * B * H,
-				  w->act + t * B * G, w->tc + t * B * H);
+			step_lstm(n, H, xp, hp, w->bsum, w->cs + o * H, hnext, w->cs + (o + B) * H, w->act + o * G,
+				  w->tc + o * H);
 			break;
 		}
 	}
-	if (outputs) {
-		size_t K = net->cfg.n_out;
-		sgemm_nt(R, K, H, w->hs + B * H, H, net->w_out, H, 0.0f, w->y, K);
-		for (size_t r = 0; r < R; r++) {
-			float *yr = w->y + r * K;
-			LL_SIMD
-			for (size_t k = 0; k < K; k++)
-				yr[k] += net->b_out[k];
+}
+
+/* Steps T-1 .. 0 of the backward pass for sequences [b0, b1): w->dh
+ * holds dL/dh from the readout; w->dprev (and the LSTM's w->dc) start at
+ * zero.  Fills dA_x (over w->xp) and, for the GRU, w->dah. */
+static void backward_steps(const ll_rnn *net, const rnn_ws *w, size_t B, size_t T, size_t b0, size_t b1)
+{
+	size_t H = net->H, G = net->gates * H, n = b1 - b0;
+	ll_rnn_cell cell = net->cfg.cell;
+	float *dah = cell == LL_RNN_GRU ? w->dah : w->xp, *dprev = w->dprev + b0 * H;
+	for (size_t t = T; t-- > 0;) {
+		size_t o = t * B + b0;
+		switch (cell) {
+		case LL_RNN_VANILLA:
+			back_vanilla(n, H, w->hs + (o + B) * H, w->dh + o * H, dprev, w->xp + o * G);
+			break;
+		case LL_RNN_GRU:
+			back_gru(n, H, w->act + o * G, w->hn + o * H, w->hs + o * H, w->dh + o * H, dprev, w->xp + o * G,
+				 w->dah + o * G);
+			break;
+		case LL_RNN_LSTM:
+			back_lstm(n, H, w->act + o * G, w->tc + o * H, w->cs + o * H, w->dh + o * H, dprev, w->dc + b0 * H,
+				  w->xp + o * G);
+			break;
+		}
+		if (t > 0) /* dh_prev (+)= dA_h W_hh; GRU's dprev holds its direct part z dh */
+			cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)n, (int)H, (int)G, 1.0f,
+				    dah + o * G, (int)G, net->w_hh, (int)H, cell == LL_RNN_GRU ? 1.0f : 0.0f, dprev,
+				    (int)H);
+	}
+}
+
+/* Column sums of rows [0, R) and columns [k0, k1) of an R x n matrix
+ * into out[k0..k1) (overwritten). */
+LL_CLONES
+static void col_sums(const float *A, size_t R, size_t n, size_t k0, size_t k1, float *out)
+{
+	memset(out + k0, 0, (k1 - k0) * sizeof *out);
+	for (size_t r = 0; r < R; r++) {
+		const float *a = A + r * n;
+		LL_SIMD
+		for (size_t k = k0; k < k1; k++)
+			out[k] += a[k];
+	}
+}
+
+/* One forward pass (and with target, the loss and gradient) of B
+ * sequences of T steps, as a job for one thread or a team. */
+typedef struct rnn_job {
+	ll_rnn *net;
+	const rnn_ws *w;
+	size_t B, T;
+	int outputs;          /* compute w->y */
+	const float *target;  /* B x T x n_out: the loss and its gradient; NULL: forward only */
+	double *part;         /* per-thread partial sums of squared errors */
+} rnn_job;
+
+/* [n c / nth, n (c + 1) / nth): thread c's share of n. */
+static size_t share(size_t n, int c, int nth)
+{
+	return n * (size_t)c / (size_t)nth;
+}
+
+/* The job's work for thread c of nth, in phases separated by barriers
+ * (orphaned: no-ops when run alone).  Each phase splits its work so that
+ * threads write disjoint blocks: rows of the big sgemms, the batch for
+ * the steps through time (sequences are independent, so a thread takes
+ * its sequences through all T steps with no synchronisation between
+ * steps), output rows or columns for the weight gradients. */
+static void run_job(const rnn_job *j, int c, int nth)
+{
+	ll_rnn *net = j->net;
+	const rnn_ws *w = j->w;
+	size_t B = j->B, T = j->T, R = B * T, H = net->H, G = net->gates * H, n_in = net->cfg.n_in;
+	size_t K = net->cfg.n_out;
+	size_t r0 = share(R, c, nth), r1 = share(R, c + 1, nth), b0 = share(B, c, nth), b1 = share(B, c + 1, nth);
+	ll_rnn_cell cell = net->cfg.cell;
+
+	/* the input projection of every step at once */
+	sgemm_nt(r1 - r0, G, n_in, w->xt + r0 * n_in, n_in, net->w_ih, n_in, 0.0f, w->xp + r0 * G, G);
+#pragma omp barrier
+	forward_steps(net, w, B, T, b0, b1);
+#pragma omp barrier
+	if (!j->outputs)
+		return;
+	/* readout of rows [r0, r1) */
+	sgemm_nt(r1 - r0, K, H, w->hs + (B + r0) * H, H, net->w_out, H, 0.0f, w->y + r0 * K, K);
+	for (size_t r = r0; r < r1; r++) {
+		float *yr = w->y + r * K;
+		LL_SIMD
+		for (size_t k = 0; k < K; k++)
+			yr[k] += net->b_out[k];
+	}
+	if (!j->target)
+		return;
+	/* loss and dL/dy = 2 (y - target) / (R K), in place; dL/dh = dY W_out */
+	double sum = 0.0;
+	float scale = (float)(2.0 / ((double)R * (double)K));
+	for (size_t r = r0; r < r1; r++) {
+		size_t t = r / B, b = r % B;
+		float *yr = w->y + r * K;
+		const float *tr = j->target + (b * T + t) * K;
+		for (size_t k = 0; k < K; k++) {
+			float d = yr[k] - tr[k];
+			sum += (double)d * d;
+			yr[k] = scale * d;
 		}
 	}
+	j->part[c] = sum;
+	cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)(r1 - r0), (int)H, (int)K, 1.0f, w->y + r0 * K,
+		    (int)K, net->w_out, (int)H, 0.0f, w->dh + r0 * H, (int)H);
+	memset(w->dprev + b0 * H, 0, (b1 - b0) * H * sizeof(float));
+	if (w->dc)
+		memset(w->dc + b0 * H, 0, (b1 - b0) * H * sizeof(float));
+#pragma omp barrier
+	/* through time; xp becomes dA_x */
+	backward_steps(net, w, B, T, b0, b1);
+#pragma omp barrier
+	/* weights, split by output rows (columns for dW_out):
+	 * dW_ih = dA_x^T X, dW_hh = dA_h^T H_prev, dW_out = dY^T H */
+	const float *dah = cell == LL_RNN_GRU ? w->dah : w->xp;
+	float *gw_ih = tensor_ptr(net, net->grad, T_W_IH), *gw_hh = tensor_ptr(net, net->grad, T_W_HH);
+	float *gb_ih = tensor_ptr(net, net->grad, T_B_IH), *gb_hh = tensor_ptr(net, net->grad, T_B_HH);
+	float *gw_out = tensor_ptr(net, net->grad, T_W_OUT), *gb_out = tensor_ptr(net, net->grad, T_B_OUT);
+	size_t g0 = share(G, c, nth), g1 = share(G, c + 1, nth), h0 = share(H, c, nth), h1 = share(H, c + 1, nth);
+	if (g1 > g0) {
+		cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)(g1 - g0), (int)n_in, (int)R, 1.0f, w->xp + g0,
+			    (int)G, w->xt, (int)n_in, 0.0f, gw_ih + g0 * n_in, (int)n_in);
+		cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)(g1 - g0), (int)H, (int)R, 1.0f, dah + g0,
+			    (int)G, w->hs, (int)H, 0.0f, gw_hh + g0 * H, (int)H);
+		col_sums(w->xp, R, G, g0, g1, gb_ih);
+		if (cell == LL_RNN_GRU)
+			col_sums(dah, R, G, g0, g1, gb_hh);
+		else
+			memcpy(gb_hh + g0, gb_ih + g0, (g1 - g0) * sizeof(float));
+	}
+	if (h1 > h0)
+		cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)K, (int)(h1 - h0), (int)R, 1.0f, w->y, (int)K,
+			    w->hs + B * H + h0, (int)H, 0.0f, gw_out + h0, (int)H);
+	if (c == 0)
+		col_sums(w->y, R, K, 0, K, gb_out);
+}
+
+/* Threads for a job on B sequences: one per OpenMP thread, each with at
+ * least MIN_CHUNK sequences; 1 inside another parallel region (nets
+ * trained in parallel) and without OpenMP. */
+static int job_threads(size_t B)
+{
+#ifdef _OPENMP
+	if (omp_in_parallel())
+		return 1;
+	size_t nt = (size_t)omp_get_max_threads(), most = B / MIN_CHUNK;
+	if (nt > most)
+		nt = most;
+	if (nt > MAX_TEAM)
+		nt = MAX_TEAM;
+	return nt > 1 ? (int)nt : 1;
+#else
+	(void)B;
+	return 1;
+#endif
+}
+
+/* Run the job on a team of OpenMP threads, each calling BLAS
+ * single-threaded (two pools of spinning threads on the same cores slow
+ * each other down), or alone with BLAS threading as configured.  Returns
+ * the summed squared error when the job has a target. */
+static double run(rnn_job *j)
+{
+	double part[MAX_TEAM] = {0}, sum = 0.0;
+	int nth = job_threads(j->B);
+	j->part = part;
+	for (size_t k = 0; k < j->net->gates * j->net->H; k++)
+		j->w->bsum[k] = j->net->b_ih[k] + j->net->b_hh[k];
+	if (nth <= 1) {
+		run_job(j, 0, 1);
+		nth = 1;
+	} else {
+#ifdef _OPENMP
+		int blas = openblas_get_num_threads();
+		openblas_set_num_threads(1);
+#pragma omp parallel num_threads(nth)
+		{
+			/* the team may be smaller than asked */
+			int got = omp_get_num_threads();
+#pragma omp single
+			nth = got;
+			run_job(j, omp_get_thread_num(), got);
+		}
+		openblas_set_num_threads(blas);
+#endif
+	}
+	for (int c = 0; c < nth; c++) /* in a fixed order */
+		sum += part[c];
+	return sum;
 }
 
 /* x (B x T_all x n_in, steps [t0, t0 + T)) into the time-major w->xt. */
@@ -536,8 +813,9 @@ int ll_rnn_forward(ll_rnn *net, const float *x, size_t B, size_t T, const float 
 	}
 	for (size_t t0 = 0; t0 < T; t0 += Tc) {
 		size_t n = T - t0 < Tc ? T - t0 : Tc;
+		rnn_job j = {net, &w, B, n, y != NULL, NULL, NULL};
 		gather_input(net, &w, x, B, T, t0, n);
-		forward(net, &w, B, n, y != NULL);
+		run(&j);
 		for (size_t t = 0; t < n; t++) {
 			for (size_t b = 0; b < B; b++) {
 				size_t row = t * B + b, out = b * T + t0 + t;
@@ -560,78 +838,6 @@ int ll_rnn_forward(ll_rnn *net, const float *x, size_t B, size_t T, const float 
 
 /* ---- backward ---- */
 
-/* Backward elementwise passes of step t over rows [0, B): dh is dL/dh
- * from the readout, dprev the gradient carried from step t + 1 (read,
- * then overwritten by the direct part for step t - 1). */
-static void back_vanilla(size_t B, size_t H, const float *hnext, const float *dh, const float *dprev, float *da)
-{
-	for (size_t b = 0; b < B; b++) {
-		const float *h = hnext + b * H, *d = dh + b * H, *p = dprev + b * H;
-		float *o = da + b * H;
-		LL_SIMD
-		for (size_t k = 0; k < H; k++)
-			o[k] = (d[k] + p[k]) * (1.0f - h[k] * h[k]);
-	}
-}
-
-static void back_gru(size_t B, size_t H, const float *act, const float *hnb, const float *h, const float *dh,
-		     float *dprev, float *dax, float *dah)
-{
-	size_t G = 3 * H;
-	for (size_t b = 0; b < B; b++) {
-		const float *a = act + b * G, *q = hnb + b * H, *hb = h + b * H, *d = dh + b * H;
-		float *p = dprev + b * H, *ax = dax + b * G, *ah = dah + b * G;
-		LL_SIMD
-		for (size_t k = 0; k < H; k++) {
-			float r = a[k], z = a[H + k], n = a[2 * H + k];
-			float g = d[k] + p[k];
-			float dan = g * (1.0f - z) * (1.0f - n * n);
-			float dar = dan * q[k] * r * (1.0f - r);
-			float daz = g * (hb[k] - n) * z * (1.0f - z);
-			ax[k] = dar;
-			ax[H + k] = daz;
-			ax[2 * H + k] = dan;
-			ah[k] = dar;
-			ah[H + k] = daz;
-			ah[2 * H + k] = dan * r;
-			p[k] = g * z;
-		}
-	}
-}
-
-static void back_lstm(size_t B, size_t H, const float *act, const float *tc, const float *c, const float *dh,
-		      const float *dprev, float *dc, float *da)
-{
-	size_t G = 4 * H;
-	for (size_t b = 0; b < B; b++) {
-		const float *a = act + b * G, *t = tc + b * H, *cb = c + b * H, *d = dh + b * H, *p = dprev + b * H;
-		float *dcb = dc + b * H, *o = da + b * G;
-		LL_SIMD
-		for (size_t k = 0; k < H; k++) {
-			float i = a[k], f = a[H + k], g = a[2 * H + k], og = a[3 * H + k];
-			float gh = d[k] + p[k];
-			float dcc = dcb[k] + gh * og * (1.0f - t[k] * t[k]);
-			o[k] = dcc * g * i * (1.0f - i);
-			o[H + k] = dcc * cb[k] * f * (1.0f - f);
-			o[2 * H + k] = dcc * i * (1.0f - g * g);
-			o[3 * H + k] = gh * t[k] * og * (1.0f - og);
-			dcb[k] = dcc * f;
-		}
-	}
-}
-
-/* Column sums of an R x n matrix into out (overwritten). */
-static void col_sums(const float *A, size_t R, size_t n, float *out)
-{
-	memset(out, 0, n * sizeof *out);
-	for (size_t r = 0; r < R; r++) {
-		const float *a = A + r * n;
-		LL_SIMD
-		for (size_t k = 0; k < n; k++)
-			out[k] += a[k];
-	}
-}
-
 /* Check x and target for NaN / Inf: LL_OK or LL_ENUMERIC naming one. */
 static int check_finite_data(const float *v, size_t B, size_t T, size_t n, const char *name, const char *what,
 			     ll_err *err)
@@ -650,12 +856,11 @@ static int check_finite_data(const float *v, size_t B, size_t T, size_t n, const
 static int gradient(ll_rnn *net, const float *x, const float *target, size_t B, size_t T, double *loss,
 		    const char *what, ll_err *err)
 {
-	size_t H = net->H, G = net->gates * H, R = B * T, K = net->cfg.n_out, n_in = net->cfg.n_in;
-	ll_rnn_cell cell = net->cfg.cell;
+	size_t H = net->H, K = net->cfg.n_out;
 	rnn_ws w;
 	int rc = check_bt(B, T, what, err);
 	if (rc == LL_OK)
-		rc = check_finite_data(x, B, T, n_in, "x", what, err);
+		rc = check_finite_data(x, B, T, net->cfg.n_in, "x", what, err);
 	if (rc == LL_OK)
 		rc = check_finite_data(target, B, T, K, "target", what, err);
 	if (rc == LL_OK)
@@ -666,68 +871,8 @@ static int gradient(ll_rnn *net, const float *x, const float *target, size_t B, 
 	if (w.cs)
 		memset(w.cs, 0, B * H * sizeof(float));
 	gather_input(net, &w, x, B, T, 0, T);
-	forward(net, &w, B, T, 1);
-
-	/* loss and dL/dy = 2 (y - target) / (R K), in place */
-	double sum = 0.0;
-	float scale = (float)(2.0 / ((double)R * (double)K));
-	for (size_t t = 0; t < T; t++)
-		for (size_t b = 0; b < B; b++) {
-			float *yr = w.y + (t * B + b) * K;
-			const float *tr = target + (b * T + t) * K;
-			for (size_t k = 0; k < K; k++) {
-				float d = yr[k] - tr[k];
-				sum += (double)d * d;
-				yr[k] = scale * d;
-			}
-		}
-	*loss = sum / ((double)R * (double)K);
-
-	float *gw_ih = tensor_ptr(net, net->grad, T_W_IH), *gw_hh = tensor_ptr(net, net->grad, T_W_HH);
-	float *gb_ih = tensor_ptr(net, net->grad, T_B_IH), *gb_hh = tensor_ptr(net, net->grad, T_B_HH);
-	float *gw_out = tensor_ptr(net, net->grad, T_W_OUT), *gb_out = tensor_ptr(net, net->grad, T_B_OUT);
-	/* readout: dW_out = dY^T H, db_out = sums of dY, dH = dY W_out */
-	cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)K, (int)H, (int)R, 1.0f, w.y, (int)K,
-		    w.hs + B * H, (int)H, 0.0f, gw_out, (int)H);
-	col_sums(w.y, R, K, gb_out);
-	cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)R, (int)H, (int)K, 1.0f, w.y, (int)K, net->w_out,
-		    (int)H, 0.0f, w.dh, (int)H);
-
-	/* through time; xp becomes dA_x */
-	float *dah = cell == LL_RNN_GRU ? w.dah : w.xp;
-	memset(w.dprev, 0, B * H * sizeof(float));
-	if (w.dc)
-		memset(w.dc, 0, B * H * sizeof(float));
-	for (size_t t = T; t-- > 0;) {
-		size_t o = t * B;
-		switch (cell) {
-		case LL_RNN_VANILLA:
-			back_vanilla(B, H, w.hs + (o + B) * H, w.dh + o * H, w.dprev, w.xp + o * G);
-			break;
-		case LL_RNN_GRU:
-			back_gru(B, H, w.act + o * G, w.hn + o * H, w.hs + o * H, w.dh + o * H, w.dprev, w.xp + o * G,
-				 w.dah + o * G);
-			break;
-		case LL_RNN_LSTM:
-			back_lstm(B, H, w.act + o * G, w.tc + o * H, w.cs + o * H, w.dh + o * H, w.dprev, w.dc,
-				  w.xp + o * G);
-			break;
-		}
-		if (t > 0) /* dh_prev (+)= dA_h W_hh; GRU's dprev holds its direct part z dh */
-			cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)B, (int)H, (int)G, 1.0f,
-				    dah + o * G, (int)G, net->w_hh, (int)H, cell == LL_RNN_GRU ? 1.0f : 0.0f, w.dprev,
-				    (int)H);
-	}
-	/* weights: dW_ih = dA_x^T X, dW_hh = dA_h^T H_prev */
-	cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)G, (int)n_in, (int)R, 1.0f, w.xp, (int)G, w.xt,
-		    (int)n_in, 0.0f, gw_ih, (int)n_in);
-	cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)G, (int)H, (int)R, 1.0f, dah, (int)G, w.hs, (int)H,
-		    0.0f, gw_hh, (int)H);
-	col_sums(w.xp, R, G, gb_ih);
-	if (cell == LL_RNN_GRU)
-		col_sums(dah, R, G, gb_hh);
-	else
-		memcpy(gb_hh, gb_ih, G * sizeof(float));
+	rnn_job j = {net, &w, B, T, 1, target, NULL};
+	*loss = run(&j) / ((double)B * (double)T * (double)K);
 	return LL_OK;
 }
 

@@ -30,13 +30,17 @@
  *
  * Sequences are row-major B x T x n_in (batch first, as PyTorch's
  * batch_first=True); outputs B x T x n_out, states B x T x S.  Every
- * time step is one cblas_sgemm over the whole batch; the input
- * projection of all steps, the readout and the weight gradients are one
- * sgemm each.
+ * time step is one cblas_sgemm over the batch; the input projection of
+ * all steps, the readout and the weight gradients are one sgemm each.
+ * Threads: with OpenMP's thread count above 1 (omp_set_num_threads,
+ * OMP_NUM_THREADS) the batch is split between threads, at least 8
+ * sequences each, and BLAS runs single-threaded inside; with one OpenMP
+ * thread, BLAS threads as configured.  Inside another parallel region
+ * (nets trained in parallel) a net uses one thread.
  *
  * Determinism: initialisation comes from an ll_rng stream derived from
  * cfg.seed; equal configs and data give bitwise-equal nets (with the same
- * BLAS and thread count).
+ * BLAS and thread counts).
  *
  * Ownership: ll_rnn is caller-owned; ll_rnn_init / ll_rnn_load_npz
  * allocate its buffers, ll_rnn_free releases them (a no-op on a zeroed or
@@ -136,11 +140,14 @@ int ll_rnn_gradient(ll_rnn *net, const float *x, const float *target, size_t B, 
 /* One optimizer step: gradient, global-norm clipping (the gradient is
  * scaled by clip / norm when its 2-norm exceeds clip, as
  * torch.nn.utils.clip_grad_norm_), weight decay, update.  *loss (may be
- * NULL) gets the loss before the update.  A non-finite loss or gradient
- * is LL_ENUMERIC naming the step (net->step, 0-based) and leaves the
- * parameters unchanged, e.g. "rnn train: loss is nan at step 12
- * (learning rate 0.5 too high?)", or naming the parameter that already
- * was not finite. */
+ * NULL) gets the loss before the update.  Divergence is checked every
+ * step: a non-finite loss or gradient norm is LL_ENUMERIC naming the step
+ * (net->step, 0-based) and leaves the parameters unchanged, e.g. "rnn
+ * train: loss is nan at step 12 (learning rate 0.5 too high?)", or
+ * "rnn train: parameter rnn.weight_hh_l0[2, 4] is nan at step 1" when a
+ * parameter already was not finite; an update that makes a parameter
+ * non-finite is reported the same way (the parameters are then as
+ * updated). */
 int ll_rnn_train_step(ll_rnn *net, const float *x, const float *target, size_t B, size_t T,
 		      double *loss, ll_err *err);
 

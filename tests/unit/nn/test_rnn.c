@@ -19,12 +19,16 @@
 #include "base/ll_rng.h"
 #include "io/ll_npy.h"
 #include "nn/ll_rnn.h"
+#include "ll_failalloc.h"
 #include "ll_test.h"
 
 #include <dirent.h>
 #include <errno.h>
 #include <stdint.h>
 #include <unistd.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
 
 static char tmpdir[64];
 
@@ -309,8 +313,8 @@ static void test_forward_reference(void)
 		LL_REQUIRE_OK(ll_rnn_load_npz(tmp("fwd.npz"), NULL, &net, &e), e);
 		LL_CHECK_INT(net.cfg.cell, cell);
 		ref m = ref_of(cell, n_in, H, n_out, p);
-		size_t shapes[2][2] = {{5, 30}, {2, 600}};
-		for (int si = 0; si < 2; si++) {
+		size_t shapes[3][2] = {{5, 30}, {2, 600}, {40, 12}}; /* 40: a team of threads when there are several */
+		for (int si = 0; si < 3; si++) {
 			size_t B = shapes[si][0], T = shapes[si][1];
 			float *x = malloc(B * T * n_in * sizeof *x), *s0 = malloc(B * S * sizeof *s0);
 			float *st = malloc(B * T * S * sizeof *st), *y = malloc(B * T * n_out * sizeof *y);
@@ -402,6 +406,45 @@ static void test_gradient_check(void)
 {
 	for (int ci = 0; ci < 3; ci++)
 		gradcheck(cells[ci]);
+}
+
+/* A team of threads (the batch cut into chunks) and one thread give the
+ * same loss and gradient, up to the order of the loss's partial sums. */
+static void test_threads_agree(void)
+{
+#ifdef _OPENMP
+	size_t B = 48, T = 15;
+	float *x = malloc(B * T * 2 * sizeof *x), *tg = malloc(B * T * 3 * sizeof *tg);
+	fill_uniform(x, B * T * 2, -1, 1, 81);
+	fill_uniform(tg, B * T * 3, -1, 1, 82);
+	int keep = omp_get_max_threads();
+	for (int ci = 0; ci < 3; ci++) {
+		ll_rnn_config c;
+		ll_rnn net;
+		ll_err e = {0};
+		double l1, l3;
+		config(&c, cells[ci], 2, 9, 3);
+		LL_REQUIRE_OK(ll_rnn_init(&net, &c, &e), e);
+		omp_set_num_threads(1);
+		LL_REQUIRE_OK(ll_rnn_gradient(&net, x, tg, B, T, &l1, &e), e);
+		float *g1 = malloc(net.nparams * sizeof *g1);
+		memcpy(g1, net.grad, net.nparams * sizeof *g1);
+		omp_set_num_threads(3);
+		LL_REQUIRE_OK(ll_rnn_gradient(&net, x, tg, B, T, &l3, &e), e);
+		omp_set_num_threads(keep);
+		LL_CHECK_NEAR(l1, l3, 1e-12 * l1);
+		double worst = 0, mx = 0;
+		for (size_t j = 0; j < net.nparams; j++) {
+			worst = fmax(worst, fabs(g1[j] - net.grad[j]));
+			mx = fmax(mx, fabs(g1[j]));
+		}
+		LL_CHECK_MSG(worst <= 1e-6 * mx, "%s: 1 vs 3 threads differ by %g", ll_rnn_cell_name(cells[ci]), worst);
+		free(g1);
+		ll_rnn_free(&net);
+	}
+	free(x);
+	free(tg);
+#endif
 }
 
 /* ll_rnn_map is one engine step; ll_rnn_readout the engine's output. */
@@ -875,6 +918,98 @@ static void test_divergence(void)
 	free(tg);
 }
 
+/* ---- allocation failures ---- */
+
+typedef struct oom_ctx {
+	ll_rnn_cell cell;
+	float x[20 * 5 * 2], tg[20 * 5 * 1];
+	ll_err err;
+} oom_ctx;
+
+static const char *oom_message(void *ud)
+{
+	return ((oom_ctx *)ud)->err.msg;
+}
+
+/* A net's life: init, two train steps (the scratch grows once), a
+ * forward with states, save, load, a train step on the loaded net.
+ * Every failure must be LL_ENOMEM, free everything and leave the nets'
+ * out-parameters zeroed. */
+static int oom_run(void *ud)
+{
+	oom_ctx *o = ud;
+	ll_rnn_config c;
+	ll_rnn a, b;
+	float st[20 * 5 * 8];
+	config(&c, o->cell, 2, 4, 1);
+	int rc = ll_rnn_init(&a, &c, &o->err);
+	if (rc != LL_OK)
+		return a.params == NULL && a.ws == NULL ? rc : LL_EINVAL;
+	for (int k = 0; k < 2 && rc == LL_OK; k++)
+		rc = ll_rnn_train_step(&a, o->x, o->tg, 20, 5, NULL, &o->err);
+	if (rc == LL_OK)
+		rc = ll_rnn_forward(&a, o->x, 20, 5, NULL, st, NULL, &o->err);
+	if (rc == LL_OK)
+		rc = ll_rnn_save_npz(&a, tmp("oom.npz"), &o->err);
+	if (rc == LL_OK) {
+		rc = ll_rnn_load_npz(tmp("oom.npz"), NULL, &b, &o->err);
+		if (rc != LL_OK && (b.params || b.ws))
+			rc = LL_EINVAL;
+		if (rc == LL_OK) {
+			rc = ll_rnn_train_step(&b, o->x, o->tg, 20, 5, NULL, &o->err);
+			ll_rnn_free(&b);
+		}
+	}
+	ll_rnn_free(&a);
+	return rc;
+}
+
+/* no half-written file left behind */
+static int oom_check(void *ud, size_t k, int rc)
+{
+	(void)ud, (void)k, (void)rc;
+	DIR *d = opendir(tmpdir);
+	struct dirent *de;
+	int bad = 0;
+	while (d && (de = readdir(d)))
+		if (strstr(de->d_name, ".tmp.")) {
+			printf("# left over: %s\n", de->d_name);
+			bad = 1;
+		}
+	if (d)
+		closedir(d);
+	unlink(tmp("oom.npz"));
+	return bad;
+}
+
+static void test_out_of_memory(void)
+{
+	oom_ctx o;
+	memset(&o, 0, sizeof o);
+	fill_uniform(o.x, sizeof o.x / sizeof o.x[0], -1, 1, 91);
+	fill_uniform(o.tg, sizeof o.tg / sizeof o.tg[0], -1, 1, 92);
+#ifdef _OPENMP
+	int keep = omp_get_max_threads();
+	omp_set_num_threads(1); /* allocations in a fixed order */
+#endif
+	for (int ci = 0; ci < 3; ci++) {
+		o.cell = cells[ci];
+		ll_failalloc_sweep s = {.name = ll_rnn_cell_name(cells[ci]), .run = oom_run, .check = oom_check,
+					.message = oom_message, .ud = &o};
+		int ok = ll_failalloc_sweep_run(&s);
+		printf("# %s: %zu allocations, %zu failing runs\n", s.name, s.n, s.runs);
+		LL_CHECK_INT(s.clean_rc, LL_OK);
+		LL_CHECK(s.n > 10);
+		LL_CHECK_INT(s.wrong_rc, 0);
+		LL_CHECK_INT(s.leaked, 0);
+		LL_CHECK_INT(s.bad_check, 0);
+		LL_CHECK_INT(ok, 0);
+	}
+#ifdef _OPENMP
+	omp_set_num_threads(keep);
+#endif
+}
+
 static void rm_tmpdir(const char *dir)
 {
 	DIR *d = opendir(dir);
@@ -902,6 +1037,7 @@ int main(void)
 	LL_RUN(test_init);
 	LL_RUN(test_forward_reference);
 	LL_RUN(test_gradient_check);
+	LL_RUN(test_threads_agree);
 	LL_RUN(test_map_is_one_step);
 	LL_RUN(test_jacobians);
 	LL_RUN(test_save_load_roundtrip);
@@ -910,6 +1046,7 @@ int main(void)
 	LL_RUN(test_optimizer_steps);
 	LL_RUN(test_train_flipflop);
 	LL_RUN(test_divergence);
+	LL_RUN(test_out_of_memory);
 	rm_tmpdir(tmpdir);
 	return ll_test_done();
 }
