@@ -271,7 +271,7 @@ until_ok u pending_and_hints
 tap_result $? "steps pending, key hints at the bottom"
 
 keys u j e C-u foo Enter
-until_ok u shows u "kind must be one of mnist\|npy\|synth\|csv, not 'foo'"
+until_ok u shows u "kind must be one of mnist\|npy\|synth\|csv(\|[a-z]+)*, not 'foo'"
 tap_result $? "an invalid value typed in the editor: the error in the status bar"
 # a valid value typed but not accepted: Esc must throw it away
 keys u C-u npy Escape
@@ -329,7 +329,7 @@ keys u : 'screen 0' Enter
 until_ok u shows u ':screen takes 1-[1-9] or pipeline, factors, trajectory, compare, dynamics, log'
 tap_result $((r1 + r2 + r3 + $?)) ":screen log; Tab and Shift-Tab wrap around; :screen 0 names the screens"
 keys u : 'set frob.x 1' Enter
-until_ok u shows u ":set: no step 'frob' \(session, data, train, tensor, tca, trajectory(, [a-z]+)*, report\)"
+until_ok u shows u ":set: no step 'frob' \(session, data, train, ([a-z]+, )*tensor, tca, trajectory(, [a-z]+)*, report\)"
 tap_result $? ":set on an unknown step names the steps"
 
 keys u 3
