@@ -205,11 +205,11 @@ static void draw_list(wb *w, const ll_fp_result *f, int y0, int x0, int wd, int 
 		wb_put(w, y0, x0, wd, ad, buf);
 		return;
 	}
-	int len = snprintf(buf, sizeof buf, "%zu stable, %zu saddle, %zu repeller, %zu slow", cls[0], cls[1], cls[2],
-			   cls[3]);
-	if (rows > 0 && (int)f->n > rows)
-		snprintf(buf + len, sizeof buf - (size_t)len, "  (%d-%d of %zu)", d->top + 1,
-			 d->top + rows < (int)f->n ? d->top + rows : (int)f->n, f->n);
+	int len = 0;
+	if (rows > 0 && (int)f->n > rows) /* scrolled: which rows, first */
+		len = snprintf(buf, sizeof buf, "%d-%d of %zu: ", d->top, d->top + rows - 1, f->n);
+	snprintf(buf + len, sizeof buf - (size_t)len, "%zu stable, %zu saddle, %zu repeller, %zu slow", cls[0], cls[1],
+		 cls[2], cls[3]);
 	wb_put(w, y0, x0, wd, wb_attr(w, LL_ROLE_TITLE), buf);
 	if (lh < 2)
 		return;
