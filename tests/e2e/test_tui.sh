@@ -270,7 +270,7 @@ tap_result $ok "every key and command of the key table is in the man page"
 # the digit keys and :screen are made from the list of screens (screens.def)
 nscr=$(grep -c '^WB_SCREEN(' "$SRC/tui/wb/screens.def")
 [ "$(grep -c -E '^  [1-9] +[A-Z][a-z]+ screen$' "$T/keys")" -eq "$nscr" ] &&
-	grep -q -E "^  :screen 1-$nscr\\|NAME +switch to a screen \\(pipeline, factors, trajectory, compare, log[,)]" "$T/keys"
+	grep -q -E "^  :screen 1-$nscr\\|NAME +switch to a screen \\(pipeline, factors, trajectory, compare, dynamics, log[,)]" "$T/keys"
 tap_result $? "tui --keys: a digit key per screen; :screen 1-N|NAME names them"
 
 # ---- no arguments on a terminal: the demo session ------------------------------
@@ -287,14 +287,14 @@ tap_result $? "q quits at once when nothing was edited or run; nothing written"
 
 # ---- UTF-8, colour ----------------------------------------------------------
 start u s.lab LANG=C.UTF-8
-until_ok u shows u '1 Pipeline.*2 Factors.*3 Trajectory.*4 Compare.*5 Log'
+until_ok u shows u '1 Pipeline.*2 Factors.*3 Trajectory.*4 Compare.*5 Dynamics.*6 Log'
 tap_result $? "starts on the Pipeline screen with a tab bar"
 pending_and_hints() { shows u '^ . +data +pending' && shows u 'R run all' && shows u '\? help'; }
 until_ok u pending_and_hints
 tap_result $? "steps pending, key hints at the bottom"
 
 keys u j e C-u foo Enter
-until_ok u shows u "kind must be one of mnist\|npy\|synth\|csv, not 'foo'"
+until_ok u shows u "kind must be one of mnist\|npy\|synth\|csv(\|[a-z]+)*, not 'foo'"
 tap_result $? "an invalid value typed in the editor: the error in the status bar"
 # a valid value typed but not accepted: Esc must throw it away
 keys u C-u npy Escape
@@ -349,10 +349,10 @@ keys u BTab
 until_ok u shows u 'lines  \|  following new lines'
 r3=$?
 keys u : 'screen 0' Enter
-until_ok u shows u ':screen takes 1-[1-9] or pipeline, factors, trajectory, compare, log'
+until_ok u shows u ':screen takes 1-[1-9] or pipeline, factors, trajectory, compare, dynamics, log'
 tap_result $((r1 + r2 + r3 + $?)) ":screen log; Tab and Shift-Tab wrap around; :screen 0 names the screens"
 keys u : 'set frob.x 1' Enter
-until_ok u shows u ":set: no step 'frob' \(session, data, train, tensor, tca, trajectory(, [a-z]+)*, report\)"
+until_ok u shows u ":set: no step 'frob' \(session, data, train, ([a-z]+, )*tensor, tca, trajectory(, [a-z]+)*, report\)"
 tap_result $? ":set on an unknown step names the steps"
 
 keys u 3
@@ -377,7 +377,7 @@ tmux -L "ll$$u" resize-window -x 30 -y 10
 until_ok u shows u 'terminal too small'
 tap_result $? "30x10: 'terminal too small'"
 tmux -L "ll$$u" resize-window -x 120 -y 40
-back_again() { shows u '3 Trajectory.*4 Compare.*5 Log' && shows u 'az=90 el=30' && ! shows u 'too small'; }
+back_again() { shows u '3 Trajectory.*4 Compare.*5 Dynamics.*6 Log' && shows u 'az=90 el=30' && ! shows u 'too small'; }
 # one condition, polled: the tab bar can be drawn a frame before the rest
 until_ok u back_again
 tap_result $? "back to 120x40: the screen again"
@@ -798,7 +798,7 @@ r1=$?
 keys l Escape
 until_ok l shows l '^ . +tca +pending +canceled after'
 tap_result $((r1 + $?)) "Esc cancels a running step; it is pending again"
-keys l 5
+keys l 6
 until_ok l shows l 'tca: canceled; pending again'
 tap_result $? "the Log screen shows the core's lines and the cancel"
 keys l 1 R

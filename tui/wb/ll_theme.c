@@ -168,6 +168,7 @@ static const ll_glyphs glyphs_utf8 = {
 	.arrow = "\u25b6", .bullet = "\u25cf", .ellipsis = "\u2026",
 	.step = {"\u00b7", "\u25b6", "\u2713", "\u2717"},
 	.spark = {"\u2581", "\u2582", "\u2583", "\u2584", "\u2585", "\u2586", "\u2587", "\u2588"},
+	.fp = {"\u25cf", "\u2715", "\u25c6", "\u25cb"},
 };
 
 static const ll_glyphs glyphs_ascii = {
@@ -179,6 +180,7 @@ static const ll_glyphs glyphs_ascii = {
 	.arrow = ">", .bullet = "*", .ellipsis = "~",
 	.step = {".", ">", "+", "!"},
 	.spark = {"_", ".", "-", ":", "=", "+", "*", "#"},
+	.fp = {"o", "x", "*", "~"},
 };
 
 const ll_glyphs *ll_glyphs_get(int utf8)

@@ -21,6 +21,11 @@
  * the heat map's ASCII density ramp, so the workbench must render with it
  * (ll_theme_heat_halfblock says when half blocks are fine).
  *
+ * STABLE and UNSTABLE mark a fixed point's stability (or an eigenvalue's:
+ * inside or outside the unit circle): bluish green and vermillion, as
+ * SERIES_2 and SERIES_5; monochrome, normal and bold.  The place (or the
+ * glyph, ll_glyphs.fp) carries the meaning too.
+ *
  * Only ll_theme_start touches curses state (start_color, init_pair), and
  * only after initscr/newterm; everything else is a table lookup that
  * tests can call without a screen.
@@ -69,7 +74,9 @@
 	X(HEAT_4,       A_NORMAL,           COLOR_CYAN,    -1,          A_NORMAL,  36,  -1,  A_NORMAL) \
 	X(HEAT_5,       A_NORMAL,           COLOR_YELLOW,  -1,          A_NORMAL,  78,  -1,  A_NORMAL) \
 	X(HEAT_6,       A_BOLD,             COLOR_YELLOW,  -1,          A_BOLD,    148, -1,  A_NORMAL) \
-	X(HEAT_7,       A_BOLD,             COLOR_WHITE,   -1,          A_BOLD,    226, -1,  A_NORMAL)
+	X(HEAT_7,       A_BOLD,             COLOR_WHITE,   -1,          A_BOLD,    226, -1,  A_NORMAL) \
+	X(STABLE,       A_NORMAL,           COLOR_GREEN,   -1,          A_BOLD,    36,  -1,  A_BOLD) \
+	X(UNSTABLE,     A_BOLD,             COLOR_RED,     -1,          A_BOLD,    166, -1,  A_BOLD)
 
 #define LL_THEME_ENUM_(name, mono, f8, b8, a8, f256, b256, a256) LL_ROLE_##name,
 enum ll_role { LL_THEME_ROLES(LL_THEME_ENUM_) LL_ROLE_COUNT };
@@ -140,6 +147,7 @@ typedef struct ll_glyphs {
 	const char *ellipsis;      /* …   ~ */
 	const char *step[4];       /* pending running done failed: · ▶ ✓ ✗   . > + ! */
 	const char *spark[8];      /* ▁..█   _.-:=+*# */
+	const char *fp[4];         /* fixed points: stable saddle repeller slow: ● ✕ ◆ ○   o x * ~ (not in the canvas's ASCII) */
 } ll_glyphs;
 
 /* The UTF-8 set if utf8 != 0, else the ASCII set (static storage). */

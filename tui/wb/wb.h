@@ -4,7 +4,7 @@
  * the worker thread, wb_keys.c the global keys and commands and what is
  * generated from every key table, and each screen is one file with its
  * own state, keys and commands (wb_pipe.c, wb_fact.c, wb_traj.c,
- * wb_compare.c, wb_log.c; listed in screens.def).
+ * wb_compare.c, wb_dynamics.c, wb_log.c; listed in screens.def).
  *
  * The workbench computes nothing: it runs session steps through
  * ll_session_run_step (as `latentlab run` does) and draws stored results.
@@ -204,6 +204,7 @@ struct wb {
 	unsigned gen;         /* bumped whenever results may have changed */
 	double run_seconds;   /* step time spent in this workbench, for results.json */
 	void *state[WB_NSCREENS]; /* each screen's (wb_screen_def.state_size) */
+	size_t rnn_net;       /* the RNN the Dynamics and Trajectory screens show (clamped by them) */
 
 	int help, help_top;
 	int mode;             /* enum wb_mode */
@@ -257,6 +258,16 @@ int wb_busy_refuse(wb *w, const char *what);
 void wb_set_screen(wb *w, int screen);
 /* The sub-mode of the screen shown (0 if it has none). */
 int wb_submode(const wb *w);
+
+/* ---- wb_dynamics.c ---- */
+struct ll_fp_result;
+/* The class of point p of f: 0 stable, 1 saddle, 2 repeller (ll_fp_class)
+ * for a fixed point, WB_FP_SLOW for a slow point; its name ("slow"). */
+#define WB_FP_SLOW 3
+int wb_fp_class(const struct ll_fp_result *f, size_t p);
+const char *wb_fp_class_name(int cls);
+/* Move the RNN shown (w->rnn_net) by d among nets, wrapping around. */
+void wb_rnn_net_step(wb *w, size_t nets, int d);
 
 /* ---- wb_edit.c ---- */
 void wb_edit_start(wb_edit *e, const char *text);

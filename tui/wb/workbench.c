@@ -377,13 +377,20 @@ static void draw_tabs(wb *w)
 	int tw = (int)strlen(title);
 	int use_title = tw + longw + rw <= w->cols;
 	int long_names = longw + rw <= w->cols || use_title; /* and a blank between tabs */
+	int shortw = 0;
+	for (int i = 0; i < WB_NSCREENS; i++)
+		shortw += (int)strlen(wb_screens[i]->tab) + 4; /* " 1 Tab " */
+	int digits = !long_names && shortw > w->cols; /* only the screen shown is named */
 	wb_fill(0, 0, w->cols, wb_attr(w, LL_ROLE_TAB));
 	int x = 0;
 	if (use_title)
 		x += wb_put(w, 0, x, w->cols, wb_attr(w, LL_ROLE_TITLE), title);
 	for (int i = 0; i < WB_NSCREENS && x < w->cols; i++) {
 		char tab[32];
-		snprintf(tab, sizeof tab, " %d %s ", i + 1, long_names ? wb_screens[i]->name : wb_screens[i]->tab);
+		if (digits && i != w->screen)
+			snprintf(tab, sizeof tab, " %d ", i + 1);
+		else
+			snprintf(tab, sizeof tab, " %d %s ", i + 1, long_names ? wb_screens[i]->name : wb_screens[i]->tab);
 		x += wb_put(w, 0, x, w->cols - x, wb_attr(w, i == w->screen ? LL_ROLE_TAB_ACTIVE : LL_ROLE_TAB), tab);
 		if (long_names && x < w->cols)
 			x += wb_put(w, 0, x, w->cols - x, wb_attr(w, LL_ROLE_TAB), " ");

@@ -1316,6 +1316,9 @@ static void test_theme(void)
 		LL_CHECK_MSG((t.attr[r] & A_COLOR) == 0, "role %s", ll_theme_role_name(r));
 	LL_CHECK(t.attr[LL_ROLE_SELECTED] & A_REVERSE);
 	LL_CHECK(t.attr[LL_ROLE_ERROR] & A_BOLD);
+	/* an unstable point or eigenvalue stands out without colour too */
+	LL_CHECK(t.attr[LL_ROLE_UNSTABLE] != t.attr[LL_ROLE_STABLE]);
+	LL_CHECK_STR(ll_theme_role_name(LL_ROLE_UNSTABLE), "UNSTABLE");
 	ll_theme_init(&t, 8);
 	LL_CHECK_INT(t.colors, 8);
 	LL_CHECK((t.attr[LL_ROLE_SERIES_3] & A_COLOR) == (attr_t)COLOR_PAIR(LL_ROLE_SERIES_3 + 1));
@@ -1496,12 +1499,22 @@ static void test_glyphs(void)
 	LL_CHECK_STR(u->bullet, "●");
 	LL_CHECK_STR(a->hline, "-");
 	LL_CHECK_STR(a->arrow, ">");
+	/* fixed points: stable, saddle, repeller, slow; four different glyphs */
+	LL_CHECK_STR(u->fp[0], "●");
+	LL_CHECK_STR(a->fp[1], "x");
+	for (int i = 0; i < 4; i++)
+		for (int j = i + 1; j < 4; j++)
+			LL_CHECK(strcmp(u->fp[i], u->fp[j]) != 0 && strcmp(a->fp[i], a->fp[j]) != 0);
+	/* drawn over an ASCII canvas, none may look like one of its line characters */
+	for (unsigned bits = 0; bits < 256; bits++)
+		for (int i = 0; i < 4; i++)
+			LL_CHECK_MSG(ll_canvas_ascii_shape(bits) != a->fp[i][0], "fp glyph %d, bits %u", i, bits);
 	const char *us[] = {u->hline, u->vline, u->tl, u->tr, u->bl, u->br, u->ltee, u->rtee,
 			    u->arrow, u->bullet, u->ellipsis, u->step[0], u->step[1], u->step[2],
-			    u->step[3]};
+			    u->step[3], u->fp[0], u->fp[1], u->fp[2], u->fp[3]};
 	const char *as[] = {a->hline, a->vline, a->tl, a->tr, a->bl, a->br, a->ltee, a->rtee,
 			    a->arrow, a->bullet, a->ellipsis, a->step[0], a->step[1], a->step[2],
-			    a->step[3]};
+			    a->step[3], a->fp[0], a->fp[1], a->fp[2], a->fp[3]};
 	for (size_t i = 0; i < sizeof us / sizeof us[0]; i++) {
 		LL_CHECK_MSG(one_codepoint(us[i]) > 0, "utf8 glyph %zu", i);
 		LL_CHECK_MSG(strlen(as[i]) == 1 && (unsigned char)as[i][0] < 128, "ascii glyph %zu", i);

@@ -1,0 +1,97 @@
+# tests/e2e/tui_lib.sh - helpers for driving the workbench through tmux
+# (sourced after tests/tap.sh; the same as those at the top of test_tui.sh).
+# Skips the whole test (TAP "SKIP") when tmux is missing.  Sets T, a
+# temporary folder removed on exit with every tmux server started here.
+#   start NAME SESSION ENV...  the workbench on $T/SESSION in a 120x40 pane,
+#                              output in $T/NAME.out; its exit status later
+#                              in $T/NAME.exit, stderr in $T/NAME.err
+#   keys NAME KEY...           tmux send-keys
+#   cap NAME [-e]              the pane's text into $T/NAME.cap
+#   until_ok NAME CMD...       CMD (after a capture) until it succeeds and
+#                              the screen has settled, at most 30 s
+#   shows NAME ERE             the last capture matches
+#   wait_exit NAME             the workbench has ended (at most 30 s)
+#   resize NAME COLS ROWS      resize the pane
+if ! command -v tmux >/dev/null 2>&1; then
+	echo "ok 1 # SKIP no tmux"
+	echo "1..1"
+	exit 0
+fi
+
+T=$(mktemp -d "${TMPDIR:-/tmp}/ll_test_tui.XXXXXX") || exit 1
+SOCKS=""
+cleanup() {
+	for s in $SOCKS; do tmux -L "$s" kill-server 2>/dev/null; done
+	rm -rf "$T"
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM
+
+case $LL in /*) ;; *) LL=$(pwd)/$LL ;; esac
+case $SRC in /*) ;; *) SRC=$(pwd)/$SRC ;; esac
+
+# run NAME CMD...: CMD with its pid in NAME.pid; then the terminal's modes
+# in NAME.stty and, last (wait_exit polls for it), its exit status in
+# NAME.exit
+cat > "$T/wrap.sh" <<'EOF'
+trap : INT
+name=$1; shift
+sh -c 'echo $$ > "$0"; exec "$@"' "$name.pid" "$@" 2> "$name.err"
+rc=$?
+stty -a > "$name.stty" 2>&1
+echo "EXIT=$rc" > "$name.exit"
+EOF
+
+start() {
+	name=$1 session=$2; shift 2
+	sock="ll$$$name"
+	SOCKS="$SOCKS $sock"
+	tmux -f /dev/null -L "$sock" new-session -d -x 120 -y 40 \
+		"env -u LC_ALL -u LC_CTYPE -u LC_MESSAGES -u NO_COLOR $* sh $T/wrap.sh $T/$name $LL tui $T/$session -o $T/$name.out"
+}
+keys() {
+	n=$1; shift
+	tmux -L "ll$$$n" send-keys "$@"
+}
+cap() {
+	tmux -L "ll$$$1" capture-pane -p $2 > "$T/$1.cap" 2>/dev/null
+}
+resize() {
+	tmux -L "ll$$$1" resize-window -x "$2" -y "$3"
+}
+until_ok() {
+	n=$1; shift
+	i=0 still=0
+	while [ $i -lt 300 ]; do
+		cap "$n"
+		if "$@"; then
+			cp "$T/$n.cap" "$T/$n.prev"
+			while [ $still -lt 20 ]; do
+				sleep 0.1
+				still=$((still + 1))
+				cap "$n"
+				cmp -s "$T/$n.cap" "$T/$n.prev" && break
+				cp "$T/$n.cap" "$T/$n.prev"
+			done
+			"$@" && return 0
+		fi
+		sleep 0.1
+		i=$((i + 1))
+	done
+	echo "# timed out: $*"
+	sed 's/^/#   /' "$T/$n.cap"
+	return 1
+}
+shows() { grep -q -E -- "$2" "$T/$1.cap"; }
+exited() { [ -s "$T/$1.exit" ]; }
+wait_exit() {
+	i=0
+	while [ $i -lt 300 ] && ! exited "$1"; do sleep 0.1; i=$((i + 1)); done
+	exited "$1"
+}
+high_bytes() { LC_ALL=C tr -d '\000-\177' < "$1" | wc -c; }
+# SGR parameters that set a colour in a capture made with -e
+colour_sgr() {
+	grep -o "$(printf '\033')\[[0-9;]*m" "$1" | tr -d "$(printf '\033')[m" | tr ';' '\n' |
+		grep -c -E '^(3[0-8]|4[0-8]|9[0-7]|10[0-7])$'
+}
