@@ -643,6 +643,16 @@ typedef struct rnn_job {
 	double *part;         /* per-thread partial sums of squared errors */
 } rnn_job;
 
+/* A barrier of the job's team.  Only when there is a team: run alone
+ * (nth 1) inside someone else's parallel region - the [rnn] step trains
+ * its networks in parallel - an orphaned barrier would bind to that
+ * region and wait for threads that never come. */
+#ifdef _OPENMP
+#define TEAM_BARRIER(nth) do { if ((nth) > 1) { _Pragma("omp barrier") } } while (0)
+#else
+#define TEAM_BARRIER(nth) ((void)(nth))
+#endif
+
 /* [n c / nth, n (c + 1) / nth): thread c's share of n. */
 static size_t share(size_t n, int c, int nth)
 {
@@ -666,9 +676,9 @@ static void run_job(const rnn_job *j, int c, int nth)
 
 	/* the input projection of every step at once */
 	sgemm_nt(r1 - r0, G, n_in, w->xt + r0 * n_in, n_in, net->w_ih, n_in, 0.0f, w->xp + r0 * G, G);
-#pragma omp barrier
+	TEAM_BARRIER(nth);
 	forward_steps(net, w, B, T, b0, b1);
-#pragma omp barrier
+	TEAM_BARRIER(nth);
 	if (!j->outputs)
 		return;
 	/* readout of rows [r0, r1) */
@@ -700,10 +710,10 @@ static void run_job(const rnn_job *j, int c, int nth)
 	memset(w->dprev + b0 * H, 0, (b1 - b0) * H * sizeof(float));
 	if (w->dc)
 		memset(w->dc + b0 * H, 0, (b1 - b0) * H * sizeof(float));
-#pragma omp barrier
+	TEAM_BARRIER(nth);
 	/* through time; xp becomes dA_x */
 	backward_steps(net, w, B, T, b0, b1);
-#pragma omp barrier
+	TEAM_BARRIER(nth);
 	/* weights, split by output rows (columns for dW_out):
 	 * dW_ih = dA_x^T X, dW_hh = dA_h^T H_prev, dW_out = dY^T H */
 	const float *dah = cell == LL_RNN_GRU ? w->dah : w->xp;
