@@ -122,7 +122,7 @@ probes = 4
 [dynamics]
 inits = 48
 EOF
-"$LL" run "$T/pop.lab" -o "$T/pop" > "$T/pop.txt" 2>&1
+timeout 300 "$LL" run "$T/pop.lab" -o "$T/pop" > "$T/pop.txt" 2>&1
 ok=$?
 sed 's/^/# /' "$T/pop.txt" | head -10
 [ $ok -eq 0 ] && [ "$(wc -l < "$T/pop/rnn/networks.csv")" -eq 5 ] && [ -s "$T/pop/rnn/net_003.npz" ] &&
@@ -139,7 +139,8 @@ for ex in flipflop sine; do
 	sed -e 's/^seeds = .*/seeds = 1/' -e 's/^iters = .*/iters = 40/' -e 's/^hidden = .*/hidden = 8/' \
 		-e 's/^probes = .*/probes = 3/' -e 's/^inits = .*/inits = 16/' -e 's/^levels = .*/levels = 2/' \
 		"$SRC/examples/$ex.lab" > "$T/$ex.lab"
-	"$LL" run "$T/$ex.lab" -o "$T/$ex" -q --no-report && [ "$(wc -l < "$T/$ex/rnn/networks.csv")" -eq 4 ] &&
+	# (timeout: a network trained inside the step's parallel loop once hung there)
+	timeout 300 "$LL" run "$T/$ex.lab" -o "$T/$ex" -q --no-report && [ "$(wc -l < "$T/$ex/rnn/networks.csv")" -eq 4 ] &&
 		[ -s "$T/$ex/dynamics/fixedpoints.csv" ]
 	tap_result $? "examples/$ex.lab runs (scaled down): 3 architectures, their fixed points"
 done
