@@ -11,23 +11,9 @@
 # and the cells of table columns headed "seconds" (wall times).
 . "${top_srcdir:-.}/tests/tap.sh"
 
-if ! command -v tmux >/dev/null 2>&1; then
-	echo "ok 1 # SKIP no tmux"
-	echo "1..1"
-	exit 0
-fi
-
-T=$(mktemp -d "${TMPDIR:-/tmp}/ll_test_tui.XXXXXX") || exit 1
-SOCKS=""
-cleanup() {
-	for s in $SOCKS; do tmux -L "$s" kill-server 2>/dev/null; done
-	rm -rf "$T"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
-
-case $LL in /*) ;; *) LL=$(pwd)/$LL ;; esac
-case $SRC in /*) ;; *) SRC=$(pwd)/$SRC ;; esac
+# T, the tmux servers and their cleanup; start, keys, cap, until_ok,
+# shows, exited, wait_exit, resize
+. "${top_srcdir:-.}/tests/e2e/tui_lib.sh"
 
 # A small MNIST session: runs in well under a second.
 cat > "$T/s.lab" <<EOF
@@ -101,73 +87,8 @@ with = $T/pop/data.npy
 permutations = 20
 bootstrap = 20
 EOF
-# run NAME CMD...: CMD with its pid in NAME.pid; then the terminal's modes
-# in NAME.stty and, last (wait_exit polls for it), its exit status in
-# NAME.exit
-# (it shares the workbench's process group, so it must outlive a Ctrl-C)
-cat > "$T/wrap.sh" <<'EOF'
-trap : INT
-name=$1; shift
-sh -c 'echo $$ > "$0"; exec "$@"' "$name.pid" "$@" 2> "$name.err"
-rc=$?
-stty -a > "$name.stty" 2>&1
-echo "EXIT=$rc" > "$name.exit"
-EOF
-
-# start NAME SESSION ENV...: a tmux server ll<pid><NAME> running the
-# workbench on SESSION with output in $T/NAME.out, in a clean locale
-start() {
-	name=$1 session=$2; shift 2
-	sock="ll$$$name"
-	SOCKS="$SOCKS $sock"
-	tmux -f /dev/null -L "$sock" new-session -d -x 120 -y 40 \
-		"env -u LC_ALL -u LC_CTYPE -u LC_MESSAGES -u NO_COLOR $* sh $T/wrap.sh $T/$name $LL tui $T/$session -o $T/$name.out"
-}
-keys() { # keys NAME KEY...
-	n=$1; shift
-	tmux -L "ll$$$n" send-keys "$@"
-}
-cap() { # cap NAME [-e]: the pane's text into $T/NAME.cap
-	tmux -L "ll$$$1" capture-pane -p $2 > "$T/$1.cap" 2>/dev/null
-}
-# until_ok NAME CMD...: run CMD (after a capture of NAME) until it
-# succeeds, at most 30 s; show the screen when it never does.  A match
-# counts once the screen has also stopped changing (two captures 0.1 s
-# apart agree, for at most 2 s): ncurses writes a frame in several
-# chunks, and a slow build (ThreadSanitizer) can be caught between them,
-# with the line matched drawn and the lines the caller checks next not.
-until_ok() {
-	n=$1; shift
-	i=0 still=0
-	while [ $i -lt 300 ]; do
-		cap "$n"
-		if "$@"; then
-			cp "$T/$n.cap" "$T/$n.prev"
-			while [ $still -lt 20 ]; do
-				sleep 0.1
-				still=$((still + 1))
-				cap "$n"
-				cmp -s "$T/$n.cap" "$T/$n.prev" && break
-				cp "$T/$n.cap" "$T/$n.prev"
-			done
-			"$@" && return 0
-		fi
-		sleep 0.1
-		i=$((i + 1))
-	done
-	echo "# timed out: $*"
-	sed 's/^/#   /' "$T/$n.cap"
-	return 1
-}
-shows() { grep -q -E -- "$2" "$T/$1.cap"; }               # shows NAME ERE
 shows_fixed() { n=$1; shift; grep -q -F "$@" "$T/$n.cap"; } # shows_fixed NAME -e STR...
 all_done() { [ "$(grep -c -E '^ . +(data|train|tensor|tca|trajectory|report) +done' "$T/$1.cap")" -eq 6 ]; }
-exited() { [ -s "$T/$1.exit" ]; }
-wait_exit() { # the workbench has ended (at most 30 s)
-	i=0
-	while [ $i -lt 300 ] && ! exited "$1"; do sleep 0.1; i=$((i + 1)); done
-	exited "$1"
-}
 # typed NAME: the workbench has read every key sent to it (FIONREAD on the
 # pane's terminal: nothing waits in its input queue), so none is left over
 # to act after a resize; where the queue cannot be read, after a second

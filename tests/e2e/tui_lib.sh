@@ -1,5 +1,5 @@
 # tests/e2e/tui_lib.sh - helpers for driving the workbench through tmux
-# (sourced after tests/tap.sh; the same as those at the top of test_tui.sh).
+# (sourced after tests/tap.sh, by test_tui.sh and test_tui_dynamics.sh).
 # Skips the whole test (TAP "SKIP") when tmux is missing.  Sets T, a
 # temporary folder removed on exit with every tmux server started here.
 #   start NAME SESSION ENV...  the workbench on $T/SESSION in a 120x40 pane,
