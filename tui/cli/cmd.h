@@ -38,6 +38,10 @@ int cmd_usage_error(const char *cmd, const char *fmt, ...)
 #endif
 	;
 
+/* A whole number in [lo, hi] from arg: digits only (no sign, space or
+ * exponent), no overflow.  1 with *out set; 0 if it is not one. */
+int cmd_parse_count(const char *arg, size_t lo, size_t hi, size_t *out);
+
 /* A size in bytes given to OPT of command CMD (--max-input-bytes):
  * digits with an optional K, M, G or T (powers of 1024: "512M"), as
  * ll_parse_bytes reads it.  0 with *out set; else prints the usage error

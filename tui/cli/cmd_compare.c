@@ -99,22 +99,6 @@ static void compare_usage(FILE *fp)
 	      fp);
 }
 
-static int parse_count(const char *s, size_t *out, size_t hi)
-{
-	if (!s || !*s)
-		return 0;
-	uint64_t v = 0;
-	for (const char *p = s; *p; p++) {
-		if (*p < '0' || *p > '9')
-			return 0;
-		v = v * 10 + (uint64_t)(*p - '0');
-		if (v > hi)
-			return 0;
-	}
-	*out = (size_t)v;
-	return 1;
-}
-
 static int parse_num(const char *s, double *out)
 {
 	char *end;
@@ -673,12 +657,12 @@ static int cmd_compare(int argc, char **argv)
 			o.rbf_frac = d;
 			break;
 		case 'p':
-			if (!parse_count(optarg, &v, 1000000))
+			if (!cmd_parse_count(optarg, 0, 1000000, &v))
 				return cmd_usage_error("compare", "--permutations: expected a count from 0 to 1000000, got '%s'", optarg);
 			o.permutations = v;
 			break;
 		case 'b':
-			if (!parse_count(optarg, &v, 1000000))
+			if (!cmd_parse_count(optarg, 0, 1000000, &v))
 				return cmd_usage_error("compare", "--bootstrap: expected a count from 0 to 1000000, got '%s'", optarg);
 			o.bootstrap = v;
 			break;

@@ -65,19 +65,6 @@ static void fp_usage(FILE *fp)
 	      fp);
 }
 
-static int parse_size(const char *s, size_t *out, size_t lo)
-{
-	char *end;
-	errno = 0;
-	if (!s || *s < '0' || *s > '9')
-		return 0;
-	unsigned long long v = strtoull(s, &end, 10);
-	if (*end || errno || v < lo || v > SIZE_MAX)
-		return 0;
-	*out = (size_t)v;
-	return 1;
-}
-
 /* "0.5" or "1,0,-1": up to max finite numbers into v; their count, 0 if bad */
 static size_t parse_reals(const char *s, double *v, size_t max)
 {
@@ -272,7 +259,7 @@ static int cmd_fixedpoints(int argc, char **argv)
 			break;
 		}
 		case O_BITS: case O_STEPS: case O_INITS: case O_MAXIT: case 's': case 'j':
-			if (!parse_size(optarg, &v, c == 's' || c == 'j' ? 0 : 1)) {
+			if (!cmd_parse_count(optarg, c == 's' || c == 'j' ? 0 : 1, SIZE_MAX, &v)) {
 				const char *name = c == 's' ? "seed" : "threads";
 				for (const struct option *op = opts; op->name; op++)
 					if (op->val == c)

@@ -67,19 +67,6 @@ static void rnn_usage(FILE *fp)
 	      fp);
 }
 
-static int parse_size(const char *s, size_t *out, size_t lo)
-{
-	char *end;
-	errno = 0;
-	if (!s || *s < '0' || *s > '9')
-		return 0;
-	unsigned long long v = strtoull(s, &end, 10);
-	if (*end || errno || v < lo || v > SIZE_MAX)
-		return 0;
-	*out = (size_t)v;
-	return 1;
-}
-
 static int parse_real(const char *s, double *out)
 {
 	char *end;
@@ -201,7 +188,7 @@ static int rnn_train(int argc, char **argv)
 				return cmd_usage_error("rnn train", "--opt must be adam or sgd, not '%s'", optarg);
 			break;
 		case O_BITS: case O_STEPS: case O_HIDDEN: case O_ITERS: case O_BATCH: case 's':
-			if (!parse_size(optarg, &v, c == 's' ? 0 : 1)) {
+			if (!cmd_parse_count(optarg, c == 's' ? 0 : 1, SIZE_MAX, &v)) {
 				const char *name = "seed";
 				for (const struct option *op = opts; op->name; op++)
 					if (op->val == c)

@@ -41,18 +41,6 @@ static void synth_usage(FILE *fp)
 	      "  -h, --help            show this help\n", fp);
 }
 
-/* A whole number >= min; refuses signs, exponents and overflow. */
-static int parse_count(const char *s, size_t *out, unsigned long long min)
-{
-	char *end;
-	errno = 0;
-	unsigned long long v = strtoull(s, &end, 10);
-	if (!isdigit((unsigned char)*s) || *end || errno == ERANGE || v < min || v > SIZE_MAX)
-		return 0;
-	*out = (size_t)v;
-	return 1;
-}
-
 static int cmd_synth(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -74,7 +62,7 @@ static int cmd_synth(int argc, char **argv)
 		switch (c) {
 		case 'o': outdir = optarg; break;
 		case 'N': case 'T': case 'K': case 'R': case 'C': case 's':
-			if (!parse_count(optarg, &v, c == 's' ? 0 : 1)) {
+			if (!cmd_parse_count(optarg, c == 's' ? 0 : 1, SIZE_MAX, &v)) {
 				const char *name = "?";
 				for (const struct option *op = opts; op->name; op++)
 					if (op->val == c)

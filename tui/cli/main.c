@@ -55,6 +55,23 @@ char *cmd_join_args(int argc, char **argv)
 	return s;
 }
 
+int cmd_parse_count(const char *arg, size_t lo, size_t hi, size_t *out)
+{
+	if (!arg || !*arg)
+		return 0;
+	size_t v = 0;
+	for (const char *p = arg; *p; p++) {
+		size_t d = (size_t)(*p - '0');
+		if (*p < '0' || *p > '9' || v > (SIZE_MAX - d) / 10)
+			return 0;
+		v = v * 10 + d;
+	}
+	if (v < lo || v > hi)
+		return 0;
+	*out = v;
+	return 1;
+}
+
 int cmd_parse_bytes(const char *cmd, const char *opt, const char *arg, size_t *out)
 {
 	if (arg && ll_parse_bytes(arg, out) == 0)
