@@ -11,6 +11,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+#include "base/ll_blas.h"
 #include "base/ll_rng.h"
 #include "linalg/ll_hungarian.h"
 
@@ -619,5 +624,75 @@ int ll_dsa_wasserstein(const double *ea, size_t na, const double *eb, size_t nb,
 	}
 	ll_free(cost);
 	ll_free(assign);
+	return rc;
+}
+
+int ll_dsa_all(const ll_dsa_dmd *m, size_t N, const ll_dsa_opts *o, int threads, double *dsa,
+	       double *wass, ll_err *err)
+{
+	if (N < 2)
+		return ll_err_set(err, LL_EINVAL, "DSA of all pairs needs at least 2 systems, not %zu", N);
+	for (size_t a = 1; a < N; a++)
+		if (m[a].rank != m[0].rank)
+			return ll_err_set(err, LL_ESHAPE,
+					  "system %zu has rank %zu but system 0 rank %zu: all pairs need one rank", a,
+					  m[a].rank, m[0].rank);
+	size_t P = N * (N - 1) / 2;
+	size_t *pa = ll_malloc_array(P, sizeof *pa), *pb = ll_malloc_array(P, sizeof *pb);
+	int *rcs = ll_calloc_array(P, sizeof *rcs);
+	ll_err *errs = ll_calloc_array(P, sizeof *errs);
+	if (!pa || !pb || !rcs || !errs) {
+		ll_free(pa);
+		ll_free(pb);
+		ll_free(rcs);
+		ll_free(errs);
+		return ll_err_oom(err);
+	}
+	for (size_t a = 0, q = 0; a < N; a++) {
+		dsa[a * N + a] = 0;
+		if (wass)
+			wass[a * N + a] = 0;
+		for (size_t b = a + 1; b < N; b++, q++) {
+			pa[q] = a;
+			pb[q] = b;
+		}
+	}
+#ifdef _OPENMP
+	int nt = threads > 0 ? threads : omp_get_max_threads();
+#else
+	(void)threads;
+	int nt = 1;
+#endif
+	int blas_threads = openblas_get_num_threads();
+	if (nt > 1)
+		openblas_set_num_threads(1);
+	long long np = (long long)P;
+#pragma omp parallel for schedule(dynamic, 1) num_threads(nt) if (nt > 1)
+	for (long long q = 0; q < np; q++) {
+		size_t a = pa[q], b = pb[q], n = m[a].rank;
+		ll_dsa_dist d;
+		int rc = ll_dsa_compare(m[a].A, m[b].A, n, o, &d, NULL, &errs[q]);
+		double w = 0;
+		if (rc == LL_OK && wass)
+			rc = ll_dsa_wasserstein(m[a].eig, n, m[b].eig, n, &w, &errs[q]);
+		rcs[q] = rc;
+		if (rc == LL_OK) {
+			dsa[a * N + b] = dsa[b * N + a] = d.angular;
+			if (wass)
+				wass[a * N + b] = wass[b * N + a] = w;
+		}
+	}
+	if (nt > 1)
+		openblas_set_num_threads(blas_threads);
+	int rc = LL_OK;
+	for (size_t q = 0; q < P; q++)
+		if (rcs[q] != LL_OK) {
+			rc = ll_err_set(err, rcs[q], "systems %zu and %zu: %s", pa[q], pb[q], errs[q].msg);
+			break;
+		}
+	ll_free(pa);
+	ll_free(pb);
+	ll_free(rcs);
+	ll_free(errs);
 	return rc;
 }

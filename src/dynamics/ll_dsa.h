@@ -132,6 +132,17 @@ int ll_dsa_eigs(const double *A, size_t n, double *eig, ll_err *err);
 int ll_dsa_compare(const double *A, const double *B, size_t n, const ll_dsa_opts *o, ll_dsa_dist *d,
 		   double *C, ll_err *err);
 
+/* All pairs of N >= 2 fitted systems (equal ranks: LL_ESHAPE otherwise,
+ * naming the first that differs): dsa (N x N, angular, zero diagonal,
+ * symmetric) and, if wass is not NULL, the eigenvalue W2^2 (N x N).  The
+ * N (N - 1) / 2 pairs run in parallel under OpenMP (threads; <= 0:
+ * OpenMP's default), OpenBLAS at one thread meanwhile; each pair uses
+ * o->seed, so the result is the same for any thread count.  The first
+ * failing pair (in order) is reported, naming its indices.  On failure:
+ * the matrices hold nothing meaningful. */
+int ll_dsa_all(const ll_dsa_dmd *m, size_t N, const ll_dsa_opts *o, int threads, double *dsa,
+	       double *wass, ll_err *err);
+
 /* W2^2 between eigenvalue sets ea (na x 2) and eb (nb x 2) (see above).
  * LL_EINVAL for an empty set, LL_ENUMERIC for a NaN/Inf. */
 int ll_dsa_wasserstein(const double *ea, size_t na, const double *eb, size_t nb, double *w,

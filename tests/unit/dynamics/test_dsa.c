@@ -342,6 +342,37 @@ static void test_bad_inputs(void)
 	LL_CHECK_NEAR(d.angular, M_PI, 1e-12);
 }
 
+/* all pairs: R(0.3), R(0.9), R(-0.3): 0.6, 0 and 0.6, the same at 1 and 2 threads */
+static void test_all_pairs(void)
+{
+	ll_err err = {0, ""};
+	static const double th[3] = {0.3, 0.9, -0.3};
+	double A[3][4], E[3][4];
+	ll_dsa_dmd m[3];
+	memset(m, 0, sizeof m);
+	for (int a = 0; a < 3; a++) {
+		rot(th[a], A[a]);
+		LL_REQUIRE_OK(ll_dsa_eigs(A[a], 2, E[a], &err), err);
+		m[a].rank = 2;
+		m[a].A = A[a];
+		m[a].eig = E[a];
+	}
+	double D1[9], W1[9], D2[9], W2[9];
+	LL_REQUIRE_OK(ll_dsa_all(m, 3, NULL, 1, D1, W1, &err), err);
+	LL_REQUIRE_OK(ll_dsa_all(m, 3, NULL, 2, D2, W2, &err), err);
+	static const double want[9] = {0, 0.6, 0, 0.6, 0, 0.6, 0, 0.6, 0};
+	for (int i = 0; i < 9; i++) {
+		LL_CHECK_NEAR(D1[i], want[i], 1e-3);
+		LL_CHECK(D1[i] == D2[i] && W1[i] == W2[i]);
+	}
+	LL_CHECK_NEAR(W1[1], 0.349329, 1e-6);
+	LL_CHECK_NEAR(W1[2], 0, 1e-15);
+	m[2].rank = 1;
+	LL_CHECK_INT(ll_dsa_all(m, 3, NULL, 1, D1, W1, &err), LL_ESHAPE);
+	LL_CHECK_CONTAINS(err.msg, "system 2 has rank 1");
+	LL_CHECK_INT(ll_dsa_all(m, 1, NULL, 1, D1, W1, &err), LL_EINVAL);
+}
+
 int main(void)
 {
 	LL_RUN(test_rotations);
@@ -351,5 +382,6 @@ int main(void)
 	LL_RUN(test_invariance);
 	LL_RUN(test_repo_qaqt);
 	LL_RUN(test_bad_inputs);
+	LL_RUN(test_all_pairs);
 	return ll_test_done();
 }
