@@ -76,6 +76,25 @@ tap_result $? "dsa: a 3-D .npy (synth, 4 trials x 30 time x 3 units) with delays
 	grep -q '"delays":2,"delay_interval":3' "$T/set.json" && grep -q '"restarts":5' "$T/set.json" && grep -q '"seed":"3"' "$T/set.json"
 tap_result $? "dsa --json records the settings"
 
+# ---- all pairs ------------------------------------------------------------------------
+"$LL" dsa --all "$T/a.csv" "$T/b.csv" "$T/c.csv" -o "$T/all1" -j 1 > /dev/null &&
+	"$LL" dsa --all "$T/a.csv" "$T/b.csv" "$T/c.csv" -o "$T/all2" -j 2 > /dev/null
+ok=$?
+for f in dsa.npy dsa.csv wasserstein.npy wasserstein.csv dsa_mds.npy dsa_mds.csv summary.json; do
+	[ -s "$T/all1/$f" ] || { echo "# no $f"; ok=1; }
+done
+sed 's/^/# /' "$T/all1/dsa.csv"
+[ $ok -eq 0 ] && [ "$(wc -l < "$T/all1/dsa.csv")" -eq 4 ] &&
+	near "$(sed -n 2p "$T/all1/dsa.csv" | cut -d, -f3)" 0 1e-3 && near "$(sed -n 2p "$T/all1/dsa.csv" | cut -d, -f4)" 0.6 1e-3 &&
+	near "$(sed -n 3p "$T/all1/wasserstein.csv" | cut -d, -f4)" 0.349329 1e-5 &&
+	[ "$(head -1 "$T/all1/dsa_mds.csv")" = "system,mds1,mds2" ] &&
+	cmp -s "$T/all1/dsa.npy" "$T/all2/dsa.npy" && cmp -s "$T/all1/wasserstein.csv" "$T/all2/wasserstein.csv"
+tap_result $? "dsa --all: N x N dsa and wasserstein (.npy, .csv), an MDS map, summary.json; the same at 1 and 2 threads"
+tap_fails "dsa --all: differing ranks" 'needs one rank' "$LL" dsa --all "$T/a.csv" "$T/d.csv" -o "$T/all3"
+[ ! -e "$T/all3" ]
+tap_result $? "dsa --all: a failure leaves no OUTDIR behind"
+tap_fails "dsa --all: -o is required" 'needs -o' "$LL" dsa --all "$T/a.csv" "$T/b.csv"
+
 # ---- bad input ------------------------------------------------------------------------
 sed '5s/^[^,]*,/nan,/' "$T/a.csv" > "$T/nan.csv"
 sed '5s/^[^,]*,/inf,/' "$T/a.csv" > "$T/inf.csv"

@@ -13,15 +13,20 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/ll_fs.h"
 #include "base/ll_json.h"
 #include "cli/cmd.h"
 #include "dynamics/ll_dsa.h"
 #include "io/ll_array.h"
+#include "io/ll_npy.h"
+#include "pipeline/ll_outdir.h"
+#include "similarity/ll_mds.h"
 #include "tensor/ll_tensor.h"
 
 static void dsa_usage(FILE *fp)
 {
 	fputs("usage: latentlab dsa X Y [OPTIONS]\n"
+	      "       latentlab dsa --all A B C ... -o OUTDIR [OPTIONS]\n"
 	      "\n"
 	      "Dynamical Similarity Analysis (Ostrow et al. 2023): how alike the dynamics\n"
 	      "of two systems are, whatever their coordinates.  Each recording is\n"
@@ -50,6 +55,15 @@ static void dsa_usage(FILE *fp)
 	      "      --restarts N        optimiser starts per component of O(n) (default 3)\n"
 	      "      --max-iter N        iterations per start (default 1000)\n"
 	      "  -s, --seed S            seed of the random starts (default 0)\n"
+	      "      --all               compare every pair of the recordings given (2 or\n"
+	      "                          more, one rank: use --rank when their sizes\n"
+	      "                          differ) and write OUTDIR/dsa.npy and dsa.csv (the\n"
+	      "                          N x N angular distances), wasserstein.npy and\n"
+	      "                          .csv, dsa_mds.npy and .csv (a 2-D map of the\n"
+	      "                          systems by MDS of the dsa matrix), summary.json\n"
+	      "  -o, --output OUTDIR     where --all writes (required with --all)\n"
+	      "      --force             write into a non-empty folder latentlab did not make\n"
+	      "  -j, --threads N         threads for --all's pairs (default 0: all cores)\n"
 	      "      --json              print one JSON object: {\"dsa\": d, \"angular\": d,\n"
 	      "                          \"euclidean\": e, \"wasserstein\": w, \"eigs_x\":\n"
 	      "                          [[re, im], ...], \"eigs_y\": [...], \"iterations\": n,\n"
@@ -103,9 +117,166 @@ static void eig_array(ll_json *j, const double *eig, size_t n)
 	ll_json_arr_end(j);
 }
 
+static void csv_name(FILE *fp, const char *s)
+{
+	if (!strpbrk(s, ",\"\n\r")) {
+		fputs(s, fp);
+		return;
+	}
+	fputc('"', fp);
+	for (; *s; s++) {
+		if (*s == '"')
+			fputc('"', fp);
+		fputc(*s, fp);
+	}
+	fputc('"', fp);
+}
+
+static int write_csv(const char *dir, const char *file, const sys *s, size_t N, const double *M, size_t cols,
+		     const char *const *colnames, ll_err *err)
+{
+	ll_afile af;
+	int rc = ll_afile_open_in(&af, dir, file, err);
+	if (rc != LL_OK)
+		return rc;
+	fputs("system", af.fp);
+	for (size_t c = 0; c < cols; c++) {
+		fputc(',', af.fp);
+		csv_name(af.fp, colnames ? colnames[c] : s[c].path);
+	}
+	fputc('\n', af.fp);
+	for (size_t a = 0; a < N; a++) {
+		csv_name(af.fp, s[a].path);
+		for (size_t c = 0; c < cols; c++)
+			fprintf(af.fp, ",%.17g", M[a * cols + c]);
+		fputc('\n', af.fp);
+	}
+	return ll_afile_commit(&af, err);
+}
+
+/* --all: every pair, then the files */
+static int run_all(char **paths, size_t N, const ll_dsa_dmd_opts *dmo, const ll_dsa_opts *dso, int threads,
+		   const char *outdir, int force, int argc, char **argv)
+{
+	ll_err err = {0, ""};
+	int status = 1, wrote = 0, rc = LL_OK;
+	ll_outdir od = LL_OUTDIR_INIT;
+	sys *s = ll_calloc_array(N, sizeof *s);
+	ll_dsa_dmd *m = ll_calloc_array(N, sizeof *m);
+	double *D = ll_malloc_array(N * N, sizeof *D), *W = ll_malloc_array(N * N, sizeof *W);
+	ll_mds_result mds;
+	memset(&mds, 0, sizeof mds);
+	if (!s || !m || !D || !W) {
+		cmd_error("out of memory");
+		goto out;
+	}
+	/* compute everything before touching OUTDIR */
+	for (size_t a = 0; a < N; a++) {
+		s[a].path = paths[a];
+		if (load(&s[a], dmo))
+			goto out;
+		m[a] = s[a].m;
+	}
+	if (ll_dsa_all(m, N, dso, threads, D, W, &err) != LL_OK) {
+		/* name the files rather than the indices */
+		size_t a = 0, b = 0;
+		if (sscanf(err.msg, "systems %zu and %zu:", &a, &b) == 2 && a < N && b < N)
+			cmd_error("%s vs %s: %s", s[a].path, s[b].path, strchr(err.msg, ':') + 2);
+		else if (sscanf(err.msg, "system %zu has rank", &a) == 1 && a < N)
+			cmd_error("%s has rank %zu but %s rank %zu: --all needs one rank (set --rank)", s[a].path,
+				  s[a].m.rank, s[0].path, s[0].m.rank);
+		else
+			cmd_error("%s", err.msg);
+		goto out;
+	}
+	if (ll_mds(D, N, NULL, &mds, &err) != LL_OK) {
+		cmd_error("MDS of the dsa matrix: %s", err.msg);
+		goto out;
+	}
+	static const char *const names[] = {"dsa.npy", "dsa.csv", "wasserstein.npy", "wasserstein.csv",
+					    "dsa_mds.npy", "dsa_mds.csv", "summary.json", NULL};
+	char *what = cmd_join_args(argc, argv);
+	rc = ll_outdir_open(&od, outdir, names, force ? LL_OUTDIR_FORCE : 0, what ? what : "latentlab dsa --all",
+			    &err);
+	ll_free(what);
+	if (rc != LL_OK) {
+		cmd_error("%s", err.msg);
+		goto out;
+	}
+	static const char *const finished[] = {"summary.json", NULL};
+	rc = ll_outdir_begin(&od, finished, &err);
+	wrote = 1;
+	size_t shape[2] = {N, N}, mshape[2] = {N, mds.k};
+	static const char *const axes[] = {"mds1", "mds2", "mds3"};
+	if (rc == LL_OK)
+		rc = ll_npy_write_array_in(outdir, "dsa.npy", D, 2, shape, 0, &err);
+	if (rc == LL_OK)
+		rc = write_csv(outdir, "dsa.csv", s, N, D, N, NULL, &err);
+	if (rc == LL_OK)
+		rc = ll_npy_write_array_in(outdir, "wasserstein.npy", W, 2, shape, 0, &err);
+	if (rc == LL_OK)
+		rc = write_csv(outdir, "wasserstein.csv", s, N, W, N, NULL, &err);
+	if (rc == LL_OK)
+		rc = ll_npy_write_array_in(outdir, "dsa_mds.npy", mds.coords, 2, mshape, 0, &err);
+	if (rc == LL_OK)
+		rc = write_csv(outdir, "dsa_mds.csv", s, N, mds.coords, mds.k, axes, &err);
+	if (rc == LL_OK) {
+		ll_afile af;
+		rc = ll_afile_open_in(&af, outdir, "summary.json", &err);
+		if (rc == LL_OK) {
+			ll_json j;
+			ll_json_init(&j, af.fp, 1);
+			ll_json_obj_begin(&j);
+			ll_json_kv_str(&j, "score", "angular");
+			ll_json_key(&j, "systems");
+			ll_json_arr_begin(&j);
+			for (size_t a = 0; a < N; a++)
+				ll_json_str(&j, s[a].path);
+			ll_json_arr_end(&j);
+			ll_json_kv_int(&j, "rank", (long long)m[0].rank);
+			ll_json_kv_int(&j, "delays", (long long)dmo->delays);
+			ll_json_kv_int(&j, "delay_interval", (long long)dmo->delay_interval);
+			ll_json_kv_int(&j, "restarts", (long long)dso->restarts);
+			ll_json_kv_int(&j, "max_iter", (long long)dso->max_iters);
+			ll_json_key(&j, "seed");
+			ll_json_u64(&j, dso->seed);
+			ll_json_kv_str(&j, "mds", ll_mds_method_name(mds.used));
+			ll_json_kv_num(&j, "stress", mds.stress);
+			ll_json_obj_end(&j);
+			fputc('\n', af.fp);
+			rc = ll_afile_commit(&af, &err);
+		}
+	}
+	if (rc == LL_OK)
+		rc = ll_outdir_end(&od, 1, &err);
+	if (rc != LL_OK) {
+		cmd_error("%s", err.msg);
+		goto out;
+	}
+	printf("%zu systems at rank %zu: dsa (angular) and wasserstein matrices, MDS stress %.4f\n", N, m[0].rank,
+	       mds.stress);
+	printf("results in %s\n", outdir);
+	status = fflush(stdout) == 0 ? 0 : 1;
+out:
+	if (wrote)
+		ll_outdir_close(&od);
+	else
+		ll_outdir_abandon(&od);
+	ll_mds_free(&mds);
+	for (size_t a = 0; s && a < N; a++) {
+		ll_dsa_dmd_free(&s[a].m);
+		ll_tensor_free(&s[a].t);
+	}
+	ll_free(s);
+	ll_free(m);
+	ll_free(D);
+	ll_free(W);
+	return status;
+}
+
 static int cmd_dsa(int argc, char **argv)
 {
-	enum { O_DELAYS = 256, O_INTERVAL, O_RANK, O_RESTARTS, O_MAXIT, O_JSON };
+	enum { O_DELAYS = 256, O_INTERVAL, O_RANK, O_RESTARTS, O_MAXIT, O_JSON, O_ALL, O_FORCE };
 	static const struct option opts[] = {
 		{"delays", required_argument, NULL, O_DELAYS},
 		{"delay-interval", required_argument, NULL, O_INTERVAL},
@@ -114,6 +285,10 @@ static int cmd_dsa(int argc, char **argv)
 		{"max-iter", required_argument, NULL, O_MAXIT},
 		{"seed", required_argument, NULL, 's'},
 		{"json", no_argument, NULL, O_JSON},
+		{"all", no_argument, NULL, O_ALL},
+		{"output", required_argument, NULL, 'o'},
+		{"force", no_argument, NULL, O_FORCE},
+		{"threads", required_argument, NULL, 'j'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -121,13 +296,22 @@ static int cmd_dsa(int argc, char **argv)
 	ll_dsa_opts dso;
 	ll_dsa_dmd_opts_default(&dmo);
 	ll_dsa_opts_default(&dso);
-	int c, json = 0;
+	int c, json = 0, all = 0, force = 0, threads = 0;
+	const char *outdir = NULL;
 	size_t v;
 	opterr = 0;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, ":s:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":s:o:j:h", opts, NULL)) != -1) {
 		switch (c) {
 		case O_JSON: json = 1; break;
+		case O_ALL: all = 1; break;
+		case O_FORCE: force = 1; break;
+		case 'o': outdir = optarg; break;
+		case 'j':
+			if (!cmd_parse_count(optarg, 0, SIZE_MAX, &v))
+				return cmd_usage_error("dsa", "--threads needs a non-negative whole number, not '%s'", optarg);
+			threads = v > 1024 ? 1024 : (int)v;
+			break;
 		case O_DELAYS: case O_INTERVAL: case O_RANK: case O_RESTARTS: case O_MAXIT: case 's': {
 			size_t lo = (c == O_RANK || c == 's') ? 0 : 1, hi = c == 's' ? SIZE_MAX : 1000000;
 			if (!cmd_parse_count(optarg, lo, hi, &v)) {
@@ -151,6 +335,17 @@ static int cmd_dsa(int argc, char **argv)
 		default: return cmd_usage_error("dsa", "unknown option '%s'", argv[optind - 1]);
 		}
 	}
+	if (all) {
+		if (json)
+			return cmd_usage_error("dsa", "--json is for two recordings, not --all");
+		if (!outdir || !*outdir)
+			return cmd_usage_error("dsa", "--all needs -o OUTDIR");
+		if (argc - optind < 2)
+			return cmd_usage_error("dsa", "--all needs at least two recordings");
+		return run_all(argv + optind, (size_t)(argc - optind), &dmo, &dso, threads, outdir, force, argc, argv);
+	}
+	if (outdir || force)
+		return cmd_usage_error("dsa", "-o and --force are for --all");
 	if (argc - optind < 2)
 		return cmd_usage_error("dsa", "needs two recordings: dsa X Y");
 	if (argc - optind > 2)
