@@ -12,6 +12,7 @@
 #include "base/ll_common.h"
 #include "base/ll_rng.h"
 #include "dynamics/ll_dsa.h"
+#include "ll_failalloc.h"
 #include "ll_test.h"
 
 static void rot(double t, double *R)
@@ -373,6 +374,50 @@ static void test_all_pairs(void)
 	LL_CHECK_INT(ll_dsa_all(m, 1, NULL, 1, D1, W1, &err), LL_EINVAL);
 }
 
+/* out of memory anywhere: LL_ENOMEM, nothing leaked */
+typedef struct oom_ctx {
+	double x[2 * 40 * 2];
+	ll_err err;
+} oom_ctx;
+
+static int oom_run(void *ud)
+{
+	oom_ctx *c = ud;
+	ll_dsa_dmd_opts o;
+	ll_dsa_dmd_opts_default(&o);
+	o.delays = 2;
+	ll_dsa_dmd m[2];
+	memset(m, 0, sizeof m);
+	int rc = ll_dsa_dmd_fit(c->x, 2, 40, 2, &o, &m[0], &c->err);
+	if (rc == LL_OK)
+		rc = ll_dsa_dmd_fit(c->x, 1, 40, 2, &o, &m[1], &c->err);
+	ll_dsa_dist d;
+	double w, D[4], W[4];
+	if (rc == LL_OK)
+		rc = ll_dsa_compare(m[0].A, m[1].A, m[0].rank, NULL, &d, NULL, &c->err);
+	if (rc == LL_OK)
+		rc = ll_dsa_wasserstein(m[0].eig, m[0].rank, m[1].eig, m[1].rank, &w, &c->err);
+	if (rc == LL_OK)
+		rc = ll_dsa_all(m, 2, NULL, 1, D, W, &c->err);
+	ll_dsa_dmd_free(&m[0]);
+	ll_dsa_dmd_free(&m[1]);
+	return rc;
+}
+
+static const char *oom_message(void *ud)
+{
+	return ((oom_ctx *)ud)->err.msg;
+}
+
+static void test_oom(void)
+{
+	static oom_ctx c;
+	rotation_data(0.4, 2, 40, c.x);
+	ll_failalloc_sweep sw = {.name = "dsa", .run = oom_run, .message = oom_message, .ud = &c};
+	LL_CHECK(ll_failalloc_sweep_run(&sw) == 0);
+	LL_CHECK(sw.n > 10);
+}
+
 int main(void)
 {
 	LL_RUN(test_rotations);
@@ -383,5 +428,6 @@ int main(void)
 	LL_RUN(test_repo_qaqt);
 	LL_RUN(test_bad_inputs);
 	LL_RUN(test_all_pairs);
+	LL_RUN(test_oom);
 	return ll_test_done();
 }
