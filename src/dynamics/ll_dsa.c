@@ -7,6 +7,7 @@
 
 #include <cblas.h>
 #include <lapacke.h>
+#include <limits.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -160,6 +161,8 @@ int ll_dsa_dmd_fit(const double *x, size_t trials, size_t T, size_t units, const
 				  o->rank, p, M, D);
 	if (M > SIZE_MAX / D / sizeof(double))
 		return ll_err_oom(err);
+	if (M > INT_MAX || D > INT_MAX)
+		return ll_err_set(err, LL_EINVAL, "embedding of %zu x %zu is too large for LAPACK", M, D);
 	int rc = LL_OK;
 	double *H = ll_malloc_array(M * D, sizeof *H), *U = ll_malloc_array(M * p, sizeof *U);
 	double *VT = ll_malloc_array(p * D, sizeof *VT), *s = ll_malloc_array(p, sizeof *s);
