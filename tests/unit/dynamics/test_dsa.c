@@ -1,0 +1,433 @@
+/*
+ * test_dsa.c - Dynamical Similarity Analysis (src/dynamics/ll_dsa.h):
+ * the analytic answers for 2-D rotations (angular, euclidean, eigenvalue
+ * W2^2), DMD of a noiseless rotation, invariance under an orthogonal
+ * change of coordinates, the reference's Q A Q^T test with det Q = -1,
+ * the delay embedding, bad inputs.
+ */
+#include <float.h>
+#include <math.h>
+#include <string.h>
+
+#include "base/ll_common.h"
+#include "base/ll_rng.h"
+#include "dynamics/ll_dsa.h"
+#include "ll_failalloc.h"
+#include "ll_test.h"
+
+static void rot(double t, double *R)
+{
+	R[0] = cos(t);
+	R[1] = -sin(t);
+	R[2] = sin(t);
+	R[3] = cos(t);
+}
+
+/* angular min(|t1 - t2|, |t1 + t2|) over O(2), euclidean 2 sin(D/2) */
+static void test_rotations(void)
+{
+	ll_err err = {0, ""};
+	double A[4], B[4];
+	static const double pairs[][2] = {{0.3, -0.3}, {0.3, 0.9}, {0.2, -0.5}, {1.0, 0.4}, {0.1, 2.0}};
+	for (size_t p = 0; p < sizeof pairs / sizeof pairs[0]; p++) {
+		double t1 = pairs[p][0], t2 = pairs[p][1];
+		rot(t1, A);
+		rot(t2, B);
+		ll_dsa_dist d;
+		LL_REQUIRE_OK(ll_dsa_compare(A, B, 2, NULL, &d, NULL, &err), err);
+		double D = fmin(fabs(t1 - t2), fabs(t1 + t2));
+		LL_CHECK_NEAR(d.angular, D, 1e-3);
+		LL_CHECK_NEAR(d.euclidean, 2 * sin(D / 2), 1e-3);
+	}
+	/* +-0.3: 0 over O(2), reached by the reflection component */
+	rot(0.3, A);
+	rot(-0.3, B);
+	ll_dsa_dist d;
+	LL_REQUIRE_OK(ll_dsa_compare(A, B, 2, NULL, &d, NULL, &err), err);
+	LL_CHECK_NEAR(d.angular, 0, 1e-3);
+	LL_CHECK_INT(d.det, -1);
+	/* 0.3 vs 0.9: 0.6 and 0.59104 */
+	rot(0.9, B);
+	LL_REQUIRE_OK(ll_dsa_compare(A, B, 2, NULL, &d, NULL, &err), err);
+	LL_CHECK_NEAR(d.angular, 0.6, 1e-3);
+	LL_CHECK_NEAR(d.euclidean, 0.59104, 1e-4);
+	/* the scale of an operator does not matter */
+	double B3[4];
+	for (int i = 0; i < 4; i++)
+		B3[i] = 3 * B[i];
+	ll_dsa_dist d3;
+	LL_REQUIRE_OK(ll_dsa_compare(A, B3, 2, NULL, &d3, NULL, &err), err);
+	LL_CHECK_NEAR(d3.angular, d.angular, 1e-9);
+}
+
+static void test_wasserstein(void)
+{
+	ll_err err = {0, ""};
+	double ea[4] = {cos(0.3), sin(0.3), cos(0.3), -sin(0.3)};
+	double eb[4] = {cos(0.9), sin(0.9), cos(0.9), -sin(0.9)};
+	double w;
+	LL_REQUIRE_OK(ll_dsa_wasserstein(ea, 2, eb, 2, &w, &err), err);
+	LL_CHECK_NEAR(w, 2 - 2 * cos(0.6), 1e-12);
+	LL_CHECK_NEAR(w, 0.349329, 1e-6);
+	/* through the eigenvalues of the rotations */
+	double A[4], B[4], xa[4], xb[4];
+	rot(0.3, A);
+	rot(0.9, B);
+	LL_REQUIRE_OK(ll_dsa_eigs(A, 2, xa, &err), err);
+	LL_REQUIRE_OK(ll_dsa_eigs(B, 2, xb, &err), err);
+	LL_CHECK_NEAR(xa[1], sin(0.3), 1e-12); /* +imag first */
+	LL_REQUIRE_OK(ll_dsa_wasserstein(xa, 2, xb, 2, &w, &err), err);
+	LL_CHECK_NEAR(w, 0.349329, 1e-6);
+	/* zero-padding: {1} vs {1, 0.5}: pad 0 matches 0.5 -> (0 + 0.25) / 2 */
+	double one[2] = {1, 0}, two[4] = {1, 0, 0.5, 0};
+	LL_REQUIRE_OK(ll_dsa_wasserstein(one, 1, two, 2, &w, &err), err);
+	LL_CHECK_NEAR(w, 0.125, 1e-12);
+	LL_REQUIRE_OK(ll_dsa_wasserstein(ea, 2, ea, 2, &w, &err), err);
+	LL_CHECK_NEAR(w, 0, 1e-15);
+	double bad[2] = {NAN, 0};
+	LL_CHECK_INT(ll_dsa_wasserstein(bad, 1, ea, 2, &w, &err), LL_ENUMERIC);
+}
+
+/* trials x T x 2 of x_{t+1} = R(w) x_t from varied starts */
+static void rotation_data(double w, size_t trials, size_t T, double *x)
+{
+	double R[4];
+	rot(w, R);
+	for (size_t b = 0; b < trials; b++) {
+		double *p = x + b * T * 2;
+		p[0] = cos(0.7 * (double)b) * (1 + 0.1 * (double)b);
+		p[1] = sin(0.7 * (double)b) * (1 + 0.1 * (double)b);
+		for (size_t t = 1; t < T; t++) {
+			p[2 * t] = R[0] * p[2 * t - 2] + R[1] * p[2 * t - 1];
+			p[2 * t + 1] = R[2] * p[2 * t - 2] + R[3] * p[2 * t - 1];
+		}
+	}
+}
+
+static void test_dmd_rotation(void)
+{
+	ll_err err = {0, ""};
+	double x[3 * 50 * 2];
+	rotation_data(0.25, 3, 50, x);
+	ll_dsa_dmd m;
+	LL_REQUIRE_OK(ll_dsa_dmd_fit(x, 3, 50, 2, NULL, &m, &err), err);
+	LL_CHECK_INT(m.rank, 2);
+	LL_CHECK_NEAR(m.eig[0], cos(0.25), 1e-6);
+	LL_CHECK_NEAR(m.eig[1], sin(0.25), 1e-6);
+	LL_CHECK_NEAR(m.eig[2], cos(0.25), 1e-6);
+	LL_CHECK_NEAR(m.eig[3], -sin(0.25), 1e-6);
+	ll_dsa_dmd_free(&m);
+	/* with delays: still e^{+-iw} among the eigenvalues (rank 2 of 8 dims) */
+	ll_dsa_dmd_opts o;
+	ll_dsa_dmd_opts_default(&o);
+	o.delays = 4;
+	o.delay_interval = 2;
+	o.rank = 2;
+	LL_REQUIRE_OK(ll_dsa_dmd_fit(x, 3, 50, 2, &o, &m, &err), err);
+	LL_CHECK_INT(m.embed_dim, 8);
+	LL_CHECK_INT(m.rows, 3 * (50 - 6));
+	LL_CHECK_NEAR(m.eig[0], cos(0.25), 1e-6);
+	LL_CHECK_NEAR(fabs(m.eig[1]), sin(0.25), 1e-6);
+	ll_dsa_dmd_free(&m);
+	/* explained variance: the 2-D rotation needs both dimensions */
+	o.rank = 0;
+	o.explained_variance = 0.999;
+	LL_REQUIRE_OK(ll_dsa_dmd_fit(x, 3, 50, 2, &o, &m, &err), err);
+	LL_CHECK(m.rank >= 2 && m.rank <= 8);
+	ll_dsa_dmd_free(&m);
+}
+
+static void test_embed(void)
+{
+	ll_err err = {0, ""};
+	/* 2 trials x 5 time x 1 unit: x = 10 b + t */
+	double x[10], H[2 * 3 * 2];
+	for (int b = 0; b < 2; b++)
+		for (int t = 0; t < 5; t++)
+			x[b * 5 + t] = 10 * b + t;
+	LL_REQUIRE_OK(ll_dsa_embed(x, 2, 5, 1, 2, 2, H, &err), err);
+	/* rows t = 2, 3, 4: [x_t, x_{t-2}] */
+	static const double want[] = {2, 0, 3, 1, 4, 2, 12, 10, 13, 11, 14, 12};
+	for (int i = 0; i < 12; i++)
+		LL_CHECK_NEAR(H[i], want[i], 0);
+	LL_CHECK_INT(ll_dsa_embed_rows(5, 3, 2), 1);
+	LL_CHECK_INT(ll_dsa_embed(x, 2, 5, 1, 3, 2, H, &err), LL_ESHAPE);
+	LL_CHECK_CONTAINS(err.msg, "too few");
+}
+
+/* the system against itself, and against an orthogonally rotated copy
+ * of its data (with a reflection): ~0 */
+static void test_invariance(void)
+{
+	ll_err err = {0, ""};
+	enum { TR = 4, T = 60, N = 3 };
+	double x[TR * T * N], y[TR * T * N];
+	/* a damped 3-D linear system: rotation in (0,1), decay in 2 */
+	ll_rng rng;
+	ll_rng_init(&rng, 7);
+	for (size_t b = 0; b < TR; b++) {
+		double *p = x + b * T * N;
+		for (int i = 0; i < N; i++)
+			p[i] = ll_rng_normal(&rng);
+		for (size_t t = 1; t < T; t++) {
+			double *q = p + t * N, *o = p + (t - 1) * N;
+			q[0] = 0.98 * (cos(0.2) * o[0] - sin(0.2) * o[1]);
+			q[1] = 0.98 * (sin(0.2) * o[0] + cos(0.2) * o[1]);
+			q[2] = 0.9 * o[2] + 0.1 * o[0];
+		}
+	}
+	/* y = x Q with Q a reflection composed with a rotation */
+	double c = cos(1.1), s = sin(1.1);
+	double Q[9] = {c, -s, 0, s, c, 0, 0, 0, -1};
+	for (size_t r = 0; r < TR * T; r++)
+		for (int j = 0; j < N; j++) {
+			double v = 0;
+			for (int k = 0; k < N; k++)
+				v += x[r * N + k] * Q[k * N + j];
+			y[r * N + j] = v;
+		}
+	ll_dsa_dmd_opts o;
+	ll_dsa_dmd_opts_default(&o);
+	o.delays = 3;
+	o.rank = 3;
+	ll_dsa_dmd mx, my;
+	LL_REQUIRE_OK(ll_dsa_dmd_fit(x, TR, T, N, &o, &mx, &err), err);
+	LL_REQUIRE_OK(ll_dsa_dmd_fit(y, TR, T, N, &o, &my, &err), err);
+	ll_dsa_dist d;
+	LL_REQUIRE_OK(ll_dsa_compare(mx.A, mx.A, mx.rank, NULL, &d, NULL, &err), err);
+	LL_CHECK_NEAR(d.angular, 0, 1e-6);
+	LL_CHECK_NEAR(d.euclidean, 0, 1e-6);
+	LL_REQUIRE_OK(ll_dsa_compare(mx.A, my.A, mx.rank, NULL, &d, NULL, &err), err);
+	LL_CHECK_NEAR(d.angular, 0, 1e-3);
+	double w;
+	LL_REQUIRE_OK(ll_dsa_wasserstein(mx.eig, mx.rank, my.eig, my.rank, &w, &err), err);
+	LL_CHECK_NEAR(w, 0, 1e-8);
+	ll_dsa_dmd_free(&mx);
+	ll_dsa_dmd_free(&my);
+}
+
+/* the reference's test: random 10 x 10 A vs Q A Q^T, det Q = -1: < 0.02 */
+static void test_repo_qaqt(void)
+{
+	ll_err err = {0, ""};
+	enum { n = 10 };
+	double A[n * n], Q[n * n], B[n * n], T1[n * n], C[n * n];
+	ll_rng rng;
+	ll_rng_init(&rng, 2023);
+	for (int i = 0; i < n * n; i++)
+		A[i] = ll_rng_normal(&rng);
+	/* Q: Gram-Schmidt of a Gaussian, then one column negated if needed */
+	for (int i = 0; i < n * n; i++)
+		Q[i] = ll_rng_normal(&rng);
+	for (int j = 0; j < n; j++) {
+		for (int k = 0; k < j; k++) {
+			double dot = 0;
+			for (int i = 0; i < n; i++)
+				dot += Q[i * n + j] * Q[i * n + k];
+			for (int i = 0; i < n; i++)
+				Q[i * n + j] -= dot * Q[i * n + k];
+		}
+		double nr = 0;
+		for (int i = 0; i < n; i++)
+			nr += Q[i * n + j] * Q[i * n + j];
+		for (int i = 0; i < n; i++)
+			Q[i * n + j] /= sqrt(nr);
+	}
+	/* det by elimination on a copy */
+	double M[n * n], det = 1;
+	memcpy(M, Q, sizeof M);
+	for (int k = 0; k < n; k++) {
+		int piv = k;
+		for (int i = k + 1; i < n; i++)
+			if (fabs(M[i * n + k]) > fabs(M[piv * n + k]))
+				piv = i;
+		if (piv != k) {
+			for (int j = 0; j < n; j++) {
+				double t = M[k * n + j];
+				M[k * n + j] = M[piv * n + j];
+				M[piv * n + j] = t;
+			}
+			det = -det;
+		}
+		det *= M[k * n + k];
+		for (int i = k + 1; i < n; i++) {
+			double f = M[i * n + k] / M[k * n + k];
+			for (int j = k; j < n; j++)
+				M[i * n + j] -= f * M[k * n + j];
+		}
+	}
+	if (det > 0)
+		for (int i = 0; i < n; i++)
+			Q[i * n] = -Q[i * n];
+	for (int i = 0; i < n; i++)
+		for (int j = 0; j < n; j++) {
+			double v = 0;
+			for (int k = 0; k < n; k++)
+				v += Q[i * n + k] * A[k * n + j];
+			T1[i * n + j] = v;
+		}
+	for (int i = 0; i < n; i++)
+		for (int j = 0; j < n; j++) {
+			double v = 0;
+			for (int k = 0; k < n; k++)
+				v += T1[i * n + k] * Q[j * n + k];
+			B[i * n + j] = v;
+		}
+	ll_dsa_dist d;
+	LL_REQUIRE_OK(ll_dsa_compare(A, B, n, NULL, &d, C, &err), err);
+	printf("# Q A Q^T: angular %.3g, euclidean %.3g, det %d, %zu iterations (%zu in all)\n", d.angular,
+	       d.euclidean, d.det, d.iterations, d.total_iterations);
+	LL_CHECK(d.angular < 0.02);
+	LL_CHECK_INT(d.det, -1);
+	/* C is orthogonal */
+	double err_o = 0;
+	for (int i = 0; i < n; i++)
+		for (int j = 0; j < n; j++) {
+			double v = 0;
+			for (int k = 0; k < n; k++)
+				v += C[k * n + i] * C[k * n + j];
+			err_o = fmax(err_o, fabs(v - (i == j)));
+		}
+	LL_CHECK(err_o < 1e-10);
+	/* same seed, same answer */
+	ll_dsa_dist d2;
+	LL_REQUIRE_OK(ll_dsa_compare(A, B, n, NULL, &d2, NULL, &err), err);
+	LL_CHECK(d2.angular == d.angular && d2.iterations == d.iterations);
+	/* with a little noise on B the spectral start is not exact and the
+	 * descent must finish the job: still well under 0.02 */
+	for (int i = 0; i < n * n; i++)
+		B[i] += 1e-3 * ll_rng_normal(&rng);
+	LL_REQUIRE_OK(ll_dsa_compare(A, B, n, NULL, &d, NULL, &err), err);
+	printf("# Q A Q^T + noise 1e-3: angular %.3g, det %d, %zu iterations\n", d.angular, d.det, d.iterations);
+	LL_CHECK(d.angular < 0.02);
+	LL_CHECK(d.iterations > 0);
+}
+
+static void test_bad_inputs(void)
+{
+	ll_err err = {0, ""};
+	double x[20 * 2];
+	rotation_data(0.3, 1, 20, x);
+	ll_dsa_dmd m;
+	ll_dsa_dmd_opts o;
+	ll_dsa_dmd_opts_default(&o);
+	o.delays = 10;
+	o.delay_interval = 3;
+	LL_CHECK_INT(ll_dsa_dmd_fit(x, 1, 20, 2, &o, &m, &err), LL_ESHAPE);
+	LL_CHECK_CONTAINS(err.msg, "too few");
+	LL_CHECK(m.A == NULL);
+	ll_dsa_dmd_opts_default(&o);
+	o.rank = 3;
+	LL_CHECK_INT(ll_dsa_dmd_fit(x, 1, 20, 2, &o, &m, &err), LL_EINVAL);
+	LL_CHECK_CONTAINS(err.msg, "rank 3");
+	o.rank = 0;
+	o.delays = 0;
+	LL_CHECK_INT(ll_dsa_dmd_fit(x, 1, 20, 2, &o, &m, &err), LL_EINVAL);
+	ll_dsa_dmd_opts_default(&o);
+	x[7] = NAN;
+	LL_CHECK_INT(ll_dsa_dmd_fit(x, 1, 20, 2, &o, &m, &err), LL_ENUMERIC);
+	LL_CHECK(strchr(err.msg, '\n') == NULL);
+	x[7] = INFINITY;
+	LL_CHECK_INT(ll_dsa_dmd_fit(x, 1, 20, 2, &o, &m, &err), LL_ENUMERIC);
+	LL_CHECK_INT(ll_dsa_dmd_fit(x, 0, 20, 2, &o, &m, &err), LL_ESHAPE);
+	double A[4] = {1, 0, 0, 1}, Z[4] = {0, 0, 0, 0}, Nn[4] = {1, NAN, 0, 1};
+	ll_dsa_dist d;
+	LL_CHECK_INT(ll_dsa_compare(A, Z, 2, NULL, &d, NULL, &err), LL_EINVAL);
+	LL_CHECK_INT(ll_dsa_compare(A, Nn, 2, NULL, &d, NULL, &err), LL_ENUMERIC);
+	LL_CHECK_INT(ll_dsa_compare(A, A, 0, NULL, &d, NULL, &err), LL_EINVAL);
+	double big[4] = {DBL_MAX, DBL_MAX, DBL_MAX, DBL_MAX};
+	LL_CHECK_INT(ll_dsa_compare(A, big, 2, NULL, &d, NULL, &err), LL_EINVAL);
+	/* 1 x 1 operators: both components give the same, distance by sign */
+	double a1 = 0.5, b1 = -0.5;
+	LL_REQUIRE_OK(ll_dsa_compare(&a1, &b1, 1, NULL, &d, NULL, &err), err);
+	LL_CHECK_NEAR(d.angular, M_PI, 1e-12);
+}
+
+/* all pairs: R(0.3), R(0.9), R(-0.3): 0.6, 0 and 0.6, the same at 1 and 2 threads */
+static void test_all_pairs(void)
+{
+	ll_err err = {0, ""};
+	static const double th[3] = {0.3, 0.9, -0.3};
+	double A[3][4], E[3][4];
+	ll_dsa_dmd m[3];
+	memset(m, 0, sizeof m);
+	for (int a = 0; a < 3; a++) {
+		rot(th[a], A[a]);
+		LL_REQUIRE_OK(ll_dsa_eigs(A[a], 2, E[a], &err), err);
+		m[a].rank = 2;
+		m[a].A = A[a];
+		m[a].eig = E[a];
+	}
+	double D1[9], W1[9], D2[9], W2[9];
+	LL_REQUIRE_OK(ll_dsa_all(m, 3, NULL, 1, D1, W1, &err), err);
+	LL_REQUIRE_OK(ll_dsa_all(m, 3, NULL, 2, D2, W2, &err), err);
+	static const double want[9] = {0, 0.6, 0, 0.6, 0, 0.6, 0, 0.6, 0};
+	for (int i = 0; i < 9; i++) {
+		LL_CHECK_NEAR(D1[i], want[i], 1e-3);
+		LL_CHECK(D1[i] == D2[i] && W1[i] == W2[i]);
+	}
+	LL_CHECK_NEAR(W1[1], 0.349329, 1e-6);
+	LL_CHECK_NEAR(W1[2], 0, 1e-15);
+	m[2].rank = 1;
+	LL_CHECK_INT(ll_dsa_all(m, 3, NULL, 1, D1, W1, &err), LL_ESHAPE);
+	LL_CHECK_CONTAINS(err.msg, "system 2 has rank 1");
+	LL_CHECK_INT(ll_dsa_all(m, 1, NULL, 1, D1, W1, &err), LL_EINVAL);
+}
+
+/* out of memory anywhere: LL_ENOMEM, nothing leaked */
+typedef struct oom_ctx {
+	double x[2 * 40 * 2];
+	ll_err err;
+} oom_ctx;
+
+static int oom_run(void *ud)
+{
+	oom_ctx *c = ud;
+	ll_dsa_dmd_opts o;
+	ll_dsa_dmd_opts_default(&o);
+	o.delays = 2;
+	ll_dsa_dmd m[2];
+	memset(m, 0, sizeof m);
+	int rc = ll_dsa_dmd_fit(c->x, 2, 40, 2, &o, &m[0], &c->err);
+	if (rc == LL_OK)
+		rc = ll_dsa_dmd_fit(c->x, 1, 40, 2, &o, &m[1], &c->err);
+	ll_dsa_dist d;
+	double w, D[4], W[4];
+	if (rc == LL_OK)
+		rc = ll_dsa_compare(m[0].A, m[1].A, m[0].rank, NULL, &d, NULL, &c->err);
+	if (rc == LL_OK)
+		rc = ll_dsa_wasserstein(m[0].eig, m[0].rank, m[1].eig, m[1].rank, &w, &c->err);
+	if (rc == LL_OK)
+		rc = ll_dsa_all(m, 2, NULL, 1, D, W, &c->err);
+	ll_dsa_dmd_free(&m[0]);
+	ll_dsa_dmd_free(&m[1]);
+	return rc;
+}
+
+static const char *oom_message(void *ud)
+{
+	return ((oom_ctx *)ud)->err.msg;
+}
+
+static void test_oom(void)
+{
+	static oom_ctx c;
+	rotation_data(0.4, 2, 40, c.x);
+	ll_failalloc_sweep sw = {.name = "dsa", .run = oom_run, .message = oom_message, .ud = &c};
+	LL_CHECK(ll_failalloc_sweep_run(&sw) == 0);
+	LL_CHECK(sw.n > 10);
+}
+
+int main(void)
+{
+	LL_RUN(test_rotations);
+	LL_RUN(test_wasserstein);
+	LL_RUN(test_embed);
+	LL_RUN(test_dmd_rotation);
+	LL_RUN(test_invariance);
+	LL_RUN(test_repo_qaqt);
+	LL_RUN(test_bad_inputs);
+	LL_RUN(test_all_pairs);
+	LL_RUN(test_oom);
+	return ll_test_done();
+}
