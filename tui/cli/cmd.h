@@ -10,6 +10,8 @@
 
 #include <stddef.h>
 
+#include "base/ll_common.h"
+
 typedef struct ll_cmd {
 	const char *name;
 	int (*run)(int argc, char **argv);
@@ -41,6 +43,14 @@ int cmd_usage_error(const char *cmd, const char *fmt, ...)
 /* A whole number in [lo, hi] from arg: digits only (no sign, space or
  * exponent), no overflow.  1 with *out set; 0 if it is not one. */
 int cmd_parse_count(const char *arg, size_t lo, size_t hi, size_t *out);
+
+/* dir/file (ll_afile: temp file, then rename) as a CSV table: a header
+ * "system" then the column names (colnames, or the row names when NULL:
+ * an N x N matrix), then one line per row: its name, cols values (M is
+ * N x cols, row-major, %.17g).  Names with a comma, quote or newline
+ * are quoted. */
+int cmd_write_matrix_csv(const char *dir, const char *file, const char *const *rows, size_t N,
+			 const double *M, size_t cols, const char *const *colnames, ll_err *err);
 
 /* A size in bytes given to OPT of command CMD (--max-input-bytes):
  * digits with an optional K, M, G or T (powers of 1024: "512M"), as

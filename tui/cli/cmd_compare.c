@@ -354,43 +354,6 @@ static void print_table(const sysdata *x, const sysdata *y, const ll_compare_res
 
 /* ---- all pairs --------------------------------------------------------------- */
 
-static void csv_name(FILE *fp, const char *s)
-{
-	if (!strpbrk(s, ",\"\n\r")) {
-		fputs(s, fp);
-		return;
-	}
-	fputc('"', fp);
-	for (; *s; s++) {
-		if (*s == '"')
-			fputc('"', fp);
-		fputc(*s, fp);
-	}
-	fputc('"', fp);
-}
-
-static int write_csv(const char *dir, const char *file, const sysdata *s, size_t N,
-		     const double *M, size_t cols, const char *const *colnames, ll_err *err)
-{
-	ll_afile af;
-	int rc = ll_afile_open_in(&af, dir, file, err);
-	if (rc != LL_OK)
-		return rc;
-	fputs("system", af.fp);
-	for (size_t c = 0; c < cols; c++) {
-		fputc(',', af.fp);
-		csv_name(af.fp, colnames ? colnames[c] : s[c].name);
-	}
-	fputc('\n', af.fp);
-	for (size_t a = 0; a < N; a++) {
-		csv_name(af.fp, s[a].name);
-		for (size_t c = 0; c < cols; c++)
-			fprintf(af.fp, ",%.17g", M[a * cols + c]);
-		fputc('\n', af.fp);
-	}
-	return ll_afile_commit(&af, err);
-}
-
 typedef struct all_result {
 	double *M;         /* N x N */
 	ll_mds_result mds;
@@ -407,12 +370,15 @@ static int run_all(sysdata *s, size_t N, unsigned set, const ll_compare_opts *o,
 	ll_system *ss = ll_calloc_array(N, sizeof *ss);
 	double *D = ll_malloc_array(N * N, sizeof *D);
 	char **names = ll_calloc_array(4 * LL_NMETRICS + 2, sizeof *names);
-	if (!res || !ss || !D || !names) {
+	const char **rows = ll_malloc_array(N, sizeof *rows); /* the CSVs' row names */
+	if (!res || !ss || !D || !names || !rows) {
 		cmd_error("out of memory");
 		goto out;
 	}
-	for (size_t a = 0; a < N; a++)
+	for (size_t a = 0; a < N; a++) {
 		ss[a] = (ll_system){s[a].name, s[a].data, s[a].n, s[a].p};
+		rows[a] = s[a].name;
+	}
 	/* compute everything before touching OUTDIR */
 	for (int m = 0; m < LL_NMETRICS; m++) {
 		if (!(set & LL_METRIC_BIT(m)))
@@ -475,7 +441,7 @@ static int run_all(sysdata *s, size_t N, unsigned set, const ll_compare_opts *o,
 		if (rc != LL_OK)
 			break;
 		snprintf(file, sizeof file, "%s.csv", mn);
-		rc = write_csv(outdir, file, s, N, res[m].M, N, NULL, &err);
+		rc = cmd_write_matrix_csv(outdir, file, rows, N, res[m].M, N, NULL, &err);
 		if (rc != LL_OK)
 			break;
 		snprintf(file, sizeof file, "%s_mds.npy", mn);
@@ -484,7 +450,7 @@ static int run_all(sysdata *s, size_t N, unsigned set, const ll_compare_opts *o,
 			break;
 		static const char *const axes[] = {"mds1", "mds2", "mds3"};
 		snprintf(file, sizeof file, "%s_mds.csv", mn);
-		rc = write_csv(outdir, file, s, N, res[m].mds.coords, res[m].mds.k, axes, &err);
+		rc = cmd_write_matrix_csv(outdir, file, rows, N, res[m].mds.coords, res[m].mds.k, axes, &err);
 	}
 	if (rc == LL_OK) {
 		ll_afile af;
@@ -564,6 +530,7 @@ out:
 		for (size_t i = 0; names[i]; i++)
 			ll_free(names[i]);
 	ll_free(names);
+	ll_free(rows);
 	ll_free(res);
 	ll_free(ss);
 	ll_free(D);

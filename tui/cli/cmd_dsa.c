@@ -117,43 +117,6 @@ static void eig_array(ll_json *j, const double *eig, size_t n)
 	ll_json_arr_end(j);
 }
 
-static void csv_name(FILE *fp, const char *s)
-{
-	if (!strpbrk(s, ",\"\n\r")) {
-		fputs(s, fp);
-		return;
-	}
-	fputc('"', fp);
-	for (; *s; s++) {
-		if (*s == '"')
-			fputc('"', fp);
-		fputc(*s, fp);
-	}
-	fputc('"', fp);
-}
-
-static int write_csv(const char *dir, const char *file, const sys *s, size_t N, const double *M, size_t cols,
-		     const char *const *colnames, ll_err *err)
-{
-	ll_afile af;
-	int rc = ll_afile_open_in(&af, dir, file, err);
-	if (rc != LL_OK)
-		return rc;
-	fputs("system", af.fp);
-	for (size_t c = 0; c < cols; c++) {
-		fputc(',', af.fp);
-		csv_name(af.fp, colnames ? colnames[c] : s[c].path);
-	}
-	fputc('\n', af.fp);
-	for (size_t a = 0; a < N; a++) {
-		csv_name(af.fp, s[a].path);
-		for (size_t c = 0; c < cols; c++)
-			fprintf(af.fp, ",%.17g", M[a * cols + c]);
-		fputc('\n', af.fp);
-	}
-	return ll_afile_commit(&af, err);
-}
-
 /* --all: every pair, then the files */
 static int run_all(char **paths, size_t N, const ll_dsa_dmd_opts *dmo, const ll_dsa_opts *dso, int threads,
 		   const char *outdir, int force, int argc, char **argv)
@@ -211,15 +174,15 @@ static int run_all(char **paths, size_t N, const ll_dsa_dmd_opts *dmo, const ll_
 	if (rc == LL_OK)
 		rc = ll_npy_write_array_in(outdir, "dsa.npy", D, 2, shape, 0, &err);
 	if (rc == LL_OK)
-		rc = write_csv(outdir, "dsa.csv", s, N, D, N, NULL, &err);
+		rc = cmd_write_matrix_csv(outdir, "dsa.csv", (const char *const *)paths, N, D, N, NULL, &err);
 	if (rc == LL_OK)
 		rc = ll_npy_write_array_in(outdir, "wasserstein.npy", W, 2, shape, 0, &err);
 	if (rc == LL_OK)
-		rc = write_csv(outdir, "wasserstein.csv", s, N, W, N, NULL, &err);
+		rc = cmd_write_matrix_csv(outdir, "wasserstein.csv", (const char *const *)paths, N, W, N, NULL, &err);
 	if (rc == LL_OK)
 		rc = ll_npy_write_array_in(outdir, "dsa_mds.npy", mds.coords, 2, mshape, 0, &err);
 	if (rc == LL_OK)
-		rc = write_csv(outdir, "dsa_mds.csv", s, N, mds.coords, mds.k, axes, &err);
+		rc = cmd_write_matrix_csv(outdir, "dsa_mds.csv", (const char *const *)paths, N, mds.coords, mds.k, axes, &err);
 	if (rc == LL_OK) {
 		ll_afile af;
 		rc = ll_afile_open_in(&af, outdir, "summary.json", &err);

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "base/ll_common.h"
+#include "base/ll_fs.h"
 #include "base/ll_limits.h"
 #include "cli/cmd.h"
 
@@ -70,6 +71,43 @@ int cmd_parse_count(const char *arg, size_t lo, size_t hi, size_t *out)
 		return 0;
 	*out = v;
 	return 1;
+}
+
+static void csv_name(FILE *fp, const char *s)
+{
+	if (!strpbrk(s, ",\"\n\r")) {
+		fputs(s, fp);
+		return;
+	}
+	fputc('"', fp);
+	for (; *s; s++) {
+		if (*s == '"')
+			fputc('"', fp);
+		fputc(*s, fp);
+	}
+	fputc('"', fp);
+}
+
+int cmd_write_matrix_csv(const char *dir, const char *file, const char *const *rows, size_t N,
+			 const double *M, size_t cols, const char *const *colnames, ll_err *err)
+{
+	ll_afile af;
+	int rc = ll_afile_open_in(&af, dir, file, err);
+	if (rc != LL_OK)
+		return rc;
+	fputs("system", af.fp);
+	for (size_t c = 0; c < cols; c++) {
+		fputc(',', af.fp);
+		csv_name(af.fp, colnames ? colnames[c] : rows[c]);
+	}
+	fputc('\n', af.fp);
+	for (size_t a = 0; a < N; a++) {
+		csv_name(af.fp, rows[a]);
+		for (size_t c = 0; c < cols; c++)
+			fprintf(af.fp, ",%.17g", M[a * cols + c]);
+		fputc('\n', af.fp);
+	}
+	return ll_afile_commit(&af, err);
 }
 
 int cmd_parse_bytes(const char *cmd, const char *opt, const char *arg, size_t *out)
