@@ -669,30 +669,40 @@ int ll_dsa_all(const ll_dsa_dmd *m, size_t N, const ll_dsa_opts *o, int threads,
 	int blas_threads = openblas_get_num_threads();
 	if (nt > 1)
 		openblas_set_num_threads(1);
-	long long np = (long long)P;
+	/* batches of a few pairs per thread: progress and cancel between them */
+	size_t batch = 4 * (size_t)nt, done = 0;
+	int rc = LL_OK;
+	while (done < P && rc == LL_OK) {
+		long long lo = (long long)done, hi = (long long)(done + batch < P ? done + batch : P);
 #pragma omp parallel for schedule(dynamic, 1) num_threads(nt) if (nt > 1)
-	for (long long q = 0; q < np; q++) {
-		size_t a = pa[q], b = pb[q], n = m[a].rank;
-		ll_dsa_dist d;
-		int rc = ll_dsa_compare(m[a].A, m[b].A, n, o, &d, NULL, &errs[q]);
-		double w = 0;
-		if (rc == LL_OK && wass)
-			rc = ll_dsa_wasserstein(m[a].eig, n, m[b].eig, n, &w, &errs[q]);
-		rcs[q] = rc;
-		if (rc == LL_OK) {
-			dsa[a * N + b] = dsa[b * N + a] = d.angular;
-			if (wass)
-				wass[a * N + b] = wass[b * N + a] = w;
+		for (long long q = lo; q < hi; q++) {
+			size_t a = pa[q], b = pb[q], n = m[a].rank;
+			ll_dsa_dist d;
+			int r = ll_dsa_compare(m[a].A, m[b].A, n, o, &d, NULL, &errs[q]);
+			double w = 0;
+			if (r == LL_OK && wass)
+				r = ll_dsa_wasserstein(m[a].eig, n, m[b].eig, n, &w, &errs[q]);
+			rcs[q] = r;
+			if (r == LL_OK) {
+				dsa[a * N + b] = dsa[b * N + a] = d.angular;
+				if (wass)
+					wass[a * N + b] = wass[b * N + a] = w;
+			}
+		}
+		for (size_t q = done; q < (size_t)hi; q++)
+			if (rcs[q] != LL_OK) {
+				rc = ll_err_set(err, rcs[q], "systems %zu and %zu: %s", pa[q], pb[q], errs[q].msg);
+				break;
+			}
+		done = (size_t)hi;
+		if (rc == LL_OK && o && o->progress) {
+			ll_progress pr = {"dsa all pairs", (double)done / (double)P, NULL};
+			if (o->progress(o->progress_ud, &pr))
+				rc = ll_err_set(err, LL_ECANCELED, "dsa: canceled");
 		}
 	}
 	if (nt > 1)
 		openblas_set_num_threads(blas_threads);
-	int rc = LL_OK;
-	for (size_t q = 0; q < P; q++)
-		if (rcs[q] != LL_OK) {
-			rc = ll_err_set(err, rcs[q], "systems %zu and %zu: %s", pa[q], pb[q], errs[q].msg);
-			break;
-		}
 	ll_free(pa);
 	ll_free(pb);
 	ll_free(rcs);

@@ -87,6 +87,11 @@ typedef struct ll_dsa_opts {
 	size_t restarts;   /* starts per component of O(n), >= 1 (3): identity/swap, spectral, random */
 	uint64_t seed;     /* of the random starts (0) */
 	double tol;        /* stop when ||grad||_F < tol (1e-10) */
+	/* ll_dsa_all only: called on the calling thread after each batch of
+	 * pairs (frac = pairs done / all); nonzero cancels (LL_ECANCELED).
+	 * NULL: none (the default) */
+	ll_progress_fn progress;
+	void *progress_ud;
 } ll_dsa_opts;
 
 typedef struct ll_dsa_dist {
@@ -137,8 +142,9 @@ int ll_dsa_compare(const double *A, const double *B, size_t n, const ll_dsa_opts
  * symmetric) and, if wass is not NULL, the eigenvalue W2^2 (N x N).  The
  * N (N - 1) / 2 pairs run in parallel under OpenMP (threads; <= 0:
  * OpenMP's default), OpenBLAS at one thread meanwhile; each pair uses
- * o->seed, so the result is the same for any thread count.  The first
- * failing pair (in order) is reported, naming its indices.  On failure:
+ * o->seed, so the result is the same for any thread count.  The pairs
+ * run in batches of a few per thread, o->progress called after each.
+ * The first failing pair (in order) is reported, naming its indices.  On failure:
  * the matrices hold nothing meaningful. */
 int ll_dsa_all(const ll_dsa_dmd *m, size_t N, const ll_dsa_opts *o, int threads, double *dsa,
 	       double *wass, ll_err *err);
