@@ -15,6 +15,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <errno.h>
+#include <unistd.h>
 
 #include "base/ll_fs.h"
 #include "base/ll_json.h"
@@ -136,11 +138,19 @@ static void systems_free(systems *y)
 	ll_free(y->x);
 }
 
+/* Step k is part of the session, written or implied by its data (checks
+ * run before implied steps are marked). */
+static int in_session(const ll_session *s, ll_step_kind k)
+{
+	const ll_step_def *d = ll_step_def_of(k);
+	return s->state[k] != LL_STATE_ABSENT || (d->implied && d->implied(s));
+}
+
 static ll_dsa_source source_of(const ll_session *s)
 {
 	ll_dsa_source src = (ll_dsa_source)ll_session_get_enum(s, LL_STEP_DSA, "source");
 	if (src == LL_DSA_SRC_AUTO)
-		src = s->state[LL_STEP_RNN] != LL_STATE_ABSENT ? LL_DSA_SRC_RNN : LL_DSA_SRC_TRAIN;
+		src = in_session(s, LL_STEP_RNN) ? LL_DSA_SRC_RNN : LL_DSA_SRC_TRAIN;
 	return src;
 }
 
@@ -553,8 +563,8 @@ static int run(ll_step_ctx *c, ll_err *err)
 		rc = ll_err_oom(err);
 	if (rc == LL_OK)
 		rc = src == LL_DSA_SRC_RNN ? from_rnn(rn, r, &y, err) : from_train(s, tr, r, &y, err);
-	if (rc == LL_OK && r->has_recording)
-		rc = from_file(s, r->recording, r, &y, err);
+	if (rc == LL_OK && r->has_recording && (rc = from_file(s, r->recording, r, &y, err)) != LL_OK)
+		ll_err_prefix(err, "[dsa] with");
 	if (rc != LL_OK) {
 		systems_free(&y);
 		return rc;
@@ -627,7 +637,7 @@ static int check(const ll_session *s, ll_err *err)
 	if (s->state[LL_STEP_DSA] == LL_STATE_ABSENT)
 		return LL_OK;
 	ll_dsa_source src = (ll_dsa_source)ll_session_get_enum(s, LL_STEP_DSA, "source");
-	int has_rnn = s->state[LL_STEP_RNN] != LL_STATE_ABSENT, has_train = s->state[LL_STEP_TRAIN] != LL_STATE_ABSENT;
+	int has_rnn = in_session(s, LL_STEP_RNN), has_train = in_session(s, LL_STEP_TRAIN);
 	if (src == LL_DSA_SRC_RNN && !has_rnn)
 		return ll_err_set(err, LL_EINVAL, "[dsa] source = rnn needs an [rnn] step ([data] kind = task)");
 	if (src == LL_DSA_SRC_TRAIN && !has_train)
@@ -636,7 +646,13 @@ static int check(const ll_session *s, ll_err *err)
 		return ll_err_set(err, LL_EINVAL,
 				  "[dsa] needs networks: an [rnn] step ([data] kind = task) or a [train] step "
 				  "([data] kind = mnist)");
-	return LL_OK;
+	/* a missing recording fails now, not after the networks have trained */
+	char *with = ll_session_get_path(s, LL_STEP_DSA, "with");
+	int rc = LL_OK;
+	if (with && *with && access(with, R_OK) != 0)
+		rc = ll_err_set(err, LL_EIO, "[dsa] with: %s: %s", with, strerror(errno));
+	ll_free(with);
+	return rc;
 }
 
 /* the systems come from whichever step the source names */
