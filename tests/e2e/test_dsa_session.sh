@@ -124,6 +124,13 @@ grep -q '"source": "train"' "$T/m/dsa/dsa.json" && grep -q '^0,lr 0.02 #1,lr 0.0
 	[ "$(npy_shape "$T/m/dsa/dsa.npy")" = "(4, 4)" ]
 tap_result $? "... 4 systems of 10 digit means over the snapshots, grouped by learning rate"
 
+# ---- the bundled example, scaled down (1 seed, 40 steps, 8 units, rank 6) ----------------
+sed -e 's/^seeds = .*/seeds = 1/' -e 's/^iters = .*/iters = 40/' -e 's/^hidden = .*/hidden = 8/' \
+	-e 's/^probes = .*/probes = 3/' -e 's/^rank = .*/rank = 6/' "$SRC/examples/dsa.lab" > "$T/ex.lab"
+timeout 300 "$LL" run "$T/ex.lab" -o "$T/ex" -q && [ "$(npy_shape "$T/ex/dsa/dsa.npy")" = "(3, 3)" ] &&
+	grep -q 'Dynamical similarity' "$T/ex/report.md"
+tap_result $? "examples/dsa.lab runs (scaled down): 3 architectures compared by DSA, in the report"
+
 # ---- sessions that cannot work ---------------------------------------------------------
 rnn "$T/e1.lab" 2 "with = $T/nope.npy"
 tap_fails "a missing recording fails before anything runs" '\[dsa\] with: .*nope.npy' "$LL" run "$T/e1.lab" -o "$T/e1" -q
