@@ -182,6 +182,8 @@ printf 'not a numpy file at all\n' > "$T/garbled.npy"
 tap_fails "dsa: a garbled .npy" 'garbled.npy: unrecognized format' "$LL" dsa "$T/garbled.npy" "$T/a.csv"
 : > "$T/empty.csv"
 tap_fails "dsa: an empty CSV" 'empty.csv: no data' "$LL" dsa --all "$T/a.csv" "$T/b.csv" "$T/empty.csv" -o "$T/bad2"
+npy "$T/zero.npy" "2, 5, 2" 20
+tap_fails "dsa: all-zero data has no dynamics to fit" 'zero.npy: data is all zero' "$LL" dsa "$T/zero.npy" "$T/a.csv"
 [ ! -e "$T/bad1" ] && [ ! -e "$T/bad2" ]
 tap_result $? "dsa --all: unreadable input leaves no OUTDIR behind"
 tap_fails "dsa: unknown option" 'unknown option' "$LL" dsa "$T/a.csv" "$T/a.csv" --frobnicate

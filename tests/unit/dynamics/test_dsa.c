@@ -333,6 +333,11 @@ static void test_bad_inputs(void)
 	x[7] = INFINITY;
 	LL_CHECK_INT(ll_dsa_dmd_fit(x, 1, 20, 2, &o, &m, &err), LL_ENUMERIC);
 	LL_CHECK_INT(ll_dsa_dmd_fit(x, 0, 20, 2, &o, &m, &err), LL_ESHAPE);
+	/* all zero: the singular directions are arbitrary, so no operator */
+	memset(x, 0, sizeof x);
+	LL_CHECK_INT(ll_dsa_dmd_fit(x, 1, 20, 2, &o, &m, &err), LL_ENUMERIC);
+	LL_CHECK_CONTAINS(err.msg, "all zero");
+	LL_CHECK(m.A == NULL);
 	double A[4] = {1, 0, 0, 1}, Z[4] = {0, 0, 0, 0}, Nn[4] = {1, NAN, 0, 1};
 	ll_dsa_dist d;
 	LL_CHECK_INT(ll_dsa_compare(A, Z, 2, NULL, &d, NULL, &err), LL_EINVAL);
