@@ -180,6 +180,12 @@ int ll_dsa_dmd_fit(const double *x, size_t trials, size_t T, size_t units, const
 				(int)info);
 		goto fail;
 	}
+	/* all-zero data leaves every singular direction arbitrary: any
+	 * operator fitted on them would be LAPACK's choice, not the data's */
+	if (!(s[0] > 0)) {
+		rc = ll_err_set(err, LL_ENUMERIC, "data is all zero: no dynamics to fit");
+		goto fail;
+	}
 	size_t r = o->rank;
 	if (r == 0 && o->explained_variance > 0) {
 		double tot = 0, cum = 0;

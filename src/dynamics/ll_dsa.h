@@ -118,7 +118,8 @@ int ll_dsa_embed(const double *x, size_t trials, size_t T, size_t units, size_t 
 /* Delay embedding + DMD of x (trials x T x units; finite, checked).  o may
  * be NULL.  LL_EINVAL for a rank above the embedding's (min(rows, d *
  * units)) or bad options, LL_ESHAPE as ll_dsa_embed, LL_ENUMERIC for a
- * NaN/Inf or a singular regression, LL_ELAPACK if LAPACK fails.  On
+ * NaN/Inf, all-zero data or a singular regression, LL_ELAPACK if LAPACK
+ * fails.  On
  * failure: *out is zeroed and holds nothing to free. */
 int ll_dsa_dmd_fit(const double *x, size_t trials, size_t T, size_t units, const ll_dsa_dmd_opts *o,
 	       ll_dsa_dmd *out, ll_err *err);

@@ -4,8 +4,9 @@
 # CSV by awk (a system against itself 0, against a coordinate-swapped copy
 # 0 over O(n), R(0.3) vs R(0.9) angular 0.6 and eigenvalue W2^2
 # 2 - 2 cos 0.6 = 0.349329), a 3-D .npy from `latentlab synth` against
-# itself, differing unit counts, and bad input of every kind (one line on
-# stderr, exit 1 or 2, no crash).
+# itself, differing unit counts, --explained-variance (each system's rank
+# in a pair; one rank for --all, recorded in summary.json), and bad input
+# of every kind (one line on stderr, exit 1 or 2, no crash).
 . "${top_srcdir:-.}/tests/tap.sh"
 
 T=$(mktemp -d "${TMPDIR:-/tmp}/ll_test_dsa.XXXXXX") || exit 1
@@ -31,6 +32,26 @@ rot "$T/a.csv" 0.3 0
 rot "$T/b.csv" 0.3 1
 rot "$T/c.csv" 0.9 0
 rot "$T/d.csv" 0.3 0 3
+# e: a.csv with its second unit at 1% amplitude, so 0.99 of the energy
+# lies in one direction; n: three noisy units (awk's rand, fixed seed), so
+# every direction carries energy
+awk -F, '{ printf "%.17g,%.17g\n", $1, 0.01 * $2 }' "$T/a.csv" > "$T/e.csv"
+awk 'BEGIN { srand(7); x = 1; y = 0.5; c = cos(0.3); s = sin(0.3)
+	for (t = 0; t < 60; t++) {
+		printf "%.17g,%.17g,%.17g\n", x + 0.3 * (rand() - 0.5), y + 0.3 * (rand() - 0.5), 0.3 * (rand() - 0.5)
+		nx = c * x - s * y; y = s * x + c * y; x = nx } }' > "$T/n.csv"
+# npy FILE SHAPE COUNT: a float64 .npy of shape SHAPE ("2, 0, 3") holding
+# COUNT zeros (header padded to a multiple of 64 bytes, as NumPy's)
+npy() {
+	h="{'descr': '<f8', 'fortran_order': False, 'shape': ($2), }"
+	n=$(( (64 - (10 + ${#h} + 1) % 64) % 64 ))
+	h="$h$(printf "%${n}s" "")"
+	len=$(( ${#h} + 1 ))
+	{ printf '\223NUMPY\001\000'; printf "\\$(printf %o $((len % 256)))\\$(printf %o $((len / 256)))"
+	  printf '%s\n' "$h"; head -c $(( $3 * 8 )) /dev/zero; } > "$1"
+}
+# flat FILE: a pretty JSON file on one line, no spaces
+flat() { tr -d ' \n' < "$1"; }
 
 # ---- help -------------------------------------------------------------------------
 "$LL" --help 2>&1 | grep -q 'dsa' && "$LL" dsa --help | grep -q -- '--delay-interval' &&
@@ -94,6 +115,44 @@ tap_fails "dsa --all: differing ranks" 'needs one rank' "$LL" dsa --all "$T/a.cs
 [ ! -e "$T/all3" ]
 tap_result $? "dsa --all: a failure leaves no OUTDIR behind"
 tap_fails "dsa --all: -o is required" 'needs -o' "$LL" dsa --all "$T/a.csv" "$T/b.csv"
+"$LL" dsa --all "$T/a.csv" "$T/d.csv" --rank 2 -o "$T/all4" > /dev/null &&
+	near "$(sed -n 2p "$T/all4/dsa.csv" | cut -d, -f3)" 0 1e-3 && flat "$T/all4/summary.json" | grep -q '"rank":2,"rank_by":"rank",'
+tap_result $? "dsa --all: 2 and 3 units at --rank 2 (the same dynamics) gives 0; summary.json says rank_by rank"
+
+# ---- --explained-variance ------------------------------------------------------------
+"$LL" dsa --help | grep -q -- '--explained-variance V' && "$LL" dsa --help | grep -q 'largest rank chosen'
+tap_result $? "dsa --help describes --explained-variance and how --all picks one rank"
+# without it a (2 units) and d (3 units, rank-2 data) get ranks 2 and 3 (dsa
+# null, above); 0.99 of d's energy lies in 2 directions, so both get 2
+"$LL" dsa "$T/a.csv" "$T/d.csv" --explained-variance 0.99 --json > "$T/ev1.json" &&
+	grep -q '"rank_x":2,"rank_y":2' "$T/ev1.json" && near "$(json_num "$T/ev1.json" dsa)" 0 1e-3 &&
+	grep -q '"rank_by":"explained-variance 0.99","explained_variance":0.98999' "$T/ev1.json"
+tap_result $? "dsa --explained-variance 0.99: 2 vs 3 units of the same dynamics both get rank 2, dsa 0; settings record it"
+grep -q '"rank_by":"full","explained_variance":null' "$T/aa.json"
+tap_result $? "dsa --json without it: settings say rank_by full, explained_variance null"
+# e keeps 0.99 of its energy in one direction: ranks 2 vs 1, as for
+# differing ranks from --rank-less unit counts: dsa null, Wasserstein given
+"$LL" dsa "$T/a.csv" "$T/e.csv" --explained-variance 0.99 --json > "$T/ev2.json" &&
+	grep -q '"dsa":null' "$T/ev2.json" && grep -q '"rank_x":2,"rank_y":1' "$T/ev2.json" &&
+	grep -q '"wasserstein":[0-9]' "$T/ev2.json" &&
+	"$LL" dsa "$T/a.csv" "$T/e.csv" --explained-variance 0.99 | grep -q '^dsa  *n/a: ranks differ (2 vs 1)'
+tap_result $? "dsa --explained-variance: ranks 2 vs 1 give dsa null and the Wasserstein score, as the help says"
+"$LL" dsa --all "$T/a.csv" "$T/d.csv" "$T/e.csv" --explained-variance 0.99 -o "$T/ev3" > "$T/ev3.txt" &&
+	flat "$T/ev3/summary.json" | grep -q '"rank":2,"rank_by":"explained-variance0.99","ranks_chosen":\[2,2,1\],"rank_cap":2,' &&
+	near "$(sed -n 2p "$T/ev3/dsa.csv" | cut -d, -f3)" 0 1e-3 && grep -q '^rank 2: the largest' "$T/ev3.txt" &&
+	! grep -q capped "$T/ev3.txt"
+tap_result $? "dsa --all --explained-variance: ranks 2, 2, 1 chosen, all refitted at 2; summary.json records it"
+# n needs 3 directions for 0.999, but a and e embed in 2: capped at 2
+"$LL" dsa --all "$T/a.csv" "$T/n.csv" "$T/e.csv" --explained-variance 0.999 -o "$T/ev4" > "$T/ev4.txt" &&
+	flat "$T/ev4/summary.json" | grep -q '"rank":2,"rank_by":"explained-variance0.999","ranks_chosen":\[2,3,[12]\],"rank_cap":2,' &&
+	grep -q 'capped by the smallest embedding rank' "$T/ev4.txt"
+tap_result $? "dsa --all --explained-variance: the largest rank chosen (3) is capped by the smallest embedding rank (2)"
+tap_fails "dsa: --rank with --explained-variance" 'give one' "$LL" dsa "$T/a.csv" "$T/a.csv" --rank 2 --explained-variance 0.9
+"$LL" dsa --all "$T/a.csv" "$T/b.csv" -o "$T/ev5" --explained-variance 0.9 --rank 2 > /dev/null 2>&1; [ $? -eq 2 ] && [ ! -e "$T/ev5" ]
+tap_result $? "dsa --all: --rank with --explained-variance is a usage error (exit 2), no OUTDIR"
+for v in 0 1 1.5 -0.2 nan 0.9x; do
+	tap_fails "dsa: --explained-variance $v is a usage error" 'between 0 and 1' "$LL" dsa "$T/a.csv" "$T/a.csv" --explained-variance "$v"
+done
 
 # ---- bad input ------------------------------------------------------------------------
 sed '5s/^[^,]*,/nan,/' "$T/a.csv" > "$T/nan.csv"
@@ -106,6 +165,27 @@ tap_fails "dsa: a missing file" 'nope.npy' "$LL" dsa "$T/a.csv" "$T/nope.npy"
 tap_fails "dsa: a 1-D array makes no sense" 'expected trials x time x units' "$LL" dsa "$T/syn/labels.npy" "$T/a.csv"
 tap_fails "dsa: one recording is a usage error" 'two recordings' "$LL" dsa "$T/a.csv"
 tap_fails "dsa: --delays 0 is a usage error" 'delays' "$LL" dsa "$T/a.csv" "$T/a.csv" --delays 0
+tap_fails "dsa: --delay-interval 0 is a usage error" 'delay-interval' "$LL" dsa "$T/a.csv" "$T/a.csv" --delay-interval 0
+npy "$T/four.npy" "2, 2, 5, 2" 40
+tap_fails "dsa: a 4-D array makes no sense" 'got shape 2x2x5x2' "$LL" dsa "$T/four.npy" "$T/a.csv"
+npy "$T/t0.npy" "3, 0, 2" 0
+tap_fails "dsa: a .npy with zero time points" 't0.npy: .*size 0' "$LL" dsa "$T/a.csv" "$T/t0.npy"
+npy "$T/u0.npy" "3, 5, 0" 0
+tap_fails "dsa: a .npy with zero units" 'u0.npy: .*size 0' "$LL" dsa --all "$T/a.csv" "$T/u0.npy" -o "$T/bad1"
+head -1 "$T/a.csv" > "$T/one.csv"
+tap_fails "dsa: one time point is too few even without delays" 'too few for 1 delays' "$LL" dsa "$T/one.csv" "$T/a.csv"
+head -c 1000 "$T/syn/data.npy" > "$T/trunc.npy"
+tap_fails "dsa: a truncated .npy (data cut short)" 'trunc.npy: truncated' "$LL" dsa "$T/trunc.npy" "$T/a.csv"
+head -c 50 "$T/syn/data.npy" > "$T/trunch.npy"
+tap_fails "dsa: a truncated .npy (header cut short)" 'trunch.npy: truncated' "$LL" dsa "$T/a.csv" "$T/trunch.npy"
+printf 'not a numpy file at all\n' > "$T/garbled.npy"
+tap_fails "dsa: a garbled .npy" 'garbled.npy: unrecognized format' "$LL" dsa "$T/garbled.npy" "$T/a.csv"
+: > "$T/empty.csv"
+tap_fails "dsa: an empty CSV" 'empty.csv: no data' "$LL" dsa --all "$T/a.csv" "$T/b.csv" "$T/empty.csv" -o "$T/bad2"
+npy "$T/zero.npy" "2, 5, 2" 20
+tap_fails "dsa: all-zero data has no dynamics to fit" 'zero.npy: data is all zero' "$LL" dsa "$T/zero.npy" "$T/a.csv"
+[ ! -e "$T/bad1" ] && [ ! -e "$T/bad2" ]
+tap_result $? "dsa --all: unreadable input leaves no OUTDIR behind"
 tap_fails "dsa: unknown option" 'unknown option' "$LL" dsa "$T/a.csv" "$T/a.csv" --frobnicate
 "$LL" dsa "$T/a.csv"  > /dev/null 2>&1; [ $? -eq 2 ]
 tap_result $? "dsa: usage errors exit 2"

@@ -6,6 +6,7 @@
  */
 #include "config.h"
 
+#include <errno.h>
 #include <getopt.h>
 #include <math.h>
 #include <stdint.h>
@@ -42,8 +43,10 @@ static void dsa_usage(FILE *fp)
 	      "  wasserstein  W2^2 between the operators' eigenvalues as points of the\n"
 	      "             complex plane (no square root, smaller set zero-padded)\n"
 	      "\n"
-	      "When the two ranks differ (e.g. different unit counts without --rank),\n"
-	      "only the Wasserstein score applies, as in the reference; dsa is null.\n"
+	      "When the two ranks differ (e.g. different unit counts without --rank, or\n"
+	      "--explained-variance choosing different ranks), only the Wasserstein\n"
+	      "score applies, as in the reference (matrices of different sizes fall back\n"
+	      "to it there); dsa is null.\n"
 	      "\n"
 	      "X and Y are .npy, .npz (first member, or FILE.npz:member) or .csv files of\n"
 	      "shape trials x time x units, or time x units.  Their unit counts may differ.\n"
@@ -52,15 +55,28 @@ static void dsa_usage(FILE *fp)
 	      "      --delays D          delay-embedding copies d (default 1: none)\n"
 	      "      --delay-interval K  steps between copies k (default 1)\n"
 	      "      --rank R            operator size (default 0: the embedding's full rank)\n"
+	      "      --explained-variance V\n"
+	      "                          operator size per recording instead: the fewest\n"
+	      "                          singular directions of its embedding whose squared\n"
+	      "                          singular values sum to V (0 < V < 1) of the total\n"
+	      "                          (no centring: energy about 0, as the reference).\n"
+	      "                          Not with --rank.  Two recordings may get different\n"
+	      "                          ranks (see above); --all refits every system at the\n"
+	      "                          largest rank chosen, capped by the smallest\n"
+	      "                          embedding rank, and records it in summary.json\n"
 	      "      --restarts N        optimiser starts per component of O(n) (default 3)\n"
 	      "      --max-iter N        iterations per start (default 1000)\n"
 	      "  -s, --seed S            seed of the random starts (default 0)\n"
 	      "      --all               compare every pair of the recordings given (2 or\n"
-	      "                          more, one rank: use --rank when their sizes\n"
-	      "                          differ) and write OUTDIR/dsa.npy and dsa.csv (the\n"
-	      "                          N x N angular distances), wasserstein.npy and\n"
-	      "                          .csv, dsa_mds.npy and .csv (a 2-D map of the\n"
-	      "                          systems by MDS of the dsa matrix), summary.json\n"
+	      "                          more, one rank: use --rank or --explained-variance\n"
+	      "                          when their sizes differ) and write OUTDIR/dsa.npy\n"
+	      "                          and dsa.csv (the N x N angular distances),\n"
+	      "                          wasserstein.npy and .csv, dsa_mds.npy and .csv (a\n"
+	      "                          2-D map of the systems by MDS of the dsa matrix),\n"
+	      "                          summary.json (\"rank\", \"rank_by\": \"rank\",\n"
+	      "                          \"full\" or \"explained-variance V\", and with V\n"
+	      "                          \"ranks_chosen\", each system's own, and\n"
+	      "                          \"rank_cap\")\n"
 	      "  -o, --output OUTDIR     where --all writes (required with --all)\n"
 	      "      --force             write into a non-empty folder latentlab did not make\n"
 	      "  -j, --threads N         threads for --all's pairs (default 0: all cores)\n"
@@ -68,6 +84,8 @@ static void dsa_usage(FILE *fp)
 	      "                          \"euclidean\": e, \"wasserstein\": w, \"eigs_x\":\n"
 	      "                          [[re, im], ...], \"eigs_y\": [...], \"iterations\": n,\n"
 	      "                          \"rank_x\", \"rank_y\", \"det\", \"settings\": {...}}\n"
+	      "                          (settings include \"rank_by\" and\n"
+	      "                          \"explained_variance\", null when not used)\n"
 	      "  -h, --help              show this help\n"
 	      "\n"
 	      "Exit status: 0 success, 1 error, 2 usage error.\n",
@@ -109,6 +127,18 @@ static int load(sys *s, const ll_dsa_dmd_opts *o)
 	return 0;
 }
 
+/* How the rank was set, for --json and summary.json: "rank",
+ * "explained-variance V" or "full" */
+static void rank_by(const ll_dsa_dmd_opts *o, char *buf, size_t n)
+{
+	if (o->rank > 0)
+		snprintf(buf, n, "rank");
+	else if (o->explained_variance > 0)
+		snprintf(buf, n, "explained-variance %.15g", o->explained_variance);
+	else
+		snprintf(buf, n, "full");
+}
+
 static void eig_array(ll_json *j, const double *eig, size_t n)
 {
 	ll_json_arr_begin(j);
@@ -129,6 +159,8 @@ static int run_all(char **paths, size_t N, const ll_dsa_dmd_opts *dmo, const ll_
 	double *D = ll_malloc_array(N * N, sizeof *D), *W = ll_malloc_array(N * N, sizeof *W);
 	ll_mds_result mds;
 	memset(&mds, 0, sizeof mds);
+	size_t *chosen = NULL, rank = 0, cap = SIZE_MAX; /* --explained-variance */
+	int capped = 0;
 	if (!s || !m || !D || !W) {
 		cmd_error("out of memory");
 		goto out;
@@ -140,13 +172,47 @@ static int run_all(char **paths, size_t N, const ll_dsa_dmd_opts *dmo, const ll_
 			goto out;
 		m[a] = s[a].m;
 	}
+	/* --explained-variance picks a rank per system, but the operators must
+	 * be of one size: take the largest (so no system loses the directions
+	 * it needs), capped by the smallest embedding rank (what every system
+	 * can be fitted at), and refit the others there */
+	if (dmo->explained_variance > 0) {
+		chosen = ll_calloc_array(N, sizeof *chosen);
+		if (!chosen) {
+			cmd_error("out of memory");
+			goto out;
+		}
+		for (size_t a = 0; a < N; a++) {
+			size_t p = m[a].rows < m[a].embed_dim ? m[a].rows : m[a].embed_dim;
+			chosen[a] = m[a].rank;
+			rank = m[a].rank > rank ? m[a].rank : rank;
+			cap = p < cap ? p : cap;
+		}
+		capped = rank > cap;
+		rank = capped ? cap : rank;
+		ll_dsa_dmd_opts at = *dmo;
+		at.rank = rank;
+		at.explained_variance = 0;
+		for (size_t a = 0; a < N; a++) {
+			if (m[a].rank == rank)
+				continue;
+			ll_dsa_dmd_free(&s[a].m);
+			if (ll_dsa_dmd_fit(s[a].t.data, s[a].trials, s[a].T, s[a].units, &at, &s[a].m, &err) != LL_OK) {
+				cmd_error("%s: at rank %zu (the largest explaining %.15g of a system's variance): %s",
+					  s[a].path, rank, dmo->explained_variance, err.msg);
+				goto out;
+			}
+			m[a] = s[a].m;
+		}
+	}
 	if (ll_dsa_all(m, N, dso, threads, D, W, &err) != LL_OK) {
 		/* name the files rather than the indices */
 		size_t a = 0, b = 0;
 		if (sscanf(err.msg, "systems %zu and %zu:", &a, &b) == 2 && a < N && b < N)
 			cmd_error("%s vs %s: %s", s[a].path, s[b].path, strchr(err.msg, ':') + 2);
 		else if (sscanf(err.msg, "system %zu has rank", &a) == 1 && a < N)
-			cmd_error("%s has rank %zu but %s rank %zu: --all needs one rank (set --rank)", s[a].path,
+			cmd_error("%s has rank %zu but %s rank %zu: --all needs one rank (set --rank or "
+				  "--explained-variance)", s[a].path,
 				  s[a].m.rank, s[0].path, s[0].m.rank);
 		else
 			cmd_error("%s", err.msg);
@@ -197,6 +263,15 @@ static int run_all(char **paths, size_t N, const ll_dsa_dmd_opts *dmo, const ll_
 				ll_json_str(&j, s[a].path);
 			ll_json_arr_end(&j);
 			ll_json_kv_int(&j, "rank", (long long)m[0].rank);
+			char by[64];
+			rank_by(dmo, by, sizeof by);
+			ll_json_kv_str(&j, "rank_by", by);
+			if (chosen) {
+				/* each system's own choice, before the common rank */
+				ll_json_key(&j, "ranks_chosen");
+				ll_json_size_array(&j, chosen, N);
+				ll_json_kv_int(&j, "rank_cap", (long long)cap);
+			}
 			ll_json_kv_int(&j, "delays", (long long)dmo->delays);
 			ll_json_kv_int(&j, "delay_interval", (long long)dmo->delay_interval);
 			ll_json_kv_int(&j, "restarts", (long long)dso->restarts);
@@ -218,6 +293,9 @@ static int run_all(char **paths, size_t N, const ll_dsa_dmd_opts *dmo, const ll_
 	}
 	printf("%zu systems at rank %zu: dsa (angular) and wasserstein matrices, MDS stress %.4f\n", N, m[0].rank,
 	       mds.stress);
+	if (chosen)
+		printf("rank %zu: the largest of the ranks explaining %.15g of each system's variance%s\n", rank,
+		       dmo->explained_variance, capped ? ", capped by the smallest embedding rank" : "");
 	printf("results in %s\n", outdir);
 	status = fflush(stdout) == 0 ? 0 : 1;
 out:
@@ -226,6 +304,7 @@ out:
 	else
 		ll_outdir_abandon(&od);
 	ll_mds_free(&mds);
+	ll_free(chosen);
 	for (size_t a = 0; s && a < N; a++) {
 		ll_dsa_dmd_free(&s[a].m);
 		ll_tensor_free(&s[a].t);
@@ -239,11 +318,12 @@ out:
 
 static int cmd_dsa(int argc, char **argv)
 {
-	enum { O_DELAYS = 256, O_INTERVAL, O_RANK, O_RESTARTS, O_MAXIT, O_JSON, O_ALL, O_FORCE };
+	enum { O_DELAYS = 256, O_INTERVAL, O_RANK, O_EV, O_RESTARTS, O_MAXIT, O_JSON, O_ALL, O_FORCE };
 	static const struct option opts[] = {
 		{"delays", required_argument, NULL, O_DELAYS},
 		{"delay-interval", required_argument, NULL, O_INTERVAL},
 		{"rank", required_argument, NULL, O_RANK},
+		{"explained-variance", required_argument, NULL, O_EV},
 		{"restarts", required_argument, NULL, O_RESTARTS},
 		{"max-iter", required_argument, NULL, O_MAXIT},
 		{"seed", required_argument, NULL, 's'},
@@ -259,7 +339,7 @@ static int cmd_dsa(int argc, char **argv)
 	ll_dsa_opts dso;
 	ll_dsa_dmd_opts_default(&dmo);
 	ll_dsa_opts_default(&dso);
-	int c, json = 0, all = 0, force = 0, threads = 0;
+	int c, json = 0, all = 0, force = 0, threads = 0, rank_given = 0;
 	const char *outdir = NULL;
 	size_t v;
 	opterr = 0;
@@ -270,6 +350,16 @@ static int cmd_dsa(int argc, char **argv)
 		case O_ALL: all = 1; break;
 		case O_FORCE: force = 1; break;
 		case 'o': outdir = optarg; break;
+		case O_EV: {
+			char *end;
+			errno = 0;
+			double ev = strtod(optarg, &end);
+			if (end == optarg || *end || errno || !(ev > 0 && ev < 1))
+				return cmd_usage_error("dsa", "--explained-variance needs a number between 0 and 1 "
+						       "(both excluded), not '%s'", optarg);
+			dmo.explained_variance = ev;
+			break;
+		}
 		case 'j':
 			if (!cmd_parse_count(optarg, 0, SIZE_MAX, &v))
 				return cmd_usage_error("dsa", "--threads needs a non-negative whole number, not '%s'", optarg);
@@ -287,7 +377,7 @@ static int cmd_dsa(int argc, char **argv)
 			}
 			if (c == O_DELAYS) dmo.delays = v;
 			else if (c == O_INTERVAL) dmo.delay_interval = v;
-			else if (c == O_RANK) dmo.rank = v;
+			else if (c == O_RANK) dmo.rank = v, rank_given = 1;
 			else if (c == O_RESTARTS) dso.restarts = v;
 			else if (c == O_MAXIT) dso.max_iters = v;
 			else dso.seed = v;
@@ -298,6 +388,8 @@ static int cmd_dsa(int argc, char **argv)
 		default: return cmd_usage_error("dsa", "unknown option '%s'", argv[optind - 1]);
 		}
 	}
+	if (rank_given && dmo.explained_variance > 0)
+		return cmd_usage_error("dsa", "--rank and --explained-variance both set the rank: give one");
 	if (all) {
 		if (json)
 			return cmd_usage_error("dsa", "--json is for two recordings, not --all");
@@ -366,6 +458,14 @@ static int cmd_dsa(int argc, char **argv)
 		ll_json_kv_int(&j, "delays", (long long)dmo.delays);
 		ll_json_kv_int(&j, "delay_interval", (long long)dmo.delay_interval);
 		ll_json_kv_int(&j, "rank", (long long)dmo.rank);
+		char by[64];
+		rank_by(&dmo, by, sizeof by);
+		ll_json_kv_str(&j, "rank_by", by);
+		ll_json_key(&j, "explained_variance");
+		if (dmo.explained_variance > 0)
+			ll_json_num(&j, dmo.explained_variance);
+		else
+			ll_json_null(&j);
 		ll_json_kv_num(&j, "lambda", dmo.lambda);
 		ll_json_kv_int(&j, "restarts", (long long)dso.restarts);
 		ll_json_kv_int(&j, "max_iter", (long long)dso.max_iters);

@@ -3,7 +3,9 @@
  * the analytic answers for 2-D rotations (angular, euclidean, eigenvalue
  * W2^2), DMD of a noiseless rotation, invariance under an orthogonal
  * change of coordinates, the reference's Q A Q^T test with det Q = -1,
- * the delay embedding, bad inputs.
+ * the delay embedding, bad inputs; and the paper's point (issue 13):
+ * damped vs undamped oscillator and line vs point attractor told apart
+ * by DSA where Procrustes on the states is not.
  */
 #include <float.h>
 #include <math.h>
@@ -12,6 +14,7 @@
 #include "base/ll_common.h"
 #include "base/ll_rng.h"
 #include "dynamics/ll_dsa.h"
+#include "similarity/ll_compare.h"
 #include "ll_failalloc.h"
 #include "ll_test.h"
 
@@ -330,6 +333,11 @@ static void test_bad_inputs(void)
 	x[7] = INFINITY;
 	LL_CHECK_INT(ll_dsa_dmd_fit(x, 1, 20, 2, &o, &m, &err), LL_ENUMERIC);
 	LL_CHECK_INT(ll_dsa_dmd_fit(x, 0, 20, 2, &o, &m, &err), LL_ESHAPE);
+	/* all zero: the singular directions are arbitrary, so no operator */
+	memset(x, 0, sizeof x);
+	LL_CHECK_INT(ll_dsa_dmd_fit(x, 1, 20, 2, &o, &m, &err), LL_ENUMERIC);
+	LL_CHECK_CONTAINS(err.msg, "all zero");
+	LL_CHECK(m.A == NULL);
 	double A[4] = {1, 0, 0, 1}, Z[4] = {0, 0, 0, 0}, Nn[4] = {1, NAN, 0, 1};
 	ll_dsa_dist d;
 	LL_CHECK_INT(ll_dsa_compare(A, Z, 2, NULL, &d, NULL, &err), LL_EINVAL);
@@ -372,6 +380,186 @@ static void test_all_pairs(void)
 	LL_CHECK_INT(ll_dsa_all(m, 3, NULL, 1, D1, W1, &err), LL_ESHAPE);
 	LL_CHECK_CONTAINS(err.msg, "system 2 has rank 1");
 	LL_CHECK_INT(ll_dsa_all(m, 1, NULL, 1, D1, W1, &err), LL_EINVAL);
+}
+
+/* ---- the paper's point: dynamics told apart where geometry is not -----------
+ *
+ * Why the systems look like this.  Procrustes compares the states row by
+ * row (trial b, time t of one system against trial b, time t of the
+ * other).  For two noiseless autonomous linear systems, states that match
+ * row by row up to a rotation force the same operator on the span they
+ * visit, so no such pair can differ in dynamics and not in geometry.  The
+ * difference has to live in how fluctuations evolve: the residual
+ * dynamics of Galgali et al. (2023) that the paper's Fig. 3 uses, where
+ * the condition averages are matched and single trials differ.  Here each
+ * system is x_{t+1} = A x_t + sigma eps (eps ~ N(0, I), seeded), and
+ *   - a task mode, the last unit, decays at 0.95 in both systems; condition
+ *     c (4 of them, 40 trials each, 30 steps) starts at s_c in {-1, -1/3,
+ *     1/3, 1} on it and 0 elsewhere, so the condition averages are the
+ *     same in both;
+ *   - the other units start at 0 and are driven by the noise only; their
+ *     dynamics are what differ:
+ *       oscillators (3 units): R(0.5) (undamped, |lambda| = 1) vs 0.5 R(0.5)
+ *       attractors (2 units): 1 (a line of fixed points) vs 0.2 (a point)
+ * With sigma = 0.005 the states are the task mode plus a thin noise cloud:
+ * Procrustes weighs directions by their variance and sees the shared
+ * task mode, so two systems are no further apart than two runs of one.
+ * DMD's least-squares operator does not depend on how much variance a
+ * mode carries (rescaling a coordinate is a similarity of the operator,
+ * and here the modes lie along the principal axes, so the fit is the
+ * system's own A up to sampling error): DSA weighs the noise-driven modes
+ * as fully as the task mode.  Truncate the rank below them (rank 1 for
+ * the attractors) and DSA is blind too.  The analytic distances of the
+ * operators themselves: blockdiag(R, 0.95) vs blockdiag(0.5 R, 0.95),
+ * arccos(1.9025 / (sqrt(2.9025) sqrt(1.4025))) = 0.3396;
+ * diag(1, 0.95) vs diag(0.95, 0.2) (C pairs 1 with 0.95 and 0.95 with
+ * 0.2), arccos(1.14 / (sqrt(1.9025) sqrt(0.9425))) = 0.5522.
+ *
+ * Measured on the states flattened to (160 trials x 30 steps) x units
+ * (shape angular: ll_compare's angular shape metric at alpha 1, radians;
+ * procrustes: its Procrustes distance, in the data's units; S' is S with
+ * another seed; the test prints these as "#" lines):
+ *                           dsa     shape angular  procrustes
+ *   undamped vs undamped'   0.0047  0.0976         2.878
+ *   damped vs damped'       0.0043  0.0526         1.556
+ *   undamped vs damped      0.3403  0.0783         2.312
+ *   undamped' vs damped'    0.3426  0.0803         2.373
+ *   line vs line'           0.0030  0.0718         2.124
+ *   point vs point'         0.0122  0.0452         1.332
+ *   line vs point           0.5446  0.0602         1.782
+ *   line' vs point'         0.5587  0.0597         1.764
+ * DSA between the systems is 70 (oscillators) and 45 (attractors) times
+ * its same-system value, and 4 and 9 times the shape distance; the shape
+ * distance between the systems is smaller than between two runs of the
+ * undamped oscillator or of the line attractor (whose noise-driven mode
+ * wanders furthest).  The margins asserted below are looser (k = 4 and
+ * 10, thresholds 0.25 and 0.4 rad). */
+enum { SEP_C = 4, SEP_TR = 40, SEP_T = 30, SEP_NMAX = 3 };
+
+static void noisy_linear(const double *A, size_t N, double sigma, uint64_t seed, double *x)
+{
+	ll_rng rng;
+	ll_rng_init(&rng, seed);
+	for (size_t c = 0; c < SEP_C; c++)
+		for (size_t b = 0; b < SEP_TR; b++) {
+			double *p = x + (c * SEP_TR + b) * SEP_T * N;
+			for (size_t i = 0; i < N; i++)
+				p[i] = 0;
+			p[N - 1] = -1 + 2.0 * (double)c / (SEP_C - 1);
+			for (size_t t = 1; t < SEP_T; t++)
+				for (size_t i = 0; i < N; i++) {
+					double v = 0;
+					for (size_t k = 0; k < N; k++)
+						v += A[i * N + k] * p[(t - 1) * N + k];
+					p[t * N + i] = v + sigma * ll_rng_normal(&rng);
+				}
+		}
+}
+
+/* DSA (angular), the angular shape metric and Procrustes on the states for
+ * S1 vs S1', S2 vs S2', S1 vs S2, S1' vs S2' (S1, S1' of A1 with seeds
+ * seed, seed + 1; S2, S2' of A2 with seed + 2, seed + 3); full rank, no
+ * delays (the systems are linear and fully observed). */
+typedef struct sep {
+	double dsa[4], shape[4], procrustes[4];
+} sep;
+
+static int separation(const double *A1, const double *A2, size_t N, uint64_t seed, sep *out, ll_err *err)
+{
+	enum { ROWS = SEP_C * SEP_TR * SEP_T };
+	static double x[4][ROWS * SEP_NMAX];
+	const double *A[4] = {A1, A1, A2, A2};
+	ll_dsa_dmd m[4];
+	memset(m, 0, sizeof m);
+	int rc = LL_OK;
+	for (int i = 0; i < 4 && rc == LL_OK; i++) {
+		noisy_linear(A[i], N, 0.005, seed + (uint64_t)i, x[i]);
+		rc = ll_dsa_dmd_fit(x[i], SEP_C * SEP_TR, SEP_T, N, NULL, &m[i], err);
+	}
+	static const int pr[4][2] = {{0, 1}, {2, 3}, {0, 2}, {1, 3}};
+	ll_compare_opts co;
+	ll_compare_opts_default(&co);
+	for (int k = 0; k < 4 && rc == LL_OK; k++) {
+		const int a = pr[k][0], b = pr[k][1];
+		ll_dsa_dist d;
+		ll_compare_result res;
+		if (m[a].rank != m[b].rank)
+			rc = ll_err_set(err, LL_ESHAPE, "ranks %zu and %zu differ", m[a].rank, m[b].rank);
+		else
+			rc = ll_dsa_compare(m[a].A, m[b].A, m[a].rank, NULL, &d, NULL, err);
+		if (rc == LL_OK)
+			rc = ll_compare_pair(x[a], ROWS, N, x[b], ROWS, N,
+					     LL_METRIC_BIT(LL_M_ANGULAR) | LL_METRIC_BIT(LL_M_PROCRUSTES), &co, &res,
+					     NULL, NULL, err);
+		if (rc == LL_OK) {
+			out->dsa[k] = d.angular;
+			out->shape[k] = res.v[LL_M_ANGULAR].value;
+			out->procrustes[k] = res.v[LL_M_PROCRUSTES].value;
+		}
+	}
+	for (int i = 0; i < 4; i++)
+		ll_dsa_dmd_free(&m[i]);
+	return rc;
+}
+
+static void sep_print(const char *n1, const char *n2, const sep *s)
+{
+	char a[4][64];
+	snprintf(a[0], sizeof a[0], "%s vs %s'", n1, n1);
+	snprintf(a[1], sizeof a[1], "%s vs %s'", n2, n2);
+	snprintf(a[2], sizeof a[2], "%s vs %s", n1, n2);
+	snprintf(a[3], sizeof a[3], "%s' vs %s'", n1, n2);
+	for (int k = 0; k < 4; k++)
+		printf("# %-24s dsa %.4f  shape angular %.4f  procrustes %.3f\n", a[k], s->dsa[k], s->shape[k],
+		       s->procrustes[k]);
+}
+
+/* told apart: DSA between the systems above min_dsa and k times its
+ * largest same-system value (the control), and at least twice the shape
+ * distance between them; Procrustes not: the shape distance between the
+ * systems within 1.25 times its largest same-system value */
+static int dsa_tells(const sep *s, double min_dsa, double k)
+{
+	double same = fmax(s->dsa[0], s->dsa[1]), between = fmin(s->dsa[2], s->dsa[3]);
+	double sh_between = fmax(s->shape[2], s->shape[3]);
+	return between > min_dsa && between > k * same && between > 2 * sh_between;
+}
+
+static int shape_blind(const sep *s)
+{
+	return fmax(s->shape[2], s->shape[3]) <= 1.25 * fmax(s->shape[0], s->shape[1]);
+}
+
+static void test_dynamics_not_geometry(void)
+{
+	ll_err err = {0, ""};
+	sep s;
+	/* damped vs undamped oscillator (3 units: the plane, then the task mode) */
+	const double w = 0.5, c = cos(w), sn = sin(w);
+	const double U[9] = {c, -sn, 0, sn, c, 0, 0, 0, 0.95};
+	const double D[9] = {0.5 * c, -0.5 * sn, 0, 0.5 * sn, 0.5 * c, 0, 0, 0, 0.95};
+	LL_REQUIRE_OK(separation(U, D, 3, 1, &s, &err), err);
+	sep_print("undamped", "damped", &s);
+	LL_CHECK(fmax(s.dsa[0], s.dsa[1]) < 0.05);        /* control: one system, two seeds */
+	LL_CHECK(dsa_tells(&s, 0.25, 4));
+	LL_CHECK(shape_blind(&s));
+	LL_CHECK(fmax(s.shape[2], s.shape[3]) < 0.15);    /* the states nearly coincide */
+	LL_CHECK_NEAR(s.dsa[2], 0.3396, 0.05);             /* the operators' own distance */
+	/* line vs point attractor (2 units: the attractor axis, then the task mode) */
+	const double L[4] = {1, 0, 0, 0.95}, P[4] = {0.2, 0, 0, 0.95};
+	LL_REQUIRE_OK(separation(L, P, 2, 11, &s, &err), err);
+	sep_print("line", "point", &s);
+	LL_CHECK(fmax(s.dsa[0], s.dsa[1]) < 0.05);
+	LL_CHECK(dsa_tells(&s, 0.4, 10));
+	LL_CHECK(shape_blind(&s));
+	LL_CHECK(fmax(s.shape[2], s.shape[3]) < 0.15);
+	LL_CHECK_NEAR(s.dsa[2], 0.5522, 0.05);
+	/* the criterion can fail: the same dynamics twice (the undamped
+	 * oscillator against itself, four seeds) is not told apart */
+	LL_REQUIRE_OK(separation(U, U, 3, 21, &s, &err), err);
+	sep_print("undamped", "undamped2", &s);
+	LL_CHECK(!dsa_tells(&s, 0.25, 4));
+	LL_CHECK(fmax(s.dsa[2], s.dsa[3]) < 0.05);
 }
 
 /* out of memory anywhere: LL_ENOMEM, nothing leaked */
@@ -428,6 +616,7 @@ int main(void)
 	LL_RUN(test_repo_qaqt);
 	LL_RUN(test_bad_inputs);
 	LL_RUN(test_all_pairs);
+	LL_RUN(test_dynamics_not_geometry);
 	LL_RUN(test_oom);
 	return ll_test_done();
 }
