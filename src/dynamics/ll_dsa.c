@@ -57,6 +57,12 @@ size_t ll_dsa_embed_rows(size_t T, size_t d, size_t k)
 	return T > span ? T - span : 0;
 }
 
+static int too_short(size_t T, size_t d, size_t k, ll_err *err)
+{
+	return ll_err_set(err, LL_ESHAPE, "%zu time point%s: too few for %zu delay%s at interval %zu (needs at least %zu)",
+			  T, T == 1 ? "" : "s", d, d == 1 ? "" : "s", k, (d - 1) * k + 2);
+}
+
 int ll_dsa_embed(const double *x, size_t trials, size_t T, size_t units, size_t d, size_t k,
 		 double *H, ll_err *err)
 {
@@ -67,9 +73,7 @@ int ll_dsa_embed(const double *x, size_t trials, size_t T, size_t units, size_t 
 				  units);
 	size_t Tp = ll_dsa_embed_rows(T, d, k);
 	if (Tp < 2)
-		return ll_err_set(err, LL_ESHAPE,
-				  "%zu time points are too few for %zu delays at interval %zu (need at least %zu)", T,
-				  d, k, (d - 1) * k + 2);
+		return too_short(T, d, k, err);
 	size_t D = d * units;
 	for (size_t b = 0; b < trials; b++)
 		for (size_t r = 0; r < Tp; r++) {
@@ -149,9 +153,7 @@ int ll_dsa_dmd_fit(const double *x, size_t trials, size_t T, size_t units, const
 		return ll_err_set(err, LL_EINVAL, "%zu delays of %zu units overflow", d, units);
 	size_t Tp = ll_dsa_embed_rows(T, d, k);
 	if (Tp < 2)
-		return ll_err_set(err, LL_ESHAPE,
-				  "%zu time points are too few for %zu delays at interval %zu (need at least %zu)", T,
-				  d, k, (d - 1) * k + 2);
+		return too_short(T, d, k, err);
 	if (!all_finite(x, trials * T * units))
 		return ll_err_set(err, LL_ENUMERIC, "data has NaN or Inf values");
 	size_t M = trials * Tp, D = d * units, p = M < D ? M : D;

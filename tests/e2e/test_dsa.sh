@@ -173,7 +173,7 @@ tap_fails "dsa: a .npy with zero time points" 't0.npy: .*size 0' "$LL" dsa "$T/a
 npy "$T/u0.npy" "3, 5, 0" 0
 tap_fails "dsa: a .npy with zero units" 'u0.npy: .*size 0' "$LL" dsa --all "$T/a.csv" "$T/u0.npy" -o "$T/bad1"
 head -1 "$T/a.csv" > "$T/one.csv"
-tap_fails "dsa: one time point is too few even without delays" 'too few for 1 delays' "$LL" dsa "$T/one.csv" "$T/a.csv"
+tap_fails "dsa: one time point is too few even without delays" '1 time point: too few for 1 delay at' "$LL" dsa "$T/one.csv" "$T/a.csv"
 head -c 1000 "$T/syn/data.npy" > "$T/trunc.npy"
 tap_fails "dsa: a truncated .npy (data cut short)" 'trunc.npy: truncated' "$LL" dsa "$T/trunc.npy" "$T/a.csv"
 head -c 50 "$T/syn/data.npy" > "$T/trunch.npy"
