@@ -607,6 +607,32 @@ int ll_mlp_logits(ll_mlp *net, const float *X, size_t n, float *out, ll_err *err
 	return LL_OK;
 }
 
+int ll_mlp_probs(ll_mlp *net, const float *X, size_t n, float *out, ll_err *err)
+{
+	int rc = ll_mlp_logits(net, X, n, out, err);
+	if (rc != LL_OK)
+		return rc;
+	size_t K = net->size[net->nlayers];
+	for (size_t i = 0; i < n; i++) {
+		float *z = out + i * K;
+		double mx = z[0], sum = 0, e[64];
+		double *ex = K <= 64 ? e : NULL;
+		for (size_t c = 1; c < K; c++)
+			mx = z[c] > mx ? z[c] : mx;
+		for (size_t c = 0; c < K; c++) {
+			double v = exp((double)z[c] - mx);
+			sum += v;
+			if (ex)
+				ex[c] = v;
+		}
+		if (!isfinite(sum))
+			return ll_err_set(err, LL_ENUMERIC, "mlp probs: input %zu has non-finite logits", i);
+		for (size_t c = 0; c < K; c++)
+			z[c] = (float)((ex ? ex[c] : exp((double)z[c] - mx)) / sum);
+	}
+	return LL_OK;
+}
+
 int ll_mlp_forward_hidden(ll_mlp *net, const float *X, size_t n, int layer,
 			  float *out, ll_err *err)
 {

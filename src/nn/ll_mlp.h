@@ -133,6 +133,9 @@ int ll_mlp_train(ll_mlp *net, const ll_mnist *set, size_t log_every,
 
 /* Output logits (n x n_out) for n inputs. */
 int ll_mlp_logits(ll_mlp *net, const float *X, size_t n, float *out, ll_err *err);
+/* Class probabilities (n x n_out, each row a softmax of the logits,
+ * computed in double) for n inputs. */
+int ll_mlp_probs(ll_mlp *net, const float *X, size_t n, float *out, ll_err *err);
 /* Activations of hidden layer `layer` (0 = first) after the nonlinearity:
  * out is n x size[layer + 1]. */
 int ll_mlp_forward_hidden(ll_mlp *net, const float *X, size_t n, int layer,

@@ -29,7 +29,7 @@ typedef struct ll_traj_set {
 	int n_axes;                    /* axes carrying data (0..3); the rest are 0 */
 	char axis_name[LL_TRAJ_DIMS][16]; /* "PC1".., or "C2" (TCA component,
 					   * 1-based index in the ktensor); "-" if padded */
-	char source[8];                /* "pca" or "tca" */
+	char source[8];                /* "pca", "tca" or "inpca" */
 } ll_traj_set;
 
 /* Allocate n_paths x n_points zero points; labels "path P", key P.  On

@@ -88,6 +88,12 @@ static int train_cb(void *vctx, ll_mlp *net, const ll_mlp_event *ev)
 	r->log.train_loss[c->m * S + j] = ev->train_loss;
 	if (c->m == 0)
 		r->log.step[j] = (int)ev->step;
+	/* the class probabilities on the whole probe set (InPCA's points) */
+	if (ll_mlp_probs(net, c->md->probe.x, r->outputs_n,
+			 r->outputs + (c->m * S + j) * r->outputs_n * LL_MNIST_CLASSES, &c->err) != LL_OK) {
+		c->failed = 1;
+		return 1;
+	}
 	/* every unit's activity on the logged probe images */
 	if (c->probe_x && ll_mlp_forward_hidden(net, c->probe_x, r->probe_n, 0,
 						 r->probe + (c->m * S + j) * r->probe_n * U, &c->err) != LL_OK) {
@@ -196,6 +202,13 @@ static int save_train(ll_step_ctx *c, ll_mlp *init, ll_mlp *nets, ll_err *err)
 		rc = pp ? ll_npy_write_array_f32(pp, r->probe, 4, sh4, err) : ll_err_oom(err);
 		ll_free(pp);
 	}
+	if (rc == LL_OK) {
+		/* models x snapshots x images x classes, float32 as computed */
+		size_t sh4[4] = {M, S, r->outputs_n, LL_MNIST_CLASSES};
+		char *op = ll_path_join(dir, "outputs.npy");
+		rc = op ? ll_npy_write_array_f32(op, r->outputs, 4, sh4, err) : ll_err_oom(err);
+		ll_free(op);
+	}
 	ll_free(steps);
 	for (size_t m = 0; m < M && rc == LL_OK; m++) {
 		char name[64];
@@ -256,6 +269,14 @@ static int save_train(ll_step_ctx *c, ll_mlp *init, ll_mlp *nets, ll_err *err)
 				ll_json_arr_end(&j);
 				ll_json_obj_end(&j);
 			}
+			ll_json_key(&j, "outputs");
+			ll_json_obj_begin(&j);
+			ll_json_kv_str(&j, "file", "outputs.npy");
+			ll_json_kv_str(&j, "description",
+				       "each model's class probabilities (softmax) on every probe image at each "
+				       "snapshot: models x snapshots x images x classes, float32; the images are "
+				       "the probe set, probe_per_class of each digit in digit order");
+			ll_json_obj_end(&j);
 			ll_json_key(&j, "model_lr");
 			ll_json_arr_begin(&j);
 			for (size_t m = 0; m < M; m++)
@@ -289,6 +310,7 @@ static void drop(ll_session *s)
 	ll_free(r->log.train_loss);
 	ll_free(r->probe);
 	ll_free(r->probe_labels);
+	ll_free(r->outputs);
 	ll_tensor_free(&r->activity);
 	ll_modes_free(r->modes, 4);
 	ll_free(r);
@@ -362,7 +384,11 @@ static int run(ll_step_ctx *sc, ll_err *err)
 				r->probe_labels[d * per_log + i] = md->probe.y[d * per_class + i];
 			}
 	}
-	if (!tl->step || !tl->loss || !tl->acc || !tl->train_loss || !nets || !init || !ctx || !cm) {
+	size_t os = 0;
+	r->outputs_n = md->probe.n;
+	if (ll_mul_ok(M * S, r->outputs_n * LL_MNIST_CLASSES, &os))
+		r->outputs = ll_malloc_array(os, sizeof(float));
+	if (!tl->step || !tl->loss || !tl->acc || !tl->train_loss || !nets || !init || !ctx || !cm || !r->outputs) {
 		rc = ll_err_set(err, LL_ENOMEM, "out of memory for %zu models", M);
 		goto out;
 	}

@@ -27,7 +27,19 @@ struct ll_res_train {
 	float *probe;               /* (owned) or NULL */
 	size_t probe_n;             /* images: 10 N */
 	int *probe_labels;          /* probe_n digits (owned) */
+	/* every model's class probabilities on the whole probe set (the
+	 * probe_per_class images of each digit, grouped by digit) at every
+	 * snapshot: models x snapshots x outputs_n x 10, float as computed
+	 * (what InPCA embeds) */
+	float *outputs;             /* (owned) */
+	size_t outputs_n;           /* images: 10 probe_per_class */
 };
+
+/* Model m's class probabilities at snapshot j: outputs_n x 10. */
+static inline const float *ll_res_train_outputs(const struct ll_res_train *r, size_t m, size_t j)
+{
+	return r->outputs + (m * r->log.snapshots + j) * r->outputs_n * 10;
+}
 /* Model m's probe activity at snapshot j: probe_n x units. */
 static inline const float *ll_res_train_probe(const struct ll_res_train *r, size_t m, size_t j)
 {

@@ -10,12 +10,15 @@
 #include "base/ll_json.h"
 #include "pca/ll_traj.h"
 #include "pipeline/ll_step.h"
+#include "pipeline/steps/step_inpca.h"
 #include "pipeline/steps/step_tca.h"
 #include "pipeline/steps/step_tensor.h"
 #include "pipeline/steps/step_traj.h"
 
 static const ll_param_def params[] = {
-	P_ENUM("source", "pca", "pca|tca", "3-D paths from PCA of the states or from TCA factors"),
+	P_ENUM("source", "pca", "pca|tca|inpca",
+	       "3-D paths from PCA of the states, from TCA factors, or the models' training paths in the "
+	       "[inpca] map"),
 };
 
 static void drop(ll_session *s)
@@ -70,11 +73,55 @@ static int write_traj(ll_step_ctx *c, const ll_traj_set *ts, ll_err *err)
 	return rc;
 }
 
+/* The inpca step's map as paths: one per model, a point per snapshot, its
+ * top three dimensions (a negative-eigenvalue axis named so). */
+static int from_inpca(const struct ll_res_inpca *in, ll_traj_set *ts, ll_err *err)
+{
+	int rc = ll_traj_set_init(ts, in->paths, in->snapshots, err);
+	if (rc != LL_OK)
+		return rc;
+	size_t k = in->emb.k;
+	for (size_t p = 0; p < in->paths; p++) {
+		snprintf(ts->labels[p], LL_TRAJ_LABEL, "%s", in->name[p]);
+		ts->key[p] = (int)p;
+		for (size_t j = 0; j < in->snapshots; j++)
+			for (size_t a = 0; a < LL_TRAJ_DIMS && a < k; a++)
+				ts->xyz[(p * in->snapshots + j) * 3 + a] = ll_res_inpca_at(in, p, j)[a];
+	}
+	ts->n_axes = k < LL_TRAJ_DIMS ? (int)k : LL_TRAJ_DIMS;
+	for (int a = 0; a < LL_TRAJ_DIMS; a++) {
+		ts->explained[a] = (size_t)a < k ? in->emb.explained[a] : 0;
+		if ((size_t)a < k)
+			snprintf(ts->axis_name[a], sizeof ts->axis_name[a], "InPCA%d%s", a + 1,
+				 in->emb.sign[a] < 0 ? "(-)" : "");
+		else
+			snprintf(ts->axis_name[a], sizeof ts->axis_name[a], "-");
+	}
+	snprintf(ts->source, sizeof ts->source, "inpca");
+	return LL_OK;
+}
+
 static int run(ll_step_ctx *c, ll_err *err)
 {
 	ll_session *s = c->s;
 	const struct ll_res_tensor *x = s->res.tensor;
 	int rc;
+
+	if (ll_session_is(s, LL_STEP_TRAJ, "source", "inpca")) {
+		if (!s->res.inpca)
+			return ll_err_set(err, LL_EINVAL, "[trajectory] source = inpca needs the inpca step: run it first");
+		struct ll_res_traj *t = ll_calloc(1, sizeof *t);
+		if (!t)
+			return ll_err_oom(err);
+		s->res.traj = t;
+		ll_traj_set *ts = &t->ts;
+		if ((rc = from_inpca(s->res.inpca, ts, err)) != LL_OK)
+			return rc;
+		ll_step_status(c, "%zu paths x %zu points from the InPCA map; %s %.1f%%, %s %.1f%%, %s %.1f%%",
+			       ts->n_paths, ts->n_points, ts->axis_name[0], 100 * ts->explained[0], ts->axis_name[1],
+			       100 * ts->explained[1], ts->axis_name[2], 100 * ts->explained[2]);
+		return c->outdir ? write_traj(c, ts, err) : LL_OK;
+	}
 
 	if (!x || !x->X.data)
 		return ll_err_set(err, LL_EINVAL, "[trajectory] has no tensor: run the tensor step first");
@@ -116,16 +163,24 @@ static int from_tca(const ll_session *s)
 	return ll_session_is(s, LL_STEP_TRAJ, "source", "tca");
 }
 
-/* paths from TCA factors need the tca step */
+static int from_inpca_step(const ll_session *s)
+{
+	return ll_session_is(s, LL_STEP_TRAJ, "source", "inpca");
+}
+
+/* paths from TCA factors need the tca step; from the InPCA map, inpca */
 static unsigned needs_for(const ll_session *s)
 {
-	return from_tca(s) ? LL_STEP_BIT(LL_STEP_TCA) : 0;
+	return from_tca(s) ? LL_STEP_BIT(LL_STEP_TCA) : from_inpca_step(s) ? LL_STEP_BIT(LL_STEP_INPCA) : 0;
 }
 
 static int check(const ll_session *s, ll_err *err)
 {
 	if (s->state[LL_STEP_TRAJ] != LL_STATE_ABSENT && s->state[LL_STEP_TCA] == LL_STATE_ABSENT && from_tca(s))
 		return ll_err_set(err, LL_EINVAL, "[trajectory] source = tca needs a [tca] step");
+	if (s->state[LL_STEP_TRAJ] != LL_STATE_ABSENT && s->state[LL_STEP_INPCA] == LL_STATE_ABSENT &&
+	    from_inpca_step(s))
+		return ll_err_set(err, LL_EINVAL, "[trajectory] source = inpca needs an [inpca] step");
 	return LL_OK;
 }
 
