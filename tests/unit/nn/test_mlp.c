@@ -189,6 +189,23 @@ static void test_forward_naive(void)
 	gold_forward(&net, NULL, X, n, -1, gold);
 	for (size_t j = 0; j < n * 4; j++)
 		worst[0] = fmax(worst[0], fabs(out[j] - gold[j]));
+	/* class probabilities: the softmax of the gold logits, rows summing to 1 */
+	double wp = 0, ws = 0;
+	LL_CHECK_INT(ll_mlp_probs(&net, X, n, out, NULL), LL_OK);
+	for (size_t i = 0; i < n; i++) {
+		double mx = gold[i * 4], z = 0, sum = 0;
+		for (size_t c = 1; c < 4; c++)
+			mx = fmax(mx, gold[i * 4 + c]);
+		for (size_t c = 0; c < 4; c++)
+			z += exp(gold[i * 4 + c] - mx);
+		for (size_t c = 0; c < 4; c++) {
+			wp = fmax(wp, fabs(out[i * 4 + c] - exp(gold[i * 4 + c] - mx) / z));
+			sum += out[i * 4 + c];
+		}
+		ws = fmax(ws, fabs(sum - 1));
+	}
+	LL_CHECK_NEAR(wp, 0, 1e-6);
+	LL_CHECK_NEAR(ws, 0, 1e-6);
 	for (int layer = 0; layer < 2; layer++) {
 		size_t u = net.size[layer + 1];
 		LL_CHECK_INT(ll_mlp_forward_hidden(&net, X, n, layer, out, NULL), LL_OK);
