@@ -137,11 +137,11 @@ void wb_heat_draw(wb *w, wb_heatmap *m, const wb_heat_spec *sp, int y0, int x0, 
 	snprintf(buf, sizeof buf, "%zu", b);
 	int bl = (int)strlen(buf);
 	wb_put(w, y0, hx + sx, hw - sx + 1, as, buf);
-	if (label_fits(0, 1, sx, sx + bl))
+	if (b != 0 && label_fits(0, 1, sx, sx + bl))
 		wb_put(w, y0, hx, 1, ax, "0");
 	snprintf(buf, sizeof buf, "%zu", n - 1);
 	int ll = (int)strlen(buf);
-	if (n > 1 && label_fits(hw - ll, ll, sx, sx + bl))
+	if (b != n - 1 && label_fits(hw - ll, ll, sx, sx + bl))
 		wb_put(w, y0, hx + hw - ll, ll, ax, buf);
 	for (int row = 0; row < hh; row++) {
 		size_t i;
@@ -149,7 +149,8 @@ void wb_heat_draw(wb *w, wb_heatmap *m, const wb_heat_spec *sp, int y0, int x0, 
 			snprintf(buf, sizeof buf, "%*zu", gut - 1, a);
 			wb_put(w, hy + row, x0, gut - 1, as, buf);
 			wb_put(w, hy + row, x0 + gut - 1, 1, as, w->g->arrow);
-		} else if ((row == 0 || row == hh - 1) && ll_heat_cell_at(&m->geom, 0, row, row != 0, &i, NULL) == LL_OK) {
+		} else if ((row == 0 || row == hh - 1) && ll_heat_cell_at(&m->geom, 0, row, row != 0, &i, NULL) == LL_OK &&
+			   i != a) {
 			snprintf(buf, sizeof buf, "%*zu", gut - 1, i);
 			wb_put(w, hy + row, x0, gut - 1, ax, buf);
 		}
