@@ -228,11 +228,13 @@ keys a 6
 until_ok a shows a 'Pair: vanilla 1 \(row 0\) x vanilla 2 \(column 1\)'
 r2=$?
 ring=$(eig_plot a | ring_rows_in)
-echo "# LANG=C: rows across the ring: $ring; scale $(scale_of a)"
+# the map's points: each group's character (the canvas draws lines with others)
+no=$(mds_map a | tr -cd o | wc -c) np=$(mds_map a | tr -cd + | wc -c)
+echo "# LANG=C: rows across the ring: $ring; scale $(scale_of a); MDS map: $no o, $np +"
 [ "$(high_bytes "$T/a.cap")" -eq 0 ] && left_of_bar a 4 | grep -q -E '^ +0>[.:=*#%@+-]+\[[.:=*#%@+-]+\]' &&
 	[ "$(scale_of a)" = "$(npy_range a dsa)" ] && [ "$(panel_marked a)" = "DSA angular" ] && [ "$ring" -ge 6 ] &&
 	eig_plot a | grep -q -E '[ab]' && shows a 'a vanilla 1  b vanilla 2  circle \|l\| = 1' &&
-	shows a 'o vanilla \(3\)  \+ gru \(3\)  a-b: the pair'
+	shows a 'o vanilla \(3\)  \+ gru \(3\)  a-b: the pair' && [ "$no" -ge 1 ] && [ "$np" -ge 1 ] && [ $((no + np)) -ge 4 ]
 tap_result $((r1 + r2 + $?)) "LANG=C: the DSA screen in ASCII (density ramp, eigenvalues as a and b, groups as o and +)"
 keys a q
 wait_exit a && grep -q '^EXIT=0$' "$T/a.exit"
