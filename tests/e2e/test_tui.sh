@@ -180,7 +180,7 @@ done < "$T/keylist"
 tap_result $ok "every key and command of the key table is in the man page"
 # the digit keys and :screen are made from the list of screens (screens.def)
 nscr=$(grep -c '^WB_SCREEN(' "$SRC/tui/wb/screens.def")
-[ "$(grep -c -E '^  [1-9] +[A-Z][a-z]+ screen$' "$T/keys")" -eq "$nscr" ] &&
+[ "$(grep -c -E '^  [1-9] +[A-Z][A-Za-z]+ screen$' "$T/keys")" -eq "$nscr" ] &&
 	grep -q -E "^  :screen 1-$nscr\\|NAME +switch to a screen \\(pipeline, factors, trajectory, compare, dynamics, dsa, log[,)]" "$T/keys"
 tap_result $? "tui --keys: a digit key per screen; :screen 1-N|NAME names them"
 

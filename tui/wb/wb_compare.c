@@ -23,8 +23,9 @@
  * (learning rate), the pair joined by a line and labelled 'a' and 'b'.
  * With ASCII glyphs a model is its group's character (o + x # ...) instead.
  *
- * Models are numbered from 0, as in the tensor and the step's files.
- * Nothing is computed here but the drawing.
+ * The heat map and the MDS map are wb_plot.c's, shared with the DSA
+ * screen.  Models are numbered from 0, as in the tensor and the step's
+ * files.  Nothing is computed here but the drawing.
  */
 #include "config.h"
 
