@@ -297,10 +297,12 @@ typedef struct wb_heat_spec {
 	size_t n, a, b;               /* the pair: row a, column b */
 	const char *what, *what_short; /* the legend's last line; the second where the first does not fit */
 } wb_heat_spec;
-/* Columns for the heat map of n x n with its labels in h rows, leaving
- * at least panel_min columns and a bar right of it; w->cols when a panel
- * does not fit beside it. */
-int wb_heat_split(const wb *w, size_t n, int h, int panel_min);
+/* Columns for the heat map of n x n with its labels in rows [y0, y0 + h),
+ * leaving at least panel_min columns and a bar right of it (the bar is
+ * drawn there); w->cols when a panel does not fit beside it. */
+int wb_heat_split(const wb *w, size_t n, int y0, int h, int panel_min);
+/* A matrix value for a panel: "%.4f", or "n/a" when not finite. */
+void wb_fmt_value(char *buf, size_t n, double v);
 /* In rows [y0, y0 + h), columns [x0, x0 + wd): a header row (column
  * labels), a gutter (row labels), the map, up to four legend rows. */
 void wb_heat_draw(wb *w, wb_heatmap *m, const wb_heat_spec *sp, int y0, int x0, int wd, int h);

@@ -114,14 +114,6 @@ static const char *kind_word(int m)
 	return ll_metric_kind_of((ll_metric)m) == LL_SIMILARITY ? "similarity" : "distance";
 }
 
-static void fmt_value(char *buf, size_t n, double v)
-{
-	if (isfinite(v))
-		snprintf(buf, n, "%.4f", v);
-	else
-		snprintf(buf, n, "n/a");
-}
-
 static void draw_empty(wb *w, int y0, int h)
 {
 	wb_draw_no_results(w, y0, h, LL_STEP_COMPARE, "No comparison results yet.", "its matrices",
@@ -193,7 +185,7 @@ static int draw_panel(wb *w, const struct ll_res_compare *r, int y0, int x0, int
 			continue;
 		int sel = m == c->metric;
 		attr_t al = wb_attr(w, sel ? LL_ROLE_SELECTED : LL_ROLE_DEFAULT);
-		fmt_value(val, sizeof val, pair_value(r, m, a, b));
+		wb_fmt_value(val, sizeof val, pair_value(r, m, a, b));
 		if (sel)
 			wb_fill(y, x0, wd, al);
 		int x = x0 + wb_put(w, y, x0, wd, al, sel ? w->g->arrow : " ");
@@ -237,8 +229,8 @@ static int draw_panel(wb *w, const struct ll_res_compare *r, int y0, int x0, int
 		if (sw > 60)
 			sw = 60;
 		char v0[32], v1[32];
-		fmt_value(v0, sizeof v0, v[0]);
-		fmt_value(v1, sizeof v1, v[S - 1]);
+		wb_fmt_value(v0, sizeof v0, v[0]);
+		wb_fmt_value(v1, sizeof v1, v[S - 1]);
 		wb_put(w, y, x0, lw, ad, a == b ? "  vs start" : "  this pair");
 		spark_at(w, y, x0 + lw, sw, v, S, lo, hi);
 		snprintf(buf, sizeof buf, " %s to %s", v0, v1);
@@ -246,8 +238,8 @@ static int draw_panel(wb *w, const struct ll_res_compare *r, int y0, int x0, int
 			wb_put(w, y, x0 + lw + sw, tail, ad, buf);
 		y++;
 		if (r->pair_mean && y < end) {
-			fmt_value(v0, sizeof v0, r->pair_mean[0]);
-			fmt_value(v1, sizeof v1, r->pair_mean[S - 1]);
+			wb_fmt_value(v0, sizeof v0, r->pair_mean[0]);
+			wb_fmt_value(v1, sizeof v1, r->pair_mean[S - 1]);
 			wb_put(w, y, x0, lw, ax, "  pair mean");
 			spark_at(w, y, x0 + lw, sw, r->pair_mean, S, lo, hi);
 			snprintf(buf, sizeof buf, " %s to %s", v0, v1);
@@ -275,7 +267,7 @@ static int draw_panel(wb *w, const struct ll_res_compare *r, int y0, int x0, int
 			const ll_compare_result *sc = &r->pop.score[i];
 			int ok = (sc->metrics & LL_METRIC_BIT(m)) != 0;
 			const ll_metric_value *mv = &sc->v[m];
-			fmt_value(val, sizeof val, ok ? mv->value : NAN);
+			wb_fmt_value(val, sizeof val, ok ? mv->value : NAN);
 			int n = snprintf(buf, sizeof buf, "  model %-3zu %9s", i, val);
 			if (ok && isfinite(mv->ci_lo) && isfinite(mv->ci_hi))
 				n += snprintf(buf + n, sizeof buf - (size_t)n, "  [%.3f, %.3f]", mv->ci_lo, mv->ci_hi);
@@ -334,7 +326,7 @@ static void cmp_draw(wb *w, int y0, int h)
 				im = nm;
 			nm++;
 		}
-	fmt_value(val, sizeof val, pair_value(r, c->metric, c->a, c->b));
+	wb_fmt_value(val, sizeof val, pair_value(r, c->metric, c->a, c->b));
 	snprintf(buf, sizeof buf, "%s (%d of %d)  |  pair (%zu, %zu) %s  |  %zu models at step %d  |  %zu %s x %zu units",
 		 ll_metric_name((ll_metric)c->metric), im + 1, nm, c->a, c->b, val, r->models,
 		 r->step && r->snapshots ? r->step[r->snapshots - 1] : 0, r->n,
@@ -345,12 +337,10 @@ static void cmp_draw(wb *w, int y0, int h)
 		return;
 	/* the heat map takes the width it can use, the pair panel (and under
 	 * it the MDS map) the rest, if that is at least PANEL_MIN */
-	int lw = wb_heat_split(w, r->models, bh, PANEL_MIN);
+	int lw = wb_heat_split(w, r->models, by, bh, PANEL_MIN);
 	draw_heat(w, r, by, 0, lw, bh);
 	if (lw >= w->cols)
 		return;
-	for (int y = 0; y < bh; y++)
-		wb_put(w, by + y, lw, 1, wb_attr(w, LL_ROLE_BORDER), w->g->vline);
 	int px = lw + 2, pw = w->cols - px - 1;
 	int used = draw_panel(w, r, by, px, pw, bh);
 	int my = by + used + 1, mh = by + bh - my;
@@ -372,7 +362,7 @@ static void cmp_status(wb *w, char *buf, size_t n)
 		return;
 	}
 	char val[32];
-	fmt_value(val, sizeof val, pair_value(r, c->metric, c->a, c->b));
+	wb_fmt_value(val, sizeof val, pair_value(r, c->metric, c->a, c->b));
 	double la = model_lr(r, c->a), lb = model_lr(r, c->b);
 	snprintf(buf, n, "pair (%zu, %zu): %s %s (%s)  |  learning rates %.4g, %.4g  |  hjkl move, m metric",
 		 c->a, c->b, ll_metric_name((ll_metric)c->metric), val, kind_word(c->metric), la, lb);

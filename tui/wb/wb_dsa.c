@@ -98,14 +98,6 @@ static void mat_name(const struct ll_res_dsa *r, int m, char *buf, size_t n)
 		snprintf(buf, n, "%s", m == MAT_WASS ? "eigenvalue W2^2" : "DSA angular");
 }
 
-static void fmt_value(char *buf, size_t n, double v)
-{
-	if (isfinite(v))
-		snprintf(buf, n, "%.4f", v);
-	else
-		snprintf(buf, n, "n/a");
-}
-
 static double pair_value(const struct ll_res_dsa *r, int m, size_t a, size_t b)
 {
 	return ll_res_dsa_at(r, matrix(r, m), a, b);
@@ -179,7 +171,7 @@ static int draw_panel(wb *w, const struct ll_res_dsa *r, int y0, int x0, int wd,
 		int sel = m == d->mat;
 		attr_t al = wb_attr(w, sel ? LL_ROLE_SELECTED : LL_ROLE_DEFAULT);
 		double v = pair_value(r, m, a, b);
-		fmt_value(val, sizeof val, v);
+		wb_fmt_value(val, sizeof val, v);
 		mat_name(r, m, name, sizeof name);
 		if (sel)
 			wb_fill(y, x0, wd, al);
@@ -293,7 +285,7 @@ static void draw_mds(wb *w, const struct ll_res_dsa *r, int y0, int x0, int wd, 
 	if (d->mat == MAT_WASS)
 		snprintf(note, sizeof note, "; W2 has none");
 	else if (out)
-		snprintf(note, sizeof note, "; %zu left out (not comparable)", out);
+		snprintf(note, sizeof note, "; %zu left out", out);
 	snprintf(title, sizeof title, "MDS of %s distances (%s, stress %.3f)%s", what, ll_mds_method_name(md->used),
 		 md->stress, note);
 	snprintf(title_short, sizeof title_short, "MDS of %s, stress %.3f%s", what, md->stress, note);
@@ -332,7 +324,7 @@ static void dsa_draw(wb *w, int y0, int h)
 	}
 	char buf[400], val[32], name[64];
 	mat_name(r, d->mat, name, sizeof name);
-	fmt_value(val, sizeof val, pair_value(r, d->mat, d->a, d->b));
+	wb_fmt_value(val, sizeof val, pair_value(r, d->mat, d->a, d->b));
 	snprintf(buf, sizeof buf, "%s (%d of %d)  |  pair (%zu, %zu) %s  |  %s x %s", name, d->mat + 1, NMAT, d->a, d->b,
 		 val, r->name[d->a], r->name[d->b]);
 	wb_put(w, y0, 1, w->cols - 2, wb_attr(w, LL_ROLE_TITLE), buf);
@@ -344,12 +336,10 @@ static void dsa_draw(wb *w, int y0, int h)
 		return;
 	/* the heat map left, the pair panel right with the eigenvalues and
 	 * the MDS map under it, if there is room for a panel */
-	int lw = wb_heat_split(w, r->n, bh, PANEL_MIN);
+	int lw = wb_heat_split(w, r->n, by, bh, PANEL_MIN);
 	draw_heat(w, r, by, 0, lw, bh);
 	if (lw >= w->cols)
 		return;
-	for (int y = 0; y < bh; y++)
-		wb_put(w, by + y, lw, 1, wb_attr(w, LL_ROLE_BORDER), w->g->vline);
 	int px = lw + 2, pw = w->cols - px - 1;
 	int used = draw_panel(w, r, by, px, pw, bh);
 	int ry = by + used + 1, rh = by + bh - ry;
@@ -377,9 +367,9 @@ static void dsa_status(wb *w, char *buf, size_t n)
 		return;
 	}
 	char v0[32], v1[32], v2[32];
-	fmt_value(v0, sizeof v0, pair_value(r, MAT_DSA, d->a, d->b));
-	fmt_value(v1, sizeof v1, pair_value(r, MAT_WASS, d->a, d->b));
-	fmt_value(v2, sizeof v2, pair_value(r, MAT_GEOM, d->a, d->b));
+	wb_fmt_value(v0, sizeof v0, pair_value(r, MAT_DSA, d->a, d->b));
+	wb_fmt_value(v1, sizeof v1, pair_value(r, MAT_WASS, d->a, d->b));
+	wb_fmt_value(v2, sizeof v2, pair_value(r, MAT_GEOM, d->a, d->b));
 	snprintf(buf, n, "%s x %s: DSA %s rad, W2^2 %s, %s %s  |  hjkl move, m matrix", r->name[d->a], r->name[d->b], v0,
 		 v1, ll_metric_name(r->geometry_metric), v2);
 }

@@ -81,13 +81,25 @@ static int heat_layout(const wb *w, size_t n, int wd, int h, heat_box *b)
 	return 1;
 }
 
-int wb_heat_split(const wb *w, size_t n, int h, int panel_min)
+int wb_heat_split(const wb *w, size_t n, int y0, int h, int panel_min)
 {
 	heat_box hb;
 	if (w->cols < panel_min + 34 || !heat_layout(w, n, w->cols - panel_min - 1, h, &hb))
 		return w->cols;
 	int lw = hb.gut + hb.hw + 2;
-	return lw < 34 ? 34 : lw; /* room for the colour scale */
+	if (lw < 34)
+		lw = 34; /* room for the colour scale */
+	for (int y = 0; y < h; y++)
+		wb_put(w, y0 + y, lw, 1, wb_attr(w, LL_ROLE_BORDER), w->g->vline);
+	return lw;
+}
+
+void wb_fmt_value(char *buf, size_t n, double v)
+{
+	if (isfinite(v))
+		snprintf(buf, n, "%.4f", v);
+	else
+		snprintf(buf, n, "n/a");
 }
 
 void wb_heat_draw(wb *w, wb_heatmap *m, const wb_heat_spec *sp, int y0, int x0, int wd, int h)
