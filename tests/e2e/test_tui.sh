@@ -111,22 +111,12 @@ colour_sgr() {
 		grep -c -E '^(3[0-8]|4[0-8]|9[0-7]|10[0-7])$'
 }
 # The Compare screen of a 120x40 capture (rows 3-38): the heat map left of
-# the first column separator (U+2502 or '|'), the pair panel and the MDS map
-# right of it.
-left_of_bar() { sed -n '3,38p' "$T/$1.cap" | perl -CSD -ne 'chomp; ($l) = split /[\x{2502}|]/, $_, 2; print "$l\n"'; }
-right_of_bar() { sed -n '3,38p' "$T/$1.cap" | perl -CSD -ne 'chomp; (undef, $r) = split /[\x{2502}|]/, $_, 2; print +($r // ""), "\n"'; }
+# the bar, the pair panel and the MDS map right of it (left_of_bar,
+# right_of_bar, heat_sel, npy_at: tui_lib.sh)
 # rows of the heat map: at least 8 half blocks (U+2580) left of the bar
 heat_rows() { left_of_bar "$1" | grep -c -E '▀{8}'; }
-# "ROW COL" (from 1 and 0) of the first '[' that marks the selected pair
-heat_sel() { left_of_bar "$1" | perl -CSD -ne 'if (!$d && ($c = index($_, "[")) >= 0) { print "$. $c\n"; $d = 1 }'; }
 # the value the pair panel gives for metric $2
 panel_value() { right_of_bar "$1" | perl -CSD -ne 'print "$2\n" if /^ (?:\x{25b6}|>| ) (\S+) +(\S+)/ && $1 eq "'"$2"'"'; }
-# element $2 (C order) of a .npy of little-endian doubles, as %.4f
-npy_at() {
-	perl -e 'open F, "<:raw", $ARGV[0] or exit 1; local $/; $d = <F>;
-		$v = ord(substr($d, 6, 1)); $hl = $v == 1 ? unpack("v", substr($d, 8, 2)) : unpack("V", substr($d, 8, 4));
-		printf "%.4f\n", unpack("d<", substr($d, ($v == 1 ? 10 : 12) + $hl + 8 * $ARGV[1], 8))' "$1" "$2"
-}
 # the panel's line for model $2's population score of metric $3, as
 # compare.json gives it: "model I  VALUE  [LO, HI]  p P"
 pop_line() {
@@ -190,8 +180,8 @@ done < "$T/keylist"
 tap_result $ok "every key and command of the key table is in the man page"
 # the digit keys and :screen are made from the list of screens (screens.def)
 nscr=$(grep -c '^WB_SCREEN(' "$SRC/tui/wb/screens.def")
-[ "$(grep -c -E '^  [1-9] +[A-Z][a-z]+ screen$' "$T/keys")" -eq "$nscr" ] &&
-	grep -q -E "^  :screen 1-$nscr\\|NAME +switch to a screen \\(pipeline, factors, trajectory, compare, dynamics, log[,)]" "$T/keys"
+[ "$(grep -c -E '^  [1-9] +[A-Z][A-Za-z]+ screen$' "$T/keys")" -eq "$nscr" ] &&
+	grep -q -E "^  :screen 1-$nscr\\|NAME +switch to a screen \\(pipeline, factors, trajectory, compare, dynamics, dsa, log[,)]" "$T/keys"
 tap_result $? "tui --keys: a digit key per screen; :screen 1-N|NAME names them"
 
 # ---- no arguments on a terminal: the demo session ------------------------------
@@ -208,7 +198,7 @@ tap_result $? "q quits at once when nothing was edited or run; nothing written"
 
 # ---- UTF-8, colour ----------------------------------------------------------
 start u s.lab LANG=C.UTF-8
-until_ok u shows u '1 Pipeline.*2 Factors.*3 Trajectory.*4 Compare.*5 Dynamics.*6 Log'
+until_ok u shows u '1 Pipeline.*2 Factors.*3 Trajectory.*4 Compare.*5 Dynamics.*6 DSA.*7 Log'
 tap_result $? "starts on the Pipeline screen with a tab bar"
 pending_and_hints() { shows u '^ . +data +pending' && shows u 'R run all' && shows u '\? help'; }
 until_ok u pending_and_hints
@@ -270,7 +260,7 @@ keys u BTab
 until_ok u shows u 'lines  \|  following new lines'
 r3=$?
 keys u : 'screen 0' Enter
-until_ok u shows u ':screen takes 1-[1-9] or pipeline, factors, trajectory, compare, dynamics, log'
+until_ok u shows u ':screen takes 1-[1-9] or pipeline, factors, trajectory, compare, dynamics, dsa, log'
 tap_result $((r1 + r2 + r3 + $?)) ":screen log; Tab and Shift-Tab wrap around; :screen 0 names the screens"
 keys u : 'set frob.x 1' Enter
 until_ok u shows u ":set: no step 'frob' \(session, data, train, ([a-z]+, )*tensor, tca, trajectory(, [a-z]+)*, report\)"
@@ -298,7 +288,7 @@ tmux -L "ll$$u" resize-window -x 30 -y 10
 until_ok u shows u 'terminal too small'
 tap_result $? "30x10: 'terminal too small'"
 tmux -L "ll$$u" resize-window -x 120 -y 40
-back_again() { shows u '3 Trajectory.*4 Compare.*5 Dynamics.*6 Log' && shows u 'az=90 el=30' && ! shows u 'too small'; }
+back_again() { shows u '3 Trajectory.*4 Compare.*5 Dynamics.*6 DSA.*7 Log' && shows u 'az=90 el=30' && ! shows u 'too small'; }
 # one condition, polled: the tab bar can be drawn a frame before the rest
 until_ok u back_again
 tap_result $? "back to 120x40: the screen again"
@@ -719,7 +709,7 @@ r1=$?
 keys l Escape
 until_ok l shows l '^ . +tca +pending +canceled after'
 tap_result $((r1 + $?)) "Esc cancels a running step; it is pending again"
-keys l 6
+keys l 7
 until_ok l shows l 'tca: canceled; pending again'
 tap_result $? "the Log screen shows the core's lines and the cancel"
 keys l 1 R

@@ -50,20 +50,8 @@ list_is() {
 }
 # non-blank braille cells in the plot
 plot_braille() { plot "$1" | perl -CSD -ne '$n += () = /[\x{2801}-\x{28FF}]/g; END { print $n + 0 }'; }
-# rows of the plot with marks at least 3 columns left AND right of the
-# imaginary axis (the column with the most marks), the real axis (the row
-# with the most) aside: a ring has many, the axes and eight eigenvalues few
-ring_rows() {
-	plot "$1" | perl -CSD -ne 'chomp; my @c; while (/[\x{2801}-\x{28FF}\/\\|_.:\x27#+-]/g) { push @c, pos() - 1 }
-		push @rows, [@c]; $col{$_}++ for @c;
-		END { ($ax) = sort { $col{$b} <=> $col{$a} || $a <=> $b } keys %col; $best = 0; $n = 0;
-			for $i (0 .. $#rows) { $best = $i if @{$rows[$i]} > @{$rows[$best]} }
-			for $i (0 .. $#rows) {
-				next if $i == $best; ($l, $r) = (0, 0);
-				for (@{$rows[$i]}) { $l = 1 if $_ <= $ax - 3; $r = 1 if $_ >= $ax + 3 }
-				$n++ if $l && $r }
-			print $n + 0 }'
-}
+# rows of the plot across the ring (ring_rows_in: tui_lib.sh)
+ring_rows() { plot "$1" | ring_rows_in; }
 # the Trajectory canvas: lines 3-38, the 90 columns left of the legend
 canvas() { sed -n '3,38p' "$T/$1.cap" | perl -CSD -ne 'chomp; print substr($_, 0, 90), "\n"'; }
 traj_braille() { canvas "$1" | perl -CSD -ne '$n += () = /[\x{2801}-\x{28FF}]/g; END { print $n + 0 }'; }
@@ -74,14 +62,14 @@ traj_ascii_glyphs() { canvas "$1" | perl -ne '$n += () = /[ox*~]/g; END { print 
 "$LL" tui --keys > "$T/keys"
 ok=$?
 sed -n '/^Dynamics$/,/^$/p' "$T/keys" > "$T/dynkeys"
-grep -q -E '^  5 +Dynamics screen$' "$T/keys" && grep -q -E '^  6 +Log screen$' "$T/keys" &&
+grep -q -E '^  5 +Dynamics screen$' "$T/keys" && grep -q -E '^  7 +Log screen$' "$T/keys" &&
 	grep -q -E '^  n \] +next network' "$T/dynkeys" && grep -q -E '^  j Down +next fixed point' "$T/dynkeys" &&
 	grep -q -E '^  :net N ' "$T/keys" && grep -q -E '^  :point K ' "$T/keys" || ok=1
 tap_result $ok "tui --keys: the Dynamics screen (5) with its keys, :net and :point"
 
 # ---- UTF-8, colour ------------------------------------------------------------------
 start u ff.lab LANG=C.UTF-8
-until_ok u shows u '4 Compare +5 Dynamics +6 Log'
+until_ok u shows u '4 Compare +5 Dynamics +6 DSA +7 Log'
 r1=$?
 keys u 5
 until_ok u shows u 'No fixed points yet'

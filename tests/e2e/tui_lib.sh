@@ -1,5 +1,5 @@
 # tests/e2e/tui_lib.sh - helpers for driving the workbench through tmux
-# (sourced after tests/tap.sh, by test_tui.sh and test_tui_dynamics.sh).
+# (sourced after tests/tap.sh by the test_tui*.sh tests).
 # Skips the whole test (TAP "SKIP") when tmux is missing.  Sets T, a
 # temporary folder removed on exit with every tmux server started here.
 #   start NAME SESSION ENV...  the workbench on $T/SESSION in a 120x40 pane,
@@ -12,6 +12,8 @@
 #   shows NAME ERE             the last capture matches
 #   wait_exit NAME             the workbench has ended (at most 30 s)
 #   resize NAME COLS ROWS      resize the pane
+# and readers of captures and results: left_of_bar, right_of_bar,
+# heat_sel (the Compare and DSA screens), npy_at, ring_rows_in
 if ! command -v tmux >/dev/null 2>&1; then
 	echo "ok 1 # SKIP no tmux"
 	echo "1..1"
@@ -94,4 +96,33 @@ high_bytes() { LC_ALL=C tr -d '\000-\177' < "$1" | wc -c; }
 colour_sgr() {
 	grep -o "$(printf '\033')\[[0-9;]*m" "$1" | tr -d "$(printf '\033')[m" | tr ';' '\n' |
 		grep -c -E '^(3[0-8]|4[0-8]|9[0-7]|10[0-7])$'
+}
+
+# A heat-map screen of a 120x40 capture, rows FIRST (3 unless given) to 38:
+# the map left of the first column bar (U+2502 or '|'), the panel right of it
+left_of_bar() { sed -n "${2:-3},38p" "$T/$1.cap" | perl -CSD -ne 'chomp; ($l) = split /[\x{2502}|]/, $_, 2; print "$l\n"'; }
+right_of_bar() { sed -n "${2:-3},38p" "$T/$1.cap" | perl -CSD -ne 'chomp; (undef, $r) = split /[\x{2502}|]/, $_, 2; print +($r // ""), "\n"'; }
+# "ROW COL" (from 1 within those rows, and from 0) of the first '[' that
+# marks the selected pair
+heat_sel() { left_of_bar "$1" "$2" | perl -CSD -ne 'if (!$d && ($c = index($_, "[")) >= 0) { print "$. $c\n"; $d = 1 }'; }
+# element $2 (C order) of a .npy of little-endian doubles, as %.4f
+npy_at() {
+	perl -e 'open F, "<:raw", $ARGV[0] or exit 1; local $/; $d = <F>;
+		$v = ord(substr($d, 6, 1)); $hl = $v == 1 ? unpack("v", substr($d, 8, 2)) : unpack("V", substr($d, 8, 4));
+		printf "%.4f\n", unpack("d<", substr($d, ($v == 1 ? 10 : 12) + $hl + 8 * $ARGV[1], 8))' "$1" "$2"
+}
+# Of a plot of the complex plane on stdin: its rows with marks at least 3
+# columns left AND right of the imaginary axis (the column with the most
+# marks), the real axis (the row with the most) aside: a ring has many,
+# the axes and a few eigenvalues few
+ring_rows_in() {
+	perl -CSD -ne 'chomp; my @c; while (/[\x{2801}-\x{28FF}\/\\|_.:\x27#+-]/g) { push @c, pos() - 1 }
+		push @rows, [@c]; $col{$_}++ for @c;
+		END { ($ax) = sort { $col{$b} <=> $col{$a} || $a <=> $b } keys %col; $best = 0; $n = 0;
+			for $i (0 .. $#rows) { $best = $i if @{$rows[$i]} > @{$rows[$best]} }
+			for $i (0 .. $#rows) {
+				next if $i == $best; ($l, $r) = (0, 0);
+				for (@{$rows[$i]}) { $l = 1 if $_ <= $ax - 3; $r = 1 if $_ >= $ax + 3 }
+				$n++ if $l && $r }
+			print $n + 0 }'
 }

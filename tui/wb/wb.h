@@ -4,7 +4,8 @@
  * the worker thread, wb_keys.c the global keys and commands and what is
  * generated from every key table, and each screen is one file with its
  * own state, keys and commands (wb_pipe.c, wb_fact.c, wb_traj.c,
- * wb_compare.c, wb_dynamics.c, wb_log.c; listed in screens.def).
+ * wb_compare.c, wb_dynamics.c, wb_dsa.c, wb_log.c; listed in
+ * screens.def); wb_plot.c has the drawing pieces screens share.
  *
  * The workbench computes nothing: it runs session steps through
  * ll_session_run_step (as `latentlab run` does) and draws stored results.
@@ -26,6 +27,7 @@
 #include <stdio.h>
 
 #include "draw/ll_canvas.h"
+#include "draw/ll_heat.h"
 #include "pipeline/ll_outdir.h"
 #include "pipeline/ll_session.h"
 #include "wb/ll_theme.h"
@@ -242,8 +244,16 @@ void wb_fill(int y, int x, int width, attr_t a);
  * level to attributes. */
 void wb_draw_canvas(const ll_canvas_text *t, int y, int x,
 		    attr_t (*attr_of)(const wb *w, int color, int level), const wb *w);
+/* text at (y, x) if all of it fits left of column right: the cells
+ * drawn, else 0 and nothing drawn. */
+int wb_put_fit(const wb *w, int y, int x, int right, attr_t a, const char *text);
 /* Centred lines in a box of h rows from y0 (for empty screens). */
 void wb_center(wb *w, int y0, int h, attr_t a, const char *const *lines, int n);
+/* A screen that shows step k's results when there are none: title, then
+ * why: the step runs (`appear` appear here when it is done), failed (its
+ * message), is absent (absent says what to add), or how to run it. */
+void wb_draw_no_results(wb *w, int y0, int h, ll_step_kind k, const char *title, const char *appear,
+			const char *absent);
 /* May the UI read step k's results now? (done, and not being recomputed) */
 int wb_results_ready(wb *w, ll_step_kind k);
 /* Actions shared by keys and `:` commands. */
@@ -268,6 +278,100 @@ int wb_fp_class(const struct ll_fp_result *f, size_t p);
 const char *wb_fp_class_name(int cls);
 /* Move the RNN shown (w->rnn_net) by d among nets, wrapping around. */
 void wb_rnn_net_step(wb *w, size_t nets, int d);
+
+/* ---- wb_plot.c: drawing pieces shared by screens ---- */
+
+/* A square matrix as a heat map (draw/ll_heat.h) with a selected pair:
+ * half blocks in the theme's heat colours, or the ASCII density ramp
+ * without UTF-8 or colour (ll_theme_heat_halfblock); the pair between
+ * '[' and ']' and its numbers on the axes; under it a colour scale over
+ * the pairs' range (off the diagonal, finite), a caret at the pair's
+ * level and what the values mean. */
+typedef struct wb_heatmap {
+	ll_heat_geom geom; /* of the map last drawn, for hjkl */
+	int geom_ok;
+	ll_heat_text text;
+} wb_heatmap;
+typedef struct wb_heat_spec {
+	const double *z;              /* n x n, row-major; NaN: no value */
+	size_t n, a, b;               /* the pair: row a, column b */
+	const char *what, *what_short; /* the legend's last line; the second where the first does not fit */
+} wb_heat_spec;
+/* Columns for the heat map of n x n with its labels in rows [y0, y0 + h),
+ * leaving at least panel_min columns and a bar right of it (the bar is
+ * drawn there); w->cols when a panel does not fit beside it. */
+int wb_heat_split(const wb *w, size_t n, int y0, int h, int panel_min);
+/* A matrix value for a panel: "%.4f", or "n/a" when not finite. */
+void wb_fmt_value(char *buf, size_t n, double v);
+/* In rows [y0, y0 + h), columns [x0, x0 + wd): a header row (column
+ * labels), a gutter (row labels), the map, up to four legend rows. */
+void wb_heat_draw(wb *w, wb_heatmap *m, const wb_heat_spec *sp, int y0, int x0, int wd, int h);
+/* Move the pair by di rows and dj columns of the cells last drawn (one
+ * matrix index if none was), clamped to n x n. */
+void wb_heat_move(wb_heatmap *m, size_t n, size_t *a, size_t *b, int di, int dj);
+void wb_heatmap_free(wb_heatmap *m);
+
+/* Point shapes: group g is shape g (repeating beyond WB_NSHAPES), a few
+ * braille dots around the point; with ASCII glyphs one character. */
+#define WB_NSHAPES 8
+void wb_shape_dots(ll_canvas *cv, int px, int py, size_t shape, int color);
+char wb_shape_char(size_t shape); /* o + x # | - * @ */
+/* A shape drawn as text for a legend (a small canvas, reused). */
+typedef struct wb_glyph {
+	ll_canvas cv;
+	ll_canvas_text text;
+} wb_glyph;
+/* Shape's glyph at (y, x) if it fits left of right: two cells of braille,
+ * or with ASCII glyphs the character ascii (0: wb_shape_char).  Returns
+ * the cells drawn. */
+int wb_glyph_put(wb *w, wb_glyph *gl, int y, int x, int right, attr_t a, size_t shape, char ascii);
+void wb_glyph_free(wb_glyph *gl);
+
+/* An MDS map: points in the plane in braille, one scale for both axes,
+ * each a shape and colour (series role) by its group, the pair joined by
+ * a line and labelled 'a' and 'b'; a title above, the groups' legend
+ * under it. */
+typedef struct wb_mdsmap {
+	ll_canvas canvas;
+	ll_canvas_text text;
+	wb_glyph glyph;
+} wb_mdsmap;
+typedef struct wb_mds_spec {
+	const double *coords;     /* n x k (a second column is y); a NaN point is left out */
+	size_t n, k;
+	const size_t *group;      /* n groups < ngroups, or NULL (all 0) */
+	size_t ngroups;
+	/* group g's name for the legend ("lr 0.03"); its count follows */
+	void (*group_label)(const void *ud, size_t g, char *buf, size_t n);
+	const void *ud;
+	const char *title, *title_short; /* the second where the first does not fit */
+	size_t a, b;
+	const char *unit;         /* what a point is, for "a: the model" when a == b */
+} wb_mds_spec;
+/* In rows [y0, y0 + h), columns [x0, x0 + wd). */
+void wb_mds_draw(wb *w, wb_mdsmap *m, const wb_mds_spec *sp, int y0, int x0, int wd, int h);
+void wb_mdsmap_free(wb_mdsmap *m);
+
+/* The complex plane in braille for eigenvalues: the axes and the unit
+ * circle (canvas colours WB_C_AXES and WB_C_CIRCLE), one scale for both
+ * axes reaching a little beyond radius R or the circle. */
+#define WB_C_CIRCLE 252
+#define WB_C_AXES 253
+typedef struct wb_cplane {
+	ll_canvas canvas;
+	ll_canvas_text text;
+	double s, mx, my; /* dots per unit; the origin, in dots */
+} wb_cplane;
+/* Clear it to at most wd x ch cells, about round (a cell is 2 x 4
+ * dots), and draw the axes and the circle.  Returns its width in cells,
+ * or 0 if it does not fit (ch < 2 or under 8 columns). */
+int wb_cplane_start(const wb *w, wb_cplane *p, int wd, int ch, double R);
+/* Point re + i im: the shape's dots, or with ASCII glyphs the character
+ * ascii. */
+void wb_cplane_point(const wb *w, wb_cplane *p, double re, double im, size_t shape, char ascii, int color);
+/* Draw it with its top-left cell at (y, x). */
+void wb_cplane_show(const wb *w, wb_cplane *p, int y, int x, attr_t (*attr_of)(const wb *w, int color, int level));
+void wb_cplane_free(wb_cplane *p);
 
 /* ---- wb_edit.c ---- */
 void wb_edit_start(wb_edit *e, const char *text);

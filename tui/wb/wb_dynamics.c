@@ -47,16 +47,13 @@
 /* canvas colour indices of the eigenvalue plot */
 #define C_STABLE 0
 #define C_UNSTABLE 1
-#define C_CIRCLE 252
-#define C_AXES 253
 
 typedef struct wb_dyn {
 	size_t point;   /* selected point of the network shown */
 	int top;        /* first list row shown */
 	size_t net;     /* the network the selection belongs to */
 	int valid;      /* the selection was checked against the results shown */
-	ll_canvas canvas;
-	ll_canvas_text text;
+	wb_cplane plane; /* the eigenvalue plot */
 } wb_dyn;
 
 static wb_dyn *dyn_state(const wb *w)
@@ -124,20 +121,8 @@ static int class_role(int cls)
 
 static void draw_empty(wb *w, int y0, int h)
 {
-	wb_view v;
-	wb_view_get(w, &v, NULL);
-	char l2[200];
-	const char *lines[2] = {"No fixed points yet.", l2};
-	if (v.state[LL_STEP_DYNAMICS] == LL_STATE_RUNNING)
-		snprintf(l2, sizeof l2, "The dynamics step is running; the networks' fixed points appear here when it is done.");
-	else if (v.state[LL_STEP_DYNAMICS] == LL_STATE_FAILED)
-		snprintf(l2, sizeof l2, "The dynamics step failed: %.150s", v.status[LL_STEP_DYNAMICS]);
-	else if (v.state[LL_STEP_DYNAMICS] == LL_STATE_ABSENT)
-		snprintf(l2, sizeof l2,
-			 "This session has no [dynamics] step: add one after [rnn] to find the networks' fixed points.");
-	else
-		snprintf(l2, sizeof l2, "Run the dynamics step: on the Pipeline screen (1), R runs every step, or :run dynamics.");
-	wb_center(w, y0, h, wb_attr(w, LL_ROLE_DEFAULT), lines, 2);
+	wb_draw_no_results(w, y0, h, LL_STEP_DYNAMICS, "No fixed points yet.", "the networks' fixed points",
+			   "This session has no [dynamics] step: add one after [rnn] to find the networks' fixed points.");
 }
 
 /* The network's one-line description into buf at detail 0 (all), 1 or 2
@@ -245,14 +230,6 @@ static attr_t eig_attr(const wb *w, int color, int level)
 	return wb_attr(w, LL_ROLE_AXIS);
 }
 
-/* text at (y, x) if it fits left of right: the cells drawn, else 0. */
-static int put_fit(const wb *w, int y, int x, int right, attr_t a, const char *text, int cells)
-{
-	if (x + cells > right)
-		return 0;
-	return wb_put(w, y, x, cells, a, text);
-}
-
 /* The selected point's eigenvalues in rows [y0, y0 + h), columns
  * [x0, x0 + wd): a title, the canvas, a legend. */
 static void draw_eig(wb *w, const ll_fp_result *f, int y0, int x0, int wd, int h)
@@ -273,68 +250,37 @@ static void draw_eig(wb *w, const ll_fp_result *f, int y0, int x0, int wd, int h
 	if ((int)strlen(buf) > wd)
 		snprintf(buf, sizeof buf, "Point %zu (%s): %zu/%zu unstable", p, wb_fp_class_name(c), nu, S);
 	wb_put(w, y0, x0, wd, at, buf);
-	int ch = h - 2, cw = 2 * ch + 8; /* about round: a cell is 2 x 4 dots */
-	if (cw > wd)
-		cw = wd;
-	if (ch < 2 || cw < 8)
-		return;
-	int cx0 = x0 + (wd - cw) / 2;
-	if (d->canvas.w != cw || d->canvas.h != ch) {
-		ll_canvas_free(&d->canvas);
-		if (ll_canvas_init(&d->canvas, cw, ch, w->g->canvas_mode, NULL) != LL_OK)
-			return;
-	}
-	d->canvas.mode = w->g->canvas_mode;
-	ll_canvas_clear(&d->canvas);
-	ll_canvas *cv = &d->canvas;
 	const double *ev = f->eig + p * S * 2;
 	double R = 1.0;
 	for (size_t e = 0; e < S; e++)
 		if (isfinite(hypot(ev[2 * e], ev[2 * e + 1])))
 			R = fmax(R, hypot(ev[2 * e], ev[2 * e + 1]));
-	R *= 1.12;
-	int dw = ll_canvas_dot_w(cv), dh = ll_canvas_dot_h(cv);
-	double s = fmin((dw - 3) / (2 * R), (dh - 3) / (2 * R)); /* dots per unit */
-	double mx = (dw - 1) / 2.0, my = (dh - 1) / 2.0;
-	/* the axes, then the unit circle */
-	ll_canvas_line(cv, 0, (int)lround(my), dw - 1, (int)lround(my), C_AXES);
-	ll_canvas_line(cv, (int)lround(mx), 0, (int)lround(mx), dh - 1, C_AXES);
-	int steps = (int)ceil(2 * M_PI * s * 3) + 16;
-	for (int k = 0; k < steps; k++) {
-		double th = 2 * M_PI * k / steps;
-		ll_canvas_dot(cv, (int)lround(mx + s * cos(th)), (int)lround(my - s * sin(th)), C_CIRCLE);
-	}
+	int cw = wb_cplane_start(w, &d->plane, wd, h - 2, R);
+	if (!cw)
+		return;
 	/* stable eigenvalues, then the unstable ones over them (the first nu:
-	 * the eigenvalues are sorted by modulus, largest first) */
+	 * the eigenvalues are sorted by modulus, largest first); each a 2 x 2
+	 * square of dots (shape 0) */
 	for (int pass = 0; pass < 2; pass++)
 		for (size_t e = 0; e < S; e++) {
 			int unst = e < nu;
-			if (unst != pass || !isfinite(ev[2 * e]) || !isfinite(ev[2 * e + 1]))
-				continue;
-			double px = mx + s * ev[2 * e], py = my - s * ev[2 * e + 1];
-			int col = unst ? C_UNSTABLE : C_STABLE;
-			if (ascii) {
-				ll_canvas_mark(cv, (int)floor(px / 2), (int)floor(py / 4), unst ? 'x' : 'o', col);
-			} else {
-				int ix = (int)floor(px), iy = (int)floor(py);
-				for (int k = 0; k < 4; k++)
-					ll_canvas_dot(cv, ix + (k & 1), iy + (k >> 1), col);
-			}
+			if (unst == pass)
+				wb_cplane_point(w, &d->plane, ev[2 * e], ev[2 * e + 1], 0, unst ? 'x' : 'o',
+						unst ? C_UNSTABLE : C_STABLE);
 		}
-	if (ll_canvas_render(cv, &d->text, NULL) == LL_OK)
-		wb_draw_canvas(&d->text, y0 + 1, cx0, eig_attr, w);
+	wb_cplane_show(w, &d->plane, y0 + 1, x0 + (wd - cw) / 2, eig_attr);
 	/* the legend */
-	int y = y0 + 1 + ch, x = x0, right = x0 + wd;
+	int y = y0 + h - 1, x = x0, right = x0 + wd;
 	const char *dot = ascii ? "o" : "\u281b", *dotu = ascii ? "x" : "\u281b";
-	x += put_fit(w, y, x, right, wb_attr(w, LL_ROLE_STABLE), dot, 1);
-	x += put_fit(w, y, x, right, ax, ascii ? " stable  " : " |\u03bb|\u22641  ", ascii ? 9 : 8);
-	int xu = put_fit(w, y, x, right, wb_attr(w, LL_ROLE_UNSTABLE), dotu, 1);
+	x += wb_put_fit(w, y, x, right, wb_attr(w, LL_ROLE_STABLE), dot);
+	x += wb_put_fit(w, y, x, right, ax, ascii ? " stable  " : " |\u03bb|\u22641  ");
+	int xu = wb_put_fit(w, y, x, right, wb_attr(w, LL_ROLE_UNSTABLE), dotu);
 	if (xu) {
 		x += xu;
-		x += put_fit(w, y, x, right, ax, ascii ? " unstable  " : " |\u03bb|>1  ", ascii ? 11 : 8);
+		x += wb_put_fit(w, y, x, right, ax, ascii ? " unstable  " : " |\u03bb|>1  ");
 	}
 	snprintf(buf, sizeof buf, "circle |%s| = 1", ascii ? "l" : "\u03bb");
-	put_fit(w, y, x, right, ax, buf, 14);
+	wb_put_fit(w, y, x, right, ax, buf);
 }
 
 /* ---------------------------------------------------------------- screen */
@@ -449,8 +395,7 @@ static void dyn_action(wb *w, int act, int arg)
 static void dyn_free(void *state)
 {
 	wb_dyn *d = state;
-	ll_canvas_free(&d->canvas);
-	ll_canvas_text_free(&d->text);
+	wb_cplane_free(&d->plane);
 }
 
 static void colon_net(wb *w, char *args, int force)

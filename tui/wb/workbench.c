@@ -156,6 +156,12 @@ static int text_cells(const char *s)
 	return n;
 }
 
+int wb_put_fit(const wb *w, int y, int x, int right, attr_t a, const char *text)
+{
+	int n = text_cells(text);
+	return x + n > right ? 0 : wb_put(w, y, x, n, a, text);
+}
+
 void wb_center(wb *w, int y0, int h, attr_t a, const char *const *lines, int n)
 {
 	/* word-wrap into at most 8 rows of cols - 2 cells */
@@ -186,6 +192,25 @@ void wb_center(wb *w, int y0, int h, attr_t a, const char *const *lines, int n)
 		int x = (w->cols - len) / 2;
 		wb_put(w, y + i, x < 0 ? 0 : x, w->cols, a, rows[i]);
 	}
+}
+
+void wb_draw_no_results(wb *w, int y0, int h, ll_step_kind k, const char *title, const char *appear,
+			const char *absent)
+{
+	wb_view v;
+	wb_view_get(w, &v, NULL);
+	char l2[300];
+	const char *lines[2] = {title, l2}, *name = ll_step_name(k);
+	if (v.state[k] == LL_STATE_RUNNING)
+		snprintf(l2, sizeof l2, "The %s step is running; %s appear here when it is done.", name, appear);
+	else if (v.state[k] == LL_STATE_FAILED)
+		snprintf(l2, sizeof l2, "The %s step failed: %.150s", name, v.status[k]);
+	else if (v.state[k] == LL_STATE_ABSENT)
+		snprintf(l2, sizeof l2, "%s", absent);
+	else
+		snprintf(l2, sizeof l2, "Run the %s step: on the Pipeline screen (1), R runs every step, or :run %s.", name,
+			 name);
+	wb_center(w, y0, h, wb_attr(w, LL_ROLE_DEFAULT), lines, 2);
 }
 
 int wb_results_ready(wb *w, ll_step_kind k)
