@@ -263,8 +263,28 @@ typedef struct work {
 	lapack_int *ipiv;
 } work;
 
-/* f = ||C B C^T - A||^2; with grad, also G = 2 (R C B^T + R^T C B) and
- * W = G C^T - C G^T */
+/* W = G C^T - C G^T for the Euclidean gradient G = 2 (R C B^T + R^T C B)
+ * of the loss at the C whose S = C B C^T and R = S - A are in w (the last
+ * loss() call): with R = S - A this is W = 2 (P - P^T + Q - Q^T), P = S A^T,
+ * Q = S^T A, two products instead of four */
+static void skew_grad(work *w)
+{
+	size_t n = w->n;
+	int in = (int)n;
+	cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, in, in, in, 1.0, w->CBCt, in, w->A, in, 0.0, w->G, in);
+	cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, in, in, in, 1.0, w->CBCt, in, w->A, in, 0.0, w->T1, in);
+	for (size_t i = 0; i < n; i++) {
+		w->W[i * n + i] = 0;
+		for (size_t j = i + 1; j < n; j++) {
+			double a = 2.0 * (w->G[i * n + j] - w->G[j * n + i] + w->T1[i * n + j] - w->T1[j * n + i]);
+			w->W[i * n + j] = a;
+			w->W[j * n + i] = -a;
+		}
+	}
+}
+
+/* f = ||C B C^T - A||^2, leaving S = C B C^T in w->CBCt and R = S - A in
+ * w->R; with grad, also W (skew_grad) */
 static double loss(work *w, const double *C, int grad)
 {
 	size_t n = w->n;
@@ -276,38 +296,32 @@ static double loss(work *w, const double *C, int grad)
 		w->R[i] = w->CBCt[i] - w->A[i];
 		f += w->R[i] * w->R[i];
 	}
-	if (!grad)
-		return f;
-	/* T1 = C B^T, G = 2 R T1 + 2 R^T CB */
-	cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, in, in, in, 1.0, C, in, w->B, in, 0.0, w->T1, in);
-	cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, in, in, in, 2.0, w->R, in, w->T1, in, 0.0, w->G, in);
-	cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, in, in, in, 2.0, w->R, in, w->CB, in, 1.0, w->G, in);
-	cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, in, in, in, 1.0, w->G, in, C, in, 0.0, w->W, in);
-	for (size_t i = 0; i < n; i++)
-		for (size_t j = i; j < n; j++) {
-			double a = w->W[i * n + j] - w->W[j * n + i];
-			w->W[i * n + j] = a;
-			w->W[j * n + i] = -a;
-		}
+	if (grad)
+		skew_grad(w);
 	return f;
 }
 
-/* Y = (I + tau/2 W)^{-1} (I - tau/2 W) C */
+/* Y = (I + tau/2 W)^{-1} (I - tau/2 W) C = 2 X - C with (I + tau/2 W) X = C
+ * (the two factors commute), so one solve and no product.  Solved
+ * column-major, which LAPACKE passes straight through (row-major would
+ * copy and transpose both operands on every trial step): w->M holds
+ * I + tau/2 W and w->N holds C, then X, column-major. */
 static int cayley(work *w, const double *C, double tau, ll_err *err)
 {
 	size_t n = w->n;
 	int in = (int)n;
 	for (size_t i = 0; i < n; i++)
 		for (size_t j = 0; j < n; j++) {
-			double e = (i == j) ? 1.0 : 0.0;
-			w->M[i * n + j] = e + 0.5 * tau * w->W[i * n + j];
-			w->N[i * n + j] = e - 0.5 * tau * w->W[i * n + j];
+			w->M[j * n + i] = (i == j ? 1.0 : 0.0) + 0.5 * tau * w->W[i * n + j];
+			w->N[j * n + i] = C[i * n + j];
 		}
-	cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, in, in, in, 1.0, w->N, in, C, in, 0.0, w->Y, in);
-	lapack_int info = LAPACKE_dgesv(LAPACK_ROW_MAJOR, in, in, w->M, in, w->ipiv, w->Y, in);
+	lapack_int info = LAPACKE_dgesv(LAPACK_COL_MAJOR, in, in, w->M, in, w->ipiv, w->N, in);
 	if (info != 0)
 		return ll_err_set(err, info > 0 ? LL_ENUMERIC : LL_ELAPACK, "Cayley step failed (dgesv info %d)",
 				  (int)info);
+	for (size_t i = 0; i < n; i++)
+		for (size_t j = 0; j < n; j++)
+			w->Y[i * n + j] = 2.0 * w->N[j * n + i] - C[i * n + j];
 	return LL_OK;
 }
 
@@ -363,7 +377,8 @@ static int descend(work *w, double *C, const ll_dsa_opts *o, double *f_out, size
 		have_prev = 1;
 		memcpy(C, w->Y, nn * sizeof *C);
 		double fprev = f;
-		f = loss(w, C, 1);
+		f = fy;
+		skew_grad(w); /* w holds the accepted step's S and R */
 		if (fprev - f <= 1e-15 * fprev) {
 			it++;
 			break;
