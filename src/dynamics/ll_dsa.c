@@ -677,6 +677,12 @@ int ll_dsa_compare(const double *A, const double *B, size_t n, const ll_dsa_opts
 		ll_free(ipiv);
 		return ll_err_oom(err);
 	}
+	/* OpenBLAS at one thread meanwhile: n x n products and solves gain
+	 * nothing from threads (3x slower at n = 30 on 2 cores), and its
+	 * threaded LU rounds differently, which the descent would carry into
+	 * the score */
+	int blas_threads = openblas_get_num_threads();
+	openblas_set_num_threads(1);
 	double *An = buf, *Bn = buf + nn, *Cc = buf + 2 * nn, *Cbest = buf + 3 * nn, *tmp = buf + 13 * nn;
 	for (size_t i = 0; i < nn; i++) {
 		An[i] = A[i] / na;
@@ -748,6 +754,7 @@ int ll_dsa_compare(const double *A, const double *B, size_t n, const ll_dsa_opts
 	if (C)
 		memcpy(C, Cbest, nn * sizeof *C);
 out:
+	openblas_set_num_threads(blas_threads);
 	if (rc != LL_OK)
 		memset(d, 0, sizeof *d);
 	ll_free(buf);
@@ -826,9 +833,11 @@ int ll_dsa_all(const ll_dsa_dmd *m, size_t N, const ll_dsa_opts *o, int threads,
 	(void)threads;
 	int nt = 1;
 #endif
+	/* one OpenBLAS thread before the region, so that each pair's
+	 * ll_dsa_compare saves and restores 1, and every pair runs as it
+	 * would alone: the result is the same for any thread count */
 	int blas_threads = openblas_get_num_threads();
-	if (nt > 1)
-		openblas_set_num_threads(1);
+	openblas_set_num_threads(1);
 	long long np = (long long)P;
 #pragma omp parallel for schedule(dynamic, 1) num_threads(nt) if (nt > 1)
 	for (long long q = 0; q < np; q++) {
@@ -845,8 +854,7 @@ int ll_dsa_all(const ll_dsa_dmd *m, size_t N, const ll_dsa_opts *o, int threads,
 				wass[a * N + b] = wass[b * N + a] = w;
 		}
 	}
-	if (nt > 1)
-		openblas_set_num_threads(blas_threads);
+	openblas_set_num_threads(blas_threads);
 	int rc = LL_OK;
 	for (size_t q = 0; q < P; q++)
 		if (rcs[q] != LL_OK) {

@@ -134,7 +134,9 @@ int ll_dsa_eigs(const double *A, size_t n, double *eig, ll_err *err);
  * NULL.  C, if not NULL, receives the best orthogonal C (n x n).
  * LL_EINVAL for n = 0, a zero operator or bad options, LL_ENUMERIC for a
  * NaN/Inf (in the input or during the descent), LL_ELAPACK.  On failure:
- * *d is zeroed. */
+ * *d is zeroed.  Sets OpenBLAS to one thread for its duration and then
+ * back (process-global: call it from several threads only with OpenBLAS
+ * already at one, as ll_dsa_all does). */
 int ll_dsa_compare(const double *A, const double *B, size_t n, const ll_dsa_opts *o, ll_dsa_dist *d,
 		   double *C, ll_err *err);
 
