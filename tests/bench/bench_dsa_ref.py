@@ -38,7 +38,9 @@ the two eigenvalue sets; the float32 embedding bounds it).
 
 Threads: the reference at torch.set_num_threads(N) with OpenBLAS at N
 (--threads, default 1; its distance loop is serial at any N); ours at 1
-thread and at N (OpenMP over the pairs) when N > 1.
+thread and at --ours-threads (default all cores: OpenBLAS in the fits,
+OpenMP over the pairs).  The ratios at 1 thread are the like-for-like
+ones.
 
 Where the reference comes from (never copied into this tree): --dsa-src
 PATH, else $DSA_SRC, else tests/bench/peers/DSA (ignored by git); PATH is
@@ -50,7 +52,7 @@ simdist.py imports POT (`ot`) at the top for its Wasserstein score only;
 when POT is absent a stub module stands in (its functions raise), which
 the angular score never calls.
 
-Usage: bench_dsa_ref.py [--threads N] [--reps R] [--systems N] [--quick]
+Usage: bench_dsa_ref.py [--threads N] [--ours-threads N] [--reps R] [--systems N] [--quick]
                         [--iters I] [--lr LR] [--restarts S] [--tol RAD]
                         [--bench PATH/TO/bench_dsa] [--dsa-src PATH]
   --quick  4 systems (6 pairs), one run each: ~40 s instead of ~3 minutes
@@ -127,7 +129,9 @@ def hausdorff(a, b):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--threads", type=int, default=1, help="the reference's threads (1)")
+    ap.add_argument("--ours-threads", type=int, default=os.cpu_count() or 1,
+                    help="threads of our second column (all cores)")
     ap.add_argument("--reps", type=int, default=3, help="runs of the fit and the pair, best kept (3)")
     ap.add_argument("--systems", type=int, default=10)
     ap.add_argument("--quick", action="store_true", help="4 systems, one run each")
@@ -180,11 +184,13 @@ def main():
 
     N = a.systems
     with tempfile.TemporaryDirectory(prefix="ll_bench_dsa.") as tmp:
-        cmd = [bench, "--json", "--dump", tmp, "-t", n, "--systems", str(N), "--reps", str(a.reps)]
+        nto = str(a.ours_threads)
+        cmd = [bench, "--json", "--dump", tmp, "-t", nto, "--systems", str(N), "--reps", str(a.reps)]
         if a.restarts:
             cmd += ["--restarts", str(a.restarts)]
         print("running " + " ".join(cmd[:3] + ["DIR"] + cmd[4:]), flush=True)
-        out = subprocess.run(cmd, capture_output=True, text=True)
+        env = dict(os.environ, OPENBLAS_NUM_THREADS=nto, OMP_NUM_THREADS=nto)
+        out = subprocess.run(cmd, capture_output=True, text=True, env=env)
         if out.returncode != 0:
             sys.stderr.write(out.stdout + out.stderr)
             print(f"bench_dsa failed (exit {out.returncode})")
