@@ -195,6 +195,10 @@ static void test_dmd_gram(void)
 	LL_REQUIRE_OK(ll_dsa_eigs(A, R, eig, &err), err);
 	for (size_t i = 0; i < 2 * R; i++)
 		LL_CHECK_NEAR(m.eig[i], eig[i], 1e-10);
+	/* the bases differ at most in their columns' signs (distinct singular
+	 * values), so the operators in the entries' signs: A' = D A D */
+	for (size_t i = 0; i < R * R; i++)
+		LL_CHECK_NEAR(fabs(m.A[i]), fabs(A[i]), 1e-10);
 	ll_dsa_dmd_free(&m);
 
 	/* unit 3 = unit 0 + unit 1: H has a zero singular value at full rank */
