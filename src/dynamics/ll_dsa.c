@@ -132,6 +132,152 @@ int ll_dsa_eigs(const double *A, size_t n, double *eig, ll_err *err)
 	return LL_OK;
 }
 
+/* The rank: opts.rank, else the fewest singular values whose squares
+ * explain opts.explained_variance of the total, else full (p). */
+static size_t pick_rank(const double *s, size_t p, const ll_dsa_dmd_opts *o)
+{
+	size_t r = o->rank;
+	if (r == 0 && o->explained_variance > 0) {
+		double tot = 0, cum = 0;
+		for (size_t i = 0; i < p; i++)
+			tot += s[i] * s[i];
+		for (r = 0; r < p; r++) {
+			cum += s[r] * s[r];
+			if (cum >= o->explained_variance * tot)
+				break;
+		}
+		r = r < p ? r + 1 : p;
+	}
+	return r == 0 ? p : r;
+}
+
+/* The upper block triangle of G = H^T H (D x D, row-major, D = d * units)
+ * from x's lagged products, five times fewer flops than the product
+ * itself: block (0, j) = H_0^T H_j is one product over all rows, and
+ * block (i, j) is block (i - 1, j - 1) with k rows per trial entering at
+ * the top of the window and k leaving at its end (H's column blocks are
+ * windows of x shifted by k). */
+static void gram_blocks(const double *x, const double *H, size_t trials, size_t T, size_t units, size_t d,
+			size_t k, double *G)
+{
+	size_t D = d * units, t0 = (d - 1) * k, M = trials * (T - t0);
+	int iu = (int)units, iD = (int)D, ik = (int)k;
+	cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, iu, iD, (int)M, 1.0, H, iD, H, iD, 0.0, G, iD);
+	for (size_t i = 1; i < d; i++)
+		for (size_t j = i; j < d; j++) {
+			double *blk = G + i * units * D + j * units;
+			const double *prev = blk - units * D - units;
+			for (size_t q = 0; q < units; q++)
+				memcpy(blk + q * D, prev + q * D, units * sizeof *blk);
+			size_t lag = (j - i) * k, in = t0 - i * k, out = T - i * k;
+			for (size_t b = 0; b < trials; b++) {
+				const double *xb = x + b * T * units;
+				cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, iu, iu, ik, 1.0, xb + in * units, iu,
+					    xb + (in - lag) * units, iu, 1.0, blk, iD);
+				cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, iu, iu, ik, -1.0, xb + out * units, iu,
+					    xb + (out - lag) * units, iu, 1.0, blk, iD);
+			}
+		}
+}
+
+/* Below this s_r / s_1 the Gram route is not used: its basis error grows
+ * like eps (s_1 / s_r)^2 where the SVD's grows like eps s_1 / s_r */
+#define GRAM_MIN_REL 1e-5
+
+/* The Gram route for a tall embedding (M >= D): the eigenvalues of G =
+ * H^T H are the squared singular values of H and its top r eigenvectors
+ * V_r give the basis U_r = H V_r S_r^{-1}; G comes cheap from the Hankel
+ * structure (gram_blocks) and only r eigenvectors are formed (one
+ * tridiagonal reduction; dsterf for all the values, dstemr + dormtr for
+ * r vectors), where the SVD forms all of H's singular vectors.  Fills s
+ * (all D values) and *r; *used = 1 with *U (M x r, owned) on success,
+ * 0 (nothing allocated) if the rank is too ill-conditioned for it or
+ * LAPACK declines, so the caller falls back to the SVD. */
+static int gram_basis(const double *x, const double *H, size_t trials, size_t T, size_t units, size_t d,
+		      size_t k, const ll_dsa_dmd_opts *o, double *s, double **U_out, size_t *r_out, int *used,
+		      ll_err *err)
+{
+	size_t D = d * units, M = trials * (T - (d - 1) * k);
+	*used = 0;
+	*U_out = NULL;
+	double *G = ll_malloc_array(D * D, sizeof *G), *tri = ll_malloc_array(6 * D, sizeof *tri);
+	double *Z = NULL, *U = NULL;
+	lapack_int *isuppz = NULL;
+	if (!G || !tri) {
+		ll_free(G);
+		ll_free(tri);
+		return ll_err_oom(err);
+	}
+	double *dg = tri, *eo = tri + D, *tau = tri + 2 * D, *dw = tri + 3 * D, *ew = tri + 4 * D, *wv = tri + 5 * D;
+	gram_blocks(x, H, trials, T, units, d, k, G);
+	/* G's row-major upper triangle is its column-major lower one */
+	lapack_int iD = (lapack_int)D;
+	lapack_int info = LAPACKE_dsytrd(LAPACK_COL_MAJOR, 'L', iD, G, iD, dg, eo, tau);
+	if (info == 0) {
+		memcpy(dw, dg, D * sizeof *dw);
+		memcpy(ew, eo, D * sizeof *ew);
+		info = LAPACKE_dsterf(iD, dw, ew);
+	}
+	if (info != 0)
+		goto declined;
+	for (size_t i = 0; i < D; i++)
+		s[i] = dw[D - 1 - i] > 0 ? sqrt(dw[D - 1 - i]) : 0.0;
+	size_t r = pick_rank(s, D, o);
+	*r_out = r;
+	if (!(s[r - 1] > GRAM_MIN_REL * s[0]))
+		goto declined;
+	Z = ll_malloc_array(D * r, sizeof *Z);
+	U = ll_malloc_array(M * r, sizeof *U);
+	isuppz = ll_malloc_array(2 * r, sizeof *isuppz);
+	if (!Z || !U || !isuppz)
+		goto oom;
+	lapack_int m = 0;
+	lapack_logical tryrac = 1;
+	memcpy(dw, dg, D * sizeof *dw);
+	memcpy(ew, eo, D * sizeof *ew);
+	ew[D - 1] = 0;
+	info = LAPACKE_dstemr(LAPACK_COL_MAJOR, 'V', 'I', iD, dw, ew, 0.0, 0.0, iD - (lapack_int)r + 1, iD, &m, wv, Z,
+			      iD, (lapack_int)r, isuppz, &tryrac);
+	if (info != 0 || m != (lapack_int)r)
+		goto declined;
+	info = LAPACKE_dormtr(LAPACK_COL_MAJOR, 'L', 'L', 'N', iD, (lapack_int)r, G, iD, tau, Z, iD);
+	if (info != 0)
+		goto declined;
+	/* Z's columns are the eigenvectors, ascending: as rows of a row-major
+	 * r x D, reverse them and divide by s, then U = H Z^T */
+	for (size_t c = 0; c < r; c++) {
+		double *zc = Z + c * D, *zo = Z + (r - 1 - c) * D;
+		if (c < r - 1 - c)
+			for (size_t q = 0; q < D; q++) {
+				double t = zc[q];
+				zc[q] = zo[q];
+				zo[q] = t;
+			}
+	}
+	for (size_t c = 0; c < r; c++)
+		for (size_t q = 0; q < D; q++)
+			Z[c * D + q] /= s[c];
+	cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)M, (int)r, (int)D, 1.0, H, (int)D, Z, (int)D, 0.0, U,
+		    (int)r);
+	*U_out = U;
+	*used = 1;
+	U = NULL;
+declined:
+	ll_free(G);
+	ll_free(tri);
+	ll_free(Z);
+	ll_free(U);
+	ll_free(isuppz);
+	return LL_OK;
+oom:
+	ll_free(G);
+	ll_free(tri);
+	ll_free(Z);
+	ll_free(U);
+	ll_free(isuppz);
+	return ll_err_oom(err);
+}
+
 int ll_dsa_dmd_fit(const double *x, size_t trials, size_t T, size_t units, const ll_dsa_dmd_opts *o,
 	       ll_dsa_dmd *out, ll_err *err)
 {
@@ -166,21 +312,41 @@ int ll_dsa_dmd_fit(const double *x, size_t trials, size_t T, size_t units, const
 	if (M > INT_MAX || D > INT_MAX)
 		return ll_err_set(err, LL_EINVAL, "embedding of %zu x %zu is too large for LAPACK", M, D);
 	int rc = LL_OK;
-	double *H = ll_malloc_array(M * D, sizeof *H), *U = ll_malloc_array(M * p, sizeof *U);
-	double *VT = ll_malloc_array(p * D, sizeof *VT), *s = ll_malloc_array(p, sizeof *s);
-	double *Vm = NULL, *Vp = NULL, *G = NULL, *X = NULL;
-	out->A = NULL;
-	if (!H || !U || !VT || !s) {
+	double *H = ll_malloc_array(M * D, sizeof *H), *s = ll_malloc_array(p, sizeof *s);
+	double *U = NULL, *Vm = NULL, *Vp = NULL, *G = NULL, *X = NULL;
+	size_t ldu = 0, r = 0;
+	if (!H || !s) {
 		rc = ll_err_oom(err);
 		goto fail;
 	}
 	ll_dsa_embed(x, trials, T, units, d, k, H, NULL);
-	lapack_int info = LAPACKE_dgesdd(LAPACK_ROW_MAJOR, 'S', (lapack_int)M, (lapack_int)D, H, (lapack_int)D, s, U,
-					 (lapack_int)p, VT, (lapack_int)D);
-	if (info != 0) {
-		rc = ll_err_set(err, info > 0 ? LL_ENUMERIC : LL_ELAPACK, "SVD of the embedding failed (dgesdd info %d)",
-				(int)info);
-		goto fail;
+	/* the Gram route when it applies (tall embeddings, a well-conditioned
+	 * rank), else, or if it fails, the SVD of the embedding */
+	if (M >= D) {
+		int used = 0;
+		if ((rc = gram_basis(x, H, trials, T, units, d, k, o, s, &U, &r, &used, err)) != LL_OK)
+			goto fail;
+		if (used)
+			ldu = r;
+	}
+	if (!U) {
+		double *VT = ll_malloc_array(p * D, sizeof *VT);
+		U = ll_malloc_array(M * p, sizeof *U);
+		if (!VT || !U) {
+			ll_free(VT);
+			rc = ll_err_oom(err);
+			goto fail;
+		}
+		lapack_int info = LAPACKE_dgesdd(LAPACK_ROW_MAJOR, 'S', (lapack_int)M, (lapack_int)D, H, (lapack_int)D,
+						 s, U, (lapack_int)p, VT, (lapack_int)D);
+		ll_free(VT);
+		if (info != 0) {
+			rc = ll_err_set(err, info > 0 ? LL_ENUMERIC : LL_ELAPACK,
+					"SVD of the embedding failed (dgesdd info %d)", (int)info);
+			goto fail;
+		}
+		r = pick_rank(s, p, o);
+		ldu = p;
 	}
 	/* all-zero data leaves every singular direction arbitrary: any
 	 * operator fitted on them would be LAPACK's choice, not the data's */
@@ -188,20 +354,6 @@ int ll_dsa_dmd_fit(const double *x, size_t trials, size_t T, size_t units, const
 		rc = ll_err_set(err, LL_ENUMERIC, "data is all zero: no dynamics to fit");
 		goto fail;
 	}
-	size_t r = o->rank;
-	if (r == 0 && o->explained_variance > 0) {
-		double tot = 0, cum = 0;
-		for (size_t i = 0; i < p; i++)
-			tot += s[i] * s[i];
-		for (r = 0; r < p; r++) {
-			cum += s[r] * s[r];
-			if (cum >= o->explained_variance * tot)
-				break;
-		}
-		r = r < p ? r + 1 : p;
-	}
-	if (r == 0)
-		r = p;
 	size_t P = trials * (Tp - 1);
 	Vm = ll_malloc_array(P * r, sizeof *Vm);
 	Vp = ll_malloc_array(P * r, sizeof *Vp);
@@ -216,8 +368,8 @@ int ll_dsa_dmd_fit(const double *x, size_t trials, size_t T, size_t units, const
 	/* shifted pairs within each trial */
 	for (size_t b = 0, q = 0; b < trials; b++)
 		for (size_t t = 0; t + 1 < Tp; t++, q++) {
-			memcpy(Vm + q * r, U + (b * Tp + t) * p, r * sizeof *Vm);
-			memcpy(Vp + q * r, U + (b * Tp + t + 1) * p, r * sizeof *Vp);
+			memcpy(Vm + q * r, U + (b * Tp + t) * ldu, r * sizeof *Vm);
+			memcpy(Vp + q * r, U + (b * Tp + t + 1) * ldu, r * sizeof *Vp);
 		}
 	cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)r, (int)r, (int)P, 1.0, Vm, (int)r, Vm, (int)r, 0.0,
 		    G, (int)r);
@@ -225,7 +377,8 @@ int ll_dsa_dmd_fit(const double *x, size_t trials, size_t T, size_t units, const
 		G[i * r + i] += o->lambda;
 	cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)r, (int)r, (int)P, 1.0, Vm, (int)r, Vp, (int)r, 0.0,
 		    X, (int)r);
-	info = LAPACKE_dposv(LAPACK_ROW_MAJOR, 'U', (lapack_int)r, (lapack_int)r, G, (lapack_int)r, X, (lapack_int)r);
+	lapack_int info =
+		LAPACKE_dposv(LAPACK_ROW_MAJOR, 'U', (lapack_int)r, (lapack_int)r, G, (lapack_int)r, X, (lapack_int)r);
 	if (info != 0) {
 		rc = ll_err_set(err, info > 0 ? LL_ENUMERIC : LL_ELAPACK,
 				"DMD regression is singular at rank %zu (dposv info %d): lower the rank", r, (int)info);
@@ -241,24 +394,16 @@ int ll_dsa_dmd_fit(const double *x, size_t trials, size_t T, size_t units, const
 	out->rows = M;
 	out->sv = s;
 	s = NULL;
-	ll_free(H);
-	ll_free(U);
-	ll_free(VT);
-	ll_free(Vm);
-	ll_free(Vp);
-	ll_free(G);
-	ll_free(X);
-	return LL_OK;
 fail:
 	ll_free(H);
 	ll_free(U);
-	ll_free(VT);
 	ll_free(s);
 	ll_free(Vm);
 	ll_free(Vp);
 	ll_free(G);
 	ll_free(X);
-	ll_dsa_dmd_free(out);
+	if (rc != LL_OK)
+		ll_dsa_dmd_free(out);
 	return rc;
 }
 
@@ -271,8 +416,28 @@ typedef struct work {
 	lapack_int *ipiv;
 } work;
 
-/* f = ||C B C^T - A||^2; with grad, also G = 2 (R C B^T + R^T C B) and
- * W = G C^T - C G^T */
+/* W = G C^T - C G^T for the Euclidean gradient G = 2 (R C B^T + R^T C B)
+ * of the loss at the C whose S = C B C^T and R = S - A are in w (the last
+ * loss() call): with R = S - A this is W = 2 (P - P^T + Q - Q^T), P = S A^T,
+ * Q = S^T A, two products instead of four */
+static void skew_grad(work *w)
+{
+	size_t n = w->n;
+	int in = (int)n;
+	cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, in, in, in, 1.0, w->CBCt, in, w->A, in, 0.0, w->G, in);
+	cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, in, in, in, 1.0, w->CBCt, in, w->A, in, 0.0, w->T1, in);
+	for (size_t i = 0; i < n; i++) {
+		w->W[i * n + i] = 0;
+		for (size_t j = i + 1; j < n; j++) {
+			double a = 2.0 * (w->G[i * n + j] - w->G[j * n + i] + w->T1[i * n + j] - w->T1[j * n + i]);
+			w->W[i * n + j] = a;
+			w->W[j * n + i] = -a;
+		}
+	}
+}
+
+/* f = ||C B C^T - A||^2, leaving S = C B C^T in w->CBCt and R = S - A in
+ * w->R; with grad, also W (skew_grad) */
 static double loss(work *w, const double *C, int grad)
 {
 	size_t n = w->n;
@@ -284,38 +449,32 @@ static double loss(work *w, const double *C, int grad)
 		w->R[i] = w->CBCt[i] - w->A[i];
 		f += w->R[i] * w->R[i];
 	}
-	if (!grad)
-		return f;
-	/* T1 = C B^T, G = 2 R T1 + 2 R^T CB */
-	cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, in, in, in, 1.0, C, in, w->B, in, 0.0, w->T1, in);
-	cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, in, in, in, 2.0, w->R, in, w->T1, in, 0.0, w->G, in);
-	cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, in, in, in, 2.0, w->R, in, w->CB, in, 1.0, w->G, in);
-	cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, in, in, in, 1.0, w->G, in, C, in, 0.0, w->W, in);
-	for (size_t i = 0; i < n; i++)
-		for (size_t j = i; j < n; j++) {
-			double a = w->W[i * n + j] - w->W[j * n + i];
-			w->W[i * n + j] = a;
-			w->W[j * n + i] = -a;
-		}
+	if (grad)
+		skew_grad(w);
 	return f;
 }
 
-/* Y = (I + tau/2 W)^{-1} (I - tau/2 W) C */
+/* Y = (I + tau/2 W)^{-1} (I - tau/2 W) C = 2 X - C with (I + tau/2 W) X = C
+ * (the two factors commute), so one solve and no product.  Solved
+ * column-major, which LAPACKE passes straight through (row-major would
+ * copy and transpose both operands on every trial step): w->M holds
+ * I + tau/2 W and w->N holds C, then X, column-major. */
 static int cayley(work *w, const double *C, double tau, ll_err *err)
 {
 	size_t n = w->n;
 	int in = (int)n;
 	for (size_t i = 0; i < n; i++)
 		for (size_t j = 0; j < n; j++) {
-			double e = (i == j) ? 1.0 : 0.0;
-			w->M[i * n + j] = e + 0.5 * tau * w->W[i * n + j];
-			w->N[i * n + j] = e - 0.5 * tau * w->W[i * n + j];
+			w->M[j * n + i] = (i == j ? 1.0 : 0.0) + 0.5 * tau * w->W[i * n + j];
+			w->N[j * n + i] = C[i * n + j];
 		}
-	cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, in, in, in, 1.0, w->N, in, C, in, 0.0, w->Y, in);
-	lapack_int info = LAPACKE_dgesv(LAPACK_ROW_MAJOR, in, in, w->M, in, w->ipiv, w->Y, in);
+	lapack_int info = LAPACKE_dgesv(LAPACK_COL_MAJOR, in, in, w->M, in, w->ipiv, w->N, in);
 	if (info != 0)
 		return ll_err_set(err, info > 0 ? LL_ENUMERIC : LL_ELAPACK, "Cayley step failed (dgesv info %d)",
 				  (int)info);
+	for (size_t i = 0; i < n; i++)
+		for (size_t j = 0; j < n; j++)
+			w->Y[i * n + j] = 2.0 * w->N[j * n + i] - C[i * n + j];
 	return LL_OK;
 }
 
@@ -371,7 +530,8 @@ static int descend(work *w, double *C, const ll_dsa_opts *o, double *f_out, size
 		have_prev = 1;
 		memcpy(C, w->Y, nn * sizeof *C);
 		double fprev = f;
-		f = loss(w, C, 1);
+		f = fy;
+		skew_grad(w); /* w holds the accepted step's S and R */
 		if (fprev - f <= 1e-15 * fprev) {
 			it++;
 			break;
@@ -525,6 +685,12 @@ int ll_dsa_compare(const double *A, const double *B, size_t n, const ll_dsa_opts
 		ll_free(ipiv);
 		return ll_err_oom(err);
 	}
+	/* OpenBLAS at one thread meanwhile: n x n products and solves gain
+	 * nothing from threads (3x slower at n = 30 on 2 cores), and its
+	 * threaded LU rounds differently, which the descent would carry into
+	 * the score */
+	int blas_threads = openblas_get_num_threads();
+	openblas_set_num_threads(1);
 	double *An = buf, *Bn = buf + nn, *Cc = buf + 2 * nn, *Cbest = buf + 3 * nn, *tmp = buf + 13 * nn;
 	for (size_t i = 0; i < nn; i++) {
 		An[i] = A[i] / na;
@@ -596,6 +762,7 @@ int ll_dsa_compare(const double *A, const double *B, size_t n, const ll_dsa_opts
 	if (C)
 		memcpy(C, Cbest, nn * sizeof *C);
 out:
+	openblas_set_num_threads(blas_threads);
 	if (rc != LL_OK)
 		memset(d, 0, sizeof *d);
 	ll_free(buf);
@@ -674,9 +841,11 @@ int ll_dsa_all(const ll_dsa_dmd *m, size_t N, const ll_dsa_opts *o, int threads,
 	(void)threads;
 	int nt = 1;
 #endif
+	/* one OpenBLAS thread before the region, so that each pair's
+	 * ll_dsa_compare saves and restores 1, and every pair runs as it
+	 * would alone: the result is the same for any thread count */
 	int blas_threads = openblas_get_num_threads();
-	if (nt > 1)
-		openblas_set_num_threads(1);
+	openblas_set_num_threads(1);
 	/* batches of a few pairs per thread: progress and cancel between them */
 	size_t batch = 4 * (size_t)nt, done = 0;
 	int rc = LL_OK;
@@ -709,8 +878,7 @@ int ll_dsa_all(const ll_dsa_dmd *m, size_t N, const ll_dsa_opts *o, int threads,
 				rc = ll_err_set(err, LL_ECANCELED, "dsa: canceled");
 		}
 	}
-	if (nt > 1)
-		openblas_set_num_threads(blas_threads);
+	openblas_set_num_threads(blas_threads);
 	ll_free(pa);
 	ll_free(pb);
 	ll_free(rcs);

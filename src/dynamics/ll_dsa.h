@@ -20,6 +20,12 @@
  * else the fewest singular values whose squares explain
  * opts.explained_variance of the total if that is in (0, 1), else full
  * (p = min(rows, columns)).  Eigenvalues of A by LAPACKE_dgeev.
+ * Computation: for a tall embedding (rows >= columns) whose chosen rank
+ * is well-conditioned (s_r > 1e-5 s_1), from the eigen-decomposition of
+ * H^T H (built from x's lagged products; only r eigenvectors formed), V =
+ * H U S^{-1}; otherwise, or if LAPACK declines, by the SVD of H.  The two
+ * agree to rounding (singular values to ~1e-14 relative); the first is
+ * ~8x faster at 20 trials x 100 steps x 50 units, 10 delays, rank 30.
  *
  * Distance (ll_dsa_compare).  A and B (n x n) are scaled to unit Frobenius
  * norm (copies; the inputs are not touched); then
@@ -134,7 +140,9 @@ int ll_dsa_eigs(const double *A, size_t n, double *eig, ll_err *err);
  * NULL.  C, if not NULL, receives the best orthogonal C (n x n).
  * LL_EINVAL for n = 0, a zero operator or bad options, LL_ENUMERIC for a
  * NaN/Inf (in the input or during the descent), LL_ELAPACK.  On failure:
- * *d is zeroed. */
+ * *d is zeroed.  Sets OpenBLAS to one thread for its duration and then
+ * back (process-global: call it from several threads only with OpenBLAS
+ * already at one, as ll_dsa_all does). */
 int ll_dsa_compare(const double *A, const double *B, size_t n, const ll_dsa_opts *o, ll_dsa_dist *d,
 		   double *C, ll_err *err);
 

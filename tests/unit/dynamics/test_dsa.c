@@ -3,11 +3,14 @@
  * the analytic answers for 2-D rotations (angular, euclidean, eigenvalue
  * W2^2), DMD of a noiseless rotation, invariance under an orthogonal
  * change of coordinates, the reference's Q A Q^T test with det Q = -1,
- * the delay embedding, bad inputs; and the paper's point (issue 13):
- * damped vs undamped oscillator and line vs point attractor told apart
- * by DSA where Procrustes on the states is not.
+ * the delay embedding, DMD's Gram route against the SVD, bad inputs; and
+ * the paper's point (issue 13): damped vs undamped oscillator and line
+ * vs point attractor told apart by DSA where Procrustes on the states is
+ * not.
  */
+#include <cblas.h>
 #include <float.h>
+#include <lapacke.h>
 #include <math.h>
 #include <string.h>
 
@@ -137,6 +140,79 @@ static void test_dmd_rotation(void)
 	o.explained_variance = 0.999;
 	LL_REQUIRE_OK(ll_dsa_dmd_fit(x, 3, 50, 2, &o, &m, &err), err);
 	LL_CHECK(m.rank >= 2 && m.rank <= 8);
+	ll_dsa_dmd_free(&m);
+}
+
+/* The fit's basis comes from the Gram matrix H^T H when the embedding is
+ * tall and the rank well-conditioned: its singular values and operator
+ * eigenvalues must match the SVD of the embedding (the definition),
+ * computed here directly, for several trials, delays at interval 2 and a
+ * rank below full; and a rank-deficient embedding (a unit that is a sum of
+ * two others, full rank) must still fit (the SVD fallback). */
+static void test_dmd_gram(void)
+{
+	ll_err err = {0, ""};
+	enum { TR = 3, T = 40, N = 4, D = 4, K = 2, R = 6 };
+	enum { TP = T - (D - 1) * K, M = TR * TP, E = D * N };
+	static double x[TR * T * N], H[M * E], U[M * E], VT[E * E], s[E];
+	static double Vm[TR * (TP - 1) * R], Vp[TR * (TP - 1) * R];
+	double G[R * R], X[R * R], A[R * R], eig[2 * R];
+	ll_rng rng;
+	ll_rng_init(&rng, 11);
+	for (size_t b = 0; b < TR; b++) {
+		double z[N] = {1, 0, 0.5, -0.5};
+		for (size_t t = 0; t < T; t++) {
+			double zn[N] = {0.9 * z[0] - 0.3 * z[1], 0.3 * z[0] + 0.9 * z[1], 0.8 * z[2], 0.6 * z[3] + 0.2 * z[2]};
+			for (size_t u = 0; u < N; u++) {
+				x[(b * T + t) * N + u] = z[u] + 0.1 * ll_rng_normal(&rng);
+				z[u] = zn[u] + 0.05 * ll_rng_normal(&rng);
+			}
+		}
+	}
+	ll_dsa_dmd_opts o;
+	ll_dsa_dmd_opts_default(&o);
+	o.delays = D;
+	o.delay_interval = K;
+	o.rank = R;
+	ll_dsa_dmd m;
+	LL_REQUIRE_OK(ll_dsa_dmd_fit(x, TR, T, N, &o, &m, &err), err);
+	/* the definition: SVD of H, regression on its left singular vectors */
+	LL_REQUIRE_OK(ll_dsa_embed(x, TR, T, N, D, K, H, &err), err);
+	LL_CHECK_INT(LAPACKE_dgesdd(LAPACK_ROW_MAJOR, 'S', M, E, H, E, s, U, E, VT, E), 0);
+	for (size_t i = 0; i < E; i++)
+		LL_CHECK_NEAR(m.sv[i], s[i], 1e-12 * s[0]);
+	for (size_t b = 0, q = 0; b < TR; b++)
+		for (size_t t = 0; t + 1 < TP; t++, q++)
+			for (size_t c = 0; c < R; c++) {
+				Vm[q * R + c] = U[(b * TP + t) * E + c];
+				Vp[q * R + c] = U[(b * TP + t + 1) * E + c];
+			}
+	int P = TR * (TP - 1);
+	cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, R, R, P, 1.0, Vm, R, Vm, R, 0.0, G, R);
+	for (size_t i = 0; i < R; i++)
+		G[i * R + i] += o.lambda;
+	cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, R, R, P, 1.0, Vm, R, Vp, R, 0.0, X, R);
+	LL_CHECK_INT(LAPACKE_dposv(LAPACK_ROW_MAJOR, 'U', R, R, G, R, X, R), 0);
+	for (size_t i = 0; i < R; i++)
+		for (size_t j = 0; j < R; j++)
+			A[i * R + j] = X[j * R + i];
+	LL_REQUIRE_OK(ll_dsa_eigs(A, R, eig, &err), err);
+	for (size_t i = 0; i < 2 * R; i++)
+		LL_CHECK_NEAR(m.eig[i], eig[i], 1e-10);
+	/* the bases differ at most in their columns' signs (distinct singular
+	 * values), so the operators in the entries' signs: A' = D A D */
+	for (size_t i = 0; i < R * R; i++)
+		LL_CHECK_NEAR(fabs(m.A[i]), fabs(A[i]), 1e-10);
+	ll_dsa_dmd_free(&m);
+
+	/* unit 3 = unit 0 + unit 1: H has a zero singular value at full rank */
+	for (size_t q = 0; q < TR * T; q++)
+		x[q * N + 3] = x[q * N + 0] + x[q * N + 1];
+	o.delays = 1;
+	o.rank = 0;
+	LL_REQUIRE_OK(ll_dsa_dmd_fit(x, TR, T, N, &o, &m, &err), err);
+	LL_CHECK_INT(m.rank, N);
+	LL_CHECK(m.sv[N - 1] < 1e-12 * m.sv[0]);
 	ll_dsa_dmd_free(&m);
 }
 
@@ -611,6 +687,7 @@ int main(void)
 	LL_RUN(test_rotations);
 	LL_RUN(test_wasserstein);
 	LL_RUN(test_embed);
+	LL_RUN(test_dmd_gram);
 	LL_RUN(test_dmd_rotation);
 	LL_RUN(test_invariance);
 	LL_RUN(test_repo_qaqt);
