@@ -25,8 +25,10 @@
  * forward and backward pass at the current parameters is cached per
  * example (activations, softmax probabilities and back-propagated deltas:
  * about 8 * n * (3 * hidden units + 2 * n_out) bytes, 2.4 MB for 1000
- * images of 784-64-10), so an HVP costs two GEMMs against the images plus
- * small ones: about one gradient evaluation.
+ * images of 784-64-10), so an HVP costs two products with the images
+ * plus small ones: about one gradient evaluation.  Mostly-zero images
+ * (MNIST) are kept as sparse rows and multiplied non-zero by non-zero;
+ * others go through GEMMs on chunks converted to double.
  *
  * Threads and determinism: the examples are cut into chunks of
  * LL_HESSIAN_CHUNK, dealt to at most LL_HESSIAN_SLOTS slots that OpenMP
@@ -71,6 +73,10 @@
  * in order, and the slots are summed in order. */
 #define LL_HESSIAN_CHUNK 256
 #define LL_HESSIAN_SLOTS 8
+/* Images with at most this fraction of non-zero pixels (MNIST: ~0.19)
+ * are held as sparse rows: the products with them then cost in
+ * proportion to the non-zeros. */
+#define LL_HESSIAN_SPARSE 0.5
 
 /* one slot's scratch (internal) */
 typedef struct ll_hessian_slot {
@@ -79,6 +85,7 @@ typedef struct ll_hessian_slot {
 	double *RA[LL_MLP_MAX_HIDDEN + 1];  /* RA[l], l >= 1: chunk x size[l] */
 	double *RG[2], *RD;                 /* chunk x widest */
 	double *acc;                        /* nparams: the slot's share of a sum */
+	double *acc0t;                      /* sparse: n_in x size[1], W_0's share transposed */
 	double loss;
 } ll_hessian_slot;
 
@@ -93,6 +100,7 @@ typedef struct ll_hessian {
 	double *grad;                       /* gradient of the mean loss at params (owned) */
 	double loss;                        /* mean cross-entropy at params */
 	size_t hvps;                        /* Hessian-vector products computed */
+	int sparse;                         /* 1: images held as sparse rows (LL_HESSIAN_SPARSE) */
 	/* internal */
 	const float *X;                     /* n x n_in (borrowed) */
 	const unsigned char *y;             /* n (borrowed) */
@@ -101,6 +109,10 @@ typedef struct ll_hessian {
 	double *G[LL_MLP_MAX_HIDDEN + 1];   /* G[l]: n x size[l+1], d loss / d pre-activation */
 	double *D[LL_MLP_MAX_HIDDEN + 1];   /* D[l], l >= 1, tanh: n x size[l], d loss / d A[l] */
 	double *P;                          /* n x n_out softmax probabilities */
+	size_t *rowptr;                     /* sparse: n + 1 row starts into col, val */
+	uint32_t *col;                      /* sparse: pixel of each non-zero */
+	double *val;                        /* sparse: its value */
+	double *Wt0, *Vt0;                  /* sparse: n_in x size[1], W_0^T and a direction's */
 	size_t nslots;
 	ll_hessian_slot slot[LL_HESSIAN_SLOTS];
 } ll_hessian;

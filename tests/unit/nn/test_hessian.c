@@ -31,8 +31,10 @@ typedef struct tiny {
 	size_t n;
 } tiny;
 
+/* zero_frac of the inputs set to 0: above 1 - LL_HESSIAN_SPARSE the
+ * operator takes its sparse path */
 static int tiny_make(tiny *t, size_t n_in, size_t h1, size_t h2, size_t n_out, ll_mlp_act act, size_t n,
-		     uint64_t seed)
+		     uint64_t seed, double zero_frac)
 {
 	ll_mlp_config c;
 	ll_mlp_config_default(&c);
@@ -59,8 +61,11 @@ static int tiny_make(tiny *t, size_t n_in, size_t h1, size_t h2, size_t n_out, l
 	t->n = n;
 	t->X = malloc(n * n_in * sizeof *t->X);
 	t->y = malloc(n);
-	for (size_t j = 0; j < n * n_in; j++)
+	for (size_t j = 0; j < n * n_in; j++) {
 		t->X[j] = (float)(2.0 * ll_rng_uniform(&r) - 0.5);
+		if (ll_rng_uniform(&r) < zero_frac)
+			t->X[j] = 0.0f;
+	}
 	for (size_t i = 0; i < n; i++)
 		t->y[i] = (unsigned char)ll_rng_below(&r, n_out);
 	return 1;
@@ -218,15 +223,16 @@ static int sym_eigvals(const double *H, size_t np, double *w)
 
 /* The cached pass's loss and gradient against ll_mlp_gradient (float32)
  * and the gold model (double), with more examples than a chunk. */
-static void grad_case(size_t h1, size_t h2, ll_mlp_act act, size_t n)
+static void grad_case(size_t h1, size_t h2, ll_mlp_act act, size_t n, double zero_frac)
 {
 	tiny t;
 	ll_err e;
-	LL_CHECK(tiny_make(&t, 7, h1, h2, 3, act, n, 11));
+	LL_CHECK(tiny_make(&t, 7, h1, h2, 3, act, n, 11, zero_frac));
 	ll_hessian h;
 	LL_REQUIRE_OK(ll_hessian_init(&h, &t.net, t.X, t.y, t.n, &e), e);
 	size_t np = h.nparams;
 	LL_CHECK_INT(np, t.net.nparams);
+	LL_CHECK_INT(h.sparse, zero_frac > 0.6);
 	double *gold = malloc(np * sizeof *gold), *gf = malloc(np * sizeof *gf), *p = malloc(np * sizeof *p), gl = 0;
 	for (size_t j = 0; j < np; j++)
 		p[j] = t.net.params[j];
@@ -248,21 +254,27 @@ static void grad_case(size_t h1, size_t h2, ll_mlp_act act, size_t n)
 
 static void test_gradient(void)
 {
-	grad_case(5, 0, LL_MLP_RELU, 9);
-	grad_case(5, 4, LL_MLP_TANH, 9);
-	grad_case(6, 3, LL_MLP_RELU, LL_HESSIAN_CHUNK * 2 + 17); /* three chunks */
+	grad_case(5, 0, LL_MLP_RELU, 9, 0);
+	grad_case(5, 4, LL_MLP_TANH, 9, 0);
+	grad_case(6, 3, LL_MLP_RELU, LL_HESSIAN_CHUNK * 2 + 17, 0); /* three chunks */
+	/* sparse images */
+	grad_case(5, 0, LL_MLP_RELU, 9, 0.8);
+	grad_case(5, 4, LL_MLP_TANH, 9, 0.8);
+	grad_case(6, 3, LL_MLP_TANH, LL_HESSIAN_CHUNK * 2 + 17, 0.8);
+	grad_case(6, 3, LL_MLP_RELU, 20, 0.4); /* 60% non-zero: dense */
 }
 
 /* ---- Hessian-vector products ---- */
 
 /* H v against central differences of the gold gradient in double: the
  * truncation error is eps^2 ~ 1e-10, rounding 1e-16 / eps ~ 1e-11. */
-static double hvp_vs_fd(size_t n_in, size_t h1, size_t h2, size_t n_out, ll_mlp_act act, size_t n, uint64_t seed)
+static double hvp_vs_fd(size_t n_in, size_t h1, size_t h2, size_t n_out, ll_mlp_act act, size_t n, uint64_t seed,
+			double zero_frac)
 {
 	tiny t;
 	ll_err e;
 	double worst = INFINITY;
-	if (!tiny_make(&t, n_in, h1, h2, n_out, act, n, seed))
+	if (!tiny_make(&t, n_in, h1, h2, n_out, act, n, seed, zero_frac))
 		return worst;
 	ll_hessian h;
 	if (ll_hessian_init(&h, &t.net, t.X, t.y, t.n, &e) != LL_OK) {
@@ -293,18 +305,21 @@ static double hvp_vs_fd(size_t n_in, size_t h1, size_t h2, size_t n_out, ll_mlp_
 
 static void test_hvp_finite_differences(void)
 {
-	double e1 = hvp_vs_fd(4, 3, 0, 2, LL_MLP_RELU, 7, 1);
-	double e2 = hvp_vs_fd(6, 5, 0, 3, LL_MLP_TANH, 10, 2);
-	double e3 = hvp_vs_fd(5, 6, 4, 3, LL_MLP_TANH, 10, 3);
-	double e4 = hvp_vs_fd(5, 6, 4, 3, LL_MLP_RELU, 10, 4);
-	double e5 = hvp_vs_fd(3, 4, 3, 2, LL_MLP_TANH, LL_HESSIAN_CHUNK + 40, 5); /* two chunks */
-	printf("# H v vs central differences (double): relu %.2g, tanh %.2g, tanh 2 layers %.2g, "
-	       "relu 2 layers %.2g, two chunks %.2g\n", e1, e2, e3, e4, e5);
-	LL_CHECK(e1 < 1e-7);
-	LL_CHECK(e2 < 1e-7);
-	LL_CHECK(e3 < 1e-7);
-	LL_CHECK(e4 < 1e-7);
-	LL_CHECK(e5 < 1e-7);
+	for (int sp = 0; sp < 2; sp++) {
+		double z = sp ? 0.75 : 0.0;
+		double e1 = hvp_vs_fd(4, 3, 0, 2, LL_MLP_RELU, 7, 1, z);
+		double e2 = hvp_vs_fd(6, 5, 0, 3, LL_MLP_TANH, 10, 2, z);
+		double e3 = hvp_vs_fd(5, 6, 4, 3, LL_MLP_TANH, 10, 3, z);
+		double e4 = hvp_vs_fd(5, 6, 4, 3, LL_MLP_RELU, 10, 4, z);
+		double e5 = hvp_vs_fd(3, 4, 3, 2, LL_MLP_TANH, LL_HESSIAN_CHUNK + 40, 5, z); /* two chunks */
+		printf("# H v vs central differences (double, %s images): relu %.2g, tanh %.2g, tanh 2 layers %.2g, "
+		       "relu 2 layers %.2g, two chunks %.2g\n", sp ? "sparse" : "dense", e1, e2, e3, e4, e5);
+		LL_CHECK(e1 < 1e-7);
+		LL_CHECK(e2 < 1e-7);
+		LL_CHECK(e3 < 1e-7);
+		LL_CHECK(e4 < 1e-7);
+		LL_CHECK(e5 < 1e-7);
+	}
 }
 
 /* The same against ll_mlp_gradient, whose float32 arithmetic limits a
@@ -314,7 +329,7 @@ static void test_hvp_vs_mlp_gradient(void)
 {
 	tiny t;
 	ll_err e;
-	LL_CHECK(tiny_make(&t, 8, 6, 0, 3, LL_MLP_TANH, 20, 9));
+	LL_CHECK(tiny_make(&t, 8, 6, 0, 3, LL_MLP_TANH, 20, 9, 0));
 	ll_hessian h;
 	LL_REQUIRE_OK(ll_hessian_init(&h, &t.net, t.X, t.y, t.n, &e), e);
 	size_t np = h.nparams;
@@ -353,11 +368,11 @@ static void test_hvp_vs_mlp_gradient(void)
 /* The explicit Hessian of a 4-3-2 net (23 parameters) by HVPs with unit
  * vectors against one by central differences of the gold gradient, and
  * its symmetry. */
-static void explicit_case(ll_mlp_act act, uint64_t seed)
+static void explicit_case(ll_mlp_act act, uint64_t seed, double zero_frac)
 {
 	tiny t;
 	ll_err e;
-	LL_CHECK(tiny_make(&t, 4, 3, 0, 2, act, 6, seed));
+	LL_CHECK(tiny_make(&t, 4, 3, 0, 2, act, 6, seed, zero_frac));
 	ll_hessian h;
 	LL_REQUIRE_OK(ll_hessian_init(&h, &t.net, t.X, t.y, t.n, &e), e);
 	size_t np = h.nparams;
@@ -378,8 +393,8 @@ static void explicit_case(ll_mlp_act act, uint64_t seed)
 			asym = fmax(asym, fabs(H[i * np + j] - H[j * np + i]));
 			diff = fmax(diff, fabs(H[i * np + j] - F[i * np + j]));
 		}
-	printf("# 4-3-2 %s: max |H| %.3g, asymmetry %.2g, vs differences %.2g\n", ll_mlp_act_name(act), scale,
-	       asym, diff);
+	printf("# 4-3-2 %s%s: max |H| %.3g, asymmetry %.2g, vs differences %.2g\n", ll_mlp_act_name(act),
+	       h.sparse ? " (sparse images)" : "", scale, asym, diff);
 	LL_CHECK(scale > 1e-2);
 	LL_CHECK(asym <= 1e-13 * scale);
 	LL_CHECK(diff <= 1e-7 * scale);
@@ -393,20 +408,21 @@ static void explicit_case(ll_mlp_act act, uint64_t seed)
 
 static void test_explicit_hessian(void)
 {
-	explicit_case(LL_MLP_RELU, 21);
-	explicit_case(LL_MLP_TANH, 22);
+	explicit_case(LL_MLP_RELU, 21, 0);
+	explicit_case(LL_MLP_TANH, 22, 0);
+	explicit_case(LL_MLP_TANH, 23, 0.7);
 }
 
 /* ---- Lanczos ---- */
 
 /* top-k by Lanczos on the operator against dsyev of its explicit matrix */
 static double lanczos_case(size_t n_in, size_t h1, size_t h2, size_t n_out, ll_mlp_act act, size_t k,
-			   size_t steps, uint64_t seed, size_t *np_out)
+			   size_t steps, uint64_t seed, double zero_frac, size_t *np_out)
 {
 	tiny t;
 	ll_err e;
 	double worst = INFINITY;
-	if (!tiny_make(&t, n_in, h1, h2, n_out, act, 12, seed))
+	if (!tiny_make(&t, n_in, h1, h2, n_out, act, 12, seed, zero_frac))
 		return worst;
 	ll_hessian h;
 	if (ll_hessian_init(&h, &t.net, t.X, t.y, t.n, &e) != LL_OK) {
@@ -452,18 +468,18 @@ static void test_lanczos_vs_full(void)
 {
 	size_t np;
 	/* 23 parameters: every step of the space */
-	double e1 = lanczos_case(4, 3, 0, 2, LL_MLP_RELU, 5, 0, 31, &np);
+	double e1 = lanczos_case(4, 3, 0, 2, LL_MLP_RELU, 5, 0, 31, 0, &np);
 	LL_CHECK_MSG(e1 <= 1e-6, "4-3-2 relu: %g", e1);
-	double e2 = lanczos_case(4, 3, 0, 2, LL_MLP_TANH, 5, 0, 32, &np);
+	double e2 = lanczos_case(4, 3, 0, 2, LL_MLP_TANH, 5, 0, 32, 0, &np);
 	LL_CHECK_MSG(e2 <= 1e-6, "4-3-2 tanh: %g", e2);
 	/* fewer steps than parameters: convergence, not exhaustion */
-	double e3 = lanczos_case(10, 12, 0, 4, LL_MLP_TANH, 5, 60, 33, &np);
+	double e3 = lanczos_case(10, 12, 0, 4, LL_MLP_TANH, 5, 60, 33, 0, &np);
 	LL_CHECK_MSG(e3 <= 1e-6, "10-12-4 tanh: %g", e3);
 	LL_CHECK(np > 120);
-	double e4 = lanczos_case(8, 9, 7, 3, LL_MLP_RELU, 6, 60, 34, &np);
+	double e4 = lanczos_case(8, 9, 7, 3, LL_MLP_RELU, 6, 60, 34, 0.7, &np);
 	LL_CHECK_MSG(e4 <= 1e-6, "8-9-7-3 relu: %g", e4);
 	LL_CHECK(np > 120);
-	double e5 = lanczos_case(8, 9, 7, 3, LL_MLP_TANH, 10, 100, 35, &np);
+	double e5 = lanczos_case(8, 9, 7, 3, LL_MLP_TANH, 10, 100, 35, 0, &np);
 	LL_CHECK_MSG(e5 <= 1e-6, "8-9-7-3 tanh, k 10: %g", e5);
 }
 
@@ -546,7 +562,7 @@ static void test_hutchinson(void)
 {
 	tiny t;
 	ll_err e;
-	LL_CHECK(tiny_make(&t, 4, 3, 0, 2, LL_MLP_TANH, 8, 41));
+	LL_CHECK(tiny_make(&t, 4, 3, 0, 2, LL_MLP_TANH, 8, 41, 0));
 	ll_hessian h;
 	LL_REQUIRE_OK(ll_hessian_init(&h, &t.net, t.X, t.y, t.n, &e), e);
 	size_t np = h.nparams;
@@ -614,7 +630,7 @@ static void test_slq(void)
 	/* the tiny net: weights sum to 1, the mean is tr(H) / nparams, the
 	 * density integrates to 1 and has that mean too */
 	tiny t;
-	LL_CHECK(tiny_make(&t, 4, 3, 0, 2, LL_MLP_TANH, 8, 51));
+	LL_CHECK(tiny_make(&t, 4, 3, 0, 2, LL_MLP_TANH, 8, 51, 0));
 	ll_hessian h;
 	LL_REQUIRE_OK(ll_hessian_init(&h, &t.net, t.X, t.y, t.n, &e), e);
 	size_t np = h.nparams;
@@ -670,12 +686,12 @@ static void test_slq(void)
 
 /* ---- determinism and snapshots ---- */
 
-static void test_determinism(void)
+static void determinism_case(double zero_frac)
 {
 	tiny t;
 	ll_err e;
 	/* several chunks, so several slots */
-	LL_CHECK(tiny_make(&t, 30, 40, 0, 10, LL_MLP_RELU, 3 * LL_HESSIAN_CHUNK + 50, 61));
+	LL_CHECK(tiny_make(&t, 30, 40, 0, 10, LL_MLP_RELU, 3 * LL_HESSIAN_CHUNK + 50, 61, zero_frac));
 	ll_hessian h;
 	LL_REQUIRE_OK(ll_hessian_init(&h, &t.net, t.X, t.y, t.n, &e), e);
 	ll_hessian_lanczos_opts o;
@@ -724,15 +740,22 @@ static void test_determinism(void)
 	tiny_free(&t);
 }
 
+static void test_determinism(void)
+{
+	determinism_case(0);
+	determinism_case(0.8);
+}
+
 /* set_weights moves the operator to a snapshot: the same as a fresh one */
 static void test_snapshots(void)
 {
 	tiny t, u;
 	ll_err e;
-	LL_CHECK(tiny_make(&t, 6, 5, 0, 3, LL_MLP_TANH, 15, 71));
-	LL_CHECK(tiny_make(&u, 6, 5, 0, 3, LL_MLP_TANH, 15, 72));
+	LL_CHECK(tiny_make(&t, 6, 5, 0, 3, LL_MLP_TANH, 15, 71, 0.7));
+	LL_CHECK(tiny_make(&u, 6, 5, 0, 3, LL_MLP_TANH, 15, 72, 0.7));
 	ll_hessian h, g;
 	LL_REQUIRE_OK(ll_hessian_init(&h, &t.net, t.X, t.y, t.n, &e), e);
+	LL_CHECK(h.sparse);
 	LL_REQUIRE_OK(ll_hessian_init(&g, &u.net, t.X, t.y, t.n, &e), e);
 	size_t np = h.nparams;
 	double *v = malloc(np * sizeof *v), *a = malloc(np * sizeof *a), *b = malloc(np * sizeof *b);
@@ -758,7 +781,7 @@ static void test_snapshots(void)
 	LL_CHECK(memcmp(a, b, np * sizeof *a) == 0);
 	/* another architecture */
 	tiny w;
-	LL_CHECK(tiny_make(&w, 6, 5, 0, 3, LL_MLP_RELU, 15, 73));
+	LL_CHECK(tiny_make(&w, 6, 5, 0, 3, LL_MLP_RELU, 15, 73, 0));
 	LL_CHECK_INT(ll_hessian_set_weights(&h, &w.net, &e), LL_ESHAPE);
 	tiny_free(&w);
 	free(v);
@@ -778,7 +801,7 @@ static void test_bad_input(void)
 	tiny t;
 	ll_err e;
 	ll_hessian h;
-	LL_CHECK(tiny_make(&t, 4, 3, 0, 2, LL_MLP_RELU, 5, 81));
+	LL_CHECK(tiny_make(&t, 4, 3, 0, 2, LL_MLP_RELU, 5, 81, 0));
 	/* NaN weight, named */
 	float keep = t.net.W[1][4];
 	t.net.W[1][4] = NAN;
@@ -897,7 +920,7 @@ static int oom_run(void *ud)
 static void test_oom(void)
 {
 	tiny t;
-	LL_CHECK(tiny_make(&t, 4, 3, 2, 2, LL_MLP_TANH, 5, 91));
+	LL_CHECK(tiny_make(&t, 4, 3, 2, 2, LL_MLP_TANH, 5, 91, 0.7));
 	oom_ctx c = {&t};
 	ll_failalloc_sweep s = {.name = "hessian", .run = oom_run, .ud = &c};
 	LL_CHECK(ll_failalloc_sweep_run(&s) == 0);
