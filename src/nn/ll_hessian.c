@@ -244,8 +244,13 @@ static void load_chunk(const ll_hessian *h, ll_hessian_slot *w, size_t off, size
  * order, so the result does not depend on the number of threads; BLAS's
  * own threads would (they split GEMMs and GEMVs differently).  Inside a
  * parallel region the slots run in turn and the BLAS setting is left to
- * the caller (this project's callers set it to 1 there). */
+ * the caller (this project's callers set it to 1 there).  Small work runs
+ * on one thread: a parallel region costs little on an idle machine but
+ * milliseconds on a loaded one, where a descheduled thread holds up the
+ * barrier. */
 typedef void (*slot_fn)(ll_hessian *h, size_t s, const double *v);
+
+#define PARALLEL_FLOPS 2e7
 
 static void run_slots(ll_hessian *h, slot_fn fn, const double *v)
 {
@@ -256,7 +261,7 @@ static void run_slots(ll_hessian *h, slot_fn fn, const double *v)
 			fn(h, (size_t)s, v);
 		return;
 	}
-	int nth = omp_get_max_threads();
+	int nth = h->flops < PARALLEL_FLOPS ? 1 : omp_get_max_threads();
 	if (nth > ns)
 		nth = (int)ns;
 #endif
@@ -456,6 +461,11 @@ int ll_hessian_init(ll_hessian *h, const ll_mlp *net, const float *X, const unsi
 	size_t m = zmin(n, LL_HESSIAN_CHUNK), chunks = (n + LL_HESSIAN_CHUNK - 1) / LL_HESSIAN_CHUNK;
 	h->nslots = zmin(chunks, LL_HESSIAN_SLOTS);
 	h->sparse = (double)nnz <= LL_HESSIAN_SPARSE * (double)n * (double)d0;
+	/* about the flops of an HVP: two products with the images, four per
+	 * later layer */
+	h->flops = 4.0 * (h->sparse ? (double)nnz : (double)n * (double)d0) * (double)h->size[1];
+	for (size_t l = 1; l < L; l++)
+		h->flops += 8.0 * (double)n * (double)h->size[l] * (double)h->size[l + 1];
 	h->params = ll_malloc_array(h->nparams, sizeof(double));
 	h->grad = ll_malloc_array(h->nparams, sizeof(double));
 	h->P = ll_malloc_array(n * K, sizeof(double));
@@ -704,12 +714,12 @@ static void reorth(const lanczos *z, size_t s, double *w)
 	double *c = z->c;
 	for (int pass = 0; pass < 2; pass++) {
 #ifdef _OPENMP
-#pragma omp parallel for schedule(static) if (n * s > 200000 && !omp_in_parallel())
+#pragma omp parallel for schedule(static) if (4.0 * (double)n * (double)s > PARALLEL_FLOPS && !omp_in_parallel())
 #endif
 		for (long long j = 0; j < ls; j++)
 			c[j] = dot(Q + (size_t)j * n, w, n);
 #ifdef _OPENMP
-#pragma omp parallel for schedule(static) if (n * s > 200000 && !omp_in_parallel())
+#pragma omp parallel for schedule(static) if (4.0 * (double)n * (double)s > PARALLEL_FLOPS && !omp_in_parallel())
 #endif
 		for (long long b = 0; b < nb; b++) {
 			size_t i0 = (size_t)b * 4096, i1 = zmin(n, i0 + 4096);

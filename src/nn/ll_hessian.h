@@ -101,6 +101,7 @@ typedef struct ll_hessian {
 	double loss;                        /* mean cross-entropy at params */
 	size_t hvps;                        /* Hessian-vector products computed */
 	int sparse;                         /* 1: images held as sparse rows (LL_HESSIAN_SPARSE) */
+	double flops;                       /* about the work of one HVP (threads only above 2e7) */
 	/* internal */
 	const float *X;                     /* n x n_in (borrowed) */
 	const unsigned char *y;             /* n (borrowed) */
