@@ -49,12 +49,21 @@ static size_t zmin(size_t a, size_t b)
 /* ---- small vector helpers, in a fixed order (BLAS's ddot may split a
  * sum across threads, and results must not depend on the thread count) ---- */
 
+/* four running sums (entries j mod 4), added in one order at the end:
+ * the compiler may keep them in a vector, and the result is the same */
 static double dot(const double *a, const double *b, size_t n)
 {
-	double s = 0.0;
-	for (size_t j = 0; j < n; j++)
-		s += a[j] * b[j];
-	return s;
+	double s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0;
+	size_t j = 0;
+	for (; j + 4 <= n; j += 4) {
+		s0 += a[j] * b[j];
+		s1 += a[j + 1] * b[j + 1];
+		s2 += a[j + 2] * b[j + 2];
+		s3 += a[j + 3] * b[j + 3];
+	}
+	for (; j < n; j++)
+		s0 += a[j] * b[j];
+	return (s0 + s1) + (s2 + s3);
 }
 
 static int all_finite(const double *v, size_t n)
