@@ -54,7 +54,8 @@ static void hessian_usage(FILE *fp)
 	      "\n"
 	      "options:\n"
 	      "      --data DIR          MNIST folder (IDX files; default: the bundled subset)\n"
-	      "  -n, --images N          the first N training images (default 1000)\n"
+	      "  -n, --images N          the first N training images (default 1000, or all\n"
+	      "                          when there are fewer)\n"
 	      "  -k, --top K             eigenvalues (default 10)\n"
 	      "      --lanczos-steps M   most Lanczos steps (default max(2K + 20, 40))\n"
 	      "      --trace-probes P    Hutchinson probes (default 100; 0: no trace)\n"
@@ -64,7 +65,7 @@ static void hessian_usage(FILE *fp)
 	      "      --sigma S           Gaussian broadening (default 1% of the range)\n"
 	      "      --grid G            density grid points (default 400)\n"
 	      "  -s, --seed S            seed of the start vectors and probes (default 0)\n"
-	      "      --hidden H[,H2]     check the hidden layer sizes (they come from the files)\n"
+	      "      --hidden H[,H2]     check the hidden layer sizes (read from the files)\n"
 	      "      --act relu|tanh     the hidden activation (see above)\n"
 	      "      --json              print one JSON object: {\"top\": [...], \"trace\": t,\n"
 	      "                          \"trace_se\": s, \"residuals\": [...], \"converged\": c,\n"
@@ -344,7 +345,7 @@ static int cmd_hessian(int argc, char **argv)
 	o.probes = 100;
 	ll_hessian_slq_opts_default(&o.slq);
 	size_t hidden[2] = {0, 0}, v;
-	int have_hidden = 0, have_act = 0, c;
+	int have_hidden = 0, have_act = 0, have_images = 0, c;
 	ll_mlp_act act = LL_MLP_RELU;
 	opterr = 0;
 	optind = 1;
@@ -385,7 +386,7 @@ static int cmd_hessian(int argc, char **argv)
 				return cmd_usage_error("hessian", "--%s needs a %s whole number, not '%s'", name,
 						       lo ? "positive" : "non-negative", optarg);
 			}
-			if (c == 'n') o.images = v;
+			if (c == 'n') o.images = v, have_images = 1;
 			else if (c == 'k') o.top = v;
 			else if (c == O_STEPS) o.steps = v;
 			else if (c == O_PROBES) o.probes = v;
@@ -443,6 +444,8 @@ static int cmd_hessian(int argc, char **argv)
 			  net.size[0]);
 		goto out;
 	}
+	if (!have_images && o.images > train.n)
+		o.images = train.n; /* the default is "up to 1000" */
 	if (o.images > train.n) {
 		cmd_error("--images %zu: %s has %zu training images", o.images, o.data, train.n);
 		goto out;
