@@ -712,15 +712,18 @@ static int lanczos_alloc(lanczos *z, ll_hessian_op op, void *ud, size_t n, size_
 	return LL_OK;
 }
 
-/* w -= Q_s^T (Q_s w), twice (Kahan's "twice is enough").  Own loops
- * rather than dgemv: each entry is summed in one fixed order, whatever
- * the threads. */
+/* w -= Q_s^T (Q_s w), classical Gram-Schmidt, and once more when that
+ * removed much of w (norm down by more than 1/sqrt(2): Daniel, Gragg,
+ * Kaufman & Stewart 1976), which is rare in Lanczos, where w is mostly
+ * new: each pass reads all of Q twice, the bulk of a step's memory
+ * traffic.  Own loops rather than dgemv: each entry is summed in one fixed
+ * order, whatever the threads. */
 static void reorth(const lanczos *z, size_t s, double *w)
 {
 	const size_t n = z->n;
 	const long long ls = (long long)s, nb = (long long)((n + 4095) / 4096);
 	const double *Q = z->Q;
-	double *c = z->c;
+	double *c = z->c, before = dot(w, w, n);
 	for (int pass = 0; pass < 2; pass++) {
 #ifdef _OPENMP
 #pragma omp parallel for schedule(static) if (4.0 * (double)n * (double)s > PARALLEL_FLOPS && !omp_in_parallel())
@@ -739,6 +742,10 @@ static void reorth(const lanczos *z, size_t s, double *w)
 					w[i] -= cj * q[i];
 			}
 		}
+		double after = dot(w, w, n);
+		if (after > 0.5 * before)
+			break;
+		before = after;
 	}
 }
 
