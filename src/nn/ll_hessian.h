@@ -151,8 +151,9 @@ typedef struct ll_hessian_lanczos_opts {
 	size_t k;       /* largest (algebraic) eigenvalues wanted, 1..n (default 10) */
 	size_t steps;   /* most Lanczos steps m (0: max(2k + 20, 40)); capped at n; must be >= k */
 	double tol;     /* stop once the k largest Ritz values have residuals
-			   ||A y - theta y|| <= tol * max |theta| (default 1e-6; the
-			   eigenvalue error is then about residual^2 / gap) */
+			   ||A y - theta y|| <= tol * (the largest |theta| of the k)
+			   (default 1e-6; the eigenvalue error is then about
+			   residual^2 / gap; 0: run all the steps) */
 	uint64_t seed;  /* the Gaussian start vector (default 0) */
 } ll_hessian_lanczos_opts;
 
@@ -170,7 +171,7 @@ typedef struct ll_hessian_eigs {
 } ll_hessian_eigs;
 
 /* The top-k eigenvalues of h's Hessian.  LL_EINVAL if k is 0 or >
- * nparams, or steps < k; LL_ELAPACK if dstev fails; LL_ENUMERIC from the
+ * nparams, or steps < k; LL_ELAPACK if dstevr fails; LL_ENUMERIC from the
  * operator.  Not reaching tol within the steps is not an error: see
  * converged and residual.  On failure: *out is zeroed. */
 int ll_hessian_lanczos(ll_hessian *h, const ll_hessian_lanczos_opts *o, ll_hessian_eigs *out,
