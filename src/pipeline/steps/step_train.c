@@ -16,6 +16,7 @@
 #include "base/ll_rng.h"
 #include "io/ll_mnist.h"
 #include "io/ll_npy.h"
+#include "nn/ll_hessian.h"
 #include "nn/ll_mlp.h"
 #include "pipeline/ll_step.h"
 #include "pipeline/steps/step_data.h"
@@ -38,6 +39,11 @@ static const ll_param_def params[] = {
 	P_ENUM("init", "independent", "independent|shared", "models start from their own or one shared initialisation"),
 	P_ENUM("match_units", "yes", "yes|no", "match units across models by activation correlation (Hungarian)"),
 	P_INT("train_images", "0", 0, 1000000, "use the first N training images (0 = all)"),
+	P_INT("hessian_top", "0", 0, 100,
+	      "the training loss's top K Hessian eigenvalues and trace at the snapshots (0 = none; each "
+	      "costs about 40 + K gradient evaluations on hessian_images images)"),
+	P_INT("hessian_images", "256", 1, 60000, "training images the Hessian is measured on"),
+	P_INT("hessian_every", "1", 1, 100000, "measure the Hessian at every N-th snapshot (and the last)"),
 	P_INT("probe_activity", "0", 0, 1000,
 	      "also log every unit's activity on the first N probe images of each digit (0 = none; "
 	      "[compare] conditions = probe compares these)"),
@@ -57,7 +63,40 @@ typedef struct train_ctx {
 	size_t M;
 	ll_err err;
 	int failed;
+	ll_hessian hess;      /* the curvature operator, made at the first snapshot */
+	int has_hess;
+	size_t hess_every;
+	uint64_t hess_seed;
 } train_ctx;
+
+/* The curvature at snapshot j (see step_train.h). */
+static int hessian_at(train_ctx *c, ll_mlp *net, size_t j)
+{
+	struct ll_res_train *r = c->r;
+	size_t S = c->S, K = r->hess_k;
+	if (!K || (j % c->hess_every != 0 && j + 1 != S))
+		return LL_OK;
+	int rc = c->has_hess ? ll_hessian_set_weights(&c->hess, net, &c->err)
+			     : ll_hessian_init(&c->hess, net, c->md->train.x, c->md->train.y, r->hess_images, &c->err);
+	if (rc != LL_OK)
+		return rc;
+	c->has_hess = 1;
+	ll_hessian_lanczos_opts lo;
+	ll_hessian_lanczos_opts_default(&lo);
+	lo.k = K;
+	lo.seed = c->hess_seed;
+	ll_hessian_eigs e;
+	if ((rc = ll_hessian_lanczos(&c->hess, &lo, &e, &c->err)) != LL_OK)
+		return rc;
+	for (size_t q = 0; q < K; q++)
+		r->hess_top[(c->m * S + j) * K + q] = q < e.k ? e.top[q] : NAN;
+	ll_hessian_eigs_free(&e);
+	double tr = NAN, se;
+	if (r->hess_probes && (rc = ll_hessian_trace(&c->hess, r->hess_probes, c->hess_seed, &tr, &se, &c->err)) != LL_OK)
+		return rc;
+	r->hess_trace[c->m * S + j] = tr;
+	return LL_OK;
+}
 
 static int train_cb(void *vctx, ll_mlp *net, const ll_mlp_event *ev)
 {
@@ -88,6 +127,11 @@ static int train_cb(void *vctx, ll_mlp *net, const ll_mlp_event *ev)
 	r->log.train_loss[c->m * S + j] = ev->train_loss;
 	if (c->m == 0)
 		r->log.step[j] = (int)ev->step;
+	if (hessian_at(c, net, j) != LL_OK) {
+		ll_err_prefix(&c->err, "Hessian at snapshot %zu", j);
+		c->failed = 1;
+		return 1;
+	}
 	/* the class probabilities on the whole probe set (InPCA's points) */
 	if (ll_mlp_probs(net, c->md->probe.x, r->outputs_n,
 			 r->outputs + (c->m * S + j) * r->outputs_n * LL_MNIST_CLASSES, &c->err) != LL_OK) {
@@ -202,6 +246,12 @@ static int save_train(ll_step_ctx *c, ll_mlp *init, ll_mlp *nets, ll_err *err)
 		rc = pp ? ll_npy_write_array_f32(pp, r->probe, 4, sh4, err) : ll_err_oom(err);
 		ll_free(pp);
 	}
+	if (rc == LL_OK && r->hess_k) {
+		size_t sh3[3] = {M, S, r->hess_k};
+		rc = ll_step_write_vec(dir, "hessian_top.npy", r->hess_top, 3, sh3, err);
+		if (rc == LL_OK)
+			rc = ll_step_write_vec(dir, "hessian_trace.npy", r->hess_trace, 2, sh2, err);
+	}
 	if (rc == LL_OK) {
 		/* models x snapshots x images x classes, float32 as computed */
 		size_t sh4[4] = {M, S, r->outputs_n, LL_MNIST_CLASSES};
@@ -277,6 +327,18 @@ static int save_train(ll_step_ctx *c, ll_mlp *init, ll_mlp *nets, ll_err *err)
 				       "snapshot: models x snapshots x images x classes, float32; the images are "
 				       "the probe set, probe_per_class of each digit in digit order");
 			ll_json_obj_end(&j);
+			if (r->hess_k) {
+				ll_json_key(&j, "hessian");
+				ll_json_obj_begin(&j);
+				ll_json_kv_str(&j, "files", "hessian_top.npy, hessian_trace.npy");
+				ll_json_kv_str(&j, "description",
+					       "the training loss's top eigenvalues (models x snapshots x K, Lanczos on "
+					       "exact Hessian-vector products) and trace (models x snapshots, Hutchinson) "
+					       "on the first training images; NaN at snapshots not measured");
+				ll_json_kv_int(&j, "images", (long long)r->hess_images);
+				ll_json_kv_int(&j, "trace_probes", (long long)r->hess_probes);
+				ll_json_obj_end(&j);
+			}
 			ll_json_key(&j, "model_lr");
 			ll_json_arr_begin(&j);
 			for (size_t m = 0; m < M; m++)
@@ -311,6 +373,8 @@ static void drop(ll_session *s)
 	ll_free(r->probe);
 	ll_free(r->probe_labels);
 	ll_free(r->outputs);
+	ll_free(r->hess_top);
+	ll_free(r->hess_trace);
 	ll_tensor_free(&r->activity);
 	ll_modes_free(r->modes, 4);
 	ll_free(r);
@@ -384,6 +448,21 @@ static int run(ll_step_ctx *sc, ll_err *err)
 				r->probe_labels[d * per_log + i] = md->probe.y[d * per_class + i];
 			}
 	}
+	r->hess_k = (size_t)ll_session_get_int(s, LL_STEP_TRAIN, "hessian_top");
+	if (r->hess_k) {
+		r->hess_images = (size_t)ll_session_get_int(s, LL_STEP_TRAIN, "hessian_images");
+		r->hess_images = r->hess_images < md->train.n ? r->hess_images : md->train.n;
+		r->hess_probes = 10;
+		if (!(r->hess_top = ll_malloc_array(M * S, r->hess_k * sizeof(double))) ||
+		    !(r->hess_trace = ll_malloc_array(M * S, sizeof(double)))) {
+			rc = ll_err_oom(err);
+			goto out;
+		}
+		for (size_t i = 0; i < M * S * r->hess_k; i++)
+			r->hess_top[i] = NAN;
+		for (size_t i = 0; i < M * S; i++)
+			r->hess_trace[i] = NAN;
+	}
 	size_t os = 0;
 	r->outputs_n = md->probe.n;
 	if (ll_mul_ok(M * S, r->outputs_n * LL_MNIST_CLASSES, &os))
@@ -414,7 +493,9 @@ static int run(ll_step_ctx *sc, ll_err *err)
 	for (size_t m = 0; m < M; m++) {
 		ctx[m] = (train_ctx){.s = s, .r = r, .md = md, .m = m, .units = U, .S = S,
 				     .class_means = cm + m * LL_MNIST_CLASSES * U, .probe_x = px,
-				     .done_models = &done, .progress = sc->progress, .ud = sc->ud, .M = M};
+				     .done_models = &done, .progress = sc->progress, .ud = sc->ud, .M = M,
+				     .hess_every = (size_t)ll_session_get_int(s, LL_STEP_TRAIN, "hessian_every"),
+				     .hess_seed = ll_seed_derive(model_seed(s, m), 0x68657373, 0)};
 	}
 #ifdef _OPENMP
 #pragma omp parallel for schedule(dynamic, 1) num_threads(nth)
@@ -519,6 +600,9 @@ out:
 		ll_mlp_free(&nets[m]);
 		ll_mlp_free(&init[m]);
 	}
+	for (size_t m = 0; ctx && m < M; m++)
+		if (ctx[m].has_hess)
+			ll_hessian_free(&ctx[m].hess);
 	ll_free(nets);
 	ll_free(init);
 	ll_free(ctx);

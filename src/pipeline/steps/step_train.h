@@ -33,6 +33,15 @@ struct ll_res_train {
 	 * (what InPCA embeds) */
 	float *outputs;             /* (owned) */
 	size_t outputs_n;           /* images: 10 probe_per_class */
+	/* with [train] hessian_top = K: the training loss's curvature on the
+	 * first hessian_images training images at every hessian_every-th
+	 * snapshot (and the last), NaN at the others: the K largest Hessian
+	 * eigenvalues (Lanczos on exact Hessian-vector products,
+	 * nn/ll_hessian.h) and the trace (Hutchinson, hess_probes probes) */
+	size_t hess_k;              /* K (0: not computed) */
+	double *hess_top;           /* models x snapshots x K, descending (owned) */
+	double *hess_trace;         /* models x snapshots (owned) */
+	size_t hess_images, hess_probes;
 };
 
 /* Model m's class probabilities at snapshot j: outputs_n x 10. */
