@@ -657,6 +657,10 @@ static int boot_run(const prep *p, const ll_spectrum_fit_opts *fo, const ll_spec
 				B, fo->rank_lo, fo->rank_hi);
 		goto out;
 	}
+	out->mean = 0.0;
+	for (size_t b = 0; b < n_ok; b++)
+		out->mean += ok[b];
+	out->mean /= (double)n_ok;
 	qsort(ok, n_ok, sizeof *ok, ll_cmp_double);
 	out->lo = ll_quantile_sorted(ok, n_ok, (1.0 - bo->level) / 2.0);
 	out->hi = ll_quantile_sorted(ok, n_ok, (1.0 + bo->level) / 2.0);
