@@ -29,12 +29,12 @@
  * u_n = X1c^T a_n / sqrt(d_n) and lambda_n = a_n^T (X2c X1c^T) a_n / s,
  * so no neurons x neurons matrix is formed and no division by a small d_n
  * happens.  When N < s, on X1c^T X1c and X1c^T X2c directly.  One DSYRK
- * and one DGEMM over the data, then LAPACK dsyevr (info checked) on an
- * m x m matrix, m = min(s, N).  k = min(s - 1, N) components are kept:
- * centring costs one dimension on the stimulus side (the brief's
- * min(s, N) - 1 would drop a genuine component when N < s).  A direction
- * with d_n <= d_1 m DBL_EPSILON lies outside the data's span: its
- * eigenvalue is exactly 0 (both methods).
+ * and one DGEMM over the data, then LAPACK dsyevr (every eigenpair, by
+ * MRRR; info checked) on an m x m matrix, m = min(s, N).
+ * k = min(s - 1, N) components are kept: centring costs one dimension on
+ * the stimulus side only (min(s, N) - 1 would drop a genuine component
+ * when N < s).  A direction with d_n <= d_1 m DBL_EPSILON lies outside
+ * the data's span: its eigenvalue is exactly 0 (both methods).
  *
  * The reference (MouseLand/stringer-pachitariu-et-al-2018b) and where we
  * differ.  Its MATLAB shuffledSpectrum.m also works through a
@@ -82,7 +82,8 @@
  * with OpenBLAS at one thread meanwhile, so the result is the same for
  * any thread count.  Cost: the Grams are formed once; a resample
  * re-centres a gathered copy (Gram side) or the weighted rows (neuron
- * side), then one eigendecomposition.
+ * side), then one eigendecomposition, and takes the quadratic forms of
+ * its leading rank_hi directions only (all the fit looks at).
  *
  * What the interval does not cover.  It is the spread of alpha over
  * resampled stimuli, not its bias.  A finite set of stimuli flattens the tail
