@@ -100,9 +100,9 @@
  * 3-40, the interval held the planted truth for 10 seeds of 10.  At
  * Stringer's scale (2800 x 10,000, population alpha 1, noise sd 0.05,
  * ranks 11-500; tests/bench/bench_spectrum) the effect is large: alpha
- * 0.994, on the first 1770 stimuli alone 0.912, and the 95 % interval of 6
- * resamples [0.821, 0.831] (mean 0.827).  There the interval says how alpha moves with fewer
- * stimuli, not where it is.
+ * 0.994, on the first 1770 stimuli alone 0.912, and the 95 % interval
+ * of 6 resamples [0.821, 0.831] (mean 0.827).  There the interval says
+ * how alpha moves with fewer stimuli, not where it is.
  *
  * Ownership: ll_spectrum and ll_spectrum_boot are caller-owned structs
  * that the functions fill; their arrays are owned and released by
