@@ -16,7 +16,10 @@
  * Cross-validated PCA (ll_spectrum_cvpca).  Two repeats X1, X2 (s x N
  * each, same stimuli in the same order).  With u_n the n-th principal
  * direction over neurons of repeat 1 (eigenvector of X1c^T X1c),
- *   lambda_n = (1/s) sum_s (X1c u_n)_s (X2c u_n)_s,
+ *   left is LL_ENUMERIC.  Weights: uniform by default;
+ * LL_SPECTRUM_FIT_INVRANK gives the reference's 1/n.  The reference
+ * (get_powerlaw) fits log |lambda|: it keeps negative values with their
+ * sign dropped; we leave them out._n = (1/s) sum_s (X1c u_n)_s (X2c u_n)_s,
  * the covariance across repeats of the projections: the noise of the two
  * repeats is independent, so this estimates the stimulus-related variance
  * along u_n and can come out negative where there is none.  The lambda_n
@@ -37,26 +40,27 @@
  * the data's span: its eigenvalue is exactly 0 (both methods).
  *
  * The reference (MouseLand/stringer-pachitariu-et-al-2018b) and where we
- * differ.  Its MATLAB shuffledSpectrum.m also works through a
- * stimuli x stimuli matrix (the Gram of both repeats stacked, SVD), its
- * Python utils.cvPCA fits sklearn's PCA to X1^T (so it centres over
- * neurons, not stimuli) and keeps at most 1024 components; both return
+ * differ.  Its MATLAB shuffledSpectrum.m also works through the
+ * stimuli x stimuli Gram of repeat 1 (cut from the Gram of both repeats
+ * stacked, so that swaps need no new products; SVD), its Python
+ * utils.cvPCA fits sklearn's PCA to X1^T (so it centres over neurons,
+ * not stimuli) and keeps at most 1024 components; both return
  * sum_s (X1 u_n)(X2 u_n) without the 1/s, on responses the scripts centre
- * beforehand, and shuff_cvPCA averages 5 (MATLAB: 20) runs that swap the
- * repeats on a random half of the stimuli.  Here: centring over stimuli
- * inside, 1/s, min(s - 1, N) components, one run, no swaps (swap the
- * inputs yourself if wanted; a scale factor changes neither alpha nor
- * PR).
+ * beforehand, and shuff_cvPCA averages 5 runs (MATLAB: nshuff, 20 in
+ * natimg32PCA.m) that swap the repeats on a random half of the stimuli.
+ * Here: centring over stimuli inside, 1/s, min(s - 1, N) components, one
+ * run, no swaps (swap the inputs yourself if wanted; a scale factor
+ * changes neither alpha nor PR).
  *
  * Power law (ll_spectrum_powerlaw).  Over ranks [lo, hi] (1-based; hi is
  * clipped to k), least squares of log lambda_n on log n, alpha = -slope,
  * intercept b with log lambda_n ~ b - alpha log n (the fitted line for a
  * plot is exp(b) n^-alpha).  Only lambda_n > 0 enter: non-positive ones
  * (cvPCA's noise can give them) are excluded and counted; fewer than 2
- * left is LL_ENUMERIC.  Weights: uniform by default; LL_SPECTRUM_FIT_INVRANK
- * gives the reference's 1/n weights.  The reference also fits
- * log |lambda|, i.e. it keeps negative values with their sign dropped;
- * we do not.  Default ranks 11..500: the paper's MATLAB (fig3.m,
+ * left is LL_ENUMERIC.  Weights: uniform by default;
+ * LL_SPECTRUM_FIT_INVRANK gives the reference's 1/n.  The reference
+ * (get_powerlaw) fits log |lambda|: it keeps negative values with their
+ * sign dropped; we leave them out.  Default ranks 11..500: the paper's MATLAB (fig3.m,
  * trange0 = 11:500); the Python notebook's np.arange(11, 500) is 0-based,
  * ranks 12..500.
  *
