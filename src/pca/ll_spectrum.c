@@ -668,8 +668,9 @@ static int boot_run(const prep *p, const ll_spectrum_fit_opts *fo, const ll_spec
 		out->mean += ok[b];
 	out->mean /= (double)n_ok;
 	qsort(ok, n_ok, sizeof *ok, ll_cmp_double);
-	out->lo = ll_quantile_sorted(ok, n_ok, (1.0 - bo->level) / 2.0);
-	out->hi = ll_quantile_sorted(ok, n_ok, (1.0 + bo->level) / 2.0);
+	out->lo = out->raw_lo = ll_quantile_sorted(ok, n_ok, (1.0 - bo->level) / 2.0);
+	out->hi = out->raw_hi = ll_quantile_sorted(ok, n_ok, (1.0 + bo->level) / 2.0);
+	out->median = ll_quantile_sorted(ok, n_ok, 0.5);
 	out->level = bo->level;
 	out->resamples = B;
 	out->failed = B - n_ok;
@@ -734,8 +735,11 @@ int ll_spectrum_analyse(const double *X1, const double *X2, size_t s, size_t N,
 	if (rc == LL_OK) {
 		r->pr = ll_spectrum_pr(r->spec.eig, r->spec.k);
 		r->dim90 = ll_spectrum_dim(r->spec.eig, r->spec.k, 0.9);
-		if (bo)
-			rc = boot_run(&p, fo, bo, &r->boot, err);
+		if (bo && (rc = boot_run(&p, fo, bo, &r->boot, err)) == LL_OK) {
+			/* the spread, centred on the estimate (see the header) */
+			r->boot.lo = r->fit.alpha - (r->boot.median - r->boot.raw_lo);
+			r->boot.hi = r->fit.alpha + (r->boot.raw_hi - r->boot.median);
+		}
 	}
 	prep_free(&p);
 	if (rc != LL_OK)

@@ -40,8 +40,11 @@ static void spectrum_usage(FILE *fp)
 	      "  alpha      power-law exponent: least squares of log lambda_n on log n\n"
 	      "             over ranks A-B (1-based), positive eigenvalues only (the\n"
 	      "             others are left out and counted)\n"
-	      "  alpha_ci   the percentile interval of alpha over --bootstrap resamples\n"
-	      "             of the stimuli (with replacement; null without --bootstrap)\n"
+	      "  alpha_ci   the spread of alpha over --bootstrap resamples of the stimuli\n"
+	      "             (with replacement), centred on alpha: repeated stimuli shift\n"
+	      "             every resample's alpha down, so the plain percentiles\n"
+	      "             (bootstrap.percentile_interval) can miss it; null without\n"
+	      "             --bootstrap\n"
 	      "  pr         participation ratio (sum lambda)^2 / sum lambda^2 over the\n"
 	      "             positive eigenvalues (negative ones count as 0)\n"
 	      "  dim90      the fewest leading components holding 90% of that variance\n"
@@ -295,6 +298,10 @@ static int cmd_spectrum(int argc, char **argv)
 			ll_json_u64(&j, bo.seed);
 			ll_json_kv_int(&j, "failed", (long long)r.boot.failed);
 			ll_json_kv_num(&j, "mean", r.boot.mean);
+			ll_json_kv_num(&j, "median", r.boot.median);
+			double raw[2] = {r.boot.raw_lo, r.boot.raw_hi};
+			ll_json_key(&j, "percentile_interval");
+			ll_json_num_array(&j, raw, 2);
 			ll_json_obj_end(&j);
 		} else {
 			ll_json_null(&j);
@@ -318,15 +325,15 @@ static int cmd_spectrum(int argc, char **argv)
 		       r.fit.alpha, r.fit.rank_lo, r.fit.rank_hi, r.fit.n_used, r.fit.n_excluded,
 		       ll_spectrum_fit_weights_name(fo.weights));
 		if (bo.resamples) {
-			printf("%-12s [%.4f, %.4f] at %g (%zu resamples of the stimuli, seed %llu; their mean %.4f)\n",
+			printf("%-12s [%.4f, %.4f] at %g (%zu resamples of the stimuli, seed %llu: their spread, "
+			       "centred on alpha)\n",
 			       "alpha_ci", r.boot.lo, r.boot.hi, r.boot.level, r.boot.resamples,
-			       (unsigned long long)bo.seed, r.boot.mean);
+			       (unsigned long long)bo.seed);
+			printf("%-12s [%.4f, %.4f], mean %.4f: resampling repeats stimuli, which shifts them down\n",
+			       "percentiles", r.boot.raw_lo, r.boot.raw_hi, r.boot.mean);
 			if (r.boot.failed)
 				printf("%-12s %zu resamples' fits failed (too few positive eigenvalues) and are left out\n",
 				       "", r.boot.failed);
-			if (r.fit.alpha < r.boot.lo || r.fit.alpha > r.boot.hi)
-				printf("%-12s alpha lies outside: the resamples (~63%% distinct stimuli) are biased\n",
-				       "");
 		}
 		printf("%-12s %.6g (fitted line exp(b) n^-alpha)\n", "intercept", r.fit.intercept);
 		printf("%-12s %.4f\n", "pr", r.pr);
