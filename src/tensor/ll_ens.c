@@ -953,6 +953,40 @@ static void select_elbow(const ll_ensemble *e, size_t *rank, char *reason, size_
 			return;
 		}
 	}
+	/* no sharp elbow: the knee (Satopaa et al. 2011, "Kneedle"), the
+	 * agreeing rank whose best error lies farthest below the straight
+	 * line from the first fitted rank's to the last's, if clearly below
+	 * it (a tenth of the whole drop); a straight curve has none */
+	size_t nr = e->nranks, ik = 0;
+	double e0 = e->ranks[0].fits[0].obj, e1 = e->ranks[nr - 1].fits[0].obj, span = e0 - e1, dk = 0;
+	for (size_t i = 1; nr >= 3 && i + 1 < nr && span > 0; i++) {
+		const ll_ens_rank *r = &e->ranks[i];
+		double d = e0 - span * (double)i / (double)(nr - 1) - r->fits[0].obj;
+		if (rank_mean_sim(r) >= 0.9 && d > dk) {
+			dk = d;
+			ik = i;
+		}
+	}
+	if (ik > 0 && dk >= 0.1 * span) {
+		const ll_ens_rank *r = &e->ranks[ik];
+		double before = 0, after = 0;
+		for (size_t i = 1; i < nr; i++) {
+			double dr = e->ranks[i - 1].fits[0].obj - e->ranks[i].fits[0].obj;
+			if (i <= ik)
+				before = fmax(before, dr);
+			else
+				after = fmax(after, dr);
+		}
+		*rank = r->rank;
+		snprintf(reason, n,
+			 "knee of the error curve (no sharp elbow): rank %zu's error, %.4f, lies farthest "
+			 "below the straight line from rank %zu (%.4f) to rank %zu (%.4f), by %.4f; each "
+			 "component after it lowers the error by at most %.4f, against up to %.4f before, "
+			 "and its replicates agree (mean similarity %.3f)",
+			 r->rank, r->fits[0].obj, e->ranks[0].rank, e0, e->ranks[nr - 1].rank, e1, dk, after,
+			 before, rank_mean_sim(r));
+		return;
+	}
 	*rank = stable;
 	snprintf(reason, n,
 		 "no elbow in the error curve: the largest rank whose replicates agree "

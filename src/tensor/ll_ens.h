@@ -134,7 +134,11 @@ int ll_ens_at_best(const ll_ens_rank *r, size_t k);
  *                  whose replicates agree (mean similarity >= 0.9): the
  *                  smallest rank after which one more component lowers
  *                  the error by less than a tenth of the largest drop;
- *                  with no elbow, the largest rank whose replicates agree.
+ *                  with no such elbow, the knee: the agreeing rank whose
+ *                  error lies farthest below the straight line from the
+ *                  first rank's error to the last's (by at least a tenth
+ *                  of the whole drop); with neither, the largest rank
+ *                  whose replicates agree.
  *                  A rank that fits exactly (error < 1e-4) wins at once.
  *   LL_RANK_CV     cross-validation (needs cv_folds): the smallest rank
  *                  whose mean held-out error is within one standard error
