@@ -56,7 +56,7 @@ echo "# TensorLy ($src): same tensors, seeds, tol and iteration cap"
 "$py" "$here/bench_tca_tensorly.py" "$src" "$tmp" "$seeds" "$tol" "$maxit" | tee "$tmp/tl.txt" || exit 1
 # per-iteration time ratio: TensorLy's over latentlab's, per case
 awk '
-	FNR == NR && /^(nn|masked) / && $2 != "best" { ms[$1 " " $2] = $NF; next }
+	FNR == NR { if (/^(nn|masked) / && $2 != "best") ms[$1 " " $2] = $NF; next }
 	/^(nn|masked) / {
 		ll = ($1 == "nn") ? ms["nn ncp-hals"] : ms["masked cp-als"]
 		if (ll > 0)
