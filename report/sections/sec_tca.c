@@ -106,7 +106,9 @@ static int fig_rank(const ll_session *s, ll_report_fig *f, ll_err *err)
 	sm->y.lo = 0;
 	sm->y.hi = 1.1;
 	sm->grid = 1;
-	er->legend = LL_PLOT_LEGEND_NE;
+	/* the held-out error rises at the top right, where the legend would
+	 * hide it; the bottom left is empty below the first ranks' errors */
+	er->legend = e->cv_folds ? LL_PLOT_LEGEND_SW : LL_PLOT_LEGEND_NE;
 	sm->legend = LL_PLOT_LEGEND_SW;
 	char lab[48];
 	snprintf(lab, sizeof lab, "chosen rank %zu", s->res.tca->chosen_rank);
