@@ -31,6 +31,13 @@
  * reported as ||W.(X-M)|| / ||W.X||.  Near an exact fit this has
  * cancellation error of about sqrt(eps) (a true 0 may read 1e-8).
  *
+ * Reaching the optimum (issue 16).  cp-als and ncp-hals extrapolate:
+ * after EXTRAP_AFTER plain sweeps each sweep starts from the last accepted
+ * model pushed along its last step, and a sweep that ends worse is undone
+ * (so the reported objective never rises); ncp-hals repeats its column
+ * sweeps within a mode while they still pay.  On planted tensors this
+ * takes fits past the plateaus where |change| < tol used to stop them.
+ *
  * In a batch, res[i].seconds is the wall time from the start of the call
  * until replicate i finished.
  */

@@ -12,6 +12,11 @@
  * Components are matched with the Hungarian algorithm maximising the
  * summed pair scores; the model similarity is the mean pair score over
  * max(rank A, rank B) components.
+ *
+ * Per rank an ensemble also says how many fits reached the best optimum
+ * (ll_ens_at_best), optionally cross-validates the rank on speckled
+ * held-out entries (cv_folds), and ll_ens_select_rank chooses a rank by
+ * the elbow (or knee) of the error or by the held-out error.
  */
 #ifndef LL_ENS_H
 #define LL_ENS_H
