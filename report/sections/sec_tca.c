@@ -2,8 +2,11 @@
  * rank and its model, and its figures
  *
  *   tca_rank         error vs rank (every replicate as a dot, a line through
- *                    the best) and similarity to the best vs rank (non-best
- *                    replicates, a line through the mean; y in [0, 1.1])
+ *                    the best; with cross-validation, the held-out and the
+ *                    training error of the folds too) and similarity to the
+ *                    best vs rank (non-best replicates, a line through the
+ *                    mean, and the fraction of fits at the best optimum;
+ *                    y in [0, 1.1])
  *   factors          the best fit at the chosen rank, tensortools
  *                    plot_factors style: one row per component, one column
  *                    per mode; bars for unit modes, lines for time modes,
@@ -37,18 +40,23 @@ static int fig_rank(const ll_session *s, ll_report_fig *f, ll_err *err)
 	double *ex = ll_malloc_array(total, sizeof *ex), *ey = ll_malloc_array(total, sizeof *ey);
 	double *sx = ll_malloc_array(total, sizeof *sx), *sy = ll_malloc_array(total, sizeof *sy);
 	double *rk = ll_malloc_array(nr, sizeof *rk), *best = ll_malloc_array(nr, sizeof *best);
-	double *mean = ll_malloc_array(nr, sizeof *mean);
-	if (!ex || !ey || !sx || !sy || !rk || !best || !mean) {
+	double *mean = ll_malloc_array(nr, sizeof *mean), *fab = ll_malloc_array(nr, sizeof *fab);
+	double *cvt = ll_malloc_array(nr, sizeof *cvt), *cvr = ll_malloc_array(nr, sizeof *cvr);
+	if (!ex || !ey || !sx || !sy || !rk || !best || !mean || !fab || !cvt || !cvr) {
 		rc = ll_err_oom(err);
 		goto out;
 	}
 	size_t ne = 0, ns = 0;
-	ll_html_buf_puts(&f->csv, "rank,replicate,seed,x,objective,similarity\n");
+	ll_html_buf_puts(&f->csv, e->cv_folds ? "rank,replicate,seed,x,objective,similarity,at_best,cv_test,cv_train\n"
+					      : "rank,replicate,seed,x,objective,similarity,at_best\n");
 	for (size_t i = 0; i < nr; i++) {
 		const ll_ens_rank *r = &e->ranks[i];
 		rk[i] = (double)r->rank;
 		best[i] = r->fits[0].obj;
 		mean[i] = 0;
+		fab[i] = 0;
+		cvt[i] = r->cv_test_mean;
+		cvr[i] = r->cv_train_mean;
 		for (size_t k = 0; k < r->nrep; k++) {
 			double jx = ll_report_rank_jitter(r->rank, k, r->nrep);
 			ex[ne] = jx;
@@ -66,6 +74,15 @@ static int fig_rank(const ll_session *s, ll_report_fig *f, ll_err *err)
 			ll_report_csv_sep(&f->csv);
 			if (k > 0)
 				ll_report_csv_num(&f->csv, r->sim[k]); /* the best is not drawn (1 by definition) */
+			int ab = ll_ens_at_best(r, k);
+			fab[i] += ab / (double)r->nrep;
+			ll_html_buf_printf(&f->csv, ",%d", ab);
+			if (e->cv_folds) {
+				ll_report_csv_sep(&f->csv);
+				ll_report_csv_num(&f->csv, r->cv_test_mean);
+				ll_report_csv_sep(&f->csv);
+				ll_report_csv_num(&f->csv, r->cv_train_mean);
+			}
 			ll_report_csv_end(f);
 		}
 		if (r->nrep < 2)
@@ -89,7 +106,9 @@ static int fig_rank(const ll_session *s, ll_report_fig *f, ll_err *err)
 	sm->y.lo = 0;
 	sm->y.hi = 1.1;
 	sm->grid = 1;
-	er->legend = LL_PLOT_LEGEND_NE;
+	/* the held-out error rises at the top right, where the legend would
+	 * hide it; the bottom left is empty below the first ranks' errors */
+	er->legend = e->cv_folds ? LL_PLOT_LEGEND_SW : LL_PLOT_LEGEND_NE;
 	sm->legend = LL_PLOT_LEGEND_SW;
 	char lab[48];
 	snprintf(lab, sizeof lab, "chosen rank %zu", s->res.tca->chosen_rank);
@@ -106,7 +125,17 @@ static int fig_rank(const ll_session *s, ll_report_fig *f, ll_err *err)
 	    (rc = ll_plot_line(sm, rk, mean, nr, &(ll_plot_style){.color = ll_plot_palette(0), .width = 2,
 								  .marker = LL_PLOT_MARKER_CIRCLE,
 								  .marker_size = 6, .label = "mean"}, err)) ||
+	    (rc = ll_plot_line(sm, rk, fab, nr, &(ll_plot_style){.color = ll_plot_palette(2), .width = 2,
+								 .dash = 5, .marker = LL_PLOT_MARKER_SQUARE,
+								 .marker_size = 5, .label = "at best optimum"}, err)) ||
 	    (rc = ll_plot_legend_add(er, &(ll_plot_style){.color = vst.color, .dash = 4, .label = lab}, err)))
+		goto out;
+	if (e->cv_folds &&
+	    ((rc = ll_plot_line(er, rk, cvt, nr, &(ll_plot_style){.color = ll_plot_palette(3), .width = 2,
+								  .marker = LL_PLOT_MARKER_CIRCLE,
+								  .marker_size = 6, .label = "held-out (cv)"}, err)) ||
+	     (rc = ll_plot_line(er, rk, cvr, nr, &(ll_plot_style){.color = ll_plot_palette(3), .width = 1.5,
+								  .dash = 4, .label = "training (cv)"}, err))))
 		goto out;
 out:
 	ll_free(ex);
@@ -116,6 +145,9 @@ out:
 	ll_free(rk);
 	ll_free(best);
 	ll_free(mean);
+	ll_free(fab);
+	ll_free(cvt);
+	ll_free(cvr);
 	return ll_report_fig_finish(f, rc, err);
 }
 
@@ -336,6 +368,9 @@ static void sec_tca_glance(doc *d)
 				 s->res.tca->ens.ranks[s->res.tca->ens.nranks - 1].rank, r->nrep, s->res.tca->chosen_rank, st.best);
 			if (isfinite(st.mean_sim))
 				doc_putf(d, ", replicate similarity %.3f", st.mean_sim);
+			doc_putf(d, ", %zu/%zu fits at the best optimum", st.at_best, r->nrep);
+			if (s->res.tca->ens.cv_folds)
+				doc_putf(d, ", held-out error %.4f", r->cv_test_mean);
 			doc_put(d, ").\n");
 		}
 	}
@@ -461,21 +496,39 @@ static void sec_tca(doc *d)
 		    "fit is to the best fit of its rank (right). The best error falls as components are "
 		    "added (unless a lower rank already fits exactly). A good rank is where the curve flattens (an elbow) while the replicates still "
 		    "agree: beyond it, extra components mostly fit noise and come out differently from "
-		    "each start.\n\n", d->next_number + 1);
+		    "each start. The right panel also shows the fraction of fits that reached the best "
+		    "optimum of their rank (error within %g of the best): where it is low, most starts "
+		    "end in poorer local optima, and the best fit is worth less trust.\n\n",
+		 d->next_number + 1, LL_ENS_AT_BEST_TOL);
+	if (e->cv_folds)
+		doc_putf(d, "Cross-validation: the observed entries were dealt at random into %zu folds "
+			    "(a speckled hold-out); each fold was held out in turn, every rank fitted %zu "
+			    "times to the other entries, and the fit with the lowest training error scored "
+			    "on the held-out entries. The held-out error (solid, left) stops falling, and "
+			    "rises, once extra components fit noise, while the training error (dashed) "
+			    "keeps falling.\n\n",
+			 e->cv_folds, e->opts.cv_replicates ? e->opts.cv_replicates : e->opts.replicates);
 	doc_place_fig(d, "tca_rank", "error and similarity against rank",
 		      "Left: normalised error of every fit (dots, spread sideways around their rank; best "
 		      "first) and a line through the best fit of each rank. Right: similarity of every other "
-		      "fit to the best fit of its rank (dots) and their mean (line); 1 = the same components "
-		      "found again. Dashed: the chosen rank.");
+		      "fit to the best fit of its rank (dots), their mean (line) and the fraction of fits at "
+		      "the best optimum (dashed); 1 = the same components found again. Dashed grey: the "
+		      "chosen rank.");
 	doc_putf(d, "**Chosen rank: %zu.** Reason: ", s->res.tca->chosen_rank);
 	doc_md_text(d, s->res.tca->rank_reason);
 	doc_putf(d, ".\n\nSimilarity score: **%s**, ", ll_sim_name(e->sim));
 	doc_md_text(d, ll_sim_describe(e->sim));
 	doc_put(d, ". Each fit is compared with the best fit of its rank; components are matched one to "
 		   "one (Hungarian algorithm).\n\n");
-	doc_tbl_begin(d, "Per rank: error of the best and the median fit, similarity of the other fits to "
-			 "the best, median iterations, wall time");
-	doc_tbl_head(d, "#rank|#best error|#median error|#mean similarity|#min similarity|#median iterations|#seconds");
+	doc_tbl_begin(d, e->cv_folds ? "Per rank: error of the best and the median fit, similarity of the other fits to "
+				       "the best, fits at the best optimum, held-out and training error "
+				       "(cross-validation, mean over folds), median iterations, wall time"
+				     : "Per rank: error of the best and the median fit, similarity of the other fits to "
+				       "the best, fits at the best optimum, median iterations, wall time");
+	doc_tbl_head(d, e->cv_folds ? "#rank|#best error|#median error|#mean similarity|#min similarity|#at best|"
+				      "#held-out error|#training error|#median iterations|#seconds"
+				    : "#rank|#best error|#median error|#mean similarity|#min similarity|#at best|"
+				      "#median iterations|#seconds");
 	for (size_t i = 0; i < e->nranks; i++) {
 		const ll_ens_rank *r = &e->ranks[i];
 		ll_ens_stats st;
@@ -489,6 +542,11 @@ static void sec_tca(doc *d)
 		doc_td_num(d, st.median, "%.4f");
 		doc_td_num(d, st.mean_sim, "%.3f");
 		doc_td_num(d, st.min_sim, "%.3f");
+		doc_putf(d, "<td class=\"num\">%zu/%zu</td>", st.at_best, r->nrep);
+		if (e->cv_folds) {
+			doc_td_num(d, r->cv_test_mean, "%.4f");
+			doc_td_num(d, r->cv_train_mean, "%.4f");
+		}
 		doc_td_num(d, st.median_iters, "%.0f");
 		doc_td_num(d, r->seconds, "%.3f");
 		doc_tr_end(d);

@@ -117,6 +117,35 @@ static void json_summary(ll_json *j, const ll_ensemble *e, const ll_ens_meta *me
 	ll_json_bool(j, o->fused);
 	ll_json_kv_int(j, "threads", o->threads);
 	ll_json_kv_str(j, "objective", "||W.(X - M)|| / ||W.X||, W = observed entries");
+	ll_json_kv_num(j, "at_best_tol", LL_ENS_AT_BEST_TOL);
+	ll_json_kv_str(j, "at_best_rule",
+		       "a fit is at the best optimum when its objective is within at_best_tol of its rank's best");
+	ll_json_key(j, "cross_validation");
+	if (e->cv_folds) {
+		ll_json_obj_begin(j);
+		ll_json_kv_int(j, "folds", (long long)e->cv_folds);
+		ll_json_kv_int(j, "replicates",
+			       (long long)(o->cv_replicates ? o->cv_replicates : o->replicates));
+		json_seed(j, "seed", e->cv_seed);
+		ll_json_kv_str(j, "holdout",
+			       "speckled: every observed entry is dealt at random into one fold; each fold is "
+			       "held out in turn and every rank fitted to the rest");
+		ll_json_kv_str(j, "test_error",
+			       "||H.(X - M)|| / ||H.X|| over the held-out entries H, for the fit with the lowest "
+			       "training error of the fold");
+		ll_json_kv_num(j, "seconds", e->cv_seconds);
+		ll_json_obj_end(j);
+	} else {
+		ll_json_null(j);
+	}
+	if (meta && meta->chosen_rank) {
+		ll_json_key(j, "chosen_rank");
+		ll_json_obj_begin(j);
+		ll_json_kv_int(j, "rank", (long long)meta->chosen_rank);
+		ll_json_kv_str(j, "rule", meta->rank_rule ? meta->rank_rule : "");
+		ll_json_kv_str(j, "reason", meta->rank_reason ? meta->rank_reason : "");
+		ll_json_obj_end(j);
+	}
 
 	ll_json_key(j, "ranks");
 	ll_json_arr_begin(j);
@@ -131,6 +160,18 @@ static void json_summary(ll_json *j, const ll_ensemble *e, const ll_ens_meta *me
 		ll_json_kv_num(j, "min_similarity", st[ri].min_sim);
 		ll_json_kv_num(j, "median_iterations", st[ri].median_iters);
 		ll_json_kv_num(j, "seconds", er->seconds);
+		ll_json_kv_int(j, "at_best", (long long)st[ri].at_best);
+		ll_json_kv_num(j, "frac_at_best", st[ri].frac_at_best);
+		if (e->cv_folds && er->cv_test) {
+			ll_json_kv_num(j, "cv_test_error", er->cv_test_mean);
+			ll_json_kv_num(j, "cv_test_error_se", er->cv_test_se);
+			ll_json_kv_num(j, "cv_train_error", er->cv_train_mean);
+			ll_json_key(j, "cv_test_error_folds");
+			ll_json_arr_begin(j);
+			for (size_t k = 0; k < e->cv_folds; k++)
+				ll_json_num(j, er->cv_test[k]);
+			ll_json_arr_end(j);
+		}
 		ll_json_key(j, "replicates");
 		ll_json_arr_begin(j);
 		for (size_t k = 0; k < er->nrep; k++) {
@@ -142,6 +183,8 @@ static void json_summary(ll_json *j, const ll_ensemble *e, const ll_ens_meta *me
 			json_seed(j, "seed", f->seed);
 			ll_json_kv_num(j, "objective", f->obj);
 			ll_json_kv_num(j, "similarity", er->sim[k]);
+			ll_json_key(j, "at_best");
+			ll_json_bool(j, ll_ens_at_best(er, k));
 			ll_json_kv_int(j, "iterations", f->iters);
 			ll_json_key(j, "converged");
 			ll_json_bool(j, f->converged);

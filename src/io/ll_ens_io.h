@@ -19,6 +19,9 @@ typedef struct ll_ens_meta {
 	const char *data_file;
 	const char *data_dtype;  /* e.g. "<f4" */
 	const char *mask_file;
+	size_t chosen_rank;      /* 0: no rank was chosen */
+	const char *rank_rule;   /* "elbow", "cv" or "set" */
+	const char *rank_reason; /* one sentence */
 } ll_ens_meta;
 
 /* Write e under dir (created if needed; same-named files are replaced):
@@ -26,6 +29,9 @@ typedef struct ll_ens_meta {
  *   dir/rank_RR/rep_KK/factor_N.npy   mode-N factor (dim[N] x rank)
  *   dir/rank_RR/rep_KK/hist.npy       objective per iteration
  *   dir/summary.json                  settings, per-rank and per-fit numbers
+ *                                     (with the fraction of fits at the
+ *                                     best optimum and, when run, the
+ *                                     cross-validation errors)
  * RR is the rank, KK the fit's place in its rank (00 = best), at least two
  * digits each; all .npy are float64.  summary.json is written last, every
  * file through a temporary name.  X (may be NULL) is the data the

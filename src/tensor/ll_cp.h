@@ -17,7 +17,8 @@
  * computed from inner products (no full reconstruction) when nothing is
  * missing.  Convergence: stop after iteration k >= min_iter when
  * |obj_{k-1} - obj_k| < tol (absolute improvement; a single rise does not
- * stop the fit), or at max_iter.
+ * stop the fit, nor does an iteration whose extrapolated sweep was
+ * undone), or at max_iter.
  */
 #ifndef LL_CP_H
 #define LL_CP_H
@@ -44,6 +45,9 @@ typedef struct ll_cp_opts {
 	double tol;        /* default 1e-6 */
 	int max_iter;      /* default 500 */
 	int min_iter;      /* default 1 */
+	int accel;         /* cp-als and ncp-hals: start each sweep from an
+			    * extrapolated point, undoing any that does worse
+			    * (default 1; 0 = plain sweeps) */
 	const ll_tensor *mask; /* NULL = all observed; not owned */
 	ll_progress_fn progress; /* optional; called once per iteration */
 	void *progress_ud;

@@ -463,7 +463,7 @@ static void sort_fits(ll_cp_result *f, size_t n)
 	}
 }
 
-int ll_ens_fit(const ll_tensor *X, const ll_ens_opts *o, ll_ensemble *e, ll_err *err)
+static int ens_fit_core(const ll_tensor *X, const ll_ens_opts *o, ll_ensemble *e, ll_err *err)
 {
 	if (e)
 		memset(e, 0, sizeof *e);
@@ -481,6 +481,10 @@ int ll_ens_fit(const ll_tensor *X, const ll_ens_opts *o, ll_ensemble *e, ll_err 
 	if (o->threads < 0)
 		return ll_err_set(err, LL_EINVAL, "ensemble: threads must be 0 (all) or more (got %d)",
 				  o->threads);
+	if (o->cv_folds == 1 || o->cv_folds > LL_ENS_CV_MAX_FOLDS)
+		return ll_err_set(err, LL_EINVAL,
+				  "ensemble: cross-validation needs 2 to %d folds (got %zu)",
+				  LL_ENS_CV_MAX_FOLDS, o->cv_folds);
 	/* the largest rank is the strictest check; everything else in it is
 	 * rank-independent */
 	ll_cp_opts co = o->cp;
@@ -620,6 +624,8 @@ void ll_ens_free(ll_ensemble *e)
 					ll_cp_result_free(&er->fits[k]);
 			ll_free(er->fits);
 			ll_free(er->sim);
+			ll_free(er->cv_test);
+			ll_free(er->cv_train);
 		}
 	ll_free(e->ranks);
 	memset(e, 0, sizeof *e);
@@ -677,6 +683,10 @@ int ll_ens_rank_stats(const ll_ens_rank *r, ll_ens_stats *st, ll_err *err)
 		v[k] = r->fits[k].iters;
 	st->median_iters = median_of(v, n);
 	ll_free(v);
+	st->at_best = 0;
+	for (size_t k = 0; k < n; k++)
+		st->at_best += (size_t)ll_ens_at_best(r, k);
+	st->frac_at_best = (double)st->at_best / (double)n;
 	st->mean_sim = st->min_sim = NAN;
 	if (n > 1) {
 		double s = 0.0, m = INFINITY;
@@ -688,4 +698,357 @@ int ll_ens_rank_stats(const ll_ens_rank *r, ll_ens_stats *st, ll_err *err)
 		st->min_sim = m;
 	}
 	return LL_OK;
+}
+
+int ll_ens_at_best(const ll_ens_rank *r, size_t k)
+{
+	if (!r || !r->fits || k >= r->nrep)
+		return 0;
+	double best = INFINITY;
+	for (size_t q = 0; q < r->nrep; q++)
+		best = fmin(best, r->fits[q].obj);
+	return r->fits[k].obj <= best + LL_ENS_AT_BEST_TOL;
+}
+
+/* ---- cross-validation ------------------------------------------------------ */
+
+/* Progress of one part of the work (the main fit, or a fold) as a share
+ * of the whole: frac maps to base + scale * frac, the stage gets a
+ * prefix.  Calls come one at a time (ll_ens_fit's critical section). */
+typedef struct cv_fwd {
+	ll_progress_fn fn;
+	void *ud;
+	double base, scale;
+	char prefix[64];
+	char stage[128];
+} cv_fwd;
+
+static int cv_progress(void *ud, const ll_progress *p)
+{
+	cv_fwd *f = ud;
+	snprintf(f->stage, sizeof f->stage, "%s%s", f->prefix, p->stage ? p->stage : "");
+	ll_progress q = {f->stage, f->base + f->scale * p->frac, p->detail};
+	return f->fn(f->ud, &q);
+}
+
+/* ||H.(X - M)|| / ||H.X|| over the entries of fold k (fold[i] == k) */
+static double heldout_error(const ll_tensor *X, const uint8_t *fold, uint8_t k, const ll_tensor *M)
+{
+	double num = 0.0, den = 0.0;
+	for (size_t i = 0; i < X->size; i++)
+		if (fold[i] == k) {
+			double d = X->data[i] - M->data[i];
+			num += d * d;
+			den += X->data[i] * X->data[i];
+		}
+	return den > 0.0 ? sqrt(num / den) : NAN;
+}
+
+/* Deal the observed entries into folds (fold[i] = 255: missing) and fit
+ * every fold; results into e->ranks[].cv_*. */
+static int ens_cv(const ll_tensor *X, const ll_ens_opts *o, ll_ensemble *e, double w0, double wf,
+		  ll_err *err)
+{
+	size_t K = o->cv_folds, nranks = e->nranks;
+	const ll_tensor *W = o->cp.mask;
+	uint8_t *fold = ll_malloc_array(X->size, 1);
+	size_t *cnt = ll_calloc_array(K, sizeof *cnt);
+	ll_tensor Wk = {0}, M = {0};
+	int rc = LL_OK;
+	if (!fold || !cnt) {
+		rc = ll_err_set(err, LL_ENOMEM, "cross-validation: out of memory");
+		goto out;
+	}
+	for (size_t ri = 0; ri < nranks; ri++) {
+		ll_ens_rank *er = &e->ranks[ri];
+		er->cv_test = ll_malloc_array(K, sizeof(double));
+		er->cv_train = ll_malloc_array(K, sizeof(double));
+		if (!er->cv_test || !er->cv_train) {
+			rc = ll_err_set(err, LL_ENOMEM, "cross-validation: out of memory");
+			goto out;
+		}
+	}
+	e->cv_folds = K;
+	e->cv_seed = ll_seed_derive(o->seed, 0x6376, K); /* "cv" */
+	ll_rng rng;
+	ll_rng_init(&rng, e->cv_seed);
+	for (size_t i = 0; i < X->size; i++) {
+		if (isnan(X->data[i]) || (W && W->data[i] == 0.0)) {
+			fold[i] = 255;
+			continue;
+		}
+		fold[i] = (uint8_t)ll_rng_below(&rng, K);
+		cnt[fold[i]]++;
+	}
+	for (size_t k = 0; k < K; k++)
+		if (cnt[k] == 0) {
+			rc = ll_err_set(err, LL_EINVAL,
+					"cross-validation: fold %zu of %zu holds no entry: too few observed entries for %zu folds",
+					k + 1, K, K);
+			goto out;
+		}
+	if ((rc = ll_tensor_init(&Wk, X->nmodes, X->dim, err)) != LL_OK)
+		goto out;
+	double t0 = ll_now();
+	for (size_t k = 0; k < K; k++) {
+		for (size_t i = 0; i < X->size; i++)
+			Wk.data[i] = fold[i] != 255 && fold[i] != (uint8_t)k ? 1.0 : 0.0;
+		ll_ens_opts fo = *o;
+		fo.cv_folds = 0;
+		fo.replicates = o->cv_replicates ? o->cv_replicates : o->replicates;
+		fo.seed = ll_seed_derive(e->cv_seed, 1 + k, 0);
+		fo.cp.mask = &Wk;
+		cv_fwd fw = {o->progress, o->progress_ud, w0 + wf * (double)k, wf, "", ""};
+		snprintf(fw.prefix, sizeof fw.prefix, "cv fold %zu/%zu, ", k + 1, K);
+		if (o->progress) {
+			fo.progress = cv_progress;
+			fo.progress_ud = &fw;
+		}
+		ll_ensemble fe;
+		rc = ens_fit_core(X, &fo, &fe, err);
+		if (rc != LL_OK) {
+			if (rc != LL_ECANCELED)
+				ll_err_prefix(err, "cross-validation fold %zu of %zu", k + 1, K);
+			goto out;
+		}
+		for (size_t ri = 0; ri < nranks && rc == LL_OK; ri++) {
+			const ll_cp_result *b = &fe.ranks[ri].fits[0]; /* the lowest training error */
+			rc = ll_ktensor_full(&b->K, &M, err);
+			if (rc == LL_OK) {
+				e->ranks[ri].cv_train[k] = b->obj;
+				e->ranks[ri].cv_test[k] = heldout_error(X, fold, (uint8_t)k, &M);
+			}
+			ll_tensor_free(&M);
+		}
+		ll_ens_free(&fe);
+		if (rc != LL_OK)
+			goto out;
+	}
+	for (size_t ri = 0; ri < nranks; ri++) {
+		ll_ens_rank *er = &e->ranks[ri];
+		double m = 0.0, mt = 0.0, v = 0.0;
+		for (size_t k = 0; k < K; k++) {
+			m += er->cv_test[k] / (double)K;
+			mt += er->cv_train[k] / (double)K;
+		}
+		for (size_t k = 0; k < K; k++)
+			v += (er->cv_test[k] - m) * (er->cv_test[k] - m) / (double)(K - 1);
+		er->cv_test_mean = m;
+		er->cv_train_mean = mt;
+		er->cv_test_se = sqrt(v / (double)K);
+	}
+	e->cv_seconds = ll_now() - t0;
+out:
+	ll_free(fold);
+	ll_free(cnt);
+	ll_tensor_free(&Wk);
+	return rc;
+}
+
+int ll_ens_fit(const ll_tensor *X, const ll_ens_opts *o, ll_ensemble *e, ll_err *err)
+{
+	if (!o)
+		return ens_fit_core(X, o, e, err);
+	ll_ens_opts mo = *o;
+	mo.cv_folds = 0;
+	double w0 = 1.0, wf = 0.0;
+	cv_fwd fw = {o->progress, o->progress_ud, 0.0, 1.0, "", ""};
+	if (o->cv_folds > 0) {
+		size_t cvr = o->cv_replicates ? o->cv_replicates : o->replicates;
+		double tot = 1.0 + (double)o->cv_folds * (double)cvr / (double)(o->replicates ? o->replicates : 1);
+		w0 = 1.0 / tot;
+		wf = (1.0 - w0) / (double)o->cv_folds;
+		fw.scale = w0;
+		if (o->progress) {
+			mo.progress = cv_progress;
+			mo.progress_ud = &fw;
+		}
+		if (o->cv_folds == 1 || o->cv_folds > LL_ENS_CV_MAX_FOLDS) {
+			if (e)
+				memset(e, 0, sizeof *e);
+			return ll_err_set(err, LL_EINVAL,
+					  "ensemble: cross-validation needs 2 to %d folds (got %zu)",
+					  LL_ENS_CV_MAX_FOLDS, o->cv_folds);
+		}
+	}
+	int rc = ens_fit_core(X, &mo, e, err);
+	if (rc != LL_OK)
+		return rc;
+	e->opts.cv_folds = o->cv_folds;
+	e->opts.cv_replicates = o->cv_replicates;
+	for (size_t ri = 0; ri < e->nranks; ri++)
+		e->ranks[ri].cv_test_mean = e->ranks[ri].cv_test_se = e->ranks[ri].cv_train_mean = NAN;
+	if (o->cv_folds == 0)
+		return LL_OK;
+	double t0 = ll_now();
+	rc = ens_cv(X, o, e, w0, wf, err);
+	if (rc != LL_OK) {
+		ll_ens_free(e);
+		return rc;
+	}
+	e->seconds += ll_now() - t0;
+	return LL_OK;
+}
+
+/* ---- choosing a rank -------------------------------------------------------- */
+
+static const char *const rule_names[] = {LL_RANK_RULES(LL_ENUM_NAME)};
+#define N_RULES LL_ENUM_N(LL_RANK_RULES)
+
+const char *ll_rank_rule_name(ll_rank_rule r)
+{
+	if ((int)r < 0 || (int)r >= N_RULES)
+		return "unknown";
+	return rule_names[r];
+}
+
+int ll_rank_rule_parse(const char *s, ll_rank_rule *r)
+{
+	int q = ll_name_lookup(rule_names, N_RULES, s);
+	if (q < 0 || !r)
+		return LL_EINVAL;
+	*r = (ll_rank_rule)q;
+	return LL_OK;
+}
+
+/* Mean similarity of a rank's replicates to its best fit (1 if alone). */
+static double rank_mean_sim(const ll_ens_rank *r)
+{
+	double m = 0;
+	if (r->nrep < 2)
+		return 1.0;
+	for (size_t k = 1; k < r->nrep; k++)
+		m += r->sim[k] / (double)(r->nrep - 1);
+	return m;
+}
+
+static void select_elbow(const ll_ensemble *e, size_t *rank, char *reason, size_t n)
+{
+	/* a rank that already fits exactly: more components cannot help */
+	for (size_t i = 0; i < e->nranks; i++)
+		if (e->ranks[i].fits[0].obj < 1e-4) {
+			*rank = e->ranks[i].rank;
+			snprintf(reason, n,
+				 "rank %zu already fits the tensor exactly (error %.1e): more components "
+				 "cannot improve it", e->ranks[i].rank, e->ranks[i].fits[0].obj);
+			return;
+		}
+	double maxdrop = 0;
+	for (size_t i = 1; i < e->nranks; i++)
+		maxdrop = fmax(maxdrop, e->ranks[i - 1].fits[0].obj - e->ranks[i].fits[0].obj);
+	size_t stable = e->ranks[0].rank;
+	for (size_t i = 0; i < e->nranks; i++) {
+		const ll_ens_rank *r = &e->ranks[i];
+		if (rank_mean_sim(r) < 0.9)
+			continue;
+		stable = r->rank;
+		if (i + 1 < e->nranks && maxdrop > 0 &&
+		    r->fits[0].obj - e->ranks[i + 1].fits[0].obj < 0.1 * maxdrop) {
+			*rank = r->rank;
+			snprintf(reason, n,
+				 "elbow: rank %zu lowers the error by only %.4f (the largest drop is %.4f), "
+				 "and rank %zu's replicates agree (mean similarity %.3f)",
+				 e->ranks[i + 1].rank, r->fits[0].obj - e->ranks[i + 1].fits[0].obj,
+				 maxdrop, r->rank, rank_mean_sim(r));
+			return;
+		}
+	}
+	/* no sharp elbow: the knee (Satopaa et al. 2011, "Kneedle"), the
+	 * agreeing rank whose best error lies farthest below the straight
+	 * line from the first fitted rank's to the last's, if clearly below
+	 * it (a tenth of the whole drop); a straight curve has none */
+	size_t nr = e->nranks, ik = 0;
+	double e0 = e->ranks[0].fits[0].obj, e1 = e->ranks[nr - 1].fits[0].obj, span = e0 - e1, dk = 0;
+	for (size_t i = 1; nr >= 3 && i + 1 < nr && span > 0; i++) {
+		const ll_ens_rank *r = &e->ranks[i];
+		double d = e0 - span * (double)i / (double)(nr - 1) - r->fits[0].obj;
+		if (rank_mean_sim(r) >= 0.9 && d > dk) {
+			dk = d;
+			ik = i;
+		}
+	}
+	if (ik > 0 && dk >= 0.1 * span) {
+		const ll_ens_rank *r = &e->ranks[ik];
+		double before = 0, after = 0;
+		for (size_t i = 1; i < nr; i++) {
+			double dr = e->ranks[i - 1].fits[0].obj - e->ranks[i].fits[0].obj;
+			if (i <= ik)
+				before = fmax(before, dr);
+			else
+				after = fmax(after, dr);
+		}
+		*rank = r->rank;
+		snprintf(reason, n,
+			 "knee of the error curve (no sharp elbow): rank %zu's error, %.4f, lies farthest "
+			 "below the straight line from rank %zu (%.4f) to rank %zu (%.4f), by %.4f; each "
+			 "component after it lowers the error by at most %.4f, against up to %.4f before, "
+			 "and its replicates agree (mean similarity %.3f)",
+			 r->rank, r->fits[0].obj, e->ranks[0].rank, e0, e->ranks[nr - 1].rank, e1, dk, after,
+			 before, rank_mean_sim(r));
+		return;
+	}
+	*rank = stable;
+	snprintf(reason, n,
+		 "no elbow in the error curve: the largest rank whose replicates agree "
+		 "(mean similarity %.3f >= 0.9)%s", rank_mean_sim(ll_ens_get(e, stable)),
+		 stable == e->ranks[e->nranks - 1].rank && e->nranks > 1
+			 ? "; it is the top of the fitted range, so a wider range of ranks may show an elbow"
+			 : "");
+}
+
+static void select_cv(const ll_ensemble *e, size_t *rank, char *reason, size_t n)
+{
+	size_t imin = 0;
+	for (size_t i = 1; i < e->nranks; i++)
+		if (e->ranks[i].cv_test_mean < e->ranks[imin].cv_test_mean)
+			imin = i;
+	const ll_ens_rank *m = &e->ranks[imin];
+	double bar = m->cv_test_mean + (isfinite(m->cv_test_se) ? m->cv_test_se : 0.0);
+	size_t pick = imin;
+	for (size_t i = 0; i < imin; i++)
+		if (e->ranks[i].cv_test_mean <= bar) {
+			pick = i;
+			break;
+		}
+	const ll_ens_rank *r = &e->ranks[pick];
+	*rank = r->rank;
+	char tail[96] = "";
+	if (pick == e->nranks - 1 && e->nranks > 1)
+		snprintf(tail, sizeof tail, "; it is the top of the fitted range, so a larger rank may do better");
+	if (pick == imin)
+		snprintf(reason, n,
+			 "cross-validation: rank %zu has the lowest held-out error, %.4f (+- %.4f over %zu "
+			 "folds; training error %.4f)%s%s",
+			 r->rank, r->cv_test_mean, r->cv_test_se, e->cv_folds, r->cv_train_mean,
+			 pick > 0 ? ", and every smaller rank is more than one standard error worse" : "",
+			 tail);
+	else
+		snprintf(reason, n,
+			 "cross-validation: rank %zu is the smallest whose held-out error, %.4f, is within "
+			 "one standard error of the lowest (%.4f +- %.4f at rank %zu, %zu folds)",
+			 r->rank, r->cv_test_mean, m->cv_test_mean, m->cv_test_se, m->rank, e->cv_folds);
+}
+
+int ll_ens_select_rank(const ll_ensemble *e, ll_rank_rule rule, size_t *rank, char *reason,
+		       size_t n, ll_err *err)
+{
+	char dummy[8];
+	if (!e || !e->ranks || e->nranks == 0 || !rank)
+		return ll_err_set(err, LL_EINVAL, "rank rule: nothing fitted");
+	if (!reason || n == 0) {
+		reason = dummy;
+		n = sizeof dummy;
+	}
+	if (rule == LL_RANK_ELBOW) {
+		select_elbow(e, rank, reason, n);
+		return LL_OK;
+	}
+	if (rule == LL_RANK_CV) {
+		if (e->cv_folds == 0)
+			return ll_err_set(err, LL_EINVAL,
+					  "rank rule cv: the ensemble was fitted without cross-validation (set the folds)");
+		select_cv(e, rank, reason, n);
+		return LL_OK;
+	}
+	return ll_err_set(err, LL_EINVAL, "rank rule: unknown rule %d", (int)rule);
 }

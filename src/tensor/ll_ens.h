@@ -12,6 +12,11 @@
  * Components are matched with the Hungarian algorithm maximising the
  * summed pair scores; the model similarity is the mean pair score over
  * max(rank A, rank B) components.
+ *
+ * Per rank an ensemble also says how many fits reached the best optimum
+ * (ll_ens_at_best), optionally cross-validates the rank on speckled
+ * held-out entries (cv_folds), and ll_ens_select_rank chooses a rank by
+ * the elbow (or knee) of the error or by the held-out error.
  */
 #ifndef LL_ENS_H
 #define LL_ENS_H
@@ -47,6 +52,13 @@ typedef struct ll_ens_opts {
 	ll_sim_kind sim;
 	int fused;                /* fit each rank's replicates together (default 1) */
 	int threads;              /* 0 = as many as cores */
+	/* Cross-validation of the rank (0 = none): the observed entries are
+	 * dealt at random into cv_folds folds (a speckled hold-out, seeded
+	 * from seed); for each fold, every rank is fitted to the other
+	 * entries (cv_replicates fits, 0 = replicates) and the fit with the
+	 * lowest training error is scored on the held-out fold. */
+	size_t cv_folds;          /* 0, or 2 to LL_ENS_CV_MAX_FOLDS */
+	size_t cv_replicates;
 	ll_progress_fn progress;  /* optional; stage "rank R", frac overall;
 				   * called from worker threads, one call at a time */
 	void *progress_ud;
@@ -54,12 +66,26 @@ typedef struct ll_ens_opts {
 
 void ll_ens_opts_default(ll_ens_opts *o);
 
+#define LL_ENS_CV_MAX_FOLDS 100
+
+/* A fit "reached the best optimum" of its rank when its objective is
+ * within this of the rank's best (the objective is a relative error, so
+ * this is 1e-4 of ||W.X||). */
+#define LL_ENS_AT_BEST_TOL 1e-4
+
 typedef struct ll_ens_rank {
 	size_t rank;
 	size_t nrep;
 	ll_cp_result *fits;  /* nrep fits, sorted by objective, best first */
 	double *sim;         /* similarity of each fit to fits[0] (sim[0] = 1) */
 	double seconds;      /* wall time for this rank */
+	/* cross-validation (NaN / NULL without it): per fold, the held-out
+	 * error ||H.(X - M)|| / ||H.X|| (H = the fold's held-out entries) of
+	 * the fold's best training fit, and that fit's training objective */
+	double *cv_test;     /* cv_folds values (owned) */
+	double *cv_train;    /* cv_folds values (owned) */
+	double cv_test_mean, cv_test_se, cv_train_mean; /* over folds; se =
+							 * sd / sqrt(folds) */
 } ll_ens_rank;
 
 typedef struct ll_ensemble {
@@ -76,6 +102,9 @@ typedef struct ll_ensemble {
 	size_t dim[LL_MAX_MODES]; /* the data's shape */
 	double data_norm;    /* ||W.X||, the norm of the observed entries */
 	size_t nmissing;     /* entries missing (NaN or mask 0) */
+	size_t cv_folds;     /* 0: no cross-validation */
+	uint64_t cv_seed;    /* the seed that dealt the entries into folds */
+	double cv_seconds;   /* wall time of the cross-validation fits */
 } ll_ensemble;
 
 /* Fit every rank and replicate, sort by objective, score every replicate
@@ -97,7 +126,36 @@ typedef struct ll_ens_stats {
 	double best, median, worst; /* objectives */
 	double mean_sim, min_sim;
 	double median_iters;
+	size_t at_best;             /* fits within LL_ENS_AT_BEST_TOL of the best
+				     * (the best included) */
+	double frac_at_best;        /* at_best / nrep */
 } ll_ens_stats;
 int ll_ens_rank_stats(const ll_ens_rank *r, ll_ens_stats *st, ll_err *err);
+/* 1 if fit k of r is within LL_ENS_AT_BEST_TOL of r's best */
+int ll_ens_at_best(const ll_ens_rank *r, size_t k);
+
+/* Rules that choose a rank from an ensemble:
+ *   LL_RANK_ELBOW  the elbow of the best error against rank among ranks
+ *                  whose replicates agree (mean similarity >= 0.9): the
+ *                  smallest rank after which one more component lowers
+ *                  the error by less than a tenth of the largest drop;
+ *                  with no such elbow, the knee: the agreeing rank whose
+ *                  error lies farthest below the straight line from the
+ *                  first rank's error to the last's (by at least a tenth
+ *                  of the whole drop); with neither, the largest rank
+ *                  whose replicates agree.
+ *                  A rank that fits exactly (error < 1e-4) wins at once.
+ *   LL_RANK_CV     cross-validation (needs cv_folds): the smallest rank
+ *                  whose mean held-out error is within one standard error
+ *                  (across folds) of the lowest. */
+#define LL_RANK_RULES(X) X(LL_RANK_ELBOW, "elbow") X(LL_RANK_CV, "cv")
+typedef enum ll_rank_rule { LL_RANK_RULES(LL_ENUM_ID) } ll_rank_rule;
+const char *ll_rank_rule_name(ll_rank_rule r);
+int ll_rank_rule_parse(const char *s, ll_rank_rule *r); /* LL_OK or LL_EINVAL */
+/* The rank the rule picks into *rank, and a sentence saying why into
+ * reason (n bytes).  LL_EINVAL for LL_RANK_CV on an ensemble without
+ * cross-validation. */
+int ll_ens_select_rank(const ll_ensemble *e, ll_rank_rule rule, size_t *rank, char *reason,
+		       size_t n, ll_err *err);
 
 #endif

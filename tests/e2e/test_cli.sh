@@ -151,8 +151,25 @@ awk -v b2="$b2" -v b3="$b3" -v b4="$b4" -v s3="$s3" \
 	'BEGIN { exit !(b3 < 0.2 && b2 > 2 * b3 && b3 - b4 < 0.01 && s3 >= 0.99) }'
 tap_result $? "planted rank 3: objective < 0.2, elbow, similarity >= 0.99"
 grep -q 'similarity: mean-cos' "$T/table.txt" && grep -q 'best obj' "$T/table.txt" &&
-	[ "$(grep -c '^ *[1-4]  ' "$T/table.txt")" -eq 4 ]
-tap_result $? "tca prints the table"
+	[ "$(grep -c '^ *[1-4]  ' "$T/table.txt")" -eq 4 ] && grep -q 'at best' "$T/table.txt" &&
+	grep -Eq '^ +3 .* 3/3 ' "$T/table.txt" && ! grep -q 'chosen' "$T/table.txt"
+tap_result $? "tca prints the table, with the fits at the best optimum per rank"
+grep -q '"at_best_tol": 0.0001' "$S" && [ "$(grep -c '"frac_at_best"' "$S")" -eq 4 ] &&
+	[ "$(grep -c '"at_best": [0-9]' "$S")" -eq 4 ] && [ "$(grep -c '"at_best": \(true\|false\)' "$S")" -eq 12 ] &&
+	grep -q '"cross_validation": null' "$S" && ! grep -q '"chosen_rank"' "$S"
+tap_result $? "summary.json: fits at the best optimum per rank and per fit; no cross-validation unless asked"
+
+# cross-validation picks the planted rank (3, 10% noise) and says why
+"$LL" tca "$PLANTED" -r 1-5 -n 2 -s 5 --select cv --cv-folds 4 -o "$T/cv" > "$T/cv.txt" 2>&1
+C=$T/cv/summary.json
+grep -q '^rank 3 chosen: cross-validation: rank 3' "$T/cv.txt" && grep -Eq '^ +3 .*  <$' "$T/cv.txt" &&
+	grep -q 'cv test' "$T/cv.txt" && grep -q '"folds": 4' "$C" &&
+	[ "$(grep -c '"cv_test_error":' "$C")" -eq 5 ] && [ "$(grep -c '"cv_train_error":' "$C")" -eq 5 ] &&
+	tr -d '\n ' < "$C" | grep -q '"chosen_rank":{"rank":3,"rule":"cv","reason":"cross-validation'
+tap_result $? "tca --select cv: held-out error per rank, rank 3 chosen for a stated reason"
+"$LL" tca "$PLANTED" -r 1-5 -n 2 -s 5 --select elbow -o "$T/el" 2>&1 | grep -q '^rank 3 chosen: elbow' &&
+	! grep -q '"cv_test_error"' "$T/el/summary.json"
+tap_result $? "tca --select elbow: rank 3, no cross-validation"
 
 # reproducible: same seed, other thread count and unfused -> same objectives
 "$LL" tca "$PLANTED" -r 1-4 -n 3 -s 5 -j 1 -o "$T/out2" > /dev/null 2>&1
@@ -233,6 +250,9 @@ bad "bad --sim" 2 "--sim: expected" "$T/small.npy" --sim cosine
 bad "bad --init" 2 "--init: expected" "$T/small.npy" --init nvecs
 bad "bad --threads" 2 "--threads: expected" "$T/small.npy" --threads x
 bad "two data files" 2 "one DATA file only" "$T/small.npy" "$T/small.npy"
+bad "bad --select" 2 "--select: expected elbow or cv" "$T/small.npy" --select knee
+bad "--cv-folds 1" 2 "--cv-folds: expected 0 (none) or a count from 2" "$T/small.npy" --cv-folds 1
+bad "bad --cv-replicates" 2 "--cv-replicates: expected" "$T/small.npy" --cv-replicates 0
 tap_fails "missing DATA" "missing DATA" "$LL" tca -o "$T/bad"
 tap_fails "missing -o" "missing -o OUTDIR" "$LL" tca "$T/small.npy"
 exit_is "missing -o: exit 2" 2 "$LL" tca "$T/small.npy"

@@ -56,9 +56,12 @@ cat > "$T/long.lab" <<EOF
 name = long
 [data]
 kind = synth
+neurons = 200
+time = 100
+trials = 100
 [tensor]
 [tca]
-ranks = 1-8
+ranks = 1-12
 replicates = 20
 tol = 0
 max_iter = 100000

@@ -52,6 +52,12 @@ static void tca_usage(FILE *fp)
 	      "      --init I          random (default) or svd\n"
 	      "      --sim S           similarity to the best fit: mean-cos (default),\n"
 	      "                        tomasi-bro or congruence\n"
+	      "      --select RULE     choose a rank and say why: elbow (of the error) or\n"
+	      "                        cv (held-out error; implies --cv-folds 5)\n"
+	      "      --cv-folds K      cross-validate: deal the observed entries at random\n"
+	      "                        into K folds (2-100), hold each out in turn and\n"
+	      "                        report the held-out error per rank (default 0: none)\n"
+	      "      --cv-replicates N fits per rank and fold (default: --replicates)\n"
 	      "  -j, --threads N       fit ranks concurrently on N threads (0 = all cores)\n"
 	      "      --no-fuse         fit replicates one at a time, not in one batch\n"
 	      "  -q, --quiet           no progress line on stderr\n"
@@ -157,7 +163,8 @@ static const char *bare(const ll_err *err)
 	return strncmp(err->msg, "cp: ", 4) ? err->msg : err->msg + 4;
 }
 
-static void print_table(const char *data, const char *outdir, const ll_ensemble *e)
+static void print_table(const char *data, const char *outdir, const ll_ensemble *e,
+			size_t chosen, const char *reason)
 {
 	char shape[128];
 	const ll_ens_opts *o = &e->opts;
@@ -169,8 +176,15 @@ static void print_table(const char *data, const char *outdir, const ll_ensemble 
 	       o->replicates, o->replicates == 1 ? "" : "s", (unsigned long long)o->seed);
 	printf("similarity: %s = %s;\n  mean/min sim: the other replicates against the best\n",
 	       ll_sim_name(e->sim), ll_sim_describe(e->sim));
-	printf("%4s  %12s  %12s  %8s  %8s  %6s  %9s\n", "rank", "best obj", "median obj",
-	       "mean sim", "min sim", "iters", "seconds");
+	printf("  at best: fits whose objective is within %g of their rank's best\n", LL_ENS_AT_BEST_TOL);
+	if (e->cv_folds)
+		printf("  cv test/train: held-out and training error over %zu folds (mean; +- one "
+		       "standard error)\n", e->cv_folds);
+	printf("%4s  %12s  %12s  %8s  %8s  %7s  %6s  %9s", "rank", "best obj", "median obj",
+	       "mean sim", "min sim", "at best", "iters", "seconds");
+	if (e->cv_folds)
+		printf("  %17s  %8s", "cv test", "cv train");
+	printf("\n");
 	for (size_t ri = 0; ri < e->nranks; ri++) {
 		const ll_ens_rank *er = &e->ranks[ri];
 		ll_ens_stats st;
@@ -184,15 +198,23 @@ static void print_table(const char *data, const char *outdir, const ll_ensemble 
 			snprintf(ms, sizeof ms, "%.4f", st.mean_sim);
 			snprintf(mn, sizeof mn, "%.4f", st.min_sim);
 		}
-		printf("%4zu  %12.6g  %12.6g  %8s  %8s  %6.0f  %9.2f\n", er->rank, st.best, st.median,
-		       ms, mn, st.median_iters, er->seconds);
+		char ab[24];
+		snprintf(ab, sizeof ab, "%zu/%zu", st.at_best, er->nrep);
+		printf("%4zu  %12.6g  %12.6g  %8s  %8s  %7s  %6.0f  %9.2f", er->rank, st.best, st.median,
+		       ms, mn, ab, st.median_iters, er->seconds);
+		if (e->cv_folds)
+			printf("  %8.6f +- %5.4f  %8.6f", er->cv_test_mean, er->cv_test_se, er->cv_train_mean);
+		printf("%s\n", er->rank == chosen ? "  <" : "");
 	}
+	if (chosen)
+		printf("rank %zu chosen: %s\n", chosen, reason);
 	printf("total %.2f s; results in %s\n", e->seconds, outdir);
 }
 
 /* ---- the command ------------------------------------------------------------ */
 
-enum { OPT_MASK = 256, OPT_TOL, OPT_MAXITER, OPT_INIT, OPT_SIM, OPT_NOFUSE, OPT_FORCE, OPT_MAXIN };
+enum { OPT_MASK = 256, OPT_TOL, OPT_MAXITER, OPT_INIT, OPT_SIM, OPT_NOFUSE, OPT_FORCE, OPT_MAXIN,
+       OPT_SELECT, OPT_CVFOLDS, OPT_CVREPS };
 
 static int cmd_tca(int argc, char **argv)
 {
@@ -208,6 +230,9 @@ static int cmd_tca(int argc, char **argv)
 		{"init", required_argument, NULL, OPT_INIT},
 		{"sim", required_argument, NULL, OPT_SIM},
 		{"threads", required_argument, NULL, 'j'},
+		{"select", required_argument, NULL, OPT_SELECT},
+		{"cv-folds", required_argument, NULL, OPT_CVFOLDS},
+		{"cv-replicates", required_argument, NULL, OPT_CVREPS},
 		{"no-fuse", no_argument, NULL, OPT_NOFUSE},
 		{"quiet", no_argument, NULL, 'q'},
 		{"force", no_argument, NULL, OPT_FORCE},
@@ -218,7 +243,8 @@ static int cmd_tca(int argc, char **argv)
 	ll_ens_opts o;
 	ll_ens_opts_default(&o);
 	const char *outdir = NULL, *maskfile = NULL;
-	int quiet = 0, force = 0, c;
+	int quiet = 0, force = 0, c, select = 0;
+	ll_rank_rule rule = LL_RANK_ELBOW;
 	size_t v;
 	uint64_t u;
 	char *end;
@@ -283,6 +309,23 @@ static int cmd_tca(int argc, char **argv)
 				return cmd_usage_error("tca", "--threads: expected a count from 0 to 1024, got '%s'", optarg);
 			o.threads = (int)v;
 			break;
+		case OPT_SELECT:
+			if (ll_rank_rule_parse(optarg, &rule) != LL_OK)
+				return cmd_usage_error("tca", "--select: expected elbow or cv, got '%s'", optarg);
+			select = 1;
+			break;
+		case OPT_CVFOLDS:
+			if (!parse_size(optarg, &v, 0, LL_ENS_CV_MAX_FOLDS) || v == 1)
+				return cmd_usage_error("tca", "--cv-folds: expected 0 (none) or a count from 2 to %d, got '%s'",
+						   LL_ENS_CV_MAX_FOLDS, optarg);
+			o.cv_folds = v;
+			break;
+		case OPT_CVREPS:
+			if (!parse_size(optarg, &v, 1, 100000))
+				return cmd_usage_error("tca", "--cv-replicates: expected a count from 1 to 100000, got '%s'",
+						   optarg);
+			o.cv_replicates = v;
+			break;
 		case OPT_NOFUSE:
 			o.fused = 0;
 			break;
@@ -315,6 +358,8 @@ static int cmd_tca(int argc, char **argv)
 	if (!outdir || !*outdir)
 		return cmd_usage_error("tca", "%s", "missing -o OUTDIR");
 	const char *data = argv[optind];
+	if (select && rule == LL_RANK_CV && o.cv_folds == 0)
+		o.cv_folds = 5;
 
 	/* read and check everything before writing anything */
 	ll_err err;
@@ -402,7 +447,15 @@ static int cmd_tca(int argc, char **argv)
 	}
 	cl[0] = "latentlab";
 	memcpy(cl + 1, argv, (size_t)argc * sizeof *cl);
-	ll_ens_meta meta = {"latentlab tca", argc + 1, cl, data, info.dtype, maskfile};
+	size_t chosen = 0;
+	char reason[320] = "";
+	if (select && (rc = ll_ens_select_rank(&e, rule, &chosen, reason, sizeof reason, &err)) != LL_OK) {
+		ll_free(cl);
+		cmd_error("%s", err.msg);
+		goto out;
+	}
+	ll_ens_meta meta = {"latentlab tca", argc + 1, cl, data, info.dtype, maskfile, chosen,
+			    ll_rank_rule_name(rule), reason};
 	/* summary.json goes first and comes back last: cut short, the folder
 	 * never shows an old summary beside new fits */
 	static const char *const finished[] = {"summary.json", NULL};
@@ -417,7 +470,7 @@ static int cmd_tca(int argc, char **argv)
 		cmd_error("%s", err.msg);
 		goto out;
 	}
-	print_table(data, outdir, &e);
+	print_table(data, outdir, &e, chosen, reason);
 	if (fflush(stdout) != 0) {
 		cmd_error("stdout: %s", strerror(errno));
 		goto out;

@@ -213,9 +213,12 @@ static void fact_draw(wb *w, int y0, int h)
 		return;
 	}
 	char buf[400];
-	snprintf(buf, sizeof buf, "rank %zu%s (%zu-%zu)  |  replicate %zu of %zu%s  |  error %.4f  similarity %.3f  |  %s",
+	ll_ens_stats rs;
+	size_t nab = ll_ens_rank_stats(r, &rs, NULL) == LL_OK ? rs.at_best : 0;
+	snprintf(buf, sizeof buf, "rank %zu%s (%zu-%zu), %zu/%zu at best  |  replicate %zu of %zu%s  |  error %.4f  similarity %.3f  |  %s",
 		 r->rank, r->rank == s->res.tca->chosen_rank ? " chosen" : "", s->res.tca->ens.ranks[0].rank,
-		 s->res.tca->ens.ranks[s->res.tca->ens.nranks - 1].rank, f->rep + 1, r->nrep, f->rep == 0 ? " (best)" : "",
+		 s->res.tca->ens.ranks[s->res.tca->ens.nranks - 1].rank, nab, r->nrep, f->rep + 1, r->nrep,
+		 f->rep == 0 ? " (best)" : ll_ens_at_best(r, f->rep) ? " (at best)" : "",
 		 fit->obj, r->sim ? r->sim[f->rep] : NAN, f->sorted ? "by weight" : "by component");
 	wb_put(w, y0, 1, w->cols - 2, wb_attr(w, LL_ROLE_TITLE), buf);
 
@@ -285,8 +288,12 @@ static void fact_status(wb *w, char *buf, size_t n)
 		snprintf(buf, n, "rank %zu", r->rank);
 		return;
 	}
-	snprintf(buf, n, "rank %zu: %zu fits, error best %.4f median %.4f, mean similarity %.3f  |  chosen rank %zu: %s",
-		 r->rank, r->nrep, st.best, st.median, st.mean_sim, w->s->res.tca->chosen_rank, w->s->res.tca->rank_reason);
+	char cv[64] = "";
+	if (w->s->res.tca->ens.cv_folds)
+		snprintf(cv, sizeof cv, ", held-out error %.4f", r->cv_test_mean);
+	snprintf(buf, n, "rank %zu: %zu fits, %zu at the best optimum, error best %.4f median %.4f%s, mean similarity %.3f  |  chosen rank %zu: %s",
+		 r->rank, r->nrep, st.at_best, st.best, st.median, cv, st.mean_sim, w->s->res.tca->chosen_rank,
+		 w->s->res.tca->rank_reason);
 }
 
 static void no_results(wb *w)

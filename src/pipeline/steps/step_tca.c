@@ -22,6 +22,11 @@ static const ll_param_def params[] = {
 	P_INT("max_iter", "300", 1, 100000, "iteration limit per fit"),
 	P_ENUM("sim", "mean-cos", LL_ENUM_CHOICES(LL_SIMS), "similarity score between fits"),
 	P_AUTO_INT("rank", "auto", 1, 64, "the rank to show and project: a number, or auto"),
+	P_ENUM("select", "elbow", LL_ENUM_CHOICES(LL_RANK_RULES),
+	       "how rank = auto chooses: the elbow of the error, or cv (held-out error)"),
+	P_INT("cv_folds", "0", 0, 20,
+	      "cross-validation folds of held-out entries (0: none, or 5 with select = cv)"),
+	P_INT("cv_replicates", "0", 0, 1000, "fits per rank and fold (0: as replicates)"),
 };
 
 typedef struct progress_fwd {
@@ -39,23 +44,9 @@ static int fwd_progress(void *vud, const ll_progress *p)
 	return f->fn ? f->fn(f->ud, p) : 0;
 }
 
-/* Mean similarity of a rank's replicates to its best fit (1 if alone). */
-static double mean_sim(const ll_ens_rank *r)
-{
-	double m = 0;
-	if (r->nrep < 2)
-		return 1.0;
-	for (size_t k = 1; k < r->nrep; k++)
-		m += r->sim[k] / (double)(r->nrep - 1);
-	return m;
-}
-
-/* The rank to show: the [tca] rank parameter, or the elbow of the error
- * curve -- the smallest rank after which one more component lowers the
- * best error by less than a tenth of the largest drop seen -- among ranks
- * whose replicates agree (mean similarity to the best >= 0.9).  With no
- * elbow, the largest rank whose replicates agree. */
-static int choose_rank(const ll_session *s, struct ll_res_tca *t, ll_err *err)
+/* The rank to show: the [tca] rank parameter, or the [tca] select rule
+ * (tensor/ll_ens.h: the elbow, or cross-validation). */
+static int choose_rank(const ll_session *s, struct ll_res_tca *t, ll_rank_rule rule, ll_err *err)
 {
 	long want = ll_session_get_int(s, LL_STEP_TCA, "rank"); /* -1: auto */
 	const ll_ensemble *e = &t->ens;
@@ -66,43 +57,7 @@ static int choose_rank(const ll_session *s, struct ll_res_tca *t, ll_err *err)
 		snprintf(t->rank_reason, sizeof t->rank_reason, "set in the session file (rank = %ld)", want);
 		return LL_OK;
 	}
-	/* a rank that already fits exactly: more components cannot help */
-	for (size_t i = 0; i < e->nranks; i++)
-		if (e->ranks[i].fits[0].obj < 1e-4) {
-			t->chosen_rank = e->ranks[i].rank;
-			snprintf(t->rank_reason, sizeof t->rank_reason,
-				 "rank %zu already fits the tensor exactly (error %.1e): more components "
-				 "cannot improve it", e->ranks[i].rank, e->ranks[i].fits[0].obj);
-			return LL_OK;
-		}
-	double maxdrop = 0;
-	for (size_t i = 1; i < e->nranks; i++)
-		maxdrop = fmax(maxdrop, e->ranks[i - 1].fits[0].obj - e->ranks[i].fits[0].obj);
-	size_t stable = e->ranks[0].rank;
-	for (size_t i = 0; i < e->nranks; i++) {
-		const ll_ens_rank *r = &e->ranks[i];
-		if (mean_sim(r) < 0.9)
-			continue;
-		stable = r->rank;
-		if (i + 1 < e->nranks && maxdrop > 0 &&
-		    r->fits[0].obj - e->ranks[i + 1].fits[0].obj < 0.1 * maxdrop) {
-			t->chosen_rank = r->rank;
-			snprintf(t->rank_reason, sizeof t->rank_reason,
-				 "elbow: rank %zu lowers the error by only %.4f (the largest drop is %.4f), "
-				 "and rank %zu's replicates agree (mean similarity %.3f)",
-				 e->ranks[i + 1].rank, r->fits[0].obj - e->ranks[i + 1].fits[0].obj,
-				 maxdrop, r->rank, mean_sim(r));
-			return LL_OK;
-		}
-	}
-	t->chosen_rank = stable;
-	snprintf(t->rank_reason, sizeof t->rank_reason,
-		 "no elbow in the error curve: the largest rank whose replicates agree "
-		 "(mean similarity %.3f >= 0.9)%s", mean_sim(ll_ens_get(e, stable)),
-		 stable == e->ranks[e->nranks - 1].rank && e->nranks > 1
-			 ? "; it is the top of the fitted range, so a wider range of ranks may show an elbow"
-			 : "");
-	return LL_OK;
+	return ll_ens_select_rank(e, rule, &t->chosen_rank, t->rank_reason, sizeof t->rank_reason, err);
 }
 
 static void drop(ll_session *s)
@@ -147,6 +102,11 @@ static int run(ll_step_ctx *c, ll_err *err)
 	if (o.cp.tol <= 0)
 		o.cp.tol = 1e-12;
 	o.cp.max_iter = (int)ll_session_get_int(s, LL_STEP_TCA, "max_iter");
+	ll_rank_rule rule = (ll_rank_rule)ll_session_get_enum(s, LL_STEP_TCA, "select");
+	o.cv_folds = (size_t)ll_session_get_int(s, LL_STEP_TCA, "cv_folds");
+	if (rule == LL_RANK_CV && o.cv_folds == 0)
+		o.cv_folds = 5;
+	o.cv_replicates = (size_t)ll_session_get_int(s, LL_STEP_TCA, "cv_replicates");
 	o.cp.mask = d && d->mask.data ? &d->mask : NULL;
 	o.threads = ll_step_threads(s);
 	progress_fwd fwd = {s, c->progress, c->ud};
@@ -160,19 +120,30 @@ static int run(ll_step_ctx *c, ll_err *err)
 		return rc;
 	if ((rc = ll_ens_fit(&x->X, &o, &t->ens, err)) != LL_OK)
 		return rc;
-	if ((rc = choose_rank(s, t, err)) != LL_OK)
+	if ((rc = choose_rank(s, t, rule, err)) != LL_OK)
 		return rc;
 	ll_session_log(s, "tca: rank %zu chosen: %s", t->chosen_rank, t->rank_reason);
 	const ll_ens_rank *cr = ll_ens_get(&t->ens, t->chosen_rank);
-	ll_step_status(c, "ranks %ld-%ld x %zu replicates (%s): rank %zu chosen, error %.4f%s",
+	ll_ens_stats cst = {0};
+	char cvs[64] = "";
+	if (cr && ll_ens_rank_stats(cr, &cst, err) != LL_OK)
+		return LL_ENOMEM;
+	if (cr && t->ens.cv_folds)
+		snprintf(cvs, sizeof cvs, ", held-out error %.4f", cr->cv_test_mean);
+	ll_step_status(c, "ranks %ld-%ld x %zu replicates (%s): rank %zu chosen, error %.4f%s, "
+		 "%zu/%zu fits at the best%s",
 		 lo, hi, o.replicates, ll_cp_method_name(o.cp.method), t->chosen_rank,
-		 cr ? cr->fits[0].obj : NAN,
+		 cr ? cr->fits[0].obj : NAN, cvs, cst.at_best, cr ? cr->nrep : 0,
 		 o.cp.method != LL_CP_ALS && x->x_min < 0 ? "; WARNING: negative data" : "");
 	if (c->outdir) {
 		char *dir;
 		if ((rc = ll_step_outdir(c, &dir, err)) != LL_OK)
 			return rc;
-		rc = ll_ens_write(&t->ens, dir, &x->X, NULL, err);
+		ll_ens_meta meta = {0};
+		meta.chosen_rank = t->chosen_rank;
+		meta.rank_reason = t->rank_reason;
+		meta.rank_rule = ll_session_get_int(s, LL_STEP_TCA, "rank") >= 0 ? "set" : ll_rank_rule_name(rule);
+		rc = ll_ens_write(&t->ens, dir, &x->X, &meta, err);
 		ll_free(dir);
 	}
 	return rc;
@@ -185,6 +156,9 @@ static int check(const ll_session *s, ll_err *err)
 	ll_session_get_range(s, LL_STEP_TCA, "ranks", &lo, &hi);
 	if (r >= 0 && (r < lo || r > hi))
 		return ll_err_set(err, LL_EINVAL, "[tca] rank = %ld is outside ranks = %ld-%ld", r, lo, hi);
+	if (ll_session_get_int(s, LL_STEP_TCA, "cv_folds") == 1)
+		return ll_err_set(err, LL_EINVAL,
+				  "[tca] cv_folds = 1 holds out every entry: use 0 (none) or 2 to 20 folds");
 	return LL_OK;
 }
 

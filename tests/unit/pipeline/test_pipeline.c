@@ -203,6 +203,22 @@ static void test_rank_choice_edges(void)
 	else
 		LL_CHECK_MSG(0, "chose %zu: %s", s.res.tca->chosen_rank, s.res.tca->rank_reason);
 	ll_session_free(&s);
+	/* [tca] select = cv: the held-out error picks synth's 3 factors */
+	LL_CHECK_INT(ll_session_load_text(&s, "[session]\nseed = 7\n[data]\nkind = synth\nneurons = 20\n"
+					      "time = 20\ntrials = 20\n[tca]\nranks = 1-5\nreplicates = 2\n"
+					      "select = cv\ncv_folds = 3\n",
+					  "cv.lab", &e), LL_OK);
+	rc = ll_session_run_all(&s, NULL, NULL, NULL, &e);
+	LL_CHECK_MSG(rc == LL_OK, "%s", e.msg);
+	if (rc == LL_OK) {
+		LL_CHECK_INT(s.res.tca->ens.cv_folds, 3);
+		LL_CHECK_MSG(s.res.tca->chosen_rank == 3, "chose %zu: %s", s.res.tca->chosen_rank, s.res.tca->rank_reason);
+		LL_CHECK_CONTAINS(s.res.tca->rank_reason, "cross-validation");
+	}
+	ll_session_free(&s);
+	/* cv_folds = 1 holds out everything: refused with the session */
+	LL_CHECK(ll_session_load_text(&s, "[data]\nkind = synth\n[tca]\ncv_folds = 1\n", "cv1.lab", &e) != LL_OK);
+	LL_CHECK_CONTAINS(e.msg, "cv_folds = 1");
 }
 
 /* hidden2 adds a second hidden layer; the first is the one logged */

@@ -558,15 +558,30 @@ static void test_ens_planted(void)
 	const ll_ens_rank *r3 = ll_ens_get(&e, 3), *r4 = ll_ens_get(&e, 4);
 	for (size_t k = 0; r3 && k < 4; k++)
 		LL_CHECK_MSG(r3->sim[k] >= 0.99, "replicate %zu similarity %g", k, r3->sim[k]);
-	/* component order and signs carry over from rank 3 to rank 4, and
-	 * every replicate is aligned to its best */
+	/* component order and signs carry over from rank 3 to rank 4 (rank
+	 * 4's component c is the one closest to rank 3's component c, with
+	 * the same sign: rank 4's best fit splits the planted components
+	 * differently, so closest is all that can be asked), and every
+	 * replicate is aligned to its best */
+	for (size_t c = 0; r3 && r4 && c < 3; c++) {
+		const ll_ktensor *a = &r3->fits[0].K, *b = &r4->fits[0].K;
+		double mc[4] = {0};
+		for (size_t q = 0; q < 4; q++)
+			for (int n = 0; n < 3; n++) {
+				double ab = 0;
+				for (size_t i = 0; i < a->dim[n]; i++)
+					ab += a->U[n][i * 3 + c] * b->U[n][i * 4 + q];
+				mc[q] += fabs(ab) / 3;
+				if (q == c)
+					LL_CHECK_MSG(ab > 0, "rank 3 vs 4, component %zu mode %d: cos %g", c, n, ab);
+			}
+		for (size_t q = 0; q < 4; q++)
+			LL_CHECK_MSG(q == c || mc[q] < mc[c], "rank 3 vs 4, component %zu: %zu is closer (%g vs %g)",
+				     c, q, mc[q], mc[c]);
+	}
 	for (size_t c = 0; r3 && r4 && c < 3; c++)
 		for (int n = 0; n < 3; n++) {
-			const ll_ktensor *a = &r3->fits[0].K, *b = &r4->fits[0].K;
-			double ab = 0;
-			for (size_t i = 0; i < a->dim[n]; i++)
-				ab += a->U[n][i * 3 + c] * b->U[n][i * 4 + c];
-			LL_CHECK_MSG(ab > 0.9, "rank 3 vs 4, component %zu mode %d: cos %g", c, n, ab);
+			const ll_ktensor *a = &r3->fits[0].K;
 			for (size_t k = 1; k < 4; k++) {
 				const ll_ktensor *q = &r3->fits[k].K;
 				double aq = 0;
@@ -813,9 +828,24 @@ static void test_ens_stats(void)
 	LL_CHECK_NEAR(st.median, 0.2, 0);
 	LL_CHECK_NEAR(st.median_iters, 20, 0);
 	LL_CHECK_NEAR(st.mean_sim, 0.7, 1e-15);
+	LL_CHECK_INT(st.at_best, 1);
+	/* fits at the best optimum: within LL_ENS_AT_BEST_TOL (1e-4) of the
+	 * best objective, the best itself included */
+	double near[4] = {0.1, 0.1 + 0.5e-4, 0.1 + 1.5e-4, 0.1 + 0.99e-4};
+	for (int k = 0; k < 4; k++)
+		f[k].obj = near[k];
+	r.nrep = 4;
+	LL_CHECK_INT(ll_ens_rank_stats(&r, &st, NULL), LL_OK);
+	LL_CHECK_INT(st.at_best, 3);
+	LL_CHECK_NEAR(st.frac_at_best, 0.75, 0);
+	LL_CHECK(ll_ens_at_best(&r, 0) && ll_ens_at_best(&r, 1) && !ll_ens_at_best(&r, 2) &&
+		 ll_ens_at_best(&r, 3) && !ll_ens_at_best(&r, 4));
+	for (int k = 0; k < 4; k++)
+		f[k].obj = obj[k];
 	r.nrep = 1;
 	LL_CHECK_INT(ll_ens_rank_stats(&r, &st, NULL), LL_OK);
 	LL_CHECK(isnan(st.mean_sim) && isnan(st.min_sim));
+	LL_CHECK_INT(st.at_best, 1);
 	r.nrep = 0;
 	LL_CHECK_INT(ll_ens_rank_stats(&r, &st, NULL), LL_EINVAL);
 	LL_CHECK(strstr(ll_sim_describe(LL_SIM_TOMASI_BRO), "max(la,lb)") != NULL);
@@ -956,6 +986,127 @@ static void test_ens_defaults(void)
 	LL_CHECK(o.progress == NULL);
 }
 
+/* Cross-validation finds the planted rank: 3-way tensors of rank 3 with
+ * 5%, 10% and 20% Gaussian noise (12x10x8, cp-als, ranks 1-5), and a
+ * non-negative rank-3 tensor with 10% noise (ncp-hals); 5 speckled folds.
+ * The held-out error falls to the planted rank and rises after it while
+ * the training error keeps falling; select = cv names the planted rank.
+ * Fails if the held-out entries leak into the fits (every rank above 3
+ * would then score better) or if folds are mis-scored. */
+static void test_ens_cv(void)
+{
+	const struct {
+		double noise;
+		uint64_t seed;
+		ll_cp_method m;
+	} cases[] = {
+		{0.05, 5, LL_CP_ALS}, {0.10, 6, LL_CP_ALS}, {0.20, 7, LL_CP_ALS}, {0.10, 8, LL_CP_NCP_HALS},
+	};
+	for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+		ll_tensor X;
+		planted(&X, cases[c].noise, cases[c].seed);
+		if (cases[c].m == LL_CP_NCP_HALS) {
+			/* the same shape with non-negative factors */
+			ll_tensor_free(&X);
+			const size_t dim[3] = {12, 10, 8};
+			ll_ktensor K;
+			ll_rng g;
+			ll_rng_init(&g, cases[c].seed);
+			ll_ktensor_init(&K, 3, dim, 3, NULL);
+			for (int n = 0; n < 3; n++)
+				for (size_t i = 0; i < dim[n] * 3; i++)
+					K.U[n][i] = ll_rng_uniform(&g);
+			ll_ktensor_full(&K, &X, NULL);
+			double nx = ll_tensor_norm(&X);
+			for (size_t i = 0; i < X.size; i++)
+				X.data[i] += cases[c].noise * nx / sqrt((double)X.size) * ll_rng_normal(&g);
+			ll_ktensor_free(&K);
+		}
+		ll_ens_opts o;
+		ens_opts(&o);
+		o.replicates = 3;
+		o.cp.tol = 1e-7;
+		o.cp.method = cases[c].m;
+		o.cv_folds = 5;
+		ll_ensemble e;
+		ll_err err;
+		int rc = ll_ens_fit(&X, &o, &e, &err);
+		LL_CHECK_MSG(rc == LL_OK, "%s", err.msg);
+		if (rc != LL_OK) {
+			ll_tensor_free(&X);
+			continue;
+		}
+		LL_CHECK_INT(e.cv_folds, 5);
+		char line[512];
+		size_t off = 0;
+		for (size_t ri = 0; ri < e.nranks; ri++) {
+			const ll_ens_rank *r = &e.ranks[ri];
+			LL_CHECK(isfinite(r->cv_test_mean) && isfinite(r->cv_test_se) && isfinite(r->cv_train_mean));
+			LL_CHECK(r->cv_test && r->cv_train);
+			off += (size_t)snprintf(line + off, sizeof line - off, " %zu: %.4f/%.4f", r->rank,
+						r->cv_test_mean, r->cv_train_mean);
+		}
+		printf("# %s, %.0f%% noise: held-out/training error by rank:%s\n", ll_cp_method_name(cases[c].m),
+		       100 * cases[c].noise, line);
+		const ll_ens_rank *r2 = ll_ens_get(&e, 2), *r3 = ll_ens_get(&e, 3), *r5 = ll_ens_get(&e, 5);
+		LL_CHECK(r2->cv_test_mean > r3->cv_test_mean);
+		LL_CHECK(r5->cv_test_mean > r3->cv_test_mean);
+		LL_CHECK(r5->cv_train_mean < r3->cv_train_mean);
+		size_t rank = 0;
+		char why[320];
+		LL_CHECK_INT(ll_ens_select_rank(&e, LL_RANK_CV, &rank, why, sizeof why, &err), LL_OK);
+		LL_CHECK_MSG(rank == 3, "%.0f%% noise: cv chose rank %zu: %s", 100 * cases[c].noise, rank, why);
+		LL_CHECK_CONTAINS(why, "cross-validation");
+		ll_ens_free(&e);
+		ll_tensor_free(&X);
+	}
+}
+
+/* Cross-validation is a function of the seed; bad folds are refused;
+ * the cv rule needs cross-validation. */
+static void test_ens_cv_seeds_errors(void)
+{
+	ll_tensor X;
+	planted(&X, 0.1, 5);
+	ll_ens_opts o;
+	ens_opts(&o);
+	o.rank_hi = 3;
+	o.replicates = 2;
+	o.cv_folds = 3;
+	ll_ensemble a, b;
+	ll_err err;
+	LL_CHECK_INT(ll_ens_fit(&X, &o, &a, &err), LL_OK);
+	o.threads = 1;
+	LL_CHECK_INT(ll_ens_fit(&X, &o, &b, &err), LL_OK);
+	for (size_t ri = 0; ri < 3; ri++)
+		for (size_t k = 0; k < 3; k++)
+			LL_CHECK(a.ranks[ri].cv_test[k] == b.ranks[ri].cv_test[k]);
+	LL_CHECK(a.cv_seed == b.cv_seed);
+	ll_ens_free(&b);
+	o.seed++;
+	LL_CHECK_INT(ll_ens_fit(&X, &o, &b, &err), LL_OK);
+	LL_CHECK(a.cv_seed != b.cv_seed && a.ranks[2].cv_test[0] != b.ranks[2].cv_test[0]);
+	ll_ens_free(&b);
+	size_t rank;
+	LL_CHECK_INT(ll_ens_select_rank(&a, LL_RANK_ELBOW, &rank, NULL, 0, &err), LL_OK);
+	ll_ens_free(&a);
+	o.cv_folds = 1;
+	LL_CHECK_INT(ll_ens_fit(&X, &o, &a, &err), LL_EINVAL);
+	LL_CHECK_CONTAINS(err.msg, "2 to 100 folds");
+	o.cv_folds = 0;
+	LL_CHECK_INT(ll_ens_fit(&X, &o, &a, &err), LL_OK);
+	LL_CHECK(isnan(a.ranks[0].cv_test_mean) && a.ranks[0].cv_test == NULL);
+	LL_CHECK_INT(ll_ens_select_rank(&a, LL_RANK_CV, &rank, NULL, 0, &err), LL_EINVAL);
+	LL_CHECK_CONTAINS(err.msg, "without cross-validation");
+	ll_rank_rule rr;
+	LL_CHECK_INT(ll_rank_rule_parse("CV", &rr), LL_OK);
+	LL_CHECK_INT(rr, LL_RANK_CV);
+	LL_CHECK_INT(ll_rank_rule_parse("knee", &rr), LL_EINVAL);
+	LL_CHECK_STR(ll_rank_rule_name(LL_RANK_ELBOW), "elbow");
+	ll_ens_free(&a);
+	ll_tensor_free(&X);
+}
+
 int main(void)
 {
 	LL_RUN(test_hungarian_brute);
@@ -977,5 +1128,7 @@ int main(void)
 	LL_RUN(test_ens_fused);
 	LL_RUN(test_ens_divergence);
 	LL_RUN(test_ens_errors);
+	LL_RUN(test_ens_cv);
+	LL_RUN(test_ens_cv_seeds_errors);
 	return ll_test_done();
 }
