@@ -46,7 +46,7 @@ typedef struct ll_ens_opts {
 	ll_cp_opts cp;            /* method, tol, max_iter, init, mask ... (rank ignored) */
 	ll_sim_kind sim;
 	int fused;                /* fit each rank's replicates together (default 1) */
-	int threads;              /* 0 = as many as cores */
+	int threads;              /* 0 = the caller's count (ll_threads_resolve) */
 	ll_progress_fn progress;  /* optional; stage "rank R", frac overall;
 				   * called from worker threads, one call at a time */
 	void *progress_ud;
