@@ -52,7 +52,9 @@ static void tca_usage(FILE *fp)
 	      "      --init I          random (default) or svd\n"
 	      "      --sim S           similarity to the best fit: mean-cos (default),\n"
 	      "                        tomasi-bro or congruence\n"
-	      "  -j, --threads N       fit ranks concurrently on N threads (0 = all cores)\n"
+	      "  -j, --threads N       fit ranks concurrently on N threads (default 0:\n"
+	      "                        automatic, the CPUs free to latentlab; see\n"
+	      "                        'latentlab info --threads')\n"
 	      "      --no-fuse         fit replicates one at a time, not in one batch\n"
 	      "  -q, --quiet           no progress line on stderr\n"
 	      "      --force           write into a non-empty folder latentlab did not make\n"
@@ -315,6 +317,7 @@ static int cmd_tca(int argc, char **argv)
 	if (!outdir || !*outdir)
 		return cmd_usage_error("tca", "%s", "missing -o OUTDIR");
 	const char *data = argv[optind];
+	cmd_threads(o.threads);
 
 	/* read and check everything before writing anything */
 	ll_err err;
