@@ -129,8 +129,8 @@ void cmd_threads(int n)
 
 /* Idle OpenMP and OpenBLAS threads spin by default, and on a shared
  * machine the spinning takes the core that another process, or one of our
- * own preempted threads, needs (-j 0 beside one busy process took 1.4x as
- * long as -j 1).  Both libraries read their settings when they are loaded,
+ * own preempted threads, needs (bench_threads: one rank's fused fit on both
+ * cores beside one busy process took 2.9x as long as on one).  Both libraries read their settings when they are loaded,
  * before main, so set the ones the user has not set and start this
  * program again (base/ll_threads.h).  If that fails, run on as we are. */
 static void threads_env(char **argv)
