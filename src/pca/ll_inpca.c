@@ -81,6 +81,7 @@ int ll_inpca_bhattacharyya(const float *P, size_t n, size_t K, size_t C, int thr
 		return rc;
 	}
 	int nt = ll_threads_resolve(threads);
+	(void)nt; /* read only by the pragma, which a build without OpenMP drops */
 	/* rows in batches, progress between them: row i holds n - 1 - i pairs,
 	 * so a batch is cut by pairs, not rows */
 	size_t total = n * (n - 1) / 2, done = 0, i0 = 0;
