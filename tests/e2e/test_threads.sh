@@ -78,9 +78,9 @@ if [ "$online" -le 16 ]; then
 	"$LL" run "$T/bio.lab" -o "$T/bio2" -q --no-report -j 2 &&
 		[ "$(sed -n '/"step": "tca"/,/}/s/^ *"threads": \([0-9]*\),$/\1/p' "$T/bio2/results.json")" = 2 ]
 	tap_result $? "and with run -j 2 on 2"
-	"$LL" rnn train -o "$T/rnn" --iters 5 --hidden 8 -q --force &&
+	"$LL" rnn train -o "$T/rnn" --iters 5 --hidden 8 -q --force > /dev/null &&
 		[ "$(jget threads "$T/rnn/rnn.json")" = 1 ] &&
-		"$LL" rnn train -o "$T/rnn2" --iters 5 --hidden 8 -q --force -j 2 &&
+		"$LL" rnn train -o "$T/rnn2" --iters 5 --hidden 8 -q --force -j 2 > /dev/null &&
 		[ "$(jget threads "$T/rnn2/rnn.json")" = 2 ]
 	tap_result $? "beside them, rnn train runs on 1 thread, with -j 2 on 2 (rnn.json)"
 	kill $SPIN 2> /dev/null
