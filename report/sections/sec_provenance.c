@@ -17,7 +17,6 @@
 
 /* OpenBLAS extensions (cblas.h is not included: it defines a macro named I). */
 char *openblas_get_config(void);
-int openblas_get_num_threads(void);
 
 /* The session file as it ran. */
 static void session_file(doc *d)
@@ -100,10 +99,25 @@ static void sec_provenance(doc *d)
 	doc_td(d, os);
 	doc_tr_end(d);
 	doc_putf(d, "<tr><td>CPUs online</td><td>%ld</td></tr>\n", ncpu);
-	doc_putf(d, "<tr><td>OpenBLAS threads</td><td>%d</td></tr>\n", openblas_get_num_threads());
+	/* what decided the threads (base/ll_threads.h): the session's key,
+	 * the environment the run saw; each step's count is in Steps as run */
 	doc_put(d, "<tr><td>session threads</td><td>");
 	doc_html_text(d, doc_param(d, LL_STEP_SESSION, "threads"));
-	doc_put(d, " (0 = all cores)</td></tr>\n");
+	doc_put(d, " (0 = automatic: the CPUs free to latentlab when each step started; each step's count is "
+		   "under Steps as run)</td></tr>\n");
+	doc_put(d, "<tr><td>OpenBLAS threads</td><td>the step's threads");
+	if (getenv("OPENBLAS_NUM_THREADS")) {
+		doc_put(d, ", at most OPENBLAS_NUM_THREADS = ");
+		doc_html_text(d, getenv("OPENBLAS_NUM_THREADS"));
+	}
+	doc_put(d, "; 1 inside parallel loops</td></tr>\n");
+	static const char *const envs[] = {"OMP_NUM_THREADS", "OMP_WAIT_POLICY", "OPENBLAS_THREAD_TIMEOUT"};
+	for (size_t i = 0; i < sizeof envs / sizeof envs[0]; i++) {
+		const char *v = getenv(envs[i]);
+		doc_putf(d, "<tr><td>%s</td><td>", envs[i]);
+		doc_html_text(d, v ? v : i == 0 ? "unset" : "unset (idle threads spin)");
+		doc_put(d, "</td></tr>\n");
+	}
 	if (ll_report_has_tca(s))
 		doc_putf(d, "<tr><td>TCA worker threads</td><td>%d</td></tr>\n", s->res.tca->ens.opts.threads);
 	doc_putf(d, "<tr><td>run (data step started, UTC)</td><td>%s</td></tr>\n", date);

@@ -18,8 +18,8 @@ static void sec_session(doc *d)
 	}
 	doc_put(d, "* with its parameters. latentlab ran the steps below in order and kept "
 		   "their results; this report only reads them.\n\n");
-	doc_tbl_begin(d, "Steps as run: state, wall time, and the step's one-line result");
-	doc_tbl_head(d, "step|state|#seconds|result");
+	doc_tbl_begin(d, "Steps as run: state, wall time, threads, and the step's one-line result");
+	doc_tbl_head(d, "step|state|#seconds|#threads|result");
 	ll_step_kind st[LL_NSTEPS];
 	size_t n = ll_session_steps(s, st);
 	double total = 0;
@@ -30,10 +30,15 @@ static void sec_session(doc *d)
 			/* its own time is not known while it is written */
 			doc_td(d, "writing");
 			doc_td_html(d, DOC_NA);
+			doc_td_html(d, DOC_NA);
 			doc_td(d, "this report (report.md, report.html, figures/)");
 		} else {
 			doc_td(d, ll_step_state_name(s->state[st[i]]));
 			doc_td_num(d, s->seconds[st[i]], "%.2f");
+			if (s->threads[st[i]] > 0)
+				doc_td_num(d, s->threads[st[i]], "%.0f");
+			else
+				doc_td_html(d, DOC_NA);
 			doc_td(d, s->status[st[i]]);
 			total += s->seconds[st[i]];
 		}
@@ -41,7 +46,7 @@ static void sec_session(doc *d)
 	}
 	doc_put(d, "<tr><td><b>total</b></td><td></td>");
 	doc_td_num(d, total, "%.2f");
-	doc_put(d, "<td>compute before the report</td></tr>\n");
+	doc_put(d, "<td></td><td>compute before the report</td></tr>\n");
 	doc_tbl_end(d);
 
 	doc_heading(d, 3, "replay", "Replay");
@@ -51,8 +56,9 @@ static void sec_session(doc *d)
 		   "do):\n\n");
 	doc_code(d, "sh", "latentlab run session.lab -o replay\n");
 	doc_putf(d, "\nEvery random choice derives from the session seed (%s), so the replay starts every "
-		    "model and every fit from the same seeds; with the same build and thread count it gives "
-		    "the same numbers as this report.\n\n", doc_param(d, LL_STEP_SESSION, "seed"));
+		    "model and every fit from the same seeds; with the same build and thread counts (session "
+		    "threads = 0 lets each step take the CPUs free when it starts; set threads to fix them) "
+		    "it gives the same numbers as this report.\n\n", doc_param(d, LL_STEP_SESSION, "seed"));
 }
 
 const ll_section ll_section_session = {

@@ -18,6 +18,7 @@
 
 #include "base/ll_blas.h"
 #include "base/ll_rng.h"
+#include "base/ll_threads.h"
 #include "linalg/ll_hungarian.h"
 
 #define ARMIJO_C1 1e-4
@@ -869,12 +870,7 @@ int ll_dsa_all(const ll_dsa_dmd *m, size_t N, const ll_dsa_opts *o, int threads,
 			pb[q] = b;
 		}
 	}
-#ifdef _OPENMP
-	int nt = threads > 0 ? threads : omp_get_max_threads();
-#else
-	(void)threads;
-	int nt = 1;
-#endif
+	int nt = ll_threads_resolve(threads);
 	/* one OpenBLAS thread before the region, so that each pair's
 	 * ll_dsa_compare saves and restores 1, and every pair runs as it
 	 * would alone: the result is the same for any thread count */

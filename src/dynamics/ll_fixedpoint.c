@@ -19,6 +19,7 @@
 
 #include "base/ll_blas.h"
 #include "base/ll_rng.h"
+#include "base/ll_threads.h"
 #include "linalg/ll_linalg.h"
 
 #define LM_LAMBDA_MAX 1e30 /* no step lowers q */
@@ -321,17 +322,6 @@ static int canceled(fp_shared *sh)
 	return c;
 }
 
-static int threads_resolved(int threads)
-{
-#ifdef _OPENMP
-	if (threads <= 0)
-		threads = omp_get_max_threads();
-#else
-	threads = 1;
-#endif
-	return threads < 1 ? 1 : threads;
-}
-
 static void run_starts(fp_shared *sh, double *ends, fp_start *st, size_t n)
 {
 	size_t S = sh->map->dim;
@@ -339,7 +329,7 @@ static void run_starts(fp_shared *sh, double *ends, fp_start *st, size_t n)
 	int blas = openblas_get_num_threads();
 	openblas_set_num_threads(1);
 #ifdef _OPENMP
-	int nth = threads_resolved(sh->o->threads);
+	int nth = ll_threads_resolve(sh->o->threads);
 	if ((size_t)nth > n)
 		nth = (int)n;
 #pragma omp parallel for num_threads(nth) schedule(dynamic, 1)
@@ -586,7 +576,7 @@ static int manifolds(const ll_fp_map *m, const ll_fp_opts *o, ll_fp_result *r, l
 		fp_shared sh = {m, o, 0, nj, 0, "manifolds"};
 		size_t *nF = ll_calloc_array(nj, sizeof *nF);
 		double *bufs = NULL;
-		int nth = threads_resolved(o->threads);
+		int nth = ll_threads_resolve(o->threads);
 		if ((size_t)nth > nj)
 			nth = (int)nj;
 		bufs = ll_malloc_array((size_t)nth * 2 * S, sizeof *bufs);

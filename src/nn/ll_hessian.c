@@ -27,6 +27,7 @@
 
 #include "base/ll_blas.h"
 #include "base/ll_rng.h"
+#include "base/ll_threads.h"
 
 #ifdef _OPENMP
 #include <omp.h>
@@ -270,7 +271,7 @@ static void run_slots(ll_hessian *h, slot_fn fn, const double *v)
 			fn(h, (size_t)s, v);
 		return;
 	}
-	int nth = h->flops < PARALLEL_FLOPS ? 1 : omp_get_max_threads();
+	int nth = h->flops < PARALLEL_FLOPS ? 1 : ll_threads_resolve(0);
 	if (nth > ns)
 		nth = (int)ns;
 #endif

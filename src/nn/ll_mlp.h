@@ -16,8 +16,9 @@
  * Ownership: ll_mlp is caller-owned; ll_mlp_init allocates its buffers and
  * ll_mlp_free releases them (a no-op on a zeroed or freed net).  A net
  * holds scratch buffers, so one net must not be used from two threads at
- * once; different nets are independent (no global state).  When training
- * several nets in parallel threads, set OPENBLAS_NUM_THREADS=1.
+ * once; different nets are independent (no global state).  Its BLAS runs
+ * on OpenBLAS' count (ll_threads_push); when training several nets in
+ * parallel threads, set that to 1 around them (the [train] step does).
  */
 #ifndef LL_MLP_H
 #define LL_MLP_H

@@ -49,6 +49,7 @@
 
 #include "base/ll_blas.h"
 #include "base/ll_rng.h"
+#include "base/ll_threads.h"
 #include "io/ll_array.h"
 #include "io/ll_npz.h"
 
@@ -747,7 +748,7 @@ static int job_threads(size_t B)
 #ifdef _OPENMP
 	if (omp_in_parallel())
 		return 1;
-	size_t nt = (size_t)omp_get_max_threads(), most = B / MIN_CHUNK;
+	size_t nt = (size_t)ll_threads_resolve(0), most = B / MIN_CHUNK;
 	if (nt > most)
 		nt = most;
 	if (nt > MAX_TEAM)

@@ -32,8 +32,8 @@
  * batch_first=True); outputs B x T x n_out, states B x T x S.  Every
  * time step is one cblas_sgemm over the batch; the input projection of
  * all steps, the readout and the weight gradients are one sgemm each.
- * Threads: with OpenMP's thread count above 1 (omp_set_num_threads,
- * OMP_NUM_THREADS) the batch is split between threads, at least 8
+ * Threads: with the calling thread's OpenMP count above 1 (what
+ * ll_threads_push set; base/ll_threads.h) the batch is split between threads, at least 8
  * sequences each, and BLAS runs single-threaded inside; with one OpenMP
  * thread, BLAS threads as configured.  Inside another parallel region
  * (nets trained in parallel) a net uses one thread.

@@ -15,6 +15,7 @@
 #endif
 
 #include "base/ll_alloc.h"
+#include "base/ll_threads.h"
 #include "pca/ll_inpca.h"
 
 /* a row of C values must sum to 1 within this (float softmax outputs) */
@@ -79,12 +80,8 @@ int ll_inpca_bhattacharyya(const float *P, size_t n, size_t K, size_t C, int thr
 		ll_free(S);
 		return rc;
 	}
-#ifdef _OPENMP
-	int nt = threads > 0 ? threads : omp_get_max_threads();
-#else
-	(void)threads;
-	int nt = 1;
-#endif
+	int nt = ll_threads_resolve(threads);
+	(void)nt; /* read only by the pragma, which a build without OpenMP drops */
 	/* rows in batches, progress between them: row i holds n - 1 - i pairs,
 	 * so a batch is cut by pairs, not rows */
 	size_t total = n * (n - 1) / 2, done = 0, i0 = 0;

@@ -15,6 +15,7 @@
 
 #include "base/ll_blas.h"
 #include "base/ll_rng.h"
+#include "base/ll_threads.h"
 
 /* Eigenvectors whose quadratic forms are taken in one DGEMM: bounds the
  * scratch to m x QF_BLOCK while keeping the product at BLAS-3 speed. */
@@ -621,7 +622,7 @@ static int boot_run(const prep *p, const ll_spectrum_fit_opts *fo, const ll_spec
 		goto out;
 	}
 #ifdef _OPENMP
-	int nt = bo->threads > 0 ? bo->threads : omp_get_max_threads();
+	int nt = ll_threads_resolve(bo->threads);
 	/* one BLAS thread per resample whatever nt is: the arithmetic of a
 	 * resample, hence the result, is then the same for any thread count */
 	int blas_threads = openblas_get_num_threads();

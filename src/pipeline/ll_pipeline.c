@@ -4,11 +4,13 @@
 
 #include "pipeline/ll_step.h"
 
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "base/ll_fs.h"
+#include "base/ll_threads.h"
 
 /* The one list of steps. */
 static const ll_step_def *const steps[LL_NSTEPS] = {
@@ -153,6 +155,7 @@ void ll_session_reset(ll_session *s, unsigned mask)
 			s->state[k] = LL_STATE_PENDING;
 		s->status[k][0] = '\0';
 		s->seconds[k] = 0.0;
+		s->threads[k] = 0;
 		s->wrote[k] = 0;
 	}
 }
@@ -196,9 +199,18 @@ int ll_session_run_step(ll_session *s, ll_step_kind k, const char *outdir,
 	s->state[k] = LL_STATE_RUNNING;
 	ll_session_log(s, "%s: running", ll_step_name(k));
 	ll_step_ctx c = {s, k, outdir, progress, ud};
+	/* the step and everything it calls (nested regions, BLAS) run on the
+	 * session's threads; 0: the automatic count, decided now, as the
+	 * machine's load may have changed since the last step */
+	long want = ll_session_get_int(s, LL_STEP_SESSION, "threads");
+	int nth = want > 0 && want <= INT_MAX ? (int)want : ll_threads_default();
+	ll_threads_saved saved;
+	ll_threads_push(nth, &saved);
+	s->threads[k] = ll_threads_resolve(0);
 	double t0 = ll_now();
 	rc = steps[k]->run(&c, err);
 	s->seconds[k] = ll_now() - t0;
+	ll_threads_pop(&saved);
 	if (rc != LL_OK) {
 		/* a failed step keeps no results, only why it failed */
 		if (steps[k]->drop)
@@ -209,7 +221,8 @@ int ll_session_run_step(ll_session *s, ll_step_kind k, const char *outdir,
 		return rc;
 	}
 	s->state[k] = LL_STATE_DONE;
-	ll_session_log(s, "%s: done in %.2f s: %s", ll_step_name(k), s->seconds[k], s->status[k]);
+	ll_session_log(s, "%s: done in %.2f s on %d thread%s: %s", ll_step_name(k), s->seconds[k], s->threads[k],
+		       s->threads[k] == 1 ? "" : "s", s->status[k]);
 	return LL_OK;
 }
 

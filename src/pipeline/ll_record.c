@@ -46,6 +46,7 @@ int ll_record_results(const ll_session *s, const char *outdir, const char *cmdli
 		ll_json_kv_str(&j, "step", ll_step_name(st[i]));
 		ll_json_kv_str(&j, "state", ll_step_state_name(s->state[st[i]]));
 		ll_json_kv_num(&j, "seconds", s->seconds[st[i]]);
+		ll_json_kv_int(&j, "threads", s->threads[st[i]]);
 		ll_json_kv_str(&j, "summary", s->status[st[i]]);
 		ll_json_obj_end(&j);
 	}

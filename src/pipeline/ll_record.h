@@ -4,7 +4,7 @@
  *
  *   OUTDIR/results.json   "status" ("running" while a run writes OUTDIR,
  *                         then "complete" when every step is done, else
- *                         "incomplete"), every step's state, seconds and
+ *                         "incomplete"), every step's state, seconds, threads and
  *                         one-line summary, the command line, the seconds
  *   OUTDIR/session.lab    the session as it runs, so OUTDIR replays
  *

@@ -136,6 +136,7 @@ struct ll_session {
 	char *text;                 /* the session file text as loaded/saved (owned) */
 	ll_step_state state[LL_NSTEPS];
 	double seconds[LL_NSTEPS];  /* wall time of the last run of each step */
+	int threads[LL_NSTEPS];     /* threads it ran on (threads = 0 resolved) */
 	char status[LL_NSTEPS][160];/* one-line result summary or error */
 	unsigned char wrote[LL_NSTEPS]; /* the step wrote OUTDIR/<name>/ */
 	ll_value values[LL_NSTEPS][LL_SESSION_MAX_PARAMS];

@@ -3,6 +3,7 @@
 
 #include "pipeline/ll_step.h"
 
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +16,7 @@
 #endif
 
 #include "base/ll_fs.h"
+#include "base/ll_threads.h"
 #include "io/ll_npy.h"
 
 const char *ll_bundled_data_dir(void)
@@ -88,11 +90,6 @@ void ll_step_set_mode(ll_mode_info *m, const char *name, ll_mode_kind kind)
 int ll_step_threads(const ll_session *s)
 {
 	long t = ll_session_get_int(s, LL_STEP_SESSION, "threads");
-#ifdef _OPENMP
-	if (t <= 0)
-		t = omp_get_max_threads();
-#else
-	t = 1;
-#endif
-	return t < 1 ? 1 : (int)t;
+	/* 0: what ll_session_run_step pushed for this step */
+	return ll_threads_resolve(t > 0 && t <= INT_MAX ? (int)t : 0);
 }

@@ -88,7 +88,8 @@ void ll_step_status(ll_step_ctx *c, const char *fmt, ...)
 #endif
 	;
 void ll_step_set_mode(ll_mode_info *m, const char *name, ll_mode_kind kind);
-/* Worker threads the session asks for (threads = 0: all cores). */
+/* Worker threads the session asks for; threads = 0: the automatic count
+ * ll_session_run_step decided for this step (base/ll_threads.h). */
 int ll_step_threads(const ll_session *s);
 /* Where the bundled MNIST subset is: $LATENTLAB_DATA, ./examples/data, the
  * source tree's, or the installed copy. */

@@ -27,6 +27,7 @@
 
 #include "base/ll_blas.h"
 #include "base/ll_rng.h"
+#include "base/ll_threads.h"
 #include "linalg/ll_hungarian.h"
 
 
@@ -408,22 +409,11 @@ static void run_unit(const ll_tensor *X, const ll_ens_opts *o, const uint64_t *s
 	}
 }
 
-static int threads_resolved(int threads)
-{
-#ifdef _OPENMP
-	if (threads <= 0)
-		threads = omp_get_max_threads();
-#else
-	threads = 1;
-#endif
-	return threads < 1 ? 1 : threads;
-}
-
 static void run_units(const ll_tensor *X, const ll_ens_opts *o, const uint64_t *seeds,
 		      ll_ensemble *e, ens_unit *units, const size_t *order, size_t nunits)
 {
 #ifdef _OPENMP
-	int total = threads_resolved(o->threads), nth = total;
+	int total = ll_threads_resolve(o->threads), nth = total;
 	if ((size_t)nth > nunits)
 		nth = (int)nunits;
 	/* fewer units than threads (one fused rank): the spare threads go to
@@ -511,7 +501,7 @@ static int ens_fit_core(const ll_tensor *X, const ll_ens_opts *o, ll_ensemble *e
 	e->sim = o->sim;
 	e->method = o->cp.method;
 	e->opts = *o;
-	e->opts.threads = threads_resolved(o->threads);
+	e->opts.threads = ll_threads_resolve(o->threads);
 	e->opts.progress = NULL;
 	e->opts.progress_ud = NULL;
 	e->opts.cp.mask = NULL;

@@ -51,7 +51,7 @@ typedef struct ll_ens_opts {
 	ll_cp_opts cp;            /* method, tol, max_iter, init, mask ... (rank ignored) */
 	ll_sim_kind sim;
 	int fused;                /* fit each rank's replicates together (default 1) */
-	int threads;              /* 0 = as many as cores */
+	int threads;              /* 0 = the caller's count (ll_threads_resolve) */
 	/* Cross-validation of the rank (0 = none): the observed entries are
 	 * dealt at random into cv_folds folds (a speckled hold-out, seeded
 	 * from seed); for each fold, every rank is fitted to the other

@@ -38,6 +38,8 @@
 #include <omp.h>
 #endif
 
+#include "base/ll_threads.h"
+
 #if (defined(__x86_64__) || defined(__i386__)) && defined(__GNUC__)
 #define LL_X86_KERNELS 1
 #include <immintrin.h>
@@ -654,13 +656,7 @@ ll_mttkrp_ws *ll_mttkrp_ws_new(const ll_tensor *X, size_t R, ll_err *err)
 	if (ws->Rpmax < R) /* wrapped */
 		goto oom;
 	ws->last_mode = -1;
-#ifdef _OPENMP
-	ws->nthr = omp_get_max_threads();
-#else
-	ws->nthr = 1;
-#endif
-	if (ws->nthr < 1)
-		ws->nthr = 1;
+	ws->nthr = ll_threads_resolve(0); /* what the caller pushed */
 	pick_kernels(ws);
 	if (N == 1)
 		return ws; /* MTTKRP of a vector is the vector itself */

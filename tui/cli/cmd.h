@@ -62,4 +62,8 @@ int cmd_write_matrix_csv(const char *dir, const char *file, const char *const *r
  * (base/ll_limits.h) before it reads anything. */
 int cmd_parse_bytes(const char *cmd, const char *opt, const char *arg, size_t *out);
 
+/* Run this command's work on n threads (its -j N; base/ll_threads.h): the
+ * OpenMP and OpenBLAS counts.  n = 0 keeps the automatic count main set. */
+void cmd_threads(int n);
+
 #endif

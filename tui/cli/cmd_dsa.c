@@ -79,7 +79,8 @@ static void dsa_usage(FILE *fp)
 	      "                          \"rank_cap\")\n"
 	      "  -o, --output OUTDIR     where --all writes (required with --all)\n"
 	      "      --force             write into a non-empty folder latentlab did not make\n"
-	      "  -j, --threads N         threads for --all's pairs (default 0: all cores)\n"
+	      "  -j, --threads N         threads for --all's pairs (default 0: automatic,\n"
+	      "                          the CPUs free to latentlab; 'latentlab info --threads')\n"
 	      "      --json              print one JSON object: {\"dsa\": d, \"angular\": d,\n"
 	      "                          \"euclidean\": e, \"wasserstein\": w, \"eigs_x\":\n"
 	      "                          [[re, im], ...], \"eigs_y\": [...], \"iterations\": n,\n"
@@ -390,6 +391,7 @@ static int cmd_dsa(int argc, char **argv)
 	}
 	if (rank_given && dmo.explained_variance > 0)
 		return cmd_usage_error("dsa", "--rank and --explained-variance both set the rank: give one");
+	cmd_threads(threads);
 	if (all) {
 		if (json)
 			return cmd_usage_error("dsa", "--json is for two recordings, not --all");

@@ -51,7 +51,8 @@ static void fp_usage(FILE *fp)
 	      "      --noise SD        noise added to each initial state (default 0.5)\n"
 	      "      --max-iter N      Levenberg-Marquardt iterations per start (default 200)\n"
 	      "  -s, --seed S          draw of the initial states and their noise (default 0)\n"
-	      "  -j, --threads N       threads (default 0: all cores)\n"
+	      "  -j, --threads N       threads (default 0: automatic, the CPUs free to\n"
+	      "                        latentlab; see 'latentlab info --threads')\n"
 	      "      --json            print one JSON object and nothing else on stdout:\n"
 	      "                        {\"n_fixed\": N, \"by_unstable\": [n0, n1, ...],\n"
 	      "                        \"points\": [[...], ...], \"eigenvalues\": [[[re, im],\n"
@@ -291,6 +292,7 @@ static int cmd_fixedpoints(int argc, char **argv)
 	if (bits && kind != LL_TASK_FLIPFLOP)
 		return cmd_usage_error("fixedpoints", "--bits is for --task flipflop");
 	const char *path = argv[optind];
+	cmd_threads(o.fp.threads);
 
 	ll_err err = {0, ""};
 	ll_rnn net;

@@ -3,7 +3,8 @@
  * shape, element count, and statistics of the finite entries (min, max,
  * mean, population std) with NaN/Inf counts.  A .npz gets one entry per
  * member.  The file is opened once (ll_array_read_all), so a FIFO or a
- * pipe works.
+ * pipe works.  `info --threads` instead shows the automatic thread count
+ * and the facts it came from (base/ll_threads.h).
  */
 #include "config.h"
 
@@ -17,11 +18,13 @@
 #include "cli/cmd.h"
 #include "base/ll_json.h"
 #include "base/ll_limits.h"
+#include "base/ll_threads.h"
 #include "io/ll_npy.h"
 
 static void info_usage(FILE *fp)
 {
 	fputs("usage: latentlab info FILE [--json] [--max-input-bytes N]\n"
+	      "       latentlab info --threads [--json]\n"
 	      "\n"
 	      "Print the format, dtype, memory order, shape and element count of an array\n"
 	      "file, and the min, max, mean and standard deviation of its finite entries\n"
@@ -30,7 +33,14 @@ static void info_usage(FILE *fp)
 	      "the format is recognised by content, not by name.  FILE may be a pipe or\n"
 	      "a FIFO.\n"
 	      "\n"
+	      "With --threads: how many threads a command started now would use when -j\n"
+	      "(or the session's threads) is 0, and why: OMP_NUM_THREADS if set, else\n"
+	      "the CPUs online, at most the CPUs this process may run on (affinity), the\n"
+	      "cgroup CPU quota rounded up, and the CPUs online less the threads other\n"
+	      "processes keep busy; at least 1.  Also how idle threads wait.\n"
+	      "\n"
 	      "options:\n"
+	      "  --threads              show the thread count and its facts, not a FILE\n"
 	      "  --json                 print one JSON object instead of text\n"
 	      "  --max-input-bytes N    refuse a FILE whose arrays decode to more than N\n"
 	      "                         bytes (8 per element; K, M, G: powers of 1024, e.g.\n"
@@ -239,15 +249,85 @@ static void info_npz(const char *path, const ll_array_set *set, int json)
 	}
 }
 
+static const char *env_or(const char *name, const char *unset)
+{
+	const char *v = getenv(name);
+	return v ? v : unset;
+}
+
+/* `info --threads`: the rule's answer and its facts, read now */
+static int info_threads(int json)
+{
+	ll_cpu_facts f;
+	ll_cpu_facts_read(NULL, &f);
+	int rule = ll_threads_rule(&f), n = ll_threads_default();
+	const char *omp = getenv("OMP_NUM_THREADS");
+	if (json) {
+		ll_json j;
+		ll_json_init(&j, stdout, 1);
+		ll_json_obj_begin(&j);
+		ll_json_kv_int(&j, "threads", n);
+		ll_json_kv_int(&j, "rule", rule);
+		ll_json_key(&j, "omp_num_threads");
+		if (omp)
+			ll_json_str(&j, omp);
+		else
+			ll_json_null(&j);
+		ll_json_kv_int(&j, "online", f.online);
+		ll_json_kv_int(&j, "affinity", f.affinity);
+		ll_json_key(&j, "cgroup_cpus");
+		if (f.quota > 0)
+			ll_json_num(&j, f.quota);
+		else
+			ll_json_null(&j);
+		ll_json_kv_int(&j, "busy_others", f.others);
+		ll_json_key(&j, "omp_wait_policy");
+		if (getenv("OMP_WAIT_POLICY"))
+			ll_json_str(&j, getenv("OMP_WAIT_POLICY"));
+		else
+			ll_json_null(&j);
+		ll_json_key(&j, "openblas_thread_timeout");
+		if (getenv("OPENBLAS_THREAD_TIMEOUT"))
+			ll_json_str(&j, getenv("OPENBLAS_THREAD_TIMEOUT"));
+		else
+			ll_json_null(&j);
+		ll_json_obj_end(&j);
+		putchar('\n');
+	} else {
+		printf("threads: %d%s\n", n, omp ? " (OMP_NUM_THREADS)" : " (automatic)");
+		printf("  %-24s %d\n", "CPUs online", f.online);
+		printf("  %-24s %d\n", "affinity (CPUs allowed)", f.affinity);
+		if (f.quota > 0)
+			printf("  %-24s %.2f CPUs\n", "cgroup quota", f.quota);
+		else
+			printf("  %-24s none\n", "cgroup quota");
+		if (f.others >= 0)
+			printf("  %-24s %d\n", "busy threads of others", f.others);
+		else
+			printf("  %-24s unknown\n", "busy threads of others");
+		printf("  %-24s %d\n", "the rule gives", rule);
+		printf("  %-24s %s\n", "OMP_NUM_THREADS", env_or("OMP_NUM_THREADS", "unset"));
+		printf("  %-24s %s\n", "OMP_WAIT_POLICY", env_or("OMP_WAIT_POLICY", "unset (idle threads spin)"));
+		printf("  %-24s %s\n", "OPENBLAS_THREAD_TIMEOUT",
+		       env_or("OPENBLAS_THREAD_TIMEOUT", "unset (idle threads spin)"));
+	}
+	if (fflush(stdout) != 0) {
+		cmd_error("stdout: %s", strerror(errno));
+		return 1;
+	}
+	return 0;
+}
+
 static int cmd_info(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{"json", no_argument, NULL, 'J'},
+		{"threads", no_argument, NULL, 'T'},
 		{"max-input-bytes", required_argument, NULL, 'M'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
-	int json = 0, c, status;
+	int json = 0, threads = 0, c, status;
 	size_t limit = 0;
 	opterr = 0;
 	optind = 1;
@@ -255,6 +335,9 @@ static int cmd_info(int argc, char **argv)
 		switch (c) {
 		case 'J':
 			json = 1;
+			break;
+		case 'T':
+			threads = 1;
 			break;
 		case 'M':
 			if (cmd_parse_bytes("info", "--max-input-bytes", optarg, &limit) != 0)
@@ -276,6 +359,13 @@ static int cmd_info(int argc, char **argv)
 					argv[optind - 1]);
 			return 2;
 		}
+	}
+	if (threads) {
+		if (argc > optind) {
+			fprintf(stderr, "latentlab: info: --threads takes no FILE (try 'latentlab info --help')\n");
+			return 2;
+		}
+		return info_threads(json);
 	}
 	if (argc - optind != 1) {
 		fprintf(stderr, "latentlab: info: %s (try 'latentlab info --help')\n",

@@ -18,6 +18,7 @@
 #include "base/ll_fs.h"
 #include "base/ll_json.h"
 #include "base/ll_rng.h"
+#include "base/ll_threads.h"
 #include "cli/cmd.h"
 #include "nn/ll_rnn_train.h"
 #include "pipeline/ll_outdir.h"
@@ -58,6 +59,10 @@ static void rnn_usage(FILE *fp)
 	      "      --lr LR           learning rate (default 0.01)\n"
 	      "      --clip C          largest gradient norm, 0 = no clipping (default 1)\n"
 	      "  -s, --seed S          initialisation and training data (default 1)\n"
+	      "  -j, --threads N       threads sharing each batch (default 0: automatic, the\n"
+	      "                        CPUs free to latentlab; see 'latentlab info\n"
+	      "                        --threads'); the weights depend on the count, so\n"
+	      "                        give it to repeat a run bit for bit\n"
 	      "  -q, --quiet           no progress line on stderr\n"
 	      "      --force           write into a non-empty folder latentlab did not make\n"
 	      "  -h, --help            show this help\n"
@@ -131,6 +136,7 @@ static int write_json(const char *dir, const ll_rnn *net, const ll_task_config *
 	ll_json_kv_num(&j, "clip", net->cfg.clip);
 	ll_json_kv_int(&j, "iterations", (long long)to->iters);
 	ll_json_kv_int(&j, "batch", (long long)to->batch);
+	ll_json_kv_int(&j, "threads", ll_threads_resolve(0));
 	ll_json_key(&j, "seed");
 	ll_json_u64(&j, net->cfg.seed);
 	ll_json_kv_num(&j, "final_loss", r->final_loss);
@@ -155,10 +161,10 @@ static int rnn_train(int argc, char **argv)
 		{"opt", required_argument, NULL, O_OPT}, {"lr", required_argument, NULL, O_LR},
 		{"clip", required_argument, NULL, O_CLIP}, {"seed", required_argument, NULL, 's'},
 		{"quiet", no_argument, NULL, 'q'}, {"force", no_argument, NULL, O_FORCE},
-		{"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0},
+		{"threads", required_argument, NULL, 'j'}, {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0},
 	};
 	const char *outdir = NULL;
-	int c, quiet = 0, force = 0;
+	int c, quiet = 0, force = 0, threads = 0;
 	ll_task_kind kind = LL_TASK_FLIPFLOP;
 	size_t bits = 0, steps = 0, hidden = 64, v;
 	ll_rnn_config cfg;
@@ -171,7 +177,7 @@ static int rnn_train(int argc, char **argv)
 	ll_rnn_train_opts_default(&to);
 	opterr = 0;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, ":o:s:qh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":o:s:j:qh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'o': outdir = optarg; break;
 		case O_TASK:
@@ -186,6 +192,12 @@ static int rnn_train(int argc, char **argv)
 		case O_OPT:
 			if (ll_rnn_opt_parse(optarg, &cfg.opt) != LL_OK)
 				return cmd_usage_error("rnn train", "--opt must be adam or sgd, not '%s'", optarg);
+			break;
+		case 'j':
+			if (!cmd_parse_count(optarg, 0, 1024, &v))
+				return cmd_usage_error("rnn train", "--threads needs a count from 0 to 1024, not '%s'",
+						       optarg);
+			threads = (int)v;
 			break;
 		case O_BITS: case O_STEPS: case O_HIDDEN: case O_ITERS: case O_BATCH: case 's':
 			if (!cmd_parse_count(optarg, c == 's' ? 0 : 1, SIZE_MAX, &v)) {
@@ -226,6 +238,7 @@ static int rnn_train(int argc, char **argv)
 		return cmd_usage_error("rnn train", "no output directory: use -o OUTDIR");
 	if (bits && kind != LL_TASK_FLIPFLOP)
 		return cmd_usage_error("rnn train", "--bits is for --task flipflop");
+	cmd_threads(threads);
 
 	ll_err err = {0, ""};
 	ll_task_config task;

@@ -76,7 +76,9 @@ static void run_usage(FILE *fp, int demo)
 	if (demo)
 		fputs("                        (default: latentlab-demo)\n"
 		      "      --models N        train N models instead of 30\n", fp);
-	fputs("  -j, --threads N       worker threads (default: the session's, 0 = all cores)\n"
+	fputs("  -j, --threads N       worker threads (default: the session's threads; 0 =\n"
+	      "                        automatic, the CPUs free to latentlab when each step\n"
+	      "                        starts; see 'latentlab info --threads')\n"
 	      "      --force           write into a non-empty folder latentlab did not make\n"
 	      "                        (beside what is there; latentlab never removes it)\n"
 	      "      --max-input-bytes N  refuse inputs that decode to more than N bytes\n"

@@ -58,7 +58,9 @@ static void tca_usage(FILE *fp)
 	      "                        into K folds (2-100), hold each out in turn and\n"
 	      "                        report the held-out error per rank (default 0: none)\n"
 	      "      --cv-replicates N fits per rank and fold (default: --replicates)\n"
-	      "  -j, --threads N       fit ranks concurrently on N threads (0 = all cores)\n"
+	      "  -j, --threads N       fit ranks concurrently on N threads (default 0:\n"
+	      "                        automatic, the CPUs free to latentlab; see\n"
+	      "                        'latentlab info --threads')\n"
 	      "      --no-fuse         fit replicates one at a time, not in one batch\n"
 	      "  -q, --quiet           no progress line on stderr\n"
 	      "      --force           write into a non-empty folder latentlab did not make\n"
@@ -360,6 +362,7 @@ static int cmd_tca(int argc, char **argv)
 	const char *data = argv[optind];
 	if (select && rule == LL_RANK_CV && o.cv_folds == 0)
 		o.cv_folds = 5;
+	cmd_threads(o.threads);
 
 	/* read and check everything before writing anything */
 	ll_err err;

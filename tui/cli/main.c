@@ -1,6 +1,7 @@
 /* latentlab: the command dispatcher. */
 #include "config.h"
 
+#include <limits.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <stdio.h>
@@ -10,6 +11,7 @@
 #include "base/ll_common.h"
 #include "base/ll_fs.h"
 #include "base/ll_limits.h"
+#include "base/ll_threads.h"
 #include "cli/cmd.h"
 
 static const ll_cmd *const commands[] = {
@@ -119,6 +121,37 @@ int cmd_parse_bytes(const char *cmd, const char *opt, const char *arg, size_t *o
 	return 2;
 }
 
+void cmd_threads(int n)
+{
+	if (n > 0)
+		ll_threads_push(n, NULL);
+}
+
+/* Idle OpenMP and OpenBLAS threads spin by default, and on a shared
+ * machine the spinning takes the core that another process, or one of our
+ * own preempted threads, needs (bench_threads: one rank's fused fit on both
+ * cores beside one busy process took 2.9x as long as on one).  Both libraries read their settings when they are loaded,
+ * before main, so set the ones the user has not set and start this
+ * program again (base/ll_threads.h).  If that fails, run on as we are. */
+static void threads_env(char **argv)
+{
+	int set = 0;
+#define LL_SET_ENV(name, value)                                                                        \
+	if (!getenv(name) && setenv(name, value, 1) == 0)                                              \
+		set = 1;
+	LL_THREADS_ENV(LL_SET_ENV)
+#undef LL_SET_ENV
+	if (!set)
+		return;
+	/* this program, not whatever argv[0] finds on PATH */
+	char self[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+	if (n <= 0 || n >= (ssize_t)sizeof self - 1)
+		return;
+	self[n] = '\0';
+	execv(self, argv);
+}
+
 static void usage(FILE *fp)
 {
 	fprintf(fp, "usage: latentlab COMMAND [OPTIONS]\n\n"
@@ -126,11 +159,16 @@ static void usage(FILE *fp)
 		"commands:\n");
 	for (size_t i = 0; i < NCOMMANDS; i++)
 		fprintf(fp, "  %-8s %s\n", commands[i]->name, commands[i]->summary);
-	fprintf(fp, "\n'latentlab COMMAND --help' describes each command.\n");
+	fprintf(fp, "\n'latentlab COMMAND --help' describes each command.  Threads: -j N (a\n"
+		"session's threads) sets them; 0, the default, takes the CPUs free to\n"
+		"latentlab, and idle threads sleep rather than spin ('latentlab info --threads').\n");
 }
 
 int main(int argc, char **argv)
 {
+	threads_env(argv);
+	/* every command runs on the automatic count unless its -j says else */
+	ll_threads_push(ll_threads_default(), NULL);
 	/* the input limit's environment variable: a bad value is a usage
 	 * error rather than silently the default (base/ll_limits.h) */
 	const char *env = getenv(LL_INPUT_LIMIT_ENV);

@@ -147,6 +147,7 @@ typedef struct wb_view {
 	ll_step_state state[LL_NSTEPS];
 	char status[LL_NSTEPS][160];
 	double seconds[LL_NSTEPS];
+	int threads[LL_NSTEPS];     /* what each ran on (session threads resolved) */
 	int depth[LL_NSTEPS];       /* in the step graph (ll_step_depth) */
 	unsigned needs[LL_NSTEPS];  /* the steps each needs (ll_step_needs) */
 } wb_view;

@@ -27,6 +27,7 @@ static void copy_view(wb *w)
 	memcpy(w->view.state, s->state, sizeof w->view.state);
 	memcpy(w->view.status, s->status, sizeof w->view.status);
 	memcpy(w->view.seconds, s->seconds, sizeof w->view.seconds);
+	memcpy(w->view.threads, s->threads, sizeof w->view.threads);
 	for (int k = 0; k < LL_NSTEPS; k++) {
 		w->view.depth[k] = ll_step_depth(s, (ll_step_kind)k);
 		w->view.needs[k] = ll_step_needs(s, (ll_step_kind)k);
@@ -111,6 +112,7 @@ static void job_begin_step(wb *w, ll_step_kind k)
 			w->view.state[i] = i == (int)k ? LL_STATE_RUNNING : LL_STATE_PENDING;
 			w->view.status[i][0] = '\0';
 			w->view.seconds[i] = 0;
+			w->view.threads[i] = 0;
 		}
 	pthread_mutex_unlock(&w->lock);
 }

@@ -203,10 +203,12 @@ static void draw_detail(wb *w, const wb_view *v, int y, int rows)
 			 d->help, type, d->def);
 	} else if (k == LL_STEP_SESSION) {
 		snprintf(buf, sizeof buf, "Session settings: name, seed (every random choice derives from it), "
-			 "threads.  Results and the report go to %s.", w->outdir);
+			 "threads (0: automatic, the CPUs free to latentlab when each step starts).  Results and "
+			 "the report go to %s.", w->outdir);
 	} else if (v->state[k] == LL_STATE_DONE || v->state[k] == LL_STATE_FAILED) {
-		snprintf(buf, sizeof buf, "%s %s in %.2f s: %s", ll_step_name((ll_step_kind)k),
-			 v->state[k] == LL_STATE_DONE ? "done" : "FAILED", v->seconds[k], v->status[k]);
+		snprintf(buf, sizeof buf, "%s %s in %.2f s on %d thread%s: %s", ll_step_name((ll_step_kind)k),
+			 v->state[k] == LL_STATE_DONE ? "done" : "FAILED", v->seconds[k], v->threads[k],
+			 v->threads[k] == 1 ? "" : "s", v->status[k]);
 	} else {
 		snprintf(buf, sizeof buf, "%s: %s%s", ll_step_name((ll_step_kind)k), ll_step_state_name(v->state[k]),
 			 v->status[k][0] ? "; " : ".  Enter runs it when the steps it needs are done; n the next "

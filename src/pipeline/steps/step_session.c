@@ -9,7 +9,9 @@
 static const ll_param_def params[] = {
 	P_STR("name", "session", "a short name for the session (report title)"),
 	P_INT("seed", "1", 0, 4294967295.0, "base seed: every random choice derives from it"),
-	P_INT("threads", "0", 0, 256, "worker threads (0 = all cores)"),
+	P_INT("threads", "0", 0, 256,
+	      "worker threads; 0 = automatic: the CPUs free to latentlab, decided when each step starts "
+	      "(latentlab info --threads)"),
 };
 
 /* seed: every result derives from it; name: only the report shows it;
