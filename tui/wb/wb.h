@@ -373,6 +373,14 @@ void wb_cplane_point(const wb *w, wb_cplane *p, double re, double im, size_t sha
 void wb_cplane_show(const wb *w, wb_cplane *p, int y, int x, attr_t (*attr_of)(const wb *w, int color, int level));
 void wb_cplane_free(wb_cplane *p);
 
+/* A sparkline of v (n values) in sw cells at (y, x) on lo..hi (NaN: the
+ * data's range), in the spark role; the cells showing value mark (< 0:
+ * none) in the selected role. */
+void wb_spark_at(wb *w, int y, int x, int sw, const double *v, size_t n, double lo, double hi, long mark);
+/* The cells of such a sparkline that show value j: how many, the first
+ * (-1 if none) in *first. */
+int wb_spark_cells(size_t n, int sw, size_t j, int *first);
+
 /* ---- wb_edit.c ---- */
 void wb_edit_start(wb_edit *e, const char *text);
 /* Feed a key (is_key: a KEY_* code; else a character).  Returns 1 on

@@ -1,9 +1,10 @@
 /*
  * wb_plot.c - drawing pieces that screens share (wb.h): the heat map of a
  * square matrix with a selected pair and its colour scale (Compare, DSA),
- * point shapes and the MDS map of points by group (Compare, DSA), and the
- * complex plane with the unit circle for eigenvalues (Dynamics, DSA).
- * Each draws what it is given; nothing is computed here but the drawing.
+ * point shapes and the MDS map of points by group (Compare, DSA), the
+ * complex plane with the unit circle for eigenvalues (Dynamics, DSA) and
+ * sparklines with a marked value (Compare).  Each draws what it is given;
+ * nothing is computed here but the drawing.
  */
 #include "config.h"
 
@@ -14,6 +15,7 @@
 #include <string.h>
 
 #include "draw/ll_heat.h"
+#include "draw/ll_spark.h"
 #include "wb/wb.h"
 
 #define SEL_COLOR 253 /* canvas colour index of the pair's line and labels on a map */
@@ -483,4 +485,58 @@ void wb_cplane_free(wb_cplane *p)
 {
 	ll_canvas_free(&p->canvas);
 	ll_canvas_text_free(&p->text);
+}
+
+/* ---------------------------------------------------------------- sparklines */
+
+int wb_spark_cells(size_t n, int sw, size_t j, int *first)
+{
+	int c0 = -1, cnt = 0;
+	for (int i = 0; i < sw && j < n; i++) {
+		/* ll_spark.h: cell i shows value i n / sw (n <= sw) or sums
+		 * up [i n / sw, (i + 1) n / sw) (n > sw) */
+		size_t a = (size_t)i * n / (size_t)sw, b = (size_t)(i + 1) * n / (size_t)sw;
+		if (n > (size_t)sw ? a <= j && j < b : a == j) {
+			if (c0 < 0)
+				c0 = i;
+			cnt++;
+		}
+	}
+	if (first)
+		*first = c0;
+	return cnt;
+}
+
+void wb_spark_at(wb *w, int y, int x, int sw, const double *v, size_t n, double lo, double hi, long mark)
+{
+	if (sw < 1)
+		return;
+	char *sp = ll_malloc(ll_spark_bufsize(sw));
+	if (!sp)
+		return;
+	ll_spark_opts o;
+	ll_spark_opts_init(&o);
+	o.ascii = !w->g->utf8;
+	o.lo = lo;
+	o.hi = hi;
+	if (ll_spark(v, n, sw, &o, sp, ll_spark_bufsize(sw), NULL, NULL, NULL) != LL_OK) {
+		ll_free(sp);
+		return;
+	}
+	wb_put(w, y, x, sw, wb_attr(w, LL_ROLE_SPARK), sp);
+	int c0, cnt = mark >= 0 ? wb_spark_cells(n, sw, (size_t)mark, &c0) : 0;
+	/* the marked value's cells again, selected: one UTF-8 character a cell */
+	const char *p = sp;
+	for (int i = 0; *p && i < c0 + cnt; i++) {
+		size_t len = 1;
+		while (p[len] && wb_utf8_cont((unsigned char)p[len]))
+			len++;
+		if (i >= c0) {
+			char one[8];
+			snprintf(one, sizeof one, "%.*s", (int)len, p);
+			wb_put(w, y, x + i, 1, wb_attr(w, LL_ROLE_SELECTED), one);
+		}
+		p += len;
+	}
+	ll_free(sp);
 }
