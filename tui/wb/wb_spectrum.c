@@ -414,8 +414,10 @@ static void spec_status(wb *w, char *buf, size_t n)
 		return;
 	}
 	size_t q = at(r, d->model, d->snap);
-	snprintf(buf, n, "model %zu, step %d: alpha %.4f, PR %.4f, dim90 %.0f  |  n/N model, h/l snapshot%s", d->model,
-		 r->step[d->snap], r->alpha[q], r->pr[q], r->dim90[q], has_rec(r) ? ", r recording" : "");
+	char alpha[32];
+	wb_fmt_value(alpha, sizeof alpha, r->alpha[q]);
+	snprintf(buf, n, "model %zu, step %d: alpha %s, PR %.4f, dim90 %.0f  |  n/N model, h/l snapshot%s", d->model,
+		 r->step[d->snap], alpha, r->pr[q], r->dim90[q], has_rec(r) ? ", r recording" : "");
 }
 
 static void no_results(wb *w)
