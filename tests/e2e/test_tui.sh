@@ -188,7 +188,7 @@ tap_result $ok "every key and command of the key table is in the man page"
 # the digit keys and :screen are made from the list of screens (screens.def)
 nscr=$(grep -c '^WB_SCREEN(' "$SRC/tui/wb/screens.def")
 [ "$(grep -c -E '^  [1-9] +[A-Z][A-Za-z]+ screen$' "$T/keys")" -eq "$nscr" ] &&
-	grep -q -E "^  :screen 1-$nscr\\|NAME +switch to a screen \\(pipeline, factors, trajectory, compare, dynamics, dsa, log[,)]" "$T/keys"
+	grep -q -E "^  :screen 1-$nscr\\|NAME +switch to a screen \\(pipeline, factors, trajectory, compare, dynamics, dsa, spectrum, log[,)]" "$T/keys"
 tap_result $? "tui --keys: a digit key per screen; :screen 1-N|NAME names them"
 
 # ---- no arguments on a terminal: the demo session ------------------------------
@@ -205,7 +205,7 @@ tap_result $? "q quits at once when nothing was edited or run; nothing written"
 
 # ---- UTF-8, colour ----------------------------------------------------------
 start u s.lab LANG=C.UTF-8
-until_ok u shows u '1 Pipeline.*2 Factors.*3 Trajectory.*4 Compare.*5 Dynamics.*6 DSA.*7 Log'
+until_ok u shows u '1 Pipeline.*2 Factors.*3 Trajectory.*4 Compare.*5 Dynamics.*6 DSA.*7 Spectrum.*8 Log'
 tap_result $? "starts on the Pipeline screen with a tab bar"
 pending_and_hints() { shows u '^ . +data +pending' && shows u 'R run all' && shows u '\? help'; }
 until_ok u pending_and_hints
@@ -267,7 +267,7 @@ keys u BTab
 until_ok u shows u 'lines  \|  following new lines'
 r3=$?
 keys u : 'screen 0' Enter
-until_ok u shows u ':screen takes 1-[1-9] or pipeline, factors, trajectory, compare, dynamics, dsa, log'
+until_ok u shows u ':screen takes 1-[1-9] or pipeline, factors, trajectory, compare, dynamics, dsa, spectrum, log'
 tap_result $((r1 + r2 + r3 + $?)) ":screen log; Tab and Shift-Tab wrap around; :screen 0 names the screens"
 keys u : 'set frob.x 1' Enter
 # (the list is cut at the screen's edge: the steps up to trajectory must show)
@@ -296,7 +296,7 @@ tmux -L "ll$$u" resize-window -x 30 -y 10
 until_ok u shows u 'terminal too small'
 tap_result $? "30x10: 'terminal too small'"
 tmux -L "ll$$u" resize-window -x 120 -y 40
-back_again() { shows u '3 Trajectory.*4 Compare.*5 Dynamics.*6 DSA.*7 Log' && shows u 'az=90 el=30' && ! shows u 'too small'; }
+back_again() { shows u '3 Trajectory.*4 Compare.*5 Dynamics.*6 DSA.*7 Spectrum.*8 Log' && shows u 'az=90 el=30' && ! shows u 'too small'; }
 # one condition, polled: the tab bar can be drawn a frame before the rest
 until_ok u back_again
 tap_result $? "back to 120x40: the screen again"
@@ -667,7 +667,7 @@ r3=$?
 tmux -L "ll$$k" resize-window -x 120 -y 40
 until_ok k traj_as_left
 tap_result $((r1 + r2 + r3 + $?)) "30x10 on Trajectory: h J - p z a n Space 1 Tab :view r do nothing (same screen, same view)"
-keys k 5
+keys k 8
 until_ok k shows k 'workbench started on'
 ! shows k '> :' && [ ! -e "$T/k.out/results.json" ]
 tap_result $? "30x10: no step ran, nothing was set or written (the Log has no '> :' line)"
@@ -717,7 +717,7 @@ r1=$?
 keys l Escape
 until_ok l shows l '^ . +tca +pending +canceled after'
 tap_result $((r1 + $?)) "Esc cancels a running step; it is pending again"
-keys l 7
+keys l 8
 until_ok l shows l 'tca: canceled; pending again'
 tap_result $? "the Log screen shows the core's lines and the cancel"
 keys l 1 R

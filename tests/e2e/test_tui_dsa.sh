@@ -60,7 +60,7 @@ title_is() { shows "$1" "^ $2 \([1-3] of 3\)  \| +pair \($3, $4\) $(npy_pair "$1
 "$LL" tui --keys > "$T/keys"
 ok=$?
 sed -n '/^DSA$/,/^$/p' "$T/keys" > "$T/dsakeys"
-grep -q -E '^  6 +DSA screen$' "$T/keys" && grep -q -E '^  7 +Log screen$' "$T/keys" &&
+grep -q -E '^  6 +DSA screen$' "$T/keys" && grep -q -E '^  8 +Log screen$' "$T/keys" &&
 	grep -q -E '^  m +next matrix: DSA angular, eigenvalue W2\^2, geometry' "$T/dsakeys" &&
 	grep -q -E '^  l Right +next column' "$T/dsakeys" && grep -q -E '^  t +swap' "$T/dsakeys" &&
 	grep -q -E '^  :dsa NAME ' "$T/keys" || ok=1
@@ -68,7 +68,7 @@ tap_result $ok "tui --keys: the DSA screen (6) with its keys and :dsa"
 
 # ---- a session without [dsa] ----------------------------------------------------------
 start x nodsa.lab LANG=C.UTF-8
-until_ok x shows x '5 Dynamics +6 DSA +7 Log'
+until_ok x shows x '5 Dynamics +6 DSA +7 Spectrum +8 Log'
 r1=$?
 keys x 6
 until_ok x shows x 'No DSA results\.'

@@ -62,14 +62,14 @@ traj_ascii_glyphs() { canvas "$1" | perl -ne '$n += () = /[ox*~]/g; END { print 
 "$LL" tui --keys > "$T/keys"
 ok=$?
 sed -n '/^Dynamics$/,/^$/p' "$T/keys" > "$T/dynkeys"
-grep -q -E '^  5 +Dynamics screen$' "$T/keys" && grep -q -E '^  7 +Log screen$' "$T/keys" &&
+grep -q -E '^  5 +Dynamics screen$' "$T/keys" && grep -q -E '^  8 +Log screen$' "$T/keys" &&
 	grep -q -E '^  n \] +next network' "$T/dynkeys" && grep -q -E '^  j Down +next fixed point' "$T/dynkeys" &&
 	grep -q -E '^  :net N ' "$T/keys" && grep -q -E '^  :point K ' "$T/keys" || ok=1
 tap_result $ok "tui --keys: the Dynamics screen (5) with its keys, :net and :point"
 
 # ---- UTF-8, colour ------------------------------------------------------------------
 start u ff.lab LANG=C.UTF-8
-until_ok u shows u '4 Compare +5 Dynamics +6 DSA +7 Log'
+until_ok u shows u '4 Compare +5 Dynamics +6 DSA +7 Spectrum +8 Log'
 r1=$?
 keys u 5
 until_ok u shows u 'No fixed points yet'

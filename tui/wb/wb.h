@@ -4,7 +4,7 @@
  * the worker thread, wb_keys.c the global keys and commands and what is
  * generated from every key table, and each screen is one file with its
  * own state, keys and commands (wb_pipe.c, wb_fact.c, wb_traj.c,
- * wb_compare.c, wb_dynamics.c, wb_dsa.c, wb_log.c; listed in
+ * wb_compare.c, wb_dynamics.c, wb_dsa.c, wb_spectrum.c, wb_log.c; listed in
  * screens.def); wb_plot.c has the drawing pieces screens share.
  *
  * The workbench computes nothing: it runs session steps through
@@ -373,6 +373,41 @@ void wb_cplane_point(const wb *w, wb_cplane *p, double re, double im, size_t sha
 /* Draw it with its top-left cell at (y, x). */
 void wb_cplane_show(const wb *w, wb_cplane *p, int y, int x, attr_t (*attr_of)(const wb *w, int color, int level));
 void wb_cplane_free(wb_cplane *p);
+
+/* A sparkline of v (n values) in sw cells at (y, x) on lo..hi (NaN: the
+ * data's range), in the spark role; the cells showing value mark (< 0:
+ * none) in the selected role. */
+void wb_spark_at(wb *w, int y, int x, int sw, const double *v, size_t n, double lo, double hi, long mark);
+/* The cells of such a sparkline that show value j: how many, the first
+ * (-1 if none) in *first. */
+int wb_spark_cells(size_t n, int sw, size_t j, int *first);
+
+/* A log-log plot in braille: y[i] against x = i + 1 (a spectrum against
+ * rank), log10 on both axes, each point a small square (one dot when they
+ * crowd; with ASCII glyphs an 'o'), and a power law drawn as a line over
+ * its x range.  Left a gutter with a label at each decade of y, under it
+ * the x axis with its fit range heavier and labels at 1, 10, 100 ... and
+ * the last x; then a line with both axes' ranges and, given 8 rows, a
+ * legend.  Canvas colours are theme roles. */
+typedef struct wb_loglog {
+	ll_canvas canvas;
+	ll_canvas_text text;
+	wb_glyph glyph;
+} wb_loglog;
+typedef struct wb_loglog_spec {
+	const double *y;            /* n values; only finite y > 0 are drawn */
+	size_t n;
+	double a, b;                /* the power law ln y = b - a ln x (NaN: none) */
+	size_t fit_lo, fit_hi;      /* its x range, 1 <= lo < hi <= n */
+	int point_role, fit_role;   /* enum ll_role */
+	const char *xname, *yname;  /* "rank", "eigenvalue" */
+	const char *points, *fit;   /* the legend's names (NULL: no item) */
+	double decades;             /* leave out points this many decades below the largest (<= 0: none) */
+} wb_loglog_spec;
+/* In rows [y0, y0 + h), columns [x0, x0 + wd).  Returns 0 (and draws
+ * nothing) when it does not fit (h < 5, wd < 15) or no y is positive. */
+int wb_loglog_draw(wb *w, wb_loglog *p, const wb_loglog_spec *sp, int y0, int x0, int wd, int h);
+void wb_loglog_free(wb_loglog *p);
 
 /* ---- wb_edit.c ---- */
 void wb_edit_start(wb_edit *e, const char *text);

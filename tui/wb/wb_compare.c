@@ -36,7 +36,6 @@
 #include <string.h>
 
 #include "draw/ll_heat.h"
-#include "draw/ll_spark.h"
 #include "pipeline/steps/step_compare.h"
 #include "wb/wb.h"
 
@@ -135,24 +134,6 @@ static void draw_heat(wb *w, const struct ll_res_compare *r, int y0, int x0, int
 
 /* ---------------------------------------------------------------- pair panel */
 
-/* A sparkline of v (S values) in sw cells on lo..hi at (y, x). */
-static void spark_at(wb *w, int y, int x, int sw, const double *v, size_t S, double lo, double hi)
-{
-	if (sw < 1)
-		return;
-	char *sp = ll_malloc(ll_spark_bufsize(sw));
-	if (!sp)
-		return;
-	ll_spark_opts o;
-	ll_spark_opts_init(&o);
-	o.ascii = !w->g->utf8;
-	o.lo = lo;
-	o.hi = hi;
-	if (ll_spark(v, S, sw, &o, sp, ll_spark_bufsize(sw), NULL, NULL, NULL) == LL_OK)
-		wb_put(w, y, x, sw, wb_attr(w, LL_ROLE_SPARK), sp);
-	ll_free(sp);
-}
-
 static double model_lr(const struct ll_res_compare *r, size_t a)
 {
 	return r->group && r->group_lr && r->group[a] < r->ngroups ? r->group_lr[r->group[a]] : NAN;
@@ -232,7 +213,7 @@ static int draw_panel(wb *w, const struct ll_res_compare *r, int y0, int x0, int
 		wb_fmt_value(v0, sizeof v0, v[0]);
 		wb_fmt_value(v1, sizeof v1, v[S - 1]);
 		wb_put(w, y, x0, lw, ad, a == b ? "  vs start" : "  this pair");
-		spark_at(w, y, x0 + lw, sw, v, S, lo, hi);
+		wb_spark_at(w, y, x0 + lw, sw, v, S, lo, hi, -1);
 		snprintf(buf, sizeof buf, " %s to %s", v0, v1);
 		if (tail)
 			wb_put(w, y, x0 + lw + sw, tail, ad, buf);
@@ -241,7 +222,7 @@ static int draw_panel(wb *w, const struct ll_res_compare *r, int y0, int x0, int
 			wb_fmt_value(v0, sizeof v0, r->pair_mean[0]);
 			wb_fmt_value(v1, sizeof v1, r->pair_mean[S - 1]);
 			wb_put(w, y, x0, lw, ax, "  pair mean");
-			spark_at(w, y, x0 + lw, sw, r->pair_mean, S, lo, hi);
+			wb_spark_at(w, y, x0 + lw, sw, r->pair_mean, S, lo, hi, -1);
 			snprintf(buf, sizeof buf, " %s to %s", v0, v1);
 			if (tail)
 				wb_put(w, y, x0 + lw + sw, tail, ax, buf);

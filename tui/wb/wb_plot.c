@@ -1,9 +1,11 @@
 /*
  * wb_plot.c - drawing pieces that screens share (wb.h): the heat map of a
  * square matrix with a selected pair and its colour scale (Compare, DSA),
- * point shapes and the MDS map of points by group (Compare, DSA), and the
- * complex plane with the unit circle for eigenvalues (Dynamics, DSA).
- * Each draws what it is given; nothing is computed here but the drawing.
+ * point shapes and the MDS map of points by group (Compare, DSA), the
+ * complex plane with the unit circle for eigenvalues (Dynamics, DSA),
+ * sparklines with a marked value (Compare, Spectrum) and a log-log plot
+ * with a power-law line (Spectrum).  Each draws what it is given; nothing
+ * is computed here but the drawing (and a plot's scales).
  */
 #include "config.h"
 
@@ -14,9 +16,24 @@
 #include <string.h>
 
 #include "draw/ll_heat.h"
+#include "draw/ll_spark.h"
 #include "wb/wb.h"
 
 #define SEL_COLOR 253 /* canvas colour index of the pair's line and labels on a map */
+
+/* c sized cw x ch cells (made anew when its size changed), in the glyph
+ * set's mode, cleared; 0 if it cannot be made. */
+static int canvas_ready(const wb *w, ll_canvas *c, int cw, int ch)
+{
+	if (c->w != cw || c->h != ch) {
+		ll_canvas_free(c);
+		if (ll_canvas_init(c, cw, ch, w->g->canvas_mode, NULL) != LL_OK)
+			return 0;
+	}
+	c->mode = w->g->canvas_mode;
+	ll_canvas_clear(c);
+	return 1;
+}
 
 /* ---------------------------------------------------------------- heat map */
 
@@ -343,13 +360,8 @@ void wb_mds_draw(wb *w, wb_mdsmap *m, const wb_mds_spec *sp, int y0, int x0, int
 	int cw = wd, ch = h - 1 - legend_rows;
 	if (!sp->coords || k < 1 || cw < 4 || ch < 2)
 		return;
-	if (m->canvas.w != cw || m->canvas.h != ch) {
-		ll_canvas_free(&m->canvas);
-		if (ll_canvas_init(&m->canvas, cw, ch, w->g->canvas_mode, NULL) != LL_OK)
-			return;
-	}
-	m->canvas.mode = w->g->canvas_mode;
-	ll_canvas_clear(&m->canvas);
+	if (!canvas_ready(w, &m->canvas, cw, ch))
+		return;
 	/* one scale for both axes, centred, a margin for the shapes and labels */
 	double xmin = INFINITY, xmax = -INFINITY, ymin = INFINITY, ymax = -INFINITY;
 	for (size_t i = 0; i < n; i++) {
@@ -438,14 +450,9 @@ int wb_cplane_start(const wb *w, wb_cplane *p, int wd, int ch, double R)
 		cw = wd;
 	if (ch < 2 || cw < 8)
 		return 0;
-	if (p->canvas.w != cw || p->canvas.h != ch) {
-		ll_canvas_free(&p->canvas);
-		if (ll_canvas_init(&p->canvas, cw, ch, w->g->canvas_mode, NULL) != LL_OK)
-			return 0;
-	}
+	if (!canvas_ready(w, &p->canvas, cw, ch))
+		return 0;
 	ll_canvas *cv = &p->canvas;
-	cv->mode = w->g->canvas_mode;
-	ll_canvas_clear(cv);
 	R = (isfinite(R) && R > 1 ? R : 1) * 1.12;
 	int dw = ll_canvas_dot_w(cv), dh = ll_canvas_dot_h(cv);
 	p->s = fmin((dw - 3) / (2 * R), (dh - 3) / (2 * R)); /* dots per unit */
@@ -483,4 +490,254 @@ void wb_cplane_free(wb_cplane *p)
 {
 	ll_canvas_free(&p->canvas);
 	ll_canvas_text_free(&p->text);
+}
+
+/* ---------------------------------------------------------------- sparklines */
+
+int wb_spark_cells(size_t n, int sw, size_t j, int *first)
+{
+	int c0 = -1, cnt = 0;
+	for (int i = 0; i < sw && j < n; i++) {
+		/* ll_spark.h: cell i shows value i n / sw (n <= sw) or sums
+		 * up [i n / sw, (i + 1) n / sw) (n > sw) */
+		size_t a = (size_t)i * n / (size_t)sw, b = (size_t)(i + 1) * n / (size_t)sw;
+		if (n > (size_t)sw ? a <= j && j < b : a == j) {
+			if (c0 < 0)
+				c0 = i;
+			cnt++;
+		}
+	}
+	if (first)
+		*first = c0;
+	return cnt;
+}
+
+void wb_spark_at(wb *w, int y, int x, int sw, const double *v, size_t n, double lo, double hi, long mark)
+{
+	if (sw < 1)
+		return;
+	char *sp = ll_malloc(ll_spark_bufsize(sw));
+	if (!sp)
+		return;
+	ll_spark_opts o;
+	ll_spark_opts_init(&o);
+	o.ascii = !w->g->utf8;
+	o.lo = lo;
+	o.hi = hi;
+	if (ll_spark(v, n, sw, &o, sp, ll_spark_bufsize(sw), NULL, NULL, NULL) != LL_OK) {
+		ll_free(sp);
+		return;
+	}
+	wb_put(w, y, x, sw, wb_attr(w, LL_ROLE_SPARK), sp);
+	int c0, cnt = mark >= 0 ? wb_spark_cells(n, sw, (size_t)mark, &c0) : 0;
+	/* the marked value's cells again, selected: one UTF-8 character a cell */
+	const char *p = sp;
+	for (int i = 0; *p && i < c0 + cnt; i++) {
+		size_t len = 1;
+		while (p[len] && wb_utf8_cont((unsigned char)p[len]))
+			len++;
+		if (i >= c0) {
+			char one[8];
+			snprintf(one, sizeof one, "%.*s", (int)len, p);
+			wb_put(w, y, x + i, 1, wb_attr(w, LL_ROLE_SELECTED), one);
+		}
+		p += len;
+	}
+	ll_free(sp);
+}
+
+/* ---------------------------------------------------------------- log-log plot */
+
+#define LOGLOG_GUT 6 /* the y labels' gutter ("1e-10 "); the axis follows */
+
+/* A canvas colour is a theme role (wb_loglog_spec's point_role, fit_role). */
+static attr_t role_attr(const wb *w, int color, int level)
+{
+	(void)level;
+	return wb_attr(w, color);
+}
+
+/* "1e-3": the label of decade d. */
+static int decade_label(char *buf, size_t n, int d)
+{
+	return snprintf(buf, n, "1e%d", d);
+}
+
+/* The rank axis's labels: 1, 10, 100, ... then the last x (n). */
+static void loglog_xlabels(wb *w, int y, int cx, int cw, double (*to_cell)(const void *, double), const void *ud,
+			   size_t n)
+{
+	attr_t ax = wb_attr(w, LL_ROLE_AXIS);
+	char buf[32];
+	int end = cx; /* first free column */
+	for (double x = 1; x <= (double)n; x *= 10) {
+		int len = snprintf(buf, sizeof buf, "%.0f", x), c = cx + (int)lround(to_cell(ud, log10(x)));
+		if (c + len > cx + cw)
+			c = cx + cw - len;
+		if (c >= end) {
+			wb_put(w, y, c, len, ax, buf);
+			end = c + len + 1;
+		}
+	}
+	int len = snprintf(buf, sizeof buf, "%zu", n), c = cx + cw - len;
+	if (n > 1 && c >= end)
+		wb_put(w, y, c, len, ax, buf);
+}
+
+typedef struct loglog_scale {
+	double xlo, xhi, ylo, yhi; /* log10 */
+	int dw, dh;                /* dots */
+	int cw;                    /* cells */
+} loglog_scale;
+
+static double lx_dot(const loglog_scale *s, double lx)
+{
+	return 1 + (lx - s->xlo) / (s->xhi - s->xlo) * (s->dw - 3);
+}
+
+static double ly_dot(const loglog_scale *s, double ly)
+{
+	return 1 + (s->yhi - ly) / (s->yhi - s->ylo) * (s->dh - 3);
+}
+
+static double lx_cell(const void *ud, double lx)
+{
+	return floor(lx_dot(ud, lx) / 2);
+}
+
+int wb_loglog_draw(wb *w, wb_loglog *p, const wb_loglog_spec *sp, int y0, int x0, int wd, int h)
+{
+	attr_t ax = wb_attr(w, LL_ROLE_AXIS);
+	int ascii = !w->g->utf8, right = x0 + wd;
+	char buf[200], lo_s[32], hi_s[32];
+	int legend = h >= 8, ch = h - 3 - legend, cw = wd - LOGLOG_GUT - 1;
+	if (ch < 2 || cw < 8 || !sp->y || sp->n == 0)
+		return 0;
+	/* the points shown: y > 0, within `decades` of the largest */
+	double ymax = -INFINITY;
+	for (size_t i = 0; i < sp->n; i++)
+		if (sp->y[i] > 0 && isfinite(sp->y[i]))
+			ymax = fmax(ymax, log10(sp->y[i]));
+	if (!isfinite(ymax))
+		return 0;
+	double ymin_ok = sp->decades > 0 ? ymax - sp->decades : -INFINITY;
+	loglog_scale s = {0, sp->n > 1 ? log10((double)sp->n) : 1, INFINITY, -INFINITY, 0, 0, cw};
+	size_t shown = 0;
+	for (size_t i = 0; i < sp->n; i++)
+		if (sp->y[i] > 0 && isfinite(sp->y[i]) && log10(sp->y[i]) >= ymin_ok) {
+			s.ylo = fmin(s.ylo, log10(sp->y[i]));
+			s.yhi = fmax(s.yhi, log10(sp->y[i]));
+			shown++;
+		}
+	int fit = isfinite(sp->a) && isfinite(sp->b) && sp->fit_lo >= 1 && sp->fit_hi > sp->fit_lo && sp->fit_hi <= sp->n;
+	double f0 = 0, f1 = 0;
+	if (fit) { /* ln y = b - a ln x, in log10 */
+		f0 = (sp->b - sp->a * log((double)sp->fit_lo)) / M_LN10;
+		f1 = (sp->b - sp->a * log((double)sp->fit_hi)) / M_LN10;
+		s.ylo = fmin(s.ylo, fmin(f0, f1));
+		s.yhi = fmax(s.yhi, fmax(f0, f1));
+	}
+	if (s.yhi - s.ylo < 1e-9) {
+		s.ylo -= 0.5;
+		s.yhi += 0.5;
+	}
+	if (!canvas_ready(w, &p->canvas, cw, ch))
+		return 0;
+	ll_canvas *cv = &p->canvas;
+	s.dw = ll_canvas_dot_w(cv);
+	s.dh = ll_canvas_dot_h(cv);
+	/* the points (a 2 x 2 square, one dot when they crowd; with ASCII
+	 * glyphs an 'o'), then the fit over them */
+	int crowd = shown * 2 > (size_t)s.dw;
+	for (size_t i = 0; i < sp->n; i++) {
+		if (!(sp->y[i] > 0 && isfinite(sp->y[i]) && log10(sp->y[i]) >= ymin_ok))
+			continue;
+		double px = lx_dot(&s, log10((double)(i + 1))), py = ly_dot(&s, log10(sp->y[i]));
+		if (ascii)
+			ll_canvas_mark(cv, (int)floor(px / 2), (int)floor(py / 4), 'o', sp->point_role);
+		else if (crowd)
+			ll_canvas_dot(cv, (int)lround(px), (int)lround(py), sp->point_role);
+		else
+			wb_shape_dots(cv, (int)floor(px), (int)floor(py), 0, sp->point_role);
+	}
+	if (fit)
+		ll_canvas_line_d(cv, lx_dot(&s, log10((double)sp->fit_lo)), ly_dot(&s, f0),
+				 lx_dot(&s, log10((double)sp->fit_hi)), ly_dot(&s, f1), sp->fit_role);
+	int cx = x0 + LOGLOG_GUT + 1;
+	if (ll_canvas_render(cv, &p->text, NULL) == LL_OK)
+		wb_draw_canvas(&p->text, y0, cx, role_attr, w);
+	/* the y axis: a line, a tick and a label at each decade (one a row
+	 * apart at least; the ends' values when no decade falls inside) */
+	for (int r = 0; r < ch; r++)
+		wb_put(w, y0 + r, x0 + LOGLOG_GUT, 1, ax, w->g->vline);
+	int last = -2, labels = 0;
+	for (int d = (int)ceil(s.yhi); d >= (int)floor(s.ylo) - 1; d--) {
+		if (d > s.yhi || d < s.ylo)
+			continue;
+		int r = (int)floor(ly_dot(&s, d) / 4);
+		if (r < 0 || r >= ch || r - last < 2)
+			continue;
+		char lab[16];
+		decade_label(lab, sizeof lab, d);
+		snprintf(buf, sizeof buf, "%*s", LOGLOG_GUT - 1, lab);
+		wb_put(w, y0 + r, x0, LOGLOG_GUT - 1, ax, buf);
+		wb_put(w, y0 + r, x0 + LOGLOG_GUT, 1, ax, w->g->rtee);
+		last = r;
+		labels++;
+	}
+	if (!labels) {
+		snprintf(buf, sizeof buf, "%*.2g", LOGLOG_GUT - 1, pow(10, s.yhi));
+		wb_put(w, y0, x0, LOGLOG_GUT - 1, ax, buf);
+		snprintf(buf, sizeof buf, "%*.2g", LOGLOG_GUT - 1, pow(10, s.ylo));
+		wb_put(w, y0 + ch - 1, x0, LOGLOG_GUT - 1, ax, buf);
+	}
+	/* the x axis: a line with the fit's ranks heavier, then the labels */
+	int ay = y0 + ch;
+	wb_put(w, ay, x0 + LOGLOG_GUT, 1, ax, w->g->bl);
+	for (int c = 0; c < cw; c++)
+		wb_put(w, ay, cx + c, 1, ax, w->g->hline);
+	if (fit) {
+		int c0 = (int)lx_cell(&s, log10((double)sp->fit_lo)), c1 = (int)lx_cell(&s, log10((double)sp->fit_hi));
+		for (int c = c0; c <= c1 && c < cw; c++)
+			wb_put(w, ay, cx + c, 1, wb_attr(w, sp->fit_role), ascii ? "=" : "\u2501");
+	}
+	for (double x = 1; x <= (double)sp->n; x *= 10) {
+		int c = (int)lx_cell(&s, log10(x));
+		if (c >= 0 && c < cw && !(fit && x >= (double)sp->fit_lo && x <= (double)sp->fit_hi))
+			wb_put(w, ay, cx + c, 1, ax, ascii ? "+" : "\u252c");
+	}
+	loglog_xlabels(w, ay + 1, cx, cw, lx_cell, &s, sp->n);
+	/* the ranges, then the legend */
+	snprintf(lo_s, sizeof lo_s, "%.3g", s.ylo);
+	snprintf(hi_s, sizeof hi_s, "%.3g", s.yhi);
+	snprintf(buf, sizeof buf, "x: log10 %s %.3g to %.3g (%ss 1-%zu)   y: log10 %s %s to %s", sp->xname, s.xlo, s.xhi,
+		 sp->xname, sp->n, sp->yname, lo_s, hi_s);
+	if (!wb_put_fit(w, ay + 2, x0, right, ax, buf)) {
+		snprintf(buf, sizeof buf, "log10 %s %.3g-%.3g, %s %s to %s", sp->xname, s.xlo, s.xhi, sp->yname, lo_s, hi_s);
+		wb_put(w, ay + 2, x0, wd, ax, buf);
+	}
+	if (!legend)
+		return 1;
+	int y = ay + 3, x = x0;
+	if (sp->points) {
+		x += wb_glyph_put(w, &p->glyph, y, x, right, wb_attr(w, sp->point_role), 0, 'o');
+		snprintf(buf, sizeof buf, " %s (%zu of %zu shown)   ", sp->points, shown, sp->n);
+		x += wb_put_fit(w, y, x, right, ax, buf);
+	}
+	if (fit && sp->fit) {
+		int gw = wb_put_fit(w, y, x, right, wb_attr(w, sp->fit_role), ascii ? "--" : "\u2501\u2501");
+		if (gw) {
+			x += gw;
+			snprintf(buf, sizeof buf, " %s", sp->fit);
+			wb_put_fit(w, y, x, right, ax, buf);
+		}
+	}
+	return 1;
+}
+
+void wb_loglog_free(wb_loglog *p)
+{
+	ll_canvas_free(&p->canvas);
+	ll_canvas_text_free(&p->text);
+	wb_glyph_free(&p->glyph);
 }
