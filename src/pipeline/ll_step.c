@@ -87,6 +87,12 @@ void ll_step_set_mode(ll_mode_info *m, const char *name, ll_mode_kind kind)
 	m->kind = kind;
 }
 
+int ll_step_in_session(const ll_session *s, ll_step_kind k)
+{
+	const ll_step_def *d = ll_step_def_of(k);
+	return s->state[k] != LL_STATE_ABSENT || (d && d->implied && d->implied(s));
+}
+
 int ll_step_threads(const ll_session *s)
 {
 	long t = ll_session_get_int(s, LL_STEP_SESSION, "threads");

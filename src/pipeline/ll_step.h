@@ -88,6 +88,9 @@ void ll_step_status(ll_step_ctx *c, const char *fmt, ...)
 #endif
 	;
 void ll_step_set_mode(ll_mode_info *m, const char *name, ll_mode_kind kind);
+/* Step k is part of the session: written, or implied by its data.  For
+ * check(), which runs before implied steps are marked. */
+int ll_step_in_session(const ll_session *s, ll_step_kind k);
 /* Worker threads the session asks for; threads = 0: the automatic count
  * ll_session_run_step decided for this step (base/ll_threads.h). */
 int ll_step_threads(const ll_session *s);

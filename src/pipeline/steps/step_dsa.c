@@ -138,19 +138,11 @@ static void systems_free(systems *y)
 	ll_free(y->x);
 }
 
-/* Step k is part of the session, written or implied by its data (checks
- * run before implied steps are marked). */
-static int in_session(const ll_session *s, ll_step_kind k)
-{
-	const ll_step_def *d = ll_step_def_of(k);
-	return s->state[k] != LL_STATE_ABSENT || (d->implied && d->implied(s));
-}
-
 static ll_dsa_source source_of(const ll_session *s)
 {
 	ll_dsa_source src = (ll_dsa_source)ll_session_get_enum(s, LL_STEP_DSA, "source");
 	if (src == LL_DSA_SRC_AUTO)
-		src = in_session(s, LL_STEP_RNN) ? LL_DSA_SRC_RNN : LL_DSA_SRC_TRAIN;
+		src = ll_step_in_session(s, LL_STEP_RNN) ? LL_DSA_SRC_RNN : LL_DSA_SRC_TRAIN;
 	return src;
 }
 
@@ -637,7 +629,7 @@ static int check(const ll_session *s, ll_err *err)
 	if (s->state[LL_STEP_DSA] == LL_STATE_ABSENT)
 		return LL_OK;
 	ll_dsa_source src = (ll_dsa_source)ll_session_get_enum(s, LL_STEP_DSA, "source");
-	int has_rnn = in_session(s, LL_STEP_RNN), has_train = in_session(s, LL_STEP_TRAIN);
+	int has_rnn = ll_step_in_session(s, LL_STEP_RNN), has_train = ll_step_in_session(s, LL_STEP_TRAIN);
 	if (src == LL_DSA_SRC_RNN && !has_rnn)
 		return ll_err_set(err, LL_EINVAL, "[dsa] source = rnn needs an [rnn] step ([data] kind = task)");
 	if (src == LL_DSA_SRC_TRAIN && !has_train)

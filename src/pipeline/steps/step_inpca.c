@@ -357,8 +357,7 @@ static int check(const ll_session *s, ll_err *err)
 {
 	if (s->state[LL_STEP_INPCA] == LL_STATE_ABSENT)
 		return LL_OK;
-	const ll_step_def *tr = ll_step_def_of(LL_STEP_TRAIN);
-	if (s->state[LL_STEP_TRAIN] == LL_STATE_ABSENT && !(tr->implied && tr->implied(s)))
+	if (!ll_step_in_session(s, LL_STEP_TRAIN))
 		return ll_err_set(err, LL_EINVAL, "[inpca] needs a [train] step ([data] kind = mnist)");
 	return LL_OK;
 }

@@ -71,16 +71,9 @@ static int prog_fwd(void *ud, const ll_progress *p)
 	return g->c->progress(g->c->ud, &q);
 }
 
-/* Step k is part of the session, written or implied by its data. */
-static int in_session(const ll_session *s, ll_step_kind k)
-{
-	const ll_step_def *d = ll_step_def_of(k);
-	return s->state[k] != LL_STATE_ABSENT || (d->implied && d->implied(s));
-}
-
 static int use_train(const ll_session *s)
 {
-	return !ll_session_is(s, LL_STEP_SPECTRUM, "source", "recording") && in_session(s, LL_STEP_TRAIN);
+	return !ll_session_is(s, LL_STEP_SPECTRUM, "source", "recording") && ll_step_in_session(s, LL_STEP_TRAIN);
 }
 
 static int has_with(const ll_session *s)
@@ -391,7 +384,7 @@ static int check(const ll_session *s, ll_err *err)
 		return ll_err_set(err, LL_EINVAL,
 				  "[spectrum] has nothing to measure: train MLPs ([data] kind = mnist) or give a "
 				  "recording (with = FILE)");
-	if (ll_session_is(s, LL_STEP_SPECTRUM, "source", "train") && !in_session(s, LL_STEP_TRAIN))
+	if (ll_session_is(s, LL_STEP_SPECTRUM, "source", "train") && !ll_step_in_session(s, LL_STEP_TRAIN))
 		return ll_err_set(err, LL_EINVAL, "[spectrum] source = train needs a [train] step ([data] kind = mnist)");
 	if (train && ll_session_get_int(s, LL_STEP_TRAIN, "probe_activity") == 0)
 		return ll_err_set(err, LL_EINVAL,
