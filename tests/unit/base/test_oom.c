@@ -190,7 +190,8 @@ static int tca_run(void *ud)
 		rc = zeroed(ll_ens_fit(&X, &o, &e, &c->err), &e, sizeof e, "ll_ens_fit");
 	if (rc == LL_OK) {
 		char *argv[] = {"latentlab", "tca", (char *)c->data};
-		ll_ens_meta meta = {"latentlab tca", 3, argv, c->data, info.dtype, c->mask};
+		ll_ens_meta meta = {.tool = "latentlab tca", .argc = 3, .argv = argv, .data_file = c->data,
+				    .data_dtype = info.dtype, .mask_file = c->mask};
 		rc = ll_ens_write(&e, c->outdir, &X, &meta, &c->err);
 	}
 	ll_ens_free(&e);

@@ -904,7 +904,8 @@ static void test_ens_write(void)
 	char out[256], path[512];
 	snprintf(out, sizeof out, "%s/a/b", dir); /* parents are created */
 	char *argv[] = {"prog", "--flag", "x \"quoted\""};
-	ll_ens_meta meta = {"test", 3, argv, "data.npy", "<f8", "mask.npy"};
+	ll_ens_meta meta = {.tool = "test", .argc = 3, .argv = argv, .data_file = "data.npy", .data_dtype = "<f8",
+			    .mask_file = "mask.npy"};
 	rc = ll_ens_write(&e, out, &X, &meta, &err);
 	LL_CHECK_MSG(rc == LL_OK, "%s", err.msg);
 	for (size_t ri = 0; rc == LL_OK && ri < 2; ri++)
