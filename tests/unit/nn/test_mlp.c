@@ -194,13 +194,13 @@ static void test_forward_naive(void)
 	LL_CHECK_INT(ll_mlp_probs(&net, X, n, out, NULL), LL_OK);
 	for (size_t i = 0; i < n; i++) {
 		double mx = gold[i * 4], z = 0, sum = 0;
-		for (size_t c = 1; c < 4; c++)
-			mx = fmax(mx, gold[i * 4 + c]);
-		for (size_t c = 0; c < 4; c++)
-			z += exp(gold[i * 4 + c] - mx);
-		for (size_t c = 0; c < 4; c++) {
-			wp = fmax(wp, fabs(out[i * 4 + c] - exp(gold[i * 4 + c] - mx) / z));
-			sum += out[i * 4 + c];
+		for (size_t q = 1; q < 4; q++)
+			mx = fmax(mx, gold[i * 4 + q]);
+		for (size_t q = 0; q < 4; q++)
+			z += exp(gold[i * 4 + q] - mx);
+		for (size_t q = 0; q < 4; q++) {
+			wp = fmax(wp, fabs(out[i * 4 + q] - exp(gold[i * 4 + q] - mx) / z));
+			sum += out[i * 4 + q];
 		}
 		ws = fmax(ws, fabs(sum - 1));
 	}

@@ -814,7 +814,7 @@ static void test_ens_stats(void)
 		f[k].obj = obj[k];
 		f[k].iters = it[k];
 	}
-	ll_ens_rank r = {2, 4, f, sim, 0.0};
+	ll_ens_rank r = {.rank = 2, .nrep = 4, .fits = f, .sim = sim, .seconds = 0.0};
 	ll_ens_stats st;
 	LL_CHECK_INT(ll_ens_rank_stats(&r, &st, NULL), LL_OK);
 	LL_CHECK_NEAR(st.best, 0.1, 0);
