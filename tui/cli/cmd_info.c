@@ -268,6 +268,13 @@ static int info_threads(int json)
 		ll_json_obj_begin(&j);
 		ll_json_kv_int(&j, "threads", n);
 		ll_json_kv_int(&j, "rule", rule);
+		/* without OpenMP (./configure --disable-openmp) every loop runs on one thread */
+		ll_json_key(&j, "openmp");
+#ifdef _OPENMP
+		ll_json_bool(&j, 1);
+#else
+		ll_json_bool(&j, 0);
+#endif
 		ll_json_key(&j, "omp_num_threads");
 		if (omp)
 			ll_json_str(&j, omp);
