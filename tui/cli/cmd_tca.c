@@ -338,10 +338,11 @@ static int cmd_tca(int argc, char **argv)
 				o.cp.init = LL_CP_INIT_RANDOM;
 			else if (!strcmp(optarg, "svd"))
 				o.cp.init = LL_CP_INIT_SVD;
-			else if (*optarg)
+			else if (*optarg && access(optarg, F_OK) == 0)
 				initfile = optarg; /* read with the data, below */
 			else
-				return cmd_usage_error("tca", "%s", "--init: expected random, svd or a model's path");
+				return cmd_usage_error("tca", "--init: expected random, svd or a model (a fit's "
+						   "folder, a rank's folder or an .npz), got '%s'", optarg);
 			break;
 		case OPT_FIX:
 			if (ll_cp_modes_parse(optarg, &o.cp.fixed_modes) != LL_OK)
