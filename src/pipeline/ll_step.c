@@ -81,6 +81,34 @@ void ll_step_status(ll_step_ctx *c, const char *fmt, ...)
 	va_end(ap);
 }
 
+int ll_step_prog_fwd(void *ud, const ll_progress *p)
+{
+	ll_step_prog *g = ud;
+	if (ll_session_canceled(g->c->s))
+		return 1;
+	if (!g->c->progress)
+		return 0;
+	const char *detail = g->detail == LL_PROG_NOTE ? g->note : g->detail == LL_PROG_THEIR_STAGE ? p->stage : p->detail;
+	ll_progress q = {.stage = g->stage ? g->stage : ll_step_name(g->c->k),
+			 .frac = g->lo + g->span * (p->frac < 0 ? 0 : p->frac),
+			 .detail = detail};
+	return g->c->progress(g->c->ud, &q);
+}
+
+int ll_step_prog_at(ll_step_prog *g, double frac)
+{
+	ll_progress p = {.stage = NULL, .frac = frac, .detail = NULL};
+	return ll_step_prog_fwd(g, &p);
+}
+
+void ll_step_prog_note(ll_step_prog *g, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(g->note, sizeof g->note, fmt, ap);
+	va_end(ap);
+}
+
 void ll_step_set_mode(ll_mode_info *m, const char *name, ll_mode_kind kind)
 {
 	snprintf(m->name, sizeof m->name, "%s", name);

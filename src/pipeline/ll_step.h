@@ -87,6 +87,30 @@ void ll_step_status(ll_step_ctx *c, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)))
 #endif
 	;
+/* Forwarding an analysis's progress to the step's progress line: pass
+ * ll_step_prog_fwd as the analysis's ll_progress_fn and an ll_step_prog as
+ * its ud.  The analysis's fraction lands in [lo, lo + span] of the whole
+ * step; once the session is canceled it answers 1 (stop). */
+typedef enum ll_step_prog_detail {
+	LL_PROG_THEIRS = 0,  /* the analysis's detail */
+	LL_PROG_NOTE,        /* note[], set with ll_step_prog_note */
+	LL_PROG_THEIR_STAGE, /* the analysis's stage name */
+} ll_step_prog_detail;
+typedef struct ll_step_prog {
+	ll_step_ctx *c;
+	double lo, span;            /* this part's share of the whole step */
+	const char *stage;          /* the line's stage; NULL: the step's name */
+	ll_step_prog_detail detail; /* what the line's detail shows */
+	char note[160];
+} ll_step_prog;
+int ll_step_prog_fwd(void *ud, const ll_progress *p);
+/* frac of the part g stands for, no detail of an analysis's own. */
+int ll_step_prog_at(ll_step_prog *g, double frac);
+void ll_step_prog_note(ll_step_prog *g, const char *fmt, ...)
+#if defined(__GNUC__)
+	__attribute__((format(printf, 2, 3)))
+#endif
+	;
 void ll_step_set_mode(ll_mode_info *m, const char *name, ll_mode_kind kind);
 /* Step k is part of the session: written, or implied by its data.  For
  * check(), which runs before implied steps are marked. */

@@ -83,46 +83,6 @@ static void drop(ll_session *s)
 	s->res.dsa = NULL;
 }
 
-/* ---- progress --------------------------------------------------------------------- */
-
-typedef struct prog {
-	ll_step_ctx *c;
-	double lo, span;
-	char detail[160];
-} prog;
-
-static int prog_fwd(void *ud, const ll_progress *p)
-{
-	prog *g = ud;
-	if (ll_session_canceled(g->c->s))
-		return 1;
-	if (!g->c->progress)
-		return 0;
-	ll_progress q = {"dsa", g->lo + g->span * (p->frac < 0 ? 0 : p->frac), g->detail};
-	return g->c->progress(g->c->ud, &q);
-}
-
-static int prog_at(prog *g, double frac, const char *fmt, ...)
-#if defined(__GNUC__)
-	__attribute__((format(printf, 3, 4)))
-#endif
-	;
-static int prog_at(prog *g, double frac, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(g->detail, sizeof g->detail, fmt, ap);
-	va_end(ap);
-	ll_progress p = {"dsa", frac, NULL};
-	double lo = g->lo, span = g->span;
-	g->lo = 0;
-	g->span = 1;
-	int stop = prog_fwd(g, &p);
-	g->lo = lo;
-	g->span = span;
-	return stop;
-}
-
 /* ---- the systems ------------------------------------------------------------------ */
 
 /* Every system's data as trials x time x units doubles (owned). */
@@ -286,7 +246,7 @@ static int from_file(const ll_session *s, const char *path, struct ll_res_dsa *r
 #define AUTO_RANK_MAX 30
 
 /* Fit every system at the rank asked for, or at the auto rank. */
-static int fit_all(ll_step_ctx *c, struct ll_res_dsa *r, const systems *y, prog *g, ll_err *err)
+static int fit_all(ll_step_ctx *c, struct ll_res_dsa *r, const systems *y, ll_step_prog *g, ll_err *err)
 {
 	ll_session *s = c->s;
 	long rank = ll_session_get_int(s, LL_STEP_DSA, "rank");
@@ -295,7 +255,8 @@ static int fit_all(ll_step_ctx *c, struct ll_res_dsa *r, const systems *y, prog 
 	o.explained_variance = rank > 0 ? 0 : ll_session_get_real(s, LL_STEP_DSA, "explained_variance");
 	int rc = LL_OK;
 	for (size_t i = 0; i < r->n && rc == LL_OK; i++) {
-		if (prog_at(g, 0.4 * (double)i / (double)r->n, "DMD of %s (%zu/%zu)", r->name[i], i + 1, r->n))
+		ll_step_prog_note(g, "DMD of %s (%zu/%zu)", r->name[i], i + 1, r->n);
+		if (ll_step_prog_at(g, 0.4 * (double)i / (double)r->n))
 			return ll_err_set(err, LL_ECANCELED, "[dsa] canceled");
 		rc = ll_dsa_dmd_fit(y->x[i], r->trials[i], r->T[i], r->units[i], &o, &r->dmd[i], err);
 		if (rc != LL_OK)
@@ -320,7 +281,8 @@ static int fit_all(ll_step_ctx *c, struct ll_res_dsa *r, const systems *y, prog 
 	for (size_t i = 0; i < r->n && rc == LL_OK; i++) {
 		if (r->dmd[i].rank == o.rank)
 			continue;
-		if (prog_at(g, 0.4 + 0.1 * (double)i / (double)r->n, "DMD of %s at rank %zu", r->name[i], o.rank))
+		ll_step_prog_note(g, "DMD of %s at rank %zu", r->name[i], o.rank);
+		if (ll_step_prog_at(g, 0.4 + 0.1 * (double)i / (double)r->n))
 			return ll_err_set(err, LL_ECANCELED, "[dsa] canceled");
 		ll_dsa_dmd_free(&r->dmd[i]);
 		rc = ll_dsa_dmd_fit(y->x[i], r->trials[i], r->T[i], r->units[i], &o, &r->dmd[i], err);
@@ -334,7 +296,7 @@ static int fit_all(ll_step_ctx *c, struct ll_res_dsa *r, const systems *y, prog 
 
 /* Geometry: the metric on (trials * time) x units; pairs that differ in
  * trials * time stay NaN. */
-static int geometry(ll_step_ctx *c, struct ll_res_dsa *r, const systems *y, prog *g, ll_err *err)
+static int geometry(ll_step_ctx *c, struct ll_res_dsa *r, const systems *y, ll_step_prog *g, ll_err *err)
 {
 	size_t n = r->n;
 	ll_system *sys = ll_calloc_array(n, sizeof *sys);
@@ -353,9 +315,9 @@ static int geometry(ll_step_ctx *c, struct ll_res_dsa *r, const systems *y, prog
 	size_t k = r->has_recording && sys[n - 1].n != sys[0].n ? n - 1 : n;
 	g->lo = 0.9;
 	g->span = 0.08;
-	snprintf(g->detail, sizeof g->detail, "geometry (%s) of every pair", ll_metric_name(r->geometry_metric));
+	ll_step_prog_note(g, "geometry (%s) of every pair", ll_metric_name(r->geometry_metric));
 	if (rc == LL_OK && k >= 2)
-		rc = ll_compare_all(sys, k, r->geometry_metric, &o, M, prog_fwd, g, err);
+		rc = ll_compare_all(sys, k, r->geometry_metric, &o, M, ll_step_prog_fwd, g, err);
 	if (rc == LL_OK && k >= 2) {
 		ll_compare_dissimilarity(r->geometry_metric, M, k, M);
 		for (size_t a = 0; a < k; a++)
@@ -583,14 +545,15 @@ static int run(ll_step_ctx *c, ll_err *err)
 	r->opts.max_iters = (size_t)ll_session_get_int(s, LL_STEP_DSA, "max_iter");
 	r->opts.seed = ll_seed_derive((uint64_t)ll_session_get_int(s, LL_STEP_SESSION, "seed"), 0x647361, 0);
 
-	prog g = {c, 0, 1, ""};
+	/* fit_all's fractions are of the whole step */
+	ll_step_prog g = {.c = c, .span = 1, .detail = LL_PROG_NOTE};
 	rc = fit_all(c, r, &y, &g, err);
 	if (rc == LL_OK) {
 		ll_dsa_opts o = r->opts;
 		g.lo = 0.5;
 		g.span = 0.4;
-		snprintf(g.detail, sizeof g.detail, "DSA of %zu pairs at rank %zu", n * (n - 1) / 2, r->rank);
-		o.progress = prog_fwd;
+		ll_step_prog_note(&g, "DSA of %zu pairs at rank %zu", n * (n - 1) / 2, r->rank);
+		o.progress = ll_step_prog_fwd;
 		o.progress_ud = &g;
 		rc = ll_dsa_all(r->dmd, n, &o, ll_step_threads(s), r->dsa, r->wass, err);
 		if (rc != LL_OK && ll_session_canceled(s))

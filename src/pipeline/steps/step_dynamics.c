@@ -56,23 +56,6 @@ static void drop(ll_session *s)
 	s->res.dynamics = NULL;
 }
 
-typedef struct prog {
-	ll_step_ctx *c;
-	double lo, span;
-	char detail[160];
-} prog;
-
-static int prog_fwd(void *ud, const ll_progress *p)
-{
-	prog *g = ud;
-	if (ll_session_canceled(g->c->s))
-		return 1;
-	if (!g->c->progress)
-		return 0;
-	ll_progress q = {"dynamics", g->lo + g->span * (p->frac < 0 ? 0 : p->frac), g->detail};
-	return g->c->progress(g->c->ud, &q);
-}
-
 /* mean distance between networks of different cells / within a cell */
 static double separation(const struct ll_res_rnn *rn, const double *D)
 {
@@ -138,9 +121,10 @@ static int geometry(ll_step_ctx *c, const struct ll_res_rnn *rn, struct ll_res_d
 	ll_compare_opts o;
 	ll_compare_opts_default(&o);
 	o.drop_constant = 1; /* a saturated unit is a fact of the network, not an error */
-	prog g = {c, 0.85, 0.1, "geometry: every pair of networks"};
+	ll_step_prog g = {.c = c, .lo = 0.85, .span = 0.1, .detail = LL_PROG_NOTE,
+			  .note = "geometry: every pair of networks"};
 	if (rc == LL_OK)
-		rc = ll_compare_all(sys, N, r->metric, &o, r->geometry, prog_fwd, &g, err);
+		rc = ll_compare_all(sys, N, r->metric, &o, r->geometry, ll_step_prog_fwd, &g, err);
 	if (rc == LL_OK)
 		ll_compare_dissimilarity(r->metric, r->geometry, N, r->geometry);
 	for (size_t i = 0; data && i < N; i++)
@@ -290,13 +274,13 @@ static int run(ll_step_ctx *c, ll_err *err)
 	o.fp.max_iters = (size_t)ll_session_get_int(s, LL_STEP_DYNAMICS, "max_iter");
 	o.fp.threads = ll_step_threads(s);
 	int rc = LL_OK;
-	prog g = {c, 0, 0, ""};
-	o.fp.progress = prog_fwd;
+	ll_step_prog g = {.c = c, .detail = LL_PROG_NOTE};
+	o.fp.progress = ll_step_prog_fwd;
 	o.fp.progress_ud = &g;
 	for (size_t i = 0; i < N && rc == LL_OK; i++) {
 		g.lo = 0.7 * (double)i / (double)N;
 		g.span = 0.7 / (double)N;
-		snprintf(g.detail, sizeof g.detail, "fixed points of network %zu/%zu (%s)", i + 1, N,
+		ll_step_prog_note(&g, "fixed points of network %zu/%zu (%s)", i + 1, N,
 			 ll_rnn_cell_name(rn->net[i].cfg.cell));
 		rc = ll_rnn_fixedpoints(&rn->net[i], &rn->task, &o, &r->fp[i], NULL, NULL, err);
 		if (rc != LL_OK)
@@ -326,7 +310,7 @@ static int run(ll_step_ctx *c, ll_err *err)
 				ll_fp_result f;
 				g.lo = 0.7 + 0.15 * (double)(l * N + i) / (double)(L * N);
 				g.span = 0.15 / (double)(L * N);
-				snprintf(g.detail, sizeof g.detail, "linearisation at level %zu/%zu, network %zu/%zu", l + 1,
+				ll_step_prog_note(&g, "linearisation at level %zu/%zu, network %zu/%zu", l + 1,
 					 L, i + 1, N);
 				rc = ll_rnn_fixedpoints(&rn->net[i], &rn->task, &ol, &f, NULL, NULL, err);
 				if (rc == LL_OK) {

@@ -54,22 +54,6 @@ static void drop(ll_session *s)
 	s->res.inpca = NULL;
 }
 
-typedef struct prog {
-	ll_step_ctx *c;
-	double lo, span;
-} prog;
-
-static int prog_fwd(void *ud, const ll_progress *p)
-{
-	prog *g = ud;
-	if (ll_session_canceled(g->c->s))
-		return 1;
-	if (!g->c->progress)
-		return 0;
-	ll_progress q = {"inpca", g->lo + g->span * (p->frac < 0 ? 0 : p->frac), p->stage};
-	return g->c->progress(g->c->ud, &q);
-}
-
 /* ---- other runs ----------------------------------------------------------------- */
 
 static int is_file(const char *p)
@@ -280,8 +264,8 @@ static int run(ll_step_ctx *c, ll_err *err)
 		ll_tensor_free(&other[q]);
 	ll_free(other);
 	if (rc == LL_OK) {
-		prog g = {c, 0, 0.9};
-		rc = ll_inpca_bhattacharyya(P, n, r->images, C, ll_step_threads(s), D, prog_fwd, &g, err);
+		ll_step_prog g = {.c = c, .span = 0.9, .detail = LL_PROG_THEIR_STAGE};
+		rc = ll_inpca_bhattacharyya(P, n, r->images, C, ll_step_threads(s), D, ll_step_prog_fwd, &g, err);
 		if (rc != LL_OK && ll_session_canceled(s))
 			rc = ll_err_set(err, LL_ECANCELED, "[inpca] canceled");
 		else if (rc != LL_OK)

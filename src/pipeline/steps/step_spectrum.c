@@ -55,22 +55,6 @@ static void drop(ll_session *s)
 	s->res.spectrum = NULL;
 }
 
-typedef struct prog {
-	ll_step_ctx *c;
-	double lo, span;
-} prog;
-
-static int prog_fwd(void *ud, const ll_progress *p)
-{
-	prog *g = ud;
-	if (ll_session_canceled(g->c->s))
-		return 1;
-	if (!g->c->progress)
-		return 0;
-	ll_progress q = {"spectrum", g->lo + g->span * (p->frac < 0 ? 0 : p->frac), p->detail};
-	return g->c->progress(g->c->ud, &q);
-}
-
 static int use_train(const ll_session *s)
 {
 	return !ll_session_is(s, LL_STEP_SPECTRUM, "source", "recording") && ll_step_in_session(s, LL_STEP_TRAIN);
@@ -166,8 +150,8 @@ static int recording(ll_step_ctx *c, struct ll_res_spectrum *r, ll_err *err)
 	bo.level = ll_session_get_real(s, LL_STEP_SPECTRUM, "ci");
 	bo.seed = ll_seed_derive((uint64_t)ll_session_get_int(s, LL_STEP_SESSION, "seed"), 0x73706563, 0);
 	bo.threads = ll_step_threads(s);
-	prog g = {c, 0.6, 0.4};
-	bo.progress = prog_fwd;
+	ll_step_prog g = {.c = c, .lo = 0.6, .span = 0.4};
+	bo.progress = ll_step_prog_fwd;
 	bo.progress_ud = &g;
 	if (rc == LL_OK &&
 	    (rc = ll_spectrum_analyse(X1, X2, s1, n1, &fo, bo.resamples ? &bo : NULL, &r->rec, err)) != LL_OK) {
@@ -248,8 +232,8 @@ static int models(ll_step_ctx *c, struct ll_res_spectrum *r, const struct ll_res
 			ll_spectrum_free(&sp);
 		}
 		ll_progress p = {"spectrum", (double)(m + 1) / (double)M, "hidden-layer spectra over training"};
-		prog g = {c, 0, 0.6};
-		if (prog_fwd(&g, &p))
+		ll_step_prog g = {.c = c, .span = 0.6};
+		if (ll_step_prog_fwd(&g, &p))
 			rc = ll_err_set(err, LL_ECANCELED, "[spectrum] canceled");
 	}
 	ll_free(X);
