@@ -332,29 +332,6 @@ static int geometry(ll_step_ctx *c, struct ll_res_dsa *r, const systems *y, ll_s
 	return rc;
 }
 
-/* mean distance between groups / within a group */
-static double separation(const struct ll_res_dsa *r, const double *D)
-{
-	double wb = 0, ww = 0;
-	size_t nb = 0, nw = 0;
-	for (size_t a = 0; a < r->n; a++)
-		for (size_t b = a + 1; b < r->n; b++) {
-			double d = D[a * r->n + b];
-			if (!isfinite(d))
-				continue;
-			if (r->group[a] == r->group[b]) {
-				ww += d;
-				nw++;
-			} else {
-				wb += d;
-				nb++;
-			}
-		}
-	if (!nb || !nw || !(ww > 0))
-		return NAN;
-	return (wb / (double)nb) / (ww / (double)nw);
-}
-
 static double mean_offdiag(const double *D, size_t n)
 {
 	double sum = 0;
@@ -570,8 +547,8 @@ static int run(ll_step_ctx *c, ll_err *err)
 	if ((rc = mds_of(r->dsa, n, n, &r->mds_dsa, err)) != LL_OK ||
 	    (rc = mds_of(r->geometry, n, kg, &r->mds_geometry, err)) != LL_OK)
 		return rc;
-	r->sep_dsa = separation(r, r->dsa);
-	r->sep_geometry = separation(r, r->geometry);
+	r->sep_dsa = ll_compare_separation(r->dsa, n, r->group);
+	r->sep_geometry = ll_compare_separation(r->geometry, n, r->group);
 	r->seconds = ll_now() - t0;
 
 	if (isfinite(r->sep_dsa) && isfinite(r->sep_geometry))

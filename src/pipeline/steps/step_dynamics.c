@@ -56,26 +56,6 @@ static void drop(ll_session *s)
 	s->res.dynamics = NULL;
 }
 
-/* mean distance between networks of different cells / within a cell */
-static double separation(const struct ll_res_rnn *rn, const double *D)
-{
-	double wb = 0, ww = 0;
-	size_t nb = 0, nw = 0;
-	for (size_t a = 0; a < rn->nets; a++)
-		for (size_t b = a + 1; b < rn->nets; b++) {
-			if (rn->net[a].cfg.cell == rn->net[b].cfg.cell) {
-				ww += D[a * rn->nets + b];
-				nw++;
-			} else {
-				wb += D[a * rn->nets + b];
-				nb++;
-			}
-		}
-	if (!nb || !nw || !(ww > 0))
-		return NAN;
-	return (wb / (double)nb) / (ww / (double)nw);
-}
-
 /* The leading complex eigenvalue's argument at the fixed points of r: the
  * frequency of the slowest-decaying oscillation (NaN: none oscillates). */
 static double leading_omega(const ll_fp_result *r)
@@ -351,8 +331,16 @@ static int run(ll_step_ctx *c, ll_err *err)
 		    (rc = ll_mds(r->topology, N, &mo, &r->mds_topology, err)) != LL_OK)
 			return rc;
 	}
-	r->sep_geometry = separation(rn, r->geometry);
-	r->sep_topology = separation(rn, r->topology);
+	/* how far apart the architectures are: the networks grouped by cell
+	 * (with three or more networks MDS has refused any non-finite distance) */
+	size_t *cell = ll_malloc_array(N, sizeof *cell);
+	if (!cell)
+		return ll_err_oom(err);
+	for (size_t i = 0; i < N; i++)
+		cell[i] = (size_t)rn->net[i].cfg.cell;
+	r->sep_geometry = ll_compare_separation(r->geometry, N, cell);
+	r->sep_topology = ll_compare_separation(r->topology, N, cell);
+	ll_free(cell);
 	r->seconds = ll_now() - t0;
 
 	size_t nfix = 0, nstable = 0;
