@@ -115,6 +115,19 @@ void ll_step_set_mode(ll_mode_info *m, const char *name, ll_mode_kind kind)
 	m->kind = kind;
 }
 
+int ll_step_group_of(char **names, size_t *n, const char *name, size_t *g, ll_err *err)
+{
+	for (size_t k = 0; k < *n; k++)
+		if (!strcmp(names[k], name)) {
+			*g = k;
+			return LL_OK;
+		}
+	if (!(names[*n] = ll_strdup(name)))
+		return ll_err_oom(err);
+	*g = (*n)++;
+	return LL_OK;
+}
+
 int ll_step_in_session(const ll_session *s, ll_step_kind k)
 {
 	const ll_step_def *d = ll_step_def_of(k);

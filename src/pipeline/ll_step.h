@@ -112,6 +112,9 @@ void ll_step_prog_note(ll_step_prog *g, const char *fmt, ...)
 #endif
 	;
 void ll_step_set_mode(ll_mode_info *m, const char *name, ll_mode_kind kind);
+/* The index in names[0..*n) of name, added (a copy, owned by names) when
+ * it is not there yet; names has room for one more. */
+int ll_step_group_of(char **names, size_t *n, const char *name, size_t *g, ll_err *err);
 /* Step k is part of the session: written, or implied by its data.  For
  * check(), which runs before implied steps are marked. */
 int ll_step_in_session(const ll_session *s, ll_step_kind k);

@@ -106,20 +106,6 @@ static ll_dsa_source source_of(const ll_session *s)
 	return src;
 }
 
-/* group index of name, adding it (names owned by r) */
-static int group_of(struct ll_res_dsa *r, const char *name, size_t *g, ll_err *err)
-{
-	for (size_t k = 0; k < r->ngroups; k++)
-		if (!strcmp(r->group_name[k], name)) {
-			*g = k;
-			return LL_OK;
-		}
-	if (!(r->group_name[r->ngroups] = ll_strdup(name)))
-		return ll_err_oom(err);
-	*g = r->ngroups++;
-	return LL_OK;
-}
-
 static int set_name(struct ll_res_dsa *r, size_t i, const char *fmt, ...)
 {
 	char buf[96];
@@ -140,7 +126,7 @@ static int from_rnn(const struct ll_res_rnn *rn, struct ll_res_dsa *r, systems *
 	for (size_t i = 0; i < rn->nets && rc == LL_OK; i++) {
 		size_t H = rn->net[i].H, S = rn->net[i].S, g;
 		const char *cell = ll_rnn_cell_name(rn->net[i].cfg.cell);
-		if ((rc = group_of(r, cell, &g, err)) != LL_OK)
+		if ((rc = ll_step_group_of(r->group_name, &r->ngroups, cell, &g, err)) != LL_OK)
 			break;
 		r->group[i] = g;
 		if (set_name(r, i, "%s %zu", cell, ++seen[g]) != LL_OK || !(y->x[i] = ll_malloc_array(B * T, H * sizeof(double)))) {
@@ -174,7 +160,7 @@ static int from_train(const ll_session *s, const struct ll_res_train *t, struct 
 		char lr[48];
 		size_t g;
 		snprintf(lr, sizeof lr, "lr %g", ll_train_model_lr(s, m, NULL));
-		if ((rc = group_of(r, lr, &g, err)) != LL_OK)
+		if ((rc = ll_step_group_of(r->group_name, &r->ngroups, lr, &g, err)) != LL_OK)
 			break;
 		r->group[m] = g;
 		if (set_name(r, m, "%s #%zu", lr, ++seen[g]) != LL_OK || !(y->x[m] = ll_malloc_array(D * S, U * sizeof(double)))) {
@@ -235,7 +221,7 @@ static int from_file(const ll_session *s, const char *path, struct ll_res_dsa *r
 	r->T[i] = T;
 	r->units[i] = N;
 	size_t g;
-	if ((rc = group_of(r, "recorded", &g, err)) != LL_OK)
+	if ((rc = ll_step_group_of(r->group_name, &r->ngroups, "recorded", &g, err)) != LL_OK)
 		return rc;
 	r->group[i] = g;
 	return set_name(r, i, "recorded") == LL_OK ? LL_OK : ll_err_oom(err);

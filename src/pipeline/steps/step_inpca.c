@@ -145,19 +145,6 @@ static void run_label(const char *path, char *buf, size_t n)
 	snprintf(buf, n, "%.*s", (int)(end - start), start);
 }
 
-static int add_group(struct ll_res_inpca *r, const char *name, size_t *g, ll_err *err)
-{
-	for (size_t k = 0; k < r->ngroups; k++)
-		if (!strcmp(r->group_name[k], name)) {
-			*g = k;
-			return LL_OK;
-		}
-	if (!(r->group_name[r->ngroups] = ll_strdup(name)))
-		return ll_err_oom(err);
-	*g = r->ngroups++;
-	return LL_OK;
-}
-
 static int set_name(struct ll_res_inpca *r, size_t p, const char *group, size_t k, ll_err *err)
 {
 	char buf[96];
@@ -246,7 +233,8 @@ static int run(ll_step_ctx *c, ll_err *err)
 			snprintf(gname, sizeof gname, "lr %g", ll_train_model_lr(s, m, NULL));
 		}
 		size_t g = 0;
-		if ((rc = add_group(r, gname, &g, err)) != LL_OK || (rc = set_name(r, p, gname, ++seen[g], err)) != LL_OK)
+		if ((rc = ll_step_group_of(r->group_name, &r->ngroups, gname, &g, err)) != LL_OK ||
+		    (rc = set_name(r, p, gname, ++seen[g], err)) != LL_OK)
 			break;
 		r->group[p] = g;
 		for (size_t j = 0; j < S; j++)
