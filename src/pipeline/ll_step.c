@@ -73,6 +73,18 @@ int ll_step_write_vec(const char *dir, const char *name, const double *v, int nd
 	return rc;
 }
 
+int ll_step_write_json(const char *dir, const char *name, ll_step_json_fn fn, const void *ud, ll_err *err)
+{
+	ll_afile af;
+	int rc = ll_afile_open_in(&af, dir, name, err);
+	if (rc != LL_OK)
+		return rc;
+	ll_json j;
+	ll_json_init(&j, af.fp, 1);
+	fn(&j, ud);
+	return ll_afile_commit(&af, err);
+}
+
 void ll_step_status(ll_step_ctx *c, const char *fmt, ...)
 {
 	va_list ap;

@@ -20,6 +20,7 @@
 #ifndef LL_STEP_H
 #define LL_STEP_H
 
+#include "base/ll_json.h"
 #include "pipeline/ll_session.h"
 
 typedef struct ll_step_ctx {
@@ -81,6 +82,10 @@ int ll_step_outdir(ll_step_ctx *c, char **dir, ll_err *err);
 /* dir/name as .npy of a C-order array of doubles. */
 int ll_step_write_vec(const char *dir, const char *name, const double *v, int ndim,
 		      const size_t *shape, ll_err *err);
+/* dir/name as JSON (indented), written atomically: fn(j, ud) writes the
+ * value and anything after it. */
+typedef void (*ll_step_json_fn)(ll_json *j, const void *ud);
+int ll_step_write_json(const char *dir, const char *name, ll_step_json_fn fn, const void *ud, ll_err *err);
 /* The step's one-line result summary (cut to fit). */
 void ll_step_status(ll_step_ctx *c, const char *fmt, ...)
 #if defined(__GNUC__)

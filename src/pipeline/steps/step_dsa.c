@@ -362,6 +362,27 @@ static int mds_of(const double *D, size_t n, size_t k, ll_mds_result *out, ll_er
 
 /* ---- files -------------------------------------------------------------------------- */
 
+static void write_json(ll_json *j, const void *ud)
+{
+	const struct ll_res_dsa *r = ud;
+	ll_json_obj_begin(j);
+	ll_json_kv_str(j, "source", r->source == LL_DSA_SRC_RNN ? "rnn" : "train");
+	ll_json_kv_int(j, "systems", (long long)r->n);
+	ll_json_kv_str(j, "recording", r->recording ? r->recording : "");
+	ll_json_kv_int(j, "delays", (long long)r->dmd_opts.delays);
+	ll_json_kv_int(j, "delay_interval", (long long)r->dmd_opts.delay_interval);
+	ll_json_kv_int(j, "rank", (long long)r->rank);
+	ll_json_kv_num(j, "lambda", r->dmd_opts.lambda);
+	ll_json_kv_int(j, "restarts", (long long)r->opts.restarts);
+	ll_json_kv_int(j, "max_iter", (long long)r->opts.max_iters);
+	ll_json_kv_str(j, "geometry_metric", ll_metric_name(r->geometry_metric));
+	ll_json_kv_num(j, "separation_dsa", r->sep_dsa);
+	ll_json_kv_num(j, "separation_geometry", r->sep_geometry);
+	ll_json_kv_num(j, "seconds", r->seconds);
+	ll_json_obj_end(j);
+	fputc('\n', j->fp);
+}
+
 static int save(ll_step_ctx *c, const struct ll_res_dsa *r, ll_err *err)
 {
 	char *dir;
@@ -406,31 +427,8 @@ static int save(ll_step_ctx *c, const struct ll_res_dsa *r, ll_err *err)
 			rc = ll_afile_commit(&af, err);
 		}
 	}
-	if (rc == LL_OK) {
-		ll_afile af;
-		rc = ll_afile_open_in(&af, dir, "dsa.json", err);
-		if (rc == LL_OK) {
-			ll_json j;
-			ll_json_init(&j, af.fp, 1);
-			ll_json_obj_begin(&j);
-			ll_json_kv_str(&j, "source", r->source == LL_DSA_SRC_RNN ? "rnn" : "train");
-			ll_json_kv_int(&j, "systems", (long long)n);
-			ll_json_kv_str(&j, "recording", r->recording ? r->recording : "");
-			ll_json_kv_int(&j, "delays", (long long)r->dmd_opts.delays);
-			ll_json_kv_int(&j, "delay_interval", (long long)r->dmd_opts.delay_interval);
-			ll_json_kv_int(&j, "rank", (long long)r->rank);
-			ll_json_kv_num(&j, "lambda", r->dmd_opts.lambda);
-			ll_json_kv_int(&j, "restarts", (long long)r->opts.restarts);
-			ll_json_kv_int(&j, "max_iter", (long long)r->opts.max_iters);
-			ll_json_kv_str(&j, "geometry_metric", ll_metric_name(r->geometry_metric));
-			ll_json_kv_num(&j, "separation_dsa", r->sep_dsa);
-			ll_json_kv_num(&j, "separation_geometry", r->sep_geometry);
-			ll_json_kv_num(&j, "seconds", r->seconds);
-			ll_json_obj_end(&j);
-			fputc('\n', af.fp);
-			rc = ll_afile_commit(&af, err);
-		}
-	}
+	if (rc == LL_OK)
+		rc = ll_step_write_json(dir, "dsa.json", write_json, r, err);
 	ll_free(dir);
 	return rc;
 }

@@ -116,6 +116,20 @@ static int geometry(ll_step_ctx *c, const struct ll_res_rnn *rn, struct ll_res_d
 	return rc;
 }
 
+static void write_json(ll_json *j, const void *ud)
+{
+	const struct ll_res_dynamics *r = ud;
+	ll_json_obj_begin(j);
+	ll_json_key(j, "input");
+	ll_json_num_array(j, r->input, r->n_in);
+	ll_json_kv_str(j, "geometry_metric", ll_metric_name(r->metric));
+	ll_json_kv_num(j, "separation_geometry", r->sep_geometry);
+	ll_json_kv_num(j, "separation_topology", r->sep_topology);
+	ll_json_kv_num(j, "seconds", r->seconds);
+	ll_json_obj_end(j);
+	fputc('\n', j->fp);
+}
+
 static int save(ll_step_ctx *c, const struct ll_res_rnn *rn, const struct ll_res_dynamics *r, ll_err *err)
 {
 	char *dir;
@@ -193,24 +207,8 @@ static int save(ll_step_ctx *c, const struct ll_res_rnn *rn, const struct ll_res
 			rc = ll_afile_commit(&af, err);
 		}
 	}
-	if (rc == LL_OK) {
-		ll_afile af;
-		rc = ll_afile_open_in(&af, dir, "dynamics.json", err);
-		if (rc == LL_OK) {
-			ll_json j;
-			ll_json_init(&j, af.fp, 1);
-			ll_json_obj_begin(&j);
-			ll_json_key(&j, "input");
-			ll_json_num_array(&j, r->input, r->n_in);
-			ll_json_kv_str(&j, "geometry_metric", ll_metric_name(r->metric));
-			ll_json_kv_num(&j, "separation_geometry", r->sep_geometry);
-			ll_json_kv_num(&j, "separation_topology", r->sep_topology);
-			ll_json_kv_num(&j, "seconds", r->seconds);
-			ll_json_obj_end(&j);
-			fputc('\n', af.fp);
-			rc = ll_afile_commit(&af, err);
-		}
-	}
+	if (rc == LL_OK)
+		rc = ll_step_write_json(dir, "dynamics.json", write_json, r, err);
 	ll_free(dir);
 	return rc;
 }

@@ -152,6 +152,32 @@ static int set_name(struct ll_res_inpca *r, size_t p, const char *group, size_t 
 	return (r->name[p] = ll_strdup(buf)) ? LL_OK : ll_err_oom(err);
 }
 
+static void write_json(ll_json *j, const void *ud)
+{
+	const struct ll_res_inpca *r = ud;
+	ll_json_obj_begin(j);
+	ll_json_kv_int(j, "paths", (long long)r->paths);
+	ll_json_kv_int(j, "snapshots", (long long)r->snapshots);
+	ll_json_kv_int(j, "images", (long long)r->images);
+	ll_json_key(j, "explained");
+	ll_json_num_array(j, r->emb.explained, r->emb.k);
+	double sg[10];
+	for (size_t k = 0; k < r->emb.k && k < 10; k++)
+		sg[k] = r->emb.sign[k];
+	ll_json_key(j, "sign");
+	ll_json_num_array(j, sg, r->emb.k < 10 ? r->emb.k : 10);
+	ll_json_kv_int(j, "negative_eigenvalues", (long long)r->emb.n_negative);
+	ll_json_kv_num(j, "negative_fraction", r->emb.neg_frac);
+	ll_json_key(j, "runs");
+	ll_json_arr_begin(j);
+	for (size_t q = 0; q < r->nruns; q++)
+		ll_json_str(j, r->runs[q]);
+	ll_json_arr_end(j);
+	ll_json_kv_num(j, "seconds", r->seconds);
+	ll_json_obj_end(j);
+	fputc('\n', j->fp);
+}
+
 static int run(ll_step_ctx *c, ll_err *err)
 {
 	ll_session *s = c->s;
@@ -292,35 +318,8 @@ static int run(ll_step_ctx *c, ll_err *err)
 			rc = ll_afile_commit(&af, err);
 		}
 	}
-	if (rc == LL_OK) {
-		ll_afile af;
-		if ((rc = ll_afile_open_in(&af, dir, "inpca.json", err)) == LL_OK) {
-			ll_json j;
-			ll_json_init(&j, af.fp, 1);
-			ll_json_obj_begin(&j);
-			ll_json_kv_int(&j, "paths", (long long)paths);
-			ll_json_kv_int(&j, "snapshots", (long long)S);
-			ll_json_kv_int(&j, "images", (long long)r->images);
-			ll_json_key(&j, "explained");
-			ll_json_num_array(&j, r->emb.explained, r->emb.k);
-			double sg[10];
-			for (size_t k = 0; k < r->emb.k && k < 10; k++)
-				sg[k] = r->emb.sign[k];
-			ll_json_key(&j, "sign");
-			ll_json_num_array(&j, sg, r->emb.k < 10 ? r->emb.k : 10);
-			ll_json_kv_int(&j, "negative_eigenvalues", (long long)r->emb.n_negative);
-			ll_json_kv_num(&j, "negative_fraction", r->emb.neg_frac);
-			ll_json_key(&j, "runs");
-			ll_json_arr_begin(&j);
-			for (size_t q = 0; q < r->nruns; q++)
-				ll_json_str(&j, r->runs[q]);
-			ll_json_arr_end(&j);
-			ll_json_kv_num(&j, "seconds", r->seconds);
-			ll_json_obj_end(&j);
-			fputc('\n', af.fp);
-			rc = ll_afile_commit(&af, err);
-		}
-	}
+	if (rc == LL_OK)
+		rc = ll_step_write_json(dir, "inpca.json", write_json, r, err);
 	ll_free(dir);
 	return rc;
 }
