@@ -801,15 +801,11 @@ static void json_metrics(ll_json *j, unsigned set)
 	ll_json_arr_end(j);
 }
 
-typedef struct json_of {
-	const ll_session *s;
-	const struct ll_res_compare *r;
-} json_of;
-
+/* ud: the session */
 static void write_json(ll_json *j, const void *ud)
 {
-	const ll_session *s = ((const json_of *)ud)->s;
-	const struct ll_res_compare *r = ((const json_of *)ud)->r;
+	const ll_session *s = ud;
+	const struct ll_res_compare *r = s->res.compare;
 	size_t M = r->models, S = r->snapshots;
 	ll_json_obj_begin(j);
 	ll_json_kv_str(j, "conditions", ll_session_get(s, LL_STEP_COMPARE, "conditions"));
@@ -931,9 +927,8 @@ static int write_compare(ll_step_ctx *c, const struct ll_res_compare *r, ll_err 
 		rc = ll_step_write_vec(dir, "mds.npy", r->mds.coords, 2, shm, err);
 	if (rc == LL_OK && r->has_population)
 		rc = ll_step_write_vec(dir, "population_over.npy", r->pop.over, 2, shs, err);
-	json_of jo = {.s = c->s, .r = r};
 	if (rc == LL_OK)
-		rc = ll_step_write_json(dir, "compare.json", write_json, &jo, err);
+		rc = ll_step_write_json(dir, "compare.json", write_json, c->s, err);
 	ll_free(dir);
 	return rc;
 }

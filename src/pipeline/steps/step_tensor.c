@@ -20,15 +20,11 @@ static const ll_param_def params[] = {
 };
 
 /* tensor/tensor.json: what the axes of tensor.npy are and what was done */
-typedef struct sidecar_of {
-	const ll_session *s;
-	const struct ll_res_tensor *t;
-} sidecar_of;
-
+/* ud: the session */
 static void write_tensor_sidecar(ll_json *j, const void *ud)
 {
-	const ll_session *s = ((const sidecar_of *)ud)->s;
-	const struct ll_res_tensor *t = ((const sidecar_of *)ud)->t;
+	const ll_session *s = ud;
+	const struct ll_res_tensor *t = s->res.tensor;
 	const ll_tensor *X = &t->X;
 	ll_json_obj_begin(j);
 	ll_json_kv_str(j, "description", "the tensor every later step analyses; NaN marks a missing entry");
@@ -184,9 +180,8 @@ static int run(ll_step_ctx *c, ll_err *err)
 			rc = p ? ll_npy_write(p, mask, 0, err) : ll_err_oom(err);
 			ll_free(p);
 		}
-		sidecar_of so = {.s = s, .t = t};
 		if (rc == LL_OK)
-			rc = ll_step_write_json(dir, "tensor.json", write_tensor_sidecar, &so, err);
+			rc = ll_step_write_json(dir, "tensor.json", write_tensor_sidecar, s, err);
 		ll_free(dir);
 	}
 	return rc;

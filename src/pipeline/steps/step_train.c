@@ -206,7 +206,7 @@ static uint64_t model_seed(const ll_session *s, size_t m)
 }
 
 
-/* train/activity.json: what the axes of activity.npy mean */
+/* train/activity.json: what the axes of activity.npy mean (ud: the session) */
 static void write_activity_json(ll_json *j, const void *ud)
 {
 	const ll_session *s = ud;
