@@ -20,44 +20,39 @@ static const ll_param_def params[] = {
 };
 
 /* tensor/tensor.json: what the axes of tensor.npy are and what was done */
-static int write_tensor_sidecar(const ll_session *s, const struct ll_res_tensor *t, const char *dir,
-				ll_err *err)
+/* ud: the session */
+static void write_tensor_sidecar(ll_json *j, const void *ud)
 {
-	ll_afile af;
-	int rc = ll_afile_open_in(&af, dir, "tensor.json", err);
-	if (rc != LL_OK)
-		return rc;
+	const ll_session *s = ud;
+	const struct ll_res_tensor *t = s->res.tensor;
 	const ll_tensor *X = &t->X;
-	ll_json j;
-	ll_json_init(&j, af.fp, 1);
-	ll_json_obj_begin(&j);
-	ll_json_kv_str(&j, "description", "the tensor every later step analyses; NaN marks a missing entry");
-	ll_json_kv_str(&j, "data", ll_session_get(s, LL_STEP_DATA, "kind"));
-	ll_json_kv_str(&j, "path", ll_session_get(s, LL_STEP_DATA, "path"));
-	ll_json_key(&j, "shape");
-	ll_json_size_array(&j, X->dim, (size_t)X->nmodes);
-	ll_json_key(&j, "modes");
-	ll_json_arr_begin(&j);
+	ll_json_obj_begin(j);
+	ll_json_kv_str(j, "description", "the tensor every later step analyses; NaN marks a missing entry");
+	ll_json_kv_str(j, "data", ll_session_get(s, LL_STEP_DATA, "kind"));
+	ll_json_kv_str(j, "path", ll_session_get(s, LL_STEP_DATA, "path"));
+	ll_json_key(j, "shape");
+	ll_json_size_array(j, X->dim, (size_t)X->nmodes);
+	ll_json_key(j, "modes");
+	ll_json_arr_begin(j);
 	for (int n = 0; n < X->nmodes; n++) {
-		ll_json_obj_begin(&j);
-		ll_json_kv_str(&j, "name", t->modes[n].name);
-		ll_json_kv_str(&j, "kind", ll_mode_kind_name(t->modes[n].kind));
+		ll_json_obj_begin(j);
+		ll_json_kv_str(j, "name", t->modes[n].name);
+		ll_json_kv_str(j, "kind", ll_mode_kind_name(t->modes[n].kind));
 		if (t->modes[n].labels) {
-			ll_json_key(&j, "labels");
-			ll_json_arr_begin(&j);
+			ll_json_key(j, "labels");
+			ll_json_arr_begin(j);
 			for (size_t i = 0; i < X->dim[n]; i++)
-				ll_json_int(&j, t->modes[n].labels[i]);
-			ll_json_arr_end(&j);
+				ll_json_int(j, t->modes[n].labels[i]);
+			ll_json_arr_end(j);
 		}
-		ll_json_obj_end(&j);
+		ll_json_obj_end(j);
 	}
-	ll_json_arr_end(&j);
-	ll_json_kv_str(&j, "normalize", ll_session_get(s, LL_STEP_TENSOR, "normalize"));
-	ll_json_kv_int(&j, "missing", (long long)t->n_missing);
-	ll_json_kv_num(&j, "min", t->x_min);
-	ll_json_kv_num(&j, "max", t->x_max);
-	ll_json_obj_end(&j);
-	return ll_afile_commit(&af, err);
+	ll_json_arr_end(j);
+	ll_json_kv_str(j, "normalize", ll_session_get(s, LL_STEP_TENSOR, "normalize"));
+	ll_json_kv_int(j, "missing", (long long)t->n_missing);
+	ll_json_kv_num(j, "min", t->x_min);
+	ll_json_kv_num(j, "max", t->x_max);
+	ll_json_obj_end(j);
 }
 
 static void drop(ll_session *s)
@@ -186,7 +181,7 @@ static int run(ll_step_ctx *c, ll_err *err)
 			ll_free(p);
 		}
 		if (rc == LL_OK)
-			rc = write_tensor_sidecar(s, t, dir, err);
+			rc = ll_step_write_json(dir, "tensor.json", write_tensor_sidecar, s, err);
 		ll_free(dir);
 	}
 	return rc;

@@ -206,6 +206,90 @@ static uint64_t model_seed(const ll_session *s, size_t m)
 }
 
 
+/* train/activity.json: what the axes of activity.npy mean (ud: the session) */
+static void write_activity_json(ll_json *j, const void *ud)
+{
+	const ll_session *s = ud;
+	const struct ll_res_train *r = s->res.train;
+	const ll_train_log *t = &r->log;
+	size_t M = t->models, S = t->snapshots;
+	ll_json_obj_begin(j);
+	ll_json_kv_str(j, "description",
+		       "mean hidden activation of each unit for each digit on a fixed probe set, "
+		       "logged during training");
+	ll_json_key(j, "shape");
+	ll_json_size_array(j, r->activity.dim, 4);
+	ll_json_key(j, "modes");
+	ll_json_arr_begin(j);
+	for (int n = 0; n < 4; n++)
+		ll_json_str(j, r->modes[n].name);
+	ll_json_arr_end(j);
+	ll_json_key(j, "digits");
+	ll_json_arr_begin(j);
+	for (int d = 0; d < 10; d++)
+		ll_json_int(j, d);
+	ll_json_arr_end(j);
+	ll_json_key(j, "snapshot_steps");
+	ll_json_arr_begin(j);
+	for (size_t k = 0; k < S; k++)
+		ll_json_int(j, t->step[k]);
+	ll_json_arr_end(j);
+	ll_json_key(j, "model_seeds");
+	ll_json_arr_begin(j);
+	for (size_t m = 0; m < M; m++)
+		ll_json_u64(j, model_seed(s, m));
+	ll_json_arr_end(j);
+	if (r->probe) {
+		ll_json_key(j, "probe_activity");
+		ll_json_obj_begin(j);
+		ll_json_kv_str(j, "file", "probe_activity.npy");
+		ll_json_kv_str(j, "description",
+			       "every hidden unit's activity on each logged probe image at each "
+			       "snapshot: models x snapshots x images x units, float32");
+		ll_json_key(j, "labels");
+		ll_json_arr_begin(j);
+		for (size_t i = 0; i < r->probe_n; i++)
+			ll_json_int(j, r->probe_labels[i]);
+		ll_json_arr_end(j);
+		ll_json_obj_end(j);
+	}
+	ll_json_key(j, "outputs");
+	ll_json_obj_begin(j);
+	ll_json_kv_str(j, "file", "outputs.npy");
+	ll_json_kv_str(j, "description",
+		       "each model's class probabilities (softmax) on every probe image at each "
+		       "snapshot: models x snapshots x images x classes, float32; the images are "
+		       "the probe set, probe_per_class of each digit in digit order");
+	ll_json_obj_end(j);
+	if (r->hess_k) {
+		ll_json_key(j, "hessian");
+		ll_json_obj_begin(j);
+		ll_json_kv_str(j, "files", "hessian_top.npy, hessian_trace.npy");
+		ll_json_kv_str(j, "description",
+			       "the training loss's top eigenvalues (models x snapshots x K, Lanczos on "
+			       "exact Hessian-vector products) and trace (models x snapshots, Hutchinson) "
+			       "on the first training images; NaN at snapshots not measured");
+		ll_json_kv_int(j, "images", (long long)r->hess_images);
+		ll_json_kv_int(j, "trace_probes", (long long)r->hess_probes);
+		ll_json_obj_end(j);
+	}
+	ll_json_key(j, "model_lr");
+	ll_json_arr_begin(j);
+	for (size_t m = 0; m < M; m++)
+		ll_json_num(j, ll_train_model_lr(s, m, NULL));
+	ll_json_arr_end(j);
+	ll_json_key(j, "parameters");
+	ll_json_obj_begin(j);
+	size_t np;
+	const ll_param_def *pd = ll_step_params(LL_STEP_TRAIN, &np);
+	for (size_t i = 0; i < np; i++)
+		ll_json_kv_str(j, pd[i].key, ll_session_get(s, LL_STEP_TRAIN, pd[i].key));
+	ll_json_obj_end(j);
+	ll_json_kv_num(j, "final_test_accuracy_mean", t->final_acc_mean);
+	ll_json_kv_num(j, "final_test_accuracy_min", t->final_acc_min);
+	ll_json_obj_end(j);
+}
+
 static int save_train(ll_step_ctx *c, ll_mlp *init, ll_mlp *nets, ll_err *err)
 {
 	ll_session *s = c->s;
@@ -273,90 +357,8 @@ static int save_train(ll_step_ctx *c, ll_mlp *init, ll_mlp *nets, ll_err *err)
 		rc = p ? ll_mlp_save(&nets[m], p, err) : ll_err_oom(err);
 		ll_free(p);
 	}
-	/* sidecar: what the axes of activity.npy mean */
-	if (rc == LL_OK) {
-		ll_afile af;
-		if ((rc = ll_afile_open_in(&af, dir, "activity.json", err)) == LL_OK) {
-			ll_json j;
-			ll_json_init(&j, af.fp, 1);
-			ll_json_obj_begin(&j);
-			ll_json_kv_str(&j, "description",
-				       "mean hidden activation of each unit for each digit on a fixed probe set, "
-				       "logged during training");
-			ll_json_key(&j, "shape");
-			ll_json_size_array(&j, r->activity.dim, 4);
-			ll_json_key(&j, "modes");
-			ll_json_arr_begin(&j);
-			for (int n = 0; n < 4; n++)
-				ll_json_str(&j, r->modes[n].name);
-			ll_json_arr_end(&j);
-			ll_json_key(&j, "digits");
-			ll_json_arr_begin(&j);
-			for (int d = 0; d < 10; d++)
-				ll_json_int(&j, d);
-			ll_json_arr_end(&j);
-			ll_json_key(&j, "snapshot_steps");
-			ll_json_arr_begin(&j);
-			for (size_t k = 0; k < S; k++)
-				ll_json_int(&j, t->step[k]);
-			ll_json_arr_end(&j);
-			ll_json_key(&j, "model_seeds");
-			ll_json_arr_begin(&j);
-			for (size_t m = 0; m < M; m++)
-				ll_json_u64(&j, model_seed(s, m));
-			ll_json_arr_end(&j);
-			if (r->probe) {
-				ll_json_key(&j, "probe_activity");
-				ll_json_obj_begin(&j);
-				ll_json_kv_str(&j, "file", "probe_activity.npy");
-				ll_json_kv_str(&j, "description",
-					       "every hidden unit's activity on each logged probe image at each "
-					       "snapshot: models x snapshots x images x units, float32");
-				ll_json_key(&j, "labels");
-				ll_json_arr_begin(&j);
-				for (size_t i = 0; i < r->probe_n; i++)
-					ll_json_int(&j, r->probe_labels[i]);
-				ll_json_arr_end(&j);
-				ll_json_obj_end(&j);
-			}
-			ll_json_key(&j, "outputs");
-			ll_json_obj_begin(&j);
-			ll_json_kv_str(&j, "file", "outputs.npy");
-			ll_json_kv_str(&j, "description",
-				       "each model's class probabilities (softmax) on every probe image at each "
-				       "snapshot: models x snapshots x images x classes, float32; the images are "
-				       "the probe set, probe_per_class of each digit in digit order");
-			ll_json_obj_end(&j);
-			if (r->hess_k) {
-				ll_json_key(&j, "hessian");
-				ll_json_obj_begin(&j);
-				ll_json_kv_str(&j, "files", "hessian_top.npy, hessian_trace.npy");
-				ll_json_kv_str(&j, "description",
-					       "the training loss's top eigenvalues (models x snapshots x K, Lanczos on "
-					       "exact Hessian-vector products) and trace (models x snapshots, Hutchinson) "
-					       "on the first training images; NaN at snapshots not measured");
-				ll_json_kv_int(&j, "images", (long long)r->hess_images);
-				ll_json_kv_int(&j, "trace_probes", (long long)r->hess_probes);
-				ll_json_obj_end(&j);
-			}
-			ll_json_key(&j, "model_lr");
-			ll_json_arr_begin(&j);
-			for (size_t m = 0; m < M; m++)
-				ll_json_num(&j, ll_train_model_lr(s, m, NULL));
-			ll_json_arr_end(&j);
-			ll_json_key(&j, "parameters");
-			ll_json_obj_begin(&j);
-			size_t np;
-			const ll_param_def *pd = ll_step_params(LL_STEP_TRAIN, &np);
-			for (size_t i = 0; i < np; i++)
-				ll_json_kv_str(&j, pd[i].key, ll_session_get(s, LL_STEP_TRAIN, pd[i].key));
-			ll_json_obj_end(&j);
-			ll_json_kv_num(&j, "final_test_accuracy_mean", t->final_acc_mean);
-			ll_json_kv_num(&j, "final_test_accuracy_min", t->final_acc_min);
-			ll_json_obj_end(&j);
-			rc = ll_afile_commit(&af, err);
-		}
-	}
+	if (rc == LL_OK)
+		rc = ll_step_write_json(dir, "activity.json", write_activity_json, s, err);
 	ll_free(dir);
 	return rc;
 }
