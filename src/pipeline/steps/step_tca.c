@@ -107,7 +107,9 @@ static int run(ll_step_ctx *c, ll_err *err)
 	if (rule == LL_RANK_CV && o.cv_folds == 0)
 		o.cv_folds = 5;
 	o.cv_replicates = (size_t)ll_session_get_int(s, LL_STEP_TCA, "cv_replicates");
-	o.cp.mask = d && d->mask.data ? &d->mask : NULL;
+	/* the data's mask, when the tensor is the data's shape (not, e.g., a
+	 * connectome made from it) */
+	o.cp.mask = d && d->mask.data && ll_tensor_same_shape(&d->mask, &x->X) ? &d->mask : NULL;
 	o.threads = ll_step_threads(s);
 	progress_fwd fwd = {s, c->progress, c->ud};
 	o.progress = fwd_progress;
