@@ -230,7 +230,10 @@ static int build_connectome(ll_step_ctx *c, struct ll_res_tensor *t, ll_err *err
 	o.affinity = (ll_affinity)ll_session_get_enum(s, LL_STEP_TENSOR, "affinity");
 	o.bandwidth = ll_session_get_real(s, LL_STEP_TENSOR, "bandwidth");
 	if ((rc = ll_conn_affinity(src, um, tm, &o, &t->X, &t->conn, err)) != LL_OK) {
-		ll_err_prefix(err, "[tensor] of = connectome");
+		if (d && src == &d->X && ll_session_get(s, LL_STEP_DATA, "path")[0])
+			ll_err_prefix(err, "[tensor] of = connectome of %s", ll_session_get(s, LL_STEP_DATA, "path"));
+		else
+			ll_err_prefix(err, "[tensor] of = connectome of the %s data", ll_session_get(s, LL_STEP_DATA, "kind"));
 		return rc;
 	}
 	ll_step_set_mode(&t->modes[0], src_modes[um].name, LL_MODE_UNIT);
