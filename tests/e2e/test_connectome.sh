@@ -4,9 +4,8 @@
 # connectome.lab recovers every planted community (3 epochs x 3 groups,
 # make_connectome --groups) exactly, active within one window of its
 # epoch, with the two neuron factors agreeing (congruence >= 0.9), and
-# writes communities.json and the report's graph; a recording of another
-# shape (neurons x time) and the Gaussian affinity run; sessions that
-# cannot work fail in one line.
+# writes communities.json and the report's graph; the Gaussian affinity
+# and logged RNN activity run; sessions that cannot work fail in one line.
 . "${top_srcdir:-.}/tests/tap.sh"
 
 T=$(mktemp -d "${TMPDIR:-/tmp}/ll_test_conn.XXXXXX") || exit 1
@@ -101,6 +100,36 @@ window = 40
 step = 40" ""
 tap_ok "gaussian affinity runs" "$LL" run "$T/g.lab" -o "$T/g"
 tap_ok "gaussian affinity recorded" grep -q '"bandwidth": 0.5' "$T/g/tensor/tensor.json"
+
+# the activity an RNN step logged (network x probe x unit x time): units x
+# units x windows x (network, probe) trials
+cat > "$T/r.lab" <<EOS
+[session]
+name = rc
+seed = 1
+
+[data]
+kind = task
+
+[rnn]
+task = flipflop
+cells = gru
+seeds = 1
+hidden = 16
+iters = 100
+
+[tensor]
+of = connectome
+window = 20
+step = 10
+
+[tca]
+ranks = 2
+replicates = 2
+EOS
+tap_ok "a connectome of logged RNN activity" "$LL" run "$T/r.lab" -o "$T/r"
+shape=$(tr -d ' \n' < "$T/r/tensor/tensor.json" | sed -n 's/.*"shape":\[\([0-9,]*\)\].*/\1/p')
+tap_result $([ "$shape" = "16,16,9,16" ] && echo 0 || echo 1) "its tensor is unit x unit x window x trial ($shape)"
 
 lab "$T/b1.lab" "window = 481" ""
 tap_fails "window longer than the recording" "connectome.npy: window = 481 samples is longer than the recording (480 samples)" \
