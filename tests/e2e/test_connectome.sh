@@ -5,7 +5,8 @@
 # make_connectome --groups) exactly, active within one window of its
 # epoch, with the two neuron factors agreeing (congruence >= 0.9), and
 # writes communities.json and the report's graph; the Gaussian affinity
-# and logged RNN activity run; sessions that cannot work fail in one line.
+# and logged RNN activity run; latentlab connectome makes and runs the
+# same session; sessions and options that cannot work fail in one line.
 . "${top_srcdir:-.}/tests/tap.sh"
 
 T=$(mktemp -d "${TMPDIR:-/tmp}/ll_test_conn.XXXXXX") || exit 1
@@ -130,6 +131,27 @@ EOS
 tap_ok "a connectome of logged RNN activity" "$LL" run "$T/r.lab" -o "$T/r"
 shape=$(tr -d ' \n' < "$T/r/tensor/tensor.json" | sed -n 's/.*"shape":\[\([0-9,]*\)\].*/\1/p')
 tap_result $([ "$shape" = "16,16,9,16" ] && echo 0 || echo 1) "its tensor is unit x unit x window x trial ($shape)"
+
+# latentlab connectome: the same analysis from options; its session.lab
+# replays it
+tap_ok "latentlab connectome runs" "$LL" connectome "$DATA/connectome.npy" -o "$T/cli" -w 40 --step 20 -r 8-10 -j 1 -q
+tap_result $([ "$(jnum "$T/cli/connectome/communities.json" rank)" = 9 ] && echo 0 || echo 1) "latentlab connectome: rank 9"
+tap_ok "its session.lab replays" "$LL" run "$T/cli/session.lab" -o "$T/cli2" -q
+tap_ok "the replay's communities are the same" cmp "$T/cli/connectome/communities.json" "$T/cli2/connectome/communities.json"
+# a bare neurons x time array (modes mode0, mode1): one trial
+perl -e 'srand(3); my ($n, $t) = (6, 100); my $h = "{\x27descr\x27: \x27<f8\x27, \x27fortran_order\x27: False, \x27shape\x27: ($n, $t), }";
+	$h .= " " x (64 - (10 + length($h) + 1) % 64) . "\n"; print "\x93NUMPY\x01\x00", pack("v", length $h), $h;
+	for my $i (0 .. $n * $t - 1) { print pack("d<", rand()) }' > "$T/two.npy"
+tap_ok "a neurons x time array" "$LL" connectome "$T/two.npy" -o "$T/two" -r 1-2 -n 2 --no-report -q
+shape=$(tr -d ' \n' < "$T/two/tensor/tensor.json" | sed -n 's/.*"shape":\[\([0-9,]*\)\].*/\1/p')
+tap_result $([ "$shape" = "6,6,9,1" ] && echo 0 || echo 1) "its tensor is neuron x neuron x window x 1 trial ($shape)"
+tap_fails "connectome: window longer than the recording" "connectome.npy: window = 1000 samples is longer" \
+	"$LL" connectome "$DATA/connectome.npy" -o "$T/e1" --window 1000
+tap_fails "connectome: --step 0" "connectome: --step: .*step = 0 is out of range" \
+	"$LL" connectome "$DATA/connectome.npy" -o "$T/e2" --step 0
+tap_fails "connectome: --affinity cosine" "connectome: --affinity: .*correlation|gaussian" \
+	"$LL" connectome "$DATA/connectome.npy" -o "$T/e3" --affinity cosine
+tap_fails "connectome: no such file" "nope.npy" "$LL" connectome "$T/nope.npy" -o "$T/e4"
 
 lab "$T/b1.lab" "window = 481" ""
 tap_fails "window longer than the recording" "connectome.npy: window = 481 samples is longer than the recording (480 samples)" \

@@ -207,16 +207,29 @@ static int build_connectome(ll_step_ctx *c, struct ll_res_tensor *t, ll_err *err
 	int rc, um = -1, tm = -1, other = -1, nother = 0;
 
 	source_of(s, &src, &src_modes);
-	for (int n = 0; n < src->nmodes; n++) {
-		if (src_modes[n].kind == LL_MODE_UNIT && um < 0)
-			um = n;
-		else if (src_modes[n].kind == LL_MODE_TIME && tm < 0)
+	for (int n = 0; n < src->nmodes; n++)
+		if (src_modes[n].kind == LL_MODE_TIME) {
 			tm = n;
-		else {
+			break;
+		}
+	for (int n = 0; n < src->nmodes; n++)
+		if (src_modes[n].kind == LL_MODE_UNIT && n != tm) {
+			um = n;
+			break;
+		}
+	/* no mode named as time (a bare neurons x time array has modes
+	 * mode0, mode1): the neurons x time x ... layout */
+	if (tm < 0 && src->nmodes >= 2) {
+		um = 0;
+		tm = 1;
+		ll_session_log(s, "tensor: no time mode named in [data] modes: mode 0 taken as the neurons, "
+			       "mode 1 as time");
+	}
+	for (int n = 0; n < src->nmodes; n++)
+		if (n != um && n != tm) {
 			other = n;
 			nother++;
 		}
-	}
 	if (um < 0 || tm < 0)
 		return ll_err_set(err, LL_EINVAL,
 				  "[tensor] of = connectome needs a neuron mode and a time mode (set [data] modes, "
