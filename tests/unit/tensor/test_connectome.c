@@ -11,6 +11,7 @@
 #include "sim/ll_coupled.h"
 #include "tensor/ll_connectome.h"
 #include "tensor/ll_cp.h"
+#include "ll_failalloc.h"
 #include "ll_test.h"
 
 static double at(const ll_tensor *A, size_t i, size_t j, size_t w, size_t k)
@@ -411,6 +412,60 @@ out:
 	ll_coupled_free(&c);
 }
 
+/* Out of memory at every allocation of the simulation, the affinities
+ * and the summary: LL_ENOMEM, outputs zeroed, nothing leaked. */
+static int oom_work(void *ud)
+{
+	(void)ud;
+	ll_coupled_opts co;
+	ll_coupled c;
+	ll_conn_opts o;
+	ll_tensor A;
+	ll_ktensor K;
+	ll_conn_summary s;
+	int rc;
+	ll_coupled_opts_default(&co);
+	co.neurons = 6;
+	co.epoch_len = 20;
+	co.trials = 2;
+	if ((rc = ll_coupled_make(&co, &c, NULL)) != LL_OK)
+		return c.data.data || c.group ? LL_EINVAL : rc;
+	ll_conn_opts_default(&o);
+	o.window = 10;
+	o.step = 5;
+	rc = ll_conn_affinity(&c.data, 0, 1, &o, &A, NULL, NULL);
+	ll_coupled_free(&c);
+	if (rc != LL_OK)
+		return A.data ? LL_EINVAL : rc;
+	size_t dim[4] = {6, 6, A.dim[2], 2};
+	ll_tensor_free(&A);
+	if ((rc = ll_ktensor_init(&K, 4, dim, 3, NULL)) != LL_OK)
+		return rc;
+	for (int n = 0; n < 4; n++)
+		for (size_t i = 0; i < dim[n] * 3; i++)
+			K.U[n][i] = (double)((i * 7 + (size_t)n) % 5);
+	rc = ll_conn_summarize(&K, 0.5, &s, NULL);
+	ll_ktensor_free(&K);
+	if (rc != LL_OK)
+		return s.comp ? LL_EINVAL : rc;
+	ll_conn_summary_free(&s);
+	return LL_OK;
+}
+
+static void test_oom(void)
+{
+	ll_failalloc_sweep sw = {.name = "connectome", .run = oom_work};
+	int ok = ll_failalloc_sweep_run(&sw);
+	printf("# %s: %zu allocations, %zu failing runs\n", sw.name, sw.n, sw.runs);
+	LL_CHECK_INT(sw.clean_rc, LL_OK);
+	LL_CHECK(sw.n > 0);
+	LL_CHECK_INT(sw.runs, sw.n);
+	LL_CHECK_INT(sw.wrong_rc, 0);
+	LL_CHECK_INT(sw.leaked, 0);
+	LL_CHECK_INT(sw.unreached, 0);
+	LL_CHECK_INT(ok, 0);
+}
+
 int main(void)
 {
 	LL_RUN(test_correlation_naive);
@@ -420,5 +475,6 @@ int main(void)
 	LL_RUN(test_bad_inputs);
 	LL_RUN(test_summary);
 	LL_RUN(test_planted_switches);
+	LL_RUN(test_oom);
 	return ll_test_done();
 }
