@@ -484,6 +484,51 @@ static void sec_tca(doc *d)
 		 nonneg ? "non-negative factors" : "unconstrained factors", doc_param(d, LL_STEP_TCA, "init"),
 		 doc_param(d, LL_STEP_TCA, "max_iter"), doc_param(d, LL_STEP_TCA, "tol"), e->ranks[0].rank,
 		 e->ranks[e->nranks - 1].rank, cr->nrep);
+	const ll_cp_opts *co = &e->opts.cp;
+	char mb[64];
+	if (e->warm_start) {
+		doc_put(d, "The fit started from a given model (warm_start = ");
+		doc_md_text(d, ll_session_get(s, LL_STEP_TCA, "warm_start"));
+		doc_put(d, "), not from random starts, so its rank was the only one fitted, once");
+		if (co->fixed_modes)
+			doc_putf(d, "; the factors of mode%s %s (",
+				 (co->fixed_modes & (co->fixed_modes - 1)) ? "s" : "",
+				 ll_cp_modes_str(co->fixed_modes, mb, sizeof mb));
+		if (co->fixed_modes) {
+			int first = 1;
+			for (int n = 0; n < s->res.tensor->X.nmodes; n++)
+				if (co->fixed_modes >> n & 1u) {
+					doc_put(d, first ? "" : ", ");
+					doc_md_text(d, s->res.tensor->modes[n].name);
+					first = 0;
+				}
+			doc_put(d, ") were held fixed at the model's values and only the others fitted");
+		}
+		doc_put(d, ".\n\n");
+	}
+	if (co->ridge > 0.0 || co->l1 > 0.0) {
+		doc_putf(d, "The fits were **regularised**: they minimised &frac12;&#8214;W&#8728;(X &minus; M)&#8214;&sup2;");
+		if (co->ridge > 0.0)
+			doc_putf(d, " + %g/2 &Sigma;<sub>n</sub>&#8214;U<sub>n</sub>&#8214;&sup2; (ridge)", co->ridge);
+		if (co->l1 > 0.0) {
+			doc_putf(d, " + %g &Sigma;&#8214;U<sub>n</sub>&#8214;<sub>1</sub> over the ", co->l1);
+			if (co->l1_modes) {
+				int first = 1;
+				for (int n = 0; n < s->res.tensor->X.nmodes; n++)
+					if (co->l1_modes >> n & 1u) {
+						doc_put(d, first ? "" : ", ");
+						doc_md_text(d, s->res.tensor->modes[n].name);
+						first = 0;
+					}
+				doc_put(d, " factors");
+			} else {
+				doc_put(d, "factors of every mode");
+			}
+			doc_put(d, " (L1: it drives small loadings to exactly zero, so sparse factors are easier to read)");
+		}
+		doc_put(d, ". Errors below are the plain errors, without the penalty; fits were ranked by "
+			   "the penalised objective, and `summary.json` holds both.\n\n");
+	}
 	if (nonneg && s->res.tensor->x_min < 0)
 		doc_putf(d, "> **Warning:** the tensor has negative entries (down to %.3g), which a "
 			    "non-negative fit cannot represent: its error is inflated and the factors describe "

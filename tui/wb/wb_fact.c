@@ -238,6 +238,37 @@ static void draw_zoom(wb *w, const ll_ens_rank *r, const ll_ktensor *K, size_t c
 	wb_put(w, ya, lw + 1 + (cw - bl) / 2 > lw + 3 ? lw + 1 + (cw - bl) / 2 : lw + 3, cw - 4, ax, buf);
 }
 
+/* "warm start; modes 2 (trial) fixed; ridge 10, l1 100 on neuron: penalised
+ * objective 0.6755" for a fit with any of these options, into buf; 0 when
+ * it had none */
+static int fit_options(const ll_session *s, const ll_cp_result *fit, char *buf, size_t n)
+{
+	const ll_ensemble *e = &s->res.tca->ens;
+	const ll_cp_opts *co = &e->opts.cp;
+	const struct ll_res_tensor *x = s->res.tensor;
+	size_t k = 0;
+	buf[0] = '\0';
+	if (e->warm_start)
+		k += (size_t)snprintf(buf + k, n - k, "warm start");
+	for (int m = 0, first = 1; m < x->X.nmodes && k < n; m++)
+		if (co->fixed_modes >> m & 1u) {
+			k += (size_t)snprintf(buf + k, n - k, "%s%d (%s)", first ? "; fixed: mode " : ", ", m,
+					      x->modes[m].name);
+			first = 0;
+		}
+	if ((co->ridge > 0.0 || co->l1 > 0.0) && k < n) {
+		k += (size_t)snprintf(buf + k, n - k, "%sridge %g, l1 %g", k ? "; " : "", co->ridge, co->l1);
+		for (int m = 0, first = 1; co->l1 > 0.0 && co->l1_modes && m < x->X.nmodes && k < n; m++)
+			if (co->l1_modes >> m & 1u) {
+				k += (size_t)snprintf(buf + k, n - k, "%s%s", first ? " on " : ", ", x->modes[m].name);
+				first = 0;
+			}
+		if (k < n)
+			snprintf(buf + k, n - k, ": penalised objective %.4f", fit->obj_pen);
+	}
+	return buf[0] != '\0';
+}
+
 static void fact_draw(wb *w, int y0, int h)
 {
 	wb_fact *f = fact_state(w);
@@ -277,10 +308,15 @@ static void fact_draw(wb *w, int y0, int h)
 	attr_t ax = wb_attr(w, LL_ROLE_AXIS);
 	wb_put(w, y0 + 1, 1, pre - 1, ax, "comp  weight");
 	for (int n = 0; n < M; n++) {
-		snprintf(buf, sizeof buf, "%s (%zu)", s->res.tensor->modes[n].name[0] ? s->res.tensor->modes[n].name : "mode", K->dim[n]);
+		snprintf(buf, sizeof buf, "%s (%zu)%s", s->res.tensor->modes[n].name[0] ? s->res.tensor->modes[n].name : "mode",
+			 K->dim[n], s->res.tca->ens.opts.cp.fixed_modes >> n & 1u ? " fixed" : "");
 		wb_put(w, y0 + 1, pre + n * (sw + 1), sw, ax, buf);
 	}
 	int lh = h - 2;
+	/* the options that change what the factors mean, on the last line */
+	char opt[240];
+	if (fit_options(s, fit, opt, sizeof opt) && lh > 2)
+		wb_put(w, y0 + 2 + --lh, 1, w->cols - 2, wb_attr(w, LL_ROLE_AXIS), opt);
 	if (f->sel < f->top)
 		f->top = f->sel;
 	if (f->sel >= f->top + lh)
