@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "draw/ll_spark.h"
+#include "pipeline/steps/step_connectome.h"
 #include "pipeline/steps/step_tca.h"
 #include "pipeline/steps/step_tensor.h"
 #include "wb/wb.h"
@@ -71,6 +72,52 @@ static const ll_ens_rank *cur_rank(wb *w)
 	if (f->rep >= r->nrep)
 		f->rep = r->nrep ? r->nrep - 1 : 0;
 	return r;
+}
+
+/* The connectome summary of the fit shown, when there is one: the
+ * connectome step reads the chosen rank's best fit only. */
+static const ll_conn_summary *conn_shown(wb *w, const ll_ens_rank *r)
+{
+	const ll_session *s = w->s;
+	if (!r || !wb_results_ready(w, LL_STEP_CONNECTOME) || !s->res.connectome || !s->res.tca ||
+	    fact_state(w)->rep != 0 || r->rank != s->res.tca->chosen_rank || s->res.connectome->sum.rank != r->rank)
+		return NULL;
+	return &s->res.connectome->sum;
+}
+
+/* "community of 8 (0 4 12 ...), windows 8-14, congruence 1.000" into buf */
+static void conn_text(const ll_conn_summary *m, size_t c, char *buf, size_t n)
+{
+	const ll_conn_comp *cc = &m->comp[c];
+	size_t l = 0;
+	int k = snprintf(buf, n, "community of %zu (", cc->nmembers);
+	l = k > 0 && (size_t)k < n ? (size_t)k : 0;
+	size_t shown = 0;
+	for (size_t i = 0; i < m->neurons && l + 24 < n && shown < 24; i++)
+		if (cc->loading[i] > m->threshold) {
+			k = snprintf(buf + l, n - l, "%s%zu", shown ? " " : "", i);
+			l += k > 0 ? (size_t)k : 0;
+			shown++;
+		}
+	if (l + 80 > n)
+		return;
+	k = snprintf(buf + l, n - l, "%s), windows ", shown < cc->nmembers ? " ..." : "");
+	l += k > 0 ? (size_t)k : 0;
+	/* runs of active windows */
+	size_t runs = 0;
+	for (size_t wi = 0; wi < m->windows && l + 40 < n; wi++) {
+		if (!cc->active[wi] || (wi > 0 && cc->active[wi - 1]))
+			continue;
+		size_t e = wi;
+		while (e + 1 < m->windows && cc->active[e + 1])
+			e++;
+		k = e > wi ? snprintf(buf + l, n - l, "%s%zu-%zu", runs ? "," : "", wi, e)
+			   : snprintf(buf + l, n - l, "%s%zu", runs ? "," : "", wi);
+		l += k > 0 ? (size_t)k : 0;
+		runs++;
+	}
+	snprintf(buf + l, n - l, "%s, congruence %.3f%s", runs ? "" : "none", cc->congruence,
+		 cc->congruence >= LL_CONN_CONGRUENCE_OK ? "" : " (< 0.9!)");
 }
 
 /* Display order of the components: as fitted, or by weight. */
@@ -318,6 +365,19 @@ static void fact_status(wb *w, char *buf, size_t n)
 	if (!r) {
 		snprintf(buf, n, "no TCA results yet");
 		return;
+	}
+	/* a connectome: the selected component's community says more */
+	const ll_conn_summary *cm = conn_shown(w, r);
+	if (cm && r->nrep) {
+		size_t ord[MAX_ROWS];
+		size_t nr = order(w, &r->fits[0].K, ord);
+		int sel = fact_state(w)->sel;
+		if (sel >= 0 && (size_t)sel < nr && ord[sel] < cm->rank) {
+			char t[300];
+			conn_text(cm, ord[sel], t, sizeof t);
+			snprintf(buf, n, "C%zu: %s", ord[sel] + 1, t);
+			return;
+		}
 	}
 	ll_ens_stats st;
 	if (ll_ens_rank_stats(r, &st, NULL) != LL_OK) {

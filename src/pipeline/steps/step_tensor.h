@@ -6,6 +6,7 @@
 #define LL_STEP_TENSOR_H
 
 #include "pipeline/ll_session.h"
+#include "tensor/ll_connectome.h"
 #include "tensor/ll_tensor.h"
 
 struct ll_res_tensor {
@@ -13,6 +14,7 @@ struct ll_res_tensor {
 	ll_mode_info modes[LL_MAX_MODES]; /* X's modes */
 	double x_min, x_max;              /* over the entries present */
 	size_t n_missing;
+	ll_conn_stats conn;               /* of = connectome: pairs, clipped, constant */
 };
 
 /* The mode of kind `kind` (the first), or -1. */
