@@ -16,8 +16,97 @@
 #include "pipeline/steps/step_train.h"
 
 static const ll_param_def params[] = {
+	P_ENUM("of", "activity", LL_ENUM_CHOICES(LL_TENSOR_OF),
+	       "what the tensor holds: activity (the data, or the activity logged in training), or the MLPs' "
+	       "weights over training: readout (models x digits x units x snapshots) or input (models x "
+	       "units x pixels x snapshots)"),
 	P_ENUM("normalize", "none", "none|max|zscore", "scale each unit/neuron: none, to max 1, or z-score"),
 };
+
+/* ---- where the tensor comes from: one builder per [tensor] of ---------- */
+
+/* A builder fills X (initialised here) and modes[0 .. X->nmodes) (labels
+ * owned) from the results of the earlier steps; on failure the caller
+ * drops whatever it made. */
+typedef int (*tensor_build_fn)(const ll_session *s, ll_tensor *X, ll_mode_info *modes, ll_err *err);
+
+/* the data's array, or the activity logged in training (MNIST, RNNs) */
+static int build_activity(const ll_session *s, ll_tensor *X, ll_mode_info *modes, ll_err *err)
+{
+	const struct ll_res_data *d = s->res.data;
+	const struct ll_res_train *tr = s->res.train;
+	const struct ll_res_rnn *rn = s->res.rnn;
+	const ll_tensor *src = tr ? &tr->activity : rn ? &rn->activity : d ? &d->X : NULL;
+	const ll_mode_info *src_modes = tr ? tr->modes : rn ? rn->modes : d ? d->modes : NULL;
+	int rc;
+	if (!src || !src->data)
+		return ll_err_set(err, LL_EINVAL, "[tensor] has no data: run the earlier steps first");
+	if ((rc = ll_tensor_copy(X, src, err)) != LL_OK)
+		return rc;
+	return ll_modes_copy(modes, src_modes, src->nmodes, src->dim, err);
+}
+
+/* The MNIST weights logged in training (train/readout_weights.npy or
+ * input_weights.npy: models x snapshots x rows x cols of W) as the tensor
+ * models x rows x cols x snapshots, so the snapshot mode is last as in
+ * the activity tensor; the model mode keeps its labels. */
+static int build_weights(const ll_session *s, ll_tensor *X, ll_mode_info *modes, int readout, ll_err *err)
+{
+	const struct ll_res_train *tr = s->res.train;
+	const float *w = tr ? (readout ? tr->w_out : tr->w_in) : NULL;
+	if (!w)
+		return ll_err_set(err, LL_EINVAL, "[tensor] of = %s needs the weights logged by [train]: run it first",
+				  readout ? "readout" : "input");
+	size_t M = tr->log.models, S = tr->log.snapshots, U = tr->log.units;
+	size_t A = readout ? 10 : U, B = readout ? U : tr->n_in;
+	size_t dim[4] = {M, A, B, S};
+	int rc = ll_tensor_init(X, 4, dim, err);
+	if (rc != LL_OK)
+		return rc;
+	for (size_t m = 0; m < M; m++)
+		for (size_t j = 0; j < S; j++) {
+			const float *Wj = w + (m * S + j) * A * B;
+			for (size_t i = 0; i < A * B; i++)
+				X->data[((m * A * B) + i) * S + j] = Wj[i];
+		}
+	if ((rc = ll_modes_copy(modes, tr->modes, 1, dim, err)) != LL_OK)
+		return rc;
+	if (readout) {
+		ll_step_set_mode(&modes[1], "digit", LL_MODE_CLASS);
+		if (!(modes[1].labels = ll_malloc_array(10, sizeof(int))))
+			return ll_err_oom(err);
+		for (int dgt = 0; dgt < 10; dgt++)
+			modes[1].labels[dgt] = dgt;
+		ll_step_set_mode(&modes[2], "unit", LL_MODE_UNIT);
+	} else {
+		ll_step_set_mode(&modes[1], "unit", LL_MODE_UNIT);
+		/* bars like units; the report also draws a 784-long pixel factor as a 28x28 image */
+		ll_step_set_mode(&modes[2], "pixel", LL_MODE_UNIT);
+	}
+	ll_step_set_mode(&modes[3], "snapshot", LL_MODE_TIME);
+	return LL_OK;
+}
+
+static int build_readout(const ll_session *s, ll_tensor *X, ll_mode_info *modes, ll_err *err)
+{
+	return build_weights(s, X, modes, 1, err);
+}
+
+static int build_input(const ll_session *s, ll_tensor *X, ll_mode_info *modes, ll_err *err)
+{
+	return build_weights(s, X, modes, 0, err);
+}
+
+static const struct tensor_source {
+	tensor_build_fn build;
+	int needs_train; /* made from what [train] logs (MNIST only) */
+} sources[] = {
+	[LL_TENSOR_OF_ACTIVITY] = {.build = build_activity, .needs_train = 0},
+	[LL_TENSOR_OF_READOUT] = {.build = build_readout, .needs_train = 1},
+	[LL_TENSOR_OF_INPUT] = {.build = build_input, .needs_train = 1},
+};
+/* one row for every value of the key */
+typedef char tensor_sources_complete[LL_NPARAMS(sources) == LL_ENUM_N(LL_TENSOR_OF) ? 1 : -1];
 
 /* tensor/tensor.json: what the axes of tensor.npy are and what was done */
 static int write_tensor_sidecar(const ll_session *s, const struct ll_res_tensor *t, const char *dir,
@@ -52,6 +141,8 @@ static int write_tensor_sidecar(const ll_session *s, const struct ll_res_tensor 
 		ll_json_obj_end(&j);
 	}
 	ll_json_arr_end(&j);
+	if (ll_session_get_enum(s, LL_STEP_TENSOR, "of") != LL_TENSOR_OF_ACTIVITY)
+		ll_json_kv_str(&j, "of", ll_session_get(s, LL_STEP_TENSOR, "of"));
 	ll_json_kv_str(&j, "normalize", ll_session_get(s, LL_STEP_TENSOR, "normalize"));
 	ll_json_kv_int(&j, "missing", (long long)t->n_missing);
 	ll_json_kv_num(&j, "min", t->x_min);
@@ -83,23 +174,17 @@ static int run(ll_step_ctx *c, ll_err *err)
 {
 	ll_session *s = c->s;
 	const char *norm = ll_session_get(s, LL_STEP_TENSOR, "normalize");
-	/* the data's array, or the activity logged in training (MNIST, RNNs) */
+	int of = ll_session_get_enum(s, LL_STEP_TENSOR, "of");
 	const struct ll_res_data *d = s->res.data;
-	const struct ll_res_train *tr = s->res.train;
-	const struct ll_res_rnn *rn = s->res.rnn;
-	const ll_tensor *src = tr ? &tr->activity : rn ? &rn->activity : d ? &d->X : NULL;
-	const ll_mode_info *src_modes = tr ? tr->modes : rn ? rn->modes : d ? d->modes : NULL;
-	const ll_tensor *mask = d && d->mask.data ? &d->mask : NULL;
+	/* the data's mask applies to the data's own array, not to weights */
+	const ll_tensor *mask = of == LL_TENSOR_OF_ACTIVITY && d && d->mask.data ? &d->mask : NULL;
 	int rc;
 
-	if (!src || !src->data)
-		return ll_err_set(err, LL_EINVAL, "[tensor] has no data: run the earlier steps first");
 	struct ll_res_tensor *t = ll_calloc(1, sizeof *t);
 	if (!t)
 		return ll_err_oom(err);
 	s->res.tensor = t;
-	if ((rc = ll_tensor_copy(&t->X, src, err)) != LL_OK ||
-	    (rc = ll_modes_copy(t->modes, src_modes, src->nmodes, src->dim, err)) != LL_OK)
+	if ((rc = sources[of].build(s, &t->X, t->modes, err)) != LL_OK)
 		return rc;
 	ll_tensor *X = &t->X;
 
@@ -192,6 +277,30 @@ static int run(ll_step_ctx *c, ll_err *err)
 	return rc;
 }
 
+/* of = readout | input: weights of MNIST-trained MLPs, and the readout
+ * of one hidden layer */
+static int check(const ll_session *s, ll_err *err)
+{
+	int of = ll_session_get_enum(s, LL_STEP_TENSOR, "of");
+	const char *name = ll_session_get(s, LL_STEP_TENSOR, "of");
+	if (sources[of].needs_train && !ll_step_in_session(s, LL_STEP_TRAIN))
+		return ll_err_set(err, LL_EINVAL, "[tensor] of = %s needs MLPs trained on MNIST ([data] kind = mnist)",
+				  name);
+	if (of == LL_TENSOR_OF_READOUT && ll_session_get_int(s, LL_STEP_TRAIN, "hidden2") > 0)
+		return ll_err_set(err, LL_EINVAL,
+				  "[tensor] of = readout needs one hidden layer ([train] hidden2 = %ld)",
+				  ll_session_get_int(s, LL_STEP_TRAIN, "hidden2"));
+	return LL_OK;
+}
+
+/* of decides what [train] logs (the weights), so a change retrains */
+static unsigned stale(const char *key)
+{
+	if (!strcmp(key, "of"))
+		return LL_STEP_BIT(LL_STEP_TENSOR) | LL_STEP_BIT(LL_STEP_TRAIN);
+	return LL_STEP_BIT(LL_STEP_TENSOR);
+}
+
 const ll_step_def ll_step_tensor = {
 	.name = "tensor",
 	.summary = "make the analysis tensor: missing entries, normalisation",
@@ -199,6 +308,8 @@ const ll_step_def ll_step_tensor = {
 	.nparams = LL_NPARAMS(params),
 	.needs = LL_STEP_BIT(LL_STEP_DATA) | LL_STEP_BIT(LL_STEP_TRAIN) | LL_STEP_BIT(LL_STEP_RNN),
 	.always = 1,
+	.check = check,
+	.stale = stale,
 	.run = run,
 	.drop = drop,
 	.outputs = "the analysis tensor",
