@@ -334,9 +334,15 @@ static int fig_factors(const ll_session *s, ll_report_fig *f, ll_err *err)
 			double lr[16];
 			size_t nlr = ll_report_has_training(s) && n == 0
 					     ? ll_session_get_reals(s, LL_STEP_TRAIN, "lr", lr, 16) : 0;
+			/* ... or by their rich/lazy regime (init_scale x init_rank), which wins */
+			ll_train_regimes g;
+			int regimes = ll_report_has_training(s) && n == 0 && ll_train_regimes_get(s, &g, NULL) == LL_OK &&
+				      g.n > 1;
 			for (size_t j = 0; j < nd && rc == LL_OK; j++) {
 				char lab[48];
-				if (nlr > 1 && dl[j] >= 0 && (size_t)dl[j] < nlr && nlr <= 16)
+				if (regimes && dl[j] >= 0 && (size_t)dl[j] < g.n)
+					ll_train_regime_name(&g, (size_t)dl[j], lab, sizeof lab);
+				else if (nlr > 1 && dl[j] >= 0 && (size_t)dl[j] < nlr && nlr <= 16)
 					snprintf(lab, sizeof lab, "lr %g", lr[dl[j]]);
 				else
 					snprintf(lab, sizeof lab, "%s %d", n == s->res.tensor->X.nmodes - 1 && ll_report_has_conditions(s)

@@ -121,6 +121,13 @@ static int has_regimes(const ll_session *s)
 	       g.sweep;
 }
 
+/* How many regimes the models are labelled by (1: none). */
+static size_t n_regimes(const ll_session *s)
+{
+	ll_train_regimes g;
+	return ll_train_regimes_get(s, &g, NULL) == LL_OK ? g.n : 1;
+}
+
 static int fig_richlazy(const ll_session *s, ll_report_fig *f, ll_err *err)
 {
 	int rc;
@@ -299,7 +306,8 @@ static void sec_training(doc *d)
 		 doc_param(d, LL_STEP_TRAIN, "optimizer"), strchr(doc_param(d, LL_STEP_TRAIN, "lr"), ',') ? "s" : "",
 		 doc_param(d, LL_STEP_TRAIN, "lr"),
 		 strchr(doc_param(d, LL_STEP_TRAIN, "lr"), ',')
-			 ? " given to the models in turn; a model's label is its rate's place in this list, from 0"
+			 ? (n_regimes(s) > 1 ? " given to the models in turn (their labels are their regimes, below)"
+					     : " given to the models in turn; a model's label is its rate's place in this list, from 0")
 			 : "",
 		 doc_param(d, LL_STEP_TRAIN, "batch"),
 		 doc_param(d, LL_STEP_TRAIN, "epochs"), strcmp(doc_param(d, LL_STEP_TRAIN, "epochs"), "1") ? "s" : "",
