@@ -362,7 +362,8 @@ static int save_richlazy(const ll_session *s, const struct ll_res_train *r, cons
 		fprintf(af.fp, ",weight_change_total,repr_change,final_test_accuracy\n");
 		for (size_t m = 0; m < M; m++) {
 			size_t q = m % g->n, k = ll_train_regime_rank(g, q);
-			fprintf(af.fp, "%zu,%zu,%.17g,", m, q, ll_train_regime_scale(g, q));
+			/* %.15g: a scale reads as typed (0.1, not 0.10000000000000001) */
+			fprintf(af.fp, "%zu,%zu,%.15g,", m, q, ll_train_regime_scale(g, q));
 			if (k)
 				fprintf(af.fp, "%zu", k);
 			else

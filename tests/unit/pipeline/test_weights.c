@@ -163,6 +163,30 @@ static void test_readout_tensor(void)
 	check_weight_tensor("readout", "shared");
 }
 
+/* of decides what [train] logs: changing it retrains, and the weights
+ * the new tensor needs are there */
+static void test_of_retrains(void)
+{
+	ll_session s;
+	ll_err e = {0, ""};
+	if (run_weights(&s, "readout", "shared", NULL) != LL_OK) {
+		ll_session_free(&s);
+		return;
+	}
+	LL_CHECK_INT(ll_session_set(&s, LL_STEP_TENSOR, "of", "input", &e), LL_OK);
+	LL_CHECK(s.state[LL_STEP_TRAIN] == LL_STATE_PENDING && !s.res.train && !s.res.tensor);
+	LL_CHECK(s.state[LL_STEP_DATA] == LL_STATE_DONE);
+	int rc = ll_session_run_all(&s, NULL, NULL, NULL, &e);
+	LL_CHECK_MSG(rc == LL_OK, "%s", e.msg);
+	if (rc == LL_OK)
+		LL_CHECK(s.res.train->w_in && !s.res.train->w_out && s.res.tensor->X.dim[2] == 784 &&
+			 !strcmp(s.res.tensor->modes[2].name, "pixel"));
+	/* normalize does not retrain */
+	LL_CHECK_INT(ll_session_set(&s, LL_STEP_TENSOR, "normalize", "max", &e), LL_OK);
+	LL_CHECK(s.state[LL_STEP_TRAIN] == LL_STATE_DONE && s.state[LL_STEP_TENSOR] == LL_STATE_PENDING);
+	ll_session_free(&s);
+}
+
 static void test_input_tensor(void)
 {
 	check_weight_tensor("input", "independent");
@@ -379,6 +403,7 @@ int main(void)
 	if (!mkdtemp(g_dir))
 		return 1;
 	LL_RUN(test_readout_tensor);
+	LL_RUN(test_of_retrains);
 	LL_RUN(test_input_tensor);
 	LL_RUN(test_activity_default);
 	LL_RUN(test_scale_init);
