@@ -16,97 +16,12 @@
 #include "pipeline/steps/step_train.h"
 
 static const ll_param_def params[] = {
+	P_ENUM("normalize", "none", "none|max|zscore", "scale each unit/neuron: none, to max 1, or z-score"),
 	P_ENUM("of", "activity", LL_ENUM_CHOICES(LL_TENSOR_OF),
 	       "what the tensor holds: activity (the data, or the activity logged in training), or the MLPs' "
 	       "weights over training: readout (models x digits x units x snapshots) or input (models x "
 	       "units x pixels x snapshots)"),
-	P_ENUM("normalize", "none", "none|max|zscore", "scale each unit/neuron: none, to max 1, or z-score"),
 };
-
-/* ---- where the tensor comes from: one builder per [tensor] of ---------- */
-
-/* A builder fills X (initialised here) and modes[0 .. X->nmodes) (labels
- * owned) from the results of the earlier steps; on failure the caller
- * drops whatever it made. */
-typedef int (*tensor_build_fn)(const ll_session *s, ll_tensor *X, ll_mode_info *modes, ll_err *err);
-
-/* the data's array, or the activity logged in training (MNIST, RNNs) */
-static int build_activity(const ll_session *s, ll_tensor *X, ll_mode_info *modes, ll_err *err)
-{
-	const struct ll_res_data *d = s->res.data;
-	const struct ll_res_train *tr = s->res.train;
-	const struct ll_res_rnn *rn = s->res.rnn;
-	const ll_tensor *src = tr ? &tr->activity : rn ? &rn->activity : d ? &d->X : NULL;
-	const ll_mode_info *src_modes = tr ? tr->modes : rn ? rn->modes : d ? d->modes : NULL;
-	int rc;
-	if (!src || !src->data)
-		return ll_err_set(err, LL_EINVAL, "[tensor] has no data: run the earlier steps first");
-	if ((rc = ll_tensor_copy(X, src, err)) != LL_OK)
-		return rc;
-	return ll_modes_copy(modes, src_modes, src->nmodes, src->dim, err);
-}
-
-/* The MNIST weights logged in training (train/readout_weights.npy or
- * input_weights.npy: models x snapshots x rows x cols of W) as the tensor
- * models x rows x cols x snapshots, so the snapshot mode is last as in
- * the activity tensor; the model mode keeps its labels. */
-static int build_weights(const ll_session *s, ll_tensor *X, ll_mode_info *modes, int readout, ll_err *err)
-{
-	const struct ll_res_train *tr = s->res.train;
-	const float *w = tr ? (readout ? tr->w_out : tr->w_in) : NULL;
-	if (!w)
-		return ll_err_set(err, LL_EINVAL, "[tensor] of = %s needs the weights logged by [train]: run it first",
-				  readout ? "readout" : "input");
-	size_t M = tr->log.models, S = tr->log.snapshots, U = tr->log.units;
-	size_t A = readout ? 10 : U, B = readout ? U : tr->n_in;
-	size_t dim[4] = {M, A, B, S};
-	int rc = ll_tensor_init(X, 4, dim, err);
-	if (rc != LL_OK)
-		return rc;
-	for (size_t m = 0; m < M; m++)
-		for (size_t j = 0; j < S; j++) {
-			const float *Wj = w + (m * S + j) * A * B;
-			for (size_t i = 0; i < A * B; i++)
-				X->data[((m * A * B) + i) * S + j] = Wj[i];
-		}
-	if ((rc = ll_modes_copy(modes, tr->modes, 1, dim, err)) != LL_OK)
-		return rc;
-	if (readout) {
-		ll_step_set_mode(&modes[1], "digit", LL_MODE_CLASS);
-		if (!(modes[1].labels = ll_malloc_array(10, sizeof(int))))
-			return ll_err_oom(err);
-		for (int dgt = 0; dgt < 10; dgt++)
-			modes[1].labels[dgt] = dgt;
-		ll_step_set_mode(&modes[2], "unit", LL_MODE_UNIT);
-	} else {
-		ll_step_set_mode(&modes[1], "unit", LL_MODE_UNIT);
-		/* bars like units; the report also draws a 784-long pixel factor as a 28x28 image */
-		ll_step_set_mode(&modes[2], "pixel", LL_MODE_UNIT);
-	}
-	ll_step_set_mode(&modes[3], "snapshot", LL_MODE_TIME);
-	return LL_OK;
-}
-
-static int build_readout(const ll_session *s, ll_tensor *X, ll_mode_info *modes, ll_err *err)
-{
-	return build_weights(s, X, modes, 1, err);
-}
-
-static int build_input(const ll_session *s, ll_tensor *X, ll_mode_info *modes, ll_err *err)
-{
-	return build_weights(s, X, modes, 0, err);
-}
-
-static const struct tensor_source {
-	tensor_build_fn build;
-	int needs_train; /* made from what [train] logs (MNIST only) */
-} sources[] = {
-	[LL_TENSOR_OF_ACTIVITY] = {.build = build_activity, .needs_train = 0},
-	[LL_TENSOR_OF_READOUT] = {.build = build_readout, .needs_train = 1},
-	[LL_TENSOR_OF_INPUT] = {.build = build_input, .needs_train = 1},
-};
-/* one row for every value of the key */
-typedef char tensor_sources_complete[LL_NPARAMS(sources) == LL_ENUM_N(LL_TENSOR_OF) ? 1 : -1];
 
 /* tensor/tensor.json: what the axes of tensor.npy are and what was done */
 static int write_tensor_sidecar(const ll_session *s, const struct ll_res_tensor *t, const char *dir,
@@ -170,42 +85,23 @@ int ll_res_tensor_mode(const struct ll_res_tensor *t, ll_mode_kind kind)
 	return -1;
 }
 
-static int run(ll_step_ctx *c, ll_err *err)
+/* Where the tensor is made from: the data's array, or the activity
+ * logged in training (MNIST, RNNs). */
+static void source_of(const ll_session *s, const ll_tensor **src, const ll_mode_info **modes)
 {
-	ll_session *s = c->s;
-	const char *norm = ll_session_get(s, LL_STEP_TENSOR, "normalize");
-	int of = ll_session_get_enum(s, LL_STEP_TENSOR, "of");
 	const struct ll_res_data *d = s->res.data;
-	/* the data's mask applies to the data's own array, not to weights */
-	const ll_tensor *mask = of == LL_TENSOR_OF_ACTIVITY && d && d->mask.data ? &d->mask : NULL;
-	int rc;
+	const struct ll_res_train *tr = s->res.train;
+	const struct ll_res_rnn *rn = s->res.rnn;
+	*src = tr ? &tr->activity : rn ? &rn->activity : d ? &d->X : NULL;
+	*modes = tr ? tr->modes : rn ? rn->modes : d ? d->modes : NULL;
+}
 
-	struct ll_res_tensor *t = ll_calloc(1, sizeof *t);
-	if (!t)
-		return ll_err_oom(err);
-	s->res.tensor = t;
-	if ((rc = sources[of].build(s, &t->X, t->modes, err)) != LL_OK)
-		return rc;
+/* normalise each unit (the first mode of kind UNIT) as [tensor] normalize
+ * says, skipping NaN */
+static int normalise_units(ll_session *s, struct ll_res_tensor *t, ll_err *err)
+{
+	const char *norm = ll_session_get(s, LL_STEP_TENSOR, "normalize");
 	ll_tensor *X = &t->X;
-
-	/* NaN marks a missing entry; so does a 0 in the mask */
-	size_t nnan, ninf;
-	ll_tensor_count_nonfinite(X, &nnan, &ninf);
-	if (ninf)
-		return ll_err_set(err, LL_ENUMERIC, "[tensor] the data has %zu infinite entries", ninf);
-	/* masked entries become NaN in X, so normalisation, the value range,
-	 * trajectories and the fits all skip the same entries */
-	t->n_missing = 0;
-	for (size_t i = 0; i < X->size; i++) {
-		if (mask && mask->data[i] == 0.0)
-			X->data[i] = NAN;
-		if (isnan(X->data[i]))
-			t->n_missing++;
-	}
-	if (t->n_missing == X->size)
-		return ll_err_set(err, LL_ENUMERIC, "[tensor] every entry is missing (NaN or masked)");
-
-	/* normalise each unit (the mode of kind UNIT) */
 	int um = -1;
 	for (int n = 0; n < X->nmodes; n++)
 		if (t->modes[n].kind == LL_MODE_UNIT) {
@@ -245,6 +141,132 @@ static int run(ll_step_ctx *c, ll_err *err)
 				}
 		}
 	}
+	return LL_OK;
+}
+
+/* of = activity: the source as it is, masked entries as NaN, units
+ * normalised */
+static int build_activity(ll_step_ctx *c, struct ll_res_tensor *t, ll_err *err)
+{
+	ll_session *s = c->s;
+	const struct ll_res_data *d = s->res.data;
+	const ll_tensor *src, *mask = d && d->mask.data ? &d->mask : NULL;
+	const ll_mode_info *src_modes;
+	int rc;
+
+	source_of(s, &src, &src_modes);
+	if ((rc = ll_tensor_copy(&t->X, src, err)) != LL_OK ||
+	    (rc = ll_modes_copy(t->modes, src_modes, src->nmodes, src->dim, err)) != LL_OK)
+		return rc;
+	ll_tensor *X = &t->X;
+
+	/* NaN marks a missing entry; so does a 0 in the mask */
+	size_t nnan, ninf;
+	ll_tensor_count_nonfinite(X, &nnan, &ninf);
+	if (ninf)
+		return ll_err_set(err, LL_ENUMERIC, "[tensor] the data has %zu infinite entries", ninf);
+	/* masked entries become NaN in X, so normalisation, the value range,
+	 * trajectories and the fits all skip the same entries */
+	t->n_missing = 0;
+	for (size_t i = 0; i < X->size; i++) {
+		if (mask && mask->data[i] == 0.0)
+			X->data[i] = NAN;
+		if (isnan(X->data[i]))
+			t->n_missing++;
+	}
+	if (t->n_missing == X->size)
+		return ll_err_set(err, LL_ENUMERIC, "[tensor] every entry is missing (NaN or masked)");
+	return normalise_units(s, t, err);
+}
+
+/* of = readout | input: the MNIST weights logged in training
+ * (train/readout_weights.npy or input_weights.npy: models x snapshots x
+ * rows x cols of W) as the tensor models x rows x cols x snapshots, so the
+ * snapshot mode is last as in the activity tensor; the model mode keeps
+ * its labels; units normalised as the activity's */
+static int build_weights(ll_step_ctx *c, struct ll_res_tensor *t, int readout, ll_err *err)
+{
+	const struct ll_res_train *tr = c->s->res.train;
+	const float *w = tr ? (readout ? tr->w_out : tr->w_in) : NULL;
+	ll_tensor *X = &t->X;
+	ll_mode_info *modes = t->modes;
+	if (!w)
+		return ll_err_set(err, LL_EINVAL, "[tensor] of = %s needs the weights logged by [train]: run it first",
+				  readout ? "readout" : "input");
+	size_t M = tr->log.models, S = tr->log.snapshots, U = tr->log.units;
+	size_t A = readout ? 10 : U, B = readout ? U : tr->n_in;
+	size_t dim[4] = {M, A, B, S};
+	int rc = ll_tensor_init(X, 4, dim, err);
+	if (rc != LL_OK)
+		return rc;
+	for (size_t m = 0; m < M; m++)
+		for (size_t j = 0; j < S; j++) {
+			const float *Wj = w + (m * S + j) * A * B;
+			for (size_t i = 0; i < A * B; i++)
+				X->data[((m * A * B) + i) * S + j] = Wj[i];
+		}
+	if ((rc = ll_modes_copy(modes, tr->modes, 1, dim, err)) != LL_OK)
+		return rc;
+	if (readout) {
+		ll_step_set_mode(&modes[1], "digit", LL_MODE_CLASS);
+		if (!(modes[1].labels = ll_malloc_array(10, sizeof(int))))
+			return ll_err_oom(err);
+		for (int dgt = 0; dgt < 10; dgt++)
+			modes[1].labels[dgt] = dgt;
+		ll_step_set_mode(&modes[2], "unit", LL_MODE_UNIT);
+	} else {
+		ll_step_set_mode(&modes[1], "unit", LL_MODE_UNIT);
+		/* bars like units; the report also draws a 784-long pixel factor as a 28x28 image */
+		ll_step_set_mode(&modes[2], "pixel", LL_MODE_UNIT);
+	}
+	ll_step_set_mode(&modes[3], "snapshot", LL_MODE_TIME);
+	t->n_missing = 0;
+	return normalise_units(c->s, t, err);
+}
+
+static int build_readout(ll_step_ctx *c, struct ll_res_tensor *t, ll_err *err)
+{
+	return build_weights(c, t, 1, err);
+}
+
+static int build_input(ll_step_ctx *c, struct ll_res_tensor *t, ll_err *err)
+{
+	return build_weights(c, t, 0, err);
+}
+
+/* what [tensor] of builds: one row per choice, in the order of its choices
+ * (LL_TENSOR_OF in step_tensor.h) */
+static const struct tensor_of {
+	const char *name;
+	int (*build)(ll_step_ctx *c, struct ll_res_tensor *t, ll_err *err);
+} tensor_of[] = {
+	{"activity", build_activity},
+	{"readout", build_readout},
+	{"input", build_input},
+};
+typedef char tensor_of_complete[LL_NPARAMS(tensor_of) == LL_ENUM_N(LL_TENSOR_OF) ? 1 : -1];
+
+static int run(ll_step_ctx *c, ll_err *err)
+{
+	ll_session *s = c->s;
+	const struct ll_res_data *d = s->res.data;
+	const ll_tensor *src, *mask = d && d->mask.data ? &d->mask : NULL;
+	const ll_mode_info *src_modes;
+	int rc;
+
+	source_of(s, &src, &src_modes);
+	if (!src || !src->data)
+		return ll_err_set(err, LL_EINVAL, "[tensor] has no data: run the earlier steps first");
+	struct ll_res_tensor *t = ll_calloc(1, sizeof *t);
+	if (!t)
+		return ll_err_oom(err);
+	s->res.tensor = t;
+	int of = ll_session_get_enum(s, LL_STEP_TENSOR, "of");
+	if ((rc = tensor_of[of].build(c, t, err)) != LL_OK)
+		return rc;
+	ll_tensor *X = &t->X;
+	if (of != LL_TENSOR_OF_ACTIVITY)
+		mask = NULL; /* the data's mask is of the data's shape */
 	t->x_min = INFINITY;
 	t->x_max = -INFINITY;
 	for (size_t i = 0; i < X->size; i++)
@@ -256,8 +278,8 @@ static int run(ll_step_ctx *c, ll_err *err)
 	for (int n = 0; n < X->nmodes; n++)
 		snprintf(names + strlen(names), sizeof names - strlen(names), "%s%s", n ? " x " : "",
 			 t->modes[n].name);
-	ll_step_status(c, "%s (%s), values %.3g to %.3g, %zu missing",
-		 ll_tensor_shape_str(X, sh, sizeof sh), names, t->x_min, t->x_max, t->n_missing);
+	ll_step_status(c, "%s%s%s (%s), values %.3g to %.3g, %zu missing", of ? tensor_of[of].name : "",
+		 of ? " " : "", ll_tensor_shape_str(X, sh, sizeof sh), names, t->x_min, t->x_max, t->n_missing);
 	if (c->outdir) {
 		char *dir;
 		if ((rc = ll_step_outdir(c, &dir, err)) != LL_OK)
@@ -283,7 +305,7 @@ static int check(const ll_session *s, ll_err *err)
 {
 	int of = ll_session_get_enum(s, LL_STEP_TENSOR, "of");
 	const char *name = ll_session_get(s, LL_STEP_TENSOR, "of");
-	if (sources[of].needs_train && !ll_step_in_session(s, LL_STEP_TRAIN))
+	if ((of == LL_TENSOR_OF_READOUT || of == LL_TENSOR_OF_INPUT) && !ll_step_in_session(s, LL_STEP_TRAIN))
 		return ll_err_set(err, LL_EINVAL, "[tensor] of = %s needs MLPs trained on MNIST ([data] kind = mnist)",
 				  name);
 	if (of == LL_TENSOR_OF_READOUT && ll_session_get_int(s, LL_STEP_TRAIN, "hidden2") > 0)
