@@ -3,8 +3,10 @@
  * the best fit at the chosen rank), one row per component with its weight
  * (lambda) and one sparkline per mode; Enter zooms the selected component
  * to a full-width braille plot of one mode (bars for unit modes, a line
- * otherwise).  Every sparkline of a mode shares that mode's range, so rows
- * compare; zero is always inside it.  Nothing is computed but the drawing.
+ * otherwise; a pixel mode of a square image, as [tensor] of = input
+ * makes, as the image in dithered braille dots).  Every sparkline of a
+ * mode shares that mode's range, so rows compare; zero is always inside
+ * it.  Nothing is computed but the drawing.
  */
 #include "config.h"
 
@@ -182,6 +184,43 @@ static void draw_empty(wb *w, int y0, int h)
 	wb_center(w, y0, h, wb_attr(w, LL_ROLE_DEFAULT), lines, 2);
 }
 
+/* The side of the square image a pixel mode holds (28 for MNIST), or 0. */
+static size_t image_side(const ll_mode_info *mi, size_t dim)
+{
+	size_t q = (size_t)llround(sqrt((double)dim));
+	return !strcmp(mi->name, "pixel") && q >= 2 && q * q == dim ? q : 0;
+}
+
+/* v (side x side, row-major) as an image on the canvas: the largest whole
+ * number of dots per pixel that fits (dots are about square), centred;
+ * brightness by ordered (Bayer 4x4) dithering of (v - lo) / (hi - lo), so
+ * the DENSITY canvas mode (NO_COLOR, ASCII) reads as a grey ramp too. */
+static void draw_image(ll_canvas *c, const double *v, size_t side, double *lo, double *hi)
+{
+	static const int bayer[4][4] = {{0, 8, 2, 10}, {12, 4, 14, 6}, {3, 11, 1, 9}, {15, 7, 13, 5}};
+	int dw = ll_canvas_dot_w(c), dh = ll_canvas_dot_h(c);
+	int sz = dw < dh ? dw : dh;
+	if (sz >= (int)side)
+		sz = sz / (int)side * (int)side;
+	*lo = INFINITY;
+	*hi = -INFINITY;
+	for (size_t i = 0; i < side * side; i++)
+		if (isfinite(v[i])) {
+			*lo = fmin(*lo, v[i]);
+			*hi = fmax(*hi, v[i]);
+		}
+	if (!(*hi > *lo))
+		return;
+	int x0 = (dw - sz) / 2;
+	for (int y = 0; y < sz; y++)
+		for (int x = 0; x < sz; x++) {
+			size_t i = (size_t)y * side / (size_t)sz, j = (size_t)x * side / (size_t)sz;
+			double t = (v[i * side + j] - *lo) / (*hi - *lo);
+			if (isfinite(t) && t > (bayer[y & 3][x & 3] + 0.5) / 16.0)
+				ll_canvas_dot(c, x0 + x, y, 0);
+		}
+}
+
 static void draw_zoom(wb *w, const ll_ens_rank *r, const ll_ktensor *K, size_t comp, int y0, int h)
 {
 	wb_fact *f = fact_state(w);
@@ -205,6 +244,21 @@ static void draw_zoom(wb *w, const ll_ens_rank *r, const ll_ktensor *K, size_t c
 	if (!v)
 		return;
 	column(K, n, comp, v);
+	size_t side = image_side(mi, K->dim[n]);
+	if (side) {
+		double ilo, ihi;
+		draw_image(&f->canvas, v, side, &ilo, &ihi);
+		ll_free(v);
+		snprintf(buf, sizeof buf, "C%zu  weight %.4g  |  mode %d of %d: %s (%zu) as a %zux%zu image  |  rank %zu, replicate %zu",
+			 comp + 1, K->lambda[comp], n + 1, K->nmodes, mname, K->dim[n], side, side, r->rank, f->rep + 1);
+		wb_put(w, y0, 1, w->cols - 2, wb_attr(w, LL_ROLE_TITLE), buf);
+		if (ll_canvas_render(&f->canvas, &f->text, NULL) == LL_OK)
+			wb_draw_canvas(&f->text, y0 + 1, lw + 1, spark_attr, w);
+		snprintf(buf, sizeof buf, cw >= 60 ? "dots: high, blank: low (%.3g to %.3g)   (h/l: mode, j/k: component)"
+						   : "%.3g to %.3g", ilo, ihi);
+		wb_put(w, y0 + 1 + ch, lw + 1, cw, wb_attr(w, LL_ROLE_AXIS), buf);
+		return;
+	}
 	ll_spark_opts o;
 	ll_spark_opts_init(&o);
 	o.zero_line = 1;

@@ -18,8 +18,11 @@
 
 static const ll_param_def params[] = {
 	P_ENUM("normalize", "none", "none|max|zscore", "scale each unit/neuron: none, to max 1, or z-score"),
-	P_ENUM("of", "activity", "activity|connectome",
-	       "the tensor: the activity as recorded, or its functional connectome (neuron x neuron x window x trial)"),
+	P_ENUM("of", "activity", LL_ENUM_CHOICES(LL_TENSOR_OF),
+	       "what the tensor holds: activity (the data, or the activity logged in training), the MLPs' "
+	       "weights over training: readout (models x digits x units x snapshots) or input (models x "
+	       "units x pixels x snapshots), or the activity's functional connectome (neuron x neuron x "
+	       "window x trial)"),
 	P_INT("window", "20", 2, 1000000, "connectome: samples per window"),
 	P_INT("step", "10", 1, 1000000, "connectome: samples between window starts"),
 	P_ENUM("affinity", "correlation", LL_ENUM_CHOICES(LL_AFFINITIES),
@@ -57,7 +60,7 @@ static void write_tensor_sidecar(ll_json *j, const void *ud)
 	}
 	ll_json_arr_end(j);
 	ll_json_kv_str(j, "of", ll_session_get(s, LL_STEP_TENSOR, "of"));
-	if (ll_session_is(s, LL_STEP_TENSOR, "of", "connectome")) {
+	if (ll_session_get_enum(s, LL_STEP_TENSOR, "of") == LL_TENSOR_OF_CONNECTOME) {
 		ll_json_key(j, "connectome");
 		ll_json_obj_begin(j);
 		ll_json_kv_str(j, "description", "A[i, j, w, k]: affinity of neurons i and j in window w "
@@ -111,41 +114,12 @@ static void source_of(const ll_session *s, const ll_tensor **src, const ll_mode_
 	*modes = tr ? tr->modes : rn ? rn->modes : d ? d->modes : NULL;
 }
 
-/* of = activity: the source as it is, masked entries as NaN, units
- * normalised */
-static int build_activity(ll_step_ctx *c, struct ll_res_tensor *t, ll_err *err)
+/* normalise each unit (the first mode of kind UNIT) as [tensor] normalize
+ * says, skipping NaN */
+static int normalise_units(ll_session *s, struct ll_res_tensor *t, ll_err *err)
 {
-	ll_session *s = c->s;
 	const char *norm = ll_session_get(s, LL_STEP_TENSOR, "normalize");
-	const struct ll_res_data *d = s->res.data;
-	const ll_tensor *src, *mask = d && d->mask.data ? &d->mask : NULL;
-	const ll_mode_info *src_modes;
-	int rc;
-
-	source_of(s, &src, &src_modes);
-	if ((rc = ll_tensor_copy(&t->X, src, err)) != LL_OK ||
-	    (rc = ll_modes_copy(t->modes, src_modes, src->nmodes, src->dim, err)) != LL_OK)
-		return rc;
 	ll_tensor *X = &t->X;
-
-	/* NaN marks a missing entry; so does a 0 in the mask */
-	size_t nnan, ninf;
-	ll_tensor_count_nonfinite(X, &nnan, &ninf);
-	if (ninf)
-		return ll_err_set(err, LL_ENUMERIC, "[tensor] the data has %zu infinite entries", ninf);
-	/* masked entries become NaN in X, so normalisation, the value range,
-	 * trajectories and the fits all skip the same entries */
-	t->n_missing = 0;
-	for (size_t i = 0; i < X->size; i++) {
-		if (mask && mask->data[i] == 0.0)
-			X->data[i] = NAN;
-		if (isnan(X->data[i]))
-			t->n_missing++;
-	}
-	if (t->n_missing == X->size)
-		return ll_err_set(err, LL_ENUMERIC, "[tensor] every entry is missing (NaN or masked)");
-
-	/* normalise each unit (the mode of kind UNIT) */
 	int um = -1;
 	for (int n = 0; n < X->nmodes; n++)
 		if (t->modes[n].kind == LL_MODE_UNIT) {
@@ -267,14 +241,108 @@ static int build_connectome(ll_step_ctx *c, struct ll_res_tensor *t, ll_err *err
 	return LL_OK;
 }
 
-/* what [tensor] of builds: one row per choice, in the order of its choices */
+/* of = activity: the source as it is, masked entries as NaN, units
+ * normalised */
+static int build_activity(ll_step_ctx *c, struct ll_res_tensor *t, ll_err *err)
+{
+	ll_session *s = c->s;
+	const struct ll_res_data *d = s->res.data;
+	const ll_tensor *src, *mask = d && d->mask.data ? &d->mask : NULL;
+	const ll_mode_info *src_modes;
+	int rc;
+
+	source_of(s, &src, &src_modes);
+	if ((rc = ll_tensor_copy(&t->X, src, err)) != LL_OK ||
+	    (rc = ll_modes_copy(t->modes, src_modes, src->nmodes, src->dim, err)) != LL_OK)
+		return rc;
+	ll_tensor *X = &t->X;
+
+	/* NaN marks a missing entry; so does a 0 in the mask */
+	size_t nnan, ninf;
+	ll_tensor_count_nonfinite(X, &nnan, &ninf);
+	if (ninf)
+		return ll_err_set(err, LL_ENUMERIC, "[tensor] the data has %zu infinite entries", ninf);
+	/* masked entries become NaN in X, so normalisation, the value range,
+	 * trajectories and the fits all skip the same entries */
+	t->n_missing = 0;
+	for (size_t i = 0; i < X->size; i++) {
+		if (mask && mask->data[i] == 0.0)
+			X->data[i] = NAN;
+		if (isnan(X->data[i]))
+			t->n_missing++;
+	}
+	if (t->n_missing == X->size)
+		return ll_err_set(err, LL_ENUMERIC, "[tensor] every entry is missing (NaN or masked)");
+	return normalise_units(s, t, err);
+}
+
+/* of = readout | input: the MNIST weights logged in training
+ * (train/readout_weights.npy or input_weights.npy: models x snapshots x
+ * rows x cols of W) as the tensor models x rows x cols x snapshots, so the
+ * snapshot mode is last as in the activity tensor; the model mode keeps
+ * its labels; units normalised as the activity's */
+static int build_weights(ll_step_ctx *c, struct ll_res_tensor *t, int readout, ll_err *err)
+{
+	const struct ll_res_train *tr = c->s->res.train;
+	const float *w = tr ? (readout ? tr->w_out : tr->w_in) : NULL;
+	ll_tensor *X = &t->X;
+	ll_mode_info *modes = t->modes;
+	if (!w)
+		return ll_err_set(err, LL_EINVAL, "[tensor] of = %s needs the weights logged by [train]: run it first",
+				  readout ? "readout" : "input");
+	size_t M = tr->log.models, S = tr->log.snapshots, U = tr->log.units;
+	size_t A = readout ? 10 : U, B = readout ? U : tr->n_in;
+	size_t dim[4] = {M, A, B, S};
+	int rc = ll_tensor_init(X, 4, dim, err);
+	if (rc != LL_OK)
+		return rc;
+	for (size_t m = 0; m < M; m++)
+		for (size_t j = 0; j < S; j++) {
+			const float *Wj = w + (m * S + j) * A * B;
+			for (size_t i = 0; i < A * B; i++)
+				X->data[((m * A * B) + i) * S + j] = Wj[i];
+		}
+	if ((rc = ll_modes_copy(modes, tr->modes, 1, dim, err)) != LL_OK)
+		return rc;
+	if (readout) {
+		ll_step_set_mode(&modes[1], "digit", LL_MODE_CLASS);
+		if (!(modes[1].labels = ll_malloc_array(10, sizeof(int))))
+			return ll_err_oom(err);
+		for (int dgt = 0; dgt < 10; dgt++)
+			modes[1].labels[dgt] = dgt;
+		ll_step_set_mode(&modes[2], "unit", LL_MODE_UNIT);
+	} else {
+		ll_step_set_mode(&modes[1], "unit", LL_MODE_UNIT);
+		/* bars like units; the report also draws a 784-long pixel factor as a 28x28 image */
+		ll_step_set_mode(&modes[2], "pixel", LL_MODE_UNIT);
+	}
+	ll_step_set_mode(&modes[3], "snapshot", LL_MODE_TIME);
+	t->n_missing = 0;
+	return normalise_units(c->s, t, err);
+}
+
+static int build_readout(ll_step_ctx *c, struct ll_res_tensor *t, ll_err *err)
+{
+	return build_weights(c, t, 1, err);
+}
+
+static int build_input(ll_step_ctx *c, struct ll_res_tensor *t, ll_err *err)
+{
+	return build_weights(c, t, 0, err);
+}
+
+/* what [tensor] of builds: one row per choice, in the order of its choices
+ * (LL_TENSOR_OF in step_tensor.h) */
 static const struct tensor_of {
 	const char *name;
 	int (*build)(ll_step_ctx *c, struct ll_res_tensor *t, ll_err *err);
 } tensor_of[] = {
 	{"activity", build_activity},
+	{"readout", build_readout},
+	{"input", build_input},
 	{"connectome", build_connectome},
 };
+typedef char tensor_of_complete[LL_NPARAMS(tensor_of) == LL_ENUM_N(LL_TENSOR_OF) ? 1 : -1];
 
 static int run(ll_step_ctx *c, ll_err *err)
 {
@@ -295,7 +363,7 @@ static int run(ll_step_ctx *c, ll_err *err)
 	if ((rc = tensor_of[of].build(c, t, err)) != LL_OK)
 		return rc;
 	ll_tensor *X = &t->X;
-	if (of != 0)
+	if (of != LL_TENSOR_OF_ACTIVITY)
 		mask = NULL; /* the data's mask is of the data's shape */
 	t->x_min = INFINITY;
 	t->x_max = -INFINITY;
@@ -329,6 +397,30 @@ static int run(ll_step_ctx *c, ll_err *err)
 	return rc;
 }
 
+/* of = readout | input: weights of MNIST-trained MLPs, and the readout
+ * of one hidden layer */
+static int check(const ll_session *s, ll_err *err)
+{
+	int of = ll_session_get_enum(s, LL_STEP_TENSOR, "of");
+	const char *name = ll_session_get(s, LL_STEP_TENSOR, "of");
+	if ((of == LL_TENSOR_OF_READOUT || of == LL_TENSOR_OF_INPUT) && !ll_step_in_session(s, LL_STEP_TRAIN))
+		return ll_err_set(err, LL_EINVAL, "[tensor] of = %s needs MLPs trained on MNIST ([data] kind = mnist)",
+				  name);
+	if (of == LL_TENSOR_OF_READOUT && ll_session_get_int(s, LL_STEP_TRAIN, "hidden2") > 0)
+		return ll_err_set(err, LL_EINVAL,
+				  "[tensor] of = readout needs one hidden layer ([train] hidden2 = %ld)",
+				  ll_session_get_int(s, LL_STEP_TRAIN, "hidden2"));
+	return LL_OK;
+}
+
+/* of decides what [train] logs (the weights), so a change retrains */
+static unsigned stale(const char *key)
+{
+	if (!strcmp(key, "of"))
+		return LL_STEP_BIT(LL_STEP_TENSOR) | LL_STEP_BIT(LL_STEP_TRAIN);
+	return LL_STEP_BIT(LL_STEP_TENSOR);
+}
+
 const ll_step_def ll_step_tensor = {
 	.name = "tensor",
 	.summary = "make the analysis tensor: missing entries, normalisation",
@@ -336,6 +428,8 @@ const ll_step_def ll_step_tensor = {
 	.nparams = LL_NPARAMS(params),
 	.needs = LL_STEP_BIT(LL_STEP_DATA) | LL_STEP_BIT(LL_STEP_TRAIN) | LL_STEP_BIT(LL_STEP_RNN),
 	.always = 1,
+	.check = check,
+	.stale = stale,
 	.run = run,
 	.drop = drop,
 	.outputs = "the analysis tensor",
