@@ -604,6 +604,13 @@ static void sec_tca(doc *d)
 		doc_put(d, ". Errors below are the plain errors, without the penalty; fits were ranked by "
 			   "the penalised objective, and `summary.json` holds both.\n\n");
 	}
+	if (e->method == LL_CP_APR)
+		doc_put(d, "**cp-apr** fits counts by their Poisson likelihood (Chi & Kolda 2012): each fit "
+			   "minimised the Poisson deviance 2&Sigma;(x log(x/m) &minus; (x &minus; m)), and fits "
+			   "were ranked by it; the errors below are least-squares errors of the same models, "
+			   "to compare with the other methods. For sparse counts this weights the many zeros "
+			   "and the rare spikes as a Poisson process would, where least squares chases the "
+			   "largest counts.\n\n");
 	if (nonneg && s->res.tensor->x_min < 0)
 		doc_putf(d, "> **Warning:** the tensor has negative entries (down to %.3g), which a "
 			    "non-negative fit cannot represent: its error is inflated and the factors describe "
