@@ -318,6 +318,8 @@ static void test_mask(void)
 	o.method = LL_CP_APR;
 	o.rank = 2;
 	o.mask = &W;
+	o.tol = 1e-12;
+	o.max_iter = 2000;
 	ll_cp_result a, b;
 	ll_err err;
 	LL_REQUIRE_OK(ll_cp_fit(&X, &o, 3, &a, &err), err);
@@ -328,6 +330,33 @@ static void test_mask(void)
 	LL_CHECK(a.iters == b.iters && a.obj == b.obj && a.deviance == b.deviance);
 	LL_CHECK(!memcmp(a.K.U[0], b.K.U[0], 12 * 2 * sizeof(double)));
 	LL_CHECK(fms(&T, &a.K) > 0.8);
+	/* the fit is stationary for the masked loss: where a factor entry is
+	 * positive, Phi = MTTKRP(W.X ./ M) equals D = MTTKRP(W) (naive loops,
+	 * on the original data) */
+	{
+		ll_tensor X0, M, Y;
+		planted(dim, 2, 1.5, 41, &X0, &T);
+		ll_ktensor_free(&T);
+		ll_ktensor_full(&a.K, &M, NULL);
+		ll_tensor_copy(&Y, &X0, NULL);
+		for (size_t i = 0; i < Y.size; i++)
+			Y.data[i] = W.data[i] * X0.data[i] / M.data[i];
+		double worst = 0;
+		for (int n = 0; n < 3; n++) {
+			double Phi[24], D[24];
+			ll_mttkrp_naive(&Y, a.K.U, 2, n, Phi);
+			ll_mttkrp_naive(&W, a.K.U, 2, n, D);
+			for (size_t i = 0; i < dim[n] * 2; i++)
+				if (a.K.U[n][i] > 1e-3)
+					worst = fmax(worst, fabs(1 - Phi[i] / D[i]));
+		}
+		LL_CHECK_MSG(worst < 2e-3, "masked fit not stationary: |1 - Phi/D| up to %g", worst);
+		ll_tensor_free(&X0);
+		ll_tensor_free(&M);
+		ll_tensor_free(&Y);
+		planted(dim, 2, 1.5, 41, &X0, &T);
+		ll_tensor_free(&X0);
+	}
 	ll_cp_result_free(&a);
 	ll_cp_result_free(&b);
 	ll_tensor_free(&X);
