@@ -437,12 +437,6 @@ static int rep_alloc(cp_rep *p, const cp_data *D, size_t R, ll_cp_method m, int 
 		return LL_ENOMEM;
 	if (ex && !(p->lamo = ll_malloc_array(R, sizeof(double))))
 		return LL_ENOMEM;
-	if (D->nmiss) {
-		p->mv = ll_malloc_array(D->nmiss, sizeof(double));
-		p->mv2 = ll_malloc_array(D->nmiss, sizeof(double));
-		if (!p->mv || !p->mv2)
-			return LL_ENOMEM;
-	}
 	return LL_OK;
 }
 
@@ -489,42 +483,242 @@ static double inner_strided(const double *U, const double *P0, size_t ld, size_t
 	return s;
 }
 
-/* One pass over the missing entries for every active replicate at once,
- * on the stacked factors S (dim[k] x RA, RA = nact * R):
- *   n >= 0: SP (dim[n] x RA) = MTTKRP of the sparse tensors holding each
- *           replicate's imputed values mv at the missing entries;
- *   n < 0:  each replicate's model values there into mv2 (with lambda),
- *           and their sums of squares into summ2[j].
+/* The sparse half of the MTTKRP of the imputed tensor, for every active
+ * replicate at once, on the stacked factors S (dim[k] x RA, RA = nact * R):
+ *   n >= 0: SP (dim[n] x RA) = MTTKRP of the sparse tensors holding, at
+ *           the missing entries, each replicate's model values at the
+ *           start of the sweep (the imputation);
+ *   n < 0:  each replicate's sum of squared model values there into
+ *           summ2[j] (for the objective).
+ * The imputed values are computed by the sweep's first pass from the
+ * start-of-sweep factors and weights that miss_start() copied (modes not
+ * yet updated in this sweep are still the same in S) and kept for its
+ * other passes, so no pass re-imputes when the model moves between sweeps
+ * (extrapolation, undo): 4 passes a sweep plus one for the objective.
  * The entries are in C order, so runs of them share every coordinate but
- * the last: the product over the leading modes (but n) is formed once per
- * run (pp, N rows: row k is the product over modes < k), and for n below
- * the last mode the run's contributions are summed before that product is
- * applied.  Every column sees the same operations whatever RA is, so a
- * replicate's numbers do not depend on the company it is fitted in; that
- * also lets threads split the replicates between them, with the same
- * results for any thread count. */
-static void miss_cols(const cp_data *D, double *const *S, size_t R, cp_rep *const *ar,
-		      size_t j0, size_t j1, size_t RA, int n, double *SP, double *scr, double *summ2)
+ * the last: the products over the leading modes are formed once per run
+ * (pp: the current factors but mode n; pq: the start-of-sweep model,
+ * weights included; row k is the product over modes < k), and for n below
+ * the last mode the run's contributions are summed before pp is applied.
+ *
+ * Layout: a thread takes replicates j0..j1 and copies their factor rows
+ * into its scratch component-major, lanes padded with zeros to a multiple
+ * of MISS_W (column r * nl + jj for component r of replicate j0 + jj), so
+ * the replicates are vector lanes and the per-replicate scalars (a model
+ * value) line up with them; the kept values are entry-major in the same
+ * lanes.  Every loop below is element-wise over blocks of MISS_W lanes,
+ * held in registers, or over all R * nl columns.  Every column sees the
+ * same operations in the same order whatever the block, so a replicate's
+ * numbers do not depend on the company it is fitted in nor on the thread
+ * count (issue 16: 3-4x faster than one replicate-major pass per
+ * replicate and mode, with R-long loops and a stream of stored values per
+ * replicate). */
+#define MISS_W 8   /* lanes (replicates) per block: one AVX-512 vector */
+#define MISS_HDR 2 /* scratch header: thread count, values valid */
+
+static size_t sum_dims(const cp_data *D)
 {
-	size_t N = (size_t)D->N, last = N - 1, q0 = j0 * R, RL = (j1 - j0) * R;
-	/* this thread's own scratch, RL columns wide: the partial products
-	 * pp (N rows), acc, and its part of SP (so threads never write the
-	 * same cache line) */
-	double *pp = scr + (N + 1 + D->maxdim) * q0;
-	double *acc = pp + N * RL, *lsp = acc + RL;
-	const double *pl = pp + last * RL;
-	if (RL == 0)
+	size_t s = 0;
+	for (int k = 0; k < D->N; k++)
+		s += D->dim[k];
+	return s;
+}
+
+/* per-thread scratch, in doubles per (padded) stacked column */
+static size_t miss_thr_cols(const cp_data *D)
+{
+	return 2 * sum_dims(D) + 2 * (size_t)D->N + 1 + D->maxdim;
+}
+
+static int miss_threads(void)
+{
+#ifdef _OPENMP
+	return omp_get_max_threads();
+#else
+	return 1;
+#endif
+}
+
+/* Scratch of the missing-entry passes of nrep replicates of rank R, in
+ * doubles: the header, the start-of-sweep factors and weights, then the
+ * threads' scratch and kept values (each thread's lanes padded by up to
+ * MISS_W - 1).  0 if it overflows. */
+static size_t miss_scr_size(const cp_data *D, size_t nrep, size_t R)
+{
+	size_t nt = (size_t)miss_threads(), a, b, c;
+	if (!ll_mul_ok(sum_dims(D) + 1, nrep * R, &a) ||
+	    !ll_mul_ok(miss_thr_cols(D) * R + D->nmiss, nrep + MISS_W * nt, &b) ||
+	    a > SIZE_MAX - b - MISS_HDR)
+		return 0;
+	c = MISS_HDR + a + b;
+	return c;
+}
+
+static void miss_scr_init(double *scr)
+{
+	scr[0] = (double)miss_threads();
+	scr[1] = 0.0;
+}
+
+/* Before a sweep: the start-of-sweep model (stacked factors S, and the
+ * replicates' weights) into the scratch, for the passes to impute from. */
+static void miss_start(const cp_data *D, double *const *S, size_t R, cp_rep *const *ar,
+		       size_t nact, double *scr)
+{
+	size_t RA = nact * R;
+	double *w = scr + MISS_HDR;
+	for (int k = 0; k < D->N; k++) {
+		memcpy(w, S[k], D->dim[k] * RA * sizeof *w);
+		w += D->dim[k] * RA;
+	}
+	for (size_t j = 0; j < nact; j++)
+		memcpy(w + j * R, ar[j]->lambda, R * sizeof *w);
+	scr[1] = 0.0; /* the values are computed by the sweep's first pass */
+}
+
+/* t (rows x nl*R, component-major, nl >= nj lanes, the rest zero) = rows
+ * of s (stride RA) for replicates j0.. (offset q0 = j0 * R) */
+static void to_lanes(double *t, const double *s, size_t rows, size_t RA, size_t q0, size_t nj,
+		     size_t nl, size_t R)
+{
+	size_t RL = nl * R;
+	for (size_t i = 0; i < rows; i++) {
+		double *ti = t + i * RL;
+		const double *si = s + i * RA + q0;
+		for (size_t r = 0; r < R; r++) {
+			for (size_t jj = 0; jj < nj; jj++)
+				ti[r * nl + jj] = si[jj * R + r];
+			for (size_t jj = nj; jj < nl; jj++)
+				ti[r * nl + jj] = 0.0;
+		}
+	}
+}
+
+/* A block of MISS_W lanes as one value (GCC's and clang's vector
+ * extension): the compiler keeps it in registers, in whatever vectors the
+ * target has.  Loads and stores go through memcpy (unaligned). */
+typedef double miss_v __attribute__((vector_size(MISS_W * sizeof(double))));
+
+/* What a pass does with an entry, for NB (1 or 2, a literal) blocks of
+ * lanes from lane jb: the model value sv = sum_r q[r] u[r] (how = 0, 1)
+ * or the kept one (how = 2); then into o either sv^2 (how = 0; o is nl
+ * wide) or sv * wt[r] for every r (how = 1: sv is also kept; how = 2).
+ * Rows r are nl apart; two blocks at once overlap their dependent sums. */
+static inline __attribute__((always_inline)) void
+miss_tile(const double *q, const double *u, const double *wt, double *o, double *keep, size_t R,
+	  size_t nl, int how, const int NB)
+{
+	miss_v sv[2], x, y;
+#pragma GCC unroll 2
+	for (int b = 0; b < NB; b++) {
+		if (how == 2) {
+			memcpy(&sv[b], keep + b * MISS_W, sizeof x);
+			continue;
+		}
+		memcpy(&x, q + b * MISS_W, sizeof x);
+		memcpy(&y, u + b * MISS_W, sizeof y);
+		sv[b] = x * y;
+	}
+	if (how != 2)
+		for (size_t r = 1; r < R; r++)
+#pragma GCC unroll 2
+			for (int b = 0; b < NB; b++) {
+				memcpy(&x, q + r * nl + b * MISS_W, sizeof x);
+				memcpy(&y, u + r * nl + b * MISS_W, sizeof y);
+				sv[b] += x * y;
+			}
+#pragma GCC unroll 2
+	for (int b = 0; b < NB; b++) {
+		if (how == 0) {
+			memcpy(&x, o + b * MISS_W, sizeof x);
+			x += sv[b] * sv[b];
+			memcpy(o + b * MISS_W, &x, sizeof x);
+			continue;
+		}
+		if (how == 1)
+			memcpy(keep + b * MISS_W, &sv[b], sizeof x);
+		for (size_t r = 0; r < R; r++) {
+			memcpy(&x, o + r * nl + b * MISS_W, sizeof x);
+			memcpy(&y, wt + r * nl + b * MISS_W, sizeof y);
+			x += sv[b] * y;
+			memcpy(o + r * nl + b * MISS_W, &x, sizeof x);
+		}
+	}
+}
+
+/* Every entry of run e..e1 with how (see miss_tile): the lane blocks two
+ * at a time */
+static inline __attribute__((always_inline)) void
+miss_run(const cp_data *D, size_t e, size_t e1, const double *Tl, const double *ql,
+	 const double *pl, double *acc, double *lsp, double *keep, size_t R, size_t nl, int n,
+	 int how)
+{
+	size_t RL = nl * R, last = (size_t)D->N - 1;
+	for (size_t f = e; f < e1; f++) {
+		size_t ml = D->mlast[f];
+		const double *u = Tl + ml * RL;
+		/* n == last: into row ml, weighted by the leading product;
+		 * else into acc, weighted by the last mode's row */
+		double *o = n >= 0 && (size_t)n == last ? lsp + ml * RL : acc;
+		const double *wt = n >= 0 && (size_t)n == last ? pl : u;
+		double *kf = keep + f * nl;
+		size_t jb = 0;
+		for (; jb + 2 * MISS_W <= nl; jb += 2 * MISS_W)
+			miss_tile(ql + jb, u + jb, wt + jb, o + jb, kf + jb, R, nl, how, 2);
+		if (jb < nl)
+			miss_tile(ql + jb, u + jb, wt + jb, o + jb, kf + jb, R, nl, how, 1);
+	}
+}
+
+static inline __attribute__((always_inline)) void
+miss_body(const cp_data *D, double *const *S, size_t R, cp_rep *const *ar, size_t j0, size_t j1,
+	  size_t RA, int n, double *SP, double *scr, double *summ2, size_t region)
+{
+	size_t N = (size_t)D->N, last = N - 1, q0 = j0 * R, nj = j1 - j0;
+	size_t nl = (nj + MISS_W - 1) / MISS_W * MISS_W, RL = nl * R;
+	if (nj == 0)
 		return;
+	/* the start-of-sweep model (miss_start), then this thread's own
+	 * scratch, RL columns wide: the current factors T[k], the
+	 * start-of-sweep ones T0[k] (only modes < n differ), the products pp
+	 * and pq (N rows each), acc and this thread's part of SP (so threads
+	 * never write the same cache line); then its kept values */
+	int how = n < 0 ? 0 : scr[1] != 0.0 ? 2 : 1;
+	const double *S0 = scr + MISS_HDR, *L0 = S0 + sum_dims(D) * RA;
+	double *T[LL_MAX_MODES], *T0[LL_MAX_MODES];
+	double *w = scr + MISS_HDR + (sum_dims(D) + 1) * RA + miss_thr_cols(D) * R * region;
+	double *keep = scr + MISS_HDR + (sum_dims(D) + 1) * RA +
+		       miss_thr_cols(D) * R * (RA / R + MISS_W * (size_t)scr[0]) + D->nmiss * region;
+	for (size_t k = 0; k < N; k++) {
+		T[k] = w;
+		to_lanes(T[k], S[k], D->dim[k], RA, q0, nj, nl, R);
+		w += D->dim[k] * RL;
+	}
+	for (size_t k = 0; k < N; k++) {
+		if (how == 1 && (int)k < n) {
+			T0[k] = w;
+			to_lanes(T0[k], S0, D->dim[k], RA, q0, nj, nl, R);
+		} else {
+			T0[k] = T[k];
+		}
+		S0 += D->dim[k] * RA;
+		w += D->dim[k] * RL;
+	}
+	double *pp = w, *pq = pp + N * RL, *acc = pq + N * RL, *lsp = acc + RL;
+	const double *pl = pp + last * RL, *ql = pq + last * RL;
 	if (n >= 0) {
 		for (size_t q = 0; q < RL; q++)
 			pp[q] = 1.0;
+		to_lanes(pq, L0, 1, RA, q0, nj, nl, R);
 		memset(lsp, 0, D->dim[n] * RL * sizeof *lsp);
 	} else {
-		for (size_t j = j0; j < j1; j++)
-			memcpy(pp + (j - j0) * R, ar[j]->lambda, R * sizeof *pp);
+		/* the current model, weights in pp: all this pass needs */
+		for (size_t r = 0; r < R; r++)
+			for (size_t jj = 0; jj < nl; jj++)
+				pp[r * nl + jj] = jj < nj ? ar[j0 + jj]->lambda[r] : 0.0;
+		memset(acc, 0, nl * sizeof *acc); /* the sums of squares */
+		ql = pl;
 	}
-	if (n < 0)
-		memset(acc, 0, (j1 - j0) * sizeof *acc); /* the sums of squares */
 	for (size_t g = 0; g < D->nrun; g++) {
 		size_t e = D->run[g], e1 = D->run[g + 1];
 		const uint32_t *c = D->rco + g * N;
@@ -534,50 +728,30 @@ static void miss_cols(const cp_data *D, double *const *S, size_t R, cp_rep *cons
 			if ((int)k == n) {
 				memcpy(b, a, RL * sizeof *b);
 			} else {
-				const double *u = S[k] + (size_t)c[k] * RA + q0;
+				const double *u = T[k] + (size_t)c[k] * RL;
 				LL_SIMD
 				for (size_t q = 0; q < RL; q++)
 					b[q] = a[q] * u[q];
 			}
+			if (how == 1) {
+				const double *u0 = T0[k] + (size_t)c[k] * RL;
+				const double *a0 = pq + k * RL;
+				double *b0 = pq + (k + 1) * RL;
+				LL_SIMD
+				for (size_t q = 0; q < RL; q++)
+					b0[q] = a0[q] * u0[q];
+			}
 		}
 		if (n >= 0 && (size_t)n < last)
 			memset(acc, 0, RL * sizeof *acc);
-		for (size_t f = e; f < e1; f++) {
-			if (n < 0) {
-				const double *restrict u = S[last] + (size_t)D->mlast[f] * RA + q0;
-				for (size_t j = j0; j < j1; j++) {
-					size_t o0 = (j - j0) * R;
-					double v = 0.0;
-					for (size_t r = 0; r < R; r++)
-						v += pl[o0 + r] * u[o0 + r];
-					ar[j]->mv2[f] = v;
-					acc[j - j0] += v * v;
-				}
-				continue;
-			}
-			/* a scalar per replicate times R columns (filling a
-			 * vector of the scalars instead stalls on store
-			 * forwarding) */
-			if ((size_t)n == last) {
-				double *restrict o = lsp + (size_t)D->mlast[f] * RL;
-				for (size_t j = j0; j < j1; j++) {
-					double v = ar[j]->mv[f];
-					const double *plj = pl + (j - j0) * R;
-					LL_SIMD
-					for (size_t r = 0; r < R; r++)
-						o[(j - j0) * R + r] += v * plj[r];
-				}
-			} else {
-				const double *restrict u = S[last] + (size_t)D->mlast[f] * RA + q0;
-				for (size_t j = j0; j < j1; j++) {
-					double v = ar[j]->mv[f];
-					size_t o0 = (j - j0) * R;
-					LL_SIMD
-					for (size_t r = 0; r < R; r++)
-						acc[o0 + r] += v * u[o0 + r];
-				}
-			}
-		}
+		/* the last mode is not updated before its own pass: T[last]
+		 * holds the start-of-sweep factor the values need */
+		if (how == 0)
+			miss_run(D, e, e1, T[last], ql, pl, acc, lsp, keep, R, nl, n, 0);
+		else if (how == 1)
+			miss_run(D, e, e1, T[last], ql, pl, acc, lsp, keep, R, nl, n, 1);
+		else
+			miss_run(D, e, e1, T[last], ql, pl, acc, lsp, keep, R, nl, n, 2);
 		if (n >= 0 && (size_t)n < last) {
 			double *restrict o = lsp + (size_t)c[n] * RL;
 			LL_SIMD
@@ -586,30 +760,87 @@ static void miss_cols(const cp_data *D, double *const *S, size_t R, cp_rep *cons
 		}
 	}
 	if (n < 0) {
-		for (size_t j = j0; j < j1; j++)
-			summ2[j] = acc[j - j0];
+		for (size_t jj = 0; jj < nj; jj++)
+			summ2[j0 + jj] = acc[jj];
 		return;
 	}
-	for (size_t i = 0; i < D->dim[n]; i++)
-		memcpy(SP + i * RA + q0, lsp + i * RL, RL * sizeof *SP);
+	for (size_t i = 0; i < D->dim[n]; i++) {
+		const double *t = lsp + i * RL;
+		double *s = SP + i * RA + q0;
+		for (size_t jj = 0; jj < nj; jj++)
+			for (size_t r = 0; r < R; r++)
+				s[jj * R + r] = t[r * nl + jj];
+	}
 }
 
-/* scr: (N + 1 + maxdim) x RA doubles of scratch */
+typedef void (*miss_fn)(const cp_data *D, double *const *S, size_t R, cp_rep *const *ar,
+			size_t j0, size_t j1, size_t RA, int n, double *SP, double *scr,
+			double *summ2, size_t region);
+
+static void miss_generic(const cp_data *D, double *const *S, size_t R, cp_rep *const *ar,
+			 size_t j0, size_t j1, size_t RA, int n, double *SP, double *scr,
+			 double *summ2, size_t region)
+{
+	miss_body(D, S, R, ar, j0, j1, RA, n, SP, scr, summ2, region);
+}
+
+#if (defined(__x86_64__) || defined(__i386__)) && defined(__GNUC__)
+/* The same code for wider vectors, picked at run time as the MTTKRP's
+ * kernels are.  Without FMA: C here is compiled without contraction (ISO
+ * mode), so every variant rounds alike. */
+__attribute__((target("avx2")))
+static void miss_avx2(const cp_data *D, double *const *S, size_t R, cp_rep *const *ar,
+		      size_t j0, size_t j1, size_t RA, int n, double *SP, double *scr,
+		      double *summ2, size_t region)
+{
+	miss_body(D, S, R, ar, j0, j1, RA, n, SP, scr, summ2, region);
+}
+
+__attribute__((target("avx2,avx512f,avx512vl")))
+static void miss_avx512(const cp_data *D, double *const *S, size_t R, cp_rep *const *ar,
+			size_t j0, size_t j1, size_t RA, int n, double *SP, double *scr,
+			double *summ2, size_t region)
+{
+	miss_body(D, S, R, ar, j0, j1, RA, n, SP, scr, summ2, region);
+}
+#endif
+
+static miss_fn miss_kernel(void)
+{
+#if (defined(__x86_64__) || defined(__i386__)) && defined(__GNUC__)
+	__builtin_cpu_init();
+	if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl"))
+		return miss_avx512;
+	if (__builtin_cpu_supports("avx2"))
+		return miss_avx2;
+#endif
+	return miss_generic;
+}
+
+/* scr: miss_scr_size() doubles, set up by miss_scr_init() and miss_start() */
 static void miss_pass(const cp_data *D, double *const *S, size_t R, cp_rep *const *ar,
 		      size_t nact, int n, double *SP, double *scr, double *summ2)
 {
-#ifdef _OPENMP
-	int nt = omp_get_max_threads();
+	miss_fn fn = miss_kernel();
+	int nt = miss_threads();
+	if (nt > (int)scr[0]) /* never more than the scratch was sized for */
+		nt = (int)scr[0];
 	if ((size_t)nt > nact)
 		nt = (int)nact;
 #pragma omp parallel num_threads(nt) if (nt > 1)
 	{
+#ifdef _OPENMP
 		size_t t = (size_t)omp_get_thread_num(), T = (size_t)omp_get_num_threads();
-		miss_cols(D, S, R, ar, nact * t / T, nact * (t + 1) / T, nact * R, n, SP, scr, summ2);
-	}
 #else
-	miss_cols(D, S, R, ar, 0, nact, nact * R, n, SP, scr, summ2);
+		size_t t = 0, T = 1;
 #endif
+		size_t j0 = nact * t / T, j1 = nact * (t + 1) / T;
+		/* thread t's scratch starts at lane j0 + MISS_W t: room for
+		 * its lanes padded */
+		fn(D, S, R, ar, j0, j1, nact * R, n, SP, scr, summ2, j0 + MISS_W * t);
+	}
+	if (n >= 0)
+		scr[1] = 1.0; /* the sweep's values are kept now */
 }
 
 /* ---- initialisation -------------------------------------------------------- */
@@ -1146,7 +1377,10 @@ static int fit_batch(const ll_tensor *X, const ll_cp_opts *o, size_t nrep, const
 	double *SP = NULL, *pp = NULL;
 	if (D.nmiss) {
 		SP = ll_malloc_array(D.maxdim, RR * sizeof(double));
-		pp = ll_malloc_array((size_t)N + 1 + D.maxdim, RR * sizeof(double));
+		size_t nsc = miss_scr_size(&D, nrep, R);
+		pp = nsc ? ll_malloc_array(nsc, sizeof(double)) : NULL;
+		if (pp)
+			miss_scr_init(pp);
 	}
 	s.P = ll_malloc_array(D.maxdim * R, sizeof(double));
 	s.T = ll_malloc_array(D.maxdim * R, sizeof(double));
@@ -1197,16 +1431,6 @@ static int fit_batch(const ll_tensor *X, const ll_cp_opts *o, size_t nrep, const
 		act[i] = i;
 		ar[i] = &reps[i];
 	}
-	if (D.nmiss) {
-		/* first imputation: the starting models' values */
-		stack_factors(S, ar, nact, &D, R);
-		miss_pass(&D, S, R, ar, nact, -1, NULL, pp, summ2);
-		for (size_t j = 0; j < nact; j++) {
-			double *tmp = ar[j]->mv;
-			ar[j]->mv = ar[j]->mv2;
-			ar[j]->mv2 = tmp;
-		}
-	}
 
 	for (int iter = 1; nact > 0; iter++) {
 		size_t RA = nact * R;
@@ -1217,6 +1441,8 @@ static int fit_batch(const ll_tensor *X, const ll_cp_opts *o, size_t nrep, const
 		 * order: restack, and tell the MTTKRP */
 		stack_factors(S, ar, nact, &D, R);
 		ll_mttkrp_ws_reset(ws);
+		if (D.nmiss) /* what the missing entries are imputed from */
+			miss_start(&D, S, R, ar, nact, pp);
 		for (int n = 0; n < N; n++) {
 			rc = ll_mttkrp(ws, D.X, S, RA, n, MT, err);
 			if (rc != LL_OK) {
@@ -1299,24 +1525,6 @@ static int fit_batch(const ll_tensor *X, const ll_cp_opts *o, size_t nrep, const
 			}
 		}
 		nact = keep;
-		/* models moved after their sweep (extrapolated, or undone)
-		 * impute their own values at the missing entries */
-		int need = 0;
-		for (size_t j = 0; j < nact; j++) {
-			ar[j] = &reps[act[j]];
-			need |= ar[j]->remiss;
-		}
-		if (need) {
-			stack_factors(S, ar, nact, &D, R);
-			miss_pass(&D, S, R, ar, nact, -1, NULL, pp, summ2);
-			for (size_t j = 0; j < nact; j++)
-				if (ar[j]->remiss) {
-					double *tmp = ar[j]->mv;
-					ar[j]->mv = ar[j]->mv2;
-					ar[j]->mv2 = tmp;
-					ar[j]->remiss = 0;
-				}
-		}
 	}
 	rc = LL_OK;
 	goto out;
