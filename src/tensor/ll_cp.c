@@ -80,6 +80,10 @@
 #define EXTRAP_SHRINK 1.5
 #define EXTRAP_GROW 1.1
 #define EXTRAP_CAP_GROW 1.01
+/* The stopping rule's look at the last SWAMP_WIN improvements (see
+ * in_swamp); below tol / SWAMP_FLOOR a step stops the fit at once. */
+#define SWAMP_WIN 5
+#define SWAMP_FLOOR 100.0
 #define SVD_EXACT_MAX 512     /* larger modes use subspace iteration */
 #define SVD_OVERSAMPLE 8
 #define SVD_POWER_ITERS 6
@@ -401,6 +405,8 @@ typedef struct cp_rep {
 	double *hist;
 	size_t hcap;
 	int iters, converged, done;
+	double dlt[SWAMP_WIN];  /* the last improvements (accepted sweeps) */
+	int ndlt;
 } cp_rep;
 
 static void rep_free(cp_rep *p)
@@ -1151,6 +1157,37 @@ static void rebalance(cp_rep *p, const cp_data *D, size_t R)
 
 /* ---- end of an iteration ------------------------------------------------------ */
 
+/* The stopping rule's second look (issue 16): a sweep that improves by
+ * less than tol may sit in a swamp, where the objective creeps down by a
+ * roughly constant or growing step for tens of sweeps before it drops to
+ * a better optimum (masked planted tensors: half the fits stopped there at
+ * tol 1e-6).  So a fit stops only after SWAMP_WIN small improvements in a
+ * row (p->dlt, accepted sweeps), and only if they shrink like a
+ * converging fit's: with d ~ rho^k fitted to them, rho < 1 and the gain
+ * left, about d rho / (1 - rho), under tol.  A step under
+ * tol / SWAMP_FLOOR, or none at all, stops it regardless: nothing worth
+ * crawling for.  d is the latest improvement. */
+static int in_swamp(const cp_rep *p, double d, double tol)
+{
+	if (!(d > tol / SWAMP_FLOOR))
+		return 0;
+	if (p->ndlt < SWAMP_WIN)
+		return 1; /* too few small steps in a row yet */
+	/* least-squares slope of log d against the sweep */
+	double sx = 0.0, sy = 0.0, sxx = 0.0, sxy = 0.0;
+	for (int k = 0; k < SWAMP_WIN; k++) {
+		if (!(p->dlt[k] > 0.0))
+			return 0; /* no progress at all: flat */
+		double y = log(p->dlt[k]);
+		sx += k;
+		sy += y;
+		sxx += (double)k * k;
+		sxy += k * y;
+	}
+	double rho = exp((SWAMP_WIN * sxy - sx * sy) / (SWAMP_WIN * sxx - sx * sx));
+	return rho >= 1.0 || d * rho / (1.0 - rho) > tol;
+}
+
 /* Objective, acceptance (BCD), history and the stopping rule.  A fit
  * whose objective is not finite, or has climbed above both 1 (worse than
  * the zero model) and twice its best, has diverged: every method here
@@ -1241,7 +1278,16 @@ static int finish_iter(cp_rep *p, const cp_data *D, const ll_cp_opts *o, int ite
 		p->best = obj;
 	if (hist_push(p, obj) != LL_OK)
 		return ll_err_set(err, LL_ENOMEM, "%s: out of memory", who);
-	if (judge && iter >= o->min_iter && fabs(prev - obj) < o->tol) {
+	if (judge && fabs(prev - obj) < o->tol) { /* the small steps in a row */
+		memmove(p->dlt, p->dlt + 1, (SWAMP_WIN - 1) * sizeof *p->dlt);
+		p->dlt[SWAMP_WIN - 1] = prev - obj;
+		if (p->ndlt < SWAMP_WIN)
+			p->ndlt++;
+	} else if (judge) {
+		p->ndlt = 0;
+	}
+	if (judge && iter >= o->min_iter && fabs(prev - obj) < o->tol &&
+	    !in_swamp(p, prev - obj, o->tol)) {
 		p->converged = 1;
 		p->done = 1;
 	}
