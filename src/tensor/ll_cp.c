@@ -507,20 +507,24 @@ static double inner_strided(const double *U, const double *P0, size_t ld, size_t
  * weights included; row k is the product over modes < k), and for n below
  * the last mode the run's contributions are summed before pp is applied.
  *
- * Layout: a thread takes replicates j0..j1 and copies their factor rows
- * into its scratch component-major, lanes padded with zeros to a multiple
- * of MISS_W (column r * nl + jj for component r of replicate j0 + jj), so
- * the replicates are vector lanes and the per-replicate scalars (a model
- * value) line up with them; the kept values are entry-major in the same
- * lanes.  Every loop below is element-wise over blocks of MISS_W lanes,
- * held in registers, or over all R * nl columns.  Every column sees the
- * same operations in the same order whatever the block, so a replicate's
- * numbers do not depend on the company it is fitted in nor on the thread
- * count (issue 16: 3-4x faster than one replicate-major pass per
- * replicate and mode, with R-long loops and a stream of stored values per
- * replicate). */
-#define MISS_W 8   /* lanes (replicates) per block: one AVX-512 vector */
-#define MISS_HDR 2 /* scratch header: thread count, values valid */
+ * Layout: the factors are copied component-major, the replicates as
+ * vector lanes padded with zeros to a multiple of MISS_W (column
+ * r * nl + j for component r of replicate j), so the per-replicate scalars
+ * (a model value) line up with them; the kept values are entry-major in
+ * the same lanes.  Every loop is element-wise over blocks of MISS_W lanes,
+ * held in registers, or over all R * nl columns.
+ * Threads take chunks of runs, each summing into its own partial result;
+ * the partials are added in chunk order.  The chunks depend only on the
+ * data (miss_chunks), and every lane sees the same operations whatever
+ * the other lanes hold, so the results are the same for any thread count
+ * and a replicate's do not depend on the company it is fitted in.
+ * (Issue 16: 3-4x faster than one replicate-major pass per replicate and
+ * mode with R-long loops and a stream of stored values per replicate, and
+ * no thread idles on padding when few replicates run.) */
+#define MISS_W 8            /* lanes (replicates) per block: one AVX-512 vector */
+#define MISS_HDR 1          /* scratch header: the kept values are valid */
+#define MISS_CHUNK_RUNS 128 /* runs per chunk at least */
+#define MISS_CHUNKS_MAX 64
 
 static size_t sum_dims(const cp_data *D)
 {
@@ -530,40 +534,42 @@ static size_t sum_dims(const cp_data *D)
 	return s;
 }
 
-/* per-thread scratch, in doubles per (padded) stacked column */
-static size_t miss_thr_cols(const cp_data *D)
+static size_t miss_chunks(const cp_data *D)
 {
-	return 2 * sum_dims(D) + 2 * (size_t)D->N + 1 + D->maxdim;
+	size_t c = D->nrun / MISS_CHUNK_RUNS;
+	return c < 1 ? 1 : c > MISS_CHUNKS_MAX ? MISS_CHUNKS_MAX : c;
 }
 
-static int miss_threads(void)
+static size_t miss_lanes(size_t nact)
 {
-#ifdef _OPENMP
-	return omp_get_max_threads();
-#else
-	return 1;
-#endif
+	return (nact + MISS_W - 1) / MISS_W * MISS_W;
+}
+
+/* a chunk's scratch, in doubles per padded column: pp, pq, acc, partial */
+static size_t miss_chunk_cols(const cp_data *D)
+{
+	return 2 * (size_t)D->N + 1 + D->maxdim;
 }
 
 /* Scratch of the missing-entry passes of nrep replicates of rank R, in
- * doubles: the header, the start-of-sweep factors and weights, then the
- * threads' scratch and kept values (each thread's lanes padded by up to
- * MISS_W - 1).  0 if it overflows. */
+ * doubles: the header, the start-of-sweep factors and weights (stacked),
+ * the factors in lanes (current and start-of-sweep), the first row of
+ * the products (weights), the chunks' scratch,
+ * then the kept values.  0 if it overflows. */
 static size_t miss_scr_size(const cp_data *D, size_t nrep, size_t R)
 {
-	size_t nt = (size_t)miss_threads(), a, b, c;
-	if (!ll_mul_ok(sum_dims(D) + 1, nrep * R, &a) ||
-	    !ll_mul_ok(miss_thr_cols(D) * R + D->nmiss, nrep + MISS_W * nt, &b) ||
-	    a > SIZE_MAX - b - MISS_HDR)
+	size_t nl = miss_lanes(nrep), a, b, c, k;
+	size_t cols = 2 * sum_dims(D) + 1 + miss_chunks(D) * miss_chunk_cols(D);
+	if (nl < nrep || !ll_mul_ok(sum_dims(D) + 1, nrep * R, &a) || !ll_mul_ok(cols, nl * R, &b) ||
+	    !ll_mul_ok(D->nmiss, nl, &k) || a > SIZE_MAX - b || a + b > SIZE_MAX - k - MISS_HDR)
 		return 0;
-	c = MISS_HDR + a + b;
+	c = MISS_HDR + a + b + k;
 	return c;
 }
 
 static void miss_scr_init(double *scr)
 {
-	scr[0] = (double)miss_threads();
-	scr[1] = 0.0;
+	scr[0] = 0.0;
 }
 
 /* Before a sweep: the start-of-sweep model (stacked factors S, and the
@@ -579,23 +585,22 @@ static void miss_start(const cp_data *D, double *const *S, size_t R, cp_rep *con
 	}
 	for (size_t j = 0; j < nact; j++)
 		memcpy(w + j * R, ar[j]->lambda, R * sizeof *w);
-	scr[1] = 0.0; /* the values are computed by the sweep's first pass */
+	scr[0] = 0.0; /* the values are computed by the sweep's first pass */
 }
 
-/* t (rows x nl*R, component-major, nl >= nj lanes, the rest zero) = rows
- * of s (stride RA) for replicates j0.. (offset q0 = j0 * R) */
-static void to_lanes(double *t, const double *s, size_t rows, size_t RA, size_t q0, size_t nj,
-		     size_t nl, size_t R)
+/* t (rows x nl*R, component-major, lanes past nact zero) = rows of s
+ * (rows x nact*R, replicate-major) */
+static void to_lanes(double *t, const double *s, size_t rows, size_t nact, size_t nl, size_t R)
 {
-	size_t RL = nl * R;
+	size_t RL = nl * R, RA = nact * R;
 	for (size_t i = 0; i < rows; i++) {
 		double *ti = t + i * RL;
-		const double *si = s + i * RA + q0;
+		const double *si = s + i * RA;
 		for (size_t r = 0; r < R; r++) {
-			for (size_t jj = 0; jj < nj; jj++)
-				ti[r * nl + jj] = si[jj * R + r];
-			for (size_t jj = nj; jj < nl; jj++)
-				ti[r * nl + jj] = 0.0;
+			for (size_t j = 0; j < nact; j++)
+				ti[r * nl + j] = si[j * R + r];
+			for (size_t j = nact; j < nl; j++)
+				ti[r * nl + j] = 0.0;
 		}
 	}
 }
@@ -606,10 +611,10 @@ static void to_lanes(double *t, const double *s, size_t rows, size_t RA, size_t 
 typedef double miss_v __attribute__((vector_size(MISS_W * sizeof(double))));
 
 /* What a pass does with an entry, for NB (1 or 2, a literal) blocks of
- * lanes from lane jb: the model value sv = sum_r q[r] u[r] (how = 0, 1)
- * or the kept one (how = 2); then into o either sv^2 (how = 0; o is nl
- * wide) or sv * wt[r] for every r (how = 1: sv is also kept; how = 2).
- * Rows r are nl apart; two blocks at once overlap their dependent sums. */
+ * lanes: the model value sv = sum_r q[r] u[r] (how = 0, 1) or the kept
+ * one (how = 2); then into o either sv^2 (how = 0; o is nl wide) or
+ * sv * wt[r] for every r (how = 1: sv is also kept; how = 2).  Rows r are
+ * nl apart; two blocks at once overlap their dependent sums. */
 static inline __attribute__((always_inline)) void
 miss_tile(const double *q, const double *u, const double *wt, double *o, double *keep, size_t R,
 	  size_t nl, int how, const int NB)
@@ -660,13 +665,14 @@ miss_run(const cp_data *D, size_t e, size_t e1, const double *Tl, const double *
 	 int how)
 {
 	size_t RL = nl * R, last = (size_t)D->N - 1;
+	int intorow = n >= 0 && (size_t)n == last;
 	for (size_t f = e; f < e1; f++) {
 		size_t ml = D->mlast[f];
 		const double *u = Tl + ml * RL;
 		/* n == last: into row ml, weighted by the leading product;
 		 * else into acc, weighted by the last mode's row */
-		double *o = n >= 0 && (size_t)n == last ? lsp + ml * RL : acc;
-		const double *wt = n >= 0 && (size_t)n == last ? pl : u;
+		double *o = intorow ? lsp + ml * RL : acc;
+		const double *wt = intorow ? pl : u;
 		double *kf = keep + f * nl;
 		size_t jb = 0;
 		for (; jb + 2 * MISS_W <= nl; jb += 2 * MISS_W)
@@ -676,59 +682,29 @@ miss_run(const cp_data *D, size_t e, size_t e1, const double *Tl, const double *
 	}
 }
 
+/* Runs g0..g1 into this chunk's scratch cs: partial SP rows (n >= 0) or
+ * partial sums of squares (n < 0, in acc).  T/T0: the factors in lanes,
+ * q0: the first row of pq (weights) */
 static inline __attribute__((always_inline)) void
-miss_body(const cp_data *D, double *const *S, size_t R, cp_rep *const *ar, size_t j0, size_t j1,
-	  size_t RA, int n, double *SP, double *scr, double *summ2, size_t region)
+miss_chunk_body(const cp_data *D, double *const *T, double *const *T0, const double *q0, size_t g0,
+		size_t g1, size_t R, size_t nl, int n, int how, double *cs, double *keep)
 {
-	size_t N = (size_t)D->N, last = N - 1, q0 = j0 * R, nj = j1 - j0;
-	size_t nl = (nj + MISS_W - 1) / MISS_W * MISS_W, RL = nl * R;
-	if (nj == 0)
-		return;
-	/* the start-of-sweep model (miss_start), then this thread's own
-	 * scratch, RL columns wide: the current factors T[k], the
-	 * start-of-sweep ones T0[k] (only modes < n differ), the products pp
-	 * and pq (N rows each), acc and this thread's part of SP (so threads
-	 * never write the same cache line); then its kept values */
-	int how = n < 0 ? 0 : scr[1] != 0.0 ? 2 : 1;
-	const double *S0 = scr + MISS_HDR, *L0 = S0 + sum_dims(D) * RA;
-	double *T[LL_MAX_MODES], *T0[LL_MAX_MODES];
-	double *w = scr + MISS_HDR + (sum_dims(D) + 1) * RA + miss_thr_cols(D) * R * region;
-	double *keep = scr + MISS_HDR + (sum_dims(D) + 1) * RA +
-		       miss_thr_cols(D) * R * (RA / R + MISS_W * (size_t)scr[0]) + D->nmiss * region;
-	for (size_t k = 0; k < N; k++) {
-		T[k] = w;
-		to_lanes(T[k], S[k], D->dim[k], RA, q0, nj, nl, R);
-		w += D->dim[k] * RL;
-	}
-	for (size_t k = 0; k < N; k++) {
-		if (how == 1 && (int)k < n) {
-			T0[k] = w;
-			to_lanes(T0[k], S0, D->dim[k], RA, q0, nj, nl, R);
-		} else {
-			T0[k] = T[k];
-		}
-		S0 += D->dim[k] * RA;
-		w += D->dim[k] * RL;
-	}
-	double *pp = w, *pq = pp + N * RL, *acc = pq + N * RL, *lsp = acc + RL;
-	const double *pl = pp + last * RL, *ql = pq + last * RL;
-	if (n >= 0) {
+	size_t N = (size_t)D->N, last = N - 1, RL = nl * R;
+	double *pp = cs, *pq = pp + N * RL, *acc = pq + N * RL, *lsp = acc + RL;
+	const double *pl = pp + last * RL, *ql = how ? pq + last * RL : pl;
+	if (how) {
 		for (size_t q = 0; q < RL; q++)
 			pp[q] = 1.0;
-		to_lanes(pq, L0, 1, RA, q0, nj, nl, R);
+		memcpy(pq, q0, RL * sizeof *pq);
 		memset(lsp, 0, D->dim[n] * RL * sizeof *lsp);
 	} else {
-		/* the current model, weights in pp: all this pass needs */
-		for (size_t r = 0; r < R; r++)
-			for (size_t jj = 0; jj < nl; jj++)
-				pp[r * nl + jj] = jj < nj ? ar[j0 + jj]->lambda[r] : 0.0;
-		memset(acc, 0, nl * sizeof *acc); /* the sums of squares */
-		ql = pl;
+		memcpy(pp, q0, RL * sizeof *pp); /* the weights: all this pass needs */
+		memset(acc, 0, nl * sizeof *acc);
 	}
-	for (size_t g = 0; g < D->nrun; g++) {
+	for (size_t g = g0; g < g1; g++) {
 		size_t e = D->run[g], e1 = D->run[g + 1];
 		const uint32_t *c = D->rco + g * N;
-		for (size_t k = D->runk0[g]; k < last; k++) {
+		for (size_t k = g == g0 ? 0 : D->runk0[g]; k < last; k++) {
 			const double *a = pp + k * RL;
 			double *b = pp + (k + 1) * RL;
 			if ((int)k == n) {
@@ -748,7 +724,7 @@ miss_body(const cp_data *D, double *const *S, size_t R, cp_rep *const *ar, size_
 					b0[q] = a0[q] * u0[q];
 			}
 		}
-		if (n >= 0 && (size_t)n < last)
+		if (how && (size_t)n < last)
 			memset(acc, 0, RL * sizeof *acc);
 		/* the last mode is not updated before its own pass: T[last]
 		 * holds the start-of-sweep factor the values need */
@@ -758,36 +734,24 @@ miss_body(const cp_data *D, double *const *S, size_t R, cp_rep *const *ar, size_
 			miss_run(D, e, e1, T[last], ql, pl, acc, lsp, keep, R, nl, n, 1);
 		else
 			miss_run(D, e, e1, T[last], ql, pl, acc, lsp, keep, R, nl, n, 2);
-		if (n >= 0 && (size_t)n < last) {
+		if (how && (size_t)n < last) {
 			double *restrict o = lsp + (size_t)c[n] * RL;
 			LL_SIMD
 			for (size_t q = 0; q < RL; q++)
 				o[q] += pl[q] * acc[q];
 		}
 	}
-	if (n < 0) {
-		for (size_t jj = 0; jj < nj; jj++)
-			summ2[j0 + jj] = acc[jj];
-		return;
-	}
-	for (size_t i = 0; i < D->dim[n]; i++) {
-		const double *t = lsp + i * RL;
-		double *s = SP + i * RA + q0;
-		for (size_t jj = 0; jj < nj; jj++)
-			for (size_t r = 0; r < R; r++)
-				s[jj * R + r] = t[r * nl + jj];
-	}
 }
 
-typedef void (*miss_fn)(const cp_data *D, double *const *S, size_t R, cp_rep *const *ar,
-			size_t j0, size_t j1, size_t RA, int n, double *SP, double *scr,
-			double *summ2, size_t region);
+typedef void (*miss_fn)(const cp_data *D, double *const *T, double *const *T0, const double *q0,
+			size_t g0, size_t g1, size_t R, size_t nl, int n, int how, double *cs,
+			double *keep);
 
-static void miss_generic(const cp_data *D, double *const *S, size_t R, cp_rep *const *ar,
-			 size_t j0, size_t j1, size_t RA, int n, double *SP, double *scr,
-			 double *summ2, size_t region)
+static void miss_generic(const cp_data *D, double *const *T, double *const *T0, const double *q0,
+			 size_t g0, size_t g1, size_t R, size_t nl, int n, int how, double *cs,
+			 double *keep)
 {
-	miss_body(D, S, R, ar, j0, j1, RA, n, SP, scr, summ2, region);
+	miss_chunk_body(D, T, T0, q0, g0, g1, R, nl, n, how, cs, keep);
 }
 
 #if (defined(__x86_64__) || defined(__i386__)) && defined(__GNUC__)
@@ -795,19 +759,19 @@ static void miss_generic(const cp_data *D, double *const *S, size_t R, cp_rep *c
  * kernels are.  Without FMA: C here is compiled without contraction (ISO
  * mode), so every variant rounds alike. */
 __attribute__((target("avx2")))
-static void miss_avx2(const cp_data *D, double *const *S, size_t R, cp_rep *const *ar,
-		      size_t j0, size_t j1, size_t RA, int n, double *SP, double *scr,
-		      double *summ2, size_t region)
+static void miss_avx2(const cp_data *D, double *const *T, double *const *T0, const double *q0,
+		      size_t g0, size_t g1, size_t R, size_t nl, int n, int how, double *cs,
+		      double *keep)
 {
-	miss_body(D, S, R, ar, j0, j1, RA, n, SP, scr, summ2, region);
+	miss_chunk_body(D, T, T0, q0, g0, g1, R, nl, n, how, cs, keep);
 }
 
 __attribute__((target("avx2,avx512f,avx512vl")))
-static void miss_avx512(const cp_data *D, double *const *S, size_t R, cp_rep *const *ar,
-			size_t j0, size_t j1, size_t RA, int n, double *SP, double *scr,
-			double *summ2, size_t region)
+static void miss_avx512(const cp_data *D, double *const *T, double *const *T0, const double *q0,
+			size_t g0, size_t g1, size_t R, size_t nl, int n, int how, double *cs,
+			double *keep)
 {
-	miss_body(D, S, R, ar, j0, j1, RA, n, SP, scr, summ2, region);
+	miss_chunk_body(D, T, T0, q0, g0, g1, R, nl, n, how, cs, keep);
 }
 #endif
 
@@ -828,25 +792,68 @@ static void miss_pass(const cp_data *D, double *const *S, size_t R, cp_rep *cons
 		      size_t nact, int n, double *SP, double *scr, double *summ2)
 {
 	miss_fn fn = miss_kernel();
-	int nt = miss_threads();
-	if (nt > (int)scr[0]) /* never more than the scratch was sized for */
-		nt = (int)scr[0];
-	if ((size_t)nt > nact)
-		nt = (int)nact;
-#pragma omp parallel num_threads(nt) if (nt > 1)
-	{
-#ifdef _OPENMP
-		size_t t = (size_t)omp_get_thread_num(), T = (size_t)omp_get_num_threads();
-#else
-		size_t t = 0, T = 1;
-#endif
-		size_t j0 = nact * t / T, j1 = nact * (t + 1) / T;
-		/* thread t's scratch starts at lane j0 + MISS_W t: room for
-		 * its lanes padded */
-		fn(D, S, R, ar, j0, j1, nact * R, n, SP, scr, summ2, j0 + MISS_W * t);
+	size_t N = (size_t)D->N, RA = nact * R, nl = miss_lanes(nact), RL = nl * R;
+	size_t nch = miss_chunks(D), csz = miss_chunk_cols(D) * RL;
+	int how = n < 0 ? 0 : scr[0] != 0.0 ? 2 : 1;
+	const double *S0 = scr + MISS_HDR, *L0 = S0 + sum_dims(D) * RA;
+	double *T[LL_MAX_MODES], *T0[LL_MAX_MODES];
+	double *w = scr + MISS_HDR + (sum_dims(D) + 1) * RA;
+	for (size_t k = 0; k < N; k++) {
+		T[k] = w;
+		to_lanes(T[k], S[k], D->dim[k], nact, nl, R);
+		w += D->dim[k] * RL;
 	}
-	if (n >= 0)
-		scr[1] = 1.0; /* the sweep's values are kept now */
+	for (size_t k = 0; k < N; k++) {
+		T0[k] = T[k];
+		if (how == 1 && (int)k < n) {
+			T0[k] = w;
+			to_lanes(T0[k], S0, D->dim[k], nact, nl, R);
+		}
+		S0 += D->dim[k] * RA;
+		w += D->dim[k] * RL;
+	}
+	/* the first row of the products: the start-of-sweep weights (mode
+	 * passes) or the current ones (the objective's) */
+	double *q0 = w, *cs0 = q0 + RL, *keep = cs0 + nch * csz;
+	if (how)
+		to_lanes(q0, L0, 1, nact, nl, R);
+	else
+		for (size_t r = 0; r < R; r++)
+			for (size_t j = 0; j < nl; j++)
+				q0[r * nl + j] = j < nact ? ar[j]->lambda[r] : 0.0;
+	int nt = 1;
+#ifdef _OPENMP
+	nt = omp_get_max_threads();
+	if ((size_t)nt > nch)
+		nt = (int)nch;
+#endif
+#pragma omp parallel for num_threads(nt) schedule(dynamic, 1) if (nt > 1)
+	for (size_t c = 0; c < nch; c++)
+		fn(D, T, T0, q0, D->nrun * c / nch, D->nrun * (c + 1) / nch, R, nl, n, how,
+		   cs0 + c * csz, keep);
+	/* the chunks' partials, added in chunk order */
+	size_t off = 2 * N * RL; /* pp, pq */
+	if (!how) {
+		for (size_t j = 0; j < nact; j++) {
+			double s = 0.0;
+			for (size_t c = 0; c < nch; c++)
+				s += cs0[c * csz + off + j];
+			summ2[j] = s;
+		}
+		return;
+	}
+	off += RL; /* acc */
+	for (size_t i = 0; i < D->dim[n]; i++) {
+		double *sp = SP + i * RA;
+		for (size_t j = 0; j < nact; j++)
+			for (size_t r = 0; r < R; r++) {
+				double s = 0.0;
+				for (size_t c = 0; c < nch; c++)
+					s += cs0[c * csz + off + i * RL + r * nl + j];
+				sp[j * R + r] = s;
+			}
+	}
+	scr[0] = 1.0; /* the sweep's values are kept now */
 }
 
 /* ---- initialisation -------------------------------------------------------- */
