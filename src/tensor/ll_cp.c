@@ -521,7 +521,7 @@ static double inner_strided(const double *U, const double *P0, size_t ld, size_t
  * (Issue 16: 3-4x faster than one replicate-major pass per replicate and
  * mode with R-long loops and a stream of stored values per replicate, and
  * no thread idles on padding when few replicates run.) */
-#define MISS_W 8            /* lanes (replicates) per block: one AVX-512 vector */
+#define MISS_W 4            /* lanes (replicates) per block: one AVX2 vector */
 #define MISS_HDR 1          /* scratch header: the kept values are valid */
 #define MISS_CHUNK_RUNS 128 /* runs per chunk at least */
 #define MISS_CHUNKS_MAX 64
