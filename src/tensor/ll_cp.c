@@ -611,10 +611,11 @@ static void to_lanes(double *t, const double *s, size_t rows, size_t nact, size_
 typedef double miss_v __attribute__((vector_size(MISS_W * sizeof(double))));
 
 /* What a pass does with an entry, for NB (1 or 2, a literal) blocks of
- * lanes: the model value sv = sum_r q[r] u[r] (how = 0, 1) or the kept
+ * lanes: the model value sv = sum_r q[r] u[r] (how = 0, 1, 3) or the kept
  * one (how = 2); then into o either sv^2 (how = 0; o is nl wide) or
- * sv * wt[r] for every r (how = 1: sv is also kept; how = 2).  Rows r are
- * nl apart; two blocks at once overlap their dependent sums. */
+ * sv * wt[r] for every r (how = 1: sv is also kept; how = 2), or only
+ * keeps sv (how = 3).  Rows r are nl apart; two blocks at once overlap
+ * their dependent sums. */
 static inline __attribute__((always_inline)) void
 miss_tile(const double *q, const double *u, const double *wt, double *o, double *keep, size_t R,
 	  size_t nl, int how, const int NB)
@@ -646,8 +647,10 @@ miss_tile(const double *q, const double *u, const double *wt, double *o, double 
 			memcpy(o + b * MISS_W, &x, sizeof x);
 			continue;
 		}
-		if (how == 1)
+		if (how == 1 || how == 3)
 			memcpy(keep + b * MISS_W, &sv[b], sizeof x);
+		if (how == 3)
+			continue;
 		for (size_t r = 0; r < R; r++) {
 			memcpy(&x, o + r * nl + b * MISS_W, sizeof x);
 			memcpy(&y, wt + r * nl + b * MISS_W, sizeof y);
@@ -679,6 +682,41 @@ miss_run(const cp_data *D, size_t e, size_t e1, const double *Tl, const double *
 			miss_tile(ql + jb, u + jb, wt + jb, o + jb, kf + jb, R, nl, how, 2);
 		if (jb < nl)
 			miss_tile(ql + jb, u + jb, wt + jb, o + jb, kf + jb, R, nl, how, 1);
+	}
+}
+
+/* A run's contribution to row o of a mode below the last, for NB blocks
+ * of lanes from jb: o[r] += pl[r] * sum over its entries f of
+ * sv_f * u_f[r], the sum held in registers (sv_f kept, u_f the last mode's
+ * row of f) */
+static inline __attribute__((always_inline)) void
+miss_fold(const cp_data *D, size_t e, size_t e1, const double *Tl, const double *keep,
+	  const double *pl, double *o, size_t R, size_t nl, size_t jb, const int NB)
+{
+	size_t RL = nl * R;
+	for (size_t r = 0; r < R; r++) {
+		miss_v a[2], y, z;
+#pragma GCC unroll 2
+		for (int b = 0; b < NB; b++)
+			a[b] = (miss_v){0};
+		for (size_t f = e; f < e1; f++) {
+			const double *u = Tl + (size_t)D->mlast[f] * RL + r * nl + jb;
+			const double *kv = keep + f * nl + jb;
+#pragma GCC unroll 2
+			for (int b = 0; b < NB; b++) {
+				memcpy(&y, kv + b * MISS_W, sizeof y);
+				memcpy(&z, u + b * MISS_W, sizeof z);
+				a[b] += y * z;
+			}
+		}
+#pragma GCC unroll 2
+		for (int b = 0; b < NB; b++) {
+			double *ob = o + r * nl + jb + b * MISS_W;
+			memcpy(&y, ob, sizeof y);
+			memcpy(&z, pl + r * nl + jb + b * MISS_W, sizeof z);
+			y += z * a[b];
+			memcpy(ob, &y, sizeof y);
+		}
 	}
 }
 
@@ -724,21 +762,26 @@ miss_chunk_body(const cp_data *D, double *const *T, double *const *T0, const dou
 					b0[q] = a0[q] * u0[q];
 			}
 		}
-		if (how && (size_t)n < last)
-			memset(acc, 0, RL * sizeof *acc);
 		/* the last mode is not updated before its own pass: T[last]
 		 * holds the start-of-sweep factor the values need */
-		if (how == 0)
+		if (how == 0) {
 			miss_run(D, e, e1, T[last], ql, pl, acc, lsp, keep, R, nl, n, 0);
-		else if (how == 1)
-			miss_run(D, e, e1, T[last], ql, pl, acc, lsp, keep, R, nl, n, 1);
-		else
-			miss_run(D, e, e1, T[last], ql, pl, acc, lsp, keep, R, nl, n, 2);
-		if (how && (size_t)n < last) {
-			double *restrict o = lsp + (size_t)c[n] * RL;
-			LL_SIMD
-			for (size_t q = 0; q < RL; q++)
-				o[q] += pl[q] * acc[q];
+		} else if ((size_t)n == last) {
+			if (how == 1)
+				miss_run(D, e, e1, T[last], ql, pl, acc, lsp, keep, R, nl, n, 1);
+			else
+				miss_run(D, e, e1, T[last], ql, pl, acc, lsp, keep, R, nl, n, 2);
+		} else {
+			/* the values first (kept), then the run's sum into
+			 * row c[n] */
+			if (how == 1)
+				miss_run(D, e, e1, T[last], ql, pl, acc, lsp, keep, R, nl, n, 3);
+			double *o = lsp + (size_t)c[n] * RL;
+			size_t jb = 0;
+			for (; jb + 2 * MISS_W <= nl; jb += 2 * MISS_W)
+				miss_fold(D, e, e1, T[last], keep, pl, o, R, nl, jb, 2);
+			if (jb < nl)
+				miss_fold(D, e, e1, T[last], keep, pl, o, R, nl, jb, 1);
 		}
 	}
 }
