@@ -864,13 +864,12 @@ static void miss_pass(const cp_data *D, double *const *S, size_t R, cp_rep *cons
 		for (size_t r = 0; r < R; r++)
 			for (size_t j = 0; j < nl; j++)
 				q0[r * nl + j] = j < nact ? ar[j]->lambda[r] : 0.0;
-	int nt = 1;
 #ifdef _OPENMP
-	nt = omp_get_max_threads();
+	int nt = omp_get_max_threads();
 	if ((size_t)nt > nch)
 		nt = (int)nch;
-#endif
 #pragma omp parallel for num_threads(nt) schedule(dynamic, 1) if (nt > 1)
+#endif
 	for (size_t c = 0; c < nch; c++)
 		fn(D, T, T0, q0, D->nrun * c / nch, D->nrun * (c + 1) / nch, R, nl, n, how,
 		   cs0 + c * csz, keep);
