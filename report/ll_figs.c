@@ -123,6 +123,48 @@ void ll_report_csv_sep(ll_html_buf *b)
 	ll_html_buf_putn(b, ",", 1);
 }
 
+void ll_report_csv_finite(ll_html_buf *b, double v)
+{
+	if (isfinite(v))
+		ll_report_csv_num(b, v);
+}
+
+void ll_report_csv_sep_finite(ll_html_buf *b, double v)
+{
+	ll_report_csv_sep(b);
+	ll_report_csv_finite(b, v);
+}
+
+int ll_report_mds_map(ll_plot_axes *ax, const ll_mds_result *md, size_t n, const size_t *group,
+		      const ll_report_group *gr, size_t ngr, ll_err *err)
+{
+	size_t k = md->k;
+	ll_report_set_text(ax->x.label, "%s", "MDS 1");
+	ll_report_set_text(ax->y.label, "%s", k >= 2 ? "MDS 2" : "(one dimension: MDS 2 is 0)");
+	ax->equal = k >= 2;
+	ax->grid = 1;
+	ax->legend = LL_PLOT_LEGEND_BEST;
+	double *x = ll_malloc_array(n ? n : 1, sizeof *x), *y = ll_malloc_array(n ? n : 1, sizeof *y);
+	int rc = x && y ? LL_OK : ll_err_oom(err);
+	for (size_t g = 0; g < ngr && rc == LL_OK; g++) {
+		size_t c = 0;
+		for (size_t i = 0; i < n; i++)
+			if (group[i] == gr[g].id && isfinite(md->coords[i * k])) {
+				x[c] = md->coords[i * k];
+				y[c++] = k >= 2 ? md->coords[i * k + 1] : 0;
+			}
+		if (!c)
+			continue;
+		char lab[64];
+		snprintf(lab, sizeof lab, "%s (%zu)", gr[g].name, c);
+		rc = ll_plot_scatter(ax, x, y, c, NULL,
+				     &(ll_plot_style){.color = gr[g].color, .marker_size = 9, .label = lab}, err);
+	}
+	ll_free(x);
+	ll_free(y);
+	return rc;
+}
+
 void ll_report_csv_end(ll_report_fig *f)
 {
 	ll_html_buf_putn(&f->csv, "\n", 1);

@@ -25,6 +25,7 @@
 #include "pipeline/steps/step_tensor.h"
 #include "pipeline/steps/step_train.h"
 #include "pipeline/steps/step_traj.h"
+#include "similarity/ll_mds.h"
 
 typedef struct ll_report_fig {
 	char name[32];     /* file stem: figures/<name>.png and figures/<name>.csv */
@@ -75,5 +76,25 @@ void ll_report_csv_num(ll_html_buf *b, double v);
 void ll_report_csv_str(ll_html_buf *b, const char *s);
 void ll_report_csv_sep(ll_html_buf *b);
 void ll_report_csv_end(ll_report_fig *f);
+/* A number as ll_report_csv_num, but empty when it is not finite (never
+ * "inf"); and the same after a comma. */
+void ll_report_csv_finite(ll_html_buf *b, double v);
+void ll_report_csv_sep_finite(ll_html_buf *b, double v);
+
+/* One group of points on an MDS map: the points i with group[i] == id,
+ * drawn in color, in the legend as "name (count)". */
+typedef struct ll_report_group {
+	size_t id;
+	char name[48];
+	uint32_t color;
+} ll_report_group;
+/* The MDS map md (n points, md->k >= 1 coordinates each; a second of 0
+ * when k = 1) on ax: one scatter per group of gr[0..ngr), in that order.
+ * Points whose first coordinate is not finite (a system MDS left out) and
+ * groups without a point are not drawn.  Labels the axes MDS 1 and 2 (or
+ * says there is one dimension), equal axes when 2-D, a grid and a legend;
+ * the title is the caller's. */
+int ll_report_mds_map(ll_plot_axes *ax, const ll_mds_result *md, size_t n, const size_t *group,
+		      const ll_report_group *gr, size_t ngr, ll_err *err);
 
 #endif

@@ -151,19 +151,6 @@ static pair_stats pairs_of(const struct ll_res_compare *r, const double *F)
 	return p;
 }
 
-/* A CSV cell: the number, or empty when it is not finite (never "inf"). */
-static void csv_num(ll_html_buf *b, double v)
-{
-	if (isfinite(v))
-		ll_report_csv_num(b, v);
-}
-
-static void csv_num_sep(ll_html_buf *b, double v)
-{
-	ll_report_csv_sep(b);
-	csv_num(b, v);
-}
-
 static const char *kind_word(ll_metric m)
 {
 	return ll_metric_kind_of(m) == LL_SIMILARITY ? "similarity" : "distance";
@@ -247,9 +234,9 @@ static int fig_matrices(const ll_session *s, ll_report_fig *f, ll_err *err)
 			break;
 		for (size_t i = 0; i < M; i++) {
 			ll_html_buf_printf(&f->csv, "%s,%zu,", ll_metric_name((ll_metric)m), order[i]);
-			csv_num(&f->csv, r->group_lr[r->group[order[i]]]);
+			ll_report_csv_finite(&f->csv, r->group_lr[r->group[order[i]]]);
 			for (size_t j = 0; j < M; j++)
-				csv_num_sep(&f->csv, z[i * M + j]);
+				ll_report_csv_sep_finite(&f->csv, z[i * M + j]);
 			ll_report_csv_end(f);
 		}
 	}
@@ -278,46 +265,30 @@ static int fig_mds(const ll_session *s, ll_report_fig *f, ll_err *err)
 	size_t M = r->models, k = md->k;
 	if ((rc = ll_report_fig_start(f, "compare_mds", 640, 560, 1, 1, err)) != LL_OK)
 		return rc;
-	double *x = ll_malloc_array(M, sizeof *x), *y = ll_malloc_array(M, sizeof *y);
-	if (!x || !y) {
-		rc = ll_err_oom(err);
-		goto out;
+	/* groups in order of learning rate, each in its colour */
+	ll_report_group *gr = ll_calloc_array(r->ngroups, sizeof *gr);
+	if (!gr)
+		return ll_report_fig_finish(f, ll_err_oom(err), err);
+	for (size_t gi = 0; gi < r->ngroups; gi++) {
+		size_t g = group_at(r, gi);
+		gr[gi] = (ll_report_group){.id = g, .color = ll_report_label_color(gi)};
+		snprintf(gr[gi].name, sizeof gr[gi].name, "learning rate %g", r->group_lr[g]);
 	}
 	char stress[32];
 	doc_fmt_num(stress, sizeof stress, md->stress, "%.3f");
 	snprintf(f->fig.title, sizeof f->fig.title, "Models at step %d: %s MDS of %s (stress %s)",
 		 r->step[r->snapshots - 1], ll_mds_method_name(md->used), ll_metric_name(r->mds_metric),
 		 isfinite(md->stress) ? stress : "not known");
-	ll_plot_axes *ax = ll_plot_fig_axes(&f->fig, 0, 0);
-	ll_report_set_text(ax->x.label, "%s", "MDS 1");
-	ll_report_set_text(ax->y.label, "%s", k >= 2 ? "MDS 2" : "(one dimension: MDS 2 is 0)");
-	ax->equal = k >= 2;
-	ax->grid = 1;
-	ax->legend = LL_PLOT_LEGEND_BEST;
-	/* groups in order of learning rate, each in its colour */
-	for (size_t gi = 0; gi < r->ngroups && rc == LL_OK; gi++) {
-		size_t g = group_at(r, gi), n = 0;
-		for (size_t a = 0; a < M; a++)
-			if (r->group[a] == g) {
-				x[n] = md->coords[a * k];
-				y[n++] = k >= 2 ? md->coords[a * k + 1] : 0;
-			}
-		char lab[48];
-		snprintf(lab, sizeof lab, "learning rate %g (%zu)", r->group_lr[g], n);
-		rc = ll_plot_scatter(ax, x, y, n, NULL, &(ll_plot_style){.color = ll_report_label_color(gi),
-									  .marker_size = 9, .label = lab}, err);
-	}
+	rc = ll_report_mds_map(ll_plot_fig_axes(&f->fig, 0, 0), md, M, r->group, gr, r->ngroups, err);
+	ll_free(gr);
 	ll_html_buf_puts(&f->csv, "model,learning_rate,mds_1,mds_2\n");
 	for (size_t a = 0; a < M; a++) {
 		ll_html_buf_printf(&f->csv, "%zu,", a);
-		csv_num(&f->csv, r->group_lr[r->group[a]]);
-		csv_num_sep(&f->csv, md->coords[a * k]);
-		csv_num_sep(&f->csv, k >= 2 ? md->coords[a * k + 1] : 0);
+		ll_report_csv_finite(&f->csv, r->group_lr[r->group[a]]);
+		ll_report_csv_sep_finite(&f->csv, md->coords[a * k]);
+		ll_report_csv_sep_finite(&f->csv, k >= 2 ? md->coords[a * k + 1] : 0);
 		ll_report_csv_end(f);
 	}
-out:
-	ll_free(x);
-	ll_free(y);
 	return ll_report_fig_finish(f, rc, err);
 }
 
@@ -423,16 +394,16 @@ static int fig_training(const ll_session *s, ll_report_fig *f, ll_err *err)
 	ll_html_buf_putn(&f->csv, "\n", 1);
 	for (size_t j = 0; j < S; j++) {
 		ll_html_buf_printf(&f->csv, "%zu,%d", j, r->step[j]);
-		csv_num_sep(&f->csv, r->pair_mean[j]);
-		csv_num_sep(&f->csv, r->pair_lo[j]);
-		csv_num_sep(&f->csv, r->pair_hi[j]);
-		csv_num_sep(&f->csv, self_mean[j]);
+		ll_report_csv_sep_finite(&f->csv, r->pair_mean[j]);
+		ll_report_csv_sep_finite(&f->csv, r->pair_lo[j]);
+		ll_report_csv_sep_finite(&f->csv, r->pair_hi[j]);
+		ll_report_csv_sep_finite(&f->csv, self_mean[j]);
 		for (size_t a = 0; a < M; a++)
-			csv_num_sep(&f->csv, r->self[a * S + j]);
+			ll_report_csv_sep_finite(&f->csv, r->self[a * S + j]);
 		if (pop) {
-			csv_num_sep(&f->csv, pop_mean[j]);
+			ll_report_csv_sep_finite(&f->csv, pop_mean[j]);
 			for (size_t a = 0; a < M; a++)
-				csv_num_sep(&f->csv, r->pop.over[a * S + j]);
+				ll_report_csv_sep_finite(&f->csv, r->pop.over[a * S + j]);
 		}
 		ll_report_csv_end(f);
 	}

@@ -46,13 +46,6 @@ static int has_mds(const ll_session *s)
 	return r && r->mds_dsa.coords;
 }
 
-static void csv_num_sep(ll_html_buf *b, double v)
-{
-	ll_report_csv_sep(b);
-	if (isfinite(v))
-		ll_report_csv_num(b, v);
-}
-
 /* The systems ordered by group (stable within a group). */
 static void system_order(const struct ll_res_dsa *r, size_t *order)
 {
@@ -164,7 +157,7 @@ static int fig_matrices(const ll_session *s, ll_report_fig *f, ll_err *err)
 			ll_report_csv_sep(&f->csv);
 			ll_report_csv_str(&f->csv, r->group_name[r->group[order[i]]]);
 			for (size_t j = 0; j < n; j++)
-				csv_num_sep(&f->csv, z[i * n + j]);
+				ll_report_csv_sep_finite(&f->csv, z[i * n + j]);
 			ll_report_csv_end(f);
 		}
 	}
@@ -190,10 +183,13 @@ static int fig_mds(const ll_session *s, ll_report_fig *f, ll_err *err)
 	int two = r->mds_geometry.coords != NULL;
 	if ((rc = ll_report_fig_start(f, "dsa_mds", two ? 1000 : 560, 480, 1, two ? 2 : 1, err)) != LL_OK)
 		return rc;
-	double *x = ll_malloc_array(n, sizeof *x), *y = ll_malloc_array(n, sizeof *y);
-	if (!x || !y) {
-		rc = ll_err_oom(err);
-		goto out;
+	ll_report_group *gr = ll_calloc_array(r->ngroups ? r->ngroups : 1, sizeof *gr);
+	if (!gr)
+		return ll_report_fig_finish(f, ll_err_oom(err), err);
+	for (size_t g = 0; g < r->ngroups; g++) {
+		gr[g].id = g;
+		snprintf(gr[g].name, sizeof gr[g].name, "%s", r->group_name[g]);
+		gr[g].color = ll_report_label_color(g);
 	}
 	snprintf(f->fig.title, sizeof f->fig.title, "%zu systems by MDS: dynamics (DSA)%s", n,
 		 two ? " and geometry" : "");
@@ -201,35 +197,15 @@ static int fig_mds(const ll_session *s, ll_report_fig *f, ll_err *err)
 	double sep[2] = {r->sep_dsa, r->sep_geometry};
 	for (int m = 0; m < 1 + two && rc == LL_OK; m++) {
 		ll_plot_axes *ax = ll_plot_fig_axes(&f->fig, 0, m);
-		size_t k = md[m]->k;
 		char sp[32], st[32];
 		doc_fmt_num(sp, sizeof sp, sep[m], "%.2f");
 		doc_fmt_num(st, sizeof st, md[m]->stress, "%.3f");
 		snprintf(ax->title, sizeof ax->title, "%s%s: separation %s, stress %s", m ? "geometry, " : "DSA",
 			 m ? ll_metric_name(r->geometry_metric) : "", isfinite(sep[m]) ? sp : "n/a",
 			 isfinite(md[m]->stress) ? st : "n/a");
-		ll_report_set_text(ax->x.label, "%s", "MDS 1");
-		ll_report_set_text(ax->y.label, "%s", k >= 2 ? "MDS 2" : "(one dimension: MDS 2 is 0)");
-		ax->equal = k >= 2;
-		ax->grid = 1;
-		ax->legend = LL_PLOT_LEGEND_BEST;
-		for (size_t g = 0; g < r->ngroups && rc == LL_OK; g++) {
-			size_t c = 0;
-			for (size_t i = 0; i < n; i++)
-				if (r->group[i] == g && isfinite(md[m]->coords[i * k])) {
-					x[c] = md[m]->coords[i * k];
-					y[c++] = k >= 2 ? md[m]->coords[i * k + 1] : 0;
-				}
-			if (!c)
-				continue;
-			char lab[64];
-			snprintf(lab, sizeof lab, "%s (%zu)", r->group_name[g], c);
-			rc = ll_plot_scatter(ax, x, y, c, NULL,
-					     &(ll_plot_style){.color = ll_report_label_color(g), .marker_size = 9,
-							      .label = lab},
-					     err);
-		}
+		rc = ll_report_mds_map(ax, md[m], n, r->group, gr, r->ngroups, err);
 	}
+	ll_free(gr);
 	ll_html_buf_puts(&f->csv, "system,name,group,dsa_1,dsa_2,geometry_1,geometry_2\n");
 	for (size_t i = 0; i < n; i++) {
 		ll_html_buf_printf(&f->csv, "%zu,", i);
@@ -239,14 +215,11 @@ static int fig_mds(const ll_session *s, ll_report_fig *f, ll_err *err)
 		for (int m = 0; m < 2; m++) {
 			size_t k = md[m]->k;
 			int has = md[m]->coords != NULL;
-			csv_num_sep(&f->csv, has ? md[m]->coords[i * k] : NAN);
-			csv_num_sep(&f->csv, has && k >= 2 ? md[m]->coords[i * k + 1] : has ? 0 : NAN);
+			ll_report_csv_sep_finite(&f->csv, has ? md[m]->coords[i * k] : NAN);
+			ll_report_csv_sep_finite(&f->csv, has && k >= 2 ? md[m]->coords[i * k + 1] : has ? 0 : NAN);
 		}
 		ll_report_csv_end(f);
 	}
-out:
-	ll_free(x);
-	ll_free(y);
 	return ll_report_fig_finish(f, rc, err);
 }
 
@@ -314,9 +287,9 @@ static int fig_eigen(const ll_session *s, ll_report_fig *f, ll_err *err)
 			ll_report_csv_sep(&f->csv);
 			ll_report_csv_str(&f->csv, r->group_name[r->group[i]]);
 			ll_html_buf_printf(&f->csv, ",%zu", e);
-			csv_num_sep(&f->csv, ev[0]);
-			csv_num_sep(&f->csv, ev[1]);
-			csv_num_sep(&f->csv, hypot(ev[0], ev[1]));
+			ll_report_csv_sep_finite(&f->csv, ev[0]);
+			ll_report_csv_sep_finite(&f->csv, ev[1]);
+			ll_report_csv_sep_finite(&f->csv, hypot(ev[0], ev[1]));
 			ll_report_csv_end(f);
 		}
 out:

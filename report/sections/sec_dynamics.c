@@ -181,19 +181,6 @@ static int point_class(const ll_fp_result *f, size_t p)
 	}
 }
 
-/* A CSV cell: the number, or empty when it is not finite. */
-static void csv_num(ll_html_buf *b, double v)
-{
-	if (isfinite(v))
-		ll_report_csv_num(b, v);
-}
-
-static void csv_num_sep(ll_html_buf *b, double v)
-{
-	ll_report_csv_sep(b);
-	csv_num(b, v);
-}
-
 /* ---- figure: training ------------------------------------------------------ */
 
 /* Ticks on a log10 axis spanning [lo, hi] (log10 units), labelled in the
@@ -307,14 +294,14 @@ static int fig_training(const ll_session *s, ll_report_fig *f, ll_err *err)
 		for (size_t k = 0; k < r->train[i].npoints; k++) {
 			ll_html_buf_printf(&f->csv, "%zu,%s,%zu,", i, ll_rnn_cell_name(r->net[i].cfg.cell),
 					   r->train[i].curve_step[k]);
-			csv_num(&f->csv, r->train[i].curve_loss[k]);
+			ll_report_csv_finite(&f->csv, r->train[i].curve_loss[k]);
 			ll_report_csv_end(f);
 		}
 	for (size_t k = 0; k < na && rc == LL_OK; k++)
 		for (size_t j = 0; j < P; j++) {
 			ll_html_buf_printf(&f->csv, "geometric mean,%s,", ll_rnn_cell_name(a[k].cell));
-			csv_num(&f->csv, mx[k * P + j]);
-			csv_num_sep(&f->csv, pow(10, my[k * P + j]));
+			ll_report_csv_finite(&f->csv, mx[k * P + j]);
+			ll_report_csv_sep_finite(&f->csv, pow(10, my[k * P + j]));
 			ll_report_csv_end(f);
 		}
 out:
@@ -418,7 +405,7 @@ static int fig_states(const ll_session *s, ll_report_fig *f, ll_err *err)
 				project(&p, NULL, st + t * r->net[i].S, pc + t * 3);
 				ll_html_buf_printf(&f->csv, "%zu,%s,trajectory,%zu,%zu,", i, cn, b, t);
 				for (int c = 0; c < 3; c++)
-					csv_num_sep(&f->csv, pc[t * 3 + (size_t)c]);
+					ll_report_csv_sep_finite(&f->csv, pc[t * 3 + (size_t)c]);
 				ll_report_csv_end(f);
 			}
 			for (int q = 0; q < 2 && rc == LL_OK; q++) {
@@ -442,7 +429,7 @@ static int fig_states(const ll_session *s, ll_report_fig *f, ll_err *err)
 			ll_html_buf_printf(&f->csv, "%zu,%s,%s,%zu,,%s", i, cn, fr->kind[q] == LL_FP_SLOW ? "slow point" : "fixed point",
 					   q, st_look[point_class(fr, q)].name);
 			for (int c = 0; c < 3; c++)
-				csv_num_sep(&f->csv, fpc[q * 3 + (size_t)c]);
+				ll_report_csv_sep_finite(&f->csv, fpc[q * 3 + (size_t)c]);
 			ll_report_csv_end(f);
 		}
 		/* a series per class, so the legend names the markers */
@@ -567,9 +554,9 @@ static int fig_eigen(const ll_session *s, ll_report_fig *f, ll_err *err)
 			for (size_t e = 0; e < S; e++) {
 				const double *ev = fr->eig + (q * S + e) * 2;
 				ll_html_buf_printf(&f->csv, "%zu,%s,%zu,%s,%zu,", i, cn, q, st_look[point_class(fr, q)].name, e);
-				csv_num(&f->csv, ev[0]);
-				csv_num_sep(&f->csv, ev[1]);
-				csv_num_sep(&f->csv, hypot(ev[0], ev[1]));
+				ll_report_csv_finite(&f->csv, ev[0]);
+				ll_report_csv_sep_finite(&f->csv, ev[1]);
+				ll_report_csv_sep_finite(&f->csv, hypot(ev[0], ev[1]));
 				ll_report_csv_end(f);
 			}
 	}
@@ -595,55 +582,41 @@ static int fig_mds(const ll_session *s, ll_report_fig *f, ll_err *err)
 	size_t na = archs_of(r, a);
 	if ((rc = ll_report_fig_start(f, "dynamics_mds", 1000, 480, 1, 2, err)) != LL_OK)
 		return rc;
-	double *x = ll_malloc_array(N, sizeof *x), *y = ll_malloc_array(N, sizeof *y);
-	if (!x || !y) {
-		rc = ll_err_oom(err);
-		goto out;
+	/* the networks grouped by cell, in the order the section lists them */
+	size_t *cell = ll_malloc_array(N, sizeof *cell);
+	if (!cell)
+		return ll_report_fig_finish(f, ll_err_oom(err), err);
+	for (size_t i = 0; i < N; i++)
+		cell[i] = (size_t)r->net[i].cfg.cell;
+	ll_report_group gr[NCELLS];
+	for (size_t g = 0; g < na; g++) {
+		gr[g] = (ll_report_group){.id = (size_t)a[g].cell, .color = cell_color(a[g].cell)};
+		snprintf(gr[g].name, sizeof gr[g].name, "%s", ll_rnn_cell_name(a[g].cell));
 	}
 	snprintf(f->fig.title, sizeof f->fig.title, "%zu networks by MDS: geometry (left) and topology (right)", N);
 	const ll_mds_result *md[2] = {&dy->mds_geometry, &dy->mds_topology};
 	double sep[2] = {dy->sep_geometry, dy->sep_topology};
 	for (int m = 0; m < 2 && rc == LL_OK; m++) {
 		ll_plot_axes *ax = ll_plot_fig_axes(&f->fig, 0, m);
-		size_t k = md[m]->k;
 		char sp[32], st[32];
 		doc_fmt_num(sp, sizeof sp, sep[m], "%.2f");
 		doc_fmt_num(st, sizeof st, md[m]->stress, "%.3f");
 		snprintf(ax->title, sizeof ax->title, "%s%s%s: separation %s, stress %s", m ? "topology" : "geometry (",
 			 m ? "" : ll_metric_name(dy->metric), m ? "" : ")", isfinite(sep[m]) ? sp : "n/a",
 			 isfinite(md[m]->stress) ? st : "n/a");
-		ll_report_set_text(ax->x.label, "%s", "MDS 1");
-		ll_report_set_text(ax->y.label, "%s", k >= 2 ? "MDS 2" : "(one dimension: MDS 2 is 0)");
-		ax->equal = k >= 2;
-		ax->grid = 1;
-		ax->legend = LL_PLOT_LEGEND_BEST;
-		for (size_t g = 0; g < na && rc == LL_OK; g++) {
-			size_t n = 0;
-			for (size_t i = 0; i < N; i++)
-				if (r->net[i].cfg.cell == a[g].cell) {
-					x[n] = md[m]->coords[i * k];
-					y[n++] = k >= 2 ? md[m]->coords[i * k + 1] : 0;
-				}
-			char lab[48];
-			snprintf(lab, sizeof lab, "%s (%zu)", ll_rnn_cell_name(a[g].cell), n);
-			rc = ll_plot_scatter(ax, x, y, n, NULL,
-					     &(ll_plot_style){.color = cell_color(a[g].cell), .marker_size = 9, .label = lab},
-					     err);
-		}
+		rc = ll_report_mds_map(ax, md[m], N, cell, gr, na, err);
 	}
+	ll_free(cell);
 	ll_html_buf_puts(&f->csv, "network,cell,geometry_1,geometry_2,topology_1,topology_2\n");
 	for (size_t i = 0; i < N; i++) {
 		ll_html_buf_printf(&f->csv, "%zu,%s", i, ll_rnn_cell_name(r->net[i].cfg.cell));
 		for (int m = 0; m < 2; m++) {
 			size_t k = md[m]->k;
-			csv_num_sep(&f->csv, md[m]->coords[i * k]);
-			csv_num_sep(&f->csv, k >= 2 ? md[m]->coords[i * k + 1] : 0);
+			ll_report_csv_sep_finite(&f->csv, md[m]->coords[i * k]);
+			ll_report_csv_sep_finite(&f->csv, k >= 2 ? md[m]->coords[i * k + 1] : 0);
 		}
 		ll_report_csv_end(f);
 	}
-out:
-	ll_free(x);
-	ll_free(y);
 	return ll_report_fig_finish(f, rc, err);
 }
 

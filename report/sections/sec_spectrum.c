@@ -246,8 +246,7 @@ static int fig_training(const ll_session *s, ll_report_fig *f, ll_err *err)
 	for (size_t m = 0; m < M; m++)
 		for (size_t j = 0; j < S; j++) {
 			ll_html_buf_printf(&f->csv, "%zu,%zu,%d,", m, j, r->step[j]);
-			if (isfinite(r->alpha[m * S + j]))
-				ll_report_csv_num(&f->csv, r->alpha[m * S + j]);
+			ll_report_csv_finite(&f->csv, r->alpha[m * S + j]);
 			ll_report_csv_sep(&f->csv);
 			ll_report_csv_num(&f->csv, r->pr[m * S + j]);
 			ll_report_csv_sep(&f->csv);

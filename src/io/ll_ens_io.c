@@ -5,12 +5,15 @@
 #include "io/ll_ens_io.h"
 
 #include <dirent.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "base/ll_fs.h"
 #include "base/ll_json.h"
+#include "io/ll_array.h"
 #include "io/ll_npy.h"
 
 #define FIT_MARKER ".latentlab-fit"
@@ -58,6 +61,17 @@ static void json_seed(ll_json *j, const char *key, uint64_t seed)
 	ll_json_kv_str(j, key, buf);
 }
 
+/* the modes of a bit set as an array of 0-based indices; bits 0 means
+ * every mode when all_if_none */
+static void json_modes(ll_json *j, unsigned bits, int nmodes, int all_if_none)
+{
+	ll_json_arr_begin(j);
+	for (int n = 0; n < nmodes; n++)
+		if ((bits >> n & 1u) || (all_if_none && bits == 0))
+			ll_json_int(j, n);
+	ll_json_arr_end(j);
+}
+
 static void json_summary(ll_json *j, const ll_ensemble *e, const ll_ens_meta *meta,
 			 const ll_ens_stats *st)
 {
@@ -97,7 +111,24 @@ static void json_summary(ll_json *j, const ll_ensemble *e, const ll_ens_meta *me
 	ll_json_obj_end(j);
 
 	ll_json_kv_str(j, "method", ll_cp_method_name(o->cp.method));
-	ll_json_kv_str(j, "init", o->cp.init == LL_CP_INIT_SVD ? "svd" : "random");
+	ll_json_kv_str(j, "init", e->warm_start ? "model" : o->cp.init == LL_CP_INIT_SVD ? "svd" : "random");
+	if (e->warm_start) {
+		ll_json_key(j, "init_model");
+		if (meta && meta->init_file)
+			ll_json_str(j, meta->init_file);
+		else
+			ll_json_null(j);
+	}
+	ll_json_key(j, "fixed_modes");
+	json_modes(j, o->cp.fixed_modes, e->nmodes, 0);
+	ll_json_kv_num(j, "ridge", o->cp.ridge);
+	ll_json_kv_num(j, "l1", o->cp.l1);
+	ll_json_key(j, "l1_modes");
+	json_modes(j, o->cp.l1 > 0.0 ? o->cp.l1_modes : 0u, e->nmodes, o->cp.l1 > 0.0);
+	if (o->cp.ridge > 0.0 || o->cp.l1 > 0.0)
+		ll_json_kv_str(j, "loss",
+			       "1/2 ||W.(X - M)||^2 + ridge/2 sum_n ||U_n||^2 + l1 sum_{n in l1_modes} ||U_n||_1; "
+			       "objective_penalized = sqrt(2 loss) / ||W.X||, which fits are ranked by");
 	ll_json_kv_num(j, "tol", o->cp.tol);
 	ll_json_kv_int(j, "max_iter", o->cp.max_iter);
 	ll_json_kv_int(j, "min_iter", o->cp.min_iter);
@@ -117,6 +148,11 @@ static void json_summary(ll_json *j, const ll_ensemble *e, const ll_ens_meta *me
 	ll_json_bool(j, o->fused);
 	ll_json_kv_int(j, "threads", o->threads);
 	ll_json_kv_str(j, "objective", "||W.(X - M)|| / ||W.X||, W = observed entries");
+	if (o->cp.method == LL_CP_APR)
+		ll_json_kv_str(j, "poisson",
+			       "cp-apr minimises the Poisson deviance 2 sum_W (x log(x/m) - (x - m)); per fit "
+			       "deviance and relative_deviance (over the constant-mean model's), by which fits are "
+			       "ranked and judged at the best; objective stays the least-squares error");
 	ll_json_kv_num(j, "at_best_tol", LL_ENS_AT_BEST_TOL);
 	ll_json_kv_str(j, "at_best_rule",
 		       "a fit is at the best optimum when its objective is within at_best_tol of its rank's best");
@@ -182,6 +218,14 @@ static void json_summary(ll_json *j, const ll_ensemble *e, const ll_ens_meta *me
 			ll_json_kv_str(j, "dir", sub);
 			json_seed(j, "seed", f->seed);
 			ll_json_kv_num(j, "objective", f->obj);
+			if (o->cp.method == LL_CP_APR) {
+				ll_json_kv_num(j, "deviance", f->deviance);
+				ll_json_kv_num(j, "relative_deviance", f->obj_pen);
+			}
+			if (o->cp.ridge > 0.0 || o->cp.l1 > 0.0) {
+				ll_json_kv_num(j, "objective_penalized", f->obj_pen);
+				ll_json_kv_num(j, "penalty", f->penalty);
+			}
 			ll_json_kv_num(j, "similarity", er->sim[k]);
 			ll_json_key(j, "at_best");
 			ll_json_bool(j, ll_ens_at_best(er, k));
@@ -276,5 +320,154 @@ int ll_ens_write(const ll_ensemble *e, const char *dir, const ll_tensor *X,
 	}
 	ll_free(path);
 	ll_free(st);
+	return rc;
+}
+
+/* ---- reading a model back ------------------------------------------------ */
+
+static int is_dir(const char *path)
+{
+	struct stat st;
+	return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+static int has_file(const char *dir, const char *name)
+{
+	char *p = ll_path_join(dir, name);
+	struct stat st;
+	int ok = p && stat(p, &st) == 0 && S_ISREG(st.st_mode);
+	ll_free(p);
+	return ok;
+}
+
+/* Build K from the arrays: factors[n] (dim x R) and lambda (R, or NULL). */
+static int model_from(const char *path, ll_tensor *const *factors, int N, const ll_tensor *lambda,
+		      ll_ktensor *K, ll_err *err)
+{
+	size_t dim[LL_MAX_MODES], R = 0;
+	for (int n = 0; n < N; n++) {
+		const ll_tensor *F = factors[n];
+		if (F->nmodes != 2)
+			return ll_err_set(err, LL_ESHAPE, "%s: factor_%d has %d dimensions; a factor is dim x rank",
+					  path, n, F->nmodes);
+		if (n == 0)
+			R = F->dim[1];
+		if (F->dim[1] != R)
+			return ll_err_set(err, LL_ESHAPE, "%s: factor_%d has %zu columns but factor_0 has %zu",
+					  path, n, F->dim[1], R);
+		dim[n] = F->dim[0];
+	}
+	if (R == 0)
+		return ll_err_set(err, LL_ESHAPE, "%s: the factors have no columns (rank 0)", path);
+	if (lambda && (lambda->nmodes != 1 || lambda->dim[0] != R))
+		return ll_err_set(err, LL_ESHAPE, "%s: lambda holds %zu values for %zu components", path,
+				  lambda->size, R);
+	int rc = ll_ktensor_init(K, N, dim, R, err);
+	if (rc != LL_OK)
+		return rc;
+	for (int n = 0; n < N; n++)
+		memcpy(K->U[n], factors[n]->data, dim[n] * R * sizeof(double));
+	if (lambda)
+		memcpy(K->lambda, lambda->data, R * sizeof(double));
+	return LL_OK;
+}
+
+static int read_model_dir(const char *dir, ll_ktensor *K, ll_err *err)
+{
+	ll_tensor F[LL_MAX_MODES], L = {0};
+	ll_tensor *fp[LL_MAX_MODES];
+	int N = 0, rc = LL_OK;
+	memset(F, 0, sizeof F);
+	char name[32];
+	for (; N < LL_MAX_MODES; N++) {
+		snprintf(name, sizeof name, "factor_%d.npy", N);
+		if (!has_file(dir, name))
+			break;
+		char *p = ll_path_join(dir, name);
+		rc = p ? ll_npy_read(p, &F[N], NULL, err) : ll_err_oom(err);
+		ll_free(p);
+		if (rc != LL_OK)
+			goto out;
+		fp[N] = &F[N];
+	}
+	if (N < 2) {
+		rc = ll_err_set(err, LL_EINVAL, "%s: no model here (factor_0.npy and factor_1.npy expected)", dir);
+		goto out;
+	}
+	if (has_file(dir, "lambda.npy")) {
+		char *p = ll_path_join(dir, "lambda.npy");
+		rc = p ? ll_npy_read(p, &L, NULL, err) : ll_err_oom(err);
+		ll_free(p);
+		if (rc != LL_OK)
+			goto out;
+	}
+	rc = model_from(dir, fp, N, L.data ? &L : NULL, K, err);
+out:
+	for (int n = 0; n < LL_MAX_MODES; n++)
+		ll_tensor_free(&F[n]);
+	ll_tensor_free(&L);
+	return rc;
+}
+
+static int read_model_npz(const char *path, ll_ktensor *K, ll_err *err)
+{
+	ll_array_set set = {0};
+	int rc = ll_array_read_all(path, &set, err);
+	if (rc != LL_OK)
+		return rc;
+	ll_tensor *fp[LL_MAX_MODES] = {0};
+	const ll_tensor *lambda = NULL;
+	int N = 0;
+	for (size_t i = 0; i < set.n; i++) {
+		const char *nm = set.names ? set.names[i] : "";
+		int k;
+		char tail;
+		if (sscanf(nm, "factor_%d%c", &k, &tail) == 1 && k >= 0 && k < LL_MAX_MODES) {
+			fp[k] = &set.t[i];
+			if (k + 1 > N)
+				N = k + 1;
+		} else if (!strcmp(nm, "lambda") || !strcmp(nm, "weights")) {
+			lambda = &set.t[i];
+		}
+	}
+	for (int n = 0; n < N && rc == LL_OK; n++)
+		if (!fp[n])
+			rc = ll_err_set(err, LL_EINVAL, "%s: factor_%d is missing (factor_0 .. factor_%d expected)",
+					path, n, N - 1);
+	if (rc == LL_OK && N < 2)
+		rc = ll_err_set(err, LL_EINVAL, "%s: no CP model here (members factor_0, factor_1, ... and "
+				"optionally lambda expected)", path);
+	if (rc == LL_OK)
+		rc = model_from(path, fp, N, lambda, K, err);
+	ll_array_set_free(&set);
+	return rc;
+}
+
+int ll_ens_read_model(const char *path, ll_ktensor *K, ll_err *err)
+{
+	memset(K, 0, sizeof *K);
+	if (!path || !*path)
+		return ll_err_set(err, LL_EINVAL, "no model path");
+	if (!is_dir(path)) {
+		struct stat st;
+		if (stat(path, &st) != 0)
+			return ll_err_set(err, LL_EIO, "%s: %s", path, strerror(errno));
+		return read_model_npz(path, K, err);
+	}
+	if (has_file(path, "factor_0.npy"))
+		return read_model_dir(path, K, err);
+	char *best = ll_path_join(path, "rep_00");
+	if (!best)
+		return ll_err_oom(err);
+	int rc;
+	if (is_dir(best))
+		rc = read_model_dir(best, K, err);
+	else if (has_file(path, "summary.json"))
+		rc = ll_err_set(err, LL_EINVAL, "%s: an ensemble's folder holds a model per rank: "
+				"give one rank's folder (e.g. %s/rank_04) or one fit's", path, path);
+	else
+		rc = ll_err_set(err, LL_EINVAL, "%s: no model here (a fit's folder with factor_N.npy, a rank's "
+				"folder with rep_00, or an .npz expected)", path);
+	ll_free(best);
 	return rc;
 }

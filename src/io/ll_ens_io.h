@@ -8,6 +8,7 @@
 
 #include "base/ll_common.h"
 #include "tensor/ll_ens.h"
+#include "tensor/ll_ktensor.h"
 #include "tensor/ll_tensor.h"
 
 /* What ll_ens_write records about where the ensemble came from; every
@@ -22,6 +23,7 @@ typedef struct ll_ens_meta {
 	size_t chosen_rank;      /* 0: no rank was chosen */
 	const char *rank_rule;   /* "elbow", "cv" or "set" */
 	const char *rank_reason; /* one sentence */
+	const char *init_file;   /* the warm start's model (--init FILE) */
 } ll_ens_meta;
 
 /* Write e under dir (created if needed; same-named files are replaced):
@@ -38,5 +40,14 @@ typedef struct ll_ens_meta {
  * ensemble was fitted to: its shape is checked.  meta may be NULL. */
 int ll_ens_write(const ll_ensemble *e, const char *dir, const ll_tensor *X,
 		 const ll_ens_meta *meta, ll_err *err);
+
+/* Read one CP model, e.g. to start a fit from it (a warm start):
+ *   a fit's folder (OUTDIR/rank_RR/rep_KK: lambda.npy, factor_N.npy),
+ *   a rank's folder (OUTDIR/rank_RR: its best fit, rep_00), or
+ *   an .npz with members factor_0 .. factor_N-1 (dim x rank each) and
+ *   optionally lambda (or weights; default all ones).
+ * Every message names the path and what is wrong with it.  On failure:
+ * *K is zeroed and holds nothing to free. */
+int ll_ens_read_model(const char *path, ll_ktensor *K, ll_err *err);
 
 #endif

@@ -537,12 +537,17 @@ static int parse_ini(struct parse_ctx *c, const char *text)
 	return bad;
 }
 
-int ll_session_load_text(ll_session *s, const char *text, const char *name, ll_err *err)
+/* path: the session file, set before the checks so that they resolve
+ * relative paths against its folder as the steps will (NULL: none) */
+static int load_text_at(ll_session *s, const char *text, const char *name, const char *path,
+			ll_err *err)
 {
 	struct parse_ctx c = {s, 0, "", 0, LL_EINVAL};
 	int line;
 
 	ll_session_init(s);
+	if (path && !(s->path = ll_strdup(path)))
+		return ll_err_oom(err);
 	if ((line = parse_ini(&c, text)) != 0) {
 		/* the message quotes the file's text: keep it one line */
 		for (char *q = c.msg; *q; q++)
@@ -577,6 +582,11 @@ int ll_session_load_text(ll_session *s, const char *text, const char *name, ll_e
 	return LL_OK;
 }
 
+int ll_session_load_text(ll_session *s, const char *text, const char *name, ll_err *err)
+{
+	return load_text_at(s, text, name, NULL, err);
+}
+
 int ll_session_load(ll_session *s, const char *path, ll_err *err)
 {
 	char *buf;
@@ -590,12 +600,8 @@ int ll_session_load(ll_session *s, const char *path, ll_err *err)
 		ll_free(buf);
 		return ll_err_set(err, LL_EFORMAT, "%s: not a text file", path);
 	}
-	rc = ll_session_load_text(s, buf, path, err);
+	rc = load_text_at(s, buf, path, path, err);
 	ll_free(buf);
-	if (rc == LL_OK && !(s->path = ll_strdup(path))) {
-		ll_session_free(s);
-		return ll_err_oom(err);
-	}
 	return rc;
 }
 

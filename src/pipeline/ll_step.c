@@ -73,6 +73,18 @@ int ll_step_write_vec(const char *dir, const char *name, const double *v, int nd
 	return rc;
 }
 
+int ll_step_write_json(const char *dir, const char *name, ll_step_json_fn fn, const void *ud, ll_err *err)
+{
+	ll_afile af;
+	int rc = ll_afile_open_in(&af, dir, name, err);
+	if (rc != LL_OK)
+		return rc;
+	ll_json j;
+	ll_json_init(&j, af.fp, 1);
+	fn(&j, ud);
+	return ll_afile_commit(&af, err);
+}
+
 void ll_step_status(ll_step_ctx *c, const char *fmt, ...)
 {
 	va_list ap;
@@ -81,10 +93,51 @@ void ll_step_status(ll_step_ctx *c, const char *fmt, ...)
 	va_end(ap);
 }
 
+int ll_step_prog_fwd(void *ud, const ll_progress *p)
+{
+	ll_step_prog *g = ud;
+	if (ll_session_canceled(g->c->s))
+		return 1;
+	if (!g->c->progress)
+		return 0;
+	const char *detail = g->detail == LL_PROG_NOTE ? g->note : g->detail == LL_PROG_THEIR_STAGE ? p->stage : p->detail;
+	ll_progress q = {.stage = g->stage ? g->stage : ll_step_name(g->c->k),
+			 .frac = g->lo + g->span * (p->frac < 0 ? 0 : p->frac),
+			 .detail = detail};
+	return g->c->progress(g->c->ud, &q);
+}
+
+int ll_step_prog_at(ll_step_prog *g, double frac)
+{
+	ll_progress p = {.stage = NULL, .frac = frac, .detail = NULL};
+	return ll_step_prog_fwd(g, &p);
+}
+
+void ll_step_prog_note(ll_step_prog *g, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(g->note, sizeof g->note, fmt, ap);
+	va_end(ap);
+}
+
 void ll_step_set_mode(ll_mode_info *m, const char *name, ll_mode_kind kind)
 {
 	snprintf(m->name, sizeof m->name, "%s", name);
 	m->kind = kind;
+}
+
+int ll_step_group_of(char **names, size_t *n, const char *name, size_t *g, ll_err *err)
+{
+	for (size_t k = 0; k < *n; k++)
+		if (!strcmp(names[k], name)) {
+			*g = k;
+			return LL_OK;
+		}
+	if (!(names[*n] = ll_strdup(name)))
+		return ll_err_oom(err);
+	*g = (*n)++;
+	return LL_OK;
 }
 
 int ll_step_in_session(const ll_session *s, ll_step_kind k)

@@ -20,6 +20,7 @@
 #ifndef LL_STEP_H
 #define LL_STEP_H
 
+#include "base/ll_json.h"
 #include "pipeline/ll_session.h"
 
 typedef struct ll_step_ctx {
@@ -81,13 +82,44 @@ int ll_step_outdir(ll_step_ctx *c, char **dir, ll_err *err);
 /* dir/name as .npy of a C-order array of doubles. */
 int ll_step_write_vec(const char *dir, const char *name, const double *v, int ndim,
 		      const size_t *shape, ll_err *err);
+/* dir/name as JSON (indented), written atomically: fn(j, ud) writes the
+ * value and anything after it. */
+typedef void (*ll_step_json_fn)(ll_json *j, const void *ud);
+int ll_step_write_json(const char *dir, const char *name, ll_step_json_fn fn, const void *ud, ll_err *err);
 /* The step's one-line result summary (cut to fit). */
 void ll_step_status(ll_step_ctx *c, const char *fmt, ...)
 #if defined(__GNUC__)
 	__attribute__((format(printf, 2, 3)))
 #endif
 	;
+/* Forwarding an analysis's progress to the step's progress line: pass
+ * ll_step_prog_fwd as the analysis's ll_progress_fn and an ll_step_prog as
+ * its ud.  The analysis's fraction lands in [lo, lo + span] of the whole
+ * step; once the session is canceled it answers 1 (stop). */
+typedef enum ll_step_prog_detail {
+	LL_PROG_THEIRS = 0,  /* the analysis's detail */
+	LL_PROG_NOTE,        /* note[], set with ll_step_prog_note */
+	LL_PROG_THEIR_STAGE, /* the analysis's stage name */
+} ll_step_prog_detail;
+typedef struct ll_step_prog {
+	ll_step_ctx *c;
+	double lo, span;            /* this part's share of the whole step */
+	const char *stage;          /* the line's stage; NULL: the step's name */
+	ll_step_prog_detail detail; /* what the line's detail shows */
+	char note[160];
+} ll_step_prog;
+int ll_step_prog_fwd(void *ud, const ll_progress *p);
+/* frac of the part g stands for, no detail of an analysis's own. */
+int ll_step_prog_at(ll_step_prog *g, double frac);
+void ll_step_prog_note(ll_step_prog *g, const char *fmt, ...)
+#if defined(__GNUC__)
+	__attribute__((format(printf, 2, 3)))
+#endif
+	;
 void ll_step_set_mode(ll_mode_info *m, const char *name, ll_mode_kind kind);
+/* The index in names[0..*n) of name, added (a copy, owned by names) when
+ * it is not there yet; names has room for one more. */
+int ll_step_group_of(char **names, size_t *n, const char *name, size_t *g, ll_err *err);
 /* Step k is part of the session: written, or implied by its data.  For
  * check(), which runs before implied steps are marked. */
 int ll_step_in_session(const ll_session *s, ll_step_kind k);

@@ -165,6 +165,28 @@ void ll_compare_dissimilarity(ll_metric m, const double *M, size_t nsys, double 
 			D[a * nsys + b] = a == b ? 0.0 : ll_metric_to_distance(m, M[a * nsys + b]);
 }
 
+double ll_compare_separation(const double *D, size_t n, const size_t *group)
+{
+	double wb = 0, ww = 0;
+	size_t nb = 0, nw = 0;
+	for (size_t a = 0; a < n; a++)
+		for (size_t b = a + 1; b < n; b++) {
+			double d = D[a * n + b];
+			if (!isfinite(d))
+				continue;
+			if (group[a] == group[b]) {
+				ww += d;
+				nw++;
+			} else {
+				wb += d;
+				nb++;
+			}
+		}
+	if (!nb || !nw || !(ww > 0))
+		return NAN;
+	return (wb / (double)nb) / (ww / (double)nw);
+}
+
 void ll_compare_opts_default(ll_compare_opts *o)
 {
 	memset(o, 0, sizeof *o);

@@ -198,4 +198,11 @@ int ll_compare_all(const ll_system *sys, size_t nsys, ll_metric m, const ll_comp
 /* M (nsys x nsys values of m) as dissimilarities into D (may be M). */
 void ll_compare_dissimilarity(ll_metric m, const double *M, size_t nsys, double *D);
 
+/* How well n systems' groups (group[i]: system i's) stand apart in D (n x n
+ * dissimilarities; the upper triangle is read): the mean distance between
+ * systems of different groups over the mean within a group.  Pairs whose
+ * distance is not finite are left out.  NaN with no pair across groups, no
+ * pair within one, or no distance within. */
+double ll_compare_separation(const double *D, size_t n, const size_t *group);
+
 #endif

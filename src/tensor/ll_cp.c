@@ -52,6 +52,7 @@
 
 #include "base/ll_blas.h"
 #include "linalg/ll_linalg.h"
+#include "tensor/ll_cpapr.h"
 #include "tensor/ll_mttkrp.h"
 #include "base/ll_rng.h"
 
@@ -121,6 +122,54 @@ int ll_cp_method_parse(const char *s, ll_cp_method *m)
 		return LL_EINVAL;
 	*m = (ll_cp_method)k;
 	return LL_OK;
+}
+
+int ll_cp_modes_parse(const char *s, unsigned *bits)
+{
+	unsigned b = 0;
+	if (!s || !bits)
+		return LL_EINVAL;
+	while (*s == ' ')
+		s++;
+	if (*s == '\0' || !strcmp(s, "none")) {
+		*bits = 0;
+		return LL_OK;
+	}
+	for (;;) {
+		while (*s == ' ')
+			s++;
+		if (*s < '0' || *s > '9')
+			return LL_EINVAL;
+		int n = 0;
+		while (*s >= '0' && *s <= '9') {
+			n = n * 10 + (*s++ - '0');
+			if (n >= LL_MAX_MODES)
+				return LL_EINVAL;
+		}
+		b |= 1u << n;
+		while (*s == ' ')
+			s++;
+		if (*s == '\0')
+			break;
+		if (*s++ != ',')
+			return LL_EINVAL;
+	}
+	*bits = b;
+	return LL_OK;
+}
+
+const char *ll_cp_modes_str(unsigned bits, char *buf, size_t len)
+{
+	size_t k = 0;
+	if (len == 0)
+		return buf;
+	buf[0] = '\0';
+	for (int n = 0; n < LL_MAX_MODES && k < len; n++)
+		if (bits >> n & 1u)
+			k += (size_t)snprintf(buf + k, len - k, "%s%d", k ? "," : "", n);
+	if (!bits)
+		snprintf(buf, len, "none");
+	return buf;
 }
 
 void ll_cp_result_free(ll_cp_result *r)
@@ -195,6 +244,72 @@ static int check_rank(const ll_tensor *X, size_t rank, ll_err *err)
 	return LL_OK;
 }
 
+/* The warm start, fixed modes and penalties against X and each other. */
+static int check_options(const ll_tensor *X, const ll_cp_opts *o, ll_err *err)
+{
+	int N = X->nmodes;
+	unsigned all = N >= 32 ? ~0u : (1u << N) - 1u;
+	char s1[128], s2[128];
+	int nn = o->method != LL_CP_ALS;
+	if (!(o->ridge >= 0.0) || !isfinite(o->ridge))
+		return ll_err_set(err, LL_EINVAL, "cp: ridge must be a number >= 0 (got %g)", o->ridge);
+	if (!(o->l1 >= 0.0) || !isfinite(o->l1))
+		return ll_err_set(err, LL_EINVAL, "cp: l1 must be a number >= 0 (got %g)", o->l1);
+	if ((o->ridge > 0.0 || o->l1 > 0.0) && (!nn || o->method == LL_CP_APR))
+		return ll_err_set(err, LL_EINVAL,
+				  "cp: ridge and l1 penalties are for the non-negative methods "
+				  "(ncp-hals, ncp-bcd), not %s", ll_cp_method_name(o->method));
+	if (o->l1_modes & ~all)
+		return ll_err_set(err, LL_EINVAL, "cp: l1 modes name a mode past the data's %d (modes are 0 to %d)",
+				  N, N - 1);
+	unsigned l1m = o->l1_modes ? o->l1_modes : all;
+	if (o->l1 > 0.0 && l1m != all && !(o->ridge > 0.0))
+		return ll_err_set(err, LL_EINVAL,
+				  "cp: l1 on modes %s only needs ridge > 0: without it the penalised "
+				  "mode shrinks while the others grow, and no entry becomes zero",
+				  ll_cp_modes_str(l1m, s1, sizeof s1));
+	if (o->fixed_modes & ~all)
+		return ll_err_set(err, LL_EINVAL, "cp: fixed modes name a mode past the data's %d (modes are 0 to %d)",
+				  N, N - 1);
+	if (o->fixed_modes == all)
+		return ll_err_set(err, LL_EINVAL, "cp: every mode is fixed (%s): nothing is left to fit",
+				  ll_cp_modes_str(all, s1, sizeof s1));
+	if (o->fixed_modes && !o->init_model)
+		return ll_err_set(err, LL_EINVAL,
+				  "cp: fixed modes (%s) need a starting model to take them from (a warm start)",
+				  ll_cp_modes_str(o->fixed_modes, s1, sizeof s1));
+	const ll_ktensor *K = o->init_model;
+	if (!K)
+		return LL_OK;
+	int same = K->nmodes == N;
+	for (int n = 0; same && n < N; n++)
+		same = K->dim[n] == X->dim[n];
+	if (!same) {
+		ll_tensor t = {.nmodes = K->nmodes};
+		memcpy(t.dim, K->dim, sizeof t.dim);
+		return ll_err_set(err, LL_ESHAPE, "cp: the starting model is shaped %s but the data %s",
+				  ll_tensor_shape_str(&t, s1, sizeof s1),
+				  ll_tensor_shape_str(X, s2, sizeof s2));
+	}
+	if (K->rank != o->rank)
+		return ll_err_set(err, LL_EINVAL, "cp: the starting model has rank %zu, the fit asks for rank %zu",
+				  K->rank, o->rank);
+	for (size_t r = 0; r < K->rank; r++)
+		if (!isfinite(K->lambda[r]) || (nn && K->lambda[r] < 0.0))
+			return ll_err_set(err, LL_EINVAL, "cp: the starting model's weight %zu is %g%s", r + 1,
+					  K->lambda[r], nn ? " (a non-negative method needs weights >= 0)" : "");
+	for (int n = 0; n < N; n++)
+		for (size_t i = 0; i < K->dim[n] * K->rank; i++) {
+			double v = K->U[n][i];
+			if (!isfinite(v) || (nn && v < 0.0))
+				return ll_err_set(err, LL_EINVAL,
+						  "cp: the starting model's factor %d has %g at row %zu, component %zu%s",
+						  n, v, i / K->rank + 1, i % K->rank + 1,
+						  nn ? " (a non-negative method needs a non-negative start)" : "");
+		}
+	return LL_OK;
+}
+
 static int check_all(const ll_tensor *X, const ll_cp_opts *o, size_t *nobs, double *nx2,
 		     ll_err *err)
 {
@@ -229,6 +344,9 @@ static int check_all(const ll_tensor *X, const ll_cp_opts *o, size_t *nobs, doub
 					  o->mask->data ? ll_tensor_shape_str(o->mask, s1, sizeof s1) : "(empty)",
 					  ll_tensor_shape_str(X, s2, sizeof s2));
 	}
+	rc = check_options(X, o, err);
+	if (rc != LL_OK)
+		return rc;
 	rc = scan_data(X, o->mask, nobs, nx2, err);
 	if (rc != LL_OK)
 		return rc;
@@ -269,6 +387,12 @@ typedef struct cp_data {
 	double nx2;         /* ||W.X||^2 */
 	double target2;     /* ||M||^2 an initial model is scaled to */
 	int nonneg;         /* the observed data are non-negative up to noise */
+	unsigned fixed;     /* modes not updated (bit n) */
+	int last_free;      /* the last mode updated in a sweep: the objective's
+			     * terms are taken after it */
+	double ridge, l1;   /* the penalties (0 unregularised) */
+	unsigned l1m;       /* the modes l1 applies to */
+	int pen;            /* any penalty at all */
 	/* The missing entries, in C order, as runs that share every
 	 * coordinate but the last: run g is entries run[g] .. run[g+1]-1,
 	 * with leading coordinates rco[g*N .. g*N+N-2], which first differ
@@ -303,6 +427,14 @@ static int data_prep(const ll_tensor *X, const ll_cp_opts *o, size_t nobs, doubl
 	D->X = X;
 	D->nx2 = nx2;
 	D->nmiss = X->size - nobs;
+	D->fixed = o->fixed_modes;
+	for (int n = 0; n < D->N; n++)
+		if (!(D->fixed >> n & 1u))
+			D->last_free = n;
+	D->ridge = o->ridge;
+	D->l1 = o->l1;
+	D->l1m = o->l1_modes ? o->l1_modes : (D->N >= 32 ? ~0u : (1u << D->N) - 1u);
+	D->pen = D->ridge > 0.0 || D->l1 > 0.0;
 	/* ||W.X||^2 scaled up to the whole tensor: the size of model the
 	 * observed data suggest */
 	D->target2 = nx2 * ((double)X->size / (double)nobs);
@@ -400,7 +532,9 @@ typedef struct cp_rep {
 	double *mv, *mv2;
 	/* sweep results */
 	double ip, nm2;
-	double obj;                  /* objective of the current model */
+	double obj;                  /* objective of the current model (the
+				      * penalised one when regularised) */
+	double errv, pen;            /* its relative error and penalty */
 	double best;                 /* the lowest objective so far */
 	double *hist;
 	size_t hcap;
@@ -1005,9 +1139,45 @@ out:
  * noise), or the SVD vectors (absolute values for the
  * non-negative methods) with random columns past dim[n]; then every factor
  * is scaled alike so that ||M|| matches the data. */
-static void rep_init(cp_rep *p, const cp_data *D, size_t R, ll_cp_method m, uint64_t seed,
+/* The warm start: the given model's factors, each component's weight
+ * spread evenly over the modes (|w|^(1/N) each, its sign in mode 0), or
+ * with fixed modes put whole into the first free mode, so the fixed ones
+ * are copied bit for bit. */
+static void warm_init(cp_rep *p, const cp_data *D, size_t R, const ll_ktensor *K)
+{
+	int N = D->N, first = 0;
+	while (D->fixed >> first & 1u)
+		first++;
+	for (int n = 0; n < N; n++)
+		memcpy(p->U[n], K->U[n], D->dim[n] * R * sizeof(double));
+	for (size_t r = 0; r < R; r++) {
+		double w = K->lambda[r];
+		for (int n = 0; n < N; n++) {
+			double f;
+			if (D->fixed)
+				f = n == first ? w : 1.0;
+			else
+				f = pow(fabs(w), 1.0 / N) * (n == 0 && w < 0.0 ? -1.0 : 1.0);
+			if (f != 1.0)
+				for (size_t i = 0; i < D->dim[n]; i++)
+					p->U[n][i * R + r] *= f;
+		}
+	}
+	for (int n = 0; n < N; n++)
+		ll_linalg_gram(p->U[n], D->dim[n], R, p->g[n]);
+}
+
+static void init_tail(cp_rep *p, const cp_data *D, size_t R, ll_cp_method m);
+
+static void rep_init(cp_rep *p, const cp_data *D, size_t R, const ll_cp_opts *o, uint64_t seed,
 		     double *const *V, double *scr)
 {
+	ll_cp_method m = o->method;
+	if (o->init_model) {
+		warm_init(p, D, R, o->init_model);
+		init_tail(p, D, R, m);
+		return;
+	}
 	/* ALS on non-negative data (up to noise) starts non-negative too: a
 	 * randn start puts half its mass where no data is, and on planted
 	 * non-negative tensors stalls in a worse optimum far more often
@@ -1040,6 +1210,13 @@ static void rep_init(cp_rep *p, const cp_data *D, size_t R, ll_cp_method m, uint
 			ll_linalg_gram(p->U[n], D->dim[n], R, p->g[n]);
 		}
 	}
+	init_tail(p, D, R, m);
+}
+
+/* What every start ends with: unit weights, and the extrapolation state
+ * of ncp-bcd and of the accelerated methods at the starting point. */
+static void init_tail(cp_rep *p, const cp_data *D, size_t R, ll_cp_method m)
+{
 	for (size_t r = 0; r < R; r++)
 		p->lambda[r] = 1.0;
 	if (m == LL_CP_NCP_BCD) {
@@ -1095,7 +1272,7 @@ static int update_als(cp_rep *p, const cp_data *D, int n, size_t R, cp_scr *s,
 	if (rc != LL_OK)
 		return rc;
 	ll_linalg_gram(U, d, R, p->g[n]);
-	if (n == D->N - 1)
+	if (n == D->last_free)
 		last_mode_terms(p, D, n, R, s->G, P0, ld);
 	for (size_t r = 0; r < R; r++) {
 		double nr = sqrt(p->g[n][r * R + r]);
@@ -1120,16 +1297,20 @@ static void update_hals(cp_rep *p, const cp_data *D, int n, size_t R, cp_scr *s,
 	size_t d = D->dim[n];
 	double *U = p->U[n], *G = s->G;
 	had_grams(p, D->N, n, R, G);
+	/* the penalties: ridge adds rho to the column's curvature, l1 a
+	 * constant to its gradient (the column minimiser stays exact) */
+	double rho = D->ridge, l1 = D->l1m >> n & 1u ? D->l1 : 0.0;
 	double first = 0.0;
 	for (int sweep = 0; sweep < HALS_INNER_MAX; sweep++) {
 		double moved = 0.0;
 		for (size_t r = 0; r < R; r++) {
-			double grr = G[r * R + r];
+			double grr = G[r * R + r] + rho;
 			if (!(grr > 0.0))
 				continue;
 			for (size_t i = 0; i < d; i++) {
 				double *u = U + i * R;
-				double v = u[r] + (s->P[i * R + r] - dot_sum(u, G + r * R, R)) / grr;
+				double v = u[r] + (s->P[i * R + r] - dot_sum(u, G + r * R, R) - l1 -
+						   rho * u[r]) / grr;
 				v = v > 0.0 ? v : 0.0;
 				moved += (v - u[r]) * (v - u[r]) * grr;
 				u[r] = v;
@@ -1141,7 +1322,7 @@ static void update_hals(cp_rep *p, const cp_data *D, int n, size_t R, cp_scr *s,
 			break;
 	}
 	ll_linalg_gram(U, d, R, p->g[n]);
-	if (n == D->N - 1)
+	if (n == D->last_free)
 		last_mode_terms(p, D, n, R, G, P0, ld);
 }
 
@@ -1157,6 +1338,10 @@ static int update_bcd(cp_rep *p, const cp_data *D, int n, size_t R, cp_scr *s,
 	int rc = ll_linalg_sym_maxeig(G, R, &L, err);
 	if (rc != LL_OK)
 		return rc;
+	/* the penalties: ridge adds rho to the curvature and rho Um to the
+	 * gradient; l1's proximal step on U >= 0 is a shift by l1 / L */
+	double rho = D->ridge, l1 = D->l1m >> n & 1u ? D->l1 : 0.0;
+	L += rho;
 	p->L[n] = L;
 	if (L > 0.0) {
 		/* T = Um G - P (the gradient at Um) */
@@ -1164,7 +1349,7 @@ static int update_bcd(cp_rep *p, const cp_data *D, int n, size_t R, cp_scr *s,
 		cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)d, (int)R, (int)R, 1.0, Um,
 			    (int)R, G, (int)R, -1.0, s->T, (int)R);
 		for (size_t i = 0; i < d * R; i++) {
-			double v = Um[i] - s->T[i] / L;
+			double v = Um[i] - (s->T[i] + rho * Um[i] + l1) / L;
 			U[i] = v > 0.0 ? v : 0.0;
 		}
 	} else {
@@ -1172,7 +1357,7 @@ static int update_bcd(cp_rep *p, const cp_data *D, int n, size_t R, cp_scr *s,
 			U[i] = Um[i] > 0.0 ? Um[i] : 0.0;
 	}
 	ll_linalg_gram(U, d, R, p->g[n]);
-	if (n == D->N - 1)
+	if (n == D->last_free)
 		last_mode_terms(p, D, n, R, G, P0, ld);
 	return LL_OK;
 }
@@ -1242,12 +1427,39 @@ static int in_swamp(const cp_rep *p, double d, double tol)
  * the zero model) and twice its best, has diverged: every method here
  * descends (ALS and HALS monotonically, BCD with its restart), so only a
  * broken step or overflowing data gets there.  who names the fit. */
+/* ridge/2 sum ||U_n||^2 + l1 sum over the l1 modes of ||U_n||_1 (U >= 0) */
+static double penalty(const cp_rep *p, const cp_data *D, size_t R)
+{
+	double v = 0.0;
+	for (int n = 0; n < D->N; n++) {
+		if (D->ridge > 0.0) {
+			double tr = 0.0;
+			for (size_t r = 0; r < R; r++)
+				tr += p->g[n][r * R + r];
+			v += 0.5 * D->ridge * tr;
+		}
+		if (D->l1 > 0.0 && (D->l1m >> n & 1u)) {
+			double s1 = 0.0;
+			for (size_t i = 0; i < D->dim[n] * R; i++)
+				s1 += p->U[n][i];
+			v += D->l1 * s1;
+		}
+	}
+	return v;
+}
+
 static int finish_iter(cp_rep *p, const cp_data *D, const ll_cp_opts *o, int iter, double summ2,
 		       const char *who, ll_err *err)
 {
 	size_t R = o->rank;
 	double r2 = D->nx2 - 2.0 * p->ip + p->nm2 - summ2;
-	double obj = sqrt((r2 > 0.0 ? r2 : 0.0) / D->nx2);
+	double errv = sqrt((r2 > 0.0 ? r2 : 0.0) / D->nx2), pen = 0.0, obj = errv;
+	if (D->pen) {
+		/* what the regularised fit minimises, in the error's units */
+		pen = penalty(p, D, R);
+		obj = sqrt((r2 > 0.0 ? r2 : 0.0) / D->nx2 + 2.0 * pen / D->nx2);
+	}
+	int accepted = 1;
 	if (!isfinite(obj) || !isfinite(p->nm2) || !isfinite(p->ip))
 		return ll_err_set(err, LL_ENUMERIC,
 				  "%s: the fit diverged at iteration %d: the model is no longer finite",
@@ -1273,11 +1485,14 @@ static int finish_iter(cp_rep *p, const cp_data *D, const ll_cp_opts *o, int ite
 			p->extrap = 0;
 			obj = p->obj;
 			judge = 0;
+			accepted = 0;
 		} else {
 			double tn = 0.5 * (1.0 + sqrt(1.0 + 4.0 * p->t * p->t));
 			double w = (p->t - 1.0) / tn;
 			p->extrap = w > 0.0;
 			for (int n = 0; n < D->N; n++) {
+				if (D->fixed >> n & 1u)
+					continue;
 				double wn = w;
 				if (p->Lo[n] > 0.0 && p->L[n] > 0.0 && sqrt(p->Lo[n] / p->L[n]) < wn)
 					wn = sqrt(p->Lo[n] / p->L[n]);
@@ -1310,9 +1525,12 @@ static int finish_iter(cp_rep *p, const cp_data *D, const ll_cp_opts *o, int ite
 		p->extrap = 0;
 		obj = p->obj;
 		judge = 0;
+		accepted = 0;
 		p->remiss = D->nmiss > 0; /* mv holds the undone start's values */
 	} else {
-		if (o->method == LL_CP_NCP_HALS)
+		/* not when regularised (it would change the penalty) nor with
+		 * fixed modes (it would rescale them) */
+		if (o->method == LL_CP_NCP_HALS && !D->pen && !D->fixed)
 			rebalance(p, D, R);
 		if (D->nmiss) {
 			double *tmp = p->mv;
@@ -1320,6 +1538,10 @@ static int finish_iter(cp_rep *p, const cp_data *D, const ll_cp_opts *o, int ite
 			p->mv2 = tmp;
 		}
 		extrap = p->lamo != NULL;
+	}
+	if (accepted) {
+		p->errv = errv;
+		p->pen = pen;
 	}
 	double prev = p->obj;
 	p->obj = obj;
@@ -1349,6 +1571,8 @@ static int finish_iter(cp_rep *p, const cp_data *D, const ll_cp_opts *o, int ite
 		double b = iter > EXTRAP_AFTER ? p->beta : 0.0;
 		int nonneg = o->method == LL_CP_NCP_HALS;
 		for (int n = 0; n < D->N; n++) {
+			if (D->fixed >> n & 1u)
+				continue;
 			double *U = p->U[n], *Uo = p->Uo[n];
 			size_t sz = D->dim[n] * R;
 			for (size_t i = 0; i < sz; i++) {
@@ -1385,11 +1609,34 @@ static int finalize(cp_rep *p, const cp_data *D, const ll_cp_opts *o, const uint
 	for (int n = 0; n < D->N; n++)
 		memcpy(r->K.U[n], p->U[n], D->dim[n] * R * sizeof(double));
 	memcpy(r->K.lambda, p->lambda, R * sizeof(double));
-	ll_ktensor_normalize(&r->K);
-	ll_ktensor_arrange(&r->K);
-	ll_ktensor_fix_signs(&r->K);
+	if (D->fixed) {
+		/* only the free modes give their norms to lambda; order and
+		 * signs stay the starting model's, so a fixed factor comes
+		 * back exactly as it went in */
+		for (int n = 0; n < D->N; n++) {
+			if (D->fixed >> n & 1u)
+				continue;
+			double *U = r->K.U[n];
+			for (size_t c = 0; c < R; c++) {
+				double s2 = 0.0;
+				for (size_t i = 0; i < D->dim[n]; i++)
+					s2 += U[i * R + c] * U[i * R + c];
+				double nr = sqrt(s2);
+				r->K.lambda[c] *= nr;
+				if (nr > 0.0)
+					for (size_t i = 0; i < D->dim[n]; i++)
+						U[i * R + c] /= nr;
+			}
+		}
+	} else {
+		ll_ktensor_normalize(&r->K);
+		ll_ktensor_arrange(&r->K);
+		ll_ktensor_fix_signs(&r->K);
+	}
 	r->seed = seeds[p->slot];
-	r->obj = p->obj;
+	r->obj = p->errv;
+	r->obj_pen = p->obj;
+	r->penalty = p->pen;
 	r->hist = p->hist;
 	r->iters = p->iters;
 	p->hist = NULL;
@@ -1498,7 +1745,7 @@ static int fit_batch(const ll_tensor *X, const ll_cp_opts *o, size_t nrep, const
 		goto fail;
 	}
 
-	if (o->init == LL_CP_INIT_SVD) {
+	if (o->init == LL_CP_INIT_SVD && !o->init_model) {
 		for (int n = 0; n < N && rc == LL_OK; n++) {
 			size_t kn = R < D.dim[n] ? R : D.dim[n];
 			if (!(V[n] = ll_malloc_array(D.dim[n] * kn, sizeof(double))))
@@ -1512,7 +1759,7 @@ static int fit_batch(const ll_tensor *X, const ll_cp_opts *o, size_t nrep, const
 		}
 	}
 	for (size_t i = 0; i < nrep; i++)
-		rep_init(&reps[i], &D, R, o->method, seeds[i], o->init == LL_CP_INIT_SVD ? V : NULL,
+		rep_init(&reps[i], &D, R, o, seeds[i], o->init == LL_CP_INIT_SVD ? V : NULL,
 			 s.w);
 	ll_err e2;
 	ll_err_clear(&e2);
@@ -1544,6 +1791,12 @@ static int fit_batch(const ll_tensor *X, const ll_cp_opts *o, size_t nrep, const
 				ll_err_prefix(err, "%s", stage);
 				goto fail;
 			}
+			/* a fixed mode's product is still taken: cheap from
+			 * the workspace's partial products, while skipping it
+			 * would break the sweep order they rely on and cost
+			 * another pass over X */
+			if (D.fixed >> n & 1u)
+				continue;
 			if (D.nmiss)
 				miss_pass(&D, S, R, ar, nact, n, SP, pp, NULL);
 			for (size_t j = 0; j < nact; j++) {
@@ -1658,7 +1911,16 @@ int ll_cp_fit_batch(const ll_tensor *X, const ll_cp_opts *o, size_t nrep,
 	int blas = openblas_get_num_threads();
 	if (blas > 1)
 		openblas_set_num_threads(1);
-	int rc = fit_batch(X, o, nrep, seeds, res, err);
+	int rc;
+	if (o && o->method == LL_CP_APR) {
+		rc = check_all(X, o, &(size_t){0}, &(double){0}, err);
+		if (rc == LL_OK && (!res || !seeds || nrep == 0))
+			rc = ll_err_set(err, LL_EINVAL, "cp: no replicates, seeds or results");
+		if (rc == LL_OK)
+			rc = ll_cpapr_fit_batch(X, o, nrep, seeds, res, err);
+	} else {
+		rc = fit_batch(X, o, nrep, seeds, res, err);
+	}
 	if (blas > 1)
 		openblas_set_num_threads(blas);
 	return rc;

@@ -439,13 +439,21 @@ static void run_units(const ll_tensor *X, const ll_ens_opts *o, const uint64_t *
 #endif
 }
 
+/* What a fit minimised (obj_pen: the error, the penalised objective, or
+ * cp-apr's relative deviance; obj for results made by hand).  Fits are
+ * ranked and judged at the best optimum by it. */
+static double fit_key(const ll_cp_result *f)
+{
+	return f->obj_pen > 0.0 ? f->obj_pen : f->obj;
+}
+
 /* Sort fits by objective, best first; ties keep replicate order. */
 static void sort_fits(ll_cp_result *f, size_t n)
 {
 	for (size_t a = 1; a < n; a++) {
 		ll_cp_result x = f[a];
 		size_t b = a;
-		while (b > 0 && f[b - 1].obj > x.obj) {
+		while (b > 0 && fit_key(&f[b - 1]) > fit_key(&x)) {
 			f[b] = f[b - 1];
 			b--;
 		}
@@ -505,6 +513,8 @@ static int ens_fit_core(const ll_tensor *X, const ll_ens_opts *o, ll_ensemble *e
 	e->opts.progress = NULL;
 	e->opts.progress_ud = NULL;
 	e->opts.cp.mask = NULL;
+	e->warm_start = o->cp.init_model != NULL;
+	e->opts.cp.init_model = NULL;
 	e->opts.cp.progress = NULL;
 	e->opts.cp.progress_ud = NULL;
 	e->opts.cp.tamper = NULL;
@@ -696,8 +706,8 @@ int ll_ens_at_best(const ll_ens_rank *r, size_t k)
 		return 0;
 	double best = INFINITY;
 	for (size_t q = 0; q < r->nrep; q++)
-		best = fmin(best, r->fits[q].obj);
-	return r->fits[k].obj <= best + LL_ENS_AT_BEST_TOL;
+		best = fmin(best, fit_key(&r->fits[q]));
+	return fit_key(&r->fits[k]) <= best + LL_ENS_AT_BEST_TOL;
 }
 
 /* ---- cross-validation ------------------------------------------------------ */

@@ -109,6 +109,8 @@ typedef struct ll_ensemble {
 	size_t cv_folds;     /* 0: no cross-validation */
 	uint64_t cv_seed;    /* the seed that dealt the entries into folds */
 	double cv_seconds;   /* wall time of the cross-validation fits */
+	int warm_start;      /* the fits started from a given model (the
+			      * pointer itself is cleared in opts) */
 } ll_ensemble;
 
 /* Fit every rank and replicate, sort by objective, score every replicate

@@ -12,7 +12,8 @@
 . "${top_srcdir:-.}/tests/tap.sh"
 
 # T, the tmux servers and their cleanup; start, keys, cap, until_ok,
-# shows, exited, wait_exit, resize
+# shows, exited, wait_exit, resize, high_bytes, colour_sgr, and the
+# robustness checks (open_screen, quits, no_colour, sizes)
 . "${top_srcdir:-.}/tests/e2e/tui_lib.sh"
 
 # A small MNIST session: runs in well under a second.
@@ -100,19 +101,12 @@ typed() {
 		sysopen(T, $ARGV[0], O_RDONLY | O_NOCTTY | O_NONBLOCK) && ioctl(T, $f, $n) or do { sleep 1; exit 0 };
 		exit(unpack("L", $n) != 0)' "$(tmux -L "ll$$$1" display -p '#{pane_tty}')"
 }
-high_bytes() { LC_ALL=C tr -d '\000-\177' < "$1" | wc -c; }
 # the Trajectory canvas of a 120x40 capture: rows 3-38, the 90 columns left
 # of the 26-column legend (which has glyphs and separators of its own)
 canvas() { sed -n '3,38p' "$1" | perl -CSD -ne 'chomp; print substr($_, 0, 90), "\n"'; }
 # non-blank braille cells (U+2801-U+28FF) / ASCII line glyphs in the canvas
 braille_cells() { canvas "$1" | perl -CSD -ne '$n += () = /[\x{2801}-\x{28FF}]/g; END { print $n + 0 }'; }
 ascii_marks() { canvas "$1" | perl -ne '$n += () = m{[/\\|_.\x27`-]}g; END { print $n + 0 }'; }
-# SGR parameters that set a colour (30-38, 40-48, 90-97, 100-107; not
-# 39/49 = default colour) in a capture made with -e
-colour_sgr() {
-	grep -o "$(printf '\033')\[[0-9;]*m" "$1" | tr -d "$(printf '\033')[m" | tr ';' '\n' |
-		grep -c -E '^(3[0-8]|4[0-8]|9[0-7]|10[0-7])$'
-}
 # The Compare screen of a 120x40 capture (rows 3-38): the heat map left of
 # the bar, the pair panel and the MDS map right of it (left_of_bar,
 # right_of_bar, heat_sel, npy_at: tui_lib.sh)
@@ -271,7 +265,7 @@ until_ok u shows u ':screen takes 1-[1-9] or pipeline, factors, trajectory, comp
 tap_result $((r1 + r2 + r3 + $?)) ":screen log; Tab and Shift-Tab wrap around; :screen 0 names the screens"
 keys u : 'set frob.x 1' Enter
 # (the list is cut at the screen's edge: the steps up to trajectory must show)
-until_ok u shows u ":set: no step 'frob' \(session, data, train, ([a-z]+, )*tensor, tca, trajectory, "
+until_ok u shows u ":set: no step 'frob' \(session, data, train, ([a-z]+, )*tensor, tca, ([a-z]+, )*trajectory, "
 tap_result $? ":set on an unknown step names the steps"
 
 keys u 3
@@ -292,10 +286,10 @@ tap_result $((r1 + r2 + $?)) "Trajectory: braille paths; l l l rotates the pictu
 [ "$(colour_sgr "$T/colour.cap")" -gt 0 ]
 tap_result $? "colour by default (the NO_COLOR check below can fail)"
 
-tmux -L "ll$$u" resize-window -x 30 -y 10
+resize u 30 10
 until_ok u shows u 'terminal too small'
 tap_result $? "30x10: 'terminal too small'"
-tmux -L "ll$$u" resize-window -x 120 -y 40
+resize u 120 40
 back_again() { shows u '3 Trajectory.*4 Compare.*5 Dynamics.*6 DSA.*7 Spectrum.*8 Log' && shows u 'az=90 el=30' && ! shows u 'too small'; }
 # one condition, polled: the tab bar can be drawn a frame before the rest
 until_ok u back_again
@@ -424,9 +418,7 @@ na=$(ascii_marks "$T/a.cap")
 echo "# ASCII line glyphs in the canvas: $na"
 [ "$(high_bytes "$T/a.cap")" -eq 0 ] && [ "$na" -gt 45 ]
 tap_result $((r1 + $?)) "LANG=C: ASCII trajectories, no braille"
-keys a q
-wait_exit a && grep -q '^EXIT=0$' "$T/a.exit"
-tap_result $? "LANG=C: q quits with status 0"
+quits a "LANG=C: "
 
 # ---- a terminal that cannot move the cursor ------------------------------------------
 start t s.lab TERM=dumb
@@ -442,12 +434,9 @@ until_ok n all_done n
 r1=$?
 keys n 3
 until_ok n shows n 'az=45'
-cap n -e
-[ $r1 -eq 0 ] && [ "$(colour_sgr "$T/n.cap")" -eq 0 ]
+[ $r1 -eq 0 ] && no_colour n
 tap_result $? "NO_COLOR=1: no colour escape sequences"
-keys n q
-wait_exit n && grep -q '^EXIT=0$' "$T/n.exit"
-tap_result $? "NO_COLOR=1: q quits with status 0"
+quits n "NO_COLOR=1: "
 
 # ---- the Compare screen -------------------------------------------------------------
 start c cmp.lab LANG=C.UTF-8
@@ -541,35 +530,19 @@ tap_result $((r1 + r2 + $?)) "Compare: t swaps the pair's models, (3, 1) to (1, 
 keys c : 'metric match' Enter
 until_ok c shows c ':metric: match was not computed \(computed: cka, rsa, procrustes\)'
 tap_result $? ":metric refuses a metric the step did not compute"
-tmux -L "ll$$c" resize-window -x 40 -y 12
-until_ok c shows c '4 Cmp'
-r1=$?
-shows c '^ procrustes \(3 of 3\)' && [ "$(grep -c '▀' "$T/c.cap")" -ge 2 ] && ! exited c
-r2=$?
-tmux -L "ll$$c" resize-window -x 30 -y 10
-until_ok c shows c 'terminal too small'
-r3=$?
-tmux -L "ll$$c" resize-window -x 120 -y 40
-until_ok c shows c 'Pair: model 3 \(row\) x model 1 \(column\)'
-tap_result $((r1 + r2 + r3 + $?)) "Compare at 40x12 and 30x10, then back at 120x40"
-keys c q
-wait_exit c && grep -q '^EXIT=0$' "$T/c.exit"
-ok=$?
-[ $ok -eq 0 ] || sed 's/^/# /' "$T/c.exit" "$T/c.err" | head -20
-tap_result $ok "Compare: q quits with status 0"
+cmp_40x12() { shows "$1" '^ procrustes \(3 of 3\)' && [ "$(grep -c '▀' "$T/$1.cap")" -ge 2 ]; }
+sizes c "Compare at 40x12 and 30x10, then back at 120x40" \
+	40x12 '4 Cmp' cmp_40x12 \
+	30x10 'terminal too small' : \
+	120x40 'Pair: model 3 \(row\) x model 1 \(column\)' :
+quits c "Compare: "
 
-start ca cmp.lab LANG=C
-until_ok ca shows ca '1 Pipeline'
-keys ca R
-until_ok ca shows ca '^ . +compare +done'
+open_screen ca cmp.lab compare 4 'Pair: model 0 \(row\) x model 1 \(column\)' LANG=C
 r1=$?
-keys ca 4
-until_ok ca shows ca 'Pair: model 0 \(row\) x model 1 \(column\)'
-r2=$?
 [ "$(high_bytes "$T/ca.cap")" -eq 0 ] && grep -q -E '^ +0>[.:=+*#%@-]+\[[.:=+*#%@-]+\]' "$T/ca.cap" &&
 	right_of_bar ca | grep -q -E '^ > cka +[0-9.]+ +similarity' && shows ca 'this pair +[_.:=+*#-]{8,} ' &&
 	shows ca 'o lr 0.01 \(2\)' && shows ca '\+ lr 0.1 \(2\)'
-tap_result $((r1 + r2 + $?)) "LANG=C: Compare in ASCII (density-ramp heat map, group characters on the map)"
+tap_result $((r1 + $?)) "LANG=C: Compare in ASCII (density-ramp heat map, group characters on the map)"
 keys ca l m
 until_ok ca shows ca '^ rsa \(2 of 3\)  \|  pair \(0, 2\) '
 r1=$?
@@ -577,21 +550,15 @@ keys ca q
 wait_exit ca && grep -q '^EXIT=0$' "$T/ca.exit"
 tap_result $((r1 + $?)) "LANG=C: l and m on Compare; q quits with status 0"
 
-start cn cmp.lab LANG=C.UTF-8 NO_COLOR=1
-until_ok cn shows cn '1 Pipeline'
-keys cn R
-until_ok cn shows cn '^ . +compare +done'
+cmp_ramp() {
+	! grep -q '▀' "$T/$1.cap" && grep -q -E '^ +0▶[.:=+*#%@-]+\[[.:=+*#%@-]+\]' "$T/$1.cap" &&
+		[ "$(map_braille "$1")" -ge 4 ]
+}
+open_screen cn cmp.lab compare 4 'Pair: model 0 \(row\) x model 1 \(column\)' LANG=C.UTF-8 NO_COLOR=1
 r1=$?
-keys cn 4
-until_ok cn shows cn 'Pair: model 0 \(row\) x model 1 \(column\)'
-r2=$?
-! grep -q '▀' "$T/cn.cap" && grep -q -E '^ +0▶[.:=+*#%@-]+\[[.:=+*#%@-]+\]' "$T/cn.cap" && [ "$(map_braille cn)" -ge 4 ]
-r3=$?
-cap cn -e
-[ "$(colour_sgr "$T/cn.cap")" -eq 0 ]
-tap_result $((r1 + r2 + r3 + $?)) "NO_COLOR=1: Compare draws the heat map with the density ramp, the map in braille, no colour"
-keys cn q
-wait_exit cn
+cmp_ramp cn && no_colour cn
+tap_result $((r1 + $?)) "NO_COLOR=1: Compare draws the heat map with the density ramp, the map in braille, no colour"
+quits cn "NO_COLOR=1: Compare: "
 
 # ---- the steps as a graph --------------------------------------------------------------
 start g graph.lab LANG=C.UTF-8
@@ -642,13 +609,13 @@ pipe_as_left() {
 }
 until_ok k pipe_as_left
 r1=$?
-tmux -L "ll$$k" resize-window -x 30 -y 10
+resize k 30 10
 until_ok k shows k 'terminal too small'
 r2=$?
 keys k j n R e Enter 3 Tab '?' : 'run all' Enter : 'set tca.replicates 3' Enter : 'screen 5' Enter w
 until_ok k eval 'typed k && shows k "terminal too small"'
 r3=$?
-tmux -L "ll$$k" resize-window -x 120 -y 40
+resize k 120 40
 until_ok k pipe_as_left
 tap_result $((r1 + r2 + r3 + $?)) "30x10 on Pipeline: j n R e Enter 3 Tab ? :run :set :screen w do nothing (same screen, same selection)"
 keys k 3 l K +
@@ -658,13 +625,13 @@ traj_as_left() {
 }
 until_ok k traj_as_left
 r1=$?
-tmux -L "ll$$k" resize-window -x 30 -y 10
+resize k 30 10
 until_ok k shows k 'terminal too small'
 r2=$?
 keys k h J - p z a n Space 1 Tab : 'view az=0' Enter r
 until_ok k eval 'typed k && shows k "terminal too small"'
 r3=$?
-tmux -L "ll$$k" resize-window -x 120 -y 40
+resize k 120 40
 until_ok k traj_as_left
 tap_result $((r1 + r2 + r3 + $?)) "30x10 on Trajectory: h J - p z a n Space 1 Tab :view r do nothing (same screen, same view)"
 keys k 8
@@ -676,22 +643,22 @@ tap_result $? "30x10: no step ran, nothing was set or written (the Log has no '>
 keys k : 'set tca.replicates 3' Enter
 until_ok k shows k 'graph \[\+\]'
 r1=$?
-tmux -L "ll$$k" resize-window -x 30 -y 10
+resize k 30 10
 until_ok k shows k 'terminal too small'
 r2=$?
 keys k q
 until_ok k eval 'typed k && shows k "terminal too small"'
 r3=$?
-tmux -L "ll$$k" resize-window -x 120 -y 40
+resize k 120 40
 until_ok k shows k 'graph \[\+\]'
 r4=$?
 ! shows k 'quit anyway' && ! exited k
 tap_result $((r1 + r2 + r3 + r4 + $?)) "30x10 with unsaved edits: q does nothing"
-tmux -L "ll$$k" resize-window -x 30 -y 10
+resize k 30 10
 until_ok k shows k 'terminal too small'
 r1=$?
 keys k C-c
-tmux -L "ll$$k" resize-window -x 120 -y 40
+resize k 120 40
 until_ok k shows k 'Unsaved edits: quit anyway\? \(y/n\)'
 r2=$?
 keys k y
@@ -700,7 +667,7 @@ tap_result $((r1 + r2 + $?)) "30x10 with unsaved edits: Ctrl-C asks to quit; y q
 for key in q Q; do
 	start "k$key" graph.lab LANG=C.UTF-8
 	until_ok "k$key" shows "k$key" '^ . +trajectory +pending'
-	tmux -L "ll$$k$key" resize-window -x 30 -y 10
+	resize k$key 30 10
 	until_ok "k$key" shows "k$key" 'terminal too small'
 	r1=$?
 	keys "k$key" "$key"

@@ -78,9 +78,7 @@ r3=$?
 keys x m
 until_ok x shows x 'no DSA results: add a \[dsa\] step and run it'
 tap_result $((r1 + r2 + r3 + $?)) "no [dsa] step: the DSA screen says to add one; its keys say so too"
-keys x q
-wait_exit x && grep -q '^EXIT=0$' "$T/x.exit"
-tap_result $? "no [dsa] step: q quits with status 0"
+quits x "no [dsa] step: "
 
 # ---- UTF-8, colour ------------------------------------------------------------------
 start u ff.lab LANG=C.UTF-8
@@ -194,70 +192,33 @@ until_ok u shows u 'Pair: gru 1 \(row 3\) x vanilla 1 \(column 0\)'
 tap_result $? "DSA: the selection stops at the matrix's edge"
 
 # small terminals and back
-resize u 20 8
-until_ok u shows u 'terminal too small'
-r1=$?
-! exited u
-r2=$?
-resize u 40 12
-until_ok u shows u '^ DSA angular \(1 of 3\)'
-r3=$?
-[ "$(grep -c '▀' "$T/u.cap")" -ge 2 ] && shows u '6 DSA' && ! exited u
-r4=$?
-resize u 80 24
-until_ok u shows u 'DMD eigenvalues'
-r5=$?
-[ "$(braille_in < "$T/u.cap")" -ge 20 ] && shows u 'Pair: gru 1 \(row 3\)'
-r6=$?
-resize u 120 40
-until_ok u shows u 'Pair: gru 1 \(row 3\) x vanilla 1 \(column 0\)'
-tap_result $((r1 + r2 + r3 + r4 + r5 + r6 + $?)) "DSA at 20x8 (too small, no crash), 40x12 (the map), 80x24 (the panel, the plot), back at 120x40"
-keys u q
-wait_exit u && grep -q '^EXIT=0$' "$T/u.exit"
-ok=$?
-[ $ok -eq 0 ] || sed 's/^/# /' "$T/u.exit" "$T/u.err" | head -20
-tap_result $ok "q quits with status 0"
+at_40x12() { [ "$(grep -c '▀' "$T/$1.cap")" -ge 2 ] && shows "$1" '6 DSA'; }
+at_80x24() { [ "$(braille_in < "$T/$1.cap")" -ge 20 ] && shows "$1" 'Pair: gru 1 \(row 3\)'; }
+sizes u "DSA at 20x8 (too small, no crash), 40x12 (the map), 80x24 (the panel, the plot), back at 120x40" \
+	20x8 'terminal too small' : \
+	40x12 '^ DSA angular \(1 of 3\)' at_40x12 \
+	80x24 'DMD eigenvalues' at_80x24 \
+	120x40 'Pair: gru 1 \(row 3\) x vanilla 1 \(column 0\)' :
+quits u
 
-# ---- LANG=C: ASCII only -------------------------------------------------------------
-start a ff.lab LANG=C
-until_ok a shows a '1 Pipeline'
-keys a R
-until_ok a shows a '^ . +dsa +done'
-r1=$?
-keys a 6
-until_ok a shows a 'Pair: vanilla 1 \(row 0\) x vanilla 2 \(column 1\)'
-r2=$?
-ring=$(eig_plot a | ring_rows_in)
-# the map's points: each group's character (the canvas draws lines with others)
-no=$(mds_map a | tr -cd o | wc -c) np=$(mds_map a | tr -cd + | wc -c)
-echo "# LANG=C: rows across the ring: $ring; scale $(scale_of a); MDS map: $no o, $np +"
-[ "$(high_bytes "$T/a.cap")" -eq 0 ] && left_of_bar a 4 | grep -q -E '^ +0>[.:=*#%@+-]+\[[.:=*#%@+-]+\]' &&
-	[ "$(scale_of a)" = "$(npy_range a dsa)" ] && [ "$(panel_marked a)" = "DSA angular" ] && [ "$ring" -ge 6 ] &&
-	eig_plot a | grep -q -E '[ab]' && shows a 'a vanilla 1  b vanilla 2  circle \|l\| = 1' &&
-	shows a 'o vanilla \(3\)  \+ gru \(3\)  a-b: the pair' && [ "$no" -ge 1 ] && [ "$np" -ge 1 ] && [ $((no + np)) -ge 4 ]
-tap_result $((r1 + r2 + $?)) "LANG=C: the DSA screen in ASCII (density ramp, eigenvalues as a and b, groups as o and +)"
-keys a q
-wait_exit a && grep -q '^EXIT=0$' "$T/a.exit"
-tap_result $? "LANG=C: q quits with status 0"
-
-# ---- NO_COLOR -----------------------------------------------------------------------
-start n ff.lab LANG=C.UTF-8 NO_COLOR=1
-until_ok n shows n '1 Pipeline'
-keys n R
-until_ok n shows n '^ . +dsa +done'
-r1=$?
-keys n 6
-until_ok n shows n 'Pair: vanilla 1 \(row 0\) x vanilla 2 \(column 1\)'
-r2=$?
+# ---- LANG=C: ASCII only; NO_COLOR -----------------------------------------------------
+in_ascii() {
+	ring=$(eig_plot a | ring_rows_in)
+	# the map's points: each group's character (the canvas draws lines with others)
+	no=$(mds_map a | tr -cd o | wc -c) np=$(mds_map a | tr -cd + | wc -c)
+	echo "# LANG=C: rows across the ring: $ring; scale $(scale_of a); MDS map: $no o, $np +"
+	left_of_bar a 4 | grep -q -E '^ +0>[.:=*#%@+-]+\[[.:=*#%@+-]+\]' &&
+		[ "$(scale_of a)" = "$(npy_range a dsa)" ] && [ "$(panel_marked a)" = "DSA angular" ] && [ "$ring" -ge 6 ] &&
+		eig_plot a | grep -q -E '[ab]' && shows a 'a vanilla 1  b vanilla 2  circle \|l\| = 1' &&
+		shows a 'o vanilla \(3\)  \+ gru \(3\)  a-b: the pair' && [ "$no" -ge 1 ] && [ "$np" -ge 1 ] && [ $((no + np)) -ge 4 ]
+}
 # without colour a half block cannot show a value: the density ramp instead
-[ "$(eig_plot n | braille_in)" -ge 40 ] && ! left_of_bar n 4 | grep -q '▀' &&
-	left_of_bar n 4 | grep -q -E '^ +0▶[.:=*#%@+-]+\['
-r3=$?
-cap n -e
-[ "$(colour_sgr "$T/n.cap")" -eq 0 ]
-tap_result $((r1 + r2 + r3 + $?)) "NO_COLOR=1: the DSA screen without colour escapes (ramp, braille)"
-keys n q
-wait_exit n && grep -q '^EXIT=0$' "$T/n.exit"
-tap_result $? "NO_COLOR=1: q quits with status 0"
+without_colour() {
+	[ "$(eig_plot n | braille_in)" -ge 40 ] && ! left_of_bar n 4 | grep -q '▀' &&
+		left_of_bar n 4 | grep -q -E '^ +0▶[.:=*#%@+-]+\['
+}
+robustness ff.lab dsa 6 'Pair: vanilla 1 \(row 0\) x vanilla 2 \(column 1\)' \
+	in_ascii "the DSA screen in ASCII (density ramp, eigenvalues as a and b, groups as o and +)" \
+	without_colour "the DSA screen without colour escapes (ramp, braille)"
 
 tap_done

@@ -178,42 +178,23 @@ tap_result $((r1 + $?)) "] on the Trajectory screen shows the next network there
 
 keys u : "net $K" Enter
 until_ok u shows u "^ network $K of 4: "
-resize u 40 12
-until_ok u shows u "^ net $K of 4: (vanilla|gru), (not )?learned"
-r1=$?
-[ "$(fp_rows u | wc -l)" -ge 2 ] && shows u '5 Dyn' && shows u 'the eigenvalue plot needs more room' && ! exited u
-r2=$?
-resize u 60 24
-until_ok u shows u 'Point 0 \((stable|saddle|repeller|slow)\)'
-r3=$?
-[ "$(perl -CSD -ne '$n += () = /[\x{2801}-\x{28FF}]/g; END { print $n + 0 }' "$T/u.cap")" -ge 20 ]
-r4=$?
-resize u 30 10
-until_ok u shows u 'terminal too small'
-r5=$?
-resize u 120 40
-until_ok u shows u "^ network $K of 4: "
-tap_result $((r1 + r2 + r3 + r4 + r5 + $?)) "Dynamics at 40x12 (the list), 60x24 (the plot under it), 30x10 (too small), back at 120x40"
-keys u q
-wait_exit u && grep -q '^EXIT=0$' "$T/u.exit"
-ok=$?
-[ $ok -eq 0 ] || sed 's/^/# /' "$T/u.exit" "$T/u.err" | head -20
-tap_result $ok "q quits with status 0"
+at_40x12() { [ "$(fp_rows "$1" | wc -l)" -ge 2 ] && shows "$1" '5 Dyn' && shows "$1" 'the eigenvalue plot needs more room'; }
+at_60x24() { [ "$(perl -CSD -ne '$n += () = /[\x{2801}-\x{28FF}]/g; END { print $n + 0 }' "$T/$1.cap")" -ge 20 ]; }
+sizes u "Dynamics at 40x12 (the list), 60x24 (the plot under it), 30x10 (too small), back at 120x40" \
+	40x12 "^ net $K of 4: (vanilla|gru), (not )?learned" at_40x12 \
+	60x24 'Point 0 \((stable|saddle|repeller|slow)\)' at_60x24 \
+	30x10 'terminal too small' : \
+	120x40 "^ network $K of 4: " :
+quits u
 
 # ---- LANG=C: ASCII only -------------------------------------------------------------
-start a ff.lab LANG=C
-until_ok a shows a '1 Pipeline'
-keys a R
-until_ok a shows a '^ . +dynamics +done'
+open_screen a ff.lab dynamics 5 '^ network 0 of 4: ' LANG=C
 r1=$?
-keys a 5
-until_ok a shows a '^ network 0 of 4: '
-r2=$?
 ring=$(ring_rows a)
 echo "# LANG=C: rows across the ring: $ring"
 [ "$(high_bytes "$T/a.cap")" -eq 0 ] && list_is a 0 && fp_rows a | head -1 | grep -q stable &&
 	left a | grep -q -E '^ > +0 o stable ' && [ "$ring" -ge 10 ] && shows a 'o stable  x unstable  circle \|l\| = 1'
-tap_result $((r1 + r2 + $?)) "LANG=C: the Dynamics list and eigenvalue plot in ASCII"
+tap_result $((r1 + $?)) "LANG=C: the Dynamics list and eigenvalue plot in ASCII"
 keys a 3
 until_ok a shows a '^ network 0 of 4 \(vanilla'
 r1=$?
@@ -221,26 +202,11 @@ ng=$(traj_ascii_glyphs a)
 echo "# LANG=C: fixed-point characters on the Trajectory canvas: $ng"
 [ "$(high_bytes "$T/a.cap")" -eq 0 ] && [ "$ng" -ge 1 ] && shows a 'o stable  x saddle' && shows a '\* repeller  ~ slow'
 tap_result $((r1 + $?)) "LANG=C: the Trajectory screen draws the fixed points as o x * ~"
-keys a q
-wait_exit a && grep -q '^EXIT=0$' "$T/a.exit"
-tap_result $? "LANG=C: q quits with status 0"
+quits a "LANG=C: "
 
 # ---- NO_COLOR -----------------------------------------------------------------------
-start n ff.lab LANG=C.UTF-8 NO_COLOR=1
-until_ok n shows n '1 Pipeline'
-keys n R
-until_ok n shows n '^ . +dynamics +done'
-r1=$?
-keys n 5
-until_ok n shows n '^ network 0 of 4: '
-r2=$?
-[ "$(plot_braille n)" -ge 40 ]
-r3=$?
-cap n -e
-[ "$(colour_sgr "$T/n.cap")" -eq 0 ]
-tap_result $((r1 + r2 + r3 + $?)) "NO_COLOR=1: the Dynamics screen in braille without colour escapes"
-keys n q
-wait_exit n && grep -q '^EXIT=0$' "$T/n.exit"
-tap_result $? "NO_COLOR=1: q quits with status 0"
+in_braille() { [ "$(plot_braille "$1")" -ge 40 ]; }
+screen_without_colour ff.lab dynamics 5 '^ network 0 of 4: ' in_braille \
+	"the Dynamics screen in braille without colour escapes"
 
 tap_done

@@ -126,9 +126,7 @@ r3=$?
 keys x n
 until_ok x shows x 'no spectra: add a \[spectrum\] step and run it'
 tap_result $((r1 + r2 + r3 + $?)) "no [spectrum] step: 'No spectra: add a [spectrum] step'; its keys say so too"
-keys x q
-wait_exit x && grep -q '^EXIT=0$' "$T/x.exit"
-tap_result $? "no [spectrum] step: q quits with status 0"
+quits x "no [spectrum] step: "
 
 # ---- UTF-8, colour ------------------------------------------------------------------
 start u spec.lab LANG=C.UTF-8
@@ -261,64 +259,26 @@ until_ok u at_model u 1 0
 tap_result $((r1 + r2 + r3 + r4 + $?)) "r shows the recording (alpha, interval, PR, dim90 as spectrum.json; its plot and fit) and back; :model rec, :snap 0"
 
 # small terminals and back
-resize u 20 8
-until_ok u shows u 'terminal too small'
-r1=$?
-! exited u
-r2=$?
-resize u 40 12
-until_ok u shows u '^ m1 s0 step 0: alpha '
-r3=$?
-resize u 80 24
-until_ok u shows u '^ model 1, snap 0 \(step 0\)  \|  alpha '
-r4=$?
-[ "$(braille_in < "$T/u.cap")" -ge 8 ] && shows u 'alpha' && ! exited u
-r5=$?
-resize u 120 40
-until_ok u at_model u 1 0
-tap_result $((r1 + r2 + r3 + r4 + r5 + $?)) "Spectrum at 20x8 (too small, no crash), 40x12, 80x24, back at 120x40"
-keys u q
-wait_exit u && grep -q '^EXIT=0$' "$T/u.exit"
-ok=$?
-[ $ok -eq 0 ] || sed 's/^/# /' "$T/u.exit" "$T/u.err" | head -20
-tap_result $ok "q quits with status 0"
+at_80x24() { [ "$(braille_in < "$T/$1.cap")" -ge 8 ] && shows "$1" 'alpha'; }
+sizes u "Spectrum at 20x8 (too small, no crash), 40x12, 80x24, back at 120x40" \
+	20x8 'terminal too small' : \
+	40x12 '^ m1 s0 step 0: alpha ' : \
+	80x24 '^ model 1, snap 0 \(step 0\)  \|  alpha ' at_80x24 \
+	120x40 "^ $(want_line 1 0)\$" :
+quits u
 
-# ---- LANG=C: ASCII only -------------------------------------------------------------
-start a spec.lab LANG=C
-until_ok a shows a '1 Pipeline'
-keys a R
-until_ok a shows a '^ . +spectrum +done'
-r1=$?
-keys a 7
-until_ok a at_model a 0 $LAST
-r2=$?
-# the canvas: each eigenvalue an 'o', the fit line the canvas's line characters
-no=$(canvas_of a | tr -cd o | wc -c) nl=$(canvas_of a | tr -cd "/\\\\|_.:'#-" | wc -c)
-echo "# LANG=C: $no o, $nl line characters in the plot"
-[ "$(high_bytes "$T/a.cap")" -eq 0 ] && [ "$no" -ge 12 ] && [ "$nl" -ge 4 ] && shows a '^ +\+\+-*=+' &&
-	shows a 'lambda_n ~ n\^-[0-9.]+ on ranks 2-4' && shows a '^   alpha +[_.:=+*#-]+ ' && shows a '^ +\^+ snapshot '"$LAST"'$' &&
-	shows a 'o eigenvalues \([0-9]+ of 24 shown\)   -- power law'
-tap_result $((r1 + r2 + $?)) "LANG=C: the Spectrum screen in ASCII (points o, the fit in line characters, ASCII sparklines)"
-keys a q
-wait_exit a && grep -q '^EXIT=0$' "$T/a.exit"
-tap_result $? "LANG=C: q quits with status 0"
-
-# ---- NO_COLOR -----------------------------------------------------------------------
-start n spec.lab LANG=C.UTF-8 NO_COLOR=1
-until_ok n shows n '1 Pipeline'
-keys n R
-until_ok n shows n '^ . +spectrum +done'
-r1=$?
-keys n 7
-until_ok n at_model n 0 $LAST
-r2=$?
-[ "$(canvas_of n | braille_in)" -ge 12 ]
-r3=$?
-cap n -e
-[ "$(colour_sgr "$T/n.cap")" -eq 0 ]
-tap_result $((r1 + r2 + r3 + $?)) "NO_COLOR=1: the Spectrum screen without colour escapes (braille still)"
-keys n q
-wait_exit n && grep -q '^EXIT=0$' "$T/n.exit"
-tap_result $? "NO_COLOR=1: q quits with status 0"
+# ---- LANG=C: ASCII only; NO_COLOR -----------------------------------------------------
+in_ascii() {
+	# the canvas: each eigenvalue an 'o', the fit line the canvas's line characters
+	no=$(canvas_of a | tr -cd o | wc -c) nl=$(canvas_of a | tr -cd "/\\\\|_.:'#-" | wc -c)
+	echo "# LANG=C: $no o, $nl line characters in the plot"
+	[ "$no" -ge 12 ] && [ "$nl" -ge 4 ] && shows a '^ +\+\+-*=+' &&
+		shows a 'lambda_n ~ n\^-[0-9.]+ on ranks 2-4' && shows a '^   alpha +[_.:=+*#-]+ ' && shows a '^ +\^+ snapshot '"$LAST"'$' &&
+		shows a 'o eigenvalues \([0-9]+ of 24 shown\)   -- power law'
+}
+without_colour() { [ "$(canvas_of n | braille_in)" -ge 12 ]; }
+robustness spec.lab spectrum 7 "^ $(want_line 0 $LAST)\$" \
+	in_ascii "the Spectrum screen in ASCII (points o, the fit in line characters, ASCII sparklines)" \
+	without_colour "the Spectrum screen without colour escapes (braille still)"
 
 tap_done

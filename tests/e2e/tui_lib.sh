@@ -12,6 +12,28 @@
 #   shows NAME ERE             the last capture matches
 #   wait_exit NAME             the workbench has ended (at most 30 s)
 #   resize NAME COLS ROWS      resize the pane
+#   open_screen NAME LAB STEP KEY ERE ENV...
+#                              the workbench on $T/LAB with ENV: R runs
+#                              every step until STEP is done, KEY opens a
+#                              screen until it shows ERE; the status is the
+#                              number of waits that timed out
+#   quits NAME [PREFIX]        TAP point "PREFIXq quits with status 0"
+#   no_colour NAME             a capture with -e sets no colour
+#   sizes NAME WHAT COLSxROWS ERE CHECK...
+#                              TAP point WHAT: at each size in turn the
+#                              screen shows ERE, the test's CHECK NAME holds
+#                              (":" for none) and the workbench still runs
+# and the standard robustness checks of a screen, two TAP points each (its
+# check, then q quits): the screen opened by open_screen as above on a
+# workbench of its own
+#   screen_in_ascii LAB STEP KEY ERE CHECK WHAT
+#                              in LANG=C (pane a): no byte above 127 and
+#                              CHECK a; TAP point "LANG=C: WHAT"
+#   screen_without_colour LAB STEP KEY ERE CHECK WHAT
+#                              with NO_COLOR=1 (pane n): CHECK n, then no
+#                              colour; TAP point "NO_COLOR=1: WHAT"
+#   robustness LAB STEP KEY ERE ASCII_CHECK ASCII_WHAT NOCOLOR_CHECK NOCOLOR_WHAT
+#                              both
 # and readers of captures and results: left_of_bar, right_of_bar,
 # heat_sel (the Compare and DSA screens), npy_at, ring_rows_in
 if ! command -v tmux >/dev/null 2>&1; then
@@ -96,6 +118,63 @@ high_bytes() { LC_ALL=C tr -d '\000-\177' < "$1" | wc -c; }
 colour_sgr() {
 	grep -o "$(printf '\033')\[[0-9;]*m" "$1" | tr -d "$(printf '\033')[m" | tr ';' '\n' |
 		grep -c -E '^(3[0-8]|4[0-8]|9[0-7]|10[0-7])$'
+}
+
+# the robustness checks (see the top)
+open_screen() {
+	_os_n=$1 _os_lab=$2 _os_step=$3 _os_key=$4 _os_ere=$5
+	shift 5
+	start "$_os_n" "$_os_lab" "$@"
+	until_ok "$_os_n" shows "$_os_n" '1 Pipeline'
+	keys "$_os_n" R
+	until_ok "$_os_n" shows "$_os_n" "^ . +$_os_step +done"
+	_os_bad=$?
+	keys "$_os_n" "$_os_key"
+	until_ok "$_os_n" shows "$_os_n" "$_os_ere"
+	return $((_os_bad + $?))
+}
+quits() {
+	keys "$1" q
+	wait_exit "$1" && grep -q '^EXIT=0$' "$T/$1.exit"
+	_q_ok=$?
+	[ $_q_ok -eq 0 ] || sed 's/^/# /' "$T/$1.exit" "$T/$1.err" | head -20
+	tap_result $_q_ok "${2:-}q quits with status 0"
+}
+no_colour() {
+	cap "$1" -e
+	[ "$(colour_sgr "$T/$1.cap")" -eq 0 ]
+}
+sizes() {
+	_sz_n=$1 _sz_what=$2
+	shift 2
+	_sz_bad=0
+	while [ $# -ge 3 ]; do
+		resize "$_sz_n" "${1%x*}" "${1#*x}"
+		if ! { until_ok "$_sz_n" shows "$_sz_n" "$2" && "$3" "$_sz_n" && ! exited "$_sz_n"; }; then
+			echo "# at $1"
+			_sz_bad=1
+		fi
+		shift 3
+	done
+	tap_result $_sz_bad "$_sz_what"
+}
+screen_in_ascii() {
+	open_screen a "$1" "$2" "$3" "$4" LANG=C
+	_sa_bad=$?
+	[ "$(high_bytes "$T/a.cap")" -eq 0 ] && "$5" a
+	tap_result $((_sa_bad + $?)) "LANG=C: $6"
+	quits a "LANG=C: "
+}
+screen_without_colour() {
+	open_screen n "$1" "$2" "$3" "$4" LANG=C.UTF-8 NO_COLOR=1
+	_sn_bad=$?
+	"$5" n && no_colour n
+	tap_result $((_sn_bad + $?)) "NO_COLOR=1: $6"
+	quits n "NO_COLOR=1: "
+}
+robustness() {
+	screen_in_ascii "$1" "$2" "$3" "$4" "$5" "$6"
+	screen_without_colour "$1" "$2" "$3" "$4" "$7" "$8"
 }
 
 # A heat-map screen of a 120x40 capture, rows FIRST (3 unless given) to 38:

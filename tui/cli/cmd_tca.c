@@ -43,13 +43,25 @@ static void tca_usage(FILE *fp)
 	      "  -o, --output OUTDIR   write the results here (created if needed; required)\n"
 	      "  -r, --ranks A-B|R     ranks to fit (default 1-8)\n"
 	      "  -n, --replicates N    fits per rank (default 4)\n"
-	      "  -m, --method M        cp-als (default), ncp-hals or ncp-bcd (non-negative)\n"
+	      "  -m, --method M        cp-als (default), ncp-hals or ncp-bcd (non-negative),\n"
+	      "                        or cp-apr (Poisson, for counts: spike counts)\n"
 	      "      --mask FILE       0/1 array shaped like DATA; 0 marks a missing entry\n"
 	      "      --tol T           stop when the objective improves by less than T\n"
 	      "                        (default 1e-6)\n"
 	      "      --max-iter N      iterations per fit at most (default 500)\n"
 	      "  -s, --seed S          base seed; replicate seeds derive from it (default 0)\n"
-	      "      --init I          random (default) or svd\n"
+	      "      --init I          random (default), svd, or a model to start from (a\n"
+	      "                        warm start): a fit's folder OUTDIR/rank_RR/rep_KK, a\n"
+	      "                        rank's folder (its best fit), or an .npz with\n"
+	      "                        factor_0..factor_N-1 and lambda; ranks default to\n"
+	      "                        the model's, replicates to 1\n"
+	      "      --fix-modes LIST  keep these factors (0-based, e.g. 0,2) exactly as\n"
+	      "                        the --init model has them; fit the others\n"
+	      "      --ridge A         ncp-hals/ncp-bcd: add A/2 sum ||U_n||^2 to the loss\n"
+	      "      --l1 B            ncp-hals/ncp-bcd: add B sum ||U_n||_1 over the\n"
+	      "                        --l1-modes (sparse factors; default every mode)\n"
+	      "      --l1-modes LIST   the modes --l1 applies to (e.g. 0: sparse neurons;\n"
+	      "                        needs --ridge > 0 unless every mode is listed)\n"
 	      "      --sim S           similarity to the best fit: mean-cos (default),\n"
 	      "                        tomasi-bro or congruence\n"
 	      "      --select RULE     choose a rank and say why: elbow (of the error) or\n"
@@ -180,6 +192,20 @@ static void print_table(const char *data, const char *outdir, const ll_ensemble 
 	printf("similarity: %s = %s;\n  mean/min sim: the other replicates against the best\n",
 	       ll_sim_name(e->sim), ll_sim_describe(e->sim));
 	printf("  at best: fits whose objective is within %g of their rank's best\n", LL_ENS_AT_BEST_TOL);
+	if (o->cp.method == LL_CP_APR)
+		printf("cp-apr: fits are ranked by their Poisson deviance (summary.json: deviance);\n"
+		       "  obj = the least-squares error, to compare with the other methods\n");
+	char m1[64], m2[64];
+	if (e->warm_start || o->cp.fixed_modes)
+		printf("started from a given model%s%s\n", o->cp.fixed_modes ? "; fixed modes " : "",
+		       o->cp.fixed_modes ? ll_cp_modes_str(o->cp.fixed_modes, m1, sizeof m1) : "");
+	if (o->cp.ridge > 0.0 || o->cp.l1 > 0.0) {
+		printf("regularised: ridge %g, l1 %g on modes %s; obj = the plain error, the fits are\n"
+		       "  ranked by the penalised objective (summary.json: objective_penalized)\n",
+		       o->cp.ridge, o->cp.l1,
+		       o->cp.l1 > 0.0 ? (o->cp.l1_modes ? ll_cp_modes_str(o->cp.l1_modes, m2, sizeof m2) : "all")
+				      : "none");
+	}
 	if (e->cv_folds)
 		printf("  cv test/train: held-out and training error over %zu folds (mean; +- one "
 		       "standard error)\n", e->cv_folds);
@@ -217,7 +243,19 @@ static void print_table(const char *data, const char *outdir, const ll_ensemble 
 /* ---- the command ------------------------------------------------------------ */
 
 enum { OPT_MASK = 256, OPT_TOL, OPT_MAXITER, OPT_INIT, OPT_SIM, OPT_NOFUSE, OPT_FORCE, OPT_MAXIN,
-       OPT_SELECT, OPT_CVFOLDS, OPT_CVREPS };
+       OPT_SELECT, OPT_CVFOLDS, OPT_CVREPS, OPT_FIX, OPT_RIDGE, OPT_L1, OPT_L1MODES };
+
+/* --ridge / --l1: a finite number >= 0 */
+static int parse_penalty(const char *s, double *out)
+{
+	char *end;
+	errno = 0;
+	double v = strtod(s, &end);
+	if (end == s || *end || errno || !(v >= 0.0) || !isfinite(v))
+		return 0;
+	*out = v;
+	return 1;
+}
 
 static int cmd_tca(int argc, char **argv)
 {
@@ -236,6 +274,10 @@ static int cmd_tca(int argc, char **argv)
 		{"select", required_argument, NULL, OPT_SELECT},
 		{"cv-folds", required_argument, NULL, OPT_CVFOLDS},
 		{"cv-replicates", required_argument, NULL, OPT_CVREPS},
+		{"fix-modes", required_argument, NULL, OPT_FIX},
+		{"ridge", required_argument, NULL, OPT_RIDGE},
+		{"l1", required_argument, NULL, OPT_L1},
+		{"l1-modes", required_argument, NULL, OPT_L1MODES},
 		{"no-fuse", no_argument, NULL, OPT_NOFUSE},
 		{"quiet", no_argument, NULL, 'q'},
 		{"force", no_argument, NULL, OPT_FORCE},
@@ -245,8 +287,8 @@ static int cmd_tca(int argc, char **argv)
 	};
 	ll_ens_opts o;
 	ll_ens_opts_default(&o);
-	const char *outdir = NULL, *maskfile = NULL;
-	int quiet = 0, force = 0, c, select = 0;
+	const char *outdir = NULL, *maskfile = NULL, *initfile = NULL;
+	int quiet = 0, force = 0, c, select = 0, ranks_set = 0, reps_set = 0;
 	ll_rank_rule rule = LL_RANK_ELBOW;
 	size_t v;
 	uint64_t u;
@@ -263,15 +305,17 @@ static int cmd_tca(int argc, char **argv)
 			if (!parse_ranks(optarg, &o.rank_lo, &o.rank_hi))
 				return cmd_usage_error("tca", "--ranks: expected R or A-B with 1 <= A <= B <= 10000, got '%s'",
 						   optarg);
+			ranks_set = 1;
 			break;
 		case 'n':
 			if (!parse_size(optarg, &o.replicates, 1, 100000))
 				return cmd_usage_error("tca", "--replicates: expected a count from 1 to 100000, got '%s'",
 						   optarg);
+			reps_set = 1;
 			break;
 		case 'm':
 			if (ll_cp_method_parse(optarg, &o.cp.method) != LL_OK)
-				return cmd_usage_error("tca", "--method: expected cp-als, ncp-hals or ncp-bcd, got '%s'",
+				return cmd_usage_error("tca", "--method: expected cp-als, ncp-hals, ncp-bcd or cp-apr, got '%s'",
 						   optarg);
 			break;
 		case OPT_MASK:
@@ -299,8 +343,29 @@ static int cmd_tca(int argc, char **argv)
 				o.cp.init = LL_CP_INIT_RANDOM;
 			else if (!strcmp(optarg, "svd"))
 				o.cp.init = LL_CP_INIT_SVD;
+			else if (*optarg && access(optarg, F_OK) == 0)
+				initfile = optarg; /* read with the data, below */
 			else
-				return cmd_usage_error("tca", "--init: expected random or svd, got '%s'", optarg);
+				return cmd_usage_error("tca", "--init: expected random, svd or a model (a fit's "
+						   "folder, a rank's folder or an .npz), got '%s'", optarg);
+			break;
+		case OPT_FIX:
+			if (ll_cp_modes_parse(optarg, &o.cp.fixed_modes) != LL_OK)
+				return cmd_usage_error("tca", "--fix-modes: expected modes numbered from 0, e.g. 0,2, got '%s'",
+						   optarg);
+			break;
+		case OPT_L1MODES:
+			if (ll_cp_modes_parse(optarg, &o.cp.l1_modes) != LL_OK)
+				return cmd_usage_error("tca", "--l1-modes: expected modes numbered from 0, e.g. 0, got '%s'",
+						   optarg);
+			break;
+		case OPT_RIDGE:
+			if (!parse_penalty(optarg, &o.cp.ridge))
+				return cmd_usage_error("tca", "--ridge: expected a number >= 0, got '%s'", optarg);
+			break;
+		case OPT_L1:
+			if (!parse_penalty(optarg, &o.cp.l1))
+				return cmd_usage_error("tca", "--l1: expected a number >= 0, got '%s'", optarg);
 			break;
 		case OPT_SIM:
 			if (ll_sim_parse(optarg, &o.sim) != LL_OK)
@@ -363,12 +428,15 @@ static int cmd_tca(int argc, char **argv)
 	const char *data = argv[optind];
 	if (select && rule == LL_RANK_CV && o.cv_folds == 0)
 		o.cv_folds = 5;
+	if (o.cp.fixed_modes && !initfile)
+		return cmd_usage_error("tca", "%s", "--fix-modes needs --init MODEL: the fixed factors are taken from it");
 	cmd_threads(o.threads);
 
 	/* read and check everything before writing anything */
 	ll_err err;
 	ll_err_clear(&err);
 	ll_tensor X = {0}, M = {0};
+	ll_ktensor K0 = {0};
 	ll_array_info info, minfo;
 	ll_ensemble e = {0};
 	int rc, status = 1, wrote = 0;
@@ -398,10 +466,28 @@ static int cmd_tca(int argc, char **argv)
 			}
 		o.cp.mask = &M;
 	}
+	if (initfile) {
+		if ((rc = ll_ens_read_model(initfile, &K0, &err)) != LL_OK) {
+			cmd_error("--init: %s", err.msg);
+			goto out;
+		}
+		if (!ranks_set)
+			o.rank_lo = o.rank_hi = K0.rank;
+		if (!reps_set)
+			o.replicates = 1;
+		if (o.rank_lo != K0.rank || o.rank_hi != K0.rank) {
+			cmd_error("--init: %s has rank %zu; --ranks must be %zu", initfile, K0.rank, K0.rank);
+			goto out;
+		}
+		o.cp.init_model = &K0;
+	}
 	ll_cp_opts co = o.cp;
 	co.rank = o.rank_hi;
 	if ((rc = ll_cp_check(&X, &co, &err)) != LL_OK) {
-		cmd_error("%s: %s", data, bare(&err));
+		if (initfile && strstr(err.msg, "starting model"))
+			cmd_error("%s: %s (--init %s)", data, bare(&err), initfile);
+		else
+			cmd_error("%s: %s", data, bare(&err));
 		goto out;
 	}
 	/* OUTDIR: ours (or forced beside the user's files), one writer; a
@@ -426,7 +512,10 @@ static int cmd_tca(int argc, char **argv)
 		ll_afile_abort(&af);
 	}
 
-	if (o.cp.init == LL_CP_INIT_SVD && o.replicates > 1)
+	if (initfile && o.replicates > 1)
+		fprintf(stderr, "latentlab: warning: --init %s starts every replicate from the same model, "
+				"so they all give the same fit\n", initfile);
+	else if (o.cp.init == LL_CP_INIT_SVD && o.replicates > 1)
 		fprintf(stderr, "latentlab: warning: --init svd starts every replicate from the same point, "
 				"so their similarity says nothing about stability; use --init random\n");
 	tca_prog tp = {ll_now(), 0.0, o.rank_hi, 0};
@@ -458,8 +547,11 @@ static int cmd_tca(int argc, char **argv)
 		cmd_error("%s", err.msg);
 		goto out;
 	}
-	ll_ens_meta meta = {"latentlab tca", argc + 1, cl, data, info.dtype, maskfile, chosen,
-			    ll_rank_rule_name(rule), reason};
+	ll_ens_meta meta = {
+		.tool = "latentlab tca", .argc = argc + 1, .argv = cl, .data_file = data,
+		.data_dtype = info.dtype, .mask_file = maskfile, .chosen_rank = chosen,
+		.rank_rule = ll_rank_rule_name(rule), .rank_reason = reason, .init_file = initfile,
+	};
 	/* summary.json goes first and comes back last: cut short, the folder
 	 * never shows an old summary beside new fits */
 	static const char *const finished[] = {"summary.json", NULL};
@@ -487,6 +579,7 @@ out:
 	else
 		ll_outdir_abandon(&od);
 	ll_ens_free(&e);
+	ll_ktensor_free(&K0);
 	ll_tensor_free(&X);
 	ll_tensor_free(&M);
 	return status;

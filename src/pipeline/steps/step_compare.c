@@ -85,31 +85,6 @@ static void drop(ll_session *s)
 	s->res.compare = NULL;
 }
 
-/* ---- progress ------------------------------------------------------------------ */
-
-typedef struct prog {
-	ll_step_ctx *c;
-	double lo, span; /* this stage's share of the whole */
-	const char *stage;
-} prog;
-
-static int prog_fwd(void *vud, const ll_progress *p)
-{
-	prog *g = vud;
-	if (ll_session_canceled(g->c->s))
-		return 1;
-	if (!g->c->progress)
-		return 0;
-	ll_progress q = {g->stage, g->lo + g->span * (p->frac < 0 ? 0 : p->frac), p->detail};
-	return g->c->progress(g->c->ud, &q);
-}
-
-static int prog_at(prog *g, double frac)
-{
-	ll_progress p = {g->stage, frac, NULL};
-	return prog_fwd(g, &p);
-}
-
 /* ---- the systems ---------------------------------------------------------------- */
 
 /* Model m's hidden layer at snapshot j as conditions x units into out. */
@@ -477,7 +452,7 @@ static int population_one(struct ll_res_compare *r, const struct ll_res_train *t
 /* Every model against the population, models in parallel (OpenBLAS on one
  * thread meanwhile); progress and cancel between rounds of models. */
 static int population_scores(ll_session *s, struct ll_res_compare *r, const struct ll_res_train *t,
-			     const population *pop, prog *g, ll_err *err)
+			     const population *pop, ll_step_prog *g, ll_err *err)
 {
 	size_t M = r->models, U = r->units;
 	unsigned pm = r->metrics;
@@ -497,7 +472,7 @@ static int population_scores(ll_session *s, struct ll_res_compare *r, const stru
 	int blas = openblas_get_num_threads(), rc = LL_OK;
 	openblas_set_num_threads(1);
 	for (size_t m0 = 0; m0 < M && rc == LL_OK; m0 += (size_t)nth) {
-		if (prog_at(g, (double)m0 / (double)M)) {
+		if (ll_step_prog_at(g, (double)m0 / (double)M)) {
 			rc = ll_err_set(err, LL_ECANCELED, "canceled");
 			break;
 		}
@@ -670,12 +645,12 @@ static int run(ll_step_ctx *c, ll_err *err)
 	/* every pair at every snapshot, and each model against its start */
 	double share_pop = r->has_population ? 0.25 : 0;
 	double share_over = (1 - share_pop) * 0.7, share_final = (1 - share_pop) - share_over;
-	prog g = {c, 0, share_over / (double)S, "compare: pairs over training"};
+	ll_step_prog g = {.c = c, .span = share_over / (double)S, .stage = "compare: pairs over training"};
 	for (size_t j = 0; j < S; j++) {
 		g.lo = share_over * (double)j / (double)S;
 		for (size_t m = 0; m < M; m++)
 			system_at(t, cond, m, j, sysbuf + m * n * U);
-		if ((rc = ll_compare_all(sys, M, track, o, Mj, prog_fwd, &g, err)) != LL_OK) {
+		if ((rc = ll_compare_all(sys, M, track, o, Mj, ll_step_prog_fwd, &g, err)) != LL_OK) {
 			if (rc != LL_ECANCELED)
 				ll_err_prefix(err, "[compare] snapshot %zu (step %d)", j, r->step[j]);
 			goto out;
@@ -724,9 +699,11 @@ static int run(ll_step_ctx *c, ll_err *err)
 					F[a * M + b] = ll_res_compare_over(r, a, b, S - 1);
 			continue;
 		}
-		prog gf = {c, share_over + share_final * (double)done / (double)(nrest ? nrest : 1),
-			   share_final / (double)(nrest ? nrest : 1), "compare: last snapshot"};
-		if ((rc = ll_compare_all(sys, M, (ll_metric)m, o, F, prog_fwd, &gf, err)) != LL_OK) {
+		ll_step_prog gf = {.c = c,
+				   .lo = share_over + share_final * (double)done / (double)(nrest ? nrest : 1),
+				   .span = share_final / (double)(nrest ? nrest : 1),
+				   .stage = "compare: last snapshot"};
+		if ((rc = ll_compare_all(sys, M, (ll_metric)m, o, F, ll_step_prog_fwd, &gf, err)) != LL_OK) {
 			if (rc != LL_ECANCELED)
 				ll_err_prefix(err, "[compare] %s at the last snapshot", ll_metric_name((ll_metric)m));
 			goto out;
@@ -762,7 +739,8 @@ static int run(ll_step_ctx *c, ll_err *err)
 
 	/* each model against the population */
 	if (r->has_population) {
-		prog gp = {c, share_over + share_final, share_pop, "compare: against the population"};
+		ll_step_prog gp = {.c = c, .lo = share_over + share_final, .span = share_pop,
+				   .stage = "compare: against the population"};
 		if ((rc = population_scores(s, r, t, &pop, &gp, err)) != LL_OK)
 			goto out;
 	}
@@ -823,8 +801,11 @@ static void json_metrics(ll_json *j, unsigned set)
 	ll_json_arr_end(j);
 }
 
-static void write_json(ll_json *j, const ll_session *s, const struct ll_res_compare *r)
+/* ud: the session */
+static void write_json(ll_json *j, const void *ud)
 {
+	const ll_session *s = ud;
+	const struct ll_res_compare *r = s->res.compare;
 	size_t M = r->models, S = r->snapshots;
 	ll_json_obj_begin(j);
 	ll_json_kv_str(j, "conditions", ll_session_get(s, LL_STEP_COMPARE, "conditions"));
@@ -946,17 +927,8 @@ static int write_compare(ll_step_ctx *c, const struct ll_res_compare *r, ll_err 
 		rc = ll_step_write_vec(dir, "mds.npy", r->mds.coords, 2, shm, err);
 	if (rc == LL_OK && r->has_population)
 		rc = ll_step_write_vec(dir, "population_over.npy", r->pop.over, 2, shs, err);
-	char *jp = rc == LL_OK ? ll_path_join(dir, "compare.json") : NULL;
-	if (rc == LL_OK && !jp)
-		rc = ll_err_oom(err);
-	ll_afile af;
-	if (rc == LL_OK && (rc = ll_afile_open(&af, jp, err)) == LL_OK) {
-		ll_json j;
-		ll_json_init(&j, af.fp, 1);
-		write_json(&j, c->s, r);
-		rc = ll_afile_commit(&af, err);
-	}
-	ll_free(jp);
+	if (rc == LL_OK)
+		rc = ll_step_write_json(dir, "compare.json", write_json, c->s, err);
 	ll_free(dir);
 	return rc;
 }

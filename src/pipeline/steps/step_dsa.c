@@ -83,46 +83,6 @@ static void drop(ll_session *s)
 	s->res.dsa = NULL;
 }
 
-/* ---- progress --------------------------------------------------------------------- */
-
-typedef struct prog {
-	ll_step_ctx *c;
-	double lo, span;
-	char detail[160];
-} prog;
-
-static int prog_fwd(void *ud, const ll_progress *p)
-{
-	prog *g = ud;
-	if (ll_session_canceled(g->c->s))
-		return 1;
-	if (!g->c->progress)
-		return 0;
-	ll_progress q = {"dsa", g->lo + g->span * (p->frac < 0 ? 0 : p->frac), g->detail};
-	return g->c->progress(g->c->ud, &q);
-}
-
-static int prog_at(prog *g, double frac, const char *fmt, ...)
-#if defined(__GNUC__)
-	__attribute__((format(printf, 3, 4)))
-#endif
-	;
-static int prog_at(prog *g, double frac, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(g->detail, sizeof g->detail, fmt, ap);
-	va_end(ap);
-	ll_progress p = {"dsa", frac, NULL};
-	double lo = g->lo, span = g->span;
-	g->lo = 0;
-	g->span = 1;
-	int stop = prog_fwd(g, &p);
-	g->lo = lo;
-	g->span = span;
-	return stop;
-}
-
 /* ---- the systems ------------------------------------------------------------------ */
 
 /* Every system's data as trials x time x units doubles (owned). */
@@ -146,20 +106,6 @@ static ll_dsa_source source_of(const ll_session *s)
 	return src;
 }
 
-/* group index of name, adding it (names owned by r) */
-static int group_of(struct ll_res_dsa *r, const char *name, size_t *g, ll_err *err)
-{
-	for (size_t k = 0; k < r->ngroups; k++)
-		if (!strcmp(r->group_name[k], name)) {
-			*g = k;
-			return LL_OK;
-		}
-	if (!(r->group_name[r->ngroups] = ll_strdup(name)))
-		return ll_err_oom(err);
-	*g = r->ngroups++;
-	return LL_OK;
-}
-
 static int set_name(struct ll_res_dsa *r, size_t i, const char *fmt, ...)
 {
 	char buf[96];
@@ -180,7 +126,7 @@ static int from_rnn(const struct ll_res_rnn *rn, struct ll_res_dsa *r, systems *
 	for (size_t i = 0; i < rn->nets && rc == LL_OK; i++) {
 		size_t H = rn->net[i].H, S = rn->net[i].S, g;
 		const char *cell = ll_rnn_cell_name(rn->net[i].cfg.cell);
-		if ((rc = group_of(r, cell, &g, err)) != LL_OK)
+		if ((rc = ll_step_group_of(r->group_name, &r->ngroups, cell, &g, err)) != LL_OK)
 			break;
 		r->group[i] = g;
 		if (set_name(r, i, "%s %zu", cell, ++seen[g]) != LL_OK || !(y->x[i] = ll_malloc_array(B * T, H * sizeof(double)))) {
@@ -214,7 +160,7 @@ static int from_train(const ll_session *s, const struct ll_res_train *t, struct 
 		char lr[48];
 		size_t g;
 		snprintf(lr, sizeof lr, "lr %g", ll_train_model_lr(s, m, NULL));
-		if ((rc = group_of(r, lr, &g, err)) != LL_OK)
+		if ((rc = ll_step_group_of(r->group_name, &r->ngroups, lr, &g, err)) != LL_OK)
 			break;
 		r->group[m] = g;
 		if (set_name(r, m, "%s #%zu", lr, ++seen[g]) != LL_OK || !(y->x[m] = ll_malloc_array(D * S, U * sizeof(double)))) {
@@ -275,7 +221,7 @@ static int from_file(const ll_session *s, const char *path, struct ll_res_dsa *r
 	r->T[i] = T;
 	r->units[i] = N;
 	size_t g;
-	if ((rc = group_of(r, "recorded", &g, err)) != LL_OK)
+	if ((rc = ll_step_group_of(r->group_name, &r->ngroups, "recorded", &g, err)) != LL_OK)
 		return rc;
 	r->group[i] = g;
 	return set_name(r, i, "recorded") == LL_OK ? LL_OK : ll_err_oom(err);
@@ -286,7 +232,7 @@ static int from_file(const ll_session *s, const char *path, struct ll_res_dsa *r
 #define AUTO_RANK_MAX 30
 
 /* Fit every system at the rank asked for, or at the auto rank. */
-static int fit_all(ll_step_ctx *c, struct ll_res_dsa *r, const systems *y, prog *g, ll_err *err)
+static int fit_all(ll_step_ctx *c, struct ll_res_dsa *r, const systems *y, ll_step_prog *g, ll_err *err)
 {
 	ll_session *s = c->s;
 	long rank = ll_session_get_int(s, LL_STEP_DSA, "rank");
@@ -295,7 +241,8 @@ static int fit_all(ll_step_ctx *c, struct ll_res_dsa *r, const systems *y, prog 
 	o.explained_variance = rank > 0 ? 0 : ll_session_get_real(s, LL_STEP_DSA, "explained_variance");
 	int rc = LL_OK;
 	for (size_t i = 0; i < r->n && rc == LL_OK; i++) {
-		if (prog_at(g, 0.4 * (double)i / (double)r->n, "DMD of %s (%zu/%zu)", r->name[i], i + 1, r->n))
+		ll_step_prog_note(g, "DMD of %s (%zu/%zu)", r->name[i], i + 1, r->n);
+		if (ll_step_prog_at(g, 0.4 * (double)i / (double)r->n))
 			return ll_err_set(err, LL_ECANCELED, "[dsa] canceled");
 		rc = ll_dsa_dmd_fit(y->x[i], r->trials[i], r->T[i], r->units[i], &o, &r->dmd[i], err);
 		if (rc != LL_OK)
@@ -320,7 +267,8 @@ static int fit_all(ll_step_ctx *c, struct ll_res_dsa *r, const systems *y, prog 
 	for (size_t i = 0; i < r->n && rc == LL_OK; i++) {
 		if (r->dmd[i].rank == o.rank)
 			continue;
-		if (prog_at(g, 0.4 + 0.1 * (double)i / (double)r->n, "DMD of %s at rank %zu", r->name[i], o.rank))
+		ll_step_prog_note(g, "DMD of %s at rank %zu", r->name[i], o.rank);
+		if (ll_step_prog_at(g, 0.4 + 0.1 * (double)i / (double)r->n))
 			return ll_err_set(err, LL_ECANCELED, "[dsa] canceled");
 		ll_dsa_dmd_free(&r->dmd[i]);
 		rc = ll_dsa_dmd_fit(y->x[i], r->trials[i], r->T[i], r->units[i], &o, &r->dmd[i], err);
@@ -334,7 +282,7 @@ static int fit_all(ll_step_ctx *c, struct ll_res_dsa *r, const systems *y, prog 
 
 /* Geometry: the metric on (trials * time) x units; pairs that differ in
  * trials * time stay NaN. */
-static int geometry(ll_step_ctx *c, struct ll_res_dsa *r, const systems *y, prog *g, ll_err *err)
+static int geometry(ll_step_ctx *c, struct ll_res_dsa *r, const systems *y, ll_step_prog *g, ll_err *err)
 {
 	size_t n = r->n;
 	ll_system *sys = ll_calloc_array(n, sizeof *sys);
@@ -353,9 +301,9 @@ static int geometry(ll_step_ctx *c, struct ll_res_dsa *r, const systems *y, prog
 	size_t k = r->has_recording && sys[n - 1].n != sys[0].n ? n - 1 : n;
 	g->lo = 0.9;
 	g->span = 0.08;
-	snprintf(g->detail, sizeof g->detail, "geometry (%s) of every pair", ll_metric_name(r->geometry_metric));
+	ll_step_prog_note(g, "geometry (%s) of every pair", ll_metric_name(r->geometry_metric));
 	if (rc == LL_OK && k >= 2)
-		rc = ll_compare_all(sys, k, r->geometry_metric, &o, M, prog_fwd, g, err);
+		rc = ll_compare_all(sys, k, r->geometry_metric, &o, M, ll_step_prog_fwd, g, err);
 	if (rc == LL_OK && k >= 2) {
 		ll_compare_dissimilarity(r->geometry_metric, M, k, M);
 		for (size_t a = 0; a < k; a++)
@@ -368,29 +316,6 @@ static int geometry(ll_step_ctx *c, struct ll_res_dsa *r, const systems *y, prog
 	if (rc != LL_OK)
 		ll_err_prefix(err, "[dsa] geometry (%s)", ll_metric_name(r->geometry_metric));
 	return rc;
-}
-
-/* mean distance between groups / within a group */
-static double separation(const struct ll_res_dsa *r, const double *D)
-{
-	double wb = 0, ww = 0;
-	size_t nb = 0, nw = 0;
-	for (size_t a = 0; a < r->n; a++)
-		for (size_t b = a + 1; b < r->n; b++) {
-			double d = D[a * r->n + b];
-			if (!isfinite(d))
-				continue;
-			if (r->group[a] == r->group[b]) {
-				ww += d;
-				nw++;
-			} else {
-				wb += d;
-				nb++;
-			}
-		}
-	if (!nb || !nw || !(ww > 0))
-		return NAN;
-	return (wb / (double)nb) / (ww / (double)nw);
 }
 
 static double mean_offdiag(const double *D, size_t n)
@@ -437,6 +362,27 @@ static int mds_of(const double *D, size_t n, size_t k, ll_mds_result *out, ll_er
 
 /* ---- files -------------------------------------------------------------------------- */
 
+static void write_json(ll_json *j, const void *ud)
+{
+	const struct ll_res_dsa *r = ud;
+	ll_json_obj_begin(j);
+	ll_json_kv_str(j, "source", r->source == LL_DSA_SRC_RNN ? "rnn" : "train");
+	ll_json_kv_int(j, "systems", (long long)r->n);
+	ll_json_kv_str(j, "recording", r->recording ? r->recording : "");
+	ll_json_kv_int(j, "delays", (long long)r->dmd_opts.delays);
+	ll_json_kv_int(j, "delay_interval", (long long)r->dmd_opts.delay_interval);
+	ll_json_kv_int(j, "rank", (long long)r->rank);
+	ll_json_kv_num(j, "lambda", r->dmd_opts.lambda);
+	ll_json_kv_int(j, "restarts", (long long)r->opts.restarts);
+	ll_json_kv_int(j, "max_iter", (long long)r->opts.max_iters);
+	ll_json_kv_str(j, "geometry_metric", ll_metric_name(r->geometry_metric));
+	ll_json_kv_num(j, "separation_dsa", r->sep_dsa);
+	ll_json_kv_num(j, "separation_geometry", r->sep_geometry);
+	ll_json_kv_num(j, "seconds", r->seconds);
+	ll_json_obj_end(j);
+	fputc('\n', j->fp);
+}
+
 static int save(ll_step_ctx *c, const struct ll_res_dsa *r, ll_err *err)
 {
 	char *dir;
@@ -481,31 +427,8 @@ static int save(ll_step_ctx *c, const struct ll_res_dsa *r, ll_err *err)
 			rc = ll_afile_commit(&af, err);
 		}
 	}
-	if (rc == LL_OK) {
-		ll_afile af;
-		rc = ll_afile_open_in(&af, dir, "dsa.json", err);
-		if (rc == LL_OK) {
-			ll_json j;
-			ll_json_init(&j, af.fp, 1);
-			ll_json_obj_begin(&j);
-			ll_json_kv_str(&j, "source", r->source == LL_DSA_SRC_RNN ? "rnn" : "train");
-			ll_json_kv_int(&j, "systems", (long long)n);
-			ll_json_kv_str(&j, "recording", r->recording ? r->recording : "");
-			ll_json_kv_int(&j, "delays", (long long)r->dmd_opts.delays);
-			ll_json_kv_int(&j, "delay_interval", (long long)r->dmd_opts.delay_interval);
-			ll_json_kv_int(&j, "rank", (long long)r->rank);
-			ll_json_kv_num(&j, "lambda", r->dmd_opts.lambda);
-			ll_json_kv_int(&j, "restarts", (long long)r->opts.restarts);
-			ll_json_kv_int(&j, "max_iter", (long long)r->opts.max_iters);
-			ll_json_kv_str(&j, "geometry_metric", ll_metric_name(r->geometry_metric));
-			ll_json_kv_num(&j, "separation_dsa", r->sep_dsa);
-			ll_json_kv_num(&j, "separation_geometry", r->sep_geometry);
-			ll_json_kv_num(&j, "seconds", r->seconds);
-			ll_json_obj_end(&j);
-			fputc('\n', af.fp);
-			rc = ll_afile_commit(&af, err);
-		}
-	}
+	if (rc == LL_OK)
+		rc = ll_step_write_json(dir, "dsa.json", write_json, r, err);
 	ll_free(dir);
 	return rc;
 }
@@ -583,14 +506,15 @@ static int run(ll_step_ctx *c, ll_err *err)
 	r->opts.max_iters = (size_t)ll_session_get_int(s, LL_STEP_DSA, "max_iter");
 	r->opts.seed = ll_seed_derive((uint64_t)ll_session_get_int(s, LL_STEP_SESSION, "seed"), 0x647361, 0);
 
-	prog g = {c, 0, 1, ""};
+	/* fit_all's fractions are of the whole step */
+	ll_step_prog g = {.c = c, .span = 1, .detail = LL_PROG_NOTE};
 	rc = fit_all(c, r, &y, &g, err);
 	if (rc == LL_OK) {
 		ll_dsa_opts o = r->opts;
 		g.lo = 0.5;
 		g.span = 0.4;
-		snprintf(g.detail, sizeof g.detail, "DSA of %zu pairs at rank %zu", n * (n - 1) / 2, r->rank);
-		o.progress = prog_fwd;
+		ll_step_prog_note(&g, "DSA of %zu pairs at rank %zu", n * (n - 1) / 2, r->rank);
+		o.progress = ll_step_prog_fwd;
 		o.progress_ud = &g;
 		rc = ll_dsa_all(r->dmd, n, &o, ll_step_threads(s), r->dsa, r->wass, err);
 		if (rc != LL_OK && ll_session_canceled(s))
@@ -607,8 +531,8 @@ static int run(ll_step_ctx *c, ll_err *err)
 	if ((rc = mds_of(r->dsa, n, n, &r->mds_dsa, err)) != LL_OK ||
 	    (rc = mds_of(r->geometry, n, kg, &r->mds_geometry, err)) != LL_OK)
 		return rc;
-	r->sep_dsa = separation(r, r->dsa);
-	r->sep_geometry = separation(r, r->geometry);
+	r->sep_dsa = ll_compare_separation(r->dsa, n, r->group);
+	r->sep_geometry = ll_compare_separation(r->geometry, n, r->group);
 	r->seconds = ll_now() - t0;
 
 	if (isfinite(r->sep_dsa) && isfinite(r->sep_geometry))

@@ -56,43 +56,6 @@ static void drop(ll_session *s)
 	s->res.dynamics = NULL;
 }
 
-typedef struct prog {
-	ll_step_ctx *c;
-	double lo, span;
-	char detail[160];
-} prog;
-
-static int prog_fwd(void *ud, const ll_progress *p)
-{
-	prog *g = ud;
-	if (ll_session_canceled(g->c->s))
-		return 1;
-	if (!g->c->progress)
-		return 0;
-	ll_progress q = {"dynamics", g->lo + g->span * (p->frac < 0 ? 0 : p->frac), g->detail};
-	return g->c->progress(g->c->ud, &q);
-}
-
-/* mean distance between networks of different cells / within a cell */
-static double separation(const struct ll_res_rnn *rn, const double *D)
-{
-	double wb = 0, ww = 0;
-	size_t nb = 0, nw = 0;
-	for (size_t a = 0; a < rn->nets; a++)
-		for (size_t b = a + 1; b < rn->nets; b++) {
-			if (rn->net[a].cfg.cell == rn->net[b].cfg.cell) {
-				ww += D[a * rn->nets + b];
-				nw++;
-			} else {
-				wb += D[a * rn->nets + b];
-				nb++;
-			}
-		}
-	if (!nb || !nw || !(ww > 0))
-		return NAN;
-	return (wb / (double)nb) / (ww / (double)nw);
-}
-
 /* The leading complex eigenvalue's argument at the fixed points of r: the
  * frequency of the slowest-decaying oscillation (NaN: none oscillates). */
 static double leading_omega(const ll_fp_result *r)
@@ -138,9 +101,10 @@ static int geometry(ll_step_ctx *c, const struct ll_res_rnn *rn, struct ll_res_d
 	ll_compare_opts o;
 	ll_compare_opts_default(&o);
 	o.drop_constant = 1; /* a saturated unit is a fact of the network, not an error */
-	prog g = {c, 0.85, 0.1, "geometry: every pair of networks"};
+	ll_step_prog g = {.c = c, .lo = 0.85, .span = 0.1, .detail = LL_PROG_NOTE,
+			  .note = "geometry: every pair of networks"};
 	if (rc == LL_OK)
-		rc = ll_compare_all(sys, N, r->metric, &o, r->geometry, prog_fwd, &g, err);
+		rc = ll_compare_all(sys, N, r->metric, &o, r->geometry, ll_step_prog_fwd, &g, err);
 	if (rc == LL_OK)
 		ll_compare_dissimilarity(r->metric, r->geometry, N, r->geometry);
 	for (size_t i = 0; data && i < N; i++)
@@ -150,6 +114,20 @@ static int geometry(ll_step_ctx *c, const struct ll_res_rnn *rn, struct ll_res_d
 	if (rc != LL_OK)
 		ll_err_prefix(err, "[dynamics] geometry (%s)", ll_metric_name(r->metric));
 	return rc;
+}
+
+static void write_json(ll_json *j, const void *ud)
+{
+	const struct ll_res_dynamics *r = ud;
+	ll_json_obj_begin(j);
+	ll_json_key(j, "input");
+	ll_json_num_array(j, r->input, r->n_in);
+	ll_json_kv_str(j, "geometry_metric", ll_metric_name(r->metric));
+	ll_json_kv_num(j, "separation_geometry", r->sep_geometry);
+	ll_json_kv_num(j, "separation_topology", r->sep_topology);
+	ll_json_kv_num(j, "seconds", r->seconds);
+	ll_json_obj_end(j);
+	fputc('\n', j->fp);
 }
 
 static int save(ll_step_ctx *c, const struct ll_res_rnn *rn, const struct ll_res_dynamics *r, ll_err *err)
@@ -229,24 +207,8 @@ static int save(ll_step_ctx *c, const struct ll_res_rnn *rn, const struct ll_res
 			rc = ll_afile_commit(&af, err);
 		}
 	}
-	if (rc == LL_OK) {
-		ll_afile af;
-		rc = ll_afile_open_in(&af, dir, "dynamics.json", err);
-		if (rc == LL_OK) {
-			ll_json j;
-			ll_json_init(&j, af.fp, 1);
-			ll_json_obj_begin(&j);
-			ll_json_key(&j, "input");
-			ll_json_num_array(&j, r->input, r->n_in);
-			ll_json_kv_str(&j, "geometry_metric", ll_metric_name(r->metric));
-			ll_json_kv_num(&j, "separation_geometry", r->sep_geometry);
-			ll_json_kv_num(&j, "separation_topology", r->sep_topology);
-			ll_json_kv_num(&j, "seconds", r->seconds);
-			ll_json_obj_end(&j);
-			fputc('\n', af.fp);
-			rc = ll_afile_commit(&af, err);
-		}
-	}
+	if (rc == LL_OK)
+		rc = ll_step_write_json(dir, "dynamics.json", write_json, r, err);
 	ll_free(dir);
 	return rc;
 }
@@ -290,13 +252,13 @@ static int run(ll_step_ctx *c, ll_err *err)
 	o.fp.max_iters = (size_t)ll_session_get_int(s, LL_STEP_DYNAMICS, "max_iter");
 	o.fp.threads = ll_step_threads(s);
 	int rc = LL_OK;
-	prog g = {c, 0, 0, ""};
-	o.fp.progress = prog_fwd;
+	ll_step_prog g = {.c = c, .detail = LL_PROG_NOTE};
+	o.fp.progress = ll_step_prog_fwd;
 	o.fp.progress_ud = &g;
 	for (size_t i = 0; i < N && rc == LL_OK; i++) {
 		g.lo = 0.7 * (double)i / (double)N;
 		g.span = 0.7 / (double)N;
-		snprintf(g.detail, sizeof g.detail, "fixed points of network %zu/%zu (%s)", i + 1, N,
+		ll_step_prog_note(&g, "fixed points of network %zu/%zu (%s)", i + 1, N,
 			 ll_rnn_cell_name(rn->net[i].cfg.cell));
 		rc = ll_rnn_fixedpoints(&rn->net[i], &rn->task, &o, &r->fp[i], NULL, NULL, err);
 		if (rc != LL_OK)
@@ -326,7 +288,7 @@ static int run(ll_step_ctx *c, ll_err *err)
 				ll_fp_result f;
 				g.lo = 0.7 + 0.15 * (double)(l * N + i) / (double)(L * N);
 				g.span = 0.15 / (double)(L * N);
-				snprintf(g.detail, sizeof g.detail, "linearisation at level %zu/%zu, network %zu/%zu", l + 1,
+				ll_step_prog_note(&g, "linearisation at level %zu/%zu, network %zu/%zu", l + 1,
 					 L, i + 1, N);
 				rc = ll_rnn_fixedpoints(&rn->net[i], &rn->task, &ol, &f, NULL, NULL, err);
 				if (rc == LL_OK) {
@@ -367,8 +329,16 @@ static int run(ll_step_ctx *c, ll_err *err)
 		    (rc = ll_mds(r->topology, N, &mo, &r->mds_topology, err)) != LL_OK)
 			return rc;
 	}
-	r->sep_geometry = separation(rn, r->geometry);
-	r->sep_topology = separation(rn, r->topology);
+	/* how far apart the architectures are: the networks grouped by cell
+	 * (with three or more networks MDS has refused any non-finite distance) */
+	size_t *cell = ll_malloc_array(N, sizeof *cell);
+	if (!cell)
+		return ll_err_oom(err);
+	for (size_t i = 0; i < N; i++)
+		cell[i] = (size_t)rn->net[i].cfg.cell;
+	r->sep_geometry = ll_compare_separation(r->geometry, N, cell);
+	r->sep_topology = ll_compare_separation(r->topology, N, cell);
+	ll_free(cell);
 	r->seconds = ll_now() - t0;
 
 	size_t nfix = 0, nstable = 0;

@@ -54,22 +54,6 @@ static void drop(ll_session *s)
 	s->res.inpca = NULL;
 }
 
-typedef struct prog {
-	ll_step_ctx *c;
-	double lo, span;
-} prog;
-
-static int prog_fwd(void *ud, const ll_progress *p)
-{
-	prog *g = ud;
-	if (ll_session_canceled(g->c->s))
-		return 1;
-	if (!g->c->progress)
-		return 0;
-	ll_progress q = {"inpca", g->lo + g->span * (p->frac < 0 ? 0 : p->frac), p->stage};
-	return g->c->progress(g->c->ud, &q);
-}
-
 /* ---- other runs ----------------------------------------------------------------- */
 
 static int is_file(const char *p)
@@ -161,24 +145,37 @@ static void run_label(const char *path, char *buf, size_t n)
 	snprintf(buf, n, "%.*s", (int)(end - start), start);
 }
 
-static int add_group(struct ll_res_inpca *r, const char *name, size_t *g, ll_err *err)
-{
-	for (size_t k = 0; k < r->ngroups; k++)
-		if (!strcmp(r->group_name[k], name)) {
-			*g = k;
-			return LL_OK;
-		}
-	if (!(r->group_name[r->ngroups] = ll_strdup(name)))
-		return ll_err_oom(err);
-	*g = r->ngroups++;
-	return LL_OK;
-}
-
 static int set_name(struct ll_res_inpca *r, size_t p, const char *group, size_t k, ll_err *err)
 {
 	char buf[96];
 	snprintf(buf, sizeof buf, "%s #%zu", group, k);
 	return (r->name[p] = ll_strdup(buf)) ? LL_OK : ll_err_oom(err);
+}
+
+static void write_json(ll_json *j, const void *ud)
+{
+	const struct ll_res_inpca *r = ud;
+	ll_json_obj_begin(j);
+	ll_json_kv_int(j, "paths", (long long)r->paths);
+	ll_json_kv_int(j, "snapshots", (long long)r->snapshots);
+	ll_json_kv_int(j, "images", (long long)r->images);
+	ll_json_key(j, "explained");
+	ll_json_num_array(j, r->emb.explained, r->emb.k);
+	double sg[10];
+	for (size_t k = 0; k < r->emb.k && k < 10; k++)
+		sg[k] = r->emb.sign[k];
+	ll_json_key(j, "sign");
+	ll_json_num_array(j, sg, r->emb.k < 10 ? r->emb.k : 10);
+	ll_json_kv_int(j, "negative_eigenvalues", (long long)r->emb.n_negative);
+	ll_json_kv_num(j, "negative_fraction", r->emb.neg_frac);
+	ll_json_key(j, "runs");
+	ll_json_arr_begin(j);
+	for (size_t q = 0; q < r->nruns; q++)
+		ll_json_str(j, r->runs[q]);
+	ll_json_arr_end(j);
+	ll_json_kv_num(j, "seconds", r->seconds);
+	ll_json_obj_end(j);
+	fputc('\n', j->fp);
 }
 
 static int run(ll_step_ctx *c, ll_err *err)
@@ -262,7 +259,8 @@ static int run(ll_step_ctx *c, ll_err *err)
 			snprintf(gname, sizeof gname, "lr %g", ll_train_model_lr(s, m, NULL));
 		}
 		size_t g = 0;
-		if ((rc = add_group(r, gname, &g, err)) != LL_OK || (rc = set_name(r, p, gname, ++seen[g], err)) != LL_OK)
+		if ((rc = ll_step_group_of(r->group_name, &r->ngroups, gname, &g, err)) != LL_OK ||
+		    (rc = set_name(r, p, gname, ++seen[g], err)) != LL_OK)
 			break;
 		r->group[p] = g;
 		for (size_t j = 0; j < S; j++)
@@ -280,8 +278,8 @@ static int run(ll_step_ctx *c, ll_err *err)
 		ll_tensor_free(&other[q]);
 	ll_free(other);
 	if (rc == LL_OK) {
-		prog g = {c, 0, 0.9};
-		rc = ll_inpca_bhattacharyya(P, n, r->images, C, ll_step_threads(s), D, prog_fwd, &g, err);
+		ll_step_prog g = {.c = c, .span = 0.9, .detail = LL_PROG_THEIR_STAGE};
+		rc = ll_inpca_bhattacharyya(P, n, r->images, C, ll_step_threads(s), D, ll_step_prog_fwd, &g, err);
 		if (rc != LL_OK && ll_session_canceled(s))
 			rc = ll_err_set(err, LL_ECANCELED, "[inpca] canceled");
 		else if (rc != LL_OK)
@@ -320,35 +318,8 @@ static int run(ll_step_ctx *c, ll_err *err)
 			rc = ll_afile_commit(&af, err);
 		}
 	}
-	if (rc == LL_OK) {
-		ll_afile af;
-		if ((rc = ll_afile_open_in(&af, dir, "inpca.json", err)) == LL_OK) {
-			ll_json j;
-			ll_json_init(&j, af.fp, 1);
-			ll_json_obj_begin(&j);
-			ll_json_kv_int(&j, "paths", (long long)paths);
-			ll_json_kv_int(&j, "snapshots", (long long)S);
-			ll_json_kv_int(&j, "images", (long long)r->images);
-			ll_json_key(&j, "explained");
-			ll_json_num_array(&j, r->emb.explained, r->emb.k);
-			double sg[10];
-			for (size_t k = 0; k < r->emb.k && k < 10; k++)
-				sg[k] = r->emb.sign[k];
-			ll_json_key(&j, "sign");
-			ll_json_num_array(&j, sg, r->emb.k < 10 ? r->emb.k : 10);
-			ll_json_kv_int(&j, "negative_eigenvalues", (long long)r->emb.n_negative);
-			ll_json_kv_num(&j, "negative_fraction", r->emb.neg_frac);
-			ll_json_key(&j, "runs");
-			ll_json_arr_begin(&j);
-			for (size_t q = 0; q < r->nruns; q++)
-				ll_json_str(&j, r->runs[q]);
-			ll_json_arr_end(&j);
-			ll_json_kv_num(&j, "seconds", r->seconds);
-			ll_json_obj_end(&j);
-			fputc('\n', af.fp);
-			rc = ll_afile_commit(&af, err);
-		}
-	}
+	if (rc == LL_OK)
+		rc = ll_step_write_json(dir, "inpca.json", write_json, r, err);
 	ll_free(dir);
 	return rc;
 }

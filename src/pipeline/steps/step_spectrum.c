@@ -55,22 +55,6 @@ static void drop(ll_session *s)
 	s->res.spectrum = NULL;
 }
 
-typedef struct prog {
-	ll_step_ctx *c;
-	double lo, span;
-} prog;
-
-static int prog_fwd(void *ud, const ll_progress *p)
-{
-	prog *g = ud;
-	if (ll_session_canceled(g->c->s))
-		return 1;
-	if (!g->c->progress)
-		return 0;
-	ll_progress q = {"spectrum", g->lo + g->span * (p->frac < 0 ? 0 : p->frac), p->detail};
-	return g->c->progress(g->c->ud, &q);
-}
-
 static int use_train(const ll_session *s)
 {
 	return !ll_session_is(s, LL_STEP_SPECTRUM, "source", "recording") && ll_step_in_session(s, LL_STEP_TRAIN);
@@ -166,8 +150,8 @@ static int recording(ll_step_ctx *c, struct ll_res_spectrum *r, ll_err *err)
 	bo.level = ll_session_get_real(s, LL_STEP_SPECTRUM, "ci");
 	bo.seed = ll_seed_derive((uint64_t)ll_session_get_int(s, LL_STEP_SESSION, "seed"), 0x73706563, 0);
 	bo.threads = ll_step_threads(s);
-	prog g = {c, 0.6, 0.4};
-	bo.progress = prog_fwd;
+	ll_step_prog g = {.c = c, .lo = 0.6, .span = 0.4};
+	bo.progress = ll_step_prog_fwd;
 	bo.progress_ud = &g;
 	if (rc == LL_OK &&
 	    (rc = ll_spectrum_analyse(X1, X2, s1, n1, &fo, bo.resamples ? &bo : NULL, &r->rec, err)) != LL_OK) {
@@ -248,12 +232,64 @@ static int models(ll_step_ctx *c, struct ll_res_spectrum *r, const struct ll_res
 			ll_spectrum_free(&sp);
 		}
 		ll_progress p = {"spectrum", (double)(m + 1) / (double)M, "hidden-layer spectra over training"};
-		prog g = {c, 0, 0.6};
-		if (prog_fwd(&g, &p))
+		ll_step_prog g = {.c = c, .span = 0.6};
+		if (ll_step_prog_fwd(&g, &p))
 			rc = ll_err_set(err, LL_ECANCELED, "[spectrum] canceled");
 	}
 	ll_free(X);
 	return rc;
+}
+
+static void write_json(ll_json *j, const void *ud)
+{
+	const struct ll_res_spectrum *r = ud;
+	size_t M = r->models, S = r->snapshots;
+	ll_json_obj_begin(j);
+	if (M) {
+		ll_json_key(j, "models");
+		ll_json_obj_begin(j);
+		ll_json_kv_int(j, "models", (long long)M);
+		ll_json_kv_int(j, "snapshots", (long long)S);
+		ll_json_kv_int(j, "stimuli", (long long)r->stimuli);
+		ll_json_kv_int(j, "units", (long long)r->units);
+		double fr[2] = {(double)r->fit_lo, (double)r->fit_hi};
+		ll_json_key(j, "fit_ranks");
+		ll_json_num_array(j, fr, 2);
+		double a = 0, p = 0;
+		size_t na = 0;
+		for (size_t m = 0; m < M; m++) {
+			double v = r->alpha[m * S + S - 1];
+			if (isfinite(v))
+				a += v, na++;
+			p += r->pr[m * S + S - 1];
+		}
+		ll_json_kv_num(j, "final_alpha_mean", na ? a / (double)na : NAN);
+		ll_json_kv_num(j, "final_pr_mean", p / (double)M);
+		ll_json_obj_end(j);
+	}
+	if (r->has_recording) {
+		const ll_spectrum_result *q = &r->rec;
+		ll_json_key(j, "recording");
+		ll_json_obj_begin(j);
+		ll_json_kv_str(j, "path", r->rec_path);
+		ll_json_kv_str(j, "repeat", r->rec_repeat ? r->rec_repeat : "");
+		ll_json_kv_str(j, "method", ll_spectrum_method_name(q->spec.method));
+		ll_json_kv_int(j, "stimuli", (long long)q->spec.n_stimuli);
+		ll_json_kv_int(j, "neurons", (long long)q->spec.n_neurons);
+		ll_json_kv_num(j, "alpha", q->fit.alpha);
+		double ci[2] = {q->boot.alpha ? q->boot.lo : NAN, q->boot.alpha ? q->boot.hi : NAN};
+		ll_json_key(j, "alpha_ci");
+		ll_json_num_array(j, ci, 2);
+		ll_json_kv_num(j, "pr", q->pr);
+		ll_json_kv_int(j, "dim90", (long long)q->dim90);
+		double fr[2] = {(double)q->fit.rank_lo, (double)q->fit.rank_hi};
+		ll_json_key(j, "fit_ranks");
+		ll_json_num_array(j, fr, 2);
+		ll_json_obj_end(j);
+	}
+	ll_json_kv_num(j, "seconds", r->seconds);
+	ll_json_obj_end(j);
+	fputc('\n', j->fp);
 }
 
 static int save(ll_step_ctx *c, const struct ll_res_spectrum *r, ll_err *err)
@@ -277,60 +313,8 @@ static int save(ll_step_ctx *c, const struct ll_res_spectrum *r, ll_err *err)
 		size_t sh1[1] = {r->rec.spec.k};
 		rc = ll_step_write_vec(dir, "recording_eigenvalues.npy", r->rec.spec.eig, 1, sh1, err);
 	}
-	if (rc == LL_OK) {
-		ll_afile af;
-		if ((rc = ll_afile_open_in(&af, dir, "spectrum.json", err)) == LL_OK) {
-			ll_json j;
-			ll_json_init(&j, af.fp, 1);
-			ll_json_obj_begin(&j);
-			if (M) {
-				ll_json_key(&j, "models");
-				ll_json_obj_begin(&j);
-				ll_json_kv_int(&j, "models", (long long)M);
-				ll_json_kv_int(&j, "snapshots", (long long)S);
-				ll_json_kv_int(&j, "stimuli", (long long)r->stimuli);
-				ll_json_kv_int(&j, "units", (long long)r->units);
-				double fr[2] = {(double)r->fit_lo, (double)r->fit_hi};
-				ll_json_key(&j, "fit_ranks");
-				ll_json_num_array(&j, fr, 2);
-				double a = 0, p = 0;
-				size_t na = 0;
-				for (size_t m = 0; m < M; m++) {
-					double v = r->alpha[m * S + S - 1];
-					if (isfinite(v))
-						a += v, na++;
-					p += r->pr[m * S + S - 1];
-				}
-				ll_json_kv_num(&j, "final_alpha_mean", na ? a / (double)na : NAN);
-				ll_json_kv_num(&j, "final_pr_mean", p / (double)M);
-				ll_json_obj_end(&j);
-			}
-			if (r->has_recording) {
-				const ll_spectrum_result *q = &r->rec;
-				ll_json_key(&j, "recording");
-				ll_json_obj_begin(&j);
-				ll_json_kv_str(&j, "path", r->rec_path);
-				ll_json_kv_str(&j, "repeat", r->rec_repeat ? r->rec_repeat : "");
-				ll_json_kv_str(&j, "method", ll_spectrum_method_name(q->spec.method));
-				ll_json_kv_int(&j, "stimuli", (long long)q->spec.n_stimuli);
-				ll_json_kv_int(&j, "neurons", (long long)q->spec.n_neurons);
-				ll_json_kv_num(&j, "alpha", q->fit.alpha);
-				double ci[2] = {q->boot.alpha ? q->boot.lo : NAN, q->boot.alpha ? q->boot.hi : NAN};
-				ll_json_key(&j, "alpha_ci");
-				ll_json_num_array(&j, ci, 2);
-				ll_json_kv_num(&j, "pr", q->pr);
-				ll_json_kv_int(&j, "dim90", (long long)q->dim90);
-				double fr[2] = {(double)q->fit.rank_lo, (double)q->fit.rank_hi};
-				ll_json_key(&j, "fit_ranks");
-				ll_json_num_array(&j, fr, 2);
-				ll_json_obj_end(&j);
-			}
-			ll_json_kv_num(&j, "seconds", r->seconds);
-			ll_json_obj_end(&j);
-			fputc('\n', af.fp);
-			rc = ll_afile_commit(&af, err);
-		}
-	}
+	if (rc == LL_OK)
+		rc = ll_step_write_json(dir, "spectrum.json", write_json, r, err);
 	ll_free(dir);
 	return rc;
 }

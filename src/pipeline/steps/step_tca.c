@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "base/ll_rng.h"
 #include "io/ll_ens_io.h"
@@ -27,6 +28,13 @@ static const ll_param_def params[] = {
 	P_INT("cv_folds", "0", 0, 20,
 	      "cross-validation folds of held-out entries (0: none, or 5 with select = cv)"),
 	P_INT("cv_replicates", "0", 0, 1000, "fits per rank and fold (0: as replicates, at most 2)"),
+	P_PATH("warm_start", "",
+	       "start from this model: a fit's or a rank's folder of an earlier run, or an .npz "
+	       "with factor_N and lambda (fits its rank only, 1 replicate; '' = init)"),
+	P_STR("fix_modes", "", "with warm_start: modes kept exactly as the model has them (0-based, e.g. 0,2)"),
+	P_REAL("ridge", "0", 0, 1e12, "ncp methods: add ridge/2 sum ||U_n||^2 to the loss"),
+	P_REAL("l1", "0", 0, 1e12, "ncp methods: add l1 sum ||U_n||_1 over l1_modes (sparse factors)"),
+	P_STR("l1_modes", "", "the modes l1 applies to (0-based, e.g. 0; '' = all)"),
 };
 
 typedef struct progress_fwd {
@@ -66,6 +74,7 @@ static void drop(ll_session *s)
 	if (!t)
 		return;
 	ll_ens_free(&t->ens);
+	ll_ktensor_free(&t->init);
 	ll_free(t);
 	s->res.tca = NULL;
 }
@@ -107,7 +116,37 @@ static int run(ll_step_ctx *c, ll_err *err)
 	if (rule == LL_RANK_CV && o.cv_folds == 0)
 		o.cv_folds = 5;
 	o.cv_replicates = (size_t)ll_session_get_int(s, LL_STEP_TCA, "cv_replicates");
-	o.cp.mask = d && d->mask.data ? &d->mask : NULL;
+	/* the data's mask, when the tensor is the data's shape (not, e.g., a
+	 * connectome made from it) */
+	o.cp.mask = d && d->mask.data && ll_tensor_same_shape(&d->mask, &x->X) ? &d->mask : NULL;
+	/* check() parsed these */
+	ll_cp_modes_parse(ll_session_get(s, LL_STEP_TCA, "fix_modes"), &o.cp.fixed_modes);
+	ll_cp_modes_parse(ll_session_get(s, LL_STEP_TCA, "l1_modes"), &o.cp.l1_modes);
+	o.cp.ridge = ll_session_get_real(s, LL_STEP_TCA, "ridge");
+	o.cp.l1 = ll_session_get_real(s, LL_STEP_TCA, "l1");
+	char *warm = ll_session_get_path(s, LL_STEP_TCA, "warm_start");
+	if (!warm)
+		return ll_err_oom(err);
+	if (*warm) {
+		rc = ll_ens_read_model(warm, &t->init, err);
+		if (rc != LL_OK) {
+			ll_err_prefix(err, "[tca] warm_start");
+			ll_free(warm);
+			return rc;
+		}
+		if ((long)t->init.rank < lo || (long)t->init.rank > hi) {
+			rc = ll_err_set(err, LL_EINVAL, "[tca] warm_start %s has rank %zu, outside ranks = %ld-%ld",
+					warm, t->init.rank, lo, hi);
+			ll_free(warm);
+			return rc;
+		}
+		/* every replicate would start from the same model */
+		o.rank_lo = o.rank_hi = t->init.rank;
+		o.replicates = 1;
+		o.cp.init_model = &t->init;
+		ll_session_log(s, "tca: warm start from %s: rank %zu only, one fit", warm, t->init.rank);
+	}
+	ll_free(warm);
 	o.threads = ll_step_threads(s);
 	progress_fwd fwd = {s, c->progress, c->ud};
 	o.progress = fwd_progress;
@@ -130,9 +169,9 @@ static int run(ll_step_ctx *c, ll_err *err)
 		return LL_ENOMEM;
 	if (cr && t->ens.cv_folds)
 		snprintf(cvs, sizeof cvs, ", held-out error %.4f", cr->cv_test_mean);
-	ll_step_status(c, "ranks %ld-%ld x %zu replicates (%s): rank %zu chosen, error %.4f%s, "
+	ll_step_status(c, "ranks %zu-%zu x %zu replicates (%s): rank %zu chosen, error %.4f%s, "
 		 "%zu/%zu fits at the best%s",
-		 lo, hi, o.replicates, ll_cp_method_name(o.cp.method), t->chosen_rank,
+		 o.rank_lo, o.rank_hi, o.replicates, ll_cp_method_name(o.cp.method), t->chosen_rank,
 		 cr ? cr->fits[0].obj : NAN, cvs, cst.at_best, cr ? cr->nrep : 0,
 		 o.cp.method != LL_CP_ALS && x->x_min < 0 ? "; WARNING: negative data" : "");
 	if (c->outdir) {
@@ -143,7 +182,10 @@ static int run(ll_step_ctx *c, ll_err *err)
 		meta.chosen_rank = t->chosen_rank;
 		meta.rank_reason = t->rank_reason;
 		meta.rank_rule = ll_session_get_int(s, LL_STEP_TCA, "rank") >= 0 ? "set" : ll_rank_rule_name(rule);
+		char *wp = t->ens.warm_start ? ll_session_get_path(s, LL_STEP_TCA, "warm_start") : NULL;
+		meta.init_file = wp;
 		rc = ll_ens_write(&t->ens, dir, &x->X, &meta, err);
+		ll_free(wp);
 		ll_free(dir);
 	}
 	return rc;
@@ -159,6 +201,30 @@ static int check(const ll_session *s, ll_err *err)
 	if (ll_session_get_int(s, LL_STEP_TCA, "cv_folds") == 1)
 		return ll_err_set(err, LL_EINVAL,
 				  "[tca] cv_folds = 1 holds out every entry: use 0 (none) or 2 to 20 folds");
+	unsigned fixed, l1m;
+	const char *fs = ll_session_get(s, LL_STEP_TCA, "fix_modes");
+	const char *ls = ll_session_get(s, LL_STEP_TCA, "l1_modes");
+	if (ll_cp_modes_parse(fs, &fixed) != LL_OK)
+		return ll_err_set(err, LL_EINVAL, "[tca] fix_modes = %s: expected modes numbered from 0, e.g. 0,2", fs);
+	if (ll_cp_modes_parse(ls, &l1m) != LL_OK)
+		return ll_err_set(err, LL_EINVAL, "[tca] l1_modes = %s: expected modes numbered from 0, e.g. 0", ls);
+	const char *warm = ll_session_get(s, LL_STEP_TCA, "warm_start");
+	if (fixed && !*warm)
+		return ll_err_set(err, LL_EINVAL, "[tca] fix_modes = %s needs warm_start: the fixed factors are "
+				  "taken from that model", fs);
+	double ridge = ll_session_get_real(s, LL_STEP_TCA, "ridge"), l1 = ll_session_get_real(s, LL_STEP_TCA, "l1");
+	if ((ridge > 0.0 || l1 > 0.0) && ll_session_get_enum(s, LL_STEP_TCA, "method") == LL_CP_ALS)
+		return ll_err_set(err, LL_EINVAL, "[tca] ridge and l1 are for method = ncp-hals or ncp-bcd, not cp-als");
+	if (l1 > 0.0 && l1m && !(ridge > 0.0))
+		return ll_err_set(err, LL_EINVAL, "[tca] l1 on l1_modes = %s only needs ridge > 0: without it the "
+				  "penalised mode shrinks while the others grow, and no entry becomes zero", ls);
+	if (*warm) {
+		char *p = ll_session_get_path(s, LL_STEP_TCA, "warm_start");
+		int ok = p && access(p, R_OK) == 0;
+		ll_free(p);
+		if (!ok)
+			return ll_err_set(err, LL_EINVAL, "[tca] warm_start = %s: no such file or folder", warm);
+	}
 	return LL_OK;
 }
 

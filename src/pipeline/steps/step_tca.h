@@ -12,6 +12,7 @@ struct ll_res_tca {
 	ll_ensemble ens;
 	size_t chosen_rank;
 	char rank_reason[320];      /* why that rank, one sentence */
+	ll_ktensor init;            /* the warm start's model (zeroed without) */
 };
 
 #endif

@@ -31,6 +31,28 @@ static void drop(ll_session *s)
 	s->res.traj = NULL;
 }
 
+static void write_json(ll_json *j, const void *ud)
+{
+	const ll_traj_set *ts = ud;
+	ll_json_obj_begin(j);
+	ll_json_kv_str(j, "source", ts->source);
+	ll_json_kv_int(j, "paths", (long long)ts->n_paths);
+	ll_json_kv_int(j, "points", (long long)ts->n_points);
+	ll_json_key(j, "axes");
+	ll_json_arr_begin(j);
+	for (int a = 0; a < 3; a++)
+		ll_json_str(j, ts->axis_name[a]);
+	ll_json_arr_end(j);
+	ll_json_key(j, "explained");
+	ll_json_num_array(j, ts->explained, 3);
+	ll_json_key(j, "labels");
+	ll_json_arr_begin(j);
+	for (size_t p = 0; p < ts->n_paths; p++)
+		ll_json_str(j, ts->labels[p]);
+	ll_json_arr_end(j);
+	ll_json_obj_end(j);
+}
+
 static int write_traj(ll_step_ctx *c, const ll_traj_set *ts, ll_err *err)
 {
 	char *dir;
@@ -42,33 +64,8 @@ static int write_traj(ll_step_ctx *c, const ll_traj_set *ts, ll_err *err)
 	rc = ll_step_write_vec(dir, "paths.npy", ts->xyz, 3, sh, err);
 	if (rc == LL_OK)
 		rc = ll_step_write_vec(dir, "explained.npy", ts->explained, 1, sh1, err);
-	char *jp = rc == LL_OK ? ll_path_join(dir, "trajectory.json") : NULL;
-	if (rc == LL_OK && !jp)
-		rc = ll_err_oom(err);
-	ll_afile af;
-	if (rc == LL_OK && (rc = ll_afile_open(&af, jp, err)) == LL_OK) {
-		ll_json j;
-		ll_json_init(&j, af.fp, 1);
-		ll_json_obj_begin(&j);
-		ll_json_kv_str(&j, "source", ts->source);
-		ll_json_kv_int(&j, "paths", (long long)ts->n_paths);
-		ll_json_kv_int(&j, "points", (long long)ts->n_points);
-		ll_json_key(&j, "axes");
-		ll_json_arr_begin(&j);
-		for (int a = 0; a < 3; a++)
-			ll_json_str(&j, ts->axis_name[a]);
-		ll_json_arr_end(&j);
-		ll_json_key(&j, "explained");
-		ll_json_num_array(&j, ts->explained, 3);
-		ll_json_key(&j, "labels");
-		ll_json_arr_begin(&j);
-		for (size_t p = 0; p < ts->n_paths; p++)
-			ll_json_str(&j, ts->labels[p]);
-		ll_json_arr_end(&j);
-		ll_json_obj_end(&j);
-		rc = ll_afile_commit(&af, err);
-	}
-	ll_free(jp);
+	if (rc == LL_OK)
+		rc = ll_step_write_json(dir, "trajectory.json", write_json, ts, err);
 	ll_free(dir);
 	return rc;
 }

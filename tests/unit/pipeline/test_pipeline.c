@@ -6,6 +6,7 @@
 #include "io/ll_mnist.h"
 #include "io/ll_npy.h"
 #include "pipeline/ll_session.h"
+#include "pipeline/ll_step.h"
 #include "pipeline/steps/step_data.h"
 #include "pipeline/steps/step_tca.h"
 #include "pipeline/steps/step_tensor.h"
@@ -412,6 +413,29 @@ static void test_graph(void)
 	ll_session_free(&s);
 }
 
+/* ll_step_group_of: a name seen before keeps its index, a new one is
+ * copied in at the end */
+static void test_group_of(void)
+{
+	char *names[3] = {NULL, NULL, NULL};
+	char buf[8] = "gru";
+	size_t n = 0, g = 99;
+	ll_err err;
+	LL_CHECK_INT(ll_step_group_of(names, &n, "vanilla", &g, &err), LL_OK);
+	LL_CHECK_INT(g, 0);
+	LL_CHECK_INT(ll_step_group_of(names, &n, buf, &g, &err), LL_OK);
+	LL_CHECK_INT(g, 1);
+	buf[0] = 'x'; /* the list holds its own copy */
+	LL_CHECK_INT(ll_step_group_of(names, &n, "vanilla", &g, &err), LL_OK);
+	LL_CHECK_INT(g, 0);
+	LL_CHECK_INT(ll_step_group_of(names, &n, "gru", &g, &err), LL_OK);
+	LL_CHECK_INT(g, 1);
+	LL_CHECK_INT(n, 2);
+	LL_CHECK_STR(names[1], "gru");
+	for (size_t k = 0; k < n; k++)
+		ll_free(names[k]);
+}
+
 int main(void)
 {
 	snprintf(g_dir, sizeof g_dir, "/tmp/ll_pipe_XXXXXX");
@@ -426,6 +450,7 @@ int main(void)
 	LL_RUN(test_order_and_failure);
 	LL_RUN(test_edit_resets_downstream);
 	LL_RUN(test_graph);
+	LL_RUN(test_group_of);
 	char cmd[128];
 	snprintf(cmd, sizeof cmd, "rm -rf %s", g_dir);
 	if (system(cmd) != 0)

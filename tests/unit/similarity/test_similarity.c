@@ -870,6 +870,32 @@ static void test_errors(void)
 	LL_CHECK_CONTAINS(e.msg, "listed twice");
 }
 
+/* the separation ratio by hand: groups {0, 1} {2, 3}; within 1 and 3
+ * (mean 2), across 4, 6, 5, 9 (mean 6): 3; the lower triangle is not read */
+static void test_separation(void)
+{
+	double D[16] = {0, 1, 4, 6,
+			99, 0, 5, 9,
+			99, 99, 0, 3,
+			99, 99, 99, 0};
+	size_t two[4] = {0, 0, 1, 1}, one[4] = {7, 7, 7, 7}, alone[4] = {0, 1, 2, 3};
+	LL_CHECK_NEAR(ll_compare_separation(D, 4, two), 3.0, 1e-15);
+	/* a pair without a distance is left out: across 4, 6, 5 (mean 5) */
+	D[1 * 4 + 3] = NAN;
+	LL_CHECK_NEAR(ll_compare_separation(D, 4, two), 2.5, 1e-15);
+	D[1 * 4 + 3] = INFINITY;
+	LL_CHECK_NEAR(ll_compare_separation(D, 4, two), 2.5, 1e-15);
+	/* group numbers need not start at 0 or be dense */
+	size_t far[4] = {5, 5, 2, 2};
+	LL_CHECK_NEAR(ll_compare_separation(D, 4, far), 2.5, 1e-15);
+	/* one group, or only singletons: no ratio */
+	LL_CHECK(isnan(ll_compare_separation(D, 4, one)));
+	LL_CHECK(isnan(ll_compare_separation(D, 4, alone)));
+	/* nothing within: no ratio */
+	D[0 * 4 + 1] = D[2 * 4 + 3] = 0;
+	LL_CHECK(isnan(ll_compare_separation(D, 4, two)));
+}
+
 /* the registry: names round-trip, kinds, flags */
 static void test_registry(void)
 {
@@ -909,6 +935,7 @@ int main(void)
 	LL_RUN(test_significance);
 	LL_RUN(test_rsa_permutation_shortcut);
 	LL_RUN(test_errors);
+	LL_RUN(test_separation);
 	LL_RUN(test_registry);
 	return ll_test_done();
 }
