@@ -17,12 +17,15 @@
  * missing entry set to 0 (so a missing entry's stored value is never
  * read), and each replicate adds a sparse MTTKRP over the missing entries
  * holding its model's values m_e.  The sum is the MTTKRP of the imputed
- * tensor W.X + (1-W).M.  The m_e are re-imputed once per iteration, from
- * the model at the end of the sweep.  A sweep decreases the full-data
- * surrogate, which majorises the masked objective and touches it at the
- * imputed point, so the masked objective does not rise (ALS, HALS).
- * The sparse part costs a pass over the missing entries per mode (all
- * replicates at once), so masked fits slow down with the missing fraction.
+ * tensor W.X + (1-W).M.  The m_e are imputed once per sweep, from the
+ * model the sweep starts from (after any extrapolation or undo), by the
+ * sweep's first missing-entry pass, which keeps them for the others.  A
+ * sweep decreases the full-data surrogate, which majorises the masked
+ * objective and touches it at the imputed point, so the masked objective
+ * does not rise (ALS, HALS).  The sparse part costs a pass over the
+ * missing entries per mode plus one for the objective (all replicates at
+ * once, as vector lanes: see miss_pass), so masked fits slow down with the
+ * missing fraction.
  *
  * Objective, from inner products (X is never rebuilt):
  *   ||W.(X-M)||^2 = ||W.X||^2 - 2 <W.X, M> + ||M||^2 - sum_e m_e^2,
