@@ -528,11 +528,6 @@ typedef struct cp_rep {
 	 * the step and its cap */
 	double *lamo;
 	double beta, beta_cap;
-	int remiss;                  /* mv must be recomputed: U changed after
-				      * the sweep */
-	/* missing entries: the model's values there (imputation), and the
-	 * values of the newest model */
-	double *mv, *mv2;
 	/* sweep results */
 	double ip, nm2;
 	double obj;                  /* objective of the current model (the
@@ -556,8 +551,6 @@ static void rep_free(cp_rep *p)
 	}
 	ll_free(p->lambda);
 	ll_free(p->lamo);
-	ll_free(p->mv);
-	ll_free(p->mv2);
 	ll_free(p->hist);
 	memset(p, 0, sizeof *p);
 }
@@ -1508,11 +1501,6 @@ static int finish_iter(cp_rep *p, const cp_data *D, const ll_cp_opts *o, int ite
 				p->Lo[n] = p->L[n];
 			}
 			p->t = tn;
-			if (D->nmiss) {
-				double *tmp = p->mv;
-				p->mv = p->mv2;
-				p->mv2 = tmp;
-			}
 		}
 	} else if (p->lamo && p->extrap && !(obj <= p->obj)) {
 		/* the sweep from the extrapolated point ended worse than the
@@ -1529,17 +1517,11 @@ static int finish_iter(cp_rep *p, const cp_data *D, const ll_cp_opts *o, int ite
 		obj = p->obj;
 		judge = 0;
 		accepted = 0;
-		p->remiss = D->nmiss > 0; /* mv holds the undone start's values */
 	} else {
 		/* not when regularised (it would change the penalty) nor with
 		 * fixed modes (it would rescale them) */
 		if (o->method == LL_CP_NCP_HALS && !D->pen && !D->fixed)
 			rebalance(p, D, R);
-		if (D->nmiss) {
-			double *tmp = p->mv;
-			p->mv = p->mv2;
-			p->mv2 = tmp;
-		}
 		extrap = p->lamo != NULL;
 	}
 	if (accepted) {
@@ -1593,7 +1575,6 @@ static int finish_iter(cp_rep *p, const cp_data *D, const ll_cp_opts *o, int ite
 		}
 		if (b > 0.0) {
 			p->extrap = 1;
-			p->remiss = D->nmiss > 0;
 			p->beta = fmin(p->beta_cap, p->beta * EXTRAP_GROW);
 			p->beta_cap = fmin(1.0, p->beta_cap * EXTRAP_CAP_GROW);
 		}
