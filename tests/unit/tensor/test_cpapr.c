@@ -335,8 +335,9 @@ static void test_mask(void)
 	 * on the original data) */
 	{
 		ll_tensor X0, M, Y;
-		planted(dim, 2, 1.5, 41, &X0, &T);
-		ll_ktensor_free(&T);
+		ll_ktensor T2; /* the same draw again: the uncorrupted data */
+		planted(dim, 2, 1.5, 41, &X0, &T2);
+		ll_ktensor_free(&T2);
 		ll_ktensor_full(&a.K, &M, NULL);
 		ll_tensor_copy(&Y, &X0, NULL);
 		for (size_t i = 0; i < Y.size; i++)
@@ -354,8 +355,6 @@ static void test_mask(void)
 		ll_tensor_free(&X0);
 		ll_tensor_free(&M);
 		ll_tensor_free(&Y);
-		planted(dim, 2, 1.5, 41, &X0, &T);
-		ll_tensor_free(&X0);
 	}
 	ll_cp_result_free(&a);
 	ll_cp_result_free(&b);
