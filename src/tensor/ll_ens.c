@@ -744,6 +744,17 @@ static double heldout_error(const ll_tensor *X, const uint8_t *fold, uint8_t k, 
 	return den > 0.0 ? sqrt(num / den) : NAN;
 }
 
+/* Fits per rank and fold: as asked, else the replicates up to
+ * LL_ENS_CV_REPLICATES.  Only the best fold fit is scored, and most fits
+ * reach the best optimum (issue 16), so a couple of starts suffice, and
+ * cross-validating costs a few plain fits, not K times their number. */
+static size_t cv_reps(const ll_ens_opts *o)
+{
+	if (o->cv_replicates)
+		return o->cv_replicates;
+	return o->replicates < LL_ENS_CV_REPLICATES ? o->replicates : LL_ENS_CV_REPLICATES;
+}
+
 /* Deal the observed entries into folds (fold[i] = 255: missing) and fit
  * every fold; results into e->ranks[].cv_*. */
 static int ens_cv(const ll_tensor *X, const ll_ens_opts *o, ll_ensemble *e, double w0, double wf,
@@ -795,7 +806,7 @@ static int ens_cv(const ll_tensor *X, const ll_ens_opts *o, ll_ensemble *e, doub
 			Wk.data[i] = fold[i] != 255 && fold[i] != (uint8_t)k ? 1.0 : 0.0;
 		ll_ens_opts fo = *o;
 		fo.cv_folds = 0;
-		fo.replicates = o->cv_replicates ? o->cv_replicates : o->replicates;
+		fo.replicates = cv_reps(o);
 		fo.seed = ll_seed_derive(e->cv_seed, 1 + k, 0);
 		fo.cp.mask = &Wk;
 		cv_fwd fw = {o->progress, o->progress_ud, w0 + wf * (double)k, wf, "", ""};
@@ -854,7 +865,7 @@ int ll_ens_fit(const ll_tensor *X, const ll_ens_opts *o, ll_ensemble *e, ll_err 
 	double w0 = 1.0, wf = 0.0;
 	cv_fwd fw = {o->progress, o->progress_ud, 0.0, 1.0, "", ""};
 	if (o->cv_folds > 0) {
-		size_t cvr = o->cv_replicates ? o->cv_replicates : o->replicates;
+		size_t cvr = cv_reps(o);
 		double tot = 1.0 + (double)o->cv_folds * (double)cvr / (double)(o->replicates ? o->replicates : 1);
 		w0 = 1.0 / tot;
 		wf = (1.0 - w0) / (double)o->cv_folds;
@@ -875,7 +886,7 @@ int ll_ens_fit(const ll_tensor *X, const ll_ens_opts *o, ll_ensemble *e, ll_err 
 	if (rc != LL_OK)
 		return rc;
 	e->opts.cv_folds = o->cv_folds;
-	e->opts.cv_replicates = o->cv_replicates;
+	e->opts.cv_replicates = o->cv_folds ? cv_reps(o) : o->cv_replicates;
 	for (size_t ri = 0; ri < e->nranks; ri++)
 		e->ranks[ri].cv_test_mean = e->ranks[ri].cv_test_se = e->ranks[ri].cv_train_mean = NAN;
 	if (o->cv_folds == 0)

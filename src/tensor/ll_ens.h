@@ -55,8 +55,10 @@ typedef struct ll_ens_opts {
 	/* Cross-validation of the rank (0 = none): the observed entries are
 	 * dealt at random into cv_folds folds (a speckled hold-out, seeded
 	 * from seed); for each fold, every rank is fitted to the other
-	 * entries (cv_replicates fits, 0 = replicates) and the fit with the
-	 * lowest training error is scored on the held-out fold. */
+	 * entries (cv_replicates fits; 0 = the replicates, at most
+	 * LL_ENS_CV_REPLICATES) and the fit with the lowest training error
+	 * is scored on the held-out fold.  The fitted ensemble's
+	 * opts.cv_replicates holds the number used. */
 	size_t cv_folds;          /* 0, or 2 to LL_ENS_CV_MAX_FOLDS */
 	size_t cv_replicates;
 	ll_progress_fn progress;  /* optional; stage "rank R", frac overall;
@@ -67,6 +69,8 @@ typedef struct ll_ens_opts {
 void ll_ens_opts_default(ll_ens_opts *o);
 
 #define LL_ENS_CV_MAX_FOLDS 100
+/* fits per rank and fold when cv_replicates is 0 (fewer if replicates is) */
+#define LL_ENS_CV_REPLICATES 2
 
 /* A fit "reached the best optimum" of its rank when its objective is
  * within this of the rank's best (the objective is a relative error, so
