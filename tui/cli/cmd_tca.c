@@ -26,6 +26,7 @@
 #include "pipeline/ll_session.h"
 #include "tensor/ll_ens.h"
 #include "io/ll_ens_io.h"
+#include "io/ll_ens_shard.h"
 #include "base/ll_fs.h"
 #include "io/ll_npy.h"
 
@@ -73,6 +74,11 @@ static void tca_usage(FILE *fp)
 	      "                        automatic, the CPUs free to latentlab; see\n"
 	      "                        'latentlab info --threads')\n"
 	      "      --no-fuse         fit replicates one at a time, not in one batch\n"
+	      "      --shard K/N       fit only shard K (0 to N-1) of the ensemble's units\n"
+	      "                        into OUTDIR (a cluster job; 'latentlab merge' puts\n"
+	      "                        the N shards together).  Without it, a Slurm array\n"
+	      "                        task is shard SLURM_ARRAY_TASK_ID - SLURM_ARRAY_TASK_MIN\n"
+	      "                        of SLURM_ARRAY_TASK_COUNT; --shard all fits everything\n"
 	      "  -q, --quiet           no progress line on stderr\n"
 	      "      --force           write into a non-empty folder latentlab did not make\n"
 	      "                        (beside what is there; latentlab never removes it)\n"
@@ -81,8 +87,9 @@ static void tca_usage(FILE *fp)
 	      "  -h, --help            show this help\n"
 	      "\n"
 	      "Writes OUTDIR/rank_RR/rep_KK/{lambda,factor_0..factor_N-1,hist}.npy (rep_00 is\n"
-	      "the best fit of its rank) and OUTDIR/summary.json, written last.  A rerun\n"
-	      "replaces the rank_RR folders latentlab wrote, and no others.  Exit status:\n"
+	      "the best fit of its rank) and OUTDIR/summary.json, written last (a shard:\n"
+	      "OUTDIR/units/ and OUTDIR/shard.txt).  A rerun replaces the rank_RR folders\n"
+	      "latentlab wrote, and no others.  Exit status:\n"
 	      "0 success, 1 error, 2 usage error.\n",
 	      fp);
 }
@@ -238,7 +245,82 @@ static void print_table(const char *data, const char *outdir, const ll_ensemble 
 /* ---- the command ------------------------------------------------------------ */
 
 enum { OPT_MASK = 256, OPT_TOL, OPT_MAXITER, OPT_INIT, OPT_SIM, OPT_NOFUSE, OPT_FORCE, OPT_MAXIN,
-       OPT_SELECT, OPT_CVFOLDS, OPT_CVREPS, OPT_FIX, OPT_RIDGE, OPT_L1, OPT_L1MODES };
+       OPT_SELECT, OPT_CVFOLDS, OPT_CVREPS, OPT_FIX, OPT_RIDGE, OPT_L1, OPT_L1MODES, OPT_SHARD };
+
+/* ---- shards ------------------------------------------------------------------ */
+
+typedef struct tca_shard {
+	size_t k, n; /* shard k (0-based) of n; n = 0: the whole ensemble */
+} tca_shard;
+
+/* Units go to shards round robin: unit u to shard u mod n (the ranks'
+ * costs grow with the rank, so every shard gets small and large ones). */
+static int shard_want(void *ud, size_t unit)
+{
+	const tca_shard *sh = ud;
+	return unit % sh->n == sh->k;
+}
+
+/* "K/N" with 0 <= K < N, or "all" (n = 0) */
+static int parse_shard(const char *s, tca_shard *sh)
+{
+	if (!strcmp(s, "all")) {
+		sh->k = sh->n = 0;
+		return 1;
+	}
+	const char *slash = strchr(s, '/');
+	char kbuf[32];
+	uint64_t k, n;
+	if (!slash || (size_t)(slash - s) >= sizeof kbuf)
+		return 0;
+	memcpy(kbuf, s, (size_t)(slash - s));
+	kbuf[slash - s] = '\0';
+	if (!parse_u64(kbuf, &k) || !parse_u64(slash + 1, &n) || n < 1 || n > 1000000 || k >= n)
+		return 0;
+	sh->k = (size_t)k;
+	sh->n = (size_t)n;
+	return 1;
+}
+
+/* The shard of a Slurm array task: (SLURM_ARRAY_TASK_ID - MIN) / STEP of
+ * SLURM_ARRAY_TASK_COUNT (Slurm's ids start at MIN, any number, and step
+ * by STEP).  0 with *sh set (n = 0 outside an array job), or 2 after a
+ * usage error naming the variable. */
+static int slurm_shard(tca_shard *sh)
+{
+	const char *id = getenv("SLURM_ARRAY_TASK_ID"), *cnt = getenv("SLURM_ARRAY_TASK_COUNT");
+	const char *mn = getenv("SLURM_ARRAY_TASK_MIN"), *st = getenv("SLURM_ARRAY_TASK_STEP");
+	uint64_t i, n, m = 0, step = 1;
+	sh->k = sh->n = 0;
+	if (!id || !*id)
+		return 0;
+	if (!parse_u64(id, &i))
+		return cmd_usage_error("tca", "SLURM_ARRAY_TASK_ID: expected a task number, got '%s'", id);
+	if (!cnt || !parse_u64(cnt, &n) || n < 1 || n > 1000000)
+		return cmd_usage_error("tca", "SLURM_ARRAY_TASK_COUNT: expected the array's task count with "
+				   "SLURM_ARRAY_TASK_ID set, got '%s'", cnt ? cnt : "(unset)");
+	if (mn && *mn && !parse_u64(mn, &m))
+		return cmd_usage_error("tca", "SLURM_ARRAY_TASK_MIN: expected a task number, got '%s'", mn);
+	if (st && *st && (!parse_u64(st, &step) || step < 1))
+		return cmd_usage_error("tca", "SLURM_ARRAY_TASK_STEP: expected a step >= 1, got '%s'", st);
+	if (i < m || (i - m) % step != 0 || (i - m) / step >= n)
+		return cmd_usage_error("tca", "SLURM_ARRAY_TASK_ID %s is not one of the %s tasks from "
+				   "SLURM_ARRAY_TASK_MIN %s in steps of %llu (give --shard K/N)",
+				   id, cnt, mn && *mn ? mn : "0", (unsigned long long)step);
+	sh->k = (size_t)((i - m) / step);
+	sh->n = (size_t)n;
+	return 0;
+}
+
+static uint64_t model_hash(const ll_ktensor *K)
+{
+	if (!K->lambda)
+		return 0;
+	uint64_t h = ll_shard_hash(K->lambda, K->rank, LL_SHARD_HASH0);
+	for (int n = 0; n < K->nmodes; n++)
+		h = ll_shard_hash(K->U[n], K->dim[n] * K->rank, h);
+	return h;
+}
 
 /* --ridge / --l1: a finite number >= 0 */
 static int parse_penalty(const char *s, double *out)
@@ -274,6 +356,7 @@ static int cmd_tca(int argc, char **argv)
 		{"l1", required_argument, NULL, OPT_L1},
 		{"l1-modes", required_argument, NULL, OPT_L1MODES},
 		{"no-fuse", no_argument, NULL, OPT_NOFUSE},
+		{"shard", required_argument, NULL, OPT_SHARD},
 		{"quiet", no_argument, NULL, 'q'},
 		{"force", no_argument, NULL, OPT_FORCE},
 		{"max-input-bytes", required_argument, NULL, OPT_MAXIN},
@@ -283,7 +366,8 @@ static int cmd_tca(int argc, char **argv)
 	ll_ens_opts o;
 	ll_ens_opts_default(&o);
 	const char *outdir = NULL, *maskfile = NULL, *initfile = NULL;
-	int quiet = 0, force = 0, c, select = 0, ranks_set = 0, reps_set = 0;
+	int quiet = 0, force = 0, c, select = 0, ranks_set = 0, reps_set = 0, shard_set = 0;
+	tca_shard shard = {0, 0};
 	ll_rank_rule rule = LL_RANK_ELBOW;
 	size_t v;
 	uint64_t u;
@@ -392,6 +476,12 @@ static int cmd_tca(int argc, char **argv)
 		case OPT_NOFUSE:
 			o.fused = 0;
 			break;
+		case OPT_SHARD:
+			if (!parse_shard(optarg, &shard))
+				return cmd_usage_error("tca", "--shard: expected K/N with 0 <= K < N (shards are "
+						   "numbered from 0) or all, got '%s'", optarg);
+			shard_set = 1;
+			break;
 		case 'q':
 			quiet = 1;
 			break;
@@ -421,10 +511,13 @@ static int cmd_tca(int argc, char **argv)
 	if (!outdir || !*outdir)
 		return cmd_usage_error("tca", "%s", "missing -o OUTDIR");
 	const char *data = argv[optind];
+	int rc0;
 	if (select && rule == LL_RANK_CV && o.cv_folds == 0)
 		o.cv_folds = 5;
 	if (o.cp.fixed_modes && !initfile)
 		return cmd_usage_error("tca", "%s", "--fix-modes needs --init MODEL: the fixed factors are taken from it");
+	if (!shard_set && (rc0 = slurm_shard(&shard)) != 0)
+		return rc0;
 	cmd_threads(o.threads);
 
 	/* read and check everything before writing anything */
@@ -488,15 +581,18 @@ static int cmd_tca(int argc, char **argv)
 	/* OUTDIR: ours (or forced beside the user's files), one writer; a
 	 * refusal or a read-only folder fails here, not after the fits */
 	static const char *const names[] = {"summary.json", NULL};
+	static const char *const shard_names[] = {LL_SHARD_MANIFEST, "units", NULL};
+	const char *finished_name = shard.n ? LL_SHARD_MANIFEST : "summary.json";
 	char *what = cmd_join_args(argc, argv);
-	rc = ll_outdir_open(&od, outdir, names, force ? LL_OUTDIR_FORCE : 0, what ? what : "latentlab tca", &err);
+	rc = ll_outdir_open(&od, outdir, shard.n ? shard_names : names, force ? LL_OUTDIR_FORCE : 0,
+			    what ? what : "latentlab tca", &err);
 	ll_free(what);
 	if (rc != LL_OK) {
 		cmd_error("%s", err.msg);
 		goto out;
 	}
 	{ /* does it take files? */
-		char *probe = ll_path_join(outdir, "summary.json");
+		char *probe = ll_path_join(outdir, finished_name);
 		ll_afile af;
 		rc = probe ? ll_afile_open(&af, probe, &err) : ll_err_oom(&err);
 		ll_free(probe);
@@ -513,6 +609,10 @@ static int cmd_tca(int argc, char **argv)
 	else if (o.cp.init == LL_CP_INIT_SVD && o.replicates > 1)
 		fprintf(stderr, "latentlab: warning: --init svd starts every replicate from the same point, "
 				"so their similarity says nothing about stability; use --init random\n");
+	if (shard.n) {
+		o.want = shard_want;
+		o.want_ud = &shard;
+	}
 	tca_prog tp = {ll_now(), 0.0, o.rank_hi, 0};
 	if (!quiet && isatty(STDERR_FILENO)) {
 		o.progress = tca_progress;
@@ -534,25 +634,44 @@ static int cmd_tca(int argc, char **argv)
 		goto out;
 	}
 	cl[0] = "latentlab";
-	memcpy(cl + 1, argv, (size_t)argc * sizeof *cl);
+	int ncl = 1;
+	for (int i = 0; i < argc; i++) {
+		/* a shard records the command of the whole run: no --shard */
+		if (shard.n && !strcmp(argv[i], "--shard") && i + 1 < argc) {
+			i++;
+			continue;
+		}
+		if (shard.n && !strncmp(argv[i], "--shard=", 8))
+			continue;
+		cl[ncl++] = argv[i];
+	}
 	size_t chosen = 0;
 	char reason[320] = "";
-	if (select && (rc = ll_ens_select_rank(&e, rule, &chosen, reason, sizeof reason, &err)) != LL_OK) {
+	if (select && !shard.n && (rc = ll_ens_select_rank(&e, rule, &chosen, reason, sizeof reason, &err)) != LL_OK) {
 		ll_free(cl);
 		cmd_error("%s", err.msg);
 		goto out;
 	}
 	ll_ens_meta meta = {
-		.tool = "latentlab tca", .argc = argc + 1, .argv = cl, .data_file = data,
+		.tool = "latentlab tca", .argc = ncl, .argv = cl, .data_file = data,
 		.data_dtype = info.dtype, .mask_file = maskfile, .chosen_rank = chosen,
 		.rank_rule = ll_rank_rule_name(rule), .rank_reason = reason, .init_file = initfile,
 	};
 	/* summary.json goes first and comes back last: cut short, the folder
 	 * never shows an old summary beside new fits */
-	static const char *const finished[] = {"summary.json", NULL};
+	const char *const finished[] = {finished_name, NULL};
 	rc = ll_outdir_begin(&od, finished, &err);
-	if (rc == LL_OK)
+	if (rc == LL_OK && shard.n) {
+		uint64_t h = ll_shard_hash(X.data, X.size, LL_SHARD_HASH0);
+		if (M.data)
+			h = ll_shard_hash(M.data, M.size, h);
+		ll_shard_meta sm = {.index = shard.k, .count = shard.n, .want = shard_want, .want_ud = &shard,
+				    .data_hash = h, .init_hash = model_hash(&K0),
+				    .select = select ? ll_rank_rule_name(rule) : "none"};
+		rc = ll_shard_write(&e, outdir, &meta, &sm, &err);
+	} else if (rc == LL_OK) {
 		rc = ll_ens_write(&e, outdir, &X, &meta, &err);
+	}
 	if (rc == LL_OK)
 		rc = ll_outdir_end(&od, 1, &err);
 	ll_free(cl);
@@ -561,7 +680,16 @@ static int cmd_tca(int argc, char **argv)
 		cmd_error("%s", err.msg);
 		goto out;
 	}
-	print_table(data, outdir, &e, chosen, reason);
+	if (shard.n) {
+		size_t total = ll_ens_nunits(&o), mine = 0;
+		for (size_t q = 0; q < total; q++)
+			mine += (size_t)shard_want(&shard, q);
+		printf("%s: shard %zu/%zu: %zu of the ensemble's %zu units fitted in %.2f s into %s;\n"
+		       "  once every shard is done: latentlab merge SHARD_DIR... -o OUTDIR\n",
+		       data, shard.k, shard.n, mine, total, e.seconds + e.cv_seconds, outdir);
+	} else {
+		print_table(data, outdir, &e, chosen, reason);
+	}
 	if (fflush(stdout) != 0) {
 		cmd_error("stdout: %s", strerror(errno));
 		goto out;
