@@ -246,6 +246,15 @@ int ll_shard_read(const char *dir, ll_shard *s, ll_err *err)
 		lineno++;
 		if (*p && *p != '#') {
 			char *eq = strstr(p, " = ");
+			size_t pl = strlen(p);
+			if (!eq && pl >= 2 && !strcmp(p + pl - 2, " =")) {
+				/* an empty value ("units =" of a shard beyond the units) */
+				p[pl - 2] = '\0';
+				s->key[s->n] = p;
+				s->val[s->n++] = p + pl; /* its NUL */
+				p = nl ? nl + 1 : NULL;
+				continue;
+			}
 			if (!eq) {
 				rc = ll_err_set(err, LL_EFORMAT, "%s:%zu: not a 'key = value' line", path, lineno);
 				break;

@@ -13,6 +13,7 @@
 #include "config.h"
 
 #include <getopt.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,6 +44,18 @@ static void merge_usage(FILE *fp)
 	      "\n"
 	      "Exit status: 0 success, 1 error, 2 usage error.\n",
 	      fp);
+}
+
+static size_t shard_index(const ll_shard *s)
+{
+	const char *v = ll_shard_get(s, "shard");
+	return v ? (size_t)strtoull(v, NULL, 10) : SIZE_MAX;
+}
+
+static int by_index(const void *a, const void *b)
+{
+	size_t x = shard_index(a), y = shard_index(b);
+	return x < y ? -1 : x > y;
 }
 
 static int cmd_merge(int argc, char **argv)
@@ -103,6 +116,9 @@ static int cmd_merge(int argc, char **argv)
 			cmd_error("%s", err.msg);
 			goto out;
 		}
+	/* in shard order, whatever order they were given in: the first
+	 * shard's command line and settings stand for the run */
+	qsort(sh, n, sizeof *sh, by_index);
 	if ((rc = ll_shard_merge(sh, n, &e, &err)) != LL_OK) {
 		cmd_error("%s", err.msg);
 		goto out;
