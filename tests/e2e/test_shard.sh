@@ -91,6 +91,25 @@ tap_fails "an id between the steps" "SLURM_ARRAY_TASK_ID 5" \
 tap_fails "an id without a count" "SLURM_ARRAY_TASK_COUNT" \
 	env SLURM_ARRAY_TASK_ID=0 "$LL" tca "$D" -o "$T/x" -r 1 -q
 
+# ---- the examples (examples/cluster/) ----------------------------------------------
+# the Slurm script run as three array tasks would run it (SUBMIT_MERGE=0:
+# no merge job submitted), then by hand to merge
+ok=0
+for id in 0 1 2; do
+	LATENTLAB=$LL DATA=$D OUT=$T/arr RANKS=1-3 REPLICATES=3 SLURM_CPUS_PER_TASK=2 SLURM_ARRAY_TASK_ID=$id \
+		SLURM_ARRAY_TASK_COUNT=3 SUBMIT_MERGE=0 bash "$SRC/examples/cluster/tca_array.sbatch" >/dev/null || ok=1
+done
+LATENTLAB=$LL OUT=$T/arr bash "$SRC/examples/cluster/tca_array.sbatch" >/dev/null && same "$T/one" "$T/arr/all"
+tap_result $((ok + $?)) "examples/cluster/tca_array.sbatch: three tasks and the merge == one run"
+if command -v parallel >/dev/null 2>&1 && parallel --version 2>/dev/null | grep -q GNU; then
+	sed -e 's/-r 1-10 -n 20 -j 1/-r 1-3 -n 3 -j 2/' "$SRC/examples/cluster/parallel.sh" >"$T/par.sh"
+	LATENTLAB=$LL DATA=$D OUT=$T/par N=4 sh "$T/par.sh" >/dev/null 2>&1 && same "$T/one" "$T/par/all"
+	tap_result $? "examples/cluster/parallel.sh (4 shards) == one run"
+else
+	echo "ok $((TAP_N + 1)) - # SKIP GNU parallel is not installed"
+	TAP_N=$((TAP_N + 1))
+fi
+
 # ---- bad shard specs -------------------------------------------------------------
 for spec in 3/3 1 -1/2 a/b 0/0 1/ /2 "0/2 " 1/2/3; do
 	tap_fails "--shard '$spec'" "--shard: expected K/N" "$LL" tca "$D" -o "$T/x" -r 1 -q --shard "$spec"
