@@ -635,3 +635,137 @@ fail:
 	ll_ens_free(e);
 	return rc;
 }
+
+/* ---- one unit as a message ----------------------------------------------------- */
+
+/* unit u's rank index, first replicate and count (main units only) */
+static void main_unit(const ll_ens_opts *o, size_t u, size_t *ri, size_t *k0, size_t *cnt)
+{
+	*ri = o->fused ? u : u / o->replicates;
+	*k0 = o->fused ? 0 : u % o->replicates;
+	*cnt = o->fused ? o->replicates : 1;
+}
+
+#define FIT_HEAD 7 /* seed, obj, obj_pen, penalty, iters, converged, seconds */
+
+int ll_shard_pack(const ll_ensemble *e, size_t u, double **buf, size_t *n, ll_err *err)
+{
+	*buf = NULL;
+	*n = 0;
+	const ll_ens_opts *o = &e->opts;
+	size_t nmain = ll_ens_nmain(o);
+	if (u >= ll_ens_nunits(o))
+		return ll_err_set(err, LL_EINVAL, "shard pack: no unit %zu", u);
+	size_t len = 1, ri, k0, cnt, at = 0;
+	if (u >= nmain) {
+		len += 2 * e->nranks;
+	} else {
+		main_unit(o, u, &ri, &k0, &cnt);
+		const ll_ens_rank *er = &e->ranks[ri];
+		for (size_t k = k0; k < k0 + cnt; k++) {
+			const ll_cp_result *f = &er->fits[k];
+			if (!f->K.U[0])
+				return ll_err_set(err, LL_EINVAL, "shard pack: unit %zu was not fitted", u);
+			len += FIT_HEAD + er->rank + (size_t)f->iters;
+			for (int m = 0; m < e->nmodes; m++)
+				len += e->dim[m] * er->rank;
+		}
+	}
+	double *b = ll_malloc_array(len, sizeof *b);
+	if (!b)
+		return ll_err_oom(err);
+	if (u >= nmain) {
+		size_t f = u - nmain;
+		b[at++] = e->cv_seconds;
+		for (size_t r = 0; r < e->nranks; r++) {
+			b[at++] = e->ranks[r].cv_test[f];
+			b[at++] = e->ranks[r].cv_train[f];
+		}
+	} else {
+		const ll_ens_rank *er = &e->ranks[ri];
+		b[at++] = er->seconds;
+		for (size_t k = k0; k < k0 + cnt; k++) {
+			const ll_cp_result *f = &er->fits[k];
+			memcpy(&b[at++], &f->seed, sizeof f->seed);
+			b[at++] = f->obj;
+			b[at++] = f->obj_pen;
+			b[at++] = f->penalty;
+			b[at++] = f->iters;
+			b[at++] = f->converged;
+			b[at++] = f->seconds;
+			memcpy(b + at, f->K.lambda, er->rank * sizeof *b);
+			at += er->rank;
+			for (int m = 0; m < e->nmodes; m++) {
+				memcpy(b + at, f->K.U[m], e->dim[m] * er->rank * sizeof *b);
+				at += e->dim[m] * er->rank;
+			}
+			if (f->iters > 0 && f->hist)
+				memcpy(b + at, f->hist, (size_t)f->iters * sizeof *b);
+			else if (f->iters > 0)
+				memset(b + at, 0, (size_t)f->iters * sizeof *b);
+			at += (size_t)f->iters;
+		}
+	}
+	*buf = b;
+	*n = at;
+	return LL_OK;
+}
+
+int ll_shard_unpack(ll_ensemble *e, size_t u, const double *b, size_t n, ll_err *err)
+{
+	const ll_ens_opts *o = &e->opts;
+	size_t nmain = ll_ens_nmain(o), at = 0, ri, k0, cnt;
+	if (u >= ll_ens_nunits(o) || n < 1)
+		return ll_err_set(err, LL_EFORMAT, "unit %zu: not a unit of this ensemble", u);
+	if (u >= nmain) {
+		size_t f = u - nmain;
+		if (n != 1 + 2 * e->nranks)
+			return ll_err_set(err, LL_EFORMAT, "unit %zu: %zu values for %zu ranks", u, n, e->nranks);
+		e->cv_seconds += b[at++];
+		for (size_t r = 0; r < e->nranks; r++) {
+			e->ranks[r].cv_test[f] = b[at++];
+			e->ranks[r].cv_train[f] = b[at++];
+		}
+		return LL_OK;
+	}
+	main_unit(o, u, &ri, &k0, &cnt);
+	ll_ens_rank *er = &e->ranks[ri];
+	size_t R = er->rank, per = R;
+	for (int m = 0; m < e->nmodes; m++)
+		per += e->dim[m] * R;
+	er->seconds += b[at++];
+	for (size_t k = k0; k < k0 + cnt; k++) {
+		ll_cp_result *f = &er->fits[k];
+		if (f->K.U[0])
+			return ll_err_set(err, LL_EFORMAT, "unit %zu: rank %zu replicate %zu twice", u, R, k);
+		if (n - at < FIT_HEAD || !(b[at + 4] >= 0.0 && b[at + 4] <= 1e9) ||
+		    n - at - FIT_HEAD < per + (size_t)b[at + 4])
+			return ll_err_set(err, LL_EFORMAT, "unit %zu: %zu values, too few for rank %zu", u, n, R);
+		memcpy(&f->seed, &b[at++], sizeof f->seed);
+		f->obj = b[at++];
+		f->obj_pen = b[at++];
+		f->penalty = b[at++];
+		f->iters = (int)b[at++];
+		f->converged = (int)b[at++];
+		f->seconds = b[at++];
+		int rc = ll_ktensor_init(&f->K, e->nmodes, e->dim, R, err);
+		if (rc != LL_OK)
+			return rc;
+		memcpy(f->K.lambda, b + at, R * sizeof *b);
+		at += R;
+		for (int m = 0; m < e->nmodes; m++) {
+			memcpy(f->K.U[m], b + at, e->dim[m] * R * sizeof *b);
+			at += e->dim[m] * R;
+		}
+		if (f->iters > 0) {
+			f->hist = ll_malloc_array((size_t)f->iters, sizeof *f->hist);
+			if (!f->hist)
+				return ll_err_oom(err);
+			memcpy(f->hist, b + at, (size_t)f->iters * sizeof *b);
+			at += (size_t)f->iters;
+		}
+	}
+	if (at != n)
+		return ll_err_set(err, LL_EFORMAT, "unit %zu: %zu values, expected %zu", u, n, at);
+	return LL_OK;
+}

@@ -70,4 +70,12 @@ const char *ll_shard_get(const ll_shard *s, const char *key);
  * into *e (free with ll_ens_free).  On failure *e holds nothing. */
 int ll_shard_merge(const ll_shard *s, size_t n, ll_ensemble *e, ll_err *err);
 
+/* The results of unit u of a partial ensemble (fitted with u wanted) as
+ * one array of doubles, for a message between processes (MPI), into *buf
+ * (*n doubles; free with ll_free); and back into unit u of e, a partial
+ * ensemble of the same settings (LL_EFORMAT when buf does not fit them).
+ * Seeds travel as their bits. */
+int ll_shard_pack(const ll_ensemble *e, size_t u, double **buf, size_t *n, ll_err *err);
+int ll_shard_unpack(ll_ensemble *e, size_t u, const double *buf, size_t n, ll_err *err);
+
 #endif

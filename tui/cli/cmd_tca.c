@@ -20,6 +20,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#ifdef HAVE_MPI
+#include <mpi.h>
+#endif
+
 #include "base/ll_limits.h"
 #include "cli/cmd.h"
 #include "pipeline/ll_outdir.h"
@@ -79,6 +83,10 @@ static void tca_usage(FILE *fp)
 	      "                        the N shards together).  Without it, a Slurm array\n"
 	      "                        task is shard SLURM_ARRAY_TASK_ID - SLURM_ARRAY_TASK_MIN\n"
 	      "                        of SLURM_ARRAY_TASK_COUNT; --shard all fits everything\n"
+	      "      --mpi             under mpirun -n P: rank 0 hands the units out to the\n"
+	      "                        other ranks as they finish, gathers the fits and\n"
+	      "                        writes OUTDIR as one run does (needs a build with\n"
+	      "                        ./configure --with-mpi)\n"
 	      "  -q, --quiet           no progress line on stderr\n"
 	      "      --force           write into a non-empty folder latentlab did not make\n"
 	      "                        (beside what is there; latentlab never removes it)\n"
@@ -245,7 +253,7 @@ static void print_table(const char *data, const char *outdir, const ll_ensemble 
 /* ---- the command ------------------------------------------------------------ */
 
 enum { OPT_MASK = 256, OPT_TOL, OPT_MAXITER, OPT_INIT, OPT_SIM, OPT_NOFUSE, OPT_FORCE, OPT_MAXIN,
-       OPT_SELECT, OPT_CVFOLDS, OPT_CVREPS, OPT_FIX, OPT_RIDGE, OPT_L1, OPT_L1MODES, OPT_SHARD };
+       OPT_SELECT, OPT_CVFOLDS, OPT_CVREPS, OPT_FIX, OPT_RIDGE, OPT_L1, OPT_L1MODES, OPT_SHARD, OPT_MPI };
 
 /* ---- shards ------------------------------------------------------------------ */
 
@@ -322,6 +330,163 @@ static uint64_t model_hash(const ll_ktensor *K)
 	return h;
 }
 
+/* ---- MPI: rank 0 hands out units, the others fit them ---------------------------- */
+
+#ifdef HAVE_MPI
+enum { TAG_READY = 1, TAG_RESULT, TAG_FAIL, TAG_WORK, TAG_STOP };
+
+typedef struct tca_mpi {
+	int on, rank, size;
+	int synced;   /* tca_mpi_sync called */
+} tca_mpi;
+
+static int want_none(void *ud, size_t unit)
+{
+	(void)ud;
+	(void)unit;
+	return 0;
+}
+
+static int want_one(void *ud, size_t unit)
+{
+	return unit == *(const size_t *)ud;
+}
+
+/* Every rank calls this once, when its checks are done (ok = 1) or have
+ * failed (ok = 0): 1 when every rank is ready.  Rank 0 names a worker
+ * that failed (a worker's own error would be one line per rank). */
+static int tca_mpi_sync(tca_mpi *mp, int ok, const char *data)
+{
+	mp->synced = 1;
+	int *oks = mp->rank == 0 ? ll_calloc_array((size_t)mp->size, sizeof *oks) : NULL;
+	MPI_Gather(&ok, 1, MPI_INT, oks, 1, MPI_INT, 0, MPI_COMM_WORLD);
+	int all = ok;
+	if (mp->rank == 0) {
+		for (int r = 1; r < mp->size; r++)
+			if (oks && !oks[r] && all) {
+				all = 0;
+				cmd_error("%s: --mpi: rank %d could not read or check the data (run it alone to "
+					  "see why)", data, r);
+			}
+		if (!oks)
+			all = 0;
+	}
+	ll_free(oks);
+	MPI_Bcast(&all, 1, MPI_INT, 0, MPI_COMM_WORLD);
+	return all;
+}
+
+/* A worker: ask rank 0 for units until told to stop; fit each alone (the
+ * thread layout of the whole plan, so the bits of one run) and send its
+ * results back.  0, or 1 after a failure (sent to rank 0, which says it). */
+static int tca_mpi_worker(const ll_tensor *X, ll_ens_opts o)
+{
+	int status = 0;
+	MPI_Send(NULL, 0, MPI_DOUBLE, 0, TAG_READY, MPI_COMM_WORLD);
+	for (;;) {
+		unsigned long long uu;
+		MPI_Status st;
+		MPI_Recv(&uu, 1, MPI_UNSIGNED_LONG_LONG, 0, MPI_ANY_TAG, MPI_COMM_WORLD, &st);
+		if (st.MPI_TAG == TAG_STOP)
+			break;
+		size_t u = (size_t)uu;
+		ll_ens_opts wo = o;
+		wo.want = want_one;
+		wo.want_ud = &u;
+		ll_ensemble e;
+		ll_err err;
+		ll_err_clear(&err);
+		double *buf = NULL;
+		size_t n = 0;
+		int rc = ll_ens_fit(X, &wo, &e, &err);
+		if (rc == LL_OK)
+			rc = ll_shard_pack(&e, u, &buf, &n, &err);
+		ll_ens_free(&e);
+		double *msg = rc == LL_OK ? ll_malloc_array(n + 1, sizeof *msg) : NULL;
+		if (rc == LL_OK && !msg)
+			rc = ll_err_oom(&err);
+		if (rc == LL_OK && n + 1 <= (size_t)INT_MAX) {
+			msg[0] = (double)u;
+			memcpy(msg + 1, buf, n * sizeof *buf);
+			MPI_Send(msg, (int)(n + 1), MPI_DOUBLE, 0, TAG_RESULT, MPI_COMM_WORLD);
+		} else {
+			if (rc == LL_OK)
+				ll_err_set(&err, LL_ENOMEM, "unit %zu: too large for one message", u);
+			MPI_Send(err.msg, (int)strlen(err.msg) + 1, MPI_CHAR, 0, TAG_FAIL, MPI_COMM_WORLD);
+			status = 1;
+		}
+		ll_free(msg);
+		ll_free(buf);
+	}
+	return status;
+}
+
+/* Rank 0: the ensemble's skeleton (no unit fitted), then units handed out
+ * as workers ask, results put in, finished.  Like ll_ens_fit. */
+static int tca_mpi_master(const ll_tensor *X, const ll_ens_opts *o, const tca_mpi *mp, ll_ensemble *e,
+			  ll_err *err)
+{
+	ll_ens_opts mo = *o;
+	mo.want = want_none;
+	mo.progress = NULL;
+	double t0 = ll_now();
+	int rc = ll_ens_fit(X, &mo, e, err);
+	if (rc != LL_OK)
+		memset(e, 0, sizeof *e);
+	size_t total = ll_ens_nunits(o), next = 0;
+	int active = mp->size - 1, failed = rc != LL_OK;
+	double *buf = NULL;
+	while (active > 0) {
+		MPI_Status st;
+		int cnt = 0;
+		MPI_Probe(MPI_ANY_SOURCE, MPI_ANY_TAG, MPI_COMM_WORLD, &st);
+		if (st.MPI_TAG == TAG_FAIL) {
+			char msg[sizeof err->msg];
+			MPI_Get_count(&st, MPI_CHAR, &cnt);
+			char *m = ll_malloc(cnt > 0 ? (size_t)cnt : 1);
+			MPI_Recv(m, cnt, MPI_CHAR, st.MPI_SOURCE, TAG_FAIL, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+			snprintf(msg, sizeof msg, "%.*s", cnt, m ? m : "out of memory");
+			ll_free(m);
+			if (!failed)
+				rc = ll_err_set(err, LL_EINVAL, "%s (MPI rank %d)", msg, st.MPI_SOURCE);
+			failed = 1;
+		} else {
+			MPI_Get_count(&st, MPI_DOUBLE, &cnt);
+			buf = ll_malloc_array(cnt > 0 ? (size_t)cnt : 1, sizeof *buf);
+			MPI_Recv(buf, buf ? cnt : 0, MPI_DOUBLE, st.MPI_SOURCE, st.MPI_TAG, MPI_COMM_WORLD,
+				 MPI_STATUS_IGNORE);
+			if (st.MPI_TAG == TAG_RESULT && !failed) {
+				int r2 = !buf ? ll_err_oom(err)
+				       : cnt < 1 ? ll_err_set(err, LL_EFORMAT, "MPI rank %d sent an empty result", st.MPI_SOURCE)
+				       : ll_shard_unpack(e, (size_t)buf[0], buf + 1, (size_t)cnt - 1, err);
+				if (r2 != LL_OK) {
+					rc = r2;
+					failed = 1;
+				}
+			}
+			ll_free(buf);
+			buf = NULL;
+		}
+		unsigned long long uu = next;
+		if (!failed && next < total) {
+			MPI_Send(&uu, 1, MPI_UNSIGNED_LONG_LONG, st.MPI_SOURCE, TAG_WORK, MPI_COMM_WORLD);
+			next++;
+		} else {
+			MPI_Send(&uu, 1, MPI_UNSIGNED_LONG_LONG, st.MPI_SOURCE, TAG_STOP, MPI_COMM_WORLD);
+			active--;
+		}
+	}
+	if (!failed)
+		rc = ll_ens_finish(e, err);
+	if (rc != LL_OK) {
+		ll_ens_free(e);
+		return rc;
+	}
+	e->seconds = ll_now() - t0;
+	return LL_OK;
+}
+#endif
+
 /* --ridge / --l1: a finite number >= 0 */
 static int parse_penalty(const char *s, double *out)
 {
@@ -357,6 +522,7 @@ static int cmd_tca(int argc, char **argv)
 		{"l1-modes", required_argument, NULL, OPT_L1MODES},
 		{"no-fuse", no_argument, NULL, OPT_NOFUSE},
 		{"shard", required_argument, NULL, OPT_SHARD},
+		{"mpi", no_argument, NULL, OPT_MPI},
 		{"quiet", no_argument, NULL, 'q'},
 		{"force", no_argument, NULL, OPT_FORCE},
 		{"max-input-bytes", required_argument, NULL, OPT_MAXIN},
@@ -368,6 +534,7 @@ static int cmd_tca(int argc, char **argv)
 	const char *outdir = NULL, *maskfile = NULL, *initfile = NULL;
 	int quiet = 0, force = 0, c, select = 0, ranks_set = 0, reps_set = 0, shard_set = 0;
 	tca_shard shard = {0, 0};
+	int use_mpi = 0;
 	ll_rank_rule rule = LL_RANK_ELBOW;
 	size_t v;
 	uint64_t u;
@@ -482,6 +649,14 @@ static int cmd_tca(int argc, char **argv)
 						   "numbered from 0) or all, got '%s'", optarg);
 			shard_set = 1;
 			break;
+		case OPT_MPI:
+#ifdef HAVE_MPI
+			use_mpi = 1;
+			break;
+#else
+			return cmd_usage_error("tca", "%s", "--mpi: this latentlab was built without MPI "
+					   "(./configure --with-mpi)");
+#endif
 		case 'q':
 			quiet = 1;
 			break;
@@ -516,8 +691,29 @@ static int cmd_tca(int argc, char **argv)
 		o.cv_folds = 5;
 	if (o.cp.fixed_modes && !initfile)
 		return cmd_usage_error("tca", "%s", "--fix-modes needs --init MODEL: the fixed factors are taken from it");
-	if (!shard_set && (rc0 = slurm_shard(&shard)) != 0)
+	if (use_mpi && shard_set && shard.n)
+		return cmd_usage_error("tca", "%s", "--mpi and --shard do not mix: MPI hands the units out itself");
+	/* under --mpi the Slurm array variables are not ours to read */
+	if (!shard_set && !use_mpi && (rc0 = slurm_shard(&shard)) != 0)
 		return rc0;
+#ifdef HAVE_MPI
+	tca_mpi mp = {0, 0, 1, 0};
+	if (use_mpi) {
+		MPI_Init(NULL, NULL);
+		MPI_Comm_rank(MPI_COMM_WORLD, &mp.rank);
+		MPI_Comm_size(MPI_COMM_WORLD, &mp.size);
+		mp.on = 1;
+		if (mp.rank > 0) {
+			/* rank 0 speaks for the run: the workers' errors reach it
+			 * as messages, not as one line per rank on stderr */
+			quiet = 1;
+			if (!freopen("/dev/null", "w", stderr))
+				quiet = 1;
+		}
+	}
+#else
+	(void)use_mpi;
+#endif
 	cmd_threads(o.threads);
 
 	/* read and check everything before writing anything */
@@ -578,6 +774,14 @@ static int cmd_tca(int argc, char **argv)
 			cmd_error("%s: %s", data, bare(&err));
 		goto out;
 	}
+#ifdef HAVE_MPI
+	if (mp.on && mp.rank > 0) {
+		/* a worker: no OUTDIR, units from rank 0 */
+		if (tca_mpi_sync(&mp, 1, data))
+			status = tca_mpi_worker(&X, o);
+		goto out;
+	}
+#endif
 	/* OUTDIR: ours (or forced beside the user's files), one writer; a
 	 * refusal or a read-only folder fails here, not after the fits */
 	static const char *const names[] = {"summary.json", NULL};
@@ -602,6 +806,10 @@ static int cmd_tca(int argc, char **argv)
 		}
 		ll_afile_abort(&af);
 	}
+#ifdef HAVE_MPI
+	if (mp.on && !tca_mpi_sync(&mp, 1, data))
+		goto out;
+#endif
 
 	if (initfile && o.replicates > 1)
 		fprintf(stderr, "latentlab: warning: --init %s starts every replicate from the same model, "
@@ -618,7 +826,12 @@ static int cmd_tca(int argc, char **argv)
 		o.progress = tca_progress;
 		o.progress_ud = &tp;
 	}
-	rc = ll_ens_fit(&X, &o, &e, &err);
+#ifdef HAVE_MPI
+	if (mp.on && mp.size > 1)
+		rc = tca_mpi_master(&X, &o, &mp, &e, &err);
+	else
+#endif
+		rc = ll_ens_fit(&X, &o, &e, &err);
 	if (tp.shown) {
 		fputs("\r\033[K", stderr);
 		fflush(stderr);
@@ -705,6 +918,13 @@ out:
 	ll_ktensor_free(&K0);
 	ll_tensor_free(&X);
 	ll_tensor_free(&M);
+#ifdef HAVE_MPI
+	if (mp.on) {
+		if (!mp.synced)
+			tca_mpi_sync(&mp, 0, data);
+		MPI_Finalize();
+	}
+#endif
 	return status;
 }
 
