@@ -6,8 +6,9 @@
 # removed), fused and not, with cross-validation and a rank rule, with
 # more shards than units, shards merged in any order; a Slurm array task
 # is the shard its SLURM_ARRAY_TASK_* variables say (ids from any MIN, in
-# steps); bad shard specs and shards that do not belong together give one
-# line on stderr.
+# steps); the examples/cluster scripts do the same; `mpirun -n 2|3 tca
+# --mpi` equals one run (when built with MPI); bad shard specs and shards
+# that do not belong together give one line on stderr.
 . "${top_srcdir:-.}/tests/tap.sh"
 
 T=$(mktemp -d "${TMPDIR:-/tmp}/ll_test_shard.XXXXXX") || exit 1
@@ -108,6 +109,29 @@ if command -v parallel >/dev/null 2>&1 && parallel --version 2>/dev/null | grep 
 else
 	echo "ok $((TAP_N + 1)) - # SKIP GNU parallel is not installed"
 	TAP_N=$((TAP_N + 1))
+fi
+
+# ---- MPI (a build with ./configure --with-mpi) ----------------------------------------
+if "$LL" tca --mpi 2>&1 | grep -q "built without MPI"; then
+	tap_fails "--mpi without MPI says so" "built without MPI" "$LL" tca "$D" -o "$T/x" --mpi
+	echo "ok $((TAP_N + 1)) - # SKIP not built with MPI (./configure --with-mpi)"
+	TAP_N=$((TAP_N + 1))
+elif ! command -v mpirun >/dev/null 2>&1; then
+	echo "ok $((TAP_N + 1)) - # SKIP no mpirun"
+	TAP_N=$((TAP_N + 1))
+else
+	MPIRUN="mpirun --oversubscribe"
+	[ "$(id -u)" -eq 0 ] && MPIRUN="$MPIRUN --allow-run-as-root"
+	timeout 300 $MPIRUN -n 2 "$LL" tca "$D" -o "$T/mpi2" -r 1-3 -n 3 $J -q --mpi >/dev/null 2>"$T/mpi2.err" &&
+		same "$T/one" "$T/mpi2"
+	tap_result $? "mpirun -n 2 tca --mpi == one run"
+	timeout 300 $MPIRUN -n 3 "$LL" tca "$D" -o "$T/mpi3" -r 2-3 -n 2 --no-fuse --cv-folds 2 --select cv \
+		-m ncp-hals $J -q --mpi >/dev/null 2>"$T/mpi3.err" && same "$T/cv" "$T/mpi3"
+	tap_result $? "mpirun -n 3, not fused, cross-validated == one run"
+	timeout 300 $MPIRUN -n 2 "$LL" tca "$T/none.npy" -o "$T/x" -q --mpi >/dev/null 2>"$T/mpi4.err"
+	[ $? -ne 0 ] && [ "$(grep -c '^latentlab:' "$T/mpi4.err")" -eq 1 ] && [ ! -e "$T/x" ]
+	tap_result $? "a missing file under mpirun: one error line (from rank 0), no hang, nothing written"
+	tap_fails "--mpi with --shard" "do not mix" "$LL" tca "$D" -o "$T/x" --mpi --shard 0/2
 fi
 
 # ---- bad shard specs -------------------------------------------------------------
