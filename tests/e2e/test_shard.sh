@@ -152,6 +152,8 @@ tap_fails "another shard count" "shards is 2 but" "$LL" merge "$T/f0" "$T/two" "
 tap_fails "a shard missing" "1 of the 3 units (from unit 1) are in none of the 2 shards given" \
 	"$LL" merge "$T/f0" "$T/f2" -o "$T/x"
 tap_fails "a shard twice" "are both shard 0/3" "$LL" merge "$T/f0" "$T/f0" "$T/f1" "$T/f2" -o "$T/x"
+cp -r "$T/f0" "$T/dup" && sed -i 's/^units = 0$/units = 0 1/' "$T/dup/shard.txt"
+tap_fails "a unit claimed by two shards" "unit 1 is in both" "$LL" merge "$T/dup" "$T/f1" "$T/f2" -o "$T/x"
 tap_fails "a folder that is no shard" "no shard here" "$LL" merge "$T/f0" "$T/one" -o "$T/x"
 cp -r "$T/f1" "$T/bad" && sed -i 's/^fit = 2 1 /fit = 9 1 /' "$T/bad/shard.txt"
 tap_fails "a corrupt manifest" "bad fit line" "$LL" merge "$T/f0" "$T/bad" "$T/f2" -o "$T/x"
