@@ -733,14 +733,22 @@ int ll_shard_unpack(ll_ensemble *e, size_t u, const double *b, size_t n, ll_err 
 	size_t R = er->rank, per = R;
 	for (int m = 0; m < e->nmodes; m++)
 		per += e->dim[m] * R;
-	er->seconds += b[at++];
+	/* the whole message checked before e changes */
+	at = 1;
 	for (size_t k = k0; k < k0 + cnt; k++) {
-		ll_cp_result *f = &er->fits[k];
-		if (f->K.U[0])
+		if (er->fits[k].K.U[0])
 			return ll_err_set(err, LL_EFORMAT, "unit %zu: rank %zu replicate %zu twice", u, R, k);
 		if (n - at < FIT_HEAD || !(b[at + 4] >= 0.0 && b[at + 4] <= 1e9) ||
 		    n - at - FIT_HEAD < per + (size_t)b[at + 4])
 			return ll_err_set(err, LL_EFORMAT, "unit %zu: %zu values, too few for rank %zu", u, n, R);
+		at += FIT_HEAD + per + (size_t)b[at + 4];
+	}
+	if (at != n)
+		return ll_err_set(err, LL_EFORMAT, "unit %zu: %zu values, expected %zu", u, n, at);
+	at = 0;
+	er->seconds += b[at++];
+	for (size_t k = k0; k < k0 + cnt; k++) {
+		ll_cp_result *f = &er->fits[k];
 		memcpy(&f->seed, &b[at++], sizeof f->seed);
 		f->obj = b[at++];
 		f->obj_pen = b[at++];
@@ -765,7 +773,5 @@ int ll_shard_unpack(ll_ensemble *e, size_t u, const double *b, size_t n, ll_err 
 			at += (size_t)f->iters;
 		}
 	}
-	if (at != n)
-		return ll_err_set(err, LL_EFORMAT, "unit %zu: %zu values, expected %zu", u, n, at);
 	return LL_OK;
 }

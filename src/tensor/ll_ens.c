@@ -590,7 +590,8 @@ static int ens_fit_core(const ll_tensor *X, const ll_ens_opts *o, ll_ensemble *e
 		u->rank = o->rank_lo + u->ri;
 		u->rep0 = o->fused ? 0 : q % nrep;
 		u->count = o->fused ? nrep : 1;
-		u->weight = (double)u->rank * (double)u->count;
+		/* another shard's units take no share of the progress */
+		u->weight = o->want && !o->want(o->want_ud, q) ? 0.0 : (double)u->rank * (double)u->count;
 		sh.total_w += u->weight;
 	}
 	/* largest ranks first: they take longest; only the wanted units */
