@@ -534,9 +534,11 @@ int ll_shard_merge(const ll_shard *s, size_t n, ll_ensemble *e, ll_err *err)
 	for (size_t i = 1; i < n; i++)
 		for (const char *const *k = same_keys; *k; k++) {
 			const char *a = ll_shard_get(&s[0], *k), *b = ll_shard_get(&s[i], *k);
+			const char *what = !strcmp(*k, "data_hash") ? " (other data or mask)"
+					 : !strcmp(*k, "init_hash") ? " (another --init model)" : "";
 			if ((a == NULL) != (b == NULL) || (a && strcmp(a, b)))
-				return ll_err_set(err, LL_EINVAL, "%s: %s is %s but %s has %s: not shards of one run",
-						  s[i].dir, *k, b ? b : "missing", s[0].dir, a ? a : "missing");
+				return ll_err_set(err, LL_EINVAL, "%s: %s is %s but %s has %s%s: not shards of one run",
+						  s[i].dir, *k, b ? b : "missing", s[0].dir, a ? a : "missing", what);
 		}
 	size_t total, count;
 	int rc;

@@ -144,7 +144,7 @@ done
 "$LL" tca "$D" -o "$T/tol" -r 1-3 -n 3 $J -q --shard 1/3 --tol 1e-8 >/dev/null
 tap_fails "another tol" "tol is .* but .* has .*: not shards of one run" "$LL" merge "$T/f0" "$T/tol" "$T/f2" -o "$T/x"
 "$LL" tca "$T/syn2/data.npy" -o "$T/dat" -r 1-3 -n 3 $J -q --shard 1/3 >/dev/null
-tap_fails "other data" "data_hash is .*not shards of one run" "$LL" merge "$T/f0" "$T/dat" "$T/f2" -o "$T/x"
+tap_fails "other data" "data_hash is .*(other data or mask): not shards of one run" "$LL" merge "$T/f0" "$T/dat" "$T/f2" -o "$T/x"
 "$LL" tca "$D" -o "$T/seed" -r 1-3 -n 3 $J -q --shard 1/3 -s 5 >/dev/null
 tap_fails "another seed" "seed is 5 but" "$LL" merge "$T/f0" "$T/seed" "$T/f2" -o "$T/x"
 "$LL" tca "$D" -o "$T/two" -r 1-3 -n 3 $J -q --shard 1/2 >/dev/null
