@@ -127,8 +127,14 @@ static void sec_data(doc *d)
 			 : !strcmp(kind, "synth") && !strcmp(doc_param(d, LL_STEP_DATA, "noise"), "poisson")
 				 ? "spike counts per time bin"
 				 : "the units of the data file";
-	doc_putf(d, "Values are %s", unit);
-	if (!strcmp(norm, "max"))
+	int conn = !strcmp(doc_param(d, LL_STEP_TENSOR, "of"), "connectome");
+	if (conn)
+		doc_put(d, "Values are affinities between neurons in a window (see Functional connectome)");
+	else
+		doc_putf(d, "Values are %s", unit);
+	if (conn) /* normalize does not apply to affinities */
+		doc_put(d, " (normalize does not apply to them)");
+	else if (!strcmp(norm, "max"))
 		doc_put(d, ", each unit scaled to a maximum of 1 (`normalize = max`)");
 	else if (!strcmp(norm, "zscore"))
 		doc_put(d, ", each unit z-scored (`normalize = zscore`)");

@@ -13,6 +13,8 @@
  *                    dots for trial and class modes, coloured by label where
  *                    the mode has labels
  *   tca_convergence  objective per iteration of every fit at the chosen rank
+ *   tca_pixels       with a pixel mode ([tensor] of = input): each
+ *                    component's pixel factor as a 28x28 image
  *
  * In the report when the session has a tca step. */
 #include "ll_doc.h"
@@ -332,9 +334,15 @@ static int fig_factors(const ll_session *s, ll_report_fig *f, ll_err *err)
 			double lr[16];
 			size_t nlr = ll_report_has_training(s) && n == 0
 					     ? ll_session_get_reals(s, LL_STEP_TRAIN, "lr", lr, 16) : 0;
+			/* ... or by their rich/lazy regime (init_scale x init_rank), which wins */
+			ll_train_regimes g;
+			int regimes = ll_report_has_training(s) && n == 0 && ll_train_regimes_get(s, &g, NULL) == LL_OK &&
+				      g.n > 1;
 			for (size_t j = 0; j < nd && rc == LL_OK; j++) {
 				char lab[48];
-				if (nlr > 1 && dl[j] >= 0 && (size_t)dl[j] < nlr && nlr <= 16)
+				if (regimes && dl[j] >= 0 && (size_t)dl[j] < g.n)
+					ll_train_regime_name(&g, (size_t)dl[j], lab, sizeof lab);
+				else if (nlr > 1 && dl[j] >= 0 && (size_t)dl[j] < nlr && nlr <= 16)
 					snprintf(lab, sizeof lab, "lr %g", lr[dl[j]]);
 				else
 					snprintf(lab, sizeof lab, "%s %d", n == s->res.tensor->X.nmodes - 1 && ll_report_has_conditions(s)
@@ -349,6 +357,73 @@ static int fig_factors(const ll_session *s, ll_report_fig *f, ll_err *err)
 		ll_free(col);
 		ll_free(dl);
 	}
+	return ll_report_fig_finish(f, rc, err);
+}
+
+/* ---- pixel factors as images ---------------------------------------------- */
+
+/* The tensor's pixel mode (of = input: a square image's pixels) and the
+ * image's side, or -1. */
+static int pixel_mode(const ll_session *s, size_t *side)
+{
+	if (!s->res.tensor)
+		return -1;
+	for (int n = 0; n < s->res.tensor->X.nmodes; n++) {
+		size_t p = s->res.tensor->X.dim[n], q = (size_t)llround(sqrt((double)p));
+		if (!strcmp(s->res.tensor->modes[n].name, "pixel") && q * q == p) {
+			*side = q;
+			return n;
+		}
+	}
+	return -1;
+}
+
+static int has_pixels(const ll_session *s)
+{
+	size_t side;
+	return ll_report_has_tca(s) && pixel_mode(s, &side) >= 0;
+}
+
+static int fig_pixels(const ll_session *s, ll_report_fig *f, ll_err *err)
+{
+	int rc;
+	size_t side = 0;
+
+	ll_report_fig_init(f);
+	int pm = ll_report_has_tca(s) ? pixel_mode(s, &side) : -1;
+	if (pm < 0)
+		return ll_err_set(err, LL_EINVAL, "figure tca_pixels: the tensor has no pixel mode");
+	const ll_ktensor *K = &ll_ens_get(&s->res.tca->ens, s->res.tca->chosen_rank)->fits[0].K;
+	int R = (int)K->rank, cols = R < 5 ? R : 5, rows = (R + cols - 1) / cols;
+	if ((rc = ll_report_fig_start(f, "tca_pixels", 60 + 200 * cols, 70 + 210 * rows, rows, cols, err)) != LL_OK)
+		return rc;
+	snprintf(f->fig.title, sizeof f->fig.title, "Pixel factors of the rank-%d model as %zux%zu images", R, side,
+		 side);
+	size_t P = side * side;
+	double *z = ll_malloc_array(P, sizeof *z);
+	if (!z)
+		return ll_report_fig_finish(f, ll_err_oom(err), err);
+	ll_html_buf_puts(&f->csv, "component,row,col,value\n");
+	for (int c = 0; c < rows * cols && rc == LL_OK; c++) {
+		ll_plot_axes *ax = ll_plot_fig_axes(&f->fig, c / cols, c % cols);
+		if (c >= R) {
+			ax->hidden = 1;
+			continue;
+		}
+		for (size_t i = 0; i < P; i++)
+			z[i] = K->U[pm][i * K->rank + (size_t)c];
+		snprintf(ax->title, sizeof ax->title, "C%d", c + 1);
+		ax->equal = 1;
+		ax->x.ticks = ax->y.ticks = LL_PLOT_TICKS_NONE;
+		ax->legend = LL_PLOT_LEGEND_OFF;
+		rc = ll_plot_heatmap(ax, z, side, side, &(ll_plot_heat_style){.no_colorbar = 1}, err);
+		for (size_t i = 0; i < P && rc == LL_OK; i++) {
+			ll_html_buf_printf(&f->csv, "%d,%zu,%zu,", c + 1, i / side, i % side);
+			ll_report_csv_num(&f->csv, z[i]);
+			ll_report_csv_end(f);
+		}
+	}
+	ll_free(z);
 	return ll_report_fig_finish(f, rc, err);
 }
 
@@ -529,6 +604,13 @@ static void sec_tca(doc *d)
 		doc_put(d, ". Errors below are the plain errors, without the penalty; fits were ranked by "
 			   "the penalised objective, and `summary.json` holds both.\n\n");
 	}
+	if (e->method == LL_CP_APR)
+		doc_put(d, "**cp-apr** fits counts by their Poisson likelihood (Chi & Kolda 2012): each fit "
+			   "minimised the Poisson deviance 2&Sigma;(x log(x/m) &minus; (x &minus; m)), and fits "
+			   "were ranked by it; the errors below are least-squares errors of the same models, "
+			   "to compare with the other methods. For sparse counts this weights the many zeros "
+			   "and the rare spikes as a Poisson process would, where least squares chases the "
+			   "largest counts.\n\n");
 	if (nonneg && s->res.tensor->x_min < 0)
 		doc_putf(d, "> **Warning:** the tensor has negative entries (down to %.3g), which a "
 			    "non-negative fit cannot represent: its error is inflated and the factors describe "
@@ -615,6 +697,16 @@ static void sec_tca(doc *d)
 		      "Factors of the best fit at the chosen rank: rows are components (C1, C2, ...), "
 		      "columns are modes.");
 	weights_table(d, K);
+	if (has_pixels(s)) {
+		doc_putf(d, "The tensor holds the first layer's weights (`of = input`): each component's pixel "
+			    "factor is a weight pattern over the image, drawn as a picture in Figure %d (bright: "
+			    "large, dark: small or negative; each image has its own scale). The unit factor says "
+			    "which hidden units carry the pattern, the snapshot factor when it grows in training.\n\n",
+			 d->next_number + 1);
+		doc_place_fig(d, "tca_pixels", "pixel factors as images",
+			      "The pixel factor of every component of the best fit at the chosen rank, as an "
+			      "image (viridis, each on its own scale).");
+	}
 	if (s->res.data && s->res.data->truth.rank > 0)
 		truth_check(d, cr);
 
@@ -653,6 +745,7 @@ static const ll_section_fig figs[] = {
 	{"tca_rank", fig_rank, NULL},
 	{"factors", fig_factors, NULL},
 	{"tca_convergence", fig_convergence, NULL},
+	{"tca_pixels", fig_pixels, has_pixels},
 };
 
 const ll_section ll_section_tca = {

@@ -148,6 +148,11 @@ static void json_summary(ll_json *j, const ll_ensemble *e, const ll_ens_meta *me
 	ll_json_bool(j, o->fused);
 	ll_json_kv_int(j, "threads", o->threads);
 	ll_json_kv_str(j, "objective", "||W.(X - M)|| / ||W.X||, W = observed entries");
+	if (o->cp.method == LL_CP_APR)
+		ll_json_kv_str(j, "poisson",
+			       "cp-apr minimises the Poisson deviance 2 sum_W (x log(x/m) - (x - m)); per fit "
+			       "deviance and relative_deviance (over the constant-mean model's), by which fits are "
+			       "ranked and judged at the best; objective stays the least-squares error");
 	ll_json_kv_num(j, "at_best_tol", LL_ENS_AT_BEST_TOL);
 	ll_json_kv_str(j, "at_best_rule",
 		       "a fit is at the best optimum when its objective is within at_best_tol of its rank's best");
@@ -213,6 +218,10 @@ static void json_summary(ll_json *j, const ll_ensemble *e, const ll_ens_meta *me
 			ll_json_kv_str(j, "dir", sub);
 			json_seed(j, "seed", f->seed);
 			ll_json_kv_num(j, "objective", f->obj);
+			if (o->cp.method == LL_CP_APR) {
+				ll_json_kv_num(j, "deviance", f->deviance);
+				ll_json_kv_num(j, "relative_deviance", f->obj_pen);
+			}
 			if (o->cp.ridge > 0.0 || o->cp.l1 > 0.0) {
 				ll_json_kv_num(j, "objective_penalized", f->obj_pen);
 				ll_json_kv_num(j, "penalty", f->penalty);

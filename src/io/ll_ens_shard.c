@@ -169,8 +169,8 @@ int ll_shard_write(const ll_ensemble *e, const char *dir, const ll_ens_meta *met
 		fprintf(fp, "rank_seconds = %zu %a\n", er->rank, er->seconds);
 		for (size_t k = k0; k < k0 + cnt; k++) {
 			const ll_cp_result *f = &er->fits[k];
-			fprintf(fp, "fit = %zu %zu %" PRIu64 " %a %a %a %d %d %a\n", er->rank, k, f->seed,
-				f->obj, f->obj_pen, f->penalty, f->iters, f->converged, f->seconds);
+			fprintf(fp, "fit = %zu %zu %" PRIu64 " %a %a %a %a %d %d %a\n", er->rank, k, f->seed,
+				f->obj, f->obj_pen, f->penalty, f->deviance, f->iters, f->converged, f->seconds);
 		}
 	}
 	for (size_t f = 0; f < o->cv_folds; f++) {
@@ -394,10 +394,10 @@ static int merge_shard(const ll_shard *s, ll_ensemble *e, ll_err *err)
 		if (!strcmp(s->key[i], "fit")) {
 			size_t R, k;
 			unsigned long long seed;
-			double obj, objp, pen, secs;
+			double obj, objp, pen, dev, secs;
 			int iters, conv;
-			if (sscanf(v, "%zu %zu %llu %la %la %la %d %d %la", &R, &k, &seed, &obj, &objp, &pen, &iters,
-				   &conv, &secs) != 9 || R < o->rank_lo || R > o->rank_hi || k >= o->replicates ||
+			if (sscanf(v, "%zu %zu %llu %la %la %la %la %d %d %la", &R, &k, &seed, &obj, &objp, &pen, &dev,
+				   &iters, &conv, &secs) != 10 || R < o->rank_lo || R > o->rank_hi || k >= o->replicates ||
 			    iters < 0)
 				return ll_err_set(err, LL_EFORMAT, "%s/%s: bad fit line '%s'", s->dir, man, v);
 			ll_cp_result *f = &e->ranks[R - o->rank_lo].fits[k];
@@ -408,6 +408,7 @@ static int merge_shard(const ll_shard *s, ll_ensemble *e, ll_err *err)
 			f->obj = obj;
 			f->obj_pen = objp;
 			f->penalty = pen;
+			f->deviance = dev;
 			f->iters = iters;
 			f->converged = conv;
 			f->seconds = secs;
@@ -648,7 +649,8 @@ static void main_unit(const ll_ens_opts *o, size_t u, size_t *ri, size_t *k0, si
 	*cnt = o->fused ? o->replicates : 1;
 }
 
-#define FIT_HEAD 7 /* seed, obj, obj_pen, penalty, iters, converged, seconds */
+#define FIT_HEAD 8 /* seed, obj, obj_pen, penalty, deviance, iters, converged, seconds */
+#define AT_ITERS 5 /* where iters is in a fit's head */
 
 int ll_shard_pack(const ll_ensemble *e, size_t u, double **buf, size_t *n, ll_err *err)
 {
@@ -692,6 +694,7 @@ int ll_shard_pack(const ll_ensemble *e, size_t u, double **buf, size_t *n, ll_er
 			b[at++] = f->obj;
 			b[at++] = f->obj_pen;
 			b[at++] = f->penalty;
+			b[at++] = f->deviance;
 			b[at++] = f->iters;
 			b[at++] = f->converged;
 			b[at++] = f->seconds;
@@ -740,10 +743,10 @@ int ll_shard_unpack(ll_ensemble *e, size_t u, const double *b, size_t n, ll_err 
 	for (size_t k = k0; k < k0 + cnt; k++) {
 		if (er->fits[k].K.U[0])
 			return ll_err_set(err, LL_EFORMAT, "unit %zu: rank %zu replicate %zu twice", u, R, k);
-		if (n - at < FIT_HEAD || !(b[at + 4] >= 0.0 && b[at + 4] <= 1e9) ||
-		    n - at - FIT_HEAD < per + (size_t)b[at + 4])
+		if (n - at < FIT_HEAD || !(b[at + AT_ITERS] >= 0.0 && b[at + AT_ITERS] <= 1e9) ||
+		    n - at - FIT_HEAD < per + (size_t)b[at + AT_ITERS])
 			return ll_err_set(err, LL_EFORMAT, "unit %zu: %zu values, too few for rank %zu", u, n, R);
-		at += FIT_HEAD + per + (size_t)b[at + 4];
+		at += FIT_HEAD + per + (size_t)b[at + AT_ITERS];
 	}
 	if (at != n)
 		return ll_err_set(err, LL_EFORMAT, "unit %zu: %zu values, expected %zu", u, n, at);
@@ -755,6 +758,7 @@ int ll_shard_unpack(ll_ensemble *e, size_t u, const double *b, size_t n, ll_err 
 		f->obj = b[at++];
 		f->obj_pen = b[at++];
 		f->penalty = b[at++];
+		f->deviance = b[at++];
 		f->iters = (int)b[at++];
 		f->converged = (int)b[at++];
 		f->seconds = b[at++];

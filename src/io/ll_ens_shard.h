@@ -11,7 +11,7 @@
  *                      (values with \\ and \n escaped; numbers in C's
  *                      exact hex form %a): the settings and the data's
  *                      hash, which units this shard holds, every fit's
- *                      numbers ("fit = R K seed obj obj_pen penalty iters
+ *                      numbers ("fit = R K seed obj obj_pen penalty deviance iters
  *                      converged seconds") and every fold's
  *                      cross-validation errors ("cv = R F test train").
  * ll_shard_merge reads shards back into the partial ensemble one run

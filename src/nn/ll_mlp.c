@@ -260,6 +260,61 @@ int ll_mlp_copy_weights(ll_mlp *dst, const ll_mlp *src, ll_err *err)
 	return LL_OK;
 }
 
+int ll_mlp_scale_init(ll_mlp *net, double scale, size_t rank, uint64_t seed, ll_err *err)
+{
+	if (!(scale > 0) || !isfinite(scale))
+		return ll_err_set(err, LL_EINVAL, "mlp scale_init: scale = %g (must be > 0)", scale);
+	for (size_t l = 0; rank && l + 1 < net->nlayers; l++) {
+		size_t fi = net->size[l], fo = net->size[l + 1];
+		if (rank > (fi < fo ? fi : fo))
+			return ll_err_set(err, LL_EINVAL, "mlp scale_init: rank %zu is above layer %zu's width (%zu x %zu)",
+					  rank, l + 1, fo, fi);
+	}
+	for (size_t l = 0; l < net->nlayers; l++) {
+		size_t fi = net->size[l], fo = net->size[l + 1];
+		float *W = net->W[l];
+		double f0 = 0;
+		for (size_t j = 0; j < fi * fo; j++)
+			f0 += (double)W[j] * W[j];
+		f0 = sqrt(f0);
+		size_t lo = fi < fo ? fi : fo;
+		if (rank && rank < lo && l + 1 < net->nlayers) {
+			/* U (fo x rank) V^T (rank x fi), Gaussian, then the layer's own
+			 * Frobenius norm back: only the rank changes, not the size */
+			double *A = ll_malloc_array(fo * rank, sizeof *A), *B = ll_malloc_array(rank * fi, sizeof *B);
+			double *P = ll_malloc_array(fo * fi, sizeof *P);
+			if (!A || !B || !P) {
+				ll_free(A);
+				ll_free(B);
+				ll_free(P);
+				return ll_err_set(err, LL_ENOMEM, "mlp scale_init: out of memory");
+			}
+			ll_rng r;
+			ll_rng_init(&r, ll_seed_derive(seed, 0x6c6f7772, l));
+			for (size_t j = 0; j < fo * rank; j++)
+				A[j] = ll_rng_normal(&r);
+			for (size_t j = 0; j < rank * fi; j++)
+				B[j] = ll_rng_normal(&r);
+			cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)fo, (int)fi, (int)rank, 1.0, A,
+				    (int)rank, B, (int)fi, 0.0, P, (int)fi);
+			double fp = 0;
+			for (size_t j = 0; j < fo * fi; j++)
+				fp += P[j] * P[j];
+			fp = sqrt(fp);
+			double g = fp > 0 ? scale * f0 / fp : 0;
+			for (size_t j = 0; j < fo * fi; j++)
+				W[j] = (float)(g * P[j]);
+			ll_free(A);
+			ll_free(B);
+			ll_free(P);
+		} else if (scale != 1.0) {
+			for (size_t j = 0; j < fi * fo; j++)
+				W[j] = (float)(scale * W[j]);
+		}
+	}
+	return LL_OK;
+}
+
 /* ---- forward / backward on one chunk of at most ws_rows rows ---- */
 
 static void activate(float *z, size_t len, ll_mlp_act act)

@@ -98,6 +98,17 @@ void ll_mlp_free(ll_mlp *net);
  * across models.  dst keeps its own config (seed, optimizer, ...). */
 int ll_mlp_copy_weights(ll_mlp *dst, const ll_mlp *src, ll_err *err);
 
+/* The initial weights of a rich/lazy sweep: every weight layer times
+ * scale (> 0), and with 0 < rank < min(fan_in, fan_out) each hidden
+ * layer's W (not the readout, whose rank is at most n_out anyway)
+ * replaced first by a rank-`rank` product U V^T of standard normals drawn
+ * from seed, normalised to the Frobenius norm the layer had: so
+ * ||W0||_F = scale * ||full-rank init||_F whatever the rank.  rank = 0 or
+ * >= the layer's smaller side: full rank.  scale 1 and rank 0 leave the
+ * net bitwise as it was.  Biases stay as they are.  LL_EINVAL for scale
+ * <= 0 or a rank above a hidden layer's smaller side, LL_ENOMEM. */
+int ll_mlp_scale_init(ll_mlp *net, double scale, size_t rank, uint64_t seed, ll_err *err);
+
 /* Mean cross-entropy of n examples (X n x n_in row-major, labels y < n_out)
  * and its gradient into net->grad (weight decay not included).  n >= 1,
  * any size (processed in chunks). */

@@ -52,6 +52,7 @@
 
 #include "base/ll_blas.h"
 #include "linalg/ll_linalg.h"
+#include "tensor/ll_cpapr.h"
 #include "tensor/ll_mttkrp.h"
 #include "base/ll_rng.h"
 
@@ -250,7 +251,7 @@ static int check_options(const ll_tensor *X, const ll_cp_opts *o, ll_err *err)
 		return ll_err_set(err, LL_EINVAL, "cp: ridge must be a number >= 0 (got %g)", o->ridge);
 	if (!(o->l1 >= 0.0) || !isfinite(o->l1))
 		return ll_err_set(err, LL_EINVAL, "cp: l1 must be a number >= 0 (got %g)", o->l1);
-	if ((o->ridge > 0.0 || o->l1 > 0.0) && !nn)
+	if ((o->ridge > 0.0 || o->l1 > 0.0) && (!nn || o->method == LL_CP_APR))
 		return ll_err_set(err, LL_EINVAL,
 				  "cp: ridge and l1 penalties are for the non-negative methods "
 				  "(ncp-hals, ncp-bcd), not %s", ll_cp_method_name(o->method));
@@ -1607,7 +1608,16 @@ int ll_cp_fit_batch(const ll_tensor *X, const ll_cp_opts *o, size_t nrep,
 	int blas = openblas_get_num_threads();
 	if (blas > 1)
 		openblas_set_num_threads(1);
-	int rc = fit_batch(X, o, nrep, seeds, res, err);
+	int rc;
+	if (o && o->method == LL_CP_APR) {
+		rc = check_all(X, o, &(size_t){0}, &(double){0}, err);
+		if (rc == LL_OK && (!res || !seeds || nrep == 0))
+			rc = ll_err_set(err, LL_EINVAL, "cp: no replicates, seeds or results");
+		if (rc == LL_OK)
+			rc = ll_cpapr_fit_batch(X, o, nrep, seeds, res, err);
+	} else {
+		rc = fit_batch(X, o, nrep, seeds, res, err);
+	}
 	if (blas > 1)
 		openblas_set_num_threads(blas);
 	return rc;

@@ -9,6 +9,11 @@
  *   LL_CP_NCP_HALS  non-negative, hierarchical ALS (Cichocki & Phan 2009).
  *   LL_CP_NCP_BCD   non-negative, block coordinate descent with
  *                   extrapolation and restarts (Xu & Yin 2013).
+ *   LL_CP_APR       Poisson CP for counts (Chi & Kolda 2012): the KL /
+ *                   Poisson likelihood by multiplicative updates with
+ *                   inner iterations and scooching (tensor/ll_cpapr.h);
+ *                   its objective is the deviance, reported beside the
+ *                   least-squares error.
  * Missing data: pass a 0/1 mask of X's shape (1 = observed); NaN entries of
  * X are treated as missing too.  Entries the mask marks missing are never
  * read as data.
@@ -45,7 +50,8 @@
 #include "tensor/ll_tensor.h"
 
 /* CP algorithms: least squares, and non-negative by HALS or by BCD */
-#define LL_CP_METHODS(X) X(LL_CP_ALS, "cp-als") X(LL_CP_NCP_HALS, "ncp-hals") X(LL_CP_NCP_BCD, "ncp-bcd")
+#define LL_CP_METHODS(X) X(LL_CP_ALS, "cp-als") X(LL_CP_NCP_HALS, "ncp-hals") X(LL_CP_NCP_BCD, "ncp-bcd") \
+	X(LL_CP_APR, "cp-apr")
 typedef enum ll_cp_method { LL_CP_METHODS(LL_ENUM_ID) } ll_cp_method;
 
 /* starting points: randn (ALS) or rand (non-negative) scaled to ||X||;
@@ -105,7 +111,12 @@ typedef struct ll_cp_result {
 			   * signs, so fixed factors come back byte for byte */
 	uint64_t seed;    /* the seed this fit was started from */
 	double obj;       /* final objective (the relative error) */
-	double obj_pen;   /* the penalised objective (= obj unregularised) */
+	double obj_pen;   /* what the fit minimised, scaled to compare fits:
+			   * the penalised objective (= obj unregularised),
+			   * or for cp-apr the deviance over the null
+			   * (constant-mean) model's; fits are ranked by it */
+	double deviance;  /* cp-apr: the Poisson deviance 2 sum_W (x log(x/m) -
+			   * (x - m)) (0 for the other methods) */
 	double penalty;   /* ridge/2 sum ||U_n||^2 + l1 sum ||U_n||_1 at the
 			   * fit's own scaling (0 unregularised) */
 	double *hist;     /* objective after each iteration (owned), iters long;

@@ -446,11 +446,12 @@ static void run_units(const ll_tensor *X, const ll_ens_opts *o, const uint64_t *
 #endif
 }
 
-/* What a fit minimised: the penalised objective when regularised, else
- * the error.  Fits are ranked and judged at the best optimum by it. */
+/* What a fit minimised (obj_pen: the error, the penalised objective, or
+ * cp-apr's relative deviance; obj for results made by hand).  Fits are
+ * ranked and judged at the best optimum by it. */
 static double fit_key(const ll_cp_result *f)
 {
-	return f->penalty > 0.0 ? f->obj_pen : f->obj;
+	return f->obj_pen > 0.0 ? f->obj_pen : f->obj;
 }
 
 /* Sort fits by objective, best first; ties keep replicate order. */

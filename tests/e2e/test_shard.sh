@@ -63,6 +63,14 @@ tap_ok "merge them" "$LL" merge "$T/c3" "$T/c1" "$T/c0" "$T/c2" -o "$T/cm"
 same "$T/cv" "$T/cm"; tap_result $? "merged == one run, with cross-validation and the chosen rank"
 grep -q '"chosen_rank"' "$T/cm/summary.json"; tap_result $? "the merge chose the rank as the run did"
 
+# cp-apr: its deviances travel with the fits
+tap_ok "one run, cp-apr" "$LL" tca "$D" -o "$T/apr" -r 1-2 -n 2 -m cp-apr $J -q
+"$LL" tca "$D" -o "$T/apr0" -r 1-2 -n 2 -m cp-apr $J -q --shard 0/2 >/dev/null &&
+	"$LL" tca "$D" -o "$T/apr1" -r 1-2 -n 2 -m cp-apr $J -q --shard 1/2 >/dev/null &&
+	"$LL" merge "$T/apr1" "$T/apr0" -o "$T/aprm" -q && same "$T/apr" "$T/aprm" &&
+	grep -q '"deviance"' "$T/aprm/summary.json"
+tap_result $? "cp-apr: merged == one run, deviances included"
+
 ok=0
 for k in 0 1 2 3 4; do "$LL" tca "$D" -o "$T/e$k" -r 1-2 -n 2 $J -q --shard $k/5 >/dev/null || ok=1; done
 grep -q '^units =$' "$T/e4/shard.txt"; tap_result $((ok + $?)) "shards beyond the units are empty"

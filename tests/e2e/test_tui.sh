@@ -265,7 +265,7 @@ until_ok u shows u ':screen takes 1-[1-9] or pipeline, factors, trajectory, comp
 tap_result $((r1 + r2 + r3 + $?)) ":screen log; Tab and Shift-Tab wrap around; :screen 0 names the screens"
 keys u : 'set frob.x 1' Enter
 # (the list is cut at the screen's edge: the steps up to trajectory must show)
-until_ok u shows u ":set: no step 'frob' \(session, data, train, ([a-z]+, )*tensor, tca, trajectory, "
+until_ok u shows u ":set: no step 'frob' \(session, data, train, ([a-z]+, )*tensor, tca, ([a-z]+, )*trajectory, "
 tap_result $? ":set on an unknown step names the steps"
 
 keys u 3

@@ -6,6 +6,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <math.h>
 #include <getopt.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -35,6 +36,10 @@ static void synth_usage(FILE *fp)
 	      "                        the condition factors are tuned to one each\n"
 	      "      --rank R          planted factors, default 3\n"
 	      "      --noise KIND      poisson (default), gaussian or none\n"
+	      "      --peak-hz F       spikes/s at a factor's peak, default 40 (with 50 ms\n"
+	      "                        bins: 2 spikes per bin; lower makes sparse counts)\n"
+	      "      --baseline-hz F   spikes/s added everywhere, default 0 (> 0 plants one\n"
+	      "                        more, constant component)\n"
 	      "  -s, --seed S          default 1; [session] seed = S in a session with\n"
 	      "                        [data] kind = synth makes the same population\n"
 	      "      --force           write into a non-empty folder latentlab did not make\n"
@@ -48,6 +53,7 @@ static int cmd_synth(int argc, char **argv)
 		{"time", required_argument, NULL, 'T'},   {"trials", required_argument, NULL, 'K'},
 		{"rank", required_argument, NULL, 'R'},   {"conditions", required_argument, NULL, 'C'},
 		   {"noise", required_argument, NULL, 'z'},
+		{"peak-hz", required_argument, NULL, 'P'}, {"baseline-hz", required_argument, NULL, 'B'},
 		{"seed", required_argument, NULL, 's'},   {"help", no_argument, NULL, 'h'},
 		{"force", no_argument, NULL, 'F'},        {NULL, 0, NULL, 0},
 	};
@@ -84,6 +90,21 @@ static int cmd_synth(int argc, char **argv)
 				return 2;
 			}
 			break;
+		case 'P': case 'B': {
+			char *end;
+			errno = 0;
+			double f = strtod(optarg, &end);
+			if (end == optarg || *end || errno || !isfinite(f) || (c == 'P' ? !(f > 0) : !(f >= 0))) {
+				cmd_error("synth: --%s needs a %s number, not '%s'", c == 'P' ? "peak-hz" : "baseline-hz",
+					  c == 'P' ? "positive" : "non-negative", optarg);
+				return 2;
+			}
+			if (c == 'P')
+				o.peak = f;
+			else
+				o.baseline = f;
+			break;
+		}
 		case 'h': synth_usage(stdout); return 0;
 		case 'F': force = 1; break;
 		case ':':

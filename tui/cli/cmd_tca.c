@@ -48,7 +48,8 @@ static void tca_usage(FILE *fp)
 	      "  -o, --output OUTDIR   write the results here (created if needed; required)\n"
 	      "  -r, --ranks A-B|R     ranks to fit (default 1-8)\n"
 	      "  -n, --replicates N    fits per rank (default 4)\n"
-	      "  -m, --method M        cp-als (default), ncp-hals or ncp-bcd (non-negative)\n"
+	      "  -m, --method M        cp-als (default), ncp-hals or ncp-bcd (non-negative),\n"
+	      "                        or cp-apr (Poisson, for counts: spike counts)\n"
 	      "      --mask FILE       0/1 array shaped like DATA; 0 marks a missing entry\n"
 	      "      --tol T           stop when the objective improves by less than T\n"
 	      "                        (default 1e-6)\n"
@@ -205,6 +206,9 @@ static void print_table(const char *data, const char *outdir, const ll_ensemble 
 	printf("similarity: %s = %s;\n  mean/min sim: the other replicates against the best\n",
 	       ll_sim_name(e->sim), ll_sim_describe(e->sim));
 	printf("  at best: fits whose objective is within %g of their rank's best\n", LL_ENS_AT_BEST_TOL);
+	if (o->cp.method == LL_CP_APR)
+		printf("cp-apr: fits are ranked by their Poisson deviance (summary.json: deviance);\n"
+		       "  obj = the least-squares error, to compare with the other methods\n");
 	char m1[64], m2[64];
 	if (e->warm_start || o->cp.fixed_modes)
 		printf("started from a given model%s%s\n", o->cp.fixed_modes ? "; fixed modes " : "",
@@ -561,7 +565,7 @@ static int cmd_tca(int argc, char **argv)
 			break;
 		case 'm':
 			if (ll_cp_method_parse(optarg, &o.cp.method) != LL_OK)
-				return cmd_usage_error("tca", "--method: expected cp-als, ncp-hals or ncp-bcd, got '%s'",
+				return cmd_usage_error("tca", "--method: expected cp-als, ncp-hals, ncp-bcd or cp-apr, got '%s'",
 						   optarg);
 			break;
 		case OPT_MASK:

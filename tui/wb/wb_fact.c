@@ -3,8 +3,10 @@
  * the best fit at the chosen rank), one row per component with its weight
  * (lambda) and one sparkline per mode; Enter zooms the selected component
  * to a full-width braille plot of one mode (bars for unit modes, a line
- * otherwise).  Every sparkline of a mode shares that mode's range, so rows
- * compare; zero is always inside it.  Nothing is computed but the drawing.
+ * otherwise; a pixel mode of a square image, as [tensor] of = input
+ * makes, as the image in dithered braille dots).  Every sparkline of a
+ * mode shares that mode's range, so rows compare; zero is always inside
+ * it.  Nothing is computed but the drawing.
  */
 #include "config.h"
 
@@ -15,6 +17,7 @@
 #include <string.h>
 
 #include "draw/ll_spark.h"
+#include "pipeline/steps/step_connectome.h"
 #include "pipeline/steps/step_tca.h"
 #include "pipeline/steps/step_tensor.h"
 #include "wb/wb.h"
@@ -71,6 +74,52 @@ static const ll_ens_rank *cur_rank(wb *w)
 	if (f->rep >= r->nrep)
 		f->rep = r->nrep ? r->nrep - 1 : 0;
 	return r;
+}
+
+/* The connectome summary of the fit shown, when there is one: the
+ * connectome step reads the chosen rank's best fit only. */
+static const ll_conn_summary *conn_shown(wb *w, const ll_ens_rank *r)
+{
+	const ll_session *s = w->s;
+	if (!r || !wb_results_ready(w, LL_STEP_CONNECTOME) || !s->res.connectome || !s->res.tca ||
+	    fact_state(w)->rep != 0 || r->rank != s->res.tca->chosen_rank || s->res.connectome->sum.rank != r->rank)
+		return NULL;
+	return &s->res.connectome->sum;
+}
+
+/* "community of 8 (0 4 12 ...), windows 8-14, congruence 1.000" into buf */
+static void conn_text(const ll_conn_summary *m, size_t c, char *buf, size_t n)
+{
+	const ll_conn_comp *cc = &m->comp[c];
+	size_t l = 0;
+	int k = snprintf(buf, n, "community of %zu (", cc->nmembers);
+	l = k > 0 && (size_t)k < n ? (size_t)k : 0;
+	size_t shown = 0;
+	for (size_t i = 0; i < m->neurons && l + 24 < n && shown < 24; i++)
+		if (cc->loading[i] > m->threshold) {
+			k = snprintf(buf + l, n - l, "%s%zu", shown ? " " : "", i);
+			l += k > 0 ? (size_t)k : 0;
+			shown++;
+		}
+	if (l + 80 > n)
+		return;
+	k = snprintf(buf + l, n - l, "%s), windows ", shown < cc->nmembers ? " ..." : "");
+	l += k > 0 ? (size_t)k : 0;
+	/* runs of active windows */
+	size_t runs = 0;
+	for (size_t wi = 0; wi < m->windows && l + 40 < n; wi++) {
+		if (!cc->active[wi] || (wi > 0 && cc->active[wi - 1]))
+			continue;
+		size_t e = wi;
+		while (e + 1 < m->windows && cc->active[e + 1])
+			e++;
+		k = e > wi ? snprintf(buf + l, n - l, "%s%zu-%zu", runs ? "," : "", wi, e)
+			   : snprintf(buf + l, n - l, "%s%zu", runs ? "," : "", wi);
+		l += k > 0 ? (size_t)k : 0;
+		runs++;
+	}
+	snprintf(buf + l, n - l, "%s, congruence %.3f%s", runs ? "" : "none", cc->congruence,
+		 cc->congruence >= LL_CONN_CONGRUENCE_OK ? "" : " (< 0.9!)");
 }
 
 /* Display order of the components: as fitted, or by weight. */
@@ -135,6 +184,43 @@ static void draw_empty(wb *w, int y0, int h)
 	wb_center(w, y0, h, wb_attr(w, LL_ROLE_DEFAULT), lines, 2);
 }
 
+/* The side of the square image a pixel mode holds (28 for MNIST), or 0. */
+static size_t image_side(const ll_mode_info *mi, size_t dim)
+{
+	size_t q = (size_t)llround(sqrt((double)dim));
+	return !strcmp(mi->name, "pixel") && q >= 2 && q * q == dim ? q : 0;
+}
+
+/* v (side x side, row-major) as an image on the canvas: the largest whole
+ * number of dots per pixel that fits (dots are about square), centred;
+ * brightness by ordered (Bayer 4x4) dithering of (v - lo) / (hi - lo), so
+ * the DENSITY canvas mode (NO_COLOR, ASCII) reads as a grey ramp too. */
+static void draw_image(ll_canvas *c, const double *v, size_t side, double *lo, double *hi)
+{
+	static const int bayer[4][4] = {{0, 8, 2, 10}, {12, 4, 14, 6}, {3, 11, 1, 9}, {15, 7, 13, 5}};
+	int dw = ll_canvas_dot_w(c), dh = ll_canvas_dot_h(c);
+	int sz = dw < dh ? dw : dh;
+	if (sz >= (int)side)
+		sz = sz / (int)side * (int)side;
+	*lo = INFINITY;
+	*hi = -INFINITY;
+	for (size_t i = 0; i < side * side; i++)
+		if (isfinite(v[i])) {
+			*lo = fmin(*lo, v[i]);
+			*hi = fmax(*hi, v[i]);
+		}
+	if (!(*hi > *lo))
+		return;
+	int x0 = (dw - sz) / 2;
+	for (int y = 0; y < sz; y++)
+		for (int x = 0; x < sz; x++) {
+			size_t i = (size_t)y * side / (size_t)sz, j = (size_t)x * side / (size_t)sz;
+			double t = (v[i * side + j] - *lo) / (*hi - *lo);
+			if (isfinite(t) && t > (bayer[y & 3][x & 3] + 0.5) / 16.0)
+				ll_canvas_dot(c, x0 + x, y, 0);
+		}
+}
+
 static void draw_zoom(wb *w, const ll_ens_rank *r, const ll_ktensor *K, size_t comp, int y0, int h)
 {
 	wb_fact *f = fact_state(w);
@@ -158,6 +244,21 @@ static void draw_zoom(wb *w, const ll_ens_rank *r, const ll_ktensor *K, size_t c
 	if (!v)
 		return;
 	column(K, n, comp, v);
+	size_t side = image_side(mi, K->dim[n]);
+	if (side) {
+		double ilo, ihi;
+		draw_image(&f->canvas, v, side, &ilo, &ihi);
+		ll_free(v);
+		snprintf(buf, sizeof buf, "C%zu  weight %.4g  |  mode %d of %d: %s (%zu) as a %zux%zu image  |  rank %zu, replicate %zu",
+			 comp + 1, K->lambda[comp], n + 1, K->nmodes, mname, K->dim[n], side, side, r->rank, f->rep + 1);
+		wb_put(w, y0, 1, w->cols - 2, wb_attr(w, LL_ROLE_TITLE), buf);
+		if (ll_canvas_render(&f->canvas, &f->text, NULL) == LL_OK)
+			wb_draw_canvas(&f->text, y0 + 1, lw + 1, spark_attr, w);
+		snprintf(buf, sizeof buf, cw >= 60 ? "dots: high, blank: low (%.3g to %.3g)   (h/l: mode, j/k: component)"
+						   : "%.3g to %.3g", ilo, ihi);
+		wb_put(w, y0 + 1 + ch, lw + 1, cw, wb_attr(w, LL_ROLE_AXIS), buf);
+		return;
+	}
 	ll_spark_opts o;
 	ll_spark_opts_init(&o);
 	o.zero_line = 1;
@@ -318,6 +419,19 @@ static void fact_status(wb *w, char *buf, size_t n)
 	if (!r) {
 		snprintf(buf, n, "no TCA results yet");
 		return;
+	}
+	/* a connectome: the selected component's community says more */
+	const ll_conn_summary *cm = conn_shown(w, r);
+	if (cm && r->nrep) {
+		size_t ord[MAX_ROWS];
+		size_t nr = order(w, &r->fits[0].K, ord);
+		int sel = fact_state(w)->sel;
+		if (sel >= 0 && (size_t)sel < nr && ord[sel] < cm->rank) {
+			char t[300];
+			conn_text(cm, ord[sel], t, sizeof t);
+			snprintf(buf, n, "C%zu: %s", ord[sel] + 1, t);
+			return;
+		}
 	}
 	ll_ens_stats st;
 	if (ll_ens_rank_stats(r, &st, NULL) != LL_OK) {

@@ -116,7 +116,9 @@ static int run(ll_step_ctx *c, ll_err *err)
 	if (rule == LL_RANK_CV && o.cv_folds == 0)
 		o.cv_folds = 5;
 	o.cv_replicates = (size_t)ll_session_get_int(s, LL_STEP_TCA, "cv_replicates");
-	o.cp.mask = d && d->mask.data ? &d->mask : NULL;
+	/* the data's mask, when the tensor is the data's shape (not, e.g., a
+	 * connectome made from it) */
+	o.cp.mask = d && d->mask.data && ll_tensor_same_shape(&d->mask, &x->X) ? &d->mask : NULL;
 	/* check() parsed these */
 	ll_cp_modes_parse(ll_session_get(s, LL_STEP_TCA, "fix_modes"), &o.cp.fixed_modes);
 	ll_cp_modes_parse(ll_session_get(s, LL_STEP_TCA, "l1_modes"), &o.cp.l1_modes);

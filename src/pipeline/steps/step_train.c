@@ -2,6 +2,7 @@
  * over training: the tensor models x digits x units x snapshots. */
 #include "config.h"
 
+#include <ctype.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,7 +21,9 @@
 #include "nn/ll_mlp.h"
 #include "pipeline/ll_step.h"
 #include "pipeline/steps/step_data.h"
+#include "pipeline/steps/step_tensor.h"
 #include "pipeline/steps/step_train.h"
+#include "similarity/ll_cka.h"
 
 void openblas_set_num_threads(int);
 int openblas_get_num_threads(void);
@@ -47,6 +50,11 @@ static const ll_param_def params[] = {
 	P_INT("probe_activity", "0", 0, 1000,
 	      "also log every unit's activity on the first N probe images of each digit (0 = none; "
 	      "[compare] conditions = probe compares these)"),
+	P_REALS("init_scale", "1", 0, 1000,
+		"initial weights times this (> 0), or a list (0.1,1,4): small = rich, large = lazy learning"),
+	P_STR("init_rank", "full",
+	      "rank of the initial hidden weights: full, a number, or a list (full,1,5); the models take "
+	      "the regimes init_scale x init_rank in turn"),
 };
 
 /* What one model's training callback needs. */
@@ -122,6 +130,12 @@ static int train_cb(void *vctx, ll_mlp *net, const ll_mlp_event *ev)
 		c->failed = 1;
 		return 1;
 	}
+	/* the weights, when the tensor is made of them */
+	if (r->w_out)
+		memcpy(r->w_out + (c->m * S + j) * LL_MNIST_CLASSES * U, net->W[net->nlayers - 1],
+		       LL_MNIST_CLASSES * U * sizeof(float));
+	if (r->w_in)
+		memcpy(r->w_in + (c->m * S + j) * U * r->n_in, net->W[0], U * r->n_in * sizeof(float));
 	r->log.loss[c->m * S + j] = loss;
 	r->log.acc[c->m * S + j] = acc;
 	r->log.train_loss[c->m * S + j] = ev->train_loss;
@@ -199,6 +213,79 @@ double ll_train_model_lr(const ll_session *s, size_t m, size_t *nlr)
 	return n ? v[m % n] : 0.03;
 }
 
+int ll_train_regimes_get(const ll_session *s, ll_train_regimes *g, ll_err *err)
+{
+	memset(g, 0, sizeof *g);
+	double sc[LL_TRAIN_MAX_REGIMES + 1];
+	size_t ns = ll_session_get_reals(s, LL_STEP_TRAIN, "init_scale", sc, LL_TRAIN_MAX_REGIMES + 1);
+	if (ns > LL_TRAIN_MAX_REGIMES)
+		return ll_err_set(err, LL_EINVAL, "[train] init_scale lists %zu scales (at most %d)", ns,
+				  LL_TRAIN_MAX_REGIMES);
+	for (size_t i = 0; i < ns; i++) {
+		if (!(sc[i] > 0))
+			return ll_err_set(err, LL_EINVAL, "[train] init_scale = %g: a scale must be > 0", sc[i]);
+		g->scale[i] = sc[i];
+	}
+	g->nscale = ns ? ns : 1;
+	if (!ns)
+		g->scale[0] = 1;
+	const char *v = ll_session_get(s, LL_STEP_TRAIN, "init_rank");
+	const char *p = v;
+	g->nrank = 0;
+	for (;;) {
+		while (*p == ' ' || *p == '\t')
+			p++;
+		const char *e = p;
+		while (*e && *e != ',')
+			e++;
+		const char *t = e;
+		while (t > p && (t[-1] == ' ' || t[-1] == '\t'))
+			t--;
+		size_t len = (size_t)(t - p), k = 0;
+		if (len == 4 && !strncmp(p, "full", 4)) {
+			k = 0;
+		} else {
+			int ok = len > 0 && len < 10;
+			for (size_t i = 0; ok && i < len; i++)
+				ok = isdigit((unsigned char)p[i]);
+			if (ok)
+				k = (size_t)strtoul(p, NULL, 10);
+			if (!ok || k == 0)
+				return ll_err_set(err, LL_EINVAL,
+						  "[train] init_rank = '%s' is not full, a rank >= 1 or a list like full,1,5", v);
+		}
+		if (g->nrank == LL_TRAIN_MAX_REGIMES)
+			return ll_err_set(err, LL_EINVAL, "[train] init_rank lists more than %d ranks", LL_TRAIN_MAX_REGIMES);
+		g->rank[g->nrank++] = k;
+		if (!*e)
+			break;
+		p = e + 1;
+	}
+	g->n = g->nscale * g->nrank;
+	if (g->n > LL_TRAIN_MAX_REGIMES)
+		return ll_err_set(err, LL_EINVAL, "[train] init_scale x init_rank make %zu regimes (at most %d)", g->n,
+				  LL_TRAIN_MAX_REGIMES);
+	g->sweep = g->n > 1 || g->scale[0] != 1 || g->rank[0] != 0;
+	return LL_OK;
+}
+
+char *ll_train_regime_name(const ll_train_regimes *g, size_t r, char *buf, size_t n)
+{
+	size_t k = ll_train_regime_rank(g, r);
+	char rk[24];
+	if (k)
+		snprintf(rk, sizeof rk, "%zu", k);
+	else
+		snprintf(rk, sizeof rk, "full");
+	if (g->nrank == 1 && g->nscale > 1)
+		snprintf(buf, n, "scale %g", ll_train_regime_scale(g, r));
+	else if (g->nscale == 1 && g->nrank > 1)
+		snprintf(buf, n, "rank %s", rk);
+	else
+		snprintf(buf, n, "scale %g, rank %s", ll_train_regime_scale(g, r), rk);
+	return buf;
+}
+
 /* Model m's seed: a pure function of the session seed and m. */
 static uint64_t model_seed(const ll_session *s, size_t m)
 {
@@ -253,6 +340,19 @@ static void write_activity_json(ll_json *j, const void *ud)
 		ll_json_arr_end(j);
 		ll_json_obj_end(j);
 	}
+	if (r->w_out || r->w_in) {
+		ll_json_key(j, "weights");
+		ll_json_obj_begin(j);
+		ll_json_kv_str(j, "files", r->w_out ? "readout_weights.npy" : "input_weights.npy");
+		ll_json_kv_str(j, "description",
+			       r->w_out ? "the readout layer's weights (W2: digit x unit) at each "
+					  "snapshot: models x snapshots x digits x units, float32, units "
+					  "matched as activity's"
+					: "the first layer's weights (W1: unit x pixel) at each snapshot: "
+					  "models x snapshots x units x pixels, float32, units matched as "
+					  "activity's");
+		ll_json_obj_end(j);
+	}
 	ll_json_key(j, "outputs");
 	ll_json_obj_begin(j);
 	ll_json_kv_str(j, "file", "outputs.npy");
@@ -288,6 +388,138 @@ static void write_activity_json(ll_json *j, const void *ud)
 	ll_json_kv_num(j, "final_test_accuracy_mean", t->final_acc_mean);
 	ll_json_kv_num(j, "final_test_accuracy_min", t->final_acc_min);
 	ll_json_obj_end(j);
+}
+
+/* How far model m moved from its start (net: trained, init: its start,
+ * units matched alike): the relative weight change of each weight layer
+ * and of all of them, and 1 - linear CKA of the first hidden layer on the
+ * probe set (NaN when a representation has no variance, e.g. every unit
+ * dead). */
+static int richlazy_of(struct ll_res_train *r, ll_mlp *init, ll_mlp *net, const ll_mnist *probe, size_t m,
+		       ll_err *err)
+{
+	size_t L = net->nlayers, U = net->size[1], n = probe->n;
+	double dt = 0, nt = 0;
+	for (size_t l = 0; l < L; l++) {
+		size_t len = net->size[l] * net->size[l + 1];
+		double d = 0, n0 = 0;
+		for (size_t j = 0; j < len; j++) {
+			double a = net->W[l][j], b = init->W[l][j];
+			d += (a - b) * (a - b);
+			n0 += b * b;
+		}
+		r->wchange[m * (L + 1) + l] = n0 > 0 ? sqrt(d / n0) : NAN;
+		dt += d;
+		nt += n0;
+	}
+	r->wchange[m * (L + 1) + L] = nt > 0 ? sqrt(dt / nt) : NAN;
+	float *h0 = ll_malloc_array(n * U, sizeof *h0), *h1 = ll_malloc_array(n * U, sizeof *h1);
+	double *a = ll_malloc_array(n * U, sizeof *a), *b = ll_malloc_array(n * U, sizeof *b);
+	int rc = h0 && h1 && a && b ? LL_OK : ll_err_oom(err);
+	if (rc == LL_OK)
+		rc = ll_mlp_forward_hidden(init, probe->x, n, 0, h0, err);
+	if (rc == LL_OK)
+		rc = ll_mlp_forward_hidden(net, probe->x, n, 0, h1, err);
+	if (rc == LL_OK) {
+		for (size_t i = 0; i < n * U; i++) {
+			a[i] = h0[i];
+			b[i] = h1[i];
+		}
+		double cka;
+		ll_err e2 = {0, ""};
+		int crc = ll_cka_linear(a, n, U, b, U, 0, LL_CKA_AUTO, &cka, &e2);
+		if (crc == LL_OK)
+			r->repr_change[m] = 1 - cka;
+		else if (crc == LL_ENUMERIC)
+			r->repr_change[m] = NAN;
+		else
+			rc = ll_err_set(err, crc, "%s", e2.msg);
+	}
+	ll_free(h0);
+	ll_free(h1);
+	ll_free(a);
+	ll_free(b);
+	return rc;
+}
+
+/* train/richlazy.csv + .json, weight_change.npy, repr_change.npy */
+static int save_richlazy(const ll_session *s, const struct ll_res_train *r, const ll_train_regimes *g,
+			 const char *dir, ll_err *err)
+{
+	size_t M = r->log.models, S = r->log.snapshots, L = r->nlayers;
+	size_t sh2[2] = {M, L + 1}, sh1[1] = {M};
+	int rc = ll_step_write_vec(dir, "weight_change.npy", r->wchange, 2, sh2, err);
+	if (rc == LL_OK)
+		rc = ll_step_write_vec(dir, "repr_change.npy", r->repr_change, 1, sh1, err);
+	ll_afile af;
+	if (rc == LL_OK && (rc = ll_afile_open_in(&af, dir, "richlazy.csv", err)) == LL_OK) {
+		fprintf(af.fp, "model,regime,init_scale,init_rank");
+		for (size_t l = 0; l < L; l++)
+			fprintf(af.fp, ",weight_change_W%zu", l + 1);
+		fprintf(af.fp, ",weight_change_total,repr_change,final_test_accuracy\n");
+		for (size_t m = 0; m < M; m++) {
+			size_t q = m % g->n, k = ll_train_regime_rank(g, q);
+			/* %.15g: a scale reads as typed (0.1, not 0.10000000000000001) */
+			fprintf(af.fp, "%zu,%zu,%.15g,", m, q, ll_train_regime_scale(g, q));
+			if (k)
+				fprintf(af.fp, "%zu", k);
+			else
+				fprintf(af.fp, "full");
+			for (size_t l = 0; l <= L; l++)
+				fprintf(af.fp, ",%.17g", r->wchange[m * (L + 1) + l]);
+			fprintf(af.fp, ",%.17g,%.17g\n", r->repr_change[m], r->log.acc[m * S + S - 1]);
+		}
+		rc = ll_afile_commit(&af, err);
+	}
+	if (rc == LL_OK && (rc = ll_afile_open_in(&af, dir, "richlazy.json", err)) == LL_OK) {
+		ll_json j;
+		ll_json_init(&j, af.fp, 1);
+		ll_json_obj_begin(&j);
+		ll_json_kv_str(&j, "description",
+			       "rich vs lazy learning: per model, the relative weight change ||W_T - W_0||_F / "
+			       "||W_0||_F of each weight layer and of all of them, the representation change 1 - "
+			       "linear CKA of the first hidden layer on the probe set (start against end), and "
+			       "the final test accuracy; the models take the regimes init_scale x init_rank in "
+			       "turn (model m: regime m % regimes)");
+		ll_json_kv_str(&j, "init_scale", ll_session_get(s, LL_STEP_TRAIN, "init_scale"));
+		ll_json_kv_str(&j, "init_rank", ll_session_get(s, LL_STEP_TRAIN, "init_rank"));
+		ll_json_key(&j, "regimes");
+		ll_json_arr_begin(&j);
+		for (size_t q = 0; q < g->n; q++) {
+			char nm[64];
+			double w = 0, c = 0, a = 0;
+			size_t cnt = 0, cc = 0;
+			for (size_t m = q; m < M; m += g->n) {
+				w += r->wchange[m * (L + 1) + L];
+				if (isfinite(r->repr_change[m])) {
+					c += r->repr_change[m];
+					cc++;
+				}
+				a += r->log.acc[m * S + S - 1];
+				cnt++;
+			}
+			ll_json_obj_begin(&j);
+			ll_json_kv_str(&j, "name", ll_train_regime_name(g, q, nm, sizeof nm));
+			ll_json_kv_num(&j, "init_scale", ll_train_regime_scale(g, q));
+			ll_json_kv_int(&j, "init_rank", (long long)ll_train_regime_rank(g, q));
+			ll_json_kv_int(&j, "models", (long long)cnt);
+			ll_json_kv_num(&j, "weight_change_mean", cnt ? w / (double)cnt : NAN);
+			ll_json_kv_num(&j, "repr_change_mean", cc ? c / (double)cc : NAN);
+			ll_json_kv_num(&j, "final_test_accuracy_mean", cnt ? a / (double)cnt : NAN);
+			ll_json_obj_end(&j);
+		}
+		ll_json_arr_end(&j);
+		ll_json_kv_str(&j, "init_rank_note", "0 = full rank");
+		ll_json_key(&j, "files");
+		ll_json_arr_begin(&j);
+		ll_json_str(&j, "richlazy.csv");
+		ll_json_str(&j, "weight_change.npy (models x (layers + 1): each layer, then all)");
+		ll_json_str(&j, "repr_change.npy (models)");
+		ll_json_arr_end(&j);
+		ll_json_obj_end(&j);
+		rc = ll_afile_commit(&af, err);
+	}
+	return rc;
 }
 
 static int save_train(ll_step_ctx *c, ll_mlp *init, ll_mlp *nets, ll_err *err)
@@ -344,6 +576,22 @@ static int save_train(ll_step_ctx *c, ll_mlp *init, ll_mlp *nets, ll_err *err)
 		ll_free(op);
 	}
 	ll_free(steps);
+	/* the logged weights: float32, models x snapshots x rows x columns of W */
+	if (rc == LL_OK && r->w_out) {
+		size_t sh4[4] = {M, S, LL_MNIST_CLASSES, t->units};
+		char *wp = ll_path_join(dir, "readout_weights.npy");
+		rc = wp ? ll_npy_write_array_f32(wp, r->w_out, 4, sh4, err) : ll_err_oom(err);
+		ll_free(wp);
+	}
+	if (rc == LL_OK && r->w_in) {
+		size_t sh4[4] = {M, S, t->units, r->n_in};
+		char *wp = ll_path_join(dir, "input_weights.npy");
+		rc = wp ? ll_npy_write_array_f32(wp, r->w_in, 4, sh4, err) : ll_err_oom(err);
+		ll_free(wp);
+	}
+	ll_train_regimes g;
+	if (rc == LL_OK && (rc = ll_train_regimes_get(s, &g, err)) == LL_OK && g.sweep)
+		rc = save_richlazy(s, r, &g, dir, err);
 	for (size_t m = 0; m < M && rc == LL_OK; m++) {
 		char name[64];
 		snprintf(name, sizeof name, "model_%02zu/init", m);
@@ -377,6 +625,10 @@ static void drop(ll_session *s)
 	ll_free(r->outputs);
 	ll_free(r->hess_top);
 	ll_free(r->hess_trace);
+	ll_free(r->w_out);
+	ll_free(r->w_in);
+	ll_free(r->wchange);
+	ll_free(r->repr_change);
 	ll_tensor_free(&r->activity);
 	ll_modes_free(r->modes, 4);
 	ll_free(r);
@@ -408,6 +660,11 @@ static int run(ll_step_ctx *sc, ll_err *err)
 	if (per_log > per_class)
 		return ll_err_set(err, LL_EINVAL, "[train] probe_activity = %zu is more than probe_per_class = %zu",
 				  per_log, per_class);
+	ll_train_regimes g;
+	if ((rc = ll_train_regimes_get(s, &g, err)) != LL_OK)
+		return rc;
+	int of = ll_step_in_session(s, LL_STEP_TENSOR) ? ll_session_get_enum(s, LL_STEP_TENSOR, "of")
+						       : LL_TENSOR_OF_ACTIVITY;
 	size_t T = ll_mlp_total_steps(&cfg, md->train.n);
 	size_t S = ll_mlp_n_snapshots(T, log_every);
 
@@ -465,11 +722,28 @@ static int run(ll_step_ctx *sc, ll_err *err)
 		for (size_t i = 0; i < M * S; i++)
 			r->hess_trace[i] = NAN;
 	}
+	/* the weights at every snapshot, when the tensor is made of them */
+	r->n_in = md->train.dim;
+	r->nlayers = cfg.hidden[1] ? 3 : 2;
+	if (of == LL_TENSOR_OF_READOUT || of == LL_TENSOR_OF_INPUT) {
+		size_t per = of == LL_TENSOR_OF_READOUT ? LL_MNIST_CLASSES * U : U * r->n_in, ws = 0;
+		float **w = of == LL_TENSOR_OF_READOUT ? &r->w_out : &r->w_in;
+		if (ll_mul_ok(M * S, per, &ws))
+			*w = ll_malloc_array(ws, sizeof(float));
+		if (!*w) {
+			rc = ll_err_set(err, LL_ENOMEM, "out of memory for the weights of %zu models at %zu snapshots",
+					M, S);
+			goto out;
+		}
+	}
+	r->wchange = ll_malloc_array(M * (r->nlayers + 1), sizeof(double));
+	r->repr_change = ll_malloc_array(M, sizeof(double));
 	size_t os = 0;
 	r->outputs_n = md->probe.n;
 	if (ll_mul_ok(M * S, r->outputs_n * LL_MNIST_CLASSES, &os))
 		r->outputs = ll_malloc_array(os, sizeof(float));
-	if (!tl->step || !tl->loss || !tl->acc || !tl->train_loss || !nets || !init || !ctx || !cm || !r->outputs) {
+	if (!tl->step || !tl->loss || !tl->acc || !tl->train_loss || !nets || !init || !ctx || !cm || !r->outputs ||
+	    !r->wchange || !r->repr_change) {
 		rc = ll_err_set(err, LL_ENOMEM, "out of memory for %zu models", M);
 		goto out;
 	}
@@ -480,8 +754,20 @@ static int run(ll_step_ctx *sc, ll_err *err)
 		rc = ll_mlp_init(&nets[m], &cfg, err);
 		if (rc == LL_OK && shared && m > 0)
 			rc = ll_mlp_copy_weights(&nets[m], &nets[0], err);
-		if (rc == LL_OK)
-			rc = ll_mlp_init(&init[m], &cfg, err);
+	}
+	/* a rich/lazy regime, once every shared copy is made: scaled (and of
+	 * lower rank, one draw shared by a shared population) */
+	for (size_t m = 0; m < M && rc == LL_OK && g.sweep; m++) {
+		size_t q = m % g.n;
+		rc = ll_mlp_scale_init(&nets[m], ll_train_regime_scale(&g, q), ll_train_regime_rank(&g, q),
+				       model_seed(s, shared ? 0 : m), err);
+		if (rc != LL_OK)
+			ll_err_prefix(err, "[train] model %zu", m);
+	}
+	for (size_t m = 0; m < M && rc == LL_OK; m++) {
+		cfg.seed = model_seed(s, m);
+		cfg.lr = ll_train_model_lr(s, m, NULL);
+		rc = ll_mlp_init(&init[m], &cfg, err);
 		if (rc == LL_OK)
 			rc = ll_mlp_copy_weights(&init[m], &nets[m], err);
 	}
@@ -529,9 +815,11 @@ static int run(ll_step_ctx *sc, ll_err *err)
 	if (match && !shared && M > 1) {
 		size_t *perm = ll_malloc_array(U, sizeof(size_t));
 		double *slice = ll_malloc_array(LL_MNIST_CLASSES * U * S, sizeof(double));
-		if (!perm || !slice) {
+		float *wtmp = r->w_in ? ll_malloc_array(U * r->n_in, sizeof(float)) : NULL;
+		if (!perm || !slice || (r->w_in && !wtmp)) {
 			ll_free(perm);
 			ll_free(slice);
+			ll_free(wtmp);
 			rc = ll_err_oom(err);
 			goto out;
 		}
@@ -556,12 +844,32 @@ static int run(ll_step_ctx *sc, ll_err *err)
 				for (size_t u = 0; u < U; u++)
 					row[u] = tmp[perm[u]];
 			}
+			/* the logged weights: the readout's columns, the first layer's rows */
+			for (size_t q = 0; r->w_out && q < S * LL_MNIST_CLASSES; q++) {
+				float *row = r->w_out + (m * S * LL_MNIST_CLASSES + q) * U, tmp[4096];
+				memcpy(tmp, row, U * sizeof(float));
+				for (size_t u = 0; u < U; u++)
+					row[u] = tmp[perm[u]];
+			}
+			for (size_t j = 0; r->w_in && j < S; j++) {
+				size_t D = r->n_in;
+				float *Wj = r->w_in + (m * S + j) * U * D;
+				memcpy(wtmp, Wj, U * D * sizeof(float));
+				for (size_t u = 0; u < U; u++)
+					memcpy(Wj + u * D, wtmp + perm[u] * D, D * sizeof(float));
+			}
 		}
 		ll_free(perm);
 		ll_free(slice);
+		ll_free(wtmp);
 		if (rc != LL_OK)
 			goto out;
 	}
+	for (size_t m = 0; m < M && rc == LL_OK; m++)
+		if ((rc = richlazy_of(r, &init[m], &nets[m], &md->probe, m, err)) != LL_OK)
+			ll_err_prefix(err, "[train] model %zu's weight and representation change", m);
+	if (rc != LL_OK)
+		goto out;
 
 	tl->final_acc_mean = 0;
 	tl->final_acc_min = 1;
@@ -577,14 +885,15 @@ static int run(ll_step_ctx *sc, ll_err *err)
 	ll_step_set_mode(&r->modes[3], "snapshot", LL_MODE_TIME);
 	size_t nlr;
 	ll_train_model_lr(s, 0, &nlr);
-	if (nlr > 1) {
-		/* a learning-rate sweep: label each model by its rate's place in the list */
+	if (nlr > 1 || g.n > 1) {
+		/* a sweep: label each model by its regime (init_scale x init_rank),
+		 * or else by its learning rate's place in the list */
 		if (!(r->modes[0].labels = ll_malloc_array(M, sizeof(int)))) {
 			rc = ll_err_oom(err);
 			goto out;
 		}
 		for (size_t m = 0; m < M; m++)
-			r->modes[0].labels[m] = (int)(m % nlr);
+			r->modes[0].labels[m] = (int)(g.n > 1 ? m % g.n : m % nlr);
 	}
 	if (!(r->modes[1].labels = ll_malloc_array(LL_MNIST_CLASSES, sizeof(int)))) {
 		rc = ll_err_oom(err);
@@ -595,6 +904,19 @@ static int run(ll_step_ctx *sc, ll_err *err)
 	ll_step_status(sc, "%zu models x %zu steps, %zu snapshots; test accuracy mean %.1f%%, min %.1f%%",
 		       M, T, S, 100 * tl->final_acc_mean, 100 * tl->final_acc_min);
 	ll_session_log(s, "train: %s", s->status[sc->k]);
+	for (size_t q = 0; g.sweep && q < g.n; q++) {
+		/* the rich/lazy result per regime, for the log */
+		char nm[64];
+		double w = 0, c = 0;
+		size_t cnt = 0;
+		for (size_t m = q; m < M; m += g.n, cnt++) {
+			w += r->wchange[m * (r->nlayers + 1) + r->nlayers];
+			c += r->repr_change[m];
+		}
+		if (cnt)
+			ll_session_log(s, "train: %s: weight change %.4g, representation change %.4g (mean of %zu)",
+				       ll_train_regime_name(&g, q, nm, sizeof nm), w / (double)cnt, c / (double)cnt, cnt);
+	}
 	if (sc->outdir)
 		rc = save_train(sc, init, nets, err);
 out:
@@ -624,6 +946,27 @@ static int check(const ll_session *s, ll_err *err)
 	if (s->state[LL_STEP_TRAIN] != LL_STATE_ABSENT && !implied(s))
 		return ll_err_set(err, LL_EINVAL, "[train] needs [data] kind = mnist (kind is %s)",
 				  ll_session_get(s, LL_STEP_DATA, "kind"));
+	if (!ll_step_in_session(s, LL_STEP_TRAIN))
+		return LL_OK;
+	/* rich/lazy regimes: scales > 0, ranks a hidden layer can hold, a
+	 * model for each */
+	ll_train_regimes g;
+	int rc = ll_train_regimes_get(s, &g, err);
+	if (rc != LL_OK)
+		return rc;
+	long h1 = ll_session_get_int(s, LL_STEP_TRAIN, "hidden"), h2 = ll_session_get_int(s, LL_STEP_TRAIN, "hidden2");
+	for (size_t i = 0; i < g.nrank; i++) {
+		if (g.rank[i] > (size_t)h1)
+			return ll_err_set(err, LL_EINVAL, "[train] init_rank = %zu is above the layer width (hidden = %ld)",
+					  g.rank[i], h1);
+		if (h2 > 0 && g.rank[i] > (size_t)h2)
+			return ll_err_set(err, LL_EINVAL, "[train] init_rank = %zu is above the layer width (hidden2 = %ld)",
+					  g.rank[i], h2);
+	}
+	long M = ll_session_get_int(s, LL_STEP_TRAIN, "models");
+	if (g.n > (size_t)M)
+		return ll_err_set(err, LL_EINVAL,
+				  "[train] models = %ld is fewer than the %zu regimes of init_scale x init_rank", M, g.n);
 	return LL_OK;
 }
 
