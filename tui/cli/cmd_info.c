@@ -296,7 +296,7 @@ static void info_hdf5(const char *path, const ll_hdf5_list *l, int json)
 				snprintf(sh, sizeof sh, "scalar");
 			for (int d = 0; d < e->ndim && off < sizeof sh; d++)
 				off += (size_t)snprintf(sh + off, sizeof sh - off, "%s%zu", d ? " x " : "", e->shape[d]);
-			printf("  %-40s %-16s %-9s%s%s\n", e->name, sh, e->dtype, e->chunked ? " chunked" : "",
+			printf("  %-40s %-16s %s%s%s\n", e->name, sh, e->dtype, e->chunked ? " chunked" : "",
 			       e->compressed ? " compressed" : "");
 		}
 	}
