@@ -12,6 +12,7 @@
 
 #include "base/ll_limits.h"
 #include "io/ll_csv.h"
+#include "io/ll_hdf5.h"
 #include "io/ll_idx.h"
 #include "io/ll_npy.h"
 #include "io/ll_npz.h"
@@ -40,6 +41,9 @@ static int sniff(ll_src *s, const char *name, ll_err *err)
 	if (got >= 4 && m[0] == 0 && m[1] == 0 && m[3] >= 1 &&
 	    (m[2] == 0x08 || m[2] == 0x09 || m[2] == 0x0B || m[2] == 0x0C || m[2] == 0x0D || m[2] == 0x0E))
 		return LL_ARRAY_IDX;
+	if (ll_hdf5_sniff(m, got))
+		return ll_err_set(err, LL_EFORMAT, "%s: an HDF5 file: name one of its datasets, %s:/path (latentlab info %s lists them)",
+				  name, name, name);
 	return ll_err_set(err, LL_EFORMAT, "%s: unrecognized format (expected .npy, .npz or IDX)", name);
 }
 
@@ -149,7 +153,10 @@ int ll_array_read(const char *path, ll_tensor *t, ll_array_info *info, ll_err *e
 	memset(t, 0, sizeof *t);
 	if ((rc = open_input(path, &fp, &file, &member, err)) != LL_OK)
 		return rc;
-	if (file) {
+	if (file && ll_hdf5_is(file)) {
+		/* "file.h5:/dataset" */
+		rc = ll_hdf5_read(file, member, NULL, t, info, err);
+	} else if (file) {
 		ll_src_file(&s, fp, file);
 		rc = ll_npz_load(&s, file, member, ll_input_limit(), t, info, err);
 	} else {

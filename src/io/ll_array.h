@@ -27,7 +27,8 @@ typedef struct ll_array_info {
 } ll_array_info;
 
 /* Read a .npy, .npz (the first member, or "file.npz:member") or IDX (.gz
- * or raw) file, chosen by content (magic bytes), not by name.  info may
+ * or raw) file, chosen by content (magic bytes), not by name; also one
+ * dataset of an HDF5 file named "file.h5:/dataset" (io/ll_hdf5.h).  info may
  * be NULL.  On failure: *t is zeroed and holds nothing to free; info may
  * describe the header when the failure came after it (a size, a short
  * file). */

@@ -206,7 +206,7 @@ until_ok u pending_and_hints
 tap_result $? "steps pending, key hints at the bottom"
 
 keys u j e C-u foo Enter
-until_ok u shows u "kind must be one of mnist\|npy\|synth\|csv(\|[a-z]+)*, not 'foo'"
+until_ok u shows u "kind must be one of mnist\|npy\|synth\|csv(\|[a-z0-9]+)*, not 'foo'"
 tap_result $? "an invalid value typed in the editor: the error in the status bar"
 # a valid value typed but not accepted: Esc must throw it away
 keys u C-u npy Escape

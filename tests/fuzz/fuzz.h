@@ -36,7 +36,7 @@
 #define LL_FUZZ_LIMIT ((size_t)16 << 20)
 
 /* Every harness, for replay.c's table. */
-#define LL_FUZZ_TARGETS(X) X(npy) X(npz) X(idx) X(idx_gz) X(csv) X(mnist) X(array) X(session)
+#define LL_FUZZ_TARGETS(X) X(npy) X(npz) X(idx) X(idx_gz) X(csv) X(mnist) X(array) X(session) X(nwb)
 
 #ifdef LL_FUZZ_REPLAY
 #define LL_FUZZ_TARGET(name)                                   \

@@ -202,5 +202,16 @@ hand_session = {
 for k, v in hand_session.items():
     put("session", k, v.encode("latin-1"))
 
+# --- nwb: spike binning from arrays (fuzz_nwb.c's layout) ------------------------
+def nwb(units, trials, opt, flags, counts=b"", index=(), t0=(), t1=(), spikes=()):
+    b = bytes([units, trials, opt, flags]) + counts
+    return b + struct.pack("<%dd" % (len(index) + len(t0) + len(t1) + len(spikes)), *index, *t0, *t1, *spikes)
+put("nwb", "hand-two-units.bin", nwb(2, 3, 0, 0, bytes([3, 2]), (), (0.0, 2.0, 4.0), (1.0, 3.0, 4.5),
+                                     (0.05, 0.15, 0.95, 2.01, 4.45)))
+put("nwb", "hand-stop-aligned.bin", nwb(2, 3, 8 * 1 + 2, 1, bytes([3, 2]), (), (0.0, 2.0, 4.0), (1.0, 3.0, 4.5),
+                                        (0.05, 0.15, 0.95, 2.01, 4.45)))
+put("nwb", "hand-raw-index.bin", nwb(2, 1, 0, 2, b"", (3.0, 2.0), (0.0,), (1.0,), (0.1, 0.2, 0.3)))
+put("nwb", "hand-nan.bin", nwb(1, 2, 0, 2, b"", (2.0,), (0.0, float("nan")), (1.0, 2.0), (0.5, float("inf"))))
+
 total = sum(os.path.getsize(os.path.join(r, f)) for r, _, fs in os.walk(CORPUS) for f in fs)
 print("corpus: %d files, %d bytes" % (sum(len(fs) for _, _, fs in os.walk(CORPUS)), total))

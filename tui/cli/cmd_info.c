@@ -14,11 +14,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "cli/cmd.h"
 #include "base/ll_json.h"
 #include "base/ll_limits.h"
 #include "base/ll_threads.h"
+#include "io/ll_hdf5.h"
 #include "io/ll_npy.h"
 
 static void info_usage(FILE *fp)
@@ -31,7 +33,9 @@ static void info_usage(FILE *fp)
 	      "with counts of NaN and Inf entries.  FILE is .npy, .npz (every member is\n"
 	      "listed; FILE.npz:MEMBER picks one) or IDX (MNIST's format, gzip or not);\n"
 	      "the format is recognised by content, not by name.  FILE may be a pipe or\n"
-	      "a FIFO.\n"
+	      "a FIFO.  An HDF5 file (.h5, .nwb) gets the list of its datasets: path,\n"
+	      "shape, dtype and storage (chunked, compressed); FILE.h5:/DATASET reads\n"
+	      "one dataset and prints its statistics.\n"
 	      "\n"
 	      "With --threads: how many threads a command started now would use when -j\n"
 	      "(or the session's threads) is 0, and why: OMP_NUM_THREADS if set, else\n"
@@ -92,7 +96,7 @@ static void stats(const ll_tensor *t, arr_stats *s)
 	s->std = sqrt(ss / (double)n); /* population std, as NumPy's default */
 }
 
-typedef enum { FMT_NPY, FMT_NPZ, FMT_IDX, FMT_IDX_GZ, FMT_MEMBER, FMT_OTHER } file_fmt;
+typedef enum { FMT_NPY, FMT_NPZ, FMT_IDX, FMT_IDX_GZ, FMT_MEMBER, FMT_HDF5, FMT_OTHER } file_fmt;
 
 /* How to print what ll_array_read_all read. */
 static file_fmt fmt_of(const ll_array_set *set)
@@ -123,6 +127,8 @@ static const char *fmt_name(file_fmt f)
 		return "idx";
 	case FMT_IDX_GZ:
 		return "idx.gz";
+	case FMT_HDF5:
+		return "hdf5";
 	default:
 		return "unknown";
 	}
@@ -155,6 +161,8 @@ static void print_text(const char *name, file_fmt f, const ll_array_info *in,
 	shape_text(in, shape, sizeof shape);
 	if (f == FMT_IDX || f == FMT_IDX_GZ)
 		printf("%s: IDX%s, type %s\n", name, f == FMT_IDX_GZ ? " (gzip)" : "", in->dtype);
+	else if (f == FMT_HDF5)
+		printf("%s: HDF5 dataset, dtype %s\n", name, in->dtype);
 	else
 		printf("%s: npy %d.0%s, dtype %s, %s order\n", name, in->version_major,
 		       f == FMT_NPZ || f == FMT_MEMBER ? " (npz member)" : "", in->dtype,
@@ -176,7 +184,7 @@ static void print_json_body(ll_json *j, file_fmt f, const ll_array_info *in,
 			    const ll_tensor *t, const arr_stats *s)
 {
 	ll_json_kv_str(j, "format", f == FMT_MEMBER ? "npz" : fmt_name(f));
-	if (f != FMT_IDX && f != FMT_IDX_GZ)
+	if (f != FMT_IDX && f != FMT_IDX_GZ && f != FMT_HDF5)
 		ll_json_kv_int(j, "npy_version", in->version_major);
 	ll_json_kv_str(j, "dtype", in->dtype);
 	ll_json_kv_str(j, "order", in->fortran_order ? "F" : "C");
@@ -247,6 +255,73 @@ static void info_npz(const char *path, const ll_array_set *set, int json)
 		ll_json_obj_end(&j);
 		putchar('\n');
 	}
+}
+
+/* An HDF5 file: every dataset with its shape, dtype and storage. */
+static void info_hdf5(const char *path, const ll_hdf5_list *l, int json)
+{
+	ll_json j;
+	if (json) {
+		ll_json_init(&j, stdout, 1);
+		ll_json_obj_begin(&j);
+		ll_json_kv_str(&j, "file", path);
+		ll_json_kv_str(&j, "format", "hdf5");
+		ll_json_key(&j, "datasets");
+		ll_json_arr_begin(&j);
+	} else {
+		printf("%s: HDF5, %zu dataset%s\n", path, l->n, l->n == 1 ? "" : "s");
+	}
+	for (size_t k = 0; k < l->n; k++) {
+		const ll_hdf5_entry *e = &l->e[k];
+		if (json) {
+			ll_json_obj_begin(&j);
+			ll_json_kv_str(&j, "name", e->name);
+			ll_json_kv_str(&j, "dtype", e->dtype);
+			ll_json_key(&j, "shape");
+			ll_json_arr_begin(&j);
+			for (int d = 0; d < e->ndim; d++)
+				ll_json_int(&j, (long long)e->shape[d]);
+			ll_json_arr_end(&j);
+			ll_json_key(&j, "numeric");
+			ll_json_bool(&j, e->numeric);
+			ll_json_key(&j, "chunked");
+			ll_json_bool(&j, e->chunked);
+			ll_json_key(&j, "compressed");
+			ll_json_bool(&j, e->compressed);
+			ll_json_obj_end(&j);
+		} else {
+			char sh[256];
+			size_t off = 0;
+			sh[0] = '\0';
+			if (e->ndim == 0)
+				snprintf(sh, sizeof sh, "scalar");
+			for (int d = 0; d < e->ndim && off < sizeof sh; d++)
+				off += (size_t)snprintf(sh + off, sizeof sh - off, "%s%zu", d ? " x " : "", e->shape[d]);
+			printf("  %-40s %-16s %s%s%s\n", e->name, sh, e->dtype, e->chunked ? " chunked" : "",
+			       e->compressed ? " compressed" : "");
+		}
+	}
+	if (json) {
+		ll_json_arr_end(&j);
+		ll_json_obj_end(&j);
+		putchar('\n');
+	}
+}
+
+/* "FILE.h5:/DATASET" (FILE.h5 exists, the whole name does not) */
+static int is_hdf5_member(const char *path)
+{
+	const char *colon = strrchr(path, ':');
+	struct stat st;
+	char file[4096];
+	/* stat, not open: opening a FIFO would take its bytes */
+	if (stat(path, &st) == 0)
+		return 0;
+	if (!colon || colon == path || (size_t)(colon - path) >= sizeof file)
+		return 0;
+	memcpy(file, path, (size_t)(colon - path));
+	file[colon - path] = '\0';
+	return ll_hdf5_is(file);
 }
 
 static const char *env_or(const char *name, const char *unset)
@@ -388,16 +463,34 @@ static int cmd_info(int argc, char **argv)
 	ll_array_set set;
 	ll_err err;
 	ll_err_clear(&err);
-	if (ll_array_read_all(path, &set, &err) != LL_OK) {
+	if (ll_hdf5_is(path)) {
+		ll_hdf5_list l;
+		if (ll_hdf5_list_read(path, &l, &err) != LL_OK) {
+			cmd_error("%s", err.msg);
+			return 1;
+		}
+		info_hdf5(path, &l, json);
+		ll_hdf5_list_free(&l);
+	} else if (is_hdf5_member(path)) {
+		ll_tensor t;
+		ll_array_info in;
+		if (ll_array_read(path, &t, &in, &err) != LL_OK) {
+			cmd_error("%s", err.msg);
+			return 1;
+		}
+		info_one(path, FMT_HDF5, &in, &t, json);
+		ll_tensor_free(&t);
+	} else if (ll_array_read_all(path, &set, &err) != LL_OK) {
 		cmd_error("%s", err.msg);
 		return 1;
+	} else {
+		file_fmt f = fmt_of(&set);
+		if (f == FMT_NPZ)
+			info_npz(path, &set, json);
+		else
+			info_one(path, f, &set.info[0], &set.t[0], json);
+		ll_array_set_free(&set);
 	}
-	file_fmt f = fmt_of(&set);
-	if (f == FMT_NPZ)
-		info_npz(path, &set, json);
-	else
-		info_one(path, f, &set.info[0], &set.t[0], json);
-	ll_array_set_free(&set);
 	status = 0;
 	if (fflush(stdout) != 0) {
 		cmd_error("stdout: %s", strerror(errno));
@@ -406,4 +499,4 @@ static int cmd_info(int argc, char **argv)
 	return status;
 }
 
-const ll_cmd ll_cmd_info = {"info", cmd_info, "print shape, dtype and statistics of a .npy/.npz/IDX file"};
+const ll_cmd ll_cmd_info = {"info", cmd_info, "print shape, dtype and statistics of a .npy/.npz/IDX file; the datasets of an HDF5 file"};

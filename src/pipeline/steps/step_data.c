@@ -29,7 +29,7 @@ static const char kind_choices[] = ""
 
 static const ll_param_def params[] = {
 	P_ENUM("kind", "mnist", kind_choices + 1, "where the data comes from"),
-	P_PATH("path", "", "MNIST IDX directory, or the .npy/.npz/.csv file ('' = bundled)"),
+	P_PATH("path", "", "MNIST IDX directory, or the .npy/.npz/.csv/.h5/.nwb file ('' = bundled)"),
 	P_PATH("labels", "", "optional .npy of per-trial condition labels"),
 	P_PATH("mask", "", "optional 0/1 .npy mask (1 = observed)"),
 	P_STR("modes", "", "mode names, comma separated (default neuron,time,trial)"),
@@ -39,6 +39,12 @@ static const ll_param_def params[] = {
 	P_INT("conditions", "2", 2, 100000, "synth: trial conditions (labels 0..N-1, in turn)"),
 	P_INT("rank", "3", 1, 16, "synth: planted latent factors"),
 	P_ENUM("noise", "poisson", LL_ENUM_CHOICES(LL_SYNTH_NOISES), "synth: observation noise"),
+	P_STR("dataset", "", "hdf5: the dataset's path in the file, e.g. /data"),
+	P_STR("start", "", "hdf5: hyperslab start per dimension, e.g. 0,0,10 ('' = all)"),
+	P_STR("count", "", "hdf5: hyperslab size per dimension, 0 = to the end ('' = all)"),
+	P_REAL("bin", "0.02", 1e-6, 1e6, "nwb: bin width in seconds"),
+	P_ENUM("align", "start_time", "start_time|stop_time", "nwb: windows start at start_time or end at stop_time"),
+	P_STR("window", "auto", "nwb: seconds per trial window (auto = the shortest trial)"),
 };
 
 static void drop(ll_session *s)

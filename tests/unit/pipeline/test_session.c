@@ -83,7 +83,7 @@ static void test_parse_errors(void)
 		{"[session]\nname = a\n[tca]\nrnak = 3\n", "t.lab:4: unknown key 'rnak' in [tca]"},
 		{"[tca]\nranks = 1-3\n[data]\nkind = npy\n", "t.lab:3: step [data] is out of order: it must come before [tca]"},
 		{"[data]\n[foo]\n", "t.lab:2: unknown section [foo]"},
-		{"[data]\nkind = hdf5\n", "t.lab:2: [data] kind must be one of mnist|npy|synth|csv|task, not 'hdf5'"},
+		{"[data]\nkind = parquet\n", "t.lab:2: [data] kind must be one of mnist|npy|synth|csv|hdf5|nwb|task, not 'parquet'"},
 		{"[tca]\nreplicates = 0\n", "t.lab:2: [tca] replicates = 0 is out of range"},
 		{"[tca]\nreplicates = 2.5\n", "t.lab:2: [tca] '2.5' is not an integer"},
 		{"[tca]\nreplicates = 0x4\n", "t.lab:2: [tca] '0x4' is not an integer"},
