@@ -2,9 +2,9 @@
 # tests/e2e/test_run_signals.sh - `latentlab run` stopped by a signal (TAP):
 # SIGINT during the tca step of a long sweep and SIGTERM during training
 # end the run with one line on stderr and exit 130 / 143, leave no
-# temporary file and no half-written step folder (the canceled step's
-# .NAME.partial is gone and NAME/ absent), keep the finished steps'
-# folders complete, and results.json says which steps finished; the
+# temporary file and no folder of the canceled step (it stops before it
+# writes), keep the finished steps' folders complete, and results.json
+# says which steps finished; the
 # per-step lines reach a pipe as each step finishes (line-buffered), not
 # at exit.  Against the build before this change the first and third
 # checks fail (it died of the signal, leaving tca/rank_NN folders and

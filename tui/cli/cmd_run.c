@@ -21,8 +21,9 @@
 #include "pipeline/ll_session.h"
 
 /* SIGINT / SIGTERM / SIGHUP: the handler only sets these; the running
- * step sees the cancel flag (ll_session_canceled), stops, and its partial
- * folder is removed.  SA_RESETHAND: a second signal kills at once. */
+ * step sees the cancel flag (ll_session_canceled) and stops, its open
+ * files aborted (no temporaries left).  SA_RESETHAND: a second signal
+ * kills at once. */
 static atomic_int run_cancel;
 static volatile sig_atomic_t run_signo;
 
@@ -113,9 +114,9 @@ static void run_usage(FILE *fp, int demo)
 	      "  -v, --verbose         log every step on stderr\n"
 	      "  -q, --quiet           no progress line\n"
 	      "  -h, --help            show this help\n"
-	      "\nCtrl-C (SIGINT) or SIGTERM stops the running step cleanly: its partial\n"
-	      "folder is removed, OUTDIR keeps the steps that finished, and the exit\n"
-	      "status is 130 or 143; a second Ctrl-C kills at once.\n"
+	      "\nCtrl-C (SIGINT) or SIGTERM stops the running step cleanly (no temporary\n"
+	      "files left), OUTDIR keeps the steps that finished and results.json says\n"
+	      "which, and the exit status is 130 or 143; a second Ctrl-C kills at once.\n"
 	      "\nExit status: 0 success, 1 error, 2 usage error, 128 + N stopped by signal N.\n", fp);
 }
 
@@ -245,7 +246,7 @@ static int run_common(int argc, char **argv, int demo)
 	ll_outdir_close(&od);
 	int sig = run_signo;
 	if (sig) {
-		cmd_error("%s: stopped by %s: the running step was canceled and its partial results removed; "
+		cmd_error("%s: stopped by %s: the running step was canceled; "
 			  "%s holds the steps that finished (results.json says which)", cmd,
 			  sig == SIGINT ? "SIGINT" : sig == SIGTERM ? "SIGTERM" : "SIGHUP", outdir);
 	} else if (rc != LL_OK) {
