@@ -990,8 +990,23 @@ int ll_session_set(ll_session *s, ll_step_kind k, const char *key, const char *v
 				  ll_step_name(k));
 	if (!strcmp(ll_session_get(s, k, key), value))
 		return LL_OK; /* the same value: nothing to redo */
-	if ((rc = value_set(&s->values[k][i], param_def(k, i), value, why, sizeof why)) != LL_OK)
+	ll_value old = s->values[k][i];
+	memset(&s->values[k][i], 0, sizeof s->values[k][i]);
+	if ((rc = value_set(&s->values[k][i], param_def(k, i), value, why, sizeof why)) != LL_OK) {
+		s->values[k][i] = old;
 		return ll_err_set(err, rc, "%s", why);
+	}
+	/* the checks across keys a file gets when it is read, now, rather
+	 * than when a step fails on them after minutes of work */
+	for (int j = 0; j < LL_NSTEPS; j++) {
+		const ll_step_def *d = ll_step_def_of((ll_step_kind)j);
+		if (d->check && (rc = d->check(s, err)) != LL_OK) {
+			value_clear(&s->values[k][i]);
+			s->values[k][i] = old;
+			return rc;
+		}
+	}
+	value_clear(&old);
 	s->dirty = 1;
 	ll_session_reset(s, ll_session_stale(k, key));
 	return LL_OK;

@@ -240,7 +240,9 @@ size_t ll_session_get_reals(const ll_session *s, ll_step_kind k, const char *key
  * the session file (s->path), as a user reading the file expects; with no
  * session file, relative to the working directory.  "" stays "". */
 char *ll_session_get_path(const ll_session *s, ll_step_kind k, const char *key);
-/* Set a parameter after validating it; marks the step and the steps that
+/* Set a parameter after validating it, and the checks across keys every
+ * step makes of a session file (e.g. [tca] rank within ranks): a value
+ * they refuse is not set, the message says why.  Marks the step and the steps that
  * depend on it pending again (see ll_session_stale) and sets dirty.
  * Setting a key to its current value changes nothing; setting a key of a
  * step the session does not have is refused. */

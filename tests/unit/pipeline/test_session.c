@@ -516,6 +516,29 @@ static void test_save_keeps_comments(void)
 	LL_CHECK_INT(system(q), 0);
 }
 
+/* ll_session_set runs the steps' checks across keys (D6): a [tca] rank
+ * outside ranks is refused at once, the old value stays and nothing
+ * becomes pending or edited; a value inside is taken. */
+static void test_set_checks_across_keys(void)
+{
+	ll_session s;
+	ll_err e = {0, ""};
+	LL_CHECK_INT(ll_session_load_text(&s, "[data]\nkind = synth\n[tca]\nranks = 1-8\nrank = 2\n", "x.lab", &e), LL_OK);
+	s.state[LL_STEP_DATA] = LL_STATE_DONE;
+	LL_CHECK_INT(ll_session_set(&s, LL_STEP_TCA, "rank", "9", &e), LL_EINVAL);
+	LL_CHECK(strstr(e.msg, "[tca] rank = 9 is outside ranks = 1-8") != NULL);
+	LL_CHECK_STR(ll_session_get(&s, LL_STEP_TCA, "rank"), "2");
+	LL_CHECK_INT(ll_session_get_int(&s, LL_STEP_TCA, "rank"), 2);
+	LL_CHECK_INT(s.dirty, 0);
+	LL_CHECK_INT(s.state[LL_STEP_DATA], LL_STATE_DONE);
+	LL_CHECK_INT(ll_session_set(&s, LL_STEP_TCA, "ranks", "3-5", &e), LL_EINVAL);
+	LL_CHECK_STR(ll_session_get(&s, LL_STEP_TCA, "ranks"), "1-8");
+	LL_CHECK_INT(ll_session_set(&s, LL_STEP_TCA, "rank", "8", &e), LL_OK);
+	LL_CHECK_INT(ll_session_get_int(&s, LL_STEP_TCA, "rank"), 8);
+	LL_CHECK_INT(s.dirty, 1);
+	ll_session_free(&s);
+}
+
 int main(void)
 {
 	LL_RUN(test_parse_ok);
@@ -531,5 +554,6 @@ int main(void)
 	LL_RUN(test_long_lines);
 	LL_RUN(test_edit_in_place);
 	LL_RUN(test_save_keeps_comments);
+	LL_RUN(test_set_checks_across_keys);
 	return ll_test_done();
 }
