@@ -6,7 +6,7 @@ cd "$(dirname "$0")"
 if [ "${1:-}" = "--deps" ]; then
     pkgs="build-essential autoconf automake libtool pkg-config \
           libopenblas-dev liblapacke-dev libpng-dev libcmark-dev \
-          libncurses-dev zlib1g-dev tmux"
+          libncurses-dev zlib1g-dev tmux libopenmpi-dev openmpi-bin parallel"
     SUDO=""
     [ "$(id -u)" -eq 0 ] || SUDO=sudo
     export DEBIAN_FRONTEND=noninteractive

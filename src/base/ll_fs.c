@@ -284,6 +284,11 @@ static int not_ours(const char *path, const char *marker, ll_err *err)
 	return LL_OK;
 }
 
+int ll_check_ours(const char *path, const char *marker, ll_err *err)
+{
+	return not_ours(path, marker, err);
+}
+
 int ll_rmtree_ours(const char *path, const char *marker, ll_err *err)
 {
 	struct stat st;

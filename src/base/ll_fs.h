@@ -50,6 +50,10 @@ int ll_mkdir_ours(const char *path, const char *marker, const char *note, ll_err
 /* Remove `path` if it is a real folder holding `marker` or an empty one
  * (LL_OK, also when it does not exist); else LL_EEXIST, nothing touched. */
 int ll_rmtree_ours(const char *path, const char *marker, ll_err *err);
+/* LL_OK if `path` is absent or a folder latentlab may empty (holding
+ * `marker`, or empty); else LL_EEXIST naming it (a link, a file, a
+ * folder of the user's). */
+int ll_check_ours(const char *path, const char *marker, ll_err *err);
 /* 1 if path is a real folder (not a link) holding the file marker. */
 int ll_dir_is_ours(const char *path, const char *marker);
 

@@ -198,7 +198,7 @@ int ll_session_run_step(ll_session *s, ll_step_kind k, const char *outdir,
 		return rc;
 	s->state[k] = LL_STATE_RUNNING;
 	ll_session_log(s, "%s: running", ll_step_name(k));
-	ll_step_ctx c = {s, k, outdir, progress, ud};
+	ll_step_ctx c = {.s = s, .k = k, .outdir = outdir, .progress = progress, .ud = ud};
 	/* the step and everything it calls (nested regions, BLAS) run on the
 	 * session's threads; 0: the automatic count, decided now, as the
 	 * machine's load may have changed since the last step */
@@ -209,6 +209,10 @@ int ll_session_run_step(ll_session *s, ll_step_kind k, const char *outdir,
 	s->threads[k] = ll_threads_resolve(0);
 	double t0 = ll_now();
 	rc = steps[k]->run(&c, err);
+	/* the step's folder appears only complete: published now, or gone */
+	int prc = ll_step_publish(&c, rc == LL_OK, err);
+	if (rc == LL_OK)
+		rc = prc;
 	s->seconds[k] = ll_now() - t0;
 	ll_threads_pop(&saved);
 	if (rc != LL_OK) {

@@ -1,5 +1,6 @@
 /* Helpers shared by the pipeline steps (see ll_step.h). */
 #include "config.h"
+#include <errno.h>
 
 #include "pipeline/ll_step.h"
 
@@ -41,23 +42,43 @@ const char *ll_bundled_data_dir(void)
 int ll_step_outdir(ll_step_ctx *c, char **dir, ll_err *err)
 {
 	const char *sub = ll_step_name(c->k);
-	char note[160];
+	char note[160], part[64];
 	*dir = NULL;
-	char *p = ll_path_join(c->outdir, sub);
-	if (!p)
+	if (c->partial) { /* asked twice in one run: the same folder */
+		if (!(*dir = ll_strdup(c->partial)))
+			return ll_err_oom(err);
+		return LL_OK;
+	}
+	char *final = ll_path_join(c->outdir, sub);
+	snprintf(part, sizeof part, ".%s.partial", sub);
+	char *p = ll_path_join(c->outdir, part);
+	if (!final || !p) {
+		ll_free(final);
+		ll_free(p);
 		return ll_err_oom(err);
-	/* A rerun empties the folder first, so no file of an earlier run
-	 * (rank_07/ of a wider sweep, model_29/ of a larger one) stays beside
-	 * its own; a folder latentlab did not make (no marker, or a link) is
-	 * refused, never written into or emptied. */
-	snprintf(note, sizeof note, "written by latentlab's %s step; the step empties this folder when it runs again",
+	}
+	/* A run writes a fresh folder beside the old one, which it replaces
+	 * when the step succeeds and removes when it fails or is canceled
+	 * (ll_step_publish), so no file of an earlier run (rank_07/ of a wider
+	 * sweep) stays beside its own and no half-written folder is ever seen
+	 * under the step's name; a folder latentlab did not make (no marker,
+	 * or a link) is refused, never written into or replaced. */
+	snprintf(note, sizeof note, "written by latentlab's %s step; the step replaces this folder when it runs again",
 		 sub);
-	int rc = ll_mkdir_ours(p, OUT_MARKER, note, err);
+	int rc = ll_check_ours(final, OUT_MARKER, err);
+	if (rc == LL_OK)
+		rc = ll_mkdir_ours(p, OUT_MARKER, note, err);
+	ll_free(final);
 	if (rc != LL_OK) {
 		ll_free(p);
 		return rc;
 	}
 	c->s->wrote[c->k] = 1;
+	if (!(c->partial = ll_strdup(p))) {
+		ll_rmtree_ours(p, OUT_MARKER, NULL);
+		ll_free(p);
+		return ll_err_oom(err);
+	}
 	*dir = p;
 	return LL_OK;
 }
@@ -151,4 +172,55 @@ int ll_step_threads(const ll_session *s)
 	long t = ll_session_get_int(s, LL_STEP_SESSION, "threads");
 	/* 0: what ll_session_run_step pushed for this step */
 	return ll_threads_resolve(t > 0 && t <= INT_MAX ? (int)t : 0);
+}
+
+int ll_step_publish(ll_step_ctx *c, int ok, ll_err *err)
+{
+	if (!c->partial)
+		return LL_OK;
+	int rc = LL_OK;
+	if (!ok) {
+		/* the message names the folder as the user knows it */
+		char part[64];
+		snprintf(part, sizeof part, ".%s.partial", ll_step_name(c->k));
+		char *at = err ? strstr(err->msg, part) : NULL;
+		if (at) {
+			size_t n = strlen(ll_step_name(c->k));
+			memcpy(at, ll_step_name(c->k), n);
+			memmove(at + n, at + strlen(part), strlen(at + strlen(part)) + 1);
+		}
+		/* the step's results of an earlier run go too: they are not
+		 * this run's (as when a rerun emptied the folder first) */
+		char *final = ll_path_join(c->outdir, ll_step_name(c->k));
+		ll_rmtree_ours(c->partial, OUT_MARKER, NULL);
+		if (final)
+			ll_rmtree_ours(final, OUT_MARKER, NULL);
+		ll_free(final);
+	} else {
+		const char *sub = ll_step_name(c->k);
+		char old[64];
+		snprintf(old, sizeof old, ".%s.old", sub);
+		char *final = ll_path_join(c->outdir, sub), *o = ll_path_join(c->outdir, old);
+		if (!final || !o) {
+			rc = ll_err_oom(err);
+		} else {
+			/* the old folder steps aside, the new one takes its name,
+			 * the old one goes: a crash in between leaves either a
+			 * complete folder or none, never a mixture */
+			rc = ll_rmtree_ours(o, OUT_MARKER, err);
+			if (rc == LL_OK && ll_dir_is_ours(final, OUT_MARKER) && rename(final, o) != 0)
+				rc = ll_err_set(err, LL_EIO, "%s: %s", final, strerror(errno));
+			if (rc == LL_OK && rename(c->partial, final) != 0)
+				rc = ll_err_set(err, LL_EIO, "%s: %s", final, strerror(errno));
+			if (rc == LL_OK)
+				rc = ll_rmtree_ours(o, OUT_MARKER, err);
+		}
+		if (rc != LL_OK)
+			ll_rmtree_ours(c->partial, OUT_MARKER, NULL);
+		ll_free(final);
+		ll_free(o);
+	}
+	ll_free(c->partial);
+	c->partial = NULL;
+	return rc;
 }

@@ -29,6 +29,11 @@ typedef struct ll_step_ctx {
 	const char *outdir;      /* NULL: results stay in memory */
 	ll_progress_fn progress; /* may be NULL */
 	void *ud;
+	/* set by ll_step_outdir: the step writes into OUTDIR/.<name>.partial,
+	 * which ll_session_run_step renames to OUTDIR/<name> once the step
+	 * has succeeded (and removes when it fails or is canceled), so a
+	 * step's folder only ever appears complete (owned by the step) */
+	char *partial;
 } ll_step_ctx;
 
 typedef struct ll_step_def {
@@ -78,6 +83,10 @@ const ll_step_def *ll_step_def_of(ll_step_kind k);
  * marker) is emptied first, so a rerun leaves no files of an earlier one;
  * a folder latentlab did not make, or a link, is refused (LL_EEXIST) and
  * left as it is.  On failure *dir is NULL. */
+/* After the step ran: ok -> its partial folder (if it made one) becomes
+ * OUTDIR/<name>, replacing the old one; !ok -> the partial folder and the
+ * old one go.  Called by ll_session_run_step. */
+int ll_step_publish(ll_step_ctx *c, int ok, ll_err *err);
 int ll_step_outdir(ll_step_ctx *c, char **dir, ll_err *err);
 /* dir/name as .npy of a C-order array of doubles. */
 int ll_step_write_vec(const char *dir, const char *name, const double *v, int ndim,

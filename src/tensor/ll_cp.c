@@ -17,12 +17,15 @@
  * missing entry set to 0 (so a missing entry's stored value is never
  * read), and each replicate adds a sparse MTTKRP over the missing entries
  * holding its model's values m_e.  The sum is the MTTKRP of the imputed
- * tensor W.X + (1-W).M.  The m_e are re-imputed once per iteration, from
- * the model at the end of the sweep.  A sweep decreases the full-data
- * surrogate, which majorises the masked objective and touches it at the
- * imputed point, so the masked objective does not rise (ALS, HALS).
- * The sparse part costs a pass over the missing entries per mode (all
- * replicates at once), so masked fits slow down with the missing fraction.
+ * tensor W.X + (1-W).M.  The m_e are imputed once per sweep, from the
+ * model the sweep starts from (after any extrapolation or undo), by the
+ * sweep's first missing-entry pass, which keeps them for the others.  A
+ * sweep decreases the full-data surrogate, which majorises the masked
+ * objective and touches it at the imputed point, so the masked objective
+ * does not rise (ALS, HALS).  The sparse part costs a pass over the
+ * missing entries per mode plus one for the objective (all replicates at
+ * once, as vector lanes: see miss_pass), so masked fits slow down with the
+ * missing fraction.
  *
  * Objective, from inner products (X is never rebuilt):
  *   ||W.(X-M)||^2 = ||W.X||^2 - 2 <W.X, M> + ||M||^2 - sum_e m_e^2,
@@ -81,6 +84,10 @@
 #define EXTRAP_SHRINK 1.5
 #define EXTRAP_GROW 1.1
 #define EXTRAP_CAP_GROW 1.01
+/* The stopping rule's look at the last SWAMP_WIN improvements (see
+ * in_swamp); below tol / SWAMP_FLOOR a step stops the fit at once. */
+#define SWAMP_WIN 5
+#define SWAMP_FLOOR 100.0
 #define SVD_EXACT_MAX 512     /* larger modes use subspace iteration */
 #define SVD_OVERSAMPLE 8
 #define SVD_POWER_ITERS 6
@@ -521,11 +528,6 @@ typedef struct cp_rep {
 	 * the step and its cap */
 	double *lamo;
 	double beta, beta_cap;
-	int remiss;                  /* mv must be recomputed: U changed after
-				      * the sweep */
-	/* missing entries: the model's values there (imputation), and the
-	 * values of the newest model */
-	double *mv, *mv2;
 	/* sweep results */
 	double ip, nm2;
 	double obj;                  /* objective of the current model (the
@@ -535,6 +537,8 @@ typedef struct cp_rep {
 	double *hist;
 	size_t hcap;
 	int iters, converged, done;
+	double dlt[SWAMP_WIN];  /* the last improvements (accepted sweeps) */
+	int ndlt;
 } cp_rep;
 
 static void rep_free(cp_rep *p)
@@ -547,8 +551,6 @@ static void rep_free(cp_rep *p)
 	}
 	ll_free(p->lambda);
 	ll_free(p->lamo);
-	ll_free(p->mv);
-	ll_free(p->mv2);
 	ll_free(p->hist);
 	memset(p, 0, sizeof *p);
 }
@@ -571,12 +573,6 @@ static int rep_alloc(cp_rep *p, const cp_data *D, size_t R, ll_cp_method m, int 
 		return LL_ENOMEM;
 	if (ex && !(p->lamo = ll_malloc_array(R, sizeof(double))))
 		return LL_ENOMEM;
-	if (D->nmiss) {
-		p->mv = ll_malloc_array(D->nmiss, sizeof(double));
-		p->mv2 = ll_malloc_array(D->nmiss, sizeof(double));
-		if (!p->mv || !p->mv2)
-			return LL_ENOMEM;
-	}
 	return LL_OK;
 }
 
@@ -623,127 +619,413 @@ static double inner_strided(const double *U, const double *P0, size_t ld, size_t
 	return s;
 }
 
-/* One pass over the missing entries for every active replicate at once,
- * on the stacked factors S (dim[k] x RA, RA = nact * R):
- *   n >= 0: SP (dim[n] x RA) = MTTKRP of the sparse tensors holding each
- *           replicate's imputed values mv at the missing entries;
- *   n < 0:  each replicate's model values there into mv2 (with lambda),
- *           and their sums of squares into summ2[j].
+/* The sparse half of the MTTKRP of the imputed tensor, for every active
+ * replicate at once, on the stacked factors S (dim[k] x RA, RA = nact * R):
+ *   n >= 0: SP (dim[n] x RA) = MTTKRP of the sparse tensors holding, at
+ *           the missing entries, each replicate's model values at the
+ *           start of the sweep (the imputation);
+ *   n < 0:  each replicate's sum of squared model values there into
+ *           summ2[j] (for the objective).
+ * The imputed values are computed by the sweep's first pass from the
+ * start-of-sweep factors and weights that miss_start() copied (modes not
+ * yet updated in this sweep are still the same in S) and kept for its
+ * other passes, so no pass re-imputes when the model moves between sweeps
+ * (extrapolation, undo): 4 passes a sweep plus one for the objective.
  * The entries are in C order, so runs of them share every coordinate but
- * the last: the product over the leading modes (but n) is formed once per
- * run (pp, N rows: row k is the product over modes < k), and for n below
- * the last mode the run's contributions are summed before that product is
- * applied.  Every column sees the same operations whatever RA is, so a
- * replicate's numbers do not depend on the company it is fitted in; that
- * also lets threads split the replicates between them, with the same
- * results for any thread count. */
-static void miss_cols(const cp_data *D, double *const *S, size_t R, cp_rep *const *ar,
-		      size_t j0, size_t j1, size_t RA, int n, double *SP, double *scr, double *summ2)
+ * the last: the products over the leading modes are formed once per run
+ * (pp: the current factors but mode n; pq: the start-of-sweep model,
+ * weights included; row k is the product over modes < k), and for n below
+ * the last mode the run's contributions are summed before pp is applied.
+ *
+ * Layout: the factors are copied component-major, the replicates as
+ * vector lanes padded with zeros to a multiple of MISS_W (column
+ * r * nl + j for component r of replicate j), so the per-replicate scalars
+ * (a model value) line up with them; the kept values are entry-major in
+ * the same lanes.  Every loop is element-wise over blocks of MISS_W lanes,
+ * held in registers, or over all R * nl columns.
+ * Threads take chunks of runs, each summing into its own partial result;
+ * the partials are added in chunk order.  The chunks depend only on the
+ * data (miss_chunks), and every lane sees the same operations whatever
+ * the other lanes hold, so the results are the same for any thread count
+ * and a replicate's do not depend on the company it is fitted in.
+ * (Issue 16: 3-4x faster than one replicate-major pass per replicate and
+ * mode with R-long loops and a stream of stored values per replicate, and
+ * no thread idles on padding when few replicates run.) */
+#define MISS_W 4            /* lanes (replicates) per block: one AVX2 vector */
+#define MISS_HDR 1          /* scratch header: the kept values are valid */
+#define MISS_CHUNK_RUNS 128 /* runs per chunk at least */
+#define MISS_CHUNKS_MAX 64
+
+static size_t sum_dims(const cp_data *D)
 {
-	size_t N = (size_t)D->N, last = N - 1, q0 = j0 * R, RL = (j1 - j0) * R;
-	/* this thread's own scratch, RL columns wide: the partial products
-	 * pp (N rows), acc, and its part of SP (so threads never write the
-	 * same cache line) */
-	double *pp = scr + (N + 1 + D->maxdim) * q0;
-	double *acc = pp + N * RL, *lsp = acc + RL;
-	const double *pl = pp + last * RL;
-	if (RL == 0)
-		return;
-	if (n >= 0) {
+	size_t s = 0;
+	for (int k = 0; k < D->N; k++)
+		s += D->dim[k];
+	return s;
+}
+
+static size_t miss_chunks(const cp_data *D)
+{
+	size_t c = D->nrun / MISS_CHUNK_RUNS;
+	return c < 1 ? 1 : c > MISS_CHUNKS_MAX ? MISS_CHUNKS_MAX : c;
+}
+
+static size_t miss_lanes(size_t nact)
+{
+	return (nact + MISS_W - 1) / MISS_W * MISS_W;
+}
+
+/* a chunk's scratch, in doubles per padded column: pp, pq, acc, partial */
+static size_t miss_chunk_cols(const cp_data *D)
+{
+	return 2 * (size_t)D->N + 1 + D->maxdim;
+}
+
+/* Scratch of the missing-entry passes of nrep replicates of rank R, in
+ * doubles: the header, the start-of-sweep factors and weights (stacked),
+ * the factors in lanes (current and start-of-sweep), the first row of
+ * the products (weights), the chunks' scratch,
+ * then the kept values.  0 if it overflows. */
+static size_t miss_scr_size(const cp_data *D, size_t nrep, size_t R)
+{
+	size_t nl = miss_lanes(nrep), a, b, c, k;
+	size_t cols = 2 * sum_dims(D) + 1 + miss_chunks(D) * miss_chunk_cols(D);
+	if (nl < nrep || !ll_mul_ok(sum_dims(D) + 1, nrep * R, &a) || !ll_mul_ok(cols, nl * R, &b) ||
+	    !ll_mul_ok(D->nmiss, nl, &k) || a > SIZE_MAX - b || a + b > SIZE_MAX - k - MISS_HDR)
+		return 0;
+	c = MISS_HDR + a + b + k;
+	return c;
+}
+
+static void miss_scr_init(double *scr)
+{
+	scr[0] = 0.0;
+}
+
+/* Before a sweep: the start-of-sweep model (stacked factors S, and the
+ * replicates' weights) into the scratch, for the passes to impute from. */
+static void miss_start(const cp_data *D, double *const *S, size_t R, cp_rep *const *ar,
+		       size_t nact, double *scr)
+{
+	size_t RA = nact * R;
+	double *w = scr + MISS_HDR;
+	for (int k = 0; k < D->N; k++) {
+		memcpy(w, S[k], D->dim[k] * RA * sizeof *w);
+		w += D->dim[k] * RA;
+	}
+	for (size_t j = 0; j < nact; j++)
+		memcpy(w + j * R, ar[j]->lambda, R * sizeof *w);
+	scr[0] = 0.0; /* the values are computed by the sweep's first pass */
+}
+
+/* t (rows x nl*R, component-major, lanes past nact zero) = rows of s
+ * (rows x nact*R, replicate-major) */
+static void to_lanes(double *t, const double *s, size_t rows, size_t nact, size_t nl, size_t R)
+{
+	size_t RL = nl * R, RA = nact * R;
+	for (size_t i = 0; i < rows; i++) {
+		double *ti = t + i * RL;
+		const double *si = s + i * RA;
+		for (size_t r = 0; r < R; r++) {
+			for (size_t j = 0; j < nact; j++)
+				ti[r * nl + j] = si[j * R + r];
+			for (size_t j = nact; j < nl; j++)
+				ti[r * nl + j] = 0.0;
+		}
+	}
+}
+
+/* A block of MISS_W lanes as one value (GCC's and clang's vector
+ * extension): the compiler keeps it in registers, in whatever vectors the
+ * target has.  Loads and stores go through memcpy (unaligned). */
+typedef double miss_v __attribute__((vector_size(MISS_W * sizeof(double))));
+
+/* What a pass does with an entry, for NB (1 or 2, a literal) blocks of
+ * lanes: the model value sv = sum_r q[r] u[r] (how = 0, 1, 3) or the kept
+ * one (how = 2); then into o either sv^2 (how = 0; o is nl wide) or
+ * sv * wt[r] for every r (how = 1: sv is also kept; how = 2), or only
+ * keeps sv (how = 3).  Rows r are nl apart; two blocks at once overlap
+ * their dependent sums. */
+static inline __attribute__((always_inline)) void
+miss_tile(const double *q, const double *u, const double *wt, double *o, double *keep, size_t R,
+	  size_t nl, int how, const int NB)
+{
+	miss_v sv[2], x, y;
+#pragma GCC unroll 2
+	for (int b = 0; b < NB; b++) {
+		if (how == 2) {
+			memcpy(&sv[b], keep + b * MISS_W, sizeof x);
+			continue;
+		}
+		memcpy(&x, q + b * MISS_W, sizeof x);
+		memcpy(&y, u + b * MISS_W, sizeof y);
+		sv[b] = x * y;
+	}
+	if (how != 2)
+		for (size_t r = 1; r < R; r++)
+#pragma GCC unroll 2
+			for (int b = 0; b < NB; b++) {
+				memcpy(&x, q + r * nl + b * MISS_W, sizeof x);
+				memcpy(&y, u + r * nl + b * MISS_W, sizeof y);
+				sv[b] += x * y;
+			}
+#pragma GCC unroll 2
+	for (int b = 0; b < NB; b++) {
+		if (how == 0) {
+			memcpy(&x, o + b * MISS_W, sizeof x);
+			x += sv[b] * sv[b];
+			memcpy(o + b * MISS_W, &x, sizeof x);
+			continue;
+		}
+		if (how == 1 || how == 3)
+			memcpy(keep + b * MISS_W, &sv[b], sizeof x);
+		if (how == 3)
+			continue;
+		for (size_t r = 0; r < R; r++) {
+			memcpy(&x, o + r * nl + b * MISS_W, sizeof x);
+			memcpy(&y, wt + r * nl + b * MISS_W, sizeof y);
+			x += sv[b] * y;
+			memcpy(o + r * nl + b * MISS_W, &x, sizeof x);
+		}
+	}
+}
+
+/* Every entry of run e..e1 with how (see miss_tile): the lane blocks two
+ * at a time */
+static inline __attribute__((always_inline)) void
+miss_run(const cp_data *D, size_t e, size_t e1, const double *Tl, const double *ql,
+	 const double *pl, double *acc, double *lsp, double *keep, size_t R, size_t nl, int n,
+	 int how)
+{
+	size_t RL = nl * R, last = (size_t)D->N - 1;
+	int intorow = n >= 0 && (size_t)n == last;
+	for (size_t f = e; f < e1; f++) {
+		size_t ml = D->mlast[f];
+		const double *u = Tl + ml * RL;
+		/* n == last: into row ml, weighted by the leading product;
+		 * else into acc, weighted by the last mode's row */
+		double *o = intorow ? lsp + ml * RL : acc;
+		const double *wt = intorow ? pl : u;
+		double *kf = keep + f * nl;
+		size_t jb = 0;
+		for (; jb + 2 * MISS_W <= nl; jb += 2 * MISS_W)
+			miss_tile(ql + jb, u + jb, wt + jb, o + jb, kf + jb, R, nl, how, 2);
+		if (jb < nl)
+			miss_tile(ql + jb, u + jb, wt + jb, o + jb, kf + jb, R, nl, how, 1);
+	}
+}
+
+/* A run's contribution to row o of a mode below the last, for NB blocks
+ * of lanes from jb: o[r] += pl[r] * sum over its entries f of
+ * sv_f * u_f[r], the sum held in registers (sv_f kept, u_f the last mode's
+ * row of f) */
+static inline __attribute__((always_inline)) void
+miss_fold(const cp_data *D, size_t e, size_t e1, const double *Tl, const double *keep,
+	  const double *pl, double *o, size_t R, size_t nl, size_t jb, const int NB)
+{
+	size_t RL = nl * R;
+	for (size_t r = 0; r < R; r++) {
+		miss_v a[2], y, z;
+#pragma GCC unroll 2
+		for (int b = 0; b < NB; b++)
+			a[b] = (miss_v){0};
+		for (size_t f = e; f < e1; f++) {
+			const double *u = Tl + (size_t)D->mlast[f] * RL + r * nl + jb;
+			const double *kv = keep + f * nl + jb;
+#pragma GCC unroll 2
+			for (int b = 0; b < NB; b++) {
+				memcpy(&y, kv + b * MISS_W, sizeof y);
+				memcpy(&z, u + b * MISS_W, sizeof z);
+				a[b] += y * z;
+			}
+		}
+#pragma GCC unroll 2
+		for (int b = 0; b < NB; b++) {
+			double *ob = o + r * nl + jb + b * MISS_W;
+			memcpy(&y, ob, sizeof y);
+			memcpy(&z, pl + r * nl + jb + b * MISS_W, sizeof z);
+			y += z * a[b];
+			memcpy(ob, &y, sizeof y);
+		}
+	}
+}
+
+/* Runs g0..g1 into this chunk's scratch cs: partial SP rows (n >= 0) or
+ * partial sums of squares (n < 0, in acc).  T/T0: the factors in lanes,
+ * q0: the first row of pq (weights) */
+static inline __attribute__((always_inline)) void
+miss_chunk_body(const cp_data *D, double *const *T, double *const *T0, const double *q0, size_t g0,
+		size_t g1, size_t R, size_t nl, int n, int how, double *cs, double *keep)
+{
+	size_t N = (size_t)D->N, last = N - 1, RL = nl * R;
+	double *pp = cs, *pq = pp + N * RL, *acc = pq + N * RL, *lsp = acc + RL;
+	const double *pl = pp + last * RL, *ql = how ? pq + last * RL : pl;
+	if (how) {
 		for (size_t q = 0; q < RL; q++)
 			pp[q] = 1.0;
+		memcpy(pq, q0, RL * sizeof *pq);
 		memset(lsp, 0, D->dim[n] * RL * sizeof *lsp);
 	} else {
-		for (size_t j = j0; j < j1; j++)
-			memcpy(pp + (j - j0) * R, ar[j]->lambda, R * sizeof *pp);
+		memcpy(pp, q0, RL * sizeof *pp); /* the weights: all this pass needs */
+		memset(acc, 0, nl * sizeof *acc);
 	}
-	if (n < 0)
-		memset(acc, 0, (j1 - j0) * sizeof *acc); /* the sums of squares */
-	for (size_t g = 0; g < D->nrun; g++) {
+	for (size_t g = g0; g < g1; g++) {
 		size_t e = D->run[g], e1 = D->run[g + 1];
 		const uint32_t *c = D->rco + g * N;
-		for (size_t k = D->runk0[g]; k < last; k++) {
+		for (size_t k = g == g0 ? 0 : D->runk0[g]; k < last; k++) {
 			const double *a = pp + k * RL;
 			double *b = pp + (k + 1) * RL;
 			if ((int)k == n) {
 				memcpy(b, a, RL * sizeof *b);
 			} else {
-				const double *u = S[k] + (size_t)c[k] * RA + q0;
+				const double *u = T[k] + (size_t)c[k] * RL;
 				LL_SIMD
 				for (size_t q = 0; q < RL; q++)
 					b[q] = a[q] * u[q];
 			}
-		}
-		if (n >= 0 && (size_t)n < last)
-			memset(acc, 0, RL * sizeof *acc);
-		for (size_t f = e; f < e1; f++) {
-			if (n < 0) {
-				const double *restrict u = S[last] + (size_t)D->mlast[f] * RA + q0;
-				for (size_t j = j0; j < j1; j++) {
-					size_t o0 = (j - j0) * R;
-					double v = 0.0;
-					for (size_t r = 0; r < R; r++)
-						v += pl[o0 + r] * u[o0 + r];
-					ar[j]->mv2[f] = v;
-					acc[j - j0] += v * v;
-				}
-				continue;
-			}
-			/* a scalar per replicate times R columns (filling a
-			 * vector of the scalars instead stalls on store
-			 * forwarding) */
-			if ((size_t)n == last) {
-				double *restrict o = lsp + (size_t)D->mlast[f] * RL;
-				for (size_t j = j0; j < j1; j++) {
-					double v = ar[j]->mv[f];
-					const double *plj = pl + (j - j0) * R;
-					LL_SIMD
-					for (size_t r = 0; r < R; r++)
-						o[(j - j0) * R + r] += v * plj[r];
-				}
-			} else {
-				const double *restrict u = S[last] + (size_t)D->mlast[f] * RA + q0;
-				for (size_t j = j0; j < j1; j++) {
-					double v = ar[j]->mv[f];
-					size_t o0 = (j - j0) * R;
-					LL_SIMD
-					for (size_t r = 0; r < R; r++)
-						acc[o0 + r] += v * u[o0 + r];
-				}
+			if (how == 1) {
+				const double *u0 = T0[k] + (size_t)c[k] * RL;
+				const double *a0 = pq + k * RL;
+				double *b0 = pq + (k + 1) * RL;
+				LL_SIMD
+				for (size_t q = 0; q < RL; q++)
+					b0[q] = a0[q] * u0[q];
 			}
 		}
-		if (n >= 0 && (size_t)n < last) {
-			double *restrict o = lsp + (size_t)c[n] * RL;
-			LL_SIMD
-			for (size_t q = 0; q < RL; q++)
-				o[q] += pl[q] * acc[q];
+		/* the last mode is not updated before its own pass: T[last]
+		 * holds the start-of-sweep factor the values need */
+		if (how == 0) {
+			miss_run(D, e, e1, T[last], ql, pl, acc, lsp, keep, R, nl, n, 0);
+		} else if ((size_t)n == last) {
+			if (how == 1)
+				miss_run(D, e, e1, T[last], ql, pl, acc, lsp, keep, R, nl, n, 1);
+			else
+				miss_run(D, e, e1, T[last], ql, pl, acc, lsp, keep, R, nl, n, 2);
+		} else {
+			/* the values first (kept), then the run's sum into
+			 * row c[n] */
+			if (how == 1)
+				miss_run(D, e, e1, T[last], ql, pl, acc, lsp, keep, R, nl, n, 3);
+			double *o = lsp + (size_t)c[n] * RL;
+			size_t jb = 0;
+			for (; jb + 2 * MISS_W <= nl; jb += 2 * MISS_W)
+				miss_fold(D, e, e1, T[last], keep, pl, o, R, nl, jb, 2);
+			if (jb < nl)
+				miss_fold(D, e, e1, T[last], keep, pl, o, R, nl, jb, 1);
 		}
 	}
-	if (n < 0) {
-		for (size_t j = j0; j < j1; j++)
-			summ2[j] = acc[j - j0];
-		return;
-	}
-	for (size_t i = 0; i < D->dim[n]; i++)
-		memcpy(SP + i * RA + q0, lsp + i * RL, RL * sizeof *SP);
 }
 
-/* scr: (N + 1 + maxdim) x RA doubles of scratch */
+typedef void (*miss_fn)(const cp_data *D, double *const *T, double *const *T0, const double *q0,
+			size_t g0, size_t g1, size_t R, size_t nl, int n, int how, double *cs,
+			double *keep);
+
+static void miss_generic(const cp_data *D, double *const *T, double *const *T0, const double *q0,
+			 size_t g0, size_t g1, size_t R, size_t nl, int n, int how, double *cs,
+			 double *keep)
+{
+	miss_chunk_body(D, T, T0, q0, g0, g1, R, nl, n, how, cs, keep);
+}
+
+#if (defined(__x86_64__) || defined(__i386__)) && defined(__GNUC__)
+/* The same code for wider vectors, picked at run time as the MTTKRP's
+ * kernels are.  Without FMA: C here is compiled without contraction (ISO
+ * mode), so every variant rounds alike. */
+__attribute__((target("avx2")))
+static void miss_avx2(const cp_data *D, double *const *T, double *const *T0, const double *q0,
+		      size_t g0, size_t g1, size_t R, size_t nl, int n, int how, double *cs,
+		      double *keep)
+{
+	miss_chunk_body(D, T, T0, q0, g0, g1, R, nl, n, how, cs, keep);
+}
+
+__attribute__((target("avx2,avx512f,avx512vl")))
+static void miss_avx512(const cp_data *D, double *const *T, double *const *T0, const double *q0,
+			size_t g0, size_t g1, size_t R, size_t nl, int n, int how, double *cs,
+			double *keep)
+{
+	miss_chunk_body(D, T, T0, q0, g0, g1, R, nl, n, how, cs, keep);
+}
+#endif
+
+static miss_fn miss_kernel(void)
+{
+#if (defined(__x86_64__) || defined(__i386__)) && defined(__GNUC__)
+	__builtin_cpu_init();
+	if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl"))
+		return miss_avx512;
+	if (__builtin_cpu_supports("avx2"))
+		return miss_avx2;
+#endif
+	return miss_generic;
+}
+
+/* scr: miss_scr_size() doubles, set up by miss_scr_init() and miss_start() */
 static void miss_pass(const cp_data *D, double *const *S, size_t R, cp_rep *const *ar,
 		      size_t nact, int n, double *SP, double *scr, double *summ2)
 {
+	miss_fn fn = miss_kernel();
+	size_t N = (size_t)D->N, RA = nact * R, nl = miss_lanes(nact), RL = nl * R;
+	size_t nch = miss_chunks(D), csz = miss_chunk_cols(D) * RL;
+	int how = n < 0 ? 0 : scr[0] != 0.0 ? 2 : 1;
+	const double *S0 = scr + MISS_HDR, *L0 = S0 + sum_dims(D) * RA;
+	double *T[LL_MAX_MODES], *T0[LL_MAX_MODES];
+	double *w = scr + MISS_HDR + (sum_dims(D) + 1) * RA;
+	for (size_t k = 0; k < N; k++) {
+		T[k] = w;
+		to_lanes(T[k], S[k], D->dim[k], nact, nl, R);
+		w += D->dim[k] * RL;
+	}
+	for (size_t k = 0; k < N; k++) {
+		T0[k] = T[k];
+		if (how == 1 && (int)k < n) {
+			T0[k] = w;
+			to_lanes(T0[k], S0, D->dim[k], nact, nl, R);
+		}
+		S0 += D->dim[k] * RA;
+		w += D->dim[k] * RL;
+	}
+	/* the first row of the products: the start-of-sweep weights (mode
+	 * passes) or the current ones (the objective's) */
+	double *q0 = w, *cs0 = q0 + RL, *keep = cs0 + nch * csz;
+	if (how)
+		to_lanes(q0, L0, 1, nact, nl, R);
+	else
+		for (size_t r = 0; r < R; r++)
+			for (size_t j = 0; j < nl; j++)
+				q0[r * nl + j] = j < nact ? ar[j]->lambda[r] : 0.0;
 #ifdef _OPENMP
 	int nt = omp_get_max_threads();
-	if ((size_t)nt > nact)
-		nt = (int)nact;
-#pragma omp parallel num_threads(nt) if (nt > 1)
-	{
-		size_t t = (size_t)omp_get_thread_num(), T = (size_t)omp_get_num_threads();
-		miss_cols(D, S, R, ar, nact * t / T, nact * (t + 1) / T, nact * R, n, SP, scr, summ2);
-	}
-#else
-	miss_cols(D, S, R, ar, 0, nact, nact * R, n, SP, scr, summ2);
+	if ((size_t)nt > nch)
+		nt = (int)nch;
+#pragma omp parallel for num_threads(nt) schedule(dynamic, 1) if (nt > 1)
 #endif
+	for (size_t c = 0; c < nch; c++)
+		fn(D, T, T0, q0, D->nrun * c / nch, D->nrun * (c + 1) / nch, R, nl, n, how,
+		   cs0 + c * csz, keep);
+	/* the chunks' partials, added in chunk order */
+	size_t off = 2 * N * RL; /* pp, pq */
+	if (!how) {
+		for (size_t j = 0; j < nact; j++) {
+			double s = 0.0;
+			for (size_t c = 0; c < nch; c++)
+				s += cs0[c * csz + off + j];
+			summ2[j] = s;
+		}
+		return;
+	}
+	off += RL; /* acc */
+	for (size_t i = 0; i < D->dim[n]; i++) {
+		double *sp = SP + i * RA;
+		for (size_t j = 0; j < nact; j++)
+			for (size_t r = 0; r < R; r++) {
+				double s = 0.0;
+				for (size_t c = 0; c < nch; c++)
+					s += cs0[c * csz + off + i * RL + r * nl + j];
+				sp[j * R + r] = s;
+			}
+	}
+	scr[0] = 1.0; /* the sweep's values are kept now */
 }
 
 /* ---- initialisation -------------------------------------------------------- */
@@ -1105,6 +1387,37 @@ static void rebalance(cp_rep *p, const cp_data *D, size_t R)
 
 /* ---- end of an iteration ------------------------------------------------------ */
 
+/* The stopping rule's second look (issue 16): a sweep that improves by
+ * less than tol may sit in a swamp, where the objective creeps down by a
+ * roughly constant or growing step for tens of sweeps before it drops to
+ * a better optimum (masked planted tensors: half the fits stopped there at
+ * tol 1e-6).  So a fit stops only after SWAMP_WIN small improvements in a
+ * row (p->dlt, accepted sweeps), and only if they shrink like a
+ * converging fit's: with d ~ rho^k fitted to them, rho < 1 and the gain
+ * left, about d rho / (1 - rho), under tol.  A step under
+ * tol / SWAMP_FLOOR, or none at all, stops it regardless: nothing worth
+ * crawling for.  d is the latest improvement. */
+static int in_swamp(const cp_rep *p, double d, double tol)
+{
+	if (!(d > tol / SWAMP_FLOOR))
+		return 0;
+	if (p->ndlt < SWAMP_WIN)
+		return 1; /* too few small steps in a row yet */
+	/* least-squares slope of log d against the sweep */
+	double sx = 0.0, sy = 0.0, sxx = 0.0, sxy = 0.0;
+	for (int k = 0; k < SWAMP_WIN; k++) {
+		if (!(p->dlt[k] > 0.0))
+			return 0; /* no progress at all: flat */
+		double y = log(p->dlt[k]);
+		sx += k;
+		sy += y;
+		sxx += (double)k * k;
+		sxy += k * y;
+	}
+	double rho = exp((SWAMP_WIN * sxy - sx * sy) / (SWAMP_WIN * sxx - sx * sx));
+	return rho >= 1.0 || d * rho / (1.0 - rho) > tol;
+}
+
 /* Objective, acceptance (BCD), history and the stopping rule.  A fit
  * whose objective is not finite, or has climbed above both 1 (worse than
  * the zero model) and twice its best, has diverged: every method here
@@ -1188,11 +1501,6 @@ static int finish_iter(cp_rep *p, const cp_data *D, const ll_cp_opts *o, int ite
 				p->Lo[n] = p->L[n];
 			}
 			p->t = tn;
-			if (D->nmiss) {
-				double *tmp = p->mv;
-				p->mv = p->mv2;
-				p->mv2 = tmp;
-			}
 		}
 	} else if (p->lamo && p->extrap && !(obj <= p->obj)) {
 		/* the sweep from the extrapolated point ended worse than the
@@ -1209,17 +1517,11 @@ static int finish_iter(cp_rep *p, const cp_data *D, const ll_cp_opts *o, int ite
 		obj = p->obj;
 		judge = 0;
 		accepted = 0;
-		p->remiss = D->nmiss > 0; /* mv holds the undone start's values */
 	} else {
 		/* not when regularised (it would change the penalty) nor with
 		 * fixed modes (it would rescale them) */
 		if (o->method == LL_CP_NCP_HALS && !D->pen && !D->fixed)
 			rebalance(p, D, R);
-		if (D->nmiss) {
-			double *tmp = p->mv;
-			p->mv = p->mv2;
-			p->mv2 = tmp;
-		}
 		extrap = p->lamo != NULL;
 	}
 	if (accepted) {
@@ -1232,7 +1534,16 @@ static int finish_iter(cp_rep *p, const cp_data *D, const ll_cp_opts *o, int ite
 		p->best = obj;
 	if (hist_push(p, obj) != LL_OK)
 		return ll_err_set(err, LL_ENOMEM, "%s: out of memory", who);
-	if (judge && iter >= o->min_iter && fabs(prev - obj) < o->tol) {
+	if (judge && fabs(prev - obj) < o->tol) { /* the small steps in a row */
+		memmove(p->dlt, p->dlt + 1, (SWAMP_WIN - 1) * sizeof *p->dlt);
+		p->dlt[SWAMP_WIN - 1] = prev - obj;
+		if (p->ndlt < SWAMP_WIN)
+			p->ndlt++;
+	} else if (judge) {
+		p->ndlt = 0;
+	}
+	if (judge && iter >= o->min_iter && fabs(prev - obj) < o->tol &&
+	    !in_swamp(p, prev - obj, o->tol)) {
 		p->converged = 1;
 		p->done = 1;
 	}
@@ -1264,7 +1575,6 @@ static int finish_iter(cp_rep *p, const cp_data *D, const ll_cp_opts *o, int ite
 		}
 		if (b > 0.0) {
 			p->extrap = 1;
-			p->remiss = D->nmiss > 0;
 			p->beta = fmin(p->beta_cap, p->beta * EXTRAP_GROW);
 			p->beta_cap = fmin(1.0, p->beta_cap * EXTRAP_CAP_GROW);
 		}
@@ -1393,7 +1703,10 @@ static int fit_batch(const ll_tensor *X, const ll_cp_opts *o, size_t nrep, const
 	double *SP = NULL, *pp = NULL;
 	if (D.nmiss) {
 		SP = ll_malloc_array(D.maxdim, RR * sizeof(double));
-		pp = ll_malloc_array((size_t)N + 1 + D.maxdim, RR * sizeof(double));
+		size_t nsc = miss_scr_size(&D, nrep, R);
+		pp = nsc ? ll_malloc_array(nsc, sizeof(double)) : NULL;
+		if (pp)
+			miss_scr_init(pp);
 	}
 	s.P = ll_malloc_array(D.maxdim * R, sizeof(double));
 	s.T = ll_malloc_array(D.maxdim * R, sizeof(double));
@@ -1444,16 +1757,6 @@ static int fit_batch(const ll_tensor *X, const ll_cp_opts *o, size_t nrep, const
 		act[i] = i;
 		ar[i] = &reps[i];
 	}
-	if (D.nmiss) {
-		/* first imputation: the starting models' values */
-		stack_factors(S, ar, nact, &D, R);
-		miss_pass(&D, S, R, ar, nact, -1, NULL, pp, summ2);
-		for (size_t j = 0; j < nact; j++) {
-			double *tmp = ar[j]->mv;
-			ar[j]->mv = ar[j]->mv2;
-			ar[j]->mv2 = tmp;
-		}
-	}
 
 	for (int iter = 1; nact > 0; iter++) {
 		size_t RA = nact * R;
@@ -1464,6 +1767,8 @@ static int fit_batch(const ll_tensor *X, const ll_cp_opts *o, size_t nrep, const
 		 * order: restack, and tell the MTTKRP */
 		stack_factors(S, ar, nact, &D, R);
 		ll_mttkrp_ws_reset(ws);
+		if (D.nmiss) /* what the missing entries are imputed from */
+			miss_start(&D, S, R, ar, nact, pp);
 		for (int n = 0; n < N; n++) {
 			rc = ll_mttkrp(ws, D.X, S, RA, n, MT, err);
 			if (rc != LL_OK) {
@@ -1552,24 +1857,6 @@ static int fit_batch(const ll_tensor *X, const ll_cp_opts *o, size_t nrep, const
 			}
 		}
 		nact = keep;
-		/* models moved after their sweep (extrapolated, or undone)
-		 * impute their own values at the missing entries */
-		int need = 0;
-		for (size_t j = 0; j < nact; j++) {
-			ar[j] = &reps[act[j]];
-			need |= ar[j]->remiss;
-		}
-		if (need) {
-			stack_factors(S, ar, nact, &D, R);
-			miss_pass(&D, S, R, ar, nact, -1, NULL, pp, summ2);
-			for (size_t j = 0; j < nact; j++)
-				if (ar[j]->remiss) {
-					double *tmp = ar[j]->mv;
-					ar[j]->mv = ar[j]->mv2;
-					ar[j]->mv2 = tmp;
-					ar[j]->remiss = 0;
-				}
-		}
 	}
 	rc = LL_OK;
 	goto out;

@@ -38,7 +38,9 @@
  *                 the plain error obj.  Convergence: stop after iteration k >= min_iter when
  * |obj_{k-1} - obj_k| < tol (absolute improvement; a single rise does not
  * stop the fit, nor does an iteration whose extrapolated sweep was
- * undone), or at max_iter.
+ * undone) and the fit is not in a swamp: the last 5 improvements were all
+ * under tol and shrink geometrically with less than tol left to gain, or
+ * the step is under tol / 100; or at max_iter.
  */
 #ifndef LL_CP_H
 #define LL_CP_H

@@ -409,8 +409,14 @@ static void run_unit(const ll_tensor *X, const ll_ens_opts *o, const uint64_t *s
 	}
 }
 
+/* Fit units[order[0..nq-1]].  The thread layout (how many units at once,
+ * how many threads each unit's MTTKRP gets) follows the whole plan of
+ * nunits units, not the nq fitted here: a unit fitted alone (a shard of
+ * the ensemble) then runs exactly as it does in the whole run, and the
+ * MTTKRP's sums, whose order depends on its thread count, give the same
+ * bits. */
 static void run_units(const ll_tensor *X, const ll_ens_opts *o, const uint64_t *seeds,
-		      ll_ensemble *e, ens_unit *units, const size_t *order, size_t nunits)
+		      ll_ensemble *e, ens_unit *units, const size_t *order, size_t nq, size_t nunits)
 {
 #ifdef _OPENMP
 	int total = ll_threads_resolve(o->threads), nth = total;
@@ -426,14 +432,15 @@ static void run_units(const ll_tensor *X, const ll_ens_opts *o, const uint64_t *
 		/* this task's nested regions (the MTTKRP) */
 		omp_set_num_threads(inner);
 #pragma omp for schedule(dynamic, 1)
-		for (size_t q = 0; q < nunits; q++)
+		for (size_t q = 0; q < nq; q++)
 			run_unit(X, o, seeds, e, &units[order[q]]);
 	}
 	openblas_set_num_threads(blas);
 #else
+	(void)nunits;
 	int blas = openblas_get_num_threads();
 	openblas_set_num_threads(1);
-	for (size_t q = 0; q < nunits; q++)
+	for (size_t q = 0; q < nq; q++)
 		run_unit(X, o, seeds, e, &units[order[q]]);
 	openblas_set_num_threads(blas);
 #endif
@@ -459,6 +466,32 @@ static void sort_fits(ll_cp_result *f, size_t n)
 		}
 		f[b] = x;
 	}
+}
+
+/* Sort each rank's fits, align each rank's best to the best of the rank
+ * below and every fit to its rank's best, and score them. */
+static int finish_fits(ll_ensemble *e, ll_err *err)
+{
+	int rc;
+	for (size_t ri = 0; ri < e->nranks; ri++) {
+		ll_ens_rank *er = &e->ranks[ri];
+		sort_fits(er->fits, er->nrep);
+		if (ri > 0) {
+			rc = ll_kt_align(&e->ranks[ri - 1].fits[0].K, &er->fits[0].K, e->sim, err);
+			if (rc != LL_OK)
+				return rc;
+		}
+		er->sim[0] = 1.0;
+		for (size_t k = 1; k < er->nrep; k++) {
+			rc = ll_kt_similarity(&er->fits[0].K, &er->fits[k].K, e->sim, &er->sim[k], NULL,
+					      err);
+			if (rc == LL_OK)
+				rc = ll_kt_align(&er->fits[0].K, &er->fits[k].K, e->sim, err);
+			if (rc != LL_OK)
+				return rc;
+		}
+	}
+	return LL_OK;
 }
 
 static int ens_fit_core(const ll_tensor *X, const ll_ens_opts *o, ll_ensemble *e, ll_err *err)
@@ -519,6 +552,9 @@ static int ens_fit_core(const ll_tensor *X, const ll_ens_opts *o, ll_ensemble *e
 	e->opts.cp.progress_ud = NULL;
 	e->opts.cp.tamper = NULL;
 	e->opts.cp.tamper_ud = NULL;
+	e->opts.want = NULL;
+	e->opts.want_ud = NULL;
+	e->partial = o->want != NULL;
 	e->nmodes = X->nmodes;
 	memcpy(e->dim, X->dim, sizeof e->dim);
 	{
@@ -555,12 +591,16 @@ static int ens_fit_core(const ll_tensor *X, const ll_ens_opts *o, ll_ensemble *e
 		u->rank = o->rank_lo + u->ri;
 		u->rep0 = o->fused ? 0 : q % nrep;
 		u->count = o->fused ? nrep : 1;
-		u->weight = (double)u->rank * (double)u->count;
+		/* another shard's units take no share of the progress */
+		u->weight = o->want && !o->want(o->want_ud, q) ? 0.0 : (double)u->rank * (double)u->count;
 		sh.total_w += u->weight;
-		/* largest ranks first: they take longest */
-		order[q] = nunits - 1 - q;
 	}
-	run_units(X, o, seeds, e, units, order, nunits);
+	/* largest ranks first: they take longest; only the wanted units */
+	size_t nq = 0;
+	for (size_t q = nunits; q-- > 0;)
+		if (!o->want || o->want(o->want_ud, q))
+			order[nq++] = q;
+	run_units(X, o, seeds, e, units, order, nq, nunits);
 
 	/* the first real failure (the fits stopped because of it say
 	 * LL_ECANCELED), or the cancel */
@@ -580,25 +620,8 @@ static int ens_fit_core(const ll_tensor *X, const ll_ens_opts *o, ll_ensemble *e
 	}
 	for (size_t q = 0; q < nunits; q++)
 		e->ranks[units[q].ri].seconds += units[q].seconds;
-
-	for (size_t ri = 0; ri < nranks; ri++) {
-		ll_ens_rank *er = &e->ranks[ri];
-		sort_fits(er->fits, nrep);
-		if (ri > 0) {
-			rc = ll_kt_align(&e->ranks[ri - 1].fits[0].K, &er->fits[0].K, o->sim, err);
-			if (rc != LL_OK)
-				goto fail;
-		}
-		er->sim[0] = 1.0;
-		for (size_t k = 1; k < nrep; k++) {
-			rc = ll_kt_similarity(&er->fits[0].K, &er->fits[k].K, o->sim, &er->sim[k], NULL,
-					      err);
-			if (rc == LL_OK)
-				rc = ll_kt_align(&er->fits[0].K, &er->fits[k].K, o->sim, err);
-			if (rc != LL_OK)
-				goto fail;
-		}
-	}
+	if (!e->partial && (rc = finish_fits(e, err)) != LL_OK)
+		goto fail;
 	e->seconds = ll_now() - t0;
 	ll_free(seeds);
 	ll_free(units);
@@ -744,6 +767,37 @@ static double heldout_error(const ll_tensor *X, const uint8_t *fold, uint8_t k, 
 	return den > 0.0 ? sqrt(num / den) : NAN;
 }
 
+/* Fits per rank and fold: as asked, else the replicates up to
+ * LL_ENS_CV_REPLICATES.  Only the best fold fit is scored, and most fits
+ * reach the best optimum (issue 16), so a couple of starts suffice, and
+ * cross-validating costs a few plain fits, not K times their number. */
+static size_t cv_reps(const ll_ens_opts *o)
+{
+	if (o->cv_replicates)
+		return o->cv_replicates;
+	return o->replicates < LL_ENS_CV_REPLICATES ? o->replicates : LL_ENS_CV_REPLICATES;
+}
+
+/* The mean held-out and training errors over the folds, and the
+ * standard error of the held-out one. */
+static void cv_means(ll_ensemble *e)
+{
+	size_t K = e->cv_folds;
+	for (size_t ri = 0; ri < e->nranks; ri++) {
+		ll_ens_rank *er = &e->ranks[ri];
+		double m = 0.0, mt = 0.0, v = 0.0;
+		for (size_t k = 0; k < K; k++) {
+			m += er->cv_test[k] / (double)K;
+			mt += er->cv_train[k] / (double)K;
+		}
+		for (size_t k = 0; k < K; k++)
+			v += (er->cv_test[k] - m) * (er->cv_test[k] - m) / (double)(K - 1);
+		er->cv_test_mean = m;
+		er->cv_train_mean = mt;
+		er->cv_test_se = sqrt(v / (double)K);
+	}
+}
+
 /* Deal the observed entries into folds (fold[i] = 255: missing) and fit
  * every fold; results into e->ranks[].cv_*. */
 static int ens_cv(const ll_tensor *X, const ll_ens_opts *o, ll_ensemble *e, double w0, double wf,
@@ -790,12 +844,21 @@ static int ens_cv(const ll_tensor *X, const ll_ens_opts *o, ll_ensemble *e, doub
 	if ((rc = ll_tensor_init(&Wk, X->nmodes, X->dim, err)) != LL_OK)
 		goto out;
 	double t0 = ll_now();
+	size_t nmain = ll_ens_nunits(o) - K;
 	for (size_t k = 0; k < K; k++) {
+		if (o->want && !o->want(o->want_ud, nmain + k)) {
+			/* another shard's fold */
+			for (size_t ri = 0; ri < nranks; ri++)
+				e->ranks[ri].cv_test[k] = e->ranks[ri].cv_train[k] = NAN;
+			continue;
+		}
 		for (size_t i = 0; i < X->size; i++)
 			Wk.data[i] = fold[i] != 255 && fold[i] != (uint8_t)k ? 1.0 : 0.0;
 		ll_ens_opts fo = *o;
 		fo.cv_folds = 0;
-		fo.replicates = o->cv_replicates ? o->cv_replicates : o->replicates;
+		fo.want = NULL; /* a fold is one unit: all of it */
+		fo.want_ud = NULL;
+		fo.replicates = cv_reps(o);
 		fo.seed = ll_seed_derive(e->cv_seed, 1 + k, 0);
 		fo.cp.mask = &Wk;
 		cv_fwd fw = {o->progress, o->progress_ud, w0 + wf * (double)k, wf, "", ""};
@@ -824,19 +887,8 @@ static int ens_cv(const ll_tensor *X, const ll_ens_opts *o, ll_ensemble *e, doub
 		if (rc != LL_OK)
 			goto out;
 	}
-	for (size_t ri = 0; ri < nranks; ri++) {
-		ll_ens_rank *er = &e->ranks[ri];
-		double m = 0.0, mt = 0.0, v = 0.0;
-		for (size_t k = 0; k < K; k++) {
-			m += er->cv_test[k] / (double)K;
-			mt += er->cv_train[k] / (double)K;
-		}
-		for (size_t k = 0; k < K; k++)
-			v += (er->cv_test[k] - m) * (er->cv_test[k] - m) / (double)(K - 1);
-		er->cv_test_mean = m;
-		er->cv_train_mean = mt;
-		er->cv_test_se = sqrt(v / (double)K);
-	}
+	if (!e->partial)
+		cv_means(e);
 	e->cv_seconds = ll_now() - t0;
 out:
 	ll_free(fold);
@@ -854,7 +906,7 @@ int ll_ens_fit(const ll_tensor *X, const ll_ens_opts *o, ll_ensemble *e, ll_err 
 	double w0 = 1.0, wf = 0.0;
 	cv_fwd fw = {o->progress, o->progress_ud, 0.0, 1.0, "", ""};
 	if (o->cv_folds > 0) {
-		size_t cvr = o->cv_replicates ? o->cv_replicates : o->replicates;
+		size_t cvr = cv_reps(o);
 		double tot = 1.0 + (double)o->cv_folds * (double)cvr / (double)(o->replicates ? o->replicates : 1);
 		w0 = 1.0 / tot;
 		wf = (1.0 - w0) / (double)o->cv_folds;
@@ -875,7 +927,7 @@ int ll_ens_fit(const ll_tensor *X, const ll_ens_opts *o, ll_ensemble *e, ll_err 
 	if (rc != LL_OK)
 		return rc;
 	e->opts.cv_folds = o->cv_folds;
-	e->opts.cv_replicates = o->cv_replicates;
+	e->opts.cv_replicates = o->cv_folds ? cv_reps(o) : o->cv_replicates;
 	for (size_t ri = 0; ri < e->nranks; ri++)
 		e->ranks[ri].cv_test_mean = e->ranks[ri].cv_test_se = e->ranks[ri].cv_train_mean = NAN;
 	if (o->cv_folds == 0)
@@ -887,6 +939,39 @@ int ll_ens_fit(const ll_tensor *X, const ll_ens_opts *o, ll_ensemble *e, ll_err 
 		return rc;
 	}
 	e->seconds += ll_now() - t0;
+	return LL_OK;
+}
+
+size_t ll_ens_nmain(const ll_ens_opts *o)
+{
+	if (!o || o->rank_hi < o->rank_lo)
+		return 0;
+	size_t nranks = o->rank_hi - o->rank_lo + 1;
+	return o->fused ? nranks : nranks * o->replicates;
+}
+
+size_t ll_ens_nunits(const ll_ens_opts *o)
+{
+	return o ? ll_ens_nmain(o) + o->cv_folds : 0;
+}
+
+int ll_ens_finish(ll_ensemble *e, ll_err *err)
+{
+	if (!e || !e->ranks || e->nranks == 0)
+		return ll_err_set(err, LL_EINVAL, "ensemble: nothing to finish");
+	if (!e->partial)
+		return LL_OK;
+	for (size_t ri = 0; ri < e->nranks; ri++)
+		for (size_t k = 0; k < e->ranks[ri].nrep; k++)
+			if (!e->ranks[ri].fits[k].K.U[0])
+				return ll_err_set(err, LL_EINVAL, "ensemble: rank %zu replicate %zu was not fitted",
+						  e->ranks[ri].rank, k);
+	int rc = finish_fits(e, err);
+	if (rc != LL_OK)
+		return rc;
+	if (e->cv_folds)
+		cv_means(e);
+	e->partial = 0;
 	return LL_OK;
 }
 

@@ -55,18 +55,26 @@ typedef struct ll_ens_opts {
 	/* Cross-validation of the rank (0 = none): the observed entries are
 	 * dealt at random into cv_folds folds (a speckled hold-out, seeded
 	 * from seed); for each fold, every rank is fitted to the other
-	 * entries (cv_replicates fits, 0 = replicates) and the fit with the
-	 * lowest training error is scored on the held-out fold. */
+	 * entries (cv_replicates fits; 0 = the replicates, at most
+	 * LL_ENS_CV_REPLICATES) and the fit with the lowest training error
+	 * is scored on the held-out fold.  The fitted ensemble's
+	 * opts.cv_replicates holds the number used. */
 	size_t cv_folds;          /* 0, or 2 to LL_ENS_CV_MAX_FOLDS */
 	size_t cv_replicates;
 	ll_progress_fn progress;  /* optional; stage "rank R", frac overall;
 				   * called from worker threads, one call at a time */
 	void *progress_ud;
+	/* Fit only some of the units (below; NULL: all): those u with
+	 * want(want_ud, u) != 0.  The result is then partial. */
+	int (*want)(void *ud, size_t unit);
+	void *want_ud;
 } ll_ens_opts;
 
 void ll_ens_opts_default(ll_ens_opts *o);
 
 #define LL_ENS_CV_MAX_FOLDS 100
+/* fits per rank and fold when cv_replicates is 0 (fewer if replicates is) */
+#define LL_ENS_CV_REPLICATES 2
 
 /* A fit "reached the best optimum" of its rank when its objective is
  * within this of the rank's best (the objective is a relative error, so
@@ -107,7 +115,31 @@ typedef struct ll_ensemble {
 	double cv_seconds;   /* wall time of the cross-validation fits */
 	int warm_start;      /* the fits started from a given model (the
 			      * pointer itself is cleared in opts) */
+	int partial;         /* fitted with want: see ll_ens_finish */
 } ll_ensemble;
+
+/* Clusters.  An ensemble is a list of independent units, numbered
+ *   0 .. M-1     the main fits (M = ll_ens_nmain): fused, unit ri fits
+ *                every replicate of rank rank_lo + ri in one batch;
+ *                with fused = 0, unit ri * replicates + k fits replicate
+ *                k of that rank alone;
+ *   M + f        cross-validation fold f, every rank of it.
+ * A unit's fits depend only on the unit: seeds are per replicate
+ * (ll_seed_derive(seed, R, k)), the fusion grouping is the unit, and the
+ * thread layout follows the whole plan (with the same threads a unit
+ * fitted alone computes the bits the whole run computes).  ll_ens_fit
+ * with opts.want fits the wanted units only and returns a partial
+ * ensemble: the fits of the other units zeroed, the cross-validation
+ * errors of the other folds NaN, nothing sorted, aligned or scored, the
+ * fits of rank ri in replicate order.  Put the units' results into one
+ * such ensemble and ll_ens_finish makes it what one ll_ens_fit returns
+ * (timings apart). */
+size_t ll_ens_nmain(const ll_ens_opts *o);
+size_t ll_ens_nunits(const ll_ens_opts *o); /* ll_ens_nmain + cv_folds */
+/* Sort, align and score the fits of a partial ensemble and average the
+ * cross-validation folds; LL_EINVAL naming a replicate not fitted.  An
+ * ensemble that is not partial is left as it is. */
+int ll_ens_finish(ll_ensemble *e, ll_err *err);
 
 /* Fit every rank and replicate, sort by objective, score every replicate
  * against its rank's best, and align each rank's best to the best of the

@@ -1,8 +1,8 @@
 #!/bin/sh
 # tests/e2e/test_tca_opts.sh - `latentlab tca` with a warm start, fixed
 # modes and penalties, end to end (TAP): a fit refined from an earlier
-# run's rank folder starts where that fit ended (no more than 3 iterations
-# at a tighter tol), --fix-modes gives back the fixed factor byte for byte
+# run's rank folder starts where that fit ended (no more than 6 iterations
+# at a tighter tol: the stopping rule wants 5 small steps in a row), --fix-modes gives back the fixed factor byte for byte
 # (cmp), summary.json records init/fixed_modes/ridge/l1 and per fit the
 # penalised objective, L1 on the neuron mode makes more exact zeros there
 # than no L1, the session keys do the same, and bad input of every kind
@@ -19,9 +19,11 @@ D=$T/syn/data.npy
 tap_ok "a first fit" "$LL" tca "$D" -o "$T/a" -r 3 -n 3 -m ncp-hals -q
 tap_ok "refined from its rank folder at a tighter tol" "$LL" tca "$D" -o "$T/b" --init "$T/a/rank_03" \
 	-m ncp-hals --tol 1e-9 -q
-# iterations of the one fit in b: the warm start continues, it does not restart
+# iterations of the one fit in b: the warm start continues, it does not
+# restart (a fresh start takes 20 or more; the stopping rule wants 5 small
+# steps in a row that shrink as a converging fit's)
 it=$(tr ',' '\n' <"$T/b/summary.json" | sed -n 's/.*"iterations": *\([0-9]*\).*/\1/p' | head -1)
-[ -n "$it" ] && [ "$it" -le 3 ]; tap_result $? "the refined fit took $it iterations (<= 3)"
+[ -n "$it" ] && [ "$it" -le 6 ]; tap_result $? "the refined fit took $it iterations (<= 6)"
 grep -q '"init": *"model"' "$T/b/summary.json"; tap_result $? "summary.json says init model"
 grep -q '"init_model": *"[^"]*a/rank_03"' "$T/b/summary.json"; tap_result $? "summary.json names the model"
 [ -d "$T/b/rank_03" ] && [ ! -d "$T/b/rank_01" ]; tap_result $? "ranks default to the model's"

@@ -6,6 +6,8 @@
 #include "config.h"
 
 #include <getopt.h>
+#include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +19,30 @@
 #include "ll_report.h"
 #include "pipeline/ll_record.h"
 #include "pipeline/ll_session.h"
+
+/* SIGINT / SIGTERM / SIGHUP: the handler only sets these; the running
+ * step sees the cancel flag (ll_session_canceled), stops, and its partial
+ * folder is removed.  SA_RESETHAND: a second signal kills at once. */
+static atomic_int run_cancel;
+static volatile sig_atomic_t run_signo;
+
+static void on_signal(int sig)
+{
+	run_signo = sig;
+	atomic_store(&run_cancel, 1);
+}
+
+static void install_signals(void)
+{
+	struct sigaction sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_signal;
+	sa.sa_flags = SA_RESETHAND;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+}
 
 typedef struct run_ui {
 	int tty;     /* stderr is a terminal: show a progress line */
@@ -87,7 +113,10 @@ static void run_usage(FILE *fp, int demo)
 	      "  -v, --verbose         log every step on stderr\n"
 	      "  -q, --quiet           no progress line\n"
 	      "  -h, --help            show this help\n"
-	      "\nExit status: 0 success, 1 error, 2 usage error.\n", fp);
+	      "\nCtrl-C (SIGINT) or SIGTERM stops the running step cleanly: its partial\n"
+	      "folder is removed, OUTDIR keeps the steps that finished, and the exit\n"
+	      "status is 130 or 143; a second Ctrl-C kills at once.\n"
+	      "\nExit status: 0 success, 1 error, 2 usage error, 128 + N stopped by signal N.\n", fp);
 }
 
 static int run_common(int argc, char **argv, int demo)
@@ -177,6 +206,9 @@ static int run_common(int argc, char **argv, int demo)
 	if (no_report)
 		s.state[LL_STEP_REPORT] = LL_STATE_ABSENT;
 	s.report_fn = ll_report_session;
+	s.cancel = &run_cancel;
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	install_signals();
 	s.log_fn = run_log;
 	s.log_ud = &ui;
 	s.dirty = 0;
@@ -188,8 +220,17 @@ static int run_common(int argc, char **argv, int demo)
 	 * then the session as run, so the folder replays itself */
 	int have_dir = (rc = ll_record_open(&od, &s, outdir, force ? LL_OUTDIR_FORCE : 0, what, &err)) == LL_OK;
 	if (have_dir && (rc = ll_record_begin(&od, &s, what, 0.0, &err)) == LL_OK &&
-	    (rc = ll_record_session_copy(&s, outdir, &err)) == LL_OK)
-		rc = ll_session_run_all(&s, outdir, run_progress, &ui, &err);
+	    (rc = ll_record_session_copy(&s, outdir, &err)) == LL_OK) {
+		/* each step's line as it finishes, so a log or a pipe follows
+		 * the run (stdout is line-buffered below) */
+		for (ll_step_kind k; rc == LL_OK && (k = ll_session_next(&s)) != LL_NSTEPS;) {
+			rc = ll_session_run_step(&s, k, outdir, run_progress, &ui, &err);
+			if (rc == LL_OK && !ui.quiet) {
+				run_log(&ui, "");
+				printf("%-10s %6.2f s  %s\n", ll_step_name(k), s.seconds[k], s.status[k]);
+			}
+		}
+	}
 	run_log(&ui, "");
 	double secs = ll_now() - ui.t0;
 	if (have_dir) {
@@ -202,18 +243,20 @@ static int run_common(int argc, char **argv, int demo)
 		}
 	}
 	ll_outdir_close(&od);
-	if (rc != LL_OK) {
+	int sig = run_signo;
+	if (sig) {
+		cmd_error("%s: stopped by %s: the running step was canceled and its partial results removed; "
+			  "%s holds the steps that finished (results.json says which)", cmd,
+			  sig == SIGINT ? "SIGINT" : sig == SIGTERM ? "SIGTERM" : "SIGHUP", outdir);
+	} else if (rc != LL_OK) {
 		cmd_error("%s", err.msg);
 	} else if (!ui.quiet) {
-		ll_step_kind st[LL_NSTEPS];
-		size_t n = ll_session_steps(&s, st);
-		for (size_t i = 0; i < n; i++)
-			printf("%-10s %6.2f s  %s\n", ll_step_name(st[i]), s.seconds[st[i]], s.status[st[i]]);
 		printf("results in %s (%.1f s)\n", outdir, secs);
 	}
 	ll_free(cmdline);
 	ll_session_free(&s);
-	return rc == LL_OK ? 0 : 1;
+	/* the shell's convention for a death by signal, without dying of it */
+	return sig ? 128 + sig : rc == LL_OK ? 0 : 1;
 }
 
 static int cmd_run(int argc, char **argv)

@@ -20,12 +20,17 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#ifdef HAVE_MPI
+#include <mpi.h>
+#endif
+
 #include "base/ll_limits.h"
 #include "cli/cmd.h"
 #include "pipeline/ll_outdir.h"
 #include "pipeline/ll_session.h"
 #include "tensor/ll_ens.h"
 #include "io/ll_ens_io.h"
+#include "io/ll_ens_shard.h"
 #include "base/ll_fs.h"
 #include "io/ll_npy.h"
 
@@ -69,11 +74,21 @@ static void tca_usage(FILE *fp)
 	      "      --cv-folds K      cross-validate: deal the observed entries at random\n"
 	      "                        into K folds (2-100), hold each out in turn and\n"
 	      "                        report the held-out error per rank (default 0: none)\n"
-	      "      --cv-replicates N fits per rank and fold (default: --replicates)\n"
+	      "      --cv-replicates N fits per rank and fold (default: --replicates, at\n"
+	      "                        most 2: only the best is scored)\n"
 	      "  -j, --threads N       fit ranks concurrently on N threads (default 0:\n"
 	      "                        automatic, the CPUs free to latentlab; see\n"
 	      "                        'latentlab info --threads')\n"
 	      "      --no-fuse         fit replicates one at a time, not in one batch\n"
+	      "      --shard K/N       fit only shard K (0 to N-1) of the ensemble's units\n"
+	      "                        into OUTDIR (a cluster job; 'latentlab merge' puts\n"
+	      "                        the N shards together).  Without it, a Slurm array\n"
+	      "                        task is shard SLURM_ARRAY_TASK_ID - SLURM_ARRAY_TASK_MIN\n"
+	      "                        of SLURM_ARRAY_TASK_COUNT; --shard all fits everything\n"
+	      "      --mpi             under mpirun -n P: rank 0 hands the units out to the\n"
+	      "                        other ranks as they finish, gathers the fits and\n"
+	      "                        writes OUTDIR as one run does (needs a build with\n"
+	      "                        ./configure --with-mpi)\n"
 	      "  -q, --quiet           no progress line on stderr\n"
 	      "      --force           write into a non-empty folder latentlab did not make\n"
 	      "                        (beside what is there; latentlab never removes it)\n"
@@ -82,8 +97,9 @@ static void tca_usage(FILE *fp)
 	      "  -h, --help            show this help\n"
 	      "\n"
 	      "Writes OUTDIR/rank_RR/rep_KK/{lambda,factor_0..factor_N-1,hist}.npy (rep_00 is\n"
-	      "the best fit of its rank) and OUTDIR/summary.json, written last.  A rerun\n"
-	      "replaces the rank_RR folders latentlab wrote, and no others.  Exit status:\n"
+	      "the best fit of its rank) and OUTDIR/summary.json, written last (a shard:\n"
+	      "OUTDIR/units/ and OUTDIR/shard.txt).  A rerun replaces the rank_RR folders\n"
+	      "latentlab wrote, and no others.  Exit status:\n"
 	      "0 success, 1 error, 2 usage error.\n",
 	      fp);
 }
@@ -242,7 +258,239 @@ static void print_table(const char *data, const char *outdir, const ll_ensemble 
 /* ---- the command ------------------------------------------------------------ */
 
 enum { OPT_MASK = 256, OPT_TOL, OPT_MAXITER, OPT_INIT, OPT_SIM, OPT_NOFUSE, OPT_FORCE, OPT_MAXIN,
-       OPT_SELECT, OPT_CVFOLDS, OPT_CVREPS, OPT_FIX, OPT_RIDGE, OPT_L1, OPT_L1MODES };
+       OPT_SELECT, OPT_CVFOLDS, OPT_CVREPS, OPT_FIX, OPT_RIDGE, OPT_L1, OPT_L1MODES, OPT_SHARD, OPT_MPI };
+
+/* ---- shards ------------------------------------------------------------------ */
+
+typedef struct tca_shard {
+	size_t k, n; /* shard k (0-based) of n; n = 0: the whole ensemble */
+} tca_shard;
+
+/* Units go to shards round robin: unit u to shard u mod n (the ranks'
+ * costs grow with the rank, so every shard gets small and large ones). */
+static int shard_want(void *ud, size_t unit)
+{
+	const tca_shard *sh = ud;
+	return unit % sh->n == sh->k;
+}
+
+/* "K/N" with 0 <= K < N, or "all" (n = 0) */
+static int parse_shard(const char *s, tca_shard *sh)
+{
+	if (!strcmp(s, "all")) {
+		sh->k = sh->n = 0;
+		return 1;
+	}
+	const char *slash = strchr(s, '/');
+	char kbuf[32];
+	uint64_t k, n;
+	if (!slash || (size_t)(slash - s) >= sizeof kbuf)
+		return 0;
+	memcpy(kbuf, s, (size_t)(slash - s));
+	kbuf[slash - s] = '\0';
+	if (!parse_u64(kbuf, &k) || !parse_u64(slash + 1, &n) || n < 1 || n > 1000000 || k >= n)
+		return 0;
+	sh->k = (size_t)k;
+	sh->n = (size_t)n;
+	return 1;
+}
+
+/* The shard of a Slurm array task: (SLURM_ARRAY_TASK_ID - MIN) / STEP of
+ * SLURM_ARRAY_TASK_COUNT (Slurm's ids start at MIN, any number, and step
+ * by STEP).  0 with *sh set (n = 0 outside an array job), or 2 after a
+ * usage error naming the variable. */
+static int slurm_shard(tca_shard *sh)
+{
+	const char *id = getenv("SLURM_ARRAY_TASK_ID"), *cnt = getenv("SLURM_ARRAY_TASK_COUNT");
+	const char *mn = getenv("SLURM_ARRAY_TASK_MIN"), *st = getenv("SLURM_ARRAY_TASK_STEP");
+	uint64_t i, n, m = 0, step = 1;
+	sh->k = sh->n = 0;
+	if (!id || !*id)
+		return 0;
+	if (!parse_u64(id, &i))
+		return cmd_usage_error("tca", "SLURM_ARRAY_TASK_ID: expected a task number, got '%s'", id);
+	if (!cnt || !parse_u64(cnt, &n) || n < 1 || n > 1000000)
+		return cmd_usage_error("tca", "SLURM_ARRAY_TASK_COUNT: expected the array's task count with "
+				   "SLURM_ARRAY_TASK_ID set, got '%s'", cnt ? cnt : "(unset)");
+	if (mn && *mn && !parse_u64(mn, &m))
+		return cmd_usage_error("tca", "SLURM_ARRAY_TASK_MIN: expected a task number, got '%s'", mn);
+	if (st && *st && (!parse_u64(st, &step) || step < 1))
+		return cmd_usage_error("tca", "SLURM_ARRAY_TASK_STEP: expected a step >= 1, got '%s'", st);
+	if (i < m || (i - m) % step != 0 || (i - m) / step >= n)
+		return cmd_usage_error("tca", "SLURM_ARRAY_TASK_ID %s is not one of the %s tasks from "
+				   "SLURM_ARRAY_TASK_MIN %s in steps of %llu (give --shard K/N)",
+				   id, cnt, mn && *mn ? mn : "0", (unsigned long long)step);
+	sh->k = (size_t)((i - m) / step);
+	sh->n = (size_t)n;
+	return 0;
+}
+
+static uint64_t model_hash(const ll_ktensor *K)
+{
+	if (!K->lambda)
+		return 0;
+	uint64_t h = ll_shard_hash(K->lambda, K->rank, LL_SHARD_HASH0);
+	for (int n = 0; n < K->nmodes; n++)
+		h = ll_shard_hash(K->U[n], K->dim[n] * K->rank, h);
+	return h;
+}
+
+/* ---- MPI: rank 0 hands out units, the others fit them ---------------------------- */
+
+#ifdef HAVE_MPI
+enum { TAG_READY = 1, TAG_RESULT, TAG_FAIL, TAG_WORK, TAG_STOP };
+
+typedef struct tca_mpi {
+	int on, rank, size;
+	int synced;   /* tca_mpi_sync called */
+} tca_mpi;
+
+static int want_none(void *ud, size_t unit)
+{
+	(void)ud;
+	(void)unit;
+	return 0;
+}
+
+static int want_one(void *ud, size_t unit)
+{
+	return unit == *(const size_t *)ud;
+}
+
+/* Every rank calls this once, when its checks are done (ok = 1) or have
+ * failed (ok = 0): 1 when every rank is ready.  Rank 0 names a worker
+ * that failed (a worker's own error would be one line per rank). */
+static int tca_mpi_sync(tca_mpi *mp, int ok, const char *data)
+{
+	mp->synced = 1;
+	int *oks = mp->rank == 0 ? ll_calloc_array((size_t)mp->size, sizeof *oks) : NULL;
+	MPI_Gather(&ok, 1, MPI_INT, oks, 1, MPI_INT, 0, MPI_COMM_WORLD);
+	int all = ok;
+	if (mp->rank == 0) {
+		for (int r = 1; r < mp->size; r++)
+			if (oks && !oks[r] && all) {
+				all = 0;
+				cmd_error("%s: --mpi: rank %d could not read or check the data (run it alone to "
+					  "see why)", data, r);
+			}
+		if (!oks)
+			all = 0;
+	}
+	ll_free(oks);
+	MPI_Bcast(&all, 1, MPI_INT, 0, MPI_COMM_WORLD);
+	return all;
+}
+
+/* A worker: ask rank 0 for units until told to stop; fit each alone (the
+ * thread layout of the whole plan, so the bits of one run) and send its
+ * results back.  0, or 1 after a failure (sent to rank 0, which says it). */
+static int tca_mpi_worker(const ll_tensor *X, ll_ens_opts o)
+{
+	int status = 0;
+	MPI_Send(NULL, 0, MPI_DOUBLE, 0, TAG_READY, MPI_COMM_WORLD);
+	for (;;) {
+		unsigned long long uu;
+		MPI_Status st;
+		MPI_Recv(&uu, 1, MPI_UNSIGNED_LONG_LONG, 0, MPI_ANY_TAG, MPI_COMM_WORLD, &st);
+		if (st.MPI_TAG == TAG_STOP)
+			break;
+		size_t u = (size_t)uu;
+		ll_ens_opts wo = o;
+		wo.want = want_one;
+		wo.want_ud = &u;
+		ll_ensemble e;
+		ll_err err;
+		ll_err_clear(&err);
+		double *buf = NULL;
+		size_t n = 0;
+		int rc = ll_ens_fit(X, &wo, &e, &err);
+		if (rc == LL_OK)
+			rc = ll_shard_pack(&e, u, &buf, &n, &err);
+		ll_ens_free(&e);
+		double *msg = rc == LL_OK ? ll_malloc_array(n + 1, sizeof *msg) : NULL;
+		if (rc == LL_OK && !msg)
+			rc = ll_err_oom(&err);
+		if (rc == LL_OK && n + 1 <= (size_t)INT_MAX) {
+			msg[0] = (double)u;
+			memcpy(msg + 1, buf, n * sizeof *buf);
+			MPI_Send(msg, (int)(n + 1), MPI_DOUBLE, 0, TAG_RESULT, MPI_COMM_WORLD);
+		} else {
+			if (rc == LL_OK)
+				ll_err_set(&err, LL_ENOMEM, "unit %zu: too large for one message", u);
+			MPI_Send(err.msg, (int)strlen(err.msg) + 1, MPI_CHAR, 0, TAG_FAIL, MPI_COMM_WORLD);
+			status = 1;
+		}
+		ll_free(msg);
+		ll_free(buf);
+	}
+	return status;
+}
+
+/* Rank 0: the ensemble's skeleton (no unit fitted), then units handed out
+ * as workers ask, results put in, finished.  Like ll_ens_fit. */
+static int tca_mpi_master(const ll_tensor *X, const ll_ens_opts *o, const tca_mpi *mp, ll_ensemble *e,
+			  ll_err *err)
+{
+	ll_ens_opts mo = *o;
+	mo.want = want_none;
+	mo.progress = NULL;
+	double t0 = ll_now();
+	int rc = ll_ens_fit(X, &mo, e, err);
+	if (rc != LL_OK)
+		memset(e, 0, sizeof *e);
+	size_t total = ll_ens_nunits(o), next = 0;
+	int active = mp->size - 1, failed = rc != LL_OK;
+	double *buf = NULL;
+	while (active > 0) {
+		MPI_Status st;
+		int cnt = 0;
+		MPI_Probe(MPI_ANY_SOURCE, MPI_ANY_TAG, MPI_COMM_WORLD, &st);
+		if (st.MPI_TAG == TAG_FAIL) {
+			char msg[sizeof err->msg];
+			MPI_Get_count(&st, MPI_CHAR, &cnt);
+			char *m = ll_malloc(cnt > 0 ? (size_t)cnt : 1);
+			MPI_Recv(m, cnt, MPI_CHAR, st.MPI_SOURCE, TAG_FAIL, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+			snprintf(msg, sizeof msg, "%.*s", cnt, m ? m : "out of memory");
+			ll_free(m);
+			if (!failed)
+				rc = ll_err_set(err, LL_EINVAL, "%s (MPI rank %d)", msg, st.MPI_SOURCE);
+			failed = 1;
+		} else {
+			MPI_Get_count(&st, MPI_DOUBLE, &cnt);
+			buf = ll_malloc_array(cnt > 0 ? (size_t)cnt : 1, sizeof *buf);
+			MPI_Recv(buf, buf ? cnt : 0, MPI_DOUBLE, st.MPI_SOURCE, st.MPI_TAG, MPI_COMM_WORLD,
+				 MPI_STATUS_IGNORE);
+			if (st.MPI_TAG == TAG_RESULT && !failed) {
+				int r2 = !buf ? ll_err_oom(err)
+				       : cnt < 1 ? ll_err_set(err, LL_EFORMAT, "MPI rank %d sent an empty result", st.MPI_SOURCE)
+				       : ll_shard_unpack(e, (size_t)buf[0], buf + 1, (size_t)cnt - 1, err);
+				if (r2 != LL_OK) {
+					rc = r2;
+					failed = 1;
+				}
+			}
+			ll_free(buf);
+			buf = NULL;
+		}
+		unsigned long long uu = next;
+		if (!failed && next < total) {
+			MPI_Send(&uu, 1, MPI_UNSIGNED_LONG_LONG, st.MPI_SOURCE, TAG_WORK, MPI_COMM_WORLD);
+			next++;
+		} else {
+			MPI_Send(&uu, 1, MPI_UNSIGNED_LONG_LONG, st.MPI_SOURCE, TAG_STOP, MPI_COMM_WORLD);
+			active--;
+		}
+	}
+	if (!failed)
+		rc = ll_ens_finish(e, err);
+	if (rc != LL_OK) {
+		ll_ens_free(e);
+		return rc;
+	}
+	e->seconds = ll_now() - t0;
+	return LL_OK;
+}
+#endif
 
 /* --ridge / --l1: a finite number >= 0 */
 static int parse_penalty(const char *s, double *out)
@@ -278,6 +526,8 @@ static int cmd_tca(int argc, char **argv)
 		{"l1", required_argument, NULL, OPT_L1},
 		{"l1-modes", required_argument, NULL, OPT_L1MODES},
 		{"no-fuse", no_argument, NULL, OPT_NOFUSE},
+		{"shard", required_argument, NULL, OPT_SHARD},
+		{"mpi", no_argument, NULL, OPT_MPI},
 		{"quiet", no_argument, NULL, 'q'},
 		{"force", no_argument, NULL, OPT_FORCE},
 		{"max-input-bytes", required_argument, NULL, OPT_MAXIN},
@@ -287,7 +537,9 @@ static int cmd_tca(int argc, char **argv)
 	ll_ens_opts o;
 	ll_ens_opts_default(&o);
 	const char *outdir = NULL, *maskfile = NULL, *initfile = NULL;
-	int quiet = 0, force = 0, c, select = 0, ranks_set = 0, reps_set = 0;
+	int quiet = 0, force = 0, c, select = 0, ranks_set = 0, reps_set = 0, shard_set = 0;
+	tca_shard shard = {0, 0};
+	int use_mpi = 0;
 	ll_rank_rule rule = LL_RANK_ELBOW;
 	size_t v;
 	uint64_t u;
@@ -396,6 +648,20 @@ static int cmd_tca(int argc, char **argv)
 		case OPT_NOFUSE:
 			o.fused = 0;
 			break;
+		case OPT_SHARD:
+			if (!parse_shard(optarg, &shard))
+				return cmd_usage_error("tca", "--shard: expected K/N with 0 <= K < N (shards are "
+						   "numbered from 0) or all, got '%s'", optarg);
+			shard_set = 1;
+			break;
+		case OPT_MPI:
+#ifdef HAVE_MPI
+			use_mpi = 1;
+			break;
+#else
+			return cmd_usage_error("tca", "%s", "--mpi: this latentlab was built without MPI "
+					   "(./configure --with-mpi)");
+#endif
 		case 'q':
 			quiet = 1;
 			break;
@@ -425,10 +691,34 @@ static int cmd_tca(int argc, char **argv)
 	if (!outdir || !*outdir)
 		return cmd_usage_error("tca", "%s", "missing -o OUTDIR");
 	const char *data = argv[optind];
+	int rc0;
 	if (select && rule == LL_RANK_CV && o.cv_folds == 0)
 		o.cv_folds = 5;
 	if (o.cp.fixed_modes && !initfile)
 		return cmd_usage_error("tca", "%s", "--fix-modes needs --init MODEL: the fixed factors are taken from it");
+	if (use_mpi && shard_set && shard.n)
+		return cmd_usage_error("tca", "%s", "--mpi and --shard do not mix: MPI hands the units out itself");
+	/* under --mpi the Slurm array variables are not ours to read */
+	if (!shard_set && !use_mpi && (rc0 = slurm_shard(&shard)) != 0)
+		return rc0;
+#ifdef HAVE_MPI
+	tca_mpi mp = {0, 0, 1, 0};
+	if (use_mpi) {
+		MPI_Init(NULL, NULL);
+		MPI_Comm_rank(MPI_COMM_WORLD, &mp.rank);
+		MPI_Comm_size(MPI_COMM_WORLD, &mp.size);
+		mp.on = 1;
+		if (mp.rank > 0) {
+			/* rank 0 speaks for the run: the workers' errors reach it
+			 * as messages, not as one line per rank on stderr */
+			quiet = 1;
+			if (!freopen("/dev/null", "w", stderr))
+				quiet = 1;
+		}
+	}
+#else
+	(void)use_mpi;
+#endif
 	cmd_threads(o.threads);
 
 	/* read and check everything before writing anything */
@@ -489,18 +779,29 @@ static int cmd_tca(int argc, char **argv)
 			cmd_error("%s: %s", data, bare(&err));
 		goto out;
 	}
+#ifdef HAVE_MPI
+	if (mp.on && mp.rank > 0) {
+		/* a worker: no OUTDIR, units from rank 0 */
+		if (tca_mpi_sync(&mp, 1, data))
+			status = tca_mpi_worker(&X, o);
+		goto out;
+	}
+#endif
 	/* OUTDIR: ours (or forced beside the user's files), one writer; a
 	 * refusal or a read-only folder fails here, not after the fits */
 	static const char *const names[] = {"summary.json", NULL};
+	static const char *const shard_names[] = {LL_SHARD_MANIFEST, "units", NULL};
+	const char *finished_name = shard.n ? LL_SHARD_MANIFEST : "summary.json";
 	char *what = cmd_join_args(argc, argv);
-	rc = ll_outdir_open(&od, outdir, names, force ? LL_OUTDIR_FORCE : 0, what ? what : "latentlab tca", &err);
+	rc = ll_outdir_open(&od, outdir, shard.n ? shard_names : names, force ? LL_OUTDIR_FORCE : 0,
+			    what ? what : "latentlab tca", &err);
 	ll_free(what);
 	if (rc != LL_OK) {
 		cmd_error("%s", err.msg);
 		goto out;
 	}
 	{ /* does it take files? */
-		char *probe = ll_path_join(outdir, "summary.json");
+		char *probe = ll_path_join(outdir, finished_name);
 		ll_afile af;
 		rc = probe ? ll_afile_open(&af, probe, &err) : ll_err_oom(&err);
 		ll_free(probe);
@@ -510,6 +811,10 @@ static int cmd_tca(int argc, char **argv)
 		}
 		ll_afile_abort(&af);
 	}
+#ifdef HAVE_MPI
+	if (mp.on && !tca_mpi_sync(&mp, 1, data))
+		goto out;
+#endif
 
 	if (initfile && o.replicates > 1)
 		fprintf(stderr, "latentlab: warning: --init %s starts every replicate from the same model, "
@@ -517,12 +822,21 @@ static int cmd_tca(int argc, char **argv)
 	else if (o.cp.init == LL_CP_INIT_SVD && o.replicates > 1)
 		fprintf(stderr, "latentlab: warning: --init svd starts every replicate from the same point, "
 				"so their similarity says nothing about stability; use --init random\n");
+	if (shard.n) {
+		o.want = shard_want;
+		o.want_ud = &shard;
+	}
 	tca_prog tp = {ll_now(), 0.0, o.rank_hi, 0};
 	if (!quiet && isatty(STDERR_FILENO)) {
 		o.progress = tca_progress;
 		o.progress_ud = &tp;
 	}
-	rc = ll_ens_fit(&X, &o, &e, &err);
+#ifdef HAVE_MPI
+	if (mp.on && mp.size > 1)
+		rc = tca_mpi_master(&X, &o, &mp, &e, &err);
+	else
+#endif
+		rc = ll_ens_fit(&X, &o, &e, &err);
 	if (tp.shown) {
 		fputs("\r\033[K", stderr);
 		fflush(stderr);
@@ -538,25 +852,44 @@ static int cmd_tca(int argc, char **argv)
 		goto out;
 	}
 	cl[0] = "latentlab";
-	memcpy(cl + 1, argv, (size_t)argc * sizeof *cl);
+	int ncl = 1;
+	for (int i = 0; i < argc; i++) {
+		/* a shard records the command of the whole run: no --shard */
+		if (shard.n && !strcmp(argv[i], "--shard") && i + 1 < argc) {
+			i++;
+			continue;
+		}
+		if (shard.n && !strncmp(argv[i], "--shard=", 8))
+			continue;
+		cl[ncl++] = argv[i];
+	}
 	size_t chosen = 0;
 	char reason[320] = "";
-	if (select && (rc = ll_ens_select_rank(&e, rule, &chosen, reason, sizeof reason, &err)) != LL_OK) {
+	if (select && !shard.n && (rc = ll_ens_select_rank(&e, rule, &chosen, reason, sizeof reason, &err)) != LL_OK) {
 		ll_free(cl);
 		cmd_error("%s", err.msg);
 		goto out;
 	}
 	ll_ens_meta meta = {
-		.tool = "latentlab tca", .argc = argc + 1, .argv = cl, .data_file = data,
+		.tool = "latentlab tca", .argc = ncl, .argv = cl, .data_file = data,
 		.data_dtype = info.dtype, .mask_file = maskfile, .chosen_rank = chosen,
 		.rank_rule = ll_rank_rule_name(rule), .rank_reason = reason, .init_file = initfile,
 	};
 	/* summary.json goes first and comes back last: cut short, the folder
 	 * never shows an old summary beside new fits */
-	static const char *const finished[] = {"summary.json", NULL};
+	const char *const finished[] = {finished_name, NULL};
 	rc = ll_outdir_begin(&od, finished, &err);
-	if (rc == LL_OK)
+	if (rc == LL_OK && shard.n) {
+		uint64_t h = ll_shard_hash(X.data, X.size, LL_SHARD_HASH0);
+		if (M.data)
+			h = ll_shard_hash(M.data, M.size, h);
+		ll_shard_meta sm = {.index = shard.k, .count = shard.n, .want = shard_want, .want_ud = &shard,
+				    .data_hash = h, .init_hash = model_hash(&K0),
+				    .select = select ? ll_rank_rule_name(rule) : "none"};
+		rc = ll_shard_write(&e, outdir, &meta, &sm, &err);
+	} else if (rc == LL_OK) {
 		rc = ll_ens_write(&e, outdir, &X, &meta, &err);
+	}
 	if (rc == LL_OK)
 		rc = ll_outdir_end(&od, 1, &err);
 	ll_free(cl);
@@ -565,7 +898,16 @@ static int cmd_tca(int argc, char **argv)
 		cmd_error("%s", err.msg);
 		goto out;
 	}
-	print_table(data, outdir, &e, chosen, reason);
+	if (shard.n) {
+		size_t total = ll_ens_nunits(&o), mine = 0;
+		for (size_t q = 0; q < total; q++)
+			mine += (size_t)shard_want(&shard, q);
+		printf("%s: shard %zu/%zu: %zu of the ensemble's %zu units fitted in %.2f s into %s;\n"
+		       "  once every shard is done: latentlab merge SHARD_DIR... -o OUTDIR\n",
+		       data, shard.k, shard.n, mine, total, e.seconds + e.cv_seconds, outdir);
+	} else {
+		print_table(data, outdir, &e, chosen, reason);
+	}
 	if (fflush(stdout) != 0) {
 		cmd_error("stdout: %s", strerror(errno));
 		goto out;
@@ -581,6 +923,13 @@ out:
 	ll_ktensor_free(&K0);
 	ll_tensor_free(&X);
 	ll_tensor_free(&M);
+#ifdef HAVE_MPI
+	if (mp.on) {
+		if (!mp.synced)
+			tca_mpi_sync(&mp, 0, data);
+		MPI_Finalize();
+	}
+#endif
 	return status;
 }
 

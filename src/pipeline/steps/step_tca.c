@@ -27,7 +27,7 @@ static const ll_param_def params[] = {
 	       "how rank = auto chooses: the elbow of the error, or cv (held-out error)"),
 	P_INT("cv_folds", "0", 0, 20,
 	      "cross-validation folds of held-out entries (0: none, or 5 with select = cv)"),
-	P_INT("cv_replicates", "0", 0, 1000, "fits per rank and fold (0: as replicates)"),
+	P_INT("cv_replicates", "0", 0, 1000, "fits per rank and fold (0: as replicates, at most 2)"),
 	P_PATH("warm_start", "",
 	       "start from this model: a fit's or a rank's folder of an earlier run, or an .npz "
 	       "with factor_N and lambda (fits its rank only, 1 replicate; '' = init)"),

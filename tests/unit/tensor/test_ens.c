@@ -11,6 +11,7 @@
 #include "tensor/ll_cp.h"
 #include "tensor/ll_ens.h"
 #include "io/ll_ens_io.h"
+#include "io/ll_ens_shard.h"
 #include "tensor/ll_ktensor.h"
 #include "io/ll_npy.h"
 #include "linalg/ll_hungarian.h"
@@ -1108,6 +1109,83 @@ static void test_ens_cv_seeds_errors(void)
 	ll_tensor_free(&X);
 }
 
+static int want_nothing(void *ud, size_t u)
+{
+	(void)ud;
+	(void)u;
+	return 0;
+}
+
+static int want_unit(void *ud, size_t u)
+{
+	return u == *(const size_t *)ud;
+}
+
+/* An ensemble fitted unit by unit (each alone, as a cluster job or an
+ * MPI worker does), each unit's results carried as a message (pack,
+ * unpack) into an empty skeleton and finished, equals the one fit: every
+ * factor, objective, similarity and held-out error bit for bit, fused or
+ * not, on 2 threads.  A unit missing makes ll_ens_finish say which. */
+static void test_ens_units(void)
+{
+	ll_tensor X;
+	planted(&X, 0.05, 12);
+	for (int fused = 0; fused <= 1; fused++) {
+		ll_ens_opts o;
+		ens_opts(&o);
+		o.rank_lo = 2;
+		o.rank_hi = 4;
+		o.replicates = 3;
+		o.cv_folds = 2;
+		o.cv_replicates = 2;
+		o.fused = fused;
+		o.threads = 2;
+		ll_ensemble a, sk;
+		ll_err err;
+		LL_REQUIRE_OK(ll_ens_fit(&X, &o, &a, &err), err);
+		size_t nu = ll_ens_nunits(&o);
+		LL_CHECK_INT(nu, (fused ? 3 : 9) + 2);
+		LL_CHECK_INT(ll_ens_nmain(&o), fused ? 3 : 9);
+		ll_ens_opts so = o;
+		so.want = want_nothing;
+		LL_REQUIRE_OK(ll_ens_fit(&X, &so, &sk, &err), err);
+		LL_CHECK(sk.partial && sk.ranks[0].fits[0].K.U[0] == NULL && isnan(sk.ranks[0].cv_test[1]));
+		for (size_t u = 0; u < nu; u++) {
+			ll_ens_opts uo = o;
+			size_t uu = u;
+			uo.want = want_unit;
+			uo.want_ud = &uu;
+			ll_ensemble p;
+			double *buf;
+			size_t n;
+			LL_REQUIRE_OK(ll_ens_fit(&X, &uo, &p, &err), err);
+			LL_REQUIRE_OK(ll_shard_pack(&p, u, &buf, &n, &err), err);
+			LL_CHECK_INT(ll_shard_unpack(&sk, u, buf, n - 1, &err), LL_EFORMAT); /* short */
+			LL_REQUIRE_OK(ll_shard_unpack(&sk, u, buf, n, &err), err);
+			if (u == 0)
+				LL_CHECK_INT(ll_shard_unpack(&sk, u, buf, n, &err), LL_EFORMAT); /* twice */
+			ll_free(buf);
+			ll_ens_free(&p);
+		}
+		LL_REQUIRE_OK(ll_ens_finish(&sk, &err), err);
+		LL_CHECK_MSG(same_ens(&a, &sk), "fused %d: the units put together differ from one fit", fused);
+		for (size_t ri = 0; ri < a.nranks; ri++) {
+			LL_CHECK(a.ranks[ri].cv_test_mean == sk.ranks[ri].cv_test_mean);
+			LL_CHECK(a.ranks[ri].cv_test_se == sk.ranks[ri].cv_test_se);
+			for (size_t f = 0; f < 2; f++)
+				LL_CHECK(a.ranks[ri].cv_test[f] == sk.ranks[ri].cv_test[f]);
+		}
+		ll_ens_free(&sk);
+		/* one main unit never arrives */
+		LL_REQUIRE_OK(ll_ens_fit(&X, &so, &sk, &err), err);
+		LL_CHECK_INT(ll_ens_finish(&sk, &err), LL_EINVAL);
+		LL_CHECK_CONTAINS(err.msg, "rank 2 replicate 0 was not fitted");
+		ll_ens_free(&sk);
+		ll_ens_free(&a);
+	}
+	ll_tensor_free(&X);
+}
+
 int main(void)
 {
 	LL_RUN(test_hungarian_brute);
@@ -1129,6 +1207,7 @@ int main(void)
 	LL_RUN(test_ens_fused);
 	LL_RUN(test_ens_divergence);
 	LL_RUN(test_ens_errors);
+	LL_RUN(test_ens_units);
 	LL_RUN(test_ens_cv);
 	LL_RUN(test_ens_cv_seeds_errors);
 	return ll_test_done();
