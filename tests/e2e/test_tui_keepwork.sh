@@ -14,9 +14,10 @@
 #       partial report and OUTDIR agrees with it (results.json pending,
 #       session.lab with the edit, no stale step folder, the steps that
 #       did not depend on the edit kept)
-# Checked against the old behaviour: run with LL pointing at a build of
-# main at 5fc082e, every point fails but ":q! quits", "R runs every
-# step" and ":q! quits after undo" (12 of 15).
+# Checked against the old behaviour: run with LL pointing at builds of
+# main's workbench (5fc082e for points 1-12, f1e9b04 for 1-13), every
+# point fails but ":q! quits" and "R runs every step"; "u undoes the
+# edits" times out there (no u), and the last ":q!" point was not reached.
 . "${top_srcdir:-.}/tests/tap.sh"
 . "${top_srcdir:-.}/tests/e2e/tui_lib.sh"
 
