@@ -24,7 +24,16 @@ static void session_file(doc *d)
 	ll_session *s = d->s;
 	doc_heading(d, 3, "session-file", "The session file");
 	char *text = NULL;
-	if (s->dirty || !s->text) {
+	int unrun = 0; /* a partial report: some steps have not run with these values */
+	for (int k = 0; k < LL_NSTEPS; k++)
+		unrun += k != LL_STEP_REPORT && ll_step_runs((ll_step_kind)k) && s->state[k] != LL_STATE_ABSENT &&
+			 s->state[k] != LL_STATE_DONE;
+	if (unrun) {
+		if (!(text = ll_session_format(s)))
+			doc_fail(d, LL_ENOMEM, "the session file");
+		doc_put(d, "Not every step has run: this is the session as it stands, and the steps whose state is "
+			   "not done in the table above have not run with it");
+	} else if (s->dirty || !s->text) {
 		if (!(text = ll_session_format(s)))
 			doc_fail(d, LL_ENOMEM, "the session file");
 		doc_put(d, "The parameters were edited after the file was loaded; this is the session as it ran");

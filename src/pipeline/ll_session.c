@@ -4,6 +4,7 @@
 #include "pipeline/ll_session.h"
 
 #include <ctype.h>
+#include <limits.h>
 #include <errno.h>
 #include <math.h>
 #include <stdarg.h>
@@ -378,6 +379,7 @@ void ll_session_free(ll_session *s)
 			value_clear(&s->values[k][i]);
 	ll_free(s->path);
 	ll_free(s->text);
+	ll_free(s->file_text);
 	memset(s, 0, sizeof *s);
 }
 
@@ -575,7 +577,8 @@ static int load_text_at(ll_session *s, const char *text, const char *name, const
 			s->state[k] = LL_STATE_PENDING;
 	}
 	s->text = ll_strdup(text);
-	if (!s->text) {
+	s->file_text = ll_strdup(text);
+	if (!s->text || !s->file_text) {
 		ll_session_free(s);
 		return ll_err_oom(err);
 	}
@@ -689,27 +692,278 @@ char *ll_session_format_copy(const ll_session *s)
 	return format(s, 1);
 }
 
-int ll_session_save(ll_session *s, const char *path, ll_err *err)
+/* One line of a session text, as parse_ini reads it. */
+typedef struct text_line {
+	size_t off, len;   /* its bytes in the text, without the '\n' */
+	int nl;            /* ends in '\n' */
+	int step;          /* the [section] it is in or opens (-1: none) */
+	int header;        /* a [section] line */
+	int param;         /* a key line: the key's index in the step's table, else -1 */
+	int comment;       /* a line starting with ; or # (not blank) */
+	size_t voff, vlen; /* a key line: the value (trimmed, before any " ;" comment) */
+} text_line;
+
+/* The end of p[0..n) at the first of chars or a " ;" comment (as
+ * find_chars_or_comment), as an offset. */
+static size_t scan_to(const char *p, size_t i, size_t n, const char *chars)
 {
-	/* saved elsewhere, relative paths would now point elsewhere too */
-	int moved = !s->path || strcmp(path, s->path) != 0;
-	char *text = moved ? ll_session_format_copy(s) : ll_session_format(s);
+	int was_space = 0;
+	while (i < n && (!chars || !strchr(chars, p[i])) && !(was_space && p[i] == ';')) {
+		was_space = isspace((unsigned char)p[i]);
+		i++;
+	}
+	return i;
+}
+
+/* Split text into lines and classify them; *n lines (malloc'd), NULL when
+ * out of memory. */
+static text_line *split_lines(const char *text, size_t *n)
+{
+	size_t cap = 1, len = strlen(text);
+	for (const char *q = text; *q; q++)
+		cap += *q == '\n';
+	text_line *L = ll_calloc(cap, sizeof *L);
+	if (!L)
+		return NULL;
+	size_t nl = 0, pos = 0;
+	int step = -1;
+	while (pos < len) {
+		const char *nlp = memchr(text + pos, '\n', len - pos);
+		text_line *t = &L[nl++];
+		t->off = pos;
+		t->len = nlp ? (size_t)(nlp - (text + pos)) : len - pos;
+		t->nl = nlp != NULL;
+		t->param = -1;
+		pos += t->len + (size_t)t->nl;
+		const char *p = text + t->off;
+		size_t b = 0, e = t->len;
+		if (t->off == 0 && e >= 3 && !strncmp(p, "\xEF\xBB\xBF", 3))
+			b = 3;
+		while (b < e && isspace((unsigned char)p[b]))
+			b++;
+		while (e > b && isspace((unsigned char)p[e - 1]))
+			e--;
+		if (b == e) {
+			/* blank */
+		} else if (p[b] == ';' || p[b] == '#') {
+			t->comment = 1;
+		} else if (p[b] == '[') {
+			size_t c = scan_to(p, b + 1, e, "]");
+			if (c < e) {
+				char name[64];
+				snprintf(name, sizeof name, "%.*s", (int)(c - b - 1), p + b + 1);
+				step = ll_step_by_name(name);
+				t->header = 1;
+			}
+		} else {
+			size_t c = scan_to(p, b, e, "=:");
+			if (c < e && step >= 0) {
+				size_t ke = c;
+				while (ke > b && isspace((unsigned char)p[ke - 1]))
+					ke--;
+				char key[64];
+				snprintf(key, sizeof key, "%.*s", (int)(ke - b), p + b);
+				t->param = ll_step_param_index((ll_step_kind)step, key);
+				size_t v = c + 1;
+				while (v < e && isspace((unsigned char)p[v]))
+					v++;
+				size_t ve = scan_to(p, v, e, NULL);
+				while (ve > v && isspace((unsigned char)p[ve - 1]))
+					ve--;
+				t->voff = v;
+				t->vlen = ve - v;
+			}
+		}
+		t->step = step;
+	}
+	*n = nl;
+	return L;
+}
+
+/* The text a save writes for [k] key i (malloc'd; NULL: unset, or out of
+ * memory with *oom set). */
+static char *value_text(const ll_session *s, int k, size_t i, int copy, int *oom)
+{
+	const char *v = s->values[k][i].text;
+	if (!v)
+		return NULL;
+	char *out = copy && param_def((ll_step_kind)k, (int)i)->type == LL_PARAM_PATH && *v && v[0] != '/'
+			    ? resolve_path(s, v, 1)
+			    : ll_strdup(v);
+	if (!out)
+		*oom = 1;
+	return out;
+}
+
+/* The keys of [k] that are set but not in the text, one line each. */
+static void put_new_keys(FILE *fp, const ll_session *s, int k, const unsigned char *seen, int copy, int *oom)
+{
+	const ll_step_def *d = ll_step_def_of((ll_step_kind)k);
+	for (size_t i = 0; i < d->nparams; i++) {
+		char *v = seen[i] ? NULL : value_text(s, k, i, copy, oom);
+		if (v)
+			fprintf(fp, "%s = %s\n", d->params[i].key, v);
+		ll_free(v);
+	}
+}
+
+static int has_new_keys(const ll_session *s, int k, const unsigned char *seen)
+{
+	const ll_step_def *d = ll_step_def_of((ll_step_kind)k);
+	for (size_t i = 0; i < d->nparams; i++)
+		if (!seen[i] && s->values[k][i].text)
+			return 1;
+	return 0;
+}
+
+char *ll_session_format_edit(const ll_session *s, const char *base, int copy)
+{
+	if (!base)
+		return format(s, copy);
+	size_t n;
+	text_line *L = split_lines(base, &n);
+	if (!L)
+		return NULL;
+	/* what the text holds: each key seen, and where each section ends
+	 * (its last key line, or its header: new keys go there, above any
+	 * comment that introduces the next section) */
+	unsigned char seen[LL_NSTEPS][LL_SESSION_MAX_PARAMS];
+	long anchor[LL_NSTEPS];
+	long first_header = -1;
+	memset(seen, 0, sizeof seen);
+	for (int k = 0; k < LL_NSTEPS; k++)
+		anchor[k] = -1;
+	for (size_t j = 0; j < n; j++) {
+		if (L[j].step < 0)
+			continue;
+		if (L[j].header || L[j].param >= 0)
+			anchor[L[j].step] = (long)j;
+		if (L[j].header && first_header < 0)
+			first_header = (long)j;
+		if (L[j].param >= 0)
+			seen[L[j].step][L[j].param] = 1;
+	}
+	/* sections to add, in pipeline order: after the nearest earlier
+	 * section of the text, or above the first one (and the comment lines
+	 * right above it), or at the end of a text without sections */
+	long host[LL_NSTEPS];
+	long before = first_header;
+	while (before > 0 && L[before - 1].comment)
+		before--;
+	if (before == 0)
+		before = first_header; /* the comments opening the file are the file's */
+	for (int k = 0; k < LL_NSTEPS; k++) {
+		host[k] = LONG_MIN; /* not added */
+		if (anchor[k] >= 0 || s->state[k] == LL_STATE_ABSENT || !has_new_keys(s, k, seen[k]))
+			continue;
+		host[k] = -1; /* above the first section */
+		for (int j = k - 1; j >= 0; j--)
+			if (anchor[j] >= 0) {
+				host[k] = anchor[j];
+				break;
+			}
+		if (host[k] == -1 && first_header < 0)
+			host[k] = (long)n - 1; /* at the end (-1 for an empty text) */
+	}
+
+	char *buf = NULL, *out = NULL;
+	size_t blen = 0;
+	int oom = 0;
+	FILE *fp = open_memstream(&buf, &blen);
+	if (!fp) {
+		ll_free(L);
+		return NULL;
+	}
+	if (n == 0)
+		for (int k = 0; k < LL_NSTEPS; k++)
+			if (host[k] == -1) {
+				fprintf(fp, "%s[%s]\n", ftell(fp) ? "\n" : "", ll_step_name((ll_step_kind)k));
+				put_new_keys(fp, s, k, seen[k], copy, &oom);
+			}
+	for (size_t j = 0; j < n; j++) {
+		const text_line *t = &L[j];
+		if (first_header >= 0 && (long)j == before)
+			for (int k = 0; k < LL_NSTEPS; k++)
+				if (host[k] == -1) {
+					fprintf(fp, "[%s]\n", ll_step_name((ll_step_kind)k));
+					put_new_keys(fp, s, k, seen[k], copy, &oom);
+					fputc('\n', fp);
+				}
+		/* the line, with its value replaced when it changed */
+		char *v = t->param >= 0 ? value_text(s, t->step, (size_t)t->param, copy, &oom) : NULL;
+		if (v && (strlen(v) != t->vlen || memcmp(v, base + t->off + t->voff, t->vlen) != 0)) {
+			fwrite(base + t->off, 1, t->voff, fp);
+			fputs(v, fp);
+			fwrite(base + t->off + t->voff + t->vlen, 1, t->len - t->voff - t->vlen, fp);
+		} else {
+			fwrite(base + t->off, 1, t->len, fp);
+		}
+		ll_free(v);
+		/* what goes after it */
+		int k0 = t->step, after = 0;
+		if (k0 >= 0 && anchor[k0] == (long)j && has_new_keys(s, k0, seen[k0]))
+			after = 1;
+		for (int k = 0; k < LL_NSTEPS; k++)
+			after |= host[k] == (long)j;
+		if (t->nl || after)
+			fputc('\n', fp); /* a last line without one gets it only when text follows */
+		if (k0 >= 0 && anchor[k0] == (long)j)
+			put_new_keys(fp, s, k0, seen[k0], copy, &oom);
+		for (int k = 0; k < LL_NSTEPS; k++)
+			if (host[k] == (long)j) {
+				fprintf(fp, "\n[%s]\n", ll_step_name((ll_step_kind)k));
+				put_new_keys(fp, s, k, seen[k], copy, &oom);
+			}
+	}
+	if (fclose(fp) == 0 && !oom && buf)
+		out = ll_strdup(buf);
+	free(buf); /* libc's, from open_memstream */
+	ll_free(L);
+	return out;
+}
+
+/* Write text to path (temp + rename). */
+static int write_text(const char *path, const char *text, ll_err *err)
+{
 	ll_afile af;
-	int rc;
-	if (!text)
-		return ll_err_oom(err);
-	rc = ll_afile_open(&af, path, err);
+	int rc = ll_afile_open(&af, path, err);
 	if (rc == LL_OK) {
 		fputs(text, af.fp);
 		rc = ll_afile_commit(&af, err);
 	}
+	return rc;
+}
+
+int ll_session_save(ll_session *s, const char *path, ll_err *err)
+{
+	/* saved elsewhere, relative paths would now point elsewhere too */
+	int moved = !s->path || strcmp(path, s->path) != 0;
+	char *text = ll_session_format_edit(s, s->file_text, moved);
+	if (!text)
+		return ll_err_oom(err);
+	int rc = write_text(path, text, err);
 	if (rc == LL_OK) {
+		char *t2 = ll_strdup(text);
 		ll_free(s->text);
-		s->text = text;
+		s->text = t2 ? t2 : text; /* the report quotes it */
+		if (t2) {
+			ll_free(s->file_text);
+			s->file_text = text;
+		}
 		s->dirty = 0;
 	} else {
 		ll_free(text);
 	}
+	return rc;
+}
+
+int ll_session_save_copy(const ll_session *s, const char *path, ll_err *err)
+{
+	char *text = ll_session_format_edit(s, s->file_text, 1);
+	if (!text)
+		return ll_err_oom(err);
+	int rc = write_text(path, text, err);
+	ll_free(text);
 	return rc;
 }
 
@@ -736,8 +990,23 @@ int ll_session_set(ll_session *s, ll_step_kind k, const char *key, const char *v
 				  ll_step_name(k));
 	if (!strcmp(ll_session_get(s, k, key), value))
 		return LL_OK; /* the same value: nothing to redo */
-	if ((rc = value_set(&s->values[k][i], param_def(k, i), value, why, sizeof why)) != LL_OK)
+	ll_value old = s->values[k][i];
+	memset(&s->values[k][i], 0, sizeof s->values[k][i]);
+	if ((rc = value_set(&s->values[k][i], param_def(k, i), value, why, sizeof why)) != LL_OK) {
+		s->values[k][i] = old;
 		return ll_err_set(err, rc, "%s", why);
+	}
+	/* the checks across keys a file gets when it is read, now, rather
+	 * than when a step fails on them after minutes of work */
+	for (int j = 0; j < LL_NSTEPS; j++) {
+		const ll_step_def *d = ll_step_def_of((ll_step_kind)j);
+		if (d->check && (rc = d->check(s, err)) != LL_OK) {
+			value_clear(&s->values[k][i]);
+			s->values[k][i] = old;
+			return rc;
+		}
+	}
+	value_clear(&old);
 	s->dirty = 1;
 	ll_session_reset(s, ll_session_stale(k, key));
 	return LL_OK;

@@ -133,7 +133,10 @@ typedef void (*ll_log_fn)(void *ud, const char *line);
 
 struct ll_session {
 	char *path;                 /* file it was loaded from, or NULL (owned) */
-	char *text;                 /* the session file text as loaded/saved (owned) */
+	char *text;                 /* the session text as it runs: loaded, saved, or
+				     * the copy in OUTDIR (the report quotes it; owned) */
+	char *file_text;            /* the session file's text as loaded or last saved:
+				     * what a save edits, comments and all (owned) */
 	ll_step_state state[LL_NSTEPS];
 	double seconds[LL_NSTEPS];  /* wall time of the last run of each step */
 	int threads[LL_NSTEPS];     /* threads it ran on (threads = 0 resolved) */
@@ -194,9 +197,24 @@ int ll_session_load(ll_session *s, const char *path, ll_err *err);
 int ll_session_load_text(ll_session *s, const char *text, const char *name, ll_err *err);
 /* The built-in demo session (MNIST, bundled data). */
 const char *ll_session_demo_text(void);
-/* Write the session in canonical form (temp + rename); clears dirty.  To
- * a path other than s->path, relative paths are written absolute. */
+/* Write the session (temp + rename) as its file's text with the values
+ * edited in (ll_session_format_edit of s->file_text): comments and layout
+ * are kept.  It becomes s->file_text and s->text; clears dirty.  To a path
+ * other than s->path, relative paths are written absolute. */
 int ll_session_save(ll_session *s, const char *path, ll_err *err);
+/* The same text to another file, as a copy: relative paths written
+ * absolute, and s is not changed (dirty stays). */
+int ll_session_save_copy(const ll_session *s, const char *path, ll_err *err);
+/* base with the session's values edited in (caller frees with ll_free;
+ * NULL when out of memory): a key line whose value differs gets the new
+ * value in place of the old one (its indentation, spacing and " ; comment"
+ * kept); a key that is set but not in base is appended after the last key
+ * of its section; a section with such keys that base lacks is added in
+ * pipeline order (after the nearest earlier section, else above the first
+ * one and the comment lines right above it, unless they open the file).  Every other byte of base is
+ * kept, a missing final newline too unless text is appended.  copy:
+ * relative paths are written absolute.  base NULL: the canonical form. */
+char *ll_session_format_edit(const ll_session *s, const char *base, int copy);
 /* Render the canonical text into a new string (caller frees with ll_free). */
 char *ll_session_format(const ll_session *s);
 /* The same, with every path parameter made absolute: for a copy of the
@@ -222,7 +240,9 @@ size_t ll_session_get_reals(const ll_session *s, ll_step_kind k, const char *key
  * the session file (s->path), as a user reading the file expects; with no
  * session file, relative to the working directory.  "" stays "". */
 char *ll_session_get_path(const ll_session *s, ll_step_kind k, const char *key);
-/* Set a parameter after validating it; marks the step and the steps that
+/* Set a parameter after validating it, and the checks across keys every
+ * step makes of a session file (e.g. [tca] rank within ranks): a value
+ * they refuse is not set, the message says why.  Marks the step and the steps that
  * depend on it pending again (see ll_session_stale) and sets dirty.
  * Setting a key to its current value changes nothing; setting a key of a
  * step the session does not have is refused. */

@@ -54,7 +54,7 @@ enum wb_action {
 	WB_A_NONE = 0,
 	/* global */
 	WB_A_TAB_NEXT, WB_A_TAB_PREV, WB_A_TAB, WB_A_HELP, WB_A_CMDLINE, WB_A_REPORT,
-	WB_A_SAVE, WB_A_QUIT, WB_A_CANCEL, WB_A_REDRAW,
+	WB_A_SAVE, WB_A_QUIT, WB_A_CANCEL, WB_A_REDRAW, WB_A_UNDO,
 	/* lists */
 	WB_A_DOWN, WB_A_UP, WB_A_TOP, WB_A_BOTTOM, WB_A_PGDN, WB_A_PGUP,
 	/* leave the sub-mode (also sent on Esc when no step runs) */
@@ -175,8 +175,15 @@ typedef struct wb_logline {
 } wb_logline;
 
 enum wb_mode { WB_MODE_NORMAL, WB_MODE_CMD, WB_MODE_EDIT, WB_MODE_CONFIRM };
+/* The y/n questions. */
+enum wb_confirm {
+	WB_CONFIRM_QUIT_RUN,   /* a step runs: cancel it and quit? */
+	WB_CONFIRM_QUIT_EDITS, /* unsaved edits: quit anyway? (s saves and quits) */
+	WB_CONFIRM_REPORT      /* steps pending or stale: write a partial report? */
+};
 
 #define WB_HIST 32
+#define WB_UNDO 64 /* parameter edits u can undo (the oldest are dropped) */
 #define WB_LOG_MAX 20000 /* oldest lines are dropped beyond this */
 
 struct wb {
@@ -184,6 +191,16 @@ struct wb {
 	const char *outdir;
 	ll_outdir od;      /* OUTDIR, held (locked) for the whole session */
 	char *save_path;   /* where `s` saves (owned) */
+	char **backed;     /* files this run kept as FILE~ (owned): once each */
+	int confirm;       /* enum wb_confirm: the question WB_MODE_CONFIRM asks */
+	struct wb_undo {   /* parameter edits, newest last, for u */
+		ll_step_kind step;
+		char key[32];
+		char *old; /* the value before the edit (owned) */
+	} undo[WB_UNDO];
+	int nundo;
+	int quit_after_cancel; /* q, y while a step ran: quit (asking about edits) once it stops */
+	size_t nbacked;
 	char *cmdline;     /* recorded in results.json (owned) */
 	ll_theme theme;
 	const ll_glyphs *g;
@@ -263,6 +280,8 @@ void wb_do_run(wb *w, int kind);
 void wb_do_run_step(wb *w, ll_step_kind k);
 void wb_do_report(wb *w);
 void wb_do_save(wb *w, const char *path);
+/* Undo the last parameter edit (u, :undo). */
+void wb_do_undo(wb *w);
 int wb_do_set(wb *w, ll_step_kind k, const char *key, const char *value);
 void wb_do_quit(wb *w, int force);
 int wb_busy_refuse(wb *w, const char *what);

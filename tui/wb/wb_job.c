@@ -245,7 +245,8 @@ void wb_job_poll(wb *w)
 			       secs, ll_step_name(next));
 	}
 	wb_view_sync(w);
-	if (w->job.kind != WB_JOB_REPORT || s->state[LL_STEP_REPORT] == LL_STATE_DONE) {
+	/* a partial report (steps pending) went with a record of it too */
+	{
 		ll_err err = {0, ""};
 		if (ll_record_end(&w->od, s, w->cmdline, w->run_seconds, &err) != LL_OK)
 			wb_msg(w, 1, "%s", err.msg);

@@ -22,18 +22,21 @@ _Static_assert(WB_NSCREENS <= 9, "the digit keys 1-9 choose the screens");
 
 static const wb_key global_keys[] = {
 	{0, {'\t'}, "Tab", WB_A_TAB_NEXT, 0, NULL, "next screen"},
-	{0, {'s'}, "s", WB_A_SAVE, 0, "save", "save the session (its file, or OUTDIR/session.lab)"},
 	{0, {KEY_BTAB}, "Shift-Tab", WB_A_TAB_PREV, 0, NULL, "previous screen"},
 	/* 1, 2, ...: "Pipeline screen", ... */
 #define WB_SCREEN(name) {0, {'1' + WB_SCR_##name}, NULL, WB_A_TAB, WB_SCR_##name, NULL, NULL},
 #include "wb/screens.def"
 #undef WB_SCREEN
-	{0, {'w'}, "w", WB_A_REPORT, 0, "report", "write the report into OUTDIR (report.md, report.html, figures/)"},
+	{0, {'s'}, "s", WB_A_SAVE, 0, "save",
+	 "save the session to its file (or OUTDIR/session.lab), editing values in place; FILE~ keeps the old one"},
+	{0, {'u'}, "u", WB_A_UNDO, 0, NULL, "undo the last parameter edit (again: the one before)"},
+	{0, {'w'}, "w", WB_A_REPORT, 0, "report",
+	 "write the report into OUTDIR (report.md, report.html, figures/); asks first if steps are pending"},
 	{0, {27}, "Esc", WB_A_CANCEL, 0, NULL, "cancel the running step (none running: close a zoom)"},
 	{0, {':'}, ":", WB_A_CMDLINE, 0, "cmd", "command line (commands below; Up/Down history, Tab completes)"},
 	{0, {'?', KEY_F(1)}, "? F1", WB_A_HELP, 0, "help", "this help"},
 	{0, {12}, "Ctrl-L", WB_A_REDRAW, 0, NULL, "redraw the screen"},
-	{0, {'q', 'Q'}, "q Q", WB_A_QUIT, 0, "quit", "quit (asks first about unsaved edits or a running step)"},
+	{0, {'q', 'Q'}, "q Q", WB_A_QUIT, 0, "quit", "quit (asks first about a running step, then about unsaved edits)"},
 };
 #define NGLOBAL (sizeof global_keys / sizeof global_keys[0])
 
@@ -209,6 +212,11 @@ static void colon_save(wb *w, char *args, int force)
 	wb_do_save(w, *args ? args : NULL);
 }
 
+static void colon_undo(wb *w, char *args, int force)
+{
+	wb_do_undo(w);
+}
+
 static void colon_write(wb *w, char *args, int force)
 {
 	if (*args && strcmp(args, "report") != 0)
@@ -265,7 +273,10 @@ static const wb_cmd session_cmds[] = {
 	{"run", NULL, "[all|next|STEP]", "run every remaining step, only the next one, or one step whose needs are done", colon_run, 0, NULL},
 	{"cancel", NULL, "", "cancel the running step", colon_cancel, 0, NULL},
 	{"set", NULL, "STEP.KEY VALUE", "set a parameter (validated; its step and the steps that depend on it become pending)", colon_set, 0, NULL},
-	{"save", NULL, "[PATH]", "save the session (default: its file, or OUTDIR/session.lab)", colon_save, 0, NULL},
+	{"save", NULL, "[PATH]",
+	 "save the session (default: its file, or OUTDIR/session.lab); another PATH gets a copy",
+	 colon_save, 0, NULL},
+	{"undo", "u", "", "undo the last parameter edit", colon_undo, 0, NULL},
 	{"write", "w", "[report]", "write the report into OUTDIR", colon_write, 0, NULL},
 };
 /* ...and the workbench's, after them. */
@@ -568,7 +579,14 @@ void wb_hints_draw(wb *w, int y)
 	int x = 1;
 	wb_fill(y, 0, w->cols, wb_attr(w, LL_ROLE_STATUS));
 	if (w->mode == WB_MODE_CONFIRM) {
-		x = hint(w, y, x, w->cols, "y", "quit");
+		if (w->confirm == WB_CONFIRM_REPORT) {
+			x = hint(w, y, x, w->cols, "y", "write it");
+			hint(w, y, x, w->cols, "n", "don't");
+			return;
+		}
+		x = hint(w, y, x, w->cols, "y", w->confirm == WB_CONFIRM_QUIT_RUN ? "cancel and quit" : "quit");
+		if (w->confirm == WB_CONFIRM_QUIT_EDITS)
+			x = hint(w, y, x, w->cols, "s", "save and quit");
 		hint(w, y, x, w->cols, "n", "stay");
 		return;
 	}

@@ -137,7 +137,12 @@ static void draw_step_row(wb *w, const wb_view *v, const wb_job *j, int k, int y
 		x += wb_put(w, y, x, W - x, sel ? asel : wb_attr(w, LL_ROLE_TITLE), w->g->bullet);
 		snprintf(buf, sizeof buf, " %-*s %-8s", nw, "session", "settings");
 		x += wb_put(w, y, x, W - x, sel ? asel : wb_attr(w, LL_ROLE_TITLE), buf);
-		snprintf(buf, sizeof buf, "  %s", w->s->path ? w->s->path : "built-in demo session");
+		/* the file `s` writes: the one being edited */
+		if (w->s->path)
+			snprintf(buf, sizeof buf, "  %s%s", w->save_path, w->s->dirty ? " [+]" : "");
+		else
+			snprintf(buf, sizeof buf, "  built-in demo session, saved as %s%s", w->save_path,
+				 w->s->dirty ? " [+]" : "");
 		wb_put(w, y, x, W - x - 1, sel ? asel : wb_attr(w, LL_ROLE_DEFAULT), buf);
 		return;
 	}

@@ -280,13 +280,75 @@ void wb_do_run_step(wb *w, ll_step_kind k)
 		wb_msg(w, 0, "running %s...", ll_step_name(k));
 }
 
+/* Steps of the session that have not run with the current parameters
+ * (the report aside). */
+static int steps_unrun(const wb *w)
+{
+	int n = 0;
+	for (int k = 0; k < LL_NSTEPS; k++)
+		n += k != LL_STEP_REPORT && ll_step_runs((ll_step_kind)k) && w->s->state[k] != LL_STATE_ABSENT &&
+		     w->s->state[k] != LL_STATE_DONE;
+	return n;
+}
+
+static void report_start(wb *w, int partial)
+{
+	ll_err err = {0, ""};
+	if (partial) {
+		/* OUTDIR must say what the report says: results.json and
+		 * session.lab as the session stands, and no folder of a step
+		 * whose results are gone (they were computed with other values) */
+		int rc = ll_record_begin(&w->od, w->s, w->cmdline, w->run_seconds, &err);
+		if (rc == LL_OK)
+			rc = ll_record_session_copy(w->s, w->outdir, &err);
+		for (int k = 0; k < LL_NSTEPS && rc == LL_OK; k++) {
+			if (w->s->state[k] == LL_STATE_DONE || !ll_step_runs((ll_step_kind)k) || !ll_step_outputs((ll_step_kind)k))
+				continue;
+			char *dir = ll_path_join(w->outdir, ll_step_name((ll_step_kind)k));
+			rc = dir ? ll_rmtree_ours(dir, ".latentlab-step", &err) : ll_err_oom(&err);
+			ll_free(dir);
+		}
+		if (rc != LL_OK) {
+			wb_msg(w, 1, "report not written: %s", err.msg);
+			return;
+		}
+	}
+	wb_log(w, "> :write report%s", partial ? " (partial)" : "");
+	if (wb_job_start(w, WB_JOB_REPORT, LL_STEP_REPORT) == LL_OK)
+		wb_msg(w, 0, "writing the %sreport into %s...", partial ? "partial " : "", w->outdir);
+}
+
 void wb_do_report(wb *w)
 {
 	if (wb_busy_refuse(w, "write the report"))
 		return;
-	wb_log(w, "> :write report");
-	if (wb_job_start(w, WB_JOB_REPORT, LL_STEP_REPORT) == LL_OK)
-		wb_msg(w, 0, "writing the report into %s...", w->outdir);
+	/* a report of steps that have not run would describe values no
+	 * result was computed with: ask first */
+	if (steps_unrun(w)) {
+		w->mode = WB_MODE_CONFIRM;
+		w->confirm = WB_CONFIRM_REPORT;
+		return;
+	}
+	report_start(w, 0);
+}
+
+/* Has this run already kept target as target~? */
+static int backed_up(const wb *w, const char *target)
+{
+	for (size_t i = 0; i < w->nbacked; i++)
+		if (!strcmp(w->backed[i], target))
+			return 1;
+	return 0;
+}
+
+static void note_backed(wb *w, const char *target)
+{
+	char **b = ll_realloc(w->backed, (w->nbacked + 1) * sizeof *b);
+	if (!b)
+		return; /* at worst a later save keeps another backup */
+	w->backed = b;
+	if ((b[w->nbacked] = ll_strdup(target)) != NULL)
+		w->nbacked++;
 }
 
 void wb_do_save(wb *w, const char *path)
@@ -294,40 +356,58 @@ void wb_do_save(wb *w, const char *path)
 	ll_err err = {0, ""};
 	if (wb_busy_refuse(w, "save"))
 		return;
-	const char *target = path ? path : w->save_path;
-	if (!path && !w->s->path && ll_mkdirs(w->outdir, &err) != LL_OK) {
+	/* the session's own file, or a copy elsewhere (the session goes on
+	 * editing its own file, and its unsaved mark stays) */
+	int own = !path || !strcmp(path, w->save_path);
+	const char *target = own ? w->save_path : path;
+	if (own && !w->s->path && ll_mkdirs(w->outdir, &err) != LL_OK) {
 		wb_msg(w, 1, "%s", err.msg);
 		return;
 	}
 	wb_log(w, "> :save %s", target);
-	/* the save is canonical (comments are not kept): a file that says
-	 * more than that is kept as TARGET~ first */
-	char *old = NULL, *canon = ll_session_format(w->s), *bak = NULL;
+	/* The save edits the file's values in place, comments and all.
+	 * TARGET~ keeps the file as it was before this run first wrote over
+	 * it: later saves of the run leave it alone, so the original text
+	 * survives any number of saves (Emacs's single backups). */
+	int moved = !own || !w->s->path || strcmp(target, w->s->path) != 0;
+	char *old = NULL, *text = NULL, *bak = NULL;
 	size_t len = 0;
-	int backed = 0;
-	if (canon && ll_read_file(target, 1 << 20, &old, &len, NULL) == LL_OK && strcmp(old, canon) != 0 &&
-	    (bak = ll_malloc(strlen(target) + 2)) != NULL) {
-		ll_afile af;
-		sprintf(bak, "%s~", target);
-		if (ll_afile_open(&af, bak, &err) == LL_OK) {
-			fwrite(old, 1, len, af.fp);
-			backed = ll_afile_commit(&af, &err) == LL_OK;
+	int backed = 0, first = !backed_up(w, target), same = 0;
+	if (first && ll_read_file(target, 16u << 20, &old, &len, NULL) == LL_OK) {
+		text = ll_session_format_edit(w->s, w->s->file_text, moved);
+		same = text && !strcmp(old, text);
+		if (text && !same && (bak = ll_malloc(strlen(target) + 2)) != NULL) {
+			ll_afile af;
+			sprintf(bak, "%s~", target);
+			if (ll_afile_open(&af, bak, &err) == LL_OK) {
+				fwrite(old, 1, len, af.fp);
+				backed = ll_afile_commit(&af, &err) == LL_OK;
+			}
 		}
 	}
+	int rc = LL_OK;
 	if (bak && !backed)
 		wb_msg(w, 1, "not saved: cannot keep the old file as %s: %s", bak, err.msg);
-	else if (ll_session_save(w->s, target, &err) != LL_OK)
+	else if ((rc = own ? ll_session_save(w->s, target, &err) : ll_session_save_copy(w->s, target, &err)) != LL_OK)
 		wb_msg(w, 1, "%s", err.msg);
-	else if (backed)
-		wb_msg(w, 0, "saved the session to %s (the previous text, comments and all, is in %s)", target, bak);
-	else
-		wb_msg(w, 0, "saved the session to %s", target);
+	else {
+		char extra[300] = "";
+		if (backed)
+			snprintf(extra, sizeof extra, " (the file as it was before is in %s)", bak);
+		if (own)
+			wb_msg(w, 0, "saved the session to %s%s", target, extra);
+		else
+			wb_msg(w, 0, "wrote a copy of the session to %s%s; the session's file is still %s%s", target,
+			       extra, w->save_path, w->s->dirty ? ", unsaved (s saves it)" : "");
+		if (first && !same)
+			note_backed(w, target);
+	}
 	ll_free(old);
-	ll_free(canon);
+	ll_free(text);
 	ll_free(bak);
 }
 
-int wb_do_set(wb *w, ll_step_kind k, const char *key, const char *value)
+static int set_value(wb *w, ll_step_kind k, const char *key, const char *value, int undoing)
 {
 	ll_err err = {0, ""};
 	if (wb_busy_refuse(w, "change parameters"))
@@ -335,10 +415,23 @@ int wb_do_set(wb *w, ll_step_kind k, const char *key, const char *value)
 	/* the key as typed: unknown keys are refused by ll_session_set */
 	const char *cur = ll_step_param_index(k, key) >= 0 ? ll_session_get(w->s, k, key) : NULL;
 	int same = cur && !strcmp(cur, value);
+	char *before = cur && !same && !undoing ? ll_strdup(cur) : NULL;
 	int rc = ll_session_set(w->s, k, key, value, &err);
 	if (rc != LL_OK) {
+		ll_free(before);
 		wb_msg(w, 1, "%s", err.msg);
 		return rc;
+	}
+	if (before) {
+		if (w->nundo == WB_UNDO) {
+			ll_free(w->undo[0].old);
+			memmove(w->undo, w->undo + 1, (WB_UNDO - 1) * sizeof w->undo[0]);
+			w->nundo--;
+		}
+		struct wb_undo *u = &w->undo[w->nundo++];
+		u->step = k;
+		snprintf(u->key, sizeof u->key, "%s", key);
+		u->old = before;
 	}
 	if (same) {
 		wb_msg(w, 0, "[%s] %s is already %s: nothing changes", ll_step_name(k), key, value);
@@ -346,7 +439,7 @@ int wb_do_set(wb *w, ll_step_kind k, const char *key, const char *value)
 	}
 	w->gen++;
 	wb_view_sync(w);
-	wb_log(w, "> :set %s.%s %s", ll_step_name(k), key, value);
+	wb_log(w, "> :set %s.%s %s%s", ll_step_name(k), key, value, undoing ? " (undo)" : "");
 	/* the steps that will run again: what the key feeds, and what depends on it */
 	unsigned m = ll_session_stale(k, key);
 	char names[200] = "";
@@ -358,20 +451,84 @@ int wb_do_set(wb *w, ll_step_kind k, const char *key, const char *value)
 			size_t l = strlen(names);
 			snprintf(names + l, sizeof names - l, "%s%s", l ? ", " : "", ll_step_name((ll_step_kind)j));
 		}
+	const char *what = undoing ? "undone: " : "";
 	if (!names[0])
-		wb_msg(w, 0, "[%s] %s = %s; results stand", ll_step_name(k), key, value);
+		wb_msg(w, 0, "%s[%s] %s = %s; results stand", what, ll_step_name(k), key, value);
 	else
-		wb_msg(w, 0, "[%s] %s = %s; will run again: %s", ll_step_name(k), key, value, names);
+		wb_msg(w, 0, "%s[%s] %s = %s; will run again: %s", what, ll_step_name(k), key, value, names);
 	return LL_OK;
+}
+
+int wb_do_set(wb *w, ll_step_kind k, const char *key, const char *value)
+{
+	return set_value(w, k, key, value, 0);
+}
+
+void wb_do_undo(wb *w)
+{
+	if (wb_busy_refuse(w, "undo"))
+		return;
+	if (w->nundo == 0) {
+		wb_msg(w, 0, "nothing to undo: no parameter was edited");
+		return;
+	}
+	struct wb_undo *u = &w->undo[w->nundo - 1];
+	/* the old value passed every check when it was set, but a later
+	 * edit of another key may refuse it now: then it stays on the stack */
+	if (set_value(w, u->step, u->key, u->old, 1) == LL_OK) {
+		ll_free(u->old);
+		w->nundo--;
+	}
 }
 
 void wb_do_quit(wb *w, int force)
 {
 	if (!force && (w->s->dirty || w->job.active)) {
 		w->mode = WB_MODE_CONFIRM;
+		w->confirm = w->job.active ? WB_CONFIRM_QUIT_RUN : WB_CONFIRM_QUIT_EDITS;
 		return;
 	}
 	w->quit = 1;
+}
+
+static void confirm_text(const wb *w, char *buf, size_t n)
+{
+	int u = steps_unrun(w);
+	switch (w->confirm) {
+	case WB_CONFIRM_QUIT_RUN: snprintf(buf, n, "A step runs: cancel it and quit? (y/n)"); break;
+	case WB_CONFIRM_QUIT_EDITS:
+		snprintf(buf, n, "Unsaved edits: quit anyway? (y/n, s saves first)");
+		break;
+	default:
+		snprintf(buf, n, "%d step%s pending or stale: write a partial report? (y/n)", u,
+			 u == 1 ? " is" : "s are");
+		break;
+	}
+}
+
+/* Edits that would be lost by a quit nobody can answer (SIGTERM, SIGHUP,
+ * a second Ctrl-C) go to FILE.unsaved.lab beside the session's file, so
+ * nothing typed is lost; the message is printed once the terminal is
+ * back (*note). */
+static void keep_unsaved(wb *w, char *note, size_t n)
+{
+	note[0] = '\0';
+	if (!w->s->dirty || w->job.active)
+		return;
+	size_t l = strlen(w->save_path);
+	char *p = ll_malloc(l + 16);
+	ll_err err = {0, ""};
+	if (!p)
+		return;
+	memcpy(p, w->save_path, l + 1);
+	if (l > 4 && !strcmp(p + l - 4, ".lab"))
+		p[l - 4] = '\0';
+	strcat(p, ".unsaved.lab");
+	if (ll_session_save_copy(w->s, p, &err) == LL_OK)
+		snprintf(note, n, "tui: unsaved edits kept in %s", p);
+	else
+		snprintf(note, n, "tui: unsaved edits lost: %s", err.msg);
+	ll_free(p);
 }
 
 /* -------------------------------------------------------------- frame */
@@ -461,9 +618,10 @@ static void draw_status(wb *w, int y)
 		return;
 	}
 	if (w->mode == WB_MODE_CONFIRM) {
+		char q[400];
+		confirm_text(w, q, sizeof q);
 		wb_fill(y, 0, w->cols, wb_attr(w, LL_ROLE_ERROR));
-		wb_put(w, y, 1, w->cols - 1, wb_attr(w, LL_ROLE_ERROR),
-		       w->job.active ? "A step runs: cancel it and quit? (y/n)" : "Unsaved edits: quit anyway? (y/n)");
+		wb_put(w, y, 1, w->cols - 1, wb_attr(w, LL_ROLE_ERROR), q);
 		return;
 	}
 	if (w->msg[0] && (!w->job.active || w->msg_err || ll_now() - w->msg_t < 3.0)) {
@@ -485,8 +643,11 @@ static void draw_status(wb *w, int y)
 
 static void draw(wb *w)
 {
-	/* a quit prompt whose reason went away (the step ended, nothing edited) */
-	if (w->mode == WB_MODE_CONFIRM && !w->s->dirty && !w->job.active)
+	/* a quit prompt whose reason went away: the step ended (the edits
+	 * are asked about next), nothing is edited */
+	if (w->mode == WB_MODE_CONFIRM && w->confirm == WB_CONFIRM_QUIT_RUN && !w->job.active)
+		w->confirm = WB_CONFIRM_QUIT_EDITS;
+	if (w->mode == WB_MODE_CONFIRM && w->confirm == WB_CONFIRM_QUIT_EDITS && !w->s->dirty)
 		w->mode = WB_MODE_NORMAL;
 	erase();
 	getmaxyx(stdscr, w->rows, w->cols);
@@ -581,6 +742,7 @@ static void global_action(wb *w, const wb_key *k)
 		break;
 	case WB_A_REPORT: wb_do_report(w); break;
 	case WB_A_SAVE: wb_do_save(w, NULL); break;
+	case WB_A_UNDO: wb_do_undo(w); break;
 	case WB_A_QUIT: wb_do_quit(w, 0); break;
 	case WB_A_CANCEL:
 		if (w->job.active) {
@@ -633,10 +795,25 @@ static void handle_key(wb *w, int is_key, unsigned ch)
 	switch (w->mode) {
 	case WB_MODE_CONFIRM:
 		if (!is_key && (ch == 'y' || ch == 'Y')) {
-			w->quit = 1;
+			w->mode = WB_MODE_NORMAL;
+			if (w->confirm == WB_CONFIRM_REPORT) {
+				report_start(w, 1);
+			} else if (w->confirm == WB_CONFIRM_QUIT_RUN && w->job.active) {
+				/* stop the step, then ask about the edits (wb_run's loop) */
+				w->cancel = 1;
+				w->quit_after_cancel = 1;
+				wb_msg(w, 0, "canceling the step before quitting...");
+			} else {
+				w->quit = 1;
+			}
+		} else if (!is_key && w->confirm == WB_CONFIRM_QUIT_EDITS && (ch == 's' || ch == 'S')) {
+			w->mode = WB_MODE_NORMAL;
+			wb_do_save(w, NULL);
+			if (!w->s->dirty)
+				w->quit = 1;
 		} else if (!is_key && (ch == 'n' || ch == 'N' || ch == 27 || ch == 'q')) {
 			w->mode = WB_MODE_NORMAL;
-			wb_msg(w, 0, "not quitting");
+			wb_msg(w, 0, w->confirm == WB_CONFIRM_REPORT ? "no report written" : "not quitting");
 		}
 		return;
 	case WB_MODE_CMD:
@@ -677,7 +854,7 @@ static void handle_signal(wb *w, int sig)
 		if (w->job.active) {
 			w->cancel = 1;
 			wb_msg(w, 0, "canceling (Ctrl-C)...");
-		} else if (w->mode == WB_MODE_CONFIRM) {
+		} else if (w->mode == WB_MODE_CONFIRM && w->confirm != WB_CONFIRM_REPORT) {
 			w->quit = 1;
 			w->exit_code = 130;
 		} else {
@@ -726,6 +903,11 @@ static void wb_free(wb *w)
 	for (int i = 0; i < w->nhist; i++)
 		ll_free(w->hist[i]);
 	ll_free(w->save_path);
+	for (size_t i = 0; i < w->nbacked; i++)
+		ll_free(w->backed[i]);
+	for (int i = 0; i < w->nundo; i++)
+		ll_free(w->undo[i].old);
+	ll_free(w->backed);
 	ll_free(w->cmdline);
 	ll_outdir_abandon(&w->od); /* a folder it made and wrote nothing into goes again */
 	pthread_mutex_destroy(&w->lock);
@@ -818,6 +1000,12 @@ int wb_run(ll_session *s, const wb_opts *o)
 				break;
 		}
 		wb_job_poll(&w);
+		if (w.quit_after_cancel && !w.job.active) {
+			w.quit_after_cancel = 0;
+			wb_do_quit(&w, 0); /* asks about unsaved edits, if any */
+			if (w.quit)
+				break;
+		}
 		if (wb_screens[w.screen]->tick)
 			wb_screens[w.screen]->tick(&w);
 		draw(&w);
@@ -833,6 +1021,12 @@ int wb_run(ll_session *s, const wb_opts *o)
 		draw(&w);
 	}
 	wb_job_stop(&w); /* cancel and wait, so nothing touches the session after this */
+	char note[600];
+	/* a quit without an answer about the edits: a signal, or a second Ctrl-C */
+	if (w.exit_signal || w.exit_code == 130)
+		keep_unsaved(&w, note, sizeof note);
+	else
+		note[0] = '\0';
 	endwin();
 	delscreen(scr);
 	restore_handlers(old);
@@ -841,6 +1035,8 @@ int wb_run(ll_session *s, const wb_opts *o)
 	s->cancel = NULL;
 	int code = w.exit_code, sig = w.exit_signal;
 	wb_free(&w);
+	if (note[0])
+		wb_error("%s", note);
 	if (sig) {
 		/* die of the signal, as the caller expects, now that the
 		 * terminal is back to normal */

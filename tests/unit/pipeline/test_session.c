@@ -391,6 +391,154 @@ static void test_long_lines(void)
 	ll_free(path);
 }
 
+/* Saving edits the file's text in place (ll_session_format_edit): the
+ * comments, blank lines, spacing and inline comments stay byte for byte,
+ * a changed value replaces the old one on its line, a new key goes after
+ * the last key of its section (not under the next section's comment), a
+ * missing section is added in pipeline order, a value may hold spaces,
+ * and a file without a final newline keeps that unless text follows. */
+static char *edited(const char *text, const char *step, const char *key, const char *value)
+{
+	ll_session s;
+	ll_err e = {0, ""};
+	if (ll_session_load_text(&s, text, "t.lab", &e) != LL_OK) {
+		fprintf(stderr, "# %s\n", e.msg);
+		return NULL;
+	}
+	if (step && ll_session_set(&s, (ll_step_kind)ll_step_by_name(step), key, value, &e) != LL_OK)
+		fprintf(stderr, "# %s\n", e.msg);
+	char *out = ll_session_format_edit(&s, s.file_text, 0);
+	/* what it writes reads back as the same session */
+	ll_session t;
+	if (out && ll_session_load_text(&t, out, "out.lab", &e) == LL_OK) {
+		char *a = ll_session_format(&s), *b = ll_session_format(&t);
+		LL_CHECK(a && b && !strcmp(a, b));
+		ll_free(a);
+		ll_free(b);
+		ll_session_free(&t);
+	} else {
+		LL_CHECK(0);
+	}
+	ll_session_free(&s);
+	return out;
+}
+
+static void test_edit_in_place(void)
+{
+	static const char base[] = "# my study\n"
+				   "; why: see notes\n"
+				   "\n"
+				   "[session]\n"
+				   "name   =  first try   ; the label\n"
+				   "\n"
+				   "[data]\n"
+				   "# the planted set\n"
+				   "kind = synth\n"
+				   "\n"
+				   "# ranks to try\n"
+				   "[tca]\n"
+				   "ranks = 1-4\n"
+				   "rank: 2\n";
+	char *o;
+	/* nothing changed: the very same bytes */
+	o = edited(base, NULL, NULL, NULL);
+	LL_CHECK_STR(o, base);
+	ll_free(o);
+	/* a value with spaces, replaced in place; the inline comment stays */
+	o = edited(base, "session", "name", "second try, larger");
+	LL_CHECK(o && strstr(o, "name   =  second try, larger   ; the label\n"));
+	LL_CHECK(o && strstr(o, "# my study\n; why: see notes\n\n[session]\n"));
+	ll_free(o);
+	/* the `key: value` form keeps its colon */
+	o = edited(base, "tca", "rank", "3");
+	LL_CHECK(o && strstr(o, "rank: 3\n") && !strstr(o, "rank: 2"));
+	ll_free(o);
+	/* a new key of [data] goes after kind, above "# ranks to try" */
+	o = edited(base, "data", "neurons", "20");
+	LL_CHECK(o && strstr(o, "kind = synth\nneurons = 20\n\n# ranks to try\n[tca]\n"));
+	ll_free(o);
+	/* a missing section, after the nearest earlier one */
+	static const char nosess[] = "# top\n\n[data]\nkind = synth\n\n# fit\n[tca]\nranks = 1-3\n";
+	o = edited(nosess, "session", "seed", "5");
+	LL_CHECK_STR(o, "# top\n\n[session]\nseed = 5\n\n[data]\nkind = synth\n\n# fit\n[tca]\nranks = 1-3\n");
+	ll_free(o);
+	/* no final newline: kept when nothing follows, added when a key does */
+	static const char nonl[] = "# x\n[data]\nkind = synth\n[tca]\nrank = 2";
+	o = edited(nonl, "tca", "rank", "3");
+	LL_CHECK_STR(o, "# x\n[data]\nkind = synth\n[tca]\nrank = 3");
+	ll_free(o);
+	o = edited(nonl, "tca", "ranks", "1-5");
+	LL_CHECK_STR(o, "# x\n[data]\nkind = synth\n[tca]\nrank = 2\nranks = 1-5\n");
+	ll_free(o);
+	/* CRLF lines keep their \r */
+	o = edited("[data]\r\nkind = synth\r\n[tca]\r\nrank = 2\r\n", "tca", "rank", "4");
+	LL_CHECK_STR(o, "[data]\r\nkind = synth\r\n[tca]\r\nrank = 4\r\n");
+	ll_free(o);
+}
+
+/* ll_session_save edits the file in place and becomes the file's text;
+ * ll_session_save_copy writes the same text elsewhere (paths absolute) and
+ * leaves the session, unsaved mark included, alone. */
+static void test_save_keeps_comments(void)
+{
+	char dir[] = "/tmp/ll_sess_XXXXXX", p[128], q[128], *text = NULL;
+	ll_session s;
+	ll_err e = {0, ""};
+	size_t len;
+	if (!mkdtemp(dir)) {
+		LL_CHECK(0);
+		return;
+	}
+	snprintf(p, sizeof p, "%s/s.lab", dir);
+	FILE *fp = fopen(p, "w");
+	if (fp) {
+		fputs("# mine\n[data]\n# npy input\nkind = npy\npath = d/x.npy ; relative\n", fp);
+		fclose(fp);
+	}
+	LL_CHECK_INT(ll_session_load(&s, p, &e), LL_OK);
+	LL_CHECK_INT(ll_session_set(&s, LL_STEP_SESSION, "name", "two words", &e), LL_OK);
+	snprintf(q, sizeof q, "%s/other.lab", dir);
+	LL_CHECK_INT(ll_session_save_copy(&s, q, &e), LL_OK);
+	LL_CHECK_INT(s.dirty, 1);
+	LL_CHECK_INT(ll_read_file(q, 0, &text, &len, &e), LL_OK);
+	char want[256];
+	snprintf(want, sizeof want, "[session]\nname = two words\n\n[data]\n# npy input\nkind = npy\npath = %s/d/x.npy ; relative\n", dir);
+	LL_CHECK(text && !strncmp(text, "# mine\n", 7) && strstr(text, want));
+	ll_free(text);
+	LL_CHECK_INT(ll_session_save(&s, p, &e), LL_OK);
+	LL_CHECK_INT(s.dirty, 0);
+	LL_CHECK_INT(ll_read_file(p, 0, &text, &len, &e), LL_OK);
+	LL_CHECK_STR(text, "# mine\n[session]\nname = two words\n\n[data]\n# npy input\nkind = npy\npath = d/x.npy ; relative\n");
+	LL_CHECK(text && s.file_text && !strcmp(text, s.file_text));
+	ll_free(text);
+	ll_session_free(&s);
+	snprintf(q, sizeof q, "rm -rf %s", dir);
+	LL_CHECK_INT(system(q), 0);
+}
+
+/* ll_session_set runs the steps' checks across keys (D6): a [tca] rank
+ * outside ranks is refused at once, the old value stays and nothing
+ * becomes pending or edited; a value inside is taken. */
+static void test_set_checks_across_keys(void)
+{
+	ll_session s;
+	ll_err e = {0, ""};
+	LL_CHECK_INT(ll_session_load_text(&s, "[data]\nkind = synth\n[tca]\nranks = 1-8\nrank = 2\n", "x.lab", &e), LL_OK);
+	s.state[LL_STEP_DATA] = LL_STATE_DONE;
+	LL_CHECK_INT(ll_session_set(&s, LL_STEP_TCA, "rank", "9", &e), LL_EINVAL);
+	LL_CHECK(strstr(e.msg, "[tca] rank = 9 is outside ranks = 1-8") != NULL);
+	LL_CHECK_STR(ll_session_get(&s, LL_STEP_TCA, "rank"), "2");
+	LL_CHECK_INT(ll_session_get_int(&s, LL_STEP_TCA, "rank"), 2);
+	LL_CHECK_INT(s.dirty, 0);
+	LL_CHECK_INT(s.state[LL_STEP_DATA], LL_STATE_DONE);
+	LL_CHECK_INT(ll_session_set(&s, LL_STEP_TCA, "ranks", "3-5", &e), LL_EINVAL);
+	LL_CHECK_STR(ll_session_get(&s, LL_STEP_TCA, "ranks"), "1-8");
+	LL_CHECK_INT(ll_session_set(&s, LL_STEP_TCA, "rank", "8", &e), LL_OK);
+	LL_CHECK_INT(ll_session_get_int(&s, LL_STEP_TCA, "rank"), 8);
+	LL_CHECK_INT(s.dirty, 1);
+	ll_session_free(&s);
+}
+
 int main(void)
 {
 	LL_RUN(test_parse_ok);
@@ -404,5 +552,8 @@ int main(void)
 	LL_RUN(test_bad_lookups_abort);
 	LL_RUN(test_step_list);
 	LL_RUN(test_long_lines);
+	LL_RUN(test_edit_in_place);
+	LL_RUN(test_save_keeps_comments);
+	LL_RUN(test_set_checks_across_keys);
 	return ll_test_done();
 }
