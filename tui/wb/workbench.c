@@ -493,13 +493,17 @@ void wb_do_quit(wb *w, int force)
 
 static void confirm_text(const wb *w, char *buf, size_t n)
 {
-	int u = steps_unrun(w);
+	int u;
 	switch (w->confirm) {
 	case WB_CONFIRM_QUIT_RUN: snprintf(buf, n, "A step runs: cancel it and quit? (y/n)"); break;
 	case WB_CONFIRM_QUIT_EDITS:
 		snprintf(buf, n, "Unsaved edits: quit anyway? (y/n, s saves first)");
 		break;
 	default:
+		/* asked only with no step running (w is refused while one
+		 * runs), so the session's states are the main thread's to read:
+		 * the other questions are drawn while a worker writes them */
+		u = steps_unrun(w);
 		snprintf(buf, n, "%d step%s pending or stale: write a partial report? (y/n)", u,
 			 u == 1 ? " is" : "s are");
 		break;
