@@ -1582,6 +1582,35 @@ static int finish_iter(cp_rep *p, const cp_data *D, const ll_cp_opts *o, int ite
 	return LL_OK;
 }
 
+void ll_cp_tidy(ll_ktensor *K, unsigned fixed)
+{
+	if (!fixed) {
+		ll_ktensor_normalize(K);
+		ll_ktensor_arrange(K);
+		ll_ktensor_fix_signs(K);
+		return;
+	}
+	/* only the free modes give their norms to lambda; order and signs
+	 * stay the starting model's, so a fixed factor comes back exactly as
+	 * it went in */
+	size_t R = K->rank;
+	for (int n = 0; n < K->nmodes; n++) {
+		if (fixed >> n & 1u)
+			continue;
+		double *U = K->U[n];
+		for (size_t c = 0; c < R; c++) {
+			double s2 = 0.0;
+			for (size_t i = 0; i < K->dim[n]; i++)
+				s2 += U[i * R + c] * U[i * R + c];
+			double nr = sqrt(s2);
+			K->lambda[c] *= nr;
+			if (nr > 0.0)
+				for (size_t i = 0; i < K->dim[n]; i++)
+					U[i * R + c] /= nr;
+		}
+	}
+}
+
 static int finalize(cp_rep *p, const cp_data *D, const ll_cp_opts *o, const uint64_t *seeds,
 		    ll_cp_result *res, double t0, ll_err *err)
 {
@@ -1593,30 +1622,7 @@ static int finalize(cp_rep *p, const cp_data *D, const ll_cp_opts *o, const uint
 	for (int n = 0; n < D->N; n++)
 		memcpy(r->K.U[n], p->U[n], D->dim[n] * R * sizeof(double));
 	memcpy(r->K.lambda, p->lambda, R * sizeof(double));
-	if (D->fixed) {
-		/* only the free modes give their norms to lambda; order and
-		 * signs stay the starting model's, so a fixed factor comes
-		 * back exactly as it went in */
-		for (int n = 0; n < D->N; n++) {
-			if (D->fixed >> n & 1u)
-				continue;
-			double *U = r->K.U[n];
-			for (size_t c = 0; c < R; c++) {
-				double s2 = 0.0;
-				for (size_t i = 0; i < D->dim[n]; i++)
-					s2 += U[i * R + c] * U[i * R + c];
-				double nr = sqrt(s2);
-				r->K.lambda[c] *= nr;
-				if (nr > 0.0)
-					for (size_t i = 0; i < D->dim[n]; i++)
-						U[i * R + c] /= nr;
-			}
-		}
-	} else {
-		ll_ktensor_normalize(&r->K);
-		ll_ktensor_arrange(&r->K);
-		ll_ktensor_fix_signs(&r->K);
-	}
+	ll_cp_tidy(&r->K, D->fixed);
 	r->seed = seeds[p->slot];
 	r->obj = p->errv;
 	r->obj_pen = p->obj;

@@ -402,29 +402,7 @@ static int apr_one(const apr_data *d, const ll_cp_opts *o, uint64_t seed, size_t
 				r2 += (x[i] - w.M[i]) * (x[i] - w.M[i]);
 		res->obj = sqrt(r2 / d->nx2);
 	}
-	if (d->fixed) {
-		/* only the free modes give their 2-norms to lambda; order and
-		 * signs stay, so the fixed factors come back as they went in */
-		for (size_t n = 0; n < N; n++) {
-			if (d->fixed >> n & 1u)
-				continue;
-			double *U = res->K.U[n];
-			for (size_t c = 0; c < R; c++) {
-				double s2 = 0.0;
-				for (size_t i = 0; i < X->dim[n]; i++)
-					s2 += U[i * R + c] * U[i * R + c];
-				double nr = sqrt(s2);
-				res->K.lambda[c] *= nr;
-				if (nr > 0.0)
-					for (size_t i = 0; i < X->dim[n]; i++)
-						U[i * R + c] /= nr;
-			}
-		}
-	} else {
-		ll_ktensor_normalize(&res->K);
-		ll_ktensor_arrange(&res->K);
-		ll_ktensor_fix_signs(&res->K);
-	}
+	ll_cp_tidy(&res->K, d->fixed);
 	res->seed = seed;
 	res->deviance = 2.0 * (f - d->fx);
 	res->obj_pen = iters ? hist[iters - 1] : prev;

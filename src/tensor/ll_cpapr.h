@@ -19,4 +19,10 @@
 int ll_cpapr_fit_batch(const ll_tensor *X, const ll_cp_opts *o, size_t nrep, const uint64_t *seeds,
 		       ll_cp_result *res, ll_err *err);
 
+/* A fitted model as every engine returns it: normalized (unit columns,
+ * weights in lambda), sorted by weight, signs fixed; with fixed modes
+ * (bit n) only the free modes are normalized and order and signs stay,
+ * so the fixed factors come back byte for byte. */
+void ll_cp_tidy(ll_ktensor *K, unsigned fixed);
+
 #endif
