@@ -539,6 +539,15 @@ static int parse_ini(struct parse_ctx *c, const char *text)
 	return bad;
 }
 
+/* Messages quote the file's text (a tab, a DEL, a carriage return inside
+ * a value reach them): keep them one line. */
+static void one_line(char *msg)
+{
+	for (char *q = msg; *q; q++)
+		if ((unsigned char)*q < 0x20 || *q == 0x7f)
+			*q = '?';
+}
+
 /* path: the session file, set before the checks so that they resolve
  * relative paths against its folder as the steps will (NULL: none) */
 static int load_text_at(ll_session *s, const char *text, const char *name, const char *path,
@@ -551,10 +560,7 @@ static int load_text_at(ll_session *s, const char *text, const char *name, const
 	if (path && !(s->path = ll_strdup(path)))
 		return ll_err_oom(err);
 	if ((line = parse_ini(&c, text)) != 0) {
-		/* the message quotes the file's text: keep it one line */
-		for (char *q = c.msg; *q; q++)
-			if ((unsigned char)*q < 0x20 || *q == 0x7f)
-				*q = '?';
+		one_line(c.msg);
 		ll_err_set(err, c.code, "%s:%d: %s", name, line, c.msg);
 		ll_session_free(s);
 		return c.code;
@@ -564,6 +570,7 @@ static int load_text_at(ll_session *s, const char *text, const char *name, const
 		const ll_step_def *d = ll_step_def_of((ll_step_kind)k);
 		int rc;
 		if (d->check && (rc = d->check(s, err)) != LL_OK) {
+			one_line(err->msg);
 			ll_err_prefix(err, "%s", name);
 			ll_session_free(s);
 			return rc;
