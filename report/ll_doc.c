@@ -113,6 +113,20 @@ void doc_td_size(doc *d, size_t v)
 	doc_putf(d, "<td class=\"num\">%zu</td>", v);
 }
 
+void doc_td_num_text(doc *d, const char *text)
+{
+	doc_put(d, "<td class=\"num\">");
+	doc_html_text(d, text);
+	doc_put(d, "</td>");
+}
+
+void doc_td_code(doc *d, const char *text)
+{
+	doc_put(d, "<td><code>");
+	doc_html_text(d, text);
+	doc_put(d, "</code></td>");
+}
+
 void doc_tr_end(doc *d)
 {
 	doc_put(d, "</tr>\n");

@@ -45,6 +45,7 @@ typedef struct doc {
 	int next_number;  /* the number of the last figure placed */
 	char name[128];   /* session name */
 	char title[256];  /* report title */
+	const char *command; /* the command line that ran it (quoted), or NULL */
 	ll_err fail;      /* the first failure of a computation in a section */
 } doc;
 
@@ -82,6 +83,8 @@ void doc_td(doc *d, const char *text);      /* escaped text */
 void doc_td_html(doc *d, const char *html); /* trusted HTML (entities, <code>) */
 void doc_td_num(doc *d, double v, const char *fmt);
 void doc_td_size(doc *d, size_t v);
+void doc_td_num_text(doc *d, const char *text); /* escaped text, a numeric cell */
+void doc_td_code(doc *d, const char *text);     /* escaped text as code */
 void doc_tr_end(doc *d);
 void doc_tbl_end(doc *d);
 

@@ -265,15 +265,46 @@ static int write_all(doc *d, const char *outdir, const char *figdir, const ll_ht
 	return LL_OK;
 }
 
+char *ll_report_command(int argc, char *const *argv)
+{
+	static const char safe[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_./=:,+@%-";
+	size_t len = sizeof "latentlab";
+	for (int i = 0; i < argc; i++)
+		len += 4 * strlen(argv[i]) + 3; /* each ' as '\'' (4), quotes, space */
+	char *out = ll_malloc(len), *o = out;
+	if (!out)
+		return NULL;
+	o += sprintf(o, "latentlab");
+	for (int i = 0; i < argc; i++) {
+		const char *a = argv[i];
+		*o++ = ' ';
+		if (*a && strspn(a, safe) == strlen(a)) {
+			o += sprintf(o, "%s", a);
+			continue;
+		}
+		*o++ = '\'';
+		for (; *a; a++) {
+			if (*a == '\'')
+				o += sprintf(o, "'\\''");
+			else
+				*o++ = *a;
+		}
+		*o++ = '\'';
+	}
+	*o = '\0';
+	return out;
+}
+
 int ll_report_session(ll_session *s, const char *outdir, void *ud, ll_err *err)
 {
-	(void)ud;
+	const ll_report_opts *opts = ud;
 	if (!s || !outdir || !*outdir)
 		return ll_err_set(err, LL_EINVAL, "report: no session or no output directory");
 	doc *d = ll_calloc(1, sizeof *d);
 	if (!d)
 		return ll_err_set(err, LL_ENOMEM, "report: out of memory");
 	d->s = s;
+	d->command = opts ? opts->command : NULL;
 	ll_html_buf_init(&d->md);
 	snprintf(d->name, sizeof d->name, "%s", ll_session_get(s, LL_STEP_SESSION, "name"));
 	const char *title = ll_session_get(s, LL_STEP_REPORT, "title");

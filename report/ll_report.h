@@ -9,7 +9,22 @@
 #include "base/ll_common.h"
 #include "pipeline/ll_session.h"
 
-/* Write the report of s into outdir (an ll_report_fn: ud is unused):
+/* What a front end tells the report beyond the session: pass one as
+ * s->report_ud (or NULL, when nothing is known). */
+typedef struct ll_report_opts {
+	/* the command line that ran the session, quoted so that a shell runs
+	 * it again (ll_report_command), or NULL */
+	const char *command;
+} ll_report_opts;
+
+/* argv as one command line for a POSIX shell: "latentlab", then each
+ * argument, in single quotes when it holds anything but letters, digits
+ * and _ . / = : , + @ % - (a ' inside becomes '\''; "" becomes '').
+ * malloc'd (ll_free), or NULL when out of memory. */
+char *ll_report_command(int argc, char *const *argv);
+
+/* Write the report of s into outdir (an ll_report_fn: ud is a const
+ * ll_report_opts *, or NULL):
  * figures/NAME.png + NAME.csv, report.md and report.html.  Every file is
  * written to a temporary name, and all are renamed into place only when
  * all are complete; on error (message names the file) no temporary is

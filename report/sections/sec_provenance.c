@@ -4,11 +4,17 @@
 
 #include "ll_doc.h"
 
+#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/utsname.h>
 #include <unistd.h>
+
+#include "base/ll_fs.h"
+#include "base/ll_sha256.h"
+#include "pipeline/ll_step.h"
 
 #include <cmark.h>
 #include <lapacke.h>
@@ -17,6 +23,132 @@
 
 /* OpenBLAS extensions (cblas.h is not included: it defines a macro named I). */
 char *openblas_get_config(void);
+
+/* ---- inputs and their checksums ------------------------------------------ */
+
+/* Files in a directory hashed at most (the MNIST IDX folder holds four). */
+#define MAX_DIR_FILES 32
+
+/* One row: the file as the session names it, its size and SHA-256 (or why
+ * there is none). */
+static void input_row(doc *d, const char *what, const char *path)
+{
+	struct stat st;
+	char hex[LL_SHA256_HEX_LEN], size[32];
+	ll_err e = {0, ""};
+	doc_tr_begin(d, 0);
+	doc_td(d, what);
+	doc_td(d, path);
+	if (stat(path, &st) != 0 || !S_ISREG(st.st_mode)) {
+		doc_td_html(d, DOC_NA);
+		doc_td(d, "not found when the report was written");
+	} else if (ll_sha256_file(path, hex, &e) != LL_OK) {
+		snprintf(size, sizeof size, "%lld", (long long)st.st_size);
+		doc_td_num_text(d, size);
+		doc_td(d, e.msg);
+	} else {
+		snprintf(size, sizeof size, "%lld", (long long)st.st_size);
+		doc_td_num_text(d, size);
+		doc_td_code(d, hex);
+	}
+	doc_tr_end(d);
+}
+
+static int cmp_names(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Every regular file directly in dir whose name starts with prefix ("" for
+ * all), in name order. */
+static void input_dir(doc *d, const char *what, const char *dir, const char *prefix)
+{
+	DIR *dp = opendir(dir);
+	if (!dp) {
+		input_row(d, what, dir);
+		return;
+	}
+	char *names[MAX_DIR_FILES];
+	size_t n = 0;
+	struct dirent *de;
+	while ((de = readdir(dp)) && n < MAX_DIR_FILES) {
+		if (de->d_name[0] == '.' || strncmp(de->d_name, prefix, strlen(prefix)))
+			continue;
+		char *p = ll_path_join(dir, de->d_name);
+		struct stat st;
+		if (!p) {
+			doc_fail(d, LL_ENOMEM, "the input files");
+			break;
+		}
+		if (stat(p, &st) == 0 && S_ISREG(st.st_mode))
+			names[n++] = p;
+		else
+			ll_free(p);
+	}
+	closedir(dp);
+	qsort(names, n, sizeof names[0], cmp_names);
+	for (size_t i = 0; i < n; i++) {
+		input_row(d, what, names[i]);
+		ll_free(names[i]);
+	}
+}
+
+/* The session file and every file a path parameter of a step in the
+ * session names (a folder: its files), with SHA-256 checksums taken when
+ * the report is written, so a reader can check that they hold the same
+ * bytes.  The bundled MNIST subset counts as an input when [data] path is
+ * empty. */
+static void inputs(doc *d)
+{
+	ll_session *s = d->s;
+	doc_heading(d, 3, "inputs", "Input files");
+	doc_put(d, "Each file the session read, with its size and SHA-256 checksum (taken when this report "
+		   "was written; compare with `sha256sum FILE`).\n\n");
+	doc_tbl_begin(d, "Input files");
+	doc_tbl_head(d, "input|file|#bytes|SHA-256");
+	if (s->path)
+		input_row(d, "session file", s->path);
+	for (int k = 0; k < LL_NSTEPS; k++) {
+		if (s->state[k] == LL_STATE_ABSENT)
+			continue;
+		const ll_step_def *def = ll_step_def_of((ll_step_kind)k);
+		for (size_t i = 0; def && i < def->nparams; i++) {
+			if (def->params[i].type != LL_PARAM_PATH)
+				continue;
+			char what[96];
+			snprintf(what, sizeof what, "[%s] %s", ll_step_name((ll_step_kind)k), def->params[i].key);
+			char *p = ll_session_get_path(s, (ll_step_kind)k, def->params[i].key);
+			struct stat st;
+			if (!p) {
+				doc_fail(d, LL_ENOMEM, "the input files");
+				return;
+			}
+			if (*p && stat(p, &st) == 0 && S_ISDIR(st.st_mode))
+				input_dir(d, what, p, "");
+			else if (*p)
+				input_row(d, what, p);
+			else if (k == LL_STEP_DATA && !strcmp(def->params[i].key, "path") &&
+				 !strcmp(doc_param(d, LL_STEP_DATA, "kind"), "mnist"))
+				input_dir(d, "[data] path (bundled)", ll_bundled_data_dir(), "mnist-");
+			ll_free(p);
+		}
+	}
+	doc_tbl_end(d);
+}
+
+/* How to run it again: the command line, quoted for a shell. */
+static void command(doc *d)
+{
+	doc_heading(d, 3, "command", "Command");
+	if (d->command) {
+		doc_put(d, "The command that wrote this report, from the directory it ran in:\n\n");
+		doc_code(d, "sh", d->command);
+		doc_put(d, "\n");
+	} else {
+		doc_put(d, "Written from the workbench, not by a command line; `latentlab run` with the session "
+			   "file below, `-o` and an output directory, runs it again in batch.\n\n");
+	}
+}
 
 /* The session file as it ran. */
 static void session_file(doc *d)
@@ -65,11 +197,17 @@ static void sec_provenance(doc *d)
 	char date[40];
 	doc_iso_date(s->started, date, sizeof date);
 	doc_put(d, "What produced this report, so that it can be reproduced and its numbers compared.\n\n");
+	command(d);
 	session_file(d);
+	inputs(d);
 	doc_heading(d, 3, "software", "Software and machine");
 	doc_tbl_begin(d, "Software");
 	doc_tbl_head(d, "component|version");
 	doc_put(d, "<tr><td>latentlab</td><td>" PACKAGE_VERSION "</td></tr>\n");
+	doc_tr_begin(d, 0);
+	doc_td(d, "build commit (git describe)");
+	doc_td_code(d, LL_BUILD_COMMIT);
+	doc_tr_end(d);
 	const char *ob = openblas_get_config();
 	doc_put(d, "<tr><td>OpenBLAS</td><td>");
 	doc_html_text(d, ob ? ob : "unknown");

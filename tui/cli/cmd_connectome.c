@@ -83,7 +83,7 @@ static const struct conn_key {
 };
 #define NKEYS (sizeof conn_keys / sizeof conn_keys[0])
 
-static int cmd_connectome(int argc, char **argv)
+static int connectome_main(int argc, char **argv, const char *quoted)
 {
 	static const struct option opts[] = {
 		{"output", required_argument, NULL, 'o'},   {"window", required_argument, NULL, 'w'},
@@ -155,6 +155,8 @@ static int cmd_connectome(int argc, char **argv)
 	if (no_report)
 		s.state[LL_STEP_REPORT] = LL_STATE_ABSENT;
 	s.report_fn = ll_report_session;
+	ll_report_opts ropts = {.command = quoted};
+	s.report_ud = &ropts;
 	s.dirty = 0;
 
 	char *cmdline = cmd_join_args(argc, argv);
@@ -189,6 +191,16 @@ static int cmd_connectome(int argc, char **argv)
 	ll_free(cmdline);
 	ll_session_free(&s);
 	return rc == LL_OK ? 0 : 1;
+}
+
+static int cmd_connectome(int argc, char **argv)
+{
+	/* the command as typed, quoted, for the report's provenance: taken
+	 * before getopt_long reorders argv */
+	char *quoted = ll_report_command(argc, argv);
+	int rc = connectome_main(argc, argv, quoted);
+	ll_free(quoted);
+	return rc;
 }
 
 const ll_cmd ll_cmd_connectome = {"connectome", cmd_connectome,

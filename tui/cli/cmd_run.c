@@ -120,7 +120,7 @@ static void run_usage(FILE *fp, int demo)
 	      "\nExit status: 0 success, 1 error, 2 usage error, 128 + N stopped by signal N.\n", fp);
 }
 
-static int run_common(int argc, char **argv, int demo)
+static int run_main(int argc, char **argv, int demo, const char *quoted)
 {
 	static const struct option opts[] = {
 		{"output", required_argument, NULL, 'o'}, {"threads", required_argument, NULL, 'j'},
@@ -207,6 +207,8 @@ static int run_common(int argc, char **argv, int demo)
 	if (no_report)
 		s.state[LL_STEP_REPORT] = LL_STATE_ABSENT;
 	s.report_fn = ll_report_session;
+	ll_report_opts ropts = {.command = quoted};
+	s.report_ud = &ropts;
 	s.cancel = &run_cancel;
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	install_signals();
@@ -258,6 +260,16 @@ static int run_common(int argc, char **argv, int demo)
 	ll_session_free(&s);
 	/* the shell's convention for a death by signal, without dying of it */
 	return sig ? 128 + sig : rc == LL_OK ? 0 : 1;
+}
+
+static int run_common(int argc, char **argv, int demo)
+{
+	/* the command as typed, quoted, for the report's provenance: taken
+	 * before getopt_long reorders argv */
+	char *quoted = ll_report_command(argc, argv);
+	int rc = run_main(argc, argv, demo, quoted);
+	ll_free(quoted);
+	return rc;
 }
 
 static int cmd_run(int argc, char **argv)
