@@ -137,6 +137,18 @@ void doc_tbl_end(doc *d)
 	doc_put(d, "</tbody></table></div>\n\n");
 }
 
+void doc_details_begin(doc *d, const char *summary)
+{
+	doc_put(d, "<details>\n<summary>");
+	doc_html_text(d, summary);
+	doc_put(d, "</summary>\n\n");
+}
+
+void doc_details_end(doc *d)
+{
+	doc_put(d, "\n</details>\n\n");
+}
+
 /* ---- session facts -------------------------------------------------------- */
 
 const char *doc_param(const doc *d, ll_step_kind k, const char *key)
@@ -208,11 +220,17 @@ void doc_place_fig(doc *d, const char *name, const char *alt, const char *captio
 	if (!fo)
 		return;
 	fo->number = ++d->next_number;
-	doc_putf(d, "<figure id=\"fig-%s\">\n<img src=\"figures/%s.png\" width=\"%d\" height=\"%d\" alt=\"Figure %d: ",
-		 name, name, fo->f.fig.width, fo->f.fig.height, fo->number);
+	/* The image shows at its layout size (a 2x PNG at half its pixels);
+	 * clicking it opens it full size over the page (CSS :target, so the
+	 * page stays one self-contained file), "close" or Back returns. */
+	int w = fo->f.fig.width, h = fo->f.fig.height;
+	doc_putf(d, "<figure id=\"fig-%s\">\n<div class=\"zoom\" id=\"full-%s\"><a class=\"open\" href=\"#full-%s\" "
+		    "title=\"full size (%d x %d px)\">", name, name, name, w, h);
+	doc_putf(d, "<img src=\"figures/%s.png\" width=\"%d\" height=\"%d\" alt=\"Figure %d: ", name, w, h,
+		 fo->number);
 	doc_html_text(d, alt);
-	doc_putf(d, " (%d x %d px)\">\n<figcaption><b>Figure %d.</b> %s ", fo->f.fig.width, fo->f.fig.height,
-		 fo->number, caption_html);
+	doc_putf(d, "\"></a><a class=\"close\" href=\"#fig-%s\">close</a></div>\n", name);
+	doc_putf(d, "<figcaption><b>Figure %d:</b> %s ", fo->number, caption_html);
 	doc_putf(d, "Data: <a href=\"figures/%s.csv\" download=\"%s.csv\">%s.csv</a> (%zu rows).</figcaption>\n"
 		    "</figure>\n\n", name, name, name, fo->f.csv_rows);
 }

@@ -88,6 +88,12 @@ void doc_td_code(doc *d, const char *text);     /* escaped text as code */
 void doc_tr_end(doc *d);
 void doc_tbl_end(doc *d);
 
+/* A fold in the HTML (<details>, closed, summary escaped) around what
+ * follows until doc_details_end; report.md shows the summary as a bold
+ * line and the content open. */
+void doc_details_begin(doc *d, const char *summary);
+void doc_details_end(doc *d);
+
 /* ---- session facts ---- */
 const char *doc_param(const doc *d, ll_step_kind k, const char *key); /* "" if unset */
 int doc_step_done(const doc *d, ll_step_kind k);

@@ -229,6 +229,22 @@ static const char page_css[] =
 	"}\n"
 	"@page{margin:15mm 14mm}\n";
 
+/* Figures open full size over the page when clicked (the .zoom box is the
+ * :target; no script, no second copy of the image), and folded tables. */
+static const char zoom_css[] =
+	".zoom{display:inline-block;max-width:100%}\n"
+	".zoom a.open{display:block;cursor:zoom-in}\n"
+	".zoom a.close{display:none}\n"
+	".zoom:target{position:fixed;inset:0;z-index:20;background:rgba(0,0,0,.88);overflow:auto;"
+	"max-width:none;text-align:left}\n"
+	".zoom:target a.open{cursor:default}\n"
+	".zoom:target img{max-width:none;width:auto;height:auto;border:none;border-radius:0;background:#fff}\n"
+	".zoom:target a.close{display:block;position:fixed;top:.6rem;right:.9rem;z-index:21;background:#fff;"
+	"color:#000;padding:.25rem .7rem;border-radius:4px;font-weight:600}\n"
+	"details{margin:.9rem 0}\n"
+	"summary{cursor:pointer;color:var(--muted)}\n"
+	"@media print{.zoom a.close{display:none}details>*{display:block}}\n";
+
 int ll_html_page(ll_html_buf *out, const char *markdown, size_t len, const char *title,
 		 const char *generator, ll_err *err)
 {
@@ -243,6 +259,7 @@ int ll_html_page(ll_html_buf *out, const char *markdown, size_t len, const char 
 	ll_html_text(out, title);
 	ll_html_buf_puts(out, "</title>\n<style>\n");
 	ll_html_buf_puts(out, page_css);
+	ll_html_buf_puts(out, zoom_css);
 	ll_html_buf_puts(out, "</style>\n</head>\n<body>\n<main>\n");
 	ll_html_buf_puts(out, body);
 	ll_html_buf_puts(out, "</main>\n</body>\n</html>\n");

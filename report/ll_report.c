@@ -46,6 +46,7 @@
 #include "base/ll_fs.h"
 #include "ll_doc.h"
 #include "ll_html.h"
+#include "ll_md.h"
 #include "ll_section.h"
 
 /* ---- the sections ---------------------------------------------------------- */
@@ -139,11 +140,83 @@ static void write_contents(doc *d, const ll_section *const *in, size_t n)
 
 /* ---- HTML ----------------------------------------------------------------- */
 
-/* report.md with every "figures/NAME.png|csv" attribute value replaced by
- * the file's bytes as a data: URI. */
-static int embed(doc *d, ll_html_buf *out, ll_err *err)
+/* The HTML's source: report.md's source with every "Figure N" of the prose
+ * a link to that figure's anchor (not inside a tag, a code block or a
+ * caption's own "Figure N:"), and every table of more than DOC_FOLD_ROWS
+ * rows folded in a <details> that names it. */
+#define DOC_FOLD_ROWS 15
+static void html_source(doc *d, ll_html_buf *out)
 {
 	const char *p = d->md.s, *end = d->md.s + d->md.len;
+	int in_tag = 0, bol = 1;
+	size_t fence = 0;
+	while (p < end) {
+		if (bol) { /* fenced code: copied as is */
+			size_t f = 0;
+			while (p + f < end && p[f] == '`')
+				f++;
+			if (f >= 3)
+				fence = fence ? (f >= fence ? 0 : fence) : f;
+			if (!fence && !strncmp(p, "<div class=\"tbl\"><table>", 25)) {
+				const char *te = strstr(p, "</table></div>");
+				size_t rows = 0;
+				for (const char *q = p; te && (q = strstr(q, "<tr")) && q < te; q += 3)
+					rows++;
+				if (te && rows > DOC_FOLD_ROWS + 1) {
+					const char *cap = strstr(p, "<caption>"), *ce = cap ? strstr(cap, "</caption>") : NULL;
+					ll_html_buf_puts(out, "<details class=\"tbl-fold\"><summary>");
+					if (cap && ce && ce < te)
+						ll_html_buf_putn(out, cap + 9, (size_t)(ce - cap - 9));
+					else
+						ll_html_buf_puts(out, "Table");
+					ll_html_buf_printf(out, " (%zu rows)</summary>\n", rows - 1);
+					te += strlen("</table></div>");
+					ll_html_buf_putn(out, p, (size_t)(te - p));
+					ll_html_buf_puts(out, "\n</details>");
+					p = te;
+					bol = 0;
+					continue;
+				}
+			}
+		}
+		if (fence) {
+			const char *nl = memchr(p, '\n', (size_t)(end - p));
+			const char *e = nl ? nl + 1 : end;
+			ll_html_buf_putn(out, p, (size_t)(e - p));
+			p = e;
+			bol = 1;
+			continue;
+		}
+		if (*p == '<')
+			in_tag = 1;
+		else if (*p == '>')
+			in_tag = 0;
+		if (!in_tag && !strncmp(p, "Figure ", 7) && p + 7 < end && p[7] >= '0' && p[7] <= '9') {
+			char *e;
+			long n = strtol(p + 7, &e, 10);
+			doc_fig *fo = NULL;
+			for (size_t i = 0; i < d->nfigs && !fo; i++)
+				if (d->figs[i].number == n)
+					fo = &d->figs[i];
+			if (fo && *e != ':') {
+				ll_html_buf_printf(out, "<a href=\"#fig-%s\">Figure %ld</a>", fo->f.name, n);
+				p = e;
+				bol = 0;
+				continue;
+			}
+		}
+		bol = *p == '\n';
+		ll_html_buf_putn(out, p, 1);
+		p++;
+	}
+}
+
+
+/* report.md with every "figures/NAME.png|csv" attribute value replaced by
+ * the file's bytes as a data: URI. */
+static int embed(doc *d, const ll_html_buf *src, ll_html_buf *out, ll_err *err)
+{
+	const char *p = src->s, *end = src->s + src->len;
 	static const char pat[] = "\"figures/";
 	while (p < end) {
 		const char *q = strstr(p, pat);
@@ -310,9 +383,11 @@ int ll_report_session(ll_session *s, const char *outdir, void *ud, ll_err *err)
 	const char *title = ll_session_get(s, LL_STEP_REPORT, "title");
 	snprintf(d->title, sizeof d->title, "%s", title && *title ? title : d->name);
 
-	ll_html_buf html, mdh;
+	ll_html_buf html, mdh, mdt, hsrc;
 	ll_html_buf_init(&html);
+	ll_html_buf_init(&hsrc);
 	ll_html_buf_init(&mdh);
+	ll_html_buf_init(&mdt);
 	int rc = LL_OK;
 	char *figdir = ll_path_join(outdir, "figures");
 	if (!figdir)
@@ -341,12 +416,20 @@ int ll_report_session(ll_session *s, const char *outdir, void *ud, ll_err *err)
 		else
 			rc = ll_html_buf_ok(&d->md, "report.md", err);
 	}
+	if (rc == LL_OK) { /* report.md: the same source as plain Markdown for a terminal */
+		ll_md_from_report(&mdt, d->md.s, d->md.len);
+		rc = ll_html_buf_ok(&mdt, "report.md", err);
+	}
+	if (rc == LL_OK) {
+		html_source(d, &hsrc);
+		rc = ll_html_buf_ok(&hsrc, "report.html", err);
+	}
 	if (rc == LL_OK)
-		rc = embed(d, &mdh, err);
+		rc = embed(d, &hsrc, &mdh, err);
 	if (rc == LL_OK)
 		rc = ll_html_page(&html, mdh.s, mdh.len, d->title, "latentlab " PACKAGE_VERSION, err);
 	if (rc == LL_OK)
-		rc = write_all(d, outdir, figdir, &d->md, &html, err);
+		rc = write_all(d, outdir, figdir, &mdt, &html, err);
 	if (rc == LL_OK) /* the step's one-line result, as the other steps set theirs */
 		snprintf(s->status[LL_STEP_REPORT], sizeof s->status[LL_STEP_REPORT],
 			 "report.md, report.html (%zu KB), %zu figures with CSVs", html.len / 1024, d->nfigs);
@@ -357,6 +440,8 @@ int ll_report_session(ll_session *s, const char *outdir, void *ud, ll_err *err)
 	}
 	ll_html_buf_free(&d->md);
 	ll_html_buf_free(&mdh);
+	ll_html_buf_free(&mdt);
+	ll_html_buf_free(&hsrc);
 	ll_html_buf_free(&html);
 	ll_free(figdir);
 	ll_free(d);

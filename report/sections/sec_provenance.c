@@ -178,9 +178,10 @@ static void session_file(doc *d)
 		doc_put(d, ")");
 	}
 	doc_put(d, ". Saved beside this report as `session.lab` by `latentlab run`.\n\n");
+	doc_details_begin(d, "The session file");
 	doc_code(d, "ini", text ? text : s->text ? s->text : "");
 	ll_free(text);
-	doc_put(d, "\n");
+	doc_details_end(d);
 }
 
 /* The folders the steps wrote, from the step list: what each holds. */

@@ -718,6 +718,7 @@ static void sec_tca(doc *d)
 		 d->next_number + 1, s->res.tca->chosen_rank);
 	doc_place_fig(d, "tca_convergence", "error per iteration of every fit at the chosen rank",
 		      "Error after each iteration of every fit at the chosen rank; the best fit in colour.");
+	doc_details_begin(d, "Seeds and results of every fit at the chosen rank");
 	doc_tbl_begin(d, "Fits at the chosen rank, best first");
 	doc_tbl_head(d, "#replicate|#seed|#error|#similarity to best|#iterations|converged|#seconds");
 	for (size_t k = 0; k < cr->nrep; k++) {
@@ -733,6 +734,7 @@ static void sec_tca(doc *d)
 		doc_tr_end(d);
 	}
 	doc_tbl_end(d);
+	doc_details_end(d);
 	doc_put(d, "The seeds of every rank's fits are in `figures/tca_rank.csv`.\n\n");
 }
 
