@@ -102,6 +102,11 @@ int doc_step_present(const doc *d, ll_step_kind k);
  * failed step) and return 1; else write nothing and return 0. */
 int doc_not_run(doc *d, ll_step_kind k);
 
+/* ---- references (sections/sec_references.c) ---- */
+/* If a citation ("Williams et al. 2018") starts at p: its length, *key
+ * its anchor's key (ref-<key>); else 0. */
+size_t doc_ref_at(const char *p, const char **key);
+
 /* ---- figures ---- */
 doc_fig *doc_find_fig(doc *d, const char *name); /* NULL if not built */
 /* The <figure> of figure name: image, size, caption (trusted HTML) and

@@ -142,7 +142,8 @@ static void write_contents(doc *d, const ll_section *const *in, size_t n)
 
 /* The HTML's source: report.md's source with every "Figure N" of the prose
  * a link to that figure's anchor (not inside a tag, a code block or a
- * caption's own "Figure N:"), and every table of more than DOC_FOLD_ROWS
+ * caption's own "Figure N:"), every citation a link to its reference, and
+ * every table of more than DOC_FOLD_ROWS
  * rows folded in a <details> that names it. */
 #define DOC_FOLD_ROWS 15
 static void html_source(doc *d, ll_html_buf *out)
@@ -204,6 +205,16 @@ static void html_source(doc *d, ll_html_buf *out)
 				bol = 0;
 				continue;
 			}
+		}
+		const char *key;
+		size_t cn = in_tag ? 0 : doc_ref_at(p, &key);
+		if (cn) { /* a citation: linked to its entry under References */
+			ll_html_buf_printf(out, "<a href=\"#ref-%s\">", key);
+			ll_html_buf_putn(out, p, cn);
+			ll_html_buf_puts(out, "</a>");
+			p += cn;
+			bol = 0;
+			continue;
 		}
 		bol = *p == '\n';
 		ll_html_buf_putn(out, p, 1);

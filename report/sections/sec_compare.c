@@ -461,6 +461,29 @@ static void sec_compare_glance(doc *d)
 /* The invariance table: every metric of the registry, with what it ignores
  * under the options this session used; the metrics computed here are the
  * highlighted rows. */
+/* Where the metrics come from, for those the step computed. */
+static void cite_metrics(doc *d, const struct ll_res_compare *r)
+{
+	static const struct {
+		unsigned bits;
+		const char *text;
+	} src[] = {
+		{LL_METRIC_BIT(LL_M_CKA) | LL_METRIC_BIT(LL_M_CKA_RBF) | LL_METRIC_BIT(LL_M_CKA_DEBIASED),
+		 "CKA (Kornblith et al. 2019)"},
+		{LL_METRIC_BIT(LL_M_SVCCA), "SVCCA (Raghu et al. 2017)"},
+		{LL_METRIC_BIT(LL_M_PWCCA), "PWCCA (Morcos et al. 2018)"},
+		{LL_METRIC_BIT(LL_M_RSA), "RSA (Kriegeskorte et al. 2008)"},
+		{LL_METRIC_BIT(LL_M_PROCRUSTES) | LL_METRIC_BIT(LL_M_ANGULAR),
+		 "the Procrustes and angular shape metrics (Williams et al. 2021)"},
+	};
+	int n = 0;
+	for (size_t i = 0; i < sizeof src / sizeof src[0]; i++)
+		if (r->metrics & src[i].bits)
+			doc_putf(d, "%s%s", n++ ? "; " : "Methods: ", src[i].text);
+	if (n)
+		doc_put(d, ".\n\n");
+}
+
 static void invariance_table(doc *d, const struct ll_res_compare *r)
 {
 	static const unsigned cols[] = {LL_INV_ROTATION, LL_INV_SCALE, LL_INV_LINEAR, LL_INV_PERMUTATION,
@@ -723,6 +746,7 @@ static void sec_compare(doc *d)
 		doc_putf(d, " Units that were constant over the conditions carry no information and were left "
 			    "out (%zu over all models at the last snapshot).", r->dropped_units);
 	doc_put(d, "\n\n");
+	cite_metrics(d, r);
 	invariance_table(d, r);
 	int cca = 0;
 	for (int m = 0; m < LL_NMETRICS; m++)

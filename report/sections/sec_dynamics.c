@@ -825,7 +825,8 @@ static void fixed_points_part(doc *d, const struct ll_res_rnn *r, const struct l
 	for (size_t k = 0; k < dy->n_in && dy->input; k++)
 		doc_putf(d, "%s%g", k ? ", " : "", dy->input[k]);
 	doc_putf(d, "), starting from %s states drawn from the probe trajectories with noise: the states where "
-		    "the network would stay, and the slow points where it barely moves. Each fixed point is "
+		    "the network would stay, and the slow points where it barely moves (Sussillo & Barak 2013). "
+		    "Each fixed point is "
 		    "classed by the eigenvalues of the Jacobian there: *stable* (an attractor) when all lie "
 		    "inside the unit circle, a *saddle* when some (1 to S-1) lie outside, a *repeller* when "
 		    "all do (S: the state's size).",

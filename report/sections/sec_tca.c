@@ -546,7 +546,8 @@ static void sec_tca(doc *d)
 		size_t l = strlen(modes);
 		snprintf(modes + l, sizeof modes - l, "%s%s", n ? ", " : "", s->res.tensor->modes[n].name);
 	}
-	doc_put(d, "Tensor component analysis (a CP or PARAFAC decomposition) approximates the tensor by "
+	doc_put(d, "Tensor component analysis (TCA; Williams et al. 2018), a CP or PARAFAC decomposition "
+		   "(Kolda & Bader 2009), approximates the tensor by "
 		   "a sum of *R* components. Each component is the outer product of one vector per mode (");
 	doc_md_text(d, modes);
 	doc_putf(d, "): for example a group of units that are active together, one time course, and "
