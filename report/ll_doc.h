@@ -46,6 +46,7 @@ typedef struct doc {
 	char name[128];   /* session name */
 	char title[256];  /* report title */
 	const char *command; /* the command line that ran it (quoted), or NULL */
+	unsigned refs_listed; /* the references the References section lists (a bit each) */
 	ll_err fail;      /* the first failure of a computation in a section */
 } doc;
 
@@ -103,9 +104,10 @@ int doc_step_present(const doc *d, ll_step_kind k);
 int doc_not_run(doc *d, ll_step_kind k);
 
 /* ---- references (sections/sec_references.c) ---- */
-/* If a citation ("Williams et al. 2018") starts at p: its length, *key
- * its anchor's key (ref-<key>); else 0. */
-size_t doc_ref_at(const char *p, const char **key);
+/* If a citation ("Williams et al. 2018") of a reference the References
+ * section listed starts at p: its length, *key its anchor's key
+ * (ref-<key>); else 0. */
+size_t doc_ref_at(const doc *d, const char *p, const char **key);
 
 /* ---- figures ---- */
 doc_fig *doc_find_fig(doc *d, const char *name); /* NULL if not built */

@@ -27,6 +27,10 @@
 #include "pipeline/steps/step_traj.h"
 #include "similarity/ll_mds.h"
 
+/* The report's PNGs have this many pixels per pixel of their layout (the
+ * size report.html shows them at): 1 for now. */
+#define LL_REPORT_PNG_SCALE 1
+
 typedef struct ll_report_fig {
 	char name[32];     /* file stem: figures/<name>.png and figures/<name>.csv */
 	ll_plot_fig fig;

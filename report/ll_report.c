@@ -207,7 +207,7 @@ static void html_source(doc *d, ll_html_buf *out)
 			}
 		}
 		const char *key;
-		size_t cn = in_tag ? 0 : doc_ref_at(p, &key);
+		size_t cn = in_tag ? 0 : doc_ref_at(d, p, &key);
 		if (cn) { /* a citation: linked to its entry under References */
 			ll_html_buf_printf(out, "<a href=\"#ref-%s\">", key);
 			ll_html_buf_putn(out, p, cn);

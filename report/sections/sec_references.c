@@ -1,8 +1,9 @@
 /* Section "References": the published methods this report used, in the
  * order the text first cites them.  A citation is its text in the prose,
  * "Williams et al. 2018" (the sections cite where they describe the
- * method); this section finds the ones the report holds, and the HTML
- * links each mention to its entry.  Always the last section. */
+ * method); this section finds the ones the report's prose holds (not its
+ * tables), and the HTML links each mention of those to its entry.  Always
+ * the last section. */
 #include "config.h"
 
 #include "ll_doc.h"
@@ -65,10 +66,14 @@ static const ll_ref refs[] = {
 	 "121(12):e2310002121. doi:10.1073/pnas.2310002121"},
 };
 enum { NREFS = sizeof refs / sizeof refs[0] };
+/* doc.refs_listed has a bit per reference */
+typedef char refs_fit_the_mask[NREFS <= 32 ? 1 : -1];
 
-size_t doc_ref_at(const char *p, const char **key)
+size_t doc_ref_at(const doc *d, const char *p, const char **key)
 {
 	for (size_t i = 0; i < NREFS; i++) {
+		if (!(d->refs_listed >> i & 1u))
+			continue;
 		size_t n = strlen(refs[i].cite);
 		if (!strncmp(p, refs[i].cite, n)) {
 			*key = refs[i].key;
@@ -82,12 +87,33 @@ size_t doc_ref_at(const char *p, const char **key)
 	return 0;
 }
 
-/* where the report's text so far first cites refs[i], or NULL */
+/* the first of needle in [p, end), or NULL */
+static const char *find_in(const char *p, const char *end, const char *needle)
+{
+	size_t n = strlen(needle);
+	for (; p + n <= end; p++)
+		if (*p == *needle && !memcmp(p, needle, n))
+			return p;
+	return NULL;
+}
+
+/* Where the report's prose so far first cites refs[i], or NULL.  Tables
+ * do not count: a table may name every method there is (the metrics'
+ * invariances), not the ones the report used. */
 static const char *first_cite(const doc *d, size_t i)
 {
-	const char *a = d->md.s ? strstr(d->md.s, refs[i].cite) : NULL;
-	const char *b = d->md.s && refs[i].alt ? strstr(d->md.s, refs[i].alt) : NULL;
-	return a && (!b || a < b) ? a : b;
+	const char *p = d->md.s, *end = d->md.s + d->md.len;
+	while (p && p < end) {
+		const char *t = find_in(p, end, "<table>");
+		const char *stop = t ? t : end;
+		const char *a = find_in(p, stop, refs[i].cite);
+		const char *b = refs[i].alt ? find_in(p, stop, refs[i].alt) : NULL;
+		if (a || b)
+			return a && (!b || a < b) ? a : b;
+		const char *te = t ? find_in(t, end, "</table>") : NULL;
+		p = te ? te + 8 : NULL;
+	}
+	return NULL;
 }
 
 static void sec_references(doc *d)
@@ -95,8 +121,10 @@ static void sec_references(doc *d)
 	const char *at[NREFS];
 	size_t order[NREFS], n = 0;
 	for (size_t i = 0; i < NREFS; i++)
-		if ((at[i] = first_cite(d, i)))
+		if ((at[i] = first_cite(d, i))) {
 			order[n++] = i;
+			d->refs_listed |= 1u << i;
+		}
 	/* in the order of first citation */
 	for (size_t a = 1; a < n; a++)
 		for (size_t b = a; b > 0 && at[order[b]] < at[order[b - 1]]; b--) {

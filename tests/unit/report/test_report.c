@@ -9,6 +9,7 @@
 #include "ll_figs.h"
 #include "base/ll_fs.h"
 #include "ll_html.h"
+#include "ll_md.h"
 #include "plot/ll_plot.h"
 #include "plot/ll_png.h"
 #include "ll_report.h"
@@ -97,28 +98,63 @@ static int run_session(ll_session *s, const char *text, const char *dir)
 
 /* ---- helpers over the written report ---- */
 
+/* needle in hay, where a space of needle matches any run of spaces and
+ * line breaks of hay (report.md wraps its prose; a quote's lines start
+ * with "> ", a list item's continuation lines with spaces). */
+static const char *ws_find(const char *hay, const char *needle)
+{
+	for (const char *h = hay; h && *h; h++) {
+		const char *a = h, *b = needle;
+		while (*b) {
+			if (*b == ' ') {
+				if (*a != ' ' && *a != '\n')
+					break;
+				while (*a == ' ' || *a == '\n' || (a[-1] == '\n' && *a == '>'))
+					a++;
+				b++;
+			} else if (*a == *b) {
+				a++;
+				b++;
+			} else {
+				break;
+			}
+		}
+		if (!*b)
+			return h;
+	}
+	return NULL;
+}
+
 typedef struct fig_ref {
 	char name[32];
 	int w, h;
 	long rows; /* from the caption "(N rows)" */
 } fig_ref;
 
-/* Every <img src="figures/NAME.png" width="W" height="H"> in report.md. */
-static size_t parse_figs(const char *md, fig_ref *out, size_t max)
+/* Every image ![...](figures/NAME.png) of report.md, with the CSV rows its
+ * caption states ("NAME.csv](figures/NAME.csv) (N rows)") and the size the
+ * HTML shows it at (width="W" height="H" of its <figure id="fig-NAME">). */
+static size_t parse_figs(const char *md, const char *html, fig_ref *out, size_t max)
 {
 	size_t n = 0;
-	for (const char *p = md; (p = strstr(p, "<img src=\"figures/")) && n < max; p++) {
+	for (const char *p = md; (p = strstr(p, "](figures/")) && n < max; p++) {
 		fig_ref *f = &out[n];
-		const char *nm = p + strlen("<img src=\"figures/");
-		const char *dot = strstr(nm, ".png\"");
-		if (!dot || dot - nm >= (long)sizeof f->name)
+		const char *nm = p + strlen("](figures/");
+		const char *dot = strstr(nm, ".png)");
+		const char *img = p;
+		while (img > md && img[-1] != '\n')
+			img--;
+		if (!dot || dot - nm >= (long)sizeof f->name || strncmp(img, "![", 2))
 			continue;
 		snprintf(f->name, sizeof f->name, "%.*s", (int)(dot - nm), nm);
-		if (sscanf(dot, ".png\" width=\"%d\" height=\"%d\"", &f->w, &f->h) != 2)
+		char pat[80];
+		snprintf(pat, sizeof pat, "id=\"fig-%s\"", f->name);
+		const char *fig = strstr(html, pat), *wh = fig ? strstr(fig, "\" width=\"") : NULL;
+		if (!wh || sscanf(wh, "\" width=\"%d\" height=\"%d\"", &f->w, &f->h) != 2)
 			continue;
-		char csvpat[64];
-		snprintf(csvpat, sizeof csvpat, "%s.csv</a> (", f->name);
-		const char *c = strstr(p, csvpat);
+		char csvpat[96];
+		snprintf(csvpat, sizeof csvpat, "%s.csv](figures/%s.csv) (", f->name, f->name);
+		const char *c = ws_find(p, csvpat);
 		f->rows = c ? strtol(c + strlen(csvpat), NULL, 10) : -1;
 		n++;
 	}
@@ -186,9 +222,10 @@ static size_t check_report(const ll_session *s, const char *dir, fig_ref *figs, 
 	if (!md || !html)
 		goto out;
 	LL_CHECK_INT(strlen(md), mdlen); /* no NUL bytes */
-	nf = parse_figs(md, figs, maxf);
+	nf = parse_figs(md, html, figs, maxf);
 	LL_CHECK(nf >= 4);
-	LL_CHECK_INT(nf, count_str(md, "<img "));
+	LL_CHECK_INT(nf, count_str(md, "\n!["));
+	LL_CHECK_INT(nf, count_str(html, "<figure id=\"fig-"));
 	const char *name = ll_session_get(s, LL_STEP_SESSION, "name");
 	size_t ndata = 0;
 	for (size_t i = 0; i < nf; i++) {
@@ -200,8 +237,8 @@ static size_t check_report(const ll_session *s, const char *dir, fig_ref *figs, 
 		int rc = ll_png_read(path, &img, &e);
 		LL_CHECK_MSG(rc == LL_OK, "%s: %s", path, e.msg);
 		if (rc == LL_OK) {
-			LL_CHECK_MSG(img.w == figs[i].w && img.h == figs[i].h, "%s is %dx%d, report says %dx%d", file,
-				     img.w, img.h, figs[i].w, figs[i].h);
+			LL_CHECK_MSG(img.w == LL_REPORT_PNG_SCALE * figs[i].w && img.h == LL_REPORT_PNG_SCALE * figs[i].h,
+				     "%s is %dx%d, report shows it at %dx%d", file, img.w, img.h, figs[i].w, figs[i].h);
 			const char *t = ll_png_image_text(&img, "Title"), *sw = ll_png_image_text(&img, "Software");
 			LL_CHECK(t && *t);
 			LL_CHECK(sw && !strncmp(sw, "latentlab ", 10));
@@ -270,14 +307,21 @@ static size_t check_report(const ll_session *s, const char *dir, fig_ref *figs, 
 	LL_CHECK(count_str(html, "<table>") >= 4);
 	/* sections every report has */
 	static const char *const always[] = {
-		"<a id=\"session\"></a>", "<a id=\"data\"></a>", "<a id=\"provenance\"></a>",
-		"**Contents**", "](#session)", "](#data)", "](#provenance)", "```ini\n",
-		"latentlab run session.lab -o replay", "<td>OpenBLAS</td>", "<td>LAPACK</td>",
-		"<td>cmark</td>", "<td>libpng</td>", "<td>zlib</td>", "system (uname -sm)", "CPUs online",
-		"OpenBLAS threads", "session seed", "Steps as run",
+		"**Contents**", "[Session](#1-session)", "[Data](#2-data)", "Provenance](#", "```ini\n",
+		"latentlab run session.lab -o replay", "| OpenBLAS ", "| LAPACK ", "| cmark ", "| libpng ",
+		"| zlib ", "| build commit (git describe) | `", "system (uname -sm)", "CPUs online",
+		"OpenBLAS threads", "session seed", "Steps as run", "## 1. Session\n", "## 2. Data\n",
 	};
 	for (size_t i = 0; i < sizeof always / sizeof always[0]; i++)
 		LL_CHECK_MSG(strstr(md, always[i]) != NULL, "report.md lacks %s", always[i]);
+	static const char *const always_html[] = {
+		"<a id=\"session\"></a>", "<a id=\"data\"></a>", "<a id=\"provenance\"></a>",
+		"href=\"#session\"", "href=\"#data\"", "href=\"#provenance\"", "<td>OpenBLAS</td>",
+		"<td>LAPACK</td>", "<td>cmark</td>", "<td>libpng</td>", "<td>zlib</td>",
+		"<a id=\"references\"></a>", "<a id=\"ref-williams2018\"></a>",
+	};
+	for (size_t i = 0; i < sizeof always_html / sizeof always_html[0]; i++)
+		LL_CHECK_MSG(strstr(html, always_html[i]) != NULL, "report.html lacks %s", always_html[i]);
 	/* the session file itself, verbatim */
 	LL_CHECK(s->text && strstr(md, s->text));
 	/* the date is when the data step ran, UTC, ISO 8601 */
@@ -296,7 +340,7 @@ static size_t check_report(const ll_session *s, const char *dir, fig_ref *figs, 
 		char row[128];
 		snprintf(row, sizeof row, "<tr><td>%s</td><td>done</td><td class=\"num\">%.2f</td>",
 			 ll_step_name(st[i]), s->seconds[st[i]]);
-		LL_CHECK_MSG(strstr(md, row) != NULL, "report.md lacks the time of %s", ll_step_name(st[i]));
+		LL_CHECK_MSG(strstr(html, row) != NULL, "report.html lacks the time of %s", ll_step_name(st[i]));
 	}
 	/* TCA: chosen rank, its reason (as Markdown text), the similarity used,
 	 * the seeds of the chosen rank's fits */
@@ -304,19 +348,24 @@ static size_t check_report(const ll_session *s, const char *dir, fig_ref *figs, 
 	snprintf(buf, sizeof buf, "**Chosen rank: %zu.** Reason: ", s->res.tca->chosen_rank);
 	LL_CHECK_MSG(strstr(md, buf) != NULL, "report.md lacks '%s'", buf);
 	snprintf(buf, sizeof buf, "%.30s", s->res.tca->rank_reason);
-	LL_CHECK_MSG(strstr(md, buf) != NULL, "report.md lacks the reason '%s'", buf);
+	LL_CHECK_MSG(ws_find(md, buf) != NULL, "report.md lacks the reason '%s'", buf);
 	LL_CHECK(strstr(md, ll_sim_name(s->res.tca->ens.sim)) != NULL);
 	const ll_ens_rank *cr = ll_ens_get(&s->res.tca->ens, s->res.tca->chosen_rank);
 	for (size_t k = 0; cr && k < cr->nrep; k++) {
 		snprintf(buf, sizeof buf, "<code>%llu</code>", (unsigned long long)cr->fits[k].seed);
-		LL_CHECK_MSG(strstr(md, buf) != NULL, "seed of replicate %zu missing", k);
+		LL_CHECK_MSG(strstr(html, buf) != NULL, "seed of replicate %zu missing", k);
+		snprintf(buf, sizeof buf, "`%llu`", (unsigned long long)cr->fits[k].seed);
+		LL_CHECK_MSG(strstr(md, buf) != NULL, "seed of replicate %zu missing in report.md", k);
 	}
 	static const char *const tca[] = {"<a id=\"tca\"></a>", "<a id=\"factors\"></a>",
-					  "<a id=\"trajectories\"></a>", "](#tca)", "](#trajectories)",
-					  "figures/factors.png", "figures/tca_rank.png",
-					  "figures/trajectories.png"};
+					  "<a id=\"trajectories\"></a>", "href=\"#tca\"", "href=\"#trajectories\"",
+					  "<a href=\"#fig-factors\">Figure ", "<a href=\"#ref-kolda2009\">"};
 	for (size_t i = 0; i < sizeof tca / sizeof tca[0]; i++)
-		LL_CHECK_MSG(strstr(md, tca[i]) != NULL, "report.md lacks %s", tca[i]);
+		LL_CHECK_MSG(strstr(html, tca[i]) != NULL, "report.html lacks %s", tca[i]);
+	static const char *const tca_md[] = {"(figures/factors.png)", "(figures/tca_rank.png)",
+					     "(figures/trajectories.png)", ". References\n"};
+	for (size_t i = 0; i < sizeof tca_md / sizeof tca_md[0]; i++)
+		LL_CHECK_MSG(strstr(md, tca_md[i]) != NULL, "report.md lacks %s", tca_md[i]);
 	/* no temporaries left */
 	const char *dirs[2] = {dir, figdir};
 	for (int k = 0; k < 2; k++) {
@@ -374,13 +423,13 @@ static void test_mnist_report(void)
 	LL_CHECK(!strncmp(md, "# Small MNIST \\<\\&\\> \"test\"\n", 28));
 	LL_CHECK(strstr(html, "<title>Small MNIST &lt;&amp;&gt; &quot;test&quot;</title>") != NULL);
 	LL_CHECK(strstr(html, "<h1>Small MNIST &lt;&amp;&gt; &quot;test&quot;</h1>") != NULL);
-	LL_CHECK(strstr(md, "<a id=\"training\"></a>") && strstr(md, "](#training)"));
-	LL_CHECK(strstr(md, "MNIST 1000 train + 1000 test images") != NULL); /* how many images */
+	LL_CHECK(strstr(html, "<a id=\"training\"></a>") && strstr(html, "href=\"#training\""));
+	LL_CHECK(ws_find(md, "MNIST 1000 train + 1000 test images") != NULL); /* how many images */
 	char buf[160];
 	snprintf(buf, sizeof buf, "final test accuracy %.1f%% on average (lowest %.1f%%)",
 		 100 * s->res.train->log.final_acc_mean, 100 * s->res.train->log.final_acc_min);
-	LL_CHECK_MSG(strstr(md, buf) != NULL, "report.md lacks '%s'", buf);
-	LL_CHECK(strstr(md, "<a id=\"truth\"></a>") == NULL);
+	LL_CHECK_MSG(ws_find(md, buf) != NULL, "report.md lacks '%s'", buf);
+	LL_CHECK(strstr(html, "<a id=\"truth\"></a>") == NULL);
 	/* rows of each CSV, from the session's shapes */
 	const ll_train_log *t = &s->res.train->log;
 	const ll_traj_set *ts = (s->res.traj ? &s->res.traj->ts : NULL);
@@ -407,8 +456,11 @@ static void test_mnist_report(void)
 	LL_CHECK((f = fig_named(figs, nf, "compare_matrices")) && f->rows == (long)(nmet * t->models));
 	LL_CHECK((f = fig_named(figs, nf, "compare_mds")) && f->rows == (long)t->models);
 	LL_CHECK((f = fig_named(figs, nf, "compare_training")) && f->rows == (long)t->snapshots);
-	LL_CHECK(strstr(md, "<a id=\"compare\"></a>") && strstr(md, "](#compare)"));
-	LL_CHECK(strstr(md, "- **Comparison:** 3 models on 10 digit means x 16 units") != NULL);
+	LL_CHECK(strstr(html, "<a id=\"compare\"></a>") && strstr(html, "href=\"#compare\""));
+	LL_CHECK(ws_find(md, "- **Comparison:** 3 models on 10 digit means x 16 units") != NULL);
+	/* compare cites its metrics: CKA and RSA, not the CCA family */
+	LL_CHECK(ws_find(md, "CKA (Kornblith et al. 2019)") && ws_find(md, "RSA (Kriegeskorte et al. 2008)"));
+	LL_CHECK(!strstr(md, "Raghu M") && !strstr(html, "ref-raghu2017"));
 	/* the factor grid: one panel row per component, one column per mode */
 	ll_report_fig fig;
 	ll_err e = {0, ""};
@@ -441,9 +493,16 @@ static void test_synth_report(void)
 		return;
 	}
 	LL_CHECK(!strncmp(md, "# bio\n", 6)); /* no title: the session name */
+	char *mdt = md;
+	md = slurp(g_synth_dir, "report.html", NULL); /* the markup below is the HTML's */
+	ll_free(mdt);
+	if (!md) {
+		LL_CHECK(0);
+		return;
+	}
 	LL_CHECK(strstr(md, "<a id=\"training\"></a>") == NULL);
-	LL_CHECK(strstr(md, "](#training)") == NULL);
-	LL_CHECK(strstr(md, "**simulated**") != NULL);
+	LL_CHECK(strstr(md, "href=\"#training\"") == NULL);
+	LL_CHECK(strstr(md, "<strong>simulated</strong>") != NULL);
 	LL_CHECK(strstr(md, "<a id=\"truth\"></a>") != NULL);
 	/* the truth comparison shows the stored fit's similarity to the planted model */
 	const ll_ens_rank *cr = ll_ens_get(&s->res.tca->ens, s->res.tca->chosen_rank);
@@ -557,8 +616,8 @@ static void test_sections(void)
 	LL_CHECK(g_mnist_ok);
 	if (!g_mnist_ok)
 		return;
-	char *md = slurp(g_mnist_dir, "report.md", NULL);
-	const char *at = md;
+	char *md = slurp(g_mnist_dir, "report.html", NULL), *mdt = slurp(g_mnist_dir, "report.md", NULL);
+	const char *at = md, *at_md = mdt;
 	size_t nfigs = 0, num = 0;
 	for (size_t i = 0; i < LL_NSECTIONS; i++) {
 		const ll_section *sec = ll_sections[i];
@@ -596,15 +655,26 @@ static void test_sections(void)
 			continue;
 		num++;
 		char want[160], toc[160];
-		snprintf(want, sizeof want, "## <a id=\"%s\"></a>%zu. ", sec->id, num);
-		snprintf(toc, sizeof toc, "%zu. [%s](#%s)\n", num, sec->title, sec->id);
-		LL_CHECK_MSG(md && strstr(md, toc), "report.md lacks the contents entry %s", toc);
+		snprintf(want, sizeof want, "<h2><a id=\"%s\"></a>%zu. ", sec->id, num);
+		snprintf(toc, sizeof toc, "<li><a href=\"#%s\">%s</a></li>", sec->id, sec->title);
+		LL_CHECK_MSG(md && strstr(md, toc), "report.html lacks the contents entry %s", toc);
 		const char *h = at ? strstr(at, want) : NULL;
-		LL_CHECK_MSG(h != NULL, "report.md lacks %s in order", want);
+		LL_CHECK_MSG(h != NULL, "report.html lacks %s in order", want);
 		at = h ? h : at;
+		/* report.md: "## N. Title", and a contents link to GitHub's id of it */
+		char head[96], slug[96];
+		snprintf(head, sizeof head, "%zu. %s", num, sec->title);
+		ll_md_slug(head, slug, sizeof slug);
+		snprintf(toc, sizeof toc, "%zu. [%s](#%s)\n", num, sec->title, slug);
+		LL_CHECK_MSG(mdt && strstr(mdt, toc), "report.md lacks the contents entry %s", toc);
+		snprintf(want, sizeof want, "\n## %s\n", head);
+		h = at_md ? strstr(at_md, want) : NULL;
+		LL_CHECK_MSG(h != NULL, "report.md lacks %s in order", want);
+		at_md = h ? h : at_md;
 	}
 	LL_CHECK(nfigs <= LL_REPORT_MAX_FIGS);
 	ll_free(md);
+	ll_free(mdt);
 }
 
 /* The best fit of every rank is drawn (square, vermillion) where the axes
@@ -665,9 +735,9 @@ static void test_partial(void)
 	int rc = ll_report_session(&s, dir, NULL, &e);
 	LL_CHECK_MSG(rc == LL_OK, "%s", e.msg);
 	char *md = slurp(dir, "report.md", NULL);
-	LL_CHECK(md && strstr(md, "The tca step has not run (state: pending)"));
-	LL_CHECK(md && strstr(md, "The trajectory step has not run (state: pending)"));
-	LL_CHECK(md && !strstr(md, "<img "));
+	LL_CHECK(md && ws_find(md, "> The tca step has not run (state: pending)"));
+	LL_CHECK(md && ws_find(md, "> The trajectory step has not run (state: pending)"));
+	LL_CHECK(md && !strstr(md, "<img ") && !strstr(md, "\n!["));
 	LL_CHECK(exists(dir, "report.html"));
 	ll_free(md);
 	ll_session_free(&s);
