@@ -53,7 +53,7 @@ while IFS= read -r line; do
 	members=${line#*: }
 	s0=$(printf '%s\n' "$line" | sed -n 's/.*samples \([0-9]*\)-\([0-9]*\)).*/\1/p')
 	s1=$(printf '%s\n' "$line" | sed -n 's/.*samples \([0-9]*\)-\([0-9]*\)).*/\2/p')
-	row=$(grep -F "<td>$members</td>" "$T/out/report.md" | head -1)
+	row=$(grep -F "<td>$members</td>" "$T/out/report.html" | head -1)
 	if [ -z "$row" ]; then
 		echo "# planted community not found: $line"
 		continue
@@ -72,7 +72,7 @@ tap_result $([ $found -eq 9 ] && echo 0 || echo 1) "all 9 planted communities re
 echo "# largest switch-time error: $maxerr samples (one window step = 20)"
 tap_result $([ $found -eq 9 ] && [ $maxerr -le 20 ] && echo 0 || echo 1) \
 	"switch times within one window ($maxerr samples)"
-tap_ok "the report has the connectome section" grep -q 'id="connectome"' "$T/out/report.md"
+tap_ok "the report has the connectome section" grep -q 'id="connectome"' "$T/out/report.html"
 
 # a session: [tensor] and [tca] lines given; the data is the bundled file
 lab() {

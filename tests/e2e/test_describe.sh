@@ -35,7 +35,7 @@ grep -A2 '"step": "describe"' "$T/out/results.json" | grep -q '"state": "done"'
 tap_result $? "results.json: the describe step, done"
 [ -s "$T/out/describe/mean_neuron.npy" ] && [ -s "$T/out/describe/mean_trial.npy" ]
 tap_result $? "OUTDIR/describe/ holds a mean per mode"
-grep -q '\[Describe\](#describe)' "$T/out/report.md" && grep -q 'Means along each mode' "$T/out/report.md"
+grep -q '\[Describe\](#[0-9]*-describe)' "$T/out/report.md" && grep -q 'Means along each mode' "$T/out/report.md"
 tap_result $? "report: Describe in the contents, and its section"
 grep -q '`describe/` (the mean along each mode)' "$T/out/report.md"
 tap_result $? "report: its folder in the provenance file list"

@@ -95,7 +95,7 @@ rnn "$T/c.lab" 2 "with = $T/rec.csv"
 tap_ok "a session with a recording (80 steps x 3 neurons) as one more system" "$LL" run "$T/c.lab" -o "$T/c" -q
 [ "$(npy_shape "$T/c/dsa/dsa.npy")" = "(7, 7)" ] && grep -q '^6,recorded,recorded,1,80,3,8,' "$T/c/dsa/systems.csv"
 tap_result $? "... 7 systems, the recording last in its own group"
-grep -q 'The recorded population' "$T/c/report.md" && grep -q 'geometry .*cannot compare it' "$T/c/report.md"
+grep -q 'The recorded population' "$T/c/report.html" && grep -q 'geometry .*cannot compare it' "$T/c/report.html"
 tap_result $? "... the report has its part, and says geometry cannot compare different conditions"
 
 # ---- MLP training paths --------------------------------------------------------------

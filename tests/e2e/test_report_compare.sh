@@ -63,10 +63,12 @@ no_bad_numbers() {
 	! grep -n -i -E '(^|[^a-z])(nan|inf)([^a-z]|$)' "$@"
 }
 
-# section MD OUT: the Comparison section of report MD into OUT (other
-# sections may say NaN, e.g. the data's missing entries)
+# section HTML OUT: the Comparison section of report.html HTML into OUT,
+# without its figures' data: URIs (other sections may say NaN, e.g. the
+# data's missing entries)
 section() {
-	awk '/^## <a id="compare"><\/a>/ { on = 1; print; next } /^## / { on = 0 } on' "$1" > "$2"
+	awk '/^<h2><a id="compare"><\/a>/ { on = 1; print; next } /^<h2>/ { on = 0 } on' "$1" |
+		sed 's/"data:[^"]*"/""/g' > "$2"
 	[ -s "$2" ]
 }
 
@@ -82,12 +84,15 @@ with = $T/pop/data.npy
 permutations = 20
 bootstrap = 20"
 tap_ok "run a session with [compare] and a population" "$LL" run "$T/a.lab" -o "$T/a" -q
-MD=$T/a/report.md
+# the markup (tables, anchors, captions) is checked in report.html, which
+# keeps it; report.md is plain Markdown
+MD=$T/a/report.html
 F=$T/a/figures
 
-grep -q '^## <a id="compare"></a>[0-9]*\. Comparison$' "$MD" && grep -q '](#compare)' "$MD"
+grep -q '^<h2><a id="compare"></a>[0-9]*\. Comparison</h2>$' "$MD" && grep -q 'href="#compare"' "$MD" &&
+	grep -q '^## [0-9]*\. Comparison$' "$T/a/report.md" && grep -q '^[0-9]*\. \[Comparison\](#[0-9]*-comparison)$' "$T/a/report.md"
 tap_result $? "report: the Comparison heading and its contents entry"
-grep -q '^- \*\*Comparison:\*\* 4 models on 50 probe images x 16 units' "$MD"
+grep -q '<li><strong>Comparison:</strong> 4 models on 50 probe images x 16 units' "$MD"
 tap_result $? "report: a Comparison bullet at a glance"
 
 # the invariance table: its columns, and one row per metric of the registry,
@@ -102,7 +107,7 @@ for m in $METRICS; do
 	esac
 done
 tap_result $ok "invariance table: a row per metric, the four computed highlighted"
-grep -q '^<tr class="chosen"><td>cka</td><td>linear CKA (Kornblith et al. 2019)</td><td>similarity (1 = same)</td><td>yes</td><td>yes</td><td>no</td><td>yes</td>' "$MD"
+grep -q '^<tr class="chosen"><td>cka</td><td>linear CKA (<a href="#ref-kornblith2019">Kornblith et al. 2019</a>)</td><td>similarity (1 = same)</td><td>yes</td><td>yes</td><td>no</td><td>yes</td>' "$MD"
 tap_result $? "invariance table: CKA ignores rotation, scaling, permutation, not linear maps"
 
 # the figures: PNGs placed in the report, CSVs beside them
@@ -110,7 +115,8 @@ ok=0
 for f in compare_matrices compare_mds compare_training; do
 	is_png "$F/$f.png" || { echo "# $f.png missing or not a PNG"; ok=1; }
 	[ -s "$F/$f.csv" ] || { echo "# $f.csv missing"; ok=1; }
-	grep -q "<img src=\"figures/$f.png\"" "$MD" || { echo "# $f not placed"; ok=1; }
+	grep -q "^!\[.*\](figures/$f.png)$" "$T/a/report.md" || { echo "# $f not placed"; ok=1; }
+	grep -q "<figure id=\"fig-$f\">" "$MD" || { echo "# $f not placed in the HTML"; ok=1; }
 done
 tap_result $ok "figures: compare_matrices, compare_mds, compare_training as PNG + CSV, placed"
 
@@ -151,19 +157,19 @@ tap_result $? "report.html embeds the figures"
 # ---- digit means, default metrics, no population ------------------------------
 session "$T/b.lab" ""
 tap_ok "run a session with a bare [compare]" "$LL" run "$T/b.lab" -o "$T/b" -q
-grep -q '^- \*\*Comparison:\*\* 4 models on 10 digit means x 16 units' "$T/b/report.md"
+grep -q '<li><strong>Comparison:</strong> 4 models on 10 digit means x 16 units' "$T/b/report.html"
 tap_result $? "digit means: said at a glance"
 [ "$(csv_shape "$T/b/figures/compare_training.csv")" = "$S 10" ] &&
-	! grep -q 'compare-population' "$T/b/report.md"
+	! grep -q 'compare-population' "$T/b/report.html"
 tap_result $? "no population: no population columns, no population part"
-section "$T/b/report.md" "$T/b.sec" && no_bad_numbers "$T/b.sec" "$T/b/figures"/compare_*.csv
+section "$T/b/report.html" "$T/b.sec" && no_bad_numbers "$T/b.sec" "$T/b/figures"/compare_*.csv
 tap_result $? "no nan or inf"
 
 # ---- a rerun without [compare] removes its figures -----------------------------
 sed '/^\[compare\]$/d' "$T/b.lab" > "$T/c.lab"
 "$LL" run "$T/c.lab" -o "$T/b" -q > /dev/null 2>&1
 [ ! -e "$T/b/figures/compare_matrices.png" ] && [ ! -e "$T/b/figures/compare_training.csv" ] &&
-	! grep -q '](#compare)' "$T/b/report.md"
+	! grep -q 'href="#compare"' "$T/b/report.html" && ! grep -q 'Comparison' "$T/b/report.md"
 tap_result $? "a rerun without [compare]: no Comparison section, its figures removed"
 
 tap_done

@@ -140,21 +140,33 @@ view_key() {
 	return 1
 }
 tty_sane() { grep -q -w icanon "$1" && grep -q -w echo "$1" && ! grep -q -e '-icanon' -e '-echo ' "$1"; }
-# report.md without dates and without the cells of "seconds" columns
+# report.md without dates, without the cells of "seconds" and "threads"
+# columns of its pipe tables (cells trimmed, so their padding does not
+# count), and without the Command part (the workbench has no command line)
 normalise() { # times, and thread counts (automatic ones follow the machine's load)
-	sed -E -e 's/[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z/DATE/g' \
-		-e 's|<td>TCA worker threads</td><td>[0-9]+</td>|<td>TCA worker threads</td><td>N</td>|' "$1" | awk '
-		/<thead>/ { ncol = 0; n = split($0, h, "</th>"); for (i = 1; i <= n; i++) if (h[i] ~ />(seconds|threads)$/) col[++ncol] = i }
-		/<\/table>/ { ncol = 0 }
-		ncol && /^<tr/ && !/<th/ {
-			n = split($0, c, "</td>"); out = ""
-			for (i = 1; i <= n; i++) {
-				for (k = 1; k <= ncol; k++) if (i == col[k]) sub(/>[^>]*$/, ">T", c[i])
-				out = out (i > 1 ? "</td>" : "") c[i]
+	sed -E -e 's/[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z/DATE/g' "$1" | awk '
+		/^### Command$/ { skip = 1; next }
+		skip && /^#/ { skip = 0 }
+		skip { next }
+		/^\| / {
+			n = split($0, c, "|")
+			if (!intable) {
+				intable = 1
+				split("", col)
+				for (i = 2; i < n; i++) { h = c[i]; gsub(/^ +| +$/, "", h); if (h == "seconds" || h == "threads") col[i] = 1 }
 			}
-			$0 = out
+			out = "|"
+			for (i = 2; i < n; i++) {
+				v = c[i]; gsub(/^ +| +$/, "", v)
+				if (v ~ /^-+:?$/) v = (v ~ /:$/ ? "---:" : "---")
+				else if (col[i]) v = "T"
+				out = out " " v " |"
+			}
+			if (out ~ /^\| TCA worker threads \|/) out = "| TCA worker threads | N |"
+			print out
+			next
 		}
-		{ print }'
+		{ intable = 0; print }'
 }
 
 # ---- outside the screen --------------------------------------------------------

@@ -101,8 +101,8 @@ keys r y
 until_ok r shows r 'report written'
 r1=$?
 ok=0
-grep -q 'The tca step has not run' "$T/r.out/report.md" || ok=1
-grep -q 'this is the session as it ran' "$T/r.out/report.md" && ok=1
+grep -q 'The tca step has not run' "$T/r.out/report.html" || ok=1
+grep -q 'this is the session as it ran' "$T/r.out/report.html" && ok=1
 grep -q '^replicates = 3' "$T/r.out/session.lab" || ok=1
 [ -d "$T/r.out/tca" ] && ok=1
 [ -d "$T/r.out/trajectory" ] || ok=1 # PCA trajectories need only the tensor: still done
