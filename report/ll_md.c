@@ -254,7 +254,10 @@ void ll_md_inline(ll_html_buf *out, const char *src, size_t len, int html, int p
 		/* _ inside a word is text in CommonMark: no backslash (snake_case) */
 		int inword = c == '_' && p > src && isalnum((unsigned char)p[-1]) && p + 1 < end &&
 			     isalnum((unsigned char)p[1]);
-		if (html && !in_code && !inword && strchr("\\`*_[]<", c))
+		/* [ and ] only make a link as "[text](url)" or "[text][ref]": a
+		 * ] not followed by ( [ or : needs no backslash ("[data] path") */
+		int bracket = c == '[' || (c == ']' && !(p + 1 < end && strchr("([:", p[1])));
+		if (html && !in_code && !inword && !bracket && strchr("\\`*_[]<", c))
 			putn(out, "\\", 1);
 		if (pipe && c == '|')
 			putn(out, "\\", 1);

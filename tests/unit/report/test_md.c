@@ -71,9 +71,9 @@ static void test_inline(void)
 	ll_html_buf b;
 	ll_html_buf_init(&b);
 	const char *h = "<b>x</b> &amp; snake_case *c* _d <code>a&lt;b*</code> W<sub>T</sub> &minus;1 &#8214;"
-			" <a href=\"#k\">link</a> a|b";
+			" <a href=\"#k\">link</a> a|b [data] x [y](z) [u][v]";
 	ll_md_inline(&b, h, strlen(h), 1, 1);
-	LL_CHECK_STR(b.s, "**x** & snake_case \\*c\\* \\_d `a<b*` W_T \xe2\x88\x92" "1 \xe2\x80\x96 [link](#k) a\\|b");
+	LL_CHECK_STR(b.s, "**x** & snake_case \\*c\\* \\_d `a<b*` W_T \xe2\x88\x92" "1 \xe2\x80\x96 [link](#k) a\\|b [data] x [y\\](z) [u\\][v]");
 	ll_html_buf_free(&b);
 	/* Markdown text: escapes and code spans kept, inline HTML converted,
 	 * an escaped _ inside a word needs no backslash */
