@@ -223,9 +223,9 @@ void doc_place_fig(doc *d, const char *name, const char *alt, const char *captio
 	/* The image shows at its layout size (a 2x PNG at half its pixels);
 	 * clicking it opens it full size over the page (CSS :target, so the
 	 * page stays one self-contained file), "close" or Back returns. */
-	int w = fo->f.fig.width, h = fo->f.fig.height;
+	int w = ll_report_fig_shown_w(&fo->f), h = ll_report_fig_shown_h(&fo->f);
 	doc_putf(d, "<figure id=\"fig-%s\">\n<div class=\"zoom\" id=\"full-%s\"><a class=\"open\" href=\"#full-%s\" "
-		    "title=\"full size (%d x %d px)\">", name, name, name, w, h);
+		    "title=\"full size (%d x %d px)\">", name, name, name, LL_REPORT_PNG_SCALE * w, LL_REPORT_PNG_SCALE * h);
 	doc_putf(d, "<img src=\"figures/%s.png\" width=\"%d\" height=\"%d\" alt=\"Figure %d: ", name, w, h,
 		 fo->number);
 	doc_html_text(d, alt);

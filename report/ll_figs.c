@@ -180,7 +180,25 @@ int ll_report_fig_start(ll_report_fig *f, const char *name, int w, int h, int ro
 {
 	ll_report_fig_init(f);
 	snprintf(f->name, sizeof f->name, "%s", name);
-	return ll_plot_fig_init(&f->fig, w, h, rows, cols, err);
+	/* A figure asked for as w x h shows at about w x h in the HTML with
+	 * text, lines and markers 1.5 times their pixel sizes, from a PNG of
+	 * twice that: laid out at 2/3 of the size (even, so the shown size is
+	 * whole) and rendered at 3 pixels per layout pixel. */
+	int lw = 2 * (int)lround(w / 3.0), lh = 2 * (int)lround(h / 3.0);
+	int rc = ll_plot_fig_init(&f->fig, lw, lh, rows, cols, err);
+	if (rc == LL_OK)
+		f->fig.scale = LL_REPORT_RENDER_SCALE;
+	return rc;
+}
+
+int ll_report_fig_shown_w(const ll_report_fig *f)
+{
+	return f->fig.width * ll_plot_fig_scale(&f->fig) / LL_REPORT_PNG_SCALE;
+}
+
+int ll_report_fig_shown_h(const ll_report_fig *f)
+{
+	return f->fig.height * ll_plot_fig_scale(&f->fig) / LL_REPORT_PNG_SCALE;
 }
 
 int ll_report_fig_finish(ll_report_fig *f, int rc, ll_err *err)

@@ -27,9 +27,14 @@
 #include "pipeline/steps/step_traj.h"
 #include "similarity/ll_mds.h"
 
-/* The report's PNGs have this many pixels per pixel of their layout (the
- * size report.html shows them at): 1 for now. */
-#define LL_REPORT_PNG_SCALE 1
+/* The report's PNGs have LL_REPORT_PNG_SCALE pixels per pixel of the size
+ * report.html shows them at (sharp on a HiDPI screen, in print and when
+ * opened full size), and LL_REPORT_RENDER_SCALE pixels per pixel of their
+ * layout (ll_plot_fig.scale): the text, lines and markers of the layout
+ * show RENDER / PNG = 1.5 times larger than the plot library's pixel
+ * sizes (the 6x13 font reads as 9x19.5). */
+#define LL_REPORT_PNG_SCALE 2
+#define LL_REPORT_RENDER_SCALE 3
 
 typedef struct ll_report_fig {
 	char name[32];     /* file stem: figures/<name>.png and figures/<name>.csv */
@@ -64,10 +69,16 @@ const char *ll_report_kind_plot(ll_mode_kind k);
 
 /* ---- for the builders ---- */
 
-/* Start figure f named name (its file stem): f initialised, its plot w x h
- * pixels with rows x cols axes.  LL_OK, or the plotting library's error. */
+/* Start figure f named name (its file stem): f initialised, its plot shown
+ * at about w x h pixels (laid out at 2/3 of that, see
+ * LL_REPORT_RENDER_SCALE) with rows x cols axes.  LL_OK, or the plotting
+ * library's error. */
 int ll_report_fig_start(ll_report_fig *f, const char *name, int w, int h, int rows, int cols,
 			ll_err *err);
+/* The size report.html shows figure f at (its PNG is LL_REPORT_PNG_SCALE
+ * times this). */
+int ll_report_fig_shown_w(const ll_report_fig *f);
+int ll_report_fig_shown_h(const ll_report_fig *f);
 /* End a build that reached status rc: check the CSV buffer, lay the plot
  * out, and prefix any error with "figure NAME".  Returns the status. */
 int ll_report_fig_finish(ll_report_fig *f, int rc, ll_err *err);

@@ -427,6 +427,8 @@ int ll_report_session(ll_session *s, const char *outdir, void *ud, ll_err *err)
 		else
 			rc = ll_html_buf_ok(&d->md, "report.md", err);
 	}
+	if (rc == LL_OK && opts && opts->source)
+		ll_html_buf_putn(opts->source, d->md.s, d->md.len);
 	if (rc == LL_OK) { /* report.md: the same source as plain Markdown for a terminal */
 		ll_md_from_report(&mdt, d->md.s, d->md.len);
 		rc = ll_html_buf_ok(&mdt, "report.md", err);

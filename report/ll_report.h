@@ -7,6 +7,7 @@
 #define LL_REPORT_H
 
 #include "base/ll_common.h"
+#include "ll_html.h"
 #include "pipeline/ll_session.h"
 
 /* What a front end tells the report beyond the session: pass one as
@@ -15,6 +16,10 @@ typedef struct ll_report_opts {
 	/* the command line that ran the session, quoted so that a shell runs
 	 * it again (ll_report_command), or NULL */
 	const char *command;
+	/* if not NULL: gets the report's source, the CommonMark with raw HTML
+	 * (tables, figures, anchors) that report.html is rendered from and
+	 * report.md converted from; for tests of what the sections write */
+	ll_html_buf *source;
 } ll_report_opts;
 
 /* argv as one command line for a POSIX shell: "latentlab", then each

@@ -1543,7 +1543,7 @@ static void draw_cbar(ll_raster *r, const ll_plot_axes *ax)
 static void draw_panel(ll_raster *r, const ll_plot_axes *ax, double *bx, double *by)
 {
 	int x0 = ax->px0, x1 = ax->px1, y0 = ax->py0, y1 = ax->py1;
-	int yw = widest_label(&ax->y), cw = r->w;
+	int yw = widest_label(&ax->y), cw = r->w / r->scale;
 	char buf[LL_PLOT_TEXT_MAX];
 
 	if (ax->grid) {
@@ -1622,6 +1622,11 @@ static void draw_panel(ll_raster *r, const ll_plot_axes *ax, double *bx, double 
 	draw_legend(r, ax);
 }
 
+int ll_plot_fig_scale(const ll_plot_fig *fig)
+{
+	return fig->scale > 1 ? fig->scale : 1;
+}
+
 int ll_plot_render(ll_plot_fig *fig, ll_raster *out, ll_err *err)
 {
 	size_t np, maxn = 1;
@@ -1640,11 +1645,18 @@ int ll_plot_render(ll_plot_fig *fig, ll_raster *out, ll_err *err)
 	scratch = ll_malloc_array(maxn, 2 * sizeof(double));
 	if (!scratch)
 		return ll_err_set(err, LL_ENOMEM, "plot: %zu points: out of memory", maxn);
-	rc = ll_raster_init(out, fig->width, fig->height, fig->background, err);
+	const int sc = ll_plot_fig_scale(fig);
+	if (fig->width > LL_RASTER_MAX_DIM / sc || fig->height > LL_RASTER_MAX_DIM / sc) {
+		ll_free(scratch);
+		return ll_err_set(err, LL_EINVAL, "plot: %dx%d at scale %d is larger than %d pixels", fig->width,
+				  fig->height, sc, LL_RASTER_MAX_DIM);
+	}
+	rc = ll_raster_init(out, fig->width * sc, fig->height * sc, fig->background, err);
 	if (rc != LL_OK) {
 		ll_free(scratch);
 		return rc;
 	}
+	ll_raster_set_scale(out, sc);
 	if (fig->title[0]) {
 		char buf[LL_PLOT_TEXT_MAX];
 		fit_text(fig->title, fig->width - 2 * MARGIN, 1, buf, sizeof buf);

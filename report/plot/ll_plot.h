@@ -218,6 +218,10 @@ typedef struct ll_plot_fig {
 	int width, height, rows, cols;
 	char title[LL_PLOT_TEXT_MAX]; /* drawn bold, centred, above all panels */
 	uint32_t background;          /* default white */
+	/* pixels of the rendered image per pixel of the layout (0 = 1): 2
+	 * renders a width x height figure as a (2 width) x (2 height) image
+	 * that looks the same at twice the resolution (ll_raster_set_scale) */
+	int scale;
 	ll_plot_axes *axes;           /* rows*cols, row-major (owned) */
 	double *row_weight;           /* rows: relative panel heights, default 1 (owned) */
 	double *col_weight;           /* cols: relative panel widths, default 1 (owned) */
@@ -304,6 +308,8 @@ int ll_plot_cbar_map(const ll_plot_axes *ax, double v, double *py);
 
 /* Draw the figure into *out (initialised here; free with ll_raster_free). */
 int ll_plot_render(ll_plot_fig *fig, ll_raster *out, ll_err *err);
+/* fig->scale as used: at least 1 */
+int ll_plot_fig_scale(const ll_plot_fig *fig);
 /* Render and encode as PNG into a malloc'd buffer (caller frees), e.g. for
  * a data: URI. */
 int ll_plot_encode_png(ll_plot_fig *fig, const ll_png_text *meta, size_t nmeta,

@@ -32,8 +32,14 @@ int ll_raster_init(ll_raster *r, int w, int h, uint32_t bg, ll_err *err)
 	}
 	r->w = w;
 	r->h = h;
+	r->scale = 1;
 	ll_raster_noclip(r);
 	return LL_OK;
+}
+
+void ll_raster_set_scale(ll_raster *r, int s)
+{
+	r->scale = s < 1 ? 1 : s;
 }
 
 void ll_raster_free(ll_raster *r)
@@ -52,6 +58,8 @@ void ll_raster_noclip(ll_raster *r)
 
 void ll_raster_clip(ll_raster *r, int x0, int y0, int x1, int y1)
 {
+	const int u = r->scale;
+	x0 *= u, y0 *= u, x1 *= u, y1 *= u;
 	r->cx0 = x0 < 0 ? 0 : x0;
 	r->cy0 = y0 < 0 ? 0 : y0;
 	r->cx1 = x1 > r->w ? r->w : x1;
@@ -108,6 +116,7 @@ void ll_raster_fill_rect(ll_raster *r, double x0, double y0, double x1, double y
 
 	if (!(isfinite(x0) && isfinite(x1) && isfinite(y0) && isfinite(y1)))
 		return;
+	x0 *= r->scale, y0 *= r->scale, x1 *= r->scale, y1 *= r->scale;
 	if (x1 < x0) {
 		double t = x0;
 		x0 = x1, x1 = t;
@@ -296,6 +305,9 @@ void ll_raster_polyline(ll_raster *r, const double *x, const double *y, size_t n
 
 	if (!r->cov || !(width > 0) || !isfinite(width) || (c >> 24) == 0)
 		return;
+	const double u = r->scale;
+	width *= u;
+	dash *= u;
 	rad = width < 1 ? 0.5 : width / 2;
 	k = width < 1 ? width : 1;
 	d.dash = isfinite(dash) && dash > 0 ? dash : 0;
@@ -305,12 +317,12 @@ void ll_raster_polyline(ll_raster *r, const double *x, const double *y, size_t n
 		int fin = isfinite(x[i]) && isfinite(y[i]);
 		if (fin && have) {
 			if (d.dash > 0)
-				mask_dashed(r, &bb, &d, x[i - 1], y[i - 1], x[i], y[i], rad, k);
+				mask_dashed(r, &bb, &d, u * x[i - 1], u * y[i - 1], u * x[i], u * y[i], rad, k);
 			else
-				mask_segment(r, &bb, x[i - 1], y[i - 1], x[i], y[i], rad, k);
+				mask_segment(r, &bb, u * x[i - 1], u * y[i - 1], u * x[i], u * y[i], rad, k);
 		} else if (fin && (i + 1 == n || !(isfinite(x[i + 1]) && isfinite(y[i + 1])))) {
 			/* an isolated point draws as a dot: a zero-length segment */
-			mask_segment(r, &bb, x[i], y[i], x[i], y[i], rad, k);
+			mask_segment(r, &bb, u * x[i], u * y[i], u * x[i], u * y[i], rad, k);
 		}
 		if (!fin)
 			d.pos = 0;
@@ -363,6 +375,7 @@ void ll_raster_marker(ll_raster *r, int shape, double cx, double cy, double size
 
 	if (!(isfinite(cx) && isfinite(cy) && size > 0 && isfinite(size)))
 		return;
+	cx *= r->scale, cy *= r->scale, size *= r->scale, edge_width *= r->scale;
 	if (!isfinite(angle))
 		angle = 0;
 	ew = (edge >> 24) && edge_width > 0 ? fmin(edge_width, size / 2) : 0;
@@ -439,6 +452,7 @@ void ll_raster_text(ll_raster *r, int x, int y, const char *s, uint32_t c, int s
 		return;
 	if (scale < 1)
 		scale = 1;
+	x *= r->scale, y *= r->scale, scale *= r->scale;
 	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
 		unsigned char ch = *p;
 		if ((ch & 0xC0) == 0x80)

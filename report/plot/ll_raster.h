@@ -34,7 +34,9 @@ typedef struct ll_raster {
 	int w, h;
 	uint8_t *rgb; /* w*h*3 bytes, rows top to bottom (owned) */
 	uint8_t *cov; /* w*h polyline coverage scratch, all zero between calls (owned) */
-	int cx0, cy0, cx1, cy1; /* clip: drawing touches [cx0,cx1) x [cy0,cy1) only */
+	int cx0, cy0, cx1, cy1; /* clip: drawing touches [cx0,cx1) x [cy0,cy1) only (pixels) */
+	int scale; /* drawing units: every coordinate, width and size given to the
+		    * drawing calls is this many pixels (1 after init) */
 } ll_raster;
 
 enum ll_raster_shape {
@@ -54,6 +56,11 @@ enum ll_raster_text_flags {
  * 1 <= w, h <= LL_RASTER_MAX_DIM; LL_ENOMEM.  Free with ll_raster_free. */
 int ll_raster_init(ll_raster *r, int w, int h, uint32_t bg, ll_err *err);
 void ll_raster_free(ll_raster *r);
+/* Draw in units of s pixels from now on (s >= 1): coordinates, clip boxes,
+ * line widths, dashes, marker sizes and text scale are multiplied by s,
+ * so a drawing made for a w x h canvas fills a (w*s) x (h*s) one with the
+ * same look at s times the resolution.  ll_raster_get stays in pixels. */
+void ll_raster_set_scale(ll_raster *r, int s);
 
 /* Clip to [x0,x1) x [y0,y1) intersected with the canvas; _noclip resets. */
 void ll_raster_clip(ll_raster *r, int x0, int y0, int x1, int y1);

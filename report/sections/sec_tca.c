@@ -233,6 +233,9 @@ static size_t label_index(const int *d, size_t nd, int v)
 	return 0;
 }
 
+/* class modes of at most this many classes get a tick label per class */
+#define LL_FACTOR_CLASS_TICKS 20
+
 static int fig_factors(const ll_session *s, ll_report_fig *f, ll_err *err)
 {
 	int rc;
@@ -291,6 +294,18 @@ static int fig_factors(const ll_session *s, ll_report_fig *f, ll_err *err)
 				ax->x.fixed = 1;
 				ax->x.lo = -0.5;
 				ax->x.hi = (double)nidx - 0.5;
+			}
+			if (mi->kind == LL_MODE_CLASS && nidx <= LL_FACTOR_CLASS_TICKS && rc == LL_OK) {
+				/* a few classes (digits, conditions): each named under its
+				 * dot, so the colours need no key (the bottom row's labels;
+				 * marks above) */
+				char names[LL_FACTOR_CLASS_TICKS][16];
+				const char *lab[LL_FACTOR_CLASS_TICKS];
+				for (size_t i = 0; i < nidx; i++) {
+					snprintf(names[i], sizeof names[i], "%d", mi->labels ? mi->labels[i] : (int)i);
+					lab[i] = names[i];
+				}
+				rc = ll_plot_axis_ticks(&ax->x, x, lab, nidx, err);
 			}
 			switch (mi->kind) {
 			case LL_MODE_UNIT:

@@ -63,6 +63,53 @@ static void test_font(void)
 
 /* ---- rasterizer ---- */
 
+/* Drawing in units of s pixels: the same picture, s times larger.  Every
+ * pixel of the scaled canvas equals the unscaled pixel it lies in, for
+ * axis-aligned shapes and text; a figure renders at s times its size. */
+static void test_raster_scale(void)
+{
+	ll_raster a, b;
+	const int s = 3;
+	LL_CHECK_INT(ll_raster_init(&a, 60, 40, LL_PLOT_WHITE, NULL), LL_OK);
+	LL_CHECK_INT(ll_raster_init(&b, 60 * s, 40 * s, LL_PLOT_WHITE, NULL), LL_OK);
+	LL_CHECK_INT(b.scale, 1);
+	ll_raster_set_scale(&b, s);
+	for (int k = 0; k < 2; k++) {
+		ll_raster *r = k ? &b : &a;
+		ll_raster_clip(r, 2, 2, 58, 38);
+		ll_raster_fill_rect(r, 4, 5, 20, 12, LL_RGB(0xD5, 0x5E, 0x00));
+		ll_raster_fill_rect(r, 50, 30, 70, 50, LL_PLOT_BLACK); /* clipped at 58, 38 */
+		ll_raster_text(r, 22, 14, "Hi 7", LL_PLOT_BLACK, 1, 0);
+		ll_raster_noclip(r);
+	}
+	int same = 1;
+	for (int y = 0; y < b.h && same; y++)
+		for (int x = 0; x < b.w && same; x++)
+			same = ll_raster_get(&b, x, y) == ll_raster_get(&a, x / s, y / s);
+	LL_CHECK_MSG(same, "the scaled canvas is not the unscaled one, %d times larger", s);
+	/* a line keeps its place and gets s times wider: 2 px wide at x = 30.5
+	 * covers columns 29.5..31.5, i.e. 88.5..94.5 at scale 3 */
+	ll_raster_line(&b, 30.5, 0, 30.5, 40, 2, 0, LL_PLOT_BLACK);
+	LL_CHECK(is_dark(ll_raster_get(&b, 90, 60)) && is_dark(ll_raster_get(&b, 93, 60)));
+	LL_CHECK(is_white(ll_raster_get(&b, 87, 60)) && is_white(ll_raster_get(&b, 95, 60)));
+	ll_raster_free(&a);
+	ll_raster_free(&b);
+
+	ll_plot_fig fig;
+	ll_raster r;
+	LL_CHECK_INT(ll_plot_fig_init(&fig, 200, 120, 1, 1, NULL), LL_OK);
+	double y[3] = {1, 3, 2};
+	LL_CHECK_INT(ll_plot_line(ll_plot_fig_axes(&fig, 0, 0), NULL, y, 3, NULL, NULL), LL_OK);
+	LL_CHECK_INT(ll_plot_fig_scale(&fig), 1);
+	fig.scale = 2;
+	LL_CHECK_INT(ll_plot_render(&fig, &r, NULL), LL_OK);
+	LL_CHECK(r.w == 400 && r.h == 240);
+	ll_raster_free(&r);
+	fig.scale = LL_RASTER_MAX_DIM; /* too large an image: refused */
+	LL_CHECK_INT(ll_plot_render(&fig, &r, NULL), LL_EINVAL);
+	ll_plot_fig_free(&fig);
+}
+
 static void test_text_box(void)
 {
 	ll_raster r;
@@ -1374,6 +1421,7 @@ int main(void)
 	}
 	LL_RUN(test_font);
 	LL_RUN(test_text_box);
+	LL_RUN(test_raster_scale);
 	LL_RUN(test_raster_shapes);
 	LL_RUN(test_ticks);
 	LL_RUN(test_ranges);

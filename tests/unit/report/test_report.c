@@ -689,17 +689,21 @@ static void test_pixels(void)
 	ll_err e = {0, ""};
 	LL_CHECK_INT(build_fig("tca_rank", &g_mnist, &f, &e), LL_OK);
 	LL_CHECK_INT(ll_plot_render(&f.fig, &r, &e), LL_OK);
+	/* the image has sc pixels per layout pixel (ll_plot_map's units) */
+	const int sc = ll_plot_fig_scale(&f.fig);
+	LL_CHECK_INT(sc, LL_REPORT_RENDER_SCALE);
+	LL_CHECK(r.w == sc * f.fig.width && r.h == sc * f.fig.height);
 	const ll_plot_axes *ax = ll_plot_fig_axes(&f.fig, 0, 0);
 	for (size_t i = 0; i < g_mnist.res.tca->ens.nranks; i++) {
 		const ll_ens_rank *rk = &g_mnist.res.tca->ens.ranks[i];
 		double px, py;
 		LL_CHECK_INT(ll_plot_map(ax, (double)rk->rank, rk->fits[0].obj, &px, &py), LL_OK);
 		LL_CHECK(px >= ax->px0 && px < ax->px1 && py >= ax->py0 && py < ax->py1);
-		uint32_t c = ll_raster_get(&r, (int)floor(px), (int)floor(py));
+		uint32_t c = ll_raster_get(&r, (int)floor(sc * px), (int)floor(sc * py));
 		LL_CHECK_MSG(near_color(c, ll_plot_palette(1), 8), "rank %zu best at (%.1f, %.1f): %08x", rk->rank,
 			     px, py, (unsigned)c);
 		/* well above it (a tenth of the panel) there is no vermillion */
-		uint32_t above = ll_raster_get(&r, (int)floor(px), (int)floor(py) - (ax->py1 - ax->py0) / 10);
+		uint32_t above = ll_raster_get(&r, (int)floor(sc * px), (int)floor(sc * py) - sc * (ax->py1 - ax->py0) / 10);
 		LL_CHECK(!near_color(above, ll_plot_palette(1), 40));
 	}
 	ll_raster_free(&r);
@@ -715,7 +719,7 @@ static void test_pixels(void)
 	double px, py;
 	ax = ll_plot_fig_axes(&f.fig, 0, 1);
 	LL_CHECK_INT(ll_plot_map(ax, t->step[S / 2], mean, &px, &py), LL_OK);
-	uint32_t c = ll_raster_get(&r, (int)floor(px), (int)floor(py));
+	uint32_t c = ll_raster_get(&r, (int)floor(sc * px), (int)floor(sc * py));
 	LL_CHECK_MSG(((c >> 16) & 0xFF) < 90 && ((c >> 8) & 0xFF) < 90 && (c & 0xFF) < 120,
 		     "mean accuracy at (%.1f, %.1f) is %08x, not the black mean line", px, py, (unsigned)c);
 	ll_raster_free(&r);

@@ -234,7 +234,8 @@ static void check_csv(const char *dir, const char *name, long rows, long fields)
 }
 
 /* A session that has a compare step, with r as its results; the report
- * into ROOT/name; returns report.md (caller frees) or NULL. */
+ * into ROOT/name; returns the report's source (the text the sections
+ * wrote, with its raw HTML; caller frees) or NULL. */
 static char *report_of(struct ll_res_compare *r, const char *name)
 {
 	static const char *text = "[session]\nname = fake\n[data]\nkind = mnist\n[train]\n[compare]\n[report]\n";
@@ -250,13 +251,18 @@ static char *report_of(struct ll_res_compare *r, const char *name)
 		return NULL;
 	s.state[LL_STEP_COMPARE] = LL_STATE_DONE;
 	s.res.compare = r;
-	rc = ll_report_session(&s, dir, NULL, &e);
+	ll_html_buf src;
+	ll_html_buf_init(&src);
+	ll_report_opts opts = {.command = NULL, .source = &src};
+	rc = ll_report_session(&s, dir, &opts, &e);
 	LL_CHECK_MSG(rc == LL_OK, "report: %s", e.msg);
 	s.res.compare = NULL; /* ours, not the step's */
 	s.state[LL_STEP_COMPARE] = LL_STATE_PENDING;
 	ll_session_free(&s);
-	if (rc == LL_OK)
-		md = slurp(dir, "report.md", NULL);
+	if (rc == LL_OK && !src.oom)
+		md = src.s;
+	else
+		ll_html_buf_free(&src);
 	return md;
 }
 

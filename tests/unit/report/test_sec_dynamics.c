@@ -138,15 +138,21 @@ static int session_run(ll_session *s, const char *text)
 }
 
 /* The report of s into ROOT/name; its Dynamics section (caller frees), or
- * NULL.  *md_out (may be NULL) gets the whole report.md. */
+ * NULL, from the report's source (the text the sections wrote, with its
+ * raw HTML).  *md_out (may be NULL) gets the whole source. */
 static char *report_of(ll_session *s, const char *name, char **md_out)
 {
 	ll_err e = {0, ""};
 	char dir[160];
 	snprintf(dir, sizeof dir, "%s/%s", g_root, name);
-	int rc = ll_report_session(s, dir, NULL, &e);
+	ll_html_buf src;
+	ll_html_buf_init(&src);
+	ll_report_opts opts = {.command = NULL, .source = &src};
+	int rc = ll_report_session(s, dir, &opts, &e);
 	LL_CHECK_MSG(rc == LL_OK, "report: %s", e.msg);
-	char *md = rc == LL_OK ? slurp(dir, "report.md", NULL) : NULL, *sec = NULL;
+	char *md = rc == LL_OK && !src.oom ? src.s : NULL, *sec = NULL;
+	if (!md)
+		ll_html_buf_free(&src);
 	const char *a = md ? strstr(md, "## <a id=\"dynamics\"></a>") : NULL;
 	if (a) {
 		const char *b = strstr(a + 1, "\n## ");
