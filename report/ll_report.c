@@ -158,7 +158,8 @@ static void html_source(doc *d, ll_html_buf *out)
 				f++;
 			if (f >= 3)
 				fence = fence ? (f >= fence ? 0 : fence) : f;
-			if (!fence && !strncmp(p, "<div class=\"tbl\"><table>", 25)) {
+			static const char tbl[] = "<div class=\"tbl\"><table>";
+			if (!fence && !strncmp(p, tbl, sizeof tbl - 1)) {
 				const char *te = strstr(p, "</table></div>");
 				size_t rows = 0;
 				for (const char *q = p; te && (q = strstr(q, "<tr")) && q < te; q += 3)

@@ -64,6 +64,14 @@ grep -q '<summary>Seeds and results of every fit at the chosen rank</summary>' "
 	grep -q '<summary>The session file</summary>' "$H"
 tap_result $? "seeds and the session file are folded in <details>"
 
+# a long table (a row per rank of 16) is folded in the HTML, open in report.md
+printf '%s\n' '[session]' 'name = long' '[data]' 'kind = synth' 'neurons = 10' 'time = 8' 'trials = 6' \
+	'[tca]' 'ranks = 1-16' 'replicates = 1' 'max_iter = 20' '[report]' > "$T/long.lab"
+"$LL" run "$T/long.lab" -o "$T/long" -q 2> /dev/null &&
+	grep -q '^<details class="tbl-fold"><summary>Per rank: .* (16 rows)</summary>$' "$T/long/report.html" &&
+	! grep -q 'tbl-fold\|<details' "$T/long/report.md" && [ "$(grep -c -E '^\| +[0-9]+ \| ' "$T/long/report.md")" -ge 16 ]
+tap_result $? "a table of 16 rows is folded in report.html, open in report.md"
+
 # ---- provenance ----------------------------------------------------------------
 for f in "$T/s.lab" "$T/planted data.npy"; do
 	sum=$(sha256sum "$f" | cut -d' ' -f1)
