@@ -441,6 +441,45 @@ void ll_raster_marker(ll_raster *r, int shape, double cx, double cy, double size
 
 /* ---- text ----------------------------------------------------------- */
 
+/* Glyph pixel (col, row) of a cell of rows bits[] (bit 7 = col 0), 0
+ * outside the cell. */
+static int gbit(const unsigned *bits, int col, int row)
+{
+	return row >= 0 && row < LL_FONT_HEIGHT && col >= 0 && col < 8 && ((bits[row] >> (7 - col)) & 1);
+}
+
+/* Sub-pixel (sx, sy) of glyph pixel (col, row) drawn s x s: the pixel
+ * itself for s other than 2 and 3, else Scale2x / Scale3x (AdvMAME, after
+ * Andrea Mazzoleni's rules), which round the stairs of diagonal strokes
+ * instead of doubling them, so large text reads smoother. */
+static int gsub(const unsigned *bits, int col, int row, int s, int sx, int sy)
+{
+	int e = gbit(bits, col, row);
+	if (s != 2 && s != 3)
+		return e;
+	int a = gbit(bits, col - 1, row - 1), b = gbit(bits, col, row - 1), cc = gbit(bits, col + 1, row - 1);
+	int d = gbit(bits, col - 1, row), f = gbit(bits, col + 1, row);
+	int g = gbit(bits, col - 1, row + 1), h = gbit(bits, col, row + 1), i = gbit(bits, col + 1, row + 1);
+	int tl = d == b && b != f && d != h, tr = b == f && b != d && f != h;
+	int bl = d == h && d != b && h != f, br = h == f && d != h && b != f;
+	if (s == 2) {
+		if (sy == 0)
+			return sx == 0 ? (tl ? d : e) : (tr ? f : e);
+		return sx == 0 ? (bl ? d : e) : (br ? f : e);
+	}
+	switch (sy * 3 + sx) {
+	case 0: return tl ? d : e;
+	case 1: return (tl && e != cc) || (tr && e != a) ? b : e;
+	case 2: return tr ? f : e;
+	case 3: return (tl && e != g) || (bl && e != a) ? d : e;
+	case 5: return (tr && e != i) || (br && e != cc) ? f : e;
+	case 6: return bl ? d : e;
+	case 7: return (bl && e != i) || (br && e != g) ? h : e;
+	case 8: return br ? f : e;
+	default: return e;
+	}
+}
+
 void ll_raster_text(ll_raster *r, int x, int y, const char *s, uint32_t c, int scale, int flags)
 {
 	int bold = (flags & LL_TEXT_BOLD) != 0, up = (flags & LL_TEXT_UP) != 0;
@@ -458,25 +497,27 @@ void ll_raster_text(ll_raster *r, int x, int y, const char *s, uint32_t c, int s
 		if ((ch & 0xC0) == 0x80)
 			continue; /* UTF-8 continuation byte: its lead drew '?' */
 		const uint8_t *g = ll_font_glyph(ch);
+		unsigned bits[LL_FONT_HEIGHT];
 		for (int row = 0; row < LL_FONT_HEIGHT; row++) {
-			unsigned bits = g[row];
+			bits[row] = g[row];
 			/* bold: widen each run by one pixel to the right unless that
 			 * would close the gap to the next run (keeps m, w, # open) */
 			if (bold)
-				bits = (bits | ((bits >> 1) & ~(bits << 1))) & 0xFC;
-			for (int col = 0; col < adv; col++) {
-				if (!((bits >> (7 - col)) & 1))
-					continue;
-				int u = k * adv + col, v = row, px, py;
-				if (up)
-					px = v, py = len - 1 - u;
-				else
-					px = u, py = v;
-				for (int sy = 0; sy < scale; sy++)
-					for (int sx = 0; sx < scale; sx++)
-						blend(r, x + px * scale + sx, y + py * scale + sy, c, 255);
-			}
+				bits[row] = (bits[row] | ((bits[row] >> 1) & ~(bits[row] << 1))) & 0xFC;
 		}
+		for (int row = 0; row < LL_FONT_HEIGHT; row++)
+			for (int col = 0; col < adv; col++)
+				for (int sy = 0; sy < scale; sy++)
+					for (int sx = 0; sx < scale; sx++) {
+						if (!gsub(bits, col, row, scale, sx, sy))
+							continue;
+						/* in the scaled, unrotated box; then turned */
+						int u = (k * adv + col) * scale + sx, v = row * scale + sy;
+						if (up)
+							blend(r, x + v, y + len * scale - 1 - u, c, 255);
+						else
+							blend(r, x + u, y + v, c, 255);
+					}
 		k++;
 	}
 }

@@ -82,11 +82,40 @@ static void test_raster_scale(void)
 		ll_raster_text(r, 22, 14, "Hi 7", LL_PLOT_BLACK, 1, 0);
 		ll_raster_noclip(r);
 	}
-	int same = 1;
-	for (int y = 0; y < b.h && same; y++)
-		for (int x = 0; x < b.w && same; x++)
-			same = ll_raster_get(&b, x, y) == ll_raster_get(&a, x / s, y / s);
+	/* shapes: pixel for pixel; text (box 22..45 x 14..27): the centre of
+	 * every scaled glyph pixel is that pixel, its corners are smoothed
+	 * (Scale3x), so about as much ink, all inside the box */
+	int same = 1, centres = 1, inside = 1;
+	long ink_a = 0, ink_b = 0;
+	const int tw = ll_font_text_width("Hi 7", 1, 0);
+	for (int y = 0; y < b.h; y++)
+		for (int x = 0; x < b.w; x++) {
+			uint32_t pb = ll_raster_get(&b, x, y), pa = ll_raster_get(&a, x / s, y / s);
+			int in_text = x / s >= 22 && x / s < 22 + tw && y / s >= 14 && y / s < 14 + LL_FONT_HEIGHT;
+			if (!in_text)
+				same &= pb == pa;
+			else if (x % s == 1 && y % s == 1)
+				centres &= pb == pa;
+			if (in_text) {
+				ink_b += is_dark(pb);
+				ink_a += x % s == 0 && y % s == 0 && is_dark(pa);
+			}
+			inside &= in_text || !is_dark(pb) || x / s >= 50; /* the clipped black box */
+		}
 	LL_CHECK_MSG(same, "the scaled canvas is not the unscaled one, %d times larger", s);
+	LL_CHECK(centres && inside);
+	LL_CHECK_MSG(ink_b > 8 * ink_a && ink_b < 10 * ink_a, "text ink %ld, unscaled %ld", ink_b, ink_a);
+	/* a diagonal stroke loses its stairs: '/' at scale 2 is not 2x2 blocks */
+	ll_raster c2;
+	LL_CHECK_INT(ll_raster_init(&c2, 20, 30, LL_PLOT_WHITE, NULL), LL_OK);
+	ll_raster_text(&c2, 2, 2, "/", LL_PLOT_BLACK, 2, 0);
+	int blocky = 1;
+	for (int y = 2; y < 28; y += 2)
+		for (int x = 2; x < 14; x += 2)
+			blocky &= is_dark(ll_raster_get(&c2, x, y)) == is_dark(ll_raster_get(&c2, x + 1, y + 1)) &&
+				  is_dark(ll_raster_get(&c2, x + 1, y)) == is_dark(ll_raster_get(&c2, x, y + 1));
+	LL_CHECK(!blocky);
+	ll_raster_free(&c2);
 	/* a line keeps its place and gets s times wider: 2 px wide at x = 30.5
 	 * covers columns 29.5..31.5, i.e. 88.5..94.5 at scale 3 */
 	ll_raster_line(&b, 30.5, 0, 30.5, 40, 2, 0, LL_PLOT_BLACK);
