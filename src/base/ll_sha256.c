@@ -1,5 +1,5 @@
 /* SHA-256 after FIPS 180-4, section 6.2 (see ll_sha256.h). */
-#include "ll_sha256.h"
+#include "base/ll_sha256.h"
 
 #include <errno.h>
 #include <stdio.h>
