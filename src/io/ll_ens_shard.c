@@ -52,24 +52,12 @@ static void put_str(FILE *fp, const char *key, const char *v)
 
 static int write_unit_fit(const char *dir, size_t rank, size_t k, const ll_cp_result *f, ll_err *err)
 {
-	char sub[96], name[32];
+	char sub[96];
 	snprintf(sub, sizeof sub, "units/rank_%02zu/rep_%02zu", rank, k);
 	char *fdir = ll_path_join(dir, sub);
 	int rc = fdir ? ll_mkdirs(fdir, err) : ll_err_oom(err);
-	const ll_ktensor *K = &f->K;
-	static const double none = 0.0;
-	size_t shape[2] = {K->rank, 0};
 	if (rc == LL_OK)
-		rc = ll_npy_write_array_in(fdir, "lambda.npy", K->lambda, 1, shape, 0, err);
-	shape[0] = f->hist ? (size_t)f->iters : 0;
-	if (rc == LL_OK)
-		rc = ll_npy_write_array_in(fdir, "hist.npy", f->hist ? f->hist : &none, 1, shape, 0, err);
-	for (int n = 0; rc == LL_OK && n < K->nmodes; n++) {
-		snprintf(name, sizeof name, "factor_%d.npy", n);
-		shape[0] = K->dim[n];
-		shape[1] = K->rank;
-		rc = ll_npy_write_array_in(fdir, name, K->U[n], 2, shape, 0, err);
-	}
+		rc = ll_ens_write_fit_files(fdir, f, err);
 	ll_free(fdir);
 	return rc;
 }

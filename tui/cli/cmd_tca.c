@@ -676,12 +676,8 @@ static int cmd_tca(int argc, char **argv)
 		case 'h':
 			tca_usage(stdout);
 			return 0;
-		case ':':
-			return cmd_usage_error("tca", "option '%s' needs a value", argv[optind - 1]);
 		default:
-			if (optopt > 0 && optopt < 256)
-				return cmd_usage_error("tca", "unknown option '-%c'", optopt);
-			return cmd_usage_error("tca", "unknown option '%s'", argv[optind - 1]);
+			return cmd_bad_option("tca", c, argv);
 		}
 	}
 	if (optind >= argc)
