@@ -37,6 +37,9 @@ typedef struct doc_fig {
 	int number; /* Figure N in the text, 0 until placed */
 } doc_fig;
 
+/* HTML-only fragments one report may place (doc_html_only) */
+#define LL_DOC_MAX_HTML_ONLY 8
+
 typedef struct doc {
 	ll_session *s;
 	ll_html_buf md;
@@ -46,6 +49,9 @@ typedef struct doc {
 	char name[128];   /* session name */
 	char title[256];  /* report title */
 	ll_err fail;      /* the first failure of a computation in a section */
+	/* HTML-only fragments (doc_html_only), in the order placed */
+	ll_html_buf html_only[LL_DOC_MAX_HTML_ONLY];
+	size_t nhtml_only;
 } doc;
 
 /* A section's computation failed (e.g. out of memory while summarising):
@@ -98,5 +104,19 @@ doc_fig *doc_find_fig(doc *d, const char *name); /* NULL if not built */
 /* The <figure> of figure name: image, size, caption (trusted HTML) and
  * CSV link; numbers it.  Nothing if the figure was not built. */
 void doc_place_fig(doc *d, const char *name, const char *alt, const char *caption_html);
+
+/* ---- HTML only ---- */
+/* A fragment report.html shows at this point and report.md does not (an
+ * interactive view with its script): report.md gets a placeholder, an HTML
+ * comment in a block of its own, and the fragment written into the
+ * returned buffer replaces it in the page cmark renders (so cmark never
+ * parses the fragment, and GitHub shows nothing for it).  NULL, and
+ * nothing placed, once LL_DOC_MAX_HTML_ONLY are. */
+ll_html_buf *doc_html_only(doc *d);
+/* page with every placeholder replaced by its fragment, into out
+ * (ll_report.c); LL_OK or LL_ENOMEM */
+int doc_splice_html_only(const doc *d, const ll_html_buf *page, ll_html_buf *out, ll_err *err);
+/* frees the fragments (ll_report.c) */
+void doc_html_only_free(doc *d);
 
 #endif
