@@ -214,7 +214,7 @@ void doc_fail(doc *d, int code, const char *what)
 /* The placeholder of fragment k: no user text can produce it (escaped
  * text never holds "<!--"), and cmark passes an HTML block through as it
  * is (CMARK_OPT_UNSAFE), so the rendered page holds it verbatim. */
-#define HTML_ONLY_MARK "<!-- latentlab: html only %zu -->"
+#define HTML_ONLY_MARK "<!-- latentlab: html only %zu (report.html shows an interactive view here) -->"
 
 ll_html_buf *doc_html_only(doc *d)
 {
@@ -231,7 +231,7 @@ int doc_splice_html_only(const doc *d, const ll_html_buf *page, ll_html_buf *out
 {
 	const char *p = page->s ? page->s : "";
 	for (size_t k = 0; k < d->nhtml_only; k++) {
-		char mark[64];
+		char mark[96];
 		snprintf(mark, sizeof mark, HTML_ONLY_MARK, k);
 		const char *q = strstr(p, mark);
 		if (!q) /* the fragment's placeholder did not survive: a bug */
