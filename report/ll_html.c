@@ -455,6 +455,11 @@ static const char view3d_js[] =
 	"rep.toggle_on_before = n3;\n"
 	"box.click();\n"
 	"rep.toggle_back = diff(d3, img());\n"
+	"/* shown on the page: laid out, and what a pointer at its middle hits */\n"
+	"cv.scrollIntoView({ block: 'center' });\n"
+	"var cr = cv.getBoundingClientRect();\n"
+	"rep.width = Math.round(cr.width);\n"
+	"rep.hit = document.elementFromPoint(cr.left + cr.width / 2, cr.top + cr.height / 2) === cv;\n"
 	"fig.setAttribute('data-selftest', JSON.stringify(rep));\n"
 	"})(document.currentScript.parentNode);\n";
 

@@ -13,7 +13,8 @@
 # report.html#view3d-selftest, whose script drives its own handlers with
 # synthetic events and writes what its canvas pixels did to data-selftest
 # (read with --dump-dom):
-#   - the view draws (pixels unlike the background), a drag, the wheel and
+#   - the view is shown (laid out; a pointer at its middle hits the canvas)
+#     and draws (pixels unlike the background), a drag, the wheel and
 #     an arrow key each change the pixels, pointing at path 0 names it, its
 #     toggle removes it and brings it back pixel for pixel;
 #   - the same in dark mode (--force-dark-mode: prefers-color-scheme), on
@@ -205,6 +206,7 @@ t = str(int(t)) if float(t).is_integer() else repr(t)
 want = '%s, %s %s' % (v['label0'], v['tlabel'], t)
 checks = [
     ('background ' + ('light' if sys.argv[2] == 'LIGHT' else 'dark'), lum > 0.8 if sys.argv[2] == 'LIGHT' else lum < 0.2),
+    ('shown: %d px wide, what a pointer at its middle hits' % r['width'], r['hit'] and r['width'] >= 300),
     ('drawn: %d pixels unlike the background' % r['ink'], r['ink'] >= 1000),
     ('a drag changed %d pixels and the rotation' % r['drag'], r['drag'] >= 500 and r['yaw'] != -0.6),
     ('the wheel changed %d pixels, zoom %g' % (r['wheel'], r['zoom']), r['wheel'] >= 500 and r['zoom'] > 1),
