@@ -113,9 +113,10 @@ void doc_place_fig(doc *d, const char *name, const char *alt, const char *captio
  * parses the fragment, and GitHub shows nothing for it).  NULL, and
  * nothing placed, once LL_DOC_MAX_HTML_ONLY are. */
 ll_html_buf *doc_html_only(doc *d);
-/* page with every placeholder replaced by its fragment, into out
- * (ll_report.c); LL_OK or LL_ENOMEM */
-int doc_splice_html_only(const doc *d, const ll_html_buf *page, ll_html_buf *out, ll_err *err);
+/* The rendered page with every placeholder replaced by its fragment, in
+ * place (ll_report.c): LL_OK; LL_ENOMEM or LL_EINVAL (a placeholder
+ * missing), page unchanged. */
+int doc_splice_html_only(const doc *d, ll_html_buf *page, ll_err *err);
 /* frees the fragments (ll_report.c) */
 void doc_html_only_free(doc *d);
 

@@ -282,9 +282,8 @@ int ll_report_session(ll_session *s, const char *outdir, void *ud, ll_err *err)
 	const char *title = ll_session_get(s, LL_STEP_REPORT, "title");
 	snprintf(d->title, sizeof d->title, "%s", title && *title ? title : d->name);
 
-	ll_html_buf html, mdh, page;
+	ll_html_buf html, mdh;
 	ll_html_buf_init(&html);
-	ll_html_buf_init(&page);
 	ll_html_buf_init(&mdh);
 	int rc = LL_OK;
 	char *figdir = ll_path_join(outdir, "figures");
@@ -317,9 +316,9 @@ int ll_report_session(ll_session *s, const char *outdir, void *ud, ll_err *err)
 	if (rc == LL_OK)
 		rc = embed(d, &mdh, err);
 	if (rc == LL_OK)
-		rc = ll_html_page(&page, mdh.s, mdh.len, d->title, "latentlab " PACKAGE_VERSION, err);
+		rc = ll_html_page(&html, mdh.s, mdh.len, d->title, "latentlab " PACKAGE_VERSION, err);
 	if (rc == LL_OK) /* the interactive views, which report.md has not */
-		rc = doc_splice_html_only(d, &page, &html, err);
+		rc = doc_splice_html_only(d, &html, err);
 	if (rc == LL_OK)
 		rc = write_all(d, outdir, figdir, &d->md, &html, err);
 	if (rc == LL_OK) /* the step's one-line result, as the other steps set theirs */
@@ -332,7 +331,6 @@ int ll_report_session(ll_session *s, const char *outdir, void *ud, ll_err *err)
 	}
 	ll_html_buf_free(&d->md);
 	doc_html_only_free(d);
-	ll_html_buf_free(&page);
 	ll_html_buf_free(&mdh);
 	ll_html_buf_free(&html);
 	ll_free(figdir);

@@ -73,7 +73,7 @@ HTML=$R/report.html
 
 # ---- the files, no browser ---------------------------------------------------
 
-grep -q '<img src="figures/trajectories.png"' "$R/report.md" &&
+grep -q 'figures/trajectories\.png' "$R/report.md" &&
 	! grep -q -E '<(script|canvas)' "$R/report.md"
 tap_result $? "report.md: the trajectory PNG, no canvas or script"
 
