@@ -43,15 +43,15 @@ typedef struct doc_fig {
 typedef struct doc {
 	ll_session *s;
 	ll_html_buf md;
+	/* HTML-only fragments (doc_html_only), in the order placed */
+	ll_html_buf html_only[LL_DOC_MAX_HTML_ONLY];
+	size_t nhtml_only;
 	doc_fig figs[LL_REPORT_MAX_FIGS]; /* in the order of ll_sections[] */
 	size_t nfigs;
 	int next_number;  /* the number of the last figure placed */
 	char name[128];   /* session name */
 	char title[256];  /* report title */
 	ll_err fail;      /* the first failure of a computation in a section */
-	/* HTML-only fragments (doc_html_only), in the order placed */
-	ll_html_buf html_only[LL_DOC_MAX_HTML_ONLY];
-	size_t nhtml_only;
 } doc;
 
 /* A section's computation failed (e.g. out of memory while summarising):
