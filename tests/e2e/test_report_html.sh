@@ -26,7 +26,8 @@
 #     holds the figure PNGs and no canvas, and the figures' text is at
 #     least 8 pt: the ink height of each figure's first text line (its
 #     title), measured in the PNG, times 72 / the image's ppi on the page
-#     (a TODO while the PNG fonts are too small for it).
+#     (a TODO while the figures' text is the 1x bitmap font, too small
+#     for it).
 . "${top_srcdir:-.}/tests/tap.sh"
 
 T=$(mktemp -d "${TMPDIR:-/tmp}/ll_test_rephtml.XXXXXX") || exit 1
@@ -346,15 +347,21 @@ sys.exit(1 if low else 0)
 PY
 python3 "$T/printed.py" "$T/images.txt" "$R/figures" set
 tap_result $? "print: the PDF's images are the figures' PNGs, the canvas not printed"
-# The bitmap font's 13 px on a figure 1050 px wide, printed on a 533 pt
-# column, is under 7 pt: the PNGs' text must grow (the report's figures at
-# 2x with a larger font) before this holds.
+# The bitmap font's 13 px (ink 12) on a figure 1050 px wide, printed on a
+# 533 pt column, is 6 pt: while the figures carry text at that size (no
+# figure's text taller than 13 px) the check is a TODO, a known failure;
+# once the PNGs' text grows (the report's figures at 2x with 3x text) it
+# is a plain check.
 out=$(python3 "$T/printed.py" "$T/images.txt" "$R/figures" pt); rc=$?
 printf '%s\n' "$out"
+big=$(printf '%s\n' "$out" | sed -n 's/.* text \([0-9]*\) px high.*/\1/p' | sort -n | tail -1)
+todo=
+[ -n "$big" ] && [ "$big" -le 13 ] && todo=" # TODO the figures' text is the 1x bitmap font"
 TAP_N=$((TAP_N + 1))
 if [ $rc -eq 0 ]; then
-	echo "ok $TAP_N - print: every figure's text at least 8 pt # TODO until the PNG fonts grow"
+	echo "ok $TAP_N - print: every figure's text at least 8 pt$todo"
 else
-	echo "not ok $TAP_N - print: every figure's text at least 8 pt # TODO until the PNG fonts grow"
+	echo "not ok $TAP_N - print: every figure's text at least 8 pt$todo"
+	[ -n "$todo" ] || TAP_FAILED=$((TAP_FAILED + 1))
 fi
 tap_done
