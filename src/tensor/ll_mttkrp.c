@@ -53,15 +53,18 @@
 #define CHUNKS_PER_THREAD 8   /* dynamic chunks per thread in a pass */
 #define P1_PF_BLOCKS 2        /* pass-1 software prefetch distance, in blocks */
 
-typedef void (*p1_fn)(const double *x, size_t ldx, size_t nr, size_t B,
+/* x is the tensor's element type (double, or float: issue 15) */
+typedef void (*p1_fn)(const void *x, size_t ldx, size_t nr, size_t B,
 		      const double *K, size_t Rp, double *y);
-typedef void (*p2_fn)(const double *x, size_t ldx, size_t nr, const double *KL,
+typedef void (*p2_fn)(const void *x, size_t ldx, size_t nr, const double *KL,
 		      size_t Rp, double *T, size_t nj);
 
 struct ll_mttkrp_ws {
 	int nmodes;
 	size_t dim[LL_MAX_MODES];
 	size_t size;
+	int single;      /* the tensor is float (fdata), not double */
+	size_t esz;      /* bytes per element */
 	size_t Rmax, Rpmax;
 	int split;       /* left group is modes 0..split */
 	size_t L, Rt;
@@ -77,262 +80,58 @@ struct ll_mttkrp_ws {
 	/* sweep state: what the last call computed from */
 	int last_mode;
 	int tl_ok, tr_ok;
-	const double *st_X;
+	const void *st_X;
 	const double *st_U[LL_MAX_MODES];
 	size_t st_R;
 };
 
 /* ---- kernels ------------------------------------------------------------ */
 
-/* y[q, :] = x_q . K for nr (<= 4) rows x_q = x + q*ldx of length B;
- * K is B x Rp.  Plain C; the 4-wide column groups let the compiler use
- * whatever vectors the target has (Rp is a multiple of 4). */
-static void p1_generic(const double *x, size_t ldx, size_t nr, size_t B,
-		       const double *K, size_t Rp, double *y)
-{
-	for (size_t q = 0; q < nr; q++) {
-		const double *xq = x + q * ldx;
-		double *yq = y + q * Rp;
-		for (size_t c = 0; c < Rp; c += 4) {
-			double a0 = 0, a1 = 0, a2 = 0, a3 = 0;
-			const double *k = K + c;
-			for (size_t b = 0; b < B; b++, k += Rp) {
-				double xb = xq[b];
-				a0 += xb * k[0];
-				a1 += xb * k[1];
-				a2 += xb * k[2];
-				a3 += xb * k[3];
-			}
-			yq[c] = a0;
-			yq[c + 1] = a1;
-			yq[c + 2] = a2;
-			yq[c + 3] = a3;
-		}
-	}
-}
-
-/* T[j, :] += sum_q x[q*ldx + j] * KL[q, :] for j < nj, nr (<= 8) rows. */
-static void p2_generic(const double *x, size_t ldx, size_t nr, const double *KL,
-		       size_t Rp, double *T, size_t nj)
-{
-	for (size_t j = 0; j < nj; j++) {
-		double *t = T + j * Rp;
-		for (size_t c = 0; c < Rp; c += 4) {
-			double a0 = t[c], a1 = t[c + 1], a2 = t[c + 2], a3 = t[c + 3];
-			for (size_t q = 0; q < nr; q++) {
-				double xv = x[q * ldx + j];
-				const double *k = KL + q * Rp + c;
-				a0 += xv * k[0];
-				a1 += xv * k[1];
-				a2 += xv * k[2];
-				a3 += xv * k[3];
-			}
-			t[c] = a0;
-			t[c + 1] = a1;
-			t[c + 2] = a2;
-			t[c + 3] = a3;
-		}
-	}
-}
-
 #ifdef LL_X86_KERNELS
 #define LL_AVX2 __attribute__((target("avx2,fma")))
 #define LL_AVX512VL __attribute__((target("avx2,fma,avx512f,avx512vl")))
 #define LL_INLINE static inline __attribute__((always_inline))
-
-/* One register tile of pass 1: NR rows x NV vectors of columns.  NR and NV
- * are literals at every call, so the loops unroll into registers. */
-LL_INLINE LL_AVX2 void p1_tile(const double *x, size_t ldx, size_t B,
-			       const double *K, size_t Rp, double *y,
-			       const double *pf, const int NR, const int NV)
-{
-	__m256d acc[4][3];
-#pragma GCC unroll 4
-	for (int q = 0; q < NR; q++)
-#pragma GCC unroll 3
-		for (int v = 0; v < NV; v++)
-			acc[q][v] = _mm256_setzero_pd();
-	for (size_t b = 0; b < B; b++) {
-		__m256d k[3];
-		const double *kb = K + b * Rp;
-#pragma GCC unroll 3
-		for (int v = 0; v < NV; v++)
-			k[v] = _mm256_loadu_pd(kb + 4 * v);
-		_mm_prefetch((const char *)(pf + 4 * b), _MM_HINT_T0);
-#pragma GCC unroll 4
-		for (int q = 0; q < NR; q++) {
-			__m256d xb = _mm256_broadcast_sd(x + (size_t)q * ldx + b);
-#pragma GCC unroll 3
-			for (int v = 0; v < NV; v++)
-				acc[q][v] = _mm256_fmadd_pd(xb, k[v], acc[q][v]);
-		}
-	}
-#pragma GCC unroll 4
-	for (int q = 0; q < NR; q++)
-#pragma GCC unroll 3
-		for (int v = 0; v < NV; v++)
-			_mm256_storeu_pd(y + (size_t)q * Rp + 4 * v, acc[q][v]);
-}
-
-LL_INLINE LL_AVX2 void p1_body(const double *x, size_t ldx, size_t nr, size_t B,
-			       const double *K, size_t Rp, double *y)
-{
-	/* the rows are short, too short for the hardware prefetcher to
-	 * catch on: fetch the block after next (rows are contiguous) while
-	 * the first column chunk works on this one */
-	const double *pf = x + 4 * P1_PF_BLOCKS * ldx;
-	if (nr == 4) {
-		size_t c = 0;
-		for (; c + 12 <= Rp; c += 12, pf = x)
-			p1_tile(x, ldx, B, K + c, Rp, y + c, pf, 4, 3);
-		if (c + 8 <= Rp) {
-			p1_tile(x, ldx, B, K + c, Rp, y + c, pf, 4, 2);
-			c += 8;
-			pf = x;
-		}
-		if (c < Rp)
-			p1_tile(x, ldx, B, K + c, Rp, y + c, pf, 4, 1);
-		return;
-	}
-	for (size_t q = 0; q < nr; q++) {
-		const double *xq = x + q * ldx;
-		size_t c = 0;
-		for (; c + 12 <= Rp; c += 12)
-			p1_tile(xq, ldx, B, K + c, Rp, y + q * Rp + c, xq, 1, 3);
-		if (c + 8 <= Rp) {
-			p1_tile(xq, ldx, B, K + c, Rp, y + q * Rp + c, xq, 1, 2);
-			c += 8;
-		}
-		if (c < Rp)
-			p1_tile(xq, ldx, B, K + c, Rp, y + q * Rp + c, xq, 1, 1);
-	}
-}
-
-/* Pass-2 tile: NR rows of KL x NV vectors of columns held in registers,
- * streamed against nj entries of each of the NR rows of x.  pf points at
- * the rows to prefetch: one cache line per row every 8 entries. */
-LL_INLINE LL_AVX2 void p2_tile(const double *x, size_t ldx, const double *KL,
-			       size_t Rp, double *T, size_t nj, const double *pf,
-			       const int NR, const int NV)
-{
-	__m256d k[8][3];
-#pragma GCC unroll 8
-	for (int q = 0; q < NR; q++)
-#pragma GCC unroll 3
-		for (int v = 0; v < NV; v++)
-			k[q][v] = _mm256_loadu_pd(KL + (size_t)q * Rp + 4 * v);
-	for (size_t j = 0; j < nj; j++) {
-		double *t = T + j * Rp;
-		__m256d a[3];
-		if (NR == 8)
-			_mm_prefetch((const char *)(pf + (j & 7) * ldx + (j >> 3) * 8),
-				     _MM_HINT_T0);
-		else if (!(j & 1))
-			_mm_prefetch((const char *)(pf + ((j >> 1) & 3) * ldx + (j >> 3) * 8),
-				     _MM_HINT_T0);
-#pragma GCC unroll 3
-		for (int v = 0; v < NV; v++)
-			a[v] = _mm256_loadu_pd(t + 4 * v);
-#pragma GCC unroll 8
-		for (int q = 0; q < NR; q++) {
-			__m256d xb = _mm256_broadcast_sd(x + (size_t)q * ldx + j);
-#pragma GCC unroll 3
-			for (int v = 0; v < NV; v++)
-				a[v] = _mm256_fmadd_pd(xb, k[q][v], a[v]);
-		}
-#pragma GCC unroll 3
-		for (int v = 0; v < NV; v++)
-			_mm256_storeu_pd(t + 4 * v, a[v]);
-	}
-}
-
-/* NR = 4 or 8 rows (8 only where 32 vector registers hold the tile) */
-LL_INLINE LL_AVX2 void p2_rows(const double *x, size_t ldx, const double *KL,
-			       size_t Rp, double *T, size_t nj, const int NR)
-{
-	/* the first column chunk prefetches the next NR rows' stretch */
-	const double *pf = x + (size_t)NR * ldx;
-	size_t c = 0;
-	for (; c + 12 <= Rp; c += 12, pf = x)
-		p2_tile(x, ldx, KL + c, Rp, T + c, nj, pf, NR, 3);
-	if (c + 8 <= Rp) {
-		p2_tile(x, ldx, KL + c, Rp, T + c, nj, pf, NR, 2);
-		c += 8;
-		pf = x;
-	}
-	if (c < Rp)
-		p2_tile(x, ldx, KL + c, Rp, T + c, nj, pf, NR, 1);
-}
-
-LL_INLINE LL_AVX2 void p2_body(const double *x, size_t ldx, size_t nr, const double *KL,
-			       size_t Rp, double *T, size_t nj, const int MAXNR)
-{
-	if (MAXNR == 8 && nr == 8) {
-		p2_rows(x, ldx, KL, Rp, T, nj, 8);
-		return;
-	}
-	for (; nr >= 4; nr -= 4, x += 4 * ldx, KL += 4 * Rp)
-		p2_rows(x, ldx, KL, Rp, T, nj, 4);
-	for (size_t q = 0; q < nr; q++) {
-		const double *xq = x + q * ldx;
-		size_t c = 0;
-		for (; c + 12 <= Rp; c += 12)
-			p2_tile(xq, ldx, KL + q * Rp + c, Rp, T + c, nj, xq, 1, 3);
-		if (c + 8 <= Rp) {
-			p2_tile(xq, ldx, KL + q * Rp + c, Rp, T + c, nj, xq, 1, 2);
-			c += 8;
-		}
-		if (c < Rp)
-			p2_tile(xq, ldx, KL + q * Rp + c, Rp, T + c, nj, xq, 1, 1);
-	}
-}
-
-static LL_AVX2 void p1_avx2(const double *x, size_t ldx, size_t nr, size_t B,
-			    const double *K, size_t Rp, double *y)
-{
-	p1_body(x, ldx, nr, B, K, Rp, y);
-}
-
-static LL_AVX2 void p2_avx2(const double *x, size_t ldx, size_t nr, const double *KL,
-			    size_t Rp, double *T, size_t nj)
-{
-	p2_body(x, ldx, nr, KL, Rp, T, nj, 4);
-}
-
-/* The same code with EVEX encoding: 32 vector registers, no spills. */
-static LL_AVX512VL void p1_avx512vl(const double *x, size_t ldx, size_t nr, size_t B,
-				    const double *K, size_t Rp, double *y)
-{
-	p1_body(x, ldx, nr, B, K, Rp, y);
-}
-
-static LL_AVX512VL void p2_avx512vl(const double *x, size_t ldx, size_t nr, const double *KL,
-				    size_t Rp, double *T, size_t nj)
-{
-	p2_body(x, ldx, nr, KL, Rp, T, nj, 8);
-}
 #endif
+
+/* double tensors */
+#define XT double
+#define KS(n) n##_d
+#define XBC(p) _mm256_broadcast_sd(p)
+#include "tensor/ll_mttkrp_kern.h"
+#undef XT
+#undef KS
+#undef XBC
+
+/* float tensors (issue 15): widened to double as they are read */
+#define XT float
+#define KS(n) n##_f
+#define XBC(p) _mm256_set1_pd((double)*(p))
+#include "tensor/ll_mttkrp_kern.h"
+#undef XT
+#undef KS
+#undef XBC
 
 /* Kernel choice: the best the CPU has; LL_MTTKRP_KERNEL=generic|avx2
  * forces one (tests use it to cover the fallback). */
 static void pick_kernels(ll_mttkrp_ws *ws)
 {
 	const char *force = getenv("LL_MTTKRP_KERNEL");
-	ws->p1 = p1_generic;
-	ws->p2 = p2_generic;
+	int f = ws->single;
+	ws->p1 = f ? p1_generic_f : p1_generic_d;
+	ws->p2 = f ? p2_generic_f : p2_generic_d;
 	if (force && strcmp(force, "generic") == 0)
 		return;
 #ifdef LL_X86_KERNELS
 	__builtin_cpu_init();
 	if (!__builtin_cpu_supports("avx2") || !__builtin_cpu_supports("fma"))
 		return;
-	ws->p1 = p1_avx2;
-	ws->p2 = p2_avx2;
+	ws->p1 = f ? p1_avx2_f : p1_avx2_d;
+	ws->p2 = f ? p2_avx2_f : p2_avx2_d;
 	if (force && strcmp(force, "avx2") == 0)
 		return;
 	if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl")) {
-		ws->p1 = p1_avx512vl;
-		ws->p2 = p2_avx512vl;
+		ws->p1 = f ? p1_avx512vl_f : p1_avx512vl_d;
+		ws->p2 = f ? p2_avx512vl_f : p2_avx512vl_d;
 	}
 #endif
 }
@@ -409,14 +208,14 @@ static int nthreads_for(const ll_mttkrp_ws *ws, double work)
 
 /* Sub-rows s0..s1 of pass 1 into T (rows l = s / Bout, L x Rp); Kout NULL
  * when there are no outer modes. */
-static void pass1_range(const ll_mttkrp_ws *ws, const double *X, size_t s0, size_t s1,
+static void pass1_range(const ll_mttkrp_ws *ws, const char *X, size_t s0, size_t s1,
 			size_t Bin, size_t Bout, const double *Kin, const double *Kout,
 			size_t Rp, double *T, double *y)
 {
 	size_t l = s0 / Bout, o = s0 % Bout; /* sub-row s0 = (l, o) */
 	for (size_t s = s0; s < s1; s += 4) {
 		size_t nr = s1 - s < 4 ? s1 - s : 4;
-		ws->p1(X + s * Bin, Bin, nr, Bin, Kin, Rp, y);
+		ws->p1(X + s * Bin * ws->esz, Bin, nr, Bin, Kin, Rp, y);
 		for (size_t q = 0; q < nr; q++, o++) {
 			if (o == Bout) {
 				o = 0;
@@ -435,7 +234,7 @@ static void pass1_range(const ll_mttkrp_ws *ws, const double *X, size_t s0, size
 }
 
 /* TL = X (L x Rt) . KR(U[m+1..N-1]). */
-static void pass1(ll_mttkrp_ws *ws, const double *X, double *const *U, size_t R, size_t Rp)
+static void pass1(ll_mttkrp_ws *ws, const char *X, double *const *U, size_t R, size_t Rp)
 {
 	int N = ws->nmodes, m = ws->split;
 	size_t L = ws->L, Rt = ws->Rt;
@@ -500,18 +299,18 @@ static void pass1(ll_mttkrp_ws *ws, const double *X, double *const *U, size_t R,
 }
 
 /* Rows l0..l1 of X against columns j0..j0+nj into T (nj x Rp). */
-static void pass2_range(const ll_mttkrp_ws *ws, const double *X, const double *KL,
+static void pass2_range(const ll_mttkrp_ws *ws, const char *X, const double *KL,
 			size_t l0, size_t l1, size_t j0, size_t nj, size_t Rp, double *T)
 {
 	size_t Rt = ws->Rt;
 	for (size_t l = l0; l < l1; l += 8) {
 		size_t nr = l1 - l < 8 ? l1 - l : 8;
-		ws->p2(X + l * Rt + j0, Rt, nr, KL + l * Rp, Rp, T, nj);
+		ws->p2(X + (l * Rt + j0) * ws->esz, Rt, nr, KL + l * Rp, Rp, T, nj);
 	}
 }
 
 /* TR = X^T (Rt x L) . KR(U[0..m]). */
-static void pass2(ll_mttkrp_ws *ws, const double *X, double *const *U, size_t R, size_t Rp)
+static void pass2(ll_mttkrp_ws *ws, const char *X, double *const *U, size_t R, size_t Rp)
 {
 	size_t L = ws->L, Rt = ws->Rt;
 	double *TR = ws->TR;
@@ -634,7 +433,7 @@ static void group_mttkrp(ll_mttkrp_ws *ws, const double *T, double *const *U, in
 
 ll_mttkrp_ws *ll_mttkrp_ws_new(const ll_tensor *X, size_t R, ll_err *err)
 {
-	if (!X || !X->data || X->nmodes < 1 || X->nmodes > LL_MAX_MODES) {
+	if (!ll_tensor_has_data(X) || X->nmodes < 1 || X->nmodes > LL_MAX_MODES) {
 		ll_err_set(err, LL_EINVAL, "mttkrp workspace: no tensor given");
 		return NULL;
 	}
@@ -651,6 +450,8 @@ ll_mttkrp_ws *ll_mttkrp_ws_new(const ll_tensor *X, size_t R, ll_err *err)
 	ws->nmodes = N;
 	memcpy(ws->dim, X->dim, (size_t)N * sizeof X->dim[0]);
 	ws->size = X->size;
+	ws->single = X->data == NULL;
+	ws->esz = ws->single ? sizeof(float) : sizeof(double);
 	ws->Rmax = R;
 	ws->Rpmax = (R + VW - 1) / VW * VW;
 	if (ws->Rpmax < R) /* wrapped */
@@ -732,11 +533,14 @@ void ll_mttkrp_ws_reset(ll_mttkrp_ws *ws)
 int ll_mttkrp(ll_mttkrp_ws *ws, const ll_tensor *X, double *const *U,
 	      size_t R, int mode, double *out, ll_err *err)
 {
-	if (!ws || !X || !X->data || !U || !out)
+	if (!ws || !ll_tensor_has_data(X) || !U || !out)
 		return ll_err_set(err, LL_EINVAL, "mttkrp: missing workspace, tensor, factors or output");
 	if (X->nmodes != ws->nmodes || X->size != ws->size ||
 	    memcmp(X->dim, ws->dim, (size_t)ws->nmodes * sizeof X->dim[0]) != 0)
 		return ll_err_set(err, LL_ESHAPE, "mttkrp: tensor shape differs from the workspace's");
+	if ((X->data == NULL) != ws->single)
+		return ll_err_set(err, LL_EINVAL, "mttkrp: the tensor is %s but the workspace was made for %s",
+				  ws->single ? "double" : "float", ws->single ? "float" : "double");
 	if (mode < 0 || mode >= X->nmodes)
 		return ll_err_set(err, LL_EINVAL, "mttkrp: mode %d out of range 0..%d", mode,
 				  X->nmodes - 1);
@@ -751,30 +555,31 @@ int ll_mttkrp(ll_mttkrp_ws *ws, const ll_tensor *X, double *const *U,
 	if (N == 1) {
 		for (size_t i = 0; i < X->dim[0]; i++)
 			for (size_t r = 0; r < R; r++)
-				out[i * R + r] = X->data[i];
+				out[i * R + r] = ll_tensor_at(X, i);
 		ws->last_mode = -1;
 		return LL_OK;
 	}
 	size_t Rp = (R + VW - 1) / VW * VW;
 	int m = ws->split;
-	int same = X->data == ws->st_X && R == ws->st_R && ws->last_mode == mode - 1;
+	const char *xd = X->data ? (const char *)X->data : (const char *)X->fdata;
+	int same = (const void *)xd == ws->st_X && R == ws->st_R && ws->last_mode == mode - 1;
 	for (int k = 0; same && k < N; k++)
 		same = U[k] == ws->st_U[k];
 	if (mode <= m) {
 		if (!(same && mode > 0 && ws->tl_ok)) {
-			pass1(ws, X->data, U, R, Rp);
+			pass1(ws, xd, U, R, Rp);
 			ws->tl_ok = 1;
 		}
 		group_mttkrp(ws, ws->TL, U, 0, m, mode, R, Rp, out);
 	} else {
 		if (!(same && mode > m + 1 && ws->tr_ok)) {
-			pass2(ws, X->data, U, R, Rp);
+			pass2(ws, xd, U, R, Rp);
 			ws->tr_ok = 1;
 		}
 		group_mttkrp(ws, ws->TR, U, m + 1, N - 1, mode, R, Rp, out);
 	}
 	ws->last_mode = mode;
-	ws->st_X = X->data;
+	ws->st_X = xd;
 	ws->st_R = R;
 	for (int k = 0; k < N; k++)
 		ws->st_U[k] = U[k];
@@ -790,7 +595,7 @@ void ll_mttkrp_naive(const ll_tensor *X, double *const *U, size_t R, int mode,
 	size_t idx[LL_MAX_MODES] = {0};
 	memset(out, 0, X->dim[mode] * R * sizeof *out);
 	for (size_t lin = 0; lin < X->size; lin++) {
-		double x = X->data[lin];
+		double x = ll_tensor_at(X, lin);
 		double *o = out + idx[mode] * R;
 		for (size_t r = 0; r < R; r++) {
 			double w = x;
