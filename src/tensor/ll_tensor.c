@@ -52,6 +52,16 @@ void ll_tensor_free(ll_tensor *t)
 	memset(t, 0, sizeof *t);
 }
 
+int ll_tensor_copy_f32(ll_tensor *dst, const ll_tensor *src, ll_err *err)
+{
+	int rc = ll_tensor_init_f32(dst, src->nmodes, src->dim, err);
+	if (rc != LL_OK)
+		return rc;
+	for (size_t i = 0; i < src->size; i++)
+		dst->fdata[i] = (float)ll_tensor_at(src, i);
+	return LL_OK;
+}
+
 int ll_tensor_to_f32(ll_tensor *t, ll_err *err)
 {
 	if (!t->data)

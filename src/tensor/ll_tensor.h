@@ -61,6 +61,9 @@ int ll_tensor_init(ll_tensor *t, int nmodes, const size_t *dim, ll_err *err);
 /* The same with float32 storage (fdata). */
 int ll_tensor_init_f32(ll_tensor *t, int nmodes, const size_t *dim, ll_err *err);
 void ll_tensor_free(ll_tensor *t);
+/* A float32 copy of src (double or float), made in one pass.  On failure:
+ * *dst is zeroed. */
+int ll_tensor_copy_f32(ll_tensor *dst, const ll_tensor *src, ll_err *err);
 /* Convert a double tensor to float32 storage in place (the doubles are
  * freed once copied; a float tensor is left as it is).  Values beyond
  * float's range become +-Inf, which the fit refuses.  On failure t is
