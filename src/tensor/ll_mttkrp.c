@@ -23,6 +23,13 @@
  * same with AVX-512VL's 32 registers (8-row tiles in pass 2), or plain C;
  * LL_MTTKRP_KERNEL=generic|avx2 in the environment forces one (tests).
  *
+ * Float tensors (single precision, issue 15): the same kernels, on rows
+ * widened to double a short stretch at a time into a per-thread stage
+ * that stays in L1 (p1_staged, p2_staged).  Each pass reads half the
+ * bytes; the arithmetic, the factors and the partial products are the
+ * double path's, and the widening costs ~10-15 % more instructions, so a
+ * sweep gets faster only where it was waiting on memory.
+ *
  * Threads: OpenMP over dynamic chunks of rows (pass 1) or columns (pass 2),
  * so a thread preempted on a shared machine delays one chunk, not half a
  * pass.  No BLAS is called, so nothing here competes with OpenBLAS's own
@@ -52,11 +59,12 @@
 #define GROUP_PAR_WORK 2097152 /* the same for the small per-mode products */
 #define CHUNKS_PER_THREAD 8   /* dynamic chunks per thread in a pass */
 #define P1_PF_BLOCKS 2        /* pass-1 software prefetch distance, in blocks */
+#define STAGE_B 512           /* float path: entries of a pass-1 row staged at a time */
+#define STAGE_J 256           /* float path: entries of a pass-2 row staged at a time */
 
-/* x is the tensor's element type (double, or float: issue 15) */
-typedef void (*p1_fn)(const void *x, size_t ldx, size_t nr, size_t B,
+typedef void (*p1_fn)(const double *x, size_t ldx, size_t nr, size_t B,
 		      const double *K, size_t Rp, double *y);
-typedef void (*p2_fn)(const void *x, size_t ldx, size_t nr, const double *KL,
+typedef void (*p2_fn)(const double *x, size_t ldx, size_t nr, const double *KL,
 		      size_t Rp, double *T, size_t nj);
 
 struct ll_mttkrp_ws {
@@ -64,7 +72,6 @@ struct ll_mttkrp_ws {
 	size_t dim[LL_MAX_MODES];
 	size_t size;
 	int single;      /* the tensor is float (fdata), not double */
-	size_t esz;      /* bytes per element */
 	size_t Rmax, Rpmax;
 	int split;       /* left group is modes 0..split */
 	size_t L, Rt;
@@ -77,6 +84,12 @@ struct ll_mttkrp_ws {
 	size_t privsz;
 	p1_fn p1;
 	p2_fn p2;
+	/* the float path (issue 15): rows are widened into a per-thread stage
+	 * (L1-sized) and the double kernels run on it */
+	void (*cvt)(const float *src, size_t n, double *dst, const float *pf);
+	double *stage;   /* per thread: stagesz doubles */
+	size_t stagesz;
+
 	/* sweep state: what the last call computed from */
 	int last_mode;
 	int tl_ok, tr_ok;
@@ -87,51 +100,289 @@ struct ll_mttkrp_ws {
 
 /* ---- kernels ------------------------------------------------------------ */
 
+/* y[q, :] = x_q . K for nr (<= 4) rows x_q = x + q*ldx of length B;
+ * K is B x Rp.  Plain C; the 4-wide column groups let the compiler use
+ * whatever vectors the target has (Rp is a multiple of 4). */
+static void p1_generic(const double *x, size_t ldx, size_t nr, size_t B,
+		       const double *K, size_t Rp, double *y)
+{
+	for (size_t q = 0; q < nr; q++) {
+		const double *xq = x + q * ldx;
+		double *yq = y + q * Rp;
+		for (size_t c = 0; c < Rp; c += 4) {
+			double a0 = 0, a1 = 0, a2 = 0, a3 = 0;
+			const double *k = K + c;
+			for (size_t b = 0; b < B; b++, k += Rp) {
+				double xb = xq[b];
+				a0 += xb * k[0];
+				a1 += xb * k[1];
+				a2 += xb * k[2];
+				a3 += xb * k[3];
+			}
+			yq[c] = a0;
+			yq[c + 1] = a1;
+			yq[c + 2] = a2;
+			yq[c + 3] = a3;
+		}
+	}
+}
+
+/* T[j, :] += sum_q x[q*ldx + j] * KL[q, :] for j < nj, nr (<= 8) rows. */
+static void p2_generic(const double *x, size_t ldx, size_t nr, const double *KL,
+		       size_t Rp, double *T, size_t nj)
+{
+	for (size_t j = 0; j < nj; j++) {
+		double *t = T + j * Rp;
+		for (size_t c = 0; c < Rp; c += 4) {
+			double a0 = t[c], a1 = t[c + 1], a2 = t[c + 2], a3 = t[c + 3];
+			for (size_t q = 0; q < nr; q++) {
+				double xv = x[q * ldx + j];
+				const double *k = KL + q * Rp + c;
+				a0 += xv * k[0];
+				a1 += xv * k[1];
+				a2 += xv * k[2];
+				a3 += xv * k[3];
+			}
+			t[c] = a0;
+			t[c + 1] = a1;
+			t[c + 2] = a2;
+			t[c + 3] = a3;
+		}
+	}
+}
+
 #ifdef LL_X86_KERNELS
 #define LL_AVX2 __attribute__((target("avx2,fma")))
 #define LL_AVX512VL __attribute__((target("avx2,fma,avx512f,avx512vl")))
 #define LL_INLINE static inline __attribute__((always_inline))
+
+/* One register tile of pass 1: NR rows x NV vectors of columns.  NR and NV
+ * are literals at every call, so the loops unroll into registers. */
+LL_INLINE LL_AVX2 void p1_tile(const double *x, size_t ldx, size_t B,
+			       const double *K, size_t Rp, double *y,
+			       const double *pf, const int NR, const int NV)
+{
+	__m256d acc[4][3];
+#pragma GCC unroll 4
+	for (int q = 0; q < NR; q++)
+#pragma GCC unroll 3
+		for (int v = 0; v < NV; v++)
+			acc[q][v] = _mm256_setzero_pd();
+	for (size_t b = 0; b < B; b++) {
+		__m256d k[3];
+		const double *kb = K + b * Rp;
+#pragma GCC unroll 3
+		for (int v = 0; v < NV; v++)
+			k[v] = _mm256_loadu_pd(kb + 4 * v);
+		_mm_prefetch((const char *)(pf + 4 * b), _MM_HINT_T0);
+#pragma GCC unroll 4
+		for (int q = 0; q < NR; q++) {
+			__m256d xb = _mm256_broadcast_sd(x + (size_t)q * ldx + b);
+#pragma GCC unroll 3
+			for (int v = 0; v < NV; v++)
+				acc[q][v] = _mm256_fmadd_pd(xb, k[v], acc[q][v]);
+		}
+	}
+#pragma GCC unroll 4
+	for (int q = 0; q < NR; q++)
+#pragma GCC unroll 3
+		for (int v = 0; v < NV; v++)
+			_mm256_storeu_pd(y + (size_t)q * Rp + 4 * v, acc[q][v]);
+}
+
+LL_INLINE LL_AVX2 void p1_body(const double *x, size_t ldx, size_t nr, size_t B,
+			       const double *K, size_t Rp, double *y)
+{
+	/* the rows are short, too short for the hardware prefetcher to
+	 * catch on: fetch the block after next (rows are contiguous) while
+	 * the first column chunk works on this one */
+	const double *pf = x + 4 * P1_PF_BLOCKS * ldx;
+	if (nr == 4) {
+		size_t c = 0;
+		for (; c + 12 <= Rp; c += 12, pf = x)
+			p1_tile(x, ldx, B, K + c, Rp, y + c, pf, 4, 3);
+		if (c + 8 <= Rp) {
+			p1_tile(x, ldx, B, K + c, Rp, y + c, pf, 4, 2);
+			c += 8;
+			pf = x;
+		}
+		if (c < Rp)
+			p1_tile(x, ldx, B, K + c, Rp, y + c, pf, 4, 1);
+		return;
+	}
+	for (size_t q = 0; q < nr; q++) {
+		const double *xq = x + q * ldx;
+		size_t c = 0;
+		for (; c + 12 <= Rp; c += 12)
+			p1_tile(xq, ldx, B, K + c, Rp, y + q * Rp + c, xq, 1, 3);
+		if (c + 8 <= Rp) {
+			p1_tile(xq, ldx, B, K + c, Rp, y + q * Rp + c, xq, 1, 2);
+			c += 8;
+		}
+		if (c < Rp)
+			p1_tile(xq, ldx, B, K + c, Rp, y + q * Rp + c, xq, 1, 1);
+	}
+}
+
+/* Pass-2 tile: NR rows of KL x NV vectors of columns held in registers,
+ * streamed against nj entries of each of the NR rows of x.  pf points at
+ * the rows to prefetch: one cache line per row every 8 entries. */
+LL_INLINE LL_AVX2 void p2_tile(const double *x, size_t ldx, const double *KL,
+			       size_t Rp, double *T, size_t nj, const double *pf,
+			       const int NR, const int NV)
+{
+	__m256d k[8][3];
+#pragma GCC unroll 8
+	for (int q = 0; q < NR; q++)
+#pragma GCC unroll 3
+		for (int v = 0; v < NV; v++)
+			k[q][v] = _mm256_loadu_pd(KL + (size_t)q * Rp + 4 * v);
+	for (size_t j = 0; j < nj; j++) {
+		double *t = T + j * Rp;
+		__m256d a[3];
+		if (NR == 8)
+			_mm_prefetch((const char *)(pf + (j & 7) * ldx + (j >> 3) * 8),
+				     _MM_HINT_T0);
+		else if (!(j & 1))
+			_mm_prefetch((const char *)(pf + ((j >> 1) & 3) * ldx + (j >> 3) * 8),
+				     _MM_HINT_T0);
+#pragma GCC unroll 3
+		for (int v = 0; v < NV; v++)
+			a[v] = _mm256_loadu_pd(t + 4 * v);
+#pragma GCC unroll 8
+		for (int q = 0; q < NR; q++) {
+			__m256d xb = _mm256_broadcast_sd(x + (size_t)q * ldx + j);
+#pragma GCC unroll 3
+			for (int v = 0; v < NV; v++)
+				a[v] = _mm256_fmadd_pd(xb, k[q][v], a[v]);
+		}
+#pragma GCC unroll 3
+		for (int v = 0; v < NV; v++)
+			_mm256_storeu_pd(t + 4 * v, a[v]);
+	}
+}
+
+/* NR = 4 or 8 rows (8 only where 32 vector registers hold the tile) */
+LL_INLINE LL_AVX2 void p2_rows(const double *x, size_t ldx, const double *KL,
+			       size_t Rp, double *T, size_t nj, const int NR)
+{
+	/* the first column chunk prefetches the next NR rows' stretch */
+	const double *pf = x + (size_t)NR * ldx;
+	size_t c = 0;
+	for (; c + 12 <= Rp; c += 12, pf = x)
+		p2_tile(x, ldx, KL + c, Rp, T + c, nj, pf, NR, 3);
+	if (c + 8 <= Rp) {
+		p2_tile(x, ldx, KL + c, Rp, T + c, nj, pf, NR, 2);
+		c += 8;
+		pf = x;
+	}
+	if (c < Rp)
+		p2_tile(x, ldx, KL + c, Rp, T + c, nj, pf, NR, 1);
+}
+
+LL_INLINE LL_AVX2 void p2_body(const double *x, size_t ldx, size_t nr, const double *KL,
+			       size_t Rp, double *T, size_t nj, const int MAXNR)
+{
+	if (MAXNR == 8 && nr == 8) {
+		p2_rows(x, ldx, KL, Rp, T, nj, 8);
+		return;
+	}
+	for (; nr >= 4; nr -= 4, x += 4 * ldx, KL += 4 * Rp)
+		p2_rows(x, ldx, KL, Rp, T, nj, 4);
+	for (size_t q = 0; q < nr; q++) {
+		const double *xq = x + q * ldx;
+		size_t c = 0;
+		for (; c + 12 <= Rp; c += 12)
+			p2_tile(xq, ldx, KL + q * Rp + c, Rp, T + c, nj, xq, 1, 3);
+		if (c + 8 <= Rp) {
+			p2_tile(xq, ldx, KL + q * Rp + c, Rp, T + c, nj, xq, 1, 2);
+			c += 8;
+		}
+		if (c < Rp)
+			p2_tile(xq, ldx, KL + q * Rp + c, Rp, T + c, nj, xq, 1, 1);
+	}
+}
+
+static LL_AVX2 void p1_avx2(const double *x, size_t ldx, size_t nr, size_t B,
+			    const double *K, size_t Rp, double *y)
+{
+	p1_body(x, ldx, nr, B, K, Rp, y);
+}
+
+static LL_AVX2 void p2_avx2(const double *x, size_t ldx, size_t nr, const double *KL,
+			    size_t Rp, double *T, size_t nj)
+{
+	p2_body(x, ldx, nr, KL, Rp, T, nj, 4);
+}
+
+/* The same code with EVEX encoding: 32 vector registers, no spills. */
+static LL_AVX512VL void p1_avx512vl(const double *x, size_t ldx, size_t nr, size_t B,
+				    const double *K, size_t Rp, double *y)
+{
+	p1_body(x, ldx, nr, B, K, Rp, y);
+}
+
+static LL_AVX512VL void p2_avx512vl(const double *x, size_t ldx, size_t nr, const double *KL,
+				    size_t Rp, double *T, size_t nj)
+{
+	p2_body(x, ldx, nr, KL, Rp, T, nj, 8);
+}
 #endif
 
-/* double tensors */
-#define XT double
-#define KS(n) n##_d
-#define XBC(p) _mm256_broadcast_sd(p)
-#include "tensor/ll_mttkrp_kern.h"
-#undef XT
-#undef KS
-#undef XBC
+/* Widen n floats to doubles, prefetching the stretch at pf (NULL: none)
+ * one cache line per 16 entries. */
+static void cvt_generic(const float *src, size_t n, double *dst, const float *pf)
+{
+#ifdef __GNUC__
+	if (pf)
+		for (size_t k = 0; k < n; k += 16)
+			__builtin_prefetch(pf + k);
+#else
+	(void)pf;
+#endif
+	for (size_t k = 0; k < n; k++)
+		dst[k] = (double)src[k];
+}
 
-/* float tensors (issue 15): widened to double as they are read */
-#define XT float
-#define KS(n) n##_f
-#define XBC(p) _mm256_set1_pd((double)*(p))
-#include "tensor/ll_mttkrp_kern.h"
-#undef XT
-#undef KS
-#undef XBC
+#ifdef LL_X86_KERNELS
+static LL_AVX2 void cvt_avx2(const float *src, size_t n, double *dst, const float *pf)
+{
+	size_t k = 0;
+	for (; k + 8 <= n; k += 8) {
+		if (pf && !(k & 15))
+			_mm_prefetch((const char *)(pf + k), _MM_HINT_T0);
+		_mm256_storeu_pd(dst + k, _mm256_cvtps_pd(_mm_loadu_ps(src + k)));
+		_mm256_storeu_pd(dst + k + 4, _mm256_cvtps_pd(_mm_loadu_ps(src + k + 4)));
+	}
+	if (pf && k < n && !(k & 15))
+		_mm_prefetch((const char *)(pf + k), _MM_HINT_T0);
+	for (; k < n; k++)
+		dst[k] = (double)src[k];
+}
+#endif
 
 /* Kernel choice: the best the CPU has; LL_MTTKRP_KERNEL=generic|avx2
  * forces one (tests use it to cover the fallback). */
 static void pick_kernels(ll_mttkrp_ws *ws)
 {
 	const char *force = getenv("LL_MTTKRP_KERNEL");
-	int f = ws->single;
-	ws->p1 = f ? p1_generic_f : p1_generic_d;
-	ws->p2 = f ? p2_generic_f : p2_generic_d;
+	ws->cvt = cvt_generic;
+	ws->p1 = p1_generic;
+	ws->p2 = p2_generic;
 	if (force && strcmp(force, "generic") == 0)
 		return;
 #ifdef LL_X86_KERNELS
 	__builtin_cpu_init();
 	if (!__builtin_cpu_supports("avx2") || !__builtin_cpu_supports("fma"))
 		return;
-	ws->p1 = f ? p1_avx2_f : p1_avx2_d;
-	ws->p2 = f ? p2_avx2_f : p2_avx2_d;
+	ws->cvt = cvt_avx2;
+	ws->p1 = p1_avx2;
+	ws->p2 = p2_avx2;
 	if (force && strcmp(force, "avx2") == 0)
 		return;
 	if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl")) {
-		ws->p1 = f ? p1_avx512vl_f : p1_avx512vl_d;
-		ws->p2 = f ? p2_avx512vl_f : p2_avx512vl_d;
+		ws->p1 = p1_avx512vl;
+		ws->p2 = p2_avx512vl;
 	}
 #endif
 }
@@ -206,6 +457,50 @@ static int nthreads_for(const ll_mttkrp_ws *ws, double work)
 
 /* ---- the two passes ----------------------------------------------------- */
 
+static double *stage_of(const ll_mttkrp_ws *ws)
+{
+	return ws->stage + (size_t)thread_id() * ws->stagesz;
+}
+
+/* ws->p1 on nr (<= 4) float rows: STAGE_B entries of each at a time are
+ * widened into the stage and the double kernel runs there; the partial
+ * products of later stretches are added up in y. */
+static void p1_staged(const ll_mttkrp_ws *ws, const float *x, size_t ldx, size_t nr, size_t B,
+		      const double *K, size_t Rp, double *y)
+{
+	double *buf = stage_of(ws), *yt = buf + 4 * STAGE_B;
+	/* rows are contiguous: fetch the block after next while this one is
+	 * widened, as the double kernel does */
+	const float *pf = x + 4 * P1_PF_BLOCKS * ldx;
+	for (size_t b0 = 0; b0 < B; b0 += STAGE_B) {
+		size_t nb = B - b0 < STAGE_B ? B - b0 : STAGE_B;
+		for (size_t q = 0; q < nr; q++)
+			ws->cvt(x + q * ldx + b0, nb, buf + q * nb, pf + q * ldx + b0);
+		if (b0 == 0) {
+			ws->p1(buf, nb, nr, nb, K, Rp, y);
+			continue;
+		}
+		ws->p1(buf, nb, nr, nb, K + b0 * Rp, Rp, yt);
+		for (size_t i = 0; i < nr * Rp; i++)
+			y[i] += yt[i];
+	}
+}
+
+/* ws->p2 on nr (<= 8) float rows, STAGE_J columns at a time, fetching
+ * the next nr rows' stretch meanwhile (the rows are far apart: too many
+ * short streams for the hardware prefetcher). */
+static void p2_staged(const ll_mttkrp_ws *ws, const float *x, size_t ldx, size_t nr,
+		      const double *KL, size_t Rp, double *T, size_t nj)
+{
+	double *buf = stage_of(ws);
+	for (size_t j0 = 0; j0 < nj; j0 += STAGE_J) {
+		size_t n = nj - j0 < STAGE_J ? nj - j0 : STAGE_J;
+		for (size_t q = 0; q < nr; q++)
+			ws->cvt(x + q * ldx + j0, n, buf + q * n, x + (q + nr) * ldx + j0);
+		ws->p2(buf, n, nr, KL, Rp, T + j0 * Rp, n);
+	}
+}
+
 /* Sub-rows s0..s1 of pass 1 into T (rows l = s / Bout, L x Rp); Kout NULL
  * when there are no outer modes. */
 static void pass1_range(const ll_mttkrp_ws *ws, const char *X, size_t s0, size_t s1,
@@ -215,7 +510,10 @@ static void pass1_range(const ll_mttkrp_ws *ws, const char *X, size_t s0, size_t
 	size_t l = s0 / Bout, o = s0 % Bout; /* sub-row s0 = (l, o) */
 	for (size_t s = s0; s < s1; s += 4) {
 		size_t nr = s1 - s < 4 ? s1 - s : 4;
-		ws->p1(X + s * Bin * ws->esz, Bin, nr, Bin, Kin, Rp, y);
+		if (ws->single)
+			p1_staged(ws, (const float *)(const void *)X + s * Bin, Bin, nr, Bin, Kin, Rp, y);
+		else
+			ws->p1((const double *)(const void *)X + s * Bin, Bin, nr, Bin, Kin, Rp, y);
 		for (size_t q = 0; q < nr; q++, o++) {
 			if (o == Bout) {
 				o = 0;
@@ -305,7 +603,11 @@ static void pass2_range(const ll_mttkrp_ws *ws, const char *X, const double *KL,
 	size_t Rt = ws->Rt;
 	for (size_t l = l0; l < l1; l += 8) {
 		size_t nr = l1 - l < 8 ? l1 - l : 8;
-		ws->p2(X + (l * Rt + j0) * ws->esz, Rt, nr, KL + l * Rp, Rp, T, nj);
+		if (ws->single)
+			p2_staged(ws, (const float *)(const void *)X + l * Rt + j0, Rt, nr, KL + l * Rp, Rp, T,
+				  nj);
+		else
+			ws->p2((const double *)(const void *)X + l * Rt + j0, Rt, nr, KL + l * Rp, Rp, T, nj);
 	}
 }
 
@@ -451,7 +753,6 @@ ll_mttkrp_ws *ll_mttkrp_ws_new(const ll_tensor *X, size_t R, ll_err *err)
 	memcpy(ws->dim, X->dim, (size_t)N * sizeof X->dim[0]);
 	ws->size = X->size;
 	ws->single = X->data == NULL;
-	ws->esz = ws->single ? sizeof(float) : sizeof(double);
 	ws->Rmax = R;
 	ws->Rpmax = (R + VW - 1) / VW * VW;
 	if (ws->Rpmax < R) /* wrapped */
@@ -502,6 +803,14 @@ ll_mttkrp_ws *ll_mttkrp_ws_new(const ll_tensor *X, size_t R, ll_err *err)
 	ws->priv = ll_malloc_array(n3, sizeof(double));
 	if (!ws->TL || !ws->TR || !ws->K1 || !ws->K2 || !ws->scr || !ws->priv)
 		goto oom;
+	if (ws->single) {
+		size_t a = 4 * STAGE_B, b = 8 * STAGE_J, n7;
+		if (!ll_mul_ok(4, Rp, &n6) || n6 > SIZE_MAX - a)
+			goto oom;
+		ws->stagesz = a + n6 > b ? a + n6 : b;
+		if (!ll_mul_ok(nt, ws->stagesz, &n7) || !(ws->stage = ll_malloc_array(n7, sizeof(double))))
+			goto oom;
+	}
 	return ws;
 oom:
 	ll_mttkrp_ws_free(ws);
@@ -519,6 +828,7 @@ void ll_mttkrp_ws_free(ll_mttkrp_ws *ws)
 	ll_free(ws->K2);
 	ll_free(ws->scr);
 	ll_free(ws->priv);
+	ll_free(ws->stage);
 	ll_free(ws);
 }
 

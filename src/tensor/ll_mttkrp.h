@@ -17,9 +17,10 @@
  * side: the product is column-separable.
  *
  * X may be double or float (X->fdata, single precision): a float X is
- * widened to double as it is read and everything else -- the factors,
- * out, the partial products -- stays double, so single precision halves
- * the bytes each pass streams and nothing else (issue 15).  A workspace
+ * widened to double in short stretches as it is read and everything else
+ * -- the factors, out, the partial products -- stays double, so single
+ * precision halves the bytes each pass streams and nothing else (issue
+ * 15).  A workspace
  * serves tensors of the element type it was made for.
  */
 #ifndef LL_MTTKRP_H

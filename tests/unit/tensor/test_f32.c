@@ -122,6 +122,12 @@ static void test_mttkrp_float(void)
 			mttkrp_case(4, d4, R[r], 31 + r, kernels[k]);
 			mttkrp_case(4, d4b, R[r], 41 + r, kernels[k]);
 		}
+	/* rows longer than the float path's stage (512 entries in pass 1,
+	 * 256 in pass 2): widened and summed in stretches */
+	const size_t longrow[] = {3, 2, 5000};
+	for (size_t r = 0; r < 4; r++)
+		mttkrp_case(3, longrow, R[r], 51 + r, NULL);
+	mttkrp_case(3, longrow, 5, 55, "generic");
 	/* a big enough tensor to run the threaded chunks of both passes */
 	const size_t big[] = {200, 30, 90};
 	mttkrp_case(3, big, 10, 99, NULL);
