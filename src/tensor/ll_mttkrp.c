@@ -60,7 +60,7 @@
 #define CHUNKS_PER_THREAD 8   /* dynamic chunks per thread in a pass */
 #define P1_PF_BLOCKS 2        /* pass-1 software prefetch distance, in blocks */
 #define STAGE_B 512           /* float path: entries of a pass-1 row staged at a time */
-#define STAGE_J 256           /* float path: entries of a pass-2 row staged at a time */
+#define STAGE_J 128           /* float path: entries of a pass-2 row staged at a time */
 
 typedef void (*p1_fn)(const double *x, size_t ldx, size_t nr, size_t B,
 		      const double *K, size_t Rp, double *y);

@@ -15,8 +15,8 @@
  *   accuracy  the same seeds in both precisions: the largest difference in
  *           objective and the factor match (mean |cos|) of the best fits
  *
- * Usage: bench_f32 [-d I,J,K] [-r R] [-n NREP] [-i ITERS] [-o DIR]
- * (defaults 2000,300,400, 10, 10, 8).  With -o it also writes DIR/x32.npy
+ * Usage: bench_f32 [-s] [-d I,J,K] [-r R] [-n NREP] [-i ITERS] [-o DIR]
+ * (defaults 2000,300,400, 10, 10, 8; -s: the floor and the sweeps only).  With -o it also writes DIR/x32.npy
  * ('<f4') and DIR/x64.npy ('<f8') of the same tensor, for the peak-memory
  * runs of tests/bench/bench_f32.sh.  Not part of `make check` or CI: the
  * default tensor is 1.9 GB in double (minutes, about 3.5 GB of memory).
@@ -53,12 +53,21 @@ static double stream_once(const ll_tensor *X)
 			s += ((p[0] + p[1]) + (p[2] + p[3])) + ((p[4] + p[5]) + (p[6] + p[7]));
 		}
 	} else {
+		/* eight float chains per thread, summed in double at the end:
+		 * widening every entry would make the loop compute-bound and
+		 * flatter the float path's ratio to its floor */
 		const float *d = X->fdata;
-#pragma omp parallel for reduction(+ : s) schedule(static)
-		for (size_t b = 0; b < n8; b++) {
-			const float *p = d + 8 * b;
-			s += (((double)p[0] + p[1]) + ((double)p[2] + p[3])) +
-			     (((double)p[4] + p[5]) + ((double)p[6] + p[7]));
+#pragma omp parallel reduction(+ : s)
+		{
+			float a[8] = {0};
+#pragma omp for schedule(static)
+			for (size_t b = 0; b < n8; b++) {
+				const float *p = d + 8 * b;
+				for (int k = 0; k < 8; k++)
+					a[k] += p[k];
+			}
+			for (int k = 0; k < 8; k++)
+				s += a[k];
 		}
 	}
 	for (size_t i = 8 * n8; i < X->size; i++)
@@ -84,7 +93,7 @@ static double floor_s(const ll_tensor *X, int reps)
 
 /* One MTTKRP sweep (modes 0..N-1 in order, as a fit asks) at R columns,
  * best of reps, in seconds: the kernel without the fit around it. */
-static double sweep_s(const ll_tensor *X, size_t R, int reps)
+static double sweep_s(const ll_tensor *X, size_t R, int reps, double *mode_s)
 {
 	double *U[3] = {0}, *out = NULL, best = INFINITY;
 	size_t maxd = 0;
@@ -103,12 +112,18 @@ static double sweep_s(const ll_tensor *X, size_t R, int reps)
 	ll_mttkrp_ws *ws = out ? ll_mttkrp_ws_new(X, R, NULL) : NULL;
 	for (int k = 0; ws && k < reps; k++) {
 		ll_mttkrp_ws_reset(ws);
-		double t = ll_now();
-		for (int n = 0; n < 3; n++)
+		double t = ll_now(), tm[3];
+		for (int n = 0; n < 3; n++) {
+			double t1 = ll_now();
 			ll_mttkrp(ws, X, U, R, n, out, NULL);
+			tm[n] = ll_now() - t1;
+		}
 		t = ll_now() - t;
-		if (t < best)
+		if (t < best) {
 			best = t;
+			if (mode_s)
+				memcpy(mode_s, tm, sizeof tm);
+		}
 	}
 	ll_mttkrp_ws_free(ws);
 out:
@@ -215,8 +230,11 @@ int main(int argc, char **argv)
 	size_t dim[3] = {2000, 300, 400}, R = 10, nrep = 10;
 	int iters = 8;
 	const char *outdir = NULL;
+	int sweeps_only = 0;
 	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "-d") && i + 1 < argc) {
+		if (!strcmp(argv[i], "-s")) {
+			sweeps_only = 1;
+		} else if (!strcmp(argv[i], "-d") && i + 1 < argc) {
 			if (sscanf(argv[++i], "%zu,%zu,%zu", &dim[0], &dim[1], &dim[2]) != 3)
 				return 2;
 		} else if (!strcmp(argv[i], "-r") && i + 1 < argc) {
@@ -228,7 +246,7 @@ int main(int argc, char **argv)
 		} else if (!strcmp(argv[i], "-o") && i + 1 < argc) {
 			outdir = argv[++i];
 		} else {
-			fprintf(stderr, "usage: bench_f32 [-d I,J,K] [-r R] [-n NREP] [-i ITERS] [-o DIR]\n");
+			fprintf(stderr, "usage: bench_f32 [-s] [-d I,J,K] [-r R] [-n NREP] [-i ITERS] [-o DIR]\n");
 			return 2;
 		}
 	}
@@ -287,12 +305,21 @@ int main(int argc, char **argv)
 	fflush(stdout);
 	static const size_t cols[2] = {10, 100};
 	for (int k = 0; k < 2; k++) {
-		double a = sweep_s(&X, cols[k], 5), b = sweep_s(&F, cols[k], 5);
+		double ma[3], mb[3];
+		double a = sweep_s(&X, cols[k], 5, ma), b = sweep_s(&F, cols[k], 5, mb);
 		printf("MTTKRP sweep alone, %zu columns: double %.3f s = %.2fx the 2-pass floor, single %.3f s = "
 		       "%.2fx its floor; single / double %.3f\n",
 		       cols[k], a, a / (2 * fl64), b, b / (2 * fl32), b / a);
+		printf("  per mode (double / single, s): %.3f/%.3f %.3f/%.3f %.3f/%.3f\n", ma[0], mb[0], ma[1],
+		       mb[1], ma[2], mb[2]);
 	}
 	fflush(stdout);
+	if (sweeps_only) {
+		ll_tensor_free(&X);
+		ll_tensor_free(&F);
+		ll_ktensor_free(&K);
+		return 0;
+	}
 	int ok = compare(&X, &F, R, nrep, iters, fl64, fl32);
 	if (ok && nrep > 1)
 		ok = compare(&X, &F, R, 1, 2 * iters, fl64, fl32);
