@@ -457,18 +457,21 @@ static int nthreads_for(const ll_mttkrp_ws *ws, double work)
 
 /* ---- the two passes ----------------------------------------------------- */
 
-static double *stage_of(const ll_mttkrp_ws *ws)
+/* Thread t's stage.  Callers pass stages down as they pass ws->scr:
+ * outside a parallel region of ours, thread_id() is that of a caller's
+ * region (ensemble units fitted side by side), not 0. */
+static double *stage_of(const ll_mttkrp_ws *ws, int t)
 {
-	return ws->stage + (size_t)thread_id() * ws->stagesz;
+	return ws->single ? ws->stage + (size_t)t * ws->stagesz : NULL;
 }
 
 /* ws->p1 on nr (<= 4) float rows: STAGE_B entries of each at a time are
  * widened into the stage and the double kernel runs there; the partial
  * products of later stretches are added up in y. */
 static void p1_staged(const ll_mttkrp_ws *ws, const float *x, size_t ldx, size_t nr, size_t B,
-		      const double *K, size_t Rp, double *y)
+		      const double *K, size_t Rp, double *y, double *buf)
 {
-	double *buf = stage_of(ws), *yt = buf + 4 * STAGE_B;
+	double *yt = buf + 4 * STAGE_B;
 	/* rows are contiguous: fetch the block after next while this one is
 	 * widened, as the double kernel does */
 	const float *pf = x + 4 * P1_PF_BLOCKS * ldx;
@@ -490,9 +493,8 @@ static void p1_staged(const ll_mttkrp_ws *ws, const float *x, size_t ldx, size_t
  * the next nr rows' stretch meanwhile (the rows are far apart: too many
  * short streams for the hardware prefetcher). */
 static void p2_staged(const ll_mttkrp_ws *ws, const float *x, size_t ldx, size_t nr,
-		      const double *KL, size_t Rp, double *T, size_t nj)
+		      const double *KL, size_t Rp, double *T, size_t nj, double *buf)
 {
-	double *buf = stage_of(ws);
 	for (size_t j0 = 0; j0 < nj; j0 += STAGE_J) {
 		size_t n = nj - j0 < STAGE_J ? nj - j0 : STAGE_J;
 		for (size_t q = 0; q < nr; q++)
@@ -505,13 +507,13 @@ static void p2_staged(const ll_mttkrp_ws *ws, const float *x, size_t ldx, size_t
  * when there are no outer modes. */
 static void pass1_range(const ll_mttkrp_ws *ws, const char *X, size_t s0, size_t s1,
 			size_t Bin, size_t Bout, const double *Kin, const double *Kout,
-			size_t Rp, double *T, double *y)
+			size_t Rp, double *T, double *y, double *stg)
 {
 	size_t l = s0 / Bout, o = s0 % Bout; /* sub-row s0 = (l, o) */
 	for (size_t s = s0; s < s1; s += 4) {
 		size_t nr = s1 - s < 4 ? s1 - s : 4;
 		if (ws->single)
-			p1_staged(ws, (const float *)(const void *)X + s * Bin, Bin, nr, Bin, Kin, Rp, y);
+			p1_staged(ws, (const float *)(const void *)X + s * Bin, Bin, nr, Bin, Kin, Rp, y, stg);
 		else
 			ws->p1((const double *)(const void *)X + s * Bin, Bin, nr, Bin, Kin, Rp, y);
 		for (size_t q = 0; q < nr; q++, o++) {
@@ -556,7 +558,7 @@ static void pass1(ll_mttkrp_ws *ws, const char *X, double *const *U, size_t R, s
 	double *TL = ws->TL;
 	if (nt == 1) {
 		memset(TL, 0, L * Rp * sizeof *TL);
-		pass1_range(ws, X, 0, S, Bin, Bout, Kin, Kout, Rp, TL, ws->scr);
+		pass1_range(ws, X, 0, S, Bin, Bout, Kin, Kout, Rp, TL, ws->scr, stage_of(ws, 0));
 		return;
 	}
 	/* Dynamic chunks: on a shared machine a preempted thread then holds
@@ -571,7 +573,7 @@ static void pass1(ll_mttkrp_ws *ws, const char *X, double *const *U, size_t R, s
 			size_t l0 = L * c / nch, l1 = L * (c + 1) / nch;
 			memset(TL + l0 * Rp, 0, (l1 - l0) * Rp * sizeof *TL);
 			pass1_range(ws, X, l0 * Bout, l1 * Bout, Bin, Bout, Kin, Kout, Rp, TL,
-				    ws->scr + (size_t)thread_id() * 4 * ws->Rpmax);
+				    ws->scr + (size_t)thread_id() * 4 * ws->Rpmax, stage_of(ws, thread_id()));
 		}
 		return;
 	}
@@ -586,7 +588,7 @@ static void pass1(ll_mttkrp_ws *ws, const char *X, double *const *U, size_t R, s
 #pragma omp for schedule(dynamic, 1)
 		for (size_t c = 0; c < nch; c++)
 			pass1_range(ws, X, S * c / nch, S * (c + 1) / nch, Bin, Bout, Kin, Kout,
-				    Rp, mine, ws->scr + (size_t)t * 4 * ws->Rpmax);
+				    Rp, mine, ws->scr + (size_t)t * 4 * ws->Rpmax, stage_of(ws, t));
 	}
 	memset(TL, 0, L * Rp * sizeof *TL);
 	for (int t = 0; t < nt; t++) {
@@ -598,14 +600,14 @@ static void pass1(ll_mttkrp_ws *ws, const char *X, double *const *U, size_t R, s
 
 /* Rows l0..l1 of X against columns j0..j0+nj into T (nj x Rp). */
 static void pass2_range(const ll_mttkrp_ws *ws, const char *X, const double *KL,
-			size_t l0, size_t l1, size_t j0, size_t nj, size_t Rp, double *T)
+			size_t l0, size_t l1, size_t j0, size_t nj, size_t Rp, double *T, double *stg)
 {
 	size_t Rt = ws->Rt;
 	for (size_t l = l0; l < l1; l += 8) {
 		size_t nr = l1 - l < 8 ? l1 - l : 8;
 		if (ws->single)
 			p2_staged(ws, (const float *)(const void *)X + l * Rt + j0, Rt, nr, KL + l * Rp, Rp, T,
-				  nj);
+				  nj, stg);
 		else
 			ws->p2((const double *)(const void *)X + l * Rt + j0, Rt, nr, KL + l * Rp, Rp, T, nj);
 	}
@@ -634,7 +636,8 @@ static void pass2(ll_mttkrp_ws *ws, const char *X, double *const *U, size_t R, s
 		for (size_t ch = 0; ch < nchunk; ch++) {
 			size_t j0 = ch * jc, nj = Rt - j0 < jc ? Rt - j0 : jc;
 			memset(TR + j0 * Rp, 0, nj * Rp * sizeof *TR);
-			pass2_range(ws, X, KL, 0, L, j0, nj, Rp, TR + j0 * Rp);
+			pass2_range(ws, X, KL, 0, L, j0, nj, Rp, TR + j0 * Rp,
+				    stage_of(ws, nt > 1 ? thread_id() : 0));
 		}
 		return;
 	}
@@ -649,7 +652,8 @@ static void pass2(ll_mttkrp_ws *ws, const char *X, double *const *U, size_t R, s
 		memset(mine, 0, Rt * Rp * sizeof *mine);
 #pragma omp for schedule(dynamic, 1)
 		for (size_t c = 0; c < nch; c++)
-			pass2_range(ws, X, KL, L * c / nch, L * (c + 1) / nch, 0, Rt, Rp, mine);
+			pass2_range(ws, X, KL, L * c / nch, L * (c + 1) / nch, 0, Rt, Rp, mine,
+				    stage_of(ws, t));
 	}
 	memset(TR, 0, Rt * Rp * sizeof *TR);
 	for (int t = 0; t < nt; t++) {

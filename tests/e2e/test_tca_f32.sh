@@ -4,7 +4,8 @@
 # (converted) fits what double fits (the same best objective to 1e-5 on
 # data that are float already), summary.json says "precision", --verbose
 # prints the peak-memory line, the session key [tca] precision = single
-# does the same, and what single precision does not support, or a
+# does the same, shards carry the precision through a merge, and what
+# single precision does not support, or a
 # truncated float32 file, gives one line on stderr and exit 1 or 2.
 . "${top_srcdir:-.}/tests/tap.sh"
 
@@ -34,6 +35,15 @@ tap_result $? "the same best objective ($od vs $os)"
 "$LL" tca "$D" -o "$T/c" -r 2 -n 2 -m ncp-hals -q --float32 -v 2>"$T/c.err" >/dev/null
 tap_result $? "a float64 file under --float32"
 grep -q "(float32), factors" "$T/c.err"; tap_result $? "--verbose: converted, not mapped"
+
+# shards fitted in single precision merge into a single-precision run
+# (two ranks side by side in one shard: each fit inside an outer region)
+"$LL" tca "$P" -o "$T/sh0" -r 2-4 -n 2 -m cp-als -q --float32 -j 2 --shard 0/2 >/dev/null &&
+	"$LL" tca "$P" -o "$T/sh1" -r 2-4 -n 2 -m cp-als -q --float32 -j 2 --shard 1/2 >/dev/null &&
+	"$LL" merge "$T/sh0" "$T/sh1" -o "$T/mg" >/dev/null
+tap_result $? "two single-precision shards, merged"
+grep -q '"precision": *"single"' "$T/mg/summary.json" && grep -q '^precision = single' "$T/sh0/shard.txt"
+tap_result $? "the manifests and the merged summary.json say single"
 
 head -c 100000 "$P" >"$T/short.npy"
 tap_fails "truncated float32 .npy" "short.npy: truncated" "$LL" tca "$T/short.npy" -o "$T/e" --float32

@@ -255,6 +255,19 @@ static void test_ens_single(void)
 	}
 	ll_ens_free(&ed);
 	ll_ens_free(&ef);
+	/* ranks fitted side by side on 2 threads: each fit's MTTKRP runs
+	 * inside an outer parallel region, where its thread number is the
+	 * outer one (a stage picked by that number overran its block; found
+	 * by valgrind on `tca --float32 --shard`, caught here under ASan or
+	 * valgrind) */
+	o.threads = 2;
+	LL_CHECK_INT(ll_ens_fit(&F, &o, &ef, NULL), LL_OK);
+	for (size_t r = 2; r <= 4; r++) {
+		const ll_ens_rank *b = ll_ens_get(&ef, r);
+		LL_CHECK(b && b->fits[0].obj < 0.9);
+	}
+	ll_ens_free(&ef);
+	o.threads = 1;
 	/* cross-validation holds entries out as missing data: refused */
 	o.cv_folds = 3;
 	ll_err e;
