@@ -118,6 +118,7 @@ static void json_summary(ll_json *j, const ll_ensemble *e, const ll_ens_meta *me
 	ll_json_obj_end(j);
 
 	ll_json_kv_str(j, "method", ll_cp_method_name(o->cp.method));
+	ll_json_kv_str(j, "precision", e->single ? "single" : "double");
 	ll_json_kv_str(j, "init", e->warm_start ? "model" : o->cp.init == LL_CP_INIT_SVD ? "svd" : "random");
 	if (e->warm_start) {
 		ll_json_key(j, "init_model");

@@ -19,8 +19,13 @@
 
 uint64_t ll_shard_hash(const double *x, size_t n, uint64_t h)
 {
-	const unsigned char *p = (const unsigned char *)x;
-	for (size_t i = 0; i < n * sizeof *x; i++) {
+	return ll_shard_hash_bytes(x, n * sizeof *x, h);
+}
+
+uint64_t ll_shard_hash_bytes(const void *x, size_t nbytes, uint64_t h)
+{
+	const unsigned char *p = x;
+	for (size_t i = 0; i < nbytes; i++) {
 		h ^= p[i];
 		h *= 0x100000001b3ull;
 	}
@@ -126,6 +131,7 @@ int ll_shard_write(const ll_ensemble *e, const char *dir, const ll_ens_meta *met
 	fprintf(fp, "norm = %a\n", e->data_norm);
 	fprintf(fp, "missing = %zu\n", e->nmissing);
 	put_str(fp, "method", ll_cp_method_name(o->cp.method));
+	put_str(fp, "precision", e->single ? "single" : "double");
 	put_str(fp, "init", e->warm_start ? "model" : o->cp.init == LL_CP_INIT_SVD ? "svd" : "random");
 	put_str(fp, "fixed_modes", ll_cp_modes_str(o->cp.fixed_modes, m1, sizeof m1));
 	fprintf(fp, "ridge = %a\n", o->cp.ridge);
@@ -280,7 +286,7 @@ const char *ll_shard_get(const ll_shard *s, const char *key)
 /* The settings two shards of one run share: compared as written. */
 static const char *const same_keys[] = {
 	"version", "shards", "total_units", "data_hash", "shape", "norm", "missing", "data_dtype",
-	"method", "init", "init_hash", "fixed_modes", "ridge", "l1", "l1_modes", "tol", "max_iter",
+	"method", "precision", "init", "init_hash", "fixed_modes", "ridge", "l1", "l1_modes", "tol", "max_iter",
 	"min_iter", "accel", "rank_lo", "rank_hi", "replicates", "seed", "sim", "fused", "cv_folds",
 	"cv_replicates", "cv_seed", "select", NULL,
 };
@@ -441,6 +447,8 @@ static int settings_from(const ll_shard *s, ll_ensemble *e, ll_err *err)
 	if (ll_cp_method_parse(v, &o->cp.method) != LL_OK)
 		return ll_err_set(err, LL_EFORMAT, "%s/%s: unknown method '%s'", s->dir, LL_SHARD_MANIFEST, v);
 	e->method = o->cp.method;
+	v = ll_shard_get(s, "precision"); /* absent before issue 15: double */
+	e->single = v && !strcmp(v, "single");
 	if ((rc = need(s, "sim", &v, err)) != LL_OK)
 		return rc;
 	if (ll_sim_parse(v, &o->sim) != LL_OK)
