@@ -1013,9 +1013,14 @@ int ll_session_set(ll_session *s, ll_step_kind k, const char *key, const char *v
 			return rc;
 		}
 	}
+	/* the results go aside with the values they were computed with */
+	ll_value nw = s->values[k][i];
+	s->values[k][i] = old;
+	ll_session_shelve(s, ll_session_stale(k, key));
+	s->values[k][i] = nw;
 	value_clear(&old);
 	s->dirty = 1;
-	ll_session_reset(s, ll_session_stale(k, key));
+	ll_session_restore(s);
 	return LL_OK;
 }
 

@@ -79,6 +79,8 @@ static void drop(ll_session *s)
 	s->res.tca = NULL;
 }
 
+static int finish(ll_step_ctx *c, struct ll_res_tca *t, ll_rank_rule rule, ll_err *err);
+
 static int run(ll_step_ctx *c, ll_err *err)
 {
 	ll_session *s = c->s;
@@ -90,6 +92,11 @@ static int run(ll_step_ctx *c, ll_err *err)
 
 	if (!x || !x->X.data)
 		return ll_err_set(err, LL_EINVAL, "[tca] has no tensor: run the tensor step first");
+	if (c->reuse && s->res.tca) {
+		/* only rank changed: every rank is fitted already; choose again */
+		ll_session_log(s, "tca: only the rank to show changed: the fitted ensemble is kept, nothing refitted");
+		return finish(c, s->res.tca, (ll_rank_rule)ll_session_get_enum(s, LL_STEP_TCA, "select"), err);
+	}
 	struct ll_res_tca *t = ll_calloc(1, sizeof *t);
 	if (!t)
 		return ll_err_oom(err);
@@ -159,6 +166,15 @@ static int run(ll_step_ctx *c, ll_err *err)
 		return rc;
 	if ((rc = ll_ens_fit(&x->X, &o, &t->ens, err)) != LL_OK)
 		return rc;
+	return finish(c, t, rule, err);
+}
+
+/* Choose the rank, say so, and write OUTDIR/tca/: all but the fits. */
+static int finish(ll_step_ctx *c, struct ll_res_tca *t, ll_rank_rule rule, ll_err *err)
+{
+	ll_session *s = c->s;
+	const struct ll_res_tensor *x = s->res.tensor;
+	int rc;
 	if ((rc = choose_rank(s, t, rule, err)) != LL_OK)
 		return rc;
 	ll_session_log(s, "tca: rank %zu chosen: %s", t->chosen_rank, t->rank_reason);
@@ -171,9 +187,10 @@ static int run(ll_step_ctx *c, ll_err *err)
 		snprintf(cvs, sizeof cvs, ", held-out error %.4f", cr->cv_test_mean);
 	ll_step_status(c, "ranks %zu-%zu x %zu replicates (%s): rank %zu chosen, error %.4f%s, "
 		 "%zu/%zu fits at the best%s",
-		 o.rank_lo, o.rank_hi, o.replicates, ll_cp_method_name(o.cp.method), t->chosen_rank,
+		 t->ens.nranks ? t->ens.ranks[0].rank : 0, t->ens.nranks ? t->ens.ranks[t->ens.nranks - 1].rank : 0,
+		 t->ens.opts.replicates, ll_cp_method_name(t->ens.method), t->chosen_rank,
 		 cr ? cr->fits[0].obj : NAN, cvs, cst.at_best, cr ? cr->nrep : 0,
-		 o.cp.method != LL_CP_ALS && x->x_min < 0 ? "; WARNING: negative data" : "");
+		 t->ens.method != LL_CP_ALS && x->x_min < 0 ? "; WARNING: negative data" : "");
 	if (c->outdir) {
 		char *dir;
 		if ((rc = ll_step_outdir(c, &dir, err)) != LL_OK)
@@ -190,6 +207,9 @@ static int run(ll_step_ctx *c, ll_err *err)
 	}
 	return rc;
 }
+
+/* rank only chooses which fitted rank to show and project */
+static const char *const view_keys[] = {"rank", NULL};
 
 /* a rank to show must be one of the ranks fitted */
 static int check(const ll_session *s, ll_err *err)
@@ -238,4 +258,5 @@ const ll_step_def ll_step_tca = {
 	.run = run,
 	.drop = drop,
 	.outputs = "every fit, `summary.json`",
+	.view_keys = view_keys,
 };

@@ -348,6 +348,62 @@ static void test_edit_resets_downstream(void)
 	ll_session_free(&s);
 }
 
+/* D5: an edit keeps the results it makes stale; setting the old value
+ * again makes the steps done again with the very same results (same
+ * pointers, nothing rerun); running a step drops what was kept of it.
+ * An edit of [tca] rank alone (a fitted rank) runs tca again without
+ * refitting: the ensemble is the kept one, only the chosen rank differs. */
+static void test_revert_restores(void)
+{
+	ll_session s;
+	ll_err e = {0, ""};
+	LL_CHECK_INT(ll_session_load_text(&s, "[session]\nseed = 5\n[data]\nkind = synth\nneurons = 8\ntime = 6\n"
+					  "trials = 10\n[tca]\nranks = 1-3\nreplicates = 2\n[trajectory]\nsource = tca\n",
+					  "t.lab", &e), LL_OK);
+	LL_CHECK_INT(ll_session_run_all(&s, NULL, NULL, NULL, &e), LL_OK);
+	const void *tens = s.res.tensor, *tca = s.res.tca, *traj = s.res.traj;
+	LL_CHECK(tens && tca && traj);
+	/* a data edit: everything after it pending, nothing dropped */
+	LL_CHECK_INT(ll_session_set(&s, LL_STEP_DATA, "neurons", "9", &e), LL_OK);
+	LL_CHECK(s.state[LL_STEP_DATA] == LL_STATE_PENDING && s.state[LL_STEP_TCA] == LL_STATE_PENDING);
+	LL_CHECK(s.res.tca == NULL && (ll_session_kept(&s) & LL_STEP_BIT(LL_STEP_TCA)));
+	/* a second, unrelated-to-data edit of tca, then both reverted */
+	LL_CHECK_INT(ll_session_set(&s, LL_STEP_TCA, "max_iter", "77", &e), LL_OK);
+	LL_CHECK_INT(ll_session_set(&s, LL_STEP_DATA, "neurons", "8", &e), LL_OK);
+	/* data and tensor back (their values match); tca still differs */
+	LL_CHECK(s.state[LL_STEP_DATA] == LL_STATE_DONE && s.state[LL_STEP_TENSOR] == LL_STATE_DONE);
+	LL_CHECK(s.res.tensor == tens);
+	LL_CHECK(s.state[LL_STEP_TCA] == LL_STATE_PENDING && s.state[LL_STEP_TRAJ] == LL_STATE_PENDING);
+	LL_CHECK_INT(ll_session_set(&s, LL_STEP_TCA, "max_iter", "300", &e), LL_OK);
+	LL_CHECK(s.state[LL_STEP_TCA] == LL_STATE_DONE && s.res.tca == tca);
+	LL_CHECK(s.state[LL_STEP_TRAJ] == LL_STATE_DONE && s.res.traj == traj);
+	LL_CHECK_INT((int)ll_session_kept(&s), 0);
+	LL_CHECK_INT(ll_session_next(&s), LL_NSTEPS);
+
+	/* rank only: tca runs again on the kept ensemble */
+	size_t was = s.res.tca->chosen_rank, want = was == 2 ? 3 : 2;
+	char rv[8];
+	snprintf(rv, sizeof rv, "%zu", want);
+	const ll_cp_result *best = &ll_ens_get(&s.res.tca->ens, want)->fits[0];
+	double obj = best->obj;
+	const double *u0 = best->K.U[0];
+	LL_CHECK_INT(ll_session_set(&s, LL_STEP_TCA, "rank", rv, &e), LL_OK);
+	LL_CHECK(s.state[LL_STEP_TCA] == LL_STATE_PENDING);
+	LL_CHECK_INT(ll_session_run_all(&s, NULL, NULL, NULL, &e), LL_OK);
+	LL_CHECK_INT((int)s.res.tca->chosen_rank, (int)want);
+	/* the same fit, not a refit from the same seed: the very same arrays */
+	LL_CHECK(ll_ens_get(&s.res.tca->ens, want)->fits[0].K.U[0] == u0);
+	LL_CHECK(ll_ens_get(&s.res.tca->ens, want)->fits[0].obj == obj);
+	LL_CHECK(strstr(s.status[LL_STEP_TCA], "chosen") != NULL);
+	/* running dropped what was kept */
+	LL_CHECK_INT((int)ll_session_kept(&s), 0);
+	/* a data edit now and rerun: nothing kept survives a rerun */
+	LL_CHECK_INT(ll_session_set(&s, LL_STEP_DATA, "neurons", "7", &e), LL_OK);
+	LL_CHECK_INT(ll_session_run_step(&s, LL_STEP_DATA, NULL, NULL, NULL, &e), LL_OK);
+	LL_CHECK_INT((int)(ll_session_kept(&s) & LL_STEP_BIT(LL_STEP_TCA)), 0);
+	ll_session_free(&s);
+}
+
 /* The steps form a graph: a step needs only what it reads, an edit makes
  * stale only that step and what depends on it, and independent analyses
  * of one tensor do not wait for or reset each other. */
@@ -449,6 +505,7 @@ int main(void)
 	LL_RUN(test_bio_session_recovers_truth);
 	LL_RUN(test_order_and_failure);
 	LL_RUN(test_edit_resets_downstream);
+	LL_RUN(test_revert_restores);
 	LL_RUN(test_graph);
 	LL_RUN(test_group_of);
 	char cmd[128];
