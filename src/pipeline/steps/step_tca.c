@@ -11,6 +11,8 @@
 #include "io/ll_ens_io.h"
 #include "pipeline/ll_step.h"
 #include "pipeline/steps/step_data.h"
+#include "pipeline/steps/step_train.h"
+#include "tensor/ll_loads.h"
 #include "pipeline/steps/step_tca.h"
 #include "pipeline/steps/step_tensor.h"
 
@@ -260,3 +262,44 @@ const ll_step_def ll_step_tca = {
 	.outputs = "every fit, `summary.json`",
 	.view_keys = view_keys,
 };
+
+int ll_tca_loads_text(const ll_session *s, const ll_ktensor *K, size_t c, char *buf, size_t n, ll_err *err)
+{
+	const struct ll_res_tensor *x = s->res.tensor;
+	size_t l = 0;
+	if (n == 0)
+		return LL_OK;
+	buf[0] = '\0';
+	if (!x || x->X.nmodes != K->nmodes)
+		return ll_err_set(err, LL_EINVAL, "loads: the model is not of the tensor's modes");
+	for (int m = 0; m < K->nmodes && l + 1 < n; m++) {
+		const ll_mode_info *mi = &x->modes[m];
+		const int *lab = mi->kind == LL_MODE_TRIAL || mi->kind == LL_MODE_CLASS ? mi->labels : NULL;
+		ll_loads L;
+		int rc = ll_loads_factor(K->U[m], K->dim[m], K->rank, c, lab, LL_LOADS_TOP, &L, err);
+		if (rc != LL_OK)
+			return rc;
+		int k = snprintf(buf + l, n - l, "%s", m ? "; " : "");
+		l += k > 0 && (size_t)k < n - l ? (size_t)k : n - l - 1;
+		if (L.flat || L.n == 0) {
+			k = snprintf(buf + l, n - l, "%s %s", mi->name, L.n ? "flat" : "zero");
+		} else if (mi->kind == LL_MODE_TIME) {
+			const struct ll_res_train *tr = s->res.train;
+			if (tr && tr->log.snapshots == K->dim[m] && tr->log.step)
+				k = snprintf(buf + l, n - l, "peak step %d", tr->log.step[L.peak]);
+			else
+				k = snprintf(buf + l, n - l, "peak %s %zu", mi->name, L.peak);
+		} else {
+			k = snprintf(buf + l, n - l, "%s%s", mi->name, lab ? !strcmp(mi->name, "trial") ? ": condition" : ": label" : "");
+			for (size_t j = 0; j < L.n && k > 0 && l + (size_t)k < n; j++) {
+				int q = mi->kind == LL_MODE_UNIT
+						? snprintf(buf + l + k, n - l - (size_t)k, "%s %ld", j ? "," : "", L.item[j])
+						: snprintf(buf + l + k, n - l - (size_t)k, "%s %ld (%.2f)", j ? "," : "", L.item[j],
+							   L.value[j]);
+				k += q > 0 ? q : 0;
+			}
+		}
+		l += k > 0 && (size_t)k < n - l ? (size_t)k : n - l - 1;
+	}
+	return LL_OK;
+}
