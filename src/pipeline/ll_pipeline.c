@@ -139,6 +139,37 @@ int ll_step_ready(const ll_session *s, ll_step_kind k)
 
 /* --------------------------------------------------------------- running */
 
+/* ------------------------------------------------------ used or not */
+
+int ll_session_param_used(const ll_session *s, ll_step_kind k, const char *key, char *why, size_t n)
+{
+	if (n)
+		why[0] = '\0';
+	int i = ll_step_param_index(k, key);
+	if (i < 0)
+		return 1;
+	const char *help = steps[k]->params[i].help, *colon = strchr(help, ':');
+	size_t wl = colon ? (size_t)(colon - help) : 0;
+	/* "WORD: ..." where WORD is a choice of one of the step's enums */
+	for (size_t e = 0; wl && e < steps[k]->nparams; e++) {
+		const ll_param_def *d = &steps[k]->params[e];
+		if (d->type != LL_PARAM_ENUM || !d->choices)
+			continue;
+		for (const char *c = d->choices; *c;) {
+			size_t cl = strcspn(c, "|");
+			if (cl == wl && !strncmp(c, help, wl)) {
+				const char *v = ll_session_get(s, k, d->key);
+				if (strlen(v) == wl && !strncmp(v, help, wl))
+					return 1;
+				snprintf(why, n, "%s = %s", d->key, v);
+				return 0;
+			}
+			c += cl + (c[cl] == '|');
+		}
+	}
+	return steps[k]->used ? steps[k]->used(s, key, why, n) : 1;
+}
+
 /* ----------------------------------------------------- kept results */
 
 /* The results of one step an edit made stale, with what it had when done

@@ -261,6 +261,15 @@ int ll_session_set(ll_session *s, ll_step_kind k, const char *key, const char *v
  * -> every step, name -> report, threads -> none. */
 unsigned ll_session_stale(ll_step_kind k, const char *key);
 
+/* Whether [k] key matters with the other values as they are, so a front
+ * end can dim the rest (review D13): a key whose help starts with "WORD:"
+ * where WORD is a choice of one of the step's enum keys matters only with
+ * that choice ("synth: number of neurons" with kind = synth), and a step
+ * may say more (the data step: path, labels, mask and modes are for data
+ * read from files).  1 if it matters; 0 with why (n bytes) saying which
+ * value makes it not ("kind = mnist"). */
+int ll_session_param_used(const ll_session *s, ll_step_kind k, const char *key, char *why, size_t n);
+
 /* "A-B" or "A" into lo, hi; 1 if it parses. */
 int ll_parse_range(const char *v, long *lo, long *hi);
 

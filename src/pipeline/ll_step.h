@@ -61,6 +61,10 @@ typedef struct ll_step_def {
 	 * rank): after an edit of these alone, run() gets the results back
 	 * with c->reuse set instead of computing them again (NULL: none) */
 	const char *const *view_keys;
+	/* whether key matters with the other values as they are (the data
+	 * kind's keys; NULL: the rule of ll_session_param_used alone); why
+	 * not, into why (n bytes), when it does not */
+	int (*used)(const ll_session *s, const char *key, char *why, size_t n);
 } ll_step_def;
 
 #define LL_STEP(ID, name) extern const ll_step_def ll_step_##name;
