@@ -57,11 +57,7 @@ int ll_report_has_traj(const ll_session *s)
 
 const char *ll_report_kind_plot(ll_mode_kind k)
 {
-	switch (k) {
-	case LL_MODE_UNIT: return "bars";
-	case LL_MODE_TIME: return "line";
-	default: return "dots";
-	}
+	return ll_mode_kind_plot(k); /* the workbench draws by the same rule */
 }
 
 double ll_report_rank_jitter(size_t r, size_t k, size_t n)

@@ -22,6 +22,17 @@ const char *ll_step_state_name(ll_step_state s)
 	return (unsigned)s < 5 ? names[s] : "?";
 }
 
+const char *ll_mode_kind_plot(ll_mode_kind k)
+{
+	switch (k) {
+	case LL_MODE_UNIT: return "bars";
+	case LL_MODE_TIME: return "line";
+	case LL_MODE_TRIAL:
+	case LL_MODE_CLASS: return "dots";
+	}
+	return "dots";
+}
+
 const char *ll_mode_kind_name(ll_mode_kind k)
 {
 	switch (k) {

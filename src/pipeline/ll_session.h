@@ -105,6 +105,9 @@ typedef enum ll_mode_kind {
 	LL_MODE_CLASS     /* digits / conditions: dots */
 } ll_mode_kind;
 const char *ll_mode_kind_name(ll_mode_kind k); /* "unit", "time", "trial", "class" */
+/* How the report and the workbench draw a factor of this kind: "bars"
+ * (units), "line" (time), "dots" (trials, models, classes: categorical). */
+const char *ll_mode_kind_plot(ll_mode_kind k);
 
 typedef struct ll_mode_info {
 	char name[32];      /* "neuron", "time", "trial", "model", "digit", ... */

@@ -458,7 +458,7 @@ static int set_value(wb *w, ll_step_kind k, const char *key, const char *value, 
 		}
 	const char *what = undoing ? "undone: " : "";
 	if (!names[0] && back[0])
-		wb_msg(w, 0, "%s[%s] %s = %s; the values the results were computed with: %s done again", what,
+		wb_msg(w, 0, "%s[%s] %s = %s; back to the values the results were computed with: %s done again", what,
 		       ll_step_name(k), key, value, back);
 	else if (!names[0])
 		wb_msg(w, 0, "%s[%s] %s = %s; results stand", what, ll_step_name(k), key, value);

@@ -275,12 +275,19 @@ int ll_tca_loads_text(const ll_session *s, const ll_ktensor *K, size_t c, char *
 	for (int m = 0; m < K->nmodes && l + 1 < n; m++) {
 		const ll_mode_info *mi = &x->modes[m];
 		const int *lab = mi->kind == LL_MODE_TRIAL || mi->kind == LL_MODE_CLASS ? mi->labels : NULL;
-		ll_loads L;
-		int rc = ll_loads_factor(K->U[m], K->dim[m], K->rank, c, lab, LL_LOADS_TOP, &L, err);
+		/* flat is a property of the entries: a trend over trials that both
+		 * conditions share is not flat, though their means are alike */
+		ll_loads L, E;
+		int rc = ll_loads_factor(K->U[m], K->dim[m], K->rank, c, NULL, LL_LOADS_TOP, &E, err);
+		if (rc == LL_OK && lab)
+			rc = ll_loads_factor(K->U[m], K->dim[m], K->rank, c, lab, LL_LOADS_TOP, &L, err);
 		if (rc != LL_OK)
 			return rc;
+		int alike = lab && L.flat && !E.flat; /* varies, but not by label */
+		if (!lab || alike)
+			L = E;
 		int k = snprintf(buf + l, n - l, "%s", m ? "; " : "");
-		l += k > 0 && (size_t)k < n - l ? (size_t)k : n - l - 1;
+		l += k >= 0 && (size_t)k < n - l ? (size_t)k : n - l - 1;
 		if (L.flat || L.n == 0) {
 			k = snprintf(buf + l, n - l, "%s %s", mi->name, L.n ? "flat" : "zero");
 		} else if (mi->kind == LL_MODE_TIME) {
@@ -290,7 +297,8 @@ int ll_tca_loads_text(const ll_session *s, const ll_ktensor *K, size_t c, char *
 			else
 				k = snprintf(buf + l, n - l, "peak %s %zu", mi->name, L.peak);
 		} else {
-			k = snprintf(buf + l, n - l, "%s%s", mi->name, lab ? !strcmp(mi->name, "trial") ? ": condition" : ": label" : "");
+			k = snprintf(buf + l, n - l, "%s%s", mi->name,
+				     lab && !alike ? !strcmp(mi->name, "trial") ? ": condition" : ": label" : "");
 			for (size_t j = 0; j < L.n && k > 0 && l + (size_t)k < n; j++) {
 				int q = mi->kind == LL_MODE_UNIT
 						? snprintf(buf + l + k, n - l - (size_t)k, "%s %ld", j ? "," : "", L.item[j])
@@ -298,8 +306,13 @@ int ll_tca_loads_text(const ll_session *s, const ll_ktensor *K, size_t c, char *
 							   L.value[j]);
 				k += q > 0 ? q : 0;
 			}
+			if (alike && k > 0 && l + (size_t)k < n) {
+				int q = snprintf(buf + l + k, n - l - (size_t)k, " (%ss alike)",
+						 !strcmp(mi->name, "trial") ? "condition" : "label");
+				k += q > 0 ? q : 0;
+			}
 		}
-		l += k > 0 && (size_t)k < n - l ? (size_t)k : n - l - 1;
+		l += k >= 0 && (size_t)k < n - l ? (size_t)k : n - l - 1;
 	}
 	return LL_OK;
 }

@@ -303,6 +303,23 @@ static void test_bio_session_recovers_truth(void)
 		/* two conditions -> two trial-averaged paths */
 		const ll_traj_set *ts = s.res.traj ? &s.res.traj->ts : NULL;
 		LL_CHECK(ts && ts->n_paths == 2 && ts->n_points == 60);
+		/* what the components load on, against the planted ones: one
+		 * condition factor, one learning trend over trials that both
+		 * conditions share, one the same on every trial */
+		int cond = 0, alike = 0, flat = 0;
+		for (size_t c = 0; c < 3; c++) {
+			char lt[400];
+			LL_CHECK_INT(ll_tca_loads_text(&s, &r->fits[0].K, c, lt, sizeof lt, &e), LL_OK);
+			printf("# C%zu loads on: %s\n", c + 1, lt);
+			LL_CHECK(!strncmp(lt, "neuron ", 7) && strstr(lt, "; peak time "));
+			cond += strstr(lt, "; trial: condition 1 (0.") != NULL;
+			alike += strstr(lt, "(conditions alike)") != NULL;
+			flat += strstr(lt, "; trial flat") != NULL;
+		}
+		LL_CHECK(cond == 1 && alike == 1 && flat == 1);
+		char small[12];
+		LL_CHECK_INT(ll_tca_loads_text(&s, &r->fits[0].K, 0, small, sizeof small, &e), LL_OK);
+		LL_CHECK_INT((int)strlen(small), 11); /* cut, terminated */
 	}
 	ll_session_free(&s);
 }
