@@ -410,16 +410,19 @@ int ll_session_run_step(ll_session *s, ll_step_kind k, const char *outdir,
 					  ll_step_name((ll_step_kind)j), ll_step_name(k));
 	/* kept results whose costly inputs are current: the step may reuse them */
 	void *reuse = NULL;
+	unsigned char wrote = 0;
 	if (steps[k]->view_keys && s->kept[k]) {
 		char *hv = inputs_text(s, k, 1);
 		if (hv && !strcmp(hv, s->kept[k]->heavy)) {
 			reuse = s->kept[k]->res;
+			wrote = s->kept[k]->wrote;
 			s->kept[k]->res = NULL;
 		}
 		ll_free(hv);
 	}
 	ll_session_reset(s, LL_STEP_BIT(k));
 	res_put(s, k, reuse);
+	s->wrote[k] = wrote; /* the folder still holds the kept results' files */
 	if (outdir && (rc = ll_mkdirs(outdir, err)) != LL_OK) {
 		if (steps[k]->drop)
 			steps[k]->drop(s);

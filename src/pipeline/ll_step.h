@@ -31,7 +31,8 @@ typedef struct ll_step_ctx {
 	void *ud;
 	/* s->res.<name> holds this step's results of an earlier run whose
 	 * inputs differed only in view_keys: run() may keep their costly part
-	 * and redo the rest (0: s->res.<name> is NULL) */
+	 * and redo the rest (0: s->res.<name> is NULL); s->wrote[k] says
+	 * whether OUTDIR/<name>/ still holds their files */
 	int reuse;
 } ll_step_ctx;
 

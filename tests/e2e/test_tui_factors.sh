@@ -125,7 +125,11 @@ until_ok f shows f 'tca: only the rank to show changed: the fitted ensemble is k
 r1=$?
 keys f 2
 until_ok f shows f '^ rank 4 chosen'
-tap_result $((r1 + $?)) "D5: tca.rank alone reruns tca without refitting; rank 4 shown"
+r2=$?
+# OUTDIR/tca: the summary says rank 4, the fits' files are still there
+grep -A1 '"chosen_rank"' "$T/f.out/tca/summary.json" | grep -q '"rank": 4' &&
+	[ -s "$T/f.out/tca/rank_02/rep_00/factor_0.npy" ] && [ -s "$T/f.out/tca/rank_04/rep_04/lambda.npy" ]
+tap_result $((r1 + r2 + $?)) "D5: tca.rank alone reruns tca without refitting; rank 4 shown and in tca/summary.json"
 keys f : 'q!' Enter
 wait_exit f
 

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "base/ll_fs.h"
 #include "base/ll_rng.h"
 #include "io/ll_ens_io.h"
 #include "pipeline/ll_step.h"
@@ -194,8 +195,14 @@ static int finish(ll_step_ctx *c, struct ll_res_tca *t, ll_rank_rule rule, ll_er
 		 cr ? cr->fits[0].obj : NAN, cvs, cst.at_best, cr ? cr->nrep : 0,
 		 t->ens.method != LL_CP_ALS && x->x_min < 0 ? "; WARNING: negative data" : "");
 	if (c->outdir) {
-		char *dir;
-		if ((rc = ll_step_outdir(c, &dir, err)) != LL_OK)
+		/* the kept fits' files are there: only the summary changes */
+		int summary_only = c->reuse && s->wrote[c->k];
+		char *dir = NULL;
+		if (summary_only)
+			rc = (dir = ll_path_join(c->outdir, ll_step_name(c->k))) ? LL_OK : ll_err_oom(err);
+		else
+			rc = ll_step_outdir(c, &dir, err);
+		if (rc != LL_OK)
 			return rc;
 		ll_ens_meta meta = {0};
 		meta.chosen_rank = t->chosen_rank;
@@ -203,7 +210,8 @@ static int finish(ll_step_ctx *c, struct ll_res_tca *t, ll_rank_rule rule, ll_er
 		meta.rank_rule = ll_session_get_int(s, LL_STEP_TCA, "rank") >= 0 ? "set" : ll_rank_rule_name(rule);
 		char *wp = t->ens.warm_start ? ll_session_get_path(s, LL_STEP_TCA, "warm_start") : NULL;
 		meta.init_file = wp;
-		rc = ll_ens_write(&t->ens, dir, &x->X, &meta, err);
+		rc = summary_only ? ll_ens_write_summary(&t->ens, dir, &meta, err)
+				  : ll_ens_write(&t->ens, dir, &x->X, &meta, err);
 		ll_free(wp);
 		ll_free(dir);
 	}
