@@ -396,6 +396,15 @@ static void test_revert_restores(void)
 	LL_CHECK(s.state[LL_STEP_TRAJ] == LL_STATE_DONE && s.res.traj == traj);
 	LL_CHECK_INT((int)ll_session_kept(&s), 0);
 	LL_CHECK_INT(ll_session_next(&s), LL_NSTEPS);
+	/* [session] seed feeds every step: its change keeps them pending, its
+	 * old value brings them back */
+	LL_CHECK_INT(ll_session_set(&s, LL_STEP_SESSION, "seed", "6", &e), LL_OK);
+	LL_CHECK(s.state[LL_STEP_DATA] == LL_STATE_PENDING && s.state[LL_STEP_TCA] == LL_STATE_PENDING);
+	LL_CHECK_INT(ll_session_set(&s, LL_STEP_SESSION, "seed", "5", &e), LL_OK);
+	LL_CHECK(s.state[LL_STEP_DATA] == LL_STATE_DONE && s.res.tca == tca);
+	/* threads feeds nothing: results stand */
+	LL_CHECK_INT(ll_session_set(&s, LL_STEP_SESSION, "threads", "1", &e), LL_OK);
+	LL_CHECK(s.state[LL_STEP_TCA] == LL_STATE_DONE && s.res.tca == tca);
 
 	/* rank only: tca runs again on the kept ensemble */
 	size_t was = s.res.tca->chosen_rank, want = was == 2 ? 3 : 2;
