@@ -17,6 +17,7 @@
 #    steps done again (nothing reruns); an edit of [tca] rank alone reruns
 #    tca without refitting
 #  - D13: keys the data kind does not use are marked so on the Pipeline screen
+#  - with NO_COLOR, neighbouring labels differ by style (odd ones underlined)
 . "${top_srcdir:-.}/tests/tap.sh"
 . "${top_srcdir:-.}/tests/e2e/tui_lib.sh"
 
@@ -132,6 +133,20 @@ grep -A1 '"chosen_rank"' "$T/f.out/tca/summary.json" | grep -q '"rank": 4' &&
 tap_result $((r1 + r2 + $?)) "D5: tca.rank alone reruns tca without refitting; rank 4 shown and in tca/summary.json"
 keys f : 'q!' Enter
 wait_exit f
+
+# NO_COLOR: path 1 differs from path 0 by style (underlined)
+start n bio.lab LANG=C.UTF-8 NO_COLOR=1
+until_ok n shows n '1 Pipeline'
+keys n R
+until_ok n shows n 'report +done'
+keys n 3
+until_ok n shows n 'condition 1'
+cap n -e
+perl -CSD -e 'my %u; while (<>) { next unless /\e\[([0-9;]*)m\x{25CF}.*condition ([01])/; my ($p, $c) = ($1, $2); $u{$c} = ";$p;" =~ /;4;/ ? 1 : 0 }
+	exit !(exists $u{0} && exists $u{1} && !$u{0} && $u{1})' "$T/n.cap"
+tap_result $? "D10, NO_COLOR=1: path 1 is underlined, path 0 is not"
+keys n : 'q!' Enter
+wait_exit n
 
 # a class mode: a tick label per class, coloured by label
 start c cls.lab LANG=C.UTF-8 TERM=xterm-256color

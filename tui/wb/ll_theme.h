@@ -28,6 +28,8 @@
  * test holds them equal), except the report's black, which is the
  * terminal's own text colour (-1, bold), as black ink is on paper.  8
  * colours: the nearest base colour, bold told apart where two share one.
+ * Monochrome (NO_COLOR): odd labels underlined, so neighbouring labels
+ * (two conditions, paths 0 and 1) still differ.
  *
  * STABLE and UNSTABLE mark a fixed point's stability (or an eigenvalue's:
  * inside or outside the unit circle): bluish green and vermillion, as
@@ -86,15 +88,15 @@
 	X(STABLE,       A_NORMAL,           COLOR_GREEN,   -1,          A_BOLD,    36,  -1,  A_BOLD) \
 	X(UNSTABLE,     A_BOLD,             COLOR_RED,     -1,          A_BOLD,    166, -1,  A_BOLD) \
 	X(LABEL_0,      A_NORMAL,           COLOR_BLUE,    -1,          A_BOLD,    25,  -1,  A_NORMAL) \
-	X(LABEL_1,      A_NORMAL,           COLOR_RED,     -1,          A_NORMAL,  166, -1,  A_NORMAL) \
+	X(LABEL_1,      A_UNDERLINE,        COLOR_RED,     -1,          A_NORMAL,  166, -1,  A_NORMAL) \
 	X(LABEL_2,      A_NORMAL,           COLOR_GREEN,   -1,          A_NORMAL,  35,  -1,  A_NORMAL) \
-	X(LABEL_3,      A_NORMAL,           COLOR_YELLOW,  -1,          A_NORMAL,  178, -1,  A_NORMAL) \
+	X(LABEL_3,      A_UNDERLINE,        COLOR_YELLOW,  -1,          A_NORMAL,  178, -1,  A_NORMAL) \
 	X(LABEL_4,      A_NORMAL,           COLOR_MAGENTA, -1,          A_NORMAL,  175, -1,  A_NORMAL) \
-	X(LABEL_5,      A_NORMAL,           COLOR_CYAN,    -1,          A_NORMAL,  74,  -1,  A_NORMAL) \
-	X(LABEL_6,      A_BOLD,             -1,            -1,          A_BOLD,    -1,  -1,  A_BOLD) \
-	X(LABEL_7,      A_NORMAL,           COLOR_YELLOW,  -1,          A_BOLD,    221, -1,  A_NORMAL) \
-	X(LABEL_8,      A_DIM,              COLOR_WHITE,   -1,          A_DIM,     246, -1,  A_NORMAL) \
-	X(LABEL_9,      A_NORMAL,           COLOR_RED,     -1,          A_BOLD,    94,  -1,  A_NORMAL)
+	X(LABEL_5,      A_UNDERLINE,        COLOR_CYAN,    -1,          A_NORMAL,  74,  -1,  A_NORMAL) \
+	X(LABEL_6,      A_NORMAL,           -1,            -1,          A_BOLD,    -1,  -1,  A_BOLD) \
+	X(LABEL_7,      A_UNDERLINE,        COLOR_YELLOW,  -1,          A_BOLD,    221, -1,  A_NORMAL) \
+	X(LABEL_8,      A_NORMAL,           COLOR_WHITE,   -1,          A_DIM,     246, -1,  A_NORMAL) \
+	X(LABEL_9,      A_UNDERLINE,        COLOR_RED,     -1,          A_BOLD,    94,  -1,  A_NORMAL)
 
 #define LL_THEME_ENUM_(name, mono, f8, b8, a8, f256, b256, a256) LL_ROLE_##name,
 enum ll_role { LL_THEME_ROLES(LL_THEME_ENUM_) LL_ROLE_COUNT };
