@@ -305,8 +305,11 @@ int ll_tca_loads_text(const ll_session *s, const ll_ktensor *K, size_t c, char *
 			else
 				k = snprintf(buf + l, n - l, "peak %s %zu", mi->name, L.peak);
 		} else {
+			/* "condition 1" when labels group entries; a digit mode whose
+			 * entries are their own labels reads "digit 7" */
+			int grouped = lab && !alike && L.nitems < K->dim[m];
 			k = snprintf(buf + l, n - l, "%s%s", mi->name,
-				     lab && !alike ? !strcmp(mi->name, "trial") ? ": condition" : ": label" : "");
+				     grouped ? !strcmp(mi->name, "trial") ? ": condition" : ": label" : "");
 			for (size_t j = 0; j < L.n && k > 0 && l + (size_t)k < n; j++) {
 				int q = mi->kind == LL_MODE_UNIT
 						? snprintf(buf + l + k, n - l - (size_t)k, "%s %ld", j ? "," : "", L.item[j])

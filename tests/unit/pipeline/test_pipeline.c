@@ -49,6 +49,19 @@ static void test_mnist_session(void)
 	LL_CHECK_INT(s.res.train->activity.dim[3], S);
 	LL_CHECK_STR(s.res.train->modes[3].name, "snapshot");
 	LL_CHECK(s.res.train->log.step[0] == 0 && s.res.train->log.step[S - 1] == (int)T);
+	/* loads-on: digits as themselves (each its own label), the peak as a
+	 * training step logged */
+	if (s.res.tca && s.res.tca->ens.nranks) {
+		char lt[400];
+		LL_CHECK_INT(ll_tca_loads_text(&s, &s.res.tca->ens.ranks[0].fits[0].K, 0, lt, sizeof lt, &e), LL_OK);
+		printf("# mnist C1 loads on: %s\n", lt);
+		LL_CHECK(strstr(lt, "; digit ") && !strstr(lt, "label") && strstr(lt, "; unit "));
+		const char *ps = strstr(lt, "; peak step ");
+		int step = ps ? atoi(ps + 12) : -1, logged = 0;
+		for (size_t i = 0; i < S; i++)
+			logged |= s.res.train->log.step[i] == step;
+		LL_CHECK(logged);
+	}
 
 	/* the file on disk is the same tensor */
 	char path[256];
