@@ -279,6 +279,25 @@ static int remove_old_fits(const char *dir, ll_err *err)
 	return rc;
 }
 
+/* dir/summary.json through a temporary name */
+static int write_summary(const ll_ensemble *e, const char *dir, const ll_ens_meta *meta,
+			 const ll_ens_stats *st, ll_err *err)
+{
+	char *path = ll_path_join(dir, "summary.json");
+	if (!path)
+		return ll_err_set(err, LL_ENOMEM, "ensemble write: out of memory");
+	ll_afile af;
+	int rc = ll_afile_open(&af, path, err);
+	if (rc == LL_OK) {
+		ll_json j;
+		ll_json_init(&j, af.fp, 1);
+		json_summary(&j, e, meta, st);
+		rc = ll_afile_commit(&af, err);
+	}
+	ll_free(path);
+	return rc;
+}
+
 int ll_ens_write(const ll_ensemble *e, const char *dir, const ll_tensor *X,
 		 const ll_ens_meta *meta, ll_err *err)
 {
@@ -313,20 +332,22 @@ int ll_ens_write(const ll_ensemble *e, const char *dir, const ll_tensor *X,
 	for (size_t ri = 0; ri < e->nranks && rc == LL_OK; ri++)
 		for (size_t k = 0; k < e->ranks[ri].nrep && rc == LL_OK; k++)
 			rc = write_fit(dir, e->ranks[ri].rank, k, &e->ranks[ri].fits[k], err);
-	char *path = NULL;
-	if (rc == LL_OK && !(path = ll_path_join(dir, "summary.json")))
-		rc = ll_err_set(err, LL_ENOMEM, "ensemble write: out of memory");
-	if (rc == LL_OK) {
-		ll_afile af;
-		rc = ll_afile_open(&af, path, err);
-		if (rc == LL_OK) {
-			ll_json j;
-			ll_json_init(&j, af.fp, 1);
-			json_summary(&j, e, meta, st);
-			rc = ll_afile_commit(&af, err);
-		}
-	}
-	ll_free(path);
+	if (rc == LL_OK)
+		rc = write_summary(e, dir, meta, st, err);
+	ll_free(st);
+	return rc;
+}
+
+int ll_ens_write_summary(const ll_ensemble *e, const char *dir, const ll_ens_meta *meta, ll_err *err)
+{
+	ll_ens_stats *st = ll_malloc_array(e->nranks ? e->nranks : 1, sizeof *st);
+	if (!st)
+		return ll_err_set(err, LL_ENOMEM, "ensemble write: out of memory");
+	int rc = LL_OK;
+	for (size_t ri = 0; ri < e->nranks && rc == LL_OK; ri++)
+		rc = ll_ens_rank_stats(&e->ranks[ri], &st[ri], err);
+	if (rc == LL_OK)
+		rc = write_summary(e, dir, meta, st, err);
 	ll_free(st);
 	return rc;
 }
