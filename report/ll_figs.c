@@ -4,6 +4,8 @@
  * written to its CSV. */
 #include "ll_figs.h"
 
+#include "base/ll_palette.h"
+
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -55,11 +57,7 @@ int ll_report_has_traj(const ll_session *s)
 
 const char *ll_report_kind_plot(ll_mode_kind k)
 {
-	switch (k) {
-	case LL_MODE_UNIT: return "bars";
-	case LL_MODE_TIME: return "line";
-	default: return "dots";
-	}
+	return ll_mode_kind_plot(k); /* the workbench draws by the same rule */
 }
 
 double ll_report_rank_jitter(size_t r, size_t k, size_t n)
@@ -71,13 +69,8 @@ double ll_report_rank_jitter(size_t r, size_t k, size_t n)
 
 uint32_t ll_report_label_color(size_t j)
 {
-	static const uint32_t c[10] = {
-		LL_RGB(0x00, 0x72, 0xB2), LL_RGB(0xD5, 0x5E, 0x00), LL_RGB(0x00, 0x9E, 0x73),
-		LL_RGB(0xE6, 0x9F, 0x00), LL_RGB(0xCC, 0x79, 0xA7), LL_RGB(0x56, 0xB4, 0xE9),
-		LL_RGB(0x00, 0x00, 0x00), LL_RGB(0xF0, 0xE4, 0x42), LL_RGB(0x99, 0x99, 0x99),
-		LL_RGB(0x8C, 0x51, 0x0A),
-	};
-	return c[j % 10];
+	/* the workbench's LABEL roles are the nearest terminal colours of these */
+	return 0xFF000000u | ll_palette_label(j);
 }
 
 double *ll_report_time_axis(const ll_session *s, size_t n, const char *fallback,

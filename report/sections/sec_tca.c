@@ -18,6 +18,7 @@
  *
  * In the report when the session has a tca step. */
 #include "ll_doc.h"
+#include "tensor/ll_loads.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -480,12 +481,15 @@ static void weights_table(doc *d, const ll_ktensor *K)
 		snprintf(head + l, sizeof head - l, "|#peak %s", s->res.tensor->modes[n].name);
 	}
 	doc_tbl_head(d, head);
+	/* one number of decimals for the column (review D16) */
+	char wfmt[16];
+	snprintf(wfmt, sizeof wfmt, "%%.%df", ll_loads_decimals(K->lambda, K->rank));
 	for (size_t c = 0; c < K->rank; c++) {
 		char nm[32];
 		snprintf(nm, sizeof nm, "C%zu", c + 1);
 		doc_tr_begin(d, 0);
 		doc_td(d, nm);
-		doc_td_num(d, K->lambda[c], "%.4g");
+		doc_td_num(d, K->lambda[c], wfmt);
 		doc_td_num(d, tot > 0 ? 100 * K->lambda[c] * K->lambda[c] / tot : NAN, "%.1f");
 		for (int n = 0; n < K->nmodes; n++) {
 			size_t nidx = K->dim[n], arg = 0;
@@ -501,6 +505,23 @@ static void weights_table(doc *d, const ll_ktensor *K)
 		doc_tr_end(d);
 	}
 	doc_tbl_end(d);
+	/* what each component means, in the words the workbench's Factors
+	 * screen uses (ll_tca_loads_text) */
+	doc_put(d, "What each component loads on: its top units, the peak of its time course, and the "
+		   "classes or conditions it is largest on (mean factor value); a factor that hardly varies "
+		   "over its entries is called flat.\n\n");
+	for (size_t c = 0; c < K->rank; c++) {
+		char lt[400];
+		ll_err e = {0, ""};
+		int rc = ll_tca_loads_text(s, K, c, lt, sizeof lt, &e);
+		doc_fail(d, rc, "what a component loads on");
+		if (rc != LL_OK)
+			continue;
+		doc_putf(d, "- **C%zu** loads on: ", c + 1);
+		doc_md_text(d, lt);
+		doc_put(d, "\n");
+	}
+	doc_put(d, "\n");
 }
 
 static void truth_check(doc *d, const ll_ens_rank *chosen)

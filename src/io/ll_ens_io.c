@@ -18,9 +18,28 @@
 
 #define FIT_MARKER ".latentlab-fit"
 
+int ll_ens_write_fit_files(const char *fdir, const ll_cp_result *f, ll_err *err)
+{
+	char name[32];
+	const ll_ktensor *K = &f->K;
+	static const double none = 0.0;
+	size_t shape[2] = {K->rank, 0};
+	int rc = ll_npy_write_array_in(fdir, "lambda.npy", K->lambda, 1, shape, 0, err);
+	shape[0] = f->hist ? (size_t)f->iters : 0;
+	if (rc == LL_OK)
+		rc = ll_npy_write_array_in(fdir, "hist.npy", f->hist ? f->hist : &none, 1, shape, 0, err);
+	for (int n = 0; rc == LL_OK && n < K->nmodes; n++) {
+		snprintf(name, sizeof name, "factor_%d.npy", n);
+		shape[0] = K->dim[n];
+		shape[1] = K->rank;
+		rc = ll_npy_write_array_in(fdir, name, K->U[n], 2, shape, 0, err);
+	}
+	return rc;
+}
+
 static int write_fit(const char *dir, size_t rank, size_t k, const ll_cp_result *f, ll_err *err)
 {
-	char sub[64], name[32];
+	char sub[64];
 	int rc = LL_OK;
 	if (k == 0) {
 		/* the rank's folder, ours and empty */
@@ -35,20 +54,8 @@ static int write_fit(const char *dir, size_t rank, size_t k, const ll_cp_result 
 	snprintf(sub, sizeof sub, "rank_%02zu/rep_%02zu", rank, k);
 	char *fdir = ll_path_join(dir, sub);
 	rc = fdir ? ll_mkdirs(fdir, err) : ll_err_oom(err);
-	const ll_ktensor *K = &f->K;
-	static const double none = 0.0;
-	size_t shape[2] = {K->rank, 0};
 	if (rc == LL_OK)
-		rc = ll_npy_write_array_in(fdir, "lambda.npy", K->lambda, 1, shape, 0, err);
-	shape[0] = f->hist ? (size_t)f->iters : 0;
-	if (rc == LL_OK)
-		rc = ll_npy_write_array_in(fdir, "hist.npy", f->hist ? f->hist : &none, 1, shape, 0, err);
-	for (int n = 0; rc == LL_OK && n < K->nmodes; n++) {
-		snprintf(name, sizeof name, "factor_%d.npy", n);
-		shape[0] = K->dim[n];
-		shape[1] = K->rank;
-		rc = ll_npy_write_array_in(fdir, name, K->U[n], 2, shape, 0, err);
-	}
+		rc = ll_ens_write_fit_files(fdir, f, err);
 	ll_free(fdir);
 	return rc;
 }
@@ -111,6 +118,7 @@ static void json_summary(ll_json *j, const ll_ensemble *e, const ll_ens_meta *me
 	ll_json_obj_end(j);
 
 	ll_json_kv_str(j, "method", ll_cp_method_name(o->cp.method));
+	ll_json_kv_str(j, "precision", e->single ? "single" : "double");
 	ll_json_kv_str(j, "init", e->warm_start ? "model" : o->cp.init == LL_CP_INIT_SVD ? "svd" : "random");
 	if (e->warm_start) {
 		ll_json_key(j, "init_model");
@@ -271,6 +279,25 @@ static int remove_old_fits(const char *dir, ll_err *err)
 	return rc;
 }
 
+/* dir/summary.json through a temporary name */
+static int write_summary(const ll_ensemble *e, const char *dir, const ll_ens_meta *meta,
+			 const ll_ens_stats *st, ll_err *err)
+{
+	char *path = ll_path_join(dir, "summary.json");
+	if (!path)
+		return ll_err_set(err, LL_ENOMEM, "ensemble write: out of memory");
+	ll_afile af;
+	int rc = ll_afile_open(&af, path, err);
+	if (rc == LL_OK) {
+		ll_json j;
+		ll_json_init(&j, af.fp, 1);
+		json_summary(&j, e, meta, st);
+		rc = ll_afile_commit(&af, err);
+	}
+	ll_free(path);
+	return rc;
+}
+
 int ll_ens_write(const ll_ensemble *e, const char *dir, const ll_tensor *X,
 		 const ll_ens_meta *meta, ll_err *err)
 {
@@ -305,20 +332,22 @@ int ll_ens_write(const ll_ensemble *e, const char *dir, const ll_tensor *X,
 	for (size_t ri = 0; ri < e->nranks && rc == LL_OK; ri++)
 		for (size_t k = 0; k < e->ranks[ri].nrep && rc == LL_OK; k++)
 			rc = write_fit(dir, e->ranks[ri].rank, k, &e->ranks[ri].fits[k], err);
-	char *path = NULL;
-	if (rc == LL_OK && !(path = ll_path_join(dir, "summary.json")))
-		rc = ll_err_set(err, LL_ENOMEM, "ensemble write: out of memory");
-	if (rc == LL_OK) {
-		ll_afile af;
-		rc = ll_afile_open(&af, path, err);
-		if (rc == LL_OK) {
-			ll_json j;
-			ll_json_init(&j, af.fp, 1);
-			json_summary(&j, e, meta, st);
-			rc = ll_afile_commit(&af, err);
-		}
-	}
-	ll_free(path);
+	if (rc == LL_OK)
+		rc = write_summary(e, dir, meta, st, err);
+	ll_free(st);
+	return rc;
+}
+
+int ll_ens_write_summary(const ll_ensemble *e, const char *dir, const ll_ens_meta *meta, ll_err *err)
+{
+	ll_ens_stats *st = ll_malloc_array(e->nranks ? e->nranks : 1, sizeof *st);
+	if (!st)
+		return ll_err_set(err, LL_ENOMEM, "ensemble write: out of memory");
+	int rc = LL_OK;
+	for (size_t ri = 0; ri < e->nranks && rc == LL_OK; ri++)
+		rc = ll_ens_rank_stats(&e->ranks[ri], &st[ri], err);
+	if (rc == LL_OK)
+		rc = write_summary(e, dir, meta, st, err);
 	ll_free(st);
 	return rc;
 }

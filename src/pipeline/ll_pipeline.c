@@ -139,25 +139,240 @@ int ll_step_ready(const ll_session *s, ll_step_kind k)
 
 /* --------------------------------------------------------------- running */
 
-void ll_session_reset(ll_session *s, unsigned mask)
+/* ------------------------------------------------------ used or not */
+
+int ll_session_param_used(const ll_session *s, ll_step_kind k, const char *key, char *why, size_t n)
+{
+	if (n)
+		why[0] = '\0';
+	int i = ll_step_param_index(k, key);
+	if (i < 0)
+		return 1;
+	const char *help = steps[k]->params[i].help, *colon = strchr(help, ':');
+	size_t wl = colon ? (size_t)(colon - help) : 0;
+	/* "WORD: ..." where WORD is a choice of one of the step's enums */
+	for (size_t e = 0; wl && e < steps[k]->nparams; e++) {
+		const ll_param_def *d = &steps[k]->params[e];
+		if (d->type != LL_PARAM_ENUM || !d->choices)
+			continue;
+		for (const char *c = d->choices; *c;) {
+			size_t cl = strcspn(c, "|");
+			if (cl == wl && !strncmp(c, help, wl)) {
+				const char *v = ll_session_get(s, k, d->key);
+				if (strlen(v) == wl && !strncmp(v, help, wl))
+					return 1;
+				snprintf(why, n, "%s = %s", d->key, v);
+				return 0;
+			}
+			c += cl + (c[cl] == '|');
+		}
+	}
+	return steps[k]->used ? steps[k]->used(s, key, why, n) : 1;
+}
+
+/* ----------------------------------------------------- kept results */
+
+/* The results of one step an edit made stale, with what it had when done
+ * and the values it was computed with. */
+struct ll_kept {
+	void *res;         /* what s->res.<name> held */
+	char status[160];
+	double seconds;
+	int threads;
+	unsigned char wrote;
+	char *inputs;      /* inputs_text(): every value it reads */
+	char *heavy;       /* the same without its view_keys */
+};
+
+static void *res_get(const ll_session *s, ll_step_kind k)
+{
+	switch (k) {
+#define LL_STEP(ID, name) case LL_STEP_##ID: return s->res.name;
+#include "pipeline/steps.def"
+#undef LL_STEP
+	default: return NULL;
+	}
+}
+
+static void res_put(ll_session *s, ll_step_kind k, void *p)
+{
+	switch (k) {
+#define LL_STEP(ID, name) case LL_STEP_##ID: s->res.name = p; break;
+#include "pipeline/steps.def"
+#undef LL_STEP
+	default: break;
+	}
+}
+
+static int is_view_key(ll_step_kind k, const char *key)
+{
+	for (const char *const *v = steps[k]->view_keys; v && *v; v++)
+		if (!strcmp(*v, key))
+			return 1;
+	return 0;
+}
+
+/* Every value step k's results depend on, as "step.key=value" lines: the
+ * keys whose change makes k stale (ll_session_stale and the dependents);
+ * without k's own view_keys when heavy.  A malloc'd string, or NULL. */
+static char *inputs_text(const ll_session *s, ll_step_kind k, int heavy)
+{
+	size_t cap = 256, len = 0;
+	char *b = ll_malloc(cap);
+	if (!b)
+		return NULL;
+	b[0] = '\0';
+	for (int j = 0; j < LL_NSTEPS; j++) {
+		if (s->state[j] == LL_STATE_ABSENT)
+			continue;
+		for (size_t i = 0; i < steps[j]->nparams; i++) {
+			const char *key = steps[j]->params[i].key;
+			unsigned m = ll_session_stale((ll_step_kind)j, key);
+			for (int q = 0; q < LL_NSTEPS; q++)
+				if (m & LL_STEP_BIT(q))
+					m |= ll_step_dependents(s, (ll_step_kind)q);
+			if (!(m & LL_STEP_BIT(k)) || (heavy && j == (int)k && is_view_key(k, key)))
+				continue;
+			const char *v = ll_session_get(s, (ll_step_kind)j, key);
+			size_t need = strlen(steps[j]->name) + strlen(key) + strlen(v) + 4;
+			if (len + need >= cap) {
+				size_t nc = (len + need) * 2;
+				char *nb = ll_realloc(b, nc);
+				if (!nb) {
+					ll_free(b);
+					return NULL;
+				}
+				b = nb;
+				cap = nc;
+			}
+			len += (size_t)snprintf(b + len, cap - len, "%s.%s=%s\n", steps[j]->name, key, v);
+		}
+	}
+	return b;
+}
+
+/* Free a kept record; its results are dropped by the step's drop(), with
+ * them put in s->res.<name> for the call (whatever is there stays). */
+static void kept_free(ll_session *s, ll_step_kind k)
+{
+	struct ll_kept *p = s->kept[k];
+	if (!p)
+		return;
+	s->kept[k] = NULL;
+	if (p->res && steps[k]->drop) {
+		void *cur = res_get(s, k);
+		res_put(s, k, p->res);
+		steps[k]->drop(s);
+		res_put(s, k, cur);
+	}
+	ll_free(p->inputs);
+	ll_free(p->heavy);
+	ll_free(p);
+}
+
+void ll_session_forget(ll_session *s, unsigned mask)
+{
+	for (int k = LL_NSTEPS - 1; k >= 0; k--)
+		if (mask & LL_STEP_BIT(k))
+			kept_free(s, (ll_step_kind)k);
+}
+
+unsigned ll_session_kept(const ll_session *s)
+{
+	unsigned m = 0;
+	for (int k = 0; k < LL_NSTEPS; k++)
+		if (s->kept[k])
+			m |= LL_STEP_BIT(k);
+	return m;
+}
+
+static unsigned closure(const ll_session *s, unsigned mask)
 {
 	unsigned all = mask;
 	for (int k = 0; k < LL_NSTEPS; k++)
 		if (mask & LL_STEP_BIT(k))
 			all |= ll_step_dependents(s, (ll_step_kind)k);
-	/* dependents first: they were made from the others */
-	for (int k = LL_NSTEPS - 1; k >= 0; k--) {
-		if (!(all & LL_STEP_BIT(k)))
-			continue;
-		if (steps[k]->drop)
-			steps[k]->drop(s);
-		if (s->state[k] != LL_STATE_ABSENT)
-			s->state[k] = LL_STATE_PENDING;
-		s->status[k][0] = '\0';
-		s->seconds[k] = 0.0;
-		s->threads[k] = 0;
-		s->wrote[k] = 0;
+	return all;
+}
+
+/* Mark step k pending, its results dropped (keep = 0) or kept. */
+static void unrun(ll_session *s, ll_step_kind k, int keep)
+{
+	if (keep && s->state[k] == LL_STATE_DONE) {
+		struct ll_kept *p = ll_calloc(1, sizeof *p);
+		char *in = inputs_text(s, k, 0), *hv = inputs_text(s, k, 1);
+		if (p && in && hv) {
+			kept_free(s, k); /* an older record: these results replace it */
+			p->res = res_get(s, k);
+			res_put(s, k, NULL);
+			memcpy(p->status, s->status[k], sizeof p->status);
+			p->seconds = s->seconds[k];
+			p->threads = s->threads[k];
+			p->wrote = s->wrote[k];
+			p->inputs = in;
+			p->heavy = hv;
+			s->kept[k] = p;
+		} else { /* out of memory: the results go, as without keeping */
+			ll_free(p);
+			ll_free(in);
+			ll_free(hv);
+		}
+	} else if (!keep) {
+		kept_free(s, k);
 	}
+	if (steps[k]->drop)
+		steps[k]->drop(s);
+	if (s->state[k] != LL_STATE_ABSENT)
+		s->state[k] = LL_STATE_PENDING;
+	s->status[k][0] = '\0';
+	s->seconds[k] = 0.0;
+	s->threads[k] = 0;
+	s->wrote[k] = 0;
+}
+
+void ll_session_reset(ll_session *s, unsigned mask)
+{
+	unsigned all = closure(s, mask);
+	/* dependents first: they were made from the others */
+	for (int k = LL_NSTEPS - 1; k >= 0; k--)
+		if (all & LL_STEP_BIT(k))
+			unrun(s, (ll_step_kind)k, 0);
+}
+
+void ll_session_shelve(ll_session *s, unsigned mask)
+{
+	unsigned all = closure(s, mask);
+	for (int k = LL_NSTEPS - 1; k >= 0; k--)
+		if (all & LL_STEP_BIT(k))
+			unrun(s, (ll_step_kind)k, 1);
+}
+
+unsigned ll_session_restore(ll_session *s)
+{
+	unsigned back = 0;
+	/* in run order: a step brought back lets the steps that need it come back */
+	for (int k = 0; k < LL_NSTEPS; k++) {
+		struct ll_kept *p = s->kept[k];
+		if (!p || s->state[k] != LL_STATE_PENDING || !ll_step_ready(s, (ll_step_kind)k))
+			continue;
+		char *in = inputs_text(s, (ll_step_kind)k, 0);
+		int same = in && !strcmp(in, p->inputs);
+		ll_free(in);
+		if (!same)
+			continue;
+		s->kept[k] = NULL;
+		res_put(s, (ll_step_kind)k, p->res);
+		memcpy(s->status[k], p->status, sizeof s->status[k]);
+		s->seconds[k] = p->seconds;
+		s->threads[k] = p->threads;
+		s->wrote[k] = p->wrote;
+		s->state[k] = LL_STATE_DONE;
+		ll_free(p->inputs);
+		ll_free(p->heavy);
+		ll_free(p);
+		back |= LL_STEP_BIT(k);
+	}
+	return back;
 }
 
 size_t ll_session_steps(const ll_session *s, ll_step_kind *out)
@@ -193,12 +408,29 @@ int ll_session_run_step(ll_session *s, ll_step_kind k, const char *outdir,
 		if ((m & LL_STEP_BIT(j)) && s->state[j] != LL_STATE_DONE)
 			return ll_err_set(err, LL_EINVAL, "step %s must run before %s",
 					  ll_step_name((ll_step_kind)j), ll_step_name(k));
+	/* kept results whose costly inputs are current: the step may reuse them */
+	void *reuse = NULL;
+	unsigned char wrote = 0;
+	if (steps[k]->view_keys && s->kept[k]) {
+		char *hv = inputs_text(s, k, 1);
+		if (hv && !strcmp(hv, s->kept[k]->heavy)) {
+			reuse = s->kept[k]->res;
+			wrote = s->kept[k]->wrote;
+			s->kept[k]->res = NULL;
+		}
+		ll_free(hv);
+	}
 	ll_session_reset(s, LL_STEP_BIT(k));
-	if (outdir && (rc = ll_mkdirs(outdir, err)) != LL_OK)
+	res_put(s, k, reuse);
+	s->wrote[k] = wrote; /* the folder still holds the kept results' files */
+	if (outdir && (rc = ll_mkdirs(outdir, err)) != LL_OK) {
+		if (steps[k]->drop)
+			steps[k]->drop(s);
 		return rc;
+	}
 	s->state[k] = LL_STATE_RUNNING;
 	ll_session_log(s, "%s: running", ll_step_name(k));
-	ll_step_ctx c = {s, k, outdir, progress, ud};
+	ll_step_ctx c = {.s = s, .k = k, .outdir = outdir, .progress = progress, .ud = ud, .reuse = reuse != NULL};
 	/* the step and everything it calls (nested regions, BLAS) run on the
 	 * session's threads; 0: the automatic count, decided now, as the
 	 * machine's load may have changed since the last step */

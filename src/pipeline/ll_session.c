@@ -22,6 +22,17 @@ const char *ll_step_state_name(ll_step_state s)
 	return (unsigned)s < 5 ? names[s] : "?";
 }
 
+const char *ll_mode_kind_plot(ll_mode_kind k)
+{
+	switch (k) {
+	case LL_MODE_UNIT: return "bars";
+	case LL_MODE_TIME: return "line";
+	case LL_MODE_TRIAL:
+	case LL_MODE_CLASS: return "dots";
+	}
+	return "dots";
+}
+
 const char *ll_mode_kind_name(ll_mode_kind k)
 {
 	switch (k) {
@@ -1013,9 +1024,14 @@ int ll_session_set(ll_session *s, ll_step_kind k, const char *key, const char *v
 			return rc;
 		}
 	}
+	/* the results go aside with the values they were computed with */
+	ll_value nw = s->values[k][i];
+	s->values[k][i] = old;
+	ll_session_shelve(s, ll_session_stale(k, key));
+	s->values[k][i] = nw;
 	value_clear(&old);
 	s->dirty = 1;
-	ll_session_reset(s, ll_session_stale(k, key));
+	ll_session_restore(s);
 	return LL_OK;
 }
 

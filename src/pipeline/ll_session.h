@@ -105,6 +105,9 @@ typedef enum ll_mode_kind {
 	LL_MODE_CLASS     /* digits / conditions: dots */
 } ll_mode_kind;
 const char *ll_mode_kind_name(ll_mode_kind k); /* "unit", "time", "trial", "class" */
+/* How the report and the workbench draw a factor of this kind: "bars"
+ * (units), "line" (time), "dots" (trials, models, classes: categorical). */
+const char *ll_mode_kind_plot(ll_mode_kind k);
 
 typedef struct ll_mode_info {
 	char name[32];      /* "neuron", "time", "trial", "model", "digit", ... */
@@ -147,6 +150,9 @@ struct ll_session {
 	long long started;          /* Unix time the data step last ran (0 = never);
 				     * the report's date, so re-rendering is stable */
 	ll_results res;             /* owned by the steps; NULL until run */
+	/* results an edit made stale, kept with the values they were computed
+	 * with: setting those values again brings them back (owned; NULL: none) */
+	struct ll_kept *kept[LL_NSTEPS];
 
 	/* hooks set by the front end; not owned */
 	ll_report_fn report_fn;
@@ -245,12 +251,27 @@ char *ll_session_get_path(const ll_session *s, ll_step_kind k, const char *key);
  * they refuse is not set, the message says why.  Marks the step and the steps that
  * depend on it pending again (see ll_session_stale) and sets dirty.
  * Setting a key to its current value changes nothing; setting a key of a
- * step the session does not have is refused. */
+ * step the session does not have is refused.
+ * The results of done steps it makes pending are kept aside (s->kept)
+ * with the values they were computed with; when an edit brings every value
+ * a kept step reads back (an undo, or typing the old value), and the steps
+ * it needs are done, the step is done again with those results, at once
+ * (ll_session_restore).  Running a step drops what was kept of it and of
+ * its dependents. */
 int ll_session_set(ll_session *s, ll_step_kind k, const char *key, const char *value, ll_err *err);
 /* The steps whose results a change of [k] key makes stale, before their
  * dependents are added: k itself for step parameters; for [session]: seed
  * -> every step, name -> report, threads -> none. */
 unsigned ll_session_stale(ll_step_kind k, const char *key);
+
+/* Whether [k] key matters with the other values as they are, so a front
+ * end can dim the rest (review D13): a key whose help starts with "WORD:"
+ * where WORD is a choice of one of the step's enum keys matters only with
+ * that choice ("synth: number of neurons" with kind = synth), and a step
+ * may say more (the data step: path, labels, mask and modes are for data
+ * read from files).  1 if it matters; 0 with why (n bytes) saying which
+ * value makes it not ("kind = mnist"). */
+int ll_session_param_used(const ll_session *s, ll_step_kind k, const char *key, char *why, size_t n);
 
 /* "A-B" or "A" into lo, hi; 1 if it parses. */
 int ll_parse_range(const char *v, long *lo, long *hi);
@@ -261,8 +282,19 @@ size_t ll_session_steps(const ll_session *s, ll_step_kind *out);
 /* The next step that is present and not done (LL_NSTEPS if none). */
 ll_step_kind ll_session_next(const ll_session *s);
 /* Drop the results of the steps in mask and of every step that depends
- * on them, and mark them pending again. */
+ * on them (kept ones too), and mark them pending again. */
 void ll_session_reset(ll_session *s, unsigned mask);
+/* Mark the steps in mask and their dependents pending again, keeping the
+ * results of those that were done (with the values they were computed
+ * with, as they are now) instead of dropping them. */
+void ll_session_shelve(ll_session *s, unsigned mask);
+/* Bring back kept results whose values are all current again and whose
+ * needed steps are done; returns the steps made done again. */
+unsigned ll_session_restore(ll_session *s);
+/* Drop what is kept of the steps in mask (their OUTDIR folders are gone). */
+void ll_session_forget(ll_session *s, unsigned mask);
+/* The steps that have kept results. */
+unsigned ll_session_kept(const ll_session *s);
 /* Run one step (the steps it needs must be done).  outdir receives the
  * step's result files in OUTDIR/<name>/ (may be NULL: results stay in
  * memory only, except the report step, which needs it). */

@@ -29,6 +29,11 @@ typedef struct ll_step_ctx {
 	const char *outdir;      /* NULL: results stay in memory */
 	ll_progress_fn progress; /* may be NULL */
 	void *ud;
+	/* s->res.<name> holds this step's results of an earlier run whose
+	 * inputs differed only in view_keys: run() may keep their costly part
+	 * and redo the rest (0: s->res.<name> is NULL); s->wrote[k] says
+	 * whether OUTDIR/<name>/ still holds their files */
+	int reuse;
 } ll_step_ctx;
 
 typedef struct ll_step_def {
@@ -53,6 +58,14 @@ typedef struct ll_step_def {
 	int (*run)(ll_step_ctx *c, ll_err *err); /* NULL: never runs ([session]) */
 	void (*drop)(ll_session *s);             /* free its results (NULL: none) */
 	const char *outputs;         /* what OUTDIR/<name>/ holds (NULL: no folder) */
+	/* keys that only choose what to show of the results (the tca step's
+	 * rank): after an edit of these alone, run() gets the results back
+	 * with c->reuse set instead of computing them again (NULL: none) */
+	const char *const *view_keys;
+	/* whether key matters with the other values as they are (the data
+	 * kind's keys; NULL: the rule of ll_session_param_used alone); why
+	 * not, into why (n bytes), when it does not */
+	int (*used)(const ll_session *s, const char *key, char *why, size_t n);
 } ll_step_def;
 
 #define LL_STEP(ID, name) extern const ll_step_def ll_step_##name;

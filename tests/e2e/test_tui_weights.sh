@@ -56,10 +56,10 @@ keys u R
 until_ok u shows u '^ . +tca +done'
 tap_result $? "R trains the MLPs, makes the input-weight tensor and fits it"
 keys u 2 Enter
-until_ok u shows u 'mode 1 of 4: model \(3, line\)'
+until_ok u shows u 'mode 1 of 4: model \(3, dots\)'
 r1=$?
 keys u l l
-until_ok u shows u 'C1  weight [0-9.e+-]+  \|  mode 3 of 4: pixel \(784\) as a 28x28 image  \|  rank 2, replicate 1'
+until_ok u shows u 'C1  weight [0-9.e+-]+  \|  mode 3 of 4: pixel \(784\) as a 28x28 image  \|  rank 2, replicate 0'
 r2=$?
 got=$(perl -CSD -ne 'print "$1 $2\n" if /dots: high, blank: low \((\S+) to (\S+)\)/' "$T/u.cap") want=$(factor_range u)
 echo "# image: $(braille_rows u) rows, $(braille_width u) columns, $(braille_in < "$T/u.cap") braille cells; range '$got', factor_2.npy '$want'"

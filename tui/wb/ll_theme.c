@@ -119,7 +119,7 @@ int ll_theme_series_role(int color_index)
 {
 	if (color_index < 0)
 		return LL_ROLE_DEFAULT;
-	return LL_ROLE_SERIES_0 + color_index % LL_THEME_N_SERIES;
+	return LL_ROLE_LABEL_0 + color_index % LL_THEME_N_LABEL;
 }
 
 attr_t ll_theme_cell_attr(const ll_theme *t, int color_index, int level)

@@ -21,6 +21,16 @@
  * the heat map's ASCII density ramp, so the workbench must render with it
  * (ll_theme_heat_halfblock says when half blocks are fine).
  *
+ * LABEL_0..LABEL_9 are the report's label colours (base/ll_palette.h,
+ * the one list both use): trajectories, conditions and classes take label
+ * colour j for their j-th label in the workbench as in the report.  256
+ * colours: the nearest xterm colour of each (ll_palette_xterm256; a unit
+ * test holds them equal), except the report's black, which is the
+ * terminal's own text colour (-1, bold), as black ink is on paper.  8
+ * colours: the nearest base colour, bold told apart where two share one.
+ * Monochrome (NO_COLOR): odd labels underlined, so neighbouring labels
+ * (two conditions, paths 0 and 1) still differ.
+ *
  * STABLE and UNSTABLE mark a fixed point's stability (or an eigenvalue's:
  * inside or outside the unit circle): bluish green and vermillion, as
  * SERIES_2 and SERIES_5; monochrome, normal and bold.  The place (or the
@@ -76,13 +86,24 @@
 	X(HEAT_6,       A_BOLD,             COLOR_YELLOW,  -1,          A_BOLD,    148, -1,  A_NORMAL) \
 	X(HEAT_7,       A_BOLD,             COLOR_WHITE,   -1,          A_BOLD,    226, -1,  A_NORMAL) \
 	X(STABLE,       A_NORMAL,           COLOR_GREEN,   -1,          A_BOLD,    36,  -1,  A_BOLD) \
-	X(UNSTABLE,     A_BOLD,             COLOR_RED,     -1,          A_BOLD,    166, -1,  A_BOLD)
+	X(UNSTABLE,     A_BOLD,             COLOR_RED,     -1,          A_BOLD,    166, -1,  A_BOLD) \
+	X(LABEL_0,      A_NORMAL,           COLOR_BLUE,    -1,          A_BOLD,    25,  -1,  A_NORMAL) \
+	X(LABEL_1,      A_UNDERLINE,        COLOR_RED,     -1,          A_NORMAL,  166, -1,  A_NORMAL) \
+	X(LABEL_2,      A_NORMAL,           COLOR_GREEN,   -1,          A_NORMAL,  35,  -1,  A_NORMAL) \
+	X(LABEL_3,      A_UNDERLINE,        COLOR_YELLOW,  -1,          A_NORMAL,  178, -1,  A_NORMAL) \
+	X(LABEL_4,      A_NORMAL,           COLOR_MAGENTA, -1,          A_NORMAL,  175, -1,  A_NORMAL) \
+	X(LABEL_5,      A_UNDERLINE,        COLOR_CYAN,    -1,          A_NORMAL,  74,  -1,  A_NORMAL) \
+	X(LABEL_6,      A_NORMAL,           -1,            -1,          A_BOLD,    -1,  -1,  A_BOLD) \
+	X(LABEL_7,      A_UNDERLINE,        COLOR_YELLOW,  -1,          A_BOLD,    221, -1,  A_NORMAL) \
+	X(LABEL_8,      A_NORMAL,           COLOR_WHITE,   -1,          A_DIM,     246, -1,  A_NORMAL) \
+	X(LABEL_9,      A_UNDERLINE,        COLOR_RED,     -1,          A_BOLD,    94,  -1,  A_NORMAL)
 
 #define LL_THEME_ENUM_(name, mono, f8, b8, a8, f256, b256, a256) LL_ROLE_##name,
 enum ll_role { LL_THEME_ROLES(LL_THEME_ENUM_) LL_ROLE_COUNT };
 #undef LL_THEME_ENUM_
 
 #define LL_THEME_N_SERIES 8
+#define LL_THEME_N_LABEL 10
 #define LL_THEME_N_HEAT 8
 /* Colour pairs for half-block heat maps: foreground HEAT_u, background
  * HEAT_l is pair LL_THEME_HEAT_PAIR0 + 8 u + l (ll_theme_start makes them
@@ -117,7 +138,8 @@ int ll_theme_start(ll_theme *t, int no_color_flag);
 int ll_theme_role_colors(int colors, int role, short *fg, short *bg);
 const char *ll_theme_role_name(int role);
 attr_t ll_theme_attr(const ll_theme *t, int role);
-/* Role of canvas colour index i: SERIES_(i mod 8); DEFAULT for i < 0. */
+/* Role of canvas colour index i: LABEL_(i mod 10), the report's colour
+ * of its i-th path or label; DEFAULT for i < 0. */
 int ll_theme_series_role(int color_index);
 /* Attributes for a canvas run: its series role plus depth shading
  * (level 0 DEPTH_NEAR, 1-2 nothing, 3 DEPTH_FAR; no colour from these). */

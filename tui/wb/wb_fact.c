@@ -1,12 +1,22 @@
 /*
  * wb_fact.c - the Factors screen: the TCA components of one fit (default:
  * the best fit at the chosen rank), one row per component with its weight
- * (lambda) and one sparkline per mode; Enter zooms the selected component
- * to a full-width braille plot of one mode (bars for unit modes, a line
- * otherwise; a pixel mode of a square image, as [tensor] of = input
- * makes, as the image in dithered braille dots).  Every sparkline of a
+ * (lambda, fixed decimals for the fit) and one sparkline per mode, and
+ * under each row, when there is room (else for the selected row), what it
+ * loads on (ll_tca_loads_text, the report's words).  Modes are drawn by
+ * kind as the report draws them (ll_mode_kind_plot): bars for units, a
+ * line for time, dots for trials, models and classes; a labelled trial or
+ * class mode's sparkline is grouped by label, its cells in the label's
+ * colour (the report's palette, base/ll_palette.h).  Every sparkline of a
  * mode shares that mode's range, so rows compare; zero is always inside
- * it.  Nothing is computed but the drawing.
+ * it.  Enter zooms the selected component to a full-width braille plot of
+ * one mode (a pixel mode of a square image, as [tensor] of = input makes,
+ * as the image in dithered braille dots), y from 0, class tick labels and
+ * a legend of the labels.  b pins the fit shown beside the table: then
+ * [ ] { } pick another rank or replicate for the left, the right keeps the
+ * pinned one, its components matched to the left's (ll_kt_similarity).
+ * Replicates are numbered from 0 (0 = the best fit), as the report's seed
+ * table and the rep_NN folders.  Nothing is computed but the drawing.
  */
 #include "config.h"
 
@@ -17,6 +27,8 @@
 #include <string.h>
 
 #include "draw/ll_spark.h"
+#include "base/ll_palette.h"
+#include "tensor/ll_loads.h"
 #include "pipeline/steps/step_connectome.h"
 #include "pipeline/steps/step_tca.h"
 #include "pipeline/steps/step_tensor.h"
@@ -33,6 +45,8 @@ typedef struct wb_fact {
 	int zmode;      /* the zoomed mode */
 	int valid;      /* the selection belongs to the results now shown */
 	unsigned gen;   /* results generation the selection belongs to */
+	int beside;     /* a pinned fit is shown beside the current one */
+	size_t pin_rank_i, pin_rep; /* the pinned fit */
 	ll_canvas canvas;
 	ll_canvas_text text;
 } wb_fact;
@@ -47,8 +61,11 @@ enum { TABLE, ZOOMED };
 
 enum {
 	A_ZOOM = WB_A_SCREEN, A_RANK_PREV, A_RANK_NEXT, A_REP_PREV, A_REP_NEXT, A_SORT,
-	A_MODE_PREV, A_MODE_NEXT
+	A_MODE_PREV, A_MODE_NEXT, A_BESIDE
 };
+
+/* canvas colour of the plain (unlabelled) factor drawing */
+#define PLAIN_COLOR 255
 
 static const ll_ens_rank *cur_rank(wb *w)
 {
@@ -67,6 +84,7 @@ static const ll_ens_rank *cur_rank(wb *w)
 		f->rep = 0;
 		f->sel = f->top = 0;
 		f->zoom = 0;
+		f->beside = 0;
 		f->valid = 1;
 		f->gen = w->gen;
 	}
@@ -160,11 +178,67 @@ static void mode_range(const ll_ktensor *K, int n, double *lo, double *hi)
 		*hi = *lo + 1;
 }
 
+/* plain drawing in the sparkline colour; label j in the report's colour j */
 static attr_t spark_attr(const wb *w, int color, int level)
 {
-	(void)color;
 	(void)level;
-	return wb_attr(w, LL_ROLE_SPARK);
+	return color == PLAIN_COLOR ? wb_attr(w, LL_ROLE_SPARK) : wb_attr(w, ll_theme_series_role(color));
+}
+
+static int categorical(ll_mode_kind k)
+{
+	return k == LL_MODE_TRIAL || k == LL_MODE_CLASS;
+}
+
+/* The labels a mode's drawing colours by (the report's rule: any mode
+ * with labels but a time mode), or NULL. */
+static const int *mode_labels(const ll_mode_info *mi)
+{
+	return mi->kind != LL_MODE_TIME ? mi->labels : NULL;
+}
+
+static int cmp_int(const void *a, const void *b)
+{
+	int x = *(const int *)a, y = *(const int *)b;
+	return (x > y) - (x < y);
+}
+
+/* For each entry of a labelled mode, the place of its label among the
+ * distinct labels, sorted (the report's colour index), into col[0..n);
+ * returns the number of distinct labels (0: none, or out of memory), and
+ * the distinct labels in dl (up to ndl). */
+static size_t label_colors(const int *labels, size_t n, int *col, int *dl, size_t ndl)
+{
+	int *v = ll_malloc_array(n ? n : 1, sizeof *v);
+	if (!v)
+		return 0;
+	memcpy(v, labels, n * sizeof *v);
+	qsort(v, n, sizeof *v, cmp_int);
+	size_t k = 0;
+	for (size_t i = 0; i < n; i++)
+		if (i == 0 || v[i] != v[k - 1])
+			v[k++] = v[i];
+	for (size_t i = 0; i < n; i++) {
+		size_t lo = 0, hi = k;
+		while (hi - lo > 1) {
+			size_t mid = (lo + hi) / 2;
+			if (v[mid] <= labels[i])
+				lo = mid;
+			else
+				hi = mid;
+		}
+		col[i] = (int)lo;
+	}
+	for (size_t j = 0; j < k && j < ndl; j++)
+		dl[j] = v[j];
+	ll_free(v);
+	return k;
+}
+
+/* The word for a mode's labels in legends: conditions on trials. */
+static const char *label_word(const ll_mode_info *mi)
+{
+	return !strcmp(mi->name, "trial") ? "condition" : "label";
 }
 
 static void draw_empty(wb *w, int y0, int h)
@@ -221,6 +295,22 @@ static void draw_image(ll_canvas *c, const double *v, size_t side, double *lo, d
 		}
 }
 
+/* "C2 loads on: digit 7 (0.91), 9 (0.40); ..." of component c into buf */
+static void loads_line(const wb *w, const ll_ktensor *K, size_t c, char *buf, size_t n)
+{
+	char t[400];
+	ll_err err = {0, ""};
+	if (ll_tca_loads_text(w->s, K, c, t, sizeof t, &err) != LL_OK)
+		snprintf(t, sizeof t, "(%s)", err.msg);
+	snprintf(buf, n, "C%zu loads on: %s", c + 1, t);
+}
+
+/* A fit's weights with one number of decimals for all (review D16). */
+static int weight_decimals(const ll_ktensor *K)
+{
+	return ll_loads_decimals(K->lambda, K->rank);
+}
+
 static void draw_zoom(wb *w, const ll_ens_rank *r, const ll_ktensor *K, size_t comp, int y0, int h)
 {
 	wb_fact *f = fact_state(w);
@@ -228,9 +318,9 @@ static void draw_zoom(wb *w, const ll_ens_rank *r, const ll_ktensor *K, size_t c
 	int n = f->zmode;
 	const ll_mode_info *mi = &s->res.tensor->modes[n];
 	const char *mname = mi->name[0] ? mi->name : "mode";
-	int bars = mi->kind == LL_MODE_UNIT;
-	char buf[300];
-	int lw = 9, cw = w->cols - lw - 1, ch = h - 3;
+	const char *how = ll_mode_kind_plot(mi->kind);
+	char buf[600];
+	int lw = 9, cw = w->cols - lw - 1, ch = h - 5;
 	if (cw < 4 || ch < 2)
 		return;
 	if (f->canvas.w != cw || f->canvas.h != ch) {
@@ -240,56 +330,138 @@ static void draw_zoom(wb *w, const ll_ens_rank *r, const ll_ktensor *K, size_t c
 	}
 	f->canvas.mode = w->g->canvas_mode;
 	ll_canvas_clear(&f->canvas);
-	double *v = ll_malloc_array(K->dim[n] ? K->dim[n] : 1, sizeof *v);
-	if (!v)
+	size_t dim = K->dim[n];
+	double *v = ll_malloc_array(dim ? dim : 1, sizeof *v);
+	int *col = ll_malloc_array(dim ? dim : 1, sizeof *col);
+	if (!v || !col) {
+		ll_free(v);
+		ll_free(col);
 		return;
+	}
 	column(K, n, comp, v);
-	size_t side = image_side(mi, K->dim[n]);
+	int dec = weight_decimals(K);
+	loads_line(w, K, comp, buf, sizeof buf);
+	wb_put(w, y0 + 1, 1, w->cols - 2, wb_attr(w, LL_ROLE_DEFAULT), buf);
+	size_t side = image_side(mi, dim);
 	if (side) {
 		double ilo, ihi;
 		draw_image(&f->canvas, v, side, &ilo, &ihi);
 		ll_free(v);
-		snprintf(buf, sizeof buf, "C%zu  weight %.4g  |  mode %d of %d: %s (%zu) as a %zux%zu image  |  rank %zu, replicate %zu",
-			 comp + 1, K->lambda[comp], n + 1, K->nmodes, mname, K->dim[n], side, side, r->rank, f->rep + 1);
+		ll_free(col);
+		snprintf(buf, sizeof buf, "C%zu  weight %.*f  |  mode %d of %d: %s (%zu) as a %zux%zu image  |  rank %zu, replicate %zu",
+			 comp + 1, dec, K->lambda[comp], n + 1, K->nmodes, mname, dim, side, side, r->rank, f->rep);
 		wb_put(w, y0, 1, w->cols - 2, wb_attr(w, LL_ROLE_TITLE), buf);
 		if (ll_canvas_render(&f->canvas, &f->text, NULL) == LL_OK)
-			wb_draw_canvas(&f->text, y0 + 1, lw + 1, spark_attr, w);
+			wb_draw_canvas(&f->text, y0 + 2, lw + 1, spark_attr, w);
 		snprintf(buf, sizeof buf, cw >= 60 ? "dots: high, blank: low (%.3g to %.3g)   (h/l: mode, j/k: component)"
 						   : "%.3g to %.3g", ilo, ihi);
-		wb_put(w, y0 + 1 + ch, lw + 1, cw, wb_attr(w, LL_ROLE_AXIS), buf);
+		wb_put(w, y0 + 2 + ch, lw + 1, cw, wb_attr(w, LL_ROLE_AXIS), buf);
 		return;
 	}
+	/* colours by label, as the report's figure */
+	int dl[LL_PALETTE_N];
+	size_t nd = mode_labels(mi) ? label_colors(mi->labels, dim, col, dl, LL_PALETTE_N) : 0;
+	if (!nd)
+		for (size_t i = 0; i < dim; i++)
+			col[i] = PLAIN_COLOR;
+	/* the y range all components of the mode share; it holds 0 */
+	double lo, hi;
+	mode_range(K, n, &lo, &hi);
 	ll_spark_opts o;
 	ll_spark_opts_init(&o);
 	o.zero_line = 1;
-	o.agg = bars ? LL_SPARK_MAX : LL_SPARK_MEAN;
-	ll_spark_range rg = {0, 0, 0};
-	if (bars)
-		ll_spark_bars(&f->canvas, v, K->dim[n], 0, &o, &rg, NULL);
-	else
-		ll_spark_plot(&f->canvas, v, K->dim[n], 0, &o, &rg, NULL);
-	ll_free(v);
-	snprintf(buf, sizeof buf, "C%zu  weight %.4g  |  mode %d of %d: %s (%zu, %s)  |  rank %zu, replicate %zu",
-		 comp + 1, K->lambda[comp], n + 1, K->nmodes, mname, K->dim[n], bars ? "bars" : "line", r->rank,
-		 f->rep + 1);
+	o.lo = lo;
+	o.hi = hi;
+	ll_spark_range rg = {lo, hi, 0};
+	int dw = ll_canvas_dot_w(&f->canvas), dh = ll_canvas_dot_h(&f->canvas);
+	if (mi->kind == LL_MODE_TIME) {
+		o.agg = LL_SPARK_MEAN;
+		ll_spark_plot(&f->canvas, v, dim, PLAIN_COLOR, &o, &rg, NULL);
+	} else if (mi->kind == LL_MODE_UNIT && !nd) {
+		o.agg = LL_SPARK_MAX;
+		ll_spark_bars(&f->canvas, v, dim, PLAIN_COLOR, &o, &rg, NULL);
+	} else {
+		/* one dot (units: a bar) per entry, at the middle of its share of
+		 * the width, in its label's colour; 2x2 dots when there is room */
+		int big = dim && (size_t)dw / dim >= 4, wide = dim && (size_t)dw / dim >= 2;
+		int y_zero = (int)lround((dh - 1) * (hi - 0.0) / (hi - lo));
+		for (size_t i = 0; i < dim; i++) {
+			if (!isfinite(v[i]))
+				continue;
+			int x = (int)(((double)i + 0.5) * dw / (double)dim);
+			int y = (int)lround((dh - 1) * (hi - v[i]) / (hi - lo));
+			if (mi->kind == LL_MODE_UNIT) {
+				ll_canvas_line(&f->canvas, x, y_zero, x, y, col[i]);
+				continue;
+			}
+			ll_canvas_dot(&f->canvas, x, y, col[i]);
+			if (wide)
+				ll_canvas_dot(&f->canvas, x + 1, y, col[i]);
+			if (big) {
+				ll_canvas_dot(&f->canvas, x + 1, y, col[i]);
+				ll_canvas_dot(&f->canvas, x, y + (y + 1 < dh ? 1 : -1), col[i]);
+				ll_canvas_dot(&f->canvas, x + 1, y + (y + 1 < dh ? 1 : -1), col[i]);
+			}
+		}
+		/* the zero line, dotted, as the plot's */
+		if (lo < 0 && hi > 0)
+			for (int x = 0; x < dw; x += 4)
+				if (!ll_canvas_get(&f->canvas, x, y_zero))
+					ll_canvas_dot(&f->canvas, x, y_zero, PLAIN_COLOR);
+	}
+	snprintf(buf, sizeof buf, "C%zu  weight %.*f  |  mode %d of %d: %s (%zu, %s)  |  rank %zu, replicate %zu",
+		 comp + 1, dec, K->lambda[comp], n + 1, K->nmodes, mname, dim, how, r->rank, f->rep);
 	wb_put(w, y0, 1, w->cols - 2, wb_attr(w, LL_ROLE_TITLE), buf);
 	if (ll_canvas_render(&f->canvas, &f->text, NULL) == LL_OK)
-		wb_draw_canvas(&f->text, y0 + 1, lw + 1, spark_attr, w);
+		wb_draw_canvas(&f->text, y0 + 2, lw + 1, spark_attr, w);
 	attr_t ax = wb_attr(w, LL_ROLE_AXIS);
 	snprintf(buf, sizeof buf, "%8.3g", rg.hi);
-	wb_put(w, y0 + 1, 0, lw, ax, buf);
+	wb_put(w, y0 + 2, 0, lw, ax, buf);
 	snprintf(buf, sizeof buf, "%8.3g", rg.lo);
-	wb_put(w, y0 + ch, 0, lw, ax, buf);
+	wb_put(w, y0 + 1 + ch, 0, lw, ax, buf);
 	for (int y = 0; y < ch; y++)
-		wb_put(w, y0 + 1 + y, lw, 1, ax, w->g->vline);
-	/* x axis: first and last index, the mode's name in the middle */
-	int ya = y0 + 1 + ch;
-	wb_put(w, ya, lw + 1, cw, ax, "0");
-	snprintf(buf, sizeof buf, "%zu", K->dim[n] ? K->dim[n] - 1 : 0);
-	wb_put(w, ya, w->cols - 1 - (int)strlen(buf), (int)strlen(buf), ax, buf);
-	snprintf(buf, sizeof buf, cw >= 60 ? "%s index   (h/l: mode, j/k: component)" : "%s", mname);
-	int bl = (int)strlen(buf);
-	wb_put(w, ya, lw + 1 + (cw - bl) / 2 > lw + 3 ? lw + 1 + (cw - bl) / 2 : lw + 3, cw - 4, ax, buf);
+		wb_put(w, y0 + 2 + y, lw, 1, ax, w->g->vline);
+	/* x axis: a tick label under every entry of a categorical mode when
+	 * they fit (0 ... 9 for digits), else the first and last index */
+	int ya = y0 + 2 + ch;
+	int ticks = categorical(mi->kind) && dim > 0;
+	char tl[32];
+	snprintf(tl, sizeof tl, "%zu", dim ? dim - 1 : 0);
+	if (ticks && (size_t)cw / dim < strlen(tl) + 1)
+		ticks = 0;
+	if (ticks) {
+		for (size_t i = 0; i < dim; i++) {
+			int x = (int)(((double)i + 0.5) * dw / (double)dim) / 2;
+			snprintf(tl, sizeof tl, "%zu", i);
+			wb_put(w, ya, lw + 1 + x, (int)strlen(tl), nd ? spark_attr(w, col[i], 0) : ax, tl);
+		}
+	} else {
+		wb_put(w, ya, lw + 1, cw, ax, "0");
+		wb_put(w, ya, w->cols - 1 - (int)strlen(tl), (int)strlen(tl), ax, tl);
+	}
+	/* the mode's name on the axis row (between the end labels), then the
+	 * labels' legend on the last line */
+	int legend = nd >= 2 && nd <= LL_PALETTE_N;
+	if (!ticks) {
+		snprintf(buf, sizeof buf, cw >= 60 && !legend ? "%s index   (h/l: mode, j/k: component)" : "%s index",
+			 mname);
+		int bl = (int)strlen(buf);
+		wb_put(w, ya, lw + 1 + (cw - bl) / 2 > lw + 3 ? lw + 1 + (cw - bl) / 2 : lw + 3, cw - 8, ax, buf);
+	}
+	int x = lw + 1, yl = ya + 1;
+	if (ticks) {
+		x += wb_put(w, yl, x, w->cols - 1 - x, ax, mname);
+		x += 3;
+	}
+	for (size_t j = 0; legend && j < nd && x < w->cols - 4; j++) {
+		x += wb_put(w, yl, x, w->cols - 1 - x, spark_attr(w, (int)j, 0), w->g->bullet);
+		snprintf(buf, sizeof buf, " %s %d   ", label_word(mi), dl[j]);
+		x += wb_put(w, yl, x, w->cols - 1 - x, ax, buf);
+	}
+	if ((ticks || legend) && cw >= 60)
+		wb_put(w, yl, x, w->cols - 1 - x, ax, "(h/l: mode, j/k: component)");
+	ll_free(v);
+	ll_free(col);
 }
 
 /* "warm start; modes 2 (trial) fixed; ridge 10, l1 100 on neuron: penalised
@@ -323,6 +495,86 @@ static int fit_options(const ll_session *s, const ll_cp_result *fit, char *buf, 
 	return buf[0] != '\0';
 }
 
+/* The mode columns' header of a table at x0, W cells wide. */
+static void draw_head(wb *w, const ll_ktensor *K, int y, int x0, int W, int pre, int sw)
+{
+	const ll_session *s = w->s;
+	char buf[160];
+	attr_t ax = wb_attr(w, LL_ROLE_AXIS);
+	wb_put(w, y, x0 + 1, pre - 1, ax, "comp  weight");
+	for (int n = 0; n < K->nmodes; n++) {
+		const ll_mode_info *mi = &s->res.tensor->modes[n];
+		snprintf(buf, sizeof buf, "%s (%zu)%s%s%s", mi->name[0] ? mi->name : "mode", K->dim[n],
+			 categorical(mi->kind) && mi->labels ? " by " : "",
+			 categorical(mi->kind) && mi->labels ? label_word(mi) : "",
+			 s->res.tca->ens.opts.cp.fixed_modes >> n & 1u ? " fixed" : "");
+		int x = x0 + pre + n * (sw + 1);
+		if (x < x0 + W)
+			wb_put(w, y, x, sw < x0 + W - x ? sw : x0 + W - x, ax, buf);
+	}
+}
+
+/* One component's row: "C12  311.1 " and one sparkline per mode, drawn by
+ * mode kind; comp SIZE_MAX draws a blank row. */
+static void draw_row(wb *w, const ll_ktensor *K, size_t comp, int dec, int y, int x0, int W, int pre, int sw,
+		     int sel, const double *lo, const double *hi, double *v, int *col, size_t *ord, char *sp)
+{
+	const ll_session *s = w->s;
+	char buf[160];
+	attr_t al = wb_attr(w, sel ? LL_ROLE_SELECTED : LL_ROLE_DEFAULT);
+	wb_fill(y, x0, pre, al);
+	if (comp == SIZE_MAX) {
+		wb_put(w, y, x0, pre, al, sel ? w->g->arrow : " ");
+		wb_put(w, y, x0 + 1, pre - 1, wb_attr(w, LL_ROLE_AXIS), "(no match)");
+		return;
+	}
+	snprintf(buf, sizeof buf, "%sC%-3zu%8.*f ", sel ? w->g->arrow : " ", comp + 1, dec, K->lambda[comp]);
+	wb_put(w, y, x0, pre, al, buf);
+	for (int n = 0; n < K->nmodes; n++) {
+		const ll_mode_info *mi = &s->res.tensor->modes[n];
+		size_t dim = K->dim[n];
+		int x = x0 + pre + n * (sw + 1), cells = sw < x0 + W - x ? sw : x0 + W - x;
+		if (cells < 1)
+			break;
+		column(K, n, comp, v);
+		/* labelled trials or classes: entries grouped by label (stable),
+		 * each cell in its label's colour, so conditions read apart */
+		size_t nd = mode_labels(mi) ? label_colors(mi->labels, dim, col, (int[LL_PALETTE_N]){0}, LL_PALETTE_N) : 0;
+		if (nd && categorical(mi->kind)) {
+			size_t k = 0;
+			for (int j = 0; j < (int)nd; j++)
+				for (size_t i = 0; i < dim; i++)
+					if (col[i] == j)
+						ord[k++] = i;
+			double *tmp = v + dim;
+			int *tc = col + dim;
+			for (size_t i = 0; i < dim; i++) {
+				tmp[i] = v[ord[i]];
+				tc[i] = col[ord[i]];
+			}
+			memcpy(v, tmp, dim * sizeof *v);
+			memcpy(col, tc, dim * sizeof *col);
+		}
+		ll_spark_opts o;
+		ll_spark_opts_init(&o);
+		o.ascii = !w->g->utf8;
+		/* units: the largest of a cell shows the unit that loads; the rest the mean */
+		o.agg = mi->kind == LL_MODE_UNIT ? LL_SPARK_MAX : LL_SPARK_MEAN;
+		o.lo = lo[n];
+		o.hi = hi[n];
+		int lev[512];
+		if (cells > 512)
+			cells = 512;
+		if (ll_spark(v, dim, cells, &o, sp, ll_spark_bufsize(cells), lev, NULL, NULL) != LL_OK)
+			continue;
+		for (int c = 0; c < cells; c++) {
+			size_t i0 = dim ? (size_t)c * dim / (size_t)cells : 0;
+			attr_t a = nd && i0 < dim ? spark_attr(w, col[i0], 0) : wb_attr(w, LL_ROLE_SPARK);
+			wb_put(w, y, x + c, 1, a, lev[c] < 0 ? " " : w->g->spark[lev[c]]);
+		}
+	}
+}
+
 static void fact_draw(wb *w, int y0, int h)
 {
 	wb_fact *f = fact_state(w);
@@ -344,72 +596,109 @@ static void fact_draw(wb *w, int y0, int h)
 		draw_zoom(w, r, K, ord[f->sel], y0, h);
 		return;
 	}
-	char buf[400];
+	/* the pinned fit, when shown beside: its components matched to these */
+	const ll_ktensor *P = NULL;
+	const ll_ens_rank *pr = NULL;
+	size_t pmatch[MAX_ROWS];
+	double psim = NAN;
+	if (f->beside && f->pin_rank_i < s->res.tca->ens.nranks) {
+		pr = &s->res.tca->ens.ranks[f->pin_rank_i];
+		if (f->pin_rep < pr->nrep && pr->fits[f->pin_rep].K.rank <= MAX_ROWS) {
+			P = &pr->fits[f->pin_rep].K;
+			size_t perm[MAX_ROWS];
+			if (K->rank > MAX_ROWS ||
+			    ll_kt_similarity(K, P, s->res.tca->ens.sim, &psim, perm, NULL) != LL_OK)
+				for (size_t i = 0; i < K->rank && i < MAX_ROWS; i++)
+					perm[i] = i < P->rank ? i : SIZE_MAX;
+			for (size_t i = 0; i < nrows; i++)
+				pmatch[i] = perm[ord[i]];
+		}
+	}
+	char buf[600];
 	ll_ens_stats rs;
 	size_t nab = ll_ens_rank_stats(r, &rs, NULL) == LL_OK ? rs.at_best : 0;
-	snprintf(buf, sizeof buf, "rank %zu%s (%zu-%zu), %zu/%zu at best  |  replicate %zu of %zu%s  |  error %.4f  similarity %.3f  |  %s",
+	snprintf(buf, sizeof buf, "rank %zu%s (%zu-%zu), %zu/%zu at best  |  replicate %zu of 0-%zu%s  |  error %.4f  similarity %.3f  |  %s",
 		 r->rank, r->rank == s->res.tca->chosen_rank ? " chosen" : "", s->res.tca->ens.ranks[0].rank,
-		 s->res.tca->ens.ranks[s->res.tca->ens.nranks - 1].rank, nab, r->nrep, f->rep + 1, r->nrep,
+		 s->res.tca->ens.ranks[s->res.tca->ens.nranks - 1].rank, nab, r->nrep, f->rep, r->nrep - 1,
 		 f->rep == 0 ? " (best)" : ll_ens_at_best(r, f->rep) ? " (at best)" : "",
 		 fit->obj, r->sim ? r->sim[f->rep] : NAN, f->sorted ? "by weight" : "by component");
-	wb_put(w, y0, 1, w->cols - 2, wb_attr(w, LL_ROLE_TITLE), buf);
+	int W = P ? (w->cols - 1) / 2 : w->cols, x1 = W + 1;
+	wb_put(w, y0, 1, W - 2, wb_attr(w, LL_ROLE_TITLE), buf);
+	if (P) {
+		snprintf(buf, sizeof buf, "beside (b): rank %zu, replicate %zu, error %.4f, similarity %.3f",
+			 pr->rank, f->pin_rep, pr->fits[f->pin_rep].obj, psim);
+		wb_put(w, y0, x1 + 1, w->cols - x1 - 2, wb_attr(w, LL_ROLE_TITLE), buf);
+		for (int y = y0; y < y0 + h; y++)
+			wb_put(w, y, W, 1, wb_attr(w, LL_ROLE_BORDER), w->g->vline);
+	}
 
 	/* columns: "C12 " + weight, then one sparkline per mode */
 	int pre = 14, M = K->nmodes;
-	int sw = M ? (w->cols - pre - 1) / M - 1 : 1;
+	int sw = M ? (W - pre - 1) / M - 1 : 1;
 	if (sw < 1)
 		sw = 1;
-	attr_t ax = wb_attr(w, LL_ROLE_AXIS);
-	wb_put(w, y0 + 1, 1, pre - 1, ax, "comp  weight");
-	for (int n = 0; n < M; n++) {
-		snprintf(buf, sizeof buf, "%s (%zu)%s", s->res.tensor->modes[n].name[0] ? s->res.tensor->modes[n].name : "mode",
-			 K->dim[n], s->res.tca->ens.opts.cp.fixed_modes >> n & 1u ? " fixed" : "");
-		wb_put(w, y0 + 1, pre + n * (sw + 1), sw, ax, buf);
-	}
+	draw_head(w, K, y0 + 1, 0, W, pre, sw);
+	if (P)
+		draw_head(w, P, y0 + 1, x1, w->cols - x1, pre, sw);
 	int lh = h - 2;
 	/* the options that change what the factors mean, on the last line */
 	char opt[240];
 	if (fit_options(s, fit, opt, sizeof opt) && lh > 2)
 		wb_put(w, y0 + 2 + --lh, 1, w->cols - 2, wb_attr(w, LL_ROLE_AXIS), opt);
+	/* what each component loads on: under each row when they all fit,
+	 * else the selected one's on the last line */
+	int per = !P && lh >= 2 * (int)nrows ? 2 : 1;
+	if (per == 1 && lh > 2) {
+		lh--;
+		if (nrows) {
+			loads_line(w, K, ord[f->sel], buf, sizeof buf);
+			wb_put(w, y0 + 2 + lh, 1, w->cols - 2, wb_attr(w, LL_ROLE_DEFAULT), buf);
+		}
+	}
+	int vis = lh / per;
+	if (vis < 1)
+		vis = 1;
 	if (f->sel < f->top)
 		f->top = f->sel;
-	if (f->sel >= f->top + lh)
-		f->top = f->sel - lh + 1;
+	if (f->sel >= f->top + vis)
+		f->top = f->sel - vis + 1;
 	if (f->top < 0)
 		f->top = 0;
 	size_t maxdim = 1;
 	for (int n = 0; n < M; n++)
 		maxdim = K->dim[n] > maxdim ? K->dim[n] : maxdim;
-	double *v = ll_malloc_array(maxdim, sizeof *v);
-	char *sp = ll_malloc(ll_spark_bufsize(sw));
-	if (!v || !sp) {
+	int cells = sw > 512 ? 512 : sw;
+	double *v = ll_malloc_array(2 * maxdim, sizeof *v);
+	int *col = ll_malloc_array(2 * maxdim, sizeof *col);
+	size_t *eo = ll_malloc_array(maxdim, sizeof *eo);
+	char *sp = ll_malloc(ll_spark_bufsize(cells));
+	if (!v || !col || !eo || !sp) {
 		ll_free(v);
+		ll_free(col);
+		ll_free(eo);
 		ll_free(sp);
 		return;
 	}
-	double lo[LL_MAX_MODES], hi[LL_MAX_MODES];
+	double lo[LL_MAX_MODES], hi[LL_MAX_MODES], plo[LL_MAX_MODES], phi[LL_MAX_MODES];
 	for (int n = 0; n < M; n++)
 		mode_range(K, n, &lo[n], &hi[n]);
-	for (int row = 0; row < lh && f->top + row < (int)nrows; row++) {
+	for (int n = 0; P && n < P->nmodes; n++)
+		mode_range(P, n, &plo[n], &phi[n]);
+	int dec = weight_decimals(K), pdec = P ? weight_decimals(P) : 0;
+	for (int row = 0; row < vis && f->top + row < (int)nrows; row++) {
 		size_t c = ord[f->top + row];
-		int y = y0 + 2 + row, sel = f->top + row == f->sel;
-		attr_t al = wb_attr(w, sel ? LL_ROLE_SELECTED : LL_ROLE_DEFAULT);
-		snprintf(buf, sizeof buf, "%sC%-3zu%8.4g ", sel ? w->g->arrow : " ", c + 1, K->lambda[c]);
-		wb_fill(y, 0, pre, al);
-		wb_put(w, y, 0, pre, al, buf);
-		for (int n = 0; n < M; n++) {
-			ll_spark_opts o;
-			ll_spark_opts_init(&o);
-			o.ascii = !w->g->utf8;
-			o.agg = s->res.tensor->modes[n].kind == LL_MODE_UNIT ? LL_SPARK_MAX : LL_SPARK_MEAN;
-			o.lo = lo[n];
-			o.hi = hi[n];
-			column(K, n, c, v);
-			if (ll_spark(v, K->dim[n], sw, &o, sp, ll_spark_bufsize(sw), NULL, NULL, NULL) == LL_OK)
-				wb_put(w, y, pre + n * (sw + 1), sw, wb_attr(w, LL_ROLE_SPARK), sp);
+		int y = y0 + 2 + row * per, sel = f->top + row == f->sel;
+		draw_row(w, K, c, dec, y, 0, W, pre, sw, sel, lo, hi, v, col, eo, sp);
+		if (P)
+			draw_row(w, P, pmatch[f->top + row], pdec, y, x1, w->cols - x1, pre, sw, 0, plo, phi, v, col, eo, sp);
+		if (per == 2) {
+			loads_line(w, K, c, buf, sizeof buf);
+			wb_put(w, y + 1, 6, w->cols - 7, wb_attr(w, LL_ROLE_AXIS), buf);
 		}
 	}
 	ll_free(v);
+	ll_free(col);
+	ll_free(eo);
 	ll_free(sp);
 }
 
@@ -477,11 +766,12 @@ static int set_rep(wb *w, long rep)
 		no_results(w);
 		return 0;
 	}
-	if (rep < 1 || (size_t)rep > r->nrep) {
-		wb_msg(w, 1, "rank %zu has replicates 1-%zu", r->rank, r->nrep);
+	/* numbered from 0, the best fit, as the report and rep_NN folders */
+	if (rep < 0 || (size_t)rep >= r->nrep) {
+		wb_msg(w, 1, "rank %zu has replicates 0-%zu (0 = the best fit)", r->rank, r->nrep - 1);
 		return 0;
 	}
-	fact_state(w)->rep = (size_t)rep - 1;
+	fact_state(w)->rep = (size_t)rep;
 	return 1;
 }
 
@@ -529,13 +819,25 @@ static void fact_action(wb *w, int act, int arg)
 		if (f->rep > 0)
 			f->rep--;
 		else
-			wb_msg(w, 0, "replicate 1 is the best fit");
+			wb_msg(w, 0, "replicate 0 is the best fit");
 		break;
 	case A_REP_NEXT:
 		if (f->rep + 1 < r->nrep)
 			f->rep++;
 		else
-			wb_msg(w, 0, "rank %zu has %zu replicates", r->rank, r->nrep);
+			wb_msg(w, 0, "rank %zu has replicates 0-%zu", r->rank, r->nrep - 1);
+		break;
+	case A_BESIDE:
+		f->beside = !f->beside;
+		if (f->beside) {
+			f->pin_rank_i = f->rank_i;
+			f->pin_rep = f->rep;
+			f->zoom = 0;
+			wb_msg(w, 0, "rank %zu, replicate %zu pinned beside: [ ] { } pick another for the left; b again unpins",
+			       r->rank, f->rep);
+		} else {
+			wb_msg(w, 0, "one fit shown");
+		}
 		break;
 	case A_SORT: {
 		/* keep the same component selected */
@@ -596,9 +898,11 @@ static const wb_key fact_keys[] = {
 	{T, {WB_ENTER_KEYS}, "Enter", A_ZOOM, 0, "zoom", "zoom the component: one mode as a full-width plot"},
 	{0, {'['}, "[", A_RANK_PREV, 0, NULL, "lower rank"},
 	{0, {']'}, "]", A_RANK_NEXT, 0, "rank", "higher rank"},
-	{0, {'{'}, "{", A_REP_PREV, 0, NULL, "previous replicate (better fit)"},
+	{0, {'{'}, "{", A_REP_PREV, 0, NULL, "previous replicate (better fit; 0 is the best)"},
 	{0, {'}'}, "}", A_REP_NEXT, 0, "replicate", "next replicate (worse fit)"},
 	{T, {'o'}, "o", A_SORT, 0, "order", "order rows by weight / by component"},
+	{T, {'b'}, "b", A_BESIDE, 0, "beside",
+	 "pin this fit beside the table: [ ] { } pick another rank or replicate to compare (b again: off)"},
 	{Z, {'h', KEY_LEFT}, "h Left", A_MODE_PREV, 0, NULL, "previous mode"},
 	{Z, {'l', KEY_RIGHT}, "l Right", A_MODE_NEXT, 0, "mode", "next mode"},
 	{Z, {WB_ENTER_KEYS, 'q', KEY_BACKSPACE}, "Enter q", WB_A_BACK, 0, "back", "back to the factor table (also Esc)"},
@@ -608,7 +912,7 @@ static const wb_key fact_keys[] = {
 
 static const wb_cmd fact_cmds[] = {
 	{"rank", NULL, "N", "show rank N on the Factors screen", colon_rank, 0, NULL},
-	{"replicate", NULL, "N", "show replicate N on the Factors screen (1 = best fit)", colon_replicate, 0, NULL},
+	{"replicate", NULL, "N", "show replicate N on the Factors screen (0 = best fit)", colon_replicate, 0, NULL},
 };
 
 static const char *const fact_sub_titles[] = {"Factors (zoomed)", NULL};

@@ -177,19 +177,27 @@ static void draw_param_row(wb *w, int k, int i, int y, int sel)
 	attr_t asel = wb_attr(w, LL_ROLE_SELECTED);
 	if (sel)
 		wb_fill(y, 0, W, asel);
+	/* a key the other values make irrelevant is dimmed, and says why */
+	char why[96];
+	int used = ll_session_param_used(w->s, (ll_step_kind)k, d->key, why, sizeof why);
 	snprintf(buf, sizeof buf, "%-16s = ", d->key);
-	x += wb_put(w, y, x, W - x, sel ? asel : wb_attr(w, LL_ROLE_KEYHINT), buf);
+	x += wb_put(w, y, x, W - x, sel ? asel : wb_attr(w, used ? LL_ROLE_KEYHINT : LL_ROLE_STEP_PENDING), buf);
 	const wb_pipe *p = pipe_state(w);
 	if (w->mode == WB_MODE_EDIT && p->edit_step == k && p->edit_param == i) {
 		wb_edit_draw(w, &w->edit, y, x, W - x - 1, wb_attr(w, LL_ROLE_STATUS));
 		return;
 	}
+	attr_t av = sel ? asel : wb_attr(w, used ? LL_ROLE_DEFAULT : LL_ROLE_STEP_PENDING);
 	if (set) {
-		x += wb_put(w, y, x, W - x - 1, sel ? asel : wb_attr(w, LL_ROLE_DEFAULT), set[0] ? set : "''");
+		x += wb_put(w, y, x, W - x - 1, av, set[0] ? set : "''");
 	} else {
 		snprintf(buf, sizeof buf, "%s", d->def[0] ? d->def : "''");
-		x += wb_put(w, y, x, W - x - 1, sel ? asel : wb_attr(w, LL_ROLE_DEFAULT), buf);
-		wb_put(w, y, x, W - x - 1, sel ? asel : wb_attr(w, LL_ROLE_STEP_PENDING), "  (default)");
+		x += wb_put(w, y, x, W - x - 1, av, buf);
+		x += wb_put(w, y, x, W - x - 1, sel ? asel : wb_attr(w, LL_ROLE_STEP_PENDING), "  (default)");
+	}
+	if (!used) {
+		snprintf(buf, sizeof buf, "  (not used with %s)", why);
+		wb_put(w, y, x, W - x - 1, sel ? asel : wb_attr(w, LL_ROLE_STEP_PENDING), buf);
 	}
 }
 

@@ -306,6 +306,8 @@ static void report_start(wb *w, int partial)
 				continue;
 			char *dir = ll_path_join(w->outdir, ll_step_name((ll_step_kind)k));
 			rc = dir ? ll_rmtree_ours(dir, ".latentlab-step", &err) : ll_err_oom(&err);
+			/* kept results would no longer have their folder */
+			ll_session_forget(w->s, LL_STEP_BIT(k));
 			ll_free(dir);
 		}
 		if (rc != LL_OK) {
@@ -442,20 +444,27 @@ static int set_value(wb *w, ll_step_kind k, const char *key, const char *value, 
 	wb_log(w, "> :set %s.%s %s%s", ll_step_name(k), key, value, undoing ? " (undo)" : "");
 	/* the steps that will run again: what the key feeds, and what depends on it */
 	unsigned m = ll_session_stale(k, key);
-	char names[200] = "";
+	char names[200] = "", back[200] = "";
 	for (int j = 0; j < LL_NSTEPS; j++)
 		if (m & LL_STEP_BIT(j))
 			m |= ll_step_dependents(w->s, (ll_step_kind)j);
+	/* steps done again: the values are back to those their results were
+	 * computed with (ll_session_set restored them) */
 	for (int j = 0; j < LL_NSTEPS; j++)
 		if ((m & LL_STEP_BIT(j)) && w->s->state[j] != LL_STATE_ABSENT && ll_step_runs((ll_step_kind)j)) {
-			size_t l = strlen(names);
-			snprintf(names + l, sizeof names - l, "%s%s", l ? ", " : "", ll_step_name((ll_step_kind)j));
+			char *nb = w->s->state[j] == LL_STATE_DONE ? back : names;
+			size_t l = strlen(nb);
+			snprintf(nb + l, sizeof names - l, "%s%s", l ? ", " : "", ll_step_name((ll_step_kind)j));
 		}
 	const char *what = undoing ? "undone: " : "";
-	if (!names[0])
+	if (!names[0] && back[0])
+		wb_msg(w, 0, "%s[%s] %s = %s; back to the values the results were computed with: %s done again", what,
+		       ll_step_name(k), key, value, back);
+	else if (!names[0])
 		wb_msg(w, 0, "%s[%s] %s = %s; results stand", what, ll_step_name(k), key, value);
 	else
-		wb_msg(w, 0, "%s[%s] %s = %s; will run again: %s", what, ll_step_name(k), key, value, names);
+		wb_msg(w, 0, "%s[%s] %s = %s; will run again: %s%s%s", what, ll_step_name(k), key, value, names,
+		       back[0] ? "; done again: " : "", back);
 	return LL_OK;
 }
 

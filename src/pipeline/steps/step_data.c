@@ -193,6 +193,25 @@ static int run(ll_step_ctx *c, ll_err *err)
 	return rc;
 }
 
+/* path for MNIST and the kinds that read a file; labels, mask and modes
+ * for arrays read from a file (synth makes its own) */
+static int used(const ll_session *s, const char *key, char *why, size_t n)
+{
+	int file = 0, array = 0;
+	const char *kind = ll_session_get(s, LL_STEP_DATA, "kind");
+	for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++)
+		if (!strcmp(kinds[i]->name, kind)) {
+			file = kinds[i]->needs_path;
+			array = kinds[i]->array && kinds[i]->needs_path;
+		}
+	int ok = !strcmp(key, "path") ? file || !strcmp(kind, "mnist")
+		 : !strcmp(key, "labels") || !strcmp(key, "mask") || !strcmp(key, "modes") ? array
+		 : 1;
+	if (!ok)
+		snprintf(why, n, "kind = %s", kind);
+	return ok;
+}
+
 const ll_step_def ll_step_data = {
 	.name = "data",
 	.summary = "read or simulate the data",
@@ -202,4 +221,5 @@ const ll_step_def ll_step_data = {
 	.run = run,
 	.drop = drop,
 	.outputs = "the simulated data and planted factors",
+	.used = used,
 };

@@ -7,10 +7,13 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "base/ll_fs.h"
 #include "base/ll_rng.h"
 #include "io/ll_ens_io.h"
 #include "pipeline/ll_step.h"
 #include "pipeline/steps/step_data.h"
+#include "pipeline/steps/step_train.h"
+#include "tensor/ll_loads.h"
 #include "pipeline/steps/step_tca.h"
 #include "pipeline/steps/step_tensor.h"
 
@@ -35,6 +38,9 @@ static const ll_param_def params[] = {
 	P_REAL("ridge", "0", 0, 1e12, "ncp methods: add ridge/2 sum ||U_n||^2 to the loss"),
 	P_REAL("l1", "0", 0, 1e12, "ncp methods: add l1 sum ||U_n||_1 over l1_modes (sparse factors)"),
 	P_STR("l1_modes", "", "the modes l1 applies to (0-based, e.g. 0; '' = all)"),
+	P_ENUM("precision", "double", "double|single",
+	       "single: fit a float32 copy of the tensor (half the bandwidth per pass; "
+	       "factor algebra in double; cp-als, ncp-hals, ncp-bcd without missing entries)"),
 };
 
 typedef struct progress_fwd {
@@ -79,6 +85,8 @@ static void drop(ll_session *s)
 	s->res.tca = NULL;
 }
 
+static int finish(ll_step_ctx *c, struct ll_res_tca *t, ll_rank_rule rule, ll_err *err);
+
 static int run(ll_step_ctx *c, ll_err *err)
 {
 	ll_session *s = c->s;
@@ -90,6 +98,11 @@ static int run(ll_step_ctx *c, ll_err *err)
 
 	if (!x || !x->X.data)
 		return ll_err_set(err, LL_EINVAL, "[tca] has no tensor: run the tensor step first");
+	if (c->reuse && s->res.tca) {
+		/* only rank changed: every rank is fitted already; choose again */
+		ll_session_log(s, "tca: only the rank to show changed: the fitted ensemble is kept, nothing refitted");
+		return finish(c, s->res.tca, (ll_rank_rule)ll_session_get_enum(s, LL_STEP_TCA, "select"), err);
+	}
 	struct ll_res_tca *t = ll_calloc(1, sizeof *t);
 	if (!t)
 		return ll_err_oom(err);
@@ -155,10 +168,35 @@ static int run(ll_step_ctx *c, ll_err *err)
 		ll_session_log(s, "tca: warning: %s on data with negative entries (min %g)",
 			       ll_cp_method_name(o.cp.method), x->x_min);
 	o.cp.rank = o.rank_hi;
-	if ((rc = ll_cp_check(&x->X, &o.cp, err)) != LL_OK)
+	/* single precision: the fits read a float copy (the tensor step's
+	 * doubles stay for the other steps and the report) */
+	ll_tensor xf = {0};
+	const ll_tensor *X = &x->X;
+	if (ll_session_get_enum(s, LL_STEP_TCA, "precision") == 1) {
+		if ((rc = ll_tensor_copy_f32(&xf, &x->X, err)) != LL_OK)
+			return rc;
+		X = &xf;
+		ll_session_log(s, "tca: single precision: fitting a float32 copy of the tensor (%.1f MiB)",
+			       (double)ll_tensor_bytes(&xf) / 1048576.0);
+	}
+	rc = ll_cp_check(X, &o.cp, err);
+	if (rc == LL_OK)
+		rc = ll_ens_fit(X, &o, &t->ens, err);
+	ll_tensor_free(&xf);
+	if (rc != LL_OK) {
+		if (X != &x->X)
+			ll_err_prefix(err, "[tca] precision = single");
 		return rc;
-	if ((rc = ll_ens_fit(&x->X, &o, &t->ens, err)) != LL_OK)
-		return rc;
+	}
+	return finish(c, t, rule, err);
+}
+
+/* Choose the rank, say so, and write OUTDIR/tca/: all but the fits. */
+static int finish(ll_step_ctx *c, struct ll_res_tca *t, ll_rank_rule rule, ll_err *err)
+{
+	ll_session *s = c->s;
+	const struct ll_res_tensor *x = s->res.tensor;
+	int rc;
 	if ((rc = choose_rank(s, t, rule, err)) != LL_OK)
 		return rc;
 	ll_session_log(s, "tca: rank %zu chosen: %s", t->chosen_rank, t->rank_reason);
@@ -171,12 +209,19 @@ static int run(ll_step_ctx *c, ll_err *err)
 		snprintf(cvs, sizeof cvs, ", held-out error %.4f", cr->cv_test_mean);
 	ll_step_status(c, "ranks %zu-%zu x %zu replicates (%s): rank %zu chosen, error %.4f%s, "
 		 "%zu/%zu fits at the best%s",
-		 o.rank_lo, o.rank_hi, o.replicates, ll_cp_method_name(o.cp.method), t->chosen_rank,
+		 t->ens.nranks ? t->ens.ranks[0].rank : 0, t->ens.nranks ? t->ens.ranks[t->ens.nranks - 1].rank : 0,
+		 t->ens.opts.replicates, ll_cp_method_name(t->ens.method), t->chosen_rank,
 		 cr ? cr->fits[0].obj : NAN, cvs, cst.at_best, cr ? cr->nrep : 0,
-		 o.cp.method != LL_CP_ALS && x->x_min < 0 ? "; WARNING: negative data" : "");
+		 t->ens.method != LL_CP_ALS && x->x_min < 0 ? "; WARNING: negative data" : "");
 	if (c->outdir) {
-		char *dir;
-		if ((rc = ll_step_outdir(c, &dir, err)) != LL_OK)
+		/* the kept fits' files are there: only the summary changes */
+		int summary_only = c->reuse && s->wrote[c->k];
+		char *dir = NULL;
+		if (summary_only)
+			rc = (dir = ll_path_join(c->outdir, ll_step_name(c->k))) ? LL_OK : ll_err_oom(err);
+		else
+			rc = ll_step_outdir(c, &dir, err);
+		if (rc != LL_OK)
 			return rc;
 		ll_ens_meta meta = {0};
 		meta.chosen_rank = t->chosen_rank;
@@ -184,12 +229,16 @@ static int run(ll_step_ctx *c, ll_err *err)
 		meta.rank_rule = ll_session_get_int(s, LL_STEP_TCA, "rank") >= 0 ? "set" : ll_rank_rule_name(rule);
 		char *wp = t->ens.warm_start ? ll_session_get_path(s, LL_STEP_TCA, "warm_start") : NULL;
 		meta.init_file = wp;
-		rc = ll_ens_write(&t->ens, dir, &x->X, &meta, err);
+		rc = summary_only ? ll_ens_write_summary(&t->ens, dir, &meta, err)
+				  : ll_ens_write(&t->ens, dir, &x->X, &meta, err);
 		ll_free(wp);
 		ll_free(dir);
 	}
 	return rc;
 }
+
+/* rank only chooses which fitted rank to show and project */
+static const char *const view_keys[] = {"rank", NULL};
 
 /* a rank to show must be one of the ranks fitted */
 static int check(const ll_session *s, ll_err *err)
@@ -209,6 +258,20 @@ static int check(const ll_session *s, ll_err *err)
 	if (ll_cp_modes_parse(ls, &l1m) != LL_OK)
 		return ll_err_set(err, LL_EINVAL, "[tca] l1_modes = %s: expected modes numbered from 0, e.g. 0", ls);
 	const char *warm = ll_session_get(s, LL_STEP_TCA, "warm_start");
+	if (ll_session_get_enum(s, LL_STEP_TCA, "precision") == 1) {
+		/* what reads the data in double (tensor/ll_cp.h) */
+		long meth = ll_session_get_enum(s, LL_STEP_TCA, "method");
+		if (meth == LL_CP_APR)
+			return ll_err_set(err, LL_EINVAL, "[tca] precision = single does not support method = cp-apr "
+					  "(its Poisson updates read the data in double)");
+		if (ll_session_get_enum(s, LL_STEP_TCA, "init") == LL_CP_INIT_SVD && !*warm)
+			return ll_err_set(err, LL_EINVAL, "[tca] precision = single does not support init = svd: "
+					  "use init = random");
+		if (ll_session_get_int(s, LL_STEP_TCA, "cv_folds") > 0 ||
+		    ll_session_get_enum(s, LL_STEP_TCA, "select") == LL_RANK_CV)
+			return ll_err_set(err, LL_EINVAL, "[tca] precision = single does not support cross-validation "
+					  "(held-out entries are fitted as missing data, in double)");
+	}
 	if (fixed && !*warm)
 		return ll_err_set(err, LL_EINVAL, "[tca] fix_modes = %s needs warm_start: the fixed factors are "
 				  "taken from that model", fs);
@@ -238,4 +301,62 @@ const ll_step_def ll_step_tca = {
 	.run = run,
 	.drop = drop,
 	.outputs = "every fit, `summary.json`",
+	.view_keys = view_keys,
 };
+
+int ll_tca_loads_text(const ll_session *s, const ll_ktensor *K, size_t c, char *buf, size_t n, ll_err *err)
+{
+	const struct ll_res_tensor *x = s->res.tensor;
+	size_t l = 0;
+	if (n == 0)
+		return LL_OK;
+	buf[0] = '\0';
+	if (!x || x->X.nmodes != K->nmodes)
+		return ll_err_set(err, LL_EINVAL, "loads: the model is not of the tensor's modes");
+	for (int m = 0; m < K->nmodes && l + 1 < n; m++) {
+		const ll_mode_info *mi = &x->modes[m];
+		const int *lab = mi->kind == LL_MODE_TRIAL || mi->kind == LL_MODE_CLASS ? mi->labels : NULL;
+		/* flat is a property of the entries: a trend over trials that both
+		 * conditions share is not flat, though their means are alike */
+		ll_loads L, E;
+		int rc = ll_loads_factor(K->U[m], K->dim[m], K->rank, c, NULL, LL_LOADS_TOP, &E, err);
+		if (rc == LL_OK && lab)
+			rc = ll_loads_factor(K->U[m], K->dim[m], K->rank, c, lab, LL_LOADS_TOP, &L, err);
+		if (rc != LL_OK)
+			return rc;
+		int alike = lab && L.flat && !E.flat; /* varies, but not by label */
+		if (!lab || alike)
+			L = E;
+		int k = snprintf(buf + l, n - l, "%s", m ? "; " : "");
+		l += k >= 0 && (size_t)k < n - l ? (size_t)k : n - l - 1;
+		if (L.flat || L.n == 0) {
+			k = snprintf(buf + l, n - l, "%s %s", mi->name, L.n ? "flat" : "zero");
+		} else if (mi->kind == LL_MODE_TIME) {
+			const struct ll_res_train *tr = s->res.train;
+			if (tr && tr->log.snapshots == K->dim[m] && tr->log.step)
+				k = snprintf(buf + l, n - l, "peak step %d", tr->log.step[L.peak]);
+			else
+				k = snprintf(buf + l, n - l, "peak %s %zu", mi->name, L.peak);
+		} else {
+			/* "condition 1" when labels group entries; a digit mode whose
+			 * entries are their own labels reads "digit 7" */
+			int grouped = lab && !alike && L.nitems < K->dim[m];
+			k = snprintf(buf + l, n - l, "%s%s", mi->name,
+				     grouped ? !strcmp(mi->name, "trial") ? ": condition" : ": label" : "");
+			for (size_t j = 0; j < L.n && k > 0 && l + (size_t)k < n; j++) {
+				int q = mi->kind == LL_MODE_UNIT
+						? snprintf(buf + l + k, n - l - (size_t)k, "%s %ld", j ? "," : "", L.item[j])
+						: snprintf(buf + l + k, n - l - (size_t)k, "%s %ld (%.2f)", j ? "," : "", L.item[j],
+							   L.value[j]);
+				k += q > 0 ? q : 0;
+			}
+			if (alike && k > 0 && l + (size_t)k < n) {
+				int q = snprintf(buf + l + k, n - l - (size_t)k, " (%ss alike)",
+						 !strcmp(mi->name, "trial") ? "condition" : "label");
+				k += q > 0 ? q : 0;
+			}
+		}
+		l += k >= 0 && (size_t)k < n - l ? (size_t)k : n - l - 1;
+	}
+	return LL_OK;
+}

@@ -15,6 +15,7 @@
 #include "ll_test.h"
 #include "draw/ll_spark.h"
 #include "wb/ll_theme.h"
+#include "base/ll_palette.h"
 #include "draw/ll_view3d.h"
 
 /* ---- helpers ---- */
@@ -1343,15 +1344,41 @@ static void test_theme(void)
 	LL_CHECK_INT(ll_theme_pick_colors(0, NULL, 1, 8, 8), 0); /* too few pairs */
 	/* canvas runs -> attributes */
 	ll_theme_init(&t, 256);
-	LL_CHECK_INT(ll_theme_series_role(9), LL_ROLE_SERIES_1);
+	/* paths take the report's label colours: path 9 its tenth, path 10 the first */
+	LL_CHECK_INT(ll_theme_series_role(9), LL_ROLE_LABEL_9);
+	LL_CHECK_INT(ll_theme_series_role(10), LL_ROLE_LABEL_0);
 	LL_CHECK_INT(ll_theme_series_role(-1), LL_ROLE_DEFAULT);
 	attr_t a0 = ll_theme_cell_attr(&t, 9, 0), a1 = ll_theme_cell_attr(&t, 9, 1);
 	attr_t a3 = ll_theme_cell_attr(&t, 9, 3);
-	LL_CHECK((a0 & A_COLOR) == (attr_t)COLOR_PAIR(LL_ROLE_SERIES_1 + 1));
+	LL_CHECK((a0 & A_COLOR) == (attr_t)COLOR_PAIR(LL_ROLE_LABEL_9 + 1));
 	LL_CHECK((a0 & A_BOLD) && !(a1 & A_BOLD) && !(a1 & A_DIM) && (a3 & A_DIM));
 	LL_CHECK((a3 & A_COLOR) == (a0 & A_COLOR));
 	LL_CHECK(ll_theme_cell_attr(&t, -1, -1) == t.attr[LL_ROLE_DEFAULT]);
 	LL_CHECK(ll_theme_attr(&t, 999) == t.attr[LL_ROLE_DEFAULT]);
+}
+
+/* D10: the LABEL roles are the report's label colours (base/ll_palette.h),
+ * each the nearest xterm-256 colour, but for the report's black, which is
+ * the terminal's text colour; the nearest-colour search itself on known
+ * points (pure red, a grey between two ramp steps). */
+static void test_theme_label_palette(void)
+{
+	LL_CHECK_INT(ll_palette_xterm256(0xFF0000), 196);
+	LL_CHECK_INT(ll_palette_xterm256(0x000000), 16);
+	LL_CHECK_INT(ll_palette_xterm256(0x0C0C0C), 232);
+	LL_CHECK_INT(ll_palette_xterm256(0xFFFFFF), 231);
+	LL_CHECK_INT((int)ll_palette_label(0), 0x0072B2);
+	LL_CHECK_INT((int)ll_palette_label(LL_PALETTE_N + 1), 0xD55E00);
+	for (int j = 0; j < LL_THEME_N_LABEL; j++) {
+		short fg = 0, bg = 0;
+		LL_CHECK_INT(ll_theme_role_colors(256, LL_ROLE_LABEL_0 + j, &fg, &bg), 1);
+		int want = ll_palette_label((size_t)j) == 0x000000 ? -1 : ll_palette_xterm256(ll_palette_label((size_t)j));
+		LL_CHECK_MSG(fg == want, "LABEL_%d: fg %d, nearest to %06x is %d", j, fg, (unsigned)ll_palette_label((size_t)j),
+			     want);
+		LL_CHECK_INT(bg, -1);
+		LL_CHECK_INT(ll_theme_role_colors(8, LL_ROLE_LABEL_0 + j, &fg, &bg), 1);
+	}
+	LL_CHECK_INT(LL_THEME_N_LABEL, LL_PALETTE_N);
 }
 
 /* xterm-256 colour n (16..231 cube, 232..255 grey) as sRGB luminance 0..1 */
@@ -1587,6 +1614,7 @@ int main(void)
 	LL_RUN(test_heat_errors);
 	LL_RUN(test_theme);
 	LL_RUN(test_theme_heat);
+	LL_RUN(test_theme_label_palette);
 	LL_RUN(test_theme_start);
 	LL_RUN(test_glyphs);
 	return ll_test_done();

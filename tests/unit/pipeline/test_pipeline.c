@@ -49,6 +49,19 @@ static void test_mnist_session(void)
 	LL_CHECK_INT(s.res.train->activity.dim[3], S);
 	LL_CHECK_STR(s.res.train->modes[3].name, "snapshot");
 	LL_CHECK(s.res.train->log.step[0] == 0 && s.res.train->log.step[S - 1] == (int)T);
+	/* loads-on: digits as themselves (each its own label), the peak as a
+	 * training step logged */
+	if (s.res.tca && s.res.tca->ens.nranks) {
+		char lt[400];
+		LL_CHECK_INT(ll_tca_loads_text(&s, &s.res.tca->ens.ranks[0].fits[0].K, 0, lt, sizeof lt, &e), LL_OK);
+		printf("# mnist C1 loads on: %s\n", lt);
+		LL_CHECK(strstr(lt, "; digit ") && !strstr(lt, "label") && strstr(lt, "; unit "));
+		const char *ps = strstr(lt, "; peak step ");
+		int step = ps ? atoi(ps + 12) : -1, logged = 0;
+		for (size_t i = 0; i < S; i++)
+			logged |= s.res.train->log.step[i] == step;
+		LL_CHECK(logged);
+	}
 
 	/* the file on disk is the same tensor */
 	char path[256];
@@ -303,6 +316,23 @@ static void test_bio_session_recovers_truth(void)
 		/* two conditions -> two trial-averaged paths */
 		const ll_traj_set *ts = s.res.traj ? &s.res.traj->ts : NULL;
 		LL_CHECK(ts && ts->n_paths == 2 && ts->n_points == 60);
+		/* what the components load on, against the planted ones: one
+		 * condition factor, one learning trend over trials that both
+		 * conditions share, one the same on every trial */
+		int cond = 0, alike = 0, flat = 0;
+		for (size_t c = 0; c < 3; c++) {
+			char lt[400];
+			LL_CHECK_INT(ll_tca_loads_text(&s, &r->fits[0].K, c, lt, sizeof lt, &e), LL_OK);
+			printf("# C%zu loads on: %s\n", c + 1, lt);
+			LL_CHECK(!strncmp(lt, "neuron ", 7) && strstr(lt, "; peak time "));
+			cond += strstr(lt, "; trial: condition 1 (0.") != NULL;
+			alike += strstr(lt, "(conditions alike)") != NULL;
+			flat += strstr(lt, "; trial flat") != NULL;
+		}
+		LL_CHECK(cond == 1 && alike == 1 && flat == 1);
+		char small[12];
+		LL_CHECK_INT(ll_tca_loads_text(&s, &r->fits[0].K, 0, small, sizeof small, &e), LL_OK);
+		LL_CHECK_INT((int)strlen(small), 11); /* cut, terminated */
 	}
 	ll_session_free(&s);
 }
@@ -345,6 +375,71 @@ static void test_edit_resets_downstream(void)
 	LL_CHECK_INT(ll_session_next(&s), LL_STEP_TCA);
 	LL_CHECK_INT(ll_session_run_all(&s, NULL, NULL, NULL, &e), LL_OK);
 	LL_CHECK_INT(s.res.tca->ens.nranks, 3);
+	ll_session_free(&s);
+}
+
+/* D5: an edit keeps the results it makes stale; setting the old value
+ * again makes the steps done again with the very same results (same
+ * pointers, nothing rerun); running a step drops what was kept of it.
+ * An edit of [tca] rank alone (a fitted rank) runs tca again without
+ * refitting: the ensemble is the kept one, only the chosen rank differs. */
+static void test_revert_restores(void)
+{
+	ll_session s;
+	ll_err e = {0, ""};
+	LL_CHECK_INT(ll_session_load_text(&s, "[session]\nseed = 5\n[data]\nkind = synth\nneurons = 8\ntime = 6\n"
+					  "trials = 10\n[tca]\nranks = 1-3\nreplicates = 2\n[trajectory]\nsource = tca\n",
+					  "t.lab", &e), LL_OK);
+	LL_CHECK_INT(ll_session_run_all(&s, NULL, NULL, NULL, &e), LL_OK);
+	const void *tens = s.res.tensor, *tca = s.res.tca, *traj = s.res.traj;
+	LL_CHECK(tens && tca && traj);
+	/* a data edit: everything after it pending, nothing dropped */
+	LL_CHECK_INT(ll_session_set(&s, LL_STEP_DATA, "neurons", "9", &e), LL_OK);
+	LL_CHECK(s.state[LL_STEP_DATA] == LL_STATE_PENDING && s.state[LL_STEP_TCA] == LL_STATE_PENDING);
+	LL_CHECK(s.res.tca == NULL && (ll_session_kept(&s) & LL_STEP_BIT(LL_STEP_TCA)));
+	/* a second, unrelated-to-data edit of tca, then both reverted */
+	LL_CHECK_INT(ll_session_set(&s, LL_STEP_TCA, "max_iter", "77", &e), LL_OK);
+	LL_CHECK_INT(ll_session_set(&s, LL_STEP_DATA, "neurons", "8", &e), LL_OK);
+	/* data and tensor back (their values match); tca still differs */
+	LL_CHECK(s.state[LL_STEP_DATA] == LL_STATE_DONE && s.state[LL_STEP_TENSOR] == LL_STATE_DONE);
+	LL_CHECK(s.res.tensor == tens);
+	LL_CHECK(s.state[LL_STEP_TCA] == LL_STATE_PENDING && s.state[LL_STEP_TRAJ] == LL_STATE_PENDING);
+	LL_CHECK_INT(ll_session_set(&s, LL_STEP_TCA, "max_iter", "300", &e), LL_OK);
+	LL_CHECK(s.state[LL_STEP_TCA] == LL_STATE_DONE && s.res.tca == tca);
+	LL_CHECK(s.state[LL_STEP_TRAJ] == LL_STATE_DONE && s.res.traj == traj);
+	LL_CHECK_INT((int)ll_session_kept(&s), 0);
+	LL_CHECK_INT(ll_session_next(&s), LL_NSTEPS);
+	/* [session] seed feeds every step: its change keeps them pending, its
+	 * old value brings them back */
+	LL_CHECK_INT(ll_session_set(&s, LL_STEP_SESSION, "seed", "6", &e), LL_OK);
+	LL_CHECK(s.state[LL_STEP_DATA] == LL_STATE_PENDING && s.state[LL_STEP_TCA] == LL_STATE_PENDING);
+	LL_CHECK_INT(ll_session_set(&s, LL_STEP_SESSION, "seed", "5", &e), LL_OK);
+	LL_CHECK(s.state[LL_STEP_DATA] == LL_STATE_DONE && s.res.tca == tca);
+	/* threads feeds nothing: results stand */
+	LL_CHECK_INT(ll_session_set(&s, LL_STEP_SESSION, "threads", "1", &e), LL_OK);
+	LL_CHECK(s.state[LL_STEP_TCA] == LL_STATE_DONE && s.res.tca == tca);
+
+	/* rank only: tca runs again on the kept ensemble */
+	size_t was = s.res.tca->chosen_rank, want = was == 2 ? 3 : 2;
+	char rv[8];
+	snprintf(rv, sizeof rv, "%zu", want);
+	const ll_cp_result *best = &ll_ens_get(&s.res.tca->ens, want)->fits[0];
+	double obj = best->obj;
+	const double *u0 = best->K.U[0];
+	LL_CHECK_INT(ll_session_set(&s, LL_STEP_TCA, "rank", rv, &e), LL_OK);
+	LL_CHECK(s.state[LL_STEP_TCA] == LL_STATE_PENDING);
+	LL_CHECK_INT(ll_session_run_all(&s, NULL, NULL, NULL, &e), LL_OK);
+	LL_CHECK_INT((int)s.res.tca->chosen_rank, (int)want);
+	/* the same fit, not a refit from the same seed: the very same arrays */
+	LL_CHECK(ll_ens_get(&s.res.tca->ens, want)->fits[0].K.U[0] == u0);
+	LL_CHECK(ll_ens_get(&s.res.tca->ens, want)->fits[0].obj == obj);
+	LL_CHECK(strstr(s.status[LL_STEP_TCA], "chosen") != NULL);
+	/* running dropped what was kept */
+	LL_CHECK_INT((int)ll_session_kept(&s), 0);
+	/* a data edit now and rerun: nothing kept survives a rerun */
+	LL_CHECK_INT(ll_session_set(&s, LL_STEP_DATA, "neurons", "7", &e), LL_OK);
+	LL_CHECK_INT(ll_session_run_step(&s, LL_STEP_DATA, NULL, NULL, NULL, &e), LL_OK);
+	LL_CHECK_INT((int)(ll_session_kept(&s) & LL_STEP_BIT(LL_STEP_TCA)), 0);
 	ll_session_free(&s);
 }
 
@@ -449,6 +544,7 @@ int main(void)
 	LL_RUN(test_bio_session_recovers_truth);
 	LL_RUN(test_order_and_failure);
 	LL_RUN(test_edit_resets_downstream);
+	LL_RUN(test_revert_restores);
 	LL_RUN(test_graph);
 	LL_RUN(test_group_of);
 	char cmd[128];

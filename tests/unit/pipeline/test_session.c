@@ -539,8 +539,35 @@ static void test_set_checks_across_keys(void)
 	ll_session_free(&s);
 }
 
+/* D13: which keys matter with the values as they are */
+static void test_param_used(void)
+{
+	ll_session s;
+	ll_err e = {0, ""};
+	char why[64];
+	LL_CHECK_INT(ll_session_load_text(&s, "[data]\nkind = synth\n[tca]\n", "u.lab", &e), LL_OK);
+	LL_CHECK_INT(ll_session_param_used(&s, LL_STEP_DATA, "neurons", why, sizeof why), 1);
+	LL_CHECK_INT(ll_session_param_used(&s, LL_STEP_DATA, "path", why, sizeof why), 0);
+	LL_CHECK_STR(why, "kind = synth");
+	LL_CHECK_INT(ll_session_param_used(&s, LL_STEP_DATA, "labels", why, sizeof why), 0);
+	LL_CHECK_INT(ll_session_param_used(&s, LL_STEP_DATA, "dataset", why, sizeof why), 0);
+	LL_CHECK_INT(ll_session_param_used(&s, LL_STEP_DATA, "kind", why, sizeof why), 1);
+	LL_CHECK_INT(ll_session_param_used(&s, LL_STEP_TCA, "ranks", why, sizeof why), 1);
+	LL_CHECK_INT(ll_session_set(&s, LL_STEP_DATA, "kind", "npy", &e), LL_OK);
+	LL_CHECK_INT(ll_session_param_used(&s, LL_STEP_DATA, "neurons", why, sizeof why), 0);
+	LL_CHECK_STR(why, "kind = npy");
+	LL_CHECK_INT(ll_session_param_used(&s, LL_STEP_DATA, "path", why, sizeof why), 1);
+	LL_CHECK_INT(ll_session_param_used(&s, LL_STEP_DATA, "mask", why, sizeof why), 1);
+	LL_CHECK_INT(ll_session_set(&s, LL_STEP_DATA, "kind", "mnist", &e), LL_OK);
+	LL_CHECK_INT(ll_session_param_used(&s, LL_STEP_DATA, "path", why, sizeof why), 1);
+	LL_CHECK_INT(ll_session_param_used(&s, LL_STEP_DATA, "modes", why, sizeof why), 0);
+	LL_CHECK_INT(ll_session_param_used(&s, LL_STEP_DATA, "hdf5", why, sizeof why), 1); /* no such key */
+	ll_session_free(&s);
+}
+
 int main(void)
 {
+	LL_RUN(test_param_used);
 	LL_RUN(test_parse_ok);
 	LL_RUN(test_bom);
 	LL_RUN(test_demo_parses);

@@ -297,7 +297,10 @@ static size_t check_report(const ll_session *s, const char *dir, fig_ref *figs, 
 	LL_CHECK(!strstr(html, "src=\"figures/"));
 	LL_CHECK(!strstr(html, "href=\"figures/"));
 	LL_CHECK(!strstr(html, "<link"));
-	LL_CHECK(!strstr(html, "<script"));
+	/* scripts: only the 3-D view's, inline (its data block and its code) */
+	LL_CHECK(!strstr(html, "<script src") && !strstr(html, " src=\"//"));
+	LL_CHECK_INT(count_str(html, "<script"), 2 * count_str(html, "<figure class=\"view3d\""));
+	LL_CHECK(!strstr(md, "<script") && !strstr(md, "<canvas")); /* report.md: the PNGs only */
 	LL_CHECK_INT(count_str(html, "data:image/png;base64,"), nf);
 	LL_CHECK_INT(count_str(html, "data:text/csv;base64,"), nf);
 	LL_CHECK_INT(ndata, nf);
@@ -532,13 +535,24 @@ static void test_synth_report(void)
 		tot += K->lambda[c] * K->lambda[c];
 	const char *wt = strstr(md, "<caption>Components of the best fit");
 	LL_CHECK(wt != NULL);
+	/* weights with one number of decimals: 4 significant digits of the
+	 * largest (D16) */
+	double wmax = 0.0;
+	for (size_t c = 0; c < K->rank; c++)
+		wmax = fmax(wmax, fabs(K->lambda[c]));
+	int dec = 3 - (int)floor(log10(wmax));
+	dec = dec < 0 ? 0 : dec > 6 ? 6 : dec;
 	for (size_t c = 0; wt && c < K->rank; c++) {
 		char want[160];
 		double share = 100.0 * K->lambda[c] * K->lambda[c] / tot;
-		snprintf(want, sizeof want, "<tr><td>C%zu</td><td class=\"num\">%.4g</td><td class=\"num\">%.1f</td>",
-			 c + 1, K->lambda[c], share);
+		snprintf(want, sizeof want, "<tr><td>C%zu</td><td class=\"num\">%.*f</td><td class=\"num\">%.1f</td>",
+			 c + 1, dec, K->lambda[c], share);
 		LL_CHECK_MSG(strstr(wt, want) != NULL, "the weights table lacks %s", want);
+		/* and what it loads on, below the table */
+		snprintf(want, sizeof want, "- **C%zu** loads on: neuron ", c + 1);
+		LL_CHECK_MSG(strstr(wt, want) != NULL, "the section lacks %s", want);
 	}
+	LL_CHECK(wt && strstr(wt, "; trial: condition 1 (0."));
 	/* conditions: the trial column has a legend entry per condition */
 	ll_report_fig fig;
 	ll_err e = {0, ""};
