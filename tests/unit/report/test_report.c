@@ -496,11 +496,11 @@ static void test_synth_report(void)
 		return;
 	}
 	LL_CHECK(!strncmp(md, "# bio\n", 6)); /* no title: the session name */
-	char *mdt = md;
+	char *mdt = md; /* report.md, for what it says in Markdown */
 	md = slurp(g_synth_dir, "report.html", NULL); /* the markup below is the HTML's */
-	ll_free(mdt);
 	if (!md) {
 		LL_CHECK(0);
+		ll_free(mdt);
 		return;
 	}
 	LL_CHECK(strstr(md, "<a id=\"training\"></a>") == NULL);
@@ -548,11 +548,14 @@ static void test_synth_report(void)
 		snprintf(want, sizeof want, "<tr><td>C%zu</td><td class=\"num\">%.*f</td><td class=\"num\">%.1f</td>",
 			 c + 1, dec, K->lambda[c], share);
 		LL_CHECK_MSG(strstr(wt, want) != NULL, "the weights table lacks %s", want);
-		/* and what it loads on, below the table */
+		/* and what it loads on, below the table (report.md's list; the
+		 * HTML's <li>) */
 		snprintf(want, sizeof want, "- **C%zu** loads on: neuron ", c + 1);
+		LL_CHECK_MSG(ws_find(mdt, want) != NULL, "report.md lacks %s", want);
+		snprintf(want, sizeof want, "<li><strong>C%zu</strong> loads on: neuron ", c + 1);
 		LL_CHECK_MSG(strstr(wt, want) != NULL, "the section lacks %s", want);
 	}
-	LL_CHECK(wt && strstr(wt, "; trial: condition 1 (0."));
+	LL_CHECK(wt && strstr(wt, "; trial: condition 1 (0.") && ws_find(mdt, "; trial: condition 1 (0."));
 	/* conditions: the trial column has a legend entry per condition */
 	ll_report_fig fig;
 	ll_err e = {0, ""};
@@ -564,6 +567,7 @@ static void test_synth_report(void)
 	LL_CHECK_INT(legend, 2);
 	ll_report_fig_free(&fig);
 	ll_free(md);
+	ll_free(mdt);
 }
 
 /* Rendering the same session again gives the same bytes in every file. */
