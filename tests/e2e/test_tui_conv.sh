@@ -242,6 +242,9 @@ row=$(grep -n 'tensor  *pending' "$T/m.cap" | head -1 | cut -d: -f1)
 keys m -l "$(printf '\033[<0;5;%dM\033[<0;5;%dm' "$row" "$row")"
 until_ok m shows m 'tensor: pending'
 tap_result $? "a click on the tensor row selects it (the detail area describes it)"
+keys m -l "$(printf '\033[<65;5;10M')"
+until_ok m shows m '^ \[tensor\] [a-z_]+: '
+tap_result $? "the wheel moves the selection down, into tensor's parameters"
 keys m : m o u s e Space o f f Enter
 until_ok m shows m 'mouse off'
 tap_result $? ":mouse off gives the mouse back to the terminal"

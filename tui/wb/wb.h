@@ -76,10 +76,14 @@ typedef struct wb_key {
 
 #define WB_ENTER_KEYS '\n', '\r', KEY_ENTER
 /* The list keys, first in the key table of a screen that shows a list:
- * j/k move in every sub-mode, the others only in sub-mode 0. */
+ * j/k move in every sub-mode (in a zoom, to the next item), the others
+ * only in sub-mode 0.  Each help line says what it does where it is
+ * listed (D15: no "Factors zoom" note on the Pipeline). */
 #define WB_LIST_KEYS \
-	{0, {'j', KEY_DOWN}, "j Down", WB_A_DOWN, 0, NULL, "move down"}, \
-	{0, {'k', KEY_UP}, "k Up", WB_A_UP, 0, NULL, "move up"}, \
+	{WB_SUB(0), {'j', KEY_DOWN}, "j Down", WB_A_DOWN, 0, NULL, "move down"}, \
+	{WB_SUB(0), {'k', KEY_UP}, "k Up", WB_A_UP, 0, NULL, "move up"}, \
+	{~WB_SUB(0), {'j', KEY_DOWN}, "j Down", WB_A_DOWN, 0, NULL, "the next one (a zoomed factor: the next component)"}, \
+	{~WB_SUB(0), {'k', KEY_UP}, "k Up", WB_A_UP, 0, NULL, "the previous one (a zoomed factor: the previous component)"}, \
 	{WB_SUB(0), {'g', KEY_HOME}, "g Home", WB_A_TOP, 0, NULL, "first row"}, \
 	{WB_SUB(0), {'G', KEY_END}, "G End", WB_A_BOTTOM, 0, NULL, "last row"}, \
 	{WB_SUB(0), {4, KEY_NPAGE}, "Ctrl-D PgDn", WB_A_PGDN, 0, NULL, "half a page down"}, \

@@ -676,7 +676,7 @@ static int line_text(const help_line *hl, char *buf, size_t n, char *rest, size_
 	case -1: snprintf(buf, n, "%s", hl->text); return 0;
 	case 0:
 		snprintf(buf, n, "%s", key_label(hl->p, label, sizeof label));
-		key_help(hl->p, rest, nr);
+		snprintf(rest, nr, "%s", key_help(hl->p, label, sizeof label)); /* the digits' help is made in label */
 		return 14;
 	case 1: {
 		char args[80];
@@ -753,8 +753,10 @@ void wb_help_draw(wb *w)
 		wb_put(w, y0, x0 + x, 1, ab, g->hline);
 	wb_put(w, y0, x0 + bw - 1, 1, ab, g->tr);
 	char title[160];
-	snprintf(title, sizeof title, bw >= 70 ? " Help: the %s screen's keys first, then the others and the : commands "
-		 : " Help: %s ", ctx_title(wb_screens[w->screen], wb_submode(w)));
+	const char *ctx = ctx_title(wb_screens[w->screen], wb_submode(w));
+	snprintf(title, sizeof title, " Help: the %s screen's keys first, then the others and the : commands ", ctx);
+	if ((int)strlen(title) > bw - 4)
+		snprintf(title, sizeof title, " Help: %s first ", ctx);
 	wb_put(w, y0, x0 + 2, bw - 4, wb_attr(w, LL_ROLE_TITLE), title);
 	for (int y = 1; y < bh - 1; y++) {
 		wb_put(w, y0 + y, x0, 1, ab, g->vline);

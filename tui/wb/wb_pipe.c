@@ -265,6 +265,14 @@ static void draw_detail(wb *w, const wb_view *v, int y, int rows)
 	}
 }
 
+/* The detail area's rows (its rule and text) in a screen of h rows: four
+ * lines of text given room, so a step's whole result fits at 80 columns
+ * (D8), two on a small terminal, none on a tiny one. */
+static int detail_rows(int h)
+{
+	return h >= 20 ? 5 : h >= 8 ? 3 : 0;
+}
+
 static void pipe_draw(wb *w, int y0, int h)
 {
 	wb_pipe *p = pipe_state(w);
@@ -272,7 +280,7 @@ static void pipe_draw(wb *w, int y0, int h)
 	wb_job j;
 	item shown[MAX_ITEMS];
 	wb_view_get(w, &v, &j);
-	int detail = h >= 8 ? 3 : 0;
+	int detail = detail_rows(h);
 	int lh = h - detail - 1;
 	/* the column header */
 	char head[128];
@@ -478,7 +486,7 @@ static void pipe_click(wb *w, int y, int x)
 	wb_view v;
 	item shown[MAX_ITEMS];
 	wb_view_get(w, &v, NULL);
-	int h = w->rows - 3, detail = h >= 8 ? 3 : 0, lh = h - detail - 1;
+	int h = w->rows - 3, detail = detail_rows(h), lh = h - detail - 1;
 	int r = y - 2; /* the screen starts at row 1, its list at row 2 */
 	int n = list_items(&v, p->step, shown);
 	if (r < 0 || r >= lh || p->top + r >= n)
