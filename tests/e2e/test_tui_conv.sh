@@ -67,7 +67,12 @@ tap_result $? "Log: the matched word is highlighted"
 keys s / z q x z q Enter
 until_ok s shows s '/zqxzq: no match'
 tap_result $? "Log: a search without a match says so"
-keys s / a b c Escape
+keys s / c h o s
+until_ok s shows s '^/chos'
+cap s -e
+grep -q "$(printf '\033')\[[0-9;]*\(48;5;220\|43\)[0-9;]*mchos" "$T/s.cap"
+tap_result $? "Log: the matches are highlighted while the pattern is typed"
+keys s Escape
 until_ok s shows s 'search abandoned'
 tap_result $? "Esc abandons a search being typed"
 keys s / c h o s e n Enter

@@ -33,7 +33,7 @@ static const wb_key global_keys[] = {
 	{0, {'u'}, "u", WB_A_UNDO, 0, NULL, "undo the last parameter edit (again: the one before)"},
 	{0, {'w'}, "w", WB_A_REPORT, 0, "report",
 	 "write the report into OUTDIR (report.md, report.html, figures/); asks first if steps are pending"},
-	{0, {27}, "Esc", WB_A_CANCEL, 0, NULL, "cancel the running step (none running: close a zoom)"},
+	{0, {27}, "Esc", WB_A_CANCEL, 0, NULL, "cancel the running step (none running: clear a search, close a zoom)"},
 	{0, {':'}, ":", WB_A_CMDLINE, 0, "cmd", "command line (commands below; Up/Down history, Tab completes)"},
 	{0, {'/'}, "/", WB_A_SEARCH, 0, NULL,
 	 "search the Log, the Pipeline or the help (Enter searches; then n next, N previous, Esc clears)"},

@@ -164,13 +164,17 @@ int wb_put_hl(const wb *w, int where, int y, int x, int width, attr_t a, const c
 		return 0;
 	text += cell_offset(text, skip > 0 ? skip : 0);
 	int cells = wb_put(w, y, x, width, a, text);
-	if (!w->search_live || w->search_where != where)
+	/* the live search's matches; while a pattern is typed, its matches
+	 * so far (incremental highlighting: the cursor moves on Enter) */
+	int typing = w->mode == WB_MODE_SEARCH && w->edit.len > 0;
+	const char *pat = typing ? w->edit.buf : w->search;
+	if (!(typing || w->search_live) || w->search_where != where)
 		return cells;
 	/* draw the matches again over the text, in the MATCH role */
 	char piece[512];
 	size_t len;
 	const char *m;
-	for (const char *p = text; (m = wb_match(p, w->search, &len)) != NULL; p = m + len) {
+	for (const char *p = text; (m = wb_match(p, pat, &len)) != NULL; p = m + len) {
 		int at = 0;
 		for (const char *q = text; q < m; q++)
 			at += !wb_utf8_cont((unsigned char)*q);
