@@ -119,7 +119,9 @@ until_ok s shows s 'cv_folds += '
 r1=$?
 cap s -e
 grep "cv_folds" "$T/s.cap" | grep -q "$(printf '\033')\[[0-9;]*\(48;5;117\|46\)[0-9;]*m"
-tap_result $((r1 + $?)) "Pipeline: /cv_folds opens tca's parameters and selects the row"
+r2=$?
+grep -q "$(printf '\033')\[[0-9;]*\(48;5;220\|43\)[0-9;]*mcv_folds" "$T/s.cap"
+tap_result $((r1 + r2 + $?)) "Pipeline: /cv_folds opens tca's parameters, selects the row and highlights the word"
 keys s / m e t h o d Enter
 until_ok s shows s '/method  \('
 keys s n

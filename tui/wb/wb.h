@@ -280,6 +280,10 @@ const char *wb_match(const char *text, const char *pat, size_t *len);
  * searches where (a screen, or WB_SEARCH_HELP); skip cells of text are
  * left out first (horizontal scrolling). */
 int wb_put_hl(const wb *w, int where, int y, int x, int width, attr_t a, const char *text, int skip);
+/* The same for what is already drawn in row y, columns [x0, x1): read
+ * back from the screen and the matches drawn again (for rows drawn by
+ * code that does not know about the search). */
+void wb_hl_row(const wb *w, int where, int y, int x0, int x1);
 /* Is c a UTF-8 continuation byte (10xxxxxx)? */
 int wb_utf8_cont(unsigned char c);
 /* Draw at most width cells of text (one cell per UTF-8 character) from

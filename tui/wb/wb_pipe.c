@@ -178,17 +178,17 @@ static void draw_param_row(wb *w, int k, int i, int y, int sel)
 	if (sel)
 		wb_fill(y, 0, W, asel);
 	snprintf(buf, sizeof buf, "%-16s = ", d->key);
-	x += wb_put_hl(w, WB_SCR_pipe, y, x, W - x, sel ? asel : wb_attr(w, LL_ROLE_KEYHINT), buf, 0);
+	x += wb_put(w, y, x, W - x, sel ? asel : wb_attr(w, LL_ROLE_KEYHINT), buf);
 	const wb_pipe *p = pipe_state(w);
 	if (w->mode == WB_MODE_EDIT && p->edit_step == k && p->edit_param == i) {
 		wb_edit_draw(w, &w->edit, y, x, W - x - 1, wb_attr(w, LL_ROLE_STATUS));
 		return;
 	}
 	if (set) {
-		x += wb_put_hl(w, WB_SCR_pipe, y, x, W - x - 1, sel ? asel : wb_attr(w, LL_ROLE_DEFAULT), set[0] ? set : "''", 0);
+		x += wb_put(w, y, x, W - x - 1, sel ? asel : wb_attr(w, LL_ROLE_DEFAULT), set[0] ? set : "''");
 	} else {
 		snprintf(buf, sizeof buf, "%s", d->def[0] ? d->def : "''");
-		x += wb_put_hl(w, WB_SCR_pipe, y, x, W - x - 1, sel ? asel : wb_attr(w, LL_ROLE_DEFAULT), buf, 0);
+		x += wb_put(w, y, x, W - x - 1, sel ? asel : wb_attr(w, LL_ROLE_DEFAULT), buf);
 		wb_put(w, y, x, W - x - 1, sel ? asel : wb_attr(w, LL_ROLE_STEP_PENDING), "  (default)");
 	}
 }
@@ -299,10 +299,12 @@ static void pipe_draw(wb *w, int y0, int h)
 	for (int r = 0; r < lh && p->top + r < n; r++) {
 		const item *it = &shown[p->top + r];
 		int sel = p->top + r == cur;
-		if (it->param < 0)
+		if (it->param < 0) {
 			draw_step_row(w, &v, &j, it->step, y0 + 1 + r, sel);
-		else
+		} else {
 			draw_param_row(w, it->step, it->param, y0 + 1 + r, sel);
+			wb_hl_row(w, WB_SCR_pipe, y0 + 1 + r, 5, w->cols - 1); /* the search's matches in key = value */
+		}
 	}
 	if (detail)
 		draw_detail(w, &v, y0 + h - detail, detail - 1);

@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <wchar.h>
+#include <wctype.h>
 
 #include "base/ll_fs.h"
 #include "ll_report.h"
@@ -184,6 +185,46 @@ int wb_put_hl(const wb *w, int where, int y, int x, int width, attr_t a, const c
 		wb_put(w, y, x + at, width - at, wb_attr(w, LL_ROLE_MATCH), piece);
 	}
 	return cells;
+}
+
+void wb_hl_row(const wb *w, int where, int y, int x0, int x1)
+{
+	int typing = w->mode == WB_MODE_SEARCH && w->edit.len > 0;
+	const char *pat = typing ? w->edit.buf : w->search;
+	wchar_t wpat[128];
+	cchar_t cells[512];
+	wchar_t text[512];
+	int n = x1 - x0;
+	if (!(typing || w->search_live) || w->search_where != where || n <= 0)
+		return;
+	size_t pl = mbstowcs(wpat, pat, sizeof wpat / sizeof wpat[0] - 1);
+	if (pl == (size_t)-1 || pl == 0)
+		return;
+	wpat[pl] = L'\0';
+	if (n > (int)(sizeof cells / sizeof cells[0]) - 1)
+		n = (int)(sizeof cells / sizeof cells[0]) - 1;
+	if (mvin_wchnstr(y, x0, cells, n) == ERR)
+		return;
+	for (int i = 0; i < n; i++) {
+		wchar_t wc[CCHARW_MAX + 1] = {0};
+		attr_t a;
+		short pair;
+		text[i] = getcchar(&cells[i], wc, &a, &pair, NULL) != ERR && wc[0] ? wc[0] : L' ';
+	}
+	attr_t am = wb_attr(w, LL_ROLE_MATCH);
+	for (int i = 0; i + (int)pl <= n; i++) {
+		int j = 0;
+		while (j < (int)pl && towlower((wint_t)text[i + j]) == towlower((wint_t)wpat[j]))
+			j++;
+		if (j < (int)pl)
+			continue;
+		for (j = 0; j < (int)pl; j++) {
+			wchar_t wc[2] = {text[i + j], L'\0'};
+			setcchar(&cells[i + j], wc, am & ~(attr_t)A_COLOR, (short)PAIR_NUMBER(am), NULL);
+		}
+		mvadd_wchnstr(y, x0 + i, &cells[i], (int)pl);
+		i += (int)pl - 1;
+	}
 }
 
 void wb_fill(int y, int x, int width, attr_t a)
