@@ -20,6 +20,7 @@
 static void tui_usage(FILE *fp)
 {
 	fputs("usage: latentlab tui [SESSION] [-o OUTDIR] [--ascii|--utf8] [--no-color]\n"
+	      "                     [--theme dark|light|auto] [--no-mouse]\n"
 	      "\n"
 	      "Open the workbench on SESSION (default: the built-in demo session): run its\n"
 	      "steps, edit their parameters, browse the TCA factors and the 3-D\n"
@@ -31,7 +32,12 @@ static void tui_usage(FILE *fp)
 	      "  -o, --output OUTDIR   write results here (default: latentlab-out)\n"
 	      "      --ascii           ASCII glyphs only (default when the locale is not UTF-8)\n"
 	      "      --utf8            Unicode glyphs (braille, blocks) whatever the locale\n"
-	      "      --no-color        no colour (as the NO_COLOR variable)\n"
+	      "      --no-color        no colour (as the NO_COLOR variable, which wins over any theme)\n"
+	      "      --theme T         dark (default), light (for a light background) or auto\n"
+	      "                        (from COLORFGBG); also LATENTLAB_THEME=T, and :theme T inside\n"
+	      "      --no-mouse        leave the mouse to the terminal (its own selection);\n"
+	      "                        also LATENTLAB_MOUSE=0, and :mouse on|off inside.  While the\n"
+	      "                        mouse is on, Shift-drag selects text in most terminals\n"
 	      "      --keys            print every key and : command, then exit\n"
 	      "      --force           write into a non-empty folder latentlab did not make\n"
 	      "      --max-input-bytes N  refuse inputs that decode to more than N bytes\n"
@@ -46,6 +52,7 @@ static int cmd_tui(int argc, char **argv)
 		{"utf8", no_argument, NULL, 'U'},         {"no-color", no_argument, NULL, 'C'},
 		{"keys", no_argument, NULL, 'K'},         {"help", no_argument, NULL, 'h'},
 		{"force", no_argument, NULL, 'F'},        {"max-input-bytes", required_argument, NULL, 'B'},
+		{"theme", required_argument, NULL, 'T'},  {"no-mouse", no_argument, NULL, 'M'},
 		{NULL, 0, NULL, 0},
 	};
 	wb_opts o;
@@ -61,6 +68,14 @@ static int cmd_tui(int argc, char **argv)
 		case 'U': o.utf8 = 1; o.ascii = 0; break;
 		case 'C': o.no_color = 1; break;
 		case 'F': o.force = 1; break;
+		case 'M': o.no_mouse = 1; break;
+		case 'T':
+			if (ll_theme_kind_pick(optarg, NULL) < 0) {
+				cmd_error("tui: --theme takes dark, light or auto, not '%s'", optarg);
+				return 2;
+			}
+			o.theme = optarg;
+			break;
 		case 'B': {
 			size_t lim;
 			if (cmd_parse_bytes("tui", "--max-input-bytes", optarg, &lim) != 0)

@@ -25,6 +25,16 @@ typedef struct role_row {
 static const role_row roles[LL_ROLE_COUNT] = {LL_THEME_ROLES(LL_THEME_ROW_)};
 #undef LL_THEME_ROW_
 
+typedef struct light_row {
+	int role;
+	short fg8, bg8, fg256, bg256;
+} light_row;
+
+#define LL_THEME_LIGHT_ROW_(name, f8, b8, f256, b256) \
+	{LL_ROLE_##name, (short)(f8), (short)(b8), (short)(f256), (short)(b256)},
+static const light_row light[] = {LL_THEME_LIGHT(LL_THEME_LIGHT_ROW_)};
+#undef LL_THEME_LIGHT_ROW_
+
 static int valid_role(int role)
 {
 	return role >= 0 && role < LL_ROLE_COUNT;
@@ -44,11 +54,44 @@ int ll_theme_role_colors(int colors, int role, short *fg, short *bg)
 	return 1;
 }
 
+int ll_theme_role_colors_kind(int kind, int colors, int role, short *fg, short *bg)
+{
+	if (!ll_theme_role_colors(colors, role, fg, bg))
+		return 0;
+	if (kind == LL_THEME_LIGHT_BG)
+		for (size_t i = 0; i < sizeof light / sizeof light[0]; i++)
+			if (light[i].role == role) {
+				*fg = colors == 256 ? light[i].fg256 : light[i].fg8;
+				*bg = colors == 256 ? light[i].bg256 : light[i].bg8;
+			}
+	return 1;
+}
+
+int ll_theme_kind_pick(const char *word, const char *colorfgbg)
+{
+	if (!word || !strcmp(word, "dark"))
+		return LL_THEME_DARK;
+	if (!strcmp(word, "light"))
+		return LL_THEME_LIGHT_BG;
+	if (strcmp(word, "auto") != 0)
+		return -1;
+	/* the last field is the background colour's number */
+	const char *bg = colorfgbg ? strrchr(colorfgbg, ';') : NULL;
+	if (!bg || !bg[1])
+		return LL_THEME_DARK;
+	char *end;
+	long v = strtol(bg + 1, &end, 10);
+	if (*end)
+		return LL_THEME_DARK;
+	return v == 7 || (v >= 9 && v <= 15) ? LL_THEME_LIGHT_BG : LL_THEME_DARK;
+}
+
 void ll_theme_init(ll_theme *t, int colors)
 {
 	if (colors != 8 && colors != 256)
 		colors = 0;
 	t->colors = colors;
+	t->kind = LL_THEME_DARK;
 	t->heat_pairs = 0;
 	for (int r = 0; r < LL_ROLE_COUNT; r++) {
 		const role_row *row = &roles[r];
@@ -73,6 +116,11 @@ int ll_theme_pick_colors(int no_color_flag, const char *no_color_env, int has_co
 
 int ll_theme_start(ll_theme *t, int no_color_flag)
 {
+	return ll_theme_start_kind(t, no_color_flag, LL_THEME_DARK);
+}
+
+int ll_theme_start_kind(ll_theme *t, int no_color_flag, int kind)
+{
 	int hc = has_colors();
 	int colors = 0;
 	if (hc && !no_color_flag && !(getenv("NO_COLOR") && getenv("NO_COLOR")[0]) &&
@@ -82,12 +130,12 @@ int ll_theme_start(ll_theme *t, int no_color_flag)
 		int dflt = use_default_colors() != ERR;
 		for (int r = 0; r < LL_ROLE_COUNT; r++) {
 			short fg, bg;
-			ll_theme_role_colors(colors, r, &fg, &bg);
-			if (!dflt) { /* -1 needs use_default_colors: assume a dark screen */
+			ll_theme_role_colors_kind(kind, colors, r, &fg, &bg);
+			if (!dflt) { /* -1 needs use_default_colors: assume the kind's screen */
 				if (fg < 0)
-					fg = COLOR_WHITE;
+					fg = kind == LL_THEME_LIGHT_BG ? COLOR_BLACK : COLOR_WHITE;
 				if (bg < 0)
-					bg = COLOR_BLACK;
+					bg = kind == LL_THEME_LIGHT_BG ? COLOR_WHITE : COLOR_BLACK;
 			}
 			if (init_pair((short)(r + 1), fg, bg) == ERR) {
 				colors = 0;
@@ -96,13 +144,14 @@ int ll_theme_start(ll_theme *t, int no_color_flag)
 		}
 	}
 	ll_theme_init(t, colors);
+	t->kind = kind;
 	if (colors && COLOR_PAIRS >= LL_THEME_HEAT_PAIR0 + LL_THEME_N_HEAT * LL_THEME_N_HEAT) {
 		int ok = 1;
 		for (int u = 0; u < LL_THEME_N_HEAT && ok; u++)
 			for (int l = 0; l < LL_THEME_N_HEAT && ok; l++) {
 				short fu, fl, bg;
-				ll_theme_role_colors(colors, LL_ROLE_HEAT_0 + u, &fu, &bg);
-				ll_theme_role_colors(colors, LL_ROLE_HEAT_0 + l, &fl, &bg);
+				ll_theme_role_colors_kind(kind, colors, LL_ROLE_HEAT_0 + u, &fu, &bg);
+				ll_theme_role_colors_kind(kind, colors, LL_ROLE_HEAT_0 + l, &fl, &bg);
 				ok = init_pair((short)(LL_THEME_HEAT_PAIR0 + LL_THEME_N_HEAT * u + l), fu, fl) != ERR;
 			}
 		t->heat_pairs = ok;

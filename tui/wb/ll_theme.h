@@ -36,6 +36,14 @@
  * SERIES_2 and SERIES_5; monochrome, normal and bold.  The place (or the
  * glyph, ll_glyphs.fp) carries the meaning too.
  *
+ * The light theme (for terminals with a light background) keeps the
+ * roles and attributes and changes only the colours of the roles that
+ * would fade on white: LL_THEME_LIGHT lists them (role, fg8, bg8, fg256,
+ * bg256); a role not listed keeps its dark colours.  Light greys become
+ * dark greys, light blues dark blue 25, yellows dark gold: every
+ * foreground has a WCAG contrast of at least 3:1 on white (the unit
+ * test checks it).
+ *
  * Only ll_theme_start touches curses state (start_color, init_pair), and
  * only after initscr/newterm; everything else is a table lookup that
  * tests can call without a screen.
@@ -65,6 +73,7 @@
 	X(STEP_FAILED,  A_BOLD | A_UNDERLINE, COLOR_RED,   -1,          A_BOLD,    166, -1,  A_BOLD) \
 	X(SELECTED,     A_REVERSE,          COLOR_BLACK,   COLOR_CYAN,  A_NORMAL,  16,  117, A_NORMAL) \
 	X(ERROR,        A_BOLD | A_REVERSE, COLOR_WHITE,   COLOR_RED,   A_BOLD,    231, 160, A_BOLD) \
+	X(MATCH,        A_REVERSE | A_UNDERLINE, COLOR_BLACK, COLOR_YELLOW, A_NORMAL, 16, 220, A_NORMAL) \
 	X(SPARK,        A_NORMAL,           COLOR_CYAN,    -1,          A_NORMAL,  74,  -1,  A_NORMAL) \
 	X(AXIS,         A_DIM,              COLOR_WHITE,   -1,          A_DIM,     244, -1,  A_NORMAL) \
 	X(SERIES_0,     A_NORMAL,           COLOR_YELLOW,  -1,          A_NORMAL,  178, -1,  A_NORMAL) \
@@ -98,6 +107,31 @@
 	X(LABEL_8,      A_NORMAL,           COLOR_WHITE,   -1,          A_DIM,     246, -1,  A_NORMAL) \
 	X(LABEL_9,      A_UNDERLINE,        COLOR_RED,     -1,          A_BOLD,    94,  -1,  A_NORMAL)
 
+/* X(name, fg8, bg8, fg256, bg256): the light theme's colours, for the
+ * roles that differ from the dark one. */
+#define LL_THEME_LIGHT(X) \
+	X(TITLE,        COLOR_BLUE,    -1,          25,  -1) \
+	X(TAB_ACTIVE,   COLOR_WHITE,   COLOR_BLUE,  231, 25) \
+	X(TAB,          COLOR_BLACK,   -1,          238, -1) \
+	X(STATUS,       COLOR_WHITE,   COLOR_BLACK, 235, 252) \
+	X(KEYHINT,      COLOR_BLUE,    -1,          25,  -1) \
+	X(BORDER,       COLOR_BLACK,   -1,          244, -1) \
+	X(STEP_PENDING, COLOR_BLACK,   -1,          242, -1) \
+	X(STEP_RUNNING, COLOR_MAGENTA, -1,          130, -1) \
+	X(STEP_DONE,    COLOR_GREEN,   -1,          28,  -1) \
+	X(SELECTED,     COLOR_WHITE,   COLOR_BLUE,  16,  153) \
+	X(SPARK,        COLOR_BLUE,    -1,          31,  -1) \
+	X(AXIS,         COLOR_BLACK,   -1,          242, -1) \
+	X(SERIES_0,     COLOR_RED,     -1,          166, -1) \
+	X(SERIES_1,     COLOR_BLUE,    -1,          31,  -1) \
+	X(SERIES_2,     COLOR_GREEN,   -1,          29,  -1) \
+	X(SERIES_3,     COLOR_MAGENTA, -1,          136, -1) \
+	X(SERIES_6,     COLOR_MAGENTA, -1,          132, -1) \
+	X(SERIES_7,     COLOR_BLACK,   -1,          240, -1) \
+	X(STABLE,       COLOR_GREEN,   -1,          29,  -1) \
+	X(HEAT_7,       COLOR_YELLOW,  -1,          226, -1) \
+	X(MATCH,        COLOR_BLACK,   COLOR_YELLOW, 16, 222)
+
 #define LL_THEME_ENUM_(name, mono, f8, b8, a8, f256, b256, a256) LL_ROLE_##name,
 enum ll_role { LL_THEME_ROLES(LL_THEME_ENUM_) LL_ROLE_COUNT };
 #undef LL_THEME_ENUM_
@@ -110,8 +144,12 @@ enum ll_role { LL_THEME_ROLES(LL_THEME_ENUM_) LL_ROLE_COUNT };
  * when the terminal has the pairs). */
 #define LL_THEME_HEAT_PAIR0 (LL_ROLE_COUNT + 1)
 
+/* The background the colours are chosen for. */
+enum ll_theme_kind { LL_THEME_DARK, LL_THEME_LIGHT_BG };
+
 typedef struct ll_theme {
-	int colors;                   /* 0 = monochrome, 8 or 256 */
+	int colors;
+	int kind;                     /* enum ll_theme_kind (ll_theme_start_kind) */                   /* 0 = monochrome, 8 or 256 */
 	attr_t attr[LL_ROLE_COUNT];   /* what attrset() gets for each role */
 	int heat_pairs;               /* 1 if the 64 heat pairs exist (ll_theme_start) */
 } ll_theme;
@@ -133,9 +171,20 @@ int ll_theme_pick_colors(int no_color_flag, const char *no_color_env, int has_co
  * t->heat_pairs = 1).  Returns t->colors. */
 int ll_theme_start(ll_theme *t, int no_color_flag);
 
+/* As ll_theme_start, for a dark or a light background (kind). */
+int ll_theme_start_kind(ll_theme *t, int no_color_flag, int kind);
+
+/* "dark", "light" or "auto": LL_THEME_DARK, LL_THEME_LIGHT_BG, or for
+ * auto the background COLORFGBG (colorfgbg, "FG;BG" or "FG;X;BG", as
+ * rxvt, Konsole and others set it) names: 7 or 9-15 light, else dark
+ * (dark too when it is unset or unreadable).  -1 for another word. */
+int ll_theme_kind_pick(const char *word, const char *colorfgbg);
+
 /* The pair colours of a role at a depth (-1 = terminal default);
  * 0 for a bad role or colors == 0. */
 int ll_theme_role_colors(int colors, int role, short *fg, short *bg);
+/* The same for a kind of background. */
+int ll_theme_role_colors_kind(int kind, int colors, int role, short *fg, short *bg);
 const char *ll_theme_role_name(int role);
 attr_t ll_theme_attr(const ll_theme *t, int role);
 /* Role of canvas colour index i: LABEL_(i mod 10), the report's colour

@@ -54,7 +54,7 @@ enum wb_action {
 	WB_A_NONE = 0,
 	/* global */
 	WB_A_TAB_NEXT, WB_A_TAB_PREV, WB_A_TAB, WB_A_HELP, WB_A_CMDLINE, WB_A_REPORT,
-	WB_A_SAVE, WB_A_QUIT, WB_A_CANCEL, WB_A_REDRAW, WB_A_UNDO,
+	WB_A_SAVE, WB_A_QUIT, WB_A_CANCEL, WB_A_REDRAW, WB_A_UNDO, WB_A_SEARCH,
 	/* lists */
 	WB_A_DOWN, WB_A_UP, WB_A_TOP, WB_A_BOTTOM, WB_A_PGDN, WB_A_PGUP,
 	/* leave the sub-mode (also sent on Esc when no step runs) */
@@ -76,12 +76,16 @@ typedef struct wb_key {
 
 #define WB_ENTER_KEYS '\n', '\r', KEY_ENTER
 /* The list keys, first in the key table of a screen that shows a list:
- * j/k move in every sub-mode, the others only in sub-mode 0. */
+ * j/k move in every sub-mode (in a zoom, to the next item), the others
+ * only in sub-mode 0.  Each help line says what it does where it is
+ * listed (D15: no "Factors zoom" note on the Pipeline). */
 #define WB_LIST_KEYS \
-	{0, {'j', KEY_DOWN}, "j Down", WB_A_DOWN, 0, NULL, "move down (Factors zoom: next component)"}, \
-	{0, {'k', KEY_UP}, "k Up", WB_A_UP, 0, NULL, "move up (Factors zoom: previous component)"}, \
+	{WB_SUB(0), {'j', KEY_DOWN}, "j Down", WB_A_DOWN, 0, NULL, "move down"}, \
+	{WB_SUB(0), {'k', KEY_UP}, "k Up", WB_A_UP, 0, NULL, "move up"}, \
+	{~WB_SUB(0), {'j', KEY_DOWN}, "j Down", WB_A_DOWN, 0, NULL, "the next one (a zoomed factor: the next component)"}, \
+	{~WB_SUB(0), {'k', KEY_UP}, "k Up", WB_A_UP, 0, NULL, "the previous one (a zoomed factor: the previous component)"}, \
 	{WB_SUB(0), {'g', KEY_HOME}, "g Home", WB_A_TOP, 0, NULL, "first row"}, \
-	{WB_SUB(0), {'G', KEY_END}, "G End", WB_A_BOTTOM, 0, NULL, "last row (Log: and follow new lines)"}, \
+	{WB_SUB(0), {'G', KEY_END}, "G End", WB_A_BOTTOM, 0, NULL, "last row"}, \
 	{WB_SUB(0), {4, KEY_NPAGE}, "Ctrl-D PgDn", WB_A_PGDN, 0, NULL, "half a page down"}, \
 	{WB_SUB(0), {21, KEY_PPAGE}, "Ctrl-U PgUp", WB_A_PGUP, 0, NULL, "half a page up"}
 
@@ -121,6 +125,13 @@ typedef struct wb_screen_def {
 	 * (sub-mode 0 is titled name). */
 	int (*submode)(const wb *w);
 	const char *const *sub_titles;
+	/* Optional search (/ then n, N): put the cursor on the next item
+	 * whose text matches pat (wb_match), in direction dir (+1 or -1),
+	 * after the current one and wrapping around; 1 if one does, else 0
+	 * and nothing moves.  The screen draws its text with wb_put_hl. */
+	int (*search)(wb *w, const char *pat, int dir);
+	/* Optional: a mouse click (button 1) at (y, x), in its rows. */
+	void (*click)(wb *w, int y, int x);
 	/* Its bindings (they come before the global ones) and `:` commands. */
 	const wb_key *keys;
 	size_t nkeys;
@@ -174,7 +185,7 @@ typedef struct wb_logline {
 	char *text; /* owned */
 } wb_logline;
 
-enum wb_mode { WB_MODE_NORMAL, WB_MODE_CMD, WB_MODE_EDIT, WB_MODE_CONFIRM };
+enum wb_mode { WB_MODE_NORMAL, WB_MODE_CMD, WB_MODE_EDIT, WB_MODE_CONFIRM, WB_MODE_SEARCH };
 /* The y/n questions. */
 enum wb_confirm {
 	WB_CONFIRM_QUIT_RUN,   /* a step runs: cancel it and quit? */
@@ -227,6 +238,16 @@ struct wb {
 	size_t rnn_net;       /* the RNN the Dynamics and Trajectory screens show (clamped by them) */
 
 	int help, help_top;
+	int help_hit;         /* the help line of the current match, or -1 */
+	/* search: the pattern typed after /, where it searches (a screen,
+	 * or WB_SEARCH_HELP), and whether its matches are shown and n/N
+	 * move between them (until Esc or another screen) */
+	char search[128];
+	int search_where, search_live;
+	char compl[400];      /* Tab's candidates in the `:` line, shown in the hint bar */
+	int mouse;            /* mouse reporting on (:mouse, --no-mouse) */
+	int tab_x[WB_NSCREENS + 1]; /* tab i spans columns [tab_x[i], tab_x[i + 1]) of row 0 */
+	unsigned long frames; /* frames drawn (LATENTLAB_TUI_FRAMES reports them) */
 	int mode;             /* enum wb_mode */
 	wb_edit edit;
 	char *hist[WB_HIST];  /* `:` history, oldest first (owned) */
@@ -250,6 +271,19 @@ void wb_log(wb *w, const char *fmt, ...)
 #endif
 	;
 attr_t wb_attr(const wb *w, int role);
+/* Where a search looks besides the screens. */
+#define WB_SEARCH_HELP (-1)
+/* The first case-insensitive occurrence of pat in text (its length in
+ * *len), or NULL; NULL too for an empty pat. */
+const char *wb_match(const char *text, const char *pat, size_t *len);
+/* wb_put, with the matches of the live search in the MATCH role when it
+ * searches where (a screen, or WB_SEARCH_HELP); skip cells of text are
+ * left out first (horizontal scrolling). */
+int wb_put_hl(const wb *w, int where, int y, int x, int width, attr_t a, const char *text, int skip);
+/* The same for what is already drawn in row y, columns [x0, x1): read
+ * back from the screen and the matches drawn again (for rows drawn by
+ * code that does not know about the search). */
+void wb_hl_row(const wb *w, int where, int y, int x0, int x1);
 /* Is c a UTF-8 continuation byte (10xxxxxx)? */
 int wb_utf8_cont(unsigned char c);
 /* Draw at most width cells of text (one cell per UTF-8 character) from
@@ -286,6 +320,8 @@ int wb_do_set(wb *w, ll_step_kind k, const char *key, const char *value);
 void wb_do_quit(wb *w, int force);
 int wb_busy_refuse(wb *w, const char *what);
 void wb_set_screen(wb *w, int screen);
+/* Mouse reporting on or off (:mouse, --no-mouse). */
+void wb_mouse_set(wb *w, int on);
 /* The sub-mode of the screen shown (0 if it has none). */
 int wb_submode(const wb *w);
 
@@ -463,8 +499,15 @@ void wb_help_key(wb *w, int key);
 void wb_hints_draw(wb *w, int y);
 /* Run one `:` command line (without the ':'). */
 void wb_command(wb *w, const char *line);
-/* Complete the command name in e (Tab). */
-void wb_command_complete(wb_edit *e);
+/* Tab in the `:` line (w->edit): complete the command's name, STEP.KEY,
+ * a value (a choice, a file for a path key, the current value) or the
+ * argument of :run, :screen, :theme, :mouse; when several fit, the
+ * common start and the candidates in w->compl. */
+void wb_command_complete(wb *w);
+/* The text of help line i as the search sees it; 0 past the end. */
+int wb_help_text(const wb *w, int i, char *buf, size_t n);
+/* Search the help overlay for w->search from w->help_hit (dir +1/-1). */
+int wb_help_search(wb *w, int dir);
 /* A whole decimal number: 1 and *v; else 0. */
 int wb_parse_long(const char *s, long *v);
 
@@ -472,6 +515,8 @@ int wb_parse_long(const char *s, long *v);
 typedef struct wb_opts {
 	int ascii, utf8;   /* force a glyph set */
 	int no_color;      /* as NO_COLOR */
+	int no_mouse;      /* mouse reporting off at the start */
+	const char *theme; /* "dark", "light", "auto" or NULL (LATENTLAB_THEME, else dark) */
 	int force;         /* write into a non-empty folder latentlab did not make */
 	const char *outdir;
 	const char *cmdline;

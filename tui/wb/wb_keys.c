@@ -12,6 +12,7 @@
 
 #include <ctype.h>
 #include <curses.h>
+#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,8 +33,10 @@ static const wb_key global_keys[] = {
 	{0, {'u'}, "u", WB_A_UNDO, 0, NULL, "undo the last parameter edit (again: the one before)"},
 	{0, {'w'}, "w", WB_A_REPORT, 0, "report",
 	 "write the report into OUTDIR (report.md, report.html, figures/); asks first if steps are pending"},
-	{0, {27}, "Esc", WB_A_CANCEL, 0, NULL, "cancel the running step (none running: close a zoom)"},
+	{0, {27}, "Esc", WB_A_CANCEL, 0, NULL, "cancel the running step (none running: clear a search, close a zoom)"},
 	{0, {':'}, ":", WB_A_CMDLINE, 0, "cmd", "command line (commands below; Up/Down history, Tab completes)"},
+	{0, {'/'}, "/", WB_A_SEARCH, 0, NULL,
+	 "search the Log, the Pipeline or the help (Enter searches; then n next, N previous, Esc clears)"},
 	{0, {'?', KEY_F(1)}, "? F1", WB_A_HELP, 0, "help", "this help"},
 	{0, {12}, "Ctrl-L", WB_A_REDRAW, 0, NULL, "redraw the screen"},
 	{0, {'q', 'Q'}, "q Q", WB_A_QUIT, 0, "quit", "quit (asks first about a running step, then about unsaved edits)"},
@@ -194,6 +197,11 @@ static void colon_set(wb *w, char *args, int force)
 	for (int i = 0; i < LL_NSTEPS; i++)
 		if (!strcmp(ll_step_name((ll_step_kind)i), step))
 			k = i;
+	if ((!strcmp(step, "mouse") || !strcmp(step, "nomouse")) && !*key) { /* as vim's :set mouse */
+		wb_mouse_set(w, step[0] == 'm');
+		wb_msg(w, 0, "mouse %s", w->mouse ? "on (Shift-drag selects text)" : "off");
+		return;
+	}
 	if (!*step || !*key) {
 		wb_msg(w, 1, ":set needs STEP.KEY VALUE (e.g. :set tca.ranks 1-4)");
 		return;
@@ -268,6 +276,34 @@ static void colon_quit(wb *w, char *args, int force)
 	wb_do_quit(w, force);
 }
 
+static void colon_theme(wb *w, char *args, int force)
+{
+	int kind = ll_theme_kind_pick(*args ? args : "auto", getenv("COLORFGBG"));
+	if (kind < 0) {
+		wb_msg(w, 1, ":theme takes dark, light or auto, not '%s'", args);
+		return;
+	}
+	/* the pairs change in place: what is on the screen takes the new
+	 * colours at the next frame */
+	ll_theme_start_kind(&w->theme, w->no_color, kind);
+	if (!w->theme.colors)
+		wb_msg(w, 0, "the %s theme is set, but no colour is shown (NO_COLOR, --no-color or the terminal)",
+		       kind == LL_THEME_LIGHT_BG ? "light" : "dark");
+	else
+		wb_msg(w, 0, "%s theme", kind == LL_THEME_LIGHT_BG ? "light" : "dark");
+}
+
+static void colon_mouse(wb *w, char *args, int force)
+{
+	if (*args && strcmp(args, "on") != 0 && strcmp(args, "off") != 0) {
+		wb_msg(w, 1, ":mouse takes on or off, not '%s'", args);
+		return;
+	}
+	wb_mouse_set(w, *args ? !strcmp(args, "on") : !w->mouse);
+	wb_msg(w, 0, "mouse %s", w->mouse ? "on: wheel scrolls, a click picks a tab or a row (Shift-drag selects text)"
+					 : "off: the terminal selects text as usual");
+}
+
 /* The commands on the session, listed before the screens' own... */
 static const wb_cmd session_cmds[] = {
 	{"run", NULL, "[all|next|STEP]", "run every remaining step, only the next one, or one step whose needs are done", colon_run, 0, NULL},
@@ -283,7 +319,9 @@ static const wb_cmd session_cmds[] = {
 static const wb_cmd ui_cmds[] = {
 	{"screen", NULL, NULL, NULL, colon_screen, 0, screen_text},
 	{"help", NULL, "", "this help", colon_help, 0, NULL},
-	{"quit", "q", "", "quit; quit! (q!) quits without asking", colon_quit, 1, NULL},
+	{"theme", NULL, "[dark|light|auto]", "colours for a dark or a light background (auto: from COLORFGBG)", colon_theme, 0, NULL},
+	{"mouse", NULL, "[on|off]", "mouse on/off (also :set mouse, :set nomouse); while on, Shift-drag selects text", colon_mouse, 0, NULL},
+	{"quit", "q", "", "quit (:quit! or :q! quits without asking)", colon_quit, 1, NULL},
 };
 
 /* The i-th command: the session's, every screen's in tab order, then the
@@ -353,33 +391,240 @@ void wb_command(wb *w, const char *text)
 	c->run(w, args, force);
 }
 
-void wb_command_complete(wb_edit *e)
+/* ---------------------------------------------------------- completion */
+
+#define WB_NCAND 128
+
+/* Candidates for the word being completed, each the word's whole new
+ * text and what follows it when it is the only one (" ", or "" after a
+ * STEP. or a folder's "/"). */
+typedef struct cands {
+	char v[WB_NCAND][128];
+	int more[WB_NCAND]; /* 1: nothing follows it (STEP., a folder) */
+	int n, over;        /* over: some were left out */
+} cands;
+
+static void cand_add(cands *c, const char *word, const char *v, int more)
 {
-	if (memchr(e->buf, ' ', e->len))
+	if (strncmp(v, word, strlen(word)) != 0 || strlen(v) >= sizeof c->v[0])
+		return; /* (a name too long to keep is left out, not cut) */
+	for (int i = 0; i < c->n; i++)
+		if (!strcmp(c->v[i], v))
+			return;
+	if (c->n == WB_NCAND) {
+		c->over = 1;
 		return;
-	const char *match = NULL;
-	const wb_cmd *c;
-	int n = 0;
-	for (size_t i = 0; (c = cmd_at(i)) != NULL; i++)
-		if (!strncmp(c->name, e->buf, e->len)) {
-			match = c->name;
-			n++;
-		}
-	if (n == 1) {
-		char buf[64];
-		snprintf(buf, sizeof buf, "%s ", match);
-		wb_edit_start(e, buf);
 	}
+	snprintf(c->v[c->n], sizeof c->v[0], "%s", v);
+	c->more[c->n++] = more;
+}
+
+/* Files under the session file's folder (a path key's values are
+ * relative to it) or the working directory, for word ("sub/da"). */
+static void cand_files(const wb *w, cands *c, const char *word)
+{
+	char base[1024], dirpart[512], full[1600];
+	const char *slash = strrchr(word, '/');
+	size_t dl = slash ? (size_t)(slash - word) + 1 : 0;
+	snprintf(dirpart, sizeof dirpart, "%.*s", (int)dl, word);
+	const char *sp = w->s->path, *ss = sp ? strrchr(sp, '/') : NULL;
+	if (word[0] == '/' || !ss)
+		snprintf(base, sizeof base, "%s", word[0] == '/' ? "" : ".");
+	else
+		snprintf(base, sizeof base, "%.*s", (int)(ss - sp), sp);
+	snprintf(full, sizeof full, "%s%s%s", base, *base && *dirpart ? "/" : "", dirpart);
+	DIR *d = opendir(*full ? full : "/");
+	if (!d)
+		return;
+	const char *leaf = word + dl;
+	struct dirent *e;
+	while ((e = readdir(d)) != NULL) {
+		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..") || (e->d_name[0] == '.' && leaf[0] != '.'))
+			continue;
+		char v[800], path[2200];
+		snprintf(v, sizeof v, "%s%s", dirpart, e->d_name);
+		snprintf(path, sizeof path, "%s%s%s", full, *full ? "/" : "", e->d_name);
+		DIR *sub = opendir(path);
+		if (sub) {
+			closedir(sub);
+			strncat(v, "/", sizeof v - strlen(v) - 1);
+		}
+		cand_add(c, word, v, sub != NULL);
+	}
+	closedir(d);
+}
+
+/* Values of STEP.KEY: its choices, files for a path, else its value. */
+static void cand_values(const wb *w, cands *c, const char *stepkey, const char *word)
+{
+	char step[64];
+	const char *dot = strchr(stepkey, '.');
+	if (!dot)
+		return;
+	snprintf(step, sizeof step, "%.*s", (int)(dot - stepkey), stepkey);
+	int k = ll_step_by_name(step), i;
+	if (k < 0 || (i = ll_step_param_index((ll_step_kind)k, dot + 1)) < 0)
+		return;
+	size_t np;
+	const ll_param_def *d = &ll_step_params((ll_step_kind)k, &np)[i];
+	if (d->type == LL_PARAM_ENUM) {
+		char choices[256], *save = NULL;
+		snprintf(choices, sizeof choices, "%s", d->choices);
+		for (char *t = strtok_r(choices, "|", &save); t; t = strtok_r(NULL, "|", &save))
+			cand_add(c, word, t, 0);
+	} else if (d->type == LL_PARAM_PATH) {
+		cand_files(w, c, word);
+	} else {
+		cand_add(c, word, ll_session_get(w->s, (ll_step_kind)k, d->key), 0);
+		cand_add(c, word, d->def, 0);
+	}
+}
+
+void wb_command_complete(wb *w)
+{
+	wb_edit *e = &w->edit;
+	cands *c = ll_calloc(1, sizeof *c);
+	if (!c)
+		return;
+	char line[sizeof e->buf];
+	snprintf(line, sizeof line, "%s", e->buf);
+	/* the word under completion is the line's last: after the command
+	 * name, and for :set after STEP.KEY */
+	char *name = line + strspn(line, " \t:");
+	char *sp = name + strcspn(name, " \t");
+	const char *word;
+	if (!*sp) {
+		word = name;
+		const wb_cmd *cmd;
+		for (size_t i = 0; (cmd = cmd_at(i)) != NULL; i++)
+			cand_add(c, word, cmd->name, 0);
+	} else {
+		*sp++ = '\0';
+		char *arg = sp + strspn(sp, " \t");
+		char *sp2 = arg + strcspn(arg, " \t");
+		word = arg;
+		if (!strcmp(name, "set")) {
+			if (*sp2) { /* STEP.KEY VALUE */
+				*sp2++ = '\0';
+				word = sp2 + strspn(sp2, " \t");
+				cand_values(w, c, arg, word);
+			} else if (strchr(arg, '.')) {
+				char step[64], v[128];
+				snprintf(step, sizeof step, "%.*s", (int)(strchr(arg, '.') - arg), arg);
+				int k = ll_step_by_name(step);
+				size_t np = 0;
+				const ll_param_def *d = k >= 0 ? ll_step_params((ll_step_kind)k, &np) : NULL;
+				for (size_t i = 0; i < np; i++) {
+					snprintf(v, sizeof v, "%s.%s", step, d[i].key);
+					cand_add(c, word, v, 0);
+				}
+			} else {
+				char v[80];
+				for (int k = 0; k < LL_NSTEPS; k++)
+					if (k == LL_STEP_SESSION || w->s->state[k] != LL_STATE_ABSENT) {
+						size_t np;
+						ll_step_params((ll_step_kind)k, &np);
+						snprintf(v, sizeof v, "%s.", ll_step_name((ll_step_kind)k));
+						if (np)
+							cand_add(c, word, v, 1);
+					}
+				cand_add(c, word, "mouse", 0);
+				cand_add(c, word, "nomouse", 0);
+			}
+		} else if (!*sp2) {
+			if (!strcmp(name, "run")) {
+				cand_add(c, word, "all", 0);
+				cand_add(c, word, "next", 0);
+				for (int k = 0; k < LL_NSTEPS; k++)
+					if (ll_step_runs((ll_step_kind)k) && w->s->state[k] != LL_STATE_ABSENT)
+						cand_add(c, word, ll_step_name((ll_step_kind)k), 0);
+			} else if (!strcmp(name, "screen")) {
+				for (int i = 0; i < WB_NSCREENS; i++)
+					cand_add(c, word, wb_screens[i]->id, 0);
+			} else if (!strcmp(name, "theme")) {
+				cand_add(c, word, "dark", 0);
+				cand_add(c, word, "light", 0);
+				cand_add(c, word, "auto", 0);
+			} else if (!strcmp(name, "mouse")) {
+				cand_add(c, word, "on", 0);
+				cand_add(c, word, "off", 0);
+			} else if (!strcmp(name, "write") || !strcmp(name, "w")) {
+				cand_add(c, word, "report", 0);
+			} else if (!strcmp(name, "save")) {
+				cand_files(w, c, word);
+			}
+		}
+	}
+	size_t head = (size_t)(word - line); /* the text before the word, kept */
+	if (c->n == 0) {
+		snprintf(w->compl, sizeof w->compl, "no completion for '%s'", word);
+	} else {
+		/* the candidates' common start, or the one candidate and what follows it */
+		for (int i = 1; i < c->n; i++) /* sorted, for files; few, so by insertion */
+			for (int j = i; j > 0 && strcmp(c->v[j - 1], c->v[j]) > 0; j--) {
+				char t[sizeof c->v[0]];
+				int m = c->more[j];
+				memcpy(t, c->v[j], sizeof t);
+				memcpy(c->v[j], c->v[j - 1], sizeof t);
+				memcpy(c->v[j - 1], t, sizeof t);
+				c->more[j] = c->more[j - 1];
+				c->more[j - 1] = m;
+			}
+		size_t lcp = strlen(c->v[0]);
+		for (int i = 1; i < c->n; i++) {
+			size_t j = 0;
+			while (j < lcp && c->v[i][j] == c->v[0][j])
+				j++;
+			lcp = j;
+		}
+		char out[sizeof e->buf];
+		snprintf(out, sizeof out, "%.*s%.*s%s", (int)head, e->buf, (int)lcp, c->v[0],
+			 c->n == 1 && !c->more[0] ? " " : "");
+		wb_edit_start(e, out);
+		if (c->n == 1) {
+			w->compl[0] = '\0';
+		} else {
+			size_t l = (size_t)snprintf(w->compl, sizeof w->compl, "%d:", c->n);
+			for (int i = 0; i < c->n && l < sizeof w->compl; i++)
+				l += (size_t)snprintf(w->compl + l, sizeof w->compl - l, " %s", c->v[i]);
+			if (c->over && l < sizeof w->compl)
+				snprintf(w->compl + l, sizeof w->compl - l, " ...");
+		}
+	}
+	ll_free(c);
 }
 
 /* ---------------------------------------------------------------- help */
 
-/* One help line: -1 header, 0 key, 1 command, 2 blank. */
+/* One help line: -1 header, 0 key, 1 command, 2 blank, 3 a command's
+ * help on a line of its own (its name and arguments are too long to
+ * leave it a column). */
 typedef struct help_line {
 	int kind;
 	const void *p;
 	const char *text;
 } help_line;
+
+/* The help's column for a command's help. */
+#define HELP_CMD_COL 30
+
+/* ":name (:alias) args" */
+static void cmd_head(const wb_cmd *c, char *buf, size_t n)
+{
+	char args[80], help[8];
+	cmd_text(c, args, sizeof args, help, sizeof help);
+	if (c->alias)
+		snprintf(buf, n, ":%s (:%s) %s", c->name, c->alias, args);
+	else
+		snprintf(buf, n, ":%s %s", c->name, args);
+}
+
+static int cmd_head_len(const wb_cmd *c)
+{
+	char buf[160];
+	cmd_head(c, buf, sizeof buf);
+	return (int)strlen(buf);
+}
 
 static size_t help_lines(const wb_screen_def *d, int sub, help_line *out, size_t cap)
 {
@@ -397,8 +642,11 @@ static size_t help_lines(const wb_screen_def *d, int sub, help_line *out, size_t
 			ADD(0, &global_keys[i], NULL);
 	ADD(2, NULL, NULL);
 	ADD(-1, NULL, "Commands (type : first, Enter runs)");
-	for (size_t i = 0; (c = cmd_at(i)) != NULL; i++)
+	for (size_t i = 0; (c = cmd_at(i)) != NULL; i++) {
 		ADD(1, c, NULL);
+		if (cmd_head_len(c) > HELP_CMD_COL - 2)
+			ADD(3, c, NULL);
+	}
 	/* then the other screens and sub-modes, so every binding is listed */
 	for (int s = 0; s < WB_NSCREENS; s++) {
 		const wb_screen_def *o = wb_screens[s];
@@ -417,6 +665,69 @@ static size_t help_lines(const wb_screen_def *d, int sub, help_line *out, size_t
 }
 
 #define HELP_MAX 256
+
+/* Line i's text as drawn: the key's label, its help; a command's head,
+ * its help.  Returns the column of the second part (0: one part). */
+static int line_text(const help_line *hl, char *buf, size_t n, char *rest, size_t nr)
+{
+	char label[64];
+	buf[0] = rest[0] = '\0';
+	switch (hl->kind) {
+	case -1: snprintf(buf, n, "%s", hl->text); return 0;
+	case 0:
+		snprintf(buf, n, "%s", key_label(hl->p, label, sizeof label));
+		snprintf(rest, nr, "%s", key_help(hl->p, label, sizeof label)); /* the digits' help is made in label */
+		return 14;
+	case 1: {
+		char args[80];
+		cmd_head(hl->p, buf, n);
+		if (cmd_head_len(hl->p) > HELP_CMD_COL - 2)
+			return 0;
+		cmd_text(hl->p, args, sizeof args, rest, nr);
+		return HELP_CMD_COL;
+	}
+	case 3: {
+		char args[80];
+		cmd_text(hl->p, args, sizeof args, rest, nr);
+		return HELP_CMD_COL;
+	}
+	default: return 0;
+	}
+}
+
+int wb_help_text(const wb *w, int i, char *buf, size_t n)
+{
+	help_line lines[HELP_MAX];
+	size_t nl = help_lines(wb_screens[w->screen], wb_submode(w), lines, HELP_MAX);
+	char a[200], b[200];
+	if (i < 0 || (size_t)i >= nl || (size_t)i >= HELP_MAX)
+		return 0;
+	line_text(&lines[i], a, sizeof a, b, sizeof b);
+	snprintf(buf, n, "%s %s", a, b);
+	return 1;
+}
+
+int wb_help_search(wb *w, int dir)
+{
+	help_line lines[HELP_MAX];
+	size_t nl = help_lines(wb_screens[w->screen], wb_submode(w), lines, HELP_MAX);
+	if (nl > HELP_MAX)
+		nl = HELP_MAX;
+	int from = w->help_hit >= 0 ? w->help_hit : w->help_top - (dir > 0 ? 1 : 0);
+	for (size_t step = 1; step <= nl; step++) {
+		int i = (int)(((long)from + (long)(dir < 0 ? -1 : 1) * (long)step + 2 * (long)nl) % (long)nl);
+		char buf[420];
+		size_t len;
+		wb_help_text(w, i, buf, sizeof buf);
+		if (wb_match(buf, w->search, &len)) {
+			w->help_hit = i;
+			/* the match a few lines from the top, with its header in view */
+			w->help_top = i > 2 ? i - 2 : 0;
+			return 1;
+		}
+	}
+	return 0;
+}
 
 void wb_help_draw(wb *w)
 {
@@ -441,8 +752,12 @@ void wb_help_draw(wb *w)
 	for (int x = 1; x < bw - 1; x++)
 		wb_put(w, y0, x0 + x, 1, ab, g->hline);
 	wb_put(w, y0, x0 + bw - 1, 1, ab, g->tr);
-	wb_put(w, y0, x0 + 2, bw - 4, wb_attr(w, LL_ROLE_TITLE),
-	       bw >= 60 ? " Help: this screen's keys, the others, the : commands " : " Help ");
+	char title[160];
+	const char *ctx = ctx_title(wb_screens[w->screen], wb_submode(w));
+	snprintf(title, sizeof title, " Help: the %s screen's keys first, then the others and the : commands ", ctx);
+	if ((int)strlen(title) > bw - 4)
+		snprintf(title, sizeof title, " Help: %s first ", ctx);
+	wb_put(w, y0, x0 + 2, bw - 4, wb_attr(w, LL_ROLE_TITLE), title);
 	for (int y = 1; y < bh - 1; y++) {
 		wb_put(w, y0 + y, x0, 1, ab, g->vline);
 		wb_fill(y0 + y, x0 + 1, bw - 2, wb_attr(w, LL_ROLE_DEFAULT));
@@ -452,45 +767,30 @@ void wb_help_draw(wb *w)
 	for (int x = 1; x < bw - 1; x++)
 		wb_put(w, y0 + bh - 1, x0 + x, 1, ab, g->hline);
 	wb_put(w, y0 + bh - 1, x0 + bw - 1, 1, ab, g->br);
-	char foot[64];
+	char foot[128];
 	int last = (int)((size_t)(w->help_top + inner) < n ? (size_t)(w->help_top + inner) : n);
 	if (bw >= 60)
-		snprintf(foot, sizeof foot, " %d-%d of %zu; j/k scroll, any other key closes ", w->help_top + 1, last, n);
+		snprintf(foot, sizeof foot, " %d-%d of %zu; j/k scroll, / searches, any other key closes ", w->help_top + 1,
+			 last, n);
 	else
 		snprintf(foot, sizeof foot, " %d-%d/%zu ", w->help_top + 1, last, n);
 	wb_put(w, y0 + bh - 1, x0 + 2, bw - 4, ab, foot);
 
-	int lw = 14, tw = bw - 4;
+	int tw = bw - 4;
 	for (int r = 0; r < inner && (size_t)(w->help_top + r) < n; r++) {
-		const help_line *hl = &lines[w->help_top + r];
+		int i = w->help_top + r;
+		const help_line *hl = &lines[i];
 		int y = y0 + 1 + r, x = x0 + 2;
-		char buf[160], args[80], help[160];
-		switch (hl->kind) {
-		case -1:
-			wb_put(w, y, x, tw, wb_attr(w, LL_ROLE_TITLE), hl->text);
-			break;
-		case 0: {
-			const wb_key *k = hl->p;
-			wb_put(w, y, x, lw, wb_attr(w, LL_ROLE_KEYHINT), key_label(k, buf, sizeof buf));
-			wb_put(w, y, x + lw, tw - lw, wb_attr(w, LL_ROLE_DEFAULT), key_help(k, help, sizeof help));
-			break;
-		}
-		case 1: {
-			const wb_cmd *c = hl->p;
-			cmd_text(c, args, sizeof args, help, sizeof help);
-			if (c->alias)
-				snprintf(buf, sizeof buf, ":%s (:%s) %s", c->name, c->alias, args);
-			else
-				snprintf(buf, sizeof buf, ":%s %s", c->name, args);
-			int used = wb_put(w, y, x, tw, wb_attr(w, LL_ROLE_KEYHINT), buf);
-			int col = used + 2 > 30 ? used + 2 : 30;
-			if (col < tw)
-				wb_put(w, y, x + col, tw - col, wb_attr(w, LL_ROLE_DEFAULT), help);
-			break;
-		}
-		default:
-			break;
-		}
+		char head[200], rest[200];
+		if (w->search_live && w->search_where == WB_SEARCH_HELP && i == w->help_hit)
+			wb_put(w, y, x - 1, 1, wb_attr(w, LL_ROLE_MATCH), ">"); /* the current match */
+		int col = line_text(hl, head, sizeof head, rest, sizeof rest);
+		int role = hl->kind == -1 ? LL_ROLE_TITLE : LL_ROLE_KEYHINT;
+		/* a key's label is cut at its column; the rest goes on */
+		int lw = hl->kind == 0 ? col : tw;
+		wb_put_hl(w, WB_SEARCH_HELP, y, x, lw < tw ? lw : tw, wb_attr(w, role), head, 0);
+		if (col && col < tw)
+			wb_put_hl(w, WB_SEARCH_HELP, y, x + col, tw - col, wb_attr(w, LL_ROLE_DEFAULT), rest, 0);
 	}
 }
 
@@ -505,7 +805,12 @@ void wb_help_key(wb *w, int key)
 	case WB_A_PGUP: w->help_top -= page; break;
 	case WB_A_TOP: w->help_top = 0; break;
 	case WB_A_BOTTOM: w->help_top = HELP_MAX; break;
-	default: w->help = 0; break;
+	default:
+		w->help = 0;
+		w->help_hit = -1;
+		if (w->search_where == WB_SEARCH_HELP)
+			w->search_live = 0;
+		break;
 	}
 	if (w->help_top < 0)
 		w->help_top = 0;
@@ -567,11 +872,25 @@ static int hint(wb *w, int y, int x, int right, const char *key, const char *wha
 	return x;
 }
 
-static int key_hint(wb *w, int y, int x, const wb_key *k)
+static int key_hint(wb *w, int y, int x, int right, const wb_key *k)
 {
 	char label[16], key[16];
 	first_key(key_label(k, label, sizeof label), key, sizeof key);
-	return hint(w, y, x, w->cols, key, k->hint);
+	return hint(w, y, x, right, key, k->hint);
+}
+
+static int hint_width(const wb_key *k)
+{
+	char label[16], key[16];
+	first_key(key_label(k, label, sizeof label), key, sizeof key);
+	return (int)strlen(key) + 1 + (int)strlen(k->hint) + 2;
+}
+
+/* The hints kept whatever the width (as htop keeps F1 Help and F10
+ * Quit): help and quit. */
+static int pinned(const wb_key *k)
+{
+	return k->act == WB_A_HELP || k->act == WB_A_QUIT;
 }
 
 void wb_hints_draw(wb *w, int y)
@@ -590,8 +909,24 @@ void wb_hints_draw(wb *w, int y)
 		hint(w, y, x, w->cols, "n", "stay");
 		return;
 	}
+	if (w->mode == WB_MODE_CMD && w->compl[0]) {
+		/* Tab's candidates */
+		wb_put(w, y, 1, w->cols - 1, wb_attr(w, LL_ROLE_STATUS), w->compl);
+		return;
+	}
+	if (w->mode == WB_MODE_SEARCH) {
+		x = hint(w, y, x, w->cols, "Enter", "search");
+		x = hint(w, y, x, w->cols, "Esc", "abandon");
+		hint(w, y, x, w->cols, "then n/N", "next/previous match");
+		return;
+	}
 	if (w->help) {
+		if (w->search_live && w->search_where == WB_SEARCH_HELP) {
+			x = hint(w, y, x, w->cols, "n/N", "match");
+			x = hint(w, y, x, w->cols, "Esc", "clear");
+		}
 		x = hint(w, y, x, w->cols, "j/k", "scroll");
+		x = hint(w, y, x, w->cols, "/", "search");
 		x = hint(w, y, x, w->cols, "PgDn/PgUp", "page");
 		hint(w, y, x, w->cols, "any other key", "closes the help");
 		return;
@@ -606,14 +941,30 @@ void wb_hints_draw(wb *w, int y)
 		}
 		return;
 	}
-	if (w->job.active)
-		x = hint(w, y, x, w->cols, "Esc", "cancel");
 	const wb_screen_def *d = wb_screens[w->screen];
 	int sub = wb_submode(w);
+	/* room for the pinned hints at the right end; the others fill
+	 * what is left, in table order, and drop out first */
+	int pin = 0;
+	for (size_t i = 0; i < NGLOBAL; i++)
+		if (global_keys[i].hint && pinned(&global_keys[i]) && global_here(&global_keys[i], d, sub))
+			pin += hint_width(&global_keys[i]);
+	int right = w->cols - pin;
+	if (w->job.active)
+		x = hint(w, y, x, right, "Esc", "cancel");
+	if (w->search_live && w->search_where == w->screen) {
+		x = hint(w, y, x, right, "n/N", "match");
+		if (!w->job.active)
+			x = hint(w, y, x, right, "Esc", "clear");
+	}
 	for (size_t i = 0; i < d->nkeys; i++)
 		if (applies(&d->keys[i], sub) && d->keys[i].hint)
-			x = key_hint(w, y, x, &d->keys[i]);
+			x = key_hint(w, y, x, right, &d->keys[i]);
 	for (size_t i = 0; i < NGLOBAL; i++)
-		if (global_keys[i].hint && global_here(&global_keys[i], d, sub))
-			x = key_hint(w, y, x, &global_keys[i]);
+		if (global_keys[i].hint && !pinned(&global_keys[i]) && global_here(&global_keys[i], d, sub))
+			x = key_hint(w, y, x, right, &global_keys[i]);
+	x = x > right ? x : right;
+	for (size_t i = 0; i < NGLOBAL; i++)
+		if (global_keys[i].hint && pinned(&global_keys[i]) && global_here(&global_keys[i], d, sub))
+			x = key_hint(w, y, x, w->cols, &global_keys[i]);
 }

@@ -136,7 +136,7 @@ static void draw_step_row(wb *w, const wb_view *v, const wb_job *j, int k, int y
 	if (k == LL_STEP_SESSION) {
 		x += wb_put(w, y, x, W - x, sel ? asel : wb_attr(w, LL_ROLE_TITLE), w->g->bullet);
 		snprintf(buf, sizeof buf, " %-*s %-8s", nw, "session", "settings");
-		x += wb_put(w, y, x, W - x, sel ? asel : wb_attr(w, LL_ROLE_TITLE), buf);
+		x += wb_put_hl(w, WB_SCR_pipe, y, x, W - x, sel ? asel : wb_attr(w, LL_ROLE_TITLE), buf, 0);
 		/* the file `s` writes: the one being edited */
 		if (w->s->path)
 			snprintf(buf, sizeof buf, "  %s%s", w->save_path, w->s->dirty ? " [+]" : "");
@@ -151,7 +151,7 @@ static void draw_step_row(wb *w, const wb_view *v, const wb_job *j, int k, int y
 	x += wb_put(w, y, x, W - x, a, state_glyph(w, st));
 	snprintf(buf, sizeof buf, " %*s%-*s %-8s", 2 * v->depth[k], "", nw - 2 * v->depth[k],
 		 ll_step_name((ll_step_kind)k), ll_step_state_name(st));
-	x += wb_put(w, y, x, W - x, a, buf);
+	x += wb_put_hl(w, WB_SCR_pipe, y, x, W - x, a, buf, 0);
 	attr_t ad = sel ? asel : wb_attr(w, LL_ROLE_DEFAULT);
 	if (st == LL_STATE_RUNNING) {
 		double t = ll_now() - j->step_t0;
@@ -164,7 +164,7 @@ static void draw_step_row(wb *w, const wb_view *v, const wb_job *j, int k, int y
 	} else {
 		snprintf(buf, sizeof buf, "          %s", v->status[k]);
 	}
-	wb_put(w, y, x, W - x - 1, ad, buf);
+	wb_put_hl(w, WB_SCR_pipe, y, x, W - x - 1, ad, buf, 0);
 }
 
 static void draw_param_row(wb *w, int k, int i, int y, int sel)
@@ -273,6 +273,14 @@ static void draw_detail(wb *w, const wb_view *v, int y, int rows)
 	}
 }
 
+/* The detail area's rows (its rule and text) in a screen of h rows: four
+ * lines of text given room, so a step's whole result fits at 80 columns
+ * (D8), two on a small terminal, none on a tiny one. */
+static int detail_rows(int h)
+{
+	return h >= 20 ? 5 : h >= 8 ? 3 : 0;
+}
+
 static void pipe_draw(wb *w, int y0, int h)
 {
 	wb_pipe *p = pipe_state(w);
@@ -280,7 +288,7 @@ static void pipe_draw(wb *w, int y0, int h)
 	wb_job j;
 	item shown[MAX_ITEMS];
 	wb_view_get(w, &v, &j);
-	int detail = h >= 8 ? 3 : 0;
+	int detail = detail_rows(h);
 	int lh = h - detail - 1;
 	/* the column header */
 	char head[128];
@@ -299,10 +307,12 @@ static void pipe_draw(wb *w, int y0, int h)
 	for (int r = 0; r < lh && p->top + r < n; r++) {
 		const item *it = &shown[p->top + r];
 		int sel = p->top + r == cur;
-		if (it->param < 0)
+		if (it->param < 0) {
 			draw_step_row(w, &v, &j, it->step, y0 + 1 + r, sel);
-		else
+		} else {
 			draw_param_row(w, it->step, it->param, y0 + 1 + r, sel);
+			wb_hl_row(w, WB_SCR_pipe, y0 + 1 + r, 5, w->cols - 1); /* the search's matches in key = value */
+		}
 	}
 	if (detail)
 		draw_detail(w, &v, y0 + h - detail, detail - 1);
@@ -440,6 +450,62 @@ static void pipe_action(wb *w, int act, int arg)
 	p->param = all[to].param;
 }
 
+/* An item's text as the search sees it: a step's name, state and
+ * result; a parameter's "key = value". */
+static void item_text(wb *w, const wb_view *v, const item *it, char *buf, size_t n)
+{
+	if (it->param < 0) {
+		snprintf(buf, n, "%s %s %s", it->step == LL_STEP_SESSION ? "session" : ll_step_name((ll_step_kind)it->step),
+			 it->step == LL_STEP_SESSION ? "settings" : ll_step_state_name(v->state[it->step]),
+			 it->step == LL_STEP_SESSION ? "" : v->status[it->step]);
+		return;
+	}
+	size_t np;
+	const ll_param_def *d = &ll_step_params((ll_step_kind)it->step, &np)[it->param];
+	snprintf(buf, n, "%s = %s", d->key, ll_session_get(w->s, (ll_step_kind)it->step, d->key));
+}
+
+static int pipe_search(wb *w, const char *pat, int dir)
+{
+	wb_pipe *p = pipe_state(w);
+	wb_view v;
+	item all[MAX_ITEMS];
+	wb_view_get(w, &v, NULL);
+	int n = list_items(&v, -2, all);
+	int cur = find_item(all, n, p->step, p->param);
+	for (int step = 1; step <= n; step++) {
+		int i = ((cur + (dir < 0 ? -step : step)) % n + n) % n;
+		char buf[400];
+		size_t len;
+		item_text(w, &v, &all[i], buf, sizeof buf);
+		if (wb_match(buf, pat, &len)) {
+			p->step = all[i].step;
+			p->param = all[i].param;
+			return 1;
+		}
+	}
+	return 0;
+}
+
+/* A click on a row of the list selects it (the rows as pipe_draw laid
+ * them out: a header, then the list from p->top). */
+static void pipe_click(wb *w, int y, int x)
+{
+	(void)x;
+	wb_pipe *p = pipe_state(w);
+	wb_view v;
+	item shown[MAX_ITEMS];
+	wb_view_get(w, &v, NULL);
+	int h = w->rows - 3, detail = detail_rows(h), lh = h - detail - 1;
+	int r = y - 2; /* the screen starts at row 1, its list at row 2 */
+	int n = list_items(&v, p->step, shown);
+	if (r < 0 || r >= lh || p->top + r >= n)
+		return;
+	const item *it = &shown[p->top + r];
+	p->step = it->step;
+	p->param = it->param;
+}
+
 static void pipe_init(wb *w, void *state)
 {
 	wb_pipe *p = state;
@@ -467,6 +533,8 @@ const wb_screen_def wb_screen_pipe = {
 	.action = pipe_action,
 	.status = pipe_status,
 	.edit_done = pipe_edit_done,
+	.search = pipe_search,
+	.click = pipe_click,
 	.keys = pipe_keys,
 	.nkeys = sizeof pipe_keys / sizeof pipe_keys[0],
 };

@@ -12,6 +12,7 @@
  */
 #include "config.h"
 
+#include <ctype.h>
 #include <curses.h>
 #include <errno.h>
 #include <signal.h>
@@ -20,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <wchar.h>
+#include <wctype.h>
 
 #include "base/ll_fs.h"
 #include "ll_report.h"
@@ -126,6 +128,103 @@ int wb_put(const wb *w, int y, int x, int width, attr_t a, const char *text)
 	attrset(a);
 	mvaddnstr(y, x, buf, (int)n);
 	return cells;
+}
+
+const char *wb_match(const char *text, const char *pat, size_t *len)
+{
+	size_t n = pat ? strlen(pat) : 0;
+	if (!n || !text)
+		return NULL;
+	for (const char *p = text; *p; p++) {
+		size_t i = 0;
+		while (i < n && p[i] && tolower((unsigned char)p[i]) == tolower((unsigned char)pat[i]))
+			i++;
+		if (i == n) {
+			*len = n;
+			return p;
+		}
+	}
+	return NULL;
+}
+
+/* The byte offset of cell `cells` of text (or its end). */
+static size_t cell_offset(const char *text, int cells)
+{
+	size_t i = 0;
+	for (int c = 0; text[i] && c < cells; c++) {
+		i++;
+		while (text[i] && wb_utf8_cont((unsigned char)text[i]))
+			i++;
+	}
+	return i;
+}
+
+int wb_put_hl(const wb *w, int where, int y, int x, int width, attr_t a, const char *text, int skip)
+{
+	if (!text)
+		return 0;
+	text += cell_offset(text, skip > 0 ? skip : 0);
+	int cells = wb_put(w, y, x, width, a, text);
+	/* the live search's matches; while a pattern is typed, its matches
+	 * so far (incremental highlighting: the cursor moves on Enter) */
+	int typing = w->mode == WB_MODE_SEARCH && w->edit.len > 0;
+	const char *pat = typing ? w->edit.buf : w->search;
+	if (!(typing || w->search_live) || w->search_where != where)
+		return cells;
+	/* draw the matches again over the text, in the MATCH role */
+	char piece[512];
+	size_t len;
+	const char *m;
+	for (const char *p = text; (m = wb_match(p, pat, &len)) != NULL; p = m + len) {
+		int at = 0;
+		for (const char *q = text; q < m; q++)
+			at += !wb_utf8_cont((unsigned char)*q);
+		if (at >= width)
+			break;
+		snprintf(piece, sizeof piece, "%.*s", (int)(len < sizeof piece ? len : sizeof piece - 1), m);
+		wb_put(w, y, x + at, width - at, wb_attr(w, LL_ROLE_MATCH), piece);
+	}
+	return cells;
+}
+
+void wb_hl_row(const wb *w, int where, int y, int x0, int x1)
+{
+	int typing = w->mode == WB_MODE_SEARCH && w->edit.len > 0;
+	const char *pat = typing ? w->edit.buf : w->search;
+	wchar_t wpat[128];
+	cchar_t cells[512];
+	wchar_t text[512];
+	int n = x1 - x0;
+	if (!(typing || w->search_live) || w->search_where != where || n <= 0)
+		return;
+	size_t pl = mbstowcs(wpat, pat, sizeof wpat / sizeof wpat[0] - 1);
+	if (pl == (size_t)-1 || pl == 0)
+		return;
+	wpat[pl] = L'\0';
+	if (n > (int)(sizeof cells / sizeof cells[0]) - 1)
+		n = (int)(sizeof cells / sizeof cells[0]) - 1;
+	if (mvin_wchnstr(y, x0, cells, n) == ERR)
+		return;
+	for (int i = 0; i < n; i++) {
+		wchar_t wc[CCHARW_MAX + 1] = {0};
+		attr_t a;
+		short pair;
+		text[i] = getcchar(&cells[i], wc, &a, &pair, NULL) != ERR && wc[0] ? wc[0] : L' ';
+	}
+	attr_t am = wb_attr(w, LL_ROLE_MATCH);
+	for (int i = 0; i + (int)pl <= n; i++) {
+		int j = 0;
+		while (j < (int)pl && towlower((wint_t)text[i + j]) == towlower((wint_t)wpat[j]))
+			j++;
+		if (j < (int)pl)
+			continue;
+		for (j = 0; j < (int)pl; j++) {
+			wchar_t wc[2] = {text[i + j], L'\0'};
+			setcchar(&cells[i + j], wc, am & ~(attr_t)A_COLOR, (short)PAIR_NUMBER(am), NULL);
+		}
+		mvadd_wchnstr(y, x0 + i, &cells[i], (int)pl);
+		i += (int)pl - 1;
+	}
 }
 
 void wb_fill(int y, int x, int width, attr_t a)
@@ -580,13 +679,17 @@ static void draw_tabs(wb *w)
 	int x = 0;
 	if (use_title)
 		x += wb_put(w, 0, x, w->cols, wb_attr(w, LL_ROLE_TITLE), title);
+	for (int i = 0; i <= WB_NSCREENS; i++)
+		w->tab_x[i] = w->cols;
 	for (int i = 0; i < WB_NSCREENS && x < w->cols; i++) {
 		char tab[32];
+		w->tab_x[i] = x;
 		if (digits && i != w->screen)
 			snprintf(tab, sizeof tab, " %d ", i + 1);
 		else
 			snprintf(tab, sizeof tab, " %d %s ", i + 1, long_names ? wb_screens[i]->name : wb_screens[i]->tab);
 		x += wb_put(w, 0, x, w->cols - x, wb_attr(w, i == w->screen ? LL_ROLE_TAB_ACTIVE : LL_ROLE_TAB), tab);
+		w->tab_x[i + 1] = x;
 		if (long_names && x < w->cols)
 			x += wb_put(w, 0, x, w->cols - x, wb_attr(w, LL_ROLE_TAB), " ");
 	}
@@ -624,9 +727,9 @@ static void draw_progress(wb *w, int y)
 static void draw_status(wb *w, int y)
 {
 	attr_t a = wb_attr(w, LL_ROLE_STATUS);
-	if (w->mode == WB_MODE_CMD) {
+	if (w->mode == WB_MODE_CMD || w->mode == WB_MODE_SEARCH) {
 		wb_fill(y, 0, w->cols, a);
-		wb_put(w, y, 0, 1, wb_attr(w, LL_ROLE_KEYHINT), ":");
+		wb_put(w, y, 0, 1, wb_attr(w, LL_ROLE_KEYHINT), w->mode == WB_MODE_CMD ? ":" : "/");
 		wb_edit_draw(w, &w->edit, y, 1, w->cols - 1, a);
 		return;
 	}
@@ -663,6 +766,7 @@ static void draw(wb *w)
 	if (w->mode == WB_MODE_CONFIRM && w->confirm == WB_CONFIRM_QUIT_EDITS && !w->s->dirty)
 		w->mode = WB_MODE_NORMAL;
 	erase();
+	w->frames++;
 	getmaxyx(stdscr, w->rows, w->cols);
 	if (w->rows < WB_MIN_ROWS || w->cols < WB_MIN_COLS) {
 		char now[64];
@@ -679,7 +783,7 @@ static void draw(wb *w)
 		wb_help_draw(w);
 	draw_status(w, w->rows - 2);
 	wb_hints_draw(w, w->rows - 1);
-	if (w->mode == WB_MODE_CMD || w->mode == WB_MODE_EDIT) {
+	if (w->mode == WB_MODE_CMD || w->mode == WB_MODE_EDIT || w->mode == WB_MODE_SEARCH) {
 		curs_set(1);
 		move(w->edit.cy, w->edit.cx);
 	} else {
@@ -707,8 +811,11 @@ static void hist_add(wb *w, const char *line)
 
 static void cmdline_key(wb *w, int is_key, unsigned ch)
 {
-	if (!is_key && ch == '\t') {
-		wb_command_complete(&w->edit);
+	int was_tab = !is_key && ch == '\t';
+	if (!was_tab)
+		w->compl[0] = '\0'; /* the candidates of the last Tab */
+	if (was_tab) {
+		wb_command_complete(w);
 		return;
 	}
 	if (is_key && (ch == KEY_UP || ch == KEY_DOWN)) {
@@ -741,6 +848,85 @@ static void cmdline_key(wb *w, int is_key, unsigned ch)
 	}
 }
 
+/* ------------------------------------------------------------- search */
+
+/* Where / searches now: the help if it is open, else the screen shown
+ * if it has a search; -2 for nowhere. */
+static int search_here(const wb *w)
+{
+	if (w->help)
+		return WB_SEARCH_HELP;
+	return wb_screens[w->screen]->search ? w->screen : -2;
+}
+
+static void search_run(wb *w, int dir)
+{
+	int found = w->search_where == WB_SEARCH_HELP ? wb_help_search(w, dir)
+						     : wb_screens[w->search_where]->search(w, w->search, dir);
+	if (found) {
+		w->search_live = 1;
+		wb_msg(w, 0, "/%s  (n next, N previous, Esc clears)", w->search);
+	} else {
+		w->search_live = 0;
+		wb_msg(w, 1, "/%s: no match", w->search);
+	}
+}
+
+static void search_start(wb *w)
+{
+	int where = search_here(w);
+	if (where == -2) {
+		wb_msg(w, 0, "/: no search on the %s screen (the Pipeline, the Log and the help have one)",
+		       wb_screens[w->screen]->name);
+		return;
+	}
+	w->search_where = where;
+	w->mode = WB_MODE_SEARCH;
+	wb_edit_start(&w->edit, "");
+}
+
+static void search_key(wb *w, int is_key, unsigned ch)
+{
+	if (is_key && ch == KEY_BACKSPACE && w->edit.len == 0) {
+		w->mode = WB_MODE_NORMAL;
+		return;
+	}
+	int r = wb_edit_key(&w->edit, is_key, ch);
+	if (r == 0)
+		return;
+	w->mode = WB_MODE_NORMAL;
+	if (r < 0) {
+		wb_msg(w, 0, "search abandoned");
+		return;
+	}
+	if (!w->edit.buf[0]) { /* an empty pattern repeats the last one */
+		if (!w->search[0]) {
+			wb_msg(w, 0, "no search yet: type a word after /");
+			return;
+		}
+	} else {
+		snprintf(w->search, sizeof w->search, "%s", w->edit.buf);
+	}
+	search_run(w, 1);
+}
+
+/* n, N and Esc while a search is live where the keys go; 1 if taken. */
+static int search_live_key(wb *w, int is_key, unsigned ch)
+{
+	if (!w->search_live || is_key || search_here(w) != w->search_where)
+		return 0;
+	if (ch == 'n' || ch == 'N') {
+		search_run(w, ch == 'n' ? 1 : -1);
+		return 1;
+	}
+	if (ch == 27 && !w->job.active) {
+		w->search_live = 0;
+		wb_msg(w, 0, "search cleared");
+		return 1;
+	}
+	return 0;
+}
+
 static void global_action(wb *w, const wb_key *k)
 {
 	switch (k->act) {
@@ -768,15 +954,45 @@ static void global_action(wb *w, const wb_key *k)
 		}
 		break;
 	case WB_A_REDRAW: clearok(curscr, TRUE); break;
+	case WB_A_SEARCH: search_start(w); break;
 	default: break;
 	}
 }
 
+/* A key as the help names it ("Right", "F5", "Shift-Tab"), never as
+ * curses does ("KEY_RIGHT"). */
 static void describe_key(int is_key, unsigned ch, char *buf, size_t n)
 {
-	if (is_key)
-		snprintf(buf, n, "%s", keyname((int)ch) ? keyname((int)ch) : "?");
-	else if (ch < 32)
+	static const struct {
+		int key;
+		const char *name;
+	} names[] = {
+		{KEY_UP, "Up"}, {KEY_DOWN, "Down"}, {KEY_LEFT, "Left"}, {KEY_RIGHT, "Right"},
+		{KEY_HOME, "Home"}, {KEY_END, "End"}, {KEY_NPAGE, "PgDn"}, {KEY_PPAGE, "PgUp"},
+		{KEY_IC, "Insert"}, {KEY_DC, "Delete"}, {KEY_BACKSPACE, "Backspace"}, {KEY_ENTER, "Enter"},
+		{KEY_BTAB, "Shift-Tab"}, {KEY_SLEFT, "Shift-Left"}, {KEY_SRIGHT, "Shift-Right"},
+		{KEY_SR, "Shift-Up"}, {KEY_SF, "Shift-Down"}, {KEY_SHOME, "Shift-Home"}, {KEY_SEND, "Shift-End"},
+		{KEY_B2, "Keypad-5"}, {KEY_MOUSE, "the mouse"},
+	};
+	if (is_key) {
+		for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+			if (names[i].key == (int)ch) {
+				snprintf(buf, n, "%s", names[i].name);
+				return;
+			}
+		if ((int)ch >= KEY_F(1) && (int)ch <= KEY_F(12))
+			snprintf(buf, n, "F%d", (int)ch - KEY_F0);
+		else if ((int)ch >= KEY_F(13) && (int)ch <= KEY_F(24))
+			snprintf(buf, n, "Shift-F%d", (int)ch - KEY_F(12));
+		else if ((int)ch >= KEY_F(25) && (int)ch <= KEY_F(36))
+			snprintf(buf, n, "Ctrl-F%d", (int)ch - KEY_F(24));
+		else
+			snprintf(buf, n, "key %#o", ch); /* what the terminal sent, as a number */
+	} else if (ch == 127) {
+		snprintf(buf, n, "Backspace");
+	} else if (ch == ' ') {
+		snprintf(buf, n, "Space");
+	} else if (ch < 32)
 		snprintf(buf, n, "Ctrl-%c", (char)(ch + '@'));
 	else if (ch < 127)
 		snprintf(buf, n, "%c", (char)ch);
@@ -784,10 +1000,73 @@ static void describe_key(int is_key, unsigned ch, char *buf, size_t n)
 		snprintf(buf, n, "U+%04X", ch);
 }
 
+/* ------------------------------------------------------------- mouse */
+
+void wb_mouse_set(wb *w, int on)
+{
+	/* presses, not clicks: with mouseinterval(0) curses reports a press
+	 * at once instead of waiting to see whether a release makes it a
+	 * click */
+	mmask_t want = on ? BUTTON1_PRESSED | BUTTON4_PRESSED
+#ifdef BUTTON5_PRESSED
+				    | BUTTON5_PRESSED
+#endif
+			  : 0;
+	mousemask(want, NULL);
+	mouseinterval(0);
+	w->mouse = on;
+}
+
+/* The action a list key has on the screen shown (j for WB_A_DOWN), if
+ * the screen binds one. */
+static int screen_has(const wb *w, int key, int act)
+{
+	const wb_key *k = wb_screen_key(w, key);
+	return k && k->act == act;
+}
+
+static void mouse_event(wb *w)
+{
+	MEVENT ev;
+	if (getmouse(&ev) != OK || w->mode != WB_MODE_NORMAL)
+		return;
+	int down = 0;
+#ifdef BUTTON5_PRESSED
+	down = (ev.bstate & BUTTON5_PRESSED) != 0;
+#endif
+	if ((ev.bstate & BUTTON4_PRESSED) || down) {
+		/* the wheel: three rows, as j/k would move them */
+		for (int i = 0; i < 3; i++) {
+			if (w->help)
+				wb_help_key(w, down ? 'j' : 'k');
+			else if (screen_has(w, down ? 'j' : 'k', down ? WB_A_DOWN : WB_A_UP))
+				wb_screens[w->screen]->action(w, down ? WB_A_DOWN : WB_A_UP, 0);
+		}
+		return;
+	}
+	if (!(ev.bstate & (BUTTON1_PRESSED | BUTTON1_CLICKED)) || w->help)
+		return;
+	if (ev.y == 0) {
+		for (int i = 0; i < WB_NSCREENS; i++)
+			if (ev.x >= w->tab_x[i] && ev.x < w->tab_x[i + 1])
+				wb_set_screen(w, i);
+		return;
+	}
+	if (ev.y < w->rows - 2 && wb_screens[w->screen]->click)
+		wb_screens[w->screen]->click(w, ev.y, ev.x);
+}
+
 static void handle_key(wb *w, int is_key, unsigned ch)
 {
 	if (is_key && ch == KEY_RESIZE)
 		return; /* the next frame re-reads the size and lays out again */
+	if (is_key && ch == KEY_MOUSE) {
+		if (w->rows >= WB_MIN_ROWS && w->cols >= WB_MIN_COLS)
+			mouse_event(w);
+		else
+			getmouse(&(MEVENT){.id = 0});
+		return;
+	}
 	int small = w->rows < WB_MIN_ROWS || w->cols < WB_MIN_COLS;
 	if (small) {
 		/* Only the "too small" notice is drawn: nothing else is
@@ -832,6 +1111,9 @@ static void handle_key(wb *w, int is_key, unsigned ch)
 	case WB_MODE_CMD:
 		cmdline_key(w, is_key, ch);
 		return;
+	case WB_MODE_SEARCH:
+		search_key(w, is_key, ch);
+		return;
 	case WB_MODE_EDIT: {
 		int r = wb_edit_key(&w->edit, is_key, ch);
 		if (r)
@@ -843,8 +1125,13 @@ static void handle_key(wb *w, int is_key, unsigned ch)
 	}
 	int code = is_key ? (int)ch : ch < 128 ? (int)ch : -1;
 	w->msg[0] = '\0';
+	if (search_live_key(w, is_key, ch))
+		return;
 	if (w->help) {
-		wb_help_key(w, code);
+		if (!is_key && ch == '/')
+			search_start(w);
+		else
+			wb_help_key(w, code);
 		return;
 	}
 	const wb_key *k;
@@ -1002,7 +1289,15 @@ int wb_run(ll_session *s, const wb_opts *o)
 	set_escdelay(25);
 	timeout(WB_TICK_MS);
 	curs_set(0);
-	ll_theme_start(&w.theme, o->no_color);
+	w.no_color = o->no_color;
+	const char *tname = o->theme ? o->theme : getenv("LATENTLAB_THEME");
+	int kind = ll_theme_kind_pick(tname && *tname ? tname : "dark", getenv("COLORFGBG"));
+	ll_theme_start_kind(&w.theme, o->no_color, kind < 0 ? LL_THEME_DARK : kind);
+	if (kind < 0)
+		wb_msg(&w, 1, "LATENTLAB_THEME=%s is not dark, light or auto: the dark theme it is", tname);
+	const char *menv = getenv("LATENTLAB_MOUSE");
+	wb_mouse_set(&w, !o->no_mouse && !(menv && (!strcmp(menv, "0") || !strcmp(menv, "off"))));
+	w.help_hit = -1;
 
 	while (!w.quit) {
 		if (got_signal) {
@@ -1027,6 +1322,26 @@ int wb_run(ll_session *s, const wb_opts *o)
 		if (r == ERR)
 			continue;
 		handle_key(&w, r == KEY_CODE_YES, (unsigned)ch);
+		/* Coalesce: act on every key already queued before drawing
+		 * again, so a burst (a held arrow, keys typed ahead on a slow
+		 * link) costs one frame, not one per key.  Bounded, so a
+		 * flood cannot starve the job poll or the signals. */
+		nodelay(stdscr, TRUE);
+		for (int i = 0; i < 256 && !w.quit && !got_signal; i++) {
+			if ((r = get_wch(&ch)) == ERR)
+				break;
+			handle_key(&w, r == KEY_CODE_YES, (unsigned)ch);
+		}
+		timeout(WB_TICK_MS);
+	}
+	const char *fenv = getenv("LATENTLAB_TUI_FRAMES");
+	if (fenv && *fenv) {
+		/* for tests and measurements: how many frames were drawn */
+		FILE *ff = fopen(fenv, "w");
+		if (ff) {
+			fprintf(ff, "%lu\n", w.frames);
+			fclose(ff);
+		}
 	}
 
 	if (w.job.active) {

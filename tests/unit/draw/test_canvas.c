@@ -1401,6 +1401,76 @@ static double xterm_luma(int n)
 	return y;
 }
 
+/* WCAG contrast ratio of xterm-256 colour c (16-255) against white. */
+static double xterm_contrast_on_white(int c)
+{
+	static const int level[6] = {0, 95, 135, 175, 215, 255};
+	int rgb[3];
+	if (c >= 232) {
+		rgb[0] = rgb[1] = rgb[2] = 8 + 10 * (c - 232);
+	} else {
+		rgb[0] = level[(c - 16) / 36];
+		rgb[1] = level[(c - 16) / 6 % 6];
+		rgb[2] = level[(c - 16) % 6];
+	}
+	double lin[3];
+	for (int i = 0; i < 3; i++) {
+		double v = rgb[i] / 255.0;
+		lin[i] = v <= 0.03928 ? v / 12.92 : pow((v + 0.055) / 1.055, 2.4);
+	}
+	double L = 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2];
+	return 1.05 / (L + 0.05);
+}
+
+/* The light theme: the roles that fade on white get darker colours, the
+ * others keep the dark theme's; COLORFGBG decides auto. */
+static void test_theme_light(void)
+{
+	short fg, bg, dfg, dbg;
+	/* the review's culprits (D21): tabs 250, keys 117, (default) 245 */
+	LL_CHECK_INT(ll_theme_role_colors_kind(LL_THEME_DARK, 256, LL_ROLE_TAB, &fg, &bg), 1);
+	LL_CHECK_INT(fg, 250);
+	LL_CHECK_INT(ll_theme_role_colors_kind(LL_THEME_LIGHT_BG, 256, LL_ROLE_TAB, &fg, &bg), 1);
+	LL_CHECK(fg == 238 && bg == -1);
+	LL_CHECK_INT(ll_theme_role_colors_kind(LL_THEME_LIGHT_BG, 256, LL_ROLE_KEYHINT, &fg, &bg), 1);
+	LL_CHECK_INT(fg, 25);
+	LL_CHECK_INT(ll_theme_role_colors_kind(LL_THEME_LIGHT_BG, 256, LL_ROLE_STEP_PENDING, &fg, &bg), 1);
+	LL_CHECK_INT(fg, 242);
+	LL_CHECK_INT(ll_theme_role_colors_kind(LL_THEME_LIGHT_BG, 8, LL_ROLE_KEYHINT, &fg, &bg), 1);
+	LL_CHECK_INT(fg, COLOR_BLUE);
+	/* every light-theme foreground on the terminal's (white) background
+	 * has a WCAG contrast of at least 3:1 (the heat ramp aside: its
+	 * cells carry their own background) */
+	for (int r = 0; r < LL_ROLE_COUNT; r++) {
+		LL_CHECK_INT(ll_theme_role_colors_kind(LL_THEME_LIGHT_BG, 256, r, &fg, &bg), 1);
+		if (bg >= 0 || fg < 16 || (r >= LL_ROLE_HEAT_0 && r <= LL_ROLE_HEAT_7))
+			continue;
+		double c = xterm_contrast_on_white(fg);
+		LL_CHECK_MSG(c >= 3.0, "role %s colour %d: contrast %.2f on white", ll_theme_role_name(r), fg, c);
+	}
+	/* and the dark theme fails that where the review saw it (tabs 250) */
+	ll_theme_role_colors_kind(LL_THEME_DARK, 256, LL_ROLE_TAB, &dfg, &dbg);
+	LL_CHECK(xterm_contrast_on_white(dfg) < 3.0);
+	/* roles not listed keep their dark colours */
+	ll_theme_role_colors_kind(LL_THEME_LIGHT_BG, 256, LL_ROLE_ERROR, &fg, &bg);
+	LL_CHECK(fg == 231 && bg == 160);
+	LL_CHECK_INT(ll_theme_role_colors_kind(LL_THEME_LIGHT_BG, 0, LL_ROLE_TAB, &fg, &bg), 0);
+	/* the choice */
+	LL_CHECK_INT(ll_theme_kind_pick("dark", "0;15"), LL_THEME_DARK);
+	LL_CHECK_INT(ll_theme_kind_pick("light", NULL), LL_THEME_LIGHT_BG);
+	LL_CHECK_INT(ll_theme_kind_pick(NULL, NULL), LL_THEME_DARK);
+	LL_CHECK_INT(ll_theme_kind_pick("purple", NULL), -1);
+	LL_CHECK_INT(ll_theme_kind_pick("auto", NULL), LL_THEME_DARK);
+	LL_CHECK_INT(ll_theme_kind_pick("auto", "0;15"), LL_THEME_LIGHT_BG);
+	LL_CHECK_INT(ll_theme_kind_pick("auto", "0;7"), LL_THEME_LIGHT_BG);
+	LL_CHECK_INT(ll_theme_kind_pick("auto", "15;0"), LL_THEME_DARK);
+	LL_CHECK_INT(ll_theme_kind_pick("auto", "15;default;0"), LL_THEME_DARK);
+	LL_CHECK_INT(ll_theme_kind_pick("auto", "0;default;15"), LL_THEME_LIGHT_BG);
+	LL_CHECK_INT(ll_theme_kind_pick("auto", "7;8"), LL_THEME_DARK);
+	LL_CHECK_INT(ll_theme_kind_pick("auto", "0;x"), LL_THEME_DARK);
+	LL_CHECK_INT(ll_theme_kind_pick("auto", "0;"), LL_THEME_DARK);
+}
+
 static void test_theme_heat(void)
 {
 	ll_theme t;
@@ -1495,9 +1565,17 @@ static void test_theme_start(void)
 		printf("# %d colour pairs: no heat pairs\n", COLOR_PAIRS);
 		LL_CHECK_INT(t.heat_pairs, 0);
 	}
+	/* the light theme changes the pairs in place; NO_COLOR still wins */
+	LL_CHECK_INT(ll_theme_start_kind(&t, 0, LL_THEME_LIGHT_BG), 256);
+	LL_CHECK_INT(t.kind, LL_THEME_LIGHT_BG);
+	pair_content((short)(LL_ROLE_TAB + 1), &fg, &bg);
+	LL_CHECK(fg == 238 && bg == -1);
+	pair_content((short)(LL_ROLE_ERROR + 1), &fg, &bg); /* not in the light list: as dark */
+	LL_CHECK(fg == 231 && bg == 160);
 	LL_CHECK_INT(ll_theme_start(&t, 1), 0);
 	LL_CHECK((t.attr[LL_ROLE_SERIES_0] & A_COLOR) == 0);
 	setenv("NO_COLOR", "1", 1);
+	LL_CHECK_INT(ll_theme_start_kind(&t, 0, LL_THEME_LIGHT_BG), 0);
 	LL_CHECK_INT(ll_theme_start(&t, 0), 0);
 	setenv("NO_COLOR", "", 1);
 	LL_CHECK_INT(ll_theme_start(&t, 0), 256);
@@ -1589,6 +1667,7 @@ static void test_glyphs(void)
 int main(void)
 {
 	LL_RUN(test_braille_bits);
+	LL_RUN(test_theme_light);
 	LL_RUN(test_canvas_errors);
 	LL_RUN(test_line_bresenham);
 	LL_RUN(test_render_exact);
