@@ -40,8 +40,9 @@
  * roles and attributes and changes only the colours of the roles that
  * would fade on white: LL_THEME_LIGHT lists them (role, fg8, bg8, fg256,
  * bg256); a role not listed keeps its dark colours.  Light greys become
- * dark greys, light blues dark blue 25, yellows dark gold: every
- * foreground has a WCAG contrast of at least 3:1 on white (the unit
+ * dark greys, light blues dark blue 25, yellows dark gold, and the
+ * report's light label colours (green, pink, sky blue, yellow) darker
+ * shades of their hue: every foreground has a WCAG contrast of at least 3:1 on white (the unit
  * test checks it).
  *
  * Only ll_theme_start touches curses state (start_color, init_pair), and
@@ -130,7 +131,12 @@
 	X(SERIES_7,     COLOR_BLACK,   -1,          240, -1) \
 	X(STABLE,       COLOR_GREEN,   -1,          29,  -1) \
 	X(HEAT_7,       COLOR_YELLOW,  -1,          226, -1) \
-	X(MATCH,        COLOR_BLACK,   COLOR_YELLOW, 16, 222)
+	X(MATCH,        COLOR_BLACK,   COLOR_YELLOW, 16, 222) \
+	X(LABEL_2,      COLOR_GREEN,   -1,          29,  -1) \
+	X(LABEL_3,      COLOR_YELLOW,  -1,          136, -1) \
+	X(LABEL_4,      COLOR_MAGENTA, -1,          168, -1) \
+	X(LABEL_5,      COLOR_CYAN,    -1,          32,  -1) \
+	X(LABEL_7,      COLOR_YELLOW,  -1,          100, -1)
 
 #define LL_THEME_ENUM_(name, mono, f8, b8, a8, f256, b256, a256) LL_ROLE_##name,
 enum ll_role { LL_THEME_ROLES(LL_THEME_ENUM_) LL_ROLE_COUNT };
