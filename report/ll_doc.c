@@ -7,6 +7,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "base/ll_fs.h"
+
 void doc_put(doc *d, const char *s)
 {
 	ll_html_buf_puts(&d->md, s);
@@ -25,6 +27,24 @@ void doc_putf(doc *d, const char *fmt, ...)
 void doc_md_text(doc *d, const char *s)
 {
 	ll_html_md_text(&d->md, s);
+}
+
+void doc_md_path(doc *d, const char *path)
+{
+	char *rel = path && *path && d->outdir ? ll_path_rel(path, d->outdir) : NULL;
+	ll_html_md_text(&d->md, rel ? rel : path ? path : "");
+	ll_free(rel);
+}
+
+void doc_md_param_path(doc *d, ll_step_kind k, const char *key)
+{
+	char *p = ll_session_get_path(d->s, k, key);
+	if (!p) {
+		doc_fail(d, LL_ENOMEM, key);
+		return;
+	}
+	doc_md_path(d, p);
+	ll_free(p);
 }
 
 void doc_html_text(doc *d, const char *s)

@@ -160,7 +160,9 @@ static int finish_array(ll_step_ctx *c, const char *path, struct ll_res_data *d,
 	}
 	if (rc == LL_OK && !s->status[c->k][0]) {
 		char sh[64];
-		ll_step_status(c, "%s: %s", path, ll_tensor_shape_str(&d->X, sh, sizeof sh));
+		/* the path as the session file has it (the report quotes this) */
+		ll_step_status(c, "%s: %s", ll_session_get(s, LL_STEP_DATA, "path"),
+			       ll_tensor_shape_str(&d->X, sh, sizeof sh));
 	}
 	ll_free(lpath);
 	ll_free(mpath);
