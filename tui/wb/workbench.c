@@ -268,16 +268,16 @@ void wb_do_run_step(wb *w, ll_step_kind k)
 		wb_msg(w, 1, "%s is not a step this session runs", ll_step_name(k));
 		return;
 	}
-	unsigned m = ll_step_needs(w->s, k);
-	for (int j = 0; j < LL_NSTEPS; j++)
-		if ((m & LL_STEP_BIT(j)) && w->s->state[j] != LL_STATE_DONE) {
-			wb_msg(w, 1, "%s needs %s first (n runs the next step, R all of them)", ll_step_name(k),
-			       ll_step_name((ll_step_kind)j));
-			return;
-		}
+	/* the steps it needs that have not run go first ("run up to here") */
+	ll_step_kind first = wb_upto_next(w->s, k);
+	int upto = first != LL_NSTEPS && first != k;
 	wb_log(w, "> :run %s", ll_step_name(k));
-	if (wb_job_start(w, WB_JOB_STEP, k) == LL_OK)
-		wb_msg(w, 0, "running %s...", ll_step_name(k));
+	if (wb_job_start(w, upto ? WB_JOB_UPTO : WB_JOB_STEP, k) == LL_OK) {
+		if (upto)
+			wb_msg(w, 0, "running %s and the steps before it that it needs...", ll_step_name(k));
+		else
+			wb_msg(w, 0, "running %s...", ll_step_name(k));
+	}
 }
 
 /* Steps of the session that have not run with the current parameters
@@ -666,6 +666,8 @@ static void draw(wb *w)
 	}
 	draw_tabs(w);
 	wb_screens[w->screen]->draw(w, 1, w->rows - 3);
+	if (w->export_text && !w->help)
+		wb_export_frame(w); /* the frame as drawn, before the status line */
 	if (w->help)
 		wb_help_draw(w);
 	draw_status(w, w->rows - 2);
@@ -913,6 +915,7 @@ static void wb_free(wb *w)
 		ll_free(w->undo[i].old);
 	ll_free(w->backed);
 	ll_free(w->cmdline);
+	ll_free(w->export_text);
 	ll_outdir_abandon(&w->od); /* a folder it made and wrote nothing into goes again */
 	pthread_mutex_destroy(&w->lock);
 }
