@@ -24,6 +24,7 @@
 #include "base/ll_fs.h"
 #include "ll_report.h"
 #include "pipeline/ll_record.h"
+#include "pipeline/ll_resume.h"
 #include "wb/wb.h"
 
 #define WB_MIN_COLS 40
@@ -961,9 +962,31 @@ int wb_run(ll_session *s, const wb_opts *o)
 	s->log_ud = &w;
 	s->report_fn = ll_report_session;
 	s->cancel = &w.cancel;
-	wb_view_sync(&w);
 	wb_log(&w, "workbench started on %s; results go to %s", s->path ? s->path : "the built-in demo session",
 	       w.outdir);
+	/* results a run with these parameters left in OUTDIR are read back,
+	 * not computed again (pipeline/ll_resume.h) */
+	unsigned resumed = 0;
+	if (ll_session_resume(s, w.outdir, &resumed, &oerr) != LL_OK) {
+		s->log_fn = NULL;
+		s->cancel = NULL;
+		wb_free(&w);
+		wb_error("tui: %s", oerr.msg);
+		return 1;
+	}
+	if (resumed) {
+		char names[200] = "";
+		for (int k = 0; k < LL_NSTEPS; k++)
+			if (resumed & LL_STEP_BIT(k)) {
+				size_t l = strlen(names);
+				snprintf(names + l, sizeof names - l, "%s%s", l ? ", " : "", ll_step_name((ll_step_kind)k));
+			}
+		ll_step_kind next = ll_session_next(s);
+		wb_msg(&w, 0, "resumed from %s: %s done (same parameters)%s%s", w.outdir, names,
+		       next == LL_NSTEPS ? "" : "; n runs the next step: ", next == LL_NSTEPS ? "" : ll_step_name(next));
+		w.gen++;
+	}
+	wb_view_sync(&w);
 
 	struct sigaction old[WB_NSIGS];
 	got_signal = 0;

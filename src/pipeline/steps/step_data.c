@@ -195,6 +195,16 @@ static int run(ll_step_ctx *c, ll_err *err)
 	return rc;
 }
 
+/* Resuming: the results are computed again in memory, OUTDIR left as the
+ * run wrote it (reading the inputs again costs what reading the results
+ * back would). */
+static int load(ll_step_ctx *c, ll_err *err)
+{
+	ll_step_ctx m = *c;
+	m.outdir = NULL;
+	return run(&m, err);
+}
+
 const ll_step_def ll_step_data = {
 	.name = "data",
 	.summary = "read or simulate the data",
@@ -203,5 +213,6 @@ const ll_step_def ll_step_data = {
 	.always = 1,
 	.run = run,
 	.drop = drop,
+	.load = load,
 	.outputs = "the simulated data and planted factors",
 };

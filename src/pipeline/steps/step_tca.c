@@ -1,6 +1,7 @@
 /* [tca]: the CP ensemble over ranks x replicates, and the rank to show. */
 #include "config.h"
 
+#include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,6 +10,8 @@
 
 #include "base/ll_rng.h"
 #include "io/ll_ens_io.h"
+#include "base/ll_fs.h"
+#include "io/ll_ens_shard.h"
 #include "pipeline/ll_step.h"
 #include "pipeline/steps/step_data.h"
 #include "pipeline/steps/step_tca.h"
@@ -79,7 +82,30 @@ static void drop(ll_session *s)
 	s->res.tca = NULL;
 }
 
-static int run(ll_step_ctx *c, ll_err *err)
+/* The fits of a run that wrote OUTDIR, kept as a shard (io/ll_ens_shard.h)
+ * in OUTDIR/tca/resume/: its raw fits and numbers, so that the workbench
+ * reopened on OUTDIR reads back the very ensemble (ll_shard_merge, which
+ * finishes it as ll_ens_fit would) instead of fitting again (load). */
+#define RESUME_DIR "resume"
+
+static int want_all(void *ud, size_t unit)
+{
+	(void)ud;
+	(void)unit;
+	return 1;
+}
+
+/* the fingerprint of the data the fits were made from: the tensor, then
+ * the mask */
+static uint64_t data_hash(const ll_tensor *X, const ll_tensor *mask)
+{
+	uint64_t h = ll_shard_hash(X->data, X->size, LL_SHARD_HASH0);
+	return mask ? ll_shard_hash(mask->data, mask->size, h) : h;
+}
+
+/* The ensemble's options from the session, the warm start's model read
+ * into t->init; *rule the rank rule. */
+static int prepare(ll_step_ctx *c, struct ll_res_tca *t, ll_ens_opts *op, ll_rank_rule *rulep, ll_err *err)
 {
 	ll_session *s = c->s;
 	const struct ll_res_tensor *x = s->res.tensor;
@@ -87,13 +113,6 @@ static int run(ll_step_ctx *c, ll_err *err)
 	ll_ens_opts o;
 	long lo, hi;
 	int rc;
-
-	if (!x || !x->X.data)
-		return ll_err_set(err, LL_EINVAL, "[tca] has no tensor: run the tensor step first");
-	struct ll_res_tca *t = ll_calloc(1, sizeof *t);
-	if (!t)
-		return ll_err_oom(err);
-	s->res.tca = t;
 	ll_ens_opts_default(&o);
 	ll_session_get_range(s, LL_STEP_TCA, "ranks", &lo, &hi);
 	o.rank_lo = (size_t)lo;
@@ -157,8 +176,18 @@ static int run(ll_step_ctx *c, ll_err *err)
 	o.cp.rank = o.rank_hi;
 	if ((rc = ll_cp_check(&x->X, &o.cp, err)) != LL_OK)
 		return rc;
-	if ((rc = ll_ens_fit(&x->X, &o, &t->ens, err)) != LL_OK)
-		return rc;
+	*op = o;
+	*rulep = rule;
+	return LL_OK;
+}
+
+/* The chosen rank and the step's summary line. */
+static int conclude(ll_step_ctx *c, struct ll_res_tca *t, const ll_ens_opts *op, ll_rank_rule rule, ll_err *err)
+{
+	ll_session *s = c->s;
+	const struct ll_res_tensor *x = s->res.tensor;
+	const ll_ens_opts o = *op;
+	int rc;
 	if ((rc = choose_rank(s, t, rule, err)) != LL_OK)
 		return rc;
 	ll_session_log(s, "tca: rank %zu chosen: %s", t->chosen_rank, t->rank_reason);
@@ -174,10 +203,60 @@ static int run(ll_step_ctx *c, ll_err *err)
 		 o.rank_lo, o.rank_hi, o.replicates, ll_cp_method_name(o.cp.method), t->chosen_rank,
 		 cr ? cr->fits[0].obj : NAN, cvs, cst.at_best, cr ? cr->nrep : 0,
 		 o.cp.method != LL_CP_ALS && x->x_min < 0 ? "; WARNING: negative data" : "");
+	return LL_OK;
+}
+
+static int new_res(ll_session *s, struct ll_res_tca **tp, ll_err *err)
+{
+	const struct ll_res_tensor *x = s->res.tensor;
+	if (!x || !x->X.data)
+		return ll_err_set(err, LL_EINVAL, "[tca] has no tensor: run the tensor step first");
+	struct ll_res_tca *t = ll_calloc(1, sizeof *t);
+	if (!t)
+		return ll_err_oom(err);
+	s->res.tca = t;
+	*tp = t;
+	return LL_OK;
+}
+
+static int run(ll_step_ctx *c, ll_err *err)
+{
+	ll_session *s = c->s;
+	const struct ll_res_tensor *x;
+	struct ll_res_tca *t = NULL;
+	ll_ens_opts o;
+	ll_rank_rule rule = LL_RANK_ELBOW;
+	int rc;
+	if ((rc = new_res(s, &t, err)) != LL_OK || (rc = prepare(c, t, &o, &rule, err)) != LL_OK)
+		return rc;
+	x = s->res.tensor;
+	/* writing OUTDIR: the units' raw fits first (kept for a resume),
+	 * then finished as one ll_ens_fit would */
 	if (c->outdir) {
-		char *dir;
+		o.want = want_all;
+		o.want_ud = NULL;
+	}
+	if ((rc = ll_ens_fit(&x->X, &o, &t->ens, err)) != LL_OK)
+		return rc;
+	char *dir = NULL;
+	if (c->outdir) {
+		ll_shard_meta sm = {.index = 0, .count = 1, .want = want_all, .want_ud = NULL,
+				    .data_hash = data_hash(&x->X, o.cp.mask), .init_hash = 0,
+				    .select = ll_rank_rule_name(rule)};
+		ll_ens_meta rmeta = {.tool = "latentlab"};
 		if ((rc = ll_step_outdir(c, &dir, err)) != LL_OK)
 			return rc;
+		char *rdir = ll_path_join(dir, RESUME_DIR);
+		rc = rdir ? ll_mkdirs(rdir, err) : ll_err_oom(err);
+		if (rc == LL_OK)
+			rc = ll_shard_write(&t->ens, rdir, &rmeta, &sm, err);
+		ll_free(rdir);
+		if (rc == LL_OK)
+			rc = ll_ens_finish(&t->ens, err);
+	}
+	if (rc == LL_OK)
+		rc = conclude(c, t, &o, rule, err);
+	if (rc == LL_OK && dir) {
 		ll_ens_meta meta = {0};
 		meta.chosen_rank = t->chosen_rank;
 		meta.rank_reason = t->rank_reason;
@@ -186,8 +265,41 @@ static int run(ll_step_ctx *c, ll_err *err)
 		meta.init_file = wp;
 		rc = ll_ens_write(&t->ens, dir, &x->X, &meta, err);
 		ll_free(wp);
-		ll_free(dir);
 	}
+	ll_free(dir);
+	return rc;
+}
+
+/* Resuming: the fits the run kept in OUTDIR/tca/resume/, if they were
+ * made from this tensor, finished as the run finished them; the rank is
+ * chosen again as run() chooses it (the same rule on the same fits). */
+static int load(ll_step_ctx *c, ll_err *err)
+{
+	ll_session *s = c->s;
+	struct ll_res_tca *t = NULL;
+	ll_ens_opts o;
+	ll_rank_rule rule = LL_RANK_ELBOW;
+	int rc;
+	if ((rc = new_res(s, &t, err)) != LL_OK || (rc = prepare(c, t, &o, &rule, err)) != LL_OK)
+		return rc;
+	char *dir = ll_path_join(c->outdir, "tca/" RESUME_DIR);
+	if (!dir)
+		return ll_err_oom(err);
+	ll_shard sh;
+	rc = ll_shard_read(dir, &sh, err);
+	ll_free(dir);
+	if (rc != LL_OK)
+		return rc;
+	char want[32];
+	snprintf(want, sizeof want, "%016" PRIx64, data_hash(&s->res.tensor->X, o.cp.mask));
+	const char *had = ll_shard_get(&sh, "data_hash");
+	if (!had || strcmp(had, want) != 0)
+		rc = ll_err_set(err, LL_EINVAL, "the fits were made from other data");
+	else
+		rc = ll_shard_merge(&sh, 1, &t->ens, err);
+	ll_shard_free(&sh);
+	if (rc == LL_OK)
+		rc = conclude(c, t, &o, rule, err);
 	return rc;
 }
 
@@ -237,5 +349,6 @@ const ll_step_def ll_step_tca = {
 	.check = check,
 	.run = run,
 	.drop = drop,
+	.load = load,
 	.outputs = "every fit, `summary.json`",
 };
