@@ -579,7 +579,7 @@ keys g : 'run tca' Enter
 until_ok g shows g '^ . +tca +done'
 r3=$?
 r4=0
-shows g '^ . +report +pending'
+! shows g '^ . +report '
 tap_result $((r1 + r2 + r3 + r4 + $?)) ":run STEP runs the steps STEP needs, then STEP; trajectory runs before tca"
 # the workbench holds its OUTDIR: a second writer is refused, naming it
 tap_fails "a run into the workbench's OUTDIR is refused while it is open" \
