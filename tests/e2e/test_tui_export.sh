@@ -6,7 +6,8 @@
 #   :export FILE writes the screen as plain text: the Factors table as
 #     shown, no escape codes, no status or hint line;
 #   :export png writes the trajectory view as a PNG, and another after a
-#     rotation differs (the view's rotation is drawn);
+#     rotation differs (the view's rotation is drawn); on Factors the rank
+#     shown as the report's factors figure (another rank, another PNG);
 #   :export slurm writes an executable sbatch script that passes bash -n;
 #     its tca lines run by hand as each array task (SLURM_ARRAY_TASK_ID=k)
 #     and then its merge give the files the session's own tca step wrote:
@@ -74,9 +75,21 @@ r2=$?
 	[ "$(wc -c <"$T/a.png")" -gt 5000 ] && ! cmp -s "$T/a.png" "$T/b.png"
 tap_result $((r1 + r2 + $?)) ":export png writes the trajectory view as a PNG; a rotated view gives another"
 keys x 2
+until_ok x shows x 'comp +weight'
 keys x : 'export png' Enter
-until_ok x shows x 'export png draws the Trajectory'
-tap_result $? ":export png elsewhere says it draws the Trajectory view"
+until_ok x shows x "exported the factors shown as a PNG to $T/x.out/factors.png"
+r1=$?
+keys x ']'
+keys x : "export png $T/f2.png" Enter
+until_ok x shows x "as a PNG to $T/f2.png"
+r2=$?
+[ "$(head -c 8 "$T/x.out/factors.png" | od -An -tx1 | tr -d ' \n')" = 89504e470d0a1a0a ] &&
+	! cmp -s "$T/x.out/factors.png" "$T/f2.png"
+tap_result $((r1 + r2 + $?)) ":export png on Factors writes the rank shown as the report's figure; another rank another"
+keys x 1
+keys x : 'export png' Enter
+until_ok x shows x 'export png draws the Trajectory view \(3\) or the Factors'
+tap_result $? ":export png elsewhere says which screens it draws"
 
 keys x : "export slurm $T/job.sbatch" Enter
 until_ok x shows x "Slurm job array for the tca step to $T/job.sbatch"
@@ -92,7 +105,9 @@ LATENTLAB=$LL OUT=$T/sl bash "$T/job.sbatch" >/dev/null 2>>"$T/sl.err" || ok=1
 [ $ok -eq 0 ] || sed 's/^/# /' "$T/sl.err"
 tap_result $ok "the script's tasks, run by hand with SLURM_ARRAY_TASK_ID=k, and its merge"
 same() {
-	(cd "$1" && find . -name '*.npy' | sort) >"$T/l1" && (cd "$2" && find . -name '*.npy' | sort) >"$T/l2" &&
+	# (the session's tca/ also keeps its raw fits for a resume, in resume/)
+	(cd "$1" && find . -path ./resume -prune -o -name '*.npy' -print | sort) >"$T/l1" &&
+		(cd "$2" && find . -name '*.npy' | sort) >"$T/l2" &&
 		[ -s "$T/l1" ] && cmp -s "$T/l1" "$T/l2" || { echo "# file lists differ"; return 1; }
 	for f in $(cat "$T/l1"); do cmp -s "$1/$f" "$2/$f" || { echo "# $f differs"; return 1; }; done
 	strip() { sed -e '/"seconds":/d' -e '/"command_line":/,/\]/d' -e '/"tool":/d' -e '/"file":/d' -e '/"dtype":/d' "$1"; }

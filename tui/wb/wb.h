@@ -442,6 +442,10 @@ struct ll_view3d;
 struct ll_traj_set;
 const struct ll_traj_set *wb_traj_shown(wb *w, const struct ll_view3d **view, const unsigned char **hidden);
 
+/* wb_fact.c: the rank and replicate (0 = best) the Factors screen shows;
+ * 0 when it shows none. */
+int wb_fact_shown(wb *w, size_t *rank, size_t *rep);
+
 /* ---- wb_edit.c ---- */
 void wb_edit_start(wb_edit *e, const char *text);
 /* Feed a key (is_key: a KEY_* code; else a character).  Returns 1 on

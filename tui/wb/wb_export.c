@@ -7,7 +7,9 @@
  *                           next frame is drawn, so it is exactly what shows
  *   :export png [FILE]      the Trajectory screen's paths at the view's
  *                           rotation, zoom and projection, as a PNG drawn
- *                           by the report's plotting code (report/plot)
+ *                           by the report's plotting code (report/plot);
+ *                           on the Factors screen the rank and replicate
+ *                           shown, as the report's factors figure
  *   :export slurm [FILE]    an sbatch script that fits the session's TCA
  *                           ensemble as a job array and merges it
  *                           (pipeline/ll_slurm.h writes the text)
@@ -30,6 +32,7 @@
 #include "draw/ll_view3d.h"
 #include "pca/ll_traj.h"
 #include "pipeline/ll_slurm.h"
+#include "ll_figs.h"
 #include "plot/ll_plot.h"
 #include "wb/wb.h"
 
@@ -149,6 +152,21 @@ static int traj_png(wb *w, const char *path, ll_err *err)
 	return rc;
 }
 
+static int fact_png(wb *w, const char *path, ll_err *err)
+{
+	size_t rank, rep;
+	if (!wb_fact_shown(w, &rank, &rep))
+		return ll_err_set(err, LL_EINVAL, "no factors to export yet (run the tca step)");
+	ll_report_fig f;
+	int rc = ll_report_factors_fig(w->s, rank, rep, &f, err);
+	if (rc == LL_OK) {
+		ll_png_text meta[] = {{"Software", "latentlab " PACKAGE_VERSION}};
+		rc = ll_plot_write_png(&f.fig, path, meta, 1, err);
+	}
+	ll_report_fig_free(&f);
+	return rc;
+}
+
 /* ----------------------------------------------------------------- slurm */
 
 static int slurm_script(wb *w, const char *path, ll_err *err)
@@ -201,19 +219,22 @@ void wb_export_cmd(wb *w, char *args, int force)
 		return; /* written once the next frame is drawn (wb_export_frame) */
 	}
 	ll_err err = {0, ""};
-	int png = !strcmp(what, "png");
-	if (png && w->screen != WB_SCR_traj) {
-		wb_msg(w, 1, ":export png draws the Trajectory screen's view (3): switch to it first");
+	int png = !strcmp(what, "png"), fact = w->screen == WB_SCR_fact;
+	if (png && w->screen != WB_SCR_traj && !fact) {
+		wb_msg(w, 1, ":export png draws the Trajectory view (3) or the Factors shown (2): switch to one first");
 		return;
 	}
 	if (wb_busy_refuse(w, "export"))
 		return;
-	char *path = target(w, file, png ? "trajectory.png" : "tca_array.sbatch");
-	int rc = !path ? ll_err_oom(&err) : png ? traj_png(w, path, &err) : slurm_script(w, path, &err);
+	char *path = target(w, file, !png ? "tca_array.sbatch" : fact ? "factors.png" : "trajectory.png");
+	int rc = !path ? ll_err_oom(&err)
+		 : !png ? slurm_script(w, path, &err)
+		 : fact ? fact_png(w, path, &err)
+			: traj_png(w, path, &err);
 	if (rc != LL_OK)
 		wb_msg(w, 1, "not exported: %s", err.msg);
 	else if (png)
-		wb_msg(w, 0, "exported the trajectory view as a PNG to %s", path);
+		wb_msg(w, 0, "exported the %s as a PNG to %s", fact ? "factors shown" : "trajectory view", path);
 	else
 		wb_msg(w, 0, "wrote a Slurm job array for the tca step to %s (sbatch it; see its head)", path);
 	if (rc == LL_OK)

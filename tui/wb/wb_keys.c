@@ -279,7 +279,7 @@ static const wb_cmd session_cmds[] = {
 	{"undo", "u", "", "undo the last parameter edit", colon_undo, 0, NULL},
 	{"write", "w", "[report]", "write the report into OUTDIR", colon_write, 0, NULL},
 	{"export", NULL, "[text|png|slurm] [FILE]",
-	 "the screen as text, the Trajectory view as a PNG, or a Slurm job array of the tca step (default FILE in OUTDIR)",
+	 "the screen as text, the Trajectory view or the Factors shown as a PNG, or a Slurm job array of the tca step (default FILE in OUTDIR)",
 	 wb_export_cmd, 0, NULL},
 };
 /* ...and the workbench's, after them. */
