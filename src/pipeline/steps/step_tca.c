@@ -350,5 +350,5 @@ const ll_step_def ll_step_tca = {
 	.run = run,
 	.drop = drop,
 	.load = load,
-	.outputs = "every fit, `summary.json`",
+	.outputs = "every fit, `summary.json`; `resume/`, the raw fits a reopened workbench reads back",
 };
