@@ -31,8 +31,18 @@ void doc_md_text(doc *d, const char *s)
 
 void doc_md_path(doc *d, const char *path)
 {
-	char *rel = path && *path && d->outdir ? ll_path_rel(path, d->outdir) : NULL;
-	ll_html_md_text(&d->md, rel ? rel : path ? path : "");
+	if (!path || !*path || !d->outdir) {
+		ll_html_md_text(&d->md, path ? path : "");
+		return;
+	}
+	char *rel = ll_path_rel(path, d->outdir);
+	if (!rel) {
+		/* out of memory (or no working directory, which a run that got
+		 * this far has): the report must not go out without it */
+		doc_fail(d, LL_ENOMEM, "a path");
+		return;
+	}
+	ll_html_md_text(&d->md, rel);
 	ll_free(rel);
 }
 

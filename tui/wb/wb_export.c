@@ -209,8 +209,7 @@ void wb_export_cmd(wb *w, char *args, int force)
 		what = "text";
 	}
 	if (!strcmp(what, "text")) {
-		if (wb_busy_refuse(w, "export")) /* a frame while a step runs changes under it */
-			return;
+		/* what is drawn, even while a step runs: the frame is the UI's */
 		char name[64];
 		snprintf(name, sizeof name, "%s.txt", wb_screens[w->screen]->id);
 		ll_free(w->export_text);

@@ -167,9 +167,7 @@ static int prepare(ll_step_ctx *c, struct ll_res_tca *t, ll_ens_opts *op, ll_ran
 	}
 	ll_free(warm);
 	o.threads = ll_step_threads(s);
-	progress_fwd fwd = {s, c->progress, c->ud};
-	o.progress = fwd_progress;
-	o.progress_ud = &fwd;
+	/* o.progress: the caller's (run() sets it; it lives on its stack) */
 	if (o.cp.method != LL_CP_ALS && x->x_min < 0)
 		ll_session_log(s, "tca: warning: %s on data with negative entries (min %g)",
 			       ll_cp_method_name(o.cp.method), x->x_min);
@@ -230,6 +228,9 @@ static int run(ll_step_ctx *c, ll_err *err)
 	if ((rc = new_res(s, &t, err)) != LL_OK || (rc = prepare(c, t, &o, &rule, err)) != LL_OK)
 		return rc;
 	x = s->res.tensor;
+	progress_fwd fwd = {s, c->progress, c->ud};
+	o.progress = fwd_progress;
+	o.progress_ud = &fwd;
 	/* writing OUTDIR: the units' raw fits first (kept for a resume),
 	 * then finished as one ll_ens_fit would */
 	if (c->outdir) {
