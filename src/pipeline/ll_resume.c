@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "base/ll_fs.h"
 #include "base/ll_threads.h"
@@ -100,8 +101,10 @@ static int same_param(const ll_session *a, const ll_session *b, ll_step_kind k, 
 		same = 0, *oom = 1;
 	else if (!*pa || !*pb)
 		same = !*pa && !*pb;
+	else if (!ra || !rb)
+		same = 0, *oom = 1;
 	else
-		same = ra && rb && !strcmp(ra, rb);
+		same = !strcmp(ra, rb);
 	ll_free(pa);
 	ll_free(pb);
 	ll_free(ra);
@@ -136,13 +139,17 @@ int ll_session_resume(ll_session *s, const char *outdir, unsigned *done, ll_err 
 	int have = 0, oom = !lab || !res;
 	rec_step rec[LL_NSTEPS];
 	memset(rec, 0, sizeof rec);
-	if (!oom && ll_read_file(res, 16u << 20, &text, &len, NULL) == LL_OK) {
+	int rrc = oom ? LL_ENOMEM : ll_read_file(res, 16u << 20, &text, &len, NULL);
+	if (rrc == LL_ENOMEM)
+		oom = 1;
+	if (rrc == LL_OK) {
 		ll_err e = {0, ""};
 		read_record(text, rec);
 		/* a session file that no longer parses (an older latentlab's, say)
 		 * resumes nothing */
-		have = ll_session_load(&then, lab, &e) == LL_OK;
-		if (!have && e.code == LL_ENOMEM)
+		int lrc = ll_session_load(&then, lab, &e);
+		have = lrc == LL_OK;
+		if (lrc == LL_ENOMEM)
 			oom = 1;
 	}
 	unsigned ok = 0;
@@ -182,9 +189,11 @@ int ll_session_resume(ll_session *s, const char *outdir, unsigned *done, ll_err 
 		s->threads[k] = rec[k].threads;
 		if (rec[k].summary[0])
 			snprintf(s->status[k], sizeof s->status[k], "%s", rec[k].summary);
-		char *dir = ll_path_join(outdir, d->name);
-		s->wrote[k] = dir && ll_dir_is_ours(dir, ".latentlab-step");
-		ll_free(dir);
+		/* its folder holds the step's marker (ll_step_outdir's) */
+		char marker[4096];
+		s->wrote[k] = (size_t)snprintf(marker, sizeof marker, "%s/%s/.latentlab-step", outdir, d->name) <
+				      sizeof marker &&
+			      access(marker, F_OK) == 0;
 		ok |= LL_STEP_BIT(k);
 		size_t l = strlen(names);
 		snprintf(names + l, sizeof names - l, "%s%s", l ? ", " : "", d->name);

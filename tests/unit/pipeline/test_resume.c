@@ -11,6 +11,7 @@
 #include "pipeline/ll_session.h"
 #include "pipeline/ll_slurm.h"
 #include "pipeline/steps/step_tca.h"
+#include "ll_failalloc.h"
 #include "ll_test.h"
 
 static char g_dir[64];
@@ -131,6 +132,39 @@ static void test_resume(void)
 	ll_free(out);
 }
 
+/* out of memory anywhere in a resume: LL_ENOMEM, nothing leaked */
+static char g_out[96];
+static int resume_work(void *ud)
+{
+	(void)ud;
+	ll_session r;
+	ll_err err = {0, ""};
+	unsigned done;
+	int rc = load_with(&r, NULL, NULL);
+	if (rc != LL_OK)
+		return rc;
+	rc = ll_session_resume(&r, g_out, &done, &err);
+	/* a step that could not be read back for want of memory is pending,
+	 * and the resume says LL_ENOMEM */
+	ll_session_free(&r);
+	return rc;
+}
+
+static void test_resume_oom(void)
+{
+	ll_err err = {0, ""};
+	ll_session s;
+	snprintf(g_out, sizeof g_out, "%s/oom", g_dir);
+	LL_CHECK_INT(load_with(&s, NULL, NULL), LL_OK);
+	LL_CHECK_INT(ll_session_run_all(&s, g_out, NULL, NULL, &err), LL_OK);
+	LL_CHECK_INT(ll_record_results(&s, g_out, "test", 1.0, 0, &err), LL_OK);
+	LL_CHECK_INT(ll_record_session_copy(&s, g_out, &err), LL_OK);
+	ll_session_free(&s);
+	ll_failalloc_sweep sw = {.name = "resume", .run = resume_work};
+	LL_CHECK_INT(ll_failalloc_sweep_run(&sw), 0);
+	LL_CHECK(sw.n > 100);
+}
+
 /* the session's [tca] as `latentlab tca` options */
 static void test_slurm_args(void)
 {
@@ -173,6 +207,7 @@ int main(void)
 		return 1;
 	LL_RUN(test_resume);
 	LL_RUN(test_slurm_args);
+	LL_RUN(test_resume_oom);
 	ll_err err = {0, ""};
 	ll_rmtree(g_dir, &err);
 	return ll_test_done();
