@@ -35,15 +35,34 @@ void doc_md_path(doc *d, const char *path)
 		ll_html_md_text(&d->md, path ? path : "");
 		return;
 	}
-	char *rel = ll_path_rel(path, d->outdir);
-	if (!rel) {
+	char *rel = ll_path_rel(path, d->outdir), *top = ll_path_rel(d->outdir, "/");
+	if (!rel || !top) {
 		/* out of memory (or no working directory, which a run that got
 		 * this far has): the report must not go out without it */
 		doc_fail(d, LL_ENOMEM, "a path");
+		ll_free(rel);
+		ll_free(top);
 		return;
 	}
-	ll_html_md_text(&d->md, rel);
+	/* a way from OUTDIR that climbs to the root names the machine's
+	 * folders all the same: then the path as given if it is relative,
+	 * else the file's name */
+	size_t ups = 0, depth = 1;
+	for (const char *p = rel;; p += 3) {
+		if (strncmp(p, "../", 3) != 0) {
+			ups += !strcmp(p, "..");
+			break;
+		}
+		ups++;
+	}
+	for (const char *p = top; *p; p++)
+		depth += *p == '/';
+	const char *show = rel;
+	if (ups >= depth)
+		show = path[0] != '/' ? path : strrchr(path, '/') + 1;
+	ll_html_md_text(&d->md, show);
 	ll_free(rel);
+	ll_free(top);
 }
 
 void doc_md_param_path(doc *d, ll_step_kind k, const char *key)

@@ -46,6 +46,18 @@ grep -q '<td>data</td><td>done</td>.*<td>syn/data.npy: 10x8x6</td>' "$R"
 tap_result $? "the data step's summary quotes the path as the session file has it"
 sed '/<pre/,/<\/pre>/d' "$T/proj/out/report.html" | grep -q "$T"
 tap_result $((! $?)) "report.html names no absolute folder either (outside the session file)"
+# a session far from OUTDIR (the way from OUTDIR climbs to /): its name
+S=$(cd "${top_srcdir:-.}" && pwd)
+top() { echo "$1" | cut -d/ -f2; }
+if [ "$(top "$S")" != "$(top "$T")" ]; then
+	"$LL" run "$S/examples/bio.lab" -o "$T/far" -q >/dev/null 2>&1
+	F=$T/far/report.md
+	grep -q 'loaded from bio\.lab)' "$F" && ! prose "$F" | grep -q "$S"
+	tap_result $? "a session file whose way from OUTDIR climbs to / is named by its file name" ||
+		grep -n 'loaded from' "$F" | sed 's/^/# /'
+else
+	tap_result 0 "# SKIP the source tree and TMPDIR share their top folder"
+fi
 grep -q '<td>report</td><td>done</td>' "$R" && ! grep -q '<td>writing</td>' "$R"
 tap_result $? "the finished report shows its own step done (D19)"
 tap_done
