@@ -257,3 +257,62 @@ void doc_fail(doc *d, int code, const char *what)
 	if (code != LL_OK && d->fail.code == LL_OK)
 		ll_err_set(&d->fail, code, "report: %s: %s", what, ll_strerror(code));
 }
+
+/* ---- HTML only ------------------------------------------------------------ */
+
+/* The placeholder of fragment k: no user text can produce it (escaped
+ * text never holds "<!--"), and cmark passes an HTML block through as it
+ * is (CMARK_OPT_UNSAFE), so the rendered page holds it verbatim. */
+#define HTML_ONLY_MARK "<!-- latentlab: html only %zu (report.html shows an interactive view here) -->"
+
+ll_html_buf *doc_html_only(doc *d)
+{
+	if (d->nhtml_only == LL_DOC_MAX_HTML_ONLY)
+		return NULL;
+	ll_html_buf *b = &d->html_only[d->nhtml_only];
+	ll_html_buf_init(b);
+	doc_putf(d, HTML_ONLY_MARK "\n\n", d->nhtml_only);
+	d->nhtml_only++;
+	return b;
+}
+
+int doc_splice_html_only(const doc *d, ll_html_buf *page, ll_err *err)
+{
+	if (!d->nhtml_only)
+		return LL_OK;
+	ll_html_buf out;
+	ll_html_buf_init(&out);
+	const char *p = page->s ? page->s : "";
+	for (size_t k = 0; k < d->nhtml_only; k++) {
+		char mark[96];
+		snprintf(mark, sizeof mark, HTML_ONLY_MARK, k);
+		const char *q = strstr(p, mark);
+		if (!q) { /* the fragment's placeholder did not survive: a bug */
+			ll_html_buf_free(&out);
+			return ll_err_set(err, LL_EINVAL, "report.html: placeholder %zu missing", k);
+		}
+		ll_html_buf_putn(&out, p, (size_t)(q - p));
+		if (d->html_only[k].len)
+			ll_html_buf_putn(&out, d->html_only[k].s, d->html_only[k].len);
+		p = q + strlen(mark);
+	}
+	ll_html_buf_puts(&out, p);
+	for (size_t k = 0; k < d->nhtml_only; k++)
+		if (d->html_only[k].oom)
+			out.oom = 1;
+	int rc = ll_html_buf_ok(&out, "report.html", err);
+	if (rc == LL_OK) { /* the page becomes the spliced one */
+		ll_html_buf_free(page);
+		*page = out;
+	} else {
+		ll_html_buf_free(&out);
+	}
+	return rc;
+}
+
+void doc_html_only_free(doc *d)
+{
+	for (size_t k = 0; k < d->nhtml_only; k++)
+		ll_html_buf_free(&d->html_only[k]);
+	d->nhtml_only = 0;
+}

@@ -37,9 +37,15 @@ typedef struct doc_fig {
 	int number; /* Figure N in the text, 0 until placed */
 } doc_fig;
 
+/* HTML-only fragments one report may place (doc_html_only) */
+#define LL_DOC_MAX_HTML_ONLY 8
+
 typedef struct doc {
 	ll_session *s;
 	ll_html_buf md;
+	/* HTML-only fragments (doc_html_only), in the order placed */
+	ll_html_buf html_only[LL_DOC_MAX_HTML_ONLY];
+	size_t nhtml_only;
 	doc_fig figs[LL_REPORT_MAX_FIGS]; /* in the order of ll_sections[] */
 	size_t nfigs;
 	int next_number;  /* the number of the last figure placed */
@@ -105,5 +111,20 @@ doc_fig *doc_find_fig(doc *d, const char *name); /* NULL if not built */
 /* The <figure> of figure name: image, size, caption (trusted HTML) and
  * CSV link; numbers it.  Nothing if the figure was not built. */
 void doc_place_fig(doc *d, const char *name, const char *alt, const char *caption_html);
+
+/* ---- HTML only ---- */
+/* A fragment report.html shows at this point and report.md does not (an
+ * interactive view with its script): report.md gets a placeholder, an HTML
+ * comment in a block of its own, and the fragment written into the
+ * returned buffer replaces it in the page cmark renders (so cmark never
+ * parses the fragment, and GitHub shows nothing for it).  NULL, and
+ * nothing placed, once LL_DOC_MAX_HTML_ONLY are. */
+ll_html_buf *doc_html_only(doc *d);
+/* The rendered page with every placeholder replaced by its fragment, in
+ * place (ll_report.c): LL_OK; LL_ENOMEM or LL_EINVAL (a placeholder
+ * missing), page unchanged. */
+int doc_splice_html_only(const doc *d, ll_html_buf *page, ll_err *err);
+/* frees the fragments (ll_report.c) */
+void doc_html_only_free(doc *d);
 
 #endif

@@ -51,6 +51,32 @@ void ll_html_base64(ll_html_buf *b, const uint8_t *p, size_t n);
 /* "data:<mime>;base64,<...>" */
 void ll_html_data_uri(ll_html_buf *b, const char *mime, const uint8_t *p, size_t n);
 
+/* JSON for a <script type="application/json"> block: a string in quotes
+ * with ", \ and control characters escaped, and < > & as \u003c etc.,
+ * so no "</script" or "<!--" can occur in the block; a number with %.6g
+ * (null when not finite). */
+void ll_html_json_str(ll_html_buf *b, const char *s);
+void ll_html_json_num(ll_html_buf *b, double v);
+
+/* An interactive 3-D view of paths for report.html (screen only: hidden
+ * in print, where the static figure stands, and without JavaScript): a
+ * <figure class="view3d" id="ID"> with a <canvas> (drag to rotate, wheel
+ * or +/- to zoom, arrow keys rotate when focused, hover names a path),
+ * a toggle per path label, the data json as a <script
+ * type="application/json"> and the inline script that draws it.  json
+ * (built with ll_html_json_str/num) is an object
+ *
+ *   {"axes": [3 names], "tlabel": "time bin", "t": [T numbers],
+ *    "paths": [{"label": "...", "color": "#rrggbb", "alpha": 0..1,
+ *               "width": px, "xyz": [T*3 numbers, x y z per point]}, ...]}
+ *
+ * Paths sharing a label share a toggle.  caption_html is trusted HTML.
+ * Loading the page with "#view3d-selftest" makes the script exercise its
+ * own handlers (drag, wheel, key, hover, toggle) and write what the pixels
+ * did to the figure's data-selftest attribute (tests/e2e/test_report_html.sh). */
+void ll_html_view3d(ll_html_buf *b, const char *id, const char *aria_label, const char *caption_html,
+		    const char *json, size_t json_len);
+
 /* The complete HTML page: the Markdown rendered by cmark with
  * CMARK_OPT_UNSAFE (the report's tables and figures are raw HTML blocks),
  * inside a page with inline CSS for screen and print.  title is plain

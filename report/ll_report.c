@@ -18,7 +18,10 @@
  * report.html is report.md rendered by cmark with CMARK_OPT_UNSAFE (raw
  * HTML kept) after every "figures/NAME.png" / "figures/NAME.csv"
  * attribute has been replaced by a base64 data: URI, inside a page with
- * inline CSS: it references nothing outside itself.
+ * inline CSS: it references nothing outside itself.  A section may add
+ * HTML that report.md has not (the interactive 3-D view of the
+ * trajectories, with its inline script): report.md holds a placeholder
+ * comment, replaced in the rendered page (doc_html_only).
  *
  * Nothing is computed here beyond summaries of stored arrays (means,
  * minima, peaks) and the comparison of stored models with the planted one
@@ -315,6 +318,8 @@ int ll_report_session(ll_session *s, const char *outdir, void *ud, ll_err *err)
 		rc = embed(d, &mdh, err);
 	if (rc == LL_OK)
 		rc = ll_html_page(&html, mdh.s, mdh.len, d->title, "latentlab " PACKAGE_VERSION, err);
+	if (rc == LL_OK) /* the interactive views, which report.md has not */
+		rc = doc_splice_html_only(d, &html, err);
 	if (rc == LL_OK)
 		rc = write_all(d, outdir, figdir, &d->md, &html, err);
 	if (rc == LL_OK) /* the step's one-line result, as the other steps set theirs */
@@ -326,6 +331,7 @@ int ll_report_session(ll_session *s, const char *outdir, void *ud, ll_err *err)
 		ll_free(d->figs[i].png);
 	}
 	ll_html_buf_free(&d->md);
+	doc_html_only_free(d);
 	ll_html_buf_free(&mdh);
 	ll_html_buf_free(&html);
 	ll_free(figdir);

@@ -113,6 +113,88 @@ out:
 	return ll_report_fig_finish(f, rc, err);
 }
 
+/* ---- the interactive 3-D view (report.html only) ------------------------- */
+
+/* The paths as the viewer's JSON (ll_html_view3d): the figure's colours,
+ * widths and alphas, its time axis, and the mean on top when it draws one.
+ * Coordinates to 6 digits: the view draws them, the CSV holds them exact. */
+static void view3d_json(const ll_session *s, const ll_traj_set *ts, ll_html_buf *j, doc *d)
+{
+	size_t P = ts->n_paths, T = ts->n_points;
+	int many = P > 10;
+	const char *tl = "point";
+	double *tx = ll_report_time_axis(s, T, "time bin", &tl);
+	double *mean = many ? ll_calloc_array(T * 3, sizeof *mean) : NULL;
+	if (!tx || (many && !mean)) {
+		doc_fail(d, LL_ENOMEM, "trajectories: 3-D view");
+		goto out;
+	}
+	ll_html_buf_puts(j, "{\"axes\":[");
+	for (int a = 0; a < 3; a++) {
+		char ax[48];
+		snprintf(ax, sizeof ax, "%s (%.1f%%)", ts->axis_name[a], 100 * ts->explained[a]);
+		if (a)
+			ll_html_buf_putn(j, ",", 1);
+		ll_html_json_str(j, ax);
+	}
+	ll_html_buf_puts(j, "],\"tlabel\":");
+	ll_html_json_str(j, tl);
+	ll_html_buf_puts(j, ",\"t\":[");
+	for (size_t t = 0; t < T; t++) {
+		if (t)
+			ll_html_buf_putn(j, ",", 1);
+		ll_html_json_num(j, tx[t]);
+	}
+	ll_html_buf_puts(j, "],\"paths\":[");
+	for (size_t q = 0; q <= P; q++) {
+		if (q == P && !many)
+			break;
+		const double *v = q < P ? ts->xyz + q * T * 3 : mean;
+		uint32_t c = q < P ? ll_report_label_color(q) : LL_PLOT_BLACK;
+		char lab[64];
+		snprintf(lab, sizeof lab, "mean of %zu paths", P);
+		ll_html_buf_puts(j, q ? ",\n{\"label\":" : "\n{\"label\":");
+		ll_html_json_str(j, q < P ? ts->labels[q] : lab);
+		ll_html_buf_printf(j, ",\"color\":\"#%06x\",\"alpha\":%s,\"width\":%s,\"xyz\":[",
+				   (unsigned)(c & 0xFFFFFFu), many && q < P ? "0.69" : "1",
+				   q == P ? "2.5" : many ? "1" : "1.8");
+		for (size_t i = 0; i < T * 3; i++) {
+			if (i)
+				ll_html_buf_putn(j, ",", 1);
+			ll_html_json_num(j, v[i]);
+			if (many && q < P)
+				mean[i] += v[i] / (double)P;
+		}
+		ll_html_buf_puts(j, "]}");
+	}
+	ll_html_buf_puts(j, "]}");
+out:
+	ll_free(tx);
+	ll_free(mean);
+}
+
+static void place_view3d(doc *d, const ll_traj_set *ts, int number)
+{
+	if (ts->n_axes < 3 || !doc_find_fig(d, "trajectories"))
+		return; /* two axes: the figure's one plane is the whole picture */
+	ll_html_buf json;
+	ll_html_buf_init(&json);
+	view3d_json(d->s, ts, &json, d);
+	ll_html_buf *h = doc_html_only(d);
+	char cap[512];
+	snprintf(cap, sizeof cap,
+		 "<b>Figure %d in 3-D.</b> Drag to rotate, scroll to zoom (or focus it and use the "
+		 "arrow keys, + and -, 0 to reset); point at a path to name it; the boxes show and hide "
+		 "paths. The three axes share one scale here, so lengths compare across axes. Each "
+		 "path fades in from its start (dot) to its end (arrowhead).", number);
+	if (h && !json.oom)
+		ll_html_view3d(h, "view3d-trajectories", "trajectories in 3-D, rotatable", cap, json.s,
+			       json.len);
+	else if (json.oom)
+		doc_fail(d, LL_ENOMEM, "trajectories: 3-D view");
+	ll_html_buf_free(&json);
+}
+
 /* ---- the section ---------------------------------------------------------- */
 
 static void sec_trajectories_glance(doc *d)
@@ -181,6 +263,7 @@ static void sec_trajectories(doc *d)
 	doc_place_fig(d, "trajectories", "trajectories in the planes of the first three axes",
 		      "Trajectories projected on the planes of axes 1-2, 1-3 and 2-3 (where the axes carry "
 		      "data); circle = start, triangle = end.");
+	place_view3d(d, ts, d->next_number);
 	doc_tbl_begin(d, tca ? "Axes: component and share of the squared weights"
 			     : "Axes: principal component and fraction of variance explained");
 	doc_tbl_head(d, tca ? "axis|#share (%)|#cumulative (%)" : "axis|#explained (%)|#cumulative (%)");

@@ -168,6 +168,42 @@ int ll_array_read(const char *path, ll_tensor *t, ll_array_info *info, ll_err *e
 	return rc;
 }
 
+int ll_array_read_f32(const char *path, ll_tensor *t, ll_array_info *info, ll_err *err)
+{
+	const char *member;
+	char *file;
+	FILE *fp;
+	ll_src s;
+	int rc;
+
+	memset(t, 0, sizeof *t);
+	if ((rc = open_input(path, &fp, &file, &member, err)) != LL_OK)
+		return rc;
+	if (!file) {
+		ll_src_file(&s, fp, path);
+		rc = sniff(&s, path, err);
+		if (rc == LL_ARRAY_NPY) {
+			/* a plain .npy: mapped or converted straight to floats */
+			rc = ll_npy_load_f32(&s, path, fileno(fp), ll_input_limit(), t, info, err);
+			fclose(fp);
+			return rc;
+		}
+	}
+	fclose(fp);
+	ll_free(file);
+	if (rc < 0)
+		return rc;
+	/* other formats: read as doubles, then converted (both at once for
+	 * a moment) */
+	if ((rc = ll_array_read(path, t, info, err)) != LL_OK)
+		return rc;
+	if ((rc = ll_tensor_to_f32(t, err)) != LL_OK) {
+		ll_err_prefix(err, "%s", path);
+		ll_tensor_free(t);
+	}
+	return rc;
+}
+
 int ll_array_read_mem(const void *buf, size_t len, const char *name, ll_tensor *t,
 		      ll_array_info *info, ll_err *err)
 {

@@ -33,6 +33,12 @@ typedef struct ll_array_info {
  * describe the header when the failure came after it (a size, a short
  * file). */
 int ll_array_read(const char *path, ll_tensor *t, ll_array_info *info, ll_err *err);
+/* The same into float32 storage (t->fdata; single precision, issue 15).
+ * A plain .npy of '<f4' in C order is memory-mapped read-only instead of
+ * copied (its size checked against the file's first); any other .npy is
+ * converted to floats in one pass; other formats are read as doubles and
+ * then converted.  On failure: as ll_array_read. */
+int ll_array_read_f32(const char *path, ll_tensor *t, ll_array_info *info, ll_err *err);
 /* A matrix of numbers from any file a user hands in: a name ending in
  * .csv, .tsv or .txt (any case) is read as a plain numeric table (ll_csv,
  * LL_CSV_MATRIX: rows x columns), anything else by ll_array_read.  For

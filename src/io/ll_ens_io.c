@@ -18,9 +18,28 @@
 
 #define FIT_MARKER ".latentlab-fit"
 
+int ll_ens_write_fit_files(const char *fdir, const ll_cp_result *f, ll_err *err)
+{
+	char name[32];
+	const ll_ktensor *K = &f->K;
+	static const double none = 0.0;
+	size_t shape[2] = {K->rank, 0};
+	int rc = ll_npy_write_array_in(fdir, "lambda.npy", K->lambda, 1, shape, 0, err);
+	shape[0] = f->hist ? (size_t)f->iters : 0;
+	if (rc == LL_OK)
+		rc = ll_npy_write_array_in(fdir, "hist.npy", f->hist ? f->hist : &none, 1, shape, 0, err);
+	for (int n = 0; rc == LL_OK && n < K->nmodes; n++) {
+		snprintf(name, sizeof name, "factor_%d.npy", n);
+		shape[0] = K->dim[n];
+		shape[1] = K->rank;
+		rc = ll_npy_write_array_in(fdir, name, K->U[n], 2, shape, 0, err);
+	}
+	return rc;
+}
+
 static int write_fit(const char *dir, size_t rank, size_t k, const ll_cp_result *f, ll_err *err)
 {
-	char sub[64], name[32];
+	char sub[64];
 	int rc = LL_OK;
 	if (k == 0) {
 		/* the rank's folder, ours and empty */
@@ -35,20 +54,8 @@ static int write_fit(const char *dir, size_t rank, size_t k, const ll_cp_result 
 	snprintf(sub, sizeof sub, "rank_%02zu/rep_%02zu", rank, k);
 	char *fdir = ll_path_join(dir, sub);
 	rc = fdir ? ll_mkdirs(fdir, err) : ll_err_oom(err);
-	const ll_ktensor *K = &f->K;
-	static const double none = 0.0;
-	size_t shape[2] = {K->rank, 0};
 	if (rc == LL_OK)
-		rc = ll_npy_write_array_in(fdir, "lambda.npy", K->lambda, 1, shape, 0, err);
-	shape[0] = f->hist ? (size_t)f->iters : 0;
-	if (rc == LL_OK)
-		rc = ll_npy_write_array_in(fdir, "hist.npy", f->hist ? f->hist : &none, 1, shape, 0, err);
-	for (int n = 0; rc == LL_OK && n < K->nmodes; n++) {
-		snprintf(name, sizeof name, "factor_%d.npy", n);
-		shape[0] = K->dim[n];
-		shape[1] = K->rank;
-		rc = ll_npy_write_array_in(fdir, name, K->U[n], 2, shape, 0, err);
-	}
+		rc = ll_ens_write_fit_files(fdir, f, err);
 	ll_free(fdir);
 	return rc;
 }
@@ -111,6 +118,7 @@ static void json_summary(ll_json *j, const ll_ensemble *e, const ll_ens_meta *me
 	ll_json_obj_end(j);
 
 	ll_json_kv_str(j, "method", ll_cp_method_name(o->cp.method));
+	ll_json_kv_str(j, "precision", e->single ? "single" : "double");
 	ll_json_kv_str(j, "init", e->warm_start ? "model" : o->cp.init == LL_CP_INIT_SVD ? "svd" : "random");
 	if (e->warm_start) {
 		ll_json_key(j, "init_model");

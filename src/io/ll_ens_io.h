@@ -41,6 +41,11 @@ typedef struct ll_ens_meta {
 int ll_ens_write(const ll_ensemble *e, const char *dir, const ll_tensor *X,
 		 const ll_ens_meta *meta, ll_err *err);
 
+/* One fit's files into the existing folder fdir: lambda.npy, hist.npy
+ * and factor_N.npy (float64, each through a temporary name); the layout
+ * ll_ens_write gives every rank_RR/rep_KK and a shard every unit. */
+int ll_ens_write_fit_files(const char *fdir, const ll_cp_result *f, ll_err *err);
+
 /* Read one CP model, e.g. to start a fit from it (a warm start):
  *   a fit's folder (OUTDIR/rank_RR/rep_KK: lambda.npy, factor_N.npy),
  *   a rank's folder (OUTDIR/rank_RR: its best fit, rep_00), or

@@ -19,8 +19,13 @@
 
 uint64_t ll_shard_hash(const double *x, size_t n, uint64_t h)
 {
-	const unsigned char *p = (const unsigned char *)x;
-	for (size_t i = 0; i < n * sizeof *x; i++) {
+	return ll_shard_hash_bytes(x, n * sizeof *x, h);
+}
+
+uint64_t ll_shard_hash_bytes(const void *x, size_t nbytes, uint64_t h)
+{
+	const unsigned char *p = x;
+	for (size_t i = 0; i < nbytes; i++) {
 		h ^= p[i];
 		h *= 0x100000001b3ull;
 	}
@@ -52,24 +57,12 @@ static void put_str(FILE *fp, const char *key, const char *v)
 
 static int write_unit_fit(const char *dir, size_t rank, size_t k, const ll_cp_result *f, ll_err *err)
 {
-	char sub[96], name[32];
+	char sub[96];
 	snprintf(sub, sizeof sub, "units/rank_%02zu/rep_%02zu", rank, k);
 	char *fdir = ll_path_join(dir, sub);
 	int rc = fdir ? ll_mkdirs(fdir, err) : ll_err_oom(err);
-	const ll_ktensor *K = &f->K;
-	static const double none = 0.0;
-	size_t shape[2] = {K->rank, 0};
 	if (rc == LL_OK)
-		rc = ll_npy_write_array_in(fdir, "lambda.npy", K->lambda, 1, shape, 0, err);
-	shape[0] = f->hist ? (size_t)f->iters : 0;
-	if (rc == LL_OK)
-		rc = ll_npy_write_array_in(fdir, "hist.npy", f->hist ? f->hist : &none, 1, shape, 0, err);
-	for (int n = 0; rc == LL_OK && n < K->nmodes; n++) {
-		snprintf(name, sizeof name, "factor_%d.npy", n);
-		shape[0] = K->dim[n];
-		shape[1] = K->rank;
-		rc = ll_npy_write_array_in(fdir, name, K->U[n], 2, shape, 0, err);
-	}
+		rc = ll_ens_write_fit_files(fdir, f, err);
 	ll_free(fdir);
 	return rc;
 }
@@ -138,6 +131,7 @@ int ll_shard_write(const ll_ensemble *e, const char *dir, const ll_ens_meta *met
 	fprintf(fp, "norm = %a\n", e->data_norm);
 	fprintf(fp, "missing = %zu\n", e->nmissing);
 	put_str(fp, "method", ll_cp_method_name(o->cp.method));
+	put_str(fp, "precision", e->single ? "single" : "double");
 	put_str(fp, "init", e->warm_start ? "model" : o->cp.init == LL_CP_INIT_SVD ? "svd" : "random");
 	put_str(fp, "fixed_modes", ll_cp_modes_str(o->cp.fixed_modes, m1, sizeof m1));
 	fprintf(fp, "ridge = %a\n", o->cp.ridge);
@@ -292,7 +286,7 @@ const char *ll_shard_get(const ll_shard *s, const char *key)
 /* The settings two shards of one run share: compared as written. */
 static const char *const same_keys[] = {
 	"version", "shards", "total_units", "data_hash", "shape", "norm", "missing", "data_dtype",
-	"method", "init", "init_hash", "fixed_modes", "ridge", "l1", "l1_modes", "tol", "max_iter",
+	"method", "precision", "init", "init_hash", "fixed_modes", "ridge", "l1", "l1_modes", "tol", "max_iter",
 	"min_iter", "accel", "rank_lo", "rank_hi", "replicates", "seed", "sim", "fused", "cv_folds",
 	"cv_replicates", "cv_seed", "select", NULL,
 };
@@ -453,6 +447,8 @@ static int settings_from(const ll_shard *s, ll_ensemble *e, ll_err *err)
 	if (ll_cp_method_parse(v, &o->cp.method) != LL_OK)
 		return ll_err_set(err, LL_EFORMAT, "%s/%s: unknown method '%s'", s->dir, LL_SHARD_MANIFEST, v);
 	e->method = o->cp.method;
+	v = ll_shard_get(s, "precision"); /* absent before issue 15: double */
+	e->single = v && !strcmp(v, "single");
 	if ((rc = need(s, "sim", &v, err)) != LL_OK)
 		return rc;
 	if (ll_sim_parse(v, &o->sim) != LL_OK)

@@ -33,6 +33,8 @@
  * LL_SHARD_HASH0): the data's (and mask's, model's) fingerprint. */
 #define LL_SHARD_HASH0 0xcbf29ce484222325ull
 uint64_t ll_shard_hash(const double *x, size_t n, uint64_t h);
+/* The same over nbytes of any storage (a float32 tensor's fdata). */
+uint64_t ll_shard_hash_bytes(const void *x, size_t nbytes, uint64_t h);
 
 /* What a shard records beside the ensemble. */
 typedef struct ll_shard_meta {

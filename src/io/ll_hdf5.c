@@ -95,34 +95,24 @@ static int type_name(hid_t ty, char *buf, size_t n)
 	case H5T_FLOAT:
 		snprintf(buf, n, "%cf%zu", o, sz);
 		return 1;
-	case H5T_STRING:
-		snprintf(buf, n, "string");
-		return 0;
-	case H5T_COMPOUND:
-		snprintf(buf, n, "compound");
-		return 0;
-	case H5T_ENUM:
-		snprintf(buf, n, "enum");
-		return 0;
-	case H5T_REFERENCE:
-		snprintf(buf, n, "reference");
-		return 0;
-	case H5T_ARRAY:
-		snprintf(buf, n, "array");
-		return 0;
-	case H5T_VLEN:
-		snprintf(buf, n, "vlen");
-		return 0;
-	case H5T_BITFIELD:
-		snprintf(buf, n, "bitfield");
-		return 0;
-	case H5T_OPAQUE:
-		snprintf(buf, n, "opaque");
-		return 0;
 	default:
-		snprintf(buf, n, "unknown");
-		return 0;
+		break;
 	}
+	/* the other classes, named for the listing and the refusal */
+	static const struct {
+		H5T_class_t cls;
+		const char *name;
+	} other[] = {
+		{H5T_STRING, "string"}, {H5T_COMPOUND, "compound"}, {H5T_ENUM, "enum"},
+		{H5T_REFERENCE, "reference"}, {H5T_ARRAY, "array"}, {H5T_VLEN, "vlen"},
+		{H5T_BITFIELD, "bitfield"}, {H5T_OPAQUE, "opaque"},
+	};
+	const char *word = "unknown";
+	for (size_t k = 0; k < sizeof other / sizeof other[0]; k++)
+		if (other[k].cls == cls)
+			word = other[k].name;
+	snprintf(buf, n, "%s", word);
+	return 0;
 }
 
 static hid_t open_file(const char *path, ll_err *err)

@@ -17,6 +17,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
 
 #define NPY_MAGIC "\x93NUMPY"
 #define NPY_MAGIC_LEN 6
@@ -309,8 +311,41 @@ static int parse_header(const char *hdr, size_t len, const char *name, ll_array_
 
 /* ---- reading ---- */
 
-int ll_npy_load(ll_src *s, const char *name, size_t limit, size_t used, ll_tensor *t,
-		ll_array_info *info_out, ll_err *err)
+/* Map the data of a little-endian float32 C-order .npy (fd, data at byte
+ * off, nbytes long) as t's fdata: read-only, private, no copy (issue 15).
+ * LL_OK, a truncation error, or 1 when it cannot be mapped (the caller
+ * then reads it). */
+static int npy_map_f32(int fd, uint64_t off, size_t nbytes, const char *name, int nmodes,
+		       const size_t *dim, size_t count, ll_tensor *t, ll_err *err)
+{
+	struct stat st;
+	if (fd < 0 || off % sizeof(float) || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))
+		return 1;
+	/* the file's own size, not the header's word, bounds the mapping:
+	 * touching a page past the end of a file is SIGBUS, not an error */
+	if ((uint64_t)st.st_size < off || (uint64_t)st.st_size - off < nbytes)
+		return ll_err_set(err, LL_EFORMAT, "%s: truncated: header says %zu bytes of data, file has %llu",
+				  name, nbytes, (unsigned long long)((uint64_t)st.st_size > off ? (uint64_t)st.st_size - off : 0));
+	if (off > SIZE_MAX - nbytes || nbytes == 0)
+		return 1;
+	size_t len = (size_t)off + nbytes;
+	void *m = mmap(NULL, len, PROT_READ, MAP_PRIVATE, fd, 0);
+	if (m == MAP_FAILED)
+		return 1;
+	memset(t, 0, sizeof *t);
+	t->nmodes = nmodes;
+	memcpy(t->dim, dim, (size_t)nmodes * sizeof dim[0]);
+	t->size = count;
+	t->fdata = (float *)((char *)m + off);
+	t->map = m;
+	t->maplen = len;
+	return LL_OK;
+}
+
+/* Read the .npy s holds into t: doubles, or floats when single (mapped
+ * from fd when the file is float32 already and fd >= 0). */
+static int npy_load(ll_src *s, const char *name, size_t limit, size_t used, int single, int fd,
+		    ll_tensor *t, ll_array_info *info_out, ll_err *err)
 {
 	unsigned char pre[12];
 	ll_array_info info;
@@ -377,23 +412,38 @@ int ll_npy_load(ll_src *s, const char *name, size_t limit, size_t used, ll_tenso
 	if (avail != LL_SRC_UNKNOWN && avail < nbytes)
 		return ll_err_set(err, LL_EFORMAT, "%s: truncated: header says %zu bytes of data, file has %llu",
 				  name, nbytes, (unsigned long long)avail);
-	rc = ll_array_limit(name, info.ndim, info.shape, sizeof(double), "float64", used, limit, err);
+	rc = single ? ll_array_limit(name, info.ndim, info.shape, sizeof(float), "float32", used, limit, err)
+		    : ll_array_limit(name, info.ndim, info.shape, sizeof(double), "float64", used, limit, err);
 	if (rc != LL_OK)
 		return rc;
 
 	nmodes = info.ndim ? info.ndim : 1;
 	dim[0] = 1;
 	memcpy(dim, info.shape, (size_t)info.ndim * sizeof dim[0]);
-	rc = ll_tensor_init(t, nmodes, dim, err);
+	rc = single ? ll_tensor_init_f32(t, nmodes, dim, err) : ll_tensor_init(t, nmodes, dim, err);
 	if (rc != LL_OK) {
 		ll_err_prefix(err, "%s", name);
 		return rc;
 	}
+	if (single && ty.kind == 'f' && ty.size == 4 && !ty.big && host_little() &&
+	    (!info.fortran_order || nmodes == 1)) {
+		/* the bytes are the tensor already: map them instead of the
+		 * zeroed copy (allocated first so the shape checks are the
+		 * reader's own; untouched calloc pages cost nothing) */
+		ll_tensor mt;
+		rc = npy_map_f32(fd, s->base + s->pos, nbytes, name, nmodes, dim, count, &mt, err);
+		if (rc <= LL_OK) {
+			ll_tensor_free(t);
+			if (rc == LL_OK)
+				*t = mt;
+			return rc;
+		}
+	}
 
 	raw = ll_malloc((size_t)NPY_CHUNK_ITEMS * (size_t)ty.size);
-	if (info.fortran_order && nmodes > 1)
+	if ((info.fortran_order && nmodes > 1) || single)
 		tmp = ll_malloc(NPY_CHUNK_ITEMS * sizeof *tmp);
-	if (!raw || (info.fortran_order && nmodes > 1 && !tmp)) {
+	if (!raw || (((info.fortran_order && nmodes > 1) || single) && !tmp)) {
 		rc = ll_err_set(err, LL_ENOMEM, "%s: out of memory", name);
 		goto fail;
 	}
@@ -416,10 +466,17 @@ int ll_npy_load(ll_src *s, const char *name, size_t limit, size_t used, ll_tenso
 		}
 		if (!tmp) {
 			convert(raw, n, &ty, t->data + done);
+		} else if (!(info.fortran_order && nmodes > 1)) { /* single, C order */
+			convert(raw, n, &ty, tmp);
+			for (size_t k = 0; k < n; k++)
+				t->fdata[done + k] = (float)tmp[k];
 		} else {
 			convert(raw, n, &ty, tmp);
 			for (size_t k = 0; k < n; k++) {
-				t->data[off] = tmp[k];
+				if (single)
+					t->fdata[off] = (float)tmp[k];
+				else
+					t->data[off] = tmp[k];
 				for (int m = 0; m < nmodes; m++) {
 					off += cstride[m];
 					if (++idx[m] < dim[m])
@@ -439,6 +496,18 @@ fail:
 	ll_free(tmp);
 	ll_tensor_free(t);
 	return rc;
+}
+
+int ll_npy_load(ll_src *s, const char *name, size_t limit, size_t used, ll_tensor *t,
+		ll_array_info *info, ll_err *err)
+{
+	return npy_load(s, name, limit, used, 0, -1, t, info, err);
+}
+
+int ll_npy_load_f32(ll_src *s, const char *name, int fd, size_t limit, ll_tensor *t,
+		    ll_array_info *info, ll_err *err)
+{
+	return npy_load(s, name, limit, 0, 1, fd, t, info, err);
 }
 
 int ll_npy_read(const char *path, ll_tensor *t, ll_array_info *info, ll_err *err)

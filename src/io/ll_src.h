@@ -122,6 +122,12 @@ int ll_array_limit(const char *name, int ndim, const size_t *shape, size_t elem_
  * has already taken of it.  Each as its public reader. */
 int ll_npy_load(ll_src *s, const char *name, size_t limit, size_t used, ll_tensor *t,
 		ll_array_info *info, ll_err *err);
+/* The same into float32 storage (fdata; issue 15).  A little-endian
+ * float32 C-order array is mapped from fd (the file s reads, or -1 for
+ * none) instead of copied, after its size is checked against the file's;
+ * any other dtype is converted in one pass, chunk by chunk. */
+int ll_npy_load_f32(ll_src *s, const char *name, int fd, size_t limit, ll_tensor *t,
+		    ll_array_info *info, ll_err *err);
 /* .npz: one member (NULL: the first); every member into *set. */
 int ll_npz_load(ll_src *s, const char *path, const char *name, size_t limit, ll_tensor *t,
 		ll_array_info *info, ll_err *err);

@@ -83,6 +83,9 @@ int ll_slurm_tca_args(const ll_session *s, char **opts, size_t *units, ll_err *e
 		fprintf(fp, " --l1 %s", ll_session_get(s, LL_STEP_TCA, "l1"));
 	if (*ll_session_get(s, LL_STEP_TCA, "l1_modes"))
 		fprintf(fp, " --l1-modes %s", ll_session_get(s, LL_STEP_TCA, "l1_modes"));
+	/* the step fits a float32 copy of the tensor; --float32 reads it so */
+	if (ll_session_is(s, LL_STEP_TCA, "precision", "single"))
+		fputs(" --float32", fp);
 	ll_free(warm);
 	if (fclose(fp) != 0 || !buf || !ok) {
 		free(buf);

@@ -203,7 +203,7 @@ static int scan_data(const ll_tensor *X, const ll_tensor *mask, size_t *nobs, do
 						  "cp: mask entry %s is %g; a mask holds only 0 (missing) or 1 (observed)",
 						  ll_tensor_index_str(X, i, ib, sizeof ib), w);
 		}
-		double x = X->data[i];
+		double x = ll_tensor_at(X, i);
 		if (isnan(x))
 			continue;
 		if (isinf(x))
@@ -317,7 +317,7 @@ static int check_all(const ll_tensor *X, const ll_cp_opts *o, size_t *nobs, doub
 		     ll_err *err)
 {
 	char s1[128], s2[128];
-	if (!X || !X->data || X->size == 0)
+	if (!ll_tensor_has_data(X) || X->size == 0)
 		return ll_err_set(err, LL_EINVAL, "cp: no data tensor");
 	if (!o)
 		return ll_err_set(err, LL_EINVAL, "cp: no options");
@@ -350,9 +350,26 @@ static int check_all(const ll_tensor *X, const ll_cp_opts *o, size_t *nobs, doub
 	rc = check_options(X, o, err);
 	if (rc != LL_OK)
 		return rc;
+	/* Single precision (issue 15) runs the dense engine only: cp-apr,
+	 * the SVD start and the missing-data path read X as doubles */
+	if (!X->data) {
+		if (o->method == LL_CP_APR)
+			return ll_err_set(err, LL_ENOTSUP, "cp: single precision does not support cp-apr "
+					  "(its Poisson updates read the data in double): use double precision");
+		if (o->init == LL_CP_INIT_SVD && !o->init_model)
+			return ll_err_set(err, LL_ENOTSUP, "cp: single precision does not support init = svd: "
+					  "use init = random or double precision");
+		if (o->mask)
+			return ll_err_set(err, LL_ENOTSUP, "cp: single precision does not support a mask "
+					  "(missing entries): use double precision");
+	}
 	rc = scan_data(X, o->mask, nobs, nx2, err);
 	if (rc != LL_OK)
 		return rc;
+	if (!X->data && *nobs < X->size)
+		return ll_err_set(err, LL_ENOTSUP, "cp: the data have %zu NaN (missing) entries; single "
+				  "precision does not support missing entries: use double precision",
+				  X->size - *nobs);
 	if (*nobs == 0)
 		return ll_err_set(err, LL_EINVAL,
 				  "cp: no observed entries (every entry is NaN or masked out)");
@@ -360,8 +377,8 @@ static int check_all(const ll_tensor *X, const ll_cp_opts *o, size_t *nobs, doub
 		/* all zero, or a scale the fit's sums of squares cannot hold */
 		double mx = 0.0;
 		for (size_t i = 0; i < X->size; i++)
-			if (!isnan(X->data[i]) && (!o->mask || o->mask->data[i] != 0.0))
-				mx = fmax(mx, fabs(X->data[i]));
+			if (!isnan(ll_tensor_at(X, i)) && (!o->mask || o->mask->data[i] != 0.0))
+				mx = fmax(mx, fabs(ll_tensor_at(X, i)));
 		if (mx == 0.0)
 			return ll_err_set(err, LL_EINVAL, "cp: the observed data are all zero (||X|| = 0)");
 		return ll_err_set(err, LL_ENUMERIC,
@@ -445,9 +462,11 @@ static int data_prep(const ll_tensor *X, const ll_cp_opts *o, size_t nobs, doubl
 	 * observed sum of squares (small noise on a non-negative signal
 	 * puts about half its own energy there) */
 	double neg2 = 0.0;
-	for (size_t i = 0; i < X->size; i++)
-		if (X->data[i] < 0.0 && (!o->mask || o->mask->data[i] != 0.0))
-			neg2 += X->data[i] * X->data[i]; /* NaN compares false: missing */
+	for (size_t i = 0; i < X->size; i++) {
+		double x = ll_tensor_at(X, i);
+		if (x < 0.0 && (!o->mask || o->mask->data[i] != 0.0))
+			neg2 += x * x; /* NaN compares false: missing */
+	}
 	D->nonneg = neg2 <= 0.01 * nx2;
 	if (D->nmiss == 0)
 		return LL_OK;

@@ -557,14 +557,16 @@ static int ens_fit_core(const ll_tensor *X, const ll_ens_opts *o, ll_ensemble *e
 	e->partial = o->want != NULL;
 	e->nmodes = X->nmodes;
 	memcpy(e->dim, X->dim, sizeof e->dim);
+	e->single = X->data == NULL;
 	{
 		double nx2 = 0.0;
 		const ll_tensor *W = o->cp.mask;
 		for (size_t i = 0; i < X->size; i++) {
-			if (isnan(X->data[i]) || (W && W->data[i] == 0.0))
+			double x = ll_tensor_at(X, i);
+			if (isnan(x) || (W && W->data[i] == 0.0))
 				e->nmissing++;
 			else
-				nx2 += X->data[i] * X->data[i];
+				nx2 += x * x;
 		}
 		e->data_norm = sqrt(nx2);
 	}
@@ -901,6 +903,14 @@ int ll_ens_fit(const ll_tensor *X, const ll_ens_opts *o, ll_ensemble *e, ll_err 
 {
 	if (!o)
 		return ens_fit_core(X, o, e, err);
+	if (X && !X->data && X->fdata && o->cv_folds > 0) {
+		/* the folds are fitted as masked data, which single precision
+		 * does not support */
+		if (e)
+			memset(e, 0, sizeof *e);
+		return ll_err_set(err, LL_ENOTSUP, "ensemble: single precision does not support "
+				  "cross-validation (held-out entries are missing data): use double precision");
+	}
 	ll_ens_opts mo = *o;
 	mo.cv_folds = 0;
 	double w0 = 1.0, wf = 0.0;

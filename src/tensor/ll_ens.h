@@ -116,6 +116,9 @@ typedef struct ll_ensemble {
 	int warm_start;      /* the fits started from a given model (the
 			      * pointer itself is cleared in opts) */
 	int partial;         /* fitted with want: see ll_ens_finish */
+	int single;          /* the data were float32 (single precision: the
+			      * MTTKRP read floats, the factor algebra was
+			      * double); summary.json "precision" */
 } ll_ensemble;
 
 /* Clusters.  An ensemble is a list of independent units, numbered

@@ -23,6 +23,13 @@
  * same with AVX-512VL's 32 registers (8-row tiles in pass 2), or plain C;
  * LL_MTTKRP_KERNEL=generic|avx2 in the environment forces one (tests).
  *
+ * Float tensors (single precision, issue 15): the same kernels, on rows
+ * widened to double a short stretch at a time into a per-thread stage
+ * that stays in L1 (p1_staged, p2_staged).  Each pass reads half the
+ * bytes; the arithmetic, the factors and the partial products are the
+ * double path's, and the widening costs ~10-15 % more instructions, so a
+ * sweep gets faster only where it was waiting on memory.
+ *
  * Threads: OpenMP over dynamic chunks of rows (pass 1) or columns (pass 2),
  * so a thread preempted on a shared machine delays one chunk, not half a
  * pass.  No BLAS is called, so nothing here competes with OpenBLAS's own
@@ -52,6 +59,8 @@
 #define GROUP_PAR_WORK 2097152 /* the same for the small per-mode products */
 #define CHUNKS_PER_THREAD 8   /* dynamic chunks per thread in a pass */
 #define P1_PF_BLOCKS 2        /* pass-1 software prefetch distance, in blocks */
+#define STAGE_B 512           /* float path: entries of a pass-1 row staged at a time */
+#define STAGE_J 128           /* float path: entries of a pass-2 row staged at a time */
 
 typedef void (*p1_fn)(const double *x, size_t ldx, size_t nr, size_t B,
 		      const double *K, size_t Rp, double *y);
@@ -62,6 +71,7 @@ struct ll_mttkrp_ws {
 	int nmodes;
 	size_t dim[LL_MAX_MODES];
 	size_t size;
+	int single;      /* the tensor is float (fdata), not double */
 	size_t Rmax, Rpmax;
 	int split;       /* left group is modes 0..split */
 	size_t L, Rt;
@@ -74,10 +84,16 @@ struct ll_mttkrp_ws {
 	size_t privsz;
 	p1_fn p1;
 	p2_fn p2;
+	/* the float path (issue 15): rows are widened into a per-thread stage
+	 * (L1-sized) and the double kernels run on it */
+	void (*cvt)(const float *src, size_t n, double *dst, const float *pf);
+	double *stage;   /* per thread: stagesz doubles */
+	size_t stagesz;
+
 	/* sweep state: what the last call computed from */
 	int last_mode;
 	int tl_ok, tr_ok;
-	const double *st_X;
+	const void *st_X;
 	const double *st_U[LL_MAX_MODES];
 	size_t st_R;
 };
@@ -313,11 +329,44 @@ static LL_AVX512VL void p2_avx512vl(const double *x, size_t ldx, size_t nr, cons
 }
 #endif
 
+/* Widen n floats to doubles, prefetching the stretch at pf (NULL: none)
+ * one cache line per 16 entries. */
+static void cvt_generic(const float *src, size_t n, double *dst, const float *pf)
+{
+#ifdef __GNUC__
+	if (pf)
+		for (size_t k = 0; k < n; k += 16)
+			__builtin_prefetch(pf + k);
+#else
+	(void)pf;
+#endif
+	for (size_t k = 0; k < n; k++)
+		dst[k] = (double)src[k];
+}
+
+#ifdef LL_X86_KERNELS
+static LL_AVX2 void cvt_avx2(const float *src, size_t n, double *dst, const float *pf)
+{
+	size_t k = 0;
+	for (; k + 8 <= n; k += 8) {
+		if (pf && !(k & 15))
+			_mm_prefetch((const char *)(pf + k), _MM_HINT_T0);
+		_mm256_storeu_pd(dst + k, _mm256_cvtps_pd(_mm_loadu_ps(src + k)));
+		_mm256_storeu_pd(dst + k + 4, _mm256_cvtps_pd(_mm_loadu_ps(src + k + 4)));
+	}
+	if (pf && k < n && !(k & 15))
+		_mm_prefetch((const char *)(pf + k), _MM_HINT_T0);
+	for (; k < n; k++)
+		dst[k] = (double)src[k];
+}
+#endif
+
 /* Kernel choice: the best the CPU has; LL_MTTKRP_KERNEL=generic|avx2
  * forces one (tests use it to cover the fallback). */
 static void pick_kernels(ll_mttkrp_ws *ws)
 {
 	const char *force = getenv("LL_MTTKRP_KERNEL");
+	ws->cvt = cvt_generic;
 	ws->p1 = p1_generic;
 	ws->p2 = p2_generic;
 	if (force && strcmp(force, "generic") == 0)
@@ -326,6 +375,7 @@ static void pick_kernels(ll_mttkrp_ws *ws)
 	__builtin_cpu_init();
 	if (!__builtin_cpu_supports("avx2") || !__builtin_cpu_supports("fma"))
 		return;
+	ws->cvt = cvt_avx2;
 	ws->p1 = p1_avx2;
 	ws->p2 = p2_avx2;
 	if (force && strcmp(force, "avx2") == 0)
@@ -407,16 +457,65 @@ static int nthreads_for(const ll_mttkrp_ws *ws, double work)
 
 /* ---- the two passes ----------------------------------------------------- */
 
+/* Thread t's stage.  Callers pass stages down as they pass ws->scr:
+ * outside a parallel region of ours, thread_id() is that of a caller's
+ * region (ensemble units fitted side by side), not 0. */
+static double *stage_of(const ll_mttkrp_ws *ws, int t)
+{
+	return ws->single ? ws->stage + (size_t)t * ws->stagesz : NULL;
+}
+
+/* ws->p1 on nr (<= 4) float rows: STAGE_B entries of each at a time are
+ * widened into the stage and the double kernel runs there; the partial
+ * products of later stretches are added up in y. */
+static void p1_staged(const ll_mttkrp_ws *ws, const float *x, size_t ldx, size_t nr, size_t B,
+		      const double *K, size_t Rp, double *y, double *buf)
+{
+	double *yt = buf + 4 * STAGE_B;
+	/* rows are contiguous: fetch the block after next while this one is
+	 * widened, as the double kernel does */
+	const float *pf = x + 4 * P1_PF_BLOCKS * ldx;
+	for (size_t b0 = 0; b0 < B; b0 += STAGE_B) {
+		size_t nb = B - b0 < STAGE_B ? B - b0 : STAGE_B;
+		for (size_t q = 0; q < nr; q++)
+			ws->cvt(x + q * ldx + b0, nb, buf + q * nb, pf + q * ldx + b0);
+		if (b0 == 0) {
+			ws->p1(buf, nb, nr, nb, K, Rp, y);
+			continue;
+		}
+		ws->p1(buf, nb, nr, nb, K + b0 * Rp, Rp, yt);
+		for (size_t i = 0; i < nr * Rp; i++)
+			y[i] += yt[i];
+	}
+}
+
+/* ws->p2 on nr (<= 8) float rows, STAGE_J columns at a time, fetching
+ * the next nr rows' stretch meanwhile (the rows are far apart: too many
+ * short streams for the hardware prefetcher). */
+static void p2_staged(const ll_mttkrp_ws *ws, const float *x, size_t ldx, size_t nr,
+		      const double *KL, size_t Rp, double *T, size_t nj, double *buf)
+{
+	for (size_t j0 = 0; j0 < nj; j0 += STAGE_J) {
+		size_t n = nj - j0 < STAGE_J ? nj - j0 : STAGE_J;
+		for (size_t q = 0; q < nr; q++)
+			ws->cvt(x + q * ldx + j0, n, buf + q * n, x + (q + nr) * ldx + j0);
+		ws->p2(buf, n, nr, KL, Rp, T + j0 * Rp, n);
+	}
+}
+
 /* Sub-rows s0..s1 of pass 1 into T (rows l = s / Bout, L x Rp); Kout NULL
  * when there are no outer modes. */
-static void pass1_range(const ll_mttkrp_ws *ws, const double *X, size_t s0, size_t s1,
+static void pass1_range(const ll_mttkrp_ws *ws, const char *X, size_t s0, size_t s1,
 			size_t Bin, size_t Bout, const double *Kin, const double *Kout,
-			size_t Rp, double *T, double *y)
+			size_t Rp, double *T, double *y, double *stg)
 {
 	size_t l = s0 / Bout, o = s0 % Bout; /* sub-row s0 = (l, o) */
 	for (size_t s = s0; s < s1; s += 4) {
 		size_t nr = s1 - s < 4 ? s1 - s : 4;
-		ws->p1(X + s * Bin, Bin, nr, Bin, Kin, Rp, y);
+		if (ws->single)
+			p1_staged(ws, (const float *)(const void *)X + s * Bin, Bin, nr, Bin, Kin, Rp, y, stg);
+		else
+			ws->p1((const double *)(const void *)X + s * Bin, Bin, nr, Bin, Kin, Rp, y);
 		for (size_t q = 0; q < nr; q++, o++) {
 			if (o == Bout) {
 				o = 0;
@@ -435,7 +534,7 @@ static void pass1_range(const ll_mttkrp_ws *ws, const double *X, size_t s0, size
 }
 
 /* TL = X (L x Rt) . KR(U[m+1..N-1]). */
-static void pass1(ll_mttkrp_ws *ws, const double *X, double *const *U, size_t R, size_t Rp)
+static void pass1(ll_mttkrp_ws *ws, const char *X, double *const *U, size_t R, size_t Rp)
 {
 	int N = ws->nmodes, m = ws->split;
 	size_t L = ws->L, Rt = ws->Rt;
@@ -459,7 +558,7 @@ static void pass1(ll_mttkrp_ws *ws, const double *X, double *const *U, size_t R,
 	double *TL = ws->TL;
 	if (nt == 1) {
 		memset(TL, 0, L * Rp * sizeof *TL);
-		pass1_range(ws, X, 0, S, Bin, Bout, Kin, Kout, Rp, TL, ws->scr);
+		pass1_range(ws, X, 0, S, Bin, Bout, Kin, Kout, Rp, TL, ws->scr, stage_of(ws, 0));
 		return;
 	}
 	/* Dynamic chunks: on a shared machine a preempted thread then holds
@@ -474,7 +573,7 @@ static void pass1(ll_mttkrp_ws *ws, const double *X, double *const *U, size_t R,
 			size_t l0 = L * c / nch, l1 = L * (c + 1) / nch;
 			memset(TL + l0 * Rp, 0, (l1 - l0) * Rp * sizeof *TL);
 			pass1_range(ws, X, l0 * Bout, l1 * Bout, Bin, Bout, Kin, Kout, Rp, TL,
-				    ws->scr + (size_t)thread_id() * 4 * ws->Rpmax);
+				    ws->scr + (size_t)thread_id() * 4 * ws->Rpmax, stage_of(ws, thread_id()));
 		}
 		return;
 	}
@@ -489,7 +588,7 @@ static void pass1(ll_mttkrp_ws *ws, const double *X, double *const *U, size_t R,
 #pragma omp for schedule(dynamic, 1)
 		for (size_t c = 0; c < nch; c++)
 			pass1_range(ws, X, S * c / nch, S * (c + 1) / nch, Bin, Bout, Kin, Kout,
-				    Rp, mine, ws->scr + (size_t)t * 4 * ws->Rpmax);
+				    Rp, mine, ws->scr + (size_t)t * 4 * ws->Rpmax, stage_of(ws, t));
 	}
 	memset(TL, 0, L * Rp * sizeof *TL);
 	for (int t = 0; t < nt; t++) {
@@ -500,18 +599,22 @@ static void pass1(ll_mttkrp_ws *ws, const double *X, double *const *U, size_t R,
 }
 
 /* Rows l0..l1 of X against columns j0..j0+nj into T (nj x Rp). */
-static void pass2_range(const ll_mttkrp_ws *ws, const double *X, const double *KL,
-			size_t l0, size_t l1, size_t j0, size_t nj, size_t Rp, double *T)
+static void pass2_range(const ll_mttkrp_ws *ws, const char *X, const double *KL,
+			size_t l0, size_t l1, size_t j0, size_t nj, size_t Rp, double *T, double *stg)
 {
 	size_t Rt = ws->Rt;
 	for (size_t l = l0; l < l1; l += 8) {
 		size_t nr = l1 - l < 8 ? l1 - l : 8;
-		ws->p2(X + l * Rt + j0, Rt, nr, KL + l * Rp, Rp, T, nj);
+		if (ws->single)
+			p2_staged(ws, (const float *)(const void *)X + l * Rt + j0, Rt, nr, KL + l * Rp, Rp, T,
+				  nj, stg);
+		else
+			ws->p2((const double *)(const void *)X + l * Rt + j0, Rt, nr, KL + l * Rp, Rp, T, nj);
 	}
 }
 
 /* TR = X^T (Rt x L) . KR(U[0..m]). */
-static void pass2(ll_mttkrp_ws *ws, const double *X, double *const *U, size_t R, size_t Rp)
+static void pass2(ll_mttkrp_ws *ws, const char *X, double *const *U, size_t R, size_t Rp)
 {
 	size_t L = ws->L, Rt = ws->Rt;
 	double *TR = ws->TR;
@@ -533,7 +636,8 @@ static void pass2(ll_mttkrp_ws *ws, const double *X, double *const *U, size_t R,
 		for (size_t ch = 0; ch < nchunk; ch++) {
 			size_t j0 = ch * jc, nj = Rt - j0 < jc ? Rt - j0 : jc;
 			memset(TR + j0 * Rp, 0, nj * Rp * sizeof *TR);
-			pass2_range(ws, X, KL, 0, L, j0, nj, Rp, TR + j0 * Rp);
+			pass2_range(ws, X, KL, 0, L, j0, nj, Rp, TR + j0 * Rp,
+				    stage_of(ws, nt > 1 ? thread_id() : 0));
 		}
 		return;
 	}
@@ -548,7 +652,8 @@ static void pass2(ll_mttkrp_ws *ws, const double *X, double *const *U, size_t R,
 		memset(mine, 0, Rt * Rp * sizeof *mine);
 #pragma omp for schedule(dynamic, 1)
 		for (size_t c = 0; c < nch; c++)
-			pass2_range(ws, X, KL, L * c / nch, L * (c + 1) / nch, 0, Rt, Rp, mine);
+			pass2_range(ws, X, KL, L * c / nch, L * (c + 1) / nch, 0, Rt, Rp, mine,
+				    stage_of(ws, t));
 	}
 	memset(TR, 0, Rt * Rp * sizeof *TR);
 	for (int t = 0; t < nt; t++) {
@@ -634,7 +739,7 @@ static void group_mttkrp(ll_mttkrp_ws *ws, const double *T, double *const *U, in
 
 ll_mttkrp_ws *ll_mttkrp_ws_new(const ll_tensor *X, size_t R, ll_err *err)
 {
-	if (!X || !X->data || X->nmodes < 1 || X->nmodes > LL_MAX_MODES) {
+	if (!ll_tensor_has_data(X) || X->nmodes < 1 || X->nmodes > LL_MAX_MODES) {
 		ll_err_set(err, LL_EINVAL, "mttkrp workspace: no tensor given");
 		return NULL;
 	}
@@ -651,6 +756,7 @@ ll_mttkrp_ws *ll_mttkrp_ws_new(const ll_tensor *X, size_t R, ll_err *err)
 	ws->nmodes = N;
 	memcpy(ws->dim, X->dim, (size_t)N * sizeof X->dim[0]);
 	ws->size = X->size;
+	ws->single = X->data == NULL;
 	ws->Rmax = R;
 	ws->Rpmax = (R + VW - 1) / VW * VW;
 	if (ws->Rpmax < R) /* wrapped */
@@ -701,6 +807,14 @@ ll_mttkrp_ws *ll_mttkrp_ws_new(const ll_tensor *X, size_t R, ll_err *err)
 	ws->priv = ll_malloc_array(n3, sizeof(double));
 	if (!ws->TL || !ws->TR || !ws->K1 || !ws->K2 || !ws->scr || !ws->priv)
 		goto oom;
+	if (ws->single) {
+		size_t a = 4 * STAGE_B, b = 8 * STAGE_J, n7;
+		if (!ll_mul_ok(4, Rp, &n6) || n6 > SIZE_MAX - a)
+			goto oom;
+		ws->stagesz = a + n6 > b ? a + n6 : b;
+		if (!ll_mul_ok(nt, ws->stagesz, &n7) || !(ws->stage = ll_malloc_array(n7, sizeof(double))))
+			goto oom;
+	}
 	return ws;
 oom:
 	ll_mttkrp_ws_free(ws);
@@ -718,6 +832,7 @@ void ll_mttkrp_ws_free(ll_mttkrp_ws *ws)
 	ll_free(ws->K2);
 	ll_free(ws->scr);
 	ll_free(ws->priv);
+	ll_free(ws->stage);
 	ll_free(ws);
 }
 
@@ -732,11 +847,14 @@ void ll_mttkrp_ws_reset(ll_mttkrp_ws *ws)
 int ll_mttkrp(ll_mttkrp_ws *ws, const ll_tensor *X, double *const *U,
 	      size_t R, int mode, double *out, ll_err *err)
 {
-	if (!ws || !X || !X->data || !U || !out)
+	if (!ws || !ll_tensor_has_data(X) || !U || !out)
 		return ll_err_set(err, LL_EINVAL, "mttkrp: missing workspace, tensor, factors or output");
 	if (X->nmodes != ws->nmodes || X->size != ws->size ||
 	    memcmp(X->dim, ws->dim, (size_t)ws->nmodes * sizeof X->dim[0]) != 0)
 		return ll_err_set(err, LL_ESHAPE, "mttkrp: tensor shape differs from the workspace's");
+	if ((X->data == NULL) != ws->single)
+		return ll_err_set(err, LL_EINVAL, "mttkrp: the tensor is %s but the workspace was made for %s",
+				  ws->single ? "double" : "float", ws->single ? "float" : "double");
 	if (mode < 0 || mode >= X->nmodes)
 		return ll_err_set(err, LL_EINVAL, "mttkrp: mode %d out of range 0..%d", mode,
 				  X->nmodes - 1);
@@ -751,30 +869,31 @@ int ll_mttkrp(ll_mttkrp_ws *ws, const ll_tensor *X, double *const *U,
 	if (N == 1) {
 		for (size_t i = 0; i < X->dim[0]; i++)
 			for (size_t r = 0; r < R; r++)
-				out[i * R + r] = X->data[i];
+				out[i * R + r] = ll_tensor_at(X, i);
 		ws->last_mode = -1;
 		return LL_OK;
 	}
 	size_t Rp = (R + VW - 1) / VW * VW;
 	int m = ws->split;
-	int same = X->data == ws->st_X && R == ws->st_R && ws->last_mode == mode - 1;
+	const char *xd = X->data ? (const char *)X->data : (const char *)X->fdata;
+	int same = (const void *)xd == ws->st_X && R == ws->st_R && ws->last_mode == mode - 1;
 	for (int k = 0; same && k < N; k++)
 		same = U[k] == ws->st_U[k];
 	if (mode <= m) {
 		if (!(same && mode > 0 && ws->tl_ok)) {
-			pass1(ws, X->data, U, R, Rp);
+			pass1(ws, xd, U, R, Rp);
 			ws->tl_ok = 1;
 		}
 		group_mttkrp(ws, ws->TL, U, 0, m, mode, R, Rp, out);
 	} else {
 		if (!(same && mode > m + 1 && ws->tr_ok)) {
-			pass2(ws, X->data, U, R, Rp);
+			pass2(ws, xd, U, R, Rp);
 			ws->tr_ok = 1;
 		}
 		group_mttkrp(ws, ws->TR, U, m + 1, N - 1, mode, R, Rp, out);
 	}
 	ws->last_mode = mode;
-	ws->st_X = X->data;
+	ws->st_X = xd;
 	ws->st_R = R;
 	for (int k = 0; k < N; k++)
 		ws->st_U[k] = U[k];
@@ -790,7 +909,7 @@ void ll_mttkrp_naive(const ll_tensor *X, double *const *U, size_t R, int mode,
 	size_t idx[LL_MAX_MODES] = {0};
 	memset(out, 0, X->dim[mode] * R * sizeof *out);
 	for (size_t lin = 0; lin < X->size; lin++) {
-		double x = X->data[lin];
+		double x = ll_tensor_at(X, lin);
 		double *o = out + idx[mode] * R;
 		for (size_t r = 0; r < R; r++) {
 			double w = x;

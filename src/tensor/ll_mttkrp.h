@@ -15,6 +15,13 @@
  * factors any other way (restart, extrapolation of several modes), call
  * ll_mttkrp_ws_reset().  R may stack several replicates' columns side by
  * side: the product is column-separable.
+ *
+ * X may be double or float (X->fdata, single precision): a float X is
+ * widened to double in short stretches as it is read and everything else
+ * -- the factors, out, the partial products -- stays double, so single
+ * precision halves the bytes each pass streams and nothing else (issue
+ * 15).  A workspace
+ * serves tensors of the element type it was made for.
  */
 #ifndef LL_MTTKRP_H
 #define LL_MTTKRP_H

@@ -4,8 +4,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
-int ll_tensor_init(ll_tensor *t, int nmodes, const size_t *dim, ll_err *err)
+static int tensor_alloc(ll_tensor *t, int nmodes, const size_t *dim, int single, ll_err *err)
 {
 	size_t size = 1;
 
@@ -19,8 +20,11 @@ int ll_tensor_init(ll_tensor *t, int nmodes, const size_t *dim, ll_err *err)
 		if (!ll_mul_ok(size, dim[n], &size))
 			return ll_err_set(err, LL_ENOMEM, "tensor size overflows");
 	}
-	t->data = ll_calloc_array(size, sizeof(double));
-	if (!t->data)
+	if (single)
+		t->fdata = ll_calloc_array(size, sizeof(float));
+	else
+		t->data = ll_calloc_array(size, sizeof(double));
+	if (!t->data && !t->fdata)
 		return ll_err_set(err, LL_ENOMEM, "out of memory for a tensor of %zu entries", size);
 	t->nmodes = nmodes;
 	memcpy(t->dim, dim, (size_t)nmodes * sizeof dim[0]);
@@ -28,17 +32,58 @@ int ll_tensor_init(ll_tensor *t, int nmodes, const size_t *dim, ll_err *err)
 	return LL_OK;
 }
 
+int ll_tensor_init(ll_tensor *t, int nmodes, const size_t *dim, ll_err *err)
+{
+	return tensor_alloc(t, nmodes, dim, 0, err);
+}
+
+int ll_tensor_init_f32(ll_tensor *t, int nmodes, const size_t *dim, ll_err *err)
+{
+	return tensor_alloc(t, nmodes, dim, 1, err);
+}
+
 void ll_tensor_free(ll_tensor *t)
 {
 	ll_free(t->data);
+	if (t->map)
+		munmap(t->map, t->maplen);
+	else
+		ll_free(t->fdata);
 	memset(t, 0, sizeof *t);
+}
+
+int ll_tensor_copy_f32(ll_tensor *dst, const ll_tensor *src, ll_err *err)
+{
+	int rc = ll_tensor_init_f32(dst, src->nmodes, src->dim, err);
+	if (rc != LL_OK)
+		return rc;
+	for (size_t i = 0; i < src->size; i++)
+		dst->fdata[i] = (float)ll_tensor_at(src, i);
+	return LL_OK;
+}
+
+int ll_tensor_to_f32(ll_tensor *t, ll_err *err)
+{
+	if (!t->data)
+		return LL_OK;
+	float *f = ll_malloc_array(t->size, sizeof *f);
+	if (!f)
+		return ll_err_set(err, LL_ENOMEM, "out of memory for a float copy of %zu entries", t->size);
+	for (size_t i = 0; i < t->size; i++)
+		f[i] = (float)t->data[i];
+	ll_free(t->data);
+	t->data = NULL;
+	t->fdata = f;
+	return LL_OK;
 }
 
 int ll_tensor_copy(ll_tensor *dst, const ll_tensor *src, ll_err *err)
 {
-	int rc = ll_tensor_init(dst, src->nmodes, src->dim, err);
-	if (rc == LL_OK)
+	int rc = tensor_alloc(dst, src->nmodes, src->dim, src->data == NULL, err);
+	if (rc == LL_OK && src->data)
 		memcpy(dst->data, src->data, src->size * sizeof(double));
+	else if (rc == LL_OK)
+		memcpy(dst->fdata, src->fdata, src->size * sizeof(float));
 	return rc;
 }
 
@@ -87,14 +132,19 @@ double ll_tensor_norm(const ll_tensor *t)
 	/* a plain sum of squares is exact enough and fast; fall back to the
 	 * scaled one only when it overflowed, underflowed or met a NaN */
 	double s = 0.0;
-	for (size_t i = 0; i < t->size; i++)
-		s += t->data[i] * t->data[i];
+	if (t->data) {
+		for (size_t i = 0; i < t->size; i++)
+			s += t->data[i] * t->data[i];
+	} else {
+		for (size_t i = 0; i < t->size; i++)
+			s += (double)t->fdata[i] * t->fdata[i];
+	}
 	if (isfinite(s) && s > 1e-280)
 		return sqrt(s);
 	double scale = 0.0, ssq = 1.0;
 	int inf = 0;
 	for (size_t i = 0; i < t->size; i++) {
-		double a = fabs(t->data[i]);
+		double a = fabs(ll_tensor_at(t, i));
 		if (a == 0.0)
 			continue;
 		if (isnan(a))
@@ -117,9 +167,10 @@ void ll_tensor_count_nonfinite(const ll_tensor *t, size_t *nnan, size_t *ninf)
 {
 	size_t a = 0, b = 0;
 	for (size_t i = 0; i < t->size; i++) {
-		if (isnan(t->data[i]))
+		double x = ll_tensor_at(t, i);
+		if (isnan(x))
 			a++;
-		else if (isinf(t->data[i]))
+		else if (isinf(x))
 			b++;
 	}
 	if (nnan)

@@ -32,6 +32,10 @@ void cmd_error(const char *fmt, ...)
 #endif
 	;
 
+/* getopt_long's refusal c (':' a missing value, else an unknown option)
+ * as cmd_usage_error's line; returns 2. */
+int cmd_bad_option(const char *cmd, int c, char **argv);
+
 /* Print "latentlab: CMD: <msg> (try 'latentlab CMD --help')" on stderr (one
  * line) and return 2, the usage-error exit status, for `return` as is. */
 int cmd_usage_error(const char *cmd, const char *fmt, ...)

@@ -674,12 +674,8 @@ static int cmd_compare(int argc, char **argv)
 		case 'h':
 			compare_usage(stdout);
 			return 0;
-		case ':':
-			return cmd_usage_error("compare", "option '%s' needs a value", argv[optind - 1]);
 		default:
-			if (optopt > 0 && optopt < 256)
-				return cmd_usage_error("compare", "unknown option '-%c'", optopt);
-			return cmd_usage_error("compare", "unknown option '%s'", argv[optind - 1]);
+			return cmd_bad_option("compare", c, argv);
 		}
 	}
 	int npos = argc - optind;

@@ -109,9 +109,8 @@ static int cmd_connectome(int argc, char **argv)
 		case 'q': quiet = 1; break;
 		case 'h': conn_usage(stdout); return 0;
 		case ':':
-			return cmd_usage_error("connectome", "option '%s' needs a value", argv[optind - 1]);
 		case '?':
-			return cmd_usage_error("connectome", "unknown option '%s'", argv[optind - 1]);
+			return cmd_bad_option("connectome", c, argv);
 		default:
 			for (size_t k = 0; k < NKEYS; k++)
 				if (conn_keys[k].opt == c)

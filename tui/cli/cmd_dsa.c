@@ -385,8 +385,7 @@ static int cmd_dsa(int argc, char **argv)
 			break;
 		}
 		case 'h': dsa_usage(stdout); return 0;
-		case ':': return cmd_usage_error("dsa", "option '%s' needs a value", argv[optind - 1]);
-		default: return cmd_usage_error("dsa", "unknown option '%s'", argv[optind - 1]);
+		default: return cmd_bad_option("dsa", c, argv);
 		}
 	}
 	if (rank_given && dmo.explained_variance > 0)

@@ -276,8 +276,7 @@ static int cmd_fixedpoints(int argc, char **argv)
 			else o.fp.threads = v > 1024 ? 1024 : (int)v;
 			break;
 		case 'h': fp_usage(stdout); return 0;
-		case ':': return cmd_usage_error("fixedpoints", "option '%s' needs a value", argv[optind - 1]);
-		default: return cmd_usage_error("fixedpoints", "unknown option '%s'", argv[optind - 1]);
+		default: return cmd_bad_option("fixedpoints", c, argv);
 		}
 	}
 	if (optind >= argc)

@@ -397,8 +397,7 @@ static int cmd_hessian(int argc, char **argv)
 			break;
 		}
 		case 'h': hessian_usage(stdout); return 0;
-		case ':': return cmd_usage_error("hessian", "option '%s' needs a value", argv[optind - 1]);
-		default: return cmd_usage_error("hessian", "unknown option '%s'", argv[optind - 1]);
+		default: return cmd_bad_option("hessian", c, argv);
 		}
 	}
 	if (optind >= argc)

@@ -86,12 +86,8 @@ static int cmd_merge(int argc, char **argv)
 		case 'h':
 			merge_usage(stdout);
 			return 0;
-		case ':':
-			return cmd_usage_error("merge", "option '%s' needs a value", argv[optind - 1]);
 		default:
-			if (optopt > 0 && optopt < 256)
-				return cmd_usage_error("merge", "unknown option '-%c'", optopt);
-			return cmd_usage_error("merge", "unknown option '%s'", argv[optind - 1]);
+			return cmd_bad_option("merge", c, argv);
 		}
 	}
 	if (optind >= argc)

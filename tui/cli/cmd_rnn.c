@@ -228,8 +228,7 @@ static int rnn_train(int argc, char **argv)
 		case 'q': quiet = 1; break;
 		case O_FORCE: force = 1; break;
 		case 'h': rnn_usage(stdout); return 0;
-		case ':': return cmd_usage_error("rnn train", "option '%s' needs a value", argv[optind - 1]);
-		default: return cmd_usage_error("rnn train", "unknown option '%s'", argv[optind - 1]);
+		default: return cmd_bad_option("rnn train", c, argv);
 		}
 	}
 	if (optind < argc)

@@ -216,8 +216,7 @@ static int cmd_spectrum(int argc, char **argv)
 			bo.threads = v > 1024 ? 1024 : (int)v;
 			break;
 		case 'h': spectrum_usage(stdout); return 0;
-		case ':': return cmd_usage_error("spectrum", "option '%s' needs a value", argv[optind - 1]);
-		default: return cmd_usage_error("spectrum", "unknown option '%s'", argv[optind - 1]);
+		default: return cmd_bad_option("spectrum", c, argv);
 		}
 	}
 	if (argc - optind < 1)

@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -80,6 +81,14 @@ static void tca_usage(FILE *fp)
 	      "                        automatic, the CPUs free to latentlab; see\n"
 	      "                        'latentlab info --threads')\n"
 	      "      --no-fuse         fit replicates one at a time, not in one batch\n"
+	      "      --float32         single precision: keep DATA as float32 (a float32\n"
+	      "                        .npy is memory-mapped, not copied) and read it so in\n"
+	      "                        every pass (half the memory and bandwidth); the\n"
+	      "                        factor algebra stays double.  cp-als, ncp-hals and\n"
+	      "                        ncp-bcd with --init random or a model; no --mask,\n"
+	      "                        NaN entries or --cv-folds\n"
+	      "  -v, --verbose         say the precision, the tensor's bytes and the peak\n"
+	      "                        memory of the run beside them on stderr\n"
 	      "      --shard K/N       fit only shard K (0 to N-1) of the ensemble's units\n"
 	      "                        into OUTDIR (a cluster job; 'latentlab merge' puts\n"
 	      "                        the N shards together).  Without it, a Slurm array\n"
@@ -201,8 +210,9 @@ static void print_table(const char *data, const char *outdir, const ll_ensemble 
 	ll_tensor t = {0};
 	t.nmodes = e->nmodes;
 	memcpy(t.dim, e->dim, sizeof t.dim);
-	printf("%s: %s, %s, %zu replicate%s per rank, seed %llu\n", data,
+	printf("%s: %s, %s%s, %zu replicate%s per rank, seed %llu\n", data,
 	       ll_tensor_shape_str(&t, shape, sizeof shape), ll_cp_method_name(o->cp.method),
+	       e->single ? " in single precision" : "",
 	       o->replicates, o->replicates == 1 ? "" : "s", (unsigned long long)o->seed);
 	printf("similarity: %s = %s;\n  mean/min sim: the other replicates against the best\n",
 	       ll_sim_name(e->sim), ll_sim_describe(e->sim));
@@ -255,10 +265,58 @@ static void print_table(const char *data, const char *outdir, const ll_ensemble 
 	printf("total %.2f s; results in %s\n", e->seconds, outdir);
 }
 
+/* Peak resident memory of this process so far, in bytes: VmHWM from
+ * /proc/self/status (mapped file pages that were touched count, as they
+ * should), else getrusage's ru_maxrss (KiB on Linux); 0 if neither says. */
+static size_t peak_rss(void)
+{
+	FILE *fp = fopen("/proc/self/status", "r");
+	char line[256];
+	unsigned long long kb = 0;
+	int found = 0;
+	while (fp && fgets(line, sizeof line, fp))
+		if (sscanf(line, "VmHWM: %llu kB", &kb) == 1) {
+			found = 1;
+			break;
+		}
+	if (fp)
+		fclose(fp);
+	if (!found) {
+		struct rusage ru;
+		if (getrusage(RUSAGE_SELF, &ru) == 0 && ru.ru_maxrss > 0)
+			kb = (unsigned long long)ru.ru_maxrss;
+	}
+	return (size_t)(kb * 1024ull);
+}
+
+static double mib(size_t b)
+{
+	return (double)b / 1048576.0;
+}
+
+/* --verbose: what the fit held against what it peaked at.  "factors" are
+ * the largest batch's stacked factor matrices (the model the issue's
+ * 1.2x budget counts beside the tensor); the MTTKRP's partial products
+ * and the libraries are the rest. */
+static void report_memory(const ll_tensor *X, const ll_ens_opts *o, int mapped)
+{
+	size_t tb = ll_tensor_bytes(X), sumdim = 0, peak = peak_rss();
+	for (int n = 0; n < X->nmodes; n++)
+		sumdim += X->dim[n];
+	size_t cols = o->rank_hi * (o->fused ? o->replicates : 1);
+	size_t fb = sumdim * cols * sizeof(double);
+	fprintf(stderr, "latentlab: tca: precision %s; tensor %.1f MiB (%s%s), factors %.1f MiB "
+		"(%zu columns)\n", X->data ? "double" : "single", mib(tb), X->data ? "float64" : "float32",
+		mapped ? ", memory-mapped" : "", mib(fb), cols);
+	fprintf(stderr, "latentlab: tca: peak memory %.1f MiB = %.3fx the tensor, %.3fx tensor + factors\n",
+		mib(peak), tb ? (double)peak / (double)tb : 0.0,
+		tb + fb ? (double)peak / (double)(tb + fb) : 0.0);
+}
+
 /* ---- the command ------------------------------------------------------------ */
 
 enum { OPT_MASK = 256, OPT_TOL, OPT_MAXITER, OPT_INIT, OPT_SIM, OPT_NOFUSE, OPT_FORCE, OPT_MAXIN,
-       OPT_SELECT, OPT_CVFOLDS, OPT_CVREPS, OPT_FIX, OPT_RIDGE, OPT_L1, OPT_L1MODES, OPT_SHARD, OPT_MPI };
+       OPT_SELECT, OPT_CVFOLDS, OPT_CVREPS, OPT_FIX, OPT_RIDGE, OPT_L1, OPT_L1MODES, OPT_SHARD, OPT_MPI, OPT_F32 };
 
 /* ---- shards ------------------------------------------------------------------ */
 
@@ -526,6 +584,8 @@ static int cmd_tca(int argc, char **argv)
 		{"l1", required_argument, NULL, OPT_L1},
 		{"l1-modes", required_argument, NULL, OPT_L1MODES},
 		{"no-fuse", no_argument, NULL, OPT_NOFUSE},
+		{"float32", no_argument, NULL, OPT_F32},
+		{"verbose", no_argument, NULL, 'v'},
 		{"shard", required_argument, NULL, OPT_SHARD},
 		{"mpi", no_argument, NULL, OPT_MPI},
 		{"quiet", no_argument, NULL, 'q'},
@@ -539,7 +599,7 @@ static int cmd_tca(int argc, char **argv)
 	const char *outdir = NULL, *maskfile = NULL, *initfile = NULL;
 	int quiet = 0, force = 0, c, select = 0, ranks_set = 0, reps_set = 0, shard_set = 0;
 	tca_shard shard = {0, 0};
-	int use_mpi = 0;
+	int use_mpi = 0, single = 0, verbose = 0;
 	ll_rank_rule rule = LL_RANK_ELBOW;
 	size_t v;
 	uint64_t u;
@@ -547,7 +607,7 @@ static int cmd_tca(int argc, char **argv)
 
 	opterr = 0;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, ":o:r:n:m:s:j:qh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":o:r:n:m:s:j:qvh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'o':
 			outdir = optarg;
@@ -648,6 +708,12 @@ static int cmd_tca(int argc, char **argv)
 		case OPT_NOFUSE:
 			o.fused = 0;
 			break;
+		case OPT_F32:
+			single = 1;
+			break;
+		case 'v':
+			verbose = 1;
+			break;
 		case OPT_SHARD:
 			if (!parse_shard(optarg, &shard))
 				return cmd_usage_error("tca", "--shard: expected K/N with 0 <= K < N (shards are "
@@ -676,12 +742,8 @@ static int cmd_tca(int argc, char **argv)
 		case 'h':
 			tca_usage(stdout);
 			return 0;
-		case ':':
-			return cmd_usage_error("tca", "option '%s' needs a value", argv[optind - 1]);
 		default:
-			if (optopt > 0 && optopt < 256)
-				return cmd_usage_error("tca", "unknown option '-%c'", optopt);
-			return cmd_usage_error("tca", "unknown option '%s'", argv[optind - 1]);
+			return cmd_bad_option("tca", c, argv);
 		}
 	}
 	if (optind >= argc)
@@ -696,6 +758,18 @@ static int cmd_tca(int argc, char **argv)
 		o.cv_folds = 5;
 	if (o.cp.fixed_modes && !initfile)
 		return cmd_usage_error("tca", "%s", "--fix-modes needs --init MODEL: the fixed factors are taken from it");
+	/* the paths that read the data as doubles: refused before reading */
+	if (single && o.cp.method == LL_CP_APR)
+		return cmd_usage_error("tca", "%s", "--float32 does not support cp-apr (its Poisson updates "
+				       "read the data in double)");
+	if (single && maskfile)
+		return cmd_usage_error("tca", "%s", "--float32 does not support --mask (missing entries are "
+				       "fitted in double)");
+	if (single && o.cv_folds > 0)
+		return cmd_usage_error("tca", "%s", "--float32 does not support cross-validation (held-out "
+				       "entries are fitted as missing data, in double)");
+	if (single && o.cp.init == LL_CP_INIT_SVD && !initfile)
+		return cmd_usage_error("tca", "%s", "--float32 does not support --init svd: use --init random");
 	if (use_mpi && shard_set && shard.n)
 		return cmd_usage_error("tca", "%s", "--mpi and --shard do not mix: MPI hands the units out itself");
 	/* under --mpi the Slurm array variables are not ours to read */
@@ -731,7 +805,8 @@ static int cmd_tca(int argc, char **argv)
 	int rc, status = 1, wrote = 0;
 	ll_outdir od = LL_OUTDIR_INIT;
 	char s1[128], s2[128];
-	if ((rc = ll_array_read(data, &X, &info, &err)) != LL_OK) {
+	if ((rc = single ? ll_array_read_f32(data, &X, &info, &err)
+			 : ll_array_read(data, &X, &info, &err)) != LL_OK) {
 		cmd_error("%s", err.msg);
 		goto out;
 	}
@@ -845,6 +920,8 @@ static int cmd_tca(int argc, char **argv)
 		cmd_error("%s: %s", data, bare(&err));
 		goto out;
 	}
+	if (verbose)
+		report_memory(&X, &o, X.map != NULL);
 	/* the command line as typed: argv[0] here is the subcommand */
 	char **cl = ll_malloc_array((size_t)argc + 1, sizeof *cl);
 	if (!cl) {
@@ -880,7 +957,8 @@ static int cmd_tca(int argc, char **argv)
 	const char *const finished[] = {finished_name, NULL};
 	rc = ll_outdir_begin(&od, finished, &err);
 	if (rc == LL_OK && shard.n) {
-		uint64_t h = ll_shard_hash(X.data, X.size, LL_SHARD_HASH0);
+		uint64_t h = X.data ? ll_shard_hash(X.data, X.size, LL_SHARD_HASH0)
+				    : ll_shard_hash_bytes(X.fdata, ll_tensor_bytes(&X), LL_SHARD_HASH0);
 		if (M.data)
 			h = ll_shard_hash(M.data, M.size, h);
 		ll_shard_meta sm = {.index = shard.k, .count = shard.n, .want = shard_want, .want_ud = &shard,

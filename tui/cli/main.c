@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
+#include <getopt.h>
 #include <unistd.h>
 
 #include "base/ll_common.h"
@@ -40,6 +41,15 @@ int cmd_usage_error(const char *cmd, const char *fmt, ...)
 	va_end(ap);
 	fprintf(stderr, " (try 'latentlab %s --help')\n", cmd);
 	return 2;
+}
+
+int cmd_bad_option(const char *cmd, int c, char **argv)
+{
+	if (c == ':')
+		return cmd_usage_error(cmd, "option '%s' needs a value", argv[optind - 1]);
+	if (optopt > 0 && optopt < 256)
+		return cmd_usage_error(cmd, "unknown option '-%c'", optopt);
+	return cmd_usage_error(cmd, "unknown option '%s'", argv[optind - 1]);
 }
 
 char *cmd_join_args(int argc, char **argv)

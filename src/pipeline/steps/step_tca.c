@@ -38,6 +38,9 @@ static const ll_param_def params[] = {
 	P_REAL("ridge", "0", 0, 1e12, "ncp methods: add ridge/2 sum ||U_n||^2 to the loss"),
 	P_REAL("l1", "0", 0, 1e12, "ncp methods: add l1 sum ||U_n||_1 over l1_modes (sparse factors)"),
 	P_STR("l1_modes", "", "the modes l1 applies to (0-based, e.g. 0; '' = all)"),
+	P_ENUM("precision", "double", "double|single",
+	       "single: fit a float32 copy of the tensor (half the bandwidth per pass; "
+	       "factor algebra in double; cp-als, ncp-hals, ncp-bcd without missing entries)"),
 };
 
 typedef struct progress_fwd {
@@ -172,8 +175,7 @@ static int prepare(ll_step_ctx *c, struct ll_res_tca *t, ll_ens_opts *op, ll_ran
 		ll_session_log(s, "tca: warning: %s on data with negative entries (min %g)",
 			       ll_cp_method_name(o.cp.method), x->x_min);
 	o.cp.rank = o.rank_hi;
-	if ((rc = ll_cp_check(&x->X, &o.cp, err)) != LL_OK)
-		return rc;
+	/* ll_cp_check: run(), on the tensor it fits (a float copy, maybe) */
 	*op = o;
 	*rulep = rule;
 	return LL_OK;
@@ -237,8 +239,26 @@ static int run(ll_step_ctx *c, ll_err *err)
 		o.want = want_all;
 		o.want_ud = NULL;
 	}
-	if ((rc = ll_ens_fit(&x->X, &o, &t->ens, err)) != LL_OK)
+	/* single precision: the fits read a float copy (the tensor step's
+	 * doubles stay for the other steps and the report) */
+	ll_tensor xf = {0};
+	const ll_tensor *X = &x->X;
+	if (ll_session_get_enum(s, LL_STEP_TCA, "precision") == 1) {
+		if ((rc = ll_tensor_copy_f32(&xf, &x->X, err)) != LL_OK)
+			return rc;
+		X = &xf;
+		ll_session_log(s, "tca: single precision: fitting a float32 copy of the tensor (%.1f MiB)",
+			       (double)ll_tensor_bytes(&xf) / 1048576.0);
+	}
+	rc = ll_cp_check(X, &o.cp, err);
+	if (rc == LL_OK)
+		rc = ll_ens_fit(X, &o, &t->ens, err);
+	ll_tensor_free(&xf);
+	if (rc != LL_OK) {
+		if (X != &x->X)
+			ll_err_prefix(err, "[tca] precision = single");
 		return rc;
+	}
 	char *dir = NULL;
 	if (c->outdir) {
 		ll_shard_meta sm = {.index = 0, .count = 1, .want = want_all, .want_ud = NULL,
@@ -322,6 +342,20 @@ static int check(const ll_session *s, ll_err *err)
 	if (ll_cp_modes_parse(ls, &l1m) != LL_OK)
 		return ll_err_set(err, LL_EINVAL, "[tca] l1_modes = %s: expected modes numbered from 0, e.g. 0", ls);
 	const char *warm = ll_session_get(s, LL_STEP_TCA, "warm_start");
+	if (ll_session_get_enum(s, LL_STEP_TCA, "precision") == 1) {
+		/* what reads the data in double (tensor/ll_cp.h) */
+		long meth = ll_session_get_enum(s, LL_STEP_TCA, "method");
+		if (meth == LL_CP_APR)
+			return ll_err_set(err, LL_EINVAL, "[tca] precision = single does not support method = cp-apr "
+					  "(its Poisson updates read the data in double)");
+		if (ll_session_get_enum(s, LL_STEP_TCA, "init") == LL_CP_INIT_SVD && !*warm)
+			return ll_err_set(err, LL_EINVAL, "[tca] precision = single does not support init = svd: "
+					  "use init = random");
+		if (ll_session_get_int(s, LL_STEP_TCA, "cv_folds") > 0 ||
+		    ll_session_get_enum(s, LL_STEP_TCA, "select") == LL_RANK_CV)
+			return ll_err_set(err, LL_EINVAL, "[tca] precision = single does not support cross-validation "
+					  "(held-out entries are fitted as missing data, in double)");
+	}
 	if (fixed && !*warm)
 		return ll_err_set(err, LL_EINVAL, "[tca] fix_modes = %s needs warm_start: the fixed factors are "
 				  "taken from that model", fs);

@@ -186,12 +186,18 @@ static void test_slurm_args(void)
 	LL_CHECK_INT(ll_session_set(&s, LL_STEP_TCA, "rank", "2", &err), LL_OK);
 	LL_CHECK_INT(ll_session_set(&s, LL_STEP_TCA, "ridge", "0.5", &err), LL_OK);
 	LL_CHECK_INT(ll_slurm_tca_args(&s, &o, &units, &err), LL_OK);
-	LL_CHECK(o && !strstr(o, "--select") && strstr(o, " --ridge 0.5"));
+	LL_CHECK(o && !strstr(o, "--select") && strstr(o, " --ridge 0.5") && !strstr(o, "--float32"));
 	ll_free(o);
 	char *script = ll_slurm_script(&s, "/x/o'ut", &err);
 	LL_CHECK(script && strstr(script, "DATA=${DATA:-'/x/o'\\''ut/tensor/tensor.npy'}"));
 	LL_CHECK(script && strstr(script, "#SBATCH --array=0-7\n"));
 	ll_free(script);
+	/* single precision: the CLI reads the tensor as float32 too */
+	LL_CHECK_INT(ll_session_set(&s, LL_STEP_TCA, "select", "elbow", &err), LL_OK);
+	LL_CHECK_INT(ll_session_set(&s, LL_STEP_TCA, "precision", "single", &err), LL_OK);
+	LL_CHECK_INT(ll_slurm_tca_args(&s, &o, &units, &err), LL_OK);
+	LL_CHECK(o && strstr(o, " --float32"));
+	ll_free(o);
 	ll_session_free(&s);
 	/* no [tca]: a message, no script */
 	LL_CHECK_INT(ll_session_load_text(&s, "[data]\nkind = synth\n", "n.lab", &err), LL_OK);

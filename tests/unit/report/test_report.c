@@ -260,7 +260,10 @@ static size_t check_report(const ll_session *s, const char *dir, fig_ref *figs, 
 	LL_CHECK(!strstr(html, "src=\"figures/"));
 	LL_CHECK(!strstr(html, "href=\"figures/"));
 	LL_CHECK(!strstr(html, "<link"));
-	LL_CHECK(!strstr(html, "<script"));
+	/* scripts: only the 3-D view's, inline (its data block and its code) */
+	LL_CHECK(!strstr(html, "<script src") && !strstr(html, " src=\"//"));
+	LL_CHECK_INT(count_str(html, "<script"), 2 * count_str(html, "<figure class=\"view3d\""));
+	LL_CHECK(!strstr(md, "<script") && !strstr(md, "<canvas")); /* report.md: the PNGs only */
 	LL_CHECK_INT(count_str(html, "data:image/png;base64,"), nf);
 	LL_CHECK_INT(count_str(html, "data:text/csv;base64,"), nf);
 	LL_CHECK_INT(ndata, nf);
