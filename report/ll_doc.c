@@ -7,6 +7,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "base/ll_fs.h"
+
 void doc_put(doc *d, const char *s)
 {
 	ll_html_buf_puts(&d->md, s);
@@ -25,6 +27,53 @@ void doc_putf(doc *d, const char *fmt, ...)
 void doc_md_text(doc *d, const char *s)
 {
 	ll_html_md_text(&d->md, s);
+}
+
+void doc_md_path(doc *d, const char *path)
+{
+	if (!path || !*path || !d->outdir) {
+		ll_html_md_text(&d->md, path ? path : "");
+		return;
+	}
+	char *rel = ll_path_rel(path, d->outdir), *top = ll_path_rel(d->outdir, "/");
+	if (!rel || !top) {
+		/* out of memory (or no working directory, which a run that got
+		 * this far has): the report must not go out without it */
+		doc_fail(d, LL_ENOMEM, "a path");
+		ll_free(rel);
+		ll_free(top);
+		return;
+	}
+	/* a way from OUTDIR that climbs to the root names the machine's
+	 * folders all the same: then the path as given if it is relative,
+	 * else the file's name */
+	size_t ups = 0, depth = 1;
+	for (const char *p = rel;; p += 3) {
+		if (strncmp(p, "../", 3) != 0) {
+			ups += !strcmp(p, "..");
+			break;
+		}
+		ups++;
+	}
+	for (const char *p = top; *p; p++)
+		depth += *p == '/';
+	const char *show = rel;
+	if (ups >= depth)
+		show = path[0] != '/' ? path : strrchr(path, '/') + 1;
+	ll_html_md_text(&d->md, show);
+	ll_free(rel);
+	ll_free(top);
+}
+
+void doc_md_param_path(doc *d, ll_step_kind k, const char *key)
+{
+	char *p = ll_session_get_path(d->s, k, key);
+	if (!p) {
+		doc_fail(d, LL_ENOMEM, key);
+		return;
+	}
+	doc_md_path(d, p);
+	ll_free(p);
 }
 
 void doc_html_text(doc *d, const char *s)

@@ -54,6 +54,7 @@ typedef struct doc {
 	const char *command; /* the command line that ran it (quoted), or NULL */
 	unsigned refs_listed; /* the references the References section lists (a bit each) */
 	ll_err fail;      /* the first failure of a computation in a section */
+	const char *outdir; /* where the report goes: paths are shown from there */
 } doc;
 
 /* A section's computation failed (e.g. out of memory while summarising):
@@ -69,6 +70,12 @@ void doc_putf(doc *d, const char *fmt, ...) /* at most 1023 bytes per call */
 #endif
 	;
 void doc_md_text(doc *d, const char *s);   /* user text in Markdown prose */
+/* a file's path (absolute, or relative to the working directory) as seen
+ * from the report's folder, so a mailed or archived report names no
+ * machine's folders: "../examples/data" */
+void doc_md_path(doc *d, const char *path);
+/* the same for step k's path parameter key (relative to the session file) */
+void doc_md_param_path(doc *d, ll_step_kind k, const char *key);
 void doc_html_text(doc *d, const char *s); /* user text in raw HTML */
 /* a fenced code block holding text verbatim */
 void doc_code(doc *d, const char *info, const char *text);

@@ -67,6 +67,12 @@ double *ll_report_time_axis(const ll_session *s, size_t n, const char *fallback,
 /* How the figures draw a mode of this kind: "bars", "line" or "dots". */
 const char *ll_report_kind_plot(ll_mode_kind k);
 
+/* The report's factors figure (tensortools' plot_factors layout: a row
+ * per component, a column per mode) of replicate rep (0 = the best) of
+ * the given rank, as the TCA section draws the chosen rank's best; also
+ * the workbench's :export png of its Factors screen. */
+int ll_report_factors_fig(const ll_session *s, size_t rank, size_t rep, ll_report_fig *f, ll_err *err);
+
 /* ---- for the builders ---- */
 
 /* Start figure f named name (its file stem): f initialised, its plot shown

@@ -393,6 +393,7 @@ int ll_report_session(ll_session *s, const char *outdir, void *ud, ll_err *err)
 		return ll_err_set(err, LL_ENOMEM, "report: out of memory");
 	d->s = s;
 	d->command = opts ? opts->command : NULL;
+	d->outdir = outdir;
 	ll_html_buf_init(&d->md);
 	snprintf(d->name, sizeof d->name, "%s", ll_session_get(s, LL_STEP_SESSION, "name"));
 	const char *title = ll_session_get(s, LL_STEP_REPORT, "title");

@@ -63,15 +63,15 @@ static void sec_data(doc *d)
 			 doc_param(d, LL_STEP_DATA, "noise"));
 	} else {
 		doc_put(d, "The data were read from ");
-		doc_md_text(d, doc_param(d, LL_STEP_DATA, "path"));
+		doc_md_param_path(d, LL_STEP_DATA, "path");
 		doc_putf(d, " (%s)", kind);
 		if (*doc_param(d, LL_STEP_DATA, "labels")) {
 			doc_put(d, ", with per-trial condition labels from ");
-			doc_md_text(d, doc_param(d, LL_STEP_DATA, "labels"));
+			doc_md_param_path(d, LL_STEP_DATA, "labels");
 		}
 		if (*doc_param(d, LL_STEP_DATA, "mask")) {
 			doc_put(d, " and a mask of observed entries from ");
-			doc_md_text(d, doc_param(d, LL_STEP_DATA, "mask"));
+			doc_md_param_path(d, LL_STEP_DATA, "mask");
 		}
 		doc_put(d, ". The data step read: ");
 		doc_md_text(d, s->status[LL_STEP_DATA]);

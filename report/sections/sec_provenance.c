@@ -174,7 +174,7 @@ static void session_file(doc *d)
 	}
 	if (s->path) {
 		doc_put(d, " (loaded from ");
-		doc_md_text(d, s->path);
+		doc_md_path(d, s->path);
 		doc_put(d, ")");
 	}
 	doc_put(d, ". Saved beside this report as `session.lab` by `latentlab run`.\n\n");

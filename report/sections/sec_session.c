@@ -27,8 +27,9 @@ static void sec_session(doc *d)
 		doc_tr_begin(d, 0);
 		doc_td(d, ll_step_name(st[i]));
 		if (st[i] == LL_STEP_REPORT) {
-			/* its own time is not known while it is written */
-			doc_td(d, "writing");
+			/* it is done once this is read; its own time is not
+			 * known while it is written */
+			doc_td(d, ll_step_state_name(LL_STATE_DONE));
 			doc_td_html(d, DOC_NA);
 			doc_td_html(d, DOC_NA);
 			doc_td(d, "this report (report.md, report.html, figures/)");

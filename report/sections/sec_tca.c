@@ -237,14 +237,16 @@ static size_t label_index(const int *d, size_t nd, int v)
 /* class modes of at most this many classes get a tick label per class */
 #define LL_FACTOR_CLASS_TICKS 20
 
-static int fig_factors(const ll_session *s, ll_report_fig *f, ll_err *err)
+int ll_report_factors_fig(const ll_session *s, size_t rank, size_t rep, ll_report_fig *f, ll_err *err)
 {
 	int rc;
 
 	ll_report_fig_init(f);
-	if (!ll_report_has_tca(s))
-		return ll_err_set(err, LL_EINVAL, "figure factors: the session has no TCA ensemble");
-	const ll_ktensor *K = &ll_ens_get(&s->res.tca->ens, s->res.tca->chosen_rank)->fits[0].K;
+	const ll_ens_rank *er = ll_report_has_tca(s) ? ll_ens_get(&s->res.tca->ens, rank) : NULL;
+	if (!er || rep >= er->nrep)
+		return ll_err_set(err, LL_EINVAL, "figure factors: the session has no TCA fit of rank %zu, replicate %zu",
+				  rank, rep + 1);
+	const ll_ktensor *K = &er->fits[rep].K;
 	int N = K->nmodes, R = (int)K->rank;
 	int w = 80 + 240 * N, h = 110 + 100 * R;
 	if (w < 720)
@@ -253,8 +255,12 @@ static int fig_factors(const ll_session *s, ll_report_fig *f, ll_err *err)
 		return ll_err_set(err, LL_ENOTSUP, "figure factors: rank %d has more rows than a figure holds", R);
 	if ((rc = ll_report_fig_start(f, "factors", w, h, R, N, err)) != LL_OK)
 		return rc;
-	snprintf(f->fig.title, sizeof f->fig.title, "Best rank-%d model: %d component%s x %d modes", R, R,
-		 R == 1 ? "" : "s", N);
+	if (rep == 0)
+		snprintf(f->fig.title, sizeof f->fig.title, "Best rank-%d model: %d component%s x %d modes", R, R,
+			 R == 1 ? "" : "s", N);
+	else
+		snprintf(f->fig.title, sizeof f->fig.title, "Rank-%d model, replicate %zu: %d component%s x %d modes", R,
+			 rep + 1, R, R == 1 ? "" : "s", N);
 	ll_plot_fig_factor_style(&f->fig, 0, R);
 	ll_html_buf_puts(&f->csv, "component,weight,mode,index,x,value,label\n");
 	for (int n = 0; n < N && rc == LL_OK; n++) {
@@ -374,6 +380,15 @@ static int fig_factors(const ll_session *s, ll_report_fig *f, ll_err *err)
 		ll_free(dl);
 	}
 	return ll_report_fig_finish(f, rc, err);
+}
+
+static int fig_factors(const ll_session *s, ll_report_fig *f, ll_err *err)
+{
+	if (!ll_report_has_tca(s)) {
+		ll_report_fig_init(f);
+		return ll_err_set(err, LL_EINVAL, "figure factors: the session has no TCA ensemble");
+	}
+	return ll_report_factors_fig(s, s->res.tca->chosen_rank, 0, f, err);
 }
 
 /* ---- pixel factors as images ---------------------------------------------- */

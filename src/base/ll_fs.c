@@ -1,6 +1,8 @@
 #include "base/ll_fs.h"
 
 #include <dirent.h>
+#include <limits.h>
+#include <stdio.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -321,4 +323,76 @@ int ll_mkdir_ours(const char *path, const char *marker, const char *note, ll_err
 		return rc;
 	fprintf(af.fp, "%s\n", note);
 	return ll_afile_commit(&af, err);
+}
+
+/* path made absolute and normalised into out (room for PATH_MAX): "."
+ * and empty parts dropped, ".." takes the part before it away */
+static int abs_norm(const char *path, char *out, size_t cap)
+{
+	char buf[2 * PATH_MAX];
+	if (path[0] == '/') {
+		snprintf(buf, sizeof buf, "%s", path);
+	} else {
+		char cwd[PATH_MAX];
+		if (!getcwd(cwd, sizeof cwd))
+			return 0;
+		snprintf(buf, sizeof buf, "%s/%s", cwd, path);
+	}
+	size_t n = 0;
+	out[0] = '\0';
+	for (char *save = NULL, *p = strtok_r(buf, "/", &save); p; p = strtok_r(NULL, "/", &save)) {
+		if (!strcmp(p, "."))
+			continue;
+		if (!strcmp(p, "..")) {
+			while (n > 0 && out[n - 1] != '/')
+				n--;
+			if (n > 0)
+				n--;
+			out[n] = '\0';
+			continue;
+		}
+		size_t l = strlen(p);
+		if (n + l + 2 > cap)
+			return 0;
+		out[n++] = '/';
+		memcpy(out + n, p, l + 1);
+		n += l;
+	}
+	return 1;
+}
+
+char *ll_path_rel(const char *path, const char *base)
+{
+	char a[PATH_MAX], b[PATH_MAX];
+	if (!abs_norm(path, a, sizeof a) || !abs_norm(base, b, sizeof b))
+		return NULL;
+	/* the common leading parts, whole ones only */
+	size_t i = 0, common = 0;
+	while (a[i] && a[i] == b[i]) {
+		i++;
+		if (a[i] == '/' || (!a[i] && (!b[i] || b[i] == '/')) || (!b[i] && a[i] == '/'))
+			common = i;
+	}
+	if (!a[i] && !b[i])
+		common = i;
+	size_t ups = 0;
+	for (const char *p = b + common; *p; p++)
+		ups += *p == '/';
+	const char *rest = a + common;
+	if (*rest == '/')
+		rest++;
+	size_t len = 3 * ups + strlen(rest) + 2;
+	char *r = ll_malloc(len), *q = r;
+	if (!r)
+		return NULL;
+	for (size_t k = 0; k < ups; k++) {
+		memcpy(q, "../", 3);
+		q += 3;
+	}
+	strcpy(q, rest);
+	if (!*r)
+		strcpy(r, ".");
+	else if (q > r && !*rest)
+		q[-1] = '\0'; /* "../.." for a folder above */
+	return r;
 }

@@ -56,5 +56,10 @@ int ll_dir_is_ours(const char *path, const char *marker);
 /* Join dir and name into a new string (free it with ll_free), or NULL
  * when out of memory. */
 char *ll_path_join(const char *dir, const char *name);
+/* path as seen from the folder base (both absolute, or relative to the
+ * working directory; "." and ".." resolved by name, links not followed):
+ * "../examples/data" for examples/data from out/.  Caller frees; NULL when
+ * out of memory or the working directory is unknown. */
+char *ll_path_rel(const char *path, const char *base);
 
 #endif

@@ -256,6 +256,20 @@ void ll_outdir_close(ll_outdir *o)
 	o->lock_fd = -1;
 }
 
+/* Does dir hold nothing but the marker and the lock? */
+static int only_marker(const char *dir)
+{
+	DIR *d = opendir(dir);
+	if (!d)
+		return 0;
+	int other = 0;
+	for (struct dirent *e; !other && (e = readdir(d)) != NULL;)
+		other = strcmp(e->d_name, ".") && strcmp(e->d_name, "..") && strcmp(e->d_name, LL_OUTDIR_MARKER) &&
+			strcmp(e->d_name, LL_OUTDIR_LOCK);
+	closedir(d);
+	return !other;
+}
+
 void ll_outdir_abandon(ll_outdir *o)
 {
 	if (!o || !o->path) {
@@ -266,7 +280,10 @@ void ll_outdir_abandon(ll_outdir *o)
 	char *l = o->made ? ll_path_join(o->path, LL_OUTDIR_LOCK) : NULL;
 	char *dir = o->made ? ll_strdup(o->path) : NULL;
 	ll_outdir_close(o);
-	if (m && l && dir) {
+	/* only a folder holding nothing else: one a run wrote into (the
+	 * workbench abandons on every quit) keeps its marker, so it can be
+	 * opened again */
+	if (m && l && dir && only_marker(dir)) {
 		unlink(m);
 		unlink(l);
 		rmdir(dir); /* fails, as it should, if anything else is in it */

@@ -57,6 +57,12 @@ typedef struct ll_step_def {
 	unsigned (*stale)(const char *key);
 	int (*run)(ll_step_ctx *c, ll_err *err); /* NULL: never runs ([session]) */
 	void (*drop)(ll_session *s);             /* free its results (NULL: none) */
+	/* Resuming (ll_resume.h): put back the results that a run of this step
+	 * with the same parameters left in c->outdir (OUTDIR/<name>/), as
+	 * run() would have them, and its summary line; the steps it needs are
+	 * done.  Like run(), on failure whatever it kept is dropped.  NULL:
+	 * the step cannot resume (it runs again). */
+	int (*load)(ll_step_ctx *c, ll_err *err);
 	const char *outputs;         /* what OUTDIR/<name>/ holds (NULL: no folder) */
 	/* keys that only choose what to show of the results (the tca step's
 	 * rank): after an edit of these alone, run() gets the results back

@@ -18,6 +18,7 @@
 #include "base/ll_fs.h"
 #include "ll_report.h"
 #include "pipeline/ll_record.h"
+#include "pipeline/ll_resume.h"
 #include "pipeline/ll_session.h"
 
 /* SIGINT / SIGTERM / SIGHUP: the handler only sets these; the running
@@ -111,6 +112,10 @@ static void run_usage(FILE *fp, int demo)
 	      "      --max-input-bytes N  refuse inputs that decode to more than N bytes\n"
 	      "                        (K, M, G suffixes; default: half the memory)\n"
 	      "      --no-report       skip the report step\n"
+	      "      --resume          steps OUTDIR holds the results of, from a run with\n"
+	      "                        the same parameters, are read back, not computed\n"
+	      "                        again (data, tensor, tca, trajectory; the report\n"
+	      "                        is always written again)\n"
 	      "  -v, --verbose         log every step on stderr\n"
 	      "  -q, --quiet           no progress line\n"
 	      "  -h, --help            show this help\n"
@@ -127,10 +132,11 @@ static int run_main(int argc, char **argv, int demo, const char *quoted)
 		{"models", required_argument, NULL, 'M'}, {"no-report", no_argument, NULL, 'R'},
 		{"verbose", no_argument, NULL, 'v'},      {"quiet", no_argument, NULL, 'q'},
 		{"force", no_argument, NULL, 'F'},        {"help", no_argument, NULL, 'h'},
-		{"max-input-bytes", required_argument, NULL, 'B'}, {NULL, 0, NULL, 0},
+		{"max-input-bytes", required_argument, NULL, 'B'}, {"resume", no_argument, NULL, 'S'},
+		{NULL, 0, NULL, 0},
 	};
 	const char *outdir = demo ? "latentlab-demo" : NULL, *threads = NULL, *models = NULL;
-	int no_report = 0, force = 0, c;
+	int no_report = 0, force = 0, resume = 0, c;
 	run_ui ui = {isatty(2), 0, 0, ll_now(), 0};
 	const char *cmd = demo ? "demo" : "run";
 
@@ -148,6 +154,7 @@ static int run_main(int argc, char **argv, int demo, const char *quoted)
 			models = optarg;
 			break;
 		case 'R': no_report = 1; break;
+		case 'S': resume = 1; break;
 		case 'F': force = 1; break;
 		case 'B': {
 			size_t lim;
@@ -222,7 +229,17 @@ static int run_main(int argc, char **argv, int demo, const char *quoted)
 	/* OUTDIR: ours, one writer, marked as running before anything changes;
 	 * then the session as run, so the folder replays itself */
 	int have_dir = (rc = ll_record_open(&od, &s, outdir, force ? LL_OUTDIR_FORCE : 0, what, &err)) == LL_OK;
-	if (have_dir && (rc = ll_record_begin(&od, &s, what, 0.0, &err)) == LL_OK &&
+	unsigned resumed = 0;
+	/* before the record is rewritten: it says which steps were done */
+	if (have_dir && resume && (rc = ll_session_resume(&s, outdir, &resumed, &err)) == LL_OK) {
+		/* the run starts by removing the old report: it is written again */
+		if (resumed & LL_STEP_BIT(LL_STEP_REPORT))
+			ll_session_reset(&s, LL_STEP_BIT(LL_STEP_REPORT));
+		for (int k = 0; k < LL_NSTEPS && !ui.quiet; k++)
+			if ((resumed & LL_STEP_BIT(k)) && k != LL_STEP_REPORT)
+				printf("%-10s resumed   %s\n", ll_step_name((ll_step_kind)k), s.status[k]);
+	}
+	if (have_dir && rc == LL_OK && (rc = ll_record_begin(&od, &s, what, 0.0, &err)) == LL_OK &&
 	    (rc = ll_record_session_copy(&s, outdir, &err)) == LL_OK) {
 		/* each step's line as it finishes, so a log or a pipe follows
 		 * the run (stdout is line-buffered below) */

@@ -164,8 +164,9 @@ typedef struct wb_view {
 } wb_view;
 
 /* next: the next step; all: every remaining one; step: job.step alone;
- * report: the report of what has run */
-enum wb_job_kind { WB_JOB_NEXT, WB_JOB_ALL, WB_JOB_STEP, WB_JOB_REPORT };
+ * report: the report of what has run; upto: the steps job.target needs
+ * that are not done, in order, then job.target */
+enum wb_job_kind { WB_JOB_NEXT, WB_JOB_ALL, WB_JOB_STEP, WB_JOB_REPORT, WB_JOB_UPTO };
 
 typedef struct wb_job {
 	pthread_t th;
@@ -175,6 +176,7 @@ typedef struct wb_job {
 	int finished, rc;
 	ll_err err;
 	int step;           /* step running now: its results and later ones are off limits */
+	int target;         /* WB_JOB_UPTO: the step to reach */
 	double t0, step_t0; /* ll_now() at the start of the job / the step */
 	char stage[48], detail[160];
 	double frac;        /* 0..1, or < 0 if unknown */
@@ -256,6 +258,7 @@ struct wb {
 	int quit;
 	int exit_signal;      /* SIGTERM/SIGHUP that ended the loop, or 0 */
 	int exit_code;
+	char *export_text;    /* :export text: write the next frame here (owned) */
 };
 
 /* ---- workbench.c ---- */
@@ -310,7 +313,7 @@ void wb_draw_no_results(wb *w, int y0, int h, ll_step_kind k, const char *title,
 int wb_results_ready(wb *w, ll_step_kind k);
 /* Actions shared by keys and `:` commands. */
 void wb_do_run(wb *w, int kind);
-/* Run step k alone (its needs must be done). */
+/* Run step k, after the steps it needs that have not run ("up to k"). */
 void wb_do_run_step(wb *w, ll_step_kind k);
 void wb_do_report(wb *w);
 void wb_do_save(wb *w, const char *path);
@@ -464,6 +467,21 @@ typedef struct wb_loglog_spec {
 int wb_loglog_draw(wb *w, wb_loglog *p, const wb_loglog_spec *sp, int y0, int x0, int wd, int h);
 void wb_loglog_free(wb_loglog *p);
 
+/* ---- wb_export.c ---- */
+/* :export [text|png|slurm] [FILE] */
+void wb_export_cmd(wb *w, char *args, int force);
+/* After a frame is drawn: the pending :export text, if any. */
+void wb_export_frame(wb *w);
+/* wb_traj.c: the paths the Trajectory screen shows (NULL: none), its view,
+ * and which paths are hidden (NULL: none). */
+struct ll_view3d;
+struct ll_traj_set;
+const struct ll_traj_set *wb_traj_shown(wb *w, const struct ll_view3d **view, const unsigned char **hidden);
+
+/* wb_fact.c: the rank and replicate (0 = best) the Factors screen shows;
+ * 0 when it shows none. */
+int wb_fact_shown(wb *w, size_t *rank, size_t *rep);
+
 /* ---- wb_edit.c ---- */
 void wb_edit_start(wb_edit *e, const char *text);
 /* Feed a key (is_key: a KEY_* code; else a character).  Returns 1 on
@@ -473,7 +491,11 @@ int wb_edit_key(wb_edit *e, int is_key, unsigned ch);
 void wb_edit_draw(const wb *w, wb_edit *e, int y, int x, int width, attr_t a);
 
 /* ---- wb_job.c ---- */
-/* Start a job; for WB_JOB_STEP, step is the step to run. */
+/* The first step, in order, that target needs (directly or not) or is,
+ * and that has not run (LL_NSTEPS: none). */
+ll_step_kind wb_upto_next(const ll_session *s, ll_step_kind target);
+/* Start a job; for WB_JOB_STEP, step is the step to run; for
+ * WB_JOB_UPTO, the step to reach. */
 int wb_job_start(wb *w, int kind, ll_step_kind step);
 /* If the worker has finished: join it, sync the view, report. */
 void wb_job_poll(wb *w);

@@ -933,3 +933,13 @@ const wb_screen_def wb_screen_fact = {
 	.cmds = fact_cmds,
 	.ncmds = sizeof fact_cmds / sizeof fact_cmds[0],
 };
+
+int wb_fact_shown(wb *w, size_t *rank, size_t *rep)
+{
+	const ll_ens_rank *r = cur_rank(w);
+	if (!r || r->nrep == 0)
+		return 0;
+	*rank = r->rank;
+	*rep = fact_state(w)->rep < r->nrep ? fact_state(w)->rep : 0;
+	return 1;
+}

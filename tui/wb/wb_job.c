@@ -117,6 +117,25 @@ static void job_begin_step(wb *w, ll_step_kind k)
 	pthread_mutex_unlock(&w->lock);
 }
 
+ll_step_kind wb_upto_next(const ll_session *s, ll_step_kind target)
+{
+	/* what target needs, directly or not */
+	unsigned want = LL_STEP_BIT(target), seen = 0;
+	while (want != seen) {
+		unsigned add = 0;
+		for (int k = 0; k < LL_NSTEPS; k++)
+			if ((want & ~seen) & LL_STEP_BIT(k))
+				add |= ll_step_needs(s, (ll_step_kind)k);
+		seen = want;
+		want |= add;
+	}
+	for (int k = 0; k < LL_NSTEPS; k++)
+		if ((want & LL_STEP_BIT(k)) && ll_step_runs((ll_step_kind)k) && s->state[k] != LL_STATE_ABSENT &&
+		    s->state[k] != LL_STATE_DONE)
+			return (ll_step_kind)k;
+	return LL_NSTEPS;
+}
+
 static void *worker(void *arg)
 {
 	wb *w = arg;
@@ -139,6 +158,20 @@ static void *worker(void *arg)
 		ll_step_kind k = (ll_step_kind)w->job.step;
 		job_begin_step(w, k);
 		rc = ll_session_run_step(s, k, w->outdir, job_progress, w, &err);
+	} else if (w->job.kind == WB_JOB_UPTO) {
+		for (ll_step_kind k; (k = wb_upto_next(s, (ll_step_kind)w->job.target)) != LL_NSTEPS;) {
+			if (w->cancel) {
+				rc = ll_err_set(&err, LL_ECANCELED, "canceled before %s", ll_step_name(k));
+				break;
+			}
+			job_begin_step(w, k);
+			rc = ll_session_run_step(s, k, w->outdir, job_progress, w, &err);
+			pthread_mutex_lock(&w->lock);
+			copy_view(w);
+			pthread_mutex_unlock(&w->lock);
+			if (rc != LL_OK)
+				break;
+		}
 	} else {
 		for (ll_step_kind k; (k = ll_session_next(s)) != LL_NSTEPS;) {
 			if (w->cancel) {
@@ -185,7 +218,8 @@ int wb_job_start(wb *w, int kind, ll_step_kind step)
 	memset(&w->job, 0, sizeof w->job);
 	w->job.kind = kind;
 	w->job.t0 = w->job.step_t0 = ll_now();
-	w->job.step = kind == WB_JOB_STEP ? step : ll_session_next(w->s);
+	w->job.step = kind == WB_JOB_STEP ? step : kind == WB_JOB_UPTO ? wb_upto_next(w->s, step) : ll_session_next(w->s);
+	w->job.target = step;
 	w->job.frac = -1;
 	pthread_mutex_unlock(&w->lock);
 
@@ -238,7 +272,11 @@ void wb_job_poll(wb *w)
 		wb_msg(w, 0, "report written to %s: %s", w->outdir, s->status[LL_STEP_REPORT]);
 	} else {
 		ll_step_kind next = ll_session_next(s);
-		if (next == LL_NSTEPS)
+		if (w->job.kind == WB_JOB_UPTO)
+			wb_msg(w, 0, "%s done (with the steps it needs) in %.1f s%s%s%s", ll_step_name((ll_step_kind)w->job.target),
+			       secs, next == LL_NSTEPS ? "" : "; next: ", next == LL_NSTEPS ? "" : ll_step_name(next),
+			       next == LL_NSTEPS ? "" : " (n)");
+		else if (next == LL_NSTEPS)
 			wb_msg(w, 0, "every step done in %.1f s; results in %s", secs, w->outdir);
 		else
 			wb_msg(w, 0, "%s done in %.1f s; next: %s (n)", ll_step_name((ll_step_kind)w->job.step),

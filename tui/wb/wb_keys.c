@@ -306,7 +306,7 @@ static void colon_mouse(wb *w, char *args, int force)
 
 /* The commands on the session, listed before the screens' own... */
 static const wb_cmd session_cmds[] = {
-	{"run", NULL, "[all|next|STEP]", "run every remaining step, only the next one, or one step whose needs are done", colon_run, 0, NULL},
+	{"run", NULL, "[all|next|STEP]", "run every remaining step, only the next one, or one step (after the steps it needs that have not run)", colon_run, 0, NULL},
 	{"cancel", NULL, "", "cancel the running step", colon_cancel, 0, NULL},
 	{"set", NULL, "STEP.KEY VALUE", "set a parameter (validated; its step and the steps that depend on it become pending)", colon_set, 0, NULL},
 	{"save", NULL, "[PATH]",
@@ -314,6 +314,9 @@ static const wb_cmd session_cmds[] = {
 	 colon_save, 0, NULL},
 	{"undo", "u", "", "undo the last parameter edit", colon_undo, 0, NULL},
 	{"write", "w", "[report]", "write the report into OUTDIR", colon_write, 0, NULL},
+	{"export", NULL, "[text|png|slurm] [FILE]",
+	 "the screen as text, the Trajectory view or the Factors shown as a PNG, or a Slurm job array of the tca step (default FILE in OUTDIR)",
+	 wb_export_cmd, 0, NULL},
 };
 /* ...and the workbench's, after them. */
 static const wb_cmd ui_cmds[] = {

@@ -6,8 +6,8 @@
  *
  * The steps are a graph (each needs some others): a step's name is indented
  * by its depth in it, and the detail area says what the step needs and
- * what depends on it.  Enter on a step runs it once the steps it needs are
- * done.  The cursor moves through every step and every parameter in
+ * what depends on it.  Enter on a step runs up to it: the steps it needs
+ * that have not run, then it.  The cursor moves through every step and every parameter in
  * order; only the step under the cursor shows its parameters.
  */
 #include "config.h"
@@ -517,7 +517,7 @@ static const wb_key pipe_keys[] = {
 	WB_LIST_KEYS,
 	{0, {'n'}, "n", A_RUN_NEXT, 0, "next", "run the next step (in the background)"},
 	{0, {'R'}, "R", A_RUN_ALL, 0, "run all", "run every remaining step"},
-	{0, {WB_ENTER_KEYS}, "Enter", A_ENTER, 0, NULL, "on a parameter: edit it; on a step: run it (once the steps it needs are done)"},
+	{0, {WB_ENTER_KEYS}, "Enter", A_ENTER, 0, NULL, "on a parameter: edit it; on a step: run up to it (the steps it needs first)"},
 	{0, {'e'}, "e", A_EDIT, 0, "edit", "edit the parameter in place (Enter accepts, Esc abandons)"},
 	{0, {' '}, "Space", A_CYCLE, 0, NULL, "next value of a choice parameter"},
 	{0, {'d'}, "d", A_DEFAULT, 0, NULL, "set the parameter to its default"},

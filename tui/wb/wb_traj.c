@@ -588,3 +588,12 @@ const wb_screen_def wb_screen_traj = {
 	.cmds = traj_cmds,
 	.ncmds = sizeof traj_cmds / sizeof traj_cmds[0],
 };
+
+const ll_traj_set *wb_traj_shown(wb *w, const ll_view3d **view, const unsigned char **hidden)
+{
+	wb_traj *t = traj_state(w);
+	const ll_traj_set *ts = cur_set(w);
+	*view = &t->view;
+	*hidden = ts && t->hidden && t->npaths == ts->n_paths ? t->hidden : NULL;
+	return ts;
+}

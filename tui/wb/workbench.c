@@ -26,6 +26,7 @@
 #include "base/ll_fs.h"
 #include "ll_report.h"
 #include "pipeline/ll_record.h"
+#include "pipeline/ll_resume.h"
 #include "wb/wb.h"
 
 #define WB_MIN_COLS 40
@@ -367,16 +368,16 @@ void wb_do_run_step(wb *w, ll_step_kind k)
 		wb_msg(w, 1, "%s is not a step this session runs", ll_step_name(k));
 		return;
 	}
-	unsigned m = ll_step_needs(w->s, k);
-	for (int j = 0; j < LL_NSTEPS; j++)
-		if ((m & LL_STEP_BIT(j)) && w->s->state[j] != LL_STATE_DONE) {
-			wb_msg(w, 1, "%s needs %s first (n runs the next step, R all of them)", ll_step_name(k),
-			       ll_step_name((ll_step_kind)j));
-			return;
-		}
+	/* the steps it needs that have not run go first ("run up to here") */
+	ll_step_kind first = wb_upto_next(w->s, k);
+	int upto = first != LL_NSTEPS && first != k;
 	wb_log(w, "> :run %s", ll_step_name(k));
-	if (wb_job_start(w, WB_JOB_STEP, k) == LL_OK)
-		wb_msg(w, 0, "running %s...", ll_step_name(k));
+	if (wb_job_start(w, upto ? WB_JOB_UPTO : WB_JOB_STEP, k) == LL_OK) {
+		if (upto)
+			wb_msg(w, 0, "running %s and the steps before it that it needs...", ll_step_name(k));
+		else
+			wb_msg(w, 0, "running %s...", ll_step_name(k));
+	}
 }
 
 /* Steps of the session that have not run with the current parameters
@@ -779,6 +780,8 @@ static void draw(wb *w)
 	}
 	draw_tabs(w);
 	wb_screens[w->screen]->draw(w, 1, w->rows - 3);
+	if (w->export_text && !w->help)
+		wb_export_frame(w); /* the frame as drawn, before the status line */
 	if (w->help)
 		wb_help_draw(w);
 	draw_status(w, w->rows - 2);
@@ -1209,6 +1212,7 @@ static void wb_free(wb *w)
 		ll_free(w->undo[i].old);
 	ll_free(w->backed);
 	ll_free(w->cmdline);
+	ll_free(w->export_text);
 	ll_outdir_abandon(&w->od); /* a folder it made and wrote nothing into goes again */
 	pthread_mutex_destroy(&w->lock);
 }
@@ -1254,9 +1258,31 @@ int wb_run(ll_session *s, const wb_opts *o)
 	s->log_ud = &w;
 	s->report_fn = ll_report_session;
 	s->cancel = &w.cancel;
-	wb_view_sync(&w);
 	wb_log(&w, "workbench started on %s; results go to %s", s->path ? s->path : "the built-in demo session",
 	       w.outdir);
+	/* results a run with these parameters left in OUTDIR are read back,
+	 * not computed again (pipeline/ll_resume.h) */
+	unsigned resumed = 0;
+	if (ll_session_resume(s, w.outdir, &resumed, &oerr) != LL_OK) {
+		s->log_fn = NULL;
+		s->cancel = NULL;
+		wb_free(&w);
+		wb_error("tui: %s", oerr.msg);
+		return 1;
+	}
+	if (resumed) {
+		char names[200] = "";
+		for (int k = 0; k < LL_NSTEPS; k++)
+			if (resumed & LL_STEP_BIT(k)) {
+				size_t l = strlen(names);
+				snprintf(names + l, sizeof names - l, "%s%s", l ? ", " : "", ll_step_name((ll_step_kind)k));
+			}
+		ll_step_kind next = ll_session_next(s);
+		wb_msg(&w, 0, "resumed from %s: %s done (same parameters)%s%s", w.outdir, names,
+		       next == LL_NSTEPS ? "" : "; n runs the next step: ", next == LL_NSTEPS ? "" : ll_step_name(next));
+		w.gen++;
+	}
+	wb_view_sync(&w);
 
 	struct sigaction old[WB_NSIGS];
 	got_signal = 0;

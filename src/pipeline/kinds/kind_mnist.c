@@ -46,8 +46,11 @@ static int load(ll_step_ctx *c, const char *path, struct ll_res_data *d, int **l
 		md->train = sub;
 	}
 	d->mnist = md;
+	/* the path as the session file has it: the resolved one may name
+	 * this machine's folders, and the summary goes into the report */
+	const char *typed = ll_session_get(s, LL_STEP_DATA, "path");
 	ll_step_status(c, "MNIST %zu train + %zu test images of %zux%zu from %s", md->train.n, md->test.n,
-		       md->train.rows, md->train.cols, md->dir);
+		       md->train.rows, md->train.cols, *typed ? typed : "the bundled subset");
 	return LL_OK;
 }
 

@@ -59,7 +59,8 @@ static int load(ll_step_ctx *c, const char *path, struct ll_res_data *d, int **l
 	if ((rc = ll_nwb_bin(path, &o, &d->X, &in, err)) != LL_OK)
 		return rc;
 	*labels = conditions(path, in.trials);
-	ll_step_status(c, "%s: %zu neurons x %zu bins of %g s x %zu trials, %zu of %zu spikes in the windows%s", path,
+	ll_step_status(c, "%s: %zu neurons x %zu bins of %g s x %zu trials, %zu of %zu spikes in the windows%s",
+		       ll_session_get(c->s, LL_STEP_DATA, "path"),
 		       in.neurons, in.bins, o.bin, in.trials, in.counted, in.spikes,
 		       *labels ? ", conditions from the trials table" : "");
 	return LL_OK;

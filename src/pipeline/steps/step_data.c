@@ -160,7 +160,9 @@ static int finish_array(ll_step_ctx *c, const char *path, struct ll_res_data *d,
 	}
 	if (rc == LL_OK && !s->status[c->k][0]) {
 		char sh[64];
-		ll_step_status(c, "%s: %s", path, ll_tensor_shape_str(&d->X, sh, sizeof sh));
+		/* the path as the session file has it (the report quotes this) */
+		ll_step_status(c, "%s: %s", ll_session_get(s, LL_STEP_DATA, "path"),
+			       ll_tensor_shape_str(&d->X, sh, sizeof sh));
 	}
 	ll_free(lpath);
 	ll_free(mpath);
@@ -212,6 +214,16 @@ static int used(const ll_session *s, const char *key, char *why, size_t n)
 	return ok;
 }
 
+/* Resuming: the results are computed again in memory, OUTDIR left as the
+ * run wrote it (reading the inputs again costs what reading the results
+ * back would). */
+static int load(ll_step_ctx *c, ll_err *err)
+{
+	ll_step_ctx m = *c;
+	m.outdir = NULL;
+	return run(&m, err);
+}
+
 const ll_step_def ll_step_data = {
 	.name = "data",
 	.summary = "read or simulate the data",
@@ -220,6 +232,7 @@ const ll_step_def ll_step_data = {
 	.always = 1,
 	.run = run,
 	.drop = drop,
+	.load = load,
 	.outputs = "the simulated data and planted factors",
 	.used = used,
 };

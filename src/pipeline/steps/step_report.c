@@ -2,6 +2,9 @@
  * end sets s->report_fn, which this step calls with the finished session. */
 #include "config.h"
 
+#include <unistd.h>
+
+#include "base/ll_fs.h"
 #include "pipeline/ll_step.h"
 
 static const ll_param_def params[] = {
@@ -18,6 +21,23 @@ static int run(ll_step_ctx *c, ll_err *err)
 	return s->report_fn(s, c->outdir, s->report_ud, err);
 }
 
+/* Resuming: the report the run wrote from these same results is still
+ * there (a run removes it before it changes anything: ll_record_begin). */
+static int load(ll_step_ctx *c, ll_err *err)
+{
+	static const char *const files[] = {"report.md", "report.html"};
+	for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
+		char *p = ll_path_join(c->outdir, files[i]);
+		if (!p)
+			return ll_err_oom(err);
+		int there = access(p, R_OK) == 0;
+		ll_free(p);
+		if (!there)
+			return ll_err_set(err, LL_EINVAL, "%s is not there", files[i]);
+	}
+	return LL_OK;
+}
+
 const ll_step_def ll_step_report = {
 	.name = "report",
 	.summary = "write report.md, report.html and figures/ from the results",
@@ -25,4 +45,5 @@ const ll_step_def ll_step_report = {
 	.nparams = LL_NPARAMS(params),
 	.needs = LL_STEP_ALL, /* it reads every step's results */
 	.run = run,
+	.load = load,
 };

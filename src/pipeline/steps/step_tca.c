@@ -1,15 +1,17 @@
 /* [tca]: the CP ensemble over ranks x replicates, and the rank to show. */
 #include "config.h"
 
+#include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#include "base/ll_fs.h"
 #include "base/ll_rng.h"
 #include "io/ll_ens_io.h"
+#include "base/ll_fs.h"
+#include "io/ll_ens_shard.h"
 #include "pipeline/ll_step.h"
 #include "pipeline/steps/step_data.h"
 #include "pipeline/steps/step_train.h"
@@ -85,9 +87,30 @@ static void drop(ll_session *s)
 	s->res.tca = NULL;
 }
 
-static int finish(ll_step_ctx *c, struct ll_res_tca *t, ll_rank_rule rule, ll_err *err);
+/* The fits of a run that wrote OUTDIR, kept as a shard (io/ll_ens_shard.h)
+ * in OUTDIR/tca/resume/: its raw fits and numbers, so that the workbench
+ * reopened on OUTDIR reads back the very ensemble (ll_shard_merge, which
+ * finishes it as ll_ens_fit would) instead of fitting again (load). */
+#define RESUME_DIR "resume"
 
-static int run(ll_step_ctx *c, ll_err *err)
+static int want_all(void *ud, size_t unit)
+{
+	(void)ud;
+	(void)unit;
+	return 1;
+}
+
+/* the fingerprint of the data the fits were made from: the tensor, then
+ * the mask */
+static uint64_t data_hash(const ll_tensor *X, const ll_tensor *mask)
+{
+	uint64_t h = ll_shard_hash(X->data, X->size, LL_SHARD_HASH0);
+	return mask ? ll_shard_hash(mask->data, mask->size, h) : h;
+}
+
+/* The ensemble's options from the session, the warm start's model read
+ * into t->init; *rule the rank rule. */
+static int prepare(ll_step_ctx *c, struct ll_res_tca *t, ll_ens_opts *op, ll_rank_rule *rulep, ll_err *err)
 {
 	ll_session *s = c->s;
 	const struct ll_res_tensor *x = s->res.tensor;
@@ -95,18 +118,6 @@ static int run(ll_step_ctx *c, ll_err *err)
 	ll_ens_opts o;
 	long lo, hi;
 	int rc;
-
-	if (!x || !x->X.data)
-		return ll_err_set(err, LL_EINVAL, "[tca] has no tensor: run the tensor step first");
-	if (c->reuse && s->res.tca) {
-		/* only rank changed: every rank is fitted already; choose again */
-		ll_session_log(s, "tca: only the rank to show changed: the fitted ensemble is kept, nothing refitted");
-		return finish(c, s->res.tca, (ll_rank_rule)ll_session_get_enum(s, LL_STEP_TCA, "select"), err);
-	}
-	struct ll_res_tca *t = ll_calloc(1, sizeof *t);
-	if (!t)
-		return ll_err_oom(err);
-	s->res.tca = t;
 	ll_ens_opts_default(&o);
 	ll_session_get_range(s, LL_STEP_TCA, "ranks", &lo, &hi);
 	o.rank_lo = (size_t)lo;
@@ -161,13 +172,108 @@ static int run(ll_step_ctx *c, ll_err *err)
 	}
 	ll_free(warm);
 	o.threads = ll_step_threads(s);
-	progress_fwd fwd = {s, c->progress, c->ud};
-	o.progress = fwd_progress;
-	o.progress_ud = &fwd;
+	/* o.progress: the caller's (run() sets it; it lives on its stack) */
 	if (o.cp.method != LL_CP_ALS && x->x_min < 0)
 		ll_session_log(s, "tca: warning: %s on data with negative entries (min %g)",
 			       ll_cp_method_name(o.cp.method), x->x_min);
 	o.cp.rank = o.rank_hi;
+	/* ll_cp_check: run(), on the tensor it fits (a float copy, maybe) */
+	*op = o;
+	*rulep = rule;
+	return LL_OK;
+}
+
+/* The chosen rank and the step's summary line. */
+static int conclude(ll_step_ctx *c, struct ll_res_tca *t, const ll_ens_opts *op, ll_rank_rule rule, ll_err *err)
+{
+	ll_session *s = c->s;
+	const struct ll_res_tensor *x = s->res.tensor;
+	const ll_ens_opts o = *op;
+	int rc;
+	if ((rc = choose_rank(s, t, rule, err)) != LL_OK)
+		return rc;
+	ll_session_log(s, "tca: rank %zu chosen: %s", t->chosen_rank, t->rank_reason);
+	const ll_ens_rank *cr = ll_ens_get(&t->ens, t->chosen_rank);
+	ll_ens_stats cst = {0};
+	char cvs[64] = "";
+	if (cr && ll_ens_rank_stats(cr, &cst, err) != LL_OK)
+		return LL_ENOMEM;
+	if (cr && t->ens.cv_folds)
+		snprintf(cvs, sizeof cvs, ", held-out error %.4f", cr->cv_test_mean);
+	ll_step_status(c, "ranks %zu-%zu x %zu replicates (%s): rank %zu chosen, error %.4f%s, "
+		 "%zu/%zu fits at the best%s",
+		 o.rank_lo, o.rank_hi, o.replicates, ll_cp_method_name(o.cp.method), t->chosen_rank,
+		 cr ? cr->fits[0].obj : NAN, cvs, cst.at_best, cr ? cr->nrep : 0,
+		 o.cp.method != LL_CP_ALS && x->x_min < 0 ? "; WARNING: negative data" : "");
+	return LL_OK;
+}
+
+static int new_res(ll_session *s, struct ll_res_tca **tp, ll_err *err)
+{
+	const struct ll_res_tensor *x = s->res.tensor;
+	if (!x || !x->X.data)
+		return ll_err_set(err, LL_EINVAL, "[tca] has no tensor: run the tensor step first");
+	struct ll_res_tca *t = ll_calloc(1, sizeof *t);
+	if (!t)
+		return ll_err_oom(err);
+	s->res.tca = t;
+	*tp = t;
+	return LL_OK;
+}
+
+/* Only the rank to show changed (view_keys): every rank is fitted
+ * already, so choose again and rewrite summary.json; the fits' files
+ * (and resume/) stay as they are. */
+static int rechoose(ll_step_ctx *c, struct ll_res_tca *t, ll_err *err)
+{
+	ll_session *s = c->s;
+	const struct ll_res_tensor *x = s->res.tensor;
+	ll_rank_rule rule = (ll_rank_rule)ll_session_get_enum(s, LL_STEP_TCA, "select");
+	int rc;
+	ll_session_log(s, "tca: only the rank to show changed: the fitted ensemble is kept, nothing refitted");
+	if ((rc = conclude(c, t, &t->ens.opts, rule, err)) != LL_OK || !c->outdir)
+		return rc;
+	int summary_only = s->wrote[c->k];
+	char *dir = NULL;
+	rc = summary_only ? ((dir = ll_path_join(c->outdir, ll_step_name(c->k))) ? LL_OK : ll_err_oom(err))
+			  : ll_step_outdir(c, &dir, err);
+	if (rc != LL_OK)
+		return rc;
+	ll_ens_meta meta = {0};
+	meta.chosen_rank = t->chosen_rank;
+	meta.rank_reason = t->rank_reason;
+	meta.rank_rule = ll_session_get_int(s, LL_STEP_TCA, "rank") >= 0 ? "set" : ll_rank_rule_name(rule);
+	char *wp = t->ens.warm_start ? ll_session_get_path(s, LL_STEP_TCA, "warm_start") : NULL;
+	meta.init_file = wp;
+	rc = summary_only ? ll_ens_write_summary(&t->ens, dir, &meta, err)
+			  : ll_ens_write(&t->ens, dir, &x->X, &meta, err);
+	ll_free(wp);
+	ll_free(dir);
+	return rc;
+}
+
+static int run(ll_step_ctx *c, ll_err *err)
+{
+	ll_session *s = c->s;
+	const struct ll_res_tensor *x;
+	struct ll_res_tca *t = NULL;
+	ll_ens_opts o;
+	ll_rank_rule rule = LL_RANK_ELBOW;
+	int rc;
+	if (c->reuse && s->res.tca)
+		return rechoose(c, s->res.tca, err);
+	if ((rc = new_res(s, &t, err)) != LL_OK || (rc = prepare(c, t, &o, &rule, err)) != LL_OK)
+		return rc;
+	x = s->res.tensor;
+	progress_fwd fwd = {s, c->progress, c->ud};
+	o.progress = fwd_progress;
+	o.progress_ud = &fwd;
+	/* writing OUTDIR: the units' raw fits first (kept for a resume),
+	 * then finished as one ll_ens_fit would */
+	if (c->outdir) {
+		o.want = want_all;
+		o.want_ud = NULL;
+	}
 	/* single precision: the fits read a float copy (the tensor step's
 	 * doubles stay for the other steps and the report) */
 	ll_tensor xf = {0};
@@ -188,52 +294,68 @@ static int run(ll_step_ctx *c, ll_err *err)
 			ll_err_prefix(err, "[tca] precision = single");
 		return rc;
 	}
-	return finish(c, t, rule, err);
-}
-
-/* Choose the rank, say so, and write OUTDIR/tca/: all but the fits. */
-static int finish(ll_step_ctx *c, struct ll_res_tca *t, ll_rank_rule rule, ll_err *err)
-{
-	ll_session *s = c->s;
-	const struct ll_res_tensor *x = s->res.tensor;
-	int rc;
-	if ((rc = choose_rank(s, t, rule, err)) != LL_OK)
-		return rc;
-	ll_session_log(s, "tca: rank %zu chosen: %s", t->chosen_rank, t->rank_reason);
-	const ll_ens_rank *cr = ll_ens_get(&t->ens, t->chosen_rank);
-	ll_ens_stats cst = {0};
-	char cvs[64] = "";
-	if (cr && ll_ens_rank_stats(cr, &cst, err) != LL_OK)
-		return LL_ENOMEM;
-	if (cr && t->ens.cv_folds)
-		snprintf(cvs, sizeof cvs, ", held-out error %.4f", cr->cv_test_mean);
-	ll_step_status(c, "ranks %zu-%zu x %zu replicates (%s): rank %zu chosen, error %.4f%s, "
-		 "%zu/%zu fits at the best%s",
-		 t->ens.nranks ? t->ens.ranks[0].rank : 0, t->ens.nranks ? t->ens.ranks[t->ens.nranks - 1].rank : 0,
-		 t->ens.opts.replicates, ll_cp_method_name(t->ens.method), t->chosen_rank,
-		 cr ? cr->fits[0].obj : NAN, cvs, cst.at_best, cr ? cr->nrep : 0,
-		 t->ens.method != LL_CP_ALS && x->x_min < 0 ? "; WARNING: negative data" : "");
+	char *dir = NULL;
 	if (c->outdir) {
-		/* the kept fits' files are there: only the summary changes */
-		int summary_only = c->reuse && s->wrote[c->k];
-		char *dir = NULL;
-		if (summary_only)
-			rc = (dir = ll_path_join(c->outdir, ll_step_name(c->k))) ? LL_OK : ll_err_oom(err);
-		else
-			rc = ll_step_outdir(c, &dir, err);
-		if (rc != LL_OK)
+		ll_shard_meta sm = {.index = 0, .count = 1, .want = want_all, .want_ud = NULL,
+				    .data_hash = data_hash(&x->X, o.cp.mask), .init_hash = 0,
+				    .select = ll_rank_rule_name(rule)};
+		ll_ens_meta rmeta = {.tool = "latentlab"};
+		if ((rc = ll_step_outdir(c, &dir, err)) != LL_OK)
 			return rc;
+		char *rdir = ll_path_join(dir, RESUME_DIR);
+		rc = rdir ? ll_mkdirs(rdir, err) : ll_err_oom(err);
+		if (rc == LL_OK)
+			rc = ll_shard_write(&t->ens, rdir, &rmeta, &sm, err);
+		ll_free(rdir);
+		if (rc == LL_OK)
+			rc = ll_ens_finish(&t->ens, err);
+	}
+	if (rc == LL_OK)
+		rc = conclude(c, t, &o, rule, err);
+	if (rc == LL_OK && dir) {
 		ll_ens_meta meta = {0};
 		meta.chosen_rank = t->chosen_rank;
 		meta.rank_reason = t->rank_reason;
 		meta.rank_rule = ll_session_get_int(s, LL_STEP_TCA, "rank") >= 0 ? "set" : ll_rank_rule_name(rule);
 		char *wp = t->ens.warm_start ? ll_session_get_path(s, LL_STEP_TCA, "warm_start") : NULL;
 		meta.init_file = wp;
-		rc = summary_only ? ll_ens_write_summary(&t->ens, dir, &meta, err)
-				  : ll_ens_write(&t->ens, dir, &x->X, &meta, err);
+		rc = ll_ens_write(&t->ens, dir, &x->X, &meta, err);
 		ll_free(wp);
-		ll_free(dir);
 	}
+	ll_free(dir);
+	return rc;
+}
+
+/* Resuming: the fits the run kept in OUTDIR/tca/resume/, if they were
+ * made from this tensor, finished as the run finished them; the rank is
+ * chosen again as run() chooses it (the same rule on the same fits). */
+static int load(ll_step_ctx *c, ll_err *err)
+{
+	ll_session *s = c->s;
+	struct ll_res_tca *t = NULL;
+	ll_ens_opts o;
+	ll_rank_rule rule = LL_RANK_ELBOW;
+	int rc;
+	if ((rc = new_res(s, &t, err)) != LL_OK || (rc = prepare(c, t, &o, &rule, err)) != LL_OK)
+		return rc;
+	char *dir = ll_path_join(c->outdir, "tca/" RESUME_DIR);
+	if (!dir)
+		return ll_err_oom(err);
+	ll_shard sh;
+	rc = ll_shard_read(dir, &sh, err);
+	ll_free(dir);
+	if (rc != LL_OK)
+		return rc;
+	char want[32];
+	snprintf(want, sizeof want, "%016" PRIx64, data_hash(&s->res.tensor->X, o.cp.mask));
+	const char *had = ll_shard_get(&sh, "data_hash");
+	if (!had || strcmp(had, want) != 0)
+		rc = ll_err_set(err, LL_EINVAL, "the fits were made from other data");
+	else
+		rc = ll_shard_merge(&sh, 1, &t->ens, err);
+	ll_shard_free(&sh);
+	if (rc == LL_OK)
+		rc = conclude(c, t, &o, rule, err);
 	return rc;
 }
 
@@ -300,8 +422,9 @@ const ll_step_def ll_step_tca = {
 	.check = check,
 	.run = run,
 	.drop = drop,
-	.outputs = "every fit, `summary.json`",
+	.load = load,
 	.view_keys = view_keys,
+	.outputs = "every fit, `summary.json`; `resume/`, the raw fits a reopened workbench reads back",
 };
 
 int ll_tca_loads_text(const ll_session *s, const ll_ktensor *K, size_t c, char *buf, size_t n, ll_err *err)

@@ -421,6 +421,16 @@ static unsigned stale(const char *key)
 	return LL_STEP_BIT(LL_STEP_TENSOR);
 }
 
+/* Resuming: the results are computed again in memory, OUTDIR left as the
+ * run wrote it (reading the inputs again costs what reading the results
+ * back would). */
+static int load(ll_step_ctx *c, ll_err *err)
+{
+	ll_step_ctx m = *c;
+	m.outdir = NULL;
+	return run(&m, err);
+}
+
 const ll_step_def ll_step_tensor = {
 	.name = "tensor",
 	.summary = "make the analysis tensor: missing entries, normalisation",
@@ -432,5 +442,6 @@ const ll_step_def ll_step_tensor = {
 	.stale = stale,
 	.run = run,
 	.drop = drop,
+	.load = load,
 	.outputs = "the analysis tensor",
 };

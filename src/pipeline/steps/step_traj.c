@@ -181,6 +181,16 @@ static int check(const ll_session *s, ll_err *err)
 	return LL_OK;
 }
 
+/* Resuming: the paths are computed again in memory (a projection of the
+ * tensor or the factors, as cheap as reading them back), OUTDIR left as
+ * the run wrote it. */
+static int load(ll_step_ctx *c, ll_err *err)
+{
+	ll_step_ctx m = *c;
+	m.outdir = NULL;
+	return run(&m, err);
+}
+
 const ll_step_def ll_step_traj = {
 	.name = "trajectory",
 	.summary = "project the states to 3-D paths (PCA, or TCA factors)",
@@ -191,5 +201,6 @@ const ll_step_def ll_step_traj = {
 	.check = check,
 	.run = run,
 	.drop = drop,
+	.load = load,
 	.outputs = "paths",
 };

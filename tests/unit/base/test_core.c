@@ -290,9 +290,33 @@ static void test_quantile(void)
 	LL_CHECK(ll_quantile_sorted(one, 1, 0.3) == 7.0);
 }
 
+/* ll_path_rel: a path as seen from a folder, parts compared whole */
+static void test_path_rel(void)
+{
+	static const struct { const char *path, *base, *want; } cases[] = {
+		{"/w/x/examples/data", "/w/x/out", "../examples/data"},
+		{"/w/x/out/f.txt", "/w/x/out", "f.txt"},
+		{"/w/x", "/w/x/out", ".."},
+		{"/w/x/out", "/w/x/out/", "."},
+		{"/w/xy/f", "/w/x", "../xy/f"},
+		{"/w/x/./a/../b", "/w/x/c/d", "../../b"},
+		{"/a/b", "/c/d", "../../a/b"},
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		char *r = ll_path_rel(cases[i].path, cases[i].base);
+		LL_CHECK_STR(r, cases[i].want);
+		ll_free(r);
+	}
+	/* relative paths are taken from the working directory */
+	char *r = ll_path_rel("examples/data", "out");
+	LL_CHECK_STR(r, "../examples/data");
+	ll_free(r);
+}
+
 int main(void)
 {
 	LL_RUN(test_err);
+	LL_RUN(test_path_rel);
 	LL_RUN(test_quantile);
 	LL_RUN(test_status_map);
 	LL_RUN(test_parse_bytes);

@@ -1,0 +1,220 @@
+/* Tests for resuming a session from its OUTDIR (src/pipeline/ll_resume.c)
+ * and for the Slurm script's tca options (src/pipeline/ll_slurm.c). */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/ll_fs.h"
+#include "pipeline/ll_record.h"
+#include "pipeline/ll_resume.h"
+#include "pipeline/ll_session.h"
+#include "pipeline/ll_slurm.h"
+#include "pipeline/steps/step_tca.h"
+#include "ll_failalloc.h"
+#include "ll_test.h"
+
+static char g_dir[64];
+
+static const char *base_session =
+	"[session]\nname = r\nseed = 3\nthreads = 1\n"
+	"[data]\nkind = synth\nneurons = 12\ntime = 10\ntrials = 8\nrank = 2\n"
+	"[tca]\nranks = 1-3\nreplicates = 3\n"
+	"[trajectory]\nsource = pca\n";
+
+/* base_session with one line replaced (old -> new), loaded */
+static int load_with(ll_session *s, const char *old, const char *new_)
+{
+	char text[1024];
+	const char *p = old ? strstr(base_session, old) : NULL;
+	if (p)
+		snprintf(text, sizeof text, "%.*s%s%s", (int)(p - base_session), base_session, new_, p + strlen(old));
+	else
+		snprintf(text, sizeof text, "%s", base_session);
+	ll_err err = {0, ""};
+	return ll_session_load_text(s, text, "r.lab", &err);
+}
+
+static int same_doubles(const double *a, const double *b, size_t n)
+{
+	return memcmp(a, b, n * sizeof *a) == 0;
+}
+
+static void test_resume(void)
+{
+	ll_err err = {0, ""};
+	char *out = ll_path_join(g_dir, "out");
+	ll_session s, r;
+	LL_CHECK_INT(load_with(&s, NULL, NULL), LL_OK);
+	/* what `latentlab run` leaves: results, results.json, session.lab */
+	LL_CHECK_INT(ll_session_run_all(&s, out, NULL, NULL, &err), LL_OK);
+	LL_CHECK_INT(ll_record_results(&s, out, "test", 1.0, 0, &err), LL_OK);
+	LL_CHECK_INT(ll_record_session_copy(&s, out, &err), LL_OK);
+
+	/* the same parameters: data, tensor, tca and trajectory come back,
+	 * tca's fits bit for bit and its chosen rank */
+	unsigned done = 0;
+	LL_CHECK_INT(load_with(&r, NULL, NULL), LL_OK);
+	LL_CHECK_INT(ll_session_resume(&r, out, &done, &err), LL_OK);
+	unsigned want = LL_STEP_BIT(LL_STEP_DATA) | LL_STEP_BIT(LL_STEP_TENSOR) | LL_STEP_BIT(LL_STEP_TCA) |
+			LL_STEP_BIT(LL_STEP_TRAJ);
+	LL_CHECK_INT(done, want);
+	LL_CHECK_INT(r.state[LL_STEP_TCA], LL_STATE_DONE);
+	LL_CHECK_STR(r.status[LL_STEP_TCA], s.status[LL_STEP_TCA]);
+	LL_CHECK(r.res.tca && s.res.tca);
+	if (r.res.tca && s.res.tca) {
+		const ll_ensemble *a = &s.res.tca->ens, *b = &r.res.tca->ens;
+		LL_CHECK_INT(r.res.tca->chosen_rank, s.res.tca->chosen_rank);
+		LL_CHECK_INT(a->nranks, b->nranks);
+		for (size_t i = 0; i < a->nranks && i < b->nranks; i++)
+			for (size_t k = 0; k < a->ranks[i].nrep; k++) {
+				const ll_ktensor *x = &a->ranks[i].fits[k].K, *y = &b->ranks[i].fits[k].K;
+				LL_CHECK(same_doubles(x->lambda, y->lambda, x->rank));
+				for (int m = 0; m < x->nmodes; m++)
+					LL_CHECK(same_doubles(x->U[m], y->U[m], x->dim[m] * x->rank));
+				LL_CHECK(a->ranks[i].sim[k] == b->ranks[i].sim[k]);
+			}
+	}
+	LL_CHECK_INT(ll_session_next(&r), LL_NSTEPS);
+	ll_session_free(&r);
+
+	/* tca's parameters differ: it and what needs it stay pending */
+	LL_CHECK_INT(load_with(&r, "replicates = 3", "replicates = 2"), LL_OK);
+	LL_CHECK_INT(ll_session_resume(&r, out, &done, &err), LL_OK);
+	LL_CHECK_INT(done, want & ~LL_STEP_BIT(LL_STEP_TCA));
+	LL_CHECK_INT(r.state[LL_STEP_TCA], LL_STATE_PENDING);
+	LL_CHECK(r.res.tca == NULL);
+	ll_session_free(&r);
+
+	/* the data's: nothing that needs the data resumes */
+	LL_CHECK_INT(load_with(&r, "trials = 8", "trials = 9"), LL_OK);
+	LL_CHECK_INT(ll_session_resume(&r, out, &done, &err), LL_OK);
+	LL_CHECK_INT(done, 0);
+	ll_session_free(&r);
+
+	/* the session seed makes every step stale; the threads none */
+	LL_CHECK_INT(load_with(&r, "seed = 3", "seed = 4"), LL_OK);
+	LL_CHECK_INT(ll_session_resume(&r, out, &done, &err), LL_OK);
+	LL_CHECK_INT(done, 0);
+	ll_session_free(&r);
+	LL_CHECK_INT(load_with(&r, "threads = 1", "threads = 2"), LL_OK);
+	LL_CHECK_INT(ll_session_resume(&r, out, &done, &err), LL_OK);
+	LL_CHECK_INT(done, want);
+	ll_session_free(&r);
+
+	/* fits made from other data are refused, though the parameters agree */
+	char *sh = ll_path_join(out, "tca/resume/shard.txt");
+	char *text = NULL;
+	size_t len;
+	LL_CHECK(sh && ll_read_file(sh, 1u << 20, &text, &len, &err) == LL_OK);
+	char *h = text ? strstr(text, "data_hash = ") : NULL;
+	LL_CHECK(h != NULL);
+	if (h) {
+		h[12] = h[12] == '0' ? '1' : '0';
+		ll_afile af;
+		LL_CHECK_INT(ll_afile_open(&af, sh, &err), LL_OK);
+		fputs(text, af.fp);
+		LL_CHECK_INT(ll_afile_commit(&af, &err), LL_OK);
+	}
+	LL_CHECK_INT(load_with(&r, NULL, NULL), LL_OK);
+	LL_CHECK_INT(ll_session_resume(&r, out, &done, &err), LL_OK);
+	LL_CHECK_INT(done, want & ~LL_STEP_BIT(LL_STEP_TCA));
+	ll_session_free(&r);
+	ll_free(text);
+	ll_free(sh);
+
+	/* a folder no run wrote: nothing */
+	LL_CHECK_INT(load_with(&r, NULL, NULL), LL_OK);
+	LL_CHECK_INT(ll_session_resume(&r, g_dir, &done, &err), LL_OK);
+	LL_CHECK_INT(done, 0);
+	ll_session_free(&r);
+	ll_session_free(&s);
+	ll_free(out);
+}
+
+/* out of memory anywhere in a resume: LL_ENOMEM, nothing leaked */
+static char g_out[96];
+static int resume_work(void *ud)
+{
+	(void)ud;
+	ll_session r;
+	ll_err err = {0, ""};
+	unsigned done;
+	int rc = load_with(&r, NULL, NULL);
+	if (rc != LL_OK)
+		return rc;
+	rc = ll_session_resume(&r, g_out, &done, &err);
+	/* a step that could not be read back for want of memory is pending,
+	 * and the resume says LL_ENOMEM */
+	ll_session_free(&r);
+	return rc;
+}
+
+static void test_resume_oom(void)
+{
+	ll_err err = {0, ""};
+	ll_session s;
+	snprintf(g_out, sizeof g_out, "%s/oom", g_dir);
+	LL_CHECK_INT(load_with(&s, NULL, NULL), LL_OK);
+	LL_CHECK_INT(ll_session_run_all(&s, g_out, NULL, NULL, &err), LL_OK);
+	LL_CHECK_INT(ll_record_results(&s, g_out, "test", 1.0, 0, &err), LL_OK);
+	LL_CHECK_INT(ll_record_session_copy(&s, g_out, &err), LL_OK);
+	ll_session_free(&s);
+	ll_failalloc_sweep sw = {.name = "resume", .run = resume_work};
+	LL_CHECK_INT(ll_failalloc_sweep_run(&sw), 0);
+	LL_CHECK(sw.n > 100);
+}
+
+/* the session's [tca] as `latentlab tca` options */
+static void test_slurm_args(void)
+{
+	ll_err err = {0, ""};
+	ll_session s;
+	char *o = NULL;
+	size_t units = 0;
+	LL_CHECK_INT(load_with(&s, NULL, NULL), LL_OK);
+	LL_CHECK_INT(ll_slurm_tca_args(&s, &o, &units, &err), LL_OK);
+	LL_CHECK(o && strstr(o, "-r 1-3 -n 3 -m ncp-hals -s ") == o);
+	LL_CHECK(o && strstr(o, " --tol 1e-6 --max-iter 300 --sim mean-cos --init random --select elbow"));
+	LL_CHECK_INT(units, 3);
+	ll_free(o);
+	LL_CHECK_INT(ll_session_set(&s, LL_STEP_TCA, "select", "cv", &err), LL_OK);
+	LL_CHECK_INT(ll_slurm_tca_args(&s, &o, &units, &err), LL_OK);
+	LL_CHECK(o && strstr(o, " --select cv --cv-folds 5"));
+	LL_CHECK_INT(units, 3 + 5);
+	ll_free(o);
+	LL_CHECK_INT(ll_session_set(&s, LL_STEP_TCA, "rank", "2", &err), LL_OK);
+	LL_CHECK_INT(ll_session_set(&s, LL_STEP_TCA, "ridge", "0.5", &err), LL_OK);
+	LL_CHECK_INT(ll_slurm_tca_args(&s, &o, &units, &err), LL_OK);
+	LL_CHECK(o && !strstr(o, "--select") && strstr(o, " --ridge 0.5") && !strstr(o, "--float32"));
+	ll_free(o);
+	char *script = ll_slurm_script(&s, "/x/o'ut", &err);
+	LL_CHECK(script && strstr(script, "DATA=${DATA:-'/x/o'\\''ut/tensor/tensor.npy'}"));
+	LL_CHECK(script && strstr(script, "#SBATCH --array=0-7\n"));
+	ll_free(script);
+	/* single precision: the CLI reads the tensor as float32 too */
+	LL_CHECK_INT(ll_session_set(&s, LL_STEP_TCA, "select", "elbow", &err), LL_OK);
+	LL_CHECK_INT(ll_session_set(&s, LL_STEP_TCA, "precision", "single", &err), LL_OK);
+	LL_CHECK_INT(ll_slurm_tca_args(&s, &o, &units, &err), LL_OK);
+	LL_CHECK(o && strstr(o, " --float32"));
+	ll_free(o);
+	ll_session_free(&s);
+	/* no [tca]: a message, no script */
+	LL_CHECK_INT(ll_session_load_text(&s, "[data]\nkind = synth\n", "n.lab", &err), LL_OK);
+	LL_CHECK(ll_slurm_script(&s, "/x", &err) == NULL);
+	LL_CHECK(strstr(err.msg, "no [tca]") != NULL);
+	ll_session_free(&s);
+}
+
+int main(void)
+{
+	snprintf(g_dir, sizeof g_dir, "/tmp/ll_test_resume.XXXXXX");
+	if (!mkdtemp(g_dir))
+		return 1;
+	LL_RUN(test_resume);
+	LL_RUN(test_slurm_args);
+	LL_RUN(test_resume_oom);
+	ll_err err = {0, ""};
+	ll_rmtree(g_dir, &err);
+	return ll_test_done();
+}
