@@ -29,20 +29,15 @@ void doc_md_text(doc *d, const char *s)
 	ll_html_md_text(&d->md, s);
 }
 
-void doc_md_path(doc *d, const char *path)
+char *doc_path_shown(doc *d, const char *path)
 {
-	if (!path || !*path || !d->outdir) {
-		ll_html_md_text(&d->md, path ? path : "");
-		return;
-	}
+	if (!path || !*path || !d->outdir)
+		return ll_strdup(path ? path : "");
 	char *rel = ll_path_rel(path, d->outdir), *top = ll_path_rel(d->outdir, "/");
 	if (!rel || !top) {
-		/* out of memory (or no working directory, which a run that got
-		 * this far has): the report must not go out without it */
-		doc_fail(d, LL_ENOMEM, "a path");
 		ll_free(rel);
 		ll_free(top);
-		return;
+		return NULL;
 	}
 	/* a way from OUTDIR that climbs to the root names the machine's
 	 * folders all the same: then the path as given if it is relative,
@@ -57,12 +52,26 @@ void doc_md_path(doc *d, const char *path)
 	}
 	for (const char *p = top; *p; p++)
 		depth += *p == '/';
-	const char *show = rel;
-	if (ups >= depth)
-		show = path[0] != '/' ? path : strrchr(path, '/') + 1;
-	ll_html_md_text(&d->md, show);
-	ll_free(rel);
+	char *show = rel;
+	if (ups >= depth) {
+		show = ll_strdup(path[0] != '/' ? path : strrchr(path, '/') + 1);
+		ll_free(rel);
+	}
 	ll_free(top);
+	return show;
+}
+
+void doc_md_path(doc *d, const char *path)
+{
+	char *show = doc_path_shown(d, path);
+	if (!show) {
+		/* out of memory (or no working directory, which a run that got
+		 * this far has): the report must not go out without it */
+		doc_fail(d, LL_ENOMEM, "a path");
+		return;
+	}
+	ll_html_md_text(&d->md, show);
+	ll_free(show);
 }
 
 void doc_md_param_path(doc *d, ll_step_kind k, const char *key)

@@ -70,6 +70,10 @@ void doc_putf(doc *d, const char *fmt, ...) /* at most 1023 bytes per call */
 #endif
 	;
 void doc_md_text(doc *d, const char *s);   /* user text in Markdown prose */
+/* path as the report shows it (doc_md_path): from the report's folder,
+ * or the file's name when that way climbs to /; a new string the caller
+ * frees, NULL when out of memory. */
+char *doc_path_shown(doc *d, const char *path);
 /* a file's path (absolute, or relative to the working directory) as seen
  * from the report's folder, so a mailed or archived report names no
  * machine's folders: "../examples/data" */

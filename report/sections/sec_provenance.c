@@ -37,8 +37,10 @@ static void input_row(doc *d, const char *what, const char *path)
 	char hex[LL_SHA256_HEX_LEN], size[32];
 	ll_err e = {0, ""};
 	doc_tr_begin(d, 0);
+	char *shown = doc_path_shown(d, path);
 	doc_td(d, what);
-	doc_td(d, path);
+	doc_td(d, shown ? shown : path);
+	ll_free(shown);
 	if (stat(path, &st) != 0 || !S_ISREG(st.st_mode)) {
 		doc_td_html(d, DOC_NA);
 		doc_td(d, "not found when the report was written");

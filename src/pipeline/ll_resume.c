@@ -170,7 +170,7 @@ int ll_session_resume(ll_session *s, const char *outdir, unsigned *done, ll_err 
 			ll_session_log(s, "resume: %s: its results cannot be read back: it runs again", d->name);
 			continue;
 		}
-		ll_step_ctx c = {s, (ll_step_kind)k, outdir, NULL, NULL};
+		ll_step_ctx c = {.s = s, .k = (ll_step_kind)k, .outdir = outdir, .progress = NULL, .ud = NULL, .reuse = 0};
 		ll_err e = {0, ""};
 		double t0 = ll_now();
 		int rc = d->load(&c, &e);

@@ -34,18 +34,20 @@ LAB
 tap_result $? "run with an absolute session path from another folder"
 R=$T/proj/out/report.md
 # the quoted session file is OUTDIR/session.lab, which keeps absolute
-# paths so that it replays from anywhere: left out of the search
-prose() { awk '/^```ini/ { skip = 1 } !skip { print } /^```$/ { skip = 0 }' "$1"; }
+# paths so that it replays from anywhere, and the command line is quoted
+# as it was typed: fenced blocks are left out of the search
+prose() { awk '/^```./ { skip = 1 } !skip { print } /^```$/ { skip = 0 }' "$1"; }
 ! prose "$R" | grep -q "$T"
 tap_result $? "report.md names no absolute folder (D20)" || prose "$R" | grep -n "$T" | head -5 | sed 's/^/# /'
 grep -q 'loaded from \.\./in/s\.lab' "$R"
 tap_result $? "the session file is named from the report's folder"
 grep -q 'read from \.\./in/syn/data\.npy' "$R" && grep -q 'labels from \.\./in/syn/labels\.npy' "$R"
 tap_result $? "the data and labels are named from the report's folder"
-grep -q '<td>data</td><td>done</td>.*<td>syn/data.npy: 10x8x6</td>' "$R"
+grep -q '^| data  *| done  *|.*| syn/data.npy: 10x8x6  *|$' "$R"
 tap_result $? "the data step's summary quotes the path as the session file has it"
 sed '/<pre/,/<\/pre>/d' "$T/proj/out/report.html" | grep -q "$T"
-tap_result $((! $?)) "report.html names no absolute folder either (outside the session file)"
+tap_result $((! $?)) "report.html names no absolute folder either (outside the session file and the command)" ||
+	sed '/<pre/,/<\/pre>/d' "$T/proj/out/report.html" | grep -o ".\{40\}$T.\{20\}" | head -3 | sed 's/^/# /'
 # a session far from OUTDIR (the way from OUTDIR climbs to /): its name
 S=$(cd "${top_srcdir:-.}" && pwd)
 top() { echo "$1" | cut -d/ -f2; }
@@ -58,6 +60,6 @@ if [ "$(top "$S")" != "$(top "$T")" ]; then
 else
 	tap_result 0 "# SKIP the source tree and TMPDIR share their top folder"
 fi
-grep -q '<td>report</td><td>done</td>' "$R" && ! grep -q '<td>writing</td>' "$R"
+grep -q '^| report  *| done  *|' "$R" && ! grep -q '^| [a-z]*  *| writing  *|' "$R"
 tap_result $? "the finished report shows its own step done (D19)"
 tap_done
