@@ -38,8 +38,12 @@ static void input_row(doc *d, const char *what, const char *path)
 	ll_err e = {0, ""};
 	doc_tr_begin(d, 0);
 	char *shown = doc_path_shown(d, path);
+	if (!shown) {
+		doc_fail(d, LL_ENOMEM, "the input files");
+		return;
+	}
 	doc_td(d, what);
-	doc_td(d, shown ? shown : path);
+	doc_td(d, shown);
 	ll_free(shown);
 	if (stat(path, &st) != 0 || !S_ISREG(st.st_mode)) {
 		doc_td_html(d, DOC_NA);

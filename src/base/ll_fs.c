@@ -286,6 +286,33 @@ static int not_ours(const char *path, const char *marker, ll_err *err)
 	return LL_OK;
 }
 
+int ll_dir_check_ours(const char *path, const char *marker, ll_err *err)
+{
+	return not_ours(path, marker, err);
+}
+
+int ll_dir_replace_ours(const char *from, const char *to, const char *marker, ll_err *err)
+{
+	int rc = not_ours(to, marker, err);
+	if (rc != LL_OK)
+		return rc;
+	/* the old folder steps aside first, so `to` is never a mix of both */
+	size_t n = strlen(to) + 8;
+	char *old = ll_malloc(n);
+	if (!old)
+		return ll_err_oom(err);
+	snprintf(old, n, "%s.old", to);
+	struct stat st;
+	if ((rc = ll_rmtree_ours(old, marker, err)) == LL_OK && lstat(to, &st) == 0 && rename(to, old) != 0)
+		rc = ll_err_set(err, LL_EIO, "%s: cannot move it aside: %s", to, strerror(errno));
+	if (rc == LL_OK && rename(from, to) != 0)
+		rc = ll_err_set(err, LL_EIO, "%s: cannot rename it to %s: %s", from, to, strerror(errno));
+	if (rc == LL_OK)
+		rc = ll_rmtree_ours(old, marker, err);
+	ll_free(old);
+	return rc;
+}
+
 int ll_rmtree_ours(const char *path, const char *marker, ll_err *err)
 {
 	struct stat st;

@@ -50,6 +50,13 @@ int ll_mkdir_ours(const char *path, const char *marker, const char *note, ll_err
 /* Remove `path` if it is a real folder holding `marker` or an empty one
  * (LL_OK, also when it does not exist); else LL_EEXIST, nothing touched. */
 int ll_rmtree_ours(const char *path, const char *marker, ll_err *err);
+/* LL_OK if path is absent, empty, or a real folder holding marker; else
+ * LL_EEXIST (a link, a file, a folder of someone else's) naming it. */
+int ll_dir_check_ours(const char *path, const char *marker, ll_err *err);
+/* Replace folder `to` (absent, empty or ours) by folder `from`: the old
+ * one is renamed to TO.old, from renamed to to, TO.old removed; `to`
+ * never holds a mix of both. */
+int ll_dir_replace_ours(const char *from, const char *to, const char *marker, ll_err *err);
 /* 1 if path is a real folder (not a link) holding the file marker. */
 int ll_dir_is_ours(const char *path, const char *marker);
 

@@ -441,6 +441,10 @@ int ll_session_run_step(ll_session *s, ll_step_kind k, const char *outdir,
 	s->threads[k] = ll_threads_resolve(0);
 	double t0 = ll_now();
 	rc = steps[k]->run(&c, err);
+	/* its folder appears only now, complete (or not at all) */
+	int src = ll_step_stage_end(&c, rc == LL_OK, err);
+	if (rc == LL_OK)
+		rc = src;
 	s->seconds[k] = ll_now() - t0;
 	ll_threads_pop(&saved);
 	if (rc != LL_OK) {

@@ -174,6 +174,9 @@ int ll_session_resume(ll_session *s, const char *outdir, unsigned *done, ll_err 
 		ll_err e = {0, ""};
 		double t0 = ll_now();
 		int rc = d->load(&c, &e);
+		int src = ll_step_stage_end(&c, rc == LL_OK, &e); /* a load that wrote */
+		if (rc == LL_OK)
+			rc = src;
 		if (rc != LL_OK) {
 			if (d->drop)
 				d->drop(s);

@@ -41,25 +41,77 @@ const char *ll_bundled_data_dir(void)
 int ll_step_outdir(ll_step_ctx *c, char **dir, ll_err *err)
 {
 	const char *sub = ll_step_name(c->k);
-	char note[160];
+	char note[160], hidden[64];
 	*dir = NULL;
+	if (c->stage) {
+		/* asked again in the same run: the same folder */
+		*dir = ll_strdup(c->stage);
+		return *dir ? LL_OK : ll_err_oom(err);
+	}
 	char *p = ll_path_join(c->outdir, sub);
 	if (!p)
 		return ll_err_oom(err);
-	/* A rerun empties the folder first, so no file of an earlier run
-	 * (rank_07/ of a wider sweep, model_29/ of a larger one) stays beside
-	 * its own; a folder latentlab did not make (no marker, or a link) is
-	 * refused, never written into or emptied. */
+	/* A folder latentlab did not make (no marker, or a link) is refused
+	 * now, never written into, emptied or replaced. */
+	int rc = ll_dir_check_ours(p, OUT_MARKER, err);
+	ll_free(p);
+	if (rc != LL_OK)
+		return rc;
+	snprintf(hidden, sizeof hidden, ".%s.partial", sub);
+	p = ll_path_join(c->outdir, hidden);
+	char *copy = p ? ll_strdup(p) : NULL;
+	if (!copy) {
+		ll_free(p);
+		return ll_err_oom(err);
+	}
+	/* the marker is in it from the start: a run killed half way leaves a
+	 * hidden folder provably ours, which the next run empties */
 	snprintf(note, sizeof note, "written by latentlab's %s step; the step empties this folder when it runs again",
 		 sub);
-	int rc = ll_mkdir_ours(p, OUT_MARKER, note, err);
-	if (rc != LL_OK) {
+	if ((rc = ll_mkdir_ours(p, OUT_MARKER, note, err)) != LL_OK) {
 		ll_free(p);
+		ll_free(copy);
 		return rc;
 	}
-	c->s->wrote[c->k] = 1;
-	*dir = p;
+	*dir = copy;
+	c->stage = p;
+	c->stage_pid = (long)getpid();
 	return LL_OK;
+}
+
+int ll_step_stage_end(ll_step_ctx *c, int ok, ll_err *err)
+{
+	int rc = LL_OK;
+	if (!c->stage)
+		return LL_OK;
+	if (c->stage_pid == (long)getpid()) {
+		if (ok) {
+			char *to = ll_path_join(c->outdir, ll_step_name(c->k));
+			rc = to ? ll_dir_replace_ours(c->stage, to, OUT_MARKER, err) : ll_err_oom(err);
+			ll_free(to);
+			if (rc == LL_OK)
+				c->s->wrote[c->k] = 1;
+		}
+		/* asked again: a process forked inside the calls above (at an
+		 * allocation) went into this block as its parent */
+		if ((!ok || rc != LL_OK) && c->stage_pid == (long)getpid()) {
+			ll_err e2 = {0, ""};
+			ll_rmtree_ours(c->stage, OUT_MARKER, &e2);
+		}
+	}
+	/* a message names a file where it belongs, not in the staged folder */
+	char hidden[64], *at;
+	snprintf(hidden, sizeof hidden, "/.%s.partial/", ll_step_name(c->k));
+	size_t hl = strlen(hidden), nl = strlen(ll_step_name(c->k)) + 2;
+	while (err && (at = strstr(err->msg, hidden)) != NULL) {
+		at[0] = '/';
+		memcpy(at + 1, ll_step_name(c->k), nl - 2);
+		at[nl - 1] = '/';
+		memmove(at + nl, at + hl, strlen(at + hl) + 1);
+	}
+	ll_free(c->stage);
+	c->stage = NULL;
+	return rc;
 }
 
 int ll_step_write_vec(const char *dir, const char *name, const double *v, int ndim,

@@ -34,6 +34,12 @@ typedef struct ll_step_ctx {
 	 * and redo the rest (0: s->res.<name> is NULL); s->wrote[k] says
 	 * whether OUTDIR/<name>/ still holds their files */
 	int reuse;
+	/* set by ll_step_outdir: the folder the step fills, OUTDIR/.NAME.partial,
+	 * and the process that made it; the pipeline renames it to
+	 * OUTDIR/NAME when the step succeeds and removes it when not
+	 * (ll_step_stage_end), so a step's folder appears only complete */
+	char *stage;
+	long stage_pid;
 } ll_step_ctx;
 
 typedef struct ll_step_def {
@@ -92,12 +98,19 @@ const ll_step_def *ll_step_def_of(ll_step_kind k);
 #define P_AUTO_INT(k, d, lo, hi, h) {k, LL_PARAM_AUTO_INT, d, NULL, lo, hi, h}
 #define LL_NPARAMS(t) (sizeof t / sizeof t[0])
 
-/* Make OUTDIR/<step name>/ for the running step and hand its path out in
- * *dir (caller frees).  A folder the step made before (it holds our
- * marker) is emptied first, so a rerun leaves no files of an earlier one;
- * a folder latentlab did not make, or a link, is refused (LL_EEXIST) and
- * left as it is.  On failure *dir is NULL. */
+/* Make the running step's folder and hand its path out in *dir (caller
+ * frees): OUTDIR/.<step name>.partial, fresh and empty, which the pipeline
+ * renames to OUTDIR/<step name>/ once the step has succeeded (replacing
+ * the folder of an earlier run only then, so no file of the earlier run
+ * stays beside the new ones and an interrupted run leaves the earlier
+ * results whole).  A folder latentlab did not make, or a link, is refused
+ * (LL_EEXIST) and left as it is.  On failure *dir is NULL. */
 int ll_step_outdir(ll_step_ctx *c, char **dir, ll_err *err);
+/* After the step's run: ok, rename its staged folder (if any) into place;
+ * else remove it.  Only the process that made the folder touches it (a
+ * child forked while a step runs, as the out-of-memory sweep's are, must
+ * not move its parent's).  Frees c->stage. */
+int ll_step_stage_end(ll_step_ctx *c, int ok, ll_err *err);
 /* dir/name as .npy of a C-order array of doubles. */
 int ll_step_write_vec(const char *dir, const char *name, const double *v, int ndim,
 		      const size_t *shape, ll_err *err);

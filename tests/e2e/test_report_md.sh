@@ -75,7 +75,8 @@ tap_result $? "a table of 16 rows is folded in report.html, open in report.md"
 # ---- provenance ----------------------------------------------------------------
 for f in "$T/s.lab" "$T/planted data.npy"; do
 	sum=$(sha256sum "$f" | cut -d' ' -f1)
-	grep -F "| \`$sum\` |" "$MD" | grep -q -F "| $f "
+	# named from the report's folder (UX review D20)
+	grep -F "| \`$sum\` |" "$MD" | grep -q -F "| ../$(basename "$f") "
 	tap_result $? "provenance: SHA-256 of $(basename "$f") as sha256sum gives it ($sum)"
 done
 [ "$(grep -c -E '`[0-9a-f]{64}`' "$MD")" -eq 2 ]

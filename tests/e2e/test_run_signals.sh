@@ -79,4 +79,34 @@ grep -q "stopped by SIGTERM" "$T/o2.err"; tap_result $? "stderr says SIGTERM"
 printf '[session]\nseed = 1\n[data]\nkind = synth\n[tensor]\n[tca]\nranks = 1-2\nreplicates = 2\n' >"$T/short.lab"
 tap_ok "a rerun into the interrupted folder" "$LL" run "$T/short.lab" -o "$T/o1" --force
 [ -d "$T/o1/tca/rank_02" ] && [ -z "$(find "$T/o1" -name '.*.partial')" ]; tap_result $? "... completes its folders"
+
+# SIGKILL (no handler can run) while tca writes over an earlier run's
+# complete tca/: the step fills a hidden .tca.partial and renames it into
+# place only when done, so tca/ is still the earlier run's, whole; the
+# next run clears a leftover .tca.partial (a kill while it was written).
+"$LL" run "$T/long.lab" -o "$T/o1" --force >"$T/o3.out" 2>&1 &
+pid=$!
+wait_for "$T/o3.out" '^tensor '
+sleep 0.5
+kill -KILL $pid
+wait $pid 2>/dev/null
+[ -d "$T/o1/tca/rank_02/rep_01" ] && [ -s "$T/o1/tca/summary.json" ] && [ ! -e "$T/o1/tca/rank_03" ]
+tap_result $? "SIGKILL during tca: the earlier run's tca/ is still there, whole"
+# a kill while the step writes leaves its hidden folder: as if
+cp -r "$T/o1/tca" "$T/o1/.tca.partial" && touch "$T/o1/.tca.partial/stale.npy"
+tap_ok "a rerun after the kill" "$LL" run "$T/short.lab" -o "$T/o1" --force
+[ -z "$(find "$T/o1" -name '.*.partial' -o -name '*.old' -o -name stale.npy)" ] && [ -s "$T/o1/tca/summary.json" ]
+tap_result $? "... leaves no hidden folder behind"
+
+# A step that fails while writing (here: a file-size limit, as a full
+# disk) leaves the earlier run's folder as it was, not emptied or half
+# replaced, and no hidden folder.  Before staging, data/ was emptied when
+# the step began.
+sum0=$(cat "$T/o1/data/"*.npy | cksum)
+sh -c 'ulimit -f 100; trap "" XFSZ; exec "$0" run "$1" -o "$2" --force' "$LL" "$T/short.lab" "$T/o1" >/dev/null 2>"$T/o5.err"
+rc=$?
+[ $rc -ne 0 ] && grep -q "data/.*write failed" "$T/o5.err" && [ "$(grep -c . "$T/o5.err")" -eq 1 ]
+tap_result $? "a write failure in the data step: one line naming the file in data/ (got $rc)"
+[ "$(cat "$T/o1/data/"*.npy | cksum)" = "$sum0" ] && [ -z "$(find "$T/o1" -name '.*.partial')" ]
+tap_result $? "... the earlier run's data/ is unchanged, no hidden folder left"
 tap_done
