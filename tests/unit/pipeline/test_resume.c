@@ -4,6 +4,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "base/ll_fs.h"
 #include "pipeline/ll_record.h"
@@ -11,6 +12,8 @@
 #include "pipeline/ll_session.h"
 #include "pipeline/ll_slurm.h"
 #include "pipeline/steps/step_tca.h"
+#include "pipeline/steps/step_tensor.h"
+#include "pipeline/steps/step_train.h"
 #include "ll_failalloc.h"
 #include "ll_test.h"
 
@@ -132,6 +135,151 @@ static void test_resume(void)
 	ll_free(out);
 }
 
+static int same_floats(const float *a, const float *b, size_t n)
+{
+	return (!a && !b) || (a && b && memcmp(a, b, n * sizeof *a) == 0);
+}
+
+/* the session's log lines, kept */
+static char g_log[4096];
+static void keep_log(void *ud, const char *line)
+{
+	(void)ud;
+	size_t l = strlen(g_log);
+	snprintf(g_log + l, sizeof g_log - l, "%s\n", line);
+}
+
+/* A small MNIST session run into dir (results.json and session.lab as
+ * `latentlab run` leaves them); *s keeps the run's results. */
+static int run_mnist(ll_session *s, const char *text, const char *dir)
+{
+	ll_err err = {0, ""};
+	int rc = ll_session_load_text(s, text, "m.lab", &err);
+	if (rc == LL_OK)
+		rc = ll_session_run_all(s, dir, NULL, NULL, &err);
+	if (rc == LL_OK)
+		rc = ll_record_results(s, dir, "test", 1.0, 0, &err);
+	if (rc == LL_OK)
+		rc = ll_record_session_copy(s, dir, &err);
+	LL_CHECK_MSG(rc == LL_OK, "%s", err.msg);
+	return rc;
+}
+
+/* train's results after a resume are those of the run, bit for bit */
+static void check_train_same(const ll_session *s, const ll_session *r)
+{
+	const struct ll_res_train *a = s->res.train, *b = r->res.train;
+	LL_CHECK(a && b);
+	if (!a || !b)
+		return;
+	size_t M = a->log.models, S = a->log.snapshots, U = a->log.units;
+	LL_CHECK(M == b->log.models && S == b->log.snapshots && U == b->log.units);
+	LL_CHECK_INT(a->activity.nmodes, b->activity.nmodes);
+	LL_CHECK(a->activity.size == b->activity.size &&
+		 same_doubles(a->activity.data, b->activity.data, a->activity.size));
+	LL_CHECK(memcmp(a->log.step, b->log.step, S * sizeof(int)) == 0);
+	LL_CHECK(same_doubles(a->log.loss, b->log.loss, M * S));
+	LL_CHECK(same_doubles(a->log.acc, b->log.acc, M * S));
+	LL_CHECK(same_doubles(a->log.train_loss, b->log.train_loss, M * S));
+	LL_CHECK(a->log.final_acc_mean == b->log.final_acc_mean && a->log.final_acc_min == b->log.final_acc_min);
+	LL_CHECK(a->probe_n == b->probe_n && same_floats(a->probe, b->probe, M * S * a->probe_n * U));
+	LL_CHECK((!a->probe_labels && !b->probe_labels) ||
+		 (a->probe_labels && b->probe_labels &&
+		  memcmp(a->probe_labels, b->probe_labels, a->probe_n * sizeof(int)) == 0));
+	LL_CHECK(a->outputs_n == b->outputs_n && same_floats(a->outputs, b->outputs, M * S * a->outputs_n * 10));
+	LL_CHECK(a->hess_k == b->hess_k && a->hess_images == b->hess_images && a->hess_probes == b->hess_probes);
+	if (a->hess_k && b->hess_k) {
+		/* NaN at the snapshots not measured: compare the bits */
+		LL_CHECK(memcmp(a->hess_top, b->hess_top, M * S * a->hess_k * sizeof(double)) == 0);
+		LL_CHECK(memcmp(a->hess_trace, b->hess_trace, M * S * sizeof(double)) == 0);
+	}
+	LL_CHECK(same_floats(a->w_out, b->w_out, M * S * 10 * U));
+	LL_CHECK(same_floats(a->w_in, b->w_in, M * S * U * a->n_in));
+	LL_CHECK(a->nlayers == b->nlayers && a->n_in == b->n_in);
+	LL_CHECK(memcmp(a->wchange, b->wchange, M * (a->nlayers + 1) * sizeof(double)) == 0);
+	LL_CHECK(memcmp(a->repr_change, b->repr_change, M * sizeof(double)) == 0);
+	for (int m = 0; m < 4; m++) {
+		LL_CHECK_STR(a->modes[m].name, b->modes[m].name);
+		LL_CHECK((!a->modes[m].labels) == (!b->modes[m].labels));
+	}
+	LL_CHECK_STR(r->status[LL_STEP_TRAIN], s->status[LL_STEP_TRAIN]);
+	/* what the steps after it computed from it */
+	LL_CHECK(s->res.tensor && r->res.tensor && s->res.tensor->X.size == r->res.tensor->X.size &&
+		 same_doubles(s->res.tensor->X.data, r->res.tensor->X.data, s->res.tensor->X.size));
+	LL_CHECK(s->res.tca && r->res.tca && s->res.tca->chosen_rank == r->res.tca->chosen_rank);
+	LL_CHECK_STR(r->status[LL_STEP_TCA], s->status[LL_STEP_TCA]);
+}
+
+static const char *mnist_base =
+	"[session]\nname = m\nseed = 3\nthreads = 1\n"
+	"[data]\nkind = mnist\npath = " LL_MNIST_DIR "\n"
+	"[train]\nmodels = 3\nhidden = 8\nepochs = 1\ntrain_images = 300\nlog_every = 5\n"
+	"probe_per_class = 5\nprobe_activity = 2\ninit = independent\nmatch_units = yes\n"
+	"[tensor]\n[tca]\nranks = 1-2\nreplicates = 2\nmax_iter = 30\n[trajectory]\n";
+
+static void test_resume_train(void)
+{
+	ll_err err = {0, ""};
+	char *out = ll_path_join(g_dir, "mnist");
+	ll_session s, r;
+	unsigned done = 0;
+	if (run_mnist(&s, mnist_base, out) != LL_OK) {
+		ll_free(out);
+		return;
+	}
+	unsigned want = LL_STEP_BIT(LL_STEP_DATA) | LL_STEP_BIT(LL_STEP_TRAIN) | LL_STEP_BIT(LL_STEP_TENSOR) |
+			LL_STEP_BIT(LL_STEP_TCA) | LL_STEP_BIT(LL_STEP_TRAJ);
+	LL_CHECK_INT(ll_session_load_text(&r, mnist_base, "m.lab", &err), LL_OK);
+	LL_CHECK_INT(ll_session_resume(&r, out, &done, &err), LL_OK);
+	LL_CHECK_INT(done, want);
+	LL_CHECK_INT(r.state[LL_STEP_TRAIN], LL_STATE_DONE);
+	check_train_same(&s, &r);
+	LL_CHECK_INT(ll_session_next(&r), LL_NSTEPS);
+	ll_session_free(&r);
+
+	/* a damaged file: train runs again (and what needs it), a line in the
+	 * log says why */
+	char *op = ll_path_join(out, "train/outputs.npy");
+	LL_CHECK(op && truncate(op, 200) == 0);
+	LL_CHECK_INT(ll_session_load_text(&r, mnist_base, "m.lab", &err), LL_OK);
+	g_log[0] = '\0';
+	r.log_fn = keep_log;
+	LL_CHECK_INT(ll_session_resume(&r, out, &done, &err), LL_OK);
+	LL_CHECK_INT(done, LL_STEP_BIT(LL_STEP_DATA));
+	LL_CHECK(r.res.train == NULL);
+	LL_CHECK_INT(ll_session_next(&r), LL_STEP_TRAIN);
+	LL_CHECK_MSG(strstr(g_log, "resume: train: ") && strstr(g_log, "outputs.npy: truncated"), "%s", g_log);
+	ll_session_free(&r);
+	/* and missing: the same */
+	LL_CHECK(op && unlink(op) == 0);
+	LL_CHECK_INT(ll_session_load_text(&r, mnist_base, "m.lab", &err), LL_OK);
+	LL_CHECK_INT(ll_session_resume(&r, out, &done, &err), LL_OK);
+	LL_CHECK_INT(done, LL_STEP_BIT(LL_STEP_DATA));
+	ll_session_free(&r);
+	ll_free(op);
+	ll_session_free(&s);
+	ll_free(out);
+
+	/* the weights and the curvature, when the session has them */
+	char text[1024];
+	snprintf(text, sizeof text, "%s", mnist_base);
+	char *p = strstr(text, "[tensor]\n");
+	snprintf(p, sizeof text - (size_t)(p - text),
+		 "hessian_top = 2\nhessian_images = 40\nhessian_every = 2\n[tensor]\nof = readout\n"
+		 "[tca]\nranks = 1-2\nreplicates = 2\nmax_iter = 30\n");
+	out = ll_path_join(g_dir, "mnist2");
+	if (run_mnist(&s, text, out) == LL_OK) {
+		LL_CHECK(s.res.train && s.res.train->w_out && s.res.train->hess_k == 2);
+		LL_CHECK_INT(ll_session_load_text(&r, text, "m.lab", &err), LL_OK);
+		LL_CHECK_INT(ll_session_resume(&r, out, &done, &err), LL_OK);
+		LL_CHECK(done & LL_STEP_BIT(LL_STEP_TRAIN));
+		check_train_same(&s, &r);
+		ll_session_free(&r);
+		ll_session_free(&s);
+	}
+	ll_free(out);
+}
+
 /* out of memory anywhere in a resume: LL_ENOMEM, nothing leaked */
 static char g_out[96];
 static int resume_work(void *ud)
@@ -212,6 +360,7 @@ int main(void)
 	if (!mkdtemp(g_dir))
 		return 1;
 	LL_RUN(test_resume);
+	LL_RUN(test_resume_train);
 	LL_RUN(test_slurm_args);
 	LL_RUN(test_resume_oom);
 	ll_err err = {0, ""};
