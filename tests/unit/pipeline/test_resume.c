@@ -11,6 +11,7 @@
 #include "pipeline/ll_resume.h"
 #include "pipeline/ll_session.h"
 #include "pipeline/ll_slurm.h"
+#include "pipeline/steps/step_compare.h"
 #include "pipeline/steps/step_tca.h"
 #include "pipeline/steps/step_tensor.h"
 #include "pipeline/steps/step_train.h"
@@ -208,6 +209,17 @@ static void check_train_same(const ll_session *s, const ll_session *r)
 		 same_doubles(s->res.tensor->X.data, r->res.tensor->X.data, s->res.tensor->X.size));
 	LL_CHECK(s->res.tca && r->res.tca && s->res.tca->chosen_rank == r->res.tca->chosen_rank);
 	LL_CHECK_STR(r->status[LL_STEP_TCA], s->status[LL_STEP_TCA]);
+	/* compare, computed again from what train read back */
+	const struct ll_res_compare *x = s->res.compare, *y = r->res.compare;
+	if (r->state[LL_STEP_COMPARE] == LL_STATE_DONE && x && y) {
+		LL_CHECK(x->models == y->models && x->snapshots == y->snapshots && x->metrics == y->metrics);
+		LL_CHECK(same_doubles(x->over, y->over, M * M * S) && same_doubles(x->self, y->self, M * S));
+		LL_CHECK(same_doubles(x->pair_mean, y->pair_mean, S));
+		for (int k = 0; k < LL_NMETRICS; k++)
+			LL_CHECK(!x->final[k] == !y->final[k] &&
+				 (!x->final[k] || same_doubles(x->final[k], y->final[k], M * M)));
+		LL_CHECK_STR(r->status[LL_STEP_COMPARE], s->status[LL_STEP_COMPARE]);
+	}
 }
 
 static const char *mnist_base =
@@ -215,7 +227,8 @@ static const char *mnist_base =
 	"[data]\nkind = mnist\npath = " LL_MNIST_DIR "\n"
 	"[train]\nmodels = 3\nhidden = 8\nepochs = 1\ntrain_images = 300\nlog_every = 5\n"
 	"probe_per_class = 5\nprobe_activity = 2\ninit = independent\nmatch_units = yes\n"
-	"[tensor]\n[tca]\nranks = 1-2\nreplicates = 2\nmax_iter = 30\n[trajectory]\n";
+	"[tensor]\n[tca]\nranks = 1-2\nreplicates = 2\nmax_iter = 30\n[trajectory]\n"
+	"[compare]\nconditions = probe\nmetrics = cka,angular,match\n";
 
 static void test_resume_train(void)
 {
@@ -228,11 +241,12 @@ static void test_resume_train(void)
 		return;
 	}
 	unsigned want = LL_STEP_BIT(LL_STEP_DATA) | LL_STEP_BIT(LL_STEP_TRAIN) | LL_STEP_BIT(LL_STEP_TENSOR) |
-			LL_STEP_BIT(LL_STEP_TCA) | LL_STEP_BIT(LL_STEP_TRAJ);
+			LL_STEP_BIT(LL_STEP_TCA) | LL_STEP_BIT(LL_STEP_TRAJ) | LL_STEP_BIT(LL_STEP_COMPARE);
 	LL_CHECK_INT(ll_session_load_text(&r, mnist_base, "m.lab", &err), LL_OK);
 	LL_CHECK_INT(ll_session_resume(&r, out, &done, &err), LL_OK);
 	LL_CHECK_INT(done, want);
 	LL_CHECK_INT(r.state[LL_STEP_TRAIN], LL_STATE_DONE);
+	LL_CHECK(r.res.compare != NULL);
 	check_train_same(&s, &r);
 	LL_CHECK_INT(ll_session_next(&r), LL_NSTEPS);
 	ll_session_free(&r);
