@@ -220,6 +220,12 @@ static void check_train_same(const ll_session *s, const ll_session *r)
 				 (!x->final[k] || same_doubles(x->final[k], y->final[k], M * M)));
 		LL_CHECK_STR(r->status[LL_STEP_COMPARE], s->status[LL_STEP_COMPARE]);
 	}
+	/* inpca and spectrum have no load hook: their eigenvalues, computed
+	 * again, differ from the run's in the last bits (the BLAS's order of
+	 * sums), so they run again and their files stay those of the results
+	 * shown */
+	LL_CHECK_INT(r->state[LL_STEP_INPCA], LL_STATE_PENDING);
+	LL_CHECK_INT(r->state[LL_STEP_SPECTRUM], LL_STATE_PENDING);
 }
 
 static const char *mnist_base =
@@ -227,6 +233,7 @@ static const char *mnist_base =
 	"[data]\nkind = mnist\npath = " LL_MNIST_DIR "\n"
 	"[train]\nmodels = 3\nhidden = 8\nepochs = 1\ntrain_images = 300\nlog_every = 5\n"
 	"probe_per_class = 5\nprobe_activity = 2\ninit = independent\nmatch_units = yes\n"
+	"[inpca]\n[spectrum]\nsource = train\n"
 	"[tensor]\n[tca]\nranks = 1-2\nreplicates = 2\nmax_iter = 30\n[trajectory]\n"
 	"[compare]\nconditions = probe\nmetrics = cka,angular,match\n";
 
@@ -246,9 +253,9 @@ static void test_resume_train(void)
 	LL_CHECK_INT(ll_session_resume(&r, out, &done, &err), LL_OK);
 	LL_CHECK_INT(done, want);
 	LL_CHECK_INT(r.state[LL_STEP_TRAIN], LL_STATE_DONE);
-	LL_CHECK(r.res.compare != NULL);
+	LL_CHECK(r.res.compare && !r.res.inpca && !r.res.spectrum);
 	check_train_same(&s, &r);
-	LL_CHECK_INT(ll_session_next(&r), LL_NSTEPS);
+	LL_CHECK_INT(ll_session_next(&r), LL_STEP_INPCA);
 	ll_session_free(&r);
 
 	/* a damaged file: train runs again (and what needs it), a line in the
@@ -276,11 +283,9 @@ static void test_resume_train(void)
 
 	/* the weights and the curvature, when the session has them */
 	char text[1024];
-	snprintf(text, sizeof text, "%s", mnist_base);
-	char *p = strstr(text, "[tensor]\n");
-	snprintf(p, sizeof text - (size_t)(p - text),
-		 "hessian_top = 2\nhessian_images = 40\nhessian_every = 2\n[tensor]\nof = readout\n"
-		 "[tca]\nranks = 1-2\nreplicates = 2\nmax_iter = 30\n");
+	const char *p1 = strstr(mnist_base, "[inpca]"), *p2 = strstr(mnist_base, "[tensor]\n");
+	snprintf(text, sizeof text, "%.*shessian_top = 2\nhessian_images = 40\nhessian_every = 2\n%.*s[tensor]\nof = readout\n%s",
+		 (int)(p1 - mnist_base), mnist_base, (int)(p2 - p1), p1, p2 + strlen("[tensor]\n"));
 	out = ll_path_join(g_dir, "mnist2");
 	if (run_mnist(&s, text, out) == LL_OK) {
 		LL_CHECK(s.res.train && s.res.train->w_out && s.res.train->hess_k == 2);
