@@ -12,6 +12,7 @@
 #include "pipeline/ll_session.h"
 #include "pipeline/ll_slurm.h"
 #include "pipeline/steps/step_compare.h"
+#include "pipeline/steps/step_rnn.h"
 #include "pipeline/steps/step_tca.h"
 #include "pipeline/steps/step_tensor.h"
 #include "pipeline/steps/step_train.h"
@@ -150,7 +151,7 @@ static void keep_log(void *ud, const char *line)
 	snprintf(g_log + l, sizeof g_log - l, "%s\n", line);
 }
 
-/* A small MNIST session run into dir (results.json and session.lab as
+/* A small session (MNIST, a task) run into dir (results.json and session.lab as
  * `latentlab run` leaves them); *s keeps the run's results. */
 static int run_mnist(ll_session *s, const char *text, const char *dir)
 {
@@ -299,6 +300,76 @@ static void test_resume_train(void)
 	ll_free(out);
 }
 
+/* the rnn step's results after a resume are those of the run, bit for bit */
+static void check_rnn_same(const ll_session *s, const ll_session *r)
+{
+	const struct ll_res_rnn *a = s->res.rnn, *b = r->res.rnn;
+	LL_CHECK(a && b);
+	if (!a || !b)
+		return;
+	LL_CHECK(a->nets == b->nets && a->n_learned == b->n_learned && a->activity_hidden == b->activity_hidden);
+	size_t tot = 0;
+	for (size_t i = 0; i < a->nets && i < b->nets; i++) {
+		const ll_rnn *x = &a->net[i], *y = &b->net[i];
+		LL_CHECK(x->cfg.cell == y->cfg.cell && x->H == y->H && x->S == y->S && x->nparams == y->nparams);
+		LL_CHECK(x->cfg.lr == y->cfg.lr && x->cfg.seed == y->cfg.seed && x->cfg.clip == y->cfg.clip);
+		LL_CHECK(x->nparams == y->nparams && same_floats(x->params, y->params, x->nparams));
+		const ll_rnn_train_result *u = &a->train[i], *v = &b->train[i];
+		LL_CHECK(u->npoints == v->npoints && u->final_loss == v->final_loss && u->seconds == v->seconds);
+		LL_CHECK(u->score.score == v->score.score && u->score.learned == v->score.learned &&
+			 u->score.scored == v->score.scored && u->score.nonfinite == v->score.nonfinite);
+		LL_CHECK(u->npoints == v->npoints && memcmp(u->curve_step, v->curve_step, u->npoints * sizeof(size_t)) == 0 &&
+			 same_doubles(u->curve_loss, v->curve_loss, u->npoints));
+		LL_CHECK(a->state_off[i] == b->state_off[i]);
+		tot += a->probe.B * a->probe.T * x->S;
+	}
+	LL_CHECK(a->probe.B == b->probe.B && a->probe.T == b->probe.T &&
+		 same_floats(a->probe.x, b->probe.x, a->probe.B * a->probe.T * a->probe.n_in));
+	LL_CHECK(same_floats(a->state, b->state, tot));
+	LL_CHECK(a->activity.size == b->activity.size && same_doubles(a->activity.data, b->activity.data, a->activity.size));
+	LL_CHECK_STR(r->status[LL_STEP_RNN], s->status[LL_STEP_RNN]);
+	LL_CHECK(s->res.tensor && r->res.tensor && s->res.tensor->X.size == r->res.tensor->X.size &&
+		 same_doubles(s->res.tensor->X.data, r->res.tensor->X.data, s->res.tensor->X.size));
+}
+
+static void test_resume_rnn(void)
+{
+	/* mixed cells of one width (the LSTM's cell state in resume/states.npy),
+	 * then mixed widths (every state there) */
+	static const char *const hidden[] = {"8", "6,9"};
+	for (int v = 0; v < 2; v++) {
+		char text[600], dir[32];
+		snprintf(text, sizeof text,
+			 "[session]\nname = q\nseed = 4\nthreads = 1\n[data]\nkind = task\n"
+			 "[rnn]\ntask = flipflop\nbits = 2\nsteps = 15\ncells = vanilla,lstm\nseeds = 2\nhidden = %s\n"
+			 "iters = 20\nprobes = 3\n[tensor]\n",
+			 hidden[v]);
+		snprintf(dir, sizeof dir, "rnn%d", v);
+		char *out = ll_path_join(g_dir, dir);
+		ll_session s, r;
+		ll_err err = {0, ""};
+		unsigned done = 0;
+		if (out && run_mnist(&s, text, out) == LL_OK) {
+			LL_CHECK_INT(ll_session_load_text(&r, text, "q.lab", &err), LL_OK);
+			LL_CHECK_INT(ll_session_resume(&r, out, &done, &err), LL_OK);
+			LL_CHECK_INT(done, LL_STEP_BIT(LL_STEP_DATA) | LL_STEP_BIT(LL_STEP_RNN) | LL_STEP_BIT(LL_STEP_TENSOR));
+			check_rnn_same(&s, &r);
+			ll_session_free(&r);
+			/* a network's weights missing: rnn runs again */
+			char *np = ll_path_join(out, "rnn/net_001.npz");
+			LL_CHECK(np && unlink(np) == 0);
+			LL_CHECK_INT(ll_session_load_text(&r, text, "q.lab", &err), LL_OK);
+			LL_CHECK_INT(ll_session_resume(&r, out, &done, &err), LL_OK);
+			LL_CHECK_INT(done, LL_STEP_BIT(LL_STEP_DATA));
+			LL_CHECK(r.res.rnn == NULL);
+			ll_session_free(&r);
+			ll_free(np);
+			ll_session_free(&s);
+		}
+		ll_free(out);
+	}
+}
+
 /* out of memory anywhere in a resume: LL_ENOMEM, nothing leaked */
 static char g_out[96];
 static int resume_work(void *ud)
@@ -380,6 +451,7 @@ int main(void)
 		return 1;
 	LL_RUN(test_resume);
 	LL_RUN(test_resume_train);
+	LL_RUN(test_resume_rnn);
 	LL_RUN(test_slurm_args);
 	LL_RUN(test_resume_oom);
 	ll_err err = {0, ""};
