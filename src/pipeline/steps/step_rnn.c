@@ -522,7 +522,7 @@ static int load(ll_step_ctx *c, ll_err *err)
 		ll_free(np);
 	}
 	/* the scores and curves */
-	ll_tensor tt = {0}, tc = {0}, ts = {0}, tx = {0};
+	ll_tensor tt = {.data = NULL}, tc = {.data = NULL}, ts = {.data = NULL}, tx = {.data = NULL};
 	size_t sh2[2] = {p.nets, RES_COLS};
 	if (rc == LL_OK)
 		rc = read_back(dir, "resume/train.npy", "<f8", 2, sh2, &tt, err);
