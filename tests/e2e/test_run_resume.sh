@@ -7,6 +7,7 @@
 # An MNIST session like the demo's resumes train (read back from
 # OUTDIR/train/) and compare (computed again), and writes the same report;
 # a damaged train/outputs.npy makes train run again with a warning.
+# Recurrent networks (rnn) resume the same way from rnn/ and rnn/resume/.
 . "${top_srcdir:-.}/tests/tap.sh"
 
 T=$(mktemp -d "${TMPDIR:-/tmp}/ll_test_rresume.XXXXXX") || exit 1
@@ -97,4 +98,37 @@ truncate -s 100 "$T/m/train/outputs.npy"
 	[ "$(wc -c <"$T/m/train/outputs.npy")" -gt 100 ] &&
 	[ "$(grep -v '"seconds"' "$T/msum1")" = "$(grep -v '"seconds"' "$T/m/tca/summary.json")" ]
 tap_result $? "a damaged train/outputs.npy: a one-line warning, train runs again to the same fits" || sed 's/^/# /' "$T/mout3" "$T/merr3"
+# recurrent networks: read back (their weights, scores and probe states),
+# the tensor made from them the run's
+cat >"$T/q.lab" <<'LAB'
+[session]
+name = qq
+seed = 4
+threads = 1
+[data]
+kind = task
+[rnn]
+task = flipflop
+bits = 2
+steps = 15
+cells = vanilla,lstm
+seeds = 2
+hidden = 8
+iters = 20
+probes = 3
+[tensor]
+[tca]
+ranks = 1-2
+replicates = 2
+max_iter = 30
+LAB
+"$LL" run "$T/q.lab" -o "$T/q" -q && cp "$T/q/tca/summary.json" "$T/qsum1" &&
+	"$LL" run "$T/q.lab" -o "$T/q" --resume >"$T/qout" 2>&1 && grep -q '^rnn  *resumed ' "$T/qout" &&
+	grep -q '^tca  *resumed ' "$T/qout" && [ -s "$T/q/rnn/resume/train.npy" ] && [ -s "$T/q/rnn/resume/states.npy" ]
+tap_result $? "rnn resumed from rnn/ and rnn/resume/ (an LSTM's cell states), tca after it" || sed 's/^/# /' "$T/qout"
+rm "$T/q/rnn/resume/states.npy"
+"$LL" run "$T/q.lab" -o "$T/q" --resume >"$T/qout2" 2>"$T/qerr2" && grep -q '^rnn  *[0-9.]* s ' "$T/qout2" &&
+	grep -q 'resume: rnn: warning: .*states.npy' "$T/qerr2" &&
+	[ "$(grep -v '"seconds"' "$T/qsum1")" = "$(grep -v '"seconds"' "$T/q/tca/summary.json")" ]
+tap_result $? "without rnn/resume/states.npy: a warning, rnn trains again to the same fits" || sed 's/^/# /' "$T/qout2" "$T/qerr2"
 tap_done
