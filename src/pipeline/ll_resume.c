@@ -183,7 +183,8 @@ int ll_session_resume(ll_session *s, const char *outdir, unsigned *done, ll_err 
 			s->status[k][0] = '\0';
 			if (rc == LL_ENOMEM)
 				oom = 1;
-			ll_session_log(s, "resume: %s: %s: it runs again", d->name, e.msg);
+			/* a warning: `latentlab run --resume` prints it without -v */
+			ll_session_log(s, "resume: %s: warning: %s: it runs again", d->name, e.msg);
 			continue;
 		}
 		/* the record of the run, with the time it took then */

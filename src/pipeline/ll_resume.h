@@ -10,12 +10,18 @@
  * key that makes k stale (ll_session_stale: the seed) are the same in
  * both, the steps it needs resumed, and it has a load hook (ll_step.h)
  * that succeeds.  Every other step stays pending, as do the steps after
- * it that need it.  Which steps have a load hook: data, tensor and
- * trajectory (their results are computed again in memory: reading the
- * inputs costs what reading the results would), tca (its fits read back
- * from OUTDIR/tca/resume/, the raw fits it writes beside its results) and
- * report (done if its files are there).  The others (train, rnn, the
- * comparisons and dynamics) run again, and so do the steps that need them.
+ * it that need it.  Which steps have a load hook: train and rnn (their
+ * arrays and networks read back from OUTDIR/train/, OUTDIR/rnn/ and
+ * OUTDIR/rnn/resume/ bit for bit), data, tensor, trajectory, compare
+ * and connectome (their results are computed again in memory, the same
+ * bits: reading the inputs costs what reading the results would), tca
+ * (its fits read back from OUTDIR/tca/resume/, the raw fits it writes
+ * beside its results) and report (done if its files are there).  The
+ * others (inpca, spectrum, dynamics, dsa) run again, and so do the
+ * steps that need them: inpca's and spectrum's eigenvalues, computed
+ * again, differ from the run's in the last bits.  A load that fails (a
+ * file missing or damaged) leaves the step pending with a warning in the
+ * log.
  */
 #ifndef LL_RESUME_H
 #define LL_RESUME_H

@@ -954,6 +954,18 @@ static int check(const ll_session *s, ll_err *err)
 	return check_conditions(s, set | LL_METRIC_BIT(ll_session_get_enum(s, LL_STEP_COMPARE, "track")), err);
 }
 
+/* Resuming: the comparisons are computed again in memory from train's
+ * results (as read back), OUTDIR/compare/ left as the run wrote it: about
+ * a second for the demo, against reading back every matrix and the MDS
+ * map.  Deterministic (the seeded parts take the session seed), so the
+ * results are the run's. */
+static int load(ll_step_ctx *c, ll_err *err)
+{
+	ll_step_ctx m = *c;
+	m.outdir = NULL;
+	return run(&m, err);
+}
+
 const ll_step_def ll_step_compare = {
 	.name = "compare",
 	.summary = "compare the models' hidden layers pair by pair, over training and with a population",
@@ -963,5 +975,6 @@ const ll_step_def ll_step_compare = {
 	.check = check,
 	.run = run,
 	.drop = drop,
+	.load = load,
 	.outputs = "every metric's models x models matrix, the tracked metric over training, the MDS map, `compare.json`",
 };

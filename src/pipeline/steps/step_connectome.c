@@ -151,6 +151,15 @@ static int check(const ll_session *s, ll_err *err)
 	return LL_OK;
 }
 
+/* Resuming: the communities are read off tca's chosen model again in memory
+ * (cheap), OUTDIR/connectome/ left as the run wrote it. */
+static int load(ll_step_ctx *c, ll_err *err)
+{
+	ll_step_ctx m = *c;
+	m.outdir = NULL;
+	return run(&m, err);
+}
+
 const ll_step_def ll_step_connectome = {
 	.name = "connectome",
 	.summary = "communities of a connectome tensor's TCA model and when each is active",
@@ -161,5 +170,6 @@ const ll_step_def ll_step_connectome = {
 	.check = check,
 	.run = run,
 	.drop = drop,
+	.load = load,
 	.outputs = "`communities.json`",
 };

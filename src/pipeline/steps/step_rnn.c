@@ -119,6 +119,25 @@ static int task_config(const ll_session *s, ll_task_config *t, ll_err *err)
 	return ll_task_config_check(t, err);
 }
 
+/* Network i's configuration (numbered cell-major, see step_rnn.h). */
+static void net_config(const ll_session *s, const pop *p, const ll_task_config *task, size_t i, ll_rnn_config *cfg)
+{
+	uint64_t base = (uint64_t)ll_session_get_int(s, LL_STEP_SESSION, "seed");
+	size_t sd = i % p->seeds, l = (i / p->seeds) % p->nlr, h = (i / p->seeds / p->nlr) % p->nhid,
+	       k = i / p->seeds / p->nlr / p->nhid;
+	ll_rnn_config_default(cfg);
+	cfg->cell = p->cells[k];
+	cfg->n_in = ll_task_n_in(task);
+	cfg->n_out = ll_task_n_out(task);
+	cfg->hidden = (size_t)p->hidden[h];
+	cfg->lr = p->lr[l];
+	cfg->opt = (ll_rnn_opt)ll_session_get_enum(s, LL_STEP_RNN, "optimizer");
+	cfg->clip = ll_session_get_real(s, LL_STEP_RNN, "clip");
+	/* a network's seed depends on its seed index only, so the
+	 * architectures start from the same draws where sizes agree */
+	cfg->seed = ll_seed_derive(base, 0x726e6e, sd);
+}
+
 typedef struct net_ctx {
 	ll_step_ctx *c;
 	size_t i, nets;
@@ -151,6 +170,54 @@ static int net_progress(void *ud, size_t step, size_t total, double loss)
 		ll_progress p = {"rnn", frac > 1 ? 1 : frac, detail};
 		rc = n->c->progress(n->c->ud, &p);
 	}
+	return rc;
+}
+
+/* rnn/resume/: what a resume (load) reads back beside the networks'
+ * weights and curves: each network's score and final loss as held
+ * (float64, networks x RES_COLS), and the states on the probes that
+ * trajectories.npy does not hold (float32, flat: each network's probes x
+ * time x the entries past its H when trajectories.npy has the hidden
+ * units, an LSTM's cell state; all S entries when it does not). */
+#define RES_COLS 7 /* npoints, final_loss, score, learned, scored, nonfinite, seconds */
+static size_t extra_per_step(const struct ll_res_rnn *r, size_t i)
+{
+	return r->activity_hidden ? r->net[i].S - r->net[i].H : r->net[i].S;
+}
+
+static int save_resume(const struct ll_res_rnn *r, const char *dir, ll_err *err)
+{
+	size_t B = r->probe.B, T = r->probe.T, n = 0;
+	for (size_t i = 0; i < r->nets; i++)
+		n += B * T * extra_per_step(r, i);
+	char *rdir = ll_path_join(dir, "resume");
+	double *tr = ll_malloc_array(r->nets, RES_COLS * sizeof *tr);
+	float *ex = ll_malloc_array(n ? n : 1, sizeof *ex);
+	int rc = rdir && tr && ex ? ll_mkdirs(rdir, err) : ll_err_oom(err);
+	for (size_t i = 0; rc == LL_OK && i < r->nets; i++) {
+		const ll_rnn_train_result *t = &r->train[i];
+		double row[RES_COLS] = {(double)t->npoints, t->final_loss, t->score.score, t->score.learned,
+					(double)t->score.scored, (double)t->score.nonfinite, t->seconds};
+		memcpy(tr + i * RES_COLS, row, sizeof row);
+	}
+	size_t k = 0;
+	for (size_t i = 0; rc == LL_OK && i < r->nets; i++) {
+		size_t S = r->net[i].S, e = extra_per_step(r, i);
+		for (size_t b = 0; e && b < B; b++)
+			for (size_t t = 0; t < T; t++, k += e)
+				memcpy(ex + k, ll_res_rnn_states(r, i, b) + t * S + (S - e), e * sizeof *ex);
+	}
+	size_t sh2[2] = {r->nets, RES_COLS}, sh1[1] = {n};
+	if (rc == LL_OK)
+		rc = ll_step_write_vec(rdir, "train.npy", tr, 2, sh2, err);
+	if (rc == LL_OK && n) { /* none: every network's states are in trajectories.npy */
+		char *p = ll_path_join(rdir, "states.npy");
+		rc = p ? ll_npy_write_array_f32(p, ex, 1, sh1, err) : ll_err_oom(err);
+		ll_free(p);
+	}
+	ll_free(rdir);
+	ll_free(tr);
+	ll_free(ex);
 	return rc;
 }
 
@@ -218,114 +285,27 @@ static int save(ll_step_ctx *c, const struct ll_res_rnn *r, ll_err *err)
 			ll_free(tr);
 		}
 	}
+	if (rc == LL_OK)
+		rc = save_resume(r, dir, err);
 	ll_free(dir);
 	return rc;
 }
 
-static int run(ll_step_ctx *c, ll_err *err)
+/* What run() and load() do alike once the networks, their scores and
+ * their states on the probes are there: the tensor, its modes, the
+ * summary line. */
+static int finish(ll_step_ctx *c, const pop *pp, ll_err *err)
 {
 	ll_session *s = c->s;
-	pop p;
-	int rc = population(s, &p, err);
-	if (rc != LL_OK)
-		return rc;
-	struct ll_res_rnn *r = ll_calloc(1, sizeof *r);
-	if (!r)
-		return ll_err_oom(err);
-	s->res.rnn = r;
-	if ((rc = task_config(s, &r->task, err)) != LL_OK)
-		return rc;
-	r->nets = p.nets;
-	r->net = ll_calloc_array(p.nets, sizeof *r->net);
-	r->train = ll_calloc_array(p.nets, sizeof *r->train);
-	net_ctx *ctx = ll_calloc_array(p.nets, sizeof *ctx);
-	if (!r->net || !r->train || !ctx) {
-		ll_free(ctx);
-		return ll_err_oom(err);
-	}
-	uint64_t base = (uint64_t)ll_session_get_int(s, LL_STEP_SESSION, "seed");
-	ll_rnn_train_opts to;
-	ll_rnn_train_opts_default(&to);
-	to.iters = (size_t)ll_session_get_int(s, LL_STEP_RNN, "iters");
-	to.batch = (size_t)ll_session_get_int(s, LL_STEP_RNN, "batch");
-	to.log_every = (size_t)ll_session_get_int(s, LL_STEP_RNN, "log_every");
-	to.probes = (size_t)ll_session_get_int(s, LL_STEP_RNN, "probes");
-	to.probe_seed = ll_seed_derive(base, 0x70726f, 0);
-	for (size_t i = 0; i < p.nets && rc == LL_OK; i++) {
-		size_t sd = i % p.seeds, l = (i / p.seeds) % p.nlr, h = (i / p.seeds / p.nlr) % p.nhid,
-		       k = i / p.seeds / p.nlr / p.nhid;
-		ll_rnn_config cfg;
-		ll_rnn_config_default(&cfg);
-		cfg.cell = p.cells[k];
-		cfg.n_in = ll_task_n_in(&r->task);
-		cfg.n_out = ll_task_n_out(&r->task);
-		cfg.hidden = (size_t)p.hidden[h];
-		cfg.lr = p.lr[l];
-		cfg.opt = (ll_rnn_opt)ll_session_get_enum(s, LL_STEP_RNN, "optimizer");
-		cfg.clip = ll_session_get_real(s, LL_STEP_RNN, "clip");
-		/* a network's seed depends on its seed index only, so the
-		 * architectures start from the same draws where sizes agree */
-		cfg.seed = ll_seed_derive(base, 0x726e6e, sd);
-		rc = ll_rnn_init(&r->net[i], &cfg, err);
-	}
-	if (rc != LL_OK) {
-		ll_free(ctx);
-		return rc;
-	}
-	int done = 0, nth = ll_step_threads(s);
-	int blas_threads = openblas_get_num_threads();
-	if (nth > 1)
-		openblas_set_num_threads(1); /* parallel over networks, not in BLAS */
-	for (size_t i = 0; i < p.nets; i++)
-		ctx[i] = (net_ctx){.c = c, .i = i, .nets = p.nets, .done = &done};
-#ifdef _OPENMP
-#pragma omp parallel for schedule(dynamic, 1) num_threads(nth)
-#endif
+	struct ll_res_rnn *r = s->res.rnn;
+	pop p = *pp;
+	size_t B = r->probe.B, T = r->probe.T;
+	int same = 1, rc;
+	r->n_learned = 0;
 	for (size_t i = 0; i < p.nets; i++) {
-		ll_rnn_train_opts o = to;
-		/* the batches follow the seed index too: same data, other cells */
-		o.data_seed = ll_seed_derive(base, 0x646174, i % p.seeds);
-		int trc = ll_rnn_train_task(&r->net[i], &r->task, &o, net_progress, &ctx[i], &r->train[i],
-					    &ctx[i].err);
-		if (trc != LL_OK)
-			ctx[i].failed = trc;
-#ifdef _OPENMP
-#pragma omp atomic
-#endif
-		done++;
-	}
-	if (nth > 1)
-		openblas_set_num_threads(blas_threads);
-	for (size_t i = 0; i < p.nets && rc == LL_OK; i++)
-		if (ctx[i].failed)
-			rc = ll_session_canceled(s) ? ll_err_set(err, LL_ECANCELED, "[rnn] canceled")
-						    : ll_err_set(err, ctx[i].failed, "network %zu (%s, %zu units): %s", i,
-								 ll_rnn_cell_name(r->net[i].cfg.cell), r->net[i].H,
-								 ctx[i].err.msg);
-	ll_free(ctx);
-	if (rc != LL_OK)
-		return rc;
-
-	/* the probe set and every network's states on it */
-	if ((rc = ll_task_probe(&r->task, to.probes, to.probe_seed, &r->probe, err)) != LL_OK)
-		return rc;
-	size_t B = r->probe.B, T = r->probe.T, tot = 0;
-	if (!(r->state_off = ll_malloc_array(p.nets, sizeof *r->state_off)))
-		return ll_err_oom(err);
-	int same = 1;
-	for (size_t i = 0; i < p.nets; i++) {
-		r->state_off[i] = tot;
-		tot += B * T * r->net[i].S;
 		same = same && r->net[i].H == r->net[0].H;
 		r->n_learned += r->train[i].score.learned ? 1 : 0;
 	}
-	if (!(r->state = ll_malloc_array(tot, sizeof *r->state)))
-		return ll_err_oom(err);
-	for (size_t i = 0; i < p.nets && rc == LL_OK; i++)
-		rc = ll_rnn_forward(&r->net[i], r->probe.x, B, T, NULL, r->state + r->state_off[i], NULL, err);
-	if (rc != LL_OK)
-		return rc;
-
 	/* networks x probes x units x time: hidden units if the widths agree,
 	 * else what every network shares, the readout */
 	r->activity_hidden = same;
@@ -372,6 +352,100 @@ static int run(ll_step_ctx *c, ll_err *err)
 		       p.ncell == 1 ? "" : "s", p.nets / p.ncell, ll_task_name(r->task.kind), r->n_learned,
 		       p.nets - r->n_learned);
 	ll_session_log(s, "rnn: %s", s->status[c->k]);
+	return LL_OK;
+}
+
+static int run(ll_step_ctx *c, ll_err *err)
+{
+	ll_session *s = c->s;
+	pop p;
+	int rc = population(s, &p, err);
+	if (rc != LL_OK)
+		return rc;
+	struct ll_res_rnn *r = ll_calloc(1, sizeof *r);
+	if (!r)
+		return ll_err_oom(err);
+	s->res.rnn = r;
+	if ((rc = task_config(s, &r->task, err)) != LL_OK)
+		return rc;
+	r->nets = p.nets;
+	r->net = ll_calloc_array(p.nets, sizeof *r->net);
+	r->train = ll_calloc_array(p.nets, sizeof *r->train);
+	net_ctx *ctx = ll_calloc_array(p.nets, sizeof *ctx);
+	if (!r->net || !r->train || !ctx) {
+		ll_free(ctx);
+		return ll_err_oom(err);
+	}
+	uint64_t base = (uint64_t)ll_session_get_int(s, LL_STEP_SESSION, "seed");
+	ll_rnn_train_opts to;
+	ll_rnn_train_opts_default(&to);
+	to.iters = (size_t)ll_session_get_int(s, LL_STEP_RNN, "iters");
+	to.batch = (size_t)ll_session_get_int(s, LL_STEP_RNN, "batch");
+	to.log_every = (size_t)ll_session_get_int(s, LL_STEP_RNN, "log_every");
+	to.probes = (size_t)ll_session_get_int(s, LL_STEP_RNN, "probes");
+	to.probe_seed = ll_seed_derive(base, 0x70726f, 0);
+	for (size_t i = 0; i < p.nets && rc == LL_OK; i++) {
+		ll_rnn_config cfg;
+		net_config(s, &p, &r->task, i, &cfg);
+		rc = ll_rnn_init(&r->net[i], &cfg, err);
+	}
+	if (rc != LL_OK) {
+		ll_free(ctx);
+		return rc;
+	}
+	int done = 0, nth = ll_step_threads(s);
+	int blas_threads = openblas_get_num_threads();
+	if (nth > 1)
+		openblas_set_num_threads(1); /* parallel over networks, not in BLAS */
+	for (size_t i = 0; i < p.nets; i++)
+		ctx[i] = (net_ctx){.c = c, .i = i, .nets = p.nets, .done = &done};
+#ifdef _OPENMP
+#pragma omp parallel for schedule(dynamic, 1) num_threads(nth)
+#endif
+	for (size_t i = 0; i < p.nets; i++) {
+		ll_rnn_train_opts o = to;
+		/* the batches follow the seed index too: same data, other cells */
+		o.data_seed = ll_seed_derive(base, 0x646174, i % p.seeds);
+		int trc = ll_rnn_train_task(&r->net[i], &r->task, &o, net_progress, &ctx[i], &r->train[i],
+					    &ctx[i].err);
+		if (trc != LL_OK)
+			ctx[i].failed = trc;
+#ifdef _OPENMP
+#pragma omp atomic
+#endif
+		done++;
+	}
+	if (nth > 1)
+		openblas_set_num_threads(blas_threads);
+	for (size_t i = 0; i < p.nets && rc == LL_OK; i++)
+		if (ctx[i].failed)
+			rc = ll_session_canceled(s) ? ll_err_set(err, LL_ECANCELED, "[rnn] canceled")
+						    : ll_err_set(err, ctx[i].failed, "network %zu (%s, %zu units): %s", i,
+								 ll_rnn_cell_name(r->net[i].cfg.cell), r->net[i].H,
+								 ctx[i].err.msg);
+	ll_free(ctx);
+	if (rc != LL_OK)
+		return rc;
+
+	/* the probe set and every network's states on it */
+	if ((rc = ll_task_probe(&r->task, to.probes, to.probe_seed, &r->probe, err)) != LL_OK)
+		return rc;
+	size_t B = r->probe.B, T = r->probe.T, tot = 0;
+	if (!(r->state_off = ll_malloc_array(p.nets, sizeof *r->state_off)))
+		return ll_err_oom(err);
+	for (size_t i = 0; i < p.nets; i++) {
+		r->state_off[i] = tot;
+		tot += B * T * r->net[i].S;
+	}
+	if (!(r->state = ll_malloc_array(tot, sizeof *r->state)))
+		return ll_err_oom(err);
+	for (size_t i = 0; i < p.nets && rc == LL_OK; i++)
+		rc = ll_rnn_forward(&r->net[i], r->probe.x, B, T, NULL, r->state + r->state_off[i], NULL, err);
+	if (rc != LL_OK)
+		return rc;
+
+	if ((rc = finish(c, &p, err)) != LL_OK)
+		return rc;
 	for (size_t i = 0; i < p.nets; i++)
 		if (!r->train[i].score.learned) {
 			char line[160];
@@ -382,6 +456,162 @@ static int run(ll_step_ctx *c, ll_err *err)
 	if (c->outdir)
 		rc = save(c, r, err);
 	return rc;
+}
+
+/* dir/name as the run wrote it: dtype and shape as given, into *t (freed
+ * by the caller; zeroed on failure). */
+static int read_back(const char *dir, const char *name, const char *dtype, int ndim, const size_t *shape,
+		     ll_tensor *t, ll_err *err)
+{
+	memset(t, 0, sizeof *t);
+	char *p = ll_path_join(dir, name);
+	if (!p)
+		return ll_err_oom(err);
+	ll_array_info info;
+	int rc = ll_npy_read(p, t, &info, err);
+	int ok = rc == LL_OK && !strcmp(info.dtype, dtype) && t->nmodes == ndim;
+	for (int i = 0; ok && i < ndim; i++)
+		ok = t->dim[i] == shape[i];
+	if (rc == LL_OK && !ok) {
+		ll_tensor_free(t);
+		memset(t, 0, sizeof *t);
+		rc = ll_err_set(err, LL_EINVAL, "%s: not the %s array of %d dims this session's run writes", p,
+				dtype, ndim);
+	}
+	ll_free(p);
+	return rc;
+}
+
+/* Resuming: the networks read back from OUTDIR/rnn/ (their weights,
+ * float32 as trained), their curves, scores and states on the probes as
+ * the run held them (curves.npy, resume/train.npy, trajectories.npy and
+ * resume/states.npy), the probe set drawn again from its seed; the tensor
+ * is made from the states as run() makes it.  Not read back: the
+ * optimizer's moments (nothing after training uses them). */
+static int load(ll_step_ctx *c, ll_err *err)
+{
+	ll_session *s = c->s;
+	pop p;
+	int rc = population(s, &p, err);
+	if (rc != LL_OK)
+		return rc;
+	struct ll_res_rnn *r = ll_calloc(1, sizeof *r);
+	if (!r)
+		return ll_err_oom(err);
+	s->res.rnn = r;
+	if ((rc = task_config(s, &r->task, err)) != LL_OK)
+		return rc;
+	r->nets = p.nets;
+	r->net = ll_calloc_array(p.nets, sizeof *r->net);
+	r->train = ll_calloc_array(p.nets, sizeof *r->train);
+	char *dir = ll_path_join(c->outdir, "rnn");
+	if (!r->net || !r->train || !dir) {
+		ll_free(dir);
+		return ll_err_oom(err);
+	}
+	char name[64];
+	for (size_t i = 0; i < p.nets && rc == LL_OK; i++) {
+		ll_rnn_config cfg;
+		net_config(s, &p, &r->task, i, &cfg);
+		snprintf(name, sizeof name, "net_%03zu.npz", i);
+		char *np = ll_path_join(dir, name);
+		rc = np ? ll_rnn_load_npz(np, &cfg, &r->net[i], err) : ll_err_oom(err);
+		if (rc == LL_OK && (r->net[i].cfg.cell != cfg.cell || r->net[i].H != cfg.hidden ||
+				    r->net[i].cfg.n_in != cfg.n_in || r->net[i].cfg.n_out != cfg.n_out))
+			rc = ll_err_set(err, LL_EINVAL, "%s: not the network this session's run trains", np);
+		ll_free(np);
+	}
+	/* the scores and curves */
+	ll_tensor tt = {.data = NULL}, tc = {.data = NULL}, ts = {.data = NULL}, tx = {.data = NULL};
+	size_t sh2[2] = {p.nets, RES_COLS};
+	if (rc == LL_OK)
+		rc = read_back(dir, "resume/train.npy", "<f8", 2, sh2, &tt, err);
+	if (rc == LL_OK) {
+		char *cp = ll_path_join(dir, "curves.npy");
+		ll_array_info info;
+		rc = cp ? ll_npy_read(cp, &tc, &info, err) : ll_err_oom(err);
+		if (rc == LL_OK && (strcmp(info.dtype, "<f8") || tc.nmodes != 2 || tc.dim[0] != p.nets))
+			rc = ll_err_set(err, LL_EINVAL, "%s: not the networks x points array this session's run writes", cp);
+		ll_free(cp);
+	}
+	size_t P = rc == LL_OK ? tc.dim[1] : 0, shp[1] = {P};
+	if (rc == LL_OK)
+		rc = read_back(dir, "curve_steps.npy", "<f8", 1, shp, &ts, err);
+	for (size_t i = 0; rc == LL_OK && i < p.nets; i++) {
+		const double *row = tt.data + i * RES_COLS;
+		ll_rnn_train_result *t = &r->train[i];
+		if (!(row[0] >= 0 && row[0] <= (double)P))
+			rc = ll_err_set(err, LL_EINVAL, "%s/resume/train.npy: network %zu has %g curve points of %zu", dir,
+					i, row[0], P);
+		else if (!(t->curve_step = ll_malloc_array(P ? P : 1, sizeof *t->curve_step)) ||
+			 !(t->curve_loss = ll_malloc_array(P ? P : 1, sizeof *t->curve_loss)))
+			rc = ll_err_oom(err);
+		if (rc != LL_OK)
+			break;
+		t->npoints = (size_t)row[0];
+		for (size_t k = 0; k < t->npoints; k++) {
+			t->curve_step[k] = (size_t)ts.data[k];
+			t->curve_loss[k] = tc.data[i * P + k];
+		}
+		t->final_loss = row[1];
+		t->score.score = row[2];
+		t->score.learned = row[3] != 0;
+		t->score.scored = (size_t)row[4];
+		t->score.nonfinite = (size_t)row[5];
+		t->seconds = row[6];
+	}
+	/* the probe set, and the states: the hidden units from trajectories.npy
+	 * when the widths agree, the rest from resume/states.npy */
+	ll_rnn_train_opts to;
+	ll_rnn_train_opts_default(&to);
+	to.probes = (size_t)ll_session_get_int(s, LL_STEP_RNN, "probes");
+	to.probe_seed = ll_seed_derive((uint64_t)ll_session_get_int(s, LL_STEP_SESSION, "seed"), 0x70726f, 0);
+	if (rc == LL_OK)
+		rc = ll_task_probe(&r->task, to.probes, to.probe_seed, &r->probe, err);
+	size_t B = r->probe.B, T = r->probe.T, tot = 0, nex = 0;
+	int same = 1;
+	for (size_t i = 0; rc == LL_OK && i < p.nets; i++)
+		same = same && r->net[i].H == r->net[0].H;
+	r->activity_hidden = same;
+	if (rc == LL_OK && !(r->state_off = ll_malloc_array(p.nets, sizeof *r->state_off)))
+		rc = ll_err_oom(err);
+	for (size_t i = 0; rc == LL_OK && i < p.nets; i++) {
+		r->state_off[i] = tot;
+		tot += B * T * r->net[i].S;
+		nex += B * T * extra_per_step(r, i);
+	}
+	if (rc == LL_OK && !(r->state = ll_malloc_array(tot ? tot : 1, sizeof *r->state)))
+		rc = ll_err_oom(err);
+	size_t shx[1] = {nex};
+	if (rc == LL_OK && nex)
+		rc = read_back(dir, "resume/states.npy", "<f4", 1, shx, &tx, err);
+	if (rc == LL_OK && same) {
+		size_t H = r->net[0].H, sh4[4] = {p.nets, B, T, H};
+		ll_tensor th;
+		if ((rc = read_back(dir, "trajectories.npy", "<f4", 4, sh4, &th, err)) == LL_OK) {
+			for (size_t i = 0; i < p.nets; i++)
+				for (size_t b = 0; b < B; b++)
+					for (size_t t = 0; t < T; t++) {
+						float *st = r->state + r->state_off[i] + (b * T + t) * r->net[i].S;
+						for (size_t u = 0; u < H; u++)
+							st[u] = (float)ll_tensor_at(&th, ((i * B + b) * T + t) * H + u);
+					}
+			ll_tensor_free(&th);
+		}
+	}
+	for (size_t i = 0, k = 0; rc == LL_OK && i < p.nets; i++) {
+		size_t S = r->net[i].S, e = extra_per_step(r, i);
+		for (size_t b = 0; e && b < B; b++)
+			for (size_t t = 0; t < T; t++)
+				for (size_t u = S - e; u < S; u++)
+					r->state[r->state_off[i] + (b * T + t) * S + u] = (float)ll_tensor_at(&tx, k++);
+	}
+	ll_tensor_free(&tt);
+	ll_tensor_free(&tc);
+	ll_tensor_free(&ts);
+	ll_tensor_free(&tx);
+	ll_free(dir);
+	return rc == LL_OK ? finish(c, &p, err) : rc;
 }
 
 /* a task is trained on, so its sessions have this step without writing it */
@@ -413,5 +643,7 @@ const ll_step_def ll_step_rnn = {
 	.check = check,
 	.run = run,
 	.drop = drop,
-	.outputs = "networks.csv, net_NNN.npz (PyTorch naming), curves.npy, trajectories.npy",
+	.load = load,
+	.outputs = "networks.csv, net_NNN.npz (PyTorch naming), curves.npy, trajectories.npy; `resume/`, "
+		   "the scores and states a reopened workbench reads back",
 };

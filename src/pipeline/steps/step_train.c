@@ -447,12 +447,9 @@ static int save_richlazy(const ll_session *s, const struct ll_res_train *r, cons
 			 const char *dir, ll_err *err)
 {
 	size_t M = r->log.models, S = r->log.snapshots, L = r->nlayers;
-	size_t sh2[2] = {M, L + 1}, sh1[1] = {M};
-	int rc = ll_step_write_vec(dir, "weight_change.npy", r->wchange, 2, sh2, err);
-	if (rc == LL_OK)
-		rc = ll_step_write_vec(dir, "repr_change.npy", r->repr_change, 1, sh1, err);
 	ll_afile af;
-	if (rc == LL_OK && (rc = ll_afile_open_in(&af, dir, "richlazy.csv", err)) == LL_OK) {
+	int rc;
+	if ((rc = ll_afile_open_in(&af, dir, "richlazy.csv", err)) == LL_OK) {
 		fprintf(af.fp, "model,regime,init_scale,init_rank");
 		for (size_t l = 0; l < L; l++)
 			fprintf(af.fp, ",weight_change_W%zu", l + 1);
@@ -589,6 +586,13 @@ static int save_train(ll_step_ctx *c, ll_mlp *init, ll_mlp *nets, ll_err *err)
 		rc = wp ? ll_npy_write_array_f32(wp, r->w_in, 4, sh4, err) : ll_err_oom(err);
 		ll_free(wp);
 	}
+	/* how far each model moved, written always: a resume reads it back
+	 * (load) instead of loading every model again */
+	size_t shc[2] = {M, r->nlayers + 1}, shm[1] = {M};
+	if (rc == LL_OK)
+		rc = ll_step_write_vec(dir, "weight_change.npy", r->wchange, 2, shc, err);
+	if (rc == LL_OK)
+		rc = ll_step_write_vec(dir, "repr_change.npy", r->repr_change, 1, shm, err);
 	ll_train_regimes g;
 	if (rc == LL_OK && (rc = ll_train_regimes_get(s, &g, err)) == LL_OK && g.sweep)
 		rc = save_richlazy(s, r, &g, dir, err);
@@ -633,6 +637,45 @@ static void drop(ll_session *s)
 	ll_modes_free(r->modes, 4);
 	ll_free(r);
 	s->res.train = NULL;
+}
+
+/* What run() and load() do alike once the results are there: the final
+ * accuracies, the modes and their labels, the summary line. */
+static int finish(ll_step_ctx *sc, const ll_train_regimes *g, size_t T, ll_err *err)
+{
+	ll_session *s = sc->s;
+	struct ll_res_train *r = s->res.train;
+	ll_train_log *tl = &r->log;
+	size_t M = tl->models, S = tl->snapshots;
+	tl->final_acc_mean = 0;
+	tl->final_acc_min = 1;
+	for (size_t m = 0; m < M; m++) {
+		double a = tl->acc[m * S + S - 1];
+		tl->final_acc_mean += a / (double)M;
+		if (a < tl->final_acc_min)
+			tl->final_acc_min = a;
+	}
+	ll_step_set_mode(&r->modes[0], "model", LL_MODE_TRIAL);
+	ll_step_set_mode(&r->modes[1], "digit", LL_MODE_CLASS);
+	ll_step_set_mode(&r->modes[2], "unit", LL_MODE_UNIT);
+	ll_step_set_mode(&r->modes[3], "snapshot", LL_MODE_TIME);
+	size_t nlr;
+	ll_train_model_lr(s, 0, &nlr);
+	if (nlr > 1 || g->n > 1) {
+		/* a sweep: label each model by its regime (init_scale x init_rank),
+		 * or else by its learning rate's place in the list */
+		if (!(r->modes[0].labels = ll_malloc_array(M, sizeof(int))))
+			return ll_err_oom(err);
+		for (size_t m = 0; m < M; m++)
+			r->modes[0].labels[m] = (int)(g->n > 1 ? m % g->n : m % nlr);
+	}
+	if (!(r->modes[1].labels = ll_malloc_array(LL_MNIST_CLASSES, sizeof(int))))
+		return ll_err_oom(err);
+	for (int d = 0; d < LL_MNIST_CLASSES; d++)
+		r->modes[1].labels[d] = d;
+	ll_step_status(sc, "%zu models x %zu steps, %zu snapshots; test accuracy mean %.1f%%, min %.1f%%",
+		       M, T, S, 100 * tl->final_acc_mean, 100 * tl->final_acc_min);
+	return LL_OK;
 }
 
 static int run(ll_step_ctx *sc, ll_err *err)
@@ -871,38 +914,8 @@ static int run(ll_step_ctx *sc, ll_err *err)
 	if (rc != LL_OK)
 		goto out;
 
-	tl->final_acc_mean = 0;
-	tl->final_acc_min = 1;
-	for (size_t m = 0; m < M; m++) {
-		double a = tl->acc[m * S + S - 1];
-		tl->final_acc_mean += a / (double)M;
-		if (a < tl->final_acc_min)
-			tl->final_acc_min = a;
-	}
-	ll_step_set_mode(&r->modes[0], "model", LL_MODE_TRIAL);
-	ll_step_set_mode(&r->modes[1], "digit", LL_MODE_CLASS);
-	ll_step_set_mode(&r->modes[2], "unit", LL_MODE_UNIT);
-	ll_step_set_mode(&r->modes[3], "snapshot", LL_MODE_TIME);
-	size_t nlr;
-	ll_train_model_lr(s, 0, &nlr);
-	if (nlr > 1 || g.n > 1) {
-		/* a sweep: label each model by its regime (init_scale x init_rank),
-		 * or else by its learning rate's place in the list */
-		if (!(r->modes[0].labels = ll_malloc_array(M, sizeof(int)))) {
-			rc = ll_err_oom(err);
-			goto out;
-		}
-		for (size_t m = 0; m < M; m++)
-			r->modes[0].labels[m] = (int)(g.n > 1 ? m % g.n : m % nlr);
-	}
-	if (!(r->modes[1].labels = ll_malloc_array(LL_MNIST_CLASSES, sizeof(int)))) {
-		rc = ll_err_oom(err);
+	if ((rc = finish(sc, &g, T, err)) != LL_OK)
 		goto out;
-	}
-	for (int d = 0; d < LL_MNIST_CLASSES; d++)
-		r->modes[1].labels[d] = d;
-	ll_step_status(sc, "%zu models x %zu steps, %zu snapshots; test accuracy mean %.1f%%, min %.1f%%",
-		       M, T, S, 100 * tl->final_acc_mean, 100 * tl->final_acc_min);
 	ll_session_log(s, "train: %s", s->status[sc->k]);
 	for (size_t q = 0; g.sweep && q < g.n; q++) {
 		/* the rich/lazy result per regime, for the log */
@@ -932,6 +945,170 @@ out:
 	ll_free(ctx);
 	ll_free(cm);
 	ll_free(px);
+	return rc;
+}
+
+/* dir/name, as save_train wrote it: dtype ("<f8" or "<f4") and shape as
+ * given, into *t (freed by the caller; zeroed on failure). */
+static int read_back(const char *dir, const char *name, const char *dtype, int ndim, const size_t *shape,
+		     ll_tensor *t, ll_err *err)
+{
+	memset(t, 0, sizeof *t);
+	char *p = ll_path_join(dir, name);
+	if (!p)
+		return ll_err_oom(err);
+	ll_array_info info;
+	int rc = ll_npy_read(p, t, &info, err);
+	int same = rc == LL_OK && !strcmp(info.dtype, dtype) && t->nmodes == ndim;
+	for (int i = 0; same && i < ndim; i++)
+		same = t->dim[i] == shape[i];
+	if (rc == LL_OK && !same) {
+		ll_tensor_free(t);
+		memset(t, 0, sizeof *t);
+		rc = ll_err_set(err, LL_EINVAL, "%s: not the %s array of %d dims this session's run writes", p,
+				dtype, ndim);
+	}
+	ll_free(p);
+	return rc;
+}
+
+/* A float64 file read back into a new array of doubles (*out, owned). */
+static int read_f64(const char *dir, const char *name, int ndim, const size_t *shape, double **out, ll_err *err)
+{
+	ll_tensor t;
+	int rc = read_back(dir, name, "<f8", ndim, shape, &t, err);
+	if (rc != LL_OK)
+		return rc;
+	if (!(*out = ll_malloc_array(t.size, sizeof(double))))
+		rc = ll_err_oom(err);
+	for (size_t i = 0; rc == LL_OK && i < t.size; i++)
+		(*out)[i] = ll_tensor_at(&t, i);
+	ll_tensor_free(&t);
+	return rc;
+}
+
+/* A float32 file into a new array of floats (*out, owned): the floats the
+ * run held (float -> double -> float is exact). */
+static int read_f32(const char *dir, const char *name, int ndim, const size_t *shape, float **out, ll_err *err)
+{
+	ll_tensor t;
+	int rc = read_back(dir, name, "<f4", ndim, shape, &t, err);
+	if (rc != LL_OK)
+		return rc;
+	if (!(*out = ll_malloc_array(t.size, sizeof(float))))
+		rc = ll_err_oom(err);
+	for (size_t i = 0; rc == LL_OK && i < t.size; i++)
+		(*out)[i] = (float)ll_tensor_at(&t, i);
+	ll_tensor_free(&t);
+	return rc;
+}
+
+/* Resuming: what run() holds, read back from OUTDIR/train/ (the arrays it
+ * writes, bit for bit: float64 as float64, float32 as float32) instead of
+ * training again; the probe set is drawn again from the test set as run()
+ * draws it.  A file missing, damaged or of another shape: an error (the
+ * step runs again). */
+static int load(ll_step_ctx *sc, ll_err *err)
+{
+	ll_session *s = sc->s;
+	ll_mnist_data *md = s->res.data ? s->res.data->mnist : NULL;
+	ll_mlp_config cfg;
+	int rc;
+	if (!md)
+		return ll_err_set(err, LL_EINVAL, "[train] needs MNIST data: run the data step first");
+	if ((rc = train_config(s, &cfg, md->train.dim, err)) != LL_OK)
+		return rc;
+	size_t M = (size_t)ll_session_get_int(s, LL_STEP_TRAIN, "models");
+	size_t U = cfg.hidden[0];
+	size_t log_every = (size_t)ll_session_get_int(s, LL_STEP_TRAIN, "log_every");
+	size_t per_class = (size_t)ll_session_get_int(s, LL_STEP_TRAIN, "probe_per_class");
+	size_t per_log = (size_t)ll_session_get_int(s, LL_STEP_TRAIN, "probe_activity");
+	ll_train_regimes g;
+	if ((rc = ll_train_regimes_get(s, &g, err)) != LL_OK)
+		return rc;
+	int of = ll_step_in_session(s, LL_STEP_TENSOR) ? ll_session_get_enum(s, LL_STEP_TENSOR, "of")
+						       : LL_TENSOR_OF_ACTIVITY;
+	ll_mnist_free(&md->probe);
+	if ((rc = ll_mnist_probe(&md->probe, &md->test, per_class, err)) != LL_OK)
+		return ll_err_prefix(err, "[train] probe set from %s", md->dir);
+	if (per_log > per_class)
+		return ll_err_set(err, LL_EINVAL, "[train] probe_activity = %zu is more than probe_per_class = %zu",
+				  per_log, per_class);
+	size_t T = ll_mlp_total_steps(&cfg, md->train.n);
+	size_t S = ll_mlp_n_snapshots(T, log_every);
+	struct ll_res_train *r = ll_calloc(1, sizeof *r);
+	char *dir = ll_path_join(sc->outdir, "train");
+	if (!r || !dir) {
+		ll_free(r);
+		ll_free(dir);
+		return ll_err_oom(err);
+	}
+	s->res.train = r;
+	ll_train_log *tl = &r->log;
+	tl->models = M;
+	tl->snapshots = S;
+	tl->units = U;
+	r->n_in = md->train.dim;
+	r->nlayers = cfg.hidden[1] ? 3 : 2;
+	r->outputs_n = md->probe.n;
+	size_t dim[4] = {M, LL_MNIST_CLASSES, U, S}, sh2[2] = {M, S}, sh1[1] = {S};
+	rc = read_back(dir, "activity.npy", "<f8", 4, dim, &r->activity, err);
+	double *steps = NULL;
+	if (rc == LL_OK)
+		rc = read_f64(dir, "steps.npy", 1, sh1, &steps, err);
+	if (rc == LL_OK && !(tl->step = ll_malloc_array(S, sizeof(int))))
+		rc = ll_err_oom(err);
+	for (size_t j = 0; rc == LL_OK && j < S; j++)
+		tl->step[j] = (int)steps[j];
+	ll_free(steps);
+	if (rc == LL_OK)
+		rc = read_f64(dir, "test_loss.npy", 2, sh2, &tl->loss, err);
+	if (rc == LL_OK)
+		rc = read_f64(dir, "test_accuracy.npy", 2, sh2, &tl->acc, err);
+	if (rc == LL_OK)
+		rc = read_f64(dir, "train_loss.npy", 2, sh2, &tl->train_loss, err);
+	if (rc == LL_OK && per_log) {
+		size_t P = LL_MNIST_CLASSES * per_log, sh4[4] = {M, S, P, U};
+		r->probe_n = P;
+		rc = read_f32(dir, "probe_activity.npy", 4, sh4, &r->probe, err);
+		if (rc == LL_OK && !(r->probe_labels = ll_malloc_array(P, sizeof(int))))
+			rc = ll_err_oom(err);
+		for (size_t d = 0; rc == LL_OK && d < LL_MNIST_CLASSES; d++)
+			for (size_t i = 0; i < per_log; i++)
+				r->probe_labels[d * per_log + i] = md->probe.y[d * per_class + i];
+	}
+	r->hess_k = (size_t)ll_session_get_int(s, LL_STEP_TRAIN, "hessian_top");
+	if (rc == LL_OK && r->hess_k) {
+		size_t sh3[3] = {M, S, r->hess_k};
+		r->hess_images = (size_t)ll_session_get_int(s, LL_STEP_TRAIN, "hessian_images");
+		r->hess_images = r->hess_images < md->train.n ? r->hess_images : md->train.n;
+		r->hess_probes = 10;
+		rc = read_f64(dir, "hessian_top.npy", 3, sh3, &r->hess_top, err);
+		if (rc == LL_OK)
+			rc = read_f64(dir, "hessian_trace.npy", 2, sh2, &r->hess_trace, err);
+	}
+	if (rc == LL_OK) {
+		size_t sh4[4] = {M, S, r->outputs_n, LL_MNIST_CLASSES};
+		rc = read_f32(dir, "outputs.npy", 4, sh4, &r->outputs, err);
+	}
+	/* the weights, when this session's tensor is made of them (a run for
+	 * another [tensor] of did not write them: train runs again) */
+	if (rc == LL_OK && of == LL_TENSOR_OF_READOUT) {
+		size_t sh4[4] = {M, S, LL_MNIST_CLASSES, U};
+		rc = read_f32(dir, "readout_weights.npy", 4, sh4, &r->w_out, err);
+	}
+	if (rc == LL_OK && of == LL_TENSOR_OF_INPUT) {
+		size_t sh4[4] = {M, S, U, r->n_in};
+		rc = read_f32(dir, "input_weights.npy", 4, sh4, &r->w_in, err);
+	}
+	size_t shc[2] = {M, r->nlayers + 1}, shm[1] = {M};
+	if (rc == LL_OK)
+		rc = read_f64(dir, "weight_change.npy", 2, shc, &r->wchange, err);
+	if (rc == LL_OK)
+		rc = read_f64(dir, "repr_change.npy", 1, shm, &r->repr_change, err);
+	ll_free(dir);
+	if (rc == LL_OK)
+		rc = finish(sc, &g, T, err);
 	return rc;
 }
 
@@ -980,5 +1157,6 @@ const ll_step_def ll_step_train = {
 	.check = check,
 	.run = run,
 	.drop = drop,
+	.load = load,
 	.outputs = "logged activity, losses, model weights",
 };

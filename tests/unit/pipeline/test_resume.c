@@ -4,13 +4,18 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "base/ll_fs.h"
 #include "pipeline/ll_record.h"
 #include "pipeline/ll_resume.h"
 #include "pipeline/ll_session.h"
 #include "pipeline/ll_slurm.h"
+#include "pipeline/steps/step_compare.h"
+#include "pipeline/steps/step_rnn.h"
 #include "pipeline/steps/step_tca.h"
+#include "pipeline/steps/step_tensor.h"
+#include "pipeline/steps/step_train.h"
 #include "ll_failalloc.h"
 #include "ll_test.h"
 
@@ -132,6 +137,239 @@ static void test_resume(void)
 	ll_free(out);
 }
 
+static int same_floats(const float *a, const float *b, size_t n)
+{
+	return (!a && !b) || (a && b && memcmp(a, b, n * sizeof *a) == 0);
+}
+
+/* the session's log lines, kept */
+static char g_log[4096];
+static void keep_log(void *ud, const char *line)
+{
+	(void)ud;
+	size_t l = strlen(g_log);
+	snprintf(g_log + l, sizeof g_log - l, "%s\n", line);
+}
+
+/* A small session (MNIST, a task) run into dir (results.json and session.lab as
+ * `latentlab run` leaves them); *s keeps the run's results. */
+static int run_mnist(ll_session *s, const char *text, const char *dir)
+{
+	ll_err err = {0, ""};
+	int rc = ll_session_load_text(s, text, "m.lab", &err);
+	if (rc == LL_OK)
+		rc = ll_session_run_all(s, dir, NULL, NULL, &err);
+	if (rc == LL_OK)
+		rc = ll_record_results(s, dir, "test", 1.0, 0, &err);
+	if (rc == LL_OK)
+		rc = ll_record_session_copy(s, dir, &err);
+	LL_CHECK_MSG(rc == LL_OK, "%s", err.msg);
+	return rc;
+}
+
+/* train's results after a resume are those of the run, bit for bit */
+static void check_train_same(const ll_session *s, const ll_session *r)
+{
+	const struct ll_res_train *a = s->res.train, *b = r->res.train;
+	LL_CHECK(a && b);
+	if (!a || !b)
+		return;
+	size_t M = a->log.models, S = a->log.snapshots, U = a->log.units;
+	LL_CHECK(M == b->log.models && S == b->log.snapshots && U == b->log.units);
+	LL_CHECK_INT(a->activity.nmodes, b->activity.nmodes);
+	LL_CHECK(a->activity.size == b->activity.size &&
+		 same_doubles(a->activity.data, b->activity.data, a->activity.size));
+	LL_CHECK(memcmp(a->log.step, b->log.step, S * sizeof(int)) == 0);
+	LL_CHECK(same_doubles(a->log.loss, b->log.loss, M * S));
+	LL_CHECK(same_doubles(a->log.acc, b->log.acc, M * S));
+	LL_CHECK(same_doubles(a->log.train_loss, b->log.train_loss, M * S));
+	LL_CHECK(a->log.final_acc_mean == b->log.final_acc_mean && a->log.final_acc_min == b->log.final_acc_min);
+	LL_CHECK(a->probe_n == b->probe_n && same_floats(a->probe, b->probe, M * S * a->probe_n * U));
+	LL_CHECK((!a->probe_labels && !b->probe_labels) ||
+		 (a->probe_labels && b->probe_labels &&
+		  memcmp(a->probe_labels, b->probe_labels, a->probe_n * sizeof(int)) == 0));
+	LL_CHECK(a->outputs_n == b->outputs_n && same_floats(a->outputs, b->outputs, M * S * a->outputs_n * 10));
+	LL_CHECK(a->hess_k == b->hess_k && a->hess_images == b->hess_images && a->hess_probes == b->hess_probes);
+	if (a->hess_k && b->hess_k) {
+		/* NaN at the snapshots not measured: compare the bits */
+		LL_CHECK(memcmp(a->hess_top, b->hess_top, M * S * a->hess_k * sizeof(double)) == 0);
+		LL_CHECK(memcmp(a->hess_trace, b->hess_trace, M * S * sizeof(double)) == 0);
+	}
+	LL_CHECK(same_floats(a->w_out, b->w_out, M * S * 10 * U));
+	LL_CHECK(same_floats(a->w_in, b->w_in, M * S * U * a->n_in));
+	LL_CHECK(a->nlayers == b->nlayers && a->n_in == b->n_in);
+	LL_CHECK(memcmp(a->wchange, b->wchange, M * (a->nlayers + 1) * sizeof(double)) == 0);
+	LL_CHECK(memcmp(a->repr_change, b->repr_change, M * sizeof(double)) == 0);
+	for (int m = 0; m < 4; m++) {
+		LL_CHECK_STR(a->modes[m].name, b->modes[m].name);
+		LL_CHECK((!a->modes[m].labels) == (!b->modes[m].labels));
+	}
+	LL_CHECK_STR(r->status[LL_STEP_TRAIN], s->status[LL_STEP_TRAIN]);
+	/* what the steps after it computed from it */
+	LL_CHECK(s->res.tensor && r->res.tensor && s->res.tensor->X.size == r->res.tensor->X.size &&
+		 same_doubles(s->res.tensor->X.data, r->res.tensor->X.data, s->res.tensor->X.size));
+	LL_CHECK(s->res.tca && r->res.tca && s->res.tca->chosen_rank == r->res.tca->chosen_rank);
+	LL_CHECK_STR(r->status[LL_STEP_TCA], s->status[LL_STEP_TCA]);
+	/* compare, computed again from what train read back */
+	const struct ll_res_compare *x = s->res.compare, *y = r->res.compare;
+	if (r->state[LL_STEP_COMPARE] == LL_STATE_DONE && x && y) {
+		LL_CHECK(x->models == y->models && x->snapshots == y->snapshots && x->metrics == y->metrics);
+		LL_CHECK(same_doubles(x->over, y->over, M * M * S) && same_doubles(x->self, y->self, M * S));
+		LL_CHECK(same_doubles(x->pair_mean, y->pair_mean, S));
+		for (int k = 0; k < LL_NMETRICS; k++)
+			LL_CHECK(!x->final[k] == !y->final[k] &&
+				 (!x->final[k] || same_doubles(x->final[k], y->final[k], M * M)));
+		LL_CHECK_STR(r->status[LL_STEP_COMPARE], s->status[LL_STEP_COMPARE]);
+	}
+	/* inpca and spectrum have no load hook: their eigenvalues, computed
+	 * again, differ from the run's in the last bits (the BLAS's order of
+	 * sums), so they run again and their files stay those of the results
+	 * shown */
+	LL_CHECK_INT(r->state[LL_STEP_INPCA], LL_STATE_PENDING);
+	LL_CHECK_INT(r->state[LL_STEP_SPECTRUM], LL_STATE_PENDING);
+}
+
+static const char *mnist_base =
+	"[session]\nname = m\nseed = 3\nthreads = 1\n"
+	"[data]\nkind = mnist\npath = " LL_MNIST_DIR "\n"
+	"[train]\nmodels = 3\nhidden = 8\nepochs = 1\ntrain_images = 300\nlog_every = 5\n"
+	"probe_per_class = 5\nprobe_activity = 2\ninit = independent\nmatch_units = yes\n"
+	"[inpca]\n[spectrum]\nsource = train\n"
+	"[tensor]\n[tca]\nranks = 1-2\nreplicates = 2\nmax_iter = 30\n[trajectory]\n"
+	"[compare]\nconditions = probe\nmetrics = cka,angular,match\n";
+
+static void test_resume_train(void)
+{
+	ll_err err = {0, ""};
+	char *out = ll_path_join(g_dir, "mnist");
+	ll_session s, r;
+	unsigned done = 0;
+	if (run_mnist(&s, mnist_base, out) != LL_OK) {
+		ll_free(out);
+		return;
+	}
+	unsigned want = LL_STEP_BIT(LL_STEP_DATA) | LL_STEP_BIT(LL_STEP_TRAIN) | LL_STEP_BIT(LL_STEP_TENSOR) |
+			LL_STEP_BIT(LL_STEP_TCA) | LL_STEP_BIT(LL_STEP_TRAJ) | LL_STEP_BIT(LL_STEP_COMPARE);
+	LL_CHECK_INT(ll_session_load_text(&r, mnist_base, "m.lab", &err), LL_OK);
+	LL_CHECK_INT(ll_session_resume(&r, out, &done, &err), LL_OK);
+	LL_CHECK_INT(done, want);
+	LL_CHECK_INT(r.state[LL_STEP_TRAIN], LL_STATE_DONE);
+	LL_CHECK(r.res.compare && !r.res.inpca && !r.res.spectrum);
+	check_train_same(&s, &r);
+	LL_CHECK_INT(ll_session_next(&r), LL_STEP_INPCA);
+	ll_session_free(&r);
+
+	/* a damaged file: train runs again (and what needs it), a line in the
+	 * log says why */
+	char *op = ll_path_join(out, "train/outputs.npy");
+	LL_CHECK(op && truncate(op, 200) == 0);
+	LL_CHECK_INT(ll_session_load_text(&r, mnist_base, "m.lab", &err), LL_OK);
+	g_log[0] = '\0';
+	r.log_fn = keep_log;
+	LL_CHECK_INT(ll_session_resume(&r, out, &done, &err), LL_OK);
+	LL_CHECK_INT(done, LL_STEP_BIT(LL_STEP_DATA));
+	LL_CHECK(r.res.train == NULL);
+	LL_CHECK_INT(ll_session_next(&r), LL_STEP_TRAIN);
+	LL_CHECK_MSG(strstr(g_log, "resume: train: ") && strstr(g_log, "outputs.npy: truncated"), "%s", g_log);
+	ll_session_free(&r);
+	/* and missing: the same */
+	LL_CHECK(op && unlink(op) == 0);
+	LL_CHECK_INT(ll_session_load_text(&r, mnist_base, "m.lab", &err), LL_OK);
+	LL_CHECK_INT(ll_session_resume(&r, out, &done, &err), LL_OK);
+	LL_CHECK_INT(done, LL_STEP_BIT(LL_STEP_DATA));
+	ll_session_free(&r);
+	ll_free(op);
+	ll_session_free(&s);
+	ll_free(out);
+
+	/* the weights and the curvature, when the session has them */
+	char text[1024];
+	const char *p1 = strstr(mnist_base, "[inpca]"), *p2 = strstr(mnist_base, "[tensor]\n");
+	snprintf(text, sizeof text, "%.*shessian_top = 2\nhessian_images = 40\nhessian_every = 2\n%.*s[tensor]\nof = readout\n%s",
+		 (int)(p1 - mnist_base), mnist_base, (int)(p2 - p1), p1, p2 + strlen("[tensor]\n"));
+	out = ll_path_join(g_dir, "mnist2");
+	if (run_mnist(&s, text, out) == LL_OK) {
+		LL_CHECK(s.res.train && s.res.train->w_out && s.res.train->hess_k == 2);
+		LL_CHECK_INT(ll_session_load_text(&r, text, "m.lab", &err), LL_OK);
+		LL_CHECK_INT(ll_session_resume(&r, out, &done, &err), LL_OK);
+		LL_CHECK(done & LL_STEP_BIT(LL_STEP_TRAIN));
+		check_train_same(&s, &r);
+		ll_session_free(&r);
+		ll_session_free(&s);
+	}
+	ll_free(out);
+}
+
+/* the rnn step's results after a resume are those of the run, bit for bit */
+static void check_rnn_same(const ll_session *s, const ll_session *r)
+{
+	const struct ll_res_rnn *a = s->res.rnn, *b = r->res.rnn;
+	LL_CHECK(a && b);
+	if (!a || !b)
+		return;
+	LL_CHECK(a->nets == b->nets && a->n_learned == b->n_learned && a->activity_hidden == b->activity_hidden);
+	size_t tot = 0;
+	for (size_t i = 0; i < a->nets && i < b->nets; i++) {
+		const ll_rnn *x = &a->net[i], *y = &b->net[i];
+		LL_CHECK(x->cfg.cell == y->cfg.cell && x->H == y->H && x->S == y->S && x->nparams == y->nparams);
+		LL_CHECK(x->cfg.lr == y->cfg.lr && x->cfg.seed == y->cfg.seed && x->cfg.clip == y->cfg.clip);
+		LL_CHECK(x->nparams == y->nparams && same_floats(x->params, y->params, x->nparams));
+		const ll_rnn_train_result *u = &a->train[i], *v = &b->train[i];
+		LL_CHECK(u->npoints == v->npoints && u->final_loss == v->final_loss && u->seconds == v->seconds);
+		LL_CHECK(u->score.score == v->score.score && u->score.learned == v->score.learned &&
+			 u->score.scored == v->score.scored && u->score.nonfinite == v->score.nonfinite);
+		LL_CHECK(u->npoints == v->npoints && memcmp(u->curve_step, v->curve_step, u->npoints * sizeof(size_t)) == 0 &&
+			 same_doubles(u->curve_loss, v->curve_loss, u->npoints));
+		LL_CHECK(a->state_off[i] == b->state_off[i]);
+		tot += a->probe.B * a->probe.T * x->S;
+	}
+	LL_CHECK(a->probe.B == b->probe.B && a->probe.T == b->probe.T &&
+		 same_floats(a->probe.x, b->probe.x, a->probe.B * a->probe.T * a->probe.n_in));
+	LL_CHECK(same_floats(a->state, b->state, tot));
+	LL_CHECK(a->activity.size == b->activity.size && same_doubles(a->activity.data, b->activity.data, a->activity.size));
+	LL_CHECK_STR(r->status[LL_STEP_RNN], s->status[LL_STEP_RNN]);
+	LL_CHECK(s->res.tensor && r->res.tensor && s->res.tensor->X.size == r->res.tensor->X.size &&
+		 same_doubles(s->res.tensor->X.data, r->res.tensor->X.data, s->res.tensor->X.size));
+}
+
+static void test_resume_rnn(void)
+{
+	/* mixed cells of one width (the LSTM's cell state in resume/states.npy),
+	 * then mixed widths (every state there) */
+	static const char *const hidden[] = {"8", "6,9"};
+	for (int v = 0; v < 2; v++) {
+		char text[600], dir[32];
+		snprintf(text, sizeof text,
+			 "[session]\nname = q\nseed = 4\nthreads = 1\n[data]\nkind = task\n"
+			 "[rnn]\ntask = flipflop\nbits = 2\nsteps = 15\ncells = vanilla,lstm\nseeds = 2\nhidden = %s\n"
+			 "iters = 20\nprobes = 3\n[tensor]\n",
+			 hidden[v]);
+		snprintf(dir, sizeof dir, "rnn%d", v);
+		char *out = ll_path_join(g_dir, dir);
+		ll_session s, r;
+		ll_err err = {0, ""};
+		unsigned done = 0;
+		if (out && run_mnist(&s, text, out) == LL_OK) {
+			LL_CHECK_INT(ll_session_load_text(&r, text, "q.lab", &err), LL_OK);
+			LL_CHECK_INT(ll_session_resume(&r, out, &done, &err), LL_OK);
+			LL_CHECK_INT(done, LL_STEP_BIT(LL_STEP_DATA) | LL_STEP_BIT(LL_STEP_RNN) | LL_STEP_BIT(LL_STEP_TENSOR));
+			check_rnn_same(&s, &r);
+			ll_session_free(&r);
+			/* a network's weights missing: rnn runs again */
+			char *np = ll_path_join(out, "rnn/net_001.npz");
+			LL_CHECK(np && unlink(np) == 0);
+			LL_CHECK_INT(ll_session_load_text(&r, text, "q.lab", &err), LL_OK);
+			LL_CHECK_INT(ll_session_resume(&r, out, &done, &err), LL_OK);
+			LL_CHECK_INT(done, LL_STEP_BIT(LL_STEP_DATA));
+			LL_CHECK(r.res.rnn == NULL);
+			ll_session_free(&r);
+			ll_free(np);
+			ll_session_free(&s);
+		}
+		ll_free(out);
+	}
+}
+
 /* out of memory anywhere in a resume: LL_ENOMEM, nothing leaked */
 static char g_out[96];
 static int resume_work(void *ud)
@@ -212,6 +450,8 @@ int main(void)
 	if (!mkdtemp(g_dir))
 		return 1;
 	LL_RUN(test_resume);
+	LL_RUN(test_resume_train);
+	LL_RUN(test_resume_rnn);
 	LL_RUN(test_slurm_args);
 	LL_RUN(test_resume_oom);
 	ll_err err = {0, ""};
