@@ -20,7 +20,7 @@ start p bio.lab LANG=C.UTF-8 TERM=xterm-256color
 until_ok p shows p '1 Pipeline'
 resize p 80 24
 keys p R
-until_ok p shows p 'report +done'
+until_ok p shows p 'every step done'
 
 # ---- search: the detail area follows the cursor while / is typed
 keys p g
