@@ -286,6 +286,25 @@ unsigned ll_session_kept(const ll_session *s)
 	return m;
 }
 
+unsigned ll_session_lend_kept(ll_session *s, unsigned mask, int on)
+{
+	unsigned m = 0;
+	for (int k = 0; k < LL_NSTEPS; k++) {
+		struct ll_kept *p = s->kept[k];
+		if (!(mask & LL_STEP_BIT(k)) || !p || !p->res || s->state[k] != LL_STATE_PENDING)
+			continue;
+		void *cur = res_get(s, (ll_step_kind)k);
+		if (on && !cur)
+			res_put(s, (ll_step_kind)k, p->res);
+		else if (!on && cur == p->res)
+			res_put(s, (ll_step_kind)k, NULL);
+		else
+			continue;
+		m |= LL_STEP_BIT(k);
+	}
+	return m;
+}
+
 static unsigned closure(const ll_session *s, unsigned mask)
 {
 	unsigned all = mask;

@@ -295,6 +295,12 @@ unsigned ll_session_restore(ll_session *s);
 void ll_session_forget(ll_session *s, unsigned mask);
 /* The steps that have kept results. */
 unsigned ll_session_kept(const ll_session *s);
+/* Lend the kept results of the pending steps in mask to s->res (on), so a
+ * front end can draw stale results marked so, or take them back (off:
+ * s->res.<name> NULL again).  While lent, nothing may run, set, save or
+ * drop anything.  Returns the steps whose results are lent (on) or were
+ * taken back (off). */
+unsigned ll_session_lend_kept(ll_session *s, unsigned mask, int on);
 /* Run one step (the steps it needs must be done).  outdir receives the
  * step's result files in OUTDIR/<name>/ (may be NULL: results stay in
  * memory only, except the report step, which needs it). */

@@ -128,7 +128,11 @@ typedef struct wb_screen_def {
 	/* Optional search (/ then n, N): put the cursor on the next item
 	 * whose text matches pat (wb_match), in direction dir (+1 or -1),
 	 * after the current one and wrapping around; 1 if one does, else 0
-	 * and nothing moves.  The screen draws its text with wb_put_hl. */
+	 * and nothing moves.  The screen draws its text with wb_put_hl.
+	 * While / is typed the workbench jumps to the first match at every
+	 * key and back on Esc by saving and restoring the screen's state
+	 * block byte for byte: a screen with a search keeps only plain
+	 * values there (no pointers to memory it owns). */
 	int (*search)(wb *w, const char *pat, int dir);
 	/* Optional: a mouse click (button 1) at (y, x), in its rows. */
 	void (*click)(wb *w, int y, int x);
@@ -246,6 +250,12 @@ struct wb {
 	 * move between them (until Esc or another screen) */
 	char search[128];
 	int search_where, search_live;
+	/* incremental search: while / is typed the cursor jumps to the first
+	 * match from where it was; that place (a copy of the screen's state,
+	 * or the help's hit and top) and the pattern before, for Esc */
+	void *isearch_snap;
+	int isearch_hit, isearch_top;
+	char search_prev[128];
 	char compl[400];      /* Tab's candidates in the `:` line, shown in the hint bar */
 	int mouse;            /* mouse reporting on (:mouse, --no-mouse) */
 	int tab_x[WB_NSCREENS + 1]; /* tab i spans columns [tab_x[i], tab_x[i + 1]) of row 0 */
@@ -259,6 +269,10 @@ struct wb {
 	int exit_signal;      /* SIGTERM/SIGHUP that ended the loop, or 0 */
 	int exit_code;
 	char *export_text;    /* :export text: write the next frame here (owned) */
+	/* stale results (review D5): the kept results of steps an edit made
+	 * pending, lent to s->res while a screen other than the Pipeline
+	 * draws or acts (wb_stale_lend), and those a screen read */
+	unsigned stale_lent, stale_used;
 };
 
 /* ---- workbench.c ---- */
@@ -309,8 +323,13 @@ void wb_center(wb *w, int y0, int h, attr_t a, const char *const *lines, int n);
  * message), is absent (absent says what to add), or how to run it. */
 void wb_draw_no_results(wb *w, int y0, int h, ll_step_kind k, const char *title, const char *appear,
 			const char *absent);
-/* May the UI read step k's results now? (done, and not being recomputed) */
+/* May the UI read step k's results now? (done, and not being recomputed;
+ * or stale, kept from before an edit and lent for drawing) */
 int wb_results_ready(wb *w, ll_step_kind k);
+/* Lend the stale results to s->res (on) for a screen's drawing or keys,
+ * with no step running; off takes them back.  The Pipeline never gets
+ * them: its keys edit and run. */
+void wb_stale_lend(wb *w, int on);
 /* Actions shared by keys and `:` commands. */
 void wb_do_run(wb *w, int kind);
 /* Run step k, after the steps it needs that have not run ("up to k"). */

@@ -495,6 +495,37 @@ static int fit_options(const ll_session *s, const ll_cp_result *fit, char *buf, 
 	return buf[0] != '\0';
 }
 
+/* Break text into lines of at most width cells at blanks (a word wider
+ * than width is cut); the start and byte length of each line into st and
+ * len, at most max lines; returns how many. */
+static int wrap_lines(const char *text, int width, const char **st, int *len, int max)
+{
+	int n = 0;
+	const char *p = text;
+	while (*p && n < max && width > 0) {
+		while (*p == ' ')
+			p++;
+		if (!*p)
+			break;
+		const char *brk = NULL, *q = p;
+		int cells = 0;
+		while (*q && cells < width) {
+			if (!wb_utf8_cont((unsigned char)*q))
+				cells++;
+			q++;
+			while (*q && wb_utf8_cont((unsigned char)*q))
+				q++;
+			if (*q == ' ')
+				brk = q;
+		}
+		const char *e = !*q || *q == ' ' ? q : brk ? brk : q;
+		st[n] = p;
+		len[n++] = (int)(e - p);
+		p = e;
+	}
+	return n;
+}
+
 /* The mode columns' header of a table at x0, W cells wide. */
 static void draw_head(wb *w, const ll_ktensor *K, int y, int x0, int W, int pre, int sw)
 {
@@ -504,11 +535,17 @@ static void draw_head(wb *w, const ll_ktensor *K, int y, int x0, int W, int pre,
 	wb_put(w, y, x0 + 1, pre - 1, ax, "comp  weight");
 	for (int n = 0; n < K->nmodes; n++) {
 		const ll_mode_info *mi = &s->res.tensor->modes[n];
-		snprintf(buf, sizeof buf, "%s (%zu)%s%s%s", mi->name[0] ? mi->name : "mode", K->dim[n],
-			 categorical(mi->kind) && mi->labels ? " by " : "",
-			 categorical(mi->kind) && mi->labels ? label_word(mi) : "",
-			 s->res.tca->ens.opts.cp.fixed_modes >> n & 1u ? " fixed" : "");
-		int x = x0 + pre + n * (sw + 1);
+		int x = x0 + pre + n * (sw + 1), room = sw < x0 + W - x ? sw : x0 + W - x;
+		/* "by condition" goes first when the column is narrow (the
+		 * colours say it), "fixed" never */
+		for (int by = 1; by >= 0; by--) {
+			int b = by && categorical(mi->kind) && mi->labels;
+			snprintf(buf, sizeof buf, "%s (%zu)%s%s%s", mi->name[0] ? mi->name : "mode", K->dim[n],
+				 b ? " by " : "", b ? label_word(mi) : "",
+				 s->res.tca->ens.opts.cp.fixed_modes >> n & 1u ? " fixed" : "");
+			if ((int)strlen(buf) <= room)
+				break;
+		}
 		if (x < x0 + W)
 			wb_put(w, y, x, sw < x0 + W - x ? sw : x0 + W - x, ax, buf);
 	}
@@ -622,29 +659,53 @@ static void fact_draw(wb *w, int y0, int h)
 		 s->res.tca->ens.ranks[s->res.tca->ens.nranks - 1].rank, nab, r->nrep, f->rep, r->nrep - 1,
 		 f->rep == 0 ? " (best)" : ll_ens_at_best(r, f->rep) ? " (at best)" : "",
 		 fit->obj, r->sim ? r->sim[f->rep] : NAN, f->sorted ? "by weight" : "by component");
-	int W = P ? (w->cols - 1) / 2 : w->cols, x1 = W + 1;
+	/* beside: the pinned fit right of the table when each mode keeps a
+	 * column of 12 cells there, else (80 columns) below it, full width,
+	 * so the mode headers stay readable */
+	int pre = 14, M = K->nmodes;
+	int side = P && M && ((w->cols - 1) / 2 - pre - 1) / M - 1 >= 12;
+	int stacked = P && !side;
+	int W = side ? (w->cols - 1) / 2 : w->cols, x1 = side ? W + 1 : 0;
 	wb_put(w, y0, 1, W - 2, wb_attr(w, LL_ROLE_TITLE), buf);
-	if (P) {
-		snprintf(buf, sizeof buf, "beside (b): rank %zu, replicate %zu, error %.4f, similarity %.3f",
+	char ptitle[200] = "";
+	if (P)
+		snprintf(ptitle, sizeof ptitle, "beside (b): rank %zu, replicate %zu, error %.4f, similarity %.3f",
 			 pr->rank, f->pin_rep, pr->fits[f->pin_rep].obj, psim);
-		wb_put(w, y0, x1 + 1, w->cols - x1 - 2, wb_attr(w, LL_ROLE_TITLE), buf);
+	if (side) {
+		wb_put(w, y0, x1 + 1, w->cols - x1 - 2, wb_attr(w, LL_ROLE_TITLE), ptitle);
 		for (int y = y0; y < y0 + h; y++)
 			wb_put(w, y, W, 1, wb_attr(w, LL_ROLE_BORDER), w->g->vline);
 	}
 
 	/* columns: "C12 " + weight, then one sparkline per mode */
-	int pre = 14, M = K->nmodes;
 	int sw = M ? (W - pre - 1) / M - 1 : 1;
 	if (sw < 1)
 		sw = 1;
 	draw_head(w, K, y0 + 1, 0, W, pre, sw);
-	if (P)
+	if (side)
 		draw_head(w, P, y0 + 1, x1, w->cols - x1, pre, sw);
 	int lh = h - 2;
 	/* the options that change what the factors mean, on the last line */
 	char opt[240];
 	if (fit_options(s, fit, opt, sizeof opt) && lh > 2)
 		wb_put(w, y0 + 2 + --lh, 1, w->cols - 2, wb_attr(w, LL_ROLE_AXIS), opt);
+	/* why this rank was chosen, whole, wrapped above it: the status line
+	 * cuts the sentence that justifies the analysis (review D8) */
+	if (s->res.tca->rank_reason[0]) {
+		char why[400];
+		const char *ls[4];
+		int ll[4];
+		snprintf(why, sizeof why, "chosen rank %zu: %s", s->res.tca->chosen_rank, s->res.tca->rank_reason);
+		int nl = wrap_lines(why, w->cols - 2, ls, ll, 4);
+		if (lh - nl >= 3) {
+			lh -= nl;
+			for (int i = 0; i < nl; i++) {
+				char t[400];
+				snprintf(t, sizeof t, "%.*s", ll[i], ls[i]);
+				wb_put(w, y0 + 2 + lh + i, 1, w->cols - 2, wb_attr(w, LL_ROLE_AXIS), t);
+			}
+		}
+	}
 	/* what each component loads on: under each row when they all fit,
 	 * else the selected one's on the last line */
 	int per = !P && lh >= 2 * (int)nrows ? 2 : 1;
@@ -654,6 +715,15 @@ static void fact_draw(wb *w, int y0, int h)
 			loads_line(w, K, ord[f->sel], buf, sizeof buf);
 			wb_put(w, y0 + 2 + lh, 1, w->cols - 2, wb_attr(w, LL_ROLE_DEFAULT), buf);
 		}
+	}
+	/* stacked: the rows share what is left with the pinned fit's title,
+	 * header and rows below them */
+	int yb = 0;
+	if (stacked) {
+		lh = lh > 4 ? (lh - 2) / 2 : 1;
+		yb = y0 + 2 + lh;
+		wb_put(w, yb, 1, w->cols - 2, wb_attr(w, LL_ROLE_TITLE), ptitle);
+		draw_head(w, P, yb + 1, 0, W, pre, sw);
 	}
 	int vis = lh / per;
 	if (vis < 1)
@@ -690,7 +760,8 @@ static void fact_draw(wb *w, int y0, int h)
 		int y = y0 + 2 + row * per, sel = f->top + row == f->sel;
 		draw_row(w, K, c, dec, y, 0, W, pre, sw, sel, lo, hi, v, col, eo, sp);
 		if (P)
-			draw_row(w, P, pmatch[f->top + row], pdec, y, x1, w->cols - x1, pre, sw, 0, plo, phi, v, col, eo, sp);
+			draw_row(w, P, pmatch[f->top + row], pdec, stacked ? yb + 2 + row : y, x1, w->cols - x1, pre, sw,
+				 0, plo, phi, v, col, eo, sp);
 		if (per == 2) {
 			loads_line(w, K, c, buf, sizeof buf);
 			wb_put(w, y + 1, 6, w->cols - 7, wb_attr(w, LL_ROLE_AXIS), buf);
@@ -833,8 +904,7 @@ static void fact_action(wb *w, int act, int arg)
 			f->pin_rank_i = f->rank_i;
 			f->pin_rep = f->rep;
 			f->zoom = 0;
-			wb_msg(w, 0, "rank %zu, replicate %zu pinned beside: [ ] { } pick another for the left; b again unpins",
-			       r->rank, f->rep);
+			wb_msg(w, 0, "rank %zu, replicate %zu pinned: [ ] { } pick the other fit; b unpins", r->rank, f->rep);
 		} else {
 			wb_msg(w, 0, "one fit shown");
 		}
@@ -902,7 +972,7 @@ static const wb_key fact_keys[] = {
 	{0, {'}'}, "}", A_REP_NEXT, 0, "replicate", "next replicate (worse fit)"},
 	{T, {'o'}, "o", A_SORT, 0, "order", "order rows by weight / by component"},
 	{T, {'b'}, "b", A_BESIDE, 0, "beside",
-	 "pin this fit beside the table: [ ] { } pick another rank or replicate to compare (b again: off)"},
+	 "pin this fit beside the table (below it when narrow): [ ] { } pick another rank or replicate to compare (b again: off)"},
 	{Z, {'h', KEY_LEFT}, "h Left", A_MODE_PREV, 0, NULL, "previous mode"},
 	{Z, {'l', KEY_RIGHT}, "l Right", A_MODE_NEXT, 0, "mode", "next mode"},
 	{Z, {WB_ENTER_KEYS, 'q', KEY_BACKSPACE}, "Enter q", WB_A_BACK, 0, "back", "back to the factor table (also Esc)"},

@@ -36,7 +36,7 @@ static const wb_key global_keys[] = {
 	{0, {27}, "Esc", WB_A_CANCEL, 0, NULL, "cancel the running step (none running: clear a search, close a zoom)"},
 	{0, {':'}, ":", WB_A_CMDLINE, 0, "cmd", "command line (commands below; Up/Down history, Tab completes)"},
 	{0, {'/'}, "/", WB_A_SEARCH, 0, NULL,
-	 "search the Log, the Pipeline or the help (Enter searches; then n next, N previous, Esc clears)"},
+	 "search the Log, the Pipeline or the help (the cursor follows as you type; Enter keeps it, Esc goes back; then n next, N previous, Esc clears)"},
 	{0, {'?', KEY_F(1)}, "? F1", WB_A_HELP, 0, "help", "this help"},
 	{0, {12}, "Ctrl-L", WB_A_REDRAW, 0, NULL, "redraw the screen"},
 	{0, {'q', 'Q'}, "q Q", WB_A_QUIT, 0, "quit", "quit (asks first about a running step, then about unsaved edits)"},
@@ -300,7 +300,7 @@ static void colon_mouse(wb *w, char *args, int force)
 		return;
 	}
 	wb_mouse_set(w, *args ? !strcmp(args, "on") : !w->mouse);
-	wb_msg(w, 0, "mouse %s", w->mouse ? "on: wheel scrolls, a click picks a tab or a row (Shift-drag selects text)"
+	wb_msg(w, 0, "mouse %s", w->mouse ? "on: wheel scrolls (Trajectory: zooms), a click picks a tab or a row (Shift-drag selects text)"
 					 : "off: the terminal selects text as usual");
 }
 

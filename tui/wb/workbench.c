@@ -313,8 +313,22 @@ void wb_draw_no_results(wb *w, int y0, int h, ll_step_kind k, const char *title,
 	wb_center(w, y0, h, wb_attr(w, LL_ROLE_DEFAULT), lines, 2);
 }
 
+void wb_stale_lend(wb *w, int on)
+{
+	if (on && !w->job.active && w->screen != WB_SCR_pipe)
+		w->stale_lent = ll_session_lend_kept(w->s, ~0u, 1);
+	else if (!on && w->stale_lent) {
+		ll_session_lend_kept(w->s, w->stale_lent, 0);
+		w->stale_lent = 0;
+	}
+}
+
 int wb_results_ready(wb *w, ll_step_kind k)
 {
+	if (!w->job.active && (w->stale_lent & LL_STEP_BIT(k))) {
+		w->stale_used |= LL_STEP_BIT(k);
+		return 1;
+	}
 	if (!w->job.active)
 		return w->s->state[k] == LL_STATE_DONE;
 	pthread_mutex_lock(&w->lock);
@@ -509,6 +523,34 @@ void wb_do_save(wb *w, const char *path)
 	ll_free(bak);
 }
 
+/* Does every value of s equal the one its file (as loaded or last saved)
+ * gives?  Then there is nothing to save: an undo or a typed revert back
+ * to the file's values clears the [+] mark. */
+static int values_as_file(const ll_session *s)
+{
+	if (!s->file_text)
+		return 0;
+	ll_session f;
+	ll_err err = {0, ""};
+	ll_session_init(&f);
+	if (ll_session_load_text(&f, s->file_text, s->path ? s->path : "session", &err) != LL_OK)
+		return 0; /* left freed */
+	int same = 1;
+	for (int k = 0; k < LL_NSTEPS && same; k++) {
+		if ((s->state[k] == LL_STATE_ABSENT) != (f.state[k] == LL_STATE_ABSENT)) {
+			same = 0;
+			break;
+		}
+		size_t np;
+		const ll_param_def *d = ll_step_params((ll_step_kind)k, &np);
+		for (size_t i = 0; i < np && same; i++)
+			same = !strcmp(ll_session_get(s, (ll_step_kind)k, d[i].key),
+				       ll_session_get(&f, (ll_step_kind)k, d[i].key));
+	}
+	ll_session_free(&f);
+	return same;
+}
+
 static int set_value(wb *w, ll_step_kind k, const char *key, const char *value, int undoing)
 {
 	ll_err err = {0, ""};
@@ -539,6 +581,8 @@ static int set_value(wb *w, ll_step_kind k, const char *key, const char *value, 
 		wb_msg(w, 0, "[%s] %s is already %s: nothing changes", ll_step_name(k), key, value);
 		return LL_OK;
 	}
+	if (values_as_file(w->s))
+		w->s->dirty = 0;
 	w->gen++;
 	wb_view_sync(w);
 	wb_log(w, "> :set %s.%s %s%s", ll_step_name(k), key, value, undoing ? " (undo)" : "");
@@ -755,7 +799,21 @@ static void draw_status(wb *w, int y)
 	buf[0] = '\0';
 	wb_screens[w->screen]->status(w, buf, sizeof buf);
 	wb_fill(y, 0, w->cols, a);
-	wb_put(w, y, 1, w->cols - 1, a, buf);
+	int x = 1;
+	if (w->stale_used) {
+		/* results from before an edit: shown, but said to be old */
+		char st[200] = "STALE (";
+		for (int k = 0, n = 0; k < LL_NSTEPS; k++)
+			if (w->stale_used & LL_STEP_BIT(k)) {
+				size_t l = strlen(st);
+				snprintf(st + l, sizeof st - l, "%s%s", n++ ? ", " : "", ll_step_name((ll_step_kind)k));
+			}
+		size_t l = strlen(st);
+		snprintf(st + l, sizeof st - l, ": edited since; R reruns)");
+		x += wb_put(w, y, x, w->cols - 1, wb_attr(w, LL_ROLE_ERROR), st);
+		x += wb_put(w, y, x, w->cols - x, a, "  ");
+	}
+	wb_put(w, y, x, w->cols - x, a, buf);
 }
 
 static void draw(wb *w)
@@ -779,12 +837,15 @@ static void draw(wb *w)
 		return;
 	}
 	draw_tabs(w);
+	wb_stale_lend(w, 1);
+	w->stale_used = 0;
 	wb_screens[w->screen]->draw(w, 1, w->rows - 3);
 	if (w->export_text && !w->help)
 		wb_export_frame(w); /* the frame as drawn, before the status line */
 	if (w->help)
 		wb_help_draw(w);
 	draw_status(w, w->rows - 2);
+	wb_stale_lend(w, 0);
 	wb_hints_draw(w, w->rows - 1);
 	if (w->mode == WB_MODE_CMD || w->mode == WB_MODE_EDIT || w->mode == WB_MODE_SEARCH) {
 		curs_set(1);
@@ -875,6 +936,24 @@ static void search_run(wb *w, int dir)
 	}
 }
 
+/* Back to where the cursor was when / was pressed (incremental search). */
+static void isearch_restore(wb *w)
+{
+	if (w->search_where == WB_SEARCH_HELP) {
+		w->help_hit = w->isearch_hit;
+		w->help_top = w->isearch_top;
+	} else if (w->isearch_snap && w->search_where >= 0) {
+		memcpy(w->state[w->search_where], w->isearch_snap, wb_screens[w->search_where]->state_size);
+	}
+}
+
+static void isearch_end(wb *w)
+{
+	ll_free(w->isearch_snap);
+	w->isearch_snap = NULL;
+	w->mode = WB_MODE_NORMAL;
+}
+
 static void search_start(wb *w)
 {
 	int where = search_here(w);
@@ -886,18 +965,44 @@ static void search_start(wb *w)
 	w->search_where = where;
 	w->mode = WB_MODE_SEARCH;
 	wb_edit_start(&w->edit, "");
+	/* where to come back to on Esc (out of memory: the cursor stays
+	 * where the last jump left it, as before incremental search) */
+	ll_free(w->isearch_snap);
+	w->isearch_snap = NULL;
+	if (where == WB_SEARCH_HELP) {
+		w->isearch_hit = w->help_hit;
+		w->isearch_top = w->help_top;
+	} else if ((w->isearch_snap = ll_malloc(wb_screens[where]->state_size)) != NULL) {
+		memcpy(w->isearch_snap, w->state[where], wb_screens[where]->state_size);
+	}
+	snprintf(w->search_prev, sizeof w->search_prev, "%s", w->search);
 }
 
 static void search_key(wb *w, int is_key, unsigned ch)
 {
 	if (is_key && ch == KEY_BACKSPACE && w->edit.len == 0) {
-		w->mode = WB_MODE_NORMAL;
+		isearch_restore(w);
+		isearch_end(w);
 		return;
 	}
 	int r = wb_edit_key(&w->edit, is_key, ch);
-	if (r == 0)
+	/* every key starts from where / was pressed: the first match from
+	 * there, as less and vim's incsearch do */
+	isearch_restore(w);
+	if (r == 0) {
+		if (w->edit.buf[0]) {
+			snprintf(w->search, sizeof w->search, "%s", w->edit.buf);
+			/* no match: the cursor stays where / was pressed (the
+			 * line being typed hides messages; Enter says so) */
+			if (w->search_where == WB_SEARCH_HELP)
+				wb_help_search(w, 1);
+			else
+				wb_screens[w->search_where]->search(w, w->search, 1);
+			snprintf(w->search, sizeof w->search, "%s", w->search_prev);
+		}
 		return;
-	w->mode = WB_MODE_NORMAL;
+	}
+	isearch_end(w);
 	if (r < 0) {
 		wb_msg(w, 0, "search abandoned");
 		return;
@@ -1038,13 +1143,27 @@ static void mouse_event(wb *w)
 	down = (ev.bstate & BUTTON5_PRESSED) != 0;
 #endif
 	if ((ev.bstate & BUTTON4_PRESSED) || down) {
-		/* the wheel: three rows, as j/k would move them */
-		for (int i = 0; i < 3; i++) {
-			if (w->help)
-				wb_help_key(w, down ? 'j' : 'k');
-			else if (screen_has(w, down ? 'j' : 'k', down ? WB_A_DOWN : WB_A_UP))
-				wb_screens[w->screen]->action(w, down ? WB_A_DOWN : WB_A_UP, 0);
+		/* the wheel: three rows, as j/k would move them; on a screen
+		 * whose j/k do something else but that zooms (+ and -: the
+		 * Trajectory's 3-D view), one zoom step a notch, up zooming
+		 * in, as the report's 3-D view does */
+		const wb_key *zk = wb_screen_key(w, down ? '-' : '+');
+		wb_stale_lend(w, 1);
+		if (!w->help && !screen_has(w, down ? 'j' : 'k', down ? WB_A_DOWN : WB_A_UP)) {
+			if (zk)
+				wb_screens[w->screen]->action(w, zk->act, zk->arg);
+		} else {
+			/* in a sub-mode (a zoomed factor) j/k step to the next
+			 * item: one a notch */
+			int steps = !w->help && wb_submode(w) != 0 ? 1 : 3;
+			for (int i = 0; i < steps; i++) {
+				if (w->help)
+					wb_help_key(w, down ? 'j' : 'k');
+				else
+					wb_screens[w->screen]->action(w, down ? WB_A_DOWN : WB_A_UP, 0);
+			}
 		}
+		wb_stale_lend(w, 0);
 		return;
 	}
 	if (!(ev.bstate & (BUTTON1_PRESSED | BUTTON1_CLICKED)) || w->help)
@@ -1055,8 +1174,11 @@ static void mouse_event(wb *w)
 				wb_set_screen(w, i);
 		return;
 	}
-	if (ev.y < w->rows - 2 && wb_screens[w->screen]->click)
+	if (ev.y < w->rows - 2 && wb_screens[w->screen]->click) {
+		wb_stale_lend(w, 1);
 		wb_screens[w->screen]->click(w, ev.y, ev.x);
+		wb_stale_lend(w, 0);
+	}
 }
 
 static void handle_key(wb *w, int is_key, unsigned ch)
@@ -1139,7 +1261,9 @@ static void handle_key(wb *w, int is_key, unsigned ch)
 	}
 	const wb_key *k;
 	if (code >= 0 && (k = wb_screen_key(w, code)) != NULL) {
+		wb_stale_lend(w, 1);
 		wb_screens[w->screen]->action(w, k->act, k->arg);
+		wb_stale_lend(w, 0);
 	} else if (code >= 0 && (k = wb_global_key(code)) != NULL) {
 		global_action(w, k);
 	} else {
@@ -1213,6 +1337,7 @@ static void wb_free(wb *w)
 	ll_free(w->backed);
 	ll_free(w->cmdline);
 	ll_free(w->export_text);
+	ll_free(w->isearch_snap);
 	ll_outdir_abandon(&w->od); /* a folder it made and wrote nothing into goes again */
 	pthread_mutex_destroy(&w->lock);
 }
@@ -1340,8 +1465,11 @@ int wb_run(ll_session *s, const wb_opts *o)
 			if (w.quit)
 				break;
 		}
-		if (wb_screens[w.screen]->tick)
+		if (wb_screens[w.screen]->tick) {
+			wb_stale_lend(&w, 1);
 			wb_screens[w.screen]->tick(&w);
+			wb_stale_lend(&w, 0);
+		}
 		draw(&w);
 		wint_t ch;
 		int r = get_wch(&ch);
