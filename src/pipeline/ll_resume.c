@@ -4,6 +4,7 @@
  */
 #include "config.h"
 
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,7 +24,9 @@ typedef struct rec_step {
 } rec_step;
 
 /* The JSON string at p (after its opening quote) into out, unescaped
- * (ll_json_escape's escapes). */
+ * (ll_json_escape's escapes).  The text is a file's: a \u without four
+ * hex digits (a cut file) is never read past, and control characters
+ * become '?', as the summary is shown on one line. */
 static void json_str(const char *p, char *out, size_t n)
 {
 	size_t k = 0;
@@ -35,10 +38,21 @@ static void json_str(const char *p, char *out, size_t n)
 			case 'n': ch = '\n'; break;
 			case 'r': ch = '\r'; break;
 			case 't': ch = '\t'; break;
-			case 'u': ch = (char)strtol((char[]){p[1], p[2], p[3], p[4], 0}, NULL, 16); p += 4; break;
+			case 'u':
+				if (isxdigit((unsigned char)p[1]) && isxdigit((unsigned char)p[2]) &&
+				    isxdigit((unsigned char)p[3]) && isxdigit((unsigned char)p[4])) {
+					long cp = strtol((char[]){p[1], p[2], p[3], p[4], 0}, NULL, 16);
+					ch = cp < 0x80 ? (char)cp : '?';
+					p += 4;
+				} else {
+					ch = '?';
+				}
+				break;
 			default: ch = *p; break;
 			}
 		}
+		if ((unsigned char)ch < 0x20 || ch == 0x7f)
+			ch = '?';
 		if (k + 1 < n)
 			out[k++] = ch;
 	}

@@ -370,6 +370,51 @@ static void test_resume_rnn(void)
 	}
 }
 
+/* results.json as a cut or edited file may hold it: a \u escape without
+ * its four hex digits is not read past, and the summary shown stays one
+ * line without control characters */
+static void test_resume_bad_escape(void)
+{
+	ll_err err = {0, ""};
+	char *out = ll_path_join(g_dir, "esc"), *res = ll_path_join(out ? out : "", "results.json");
+	ll_session s, r;
+	LL_CHECK_INT(load_with(&s, NULL, NULL), LL_OK);
+	LL_CHECK_INT(ll_session_run_step(&s, LL_STEP_DATA, out, NULL, NULL, &err), LL_OK);
+	LL_CHECK_INT(ll_record_results(&s, out, "test", 1.0, 0, &err), LL_OK);
+	LL_CHECK_INT(ll_record_session_copy(&s, out, &err), LL_OK);
+	char *text = NULL, *t2 = NULL;
+	size_t len;
+	LL_CHECK_INT(ll_read_file(res, 1u << 20, &text, &len, &err), LL_OK);
+	/* the data step's summary becomes "A\u4" (a cut escape), then "B\u0007" */
+	const char *sum = text ? strstr(text, "\"summary\":") : NULL;
+	const char *q = sum ? strchr(sum + 10, '"') : NULL, *e = q ? strchr(q + 1, '"') : NULL;
+	LL_CHECK(e != NULL);
+	for (int pass = 0; e && pass < 2; pass++) {
+		size_t n = len + 32;
+		t2 = ll_malloc(n);
+		LL_CHECK(t2 != NULL);
+		if (!t2)
+			break;
+		snprintf(t2, n, "%.*s\"%s\"%s", (int)(q - text), text, pass ? "B\\u0007" : "A\\u4", e + 1);
+		ll_afile af;
+		LL_CHECK_INT(ll_afile_open(&af, res, &err), LL_OK);
+		fputs(t2, af.fp);
+		LL_CHECK_INT(ll_afile_commit(&af, &err), LL_OK);
+		unsigned done = 0;
+		LL_CHECK_INT(load_with(&r, NULL, NULL), LL_OK);
+		LL_CHECK_INT(ll_session_resume(&r, out, &done, &err), LL_OK);
+		LL_CHECK(done & LL_STEP_BIT(LL_STEP_DATA));
+		LL_CHECK_STR(r.status[LL_STEP_DATA], pass ? "B?" : "A?4");
+		ll_session_free(&r);
+		ll_free(t2);
+		t2 = NULL;
+	}
+	ll_free(text);
+	ll_session_free(&s);
+	ll_free(res);
+	ll_free(out);
+}
+
 /* out of memory anywhere in a resume: LL_ENOMEM, nothing leaked */
 static char g_out[96];
 static int resume_work(void *ud)
@@ -453,6 +498,7 @@ int main(void)
 	LL_RUN(test_resume_train);
 	LL_RUN(test_resume_rnn);
 	LL_RUN(test_slurm_args);
+	LL_RUN(test_resume_bad_escape);
 	LL_RUN(test_resume_oom);
 	ll_err err = {0, ""};
 	ll_rmtree(g_dir, &err);
