@@ -30,6 +30,26 @@ static void put_quoted(FILE *fp, const char *s)
 	fputc('\'', fp);
 }
 
+/* " OPT VALUE": the value as it is when the shell reads it unchanged
+ * (numbers, names, "0,2"), else quoted ("0, 2" is one word, as the
+ * session means it) */
+static void put_opt(FILE *fp, const char *opt, const char *v)
+{
+	fprintf(fp, " %s ", opt);
+	if (*v && strspn(v, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789,._+-") == strlen(v))
+		fputs(v, fp);
+	else
+		put_quoted(fp, v);
+}
+
+/* text for a "# ..." line: a newline in it (a session file's name may
+ * hold one) would end the comment and make the rest a command */
+static void put_comment_text(FILE *fp, const char *s)
+{
+	for (; *s; s++)
+		fputc((unsigned char)*s < 0x20 || *s == 0x7f ? '?' : *s, fp);
+}
+
 int ll_slurm_tca_args(const ll_session *s, char **opts, size_t *units, ll_err *err)
 {
 	*opts = NULL;
@@ -55,13 +75,14 @@ int ll_slurm_tca_args(const ll_session *s, char **opts, size_t *units, ll_err *e
 	/* the value as written parses to the step's double (tol = 0: the
 	 * step's 1e-12) */
 	double tol = ll_session_get_real(s, LL_STEP_TCA, "tol");
-	fprintf(fp, " --tol %s --max-iter %ld --sim %s", tol > 0 ? ll_session_get(s, LL_STEP_TCA, "tol") : "1e-12",
-		ll_session_get_int(s, LL_STEP_TCA, "max_iter"), ll_session_get(s, LL_STEP_TCA, "sim"));
+	put_opt(fp, "--tol", tol > 0 ? ll_session_get(s, LL_STEP_TCA, "tol") : "1e-12");
+	fprintf(fp, " --max-iter %ld --sim %s", ll_session_get_int(s, LL_STEP_TCA, "max_iter"),
+		ll_session_get(s, LL_STEP_TCA, "sim"));
 	if (ok && *warm) {
 		fputs(" --init ", fp);
 		put_quoted(fp, warm);
 		if (*ll_session_get(s, LL_STEP_TCA, "fix_modes"))
-			fprintf(fp, " --fix-modes %s", ll_session_get(s, LL_STEP_TCA, "fix_modes"));
+			put_opt(fp, "--fix-modes", ll_session_get(s, LL_STEP_TCA, "fix_modes"));
 	} else {
 		fprintf(fp, " --init %s", ll_session_get(s, LL_STEP_TCA, "init"));
 	}
@@ -78,11 +99,11 @@ int ll_slurm_tca_args(const ll_session *s, char **opts, size_t *units, ll_err *e
 	if (ll_session_get_int(s, LL_STEP_TCA, "cv_replicates") > 0)
 		fprintf(fp, " --cv-replicates %ld", ll_session_get_int(s, LL_STEP_TCA, "cv_replicates"));
 	if (ll_session_get_real(s, LL_STEP_TCA, "ridge") > 0)
-		fprintf(fp, " --ridge %s", ll_session_get(s, LL_STEP_TCA, "ridge"));
+		put_opt(fp, "--ridge", ll_session_get(s, LL_STEP_TCA, "ridge"));
 	if (ll_session_get_real(s, LL_STEP_TCA, "l1") > 0)
-		fprintf(fp, " --l1 %s", ll_session_get(s, LL_STEP_TCA, "l1"));
+		put_opt(fp, "--l1", ll_session_get(s, LL_STEP_TCA, "l1"));
 	if (*ll_session_get(s, LL_STEP_TCA, "l1_modes"))
-		fprintf(fp, " --l1-modes %s", ll_session_get(s, LL_STEP_TCA, "l1_modes"));
+		put_opt(fp, "--l1-modes", ll_session_get(s, LL_STEP_TCA, "l1_modes"));
 	/* the step fits a float32 copy of the tensor; --float32 reads it so */
 	if (ll_session_is(s, LL_STEP_TCA, "precision", "single"))
 		fputs(" --float32", fp);
@@ -120,9 +141,11 @@ char *ll_slurm_script(const ll_session *s, const char *outdir, ll_err *err)
 		goto done;
 	}
 	const char *name = ll_session_get(s, LL_STEP_SESSION, "name");
-	fprintf(fp, "#!/bin/bash\n"
-		    "# The TCA ensemble of session '%s' as a Slurm job array, written by latentlab\n"
-		    "# from %s.\n"
+	fputs("#!/bin/bash\n# The TCA ensemble of session '", fp);
+	put_comment_text(fp, name);
+	fputs("' as a Slurm job array, written by latentlab\n# from ", fp);
+	put_comment_text(fp, s->path ? s->path : "the built-in demo session");
+	fprintf(fp, ".\n"
 		    "#   sbatch THIS_FILE    submits the array; its first task submits the merge,\n"
 		    "#                       which starts once every task has ended well\n"
 		    "# Task i fits shard i of the ensemble's %zu units (latentlab tca --shard);\n"
@@ -131,7 +154,7 @@ char *ll_slurm_script(const ll_session *s, const char *outdir, ll_err *err)
 		    "# file system); both may be given in the environment.  By hand, without\n"
 		    "# Slurm: SLURM_ARRAY_TASK_ID=k bash THIS_FILE for k = 0 .. %zu, then\n"
 		    "# bash THIS_FILE merges.\n",
-		name, s->path ? s->path : "the built-in demo session", units, tasks - 1);
+		units, tasks - 1);
 	fprintf(fp, "#SBATCH --job-name=latentlab-tca\n"
 		    "#SBATCH --array=0-%zu\n"
 		    "#SBATCH --cpus-per-task=%ld\n"

@@ -2,6 +2,7 @@
  * and for the Slurm script's tca options (src/pipeline/ll_slurm.c). */
 #include "config.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -489,6 +490,60 @@ static void test_slurm_args(void)
 	ll_session_free(&s);
 }
 
+/* what bash makes of the options: each word as [word] */
+static char *shell_words(const char *opts)
+{
+	char sh[128], cmd[160];
+	snprintf(sh, sizeof sh, "%s/words.sh", g_dir);
+	FILE *fp = fopen(sh, "w");
+	if (!fp)
+		return NULL;
+	fprintf(fp, "set -- %s\nprintf '[%%s]' \"$@\"\n", opts);
+	fclose(fp);
+	snprintf(cmd, sizeof cmd, "bash '%s'", sh);
+	FILE *pp = popen(cmd, "r");
+	static char buf[1024];
+	size_t n = pp ? fread(buf, 1, sizeof buf - 1, pp) : 0;
+	buf[n] = '\0';
+	if (pp)
+		pclose(pp);
+	return buf;
+}
+
+/* the script's text from session values and names: mode lists with
+ * spaces stay one word; a newline in the session file's name does not
+ * end the comment that names it */
+static void test_slurm_quoting(void)
+{
+	ll_err err = {0, ""};
+	ll_session s;
+	char *o = NULL;
+	size_t units = 0;
+	LL_CHECK_INT(load_with(&s, NULL, NULL), LL_OK);
+	LL_CHECK_INT(ll_session_set(&s, LL_STEP_TCA, "ridge", "0.5", &err), LL_OK);
+	LL_CHECK_INT(ll_session_set(&s, LL_STEP_TCA, "l1", "0.1", &err), LL_OK);
+	LL_CHECK_INT(ll_session_set(&s, LL_STEP_TCA, "l1_modes", "0, 2", &err), LL_OK);
+	LL_CHECK_INT(ll_slurm_tca_args(&s, &o, &units, &err), LL_OK);
+	const char *w = o ? shell_words(o) : NULL;
+	LL_CHECK(w && strstr(w, "[--ridge][0.5][--l1][0.1][--l1-modes][0, 2]"));
+	ll_free(o);
+	ll_session_free(&s);
+
+	char path[128];
+	snprintf(path, sizeof path, "%s/a\ntouch pwned\n.lab", g_dir);
+	FILE *fp = fopen(path, "w");
+	LL_CHECK(fp != NULL);
+	if (fp) {
+		fputs(base_session, fp);
+		fclose(fp);
+	}
+	LL_CHECK_INT(ll_session_load(&s, path, &err), LL_OK);
+	char *script = ll_slurm_script(&s, "/x", &err);
+	LL_CHECK(script && !strstr(script, "\ntouch") && strstr(script, "a?touch pwned?.lab"));
+	ll_free(script);
+	ll_session_free(&s);
+}
+
 int main(void)
 {
 	snprintf(g_dir, sizeof g_dir, "/tmp/ll_test_resume.XXXXXX");
@@ -498,6 +553,7 @@ int main(void)
 	LL_RUN(test_resume_train);
 	LL_RUN(test_resume_rnn);
 	LL_RUN(test_slurm_args);
+	LL_RUN(test_slurm_quoting);
 	LL_RUN(test_resume_bad_escape);
 	LL_RUN(test_resume_oom);
 	ll_err err = {0, ""};
