@@ -257,6 +257,8 @@ tap_fails "missing DATA" "missing DATA" "$LL" tca -o "$T/bad"
 tap_fails "missing -o" "missing -o OUTDIR" "$LL" tca "$T/small.npy"
 exit_is "missing -o: exit 2" 2 "$LL" tca "$T/small.npy"
 tap_fails "-o without a value" "needs a value" "$LL" tca "$T/small.npy" -o
+# a path with a newline in it: the message stays one line
+tap_fails "a newline in DATA's name: one line" "no?such.npy: cannot open" "$LL" tca "$(printf 'no\nsuch.npy')" -o "$T/bad"
 tap_fails "unwritable OUTDIR" "cannot create directory" "$LL" tca "$T/small.npy" -r 1 -o /proc/latentlab-test/out
 exit_is "unwritable OUTDIR: exit 1" 1 "$LL" tca "$T/small.npy" -r 1 -o /proc/latentlab-test/out
 tap_fails "OUTDIR is a file" "small.npy" "$LL" tca "$T/small.npy" -r 1 -o "$T/small.npy/out"

@@ -22,12 +22,29 @@ static const ll_cmd *const commands[] = {
 };
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
 
+/* An error is one line: a message quotes paths and file text, where a
+ * newline, a carriage return or an escape would split it or move the
+ * cursor.  Control characters print as '?'. */
+static void put_one_line(const char *fmt, va_list ap)
+{
+	char buf[4096];
+	int n = vsnprintf(buf, sizeof buf, fmt, ap);
+	if (n < 0)
+		buf[0] = '\0';
+	for (char *q = buf; *q; q++)
+		if ((unsigned char)*q < 0x20 || *q == 0x7f)
+			*q = '?';
+	fputs(buf, stderr);
+	if (n >= (int)sizeof buf)
+		fputs("...", stderr);
+}
+
 void cmd_error(const char *fmt, ...)
 {
 	va_list ap;
 	fputs("latentlab: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	put_one_line(fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
 }
@@ -37,7 +54,7 @@ int cmd_usage_error(const char *cmd, const char *fmt, ...)
 	va_list ap;
 	fprintf(stderr, "latentlab: %s: ", cmd);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	put_one_line(fmt, ap);
 	va_end(ap);
 	fprintf(stderr, " (try 'latentlab %s --help')\n", cmd);
 	return 2;
