@@ -701,6 +701,12 @@ tap_result $? "the Log screen shows the core's lines and the cancel"
 keys l 1 R
 until_ok l shows l '^ . +tca +running'
 r1=$?
+# Tab reads which steps the session has while the worker runs one (the
+# view's copy, not the worker's session: ThreadSanitizer builds check)
+keys l : r u n Space Tab
+until_ok l shows l '[0-9]+: all .*next .*tca'
+tap_result $? ":run <Tab> while a step runs lists the steps"
+keys l Escape
 keys l C-c
 until_ok l shows l 'canceled: .*canceled'
 r2=$?

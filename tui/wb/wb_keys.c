@@ -489,6 +489,10 @@ void wb_command_complete(wb *w)
 	cands *c = ll_calloc(1, sizeof *c);
 	if (!c)
 		return;
+	/* the steps present, from the copy the worker makes under the lock:
+	 * Tab works while a step runs, and s->state is the worker's then */
+	wb_view vw;
+	wb_view_get(w, &vw, NULL);
 	char line[sizeof e->buf];
 	snprintf(line, sizeof line, "%s", e->buf);
 	/* the word under completion is the line's last: after the command
@@ -524,7 +528,7 @@ void wb_command_complete(wb *w)
 			} else {
 				char v[80];
 				for (int k = 0; k < LL_NSTEPS; k++)
-					if (k == LL_STEP_SESSION || w->s->state[k] != LL_STATE_ABSENT) {
+					if (k == LL_STEP_SESSION || vw.state[k] != LL_STATE_ABSENT) {
 						size_t np;
 						ll_step_params((ll_step_kind)k, &np);
 						snprintf(v, sizeof v, "%s.", ll_step_name((ll_step_kind)k));
@@ -539,7 +543,7 @@ void wb_command_complete(wb *w)
 				cand_add(c, word, "all", 0);
 				cand_add(c, word, "next", 0);
 				for (int k = 0; k < LL_NSTEPS; k++)
-					if (ll_step_runs((ll_step_kind)k) && w->s->state[k] != LL_STATE_ABSENT)
+					if (ll_step_runs((ll_step_kind)k) && vw.state[k] != LL_STATE_ABSENT)
 						cand_add(c, word, ll_step_name((ll_step_kind)k), 0);
 			} else if (!strcmp(name, "screen")) {
 				for (int i = 0; i < WB_NSCREENS; i++)
