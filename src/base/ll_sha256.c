@@ -68,6 +68,8 @@ void ll_sha256_init(ll_sha256 *c)
 void ll_sha256_update(ll_sha256 *c, const void *data, size_t n)
 {
 	const uint8_t *p = data;
+	if (n == 0)
+		return; /* data may be NULL then: memcpy must not see it */
 	c->nbytes += n;
 	if (c->nbuf) {
 		size_t take = 64 - c->nbuf < n ? 64 - c->nbuf : n;

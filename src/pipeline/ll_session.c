@@ -1019,6 +1019,8 @@ int ll_session_set(ll_session *s, ll_step_kind k, const char *key, const char *v
 	for (int j = 0; j < LL_NSTEPS; j++) {
 		const ll_step_def *d = ll_step_def_of((ll_step_kind)j);
 		if (d->check && (rc = d->check(s, err)) != LL_OK) {
+			if (err)
+				one_line(err->msg);
 			value_clear(&s->values[k][i]);
 			s->values[k][i] = old;
 			return rc;
