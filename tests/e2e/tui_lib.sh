@@ -86,7 +86,9 @@ resize() {
 until_ok() {
 	n=$1; shift
 	i=0 still=0
-	while [ $i -lt 300 ]; do
+	# LL_TUI_WAIT: tenths of a second to wait (CI's sanitizer builds run
+	# the steps several times slower and give more)
+	while [ $i -lt "${LL_TUI_WAIT:-300}" ]; do
 		cap "$n"
 		if "$@"; then
 			cp "$T/$n.cap" "$T/$n.prev"
