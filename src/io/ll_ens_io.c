@@ -319,22 +319,15 @@ int ll_ens_write(const ll_ensemble *e, const char *dir, const ll_tensor *X,
 					  ll_tensor_shape_str(&t, s2, sizeof s2));
 		}
 	}
-	ll_ens_stats *st = ll_malloc_array(e->nranks, sizeof *st);
-	if (!st)
-		return ll_err_set(err, LL_ENOMEM, "ensemble write: out of memory");
-	int rc = LL_OK;
-	for (size_t ri = 0; ri < e->nranks && rc == LL_OK; ri++)
-		rc = ll_ens_rank_stats(&e->ranks[ri], &st[ri], err);
-	if (rc == LL_OK)
-		rc = ll_mkdirs(dir, err);
+	int rc = ll_mkdirs(dir, err);
 	if (rc == LL_OK)
 		rc = remove_old_fits(dir, err);
 	for (size_t ri = 0; ri < e->nranks && rc == LL_OK; ri++)
 		for (size_t k = 0; k < e->ranks[ri].nrep && rc == LL_OK; k++)
 			rc = write_fit(dir, e->ranks[ri].rank, k, &e->ranks[ri].fits[k], err);
+	/* summary.json last: a folder that has it has every fit */
 	if (rc == LL_OK)
-		rc = write_summary(e, dir, meta, st, err);
-	ll_free(st);
+		rc = ll_ens_write_summary(e, dir, meta, err);
 	return rc;
 }
 

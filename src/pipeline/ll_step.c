@@ -114,6 +114,28 @@ int ll_step_stage_end(ll_step_ctx *c, int ok, ll_err *err)
 	return rc;
 }
 
+int ll_step_read_back(const char *dir, const char *name, const char *dtype, int ndim, const size_t *shape,
+		      ll_tensor *t, ll_err *err)
+{
+	memset(t, 0, sizeof *t);
+	char *p = ll_path_join(dir, name);
+	if (!p)
+		return ll_err_oom(err);
+	ll_array_info info;
+	int rc = ll_npy_read(p, t, &info, err);
+	int same = rc == LL_OK && !strcmp(info.dtype, dtype) && t->nmodes == ndim;
+	for (int i = 0; same && i < ndim; i++)
+		same = t->dim[i] == shape[i];
+	if (rc == LL_OK && !same) {
+		ll_tensor_free(t);
+		memset(t, 0, sizeof *t);
+		rc = ll_err_set(err, LL_EINVAL, "%s: not the %s array of %d dims this session's run writes", p,
+				dtype, ndim);
+	}
+	ll_free(p);
+	return rc;
+}
+
 int ll_step_write_vec(const char *dir, const char *name, const double *v, int ndim,
 		     const size_t *shape, ll_err *err)
 {

@@ -22,6 +22,7 @@
 
 #include "base/ll_json.h"
 #include "pipeline/ll_session.h"
+#include "tensor/ll_tensor.h"
 
 typedef struct ll_step_ctx {
 	ll_session *s;
@@ -111,6 +112,11 @@ int ll_step_outdir(ll_step_ctx *c, char **dir, ll_err *err);
  * child forked while a step runs, as the out-of-memory sweep's are, must
  * not move its parent's).  Frees c->stage. */
 int ll_step_stage_end(ll_step_ctx *c, int ok, ll_err *err);
+/* Resuming: dir/name as a run wrote it, of dtype ("<f8", "<f4") and the
+ * given shape, into *t (freed by the caller; zeroed on failure); another
+ * dtype or shape is an error naming the file. */
+int ll_step_read_back(const char *dir, const char *name, const char *dtype, int ndim, const size_t *shape,
+		      ll_tensor *t, ll_err *err);
 /* dir/name as .npy of a C-order array of doubles. */
 int ll_step_write_vec(const char *dir, const char *name, const double *v, int ndim,
 		      const size_t *shape, ll_err *err);

@@ -458,30 +458,6 @@ static int run(ll_step_ctx *c, ll_err *err)
 	return rc;
 }
 
-/* dir/name as the run wrote it: dtype and shape as given, into *t (freed
- * by the caller; zeroed on failure). */
-static int read_back(const char *dir, const char *name, const char *dtype, int ndim, const size_t *shape,
-		     ll_tensor *t, ll_err *err)
-{
-	memset(t, 0, sizeof *t);
-	char *p = ll_path_join(dir, name);
-	if (!p)
-		return ll_err_oom(err);
-	ll_array_info info;
-	int rc = ll_npy_read(p, t, &info, err);
-	int ok = rc == LL_OK && !strcmp(info.dtype, dtype) && t->nmodes == ndim;
-	for (int i = 0; ok && i < ndim; i++)
-		ok = t->dim[i] == shape[i];
-	if (rc == LL_OK && !ok) {
-		ll_tensor_free(t);
-		memset(t, 0, sizeof *t);
-		rc = ll_err_set(err, LL_EINVAL, "%s: not the %s array of %d dims this session's run writes", p,
-				dtype, ndim);
-	}
-	ll_free(p);
-	return rc;
-}
-
 /* Resuming: the networks read back from OUTDIR/rnn/ (their weights,
  * float32 as trained), their curves, scores and states on the probes as
  * the run held them (curves.npy, resume/train.npy, trajectories.npy and
@@ -525,7 +501,7 @@ static int load(ll_step_ctx *c, ll_err *err)
 	ll_tensor tt = {.data = NULL}, tc = {.data = NULL}, ts = {.data = NULL}, tx = {.data = NULL};
 	size_t sh2[2] = {p.nets, RES_COLS};
 	if (rc == LL_OK)
-		rc = read_back(dir, "resume/train.npy", "<f8", 2, sh2, &tt, err);
+		rc = ll_step_read_back(dir, "resume/train.npy", "<f8", 2, sh2, &tt, err);
 	if (rc == LL_OK) {
 		char *cp = ll_path_join(dir, "curves.npy");
 		ll_array_info info;
@@ -536,7 +512,7 @@ static int load(ll_step_ctx *c, ll_err *err)
 	}
 	size_t P = rc == LL_OK ? tc.dim[1] : 0, shp[1] = {P};
 	if (rc == LL_OK)
-		rc = read_back(dir, "curve_steps.npy", "<f8", 1, shp, &ts, err);
+		rc = ll_step_read_back(dir, "curve_steps.npy", "<f8", 1, shp, &ts, err);
 	for (size_t i = 0; rc == LL_OK && i < p.nets; i++) {
 		const double *row = tt.data + i * RES_COLS;
 		ll_rnn_train_result *t = &r->train[i];
@@ -584,11 +560,11 @@ static int load(ll_step_ctx *c, ll_err *err)
 		rc = ll_err_oom(err);
 	size_t shx[1] = {nex};
 	if (rc == LL_OK && nex)
-		rc = read_back(dir, "resume/states.npy", "<f4", 1, shx, &tx, err);
+		rc = ll_step_read_back(dir, "resume/states.npy", "<f4", 1, shx, &tx, err);
 	if (rc == LL_OK && same) {
 		size_t H = r->net[0].H, sh4[4] = {p.nets, B, T, H};
 		ll_tensor th;
-		if ((rc = read_back(dir, "trajectories.npy", "<f4", 4, sh4, &th, err)) == LL_OK) {
+		if ((rc = ll_step_read_back(dir, "trajectories.npy", "<f4", 4, sh4, &th, err)) == LL_OK) {
 			for (size_t i = 0; i < p.nets; i++)
 				for (size_t b = 0; b < B; b++)
 					for (size_t t = 0; t < T; t++) {

@@ -221,6 +221,22 @@ static int new_res(ll_session *s, struct ll_res_tca **tp, ll_err *err)
 	return LL_OK;
 }
 
+/* OUTDIR/tca/: every fit and summary.json (X NULL: summary.json only,
+ * the fits' files being there already) */
+static int write_results(ll_session *s, const struct ll_res_tca *t, ll_rank_rule rule, const char *dir,
+			 const ll_tensor *X, ll_err *err)
+{
+	ll_ens_meta meta = {0};
+	meta.chosen_rank = t->chosen_rank;
+	meta.rank_reason = t->rank_reason;
+	meta.rank_rule = ll_session_get_int(s, LL_STEP_TCA, "rank") >= 0 ? "set" : ll_rank_rule_name(rule);
+	char *wp = t->ens.warm_start ? ll_session_get_path(s, LL_STEP_TCA, "warm_start") : NULL;
+	meta.init_file = wp;
+	int rc = X ? ll_ens_write(&t->ens, dir, X, &meta, err) : ll_ens_write_summary(&t->ens, dir, &meta, err);
+	ll_free(wp);
+	return rc;
+}
+
 /* Only the rank to show changed (view_keys): every rank is fitted
  * already, so choose again and rewrite summary.json; the fits' files
  * (and resume/) stay as they are. */
@@ -239,15 +255,7 @@ static int rechoose(ll_step_ctx *c, struct ll_res_tca *t, ll_err *err)
 			  : ll_step_outdir(c, &dir, err);
 	if (rc != LL_OK)
 		return rc;
-	ll_ens_meta meta = {0};
-	meta.chosen_rank = t->chosen_rank;
-	meta.rank_reason = t->rank_reason;
-	meta.rank_rule = ll_session_get_int(s, LL_STEP_TCA, "rank") >= 0 ? "set" : ll_rank_rule_name(rule);
-	char *wp = t->ens.warm_start ? ll_session_get_path(s, LL_STEP_TCA, "warm_start") : NULL;
-	meta.init_file = wp;
-	rc = summary_only ? ll_ens_write_summary(&t->ens, dir, &meta, err)
-			  : ll_ens_write(&t->ens, dir, &x->X, &meta, err);
-	ll_free(wp);
+	rc = write_results(s, t, rule, dir, summary_only ? NULL : &x->X, err);
 	ll_free(dir);
 	return rc;
 }
@@ -313,14 +321,7 @@ static int run(ll_step_ctx *c, ll_err *err)
 	if (rc == LL_OK)
 		rc = conclude(c, t, &o, rule, err);
 	if (rc == LL_OK && dir) {
-		ll_ens_meta meta = {0};
-		meta.chosen_rank = t->chosen_rank;
-		meta.rank_reason = t->rank_reason;
-		meta.rank_rule = ll_session_get_int(s, LL_STEP_TCA, "rank") >= 0 ? "set" : ll_rank_rule_name(rule);
-		char *wp = t->ens.warm_start ? ll_session_get_path(s, LL_STEP_TCA, "warm_start") : NULL;
-		meta.init_file = wp;
-		rc = ll_ens_write(&t->ens, dir, &x->X, &meta, err);
-		ll_free(wp);
+		rc = write_results(s, t, rule, dir, &x->X, err);
 	}
 	ll_free(dir);
 	return rc;

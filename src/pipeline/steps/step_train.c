@@ -948,35 +948,11 @@ out:
 	return rc;
 }
 
-/* dir/name, as save_train wrote it: dtype ("<f8" or "<f4") and shape as
- * given, into *t (freed by the caller; zeroed on failure). */
-static int read_back(const char *dir, const char *name, const char *dtype, int ndim, const size_t *shape,
-		     ll_tensor *t, ll_err *err)
-{
-	memset(t, 0, sizeof *t);
-	char *p = ll_path_join(dir, name);
-	if (!p)
-		return ll_err_oom(err);
-	ll_array_info info;
-	int rc = ll_npy_read(p, t, &info, err);
-	int same = rc == LL_OK && !strcmp(info.dtype, dtype) && t->nmodes == ndim;
-	for (int i = 0; same && i < ndim; i++)
-		same = t->dim[i] == shape[i];
-	if (rc == LL_OK && !same) {
-		ll_tensor_free(t);
-		memset(t, 0, sizeof *t);
-		rc = ll_err_set(err, LL_EINVAL, "%s: not the %s array of %d dims this session's run writes", p,
-				dtype, ndim);
-	}
-	ll_free(p);
-	return rc;
-}
-
 /* A float64 file read back into a new array of doubles (*out, owned). */
 static int read_f64(const char *dir, const char *name, int ndim, const size_t *shape, double **out, ll_err *err)
 {
 	ll_tensor t;
-	int rc = read_back(dir, name, "<f8", ndim, shape, &t, err);
+	int rc = ll_step_read_back(dir, name, "<f8", ndim, shape, &t, err);
 	if (rc != LL_OK)
 		return rc;
 	if (!(*out = ll_malloc_array(t.size, sizeof(double))))
@@ -992,7 +968,7 @@ static int read_f64(const char *dir, const char *name, int ndim, const size_t *s
 static int read_f32(const char *dir, const char *name, int ndim, const size_t *shape, float **out, ll_err *err)
 {
 	ll_tensor t;
-	int rc = read_back(dir, name, "<f4", ndim, shape, &t, err);
+	int rc = ll_step_read_back(dir, name, "<f4", ndim, shape, &t, err);
 	if (rc != LL_OK)
 		return rc;
 	if (!(*out = ll_malloc_array(t.size, sizeof(float))))
@@ -1052,7 +1028,7 @@ static int load(ll_step_ctx *sc, ll_err *err)
 	r->nlayers = cfg.hidden[1] ? 3 : 2;
 	r->outputs_n = md->probe.n;
 	size_t dim[4] = {M, LL_MNIST_CLASSES, U, S}, sh2[2] = {M, S}, sh1[1] = {S};
-	rc = read_back(dir, "activity.npy", "<f8", 4, dim, &r->activity, err);
+	rc = ll_step_read_back(dir, "activity.npy", "<f8", 4, dim, &r->activity, err);
 	double *steps = NULL;
 	if (rc == LL_OK)
 		rc = read_f64(dir, "steps.npy", 1, sh1, &steps, err);
