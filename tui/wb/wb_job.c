@@ -158,22 +158,11 @@ static void *worker(void *arg)
 		ll_step_kind k = (ll_step_kind)w->job.step;
 		job_begin_step(w, k);
 		rc = ll_session_run_step(s, k, w->outdir, job_progress, w, &err);
-	} else if (w->job.kind == WB_JOB_UPTO) {
-		for (ll_step_kind k; (k = wb_upto_next(s, (ll_step_kind)w->job.target)) != LL_NSTEPS;) {
-			if (w->cancel) {
-				rc = ll_err_set(&err, LL_ECANCELED, "canceled before %s", ll_step_name(k));
-				break;
-			}
-			job_begin_step(w, k);
-			rc = ll_session_run_step(s, k, w->outdir, job_progress, w, &err);
-			pthread_mutex_lock(&w->lock);
-			copy_view(w);
-			pthread_mutex_unlock(&w->lock);
-			if (rc != LL_OK)
-				break;
-		}
 	} else {
-		for (ll_step_kind k; (k = ll_session_next(s)) != LL_NSTEPS;) {
+		/* up to a step (the steps it needs, then it), or every next one */
+		int upto = w->job.kind == WB_JOB_UPTO;
+		for (ll_step_kind k; (k = upto ? wb_upto_next(s, (ll_step_kind)w->job.target) : ll_session_next(s)) !=
+				     LL_NSTEPS;) {
 			if (w->cancel) {
 				rc = ll_err_set(&err, LL_ECANCELED, "canceled before %s", ll_step_name(k));
 				break;
